@@ -1,0 +1,39 @@
+import { redirect } from "next/navigation";
+import { signIn } from "@/lib/auth/auth";
+import { getActor } from "@/lib/auth/actor";
+import { getEnv } from "@/lib/env";
+
+const ERROR_MESSAGES: Record<string, string> = {
+  AccessDenied: "Your identity provider account has no role in this portal. Ask an administrator to add you to a portal group.",
+  Configuration: "Sign-in is misconfigured. An administrator has to check the OIDC settings.",
+  Verification: "The sign-in link is no longer valid. Please try again.",
+};
+
+export default async function SignInPage({ searchParams }: { searchParams: Promise<{ error?: string; callbackUrl?: string }> }) {
+  if (await getActor()) redirect("/");
+  const { error } = await searchParams;
+  const env = getEnv();
+  const message = error ? (ERROR_MESSAGES[error] ?? "Sign-in did not complete. Please try again.") : null;
+
+  async function signInWithIdp() {
+    "use server";
+    await signIn("oidc", { redirectTo: "/" });
+  }
+
+  return (
+    <main className="mx-auto mt-24 max-w-md rounded-xl border border-slate-200 bg-white p-8 shadow-sm">
+      <h1 className="text-2xl font-semibold">JIT Access Portal</h1>
+      <p className="mt-2 text-slate-600">Request time-boxed AWS access. Nobody holds standing admin rights.</p>
+      {message ? (
+        <p role="alert" className="mt-4 rounded-md bg-red-50 p-3 text-sm text-red-800">
+          {message}
+        </p>
+      ) : null}
+      <form action={signInWithIdp} className="mt-6">
+        <button type="submit" className="w-full rounded-md bg-slate-900 px-4 py-2 font-semibold text-white hover:bg-slate-700">
+          Sign in with {env.OIDC_PROVIDER_NAME}
+        </button>
+      </form>
+    </main>
+  );
+}

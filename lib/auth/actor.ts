@@ -1,0 +1,37 @@
+import "server-only";
+import { cache } from "react";
+import { headers } from "next/headers";
+import { redirect } from "next/navigation";
+import { getPrisma } from "../db";
+import type { Role } from "../generated/prisma/enums";
+import type { UserActor } from "../services/context";
+import { auth } from "./auth";
+import { clientFromHeaders } from "./client-info";
+
+/** The signed-in user, re-read from the database for every request (roles are never trusted from the cookie). */
+export const getActor = cache(async (): Promise<UserActor | null> => {
+  const session = await auth();
+  const userId = (session?.user as { id?: string } | undefined)?.id;
+  if (!userId) return null;
+  const user = await getPrisma().user.findUnique({ where: { id: userId } });
+  if (!user || !user.email || user.roles.length === 0) return null;
+  const client = clientFromHeaders(await headers());
+  return {
+    type: "user",
+    userId: user.id,
+    email: user.email,
+    name: user.name,
+    roles: user.roles,
+    groups: user.idpGroups,
+    identityStoreUserId: user.identityStoreUserId,
+    ...client,
+  };
+});
+
+/** For pages: no session sends the visitor to sign-in; a missing role shows the forbidden page. */
+export async function requireActor(anyOf?: Role[]): Promise<UserActor> {
+  const actor = await getActor();
+  if (!actor) redirect("/signin");
+  if (anyOf && !anyOf.some((role) => actor.roles.includes(role))) redirect("/forbidden");
+  return actor;
+}

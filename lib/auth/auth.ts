@@ -1,0 +1,90 @@
+import "server-only";
+import NextAuth, { type NextAuthConfig } from "next-auth";
+import { PrismaAdapter } from "@auth/prisma-adapter";
+import { headers } from "next/headers";
+import { getEnv } from "../env";
+import { getPrisma } from "../db";
+import { emitAudit } from "../services/audit";
+import type { Actor } from "../services/context";
+import { readGroupsClaim, rolesForGroups } from "./roles";
+import { clientFromHeaders } from "./client-info";
+
+const env = getEnv();
+
+async function requestClient() {
+  try {
+    return clientFromHeaders(await headers());
+  } catch {
+    return { ip: null, userAgent: null };
+  }
+}
+
+const config: NextAuthConfig = {
+  adapter: PrismaAdapter(getPrisma()),
+  session: { strategy: "database", maxAge: 8 * 60 * 60, updateAge: 15 * 60 },
+  secret: env.AUTH_SECRET,
+  trustHost: true,
+  pages: { signIn: "/signin", error: "/signin" },
+  providers: [
+    {
+      id: "oidc",
+      name: env.OIDC_PROVIDER_NAME,
+      type: "oidc",
+      issuer: env.OIDC_ISSUER,
+      clientId: env.OIDC_CLIENT_ID,
+      clientSecret: env.OIDC_CLIENT_SECRET,
+      checks: ["pkce", "state", "nonce"],
+      authorization: { params: { scope: `openid email profile ${env.OIDC_GROUPS_CLAIM}` } },
+      profile(profile) {
+        return { id: String(profile.sub), name: (profile.name as string | undefined) ?? null, email: (profile.email as string | undefined)?.toLowerCase() ?? null, image: null };
+      },
+    },
+  ],
+  callbacks: {
+    // Deny by default: no email or no mapped role means no session at all.
+    signIn({ profile }) {
+      if (!profile || typeof profile.email !== "string" || !profile.email) return false;
+      return rolesForGroups(readGroupsClaim(profile, env.OIDC_GROUPS_CLAIM), env.IDP_ROLE_MAP).length > 0;
+    },
+    session({ session, user }) {
+      const dbUser = user as typeof user & { roles?: string[] };
+      return { ...session, user: { ...session.user, id: user.id, roles: dbUser.roles ?? [] } };
+    },
+  },
+  events: {
+    // Roles follow the IdP on every sign-in, so removing someone from a group takes effect at their next sign-in.
+    async signIn({ user, profile, isNewUser }) {
+      if (!user.id || !profile) return;
+      const groups = readGroupsClaim(profile, env.OIDC_GROUPS_CLAIM);
+      const roles = rolesForGroups(groups, env.IDP_ROLE_MAP);
+      const client = await requestClient();
+      const prisma = getPrisma();
+      await prisma.$transaction(async (tx) => {
+        const before = await tx.user.findUnique({ where: { id: user.id }, select: { roles: true, idpGroups: true } });
+        const updated = await tx.user.update({ where: { id: user.id }, data: { roles, idpGroups: groups, lastSignInAt: new Date(), name: user.name } });
+        const actor: Actor = { type: "user", userId: updated.id, email: updated.email ?? "", name: updated.name, roles, groups, identityStoreUserId: updated.identityStoreUserId, ...client };
+        await emitAudit(tx, actor, {
+          action: "user.signed_in",
+          entityType: "user",
+          entityId: updated.id,
+          before: isNewUser ? null : before,
+          after: { roles, idpGroups: groups },
+        });
+      });
+    },
+    async signOut(message) {
+      const session = "session" in message ? message.session : null;
+      if (!session?.userId) return;
+      const prisma = getPrisma();
+      const user = await prisma.user.findUnique({ where: { id: session.userId } });
+      if (!user) return;
+      const client = await requestClient();
+      await prisma.$transaction(async (tx) => {
+        const actor: Actor = { type: "user", userId: user.id, email: user.email ?? "", name: user.name, roles: user.roles, groups: user.idpGroups, identityStoreUserId: user.identityStoreUserId, ...client };
+        await emitAudit(tx, actor, { action: "user.signed_out", entityType: "user", entityId: user.id });
+      });
+    },
+  },
+};
+
+export const { handlers, auth, signIn, signOut } = NextAuth(config);

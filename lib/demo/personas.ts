@@ -1,0 +1,24 @@
+// Demo personas shared by the dev IdP, the Identity Center simulator seed and the e2e tests.
+export type PersonaKey = "alice" | "erin" | "bob" | "carol" | "dave";
+
+export interface Persona {
+  key: PersonaKey;
+  name: string;
+  email: string;
+  /** IdP groups, mapped to portal roles by IDP_ROLE_MAP and matched by policy rules. */
+  groups: string[];
+  /** What the persona is for in the demo. */
+  description: string;
+}
+
+export const PERSONAS: readonly Persona[] = [
+  { key: "alice", name: "Alice Engineer", email: "alice@example.com", groups: ["engineering", "team-payments"], description: "Engineer on the payments team" },
+  { key: "erin", name: "Erin Engineer", email: "erin@example.com", groups: ["engineering", "team-data"], description: "Engineer on the data team" },
+  { key: "bob", name: "Bob Approver", email: "bob@example.com", groups: ["approvers", "team-payments-leads"], description: "Approver (payments lead)" },
+  { key: "carol", name: "Carol Auditor", email: "carol@example.com", groups: ["security-auditors"], description: "Security auditor" },
+  { key: "dave", name: "Dave Admin", email: "dave@example.com", groups: ["portal-admins", "approvers"], description: "Portal administrator" },
+];
+
+export function findPersona(key: string): Persona | undefined {
+  return PERSONAS.find((p) => p.key === key);
+}

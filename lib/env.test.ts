@@ -1,0 +1,47 @@
+import { describe, expect, it } from "vitest";
+import { EnvError, parseEnv } from "./env";
+
+describe("parseEnv", () => {
+  it("gives the local demo defaults when nothing is set", () => {
+    const env = parseEnv({});
+    expect(env.APP_URL).toBe("http://localhost:3000");
+    expect(env.IDP_ROLE_MAP.engineering).toEqual(["REQUESTER"]);
+    expect(env.usingSimulator).toBe(false);
+    expect(env.AUTH_SECRET.length).toBeGreaterThanOrEqual(32);
+  });
+
+  it("treats empty strings as unset", () => {
+    expect(parseEnv({ APP_URL: "", AWS_REGION: "" }).AWS_REGION).toBe("us-east-1");
+  });
+
+  it.each([
+    ["DATABASE_URL", "mysql://x", /DATABASE_URL: expected a postgresql/],
+    ["APP_URL", "ftp://x", /APP_URL/],
+    ["AWS_REGION", "moon-1", /AWS_REGION: expected an AWS region/],
+    ["IDENTITY_CENTER_INSTANCE_ARN", "arn:aws:sso:::instance/nope", /IDENTITY_CENTER_INSTANCE_ARN/],
+    ["AWS_MAX_INFLIGHT_CREATES", "lots", /AWS_MAX_INFLIGHT_CREATES: expected a whole number/],
+    ["AWS_MAX_INFLIGHT_CREATES", "-3", /AWS_MAX_INFLIGHT_CREATES: expected a number above 0/],
+    ["IDP_ROLE_MAP", "engineering=ROOT", /IDP_ROLE_MAP: expected group=ROLE pairs/],
+    ["AUTH_SECRET", "short", /AUTH_SECRET: expected at least 32 characters/],
+  ])("rejects a bad %s and names it", (name, value, message) => {
+    expect(() => parseEnv({ [name]: value })).toThrow(message);
+    expect(() => parseEnv({ [name]: value })).toThrow(EnvError);
+  });
+
+  it("requires a secret and an Identity Center instance against real AWS in production", () => {
+    expect(() => parseEnv({ NODE_ENV: "production" })).toThrow(/AUTH_SECRET: required[\s\S]*IDENTITY_CENTER_INSTANCE_ARN: required/);
+  });
+
+  it("accepts production against the simulator without real AWS settings", () => {
+    expect(parseEnv({ NODE_ENV: "production", AWS_SIMULATOR_URL: "http://127.0.0.1:4566", AUTH_SECRET: "x".repeat(40) }).usingSimulator).toBe(true);
+  });
+
+  it("never puts the secret in the error message", () => {
+    try {
+      parseEnv({ AUTH_SECRET: "s3cr3t-but-too-short" });
+      expect.unreachable();
+    } catch (error) {
+      expect(String((error as Error).message)).not.toContain("s3cr3t");
+    }
+  });
+});

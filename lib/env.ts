@@ -1,0 +1,152 @@
+import { z } from "zod";
+
+// The one module that reads process.env: every setting is validated here, unset means the local demo default.
+
+const LOCAL_DEMO_AUTH_SECRET = "local-demo-only-secret-change-me-in-production-000";
+
+const Role = z.enum(["REQUESTER", "APPROVER", "AUDITOR", "ADMIN"]);
+export type RoleName = z.infer<typeof Role>;
+
+const DEFAULT_ROLE_MAP = "engineering=REQUESTER,approvers=APPROVER,security-auditors=AUDITOR,portal-admins=ADMIN";
+
+const booleanString = z
+  .enum(["true", "false", "1", "0", "yes", "no"], { message: "expected true or false" })
+  .transform((v) => v === "true" || v === "1" || v === "yes");
+
+const positiveInt = (fallback: number) =>
+  z.coerce.number({ message: "expected a whole number" }).int("expected a whole number").positive("expected a number above 0").default(fallback);
+
+export const RoleMap = z
+  .string()
+  .transform((text, ctx) => {
+    const map: Record<string, RoleName[]> = Object.create(null);
+    for (const pair of text.split(",").map((p) => p.trim()).filter(Boolean)) {
+      const [group, role] = pair.split("=").map((s) => s?.trim());
+      const parsedRole = Role.safeParse(role?.toUpperCase());
+      if (!group || !parsedRole.success) {
+        ctx.addIssue({ code: "custom", message: `expected group=ROLE pairs separated by commas (roles: ${Role.options.join(", ")}), got "${pair}"` });
+        return z.NEVER;
+      }
+      (map[group] ??= []).push(parsedRole.data);
+    }
+    return map;
+  });
+export type RoleMap = z.infer<typeof RoleMap>;
+
+const httpUrl = z.url({ protocol: /^https?$/, message: "expected an http(s) URL" });
+
+export const EnvSchema = z
+  .object({
+    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+    APP_URL: httpUrl.default("http://localhost:3000"),
+    AUTH_SECRET: z.string().min(32, "expected at least 32 characters (generate one with: openssl rand -base64 32)").optional(),
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "expected a postgresql:// connection string")
+      .optional(),
+    OIDC_ISSUER: httpUrl.default("http://127.0.0.1:3001"),
+    OIDC_CLIENT_ID: z.string().min(1).default("jit-portal-local"),
+    OIDC_CLIENT_SECRET: z.string().min(1).default("local-dev-idp-client-secret"),
+    OIDC_PROVIDER_NAME: z.string().min(1).default("Local dev IdP"),
+    OIDC_GROUPS_CLAIM: z.string().min(1).default("groups"),
+    IDP_ROLE_MAP: RoleMap.default(RoleMap.parse(DEFAULT_ROLE_MAP)),
+    AWS_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "expected an AWS region such as us-east-1").default("us-east-1"),
+    IDENTITY_CENTER_INSTANCE_ARN: z
+      .string()
+      .regex(/^arn:aws(-[a-z]{1,5}){0,3}:sso:::instance\/(sso)?ins-[a-zA-Z0-9-.]{16}$/, "expected arn:aws:sso:::instance/ssoins-<16 characters>")
+      .optional(),
+    IDENTITY_STORE_ID: z
+      .string()
+      .regex(/^(d-[0-9a-f]{10}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/, "expected d-<10 hex> or a UUID")
+      .optional(),
+    AWS_ASSUME_ROLE_ARN: z
+      .string()
+      .regex(/^arn:aws(-[a-z]+)*:iam::\d{12}:role\/.+$/, "expected an IAM role ARN")
+      .optional(),
+    AWS_SIMULATOR_URL: httpUrl.optional(),
+    AWS_ACCESS_PORTAL_URL: httpUrl.optional(),
+    AWS_MAX_INFLIGHT_CREATES: positiveInt(10),
+    AWS_REQUESTS_PER_SECOND: positiveInt(15),
+    POLICY_FILE: z.string().min(1).default("policy/policy.yaml"),
+    LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+    SECURE_COOKIES: booleanString.optional(),
+  })
+  ;
+
+export type Env = z.infer<typeof EnvSchema> & { AUTH_SECRET: string; usingSimulator: boolean };
+
+export class EnvError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "EnvError";
+  }
+}
+
+/** Settings a running portal cannot do without against real AWS; `next build` checks only their shape. */
+function runtimeRequirements(env: z.infer<typeof EnvSchema>): string[] {
+  if (env.NODE_ENV !== "production" || env.AWS_SIMULATOR_URL) return [];
+  const problems: string[] = [];
+  if (!env.AUTH_SECRET) problems.push("AUTH_SECRET: required against real AWS (generate one with: openssl rand -base64 32)");
+  for (const key of ["IDENTITY_CENTER_INSTANCE_ARN", "IDENTITY_STORE_ID"] as const) {
+    if (!env[key]) problems.push(`${key}: required when AWS_SIMULATOR_URL is not set (real AWS)`);
+  }
+  return problems;
+}
+
+export function parseEnv(source: Record<string, string | undefined>, options: { building?: boolean } = {}): Env {
+  // Empty strings mean unset, so `FOO=` in a shell does not become an invalid value.
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ""));
+  const result = EnvSchema.safeParse(cleaned);
+  const problems = result.success
+    ? options.building
+      ? []
+      : runtimeRequirements(result.data)
+    : result.error.issues.map((issue) => `${issue.path.join(".") || "environment"}: ${issue.message}`);
+  if (!result.success || problems.length > 0) throw new EnvError(problems);
+  return {
+    ...result.data,
+    AUTH_SECRET: result.data.AUTH_SECRET ?? LOCAL_DEMO_AUTH_SECRET,
+    usingSimulator: Boolean(result.data.AWS_SIMULATOR_URL),
+  };
+}
+
+let cached: Env | undefined;
+
+export function getEnv(): Env {
+  cached ??= parseEnv(process.env, { building: process.env.NEXT_PHASE === "phase-production-build" });
+  return cached;
+}
+
+export function requireDatabaseUrl(env: Env = getEnv()): string {
+  if (!env.DATABASE_URL) {
+    throw new EnvError(["DATABASE_URL: not set. `npm run dev` starts an embedded PostgreSQL and sets it; otherwise point it at your server."]);
+  }
+  return env.DATABASE_URL;
+}
+
+/** Settings the local stack scripts read (ports, data folder); kept here so only this module touches process.env. */
+export const LocalStackSettings = z.object({
+  DATA_DIR: z.string().min(1).default(".data"),
+  LOCAL_DB_PORT: z.coerce.number().int().min(1024).max(65535).default(5433),
+  APP_PORT: z.coerce.number().int().min(1024).max(65535).default(3000),
+  IDP_PORT: z.coerce.number().int().min(1024).max(65535).default(3001),
+  SIM_PORT: z.coerce.number().int().min(1024).max(65535).default(4566),
+});
+export type LocalStackSettings = z.infer<typeof LocalStackSettings>;
+
+export function parseLocalStackSettings(source: Record<string, string | undefined> = process.env): LocalStackSettings {
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ""));
+  const result = LocalStackSettings.safeParse(cleaned);
+  if (!result.success) throw new EnvError(result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`));
+  return result.data;
+}
+
+/** Where the browser for Playwright lives; Debian's chromium package by default. */
+export function chromiumPath(source: Record<string, string | undefined> = process.env): string {
+  return source.CHROMIUM_PATH || "/usr/bin/chromium";
+}
+
+/** Raw access for scripts that pass the environment on to child processes. */
+export function processEnvironment(): NodeJS.ProcessEnv {
+  return process.env;
+}

@@ -1,0 +1,41 @@
+import { defineConfig } from "@playwright/test";
+import { chromiumPath } from "./lib/env";
+
+// The whole stack runs on its own ports with a throwaway database, so a running `npm run dev` is never touched.
+export const E2E_PORTS = { app: 3200, idp: 3201, simulator: 3202, database: 3203 };
+
+export default defineConfig({
+  testDir: "e2e",
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  reporter: [["list"], ["json", { outputFile: "test-results/e2e.json" }]],
+  use: {
+    baseURL: `http://localhost:${E2E_PORTS.app}`,
+    trace: "retain-on-failure",
+    screenshot: "only-on-failure",
+    launchOptions: {
+      executablePath: chromiumPath(),
+      args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"],
+    },
+  },
+  projects: [{ name: "chromium", use: { browserName: "chromium" } }],
+  webServer: {
+    command: "node --import tsx scripts/local-stack.ts --test",
+    wait: { stdout: /PORTAL READY/ },
+    timeout: 180_000,
+    reuseExistingServer: false,
+    gracefulShutdown: { signal: "SIGTERM", timeout: 15_000 },
+    stdout: "pipe",
+    env: {
+      APP_PORT: String(E2E_PORTS.app),
+      IDP_PORT: String(E2E_PORTS.idp),
+      SIM_PORT: String(E2E_PORTS.simulator),
+      LOCAL_DB_PORT: String(E2E_PORTS.database),
+      NEXT_DIST_DIR: ".next-test",
+      SIM_ASYNC_DELAY_MS: "300",
+    },
+  },
+});

@@ -1,0 +1,15 @@
+import { NextResponse, type NextRequest } from "next/server";
+
+// Optimistic only: visitors without a session cookie go to sign-in; pages still verify the session in the database.
+const PUBLIC_PREFIXES = ["/signin", "/api/auth", "/api/health", "/api/ready", "/_next", "/favicon.ico"];
+const SESSION_COOKIES = ["authjs.session-token", "__Secure-authjs.session-token"];
+
+export function proxy(request: NextRequest) {
+  const { pathname } = request.nextUrl;
+  if (PUBLIC_PREFIXES.some((prefix) => pathname === prefix || pathname.startsWith(`${prefix}/`))) return NextResponse.next();
+  if (SESSION_COOKIES.some((name) => request.cookies.has(name))) return NextResponse.next();
+  if (pathname.startsWith("/api/")) return NextResponse.json({ ok: false, code: "UNAUTHENTICATED", message: "Sign in first." }, { status: 401 });
+  return NextResponse.redirect(new URL("/signin", request.url));
+}
+
+export const config = { matcher: ["/((?!_next/static|_next/image|favicon.ico).*)"] };

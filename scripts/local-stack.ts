@@ -1,0 +1,180 @@
+// `npm run dev`: the whole portal locally — embedded PostgreSQL, dev IdP, Identity Center simulator, web app, worker.
+// Flags: --test (throwaway database, production build from NEXT_DIST_DIR, for Playwright), --prod (build, then next start).
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { EnvError, getEnv, parseLocalStackSettings, processEnvironment } from "../lib/env";
+import { startEmbeddedDatabase, type EmbeddedDatabase } from "../lib/db/embedded-postgres";
+import { applyMigrations } from "../lib/db/migrations";
+import { PERSONAS } from "../lib/demo/personas";
+import { DEMO_SEED } from "../lib/simulator/seed";
+
+const startedAt = Date.now();
+const testMode = process.argv.includes("--test");
+const prodMode = process.argv.includes("--prod") || testMode;
+const children: { name: string; process: ChildProcess }[] = [];
+let database: EmbeddedDatabase | undefined;
+let shuttingDown = false;
+
+function log(message: string) {
+  console.log(`[stack] ${message}`);
+}
+
+function readOrCreateSecret(file: string): string {
+  if (fs.existsSync(file)) return fs.readFileSync(file, "utf8").trim();
+  const secret = randomBytes(32).toString("base64url");
+  fs.writeFileSync(file, secret, { mode: 0o600 });
+  return secret;
+}
+
+function startChild(name: string, args: string[], env: NodeJS.ProcessEnv, readyPattern: RegExp): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+    children.push({ name, process: child });
+    let ready = false;
+    const relay = (stream: NodeJS.ReadableStream, sink: NodeJS.WriteStream) => {
+      let buffer = "";
+      stream.on("data", (chunk: Buffer) => {
+        buffer += chunk.toString();
+        const lines = buffer.split("\n");
+        buffer = lines.pop() ?? "";
+        for (const line of lines) {
+          sink.write(`[${name}] ${line}\n`);
+          if (!ready && readyPattern.test(line)) {
+            ready = true;
+            resolve();
+          }
+        }
+      });
+    };
+    relay(child.stdout!, process.stdout);
+    relay(child.stderr!, process.stderr);
+    child.on("exit", (code, signal) => {
+      if (!ready) reject(new Error(`${name} exited before it was ready (code ${code ?? signal}). See its output above.`));
+      else if (!shuttingDown) {
+        console.error(`[stack] ${name} stopped unexpectedly (code ${code ?? signal}); stopping the stack.`);
+        void shutdown(1);
+      }
+    });
+  });
+}
+
+async function waitForHttp(url: string, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(url);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs / 1000} s`);
+}
+
+async function shutdown(code = 0) {
+  if (shuttingDown) return;
+  shuttingDown = true;
+  log("stopping…");
+  await Promise.all(
+    [...children].reverse().map(
+      ({ process: child }) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+          child.once("exit", () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          child.kill("SIGTERM");
+        }),
+    ),
+  );
+  if (database) await database.stop().catch(() => undefined);
+  log("stopped");
+  process.exit(code);
+}
+
+async function main() {
+  const settings = parseLocalStackSettings();
+  const baseEnv = processEnvironment();
+  const dataDir = testMode ? fs.mkdtempSync(path.join(os.tmpdir(), "portal-e2e-")) : path.resolve(settings.DATA_DIR);
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o755 });
+  fs.chmodSync(dataDir, 0o755);
+
+  const appUrl = `http://localhost:${settings.APP_PORT}`;
+  const idpUrl = `http://127.0.0.1:${settings.IDP_PORT}`;
+  const simulatorUrl = `http://127.0.0.1:${settings.SIM_PORT}`;
+
+  let databaseUrl = getEnv().DATABASE_URL;
+  if (!databaseUrl) {
+    log(`starting embedded PostgreSQL (${testMode ? "throwaway" : path.join(dataDir, "postgres")}, port ${settings.LOCAL_DB_PORT})`);
+    database = await startEmbeddedDatabase({ dataDir: path.join(dataDir, "postgres"), port: settings.LOCAL_DB_PORT, ephemeral: testMode });
+    databaseUrl = database.url;
+  }
+  const applied = await applyMigrations(databaseUrl);
+  log(applied.length ? `applied migrations: ${applied.join(", ")}` : "database schema is up to date");
+
+  const childEnv: NodeJS.ProcessEnv = {
+    ...baseEnv,
+    NODE_ENV: prodMode ? "production" : "development",
+    NEXT_TELEMETRY_DISABLED: "1",
+    DATABASE_URL: databaseUrl,
+    APP_URL: appUrl,
+    AUTH_SECRET: baseEnv.AUTH_SECRET || readOrCreateSecret(path.join(dataDir, "auth-secret")),
+    OIDC_ISSUER: idpUrl,
+    IDP_PORT: String(settings.IDP_PORT),
+    AWS_SIMULATOR_URL: simulatorUrl,
+    IDENTITY_CENTER_INSTANCE_ARN: DEMO_SEED.instanceArn,
+    IDENTITY_STORE_ID: DEMO_SEED.identityStoreId,
+    SIM_PORT: String(settings.SIM_PORT),
+    SIM_STATE_PATH: path.join(dataDir, "simulator", "state.json"),
+  };
+  // Fail here, with the variable named, rather than in four child processes at once.
+  const { parseEnv } = await import("../lib/env");
+  parseEnv(childEnv);
+
+  const tsx = ["--import", "tsx"];
+  await Promise.all([
+    startChild("simulator", [...tsx, "scripts/simulator.ts"], childEnv, /SIMULATOR READY/),
+    startChild("idp", [...tsx, "scripts/dev-idp.ts"], childEnv, /IDP READY/),
+  ]);
+  await startChild("worker", [...tsx, "lib/worker/main.ts"], childEnv, /WORKER READY/);
+
+  const nextBin = path.resolve("node_modules/next/dist/bin/next");
+  if (prodMode && !testMode) {
+    log("building the web app (next build)…");
+    await new Promise<void>((resolve, reject) => {
+      const build = spawn(process.execPath, [nextBin, "build"], { env: childEnv, stdio: "inherit" });
+      build.on("exit", (code) => (code === 0 ? resolve() : reject(new Error("next build failed"))));
+    });
+  }
+  const webArgs = prodMode ? [nextBin, "start", "-p", String(settings.APP_PORT)] : [nextBin, "dev", "-p", String(settings.APP_PORT)];
+  await startChild("web", webArgs, childEnv, /Ready in|started server|Local:/);
+  await waitForHttp(`${appUrl}/api/ready`, 120_000);
+  // Compile the sign-in page before announcing readiness so the first visit is fast in dev mode too.
+  await waitForHttp(`${appUrl}/signin`, 120_000);
+
+  const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);
+  console.log(`
+  JIT Access Portal is running against SIMULATED AWS (ready in ${seconds} s)
+    Portal          ${appUrl}
+    Dev IdP         ${idpUrl}
+    IC simulator    ${simulatorUrl}
+    Database        ${database ? `embedded PostgreSQL, port ${settings.LOCAL_DB_PORT}` : "DATABASE_URL"}
+  Sign in as: ${PERSONAS.map((p) => `${p.key} (${p.description.toLowerCase()})`).join(", ")}
+  Press Ctrl-C to stop.
+`);
+  console.log(`PORTAL READY ${appUrl} in ${seconds}s`);
+}
+
+process.on("SIGINT", () => void shutdown(0));
+process.on("SIGTERM", () => void shutdown(0));
+
+main().catch(async (error: unknown) => {
+  console.error(error instanceof EnvError || error instanceof Error ? `[stack] ${error.message}` : `[stack] failed: ${String(error)}`);
+  await shutdown(1);
+});

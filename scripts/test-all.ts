@@ -1,0 +1,85 @@
+// `npm test`: lint, typecheck, migration check, vitest (unit + integration on a throwaway Postgres), Playwright e2e.
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import { chromiumPath, processEnvironment } from "../lib/env";
+
+interface Step {
+  name: string;
+  command: string[];
+  env?: Record<string, string>;
+  counts?: () => { passed: number; failed: number; skipped: number } | null;
+}
+
+const results: { name: string; ok: boolean; seconds: number }[] = [];
+const totals = { passed: 0, failed: 0, skipped: 0 };
+
+function readJson(file: string): unknown {
+  try {
+    return JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch {
+    return null;
+  }
+}
+
+function run(step: Step): boolean {
+  console.log(`\n━━ ${step.name} ━━ ${step.command.join(" ")}`);
+  const started = Date.now();
+  const outcome = spawnSync(step.command[0]!, step.command.slice(1), { stdio: "inherit", env: { ...processEnvironment(), ...step.env } });
+  const ok = outcome.status === 0;
+  results.push({ name: step.name, ok, seconds: (Date.now() - started) / 1000 });
+  const counts = step.counts?.();
+  if (counts) {
+    totals.passed += counts.passed;
+    totals.failed += counts.failed;
+    totals.skipped += counts.skipped;
+  } else if (step.counts) {
+    totals.failed += 1; // a runner that left no report counts as a failure, never as a pass
+  }
+  return ok;
+}
+
+const chromium = chromiumPath();
+if (!fs.existsSync(chromium)) {
+  console.error(`Chromium was not found at ${chromium}. The end-to-end tests drive a real browser.
+Install Debian's build with:  sudo apt-get install -y chromium
+or point CHROMIUM_PATH at another Chromium binary, then run npm test again.`);
+  process.exit(1);
+}
+
+fs.mkdirSync("test-results", { recursive: true });
+for (const file of ["test-results/vitest.json", "test-results/e2e.json"]) fs.rmSync(file, { force: true });
+const bin = (name: string) => `node_modules/.bin/${name}`;
+
+run({ name: "lint", command: [bin("eslint"), ".", "--max-warnings=0"] });
+run({ name: "typecheck", command: [bin("tsc"), "--noEmit"] });
+run({ name: "migration check", command: [process.execPath, "--import", "tsx", "scripts/db/migrate.ts", "check"] });
+run({
+  name: "vitest",
+  command: [bin("vitest"), "run", "--reporter=default", "--reporter=json", "--outputFile.json=test-results/vitest.json"],
+  counts: () => {
+    const report = readJson("test-results/vitest.json") as { numPassedTests: number; numFailedTests: number; numPendingTests: number; numTodoTests: number } | null;
+    return report ? { passed: report.numPassedTests, failed: report.numFailedTests, skipped: report.numPendingTests + report.numTodoTests } : null;
+  },
+});
+const built = run({
+  name: "build (e2e)",
+  command: [bin("next"), "build"],
+  env: { NEXT_DIST_DIR: ".next-test", NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1" },
+});
+if (built) {
+  run({
+    name: "playwright",
+    command: [bin("playwright"), "test"],
+    counts: () => {
+      const report = readJson("test-results/e2e.json") as { stats: { expected: number; unexpected: number; flaky: number; skipped: number } } | null;
+      return report ? { passed: report.stats.expected, failed: report.stats.unexpected + report.stats.flaky, skipped: report.stats.skipped } : null;
+    },
+  });
+}
+
+console.log("\n━━ summary ━━");
+for (const r of results) console.log(`${r.ok ? "PASS" : "FAIL"}  ${r.name} (${r.seconds.toFixed(1)} s)`);
+const allOk = built && results.every((r) => r.ok) && totals.failed === 0 && totals.skipped === 0;
+if (totals.skipped > 0) console.log(`${totals.skipped} test(s) were skipped; skipped tests do not count as passing.`);
+console.log(`tests: ${totals.passed} passed, ${totals.failed} failed`);
+process.exit(allOk ? 0 : 1);
