@@ -1,11 +1,21 @@
 import { z } from "zod";
 
-// Queue names and their payloads; handlers parse payloads with these schemas (jobs are untrusted input).
+// Queue names and their payloads; handlers parse payloads with these schemas (a job row is untrusted input).
 export const QUEUES = {
-  heartbeat: "heartbeat",
+  activateGrant: "grant-activate",
+  deactivateGrant: "grant-deactivate",
+  expirePendingRequest: "request-expire-pending",
+  sweepGrants: "grant-sweep",
+  syncInventory: "inventory-sync",
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
-export const HeartbeatPayload = z.object({}).strict();
-export type HeartbeatPayload = z.infer<typeof HeartbeatPayload>;
+export const GrantJob = z.object({ grantId: z.string().min(1).max(64) }).strict();
+export type GrantJob = z.infer<typeof GrantJob>;
+
+export const RequestJob = z.object({ requestId: z.string().min(1).max(64) }).strict();
+export type RequestJob = z.infer<typeof RequestJob>;
+
+export const EmptyJob = z.object({}).strict();
+export type EmptyJob = z.infer<typeof EmptyJob>;

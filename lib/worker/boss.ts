@@ -3,14 +3,23 @@ import { QUEUES } from "../jobs/queues";
 
 export interface BossOptions {
   databaseUrl: string;
-  /** Fast polling keeps delayed jobs within about half a second of their due time. */
-  pollingIntervalSeconds?: number;
+  /** The web app only sends jobs; it neither supervises nor runs schedules. */
+  role: "worker" | "producer";
 }
 
-export async function startBoss({ databaseUrl }: BossOptions): Promise<PgBoss> {
-  const boss = new PgBoss({ connectionString: databaseUrl, schema: "pgboss" });
-  boss.on("error", (error) => console.error(`[worker] queue error: ${error.message}`));
+export async function startBoss({ databaseUrl, role }: BossOptions): Promise<PgBoss> {
+  const boss = new PgBoss({
+    connectionString: databaseUrl,
+    schema: "pgboss",
+    max: role === "worker" ? 10 : 4,
+    supervise: role === "worker",
+    schedule: role === "worker",
+    // Cron checks every second so sweeps run close to their schedule.
+    cronMonitorIntervalSeconds: 1,
+    cronWorkerIntervalSeconds: 1,
+  });
+  boss.on("error", (error) => console.error(`[jobs] queue error: ${error.message}`));
   await boss.start();
-  for (const name of Object.values(QUEUES)) await boss.createQueue(name);
+  if (role === "worker") for (const name of Object.values(QUEUES)) await boss.createQueue(name);
   return boss;
 }

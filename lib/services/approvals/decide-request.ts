@@ -1,0 +1,73 @@
+import { z } from "zod";
+import { AppError } from "../../domain/errors";
+import { canApprove, countQuorum } from "../../domain/policy";
+import type { JobQueue } from "../../jobs/job-queue";
+import { emitAudit } from "../audit";
+import { requireUser } from "../authorize";
+import type { ServiceContext } from "../context";
+import { parseInput } from "../parse-input";
+import { createGrantsForRequest } from "../requests/create-request";
+import { describeTargets, policyForRequest } from "../requests/policy-targets";
+
+export const DecideRequestInput = z.object({
+  requestId: z.string().min(1).max(64),
+  decision: z.enum(["APPROVE", "DENY"]),
+  comment: z.string().trim().max(1000, "Keep the comment under 1000 characters.").optional().transform((c) => (c ? c : undefined)),
+  /** The version the approver saw: a decision on a request that changed since is refused, not silently applied. */
+  expectedVersion: z.coerce.number().int().nonnegative().optional(),
+});
+export type DecideRequestInput = z.infer<typeof DecideRequestInput>;
+
+/** An approver approves or denies. Self-approval is refused here whatever the entry point; quorum is counted in the same transaction. */
+export async function decideRequest({ ctx, input, queue }: { ctx: ServiceContext; input: unknown; queue: JobQueue }) {
+  const actor = requireUser(ctx.actor, "request.decide");
+  const data = parseInput(DecideRequestInput, input);
+  if (data.decision === "DENY" && !data.comment) throw new AppError("VALIDATION", "Say why you deny the request.", { fieldErrors: { comment: ["A denial needs a comment for the requester."] } });
+  const now = ctx.now();
+
+  return ctx.db.$transaction(async (tx) => {
+    // Lock the request row so concurrent approvers count quorum one at a time.
+    const locked = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM "AccessRequest" WHERE id = ${data.requestId} FOR UPDATE`;
+    if (locked.length === 0) throw new AppError("NOT_FOUND", "That request does not exist.");
+    const request = await tx.accessRequest.findUniqueOrThrow({ where: { id: data.requestId }, include: { requester: true, targets: true, decisions: true } });
+    if (request.status !== "PENDING") throw new AppError("CONFLICT", `This request is already ${request.status.toLowerCase()}.`);
+    if (data.expectedVersion !== undefined && data.expectedVersion !== request.version) throw new AppError("CONFLICT", "The request changed while you were looking at it. Reload and decide again.");
+    if (request.approvalExpiresAt && request.approvalExpiresAt <= now) throw new AppError("CONFLICT", "This request waited too long for approval and has expired.");
+
+    const policy = await policyForRequest(tx, request.policyId);
+    const targets = await describeTargets(tx, request.targets);
+    const policyTargets = targets.map((t) => ({ account: t.account, permissionSetName: t.permissionSetName }));
+    const verdict = canApprove(policy, { userId: actor.userId, email: actor.email, groups: actor.groups }, {
+      requesterId: request.requesterId,
+      requesterEmail: request.requester.email ?? "",
+      targets: policyTargets,
+      decisions: request.decisions.map((d) => ({ approverId: d.approverId, decision: d.decision, viaGroups: d.viaGroups })),
+    });
+    if (!verdict.ok) {
+      await emitAudit(tx, actor, { action: "request.decision_refused", entityType: "request", entityId: request.id, requestId: request.id, after: { code: verdict.code }, reason: verdict.reason }, now);
+      throw new AppError(verdict.code, verdict.code === "SELF_APPROVAL" ? "You cannot approve or deny your own request." : verdict.reason);
+    }
+    await tx.approvalDecision.create({ data: { requestId: request.id, approverId: actor.userId, decision: data.decision, comment: data.comment ?? null, viaGroups: verdict.viaGroups } });
+    await emitAudit(tx, actor, { action: data.decision === "APPROVE" ? "request.approval_given" : "request.denial_given", entityType: "request", entityId: request.id, requestId: request.id, after: { decision: data.decision, viaGroups: verdict.viaGroups }, reason: data.comment ?? null }, now);
+
+    const decisions = [...request.decisions.map((d) => ({ approverId: d.approverId, decision: d.decision, viaGroups: d.viaGroups })), { approverId: actor.userId, decision: data.decision, viaGroups: verdict.viaGroups }];
+    const quorum = countQuorum({ required: request.requiredApprovals, distinctGroups: request.distinctGroups }, decisions);
+
+    let status = request.status as string;
+    if (quorum.denied || quorum.satisfied) {
+      status = quorum.denied ? "DENIED" : "APPROVED";
+      const changed = await tx.accessRequest.updateMany({ where: { id: request.id, status: "PENDING", version: request.version }, data: { status: status as "DENIED" | "APPROVED", decidedAt: now, version: { increment: 1 }, ...(quorum.denied ? { closedAt: now, closeReason: data.comment ?? null } : {}) } });
+      if (changed.count !== 1) throw new AppError("CONFLICT", "The request changed while you were deciding. Reload and try again.");
+      await emitAudit(tx, actor, { action: quorum.denied ? "request.denied" : "request.approved", entityType: "request", entityId: request.id, requestId: request.id, before: { status: "PENDING" }, after: { status, approvals: quorum.approvals, required: quorum.required } }, now);
+      if (!quorum.denied) {
+        // A "start now" request approved late still gets the whole duration it asked for.
+        const window = request.startedImmediately && request.startsAt < now ? { startsAt: now, endsAt: new Date(now.getTime() + request.durationMinutes * 60_000) } : { startsAt: request.startsAt < now ? now : request.startsAt, endsAt: request.endsAt };
+        if (window.startsAt !== request.startsAt) await tx.accessRequest.update({ where: { id: request.id }, data: window });
+        await createGrantsForRequest(tx, queue, { ...request, ...window }, request.requesterId);
+      }
+    } else {
+      await tx.accessRequest.update({ where: { id: request.id }, data: { version: { increment: 1 } } });
+    }
+    return { requestId: request.id, status, approvals: quorum.approvals, required: quorum.required };
+  });
+}

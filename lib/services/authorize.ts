@@ -1,0 +1,37 @@
+import { AppError } from "../domain/errors";
+import type { Role } from "../generated/prisma/enums";
+import type { Actor, UserActor } from "./context";
+
+// Who may attempt which verb; finer checks (own request, routed approver, policy) live in the verb itself.
+export const PERMISSIONS = {
+  "request.create": ["REQUESTER"],
+  "request.cancel": ["REQUESTER", "APPROVER", "ADMIN", "AUDITOR"],
+  "request.extend": ["REQUESTER", "APPROVER", "ADMIN", "AUDITOR"],
+  "grant.release": ["REQUESTER", "APPROVER", "ADMIN", "AUDITOR"],
+  "request.decide": ["APPROVER", "ADMIN"],
+  "grant.revoke": ["APPROVER", "ADMIN"],
+  "history.read-all": ["AUDITOR", "ADMIN"],
+  "policy.read": ["REQUESTER", "APPROVER", "AUDITOR", "ADMIN"],
+  "admin.read": ["ADMIN"],
+} as const satisfies Record<string, readonly Role[]>;
+
+export type Permission = keyof typeof PERMISSIONS;
+
+export function hasPermission(actor: Actor, permission: Permission): boolean {
+  if (actor.type === "system") return true;
+  if (actor.type !== "user") return false;
+  const allowed: readonly Role[] = PERMISSIONS[permission];
+  return actor.roles.some((role) => allowed.includes(role));
+}
+
+/** The first line of every user-facing verb. System actors (the worker) are trusted callers. */
+export function authorize(actor: Actor, permission: Permission): void {
+  if (actor.type === "anonymous") throw new AppError("UNAUTHENTICATED", "Sign in first.");
+  if (!hasPermission(actor, permission)) throw new AppError("FORBIDDEN", "Your role does not allow this.");
+}
+
+export function requireUser(actor: Actor, permission: Permission): UserActor {
+  authorize(actor, permission);
+  if (actor.type !== "user") throw new AppError("FORBIDDEN", "Only a signed-in person can do this.");
+  return actor;
+}

@@ -1,0 +1,107 @@
+import { z } from "zod";
+import { AppError } from "../../domain/errors";
+import { evaluateRequest } from "../../domain/policy";
+import { resolveWindow } from "../../domain/time-window";
+import type { JobQueue } from "../../jobs/job-queue";
+import { QUEUES } from "../../jobs/queues";
+import { emitAudit } from "../audit";
+import { requireUser } from "../authorize";
+import type { ServiceContext } from "../context";
+import { parseInput } from "../parse-input";
+import { getActivePolicy } from "../policy/active-policy";
+import { describeTargets } from "./policy-targets";
+
+export const CreateRequestInput = z.object({
+  targets: z
+    .array(z.object({ accountId: z.string().regex(/^\d{12}$/, "Not an AWS account id."), permissionSetArn: z.string().min(10).max(1224) }))
+    .min(1, "Pick at least one account and permission set.")
+    .max(20, "At most 20 targets in one request."),
+  durationMinutes: z.coerce.number({ message: "Enter a duration in minutes." }).int("Enter whole minutes."),
+  startMode: z.enum(["now", "scheduled"]),
+  startsAt: z.coerce.date({ message: "Enter a valid start time." }).optional(),
+  justification: z.string().trim().min(10, "Say why you need this access (at least 10 characters).").max(2000, "Keep the justification under 2000 characters."),
+  ticket: z.string().trim().max(64, "A ticket reference is at most 64 characters.").optional().transform((t) => (t ? t : undefined)),
+});
+export type CreateRequestInput = z.infer<typeof CreateRequestInput>;
+
+/** An engineer asks for time-boxed access; policy decides eligibility, duration, ticket and approvals. */
+export async function createRequest({ ctx, input, queue }: { ctx: ServiceContext; input: unknown; queue: JobQueue }) {
+  const actor = requireUser(ctx.actor, "request.create");
+  const data = parseInput(CreateRequestInput, input);
+  const unique = new Map(data.targets.map((t) => [`${t.accountId}|${t.permissionSetArn}`, t]));
+  const policy = await getActivePolicy(ctx.db);
+  const targets = await describeTargets(ctx.db, [...unique.values()]);
+  const verdict = evaluateRequest(policy.document, { email: actor.email, groups: actor.groups }, targets.map((t) => ({ account: t.account, permissionSetName: t.permissionSetName })), {
+    durationMinutes: data.durationMinutes,
+    ticket: data.ticket,
+  });
+  if (!verdict.ok) throw new AppError(verdict.code, verdict.message, { fieldErrors: verdict.fieldErrors });
+  const now = ctx.now();
+  const window = resolveWindow({ now, startMode: data.startMode, startsAt: data.startsAt, durationMinutes: data.durationMinutes, maxDurationMinutes: verdict.decision.maxDurationMinutes });
+  if (!window.ok) throw new AppError("VALIDATION", "Check the start time and duration.", { fieldErrors: window.fieldErrors });
+  const { startsAt, endsAt } = window;
+  const auto = verdict.decision.autoApprove;
+  const expiryMinutes = policy.document.defaults?.pendingApprovalExpiryMinutes ?? 1440;
+  const approvalExpiresAt = auto ? null : new Date(Math.min(now.getTime() + expiryMinutes * 60_000, endsAt.getTime()));
+
+  return ctx.db.$transaction(async (tx) => {
+    const request = await tx.accessRequest.create({
+      data: {
+        requesterId: actor.userId,
+        policyId: policy.id,
+        status: auto ? "APPROVED" : "PENDING",
+        justification: data.justification,
+        ticket: data.ticket ?? null,
+        durationMinutes: data.durationMinutes,
+        startsAt,
+        endsAt,
+        requiredApprovals: auto ? 0 : verdict.decision.requiredApprovals,
+        distinctGroups: verdict.decision.distinctGroups,
+        maxDurationMinutes: verdict.decision.maxDurationMinutes,
+        extensionAllowed: verdict.decision.extension.allowed,
+        extensionNeedsApproval: verdict.decision.extension.requiresApproval,
+        startedImmediately: data.startMode === "now",
+        approvalExpiresAt,
+        matchedRuleId: verdict.decision.ruleIds.join(","),
+        decidedAt: auto ? now : null,
+        targets: { create: targets.map((t) => ({ accountId: t.accountId, permissionSetArn: t.permissionSetArn })) },
+      },
+      include: { targets: true },
+    });
+    await emitAudit(tx, actor, {
+      action: "request.created",
+      entityType: "request",
+      entityId: request.id,
+      requestId: request.id,
+      after: {
+        status: request.status,
+        targets: targets.map((t) => ({ accountId: t.accountId, accountName: t.accountName, permissionSet: t.permissionSetName })),
+        startsAt,
+        endsAt,
+        ticket: request.ticket,
+        rules: verdict.decision.ruleIds,
+        requiredApprovals: request.requiredApprovals,
+      },
+      reason: data.justification,
+    }, now);
+    if (auto) {
+      await emitAudit(tx, actor, { action: "request.auto_approved", entityType: "request", entityId: request.id, requestId: request.id, after: { status: "APPROVED", rules: verdict.decision.ruleIds } }, now);
+      await createGrantsForRequest(tx, queue, request, actor.userId);
+    } else {
+      await queue.send(tx, QUEUES.expirePendingRequest, { requestId: request.id }, { startAfter: approvalExpiresAt!, singletonKey: `expire-${request.id}` });
+    }
+    return { requestId: request.id, status: request.status };
+  });
+}
+
+type Tx = Parameters<Parameters<ServiceContext["db"]["$transaction"]>[0]>[0];
+
+/** One grant per target, each with its activation job at the window's start (in the same transaction). */
+export async function createGrantsForRequest(tx: Tx, queue: JobQueue, request: { id: string; startsAt: Date; endsAt: Date; targets: { id: string; accountId: string; permissionSetArn: string }[] }, userId: string) {
+  for (const target of request.targets) {
+    const grant = await tx.grant.create({
+      data: { requestId: request.id, targetId: target.id, userId, accountId: target.accountId, permissionSetArn: target.permissionSetArn, startsAt: request.startsAt, endsAt: request.endsAt },
+    });
+    await queue.send(tx, QUEUES.activateGrant, { grantId: grant.id }, { startAfter: request.startsAt, singletonKey: `activate-${grant.id}` });
+  }
+}

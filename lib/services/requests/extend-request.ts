@@ -1,0 +1,52 @@
+import { z } from "zod";
+import { AppError } from "../../domain/errors";
+import { resolveExtension } from "../../domain/time-window";
+import type { JobQueue } from "../../jobs/job-queue";
+import { QUEUES } from "../../jobs/queues";
+import type { DbTransaction } from "../../db";
+import { emitAudit } from "../audit";
+import { requireUser } from "../authorize";
+import type { Actor, ServiceContext } from "../context";
+import { parseInput } from "../parse-input";
+
+export const ExtendRequestInput = z.object({
+  requestId: z.string().min(1).max(64),
+  extraMinutes: z.coerce.number({ message: "Enter minutes." }).int("Enter whole minutes.").min(5, "Extend by at least 5 minutes."),
+  justification: z.string().trim().min(5, "Say why you need more time.").max(1000),
+});
+
+/** The requester asks for more time; policy decides whether that needs an approver. */
+export async function extendRequest({ ctx, input, queue }: { ctx: ServiceContext; input: unknown; queue: JobQueue }) {
+  const actor = requireUser(ctx.actor, "request.extend");
+  const data = parseInput(ExtendRequestInput, input);
+  const now = ctx.now();
+  return ctx.db.$transaction(async (tx) => {
+    const request = await tx.accessRequest.findUnique({ where: { id: data.requestId } });
+    if (!request || request.requesterId !== actor.userId) throw new AppError("NOT_FOUND", "That request does not exist.");
+    if (request.status !== "ACTIVE" && request.status !== "APPROVED") throw new AppError("INVALID_TRANSITION", "Only approved or active access can be extended.");
+    if (!request.extensionAllowed) throw new AppError("POLICY_DENIED", "The policy does not allow extending this access. Make a new request instead.");
+    const extension = resolveExtension({ currentEndsAt: request.endsAt, startsAt: request.startsAt, extraMinutes: data.extraMinutes, maxDurationMinutes: request.maxDurationMinutes, now });
+    if (!extension.ok) throw new AppError("VALIDATION", "That extension is not possible.", { fieldErrors: { extraMinutes: extension.fieldErrors ? Object.values(extension.fieldErrors).flat() : ["Not possible."] } });
+    if (request.extensionNeedsApproval) {
+      await tx.accessRequest.update({ where: { id: request.id }, data: { extensionRequestedMinutes: data.extraMinutes, extensionRequestedAt: now, extensionJustification: data.justification, version: { increment: 1 } } });
+      await emitAudit(tx, actor, { action: "request.extension_requested", entityType: "request", entityId: request.id, requestId: request.id, after: { extraMinutes: data.extraMinutes, newEndsAt: extension.endsAt }, reason: data.justification }, now);
+      return { requestId: request.id, applied: false };
+    }
+    await applyExtension(tx, queue, actor, request, extension.endsAt, now, data.justification);
+    return { requestId: request.id, applied: true, endsAt: extension.endsAt };
+  });
+}
+
+/** Moves the end of a request and its live grants; the removal job for the new end replaces the old one. */
+export async function applyExtension(tx: DbTransaction, queue: JobQueue, actor: Actor, request: { id: string; endsAt: Date; startsAt: Date }, endsAt: Date, now: Date, reason: string) {
+  await tx.accessRequest.update({
+    where: { id: request.id },
+    data: { endsAt, durationMinutes: Math.round((endsAt.getTime() - request.startsAt.getTime()) / 60_000), extensionRequestedMinutes: null, extensionRequestedAt: null, extensionJustification: null, version: { increment: 1 } },
+  });
+  const grants = await tx.grant.findMany({ where: { requestId: request.id, status: { in: ["SCHEDULED", "PROVISIONING", "ACTIVE"] } } });
+  for (const grant of grants) {
+    await tx.grant.update({ where: { id: grant.id }, data: { endsAt, version: { increment: 1 } } });
+    if (grant.status === "ACTIVE") await queue.send(tx, QUEUES.deactivateGrant, { grantId: grant.id }, { startAfter: endsAt, singletonKey: `deactivate-${grant.id}-${endsAt.getTime()}` });
+  }
+  await emitAudit(tx, actor, { action: "request.extended", entityType: "request", entityId: request.id, requestId: request.id, before: { endsAt: request.endsAt }, after: { endsAt }, reason }, now);
+}

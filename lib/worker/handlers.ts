@@ -1,0 +1,56 @@
+import type { PgBoss } from "pg-boss";
+import type { z } from "zod";
+import type { PrismaClient } from "../db";
+import type { JobQueue } from "../jobs/job-queue";
+import { EmptyJob, GrantJob, QUEUES, RequestJob, type QueueName } from "../jobs/queues";
+import type { IdentityCenterPort } from "../aws/identity-center-port";
+import { systemActor, type ServiceContext } from "../services/context";
+import { activateGrant } from "../services/grants/activate-grant";
+import { deactivateGrant } from "../services/grants/deactivate-grant";
+import { RetryLater, type GrantDeps } from "../services/grants/grant-support";
+import { expirePendingRequest } from "../services/requests/expire-pending-request";
+import { syncInventory } from "../services/inventory/sync-inventory";
+import { sweepGrants } from "../services/grants/sweep-grants";
+
+export interface WorkerDeps {
+  db: PrismaClient;
+  boss: PgBoss;
+  queue: JobQueue;
+  port: IdentityCenterPort;
+  grantDeps: GrantDeps;
+  now?: () => Date;
+  log?: (line: string) => void;
+}
+
+function contextFor(deps: WorkerDeps, job: string): ServiceContext {
+  return { actor: systemActor(job), db: deps.db, now: deps.now ?? (() => new Date()) };
+}
+
+/** Registers every queue's handler; payloads are parsed before use and RetryLater hands the job back to pg-boss. */
+export async function registerHandlers(deps: WorkerDeps, concurrency: { grants: number }) {
+  const log = deps.log ?? ((line: string) => console.log(line));
+  const work = async <S extends z.ZodType>(name: QueueName, schema: S, localConcurrency: number, run: (ctx: ServiceContext, data: z.infer<S>) => Promise<unknown>) => {
+    await deps.boss.work(name, { localConcurrency, batchSize: 1, pollingIntervalSeconds: 0.5 }, async (jobs) => {
+      for (const job of jobs) {
+        const parsed = schema.safeParse(job.data);
+        if (!parsed.success) {
+          log(`[worker] ${name} job ${job.id} has an invalid payload; dropped`);
+          continue;
+        }
+        try {
+          const result = await run(contextFor(deps, name), parsed.data);
+          if (result !== undefined && typeof result === "string" && result !== "skipped" && result !== "not-due") log(`[worker] ${name} ${JSON.stringify(parsed.data)} → ${result}`);
+        } catch (error) {
+          if (error instanceof RetryLater) log(`[worker] ${name} ${JSON.stringify(parsed.data)} will retry: ${error.message}`);
+          else log(`[worker] ${name} ${JSON.stringify(parsed.data)} failed: ${error instanceof Error ? error.message : String(error)}`);
+          throw error;
+        }
+      }
+    });
+  };
+  await work(QUEUES.activateGrant, GrantJob, concurrency.grants, (ctx, data) => activateGrant({ ctx, input: data, deps: deps.grantDeps }));
+  await work(QUEUES.deactivateGrant, GrantJob, concurrency.grants, (ctx, data) => deactivateGrant({ ctx, input: data, deps: deps.grantDeps }));
+  await work(QUEUES.expirePendingRequest, RequestJob, 2, (ctx, data) => expirePendingRequest({ ctx, input: data }));
+  await work(QUEUES.syncInventory, EmptyJob, 1, (ctx) => syncInventory({ ctx, port: deps.port }));
+  await work(QUEUES.sweepGrants, EmptyJob, 1, (ctx) => sweepGrants({ ctx, queue: deps.queue }));
+}
