@@ -1,16 +1,33 @@
 import Link from "next/link";
+import { NavLink } from "./nav-link";
 
 const ROLE_LABELS: Record<string, string> = { REQUESTER: "Requester", APPROVER: "Approver", AUDITOR: "Auditor", ADMIN: "Admin" };
 
-export function NavBar({ actor, signOutAction }: { actor: { name: string | null; email: string; roles: string[] }; signOutAction: () => Promise<void> }) {
+export function NavBar({ actor, pendingApprovals = 0, signOutAction }: { actor: { name: string | null; email: string; roles: string[] }; pendingApprovals?: number; signOutAction: () => Promise<void> }) {
+  const isRequester = actor.roles.includes("REQUESTER");
+  const decides = actor.roles.includes("APPROVER") || actor.roles.includes("ADMIN");
   return (
     <header className="border-b border-slate-200 bg-white">
-      <div className="mx-auto flex max-w-6xl items-center gap-6 px-6 py-3">
+      <div className="mx-auto flex max-w-6xl flex-wrap items-center gap-x-6 gap-y-2 px-6 py-3">
         <Link href="/" className="font-semibold">
           JIT Access
         </Link>
-        <nav className="flex gap-4 text-sm text-slate-600">
-          <Link href="/">Home</Link>
+        <nav className="flex items-center gap-1 text-sm" aria-label="Main">
+          <NavLink href="/" exact>
+            Home
+          </NavLink>
+          {isRequester ? <NavLink href="/requests/new">New request</NavLink> : null}
+          {decides ? (
+            <NavLink href="/approvals">
+              Approvals
+              {pendingApprovals > 0 ? (
+                <span data-testid="pending-approvals-count" aria-label={`${pendingApprovals} waiting`} className="ml-1.5 rounded-full bg-amber-500 px-1.5 py-0.5 text-xs font-semibold text-white tabular-nums">
+                  {pendingApprovals}
+                </span>
+              ) : null}
+            </NavLink>
+          ) : null}
+          <NavLink href="/policy">Policy</NavLink>
         </nav>
         <div className="ml-auto flex items-center gap-3 text-sm">
           <span data-testid="current-user">{actor.name ?? actor.email}</span>

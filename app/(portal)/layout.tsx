@@ -1,9 +1,10 @@
-import { requireActor } from "@/lib/auth/actor";
 import { signOut } from "@/lib/auth/auth";
 import { NavBar } from "@/components/nav-bar";
+import { pageContext, pendingCountForViewer } from "./page-context";
 
 export default async function PortalLayout({ children }: { children: React.ReactNode }) {
-  const actor = await requireActor();
+  const { actor } = await pageContext();
+  const pending = await pendingCountForViewer();
 
   async function signOutAction() {
     "use server";
@@ -12,7 +13,7 @@ export default async function PortalLayout({ children }: { children: React.React
 
   return (
     <div className="min-h-screen">
-      <NavBar actor={{ name: actor.name, email: actor.email, roles: actor.roles }} signOutAction={signOutAction} />
+      <NavBar actor={{ name: actor.name, email: actor.email, roles: actor.roles }} pendingApprovals={pending} signOutAction={signOutAction} />
       <main className="mx-auto max-w-6xl px-6 py-8">{children}</main>
     </div>
   );

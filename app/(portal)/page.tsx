@@ -1,13 +1,130 @@
-import { requireActor } from "@/lib/auth/actor";
+import Link from "next/link";
+import { listMyRequests } from "@/lib/services/queries/my-requests";
+import { formatMinutes } from "@/components/format";
+import { AccessPortalNote } from "@/components/access-portal-note";
+import { SessionWarning } from "@/components/session-warning";
+import { TargetList } from "@/components/target-list";
+import { Alert } from "@/components/ui/alert";
+import { StatusBadge } from "@/components/ui/badge";
+import { ButtonLink } from "@/components/ui/button";
+import { Card, EmptyState } from "@/components/ui/card";
+import { Countdown } from "@/components/ui/countdown";
+import { LiveRefresh } from "@/components/ui/live-refresh";
+import { LocalTime } from "@/components/ui/local-time";
+import { pageContext, pendingCountForViewer } from "./page-context";
 
 export default async function HomePage() {
-  const actor = await requireActor();
+  const ctx = await pageContext();
+  const { actor } = ctx;
+  const isRequester = actor.roles.includes("REQUESTER");
+  const [mine, pending] = await Promise.all([listMyRequests({ ctx }), pendingCountForViewer()]);
+
   return (
-    <section>
-      <h1 className="text-2xl font-semibold">Welcome, {actor.name ?? actor.email}</h1>
-      <p className="mt-2 text-slate-600" data-testid="role-summary">
-        Signed in as {actor.email} with roles: {actor.roles.join(", ").toLowerCase()}.
-      </p>
-    </section>
+    <div className="space-y-6">
+      <div className="flex flex-wrap items-center justify-between gap-4">
+        <div>
+          <h1 className="text-2xl font-semibold">Welcome, {actor.name ?? actor.email}</h1>
+          <p className="mt-1 text-sm text-slate-600" data-testid="role-summary">
+            Signed in as {actor.email} with roles: {actor.roles.join(", ").toLowerCase()}.
+          </p>
+        </div>
+        <div className="flex items-center gap-3">
+          <LiveRefresh active={mine.live} />
+          {isRequester ? (
+            <ButtonLink href="/requests/new" testId="new-request">
+              New request
+            </ButtonLink>
+          ) : null}
+        </div>
+      </div>
+
+      {pending > 0 ? (
+        <Alert tone="warning" testId="approvals-waiting">
+          {pending === 1 ? "One decision waits" : `${pending} decisions wait`} for you.{" "}
+          <Link href="/approvals" className="font-semibold underline">
+            Open the approval queue
+          </Link>
+        </Alert>
+      ) : null}
+
+      {mine.activeGrants.length > 0 ? (
+        <Card title="Active access" testId="active-grants">
+          <ul className="divide-y divide-slate-100">
+            {mine.activeGrants.map((grant) => (
+              <li key={grant.grantId} className="py-3 first:pt-0 last:pb-0" data-testid="active-grant">
+                <div className="flex flex-wrap items-center justify-between gap-3">
+                  <div>
+                    <Link href={`/requests/${grant.requestId}`} className="font-semibold hover:underline">
+                      {grant.permissionSetName} on {grant.accountName}
+                    </Link>{" "}
+                    <span className="font-mono text-xs text-slate-500">{grant.accountId}</span>
+                    <p className="text-sm text-slate-600">
+                      Ends <LocalTime iso={grant.endsAt.toISOString()} /> · <Countdown to={grant.endsAt.toISOString()} testId="grant-countdown" /> left
+                      {grant.sessionDurationMinutes !== null ? <> · console sessions last {formatMinutes(grant.sessionDurationMinutes)}</> : null}
+                    </p>
+                  </div>
+                  <AccessPortalNote />
+                </div>
+                <SessionWarning endsAt={grant.endsAt.toISOString()} sessionDurationMinutes={grant.sessionDurationMinutes} />
+              </li>
+            ))}
+          </ul>
+        </Card>
+      ) : null}
+
+      {isRequester || mine.requests.length > 0 ? (
+        <Card title="My requests" testId="my-requests">
+          {mine.requests.length === 0 ? (
+            <EmptyState>
+              You have no requests yet.{" "}
+              <Link href="/requests/new" className="font-semibold text-sky-700 underline">
+                Request access
+              </Link>{" "}
+              when you need it; nothing is granted in advance.
+            </EmptyState>
+          ) : (
+            <div className="-mx-5 overflow-x-auto">
+              <table className="w-full text-left text-sm">
+                <thead className="border-b border-slate-100 text-xs uppercase tracking-wide text-slate-500">
+                  <tr>
+                    <th className="px-5 py-2 font-semibold">Access</th>
+                    <th className="px-5 py-2 font-semibold">Window</th>
+                    <th className="px-5 py-2 font-semibold">Status</th>
+                    <th className="px-5 py-2 font-semibold">Requested</th>
+                  </tr>
+                </thead>
+                <tbody className="divide-y divide-slate-100">
+                  {mine.requests.map((r) => (
+                    <tr key={r.id} data-testid="my-request" data-request-id={r.id} className="align-top hover:bg-slate-50">
+                      <td className="px-5 py-3">
+                        <Link href={`/requests/${r.id}`} className="block hover:underline" data-testid="request-link">
+                          <TargetList targets={r.targets} />
+                        </Link>
+                      </td>
+                      <td className="px-5 py-3 whitespace-nowrap text-slate-600">
+                        <LocalTime iso={r.startsAt.toISOString()} />
+                        <span className="block text-xs">{formatMinutes(r.durationMinutes)}</span>
+                      </td>
+                      <td className="px-5 py-3">
+                        <StatusBadge status={r.status} />
+                        {r.status === "PENDING" ? (
+                          <span className="mt-1 block text-xs text-slate-500">
+                            {r.approvals} of {r.requiredApprovals} approvals
+                          </span>
+                        ) : null}
+                        {r.extensionPending ? <span className="mt-1 block text-xs text-amber-700">extension waiting for approval</span> : null}
+                      </td>
+                      <td className="px-5 py-3 whitespace-nowrap text-slate-600">
+                        <LocalTime iso={r.createdAt.toISOString()} />
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </Card>
+      ) : null}
+    </div>
   );
 }

@@ -1,7 +1,7 @@
 import "server-only";
 import { getActor } from "../auth/actor";
 import { getPrisma } from "../db";
-import { AppError, toUserError } from "../domain/errors";
+import { AppError, isAppError, toUserError } from "../domain/errors";
 import type { JobQueue } from "../jobs/job-queue";
 import type { ServiceContext } from "../services/context";
 import { getWebJobQueue } from "./job-queue";
@@ -16,7 +16,7 @@ export async function runAction<T>(verb: (args: { ctx: ServiceContext; queue: Jo
     const data = await verb({ ctx: { actor, db: getPrisma(), now: () => new Date() }, queue: await getWebJobQueue() });
     return { ok: true, data };
   } catch (error) {
-    if (!(error instanceof AppError)) console.error("[action] unexpected error", error);
+    if (!isAppError(error)) console.error("[action] unexpected error", error);
     const safe = toUserError(error);
     return { ok: false, code: safe.code, message: safe.message, ...(safe.fieldErrors ? { fieldErrors: safe.fieldErrors } : {}) };
   }

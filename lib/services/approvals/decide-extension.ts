@@ -31,6 +31,7 @@ export async function decideExtension({ ctx, input, queue }: { ctx: ServiceConte
     const verdict = canApprove(policy, { userId: actor.userId, email: actor.email, groups: actor.groups }, {
       requesterId: request.requesterId,
       requesterEmail: request.requester.email ?? "",
+      ruleIds: request.matchedRuleId ? request.matchedRuleId.split(",") : undefined,
       targets: targets.map((t) => ({ account: t.account, permissionSetName: t.permissionSetName })),
       decisions: [],
     });

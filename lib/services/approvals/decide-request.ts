@@ -25,7 +25,7 @@ export async function decideRequest({ ctx, input, queue }: { ctx: ServiceContext
   if (data.decision === "DENY" && !data.comment) throw new AppError("VALIDATION", "Say why you deny the request.", { fieldErrors: { comment: ["A denial needs a comment for the requester."] } });
   const now = ctx.now();
 
-  return ctx.db.$transaction(async (tx) => {
+  const outcome = await ctx.db.$transaction(async (tx) => {
     // Lock the request row so concurrent approvers count quorum one at a time.
     const locked = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM "AccessRequest" WHERE id = ${data.requestId} FOR UPDATE`;
     if (locked.length === 0) throw new AppError("NOT_FOUND", "That request does not exist.");
@@ -40,13 +40,11 @@ export async function decideRequest({ ctx, input, queue }: { ctx: ServiceContext
     const verdict = canApprove(policy, { userId: actor.userId, email: actor.email, groups: actor.groups }, {
       requesterId: request.requesterId,
       requesterEmail: request.requester.email ?? "",
+      ruleIds: request.matchedRuleId ? request.matchedRuleId.split(",") : undefined,
       targets: policyTargets,
       decisions: request.decisions.map((d) => ({ approverId: d.approverId, decision: d.decision, viaGroups: d.viaGroups })),
     });
-    if (!verdict.ok) {
-      await emitAudit(tx, actor, { action: "request.decision_refused", entityType: "request", entityId: request.id, requestId: request.id, after: { code: verdict.code }, reason: verdict.reason }, now);
-      throw new AppError(verdict.code, verdict.code === "SELF_APPROVAL" ? "You cannot approve or deny your own request." : verdict.reason);
-    }
+    if (!verdict.ok) return { refused: verdict };
     await tx.approvalDecision.create({ data: { requestId: request.id, approverId: actor.userId, decision: data.decision, comment: data.comment ?? null, viaGroups: verdict.viaGroups } });
     await emitAudit(tx, actor, { action: data.decision === "APPROVE" ? "request.approval_given" : "request.denial_given", entityType: "request", entityId: request.id, requestId: request.id, after: { decision: data.decision, viaGroups: verdict.viaGroups }, reason: data.comment ?? null }, now);
 
@@ -68,6 +66,11 @@ export async function decideRequest({ ctx, input, queue }: { ctx: ServiceContext
     } else {
       await tx.accessRequest.update({ where: { id: request.id }, data: { version: { increment: 1 } } });
     }
-    return { requestId: request.id, status, approvals: quorum.approvals, required: quorum.required };
+    return { decided: { requestId: request.id, status, approvals: quorum.approvals, required: quorum.required } };
   });
+  if ("decided" in outcome) return outcome.decided;
+  // A refused attempt is evidence worth keeping, so it is audited in its own transaction before the error is raised.
+  const { refused } = outcome;
+  await ctx.db.$transaction((tx) => emitAudit(tx, actor, { action: "request.decision_refused", entityType: "request", entityId: data.requestId, requestId: data.requestId, after: { code: refused.code, decision: data.decision }, reason: refused.reason }, now));
+  throw new AppError(refused.code, refused.code === "SELF_APPROVAL" ? "You cannot approve or deny your own request." : refused.reason);
 }

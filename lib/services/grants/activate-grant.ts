@@ -6,7 +6,7 @@ import { QUEUES } from "../../jobs/queues";
 import { emitAudit } from "../audit";
 import type { ServiceContext } from "../context";
 import { lockAssignmentTuple } from "../tuple-lock";
-import { casGrant, RetryLater, syncRequestStatus, type GrantDeps } from "./grant-support";
+import { casGrant, RetryLater, retryableAws, syncRequestStatus, type GrantDeps } from "./grant-support";
 
 export type ActivateGrantResult = "activated" | "failed" | "skipped";
 
@@ -36,7 +36,7 @@ export async function activateGrant({ ctx, input, deps }: { ctx: ServiceContext;
 
   // Learn whether the assignment existed before the portal ever touched this tuple: such a standing assignment is never removed.
   const knownTuple = await ctx.db.assignmentTuple.findUnique({ where: { accountId_permissionSetArn_principalId: tuple } });
-  const existedBefore = knownTuple ? null : (await deps.port.listAssignments({ accountId: tuple.accountId, permissionSetArn: tuple.permissionSetArn })).some((a) => a.principalType === "USER" && a.principalId === principalId);
+  const existedBefore = knownTuple ? null : (await retryableAws("ListAccountAssignments", () => deps.port.listAssignments({ accountId: tuple.accountId, permissionSetArn: tuple.permissionSetArn }))).some((a) => a.principalType === "USER" && a.principalId === principalId);
 
   if (grant.status === "SCHEDULED") {
     const started = await ctx.db.$transaction(async (tx) => {
@@ -105,13 +105,7 @@ async function finishActivation(ctx: ServiceContext, deps: GrantDeps, grant: { i
 
 async function resolvePrincipal(deps: GrantDeps, email: string | null): Promise<string | null> {
   if (!email) return null;
-  try {
-    return (await deps.port.findUserIdByUserName(email)) ?? (await deps.port.findUserIdByEmail(email));
-  } catch (error) {
-    const portError = toAwsPortError(error);
-    if (portError.retryable) throw new RetryLater(`GetUserId: ${portError.code}`);
-    throw error;
-  }
+  return retryableAws("GetUserId", async () => (await deps.port.findUserIdByUserName(email)) ?? (await deps.port.findUserIdByEmail(email)));
 }
 
 async function failGrant(ctx: ServiceContext, grant: { id: string; requestId: string }, reason: string) {

@@ -1,3 +1,4 @@
+import { toAwsPortError } from "../../aws/errors";
 import type { IdentityCenterPort } from "../../aws/identity-center-port";
 import type { DbTransaction } from "../../db";
 import { deriveRequestStatus } from "../../domain/request-lifecycle";
@@ -20,6 +21,17 @@ export class RetryLater extends Error {
   constructor(reason: string) {
     super(reason);
     this.name = "RetryLater";
+  }
+}
+
+/** Runs an AWS call; throttling, conflicts and outages hand the job back for a later retry instead of failing the grant. */
+export async function retryableAws<T>(what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    const portError = toAwsPortError(error);
+    if (portError.retryable) throw new RetryLater(`${what}: ${portError.code}`);
+    throw portError;
   }
 }
 

@@ -1,0 +1,166 @@
+import { getActivePolicyView } from "@/lib/services/queries/policy-view";
+import { formatMinutes } from "@/components/format";
+import { Alert } from "@/components/ui/alert";
+import { Badge } from "@/components/ui/badge";
+import { Card } from "@/components/ui/card";
+import { LocalTime } from "@/components/ui/local-time";
+import { pageContext } from "../page-context";
+
+function List({ items, empty = "—" }: { items: string[] | undefined; empty?: string }) {
+  if (!items || items.length === 0) return <span className="text-slate-400">{empty}</span>;
+  return (
+    <span className="flex flex-wrap gap-1">
+      {items.map((item) => (
+        <code key={item} className="rounded bg-slate-100 px-1.5 py-0.5 text-xs">
+          {item === "*" ? "any" : item}
+        </code>
+      ))}
+    </span>
+  );
+}
+
+export default async function PolicyPage() {
+  const ctx = await pageContext();
+  const policy = await getActivePolicyView({ ctx });
+  if (!policy) {
+    return (
+      <div className="space-y-4">
+        <h1 className="text-2xl font-semibold">Access policy</h1>
+        <Alert tone="warning" title="No policy is loaded">
+          Nothing can be requested until the portal loads its policy file at start-up.
+        </Alert>
+      </div>
+    );
+  }
+  const doc = policy.document;
+  const accountLabel = (id: string) => (id === "*" ? "any account" : policy.accountNames[id] ? `${policy.accountNames[id]} (${id})` : id);
+  const ouLabel = (id: string) => (policy.ouNames[id] ? `${policy.ouNames[id]} (${id})` : id);
+  const accounts = (selector: { ids?: string[]; ous?: string[] }) => [...(selector.ids ?? []).map(accountLabel), ...(selector.ous ?? []).map((ou) => `OU ${ouLabel(ou)}`)];
+  const who = (selector: { groups?: string[]; users?: string[] }) => [...(selector.groups ?? []).map((g) => (g === "*" ? "everyone" : `group ${g}`)), ...(selector.users ?? [])];
+
+  return (
+    <div className="space-y-6">
+      <div>
+        <h1 className="text-2xl font-semibold">Access policy</h1>
+        <p className="mt-1 text-sm text-slate-600">
+          Read-only. Loaded from <code>{policy.sourcePath}</code> on <LocalTime iso={policy.loadedAt.toISOString()} />; changes go through the repository. Deny by default; a deny rule always wins; when several rules match, the strictest requirement
+          applies.
+        </p>
+      </div>
+
+      {!doc ? (
+        <Alert tone="error" title="The stored policy no longer validates">
+          Nothing can be requested until a valid policy is loaded. The raw document is below.
+        </Alert>
+      ) : (
+        <>
+          <Card title={`Allow rules (${doc.rules.length})`} testId="policy-rules">
+            <div className="-mx-5 overflow-x-auto">
+              <table className="w-full text-left text-sm">
+                <thead className="border-b border-slate-100 text-xs uppercase tracking-wide text-slate-500">
+                  <tr>
+                    <th className="px-5 py-2 font-semibold">Rule</th>
+                    <th className="px-5 py-2 font-semibold">Who</th>
+                    <th className="px-5 py-2 font-semibold">Accounts</th>
+                    <th className="px-5 py-2 font-semibold">Permission sets</th>
+                    <th className="px-5 py-2 font-semibold">Max</th>
+                    <th className="px-5 py-2 font-semibold">Ticket</th>
+                    <th className="px-5 py-2 font-semibold">Approval</th>
+                    <th className="px-5 py-2 font-semibold">Extension</th>
+                  </tr>
+                </thead>
+                <tbody className="divide-y divide-slate-100 align-top">
+                  {doc.rules.map((rule) => (
+                    <tr key={rule.id} data-testid="policy-rule">
+                      <td className="px-5 py-3">
+                        <code className="font-semibold">{rule.id}</code>
+                        {rule.description ? <p className="mt-1 max-w-xs text-xs text-slate-600">{rule.description}</p> : null}
+                      </td>
+                      <td className="px-5 py-3">
+                        <List items={who(rule.requesters)} />
+                      </td>
+                      <td className="px-5 py-3">
+                        <List items={accounts(rule.accounts)} />
+                      </td>
+                      <td className="px-5 py-3">
+                        <List items={rule.permissionSets} />
+                      </td>
+                      <td className="px-5 py-3 whitespace-nowrap">{formatMinutes(rule.maxDurationMinutes)}</td>
+                      <td className="px-5 py-3">
+                        {rule.ticket.required ? "required" : "optional"}
+                        {rule.ticket.pattern ? <code className="mt-1 block text-xs">{rule.ticket.pattern}</code> : null}
+                      </td>
+                      <td className="px-5 py-3">
+                        {rule.approval.auto ? (
+                          <Badge tone="green">automatic</Badge>
+                        ) : (
+                          <>
+                            {rule.approval.required} from <List items={rule.approval.approvers?.groups} />
+                            {rule.approval.distinctGroups ? <span className="block text-xs text-slate-500">distinct groups</span> : null}
+                          </>
+                        )}
+                      </td>
+                      <td className="px-5 py-3 text-xs">{rule.extension.allowed ? (rule.extension.requiresApproval ? "with approval" : "self-service") : "not allowed"}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          </Card>
+
+          <Card title={`Deny rules (${doc.deny.length})`} testId="policy-deny-rules">
+            {doc.deny.length === 0 ? (
+              <p className="text-sm text-slate-500">No explicit deny rules; anything no allow rule covers is denied anyway.</p>
+            ) : (
+              <div className="-mx-5 overflow-x-auto">
+                <table className="w-full text-left text-sm">
+                  <thead className="border-b border-slate-100 text-xs uppercase tracking-wide text-slate-500">
+                    <tr>
+                      <th className="px-5 py-2 font-semibold">Rule</th>
+                      <th className="px-5 py-2 font-semibold">Who</th>
+                      <th className="px-5 py-2 font-semibold">Accounts</th>
+                      <th className="px-5 py-2 font-semibold">Permission sets</th>
+                      <th className="px-5 py-2 font-semibold">Reason shown</th>
+                    </tr>
+                  </thead>
+                  <tbody className="divide-y divide-slate-100 align-top">
+                    {doc.deny.map((rule) => (
+                      <tr key={rule.id} data-testid="policy-deny-rule">
+                        <td className="px-5 py-3">
+                          <code className="font-semibold">{rule.id}</code>
+                          {rule.description ? <p className="mt-1 max-w-xs text-xs text-slate-600">{rule.description}</p> : null}
+                        </td>
+                        <td className="px-5 py-3">
+                          <List items={who(rule.requesters)} />
+                        </td>
+                        <td className="px-5 py-3">
+                          <List items={accounts(rule.accounts)} />
+                        </td>
+                        <td className="px-5 py-3">
+                          <List items={rule.permissionSets} />
+                        </td>
+                        <td className="px-5 py-3">{rule.reason}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            )}
+          </Card>
+          <p className="text-sm text-slate-600">Pending requests expire after {formatMinutes(doc.defaults.pendingApprovalExpiryMinutes)} without a decision.</p>
+        </>
+      )}
+
+      <Card title="Raw document">
+        <details>
+          <summary className="cursor-pointer text-sm text-slate-600">
+            Show the stored document (hash <code className="text-xs">{policy.contentHash.slice(0, 12)}</code>)
+          </summary>
+          <pre className="mt-3 max-h-[32rem] overflow-auto rounded-lg bg-slate-900 p-4 text-xs text-slate-100" data-testid="policy-raw">
+            {JSON.stringify(policy.raw, null, 2)}
+          </pre>
+        </details>
+      </Card>
+    </div>
+  );
+}

@@ -1,0 +1,68 @@
+"use client";
+
+import { FormMessage, useActionForm } from "@/components/ui/action-form";
+import { Button } from "@/components/ui/button";
+import { Field, inputClass } from "@/components/ui/field";
+import { cancelRequestAction, extendRequestAction, releaseRequestAction, revokeRequestAction } from "./actions";
+
+export function CancelForm({ requestId }: { requestId: string }) {
+  const { state, pending, onSubmit } = useActionForm(cancelRequestAction);
+  return (
+    <form onSubmit={onSubmit} className="space-y-2">
+      <input type="hidden" name="requestId" value={requestId} />
+      <FormMessage state={state} testId="cancel-message" />
+      <Button type="submit" variant="secondary" disabled={pending} className="w-full" data-testid="cancel-request">
+        Cancel request
+      </Button>
+    </form>
+  );
+}
+
+export function ReleaseForm({ requestId }: { requestId: string }) {
+  const { state, pending, onSubmit } = useActionForm(releaseRequestAction);
+  return (
+    <form onSubmit={onSubmit} className="space-y-2">
+      <input type="hidden" name="requestId" value={requestId} />
+      <p className="text-sm text-slate-600">Done early? Give the access back now.</p>
+      <FormMessage state={state} testId="release-message" />
+      <Button type="submit" disabled={pending} className="w-full" data-testid="release-early">
+        Release early
+      </Button>
+    </form>
+  );
+}
+
+export function ExtendForm({ requestId, needsApproval, roomMinutes }: { requestId: string; needsApproval: boolean; roomMinutes: number }) {
+  const { state, pending, onSubmit, errorsFor } = useActionForm(extendRequestAction);
+  return (
+    <form onSubmit={onSubmit} className="space-y-3" data-testid="extend-form">
+      <input type="hidden" name="requestId" value={requestId} />
+      <Field id="extraMinutes" label="Extra minutes" errors={errorsFor("extraMinutes")} hint={roomMinutes > 0 ? `Up to ${roomMinutes} more minutes within the policy limit.` : "The window already has the longest duration the policy allows."}>
+        <input id="extraMinutes" name="extraMinutes" type="number" min={5} step={5} defaultValue={Math.min(30, Math.max(roomMinutes, 5))} className={`${inputClass} w-32`} aria-invalid={Boolean(errorsFor("extraMinutes"))} />
+      </Field>
+      <Field id="extend-justification" label="Why do you need more time?" errors={errorsFor("justification")}>
+        <textarea id="extend-justification" name="justification" rows={2} className={inputClass} aria-invalid={Boolean(errorsFor("justification"))} />
+      </Field>
+      <FormMessage state={state} fields={["extraMinutes", "justification"]} testId="extend-message" />
+      <Button type="submit" variant="secondary" disabled={pending} className="w-full" data-testid="extend">
+        {needsApproval ? "Ask for an extension" : "Extend"}
+      </Button>
+    </form>
+  );
+}
+
+export function RevokeForm({ requestId }: { requestId: string }) {
+  const { state, pending, onSubmit, errorsFor } = useActionForm(revokeRequestAction);
+  return (
+    <form onSubmit={onSubmit} className="space-y-3" data-testid="revoke-form">
+      <input type="hidden" name="requestId" value={requestId} />
+      <Field id="revoke-reason" label="Reason for revoking" required errors={errorsFor("reason")} hint="The requester and auditors see this.">
+        <textarea id="revoke-reason" name="reason" rows={2} className={inputClass} aria-invalid={Boolean(errorsFor("reason"))} />
+      </Field>
+      <FormMessage state={state} fields={["reason"]} testId="revoke-message" />
+      <Button type="submit" variant="danger" disabled={pending} className="w-full" data-testid="revoke">
+        Revoke access now
+      </Button>
+    </form>
+  );
+}

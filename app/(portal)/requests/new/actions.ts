@@ -1,0 +1,24 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import { redirect } from "next/navigation";
+import { createRequest } from "@/lib/services/requests/create-request";
+import { runAction } from "@/lib/web/action";
+import type { FormState } from "@/components/ui/action-form";
+import { targetRefs, text } from "../../form-data";
+
+// POST (server action) - create an access request; identity comes from the session inside runAction, never from the form.
+export async function createRequestAction(_previous: FormState, formData: FormData): Promise<FormState> {
+  const input = {
+    targets: targetRefs(formData),
+    durationMinutes: text(formData, "durationMinutes"),
+    startMode: text(formData, "startMode"),
+    startsAt: text(formData, "startsAt") || undefined,
+    justification: text(formData, "justification"),
+    ticket: text(formData, "ticket"),
+  };
+  const result = await runAction(({ ctx, queue }) => createRequest({ ctx, input, queue }));
+  if (!result.ok) return result;
+  revalidatePath("/", "layout");
+  redirect(`/requests/${result.data.requestId}`);
+}

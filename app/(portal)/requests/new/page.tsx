@@ -1,0 +1,24 @@
+import { getRequestFormOptions } from "@/lib/services/queries/request-form-options";
+import { Alert } from "@/components/ui/alert";
+import { pageContext } from "../../page-context";
+import { RequestForm } from "./request-form";
+
+export default async function NewRequestPage() {
+  const ctx = await pageContext(["REQUESTER"]);
+  const options = await getRequestFormOptions({ ctx });
+  return (
+    <div className="space-y-6">
+      <div>
+        <h1 className="text-2xl font-semibold">Request access</h1>
+        <p className="mt-1 text-sm text-slate-600">Only what the access policy lets you request is listed. Access is granted for the window you choose and removed when it ends.</p>
+      </div>
+      {options.message ? (
+        <Alert tone="warning" title="Nothing to request" testId="no-options">
+          {options.message}
+        </Alert>
+      ) : (
+        <RequestForm accounts={options.accounts} minDurationMinutes={options.minDurationMinutes} />
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,317 @@
+"use client";
+
+import { useMemo, useState, useSyncExternalStore } from "react";
+import { ticketMatches } from "@/lib/domain/ticket-pattern";
+import type { AccountOption, PermissionSetOption } from "@/lib/services/queries/request-form-options";
+import { formatMinutes } from "@/components/format";
+import { FormMessage, useActionForm } from "@/components/ui/action-form";
+import { Alert } from "@/components/ui/alert";
+import { Button } from "@/components/ui/button";
+import { Field, FieldErrors, inputClass } from "@/components/ui/field";
+import { createRequestAction } from "./actions";
+
+const PRESETS = [30, 60, 120, 240, 480];
+const FIELDS = ["targets", "durationMinutes", "startMode", "startsAt", "justification", "ticket"];
+const noop = () => () => {};
+
+interface Selected {
+  account: AccountOption;
+  set: PermissionSetOption;
+}
+
+const keyOf = (accountId: string, arn: string) => `${accountId}|${arn}`;
+
+/** "2026-11-23T14:05" in the browser's time zone, the format datetime-local speaks. */
+function toLocalInput(date: Date): string {
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}
+
+/** The datetime-local value is the user's wall-clock time; Date parses it as local time, and the server gets UTC. */
+function localInputToIso(value: string): string | null {
+  if (!value) return null;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? null : date.toISOString();
+}
+
+export function RequestForm({ accounts, minDurationMinutes }: { accounts: AccountOption[]; minDurationMinutes: number }) {
+  const { state, pending, onSubmit, errorsFor } = useActionForm(createRequestAction);
+  const hydrated = useSyncExternalStore(noop, () => true, () => false);
+  const [search, setSearch] = useState("");
+  const [selectedKeys, setSelectedKeys] = useState<string[]>([]);
+  const [duration, setDuration] = useState<{ mode: "preset"; minutes: number } | { mode: "custom"; text: string }>({ mode: "preset", minutes: 60 });
+  const [startMode, setStartMode] = useState<"now" | "scheduled">("now");
+  const [startLocal, setStartLocal] = useState("");
+  const [justification, setJustification] = useState("");
+  const [ticket, setTicket] = useState("");
+
+  const setByKey = useMemo(() => {
+    const map = new Map<string, Selected>();
+    for (const account of accounts) for (const set of account.permissionSets) map.set(keyOf(account.id, set.arn), { account, set });
+    return map;
+  }, [accounts]);
+  const selected = selectedKeys.flatMap((key) => setByKey.get(key) ?? []);
+
+  const query = search.trim().toLowerCase();
+  const visibleAccounts = query
+    ? accounts.filter((a) => a.name.toLowerCase().includes(query) || a.id.includes(query) || a.ouPath.toLowerCase().includes(query) || a.permissionSets.some((s) => s.name.toLowerCase().includes(query)))
+    : accounts;
+
+  // The strictest requirement across the chosen targets applies, as the policy evaluates it on submit.
+  const maxMinutes = selected.length > 0 ? Math.min(...selected.map((s) => s.set.maxDurationMinutes)) : null;
+  const ticketRequired = selected.some((s) => s.set.ticket.required);
+  const ticketPatterns = [...new Set(selected.flatMap((s) => s.set.ticket.patterns))];
+  const autoApprove = selected.length > 0 && selected.every((s) => s.set.autoApprove);
+  const approvalsNeeded = Math.max(0, ...selected.filter((s) => !s.set.autoApprove).map((s) => s.set.requiredApprovals));
+  const durationMinutes = duration.mode === "preset" ? duration.minutes : Number(duration.text);
+  const durationValid = Number.isInteger(durationMinutes) && durationMinutes >= minDurationMinutes;
+  const overMax = maxMinutes !== null && durationValid && durationMinutes > maxMinutes;
+  const ticketMismatch = ticket.trim() !== "" && ticketPatterns.some((pattern) => !ticketMatches(pattern, ticket.trim()));
+  const longSessions = durationValid ? selected.filter((s) => s.set.sessionDurationMinutes > durationMinutes) : [];
+  const startsAtIso = startMode === "scheduled" ? localInputToIso(startLocal) : null;
+  const timeZone = hydrated ? Intl.DateTimeFormat().resolvedOptions().timeZone : null;
+
+  const toggle = (key: string) => setSelectedKeys((keys) => (keys.includes(key) ? keys.filter((k) => k !== key) : [...keys, key]));
+
+  return (
+    <form onSubmit={onSubmit} className="grid gap-6 lg:grid-cols-[1fr_20rem]" data-testid="request-form" noValidate>
+      <div className="space-y-6">
+        <FormMessage state={state} fields={FIELDS} />
+
+        <fieldset className="space-y-3 rounded-xl border border-slate-200 bg-white p-5 shadow-sm">
+          <legend className="px-1 text-base font-semibold">1. What do you need?</legend>
+          <label htmlFor="account-search" className="sr-only">
+            Search accounts
+          </label>
+          <input
+            id="account-search"
+            type="search"
+            value={search}
+            onChange={(e) => setSearch(e.target.value)}
+            placeholder="Search by account name, id, OU path or permission set"
+            className={inputClass}
+            autoComplete="off"
+            data-testid="account-search"
+          />
+          <div className="max-h-96 divide-y divide-slate-100 overflow-y-auto rounded-lg border border-slate-200">
+            {visibleAccounts.length === 0 ? <p className="p-4 text-sm text-slate-500">No eligible account matches “{search}”.</p> : null}
+            {visibleAccounts.map((account) => (
+              <div key={account.id} className="p-3" data-testid="account-option" data-account-id={account.id}>
+                <div className="flex flex-wrap items-baseline gap-x-2">
+                  <span className="font-semibold">{account.name}</span>
+                  <span className="font-mono text-xs text-slate-500">{account.id}</span>
+                  <span className="text-xs text-slate-500">{account.ouPath}</span>
+                </div>
+                <div className="mt-2 flex flex-wrap gap-2">
+                  {account.permissionSets.map((set) => {
+                    const key = keyOf(account.id, set.arn);
+                    const checked = selectedKeys.includes(key);
+                    return (
+                      <label
+                        key={set.arn}
+                        title={set.description ?? undefined}
+                        className={`flex cursor-pointer items-center gap-2 rounded-md border px-2.5 py-1.5 text-sm ${checked ? "border-sky-600 bg-sky-50" : "border-slate-300 bg-white hover:bg-slate-50"}`}
+                      >
+                        <input type="checkbox" checked={checked} onChange={() => toggle(key)} aria-label={`${set.name} on ${account.name}`} className="accent-sky-700" />
+                        <span className="font-semibold">{set.name}</span>
+                        <span className="text-xs text-slate-500">
+                          session {formatMinutes(set.sessionDurationMinutes)} · max {formatMinutes(set.maxDurationMinutes)}
+                          {set.autoApprove ? " · no approval" : ` · ${set.requiredApprovals} approval${set.requiredApprovals === 1 ? "" : "s"}`}
+                          {set.ticket.required ? " · ticket" : ""}
+                        </span>
+                      </label>
+                    );
+                  })}
+                </div>
+              </div>
+            ))}
+          </div>
+          {selected.map((s) => (
+            <input key={keyOf(s.account.id, s.set.arn)} type="hidden" name="target" value={keyOf(s.account.id, s.set.arn)} />
+          ))}
+          <FieldErrors id="targets-error" errors={errorsFor("targets")} />
+        </fieldset>
+
+        <fieldset className="space-y-4 rounded-xl border border-slate-200 bg-white p-5 shadow-sm">
+          <legend className="px-1 text-base font-semibold">2. When and for how long?</legend>
+          <div className="space-y-1">
+            <span id="duration-label" className="block text-sm font-semibold text-slate-800">
+              Duration
+            </span>
+            <div className="flex flex-wrap gap-2" role="group" aria-labelledby="duration-label">
+              {PRESETS.map((minutes) => {
+                const disabled = maxMinutes !== null && minutes > maxMinutes;
+                const active = duration.mode === "preset" && duration.minutes === minutes;
+                return (
+                  <button
+                    key={minutes}
+                    type="button"
+                    disabled={disabled}
+                    aria-pressed={active}
+                    onClick={() => setDuration({ mode: "preset", minutes })}
+                    className={`rounded-md border px-3 py-1.5 text-sm font-semibold disabled:cursor-not-allowed disabled:opacity-40 ${active ? "border-sky-700 bg-sky-700 text-white" : "border-slate-300 bg-white hover:bg-slate-50"}`}
+                  >
+                    {formatMinutes(minutes)}
+                  </button>
+                );
+              })}
+              <button
+                type="button"
+                aria-pressed={duration.mode === "custom"}
+                onClick={() => setDuration({ mode: "custom", text: String(durationMinutes || "") })}
+                className={`rounded-md border px-3 py-1.5 text-sm font-semibold ${duration.mode === "custom" ? "border-sky-700 bg-sky-700 text-white" : "border-slate-300 bg-white hover:bg-slate-50"}`}
+              >
+                Custom
+              </button>
+            </div>
+            {duration.mode === "custom" ? (
+              <div className="flex items-center gap-2 pt-2">
+                <label htmlFor="custom-minutes" className="text-sm">
+                  Minutes
+                </label>
+                <input
+                  id="custom-minutes"
+                  type="number"
+                  inputMode="numeric"
+                  min={minDurationMinutes}
+                  max={maxMinutes ?? undefined}
+                  step={1}
+                  value={duration.text}
+                  onChange={(e) => setDuration({ mode: "custom", text: e.target.value })}
+                  className={`${inputClass} w-32`}
+                  aria-invalid={Boolean(errorsFor("durationMinutes")) || overMax}
+                  data-testid="custom-minutes"
+                />
+                {durationValid ? <span className="text-sm text-slate-500">= {formatMinutes(durationMinutes)}</span> : null}
+              </div>
+            ) : null}
+            <input type="hidden" name="durationMinutes" value={duration.mode === "preset" ? String(duration.minutes) : duration.text} />
+            <p className="text-xs text-slate-500">{maxMinutes !== null ? `The policy allows at most ${formatMinutes(maxMinutes)} for what you picked.` : "Pick targets to see the policy's limit."}</p>
+            {overMax ? <p className="text-sm text-red-700">That is longer than the {formatMinutes(maxMinutes!)} the policy allows.</p> : null}
+            <FieldErrors id="durationMinutes-error" errors={errorsFor("durationMinutes")} />
+          </div>
+
+          <div className="space-y-2">
+            <span className="block text-sm font-semibold text-slate-800">Start</span>
+            <div className="flex flex-wrap gap-4 text-sm">
+              <label className="flex items-center gap-2">
+                <input type="radio" name="startMode" value="now" checked={startMode === "now"} onChange={() => setStartMode("now")} className="accent-sky-700" />
+                Now (as soon as it is approved)
+              </label>
+              <label className="flex items-center gap-2">
+                <input type="radio" name="startMode" value="scheduled" checked={startMode === "scheduled"} onChange={() => setStartMode("scheduled")} className="accent-sky-700" />
+                At a scheduled time
+              </label>
+            </div>
+            {startMode === "scheduled" ? (
+              <div className="space-y-1">
+                <label htmlFor="starts-at" className="sr-only">
+                  Start time
+                </label>
+                <input
+                  id="starts-at"
+                  type="datetime-local"
+                  value={startLocal}
+                  min={hydrated ? toLocalInput(new Date()) : undefined}
+                  onChange={(e) => setStartLocal(e.target.value)}
+                  className={`${inputClass} w-64`}
+                  aria-invalid={Boolean(errorsFor("startsAt"))}
+                  data-testid="starts-at"
+                />
+                {timeZone ? <p className="text-xs text-slate-500">Your time zone: {timeZone}</p> : null}
+                {startsAtIso ? <input type="hidden" name="startsAt" value={startsAtIso} /> : null}
+              </div>
+            ) : null}
+            <FieldErrors id="startMode-error" errors={errorsFor("startMode")} />
+            <FieldErrors id="startsAt-error" errors={errorsFor("startsAt")} />
+          </div>
+        </fieldset>
+
+        <fieldset className="space-y-4 rounded-xl border border-slate-200 bg-white p-5 shadow-sm">
+          <legend className="px-1 text-base font-semibold">3. Why?</legend>
+          <Field id="justification" label="Justification" required errors={errorsFor("justification")} hint={`${justification.trim().length} characters; at least 10. Approvers and auditors read this.`}>
+            <textarea
+              id="justification"
+              name="justification"
+              rows={3}
+              value={justification}
+              onChange={(e) => setJustification(e.target.value)}
+              className={inputClass}
+              aria-invalid={Boolean(errorsFor("justification"))}
+              placeholder="What will you do with this access?"
+            />
+          </Field>
+          {ticketRequired || ticketPatterns.length > 0 ? (
+            <Field
+              id="ticket"
+              label="Ticket"
+              required={ticketRequired}
+              errors={errorsFor("ticket")}
+              hint={ticketPatterns.length > 0 ? <>Expected format: {ticketPatterns.map((p) => <code key={p} className="mr-1 rounded bg-slate-100 px-1">{p}</code>)}</> : "The change or incident ticket this work belongs to."}
+            >
+              <input
+                id="ticket"
+                name="ticket"
+                value={ticket}
+                onChange={(e) => setTicket(e.target.value)}
+                className={`${inputClass} w-64`}
+                aria-invalid={Boolean(errorsFor("ticket")) || ticketMismatch}
+                autoComplete="off"
+                maxLength={64}
+              />
+              {ticketMismatch ? <p className="text-sm text-amber-700">This does not match the expected format yet.</p> : null}
+            </Field>
+          ) : null}
+        </fieldset>
+      </div>
+
+      <aside className="space-y-4 lg:sticky lg:top-6 lg:self-start">
+        <div className="rounded-xl border border-slate-200 bg-white p-5 shadow-sm" data-testid="request-summary">
+          <h2 className="font-semibold">Your request</h2>
+          {selected.length === 0 ? (
+            <p className="mt-2 text-sm text-slate-500">Nothing picked yet.</p>
+          ) : (
+            <ul className="mt-2 space-y-1 text-sm">
+              {selected.map((s) => (
+                <li key={keyOf(s.account.id, s.set.arn)} className="flex items-start justify-between gap-2">
+                  <span>
+                    <span className="font-semibold">{s.set.name}</span> on {s.account.name}
+                  </span>
+                  <button type="button" onClick={() => toggle(keyOf(s.account.id, s.set.arn))} className="text-xs text-slate-500 underline hover:text-slate-900" aria-label={`Remove ${s.set.name} on ${s.account.name}`}>
+                    remove
+                  </button>
+                </li>
+              ))}
+            </ul>
+          )}
+          <dl className="mt-4 space-y-1 text-sm">
+            <div className="flex justify-between gap-2">
+              <dt className="text-slate-500">Duration</dt>
+              <dd>{durationValid ? formatMinutes(durationMinutes) : "—"}</dd>
+            </div>
+            <div className="flex justify-between gap-2">
+              <dt className="text-slate-500">Starts</dt>
+              <dd>{startMode === "now" ? "now" : startsAtIso && hydrated ? new Date(startsAtIso).toLocaleString() : "—"}</dd>
+            </div>
+            <div className="flex justify-between gap-2">
+              <dt className="text-slate-500">Approval</dt>
+              <dd>{selected.length === 0 ? "—" : autoApprove ? "automatic" : `${approvalsNeeded} approver${approvalsNeeded === 1 ? "" : "s"}`}</dd>
+            </div>
+          </dl>
+          <Button type="submit" disabled={pending} className="mt-4 w-full" data-testid="submit-request">
+            {pending ? "Submitting…" : "Submit request"}
+          </Button>
+        </div>
+        {longSessions.length > 0 ? (
+          <Alert tone="warning" title="Sessions can outlive this access" testId="form-session-warning">
+            {longSessions.map((s) => (
+              <p key={keyOf(s.account.id, s.set.arn)}>
+                {s.set.name} console sessions last up to {formatMinutes(s.set.sessionDurationMinutes)}, longer than the {formatMinutes(durationMinutes)} you ask for. Sign out of the AWS console when you are done.
+              </p>
+            ))}
+          </Alert>
+        ) : null}
+      </aside>
+    </form>
+  );
+}

@@ -1,0 +1,58 @@
+// Pure display helpers shared by server and client components.
+
+export function formatMinutes(minutes: number): string {
+  if (!Number.isFinite(minutes)) return "—";
+  const m = Math.max(0, Math.round(minutes));
+  if (m < 60) return `${m} min`;
+  const hours = Math.floor(m / 60);
+  const rest = m % 60;
+  return rest === 0 ? `${hours} h` : `${hours} h ${rest} min`;
+}
+
+/** "2 h 05 m", "4 m 09 s": precise enough for a countdown, short enough for a table cell. */
+export function formatRemaining(ms: number): string {
+  if (ms <= 0) return "ended";
+  const total = Math.floor(ms / 1000);
+  const hours = Math.floor(total / 3600);
+  const minutes = Math.floor((total % 3600) / 60);
+  const seconds = total % 60;
+  const pad = (n: number) => String(n).padStart(2, "0");
+  if (hours > 0) return `${hours} h ${pad(minutes)} m`;
+  return `${minutes} m ${pad(seconds)} s`;
+}
+
+export function formatAge(ms: number): string {
+  const minutes = Math.floor(Math.max(0, ms) / 60_000);
+  if (minutes < 1) return "<1 min";
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${hours} h`;
+  return `${Math.floor(hours / 24)} d`;
+}
+
+export const REQUEST_STATUS_LABELS: Record<string, string> = {
+  PENDING: "Waiting for approval",
+  APPROVED: "Approved",
+  ACTIVE: "Active",
+  COMPLETED: "Completed",
+  DENIED: "Denied",
+  CANCELLED: "Cancelled",
+  EXPIRED: "Expired",
+  REVOKED: "Revoked",
+  FAILED: "Failed",
+};
+
+export const GRANT_STATUS_LABELS: Record<string, string> = {
+  SCHEDULED: "Scheduled",
+  PROVISIONING: "Being granted",
+  ACTIVE: "Active",
+  FAILED: "Failed",
+  REMOVING: "Being removed",
+  REMOVED: "Removed",
+  REMOVAL_FAILED: "Removal failed",
+  CANCELLED: "Cancelled",
+};
+
+export function targetLabel(t: { permissionSetName: string; accountName: string }): string {
+  return `${t.permissionSetName} on ${t.accountName}`;
+}

@@ -1,0 +1,50 @@
+import { GRANT_STATUS_LABELS, REQUEST_STATUS_LABELS } from "../format";
+
+type Tone = "gray" | "amber" | "sky" | "green" | "red" | "violet";
+
+const TONES: Record<Tone, string> = {
+  gray: "bg-slate-100 text-slate-700 ring-slate-200",
+  amber: "bg-amber-50 text-amber-800 ring-amber-200",
+  sky: "bg-sky-50 text-sky-800 ring-sky-200",
+  green: "bg-emerald-50 text-emerald-800 ring-emerald-200",
+  red: "bg-red-50 text-red-800 ring-red-200",
+  violet: "bg-violet-50 text-violet-800 ring-violet-200",
+};
+
+const STATUS_TONES: Record<string, Tone> = {
+  PENDING: "amber",
+  APPROVED: "sky",
+  SCHEDULED: "sky",
+  PROVISIONING: "violet",
+  REMOVING: "violet",
+  ACTIVE: "green",
+  COMPLETED: "gray",
+  REMOVED: "gray",
+  CANCELLED: "gray",
+  EXPIRED: "gray",
+  DENIED: "red",
+  REVOKED: "red",
+  FAILED: "red",
+  REMOVAL_FAILED: "red",
+};
+
+export function Badge({ tone = "gray", children, testId }: { tone?: Tone; children: React.ReactNode; testId?: string }) {
+  return (
+    <span data-testid={testId} className={`inline-flex items-center gap-1 whitespace-nowrap rounded-full px-2 py-0.5 text-xs font-semibold ring-1 ring-inset ${TONES[tone]}`}>
+      {children}
+    </span>
+  );
+}
+
+/** One badge for request and grant statuses; data-status carries the raw value for tests and scripts. */
+export function StatusBadge({ status, kind = "request" }: { status: string; kind?: "request" | "grant" }) {
+  const label = (kind === "grant" ? GRANT_STATUS_LABELS : REQUEST_STATUS_LABELS)[status] ?? status;
+  const tone = STATUS_TONES[status] ?? "gray";
+  const moving = status === "PROVISIONING" || status === "REMOVING";
+  return (
+    <span data-testid={`${kind}-status`} data-status={status} className={`inline-flex items-center gap-1 whitespace-nowrap rounded-full px-2 py-0.5 text-xs font-semibold ring-1 ring-inset ${TONES[tone]}`}>
+      {moving ? <span aria-hidden className="size-1.5 animate-pulse rounded-full bg-current" /> : null}
+      {label}
+    </span>
+  );
+}

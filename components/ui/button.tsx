@@ -1,0 +1,27 @@
+import Link from "next/link";
+
+type Variant = "primary" | "secondary" | "danger" | "ghost";
+
+const VARIANTS: Record<Variant, string> = {
+  primary: "bg-slate-900 text-white hover:bg-slate-700 disabled:bg-slate-400",
+  secondary: "border border-slate-300 bg-white text-slate-800 hover:bg-slate-50 disabled:text-slate-400",
+  danger: "bg-red-700 text-white hover:bg-red-600 disabled:bg-red-300",
+  ghost: "text-slate-700 hover:bg-slate-100 disabled:text-slate-400",
+};
+
+export function buttonClass(variant: Variant = "primary", size: "sm" | "md" = "md"): string {
+  const sizing = size === "sm" ? "px-2.5 py-1 text-sm" : "px-4 py-2 text-sm";
+  return `inline-flex items-center justify-center gap-2 rounded-md font-semibold transition-colors focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-sky-600 disabled:cursor-not-allowed ${sizing} ${VARIANTS[variant]}`;
+}
+
+export function Button({ variant = "primary", size = "md", className = "", ...props }: React.ButtonHTMLAttributes<HTMLButtonElement> & { variant?: Variant; size?: "sm" | "md" }) {
+  return <button type="button" {...props} className={`${buttonClass(variant, size)} ${className}`} />;
+}
+
+export function ButtonLink({ href, variant = "primary", size = "md", children, testId }: { href: string; variant?: Variant; size?: "sm" | "md"; children: React.ReactNode; testId?: string }) {
+  return (
+    <Link href={href} className={buttonClass(variant, size)} data-testid={testId}>
+      {children}
+    </Link>
+  );
+}

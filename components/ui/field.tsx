@@ -1,0 +1,28 @@
+export const inputClass =
+  "block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm placeholder:text-slate-400 focus:border-sky-600 focus:outline-none focus:ring-2 focus:ring-sky-600/20 aria-[invalid=true]:border-red-500";
+
+/** A labelled control with its hint and the server's messages for that field right below it. */
+export function Field({ id, label, hint, errors, required, children }: { id: string; label: string; hint?: React.ReactNode; errors?: string[]; required?: boolean; children: React.ReactNode }) {
+  return (
+    <div className="space-y-1">
+      <label htmlFor={id} className="block text-sm font-semibold text-slate-800">
+        {label}
+        {required ? <span className="text-red-700"> *</span> : null}
+      </label>
+      {children}
+      {hint ? <p className="text-xs text-slate-500">{hint}</p> : null}
+      <FieldErrors id={`${id}-error`} errors={errors} />
+    </div>
+  );
+}
+
+export function FieldErrors({ id, errors }: { id?: string; errors?: string[] }) {
+  if (!errors || errors.length === 0) return null;
+  return (
+    <ul id={id} className="space-y-0.5 text-sm text-red-700" data-testid={id}>
+      {errors.map((message) => (
+        <li key={message}>{message}</li>
+      ))}
+    </ul>
+  );
+}

@@ -1,0 +1,22 @@
+"use client";
+
+import { useRouter } from "next/navigation";
+import { useEffect } from "react";
+
+/** Re-renders the server page every few seconds while something on it can still change; pauses in background tabs. */
+export function LiveRefresh({ active, intervalMs = 3000 }: { active: boolean; intervalMs?: number }) {
+  const router = useRouter();
+  useEffect(() => {
+    if (!active) return;
+    const timer = setInterval(() => {
+      if (document.visibilityState === "visible") router.refresh();
+    }, intervalMs);
+    return () => clearInterval(timer);
+  }, [active, intervalMs, router]);
+  return active ? (
+    <span className="inline-flex items-center gap-1.5 text-xs text-slate-500" data-testid="live-indicator">
+      <span aria-hidden className="size-2 animate-pulse rounded-full bg-emerald-500" />
+      live
+    </span>
+  ) : null;
+}

@@ -1,0 +1,433 @@
+import {
+  DescribeUserCommand,
+  GetUserIdCommand,
+  paginateListGroupMembershipsForMember,
+  paginateListGroups,
+  ResourceNotFoundException as IdentityStoreResourceNotFound,
+} from "@aws-sdk/client-identitystore";
+import { paginateListAccountsForParent, paginateListOrganizationalUnitsForParent, paginateListRoots } from "@aws-sdk/client-organizations";
+import {
+  CreateAccountAssignmentCommand,
+  DeleteAccountAssignmentCommand,
+  DescribeAccountAssignmentCreationStatusCommand,
+  DescribeAccountAssignmentDeletionStatusCommand,
+  DescribePermissionSetCommand,
+  paginateListAccountAssignments,
+  paginateListAccountAssignmentsForPrincipal,
+  paginateListPermissionSets,
+  paginateListPermissionSetsProvisionedToAccount,
+  type AccountAssignmentOperationStatus,
+  type SSOAdminClient,
+} from "@aws-sdk/client-sso-admin";
+import { z } from "zod";
+import { createAwsClients, destroyAwsClients, type AwsClients } from "./clients";
+import { parseAwsPortConfig, type AwsPortConfigInput } from "./config";
+import { AwsPortError, toAwsPortError } from "./errors";
+import { NO_RATE_LIMIT, type RateLimiter } from "./rate-limiter";
+import { DEFAULT_SESSION_DURATION, isoDurationToMinutes } from "./session-duration";
+
+// ---- What the rest of the portal sees -------------------------------------------------------
+
+export type PrincipalType = "USER" | "GROUP";
+export type AssignmentOperationStatus = "IN_PROGRESS" | "SUCCEEDED" | "FAILED";
+
+export interface OrgAccount {
+  id: string;
+  name: string;
+  email?: string;
+  /** Organizations account state (ACTIVE, SUSPENDED, PENDING_CLOSURE, CLOSED …). */
+  status?: string;
+  /** Root id first, then each OU down to the account's direct parent. */
+  ouIds: string[];
+  /** Names along the same path, e.g. "Root/Workloads/Production". */
+  ouPath: string;
+}
+
+export interface PermissionSetSummary {
+  arn: string;
+  name: string;
+  description?: string;
+  /** ISO-8601, e.g. "PT4H". */
+  sessionDuration: string;
+  sessionDurationMinutes: number;
+}
+
+export interface IdentityStoreUser {
+  id: string;
+  userName?: string;
+  displayName?: string;
+  email?: string;
+  givenName?: string;
+  familyName?: string;
+  status?: string;
+}
+
+export interface IdentityStoreGroup {
+  id: string;
+  displayName: string;
+  description?: string;
+}
+
+export interface AssignmentPrincipal {
+  principalType: PrincipalType;
+  principalId: string;
+}
+
+export interface PrincipalAssignment extends AssignmentPrincipal {
+  accountId: string;
+  permissionSetArn: string;
+}
+
+const ACCOUNT_ID = /^\d{12}$/;
+const PERMISSION_SET_ARN = /^arn:aws(-[a-z]{1,5}){0,3}:sso:::permissionSet\/(sso)?ins-[a-zA-Z0-9-.]{16}\/ps-[a-zA-Z0-9-./]{16}$/;
+const PRINCIPAL_ID = /^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$/;
+
+export const AssignmentTuple = z.object({
+  accountId: z.string().regex(ACCOUNT_ID, "expected a 12-digit account id"),
+  permissionSetArn: z.string().regex(PERMISSION_SET_ARN, "expected a permission set ARN"),
+  principalType: z.enum(["USER", "GROUP"]),
+  principalId: z.string().regex(PRINCIPAL_ID, "expected an Identity Store user or group id"),
+});
+export type AssignmentTuple = z.infer<typeof AssignmentTuple>;
+
+export interface AssignmentOperation {
+  requestId: string;
+  status: AssignmentOperationStatus;
+  failureReason?: string;
+}
+
+/** DeleteAccountAssignment said there was nothing to remove: the assignment is already gone. */
+export interface AlreadyAbsent {
+  status: "ALREADY_ABSENT";
+}
+
+export interface AssignmentStatusReport {
+  status: AssignmentOperationStatus;
+  failureReason?: string;
+  createdAt?: Date;
+}
+
+/** The narrow view of IAM Identity Center, Identity Store and Organizations that the portal uses. Errors are AwsPortError. */
+export interface IdentityCenterPort {
+  listAccounts(): Promise<OrgAccount[]>;
+  listPermissionSets(): Promise<PermissionSetSummary[]>;
+  /** Permission sets with a role in the account; used to spot sets a delegated admin cannot assign. */
+  listPermissionSetArnsProvisionedToAccount(accountId: string): Promise<string[]>;
+  findUserIdByUserName(userName: string): Promise<string | null>;
+  findUserIdByEmail(email: string): Promise<string | null>;
+  describeUser(userId: string): Promise<IdentityStoreUser | null>;
+  listGroups(): Promise<IdentityStoreGroup[]>;
+  listGroupIdsForUser(userId: string): Promise<string[]>;
+  listAssignments(target: { accountId: string; permissionSetArn: string }): Promise<AssignmentPrincipal[]>;
+  listAssignmentsForPrincipal(userId: string, filter?: { accountId?: string }): Promise<PrincipalAssignment[]>;
+  assign(tuple: AssignmentTuple): Promise<AssignmentOperation>;
+  unassign(tuple: AssignmentTuple): Promise<AssignmentOperation | AlreadyAbsent>;
+  creationStatus(requestId: string): Promise<AssignmentStatusReport>;
+  deletionStatus(requestId: string): Promise<AssignmentStatusReport>;
+}
+
+export interface IdentityCenterPortOptions {
+  /** Paces every sso-admin request attempt (Identity Center shares one ~20 TPS budget across its APIs). */
+  limiter?: RateLimiter;
+  /** Prebuilt SDK clients, e.g. to share them; by default they are built from the config. */
+  clients?: AwsClients;
+  /** DescribePermissionSet calls in flight while listing permission sets. */
+  describeConcurrency?: number;
+}
+
+export type SdkIdentityCenterPort = IdentityCenterPort & { close(): void };
+
+// ---- SDK implementation ---------------------------------------------------------------------
+
+export function createIdentityCenterPort(configInput: AwsPortConfigInput, options: IdentityCenterPortOptions = {}): SdkIdentityCenterPort {
+  const config = parseAwsPortConfig(configInput);
+  const ownsClients = !options.clients;
+  const clients = options.clients ?? createAwsClients(config);
+  applyRateLimiter(clients.ssoAdmin, options.limiter ?? NO_RATE_LIMIT);
+  const { ssoAdmin, identityStore, organizations } = clients;
+  const { instanceArn, identityStoreId } = config;
+  const describeConcurrency = Math.max(1, options.describeConcurrency ?? 4);
+
+  async function findUserId(operation: string, attributePath: "userName" | "emails.value", value: string): Promise<string | null> {
+    if (!value.trim()) return null;
+    return call(operation, async () => {
+      try {
+        const output = await identityStore.send(
+          new GetUserIdCommand({ IdentityStoreId: identityStoreId, AlternateIdentifier: { UniqueAttribute: { AttributePath: attributePath, AttributeValue: value } } }),
+        );
+        return output.UserId ?? null;
+      } catch (error) {
+        if (error instanceof IdentityStoreResourceNotFound) return null;
+        throw error;
+      }
+    });
+  }
+
+  async function describePermissionSet(arn: string): Promise<PermissionSetSummary | null> {
+    return call("DescribePermissionSet", async () => {
+      try {
+        const { PermissionSet: set } = await ssoAdmin.send(new DescribePermissionSetCommand({ InstanceArn: instanceArn, PermissionSetArn: arn }));
+        if (!set) return null;
+        const sessionDuration = set.SessionDuration || DEFAULT_SESSION_DURATION;
+        return {
+          arn: set.PermissionSetArn ?? arn,
+          name: set.Name ?? arn,
+          ...(set.Description ? { description: set.Description } : {}),
+          sessionDuration,
+          sessionDurationMinutes: isoDurationToMinutes(sessionDuration),
+        };
+      } catch (error) {
+        // Deleted between the list and the describe: it is simply no longer part of the inventory.
+        if (toAwsPortError(error).code === "NOT_FOUND") return null;
+        throw error;
+      }
+    });
+  }
+
+  return {
+    async listAccounts() {
+      const roots = await collect("ListRoots", paginateListRoots({ client: organizations, stopOnSameToken: true }, {}), (page) => page.Roots);
+      const pending = roots.flatMap((root) => (root.Id ? [{ parentId: root.Id, ouIds: [root.Id], names: [root.Name || "Root"] }] : []));
+      const accounts = new Map<string, OrgAccount>();
+      const visited = new Set<string>();
+      for (let node = pending.shift(); node; node = pending.shift()) {
+        if (visited.has(node.parentId)) continue;
+        visited.add(node.parentId);
+        const children = await collect(
+          "ListAccountsForParent",
+          paginateListAccountsForParent({ client: organizations, stopOnSameToken: true }, { ParentId: node.parentId }),
+          (page) => page.Accounts,
+        );
+        for (const account of children) {
+          if (!account.Id) continue;
+          const status = account.State ?? account.Status;
+          accounts.set(account.Id, {
+            id: account.Id,
+            name: account.Name || account.Id,
+            ...(account.Email ? { email: account.Email } : {}),
+            ...(status ? { status } : {}),
+            ouIds: node.ouIds,
+            ouPath: node.names.join("/"),
+          });
+        }
+        const units = await collect(
+          "ListOrganizationalUnitsForParent",
+          paginateListOrganizationalUnitsForParent({ client: organizations, stopOnSameToken: true }, { ParentId: node.parentId }),
+          (page) => page.OrganizationalUnits,
+        );
+        for (const ou of units) {
+          if (ou.Id) pending.push({ parentId: ou.Id, ouIds: [...node.ouIds, ou.Id], names: [...node.names, ou.Name || ou.Id] });
+        }
+      }
+      return [...accounts.values()].sort((a, b) => a.ouPath.localeCompare(b.ouPath) || a.name.localeCompare(b.name));
+    },
+
+    async listPermissionSets() {
+      const arns = await collect("ListPermissionSets", paginateListPermissionSets({ client: ssoAdmin, stopOnSameToken: true }, { InstanceArn: instanceArn }), (page) => page.PermissionSets);
+      const described = await mapWithConcurrency(arns, describeConcurrency, describePermissionSet);
+      return described.filter((set): set is PermissionSetSummary => set !== null).sort((a, b) => a.name.localeCompare(b.name));
+    },
+
+    listPermissionSetArnsProvisionedToAccount: (accountId) =>
+      collect(
+        "ListPermissionSetsProvisionedToAccount",
+        paginateListPermissionSetsProvisionedToAccount({ client: ssoAdmin, stopOnSameToken: true }, { InstanceArn: instanceArn, AccountId: accountId }),
+        (page) => page.PermissionSets,
+      ),
+
+    findUserIdByUserName: (userName) => findUserId("GetUserId", "userName", userName),
+    findUserIdByEmail: (email) => findUserId("GetUserId", "emails.value", email),
+
+    describeUser: (userId) =>
+      call("DescribeUser", async () => {
+        try {
+          const user = await identityStore.send(new DescribeUserCommand({ IdentityStoreId: identityStoreId, UserId: userId }));
+          const email = user.Emails?.find((e) => e.Primary)?.Value ?? user.Emails?.[0]?.Value;
+          return {
+            id: user.UserId ?? userId,
+            ...definedFields({
+              userName: user.UserName,
+              displayName: user.DisplayName,
+              email,
+              givenName: user.Name?.GivenName,
+              familyName: user.Name?.FamilyName,
+              status: user.UserStatus,
+            }),
+          };
+        } catch (error) {
+          if (error instanceof IdentityStoreResourceNotFound) return null;
+          throw error;
+        }
+      }),
+
+    async listGroups() {
+      const groups = await collect("ListGroups", paginateListGroups({ client: identityStore, stopOnSameToken: true }, { IdentityStoreId: identityStoreId }), (page) => page.Groups);
+      return groups.flatMap((group) =>
+        group.GroupId ? [{ id: group.GroupId, displayName: group.DisplayName ?? group.GroupId, ...(group.Description ? { description: group.Description } : {}) }] : [],
+      );
+    },
+
+    async listGroupIdsForUser(userId) {
+      const memberships = await collect(
+        "ListGroupMembershipsForMember",
+        paginateListGroupMembershipsForMember({ client: identityStore, stopOnSameToken: true }, { IdentityStoreId: identityStoreId, MemberId: { UserId: userId } }),
+        (page) => page.GroupMemberships,
+      );
+      return memberships.flatMap((membership) => (membership.GroupId ? [membership.GroupId] : []));
+    },
+
+    async listAssignments({ accountId, permissionSetArn }) {
+      const assignments = await collect(
+        "ListAccountAssignments",
+        paginateListAccountAssignments({ client: ssoAdmin, stopOnSameToken: true }, { InstanceArn: instanceArn, AccountId: accountId, PermissionSetArn: permissionSetArn }),
+        (page) => page.AccountAssignments,
+      );
+      return assignments.flatMap((a) => (a.PrincipalId && isPrincipalType(a.PrincipalType) ? [{ principalType: a.PrincipalType, principalId: a.PrincipalId }] : []));
+    },
+
+    async listAssignmentsForPrincipal(userId, filter) {
+      const assignments = await collect(
+        "ListAccountAssignmentsForPrincipal",
+        paginateListAccountAssignmentsForPrincipal(
+          { client: ssoAdmin, stopOnSameToken: true },
+          { InstanceArn: instanceArn, PrincipalId: userId, PrincipalType: "USER", ...(filter?.accountId ? { Filter: { AccountId: filter.accountId } } : {}) },
+        ),
+        (page) => page.AccountAssignments,
+      );
+      return assignments.flatMap((a) =>
+        a.AccountId && a.PermissionSetArn && a.PrincipalId && isPrincipalType(a.PrincipalType)
+          ? [{ accountId: a.AccountId, permissionSetArn: a.PermissionSetArn, principalType: a.PrincipalType, principalId: a.PrincipalId }]
+          : [],
+      );
+    },
+
+    assign: (tuple) =>
+      call("CreateAccountAssignment", async () => {
+        const valid = validateTuple(tuple, "CreateAccountAssignment");
+        const output = await ssoAdmin.send(new CreateAccountAssignmentCommand({ InstanceArn: instanceArn, TargetType: "AWS_ACCOUNT", ...toAssignmentInput(valid) }));
+        return toOperation(output.AccountAssignmentCreationStatus, "CreateAccountAssignment");
+      }),
+
+    unassign: (tuple) =>
+      call("DeleteAccountAssignment", async () => {
+        const valid = validateTuple(tuple, "DeleteAccountAssignment");
+        try {
+          const output = await ssoAdmin.send(new DeleteAccountAssignmentCommand({ InstanceArn: instanceArn, TargetType: "AWS_ACCOUNT", ...toAssignmentInput(valid) }));
+          return toOperation(output.AccountAssignmentDeletionStatus, "DeleteAccountAssignment");
+        } catch (error) {
+          // AWS answers a delete of a missing assignment with ResourceNotFound: there is nothing to remove.
+          if (toAwsPortError(error).code === "NOT_FOUND") return { status: "ALREADY_ABSENT" } as const;
+          throw error;
+        }
+      }),
+
+    creationStatus: (requestId) =>
+      call("DescribeAccountAssignmentCreationStatus", async () => {
+        const output = await ssoAdmin.send(new DescribeAccountAssignmentCreationStatusCommand({ InstanceArn: instanceArn, AccountAssignmentCreationRequestId: requestId }));
+        return toStatusReport(output.AccountAssignmentCreationStatus, "DescribeAccountAssignmentCreationStatus");
+      }),
+
+    deletionStatus: (requestId) =>
+      call("DescribeAccountAssignmentDeletionStatus", async () => {
+        const output = await ssoAdmin.send(new DescribeAccountAssignmentDeletionStatusCommand({ InstanceArn: instanceArn, AccountAssignmentDeletionRequestId: requestId }));
+        return toStatusReport(output.AccountAssignmentDeletionStatus, "DescribeAccountAssignmentDeletionStatus");
+      }),
+
+    close: () => {
+      if (ownsClients) destroyAwsClients(clients);
+    },
+  };
+}
+
+// ---- helpers --------------------------------------------------------------------------------
+
+async function call<T>(operation: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    throw toAwsPortError(error, operation);
+  }
+}
+
+/** Drains a paginator (empty pages that still carry a token included) into one list. */
+async function collect<Page, Item>(operation: string, pages: AsyncIterable<Page>, itemsOf: (page: Page) => Item[] | undefined): Promise<Item[]> {
+  return call(operation, async () => {
+    const items: Item[] = [];
+    for await (const page of pages) items.push(...(itemsOf(page) ?? []));
+    return items;
+  });
+}
+
+const RATE_LIMITER_MIDDLEWARE = "portRateLimiterMiddleware";
+
+/** Waits for a token on every attempt, retries included: AWS counts each one against the budget. */
+function applyRateLimiter(client: SSOAdminClient, limiter: RateLimiter) {
+  if (limiter === NO_RATE_LIMIT) return;
+  client.middlewareStack.remove(RATE_LIMITER_MIDDLEWARE);
+  const waitForToken = <Args, Result>(next: (args: Args) => Promise<Result>) => async (args: Args): Promise<Result> => {
+    
+    return next(args);
+  };
+  client.middlewareStack.addRelativeTo(
+    waitForToken,
+    // After the retry middleware (so inside each attempt) and before signing (so the signature is fresh).
+    { relation: "after", toMiddleware: "retryMiddleware", name: RATE_LIMITER_MIDDLEWARE, override: true },
+  );
+}
+
+function validateTuple(tuple: AssignmentTuple, operation: string): AssignmentTuple {
+  const parsed = AssignmentTuple.safeParse(tuple);
+  if (parsed.success) return parsed.data;
+  const fields = [...new Set(parsed.error.issues.map((issue) => issue.path.join(".")))].join(", ");
+  throw new AwsPortError({
+    code: "VALIDATION",
+    operation,
+    message: `${operation}: the assignment is malformed (${fields}).`,
+    detail: z.prettifyError(parsed.error),
+  });
+}
+
+function toAssignmentInput(tuple: AssignmentTuple) {
+  return { TargetId: tuple.accountId, PermissionSetArn: tuple.permissionSetArn, PrincipalType: tuple.principalType, PrincipalId: tuple.principalId };
+}
+
+function isPrincipalType(value: unknown): value is PrincipalType {
+  return value === "USER" || value === "GROUP";
+}
+
+function toOperationStatus(value: unknown, operation: string): AssignmentOperationStatus {
+  if (value === "IN_PROGRESS" || value === "SUCCEEDED" || value === "FAILED") return value;
+  throw new AwsPortError({ code: "UNKNOWN", operation, detail: `unexpected assignment status ${JSON.stringify(value)}` });
+}
+
+function toOperation(status: AccountAssignmentOperationStatus | undefined, operation: string): AssignmentOperation {
+  if (!status?.RequestId) throw new AwsPortError({ code: "UNKNOWN", operation, detail: "the response carried no RequestId to track" });
+  return {
+    requestId: status.RequestId,
+    status: toOperationStatus(status.Status, operation),
+    ...(status.FailureReason ? { failureReason: status.FailureReason } : {}),
+  };
+}
+
+function toStatusReport(status: AccountAssignmentOperationStatus | undefined, operation: string): AssignmentStatusReport {
+  if (!status) throw new AwsPortError({ code: "UNKNOWN", operation, detail: "the response carried no status" });
+  return {
+    status: toOperationStatus(status.Status, operation),
+    ...(status.FailureReason ? { failureReason: status.FailureReason } : {}),
+    ...(status.CreatedDate ? { createdAt: status.CreatedDate } : {}),
+  };
+}
+
+function definedFields<T extends Record<string, unknown>>(fields: T): Partial<{ [K in keyof T]: Exclude<T[K], undefined> }> {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as Partial<{ [K in keyof T]: Exclude<T[K], undefined> }>;
+}
+
+async function mapWithConcurrency<T, R>(items: readonly T[], limit: number, map: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    for (let index = next++; index < items.length; index = next++) results[index] = await map(items[index] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}

@@ -1,0 +1,170 @@
+import { z } from "zod";
+import { ticketPatternProblem } from "./ticket-pattern";
+import { MAX_DURATION_MINUTES, MIN_DURATION_MINUTES } from "./time-window";
+
+/** Matches everything in a selector list; must be written out, and alone, so "everything" is never an accident. */
+export const WILDCARD = "*";
+
+const RULE_ID = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
+const ACCOUNT_ID = /^\d{12}$/;
+const OU_OR_ROOT_ID = /^(?:ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}|r-[0-9a-z]{4,32})$/;
+const PERMISSION_SET_NAME = /^[\w+=,.@-]{1,32}$/;
+// ASCII only: look-alike Unicode addresses must not match a rule written for someone else.
+const EMAIL = /^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$/;
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+
+const quotedString = (what: string) => z.string({ error: (issue) => (issue.input === undefined ? `${what} is missing` : `${what} must be a quoted string`) });
+
+const GroupName = quotedString("a group name")
+  .min(1, "a group name cannot be empty")
+  .max(256, "a group name is at most 256 characters")
+  .refine((name) => name.trim() === name, "a group name must not start or end with spaces")
+  .refine((name) => !CONTROL_CHARACTERS.test(name), "a group name must not contain control characters")
+  .refine((name) => name === WILDCARD || !/[*?!]/.test(name), 'group names are exact: no partial wildcards or negation ("team-*", "!team"); use "*" alone for everyone');
+
+const ApproverGroupName = GroupName.refine((name) => name !== WILDCARD, 'approvers must be named groups; "*" would let anyone approve');
+
+const Email = quotedString("an email").max(320, "an email is at most 320 characters").regex(EMAIL, "must be a plain email address (ASCII), e.g. alice@example.com");
+
+const AccountIdOrWildcard = quotedString("an account id").refine((id) => id === WILDCARD || ACCOUNT_ID.test(id), 'must be a 12-digit AWS account id in quotes (e.g. "012345678901") or "*"');
+
+const OuId = quotedString("an OU id").regex(OU_OR_ROOT_ID, 'must be an organizational unit id ("ou-abcd-12345678") or a root id ("r-abcd")');
+
+const PermissionSetNameOrWildcard = quotedString("a permission set name").refine((name) => name === WILDCARD || PERMISSION_SET_NAME.test(name), 'must be a permission set name (letters, digits, +=,.@_-, up to 32) or "*"');
+
+const mapping = (what: string) => ({ error: (issue: { input?: unknown }) => (issue.input === undefined ? `${what} is missing` : `${what} must be a mapping of keys to values`) });
+
+/** A non-empty list without duplicates where "*", if present, is the only entry. */
+function selectorList<T extends z.ZodType<string>>(item: T, what: string) {
+  return z
+    .array(item, { error: (issue) => (issue.input === undefined ? `list the ${what}` : `must be a list of ${what}`) })
+    .min(1, `must list at least one of the ${what} (use "*" for all)`)
+    .max(1000, `at most 1000 ${what}`)
+    .superRefine((entries, ctx) => {
+      const list: readonly string[] = entries;
+      if (list.includes(WILDCARD) && list.length > 1) ctx.addIssue({ code: "custom", message: '"*" already means all: write it alone' });
+      const seen = new Set<string>();
+      list.forEach((entry, index) => {
+        if (seen.has(entry)) ctx.addIssue({ code: "custom", path: [index], message: `"${entry}" is listed twice` });
+        seen.add(entry);
+      });
+    });
+}
+
+export const RequesterSelector = z
+  .strictObject({
+    /** IdP groups, matched exactly (case-sensitive); ["*"] means any signed-in user. */
+    groups: selectorList(GroupName, "groups").optional(),
+    /** Emails, matched case-insensitively. */
+    users: selectorList(Email, "users").optional(),
+  }, mapping("requesters"))
+  .refine((selector) => selector.groups !== undefined || selector.users !== undefined, 'say who: list groups and/or users (groups: ["*"] for everyone)');
+export type RequesterSelector = z.infer<typeof RequesterSelector>;
+
+export const AccountSelector = z
+  .strictObject({
+    ids: selectorList(AccountIdOrWildcard, "account ids").optional(),
+    /** An OU matches every account anywhere beneath it. */
+    ous: selectorList(OuId, "OU ids").optional(),
+  }, mapping("accounts"))
+  .refine((selector) => selector.ids !== undefined || selector.ous !== undefined, 'say which accounts: list ids and/or ous (ids: ["*"] for all)');
+export type AccountSelector = z.infer<typeof AccountSelector>;
+
+const PermissionSetSelector = selectorList(PermissionSetNameOrWildcard, "permission sets");
+
+const RuleId = quotedString("a rule id").regex(RULE_ID, "must be lowercase kebab-case (a-z, 0-9, -), at most 64 characters");
+
+const Duration = z
+  .number({ error: "must be a number of minutes" })
+  .int("must be whole minutes")
+  .min(MIN_DURATION_MINUTES, `must be at least ${MIN_DURATION_MINUTES} minutes`)
+  .max(MAX_DURATION_MINUTES, `must be at most ${MAX_DURATION_MINUTES} minutes (30 days)`);
+
+export const TicketRule = z.strictObject({
+  required: z.boolean({ error: "must be true or false" }),
+  /** Matched against the whole ticket; a supplied ticket must match even when not required. */
+  pattern: z
+    .string({ error: "must be a quoted regular expression" })
+    .superRefine((pattern, ctx) => {
+      const problem = ticketPatternProblem(pattern);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    })
+    .optional(),
+}, mapping("ticket"));
+export type TicketRule = z.infer<typeof TicketRule>;
+
+export const ApprovalRule = z.strictObject({
+  auto: z.boolean({ error: "must be true or false" }),
+  /** Who approves (and approves extensions); required unless auto. */
+  approvers: z.strictObject({ groups: selectorList(ApproverGroupName, "approver groups") }, mapping("approvers")).optional(),
+  required: z.number({ error: "must be a number" }).int("must be a whole number").min(1, "must be at least 1").max(10, "must be at most 10").default(1),
+  /** The approvals must come from this many different approver groups. */
+  distinctGroups: z.boolean({ error: "must be true or false" }).default(false),
+}, mapping("approval"));
+export type ApprovalRule = z.infer<typeof ApprovalRule>;
+
+export const ExtensionRule = z.strictObject({
+  allowed: z.boolean({ error: "must be true or false" }),
+  requiresApproval: z.boolean({ error: "must be true or false" }).default(true),
+}, mapping("extension"));
+export type ExtensionRule = z.infer<typeof ExtensionRule>;
+
+export const AllowRule = z
+  .strictObject({
+    id: RuleId,
+    description: z.string().max(1000).optional(),
+    requesters: RequesterSelector,
+    accounts: AccountSelector,
+    permissionSets: PermissionSetSelector,
+    maxDurationMinutes: Duration,
+    ticket: TicketRule.default({ required: false }),
+    approval: ApprovalRule,
+    extension: ExtensionRule.default({ allowed: false, requiresApproval: true }),
+  }, mapping("a rule"))
+  .superRefine((rule, ctx) => {
+    const approvers = rule.approval.approvers?.groups;
+    if (!rule.approval.auto && !approvers) ctx.addIssue({ code: "custom", path: ["approval", "approvers"], message: "name the approver groups, or set auto: true" });
+    if (rule.approval.distinctGroups && approvers && rule.approval.required > approvers.length) {
+      ctx.addIssue({ code: "custom", path: ["approval", "required"], message: `${rule.approval.required} approvals from distinct groups cannot come from ${approvers.length} approver group(s)` });
+    }
+    if (rule.extension.allowed && rule.extension.requiresApproval && !approvers) {
+      ctx.addIssue({ code: "custom", path: ["extension", "requiresApproval"], message: "extensions that need approval need approval.approvers" });
+    }
+  });
+export type AllowRule = z.infer<typeof AllowRule>;
+
+export const DenyRule = z.strictObject({
+  id: RuleId,
+  description: z.string().max(1000).optional(),
+  requesters: RequesterSelector,
+  accounts: AccountSelector,
+  permissionSets: PermissionSetSelector,
+  /** Shown to the requester. */
+  reason: z.string({ error: "say why (shown to the requester)" }).trim().min(1, "say why (shown to the requester)").max(500),
+}, mapping("a deny rule"));
+export type DenyRule = z.infer<typeof DenyRule>;
+
+export const PolicyDefaults = z.strictObject({
+  pendingApprovalExpiryMinutes: z.number({ error: "must be a number of minutes" }).int("must be whole minutes").min(5, "must be at least 5 minutes").max(MAX_DURATION_MINUTES, "must be at most 30 days").default(1440),
+}, mapping("defaults"));
+export type PolicyDefaults = z.infer<typeof PolicyDefaults>;
+
+/** The access policy: allow rules (all matching rules apply), explicit deny rules (always win), deny by default. */
+export const PolicyDocument = z
+  .strictObject({
+    version: z.literal(1, { error: "must be 1" }),
+    defaults: PolicyDefaults.default({ pendingApprovalExpiryMinutes: 1440 }),
+    rules: z.array(AllowRule, { error: "must be a list of rules" }).max(1000).default([]),
+    deny: z.array(DenyRule, { error: "must be a list of deny rules" }).max(1000).default([]),
+  }, mapping("the policy"))
+  .superRefine((policy, ctx) => {
+    const seen = new Map<string, string>();
+    const check = (section: "rules" | "deny") => (rule: { id: string }, index: number) => {
+      const first = seen.get(rule.id);
+      if (first) ctx.addIssue({ code: "custom", path: [section, index, "id"], message: `duplicate rule id "${rule.id}" (first used at ${first})` });
+      else seen.set(rule.id, `${section}[${index}]`);
+    };
+    policy.rules.forEach(check("rules"));
+    policy.deny.forEach(check("deny"));
+  });
+export type PolicyDocument = z.infer<typeof PolicyDocument>;

@@ -1,0 +1,412 @@
+import type { z } from "zod";
+import type { AppErrorCode, FieldErrors } from "./errors";
+import { PolicyDocument, WILDCARD, type AccountSelector, type AllowRule, type DenyRule, type RequesterSelector } from "./policy-schema";
+import { MAX_TICKET_LENGTH, ticketMatches } from "./ticket-pattern";
+import { checkDuration, formatMinutes } from "./time-window";
+
+// ---------------------------------------------------------------------------------------------------------------------------
+// Parsing
+
+export interface PolicyProblem {
+  /** Where in the document, e.g. "rules[2].ticket.pattern"; "" for the document itself. */
+  path: string;
+  message: string;
+}
+
+export type ParsePolicyResult = { ok: true; policy: PolicyDocument } | { ok: false; problems: PolicyProblem[] };
+
+/** Validates raw YAML/JSON data; every problem names its path and the reason. */
+export function parsePolicyDocument(raw: unknown): ParsePolicyResult {
+  const result = PolicyDocument.safeParse(raw);
+  if (result.success) return { ok: true, policy: result.data };
+  return { ok: false, problems: policyProblems(result.error.issues) };
+}
+
+export function policyProblems(issues: readonly z.core.$ZodIssue[]): PolicyProblem[] {
+  return issues.flatMap((issue) => {
+    // One line per smuggled key, pointing at the key itself.
+    if (issue.code === "unrecognized_keys") return issue.keys.map((key) => ({ path: formatPath([...issue.path, key]), message: "unknown key (check the spelling; unknown keys are rejected)" }));
+    return [{ path: formatPath(issue.path), message: issue.message }];
+  });
+}
+
+/** ["rules", 2, "ticket", "pattern"] → "rules[2].ticket.pattern". */
+export function formatPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((text, segment) => (typeof segment === "number" ? `${text}[${segment}]` : text === "" ? String(segment) : `${text}.${String(segment)}`), "");
+}
+
+// ---------------------------------------------------------------------------------------------------------------------------
+// Identities and targets
+
+export interface Requester {
+  email: string;
+  /** IdP groups, compared exactly (case-sensitive). */
+  groups: readonly string[];
+}
+
+export interface TargetAccount {
+  id: string;
+  /** Every OU (and root) above the account, so nested OUs match. */
+  ouIds: readonly string[];
+}
+
+export interface PolicyTarget {
+  account: TargetAccount;
+  permissionSetName: string;
+}
+
+export interface Approver {
+  userId: string;
+  email: string;
+  groups: readonly string[];
+}
+
+export type DecisionKind = "APPROVE" | "DENY";
+
+export interface ApprovalDecisionRecord {
+  approverId: string;
+  decision: DecisionKind;
+  /** The routed groups the approver acted through (recorded by canApprove). */
+  viaGroups: readonly string[];
+}
+
+/** Email key for policy selectors: trimmed, ASCII letters lowercased; other characters kept so look-alikes never match. */
+export function selectorEmailKey(email: string): string {
+  return email.trim().replace(/[A-Z]/g, (letter) => letter.toLowerCase());
+}
+
+// Looser than selector matching on purpose: for self-approval a false "same person" is safe, a missed one is not.
+function emailsLookAlike(a: string, b: string): boolean {
+  const loose = (email: string) => email.normalize("NFKC").trim().toLowerCase();
+  if (a.trim() === "" || b.trim() === "") return false;
+  return selectorEmailKey(a) === selectorEmailKey(b) || loose(a) === loose(b);
+}
+
+function requesterMatches(selector: RequesterSelector, requester: Requester): boolean {
+  if (selector.groups?.some((group) => group === WILDCARD || requester.groups.includes(group))) return true;
+  const email = selectorEmailKey(requester.email);
+  return email !== "" && (selector.users?.some((user) => selectorEmailKey(user) === email) ?? false);
+}
+
+function accountMatches(selector: AccountSelector, account: TargetAccount): boolean {
+  if (selector.ids?.some((id) => id === WILDCARD || id === account.id)) return true;
+  return selector.ous?.some((ou) => account.ouIds.includes(ou)) ?? false;
+}
+
+function permissionSetMatches(names: readonly string[], permissionSetName: string): boolean {
+  return names.some((name) => name === WILDCARD || name === permissionSetName);
+}
+
+function ruleCoversTarget(rule: AllowRule | DenyRule, target: PolicyTarget): boolean {
+  return accountMatches(rule.accounts, target.account) && permissionSetMatches(rule.permissionSets, target.permissionSetName);
+}
+
+// ---------------------------------------------------------------------------------------------------------------------------
+// Combining rules: every allow rule that matches applies, so the strictest requirement wins (documented in README.md).
+
+export interface TicketRequirement {
+  required: boolean;
+  /** A supplied ticket must match every pattern, whole-string. */
+  patterns: string[];
+}
+
+export interface ApprovalRequirement {
+  auto: boolean;
+  /** Groups routed by every applicable rule that names approvers; an approver must be in one of them. */
+  approverGroups: string[];
+  /** 0 when auto. */
+  required: number;
+  distinctGroups: boolean;
+}
+
+export interface ExtensionRequirement {
+  allowed: boolean;
+  requiresApproval: boolean;
+}
+
+export type TargetVerdict =
+  | { allowed: false; reason: string; denyRuleId?: string }
+  | { allowed: true; ruleIds: string[]; maxDurationMinutes: number; ticket: TicketRequirement; approval: ApprovalRequirement; extension: ExtensionRequirement };
+
+export type AllowedTarget = Extract<TargetVerdict, { allowed: true }>;
+
+interface Requirements {
+  maxDurationMinutes: number;
+  ticket: TicketRequirement;
+  approval: ApprovalRequirement;
+  extension: ExtensionRequirement;
+}
+
+function intersect(sets: readonly (readonly string[])[]): string[] {
+  const [first, ...rest] = sets;
+  if (!first) return [];
+  return [...new Set(first)].filter((group) => rest.every((set) => set.includes(group))).sort();
+}
+
+function combineRules(rules: readonly AllowRule[]): Requirements {
+  const nonAuto = rules.filter((rule) => !rule.approval.auto);
+  const auto = nonAuto.length === 0;
+  const approverGroups = intersect(rules.flatMap((rule) => (rule.approval.approvers ? [rule.approval.approvers.groups] : [])));
+  return {
+    maxDurationMinutes: Math.min(...rules.map((rule) => rule.maxDurationMinutes)),
+    ticket: {
+      required: rules.some((rule) => rule.ticket.required),
+      patterns: [...new Set(rules.flatMap((rule) => (rule.ticket.pattern === undefined ? [] : [rule.ticket.pattern])))],
+    },
+    approval: {
+      auto,
+      approverGroups,
+      required: auto ? 0 : Math.max(...nonAuto.map((rule) => rule.approval.required)),
+      distinctGroups: nonAuto.some((rule) => rule.approval.distinctGroups),
+    },
+    extension: combineExtension(rules.map((rule) => rule.extension), approverGroups),
+  };
+}
+
+function combineExtension(extensions: readonly ExtensionRequirement[], approverGroups: readonly string[]): ExtensionRequirement {
+  const requiresApproval = extensions.some((extension) => extension.requiresApproval);
+  // An extension nobody could approve is no extension at all.
+  const allowed = extensions.every((extension) => extension.allowed) && (!requiresApproval || approverGroups.length > 0);
+  return { allowed, requiresApproval };
+}
+
+/** Why no approver could ever satisfy this requirement, or null when some could. */
+function unapprovableReason(approval: ApprovalRequirement): string | null {
+  if (approval.auto) return null;
+  if (approval.approverGroups.length === 0) return "The policy rules that apply share no approver group, so nobody could approve this. Ask the security team to fix the policy, or request the targets separately.";
+  if (approval.distinctGroups && approval.approverGroups.length < approval.required) {
+    return `This needs ${approval.required} approvals from different groups but only ${approval.approverGroups.length} approver group(s) apply to all of it. Request the targets separately.`;
+  }
+  return null;
+}
+
+function targetLabel(target: PolicyTarget): string {
+  return `${target.permissionSetName} on ${target.account.id}`;
+}
+
+function findDenyRule(policy: PolicyDocument, requester: Requester, target: PolicyTarget): DenyRule | undefined {
+  return policy.deny.find((rule) => requesterMatches(rule.requesters, requester) && ruleCoversTarget(rule, target));
+}
+
+/** One (account, permission set) for one requester: explicit deny wins, no matching rule denies, several matching rules all apply. */
+export function evaluateTarget(policy: PolicyDocument, requester: Requester, target: PolicyTarget): TargetVerdict {
+  const deny = findDenyRule(policy, requester, target);
+  if (deny) return { allowed: false, reason: deny.reason, denyRuleId: deny.id };
+  const rules = policy.rules.filter((rule) => requesterMatches(rule.requesters, requester) && ruleCoversTarget(rule, target));
+  if (rules.length === 0) return { allowed: false, reason: `No policy rule lets you request ${targetLabel(target)}.` };
+  const requirements = combineRules(rules);
+  const unapprovable = unapprovableReason(requirements.approval);
+  if (unapprovable) return { allowed: false, reason: unapprovable };
+  return { allowed: true, ruleIds: rules.map((rule) => rule.id), ...requirements };
+}
+
+// ---------------------------------------------------------------------------------------------------------------------------
+// Requests
+
+export interface RequestDecision {
+  ruleIds: string[];
+  /** The smallest maximum across targets. */
+  maxDurationMinutes: number;
+  ticket: TicketRequirement;
+  /** Only when every target is auto-approved. */
+  autoApprove: boolean;
+  /** 0 when autoApprove; otherwise the largest requirement across targets. */
+  requiredApprovals: number;
+  distinctGroups: boolean;
+  /** An approver must be eligible for every target: the intersection across targets. */
+  approverGroups: string[];
+  extension: ExtensionRequirement;
+}
+
+export type RequestVerdict = { ok: true; decision: RequestDecision } | { ok: false; code: Extract<AppErrorCode, "POLICY_DENIED" | "VALIDATION">; message: string; fieldErrors: FieldErrors };
+
+export interface RequestOptions {
+  durationMinutes: number;
+  ticket?: string | undefined;
+}
+
+/** The decision for a whole request: every target must be allowed, and the strictest requirement across targets applies. */
+export function evaluateRequest(policy: PolicyDocument, requester: Requester, targets: readonly PolicyTarget[], options: RequestOptions): RequestVerdict {
+  if (targets.length === 0) return { ok: false, code: "VALIDATION", message: "Pick at least one account and permission set.", fieldErrors: { targets: ["Pick at least one account and permission set."] } };
+
+  const denials: string[] = [];
+  const allowed: AllowedTarget[] = [];
+  for (const target of targets) {
+    const verdict = evaluateTarget(policy, requester, target);
+    if (verdict.allowed) allowed.push(verdict);
+    else denials.push(`${targetLabel(target)}: ${verdict.reason}`);
+  }
+  if (denials.length > 0) return { ok: false, code: "POLICY_DENIED", message: "The access policy does not allow part of this request.", fieldErrors: { targets: denials } };
+
+  const decision = combineTargets(allowed);
+  const unapprovable = unapprovableReason({ auto: decision.autoApprove, approverGroups: decision.approverGroups, required: decision.requiredApprovals, distinctGroups: decision.distinctGroups });
+  if (unapprovable) return { ok: false, code: "POLICY_DENIED", message: unapprovable, fieldErrors: { targets: [unapprovable] } };
+
+  const fieldErrors: FieldErrors = {};
+  const durationProblem = checkDuration(options.durationMinutes, decision.maxDurationMinutes);
+  if (durationProblem) fieldErrors.durationMinutes = [durationProblem];
+  const ticketProblems = checkTicket(decision.ticket, options.ticket);
+  if (ticketProblems.length > 0) fieldErrors.ticket = ticketProblems;
+  if (Object.keys(fieldErrors).length > 0) return { ok: false, code: "VALIDATION", message: "Some fields need attention.", fieldErrors };
+  return { ok: true, decision };
+}
+
+function combineTargets(targets: readonly AllowedTarget[]): RequestDecision {
+  const nonAuto = targets.filter((target) => !target.approval.auto);
+  const autoApprove = nonAuto.length === 0;
+  // Auto-approved targets whose rules name no approvers impose no routing; every other target must route to the approver.
+  const approverGroups = intersect(targets.filter((target) => target.approval.approverGroups.length > 0).map((target) => target.approval.approverGroups));
+  return {
+    ruleIds: [...new Set(targets.flatMap((target) => target.ruleIds))],
+    maxDurationMinutes: Math.min(...targets.map((target) => target.maxDurationMinutes)),
+    ticket: {
+      required: targets.some((target) => target.ticket.required),
+      patterns: [...new Set(targets.flatMap((target) => target.ticket.patterns))],
+    },
+    autoApprove,
+    requiredApprovals: autoApprove ? 0 : Math.max(...nonAuto.map((target) => target.approval.required)),
+    distinctGroups: nonAuto.some((target) => target.approval.distinctGroups),
+    approverGroups,
+    extension: combineExtension(targets.map((target) => target.extension), approverGroups),
+  };
+}
+
+/** Form messages for a ticket against the combined requirement; empty when it is fine. */
+export function checkTicket(requirement: TicketRequirement, ticket: string | undefined): string[] {
+  const given = ticket ?? "";
+  if (given.trim() === "") return requirement.required ? [requirement.patterns.length > 0 ? `A ticket is required (format: ${requirement.patterns.join(" and ")}).` : "A ticket is required."] : [];
+  if (given.length > MAX_TICKET_LENGTH) return [`A ticket reference is at most ${MAX_TICKET_LENGTH} characters.`];
+  return requirement.patterns.filter((pattern) => !ticketMatches(pattern, given)).map((pattern) => `The ticket must match ${pattern}.`);
+}
+
+// ---------------------------------------------------------------------------------------------------------------------------
+// The request form
+
+export interface EligibleTarget<A extends TargetAccount, P extends { name: string }> {
+  account: A;
+  permissionSet: P;
+  ruleIds: string[];
+  maxDurationMinutes: number;
+  /** Human-readable, e.g. "4 h". */
+  maxDurationLabel: string;
+  ticket: TicketRequirement;
+  autoApprove: boolean;
+  requiredApprovals: number;
+}
+
+/** Every (account, permission set) the requester may ask for, with what each one requires. */
+export function eligibleTargets<A extends TargetAccount, P extends { name: string }>(policy: PolicyDocument, requester: Requester, accounts: readonly A[], permissionSets: readonly P[]): EligibleTarget<A, P>[] {
+  const eligible: EligibleTarget<A, P>[] = [];
+  for (const account of accounts) {
+    for (const permissionSet of permissionSets) {
+      const verdict = evaluateTarget(policy, requester, { account, permissionSetName: permissionSet.name });
+      if (!verdict.allowed) continue;
+      eligible.push({
+        account,
+        permissionSet,
+        ruleIds: verdict.ruleIds,
+        maxDurationMinutes: verdict.maxDurationMinutes,
+        maxDurationLabel: formatMinutes(verdict.maxDurationMinutes),
+        ticket: verdict.ticket,
+        autoApprove: verdict.approval.auto,
+        requiredApprovals: verdict.approval.required,
+      });
+    }
+  }
+  return eligible;
+}
+
+// ---------------------------------------------------------------------------------------------------------------------------
+// Approvals
+
+export interface RequestForApproval {
+  requesterId: string;
+  requesterEmail: string;
+  targets: readonly PolicyTarget[];
+  decisions: readonly ApprovalDecisionRecord[];
+  /** The rules the request was decided under (its matchedRuleId); without them routing uses every rule covering each target. */
+  ruleIds?: readonly string[];
+}
+
+export type ApproveVerdict = { ok: true; viaGroups: string[] } | { ok: false; code: Extract<AppErrorCode, "SELF_APPROVAL" | "CONFLICT" | "FORBIDDEN">; reason: string };
+
+/**
+ * May this person decide (approve or deny) this request? Never the requester (by id or look-alike email), never twice,
+ * and only through a group routed by every applicable rule of every target.
+ */
+export function canApprove(policy: PolicyDocument, approver: Approver, request: RequestForApproval): ApproveVerdict {
+  const sameUser = approver.userId !== "" && approver.userId === request.requesterId;
+  if (sameUser || emailsLookAlike(approver.email, request.requesterEmail)) return { ok: false, code: "SELF_APPROVAL", reason: "Nobody can approve or deny their own request." };
+  if (request.decisions.some((decision) => decision.approverId === approver.userId)) return { ok: false, code: "CONFLICT", reason: "You already decided on this request." };
+  const routed = approverGroupsForRequest(policy, request.targets, request.ruleIds);
+  const viaGroups = routed.filter((group) => approver.groups.includes(group));
+  if (viaGroups.length === 0) return { ok: false, code: "FORBIDDEN", reason: "You are not an approver for this request." };
+  return { ok: true, viaGroups };
+}
+
+/** The approver groups routed for a request: the intersection over every applicable rule (with approvers) of every target. */
+export function approverGroupsForRequest(policy: PolicyDocument, targets: readonly PolicyTarget[], ruleIds?: readonly string[]): string[] {
+  if (targets.length === 0) return [];
+  const routes: (readonly string[])[] = [];
+  for (const target of targets) {
+    const rules = policy.rules.filter((rule) => (ruleIds === undefined || ruleIds.includes(rule.id)) && ruleCoversTarget(rule, target));
+    // A target no rule covers has no approver, so nobody can approve the request.
+    if (rules.length === 0) return [];
+    for (const rule of rules) if (rule.approval.approvers) routes.push(rule.approval.approvers.groups);
+  }
+  return intersect(routes);
+}
+
+export interface QuorumPolicy {
+  required: number;
+  distinctGroups: boolean;
+  /** When given, only these groups count as routes (defence against stale viaGroups). */
+  approverGroups?: readonly string[];
+}
+
+export interface QuorumCount {
+  approvals: number;
+  required: number;
+  satisfied: boolean;
+  denied: boolean;
+}
+
+/**
+ * Counts approvals: any DENY ends the request; each approver counts once; with distinctGroups every approval is assigned to one
+ * group it came through and no group is used twice (maximum bipartite matching).
+ */
+export function countQuorum(policy: QuorumPolicy, decisions: readonly ApprovalDecisionRecord[]): QuorumCount {
+  // Below one would let a corrupt row approve itself with zero approvals.
+  const required = Number.isFinite(policy.required) ? Math.max(1, Math.ceil(policy.required)) : Number.POSITIVE_INFINITY;
+  const denied = decisions.some((decision) => decision.decision === "DENY");
+  const groupsByApprover = new Map<string, Set<string>>();
+  for (const decision of decisions) {
+    if (decision.decision !== "APPROVE") continue;
+    const groups = groupsByApprover.get(decision.approverId) ?? new Set<string>();
+    for (const group of decision.viaGroups) if (!policy.approverGroups || policy.approverGroups.includes(group)) groups.add(group);
+    groupsByApprover.set(decision.approverId, groups);
+  }
+  const routedApprovers = [...groupsByApprover.values()].filter((groups) => groups.size > 0);
+  const approvals = policy.distinctGroups ? maximumMatching(routedApprovers.map((groups) => [...groups])) : routedApprovers.length;
+  return { approvals, required, satisfied: !denied && approvals >= required, denied };
+}
+
+// Kuhn's augmenting paths: tiny inputs (a handful of approvers), and unlike a greedy pass it never strands a group.
+function maximumMatching(groupsPerApprover: readonly string[][]): number {
+  const approverByGroup = new Map<string, number>();
+  const tryAssign = (approver: number, visited: Set<string>): boolean => {
+    for (const group of groupsPerApprover[approver] ?? []) {
+      if (visited.has(group)) continue;
+      visited.add(group);
+      const holder = approverByGroup.get(group);
+      if (holder === undefined || tryAssign(holder, visited)) {
+        approverByGroup.set(group, approver);
+        return true;
+      }
+    }
+    return false;
+  };
+  let matched = 0;
+  for (let approver = 0; approver < groupsPerApprover.length; approver += 1) if (tryAssign(approver, new Set())) matched += 1;
+  return matched;
+}

@@ -1,0 +1,296 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { PgBoss } from "pg-boss";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createIdentityCenterPort, type IdentityCenterPort } from "../aws/identity-center-port";
+import { PERSONAS } from "../demo/personas";
+import { isAppError } from "../domain/errors";
+import { createBossJobQueue, type JobQueue } from "../jobs/job-queue";
+import { QUEUES } from "../jobs/queues";
+import { DEMO_SEED, MANAGEMENT_ACCOUNT_ID, seedAccount, seedPermissionSet, seedUser } from "../simulator/seed";
+import { startSimulator } from "../simulator/server";
+import { createTestDatabase, type TestDatabase } from "../testing/test-database";
+import { startBoss } from "../worker/boss";
+import { decideRequest } from "./approvals/decide-request";
+import type { Actor, ServiceContext, UserActor } from "./context";
+import { systemActor } from "./context";
+import { activateGrant } from "./grants/activate-grant";
+import { deactivateGrant } from "./grants/deactivate-grant";
+import { RetryLater, type GrantDeps } from "./grants/grant-support";
+import { revokeGrant } from "./grants/revoke-grant";
+import { syncInventory } from "./inventory/sync-inventory";
+import { loadPolicy } from "./policy/load-policy";
+import { cancelRequest } from "./requests/cancel-request";
+import { createRequest } from "./requests/create-request";
+import { expirePendingRequest } from "./requests/expire-pending-request";
+import { extendRequest } from "./requests/extend-request";
+
+let db: TestDatabase;
+let sim: Awaited<ReturnType<typeof startSimulator>>;
+let boss: PgBoss;
+let queue: JobQueue;
+let port: IdentityCenterPort;
+let deps: GrantDeps;
+const users: Record<string, UserActor> = {};
+
+const paymentsProd = seedAccount("payments-prod")!;
+const sandboxAlice = seedAccount("sandbox-alice")!;
+
+const powerUser = seedPermissionSet("PowerUser")!;
+const readOnly = seedPermissionSet("ReadOnly")!;
+const admin = seedPermissionSet("AdministratorAccess")!;
+
+function policyYaml() {
+  return `
+version: 1
+defaults: { pendingApprovalExpiryMinutes: 60 }
+rules:
+  - id: payments-power
+    requesters: { groups: [team-payments] }
+    accounts: { ids: ["${paymentsProd.id}"] }
+    permissionSets: [PowerUser]
+    maxDurationMinutes: 240
+    ticket: { required: true, pattern: "^PAY-[0-9]+$" }
+    approval: { auto: false, approvers: { groups: [approvers] }, required: 1 }
+    extension: { allowed: true, requiresApproval: false }
+  - id: payments-read
+    requesters: { groups: [team-payments] }
+    accounts: { ids: ["${paymentsProd.id}"] }
+    permissionSets: [ReadOnly]
+    maxDurationMinutes: 480
+    approval: { auto: true }
+  - id: admins-security
+    requesters: { groups: [portal-admins] }
+    accounts: { ids: ["${MANAGEMENT_ACCOUNT_ID}"] }
+    permissionSets: [AdministratorAccess]
+    maxDurationMinutes: 60
+    approval: { auto: true }
+  - id: sandbox
+    requesters: { groups: [engineering] }
+    accounts: { ids: ["${sandboxAlice.id}"] }
+    permissionSets: ["*"]
+    maxDurationMinutes: 480
+    approval: { auto: true }
+`;
+}
+
+function ctxFor(actor: Actor): ServiceContext {
+  return { actor, db: db.prisma, now: () => new Date() };
+}
+const system = () => ctxFor(systemActor("test-worker"));
+
+async function queuedJobs(name: string) {
+  return db.prisma.$queryRawUnsafe<{ data: { grantId?: string; requestId?: string }; start_after: Date }[]>(`SELECT data, start_after FROM pgboss.job WHERE name = $1`, name);
+}
+
+async function simAssignments(accountId: string, permissionSetArn: string) {
+  return (await port.listAssignments({ accountId, permissionSetArn })).map((a) => a.principalId);
+}
+
+async function auditActions(requestId: string) {
+  return (await db.prisma.auditEvent.findMany({ where: { requestId }, orderBy: { seq: "asc" } })).map((e) => e.action);
+}
+
+async function approvedGrant(requester: UserActor, target: { accountId: string; permissionSetArn: string }, extra: Record<string, unknown> = {}) {
+  const created = await createRequest({ ctx: ctxFor(requester), queue, input: { targets: [target], durationMinutes: 60, startMode: "now", justification: "Investigating incident INC-42 in production", ...extra } });
+  if (created.status === "PENDING") await decideRequest({ ctx: ctxFor(users.bob!), queue, input: { requestId: created.requestId, decision: "APPROVE", comment: "ok" } });
+  const grant = await db.prisma.grant.findFirstOrThrow({ where: { requestId: created.requestId } });
+  return { requestId: created.requestId, grantId: grant.id };
+}
+
+async function endNow(grantId: string) {
+  await db.prisma.grant.update({ where: { id: grantId }, data: { endsAt: new Date(Date.now() - 1000) } });
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  sim = await startSimulator({ port: 0, config: { asyncDelayMs: 20, rateLimitPerSecond: 0 } });
+  boss = await startBoss({ databaseUrl: db.url, role: "worker" });
+  queue = createBossJobQueue(boss);
+  port = createIdentityCenterPort({ region: "us-east-1", instanceArn: DEMO_SEED.instanceArn, identityStoreId: DEMO_SEED.identityStoreId, endpoint: sim.url });
+  deps = { port, queue, poll: { initialDelayMs: 10, maxDelayMs: 50, timeoutMs: 10_000 } };
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "policy-")), "policy.yaml");
+  fs.writeFileSync(file, policyYaml());
+  await loadPolicy({ ctx: system(), input: { file } });
+  await syncInventory({ ctx: system(), port });
+  for (const persona of PERSONAS) {
+    const roles = persona.groups.flatMap((g) => ({ engineering: ["REQUESTER"], approvers: ["APPROVER"], "security-auditors": ["AUDITOR"], "portal-admins": ["ADMIN", "REQUESTER"] })[g] ?? []) as UserActor["roles"];
+    const user = await db.prisma.user.create({ data: { email: persona.email, name: persona.name, roles: [...new Set(roles)], idpGroups: persona.groups } });
+    users[persona.key] = { type: "user", userId: user.id, email: persona.email, name: persona.name, roles: user.roles, groups: persona.groups, identityStoreUserId: null, ip: "127.0.0.1", userAgent: "vitest" };
+  }
+}, 60_000);
+
+afterAll(async () => {
+  await boss?.stop({ graceful: false });
+  await sim?.close();
+  await db?.drop();
+});
+
+beforeEach(async () => {
+  await sim.setConfig({ asyncFailureRate: 0, throttleRate: 0, internalErrorRate: 0 });
+});
+
+describe("request and approval", () => {
+  it("creates a pending request with its audit row and an expiry job, all in one transaction", async () => {
+    const { requestId, status } = await createRequest({ ctx: ctxFor(users.alice!), queue, input: { targets: [{ accountId: paymentsProd.id, permissionSetArn: powerUser.arn }], durationMinutes: 60, startMode: "now", justification: "Deploy hotfix for payments", ticket: "PAY-7" } });
+    expect(status).toBe("PENDING");
+    expect(await auditActions(requestId)).toEqual(["request.created"]);
+    expect((await queuedJobs(QUEUES.expirePendingRequest)).some((j) => j.data.requestId === requestId)).toBe(true);
+    expect(await db.prisma.grant.count({ where: { requestId } })).toBe(0);
+  });
+
+  it("rejects bad input with field errors and keeps nothing", async () => {
+    const before = await db.prisma.accessRequest.count();
+    const attempt = createRequest({ ctx: ctxFor(users.alice!), queue, input: { targets: [{ accountId: paymentsProd.id, permissionSetArn: powerUser.arn }], durationMinutes: 241, startMode: "now", justification: "short", ticket: "PAY-1; drop table" } });
+    await expect(attempt).rejects.toMatchObject({ code: "VALIDATION" });
+    const error = await attempt.catch((e: unknown) => e);
+    expect(isAppError(error) && error.fieldErrors?.justification).toBeTruthy();
+    expect(await db.prisma.accessRequest.count()).toBe(before);
+  });
+
+  it("denies what policy does not allow (erin on payments), by default", async () => {
+    await expect(createRequest({ ctx: ctxFor(users.erin!), queue, input: { targets: [{ accountId: paymentsProd.id, permissionSetArn: readOnly.arn }], durationMinutes: 30, startMode: "now", justification: "Just looking around here" } })).rejects.toMatchObject({ code: "POLICY_DENIED" });
+  });
+
+  it("never lets a requester approve their own request, even with an approver role", async () => {
+    const alice = users.alice!;
+    const aliceAsApprover: UserActor = { ...alice, roles: ["REQUESTER", "APPROVER"], groups: [...alice.groups, "approvers"] };
+    const { requestId } = await createRequest({ ctx: ctxFor(alice), queue, input: { targets: [{ accountId: paymentsProd.id, permissionSetArn: powerUser.arn }], durationMinutes: 30, startMode: "now", justification: "Self approval attempt test", ticket: "PAY-9" } });
+    await expect(decideRequest({ ctx: ctxFor(aliceAsApprover), queue, input: { requestId, decision: "APPROVE" } })).rejects.toMatchObject({ code: "SELF_APPROVAL" });
+    expect((await db.prisma.accessRequest.findUniqueOrThrow({ where: { id: requestId } })).status).toBe("PENDING");
+    expect(await db.prisma.approvalDecision.count({ where: { requestId } })).toBe(0);
+    expect(await auditActions(requestId)).toContain("request.decision_refused");
+  });
+
+  it("a requester without an approver role cannot decide at all", async () => {
+    const { requestId } = await createRequest({ ctx: ctxFor(users.alice!), queue, input: { targets: [{ accountId: paymentsProd.id, permissionSetArn: powerUser.arn }], durationMinutes: 30, startMode: "now", justification: "Role check on decisions", ticket: "PAY-10" } });
+    await expect(decideRequest({ ctx: ctxFor(users.erin!), queue, input: { requestId, decision: "APPROVE" } })).rejects.toMatchObject({ code: "FORBIDDEN" });
+  });
+
+  it("a denial by an approver ends the request and needs a comment", async () => {
+    const { requestId } = await createRequest({ ctx: ctxFor(users.alice!), queue, input: { targets: [{ accountId: paymentsProd.id, permissionSetArn: powerUser.arn }], durationMinutes: 30, startMode: "now", justification: "Will be denied soon", ticket: "PAY-11" } });
+    await expect(decideRequest({ ctx: ctxFor(users.bob!), queue, input: { requestId, decision: "DENY" } })).rejects.toMatchObject({ code: "VALIDATION" });
+    await decideRequest({ ctx: ctxFor(users.bob!), queue, input: { requestId, decision: "DENY", comment: "Use the runbook instead" } });
+    expect((await db.prisma.accessRequest.findUniqueOrThrow({ where: { id: requestId } })).status).toBe("DENIED");
+    await expect(decideRequest({ ctx: ctxFor(users.dave!), queue, input: { requestId, decision: "APPROVE" } })).rejects.toMatchObject({ code: "CONFLICT" });
+  });
+
+  it("cancels a pending request", async () => {
+    const { requestId } = await createRequest({ ctx: ctxFor(users.alice!), queue, input: { targets: [{ accountId: paymentsProd.id, permissionSetArn: powerUser.arn }], durationMinutes: 30, startMode: "now", justification: "Changed my mind later", ticket: "PAY-12" } });
+    await expect(cancelRequest({ ctx: ctxFor(users.erin!), queue, input: { requestId } })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await cancelRequest({ ctx: ctxFor(users.alice!), queue, input: { requestId } });
+    expect((await db.prisma.accessRequest.findUniqueOrThrow({ where: { id: requestId } })).status).toBe("CANCELLED");
+  });
+
+  it("expires a pending request nobody decided on", async () => {
+    const { requestId } = await createRequest({ ctx: ctxFor(users.alice!), queue, input: { targets: [{ accountId: paymentsProd.id, permissionSetArn: powerUser.arn }], durationMinutes: 30, startMode: "now", justification: "Nobody will look at it", ticket: "PAY-13" } });
+    expect(await expirePendingRequest({ ctx: system(), input: { requestId } })).toEqual({ expired: false });
+    await db.prisma.accessRequest.update({ where: { id: requestId }, data: { approvalExpiresAt: new Date(Date.now() - 1000) } });
+    expect(await expirePendingRequest({ ctx: system(), input: { requestId } })).toEqual({ expired: true });
+    expect((await db.prisma.accessRequest.findUniqueOrThrow({ where: { id: requestId } })).status).toBe("EXPIRED");
+  });
+});
+
+describe("grants against the simulator", () => {
+  it("approval schedules the grant; the worker creates, verifies, then removes and verifies", async () => {
+    const { requestId, grantId } = await approvedGrant(users.alice!, { accountId: paymentsProd.id, permissionSetArn: powerUser.arn }, { ticket: "PAY-100" });
+    expect((await queuedJobs(QUEUES.activateGrant)).some((j) => j.data.grantId === grantId)).toBe(true);
+    expect(await activateGrant({ ctx: system(), input: { grantId }, deps })).toBe("activated");
+    const aliceId = seedUser("alice").userId;
+    expect(await simAssignments(paymentsProd.id, powerUser.arn)).toContain(aliceId);
+    const active = await db.prisma.grant.findUniqueOrThrow({ where: { id: grantId } });
+    expect(active).toMatchObject({ status: "ACTIVE", principalId: aliceId });
+    expect(active.createRequestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect((await db.prisma.accessRequest.findUniqueOrThrow({ where: { id: requestId } })).status).toBe("ACTIVE");
+    expect((await queuedJobs(QUEUES.deactivateGrant)).some((j) => j.data.grantId === grantId)).toBe(true);
+
+    expect(await deactivateGrant({ ctx: system(), input: { grantId }, deps })).toBe("not-due");
+    await endNow(grantId);
+    expect(await deactivateGrant({ ctx: system(), input: { grantId }, deps })).toBe("removed");
+    expect(await simAssignments(paymentsProd.id, powerUser.arn)).not.toContain(aliceId);
+    expect(await db.prisma.grant.findUniqueOrThrow({ where: { id: grantId } })).toMatchObject({ status: "REMOVED", keptForOtherGrant: false });
+    expect((await db.prisma.accessRequest.findUniqueOrThrow({ where: { id: requestId } })).status).toBe("COMPLETED");
+    expect(await auditActions(requestId)).toEqual(expect.arrayContaining(["request.created", "request.approval_given", "request.approved", "grant.provisioning", "grant.create_issued", "grant.activated", "request.active", "grant.removing", "grant.delete_issued", "grant.removed", "request.completed"]));
+  });
+
+  it("overlapping grants of the same tuple are reference-counted: the first to end keeps the assignment", async () => {
+    const target = { accountId: sandboxAlice.id, permissionSetArn: readOnly.arn };
+    const first = await approvedGrant(users.alice!, target);
+    const second = await approvedGrant(users.alice!, target);
+    await activateGrant({ ctx: system(), input: { grantId: first.grantId }, deps });
+    await activateGrant({ ctx: system(), input: { grantId: second.grantId }, deps });
+    const aliceId = seedUser("alice").userId;
+    await endNow(first.grantId);
+    expect(await deactivateGrant({ ctx: system(), input: { grantId: first.grantId }, deps })).toBe("kept");
+    expect(await simAssignments(target.accountId, target.permissionSetArn)).toContain(aliceId);
+    await endNow(second.grantId);
+    expect(await deactivateGrant({ ctx: system(), input: { grantId: second.grantId }, deps })).toBe("removed");
+    expect(await simAssignments(target.accountId, target.permissionSetArn)).not.toContain(aliceId);
+  });
+
+  it("two grants of one tuple ending at the same instant still remove the assignment exactly once", async () => {
+    const target = { accountId: sandboxAlice.id, permissionSetArn: powerUser.arn };
+    const a = await approvedGrant(users.alice!, target);
+    const b = await approvedGrant(users.alice!, target);
+    await activateGrant({ ctx: system(), input: { grantId: a.grantId }, deps });
+    await activateGrant({ ctx: system(), input: { grantId: b.grantId }, deps });
+    await endNow(a.grantId);
+    await endNow(b.grantId);
+    const results = await Promise.all([deactivateGrant({ ctx: system(), input: { grantId: a.grantId }, deps }), deactivateGrant({ ctx: system(), input: { grantId: b.grantId }, deps })]);
+    expect(results.sort()).toEqual(["kept", "removed"]);
+    expect(await simAssignments(target.accountId, target.permissionSetArn)).not.toContain(seedUser("alice").userId);
+  });
+
+  it("never removes a standing assignment that existed before the portal", async () => {
+    const standing = DEMO_SEED.standingAssignments[0]!;
+    expect(standing.accountId).toBe(MANAGEMENT_ACCOUNT_ID);
+    const { grantId } = await approvedGrant(users.dave!, { accountId: MANAGEMENT_ACCOUNT_ID, permissionSetArn: admin.arn });
+    await activateGrant({ ctx: system(), input: { grantId }, deps });
+    await endNow(grantId);
+    expect(await deactivateGrant({ ctx: system(), input: { grantId }, deps })).toBe("kept");
+    expect(await simAssignments(MANAGEMENT_ACCOUNT_ID, admin.arn)).toContain(standing.principalId);
+    const tuple = await db.prisma.assignmentTuple.findFirstOrThrow({ where: { accountId: MANAGEMENT_ACCOUNT_ID, permissionSetArn: admin.arn } });
+    expect(tuple.standing).toBe(true);
+  });
+
+  it("an asynchronous FAILED from AWS fails the grant with the reason kept", async () => {
+    await sim.setConfig({ asyncFailureRate: 1 });
+    const { requestId, grantId } = await approvedGrant(users.alice!, { accountId: sandboxAlice.id, permissionSetArn: admin.arn });
+    expect(await activateGrant({ ctx: system(), input: { grantId }, deps })).toBe("failed");
+    const grant = await db.prisma.grant.findUniqueOrThrow({ where: { id: grantId } });
+    expect(grant.status).toBe("FAILED");
+    expect(grant.failureReason?.length).toBeGreaterThan(5);
+    expect((await db.prisma.accessRequest.findUniqueOrThrow({ where: { id: requestId } })).status).toBe("FAILED");
+  });
+
+  it("throttling hands the job back for a retry and the retry completes the grant", async () => {
+    const { grantId } = await approvedGrant(users.alice!, { accountId: sandboxAlice.id, permissionSetArn: seedPermissionSet("BillingAdmin")!.arn });
+    await sim.setConfig({ throttleRate: 1 });
+    await expect(activateGrant({ ctx: system(), input: { grantId }, deps })).rejects.toBeInstanceOf(RetryLater);
+    expect(["SCHEDULED", "PROVISIONING"]).toContain((await db.prisma.grant.findUniqueOrThrow({ where: { id: grantId } })).status);
+    await sim.setConfig({ throttleRate: 0 });
+    expect(await activateGrant({ ctx: system(), input: { grantId }, deps })).toBe("activated");
+  });
+
+  it("extension moves the end; the old removal job finds nothing due", async () => {
+    const { requestId, grantId } = await approvedGrant(users.alice!, { accountId: paymentsProd.id, permissionSetArn: powerUser.arn }, { ticket: "PAY-200" });
+    await activateGrant({ ctx: system(), input: { grantId }, deps });
+    const before = await db.prisma.grant.findUniqueOrThrow({ where: { id: grantId } });
+    await extendRequest({ ctx: ctxFor(users.alice!), queue, input: { requestId, extraMinutes: 30, justification: "Need a bit more time" } });
+    const after = await db.prisma.grant.findUniqueOrThrow({ where: { id: grantId } });
+    expect(after.endsAt.getTime() - before.endsAt.getTime()).toBe(30 * 60_000);
+    await expect(extendRequest({ ctx: ctxFor(users.alice!), queue, input: { requestId, extraMinutes: 600, justification: "Way too long now" } })).rejects.toMatchObject({ code: "VALIDATION" });
+    expect(await deactivateGrant({ ctx: system(), input: { grantId }, deps })).toBe("not-due");
+  });
+
+  it("an approver revokes active access with a reason and the assignment is removed", async () => {
+    // ReadOnly: a tuple no other test leaves active, so the removal is not kept for another grant.
+    const { requestId, grantId } = await approvedGrant(users.alice!, { accountId: paymentsProd.id, permissionSetArn: readOnly.arn });
+    await activateGrant({ ctx: system(), input: { grantId }, deps });
+    await expect(revokeGrant({ ctx: ctxFor(users.alice!), queue, input: { requestId, reason: "self revoke" } })).rejects.toMatchObject({ code: "FORBIDDEN" });
+    await revokeGrant({ ctx: ctxFor(users.bob!), queue, input: { requestId, reason: "Incident closed" } });
+    expect(await deactivateGrant({ ctx: system(), input: { grantId }, deps })).toBe("removed");
+    expect((await db.prisma.accessRequest.findUniqueOrThrow({ where: { id: requestId } })).status).toBe("REVOKED");
+  });
+});

@@ -1,0 +1,97 @@
+import type { RequestStatus } from "../../generated/prisma/enums";
+import type { ServiceContext } from "../context";
+import { isLive, loadTargetNames, requireViewer, summarizeTarget, type TargetSummary } from "./support";
+
+export interface MyRequestSummary {
+  id: string;
+  status: RequestStatus;
+  createdAt: Date;
+  startsAt: Date;
+  endsAt: Date;
+  durationMinutes: number;
+  targets: TargetSummary[];
+  approvals: number;
+  requiredApprovals: number;
+  extensionPending: boolean;
+  closeReason: string | null;
+}
+
+export interface ActiveGrantView {
+  grantId: string;
+  requestId: string;
+  accountId: string;
+  accountName: string;
+  permissionSetName: string;
+  startsAt: Date;
+  endsAt: Date;
+  /** How long a console session of this permission set lasts (null when the set left the inventory). */
+  sessionDurationMinutes: number | null;
+}
+
+export interface MyRequestsView {
+  requests: MyRequestSummary[];
+  activeGrants: ActiveGrantView[];
+  /** Any request or grant that can still change without the viewer doing anything. */
+  live: boolean;
+}
+
+const DEFAULT_LIMIT = 50;
+
+/** The signed-in person's own requests, newest first, and the access they hold right now. */
+export async function listMyRequests({ ctx, input = {} }: { ctx: ServiceContext; input?: { limit?: number } }): Promise<MyRequestsView> {
+  const actor = requireViewer(ctx.actor);
+  const take = Math.min(Math.max(1, input.limit ?? DEFAULT_LIMIT), 200);
+  const [requests, grants] = await Promise.all([
+    ctx.db.accessRequest.findMany({
+      where: { requesterId: actor.userId },
+      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+      take,
+      select: {
+        id: true,
+        status: true,
+        createdAt: true,
+        startsAt: true,
+        endsAt: true,
+        durationMinutes: true,
+        requiredApprovals: true,
+        extensionRequestedMinutes: true,
+        closeReason: true,
+        targets: { select: { accountId: true, permissionSetArn: true } },
+        grants: { select: { status: true } },
+        decisions: { select: { decision: true } },
+      },
+    }),
+    ctx.db.grant.findMany({
+      where: { userId: actor.userId, status: "ACTIVE" },
+      orderBy: { endsAt: "asc" },
+      select: { id: true, requestId: true, accountId: true, permissionSetArn: true, startsAt: true, endsAt: true },
+    }),
+  ]);
+  const names = await loadTargetNames(ctx.db, [...requests.flatMap((r) => r.targets), ...grants]);
+  return {
+    requests: requests.map((r) => ({
+      id: r.id,
+      status: r.status,
+      createdAt: r.createdAt,
+      startsAt: r.startsAt,
+      endsAt: r.endsAt,
+      durationMinutes: r.durationMinutes,
+      targets: r.targets.map((t) => summarizeTarget(names, t)),
+      approvals: r.decisions.filter((d) => d.decision === "APPROVE").length,
+      requiredApprovals: r.requiredApprovals,
+      extensionPending: r.extensionRequestedMinutes !== null,
+      closeReason: r.closeReason,
+    })),
+    activeGrants: grants.map((g) => ({
+      grantId: g.id,
+      requestId: g.requestId,
+      accountId: g.accountId,
+      accountName: names.account(g.accountId).name,
+      permissionSetName: names.permissionSet(g.permissionSetArn).name,
+      startsAt: g.startsAt,
+      endsAt: g.endsAt,
+      sessionDurationMinutes: names.permissionSet(g.permissionSetArn).sessionDurationMinutes,
+    })),
+    live: grants.length > 0 || requests.some((r) => isLive(r.status, r.grants.map((g) => g.status))),
+  };
+}

@@ -1,0 +1,43 @@
+import { PolicyDocument } from "../../domain/policy-schema";
+import { requireUser } from "../authorize";
+import type { ServiceContext } from "../context";
+
+export interface PolicyView {
+  id: string;
+  sourcePath: string;
+  contentHash: string;
+  loadedAt: Date;
+  /** The parsed document (defaults filled in), or null when the stored row no longer validates. */
+  document: PolicyDocument | null;
+  /** The stored JSON exactly as loaded, for the raw view. */
+  raw: unknown;
+  /** Account id → name and OU id → path, so rules can be read without memorising ids. */
+  accountNames: Record<string, string>;
+  ouNames: Record<string, string>;
+}
+
+/** The active access policy, read-only; null when none is loaded. */
+export async function getActivePolicyView({ ctx }: { ctx: ServiceContext }): Promise<PolicyView | null> {
+  requireUser(ctx.actor, "policy.read");
+  const row = await ctx.db.policy.findFirst({ where: { active: true }, orderBy: { loadedAt: "desc" } });
+  if (!row) return null;
+  const parsed = PolicyDocument.safeParse(row.document);
+  const accounts = parsed.success ? await ctx.db.awsAccount.findMany({ select: { id: true, name: true, ouPath: true, ouIds: true } }) : [];
+  // ouPath segments line up with ouIds (root first), which names every OU an account sits under.
+  const ouNames: Record<string, string> = {};
+  for (const account of accounts) {
+    const segments = account.ouPath.split("/");
+    if (segments.length !== account.ouIds.length) continue;
+    account.ouIds.forEach((ouId, index) => (ouNames[ouId] ??= segments.slice(0, index + 1).join("/")));
+  }
+  return {
+    id: row.id,
+    sourcePath: row.sourcePath,
+    contentHash: row.contentHash,
+    loadedAt: row.loadedAt,
+    document: parsed.success ? parsed.data : null,
+    raw: row.document,
+    accountNames: Object.fromEntries(accounts.map((a) => [a.id, a.name])),
+    ouNames,
+  };
+}

@@ -1,0 +1,258 @@
+import { z } from "zod";
+import { AppError } from "../../domain/errors";
+import type { Decision, GrantStatus, RequestStatus } from "../../generated/prisma/enums";
+import type { ServiceContext, UserActor } from "../context";
+import { parseInput } from "../parse-input";
+import { policyForRequest } from "../requests/policy-targets";
+import { hasAnyRole, isLive, isRoutedTo, loadTargetNames, requireViewer, summarizeTarget, type RoutableRequest, type TargetNames, type TargetSummary } from "./support";
+
+export const RequestDetailInput = z.object({ requestId: z.string().min(1).max(64) });
+
+export interface GrantView {
+  id: string;
+  status: GrantStatus;
+  startsAt: Date;
+  endsAt: Date;
+  createRequestId: string | null;
+  createIssuedAt: Date | null;
+  createVerifiedAt: Date | null;
+  deleteRequestId: string | null;
+  deleteIssuedAt: Date | null;
+  deleteVerifiedAt: Date | null;
+  keptForOtherGrant: boolean;
+  failureReason: string | null;
+}
+
+export interface TargetView extends TargetSummary {
+  sessionDurationMinutes: number | null;
+  grant: GrantView | null;
+}
+
+export interface DecisionView {
+  approverName: string;
+  approverEmail: string | null;
+  decision: Decision;
+  comment: string | null;
+  viaGroups: string[];
+  at: Date;
+}
+
+export type TimelineTone = "info" | "success" | "error" | "muted";
+
+export interface TimelineEntry {
+  seq: string;
+  at: Date;
+  actor: string;
+  title: string;
+  /** AWS request id, reason or comment: whatever makes the step checkable. */
+  detail: string | null;
+  awsRequestId: string | null;
+  tone: TimelineTone;
+}
+
+export interface RequestDetail {
+  id: string;
+  status: RequestStatus;
+  version: number;
+  createdAt: Date;
+  startsAt: Date;
+  endsAt: Date;
+  durationMinutes: number;
+  maxDurationMinutes: number;
+  startedImmediately: boolean;
+  justification: string;
+  ticket: string | null;
+  requiredApprovals: number;
+  approvalExpiresAt: Date | null;
+  decidedAt: Date | null;
+  closedAt: Date | null;
+  closeReason: string | null;
+  requester: { id: string; name: string | null; email: string | null };
+  extension: { allowed: boolean; needsApproval: boolean; pending: { minutes: number; requestedAt: Date | null; justification: string | null } | null };
+  targets: TargetView[];
+  decisions: DecisionView[];
+  timeline: TimelineEntry[];
+  live: boolean;
+  /** Released, revoked or past its end while the worker still removes access. */
+  ending: boolean;
+  viewer: {
+    isRequester: boolean;
+    canCancel: boolean;
+    canRelease: boolean;
+    canExtend: boolean;
+    canRevoke: boolean;
+    canDecide: boolean;
+    canDecideExtension: boolean;
+  };
+}
+
+const PRIVILEGED_READERS = ["APPROVER", "ADMIN", "AUDITOR"] as const;
+const DECIDERS = ["APPROVER", "ADMIN"] as const;
+
+/** One request with its grants, decisions and audit timeline; invisible requests are NOT_FOUND so their existence is not revealed. */
+export async function getRequestDetail({ ctx, input }: { ctx: ServiceContext; input: unknown }): Promise<RequestDetail> {
+  const actor = requireViewer(ctx.actor);
+  const { requestId } = parseInput(RequestDetailInput, input);
+  const request = await ctx.db.accessRequest.findUnique({
+    where: { id: requestId },
+    include: {
+      requester: { select: { id: true, name: true, email: true } },
+      targets: { include: { grant: true }, orderBy: { id: "asc" } },
+      decisions: { include: { approver: { select: { name: true, email: true } } }, orderBy: { createdAt: "asc" } },
+    },
+  });
+  const isRequester = request?.requesterId === actor.userId;
+  if (!request || !(isRequester || hasAnyRole(actor, PRIVILEGED_READERS))) throw new AppError("NOT_FOUND", "That request does not exist.");
+
+  const [names, events] = await Promise.all([
+    loadTargetNames(ctx.db, request.targets),
+    ctx.db.auditEvent.findMany({
+      where: { requestId },
+      orderBy: { seq: "asc" },
+      select: { seq: true, occurredAt: true, actorType: true, actorLabel: true, action: true, entityType: true, entityId: true, after: true, reason: true },
+    }),
+  ]);
+  const targets: TargetView[] = request.targets.map((t) => ({
+    ...summarizeTarget(names, t),
+    sessionDurationMinutes: names.permissionSet(t.permissionSetArn).sessionDurationMinutes,
+    grant: t.grant
+      ? {
+          id: t.grant.id,
+          status: t.grant.status,
+          startsAt: t.grant.startsAt,
+          endsAt: t.grant.endsAt,
+          createRequestId: t.grant.createRequestId,
+          createIssuedAt: t.grant.createIssuedAt,
+          createVerifiedAt: t.grant.createVerifiedAt,
+          deleteRequestId: t.grant.deleteRequestId,
+          deleteIssuedAt: t.grant.deleteIssuedAt,
+          deleteVerifiedAt: t.grant.deleteVerifiedAt,
+          keptForOtherGrant: t.grant.keptForOtherGrant,
+          failureReason: t.grant.failureReason,
+        }
+      : null,
+  }));
+  const grantLabels = new Map(request.targets.filter((t) => t.grant).map((t) => [t.grant!.id, `${names.permissionSet(t.permissionSetArn).name} on ${names.account(t.accountId).name}`]));
+  const grantStatuses = targets.flatMap((t) => (t.grant ? [t.grant.status] : []));
+  const started = grantStatuses.some((s) => s !== "SCHEDULED");
+  const now = ctx.now();
+  // Release and revoke move endsAt to now before the worker removes access: such a request is ending, not running.
+  const running = (request.status === "ACTIVE" || request.status === "APPROVED") && request.endsAt > now;
+  const decider = !isRequester && hasAnyRole(actor, DECIDERS);
+  const pendingExtension = request.extensionRequestedMinutes
+    ? { minutes: request.extensionRequestedMinutes, requestedAt: request.extensionRequestedAt, justification: request.extensionJustification }
+    : null;
+  const alreadyDecided = request.decisions.some((d) => d.approverId === actor.userId);
+  const mayDecide =
+    decider && request.status === "PENDING" && !alreadyDecided && !(request.approvalExpiresAt && request.approvalExpiresAt <= now)
+      ? await routedToApprover(ctx, actor, request, names, request.decisions)
+      : false;
+  const mayDecideExtension = decider && pendingExtension !== null && running ? await routedToApprover(ctx, actor, request, names, []) : false;
+
+  return {
+    id: request.id,
+    status: request.status,
+    version: request.version,
+    createdAt: request.createdAt,
+    startsAt: request.startsAt,
+    endsAt: request.endsAt,
+    durationMinutes: request.durationMinutes,
+    maxDurationMinutes: request.maxDurationMinutes,
+    startedImmediately: request.startedImmediately,
+    justification: request.justification,
+    ticket: request.ticket,
+    requiredApprovals: request.requiredApprovals,
+    approvalExpiresAt: request.approvalExpiresAt,
+    decidedAt: request.decidedAt,
+    closedAt: request.closedAt,
+    closeReason: request.closeReason,
+    requester: request.requester,
+    extension: { allowed: request.extensionAllowed, needsApproval: request.extensionNeedsApproval, pending: pendingExtension },
+    targets,
+    decisions: request.decisions.map((d) => ({ approverName: d.approver.name ?? d.approver.email ?? "unknown", approverEmail: d.approver.email, decision: d.decision, comment: d.comment, viaGroups: d.viaGroups, at: d.createdAt })),
+    timeline: events.map((e) => describeEvent(e, grantLabels)),
+    live: isLive(request.status, grantStatuses),
+    ending: request.endsAt <= now && grantStatuses.some((s) => s === "ACTIVE" || s === "PROVISIONING" || s === "REMOVING" || s === "REMOVAL_FAILED"),
+    viewer: {
+      isRequester,
+      canCancel: isRequester && (request.status === "PENDING" || (request.status === "APPROVED" && !started)),
+      canRelease: isRequester && running && (request.status === "ACTIVE" || started),
+      canExtend: isRequester && running && request.extensionAllowed && pendingExtension === null,
+      canRevoke: decider && running,
+      canDecide: mayDecide,
+      canDecideExtension: mayDecideExtension,
+    },
+  };
+}
+
+async function routedToApprover(ctx: ServiceContext, actor: UserActor, request: RoutableRequest & { policyId: string | null }, names: TargetNames, decisions: Parameters<typeof isRoutedTo>[4]): Promise<boolean> {
+  try {
+    return isRoutedTo(await policyForRequest(ctx.db, request.policyId), actor, request, names, decisions);
+  } catch {
+    return false;
+  }
+}
+
+const TITLES: Record<string, { title: string; tone: TimelineTone }> = {
+  "request.created": { title: "Requested", tone: "info" },
+  "request.auto_approved": { title: "Approved automatically by policy", tone: "success" },
+  "request.approval_given": { title: "Approval given", tone: "success" },
+  "request.denial_given": { title: "Denial given", tone: "error" },
+  "request.approved": { title: "Request approved", tone: "success" },
+  "request.denied": { title: "Request denied", tone: "error" },
+  "request.decision_refused": { title: "Decision refused", tone: "error" },
+  "request.cancelled": { title: "Cancelled by the requester", tone: "muted" },
+  "request.released": { title: "Released early by the requester", tone: "muted" },
+  "request.revoked": { title: "Access revoked", tone: "error" },
+  "request.expired": { title: "Expired without a decision", tone: "muted" },
+  "request.active": { title: "Access is active", tone: "success" },
+  "request.completed": { title: "Completed: all access removed", tone: "muted" },
+  "request.failed": { title: "Request failed", tone: "error" },
+  "request.extension_requested": { title: "Extension requested", tone: "info" },
+  "request.extension_approved": { title: "Extension approved", tone: "success" },
+  "request.extension_denied": { title: "Extension denied", tone: "error" },
+  "request.extended": { title: "Window extended", tone: "info" },
+  "grant.provisioning": { title: "Granting started", tone: "info" },
+  "grant.create_issued": { title: "Assignment create issued to AWS", tone: "info" },
+  "grant.activated": { title: "Assignment active (verified)", tone: "success" },
+  "grant.failed": { title: "Granting failed", tone: "error" },
+  "grant.cancelled": { title: "Grant cancelled before it started", tone: "muted" },
+  "grant.removing": { title: "Removal started", tone: "info" },
+  "grant.delete_issued": { title: "Assignment removal issued to AWS", tone: "info" },
+  "grant.removed": { title: "Assignment removed (verified)", tone: "muted" },
+  "grant.removal_failed": { title: "Removal failed", tone: "error" },
+  "grant.removal_retried": { title: "Removal retried", tone: "info" },
+  "grant.ended_assignment_kept": { title: "Ended; assignment kept for other access", tone: "muted" },
+};
+
+function humanize(action: string): string {
+  const text = action.replace(/^[a-z]+\./, "").replaceAll("_", " ");
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+function stringField(value: unknown, key: string): string | null {
+  if (value && typeof value === "object" && !Array.isArray(value)) {
+    const field = (value as Record<string, unknown>)[key];
+    if (typeof field === "string" && field) return field;
+  }
+  return null;
+}
+
+function describeEvent(
+  event: { seq: bigint; occurredAt: Date; actorType: string; actorLabel: string; action: string; entityType: string; entityId: string; after: unknown; reason: string | null },
+  grantLabels: Map<string, string>,
+): TimelineEntry {
+  const known = TITLES[event.action];
+  const grantLabel = event.entityType === "grant" ? grantLabels.get(event.entityId) : undefined;
+  const title = `${known?.title ?? humanize(event.action)}${grantLabel ? `: ${grantLabel}` : ""}`;
+  const code = event.action === "request.decision_refused" ? stringField(event.after, "code") : null;
+  return {
+    seq: event.seq.toString(),
+    at: event.occurredAt,
+    actor: event.actorType === "SYSTEM" ? "portal worker" : event.actorLabel,
+    title,
+    detail: [code, event.reason].filter(Boolean).join(": ") || null,
+    awsRequestId: stringField(event.after, "awsRequestId"),
+    tone: known?.tone ?? "info",
+  };
+}

@@ -1,0 +1,257 @@
+// The simulator without HTTP: dispatches awsJson calls, applies faults, owns state, config and counters.
+import { randomUUID } from "node:crypto";
+import { applyConfigPatch, DEFAULT_SIMULATOR_CONFIG, type ScriptedFault, type SimulatorConfig } from "./config";
+import type { ServiceDefinition, SimulatorContext } from "./context";
+import { serializationError, ServiceError, unknownOperation } from "./errors";
+import { createRandom, FaultInjector } from "./faults";
+import { identityStoreService } from "./identitystore";
+import { OperationEngine } from "./operations";
+import { organizationsService } from "./organizations";
+import { PageTokens } from "./pagination";
+import { DEMO_SEED, type DemoSeed } from "./seed";
+import { ssoAdminService } from "./sso-admin";
+import { SimulatorState, type AssignmentKey, type AssignmentOperation, type AssignmentRecord, type ProvisionedRecord, type ProvisioningOperation, type StateSnapshot } from "./state";
+import { validateInput } from "./validation";
+
+const SERVICES: readonly ServiceDefinition[] = [ssoAdminService, identityStoreService, organizationsService];
+const SERVICE_BY_PREFIX = new Map(SERVICES.map((service) => [service.targetPrefix, service]));
+
+export interface AwsResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** "reset": drop the connection without answering (an injected connection reset). */
+export type InvokeResult = AwsResponse | "reset";
+
+export interface SimulatorCounters {
+  /** Every received call (each SDK retry counts), by operation name. */
+  calls: Record<string, number>;
+  /** Calls answered with a throttling error (rate limit or injection). */
+  throttled: number;
+  /** Calls answered with InternalServerException / ServiceException. */
+  internalErrors: number;
+  /** Connections dropped on purpose. */
+  resets: number;
+  /** Error responses by error type. */
+  errors: Record<string, number>;
+}
+
+export interface SimulatorStateView {
+  config: SimulatorConfig;
+  assignments: AssignmentRecord[];
+  inFlight: AssignmentOperation[];
+  inFlightProvisioning: ProvisioningOperation[];
+  recentOperations: AssignmentOperation[];
+  operationCounts: Record<"create" | "delete", Record<"IN_PROGRESS" | "SUCCEEDED" | "FAILED", number>>;
+  provisioned: ProvisionedRecord[];
+  counters: SimulatorCounters;
+  pendingFaults: ScriptedFault[];
+}
+
+export interface RuntimeOptions {
+  config?: unknown;
+  snapshot?: StateSnapshot;
+  seed?: DemoSeed;
+  /** Called whenever persisted state changed. */
+  onStateChange?: () => void;
+}
+
+const emptyCounters = (): SimulatorCounters => ({ calls: {}, throttled: 0, internalErrors: 0, resets: 0, errors: {} });
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const CREDENTIAL_SCOPE = /Credential=[^/,\s]+\/\d{8}\/[^/]+\/([^/]+)\/aws4_request/;
+
+export class SimulatorRuntime {
+  readonly seed: DemoSeed;
+  private readonly initialConfig: SimulatorConfig;
+  private config: SimulatorConfig;
+  private injector: FaultInjector;
+  private counters = emptyCounters();
+  private readonly tokens = new PageTokens();
+  private readonly onStateChange: () => void;
+  readonly ctx: SimulatorContext;
+
+  constructor(options: RuntimeOptions = {}) {
+    this.seed = options.seed ?? DEMO_SEED;
+    this.initialConfig = applyConfigPatch(DEFAULT_SIMULATOR_CONFIG, options.config);
+    this.config = this.initialConfig;
+    this.injector = new FaultInjector(this.config, createRandom(this.config.randomSeed));
+    this.onStateChange = options.onStateChange ?? (() => undefined);
+    const state = options.snapshot ? SimulatorState.fromSnapshot(options.snapshot) : SimulatorState.fromSeed(this.seed);
+    const ctx: SimulatorContext = {
+      seed: this.seed,
+      state,
+      engine: undefined as unknown as OperationEngine,
+      tokens: this.tokens,
+      config: () => this.config,
+      random: () => this.injector.nextRandom(),
+      now: () => Date.now(),
+      changed: () => this.onStateChange(),
+    };
+    this.ctx = ctx;
+    ctx.engine = this.createEngine();
+    ctx.engine.resume();
+  }
+
+  private createEngine(): OperationEngine {
+    return new OperationEngine({
+      seed: this.seed,
+      state: this.ctx.state,
+      config: () => this.config,
+      random: () => this.injector.nextRandom(),
+      now: () => Date.now(),
+      changed: () => this.onStateChange(),
+    });
+  }
+
+  getConfig(): SimulatorConfig {
+    return this.config;
+  }
+
+  setConfig(patch: unknown): SimulatorConfig {
+    this.config = applyConfigPatch(this.config, patch);
+    this.injector.reconfigure(this.config);
+    return this.config;
+  }
+
+  /** Back to the seed state, zero counters and the configuration the simulator started with. */
+  reset() {
+    this.ctx.engine.stop();
+    this.ctx.state = SimulatorState.fromSeed(this.seed);
+    this.ctx.engine = this.createEngine();
+    this.config = this.initialConfig;
+    this.injector = new FaultInjector(this.config, createRandom(this.config.randomSeed));
+    this.counters = emptyCounters();
+    this.onStateChange();
+  }
+
+  stop() {
+    this.ctx.engine.stop();
+  }
+
+  snapshot(): StateSnapshot {
+    return this.ctx.state.snapshot();
+  }
+
+  /** Adds an assignment directly, as if someone made it in the console (no async operation). */
+  seedAssignment(key: AssignmentKey): boolean {
+    const problem = this.unknownReference(key);
+    if (problem) throw new Error(`cannot seed assignment: ${problem}`);
+    const added = this.ctx.state.putAssignment({ ...key, origin: "out-of-band", createdAtMs: Date.now() });
+    if (added) this.onStateChange();
+    return added;
+  }
+
+  private unknownReference(key: AssignmentKey): string | undefined {
+    if (!this.seed.accounts.some((account) => account.id === key.accountId)) return `unknown account ${key.accountId}`;
+    if (!this.ctx.state.permissionSets.has(key.permissionSetArn)) return `unknown permission set ${key.permissionSetArn}`;
+    const principals = key.principalType === "USER" ? this.seed.users.map((user) => user.userId) : this.seed.groups.map((group) => group.groupId);
+    if (!principals.includes(key.principalId)) return `unknown ${key.principalType.toLowerCase()} ${key.principalId}`;
+    return undefined;
+  }
+
+  removeAssignment(key: AssignmentKey): boolean {
+    const removed = this.ctx.state.removeAssignment(key);
+    if (removed) this.onStateChange();
+    return removed;
+  }
+
+  getState(): SimulatorStateView {
+    const { state } = this.ctx;
+    const operations = [...state.operations.values()];
+    const operationCounts: SimulatorStateView["operationCounts"] = {
+      create: { IN_PROGRESS: 0, SUCCEEDED: 0, FAILED: 0 },
+      delete: { IN_PROGRESS: 0, SUCCEEDED: 0, FAILED: 0 },
+    };
+    for (const operation of operations) operationCounts[operation.kind][operation.status] += 1;
+    const copy = <T extends object>(value: T): T => ({ ...value });
+    return {
+      config: this.config,
+      assignments: [...state.assignments.values()].map(copy),
+      inFlight: operations.filter((operation) => operation.status === "IN_PROGRESS").map(copy),
+      inFlightProvisioning: [...state.provisioning.values()].filter((operation) => operation.status === "IN_PROGRESS").map(copy),
+      recentOperations: operations.slice(-50).map(copy),
+      operationCounts,
+      provisioned: [...state.provisioned.values()].map(copy),
+      counters: structuredClone(this.counters),
+      pendingFaults: this.injector.pendingFaults(),
+    };
+  }
+
+  /** rawBody undefined: the body exceeded the size limit. */
+  async invoke(target: string | undefined, rawBody: string | undefined, headers: Record<string, string | string[] | undefined>): Promise<InvokeResult> {
+    const requestId = randomUUID();
+    const separator = target?.indexOf(".") ?? -1;
+    const service = separator > 0 ? SERVICE_BY_PREFIX.get(target!.slice(0, separator)) : undefined;
+    const operationName = separator > 0 ? target!.slice(separator + 1) : "";
+    const operation = service && Object.hasOwn(service.operations, operationName) ? service.operations[operationName] : undefined;
+    if (!service || !operation) return this.errorResponse(unknownOperation(), requestId, service);
+    this.counters.calls[operationName] = (this.counters.calls[operationName] ?? 0) + 1;
+    const config = this.config;
+    if (config.latencyMs > 0) await sleep(config.latencyMs);
+    try {
+      if (config.verifySigningService) this.verifySigningService(service, headers);
+      const fault = this.injector.decide(service.service, operationName, Date.now());
+      if (fault?.kind === "reset") {
+        this.counters.resets += 1;
+        return "reset";
+      }
+      if (fault?.kind === "throttle") throw service.throttlingError(config);
+      if (fault?.kind === "internal") throw service.internalError();
+      const body = this.parseBody(rawBody);
+      service.authorize?.(operationName, this.ctx);
+      const { input, violations } = validateInput(operation.input, body);
+      if (violations.length > 0) throw service.validationError(violations);
+      const output = operation.handle(input, this.ctx);
+      return {
+        status: 200,
+        headers: { "Content-Type": "application/x-amz-json-1.1", "x-amzn-RequestId": requestId },
+        body: JSON.stringify(output ?? {}),
+      };
+    } catch (error) {
+      if (error instanceof ServiceError) return this.errorResponse(error, requestId, service);
+      console.error(`[simulator] ${operationName} failed unexpectedly:`, error);
+      return this.errorResponse(service.internalError(), requestId, service);
+    }
+  }
+
+  private parseBody(rawBody: string | undefined): unknown {
+    if (rawBody === undefined) throw serializationError("Request body exceeds the 1 MiB limit");
+    if (rawBody.trim() === "") return {};
+    try {
+      return JSON.parse(rawBody);
+    } catch {
+      throw serializationError("Request body is not valid JSON");
+    }
+  }
+
+  private verifySigningService(service: ServiceDefinition, headers: Record<string, string | string[] | undefined>) {
+    const authorization = headers.authorization;
+    if (typeof authorization !== "string") throw new ServiceError("MissingAuthenticationTokenException", "Missing Authentication Token", { status: 403 });
+    const scope = CREDENTIAL_SCOPE.exec(authorization)?.[1];
+    if (scope !== service.signingName) {
+      throw new ServiceError("InvalidSignatureException", `Credential should be scoped to correct service: '${service.signingName}'. `, { status: 403 });
+    }
+  }
+
+  private errorResponse(error: ServiceError, requestId: string, service: ServiceDefinition | undefined): AwsResponse {
+    this.counters.errors[error.errorType] = (this.counters.errors[error.errorType] ?? 0) + 1;
+    if (error.errorType === "ThrottlingException" || error.errorType === "TooManyRequestsException") this.counters.throttled += 1;
+    if (error.status >= 500) this.counters.internalErrors += 1;
+    const body: Record<string, unknown> = { __type: error.errorType };
+    if (!error.messageOmitted) body.Message = error.message;
+    Object.assign(body, error.fields);
+    if (service?.service === "identitystore") {
+      body.RequestId = requestId;
+      if (error.retryAfterSeconds !== undefined) body.RetryAfterSeconds = error.retryAfterSeconds;
+    }
+    const headers: Record<string, string> = {
+      "Content-Type": "application/x-amz-json-1.1",
+      "x-amzn-RequestId": requestId,
+      "x-amzn-ErrorType": error.errorType,
+    };
+    if (error.retryAfterSeconds !== undefined) headers["Retry-After"] = String(error.retryAfterSeconds);
+    return { status: error.status, headers, body: JSON.stringify(body) };
+  }
+}

@@ -1,0 +1,177 @@
+// Mutable Identity Center state (assignments, operations, provisioning) and its JSON snapshot.
+import { z } from "zod";
+import type { DemoSeed, PrincipalType } from "./seed";
+
+export type OperationStatus = "IN_PROGRESS" | "SUCCEEDED" | "FAILED";
+
+export interface AssignmentKey {
+  accountId: string;
+  permissionSetArn: string;
+  principalType: PrincipalType;
+  principalId: string;
+}
+
+export interface AssignmentRecord extends AssignmentKey {
+  /** seed: standing before the portal; api: made through CreateAccountAssignment; out-of-band: via the control endpoint. */
+  origin: "seed" | "api" | "out-of-band";
+  createdAtMs: number;
+}
+
+export interface AssignmentOperation extends AssignmentKey {
+  requestId: string;
+  kind: "create" | "delete";
+  status: OperationStatus;
+  failureReason?: string;
+  createdAtMs: number;
+  completesAtMs: number;
+  /** Delete of an assignment that did not exist (async-failed mode): ends FAILED without a reason. */
+  targetMissing?: boolean;
+}
+
+export interface ProvisioningOperation {
+  requestId: string;
+  status: OperationStatus;
+  permissionSetArn: string;
+  targetType: "AWS_ACCOUNT" | "ALL_PROVISIONED_ACCOUNTS";
+  accountId?: string;
+  failureReason?: string;
+  createdAtMs: number;
+  completesAtMs: number;
+}
+
+export interface PermissionSetRecord {
+  arn: string;
+  name: string;
+  description?: string;
+  sessionDuration: string;
+  relayState?: string;
+  createdAtMs: number;
+}
+
+export interface ProvisionedRecord {
+  permissionSetArn: string;
+  accountId: string;
+  /** false once the permission set was edited and not yet re-provisioned to the account. */
+  latest: boolean;
+}
+
+export const assignmentKeyOf = (key: AssignmentKey) => `${key.accountId}|${key.permissionSetArn}|${key.principalType}|${key.principalId}`;
+export const provisionedKeyOf = (permissionSetArn: string, accountId: string) => `${permissionSetArn}|${accountId}`;
+
+const principalType = z.enum(["USER", "GROUP"]);
+const status = z.enum(["IN_PROGRESS", "SUCCEEDED", "FAILED"]);
+const assignmentKeySchema = { accountId: z.string(), permissionSetArn: z.string(), principalType, principalId: z.string() };
+
+export const StateSnapshotSchema = z.object({
+  version: z.literal(1),
+  permissionSets: z.array(
+    z.object({ arn: z.string(), name: z.string(), description: z.string().optional(), sessionDuration: z.string(), relayState: z.string().optional(), createdAtMs: z.number() }),
+  ),
+  assignments: z.array(z.object({ ...assignmentKeySchema, origin: z.enum(["seed", "api", "out-of-band"]), createdAtMs: z.number() })),
+  operations: z.array(
+    z.object({
+      ...assignmentKeySchema,
+      requestId: z.string(),
+      kind: z.enum(["create", "delete"]),
+      status,
+      failureReason: z.string().optional(),
+      createdAtMs: z.number(),
+      completesAtMs: z.number(),
+      targetMissing: z.boolean().optional(),
+    }),
+  ),
+  provisioning: z.array(
+    z.object({
+      requestId: z.string(),
+      status,
+      permissionSetArn: z.string(),
+      targetType: z.enum(["AWS_ACCOUNT", "ALL_PROVISIONED_ACCOUNTS"]),
+      accountId: z.string().optional(),
+      failureReason: z.string().optional(),
+      createdAtMs: z.number(),
+      completesAtMs: z.number(),
+    }),
+  ),
+  provisioned: z.array(z.object({ permissionSetArn: z.string(), accountId: z.string(), latest: z.boolean() })),
+});
+export type StateSnapshot = z.infer<typeof StateSnapshotSchema>;
+
+export class SimulatorState {
+  readonly permissionSets = new Map<string, PermissionSetRecord>();
+  readonly assignments = new Map<string, AssignmentRecord>();
+  /** Insertion-ordered, oldest first. */
+  readonly operations = new Map<string, AssignmentOperation>();
+  readonly provisioning = new Map<string, ProvisioningOperation>();
+  readonly provisioned = new Map<string, ProvisionedRecord>();
+  /** In-flight assignment operation per assignment tuple. */
+  readonly inflightByAssignment = new Map<string, string>();
+  inflightCreates = 0;
+
+  static fromSeed(seed: DemoSeed): SimulatorState {
+    const state = new SimulatorState();
+    for (const set of seed.permissionSets) {
+      state.permissionSets.set(set.arn, { arn: set.arn, name: set.name, description: set.description, sessionDuration: set.sessionDuration, createdAtMs: set.createdAtMs });
+    }
+    for (const assignment of seed.standingAssignments) {
+      state.putAssignment({ ...assignment, origin: "seed", createdAtMs: seed.instanceCreatedAtMs });
+    }
+    return state;
+  }
+
+  static fromSnapshot(snapshot: StateSnapshot): SimulatorState {
+    const state = new SimulatorState();
+    for (const set of snapshot.permissionSets) state.permissionSets.set(set.arn, set);
+    for (const assignment of snapshot.assignments) state.assignments.set(assignmentKeyOf(assignment), assignment);
+    for (const operation of snapshot.operations) {
+      state.operations.set(operation.requestId, operation);
+      if (operation.status === "IN_PROGRESS") state.trackInflight(operation);
+    }
+    for (const operation of snapshot.provisioning) state.provisioning.set(operation.requestId, operation);
+    for (const record of snapshot.provisioned) state.provisioned.set(provisionedKeyOf(record.permissionSetArn, record.accountId), record);
+    return state;
+  }
+
+  snapshot(): StateSnapshot {
+    return {
+      version: 1,
+      permissionSets: [...this.permissionSets.values()],
+      assignments: [...this.assignments.values()],
+      operations: [...this.operations.values()],
+      provisioning: [...this.provisioning.values()],
+      provisioned: [...this.provisioned.values()],
+    };
+  }
+
+  /** Adds the assignment (idempotent) and provisions the permission set to the account on first use. */
+  putAssignment(record: AssignmentRecord): boolean {
+    const key = assignmentKeyOf(record);
+    if (this.assignments.has(key)) return false;
+    this.assignments.set(key, record);
+    const provisionedKey = provisionedKeyOf(record.permissionSetArn, record.accountId);
+    if (!this.provisioned.has(provisionedKey)) this.provisioned.set(provisionedKey, { permissionSetArn: record.permissionSetArn, accountId: record.accountId, latest: true });
+    return true;
+  }
+
+  /** Removes the assignment; the last one for a permission set in an account deprovisions it (its role is deleted). */
+  removeAssignment(key: AssignmentKey): boolean {
+    if (!this.assignments.delete(assignmentKeyOf(key))) return false;
+    const stillUsed = [...this.assignments.values()].some((other) => other.accountId === key.accountId && other.permissionSetArn === key.permissionSetArn);
+    if (!stillUsed) this.provisioned.delete(provisionedKeyOf(key.permissionSetArn, key.accountId));
+    return true;
+  }
+
+  trackInflight(operation: AssignmentOperation) {
+    this.inflightByAssignment.set(assignmentKeyOf(operation), operation.requestId);
+    if (operation.kind === "create") this.inflightCreates += 1;
+  }
+
+  untrackInflight(operation: AssignmentOperation) {
+    const key = assignmentKeyOf(operation);
+    if (this.inflightByAssignment.get(key) === operation.requestId) this.inflightByAssignment.delete(key);
+    if (operation.kind === "create") this.inflightCreates -= 1;
+  }
+
+  isProvisioned(permissionSetArn: string, accountId: string): boolean {
+    return this.provisioned.has(provisionedKeyOf(permissionSetArn, accountId));
+  }
+}
