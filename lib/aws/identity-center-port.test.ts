@@ -2,6 +2,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { PERSONAS } from "../demo/personas";
 import { startSimulator, type SimulatorHandle } from "../simulator";
 import { DEMO_SEED, seedAccount, seedPermissionSet } from "../simulator/seed";
+import { createAwsClients, destroyAwsClients } from "./clients";
+import { parseAwsPortConfig } from "./config";
 import { AwsPortError } from "./errors";
 import { createIdentityCenterPort, type AssignmentTuple, type SdkIdentityCenterPort } from "./identity-center-port";
 import { AssignmentStatusTimeoutError, waitForAssignmentStatus } from "./poll";
@@ -94,6 +96,32 @@ describe("lookups against the seed", () => {
     expect(await port.findUserIdByUserName("mallory@example.com")).toBeNull();
     expect(await port.findUserIdByEmail("mallory@example.com")).toBeNull();
     expect(await port.findUserIdByUserName("  ")).toBeNull();
+  });
+
+  it("looks email up through the emails.value attribute, not the user name", async () => {
+    // The seed's user names are email addresses, so only the request itself tells the two lookups apart.
+    const clients = createAwsClients(
+      parseAwsPortConfig({ region: DEMO_SEED.region, instanceArn: DEMO_SEED.instanceArn, identityStoreId: DEMO_SEED.identityStoreId, endpoint: sim.url }),
+    );
+    const attributePaths: unknown[] = [];
+    clients.identityStore.middlewareStack.add(
+      (next) => async (args) => {
+        attributePaths.push((args.input as { AlternateIdentifier?: { UniqueAttribute?: { AttributePath?: string } } }).AlternateIdentifier?.UniqueAttribute?.AttributePath);
+        return next(args);
+      },
+      { step: "initialize", name: "recordAttributePath" },
+    );
+    const recording = createIdentityCenterPort(
+      { region: DEMO_SEED.region, instanceArn: DEMO_SEED.instanceArn, identityStoreId: DEMO_SEED.identityStoreId, endpoint: sim.url },
+      { clients },
+    );
+    try {
+      await recording.findUserIdByEmail(user("carol").email);
+      await recording.findUserIdByUserName(user("carol").userName);
+      expect(attributePaths).toEqual(["emails.value", "userName"]);
+    } finally {
+      destroyAwsClients(clients);
+    }
   });
 
   it("describes a user, and returns null for an id the store does not know", async () => {

@@ -365,7 +365,7 @@ function applyRateLimiter(client: SSOAdminClient, limiter: RateLimiter) {
   if (limiter === NO_RATE_LIMIT) return;
   client.middlewareStack.remove(RATE_LIMITER_MIDDLEWARE);
   const waitForToken = <Args, Result>(next: (args: Args) => Promise<Result>) => async (args: Args): Promise<Result> => {
-    
+    await limiter.acquire();
     return next(args);
   };
   client.middlewareStack.addRelativeTo(

@@ -43,11 +43,7 @@ export class AssignmentStatusTimeoutError extends AwsPortError {
 
 const DEFAULT_NOT_VISIBLE_GRACE_MS = 15_000;
 
-/**
- * Polls Describe…Status until the request is SUCCEEDED or FAILED, backing off exponentially with jitter.
- * A ResourceNotFound shortly after the request counts as "not visible yet" (eventual consistency), and
- * throttling or 5xx while polling are waited out; both end in AssignmentStatusTimeoutError when time runs out.
- */
+/** Polls until SUCCEEDED or FAILED; early ResourceNotFound (eventual consistency), throttling and 5xx are waited out until the timeout. */
 export async function waitForAssignmentStatus(
   port: Pick<IdentityCenterPort, "creationStatus" | "deletionStatus">,
   kind: AssignmentOperationKind,

@@ -15,10 +15,7 @@ export interface TokenBucketOptions {
   sleep?: (ms: number) => Promise<unknown>;
 }
 
-/**
- * In-process token bucket. A caller that finds the bucket empty reserves the next token at once
- * (the balance goes negative), so waiters are served in arrival order without a queue.
- */
+/** In-process token bucket; an empty bucket goes into debt, so waiters are served in arrival order without a queue. */
 export class TokenBucketRateLimiter implements RateLimiter {
   private readonly ratePerSecond: number;
   private readonly burst: number;

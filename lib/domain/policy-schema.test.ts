@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import YAML from "yaml";
 import { formatPath, parsePolicyDocument } from "./policy";
 import { PolicyDocument } from "./policy-schema";
 
@@ -64,6 +65,49 @@ describe("PolicyDocument accepts", () => {
     expect(PolicyDocument.parse(JSON.parse(JSON.stringify(first)))).toEqual(first);
   });
 
+  it("the documented example, with empty user lists, named approvers and an OU", () => {
+    const example = YAML.parse(`
+version: 1
+defaults: { pendingApprovalExpiryMinutes: 1440 }
+rules:
+  - id: payments-prod-readonly
+    description: Payments engineers read production.
+    requesters: { groups: [team-payments], users: [] }
+    accounts: { ids: ["210987654321"], ous: ["ou-ab12-cdef3456"] }
+    permissionSets: [ReadOnly, PowerUser]
+    maxDurationMinutes: 240
+    ticket: { required: true, pattern: "^PAY-[0-9]+$" }
+    approval: { auto: false, approvers: { groups: [approvers], users: [] }, required: 1, distinctGroups: false }
+    extension: { allowed: true, requiresApproval: false }
+  - id: named-approvers
+    requesters: { users: [erin@example.com] }
+    accounts: { ids: ["*"] }
+    permissionSets: [ReadOnly]
+    maxDurationMinutes: 60
+    approval: { auto: false, approvers: { users: [bob@example.com, Dave@Example.com] }, required: 2 }
+  - id: auto-with-extension-approvers
+    requesters: { groups: [engineering] }
+    accounts: { ous: ["r-ab12"] }
+    permissionSets: ["*"]
+    maxDurationMinutes: 60
+    approval: { auto: true, approvers: { groups: [approvers] } }
+    extension: { allowed: true, requiresApproval: true }
+deny:
+  - id: no-admin-on-management
+    requesters: { groups: ["*"] }
+    accounts: { ids: ["111111111111"] }
+    permissionSets: [AdministratorAccess]
+    reason: "The management account is break-glass only."
+`);
+    const result = parsePolicyDocument(example);
+    expect(result.ok ? [] : result.problems).toEqual([]);
+  });
+
+  it("group names that look like prototype keys are just names", () => {
+    const problems = problemsOf((doc) => void (rule0(doc).requesters = { groups: ["__proto__", "constructor", "toString"] } as Rule["requesters"]));
+    expect(problems).toEqual([]);
+  });
+
   it("the demo policy's shape (auto rules allowing unapproved extensions)", () => {
     const problems = problemsOf((doc) => {
       doc.rules[1] = { ...doc.rules[1]!, extension: { allowed: true, requiresApproval: false } } as Rule;
@@ -81,9 +125,12 @@ describe("PolicyDocument rejects, naming the path and the reason", () => {
     ["a misspelled key", (doc) => void ((rule0(doc).ticket as Record<string, unknown>).patern = "x"), "rules[0].ticket.patern", "unknown key"],
     ["a smuggled key in a deny rule", (doc) => void ((doc.deny[0] as Record<string, unknown>).enabled = false), "deny[0].enabled", "unknown key"],
     ["an empty requester selector", (doc) => void (rule0(doc).requesters = {} as Rule["requesters"]), "rules[0].requesters", "say who"],
-    ["an empty group list", (doc) => void (rule0(doc).requesters = { groups: [] } as unknown as Rule["requesters"]), "rules[0].requesters.groups", 'use "*" for all'],
+    ["an empty group list and nothing else", (doc) => void (rule0(doc).requesters = { groups: [] } as unknown as Rule["requesters"]), "rules[0].requesters", 'groups: ["*"] for everyone'],
+    ["empty group and user lists", (doc) => void (rule0(doc).requesters = { groups: [], users: [] } as unknown as Rule["requesters"]), "rules[0].requesters", "say who"],
+    ["the same user in another case", (doc) => void (rule0(doc).requesters = { users: ["bob@example.com", "Bob@Example.com"] } as unknown as Rule["requesters"]), "rules[0].requesters.users[1]", "listed twice"],
     ["an empty account selector", (doc) => void (rule0(doc).accounts = {} as Rule["accounts"]), "rules[0].accounts", "say which accounts"],
-    ["an empty account id list", (doc) => void (rule0(doc).accounts = { ids: [] } as unknown as Rule["accounts"]), "rules[0].accounts.ids", "at least one"],
+    ["an empty account id list and nothing else", (doc) => void (rule0(doc).accounts = { ids: [] } as unknown as Rule["accounts"]), "rules[0].accounts", "at least one account id or OU"],
+    ["empty id and OU lists", (doc) => void (rule0(doc).accounts = { ids: [], ous: [] } as unknown as Rule["accounts"]), "rules[0].accounts", 'ids: ["*"] for all'],
     ["an empty permission set list", (doc) => void (rule0(doc).permissionSets = []), "rules[0].permissionSets", "at least one"],
     ["a missing permission set list", (doc) => void delete (rule0(doc) as Partial<Rule>).permissionSets, "rules[0].permissionSets", "list the permission sets"],
     ['"*" mixed with names', (doc) => void (rule0(doc).permissionSets = ["*", "ReadOnly"]), "rules[0].permissionSets", "write it alone"],
@@ -98,10 +145,22 @@ describe("PolicyDocument rejects, naming the path and the reason", () => {
     ["an account id in the OU list", (doc) => void (rule0(doc).accounts = { ous: ["210987654321"] } as unknown as Rule["accounts"]), "rules[0].accounts.ous[0]", "organizational unit id"],
     ["a placeholder OU", (doc) => void (rule0(doc).accounts = { ous: ["SANDBOX_OU"] } as unknown as Rule["accounts"]), "rules[0].accounts.ous[0]", "organizational unit id"],
     ['"*" as an approver group', (doc) => void (rule0(doc).approval = { auto: false, approvers: { groups: ["*"] }, required: 1, distinctGroups: false }), "rules[0].approval.approvers.groups[0]", "anyone approve"],
+    ["an unanchored ticket pattern", (doc) => void (rule0(doc).ticket = { required: true, pattern: "PAY-[0-9]+" }), "rules[0].ticket.pattern", "must be anchored"],
+    ["a ticket pattern anchored only at the start", (doc) => void (rule0(doc).ticket = { required: true, pattern: "^PAY-[0-9]+" }), "rules[0].ticket.pattern", "must be anchored"],
+    ["a top-level alternation that escapes the anchors", (doc) => void (rule0(doc).ticket = { required: true, pattern: "^PAY-[0-9]+|OPS-[0-9]+$" }), "rules[0].ticket.pattern", "top-level"],
+    ["a ticket pattern longer than the bound", (doc) => void (rule0(doc).ticket = { required: true, pattern: `^${"A".repeat(200)}$` }), "rules[0].ticket.pattern", "at most 200"],
     ["an invalid ticket regex", (doc) => void (rule0(doc).ticket = { required: true, pattern: "^PAY-[0-9+$" }), "rules[0].ticket.pattern", "not a valid regular expression"],
     ["a catastrophic ticket regex", (doc) => void (rule0(doc).ticket = { required: true, pattern: "^(PAY-\\d+)+$" }), "rules[0].ticket.pattern", "backtrack"],
     ["required beyond the number of distinct approver groups", (doc) => void (rule0(doc).approval = { auto: false, approvers: { groups: ["approvers"] }, required: 2, distinctGroups: true }), "rules[0].approval.required", "distinct groups"],
     ["zero required approvals", (doc) => void (rule0(doc).approval = { auto: false, approvers: { groups: ["approvers"] }, required: 0, distinctGroups: false }), "rules[0].approval.required", "at least 1"],
+    ["an empty approver selector", (doc) => void (rule0(doc).approval = { auto: false, approvers: {} as { groups: string[] }, required: 1, distinctGroups: false }), "rules[0].approval.approvers", "at least one approver"],
+    ["empty approver lists", (doc) => void (rule0(doc).approval = { auto: false, approvers: { groups: [], users: [] } as { groups: string[] }, required: 1, distinctGroups: false }), "rules[0].approval.approvers", "at least one approver"],
+    ['"*" as an approver user', (doc) => void (rule0(doc).approval = { auto: false, approvers: { users: ["*"] } as unknown as { groups: string[] }, required: 1, distinctGroups: false }), "rules[0].approval.approvers.users[0]", "plain email"],
+    ["more approvals than named approvers (no groups)", (doc) => void (rule0(doc).approval = { auto: false, approvers: { users: ["bob@example.com"] } as unknown as { groups: string[] }, required: 2, distinctGroups: false }), "rules[0].approval.required", "1 named approver"],
+    ["distinct groups with only named users", (doc) => void (rule0(doc).approval = { auto: false, approvers: { users: ["bob@example.com", "dave@example.com"] } as unknown as { groups: string[] }, required: 2, distinctGroups: true }), "rules[0].approval.required", "named users do not count"],
+    ["auto-approval with a quorum (contradictory)", (doc) => void (rule0(doc).approval = { auto: true, approvers: { groups: ["approvers"] }, required: 2, distinctGroups: false }), "rules[0].approval.required", "auto-approval needs no approvals"],
+    ["auto-approval with distinct groups (contradictory)", (doc) => void (rule0(doc).approval = { auto: true, approvers: { groups: ["approvers", "security"] }, required: 1, distinctGroups: true }), "rules[0].approval.distinctGroups", "auto-approval needs no approvals"],
+    ["a smuggled key in approvers", (doc) => void (rule0(doc).approval = { auto: false, approvers: { groups: ["approvers"], roles: ["ADMIN"] } as { groups: string[] }, required: 1, distinctGroups: false }), "rules[0].approval.approvers.roles", "unknown key"],
     ["no approvers and no auto-approval", (doc) => void (rule0(doc).approval = { auto: false } as Rule["approval"]), "rules[0].approval.approvers", "name the approver groups"],
     ["approval left out entirely", (doc) => void delete (rule0(doc) as Partial<Rule>).approval, "rules[0].approval", ""],
     ["extensions needing approval with nobody to approve", (doc) => void (doc.rules[1] = { ...doc.rules[1]!, extension: { allowed: true, requiresApproval: true } } as Rule), "rules[1].extension.requiresApproval", "need approval.approvers"],

@@ -34,31 +34,40 @@ const PermissionSetNameOrWildcard = quotedString("a permission set name").refine
 
 const mapping = (what: string) => ({ error: (issue: { input?: unknown }) => (issue.input === undefined ? `${what} is missing` : `${what} must be a mapping of keys to values`) });
 
-/** A non-empty list without duplicates where "*", if present, is the only entry. */
-function selectorList<T extends z.ZodType<string>>(item: T, what: string) {
+/**
+ * A list without duplicates where "*", if present, is the only entry. It may be empty (`users: []`) only where the enclosing
+ * selector checks that it names someone or something overall (see `namesSomething`).
+ */
+function selectorList<T extends z.ZodType<string>>(item: T, what: string, { minimum = 0, keyOf = (entry: string) => entry } = {}) {
   return z
     .array(item, { error: (issue) => (issue.input === undefined ? `list the ${what}` : `must be a list of ${what}`) })
-    .min(1, `must list at least one of the ${what} (use "*" for all)`)
+    .min(minimum, `must list at least one of the ${what} (use "*" for all)`)
     .max(1000, `at most 1000 ${what}`)
     .superRefine((entries, ctx) => {
       const list: readonly string[] = entries;
       if (list.includes(WILDCARD) && list.length > 1) ctx.addIssue({ code: "custom", message: '"*" already means all: write it alone' });
       const seen = new Set<string>();
       list.forEach((entry, index) => {
-        if (seen.has(entry)) ctx.addIssue({ code: "custom", path: [index], message: `"${entry}" is listed twice` });
-        seen.add(entry);
+        if (seen.has(keyOf(entry))) ctx.addIssue({ code: "custom", path: [index], message: `"${entry}" is listed twice` });
+        seen.add(keyOf(entry));
       });
     });
 }
+
+// Empty lists are allowed for readability (`users: []`), but a selector whose lists are all empty or missing is an error.
+const namesSomething = (...lists: (readonly string[] | undefined)[]) => lists.some((list) => list !== undefined && list.length > 0);
+
+/** Emails compare case-insensitively (ASCII letters only); the same folding is used when matching, see policy.ts. */
+export const emailKey = (email: string) => email.trim().replace(/[A-Z]/g, (letter) => letter.toLowerCase());
 
 export const RequesterSelector = z
   .strictObject({
     /** IdP groups, matched exactly (case-sensitive); ["*"] means any signed-in user. */
     groups: selectorList(GroupName, "groups").optional(),
     /** Emails, matched case-insensitively. */
-    users: selectorList(Email, "users").optional(),
+    users: selectorList(Email, "users", { keyOf: emailKey }).optional(),
   }, mapping("requesters"))
-  .refine((selector) => selector.groups !== undefined || selector.users !== undefined, 'say who: list groups and/or users (groups: ["*"] for everyone)');
+  .refine((selector) => namesSomething(selector.groups, selector.users), 'say who: list at least one group or user (groups: ["*"] for everyone)');
 export type RequesterSelector = z.infer<typeof RequesterSelector>;
 
 export const AccountSelector = z
@@ -67,10 +76,10 @@ export const AccountSelector = z
     /** An OU matches every account anywhere beneath it. */
     ous: selectorList(OuId, "OU ids").optional(),
   }, mapping("accounts"))
-  .refine((selector) => selector.ids !== undefined || selector.ous !== undefined, 'say which accounts: list ids and/or ous (ids: ["*"] for all)');
+  .refine((selector) => namesSomething(selector.ids, selector.ous), 'say which accounts: list at least one account id or OU (ids: ["*"] for all)');
 export type AccountSelector = z.infer<typeof AccountSelector>;
 
-const PermissionSetSelector = selectorList(PermissionSetNameOrWildcard, "permission sets");
+const PermissionSetSelector = selectorList(PermissionSetNameOrWildcard, "permission sets", { minimum: 1 });
 
 const RuleId = quotedString("a rule id").regex(RULE_ID, "must be lowercase kebab-case (a-z, 0-9, -), at most 64 characters");
 
@@ -93,10 +102,20 @@ export const TicketRule = z.strictObject({
 }, mapping("ticket"));
 export type TicketRule = z.infer<typeof TicketRule>;
 
+export const ApproverSelector = z
+  .strictObject({
+    /** IdP groups, matched exactly; "*" is not allowed. */
+    groups: selectorList(ApproverGroupName, "approver groups").optional(),
+    /** Named approvers by email (case-insensitive); they never count toward distinctGroups. */
+    users: selectorList(Email, "approver users", { keyOf: emailKey }).optional(),
+  }, mapping("approvers"))
+  .refine((selector) => namesSomething(selector.groups, selector.users), "name at least one approver group or user");
+export type ApproverSelector = z.infer<typeof ApproverSelector>;
+
 export const ApprovalRule = z.strictObject({
   auto: z.boolean({ error: "must be true or false" }),
-  /** Who approves (and approves extensions); required unless auto. */
-  approvers: z.strictObject({ groups: selectorList(ApproverGroupName, "approver groups") }, mapping("approvers")).optional(),
+  /** Who approves (and approves extensions); required unless auto. With auto, only extensions are routed to them. */
+  approvers: ApproverSelector.optional(),
   required: z.number({ error: "must be a number" }).int("must be a whole number").min(1, "must be at least 1").max(10, "must be at most 10").default(1),
   /** The approvals must come from this many different approver groups. */
   distinctGroups: z.boolean({ error: "must be true or false" }).default(false),
@@ -122,13 +141,22 @@ export const AllowRule = z
     extension: ExtensionRule.default({ allowed: false, requiresApproval: true }),
   }, mapping("a rule"))
   .superRefine((rule, ctx) => {
-    const approvers = rule.approval.approvers?.groups;
-    if (!rule.approval.auto && !approvers) ctx.addIssue({ code: "custom", path: ["approval", "approvers"], message: "name the approver groups, or set auto: true" });
-    if (rule.approval.distinctGroups && approvers && rule.approval.required > approvers.length) {
-      ctx.addIssue({ code: "custom", path: ["approval", "required"], message: `${rule.approval.required} approvals from distinct groups cannot come from ${approvers.length} approver group(s)` });
+    const { auto, approvers, required, distinctGroups } = rule.approval;
+    const groups = approvers?.groups ?? [];
+    const users = approvers?.users ?? [];
+    const issue = (path: string[], message: string) => ctx.addIssue({ code: "custom", path, message });
+    if (!auto && !approvers) issue(["approval", "approvers"], "name the approver groups or users, or set auto: true");
+    // Contradictory: auto-approval asks nobody, so a quorum can only mean the author expected approvals.
+    if (auto && required > 1) issue(["approval", "required"], "auto-approval needs no approvals: remove required, or set auto: false");
+    if (auto && distinctGroups) issue(["approval", "distinctGroups"], "auto-approval needs no approvals: remove distinctGroups, or set auto: false");
+    if (!auto && distinctGroups && required > groups.length) {
+      issue(["approval", "required"], `${required} approvals from distinct groups cannot come from ${groups.length} approver group(s) (named users do not count as groups)`);
+    }
+    if (!auto && !distinctGroups && approvers && groups.length === 0 && required > users.length) {
+      issue(["approval", "required"], `${required} approvals cannot come from ${users.length} named approver(s)`);
     }
     if (rule.extension.allowed && rule.extension.requiresApproval && !approvers) {
-      ctx.addIssue({ code: "custom", path: ["extension", "requiresApproval"], message: "extensions that need approval need approval.approvers" });
+      issue(["extension", "requiresApproval"], "extensions that need approval need approval.approvers");
     }
   });
 export type AllowRule = z.infer<typeof AllowRule>;

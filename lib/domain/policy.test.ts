@@ -145,7 +145,7 @@ describe("evaluateTarget", () => {
         ruleIds: ["broad-auto", "prod-strict", "prod-security"],
         maxDurationMinutes: 60,
         ticket: { required: true, patterns: ["^PAY-[0-9]+$", "^[A-Z]+-[0-9]{1,4}$"] },
-        approval: { auto: false, approverGroups: ["approvers"], required: 2, distinctGroups: false },
+        approval: { auto: false, approverGroups: ["approvers"], approverUsers: [], required: 2, distinctGroups: false },
         extension: { allowed: false, requiresApproval: true },
       });
     });
@@ -161,7 +161,7 @@ describe("evaluateTarget", () => {
 
     it("rules whose approvers share no group make the target unapprovable, so it is denied", () => {
       const verdict = evaluateTarget(overlapping, erin, target("dataProd", "ReadOnly"));
-      expect(verdict).toMatchObject({ allowed: false, reason: expect.stringContaining("share no approver group") });
+      expect(verdict).toMatchObject({ allowed: false, reason: expect.stringContaining("share no approver") });
     });
   });
 });
@@ -180,6 +180,7 @@ describe("evaluateRequest", () => {
         requiredApprovals: 1,
         distinctGroups: false,
         approverGroups: ["approvers", "payments-leads"],
+        approverUsers: [],
         extension: { allowed: true, requiresApproval: true },
       },
     });
@@ -262,7 +263,7 @@ describe("evaluateRequest", () => {
 
     it("targets with no approver in common cannot be requested together", () => {
       const verdict = evaluateRequest(multi, eng, [target("paymentsProd", "PowerUser"), target("sibling", "PowerUser")], { durationMinutes: 60, ticket: "PAY-7" });
-      expect(verdict).toMatchObject({ ok: false, code: "POLICY_DENIED", message: expect.stringContaining("share no approver group") });
+      expect(verdict).toMatchObject({ ok: false, code: "POLICY_DENIED", message: expect.stringContaining("share no approver") });
     });
 
     it("an auto-approved target adds no approver constraint", () => {
@@ -343,7 +344,7 @@ describe("canApprove", () => {
     });
     const leadA = { userId: "u-lead-a", email: "a@example.com", groups: ["leads-a"] };
     const base = { requesterId: "u-1", requesterEmail: "one@example.com", targets: [target("paymentsProd", "PowerUser")], decisions: [] };
-    expect(canApprove(policy, leadA, { ...base, ruleIds: ["team-a"] })).toEqual({ ok: true, viaGroups: ["leads-a"] });
+    expect(canApprove(policy, leadA, { ...base, ruleIds: ["team-a"] })).toEqual({ ok: true, viaGroups: ["leads-a"], viaUser: false });
     // A team-b request is not team-a's lead's to approve.
     expect(canApprove(policy, leadA, { ...base, ruleIds: ["team-b"] })).toMatchObject({ ok: false, code: "FORBIDDEN" });
     // Without rule ids every covering rule applies: only groups common to all of them route.
@@ -353,7 +354,7 @@ describe("canApprove", () => {
 
   it("approvers of a distinct-groups rule get every routed group they hold", () => {
     const approver = { userId: "u-x", email: "x@example.com", groups: ["security", "approvers", "unrelated"] };
-    expect(canApprove(demo, approver, { ...request, targets: [target("dataProd", "PowerUser")] })).toEqual({ ok: true, viaGroups: ["approvers", "security"] });
+    expect(canApprove(demo, approver, { ...request, targets: [target("dataProd", "PowerUser")] })).toEqual({ ok: true, viaGroups: ["approvers", "security"], viaUser: false });
   });
 });
 
@@ -369,8 +370,11 @@ describe("countQuorum", () => {
     ["two approvers from the same group, non-distinct", { required: 2, distinctGroups: false }, [approve("b", "approvers"), approve("d", "approvers")], { approvals: 2, required: 2, satisfied: true, denied: false }],
     ["any deny ends it, even after quorum", { required: 1, distinctGroups: false }, [approve("b", "approvers"), deny("d", "approvers")], { approvals: 1, required: 1, satisfied: false, denied: true }],
     ["a deny first", { required: 1, distinctGroups: false }, [deny("d", "approvers")], { approvals: 0, required: 1, satisfied: false, denied: true }],
-    ["an approval without a routed group does not count", { required: 1, distinctGroups: false }, [approve("b")], { approvals: 0, required: 1, satisfied: false, denied: false }],
-    ["stale groups outside the routed set do not count", { required: 1, distinctGroups: false, approverGroups: ["approvers"] }, [approve("b", "old-group")], { approvals: 0, required: 1, satisfied: false, denied: false }],
+    ["a named approver (no group) counts when groups need not be distinct", { required: 1, distinctGroups: false }, [approve("b")], { approvals: 1, required: 1, satisfied: true, denied: false }],
+    ["distinct: named approvers (no group) never satisfy distinct groups", { required: 1, distinctGroups: true }, [approve("b"), approve("c")], { approvals: 0, required: 1, satisfied: false, denied: false }],
+    ["distinct: stale groups outside the routed set do not count", { required: 1, distinctGroups: true, approverGroups: ["approvers"] }, [approve("b", "old-group")], { approvals: 0, required: 1, satisfied: false, denied: false }],
+    ["a denier's groups never count as an approval", { required: 1, distinctGroups: true }, [deny("d", "security")], { approvals: 0, required: 1, satisfied: false, denied: true }],
+    ["prototype-like approver ids and groups are plain keys", { required: 2, distinctGroups: true }, [approve("__proto__", "constructor"), approve("constructor", "__proto__")], { approvals: 2, required: 2, satisfied: true, denied: false }],
     ["distinct: two approvers of the same group count once", { required: 2, distinctGroups: true }, [approve("b", "approvers"), approve("d", "approvers")], { approvals: 1, required: 2, satisfied: false, denied: false }],
     ["distinct: two approvers of different groups", { required: 2, distinctGroups: true }, [approve("b", "approvers"), approve("d", "security")], { approvals: 2, required: 2, satisfied: true, denied: false }],
     ["distinct: one approver in two groups counts once", { required: 2, distinctGroups: true }, [approve("b", "approvers", "security")], { approvals: 1, required: 2, satisfied: false, denied: false }],
@@ -385,5 +389,72 @@ describe("countQuorum", () => {
 
   it("a NaN requirement is never satisfied", () => {
     expect(countQuorum({ required: Number.NaN, distinctGroups: false }, [approve("b", "approvers"), approve("c", "approvers")]).satisfied).toBe(false);
+  });
+});
+
+describe("named approvers (approval.approvers.users)", () => {
+  const named = policyOf({
+    version: 1,
+    rules: [
+      { id: "named", requesters: { groups: ["eng"] }, accounts: { ids: ["210987654321"] }, permissionSets: ["PowerUser"], maxDurationMinutes: 60, approval: { auto: false, approvers: { groups: [], users: ["Bob@Example.com", "dave@example.com"] }, required: 1 } },
+      { id: "mixed", requesters: { groups: ["eng"] }, accounts: { ids: ["310987654321"] }, permissionSets: ["PowerUser"], maxDurationMinutes: 60, approval: { auto: false, approvers: { groups: ["approvers"], users: ["bob@example.com"] } } },
+      { id: "only-alice", requesters: { groups: ["eng"] }, accounts: { ids: ["410987654321"] }, permissionSets: ["PowerUser"], maxDurationMinutes: 60, approval: { auto: false, approvers: { users: ["alice@example.com"] } } },
+    ],
+  });
+  const alice: Requester = { email: "alice@example.com", groups: ["eng"] };
+  const request = { requesterId: "u-alice", requesterEmail: "alice@example.com", targets: [target("paymentsProd", "PowerUser")], decisions: [] as ApprovalDecisionRecord[] };
+
+  it("reports named approvers in the decision, lowercased", () => {
+    expect(evaluateRequest(named, alice, [target("paymentsProd", "PowerUser")], { durationMinutes: 60 })).toMatchObject({ ok: true, decision: { approverGroups: [], approverUsers: ["bob@example.com", "dave@example.com"], requiredApprovals: 1 } });
+  });
+
+  it("a named approver in no group may approve, matched case-insensitively", () => {
+    expect(canApprove(named, { userId: "u-bob", email: "BOB@example.com", groups: [] }, request)).toEqual({ ok: true, viaGroups: [], viaUser: true });
+  });
+
+  it("someone not named and in no routed group is refused", () => {
+    expect(canApprove(named, { userId: "u-eve", email: "eve@example.com", groups: ["approvers"] }, request)).toMatchObject({ ok: false, code: "FORBIDDEN" });
+  });
+
+  it("an empty approver email never matches a named approver", () => {
+    expect(canApprove(named, { userId: "u-x", email: "", groups: [] }, request)).toMatchObject({ ok: false, code: "FORBIDDEN" });
+  });
+
+  it("a named approver is refused on their own request", () => {
+    expect(canApprove(named, { userId: "u-bob", email: "bob@example.com", groups: [] }, { ...request, requesterId: "u-bob", requesterEmail: "Bob@Example.com" })).toMatchObject({ ok: false, code: "SELF_APPROVAL" });
+  });
+
+  it("a target whose only named approver is the requester is denied up front (nobody else could approve)", () => {
+    expect(evaluateTarget(named, alice, target("sandbox", "PowerUser"))).toMatchObject({ allowed: false, reason: expect.stringContaining("share no approver") });
+  });
+
+  it("across targets, named users and groups intersect per kind", () => {
+    expect(evaluateRequest(named, alice, [target("paymentsProd", "PowerUser"), target("dataProd", "PowerUser")], { durationMinutes: 60 })).toMatchObject({ ok: true, decision: { approverGroups: [], approverUsers: ["bob@example.com"] } });
+    expect(canApprove(named, { userId: "u-dave", email: "dave@example.com", groups: ["approvers"] }, { ...request, targets: [target("paymentsProd", "PowerUser"), target("dataProd", "PowerUser")] })).toMatchObject({ ok: false, code: "FORBIDDEN" });
+  });
+});
+
+describe("adversarial identities", () => {
+  const protoPolicy = policyOf({
+    version: 1,
+    rules: [{ id: "proto", requesters: { groups: ["__proto__"] }, accounts: { ids: ["*"] }, permissionSets: ["ReadOnly"], maxDurationMinutes: 60, approval: { auto: false, approvers: { groups: ["constructor"] } } }],
+  });
+
+  it.each<[string, Requester, boolean]>([
+    ["a requester with no groups does not inherit a __proto__ group", { email: "x@example.com", groups: [] }, false],
+    ["a requester whose group is toString gets nothing", { email: "x@example.com", groups: ["toString"] }, false],
+    ["a requester really in __proto__ is matched exactly", { email: "x@example.com", groups: ["__proto__"] }, true],
+  ])("%s", (_label, requester, allowed) => {
+    expect(evaluateTarget(protoPolicy, requester, target("sandbox", "ReadOnly")).allowed).toBe(allowed);
+  });
+
+  it("a permission set named constructor matches nothing it was not listed for", () => {
+    expect(evaluateTarget(protoPolicy, { email: "x@example.com", groups: ["__proto__"] }, target("sandbox", "constructor")).allowed).toBe(false);
+  });
+
+  it("an approver with no groups is not routed through a constructor group", () => {
+    const request = { requesterId: "u-1", requesterEmail: "x@example.com", targets: [target("sandbox", "ReadOnly")], decisions: [] };
+    expect(canApprove(protoPolicy, { userId: "u-2", email: "y@example.com", groups: [] }, request)).toMatchObject({ ok: false, code: "FORBIDDEN" });
+    expect(canApprove(protoPolicy, { userId: "u-2", email: "y@example.com", groups: ["constructor"] }, request)).toEqual({ ok: true, viaGroups: ["constructor"], viaUser: false });
   });
 });

@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import type { AppErrorCode, FieldErrors } from "./errors";
-import { PolicyDocument, WILDCARD, type AccountSelector, type AllowRule, type DenyRule, type RequesterSelector } from "./policy-schema";
+import { emailKey, PolicyDocument, WILDCARD, type AccountSelector, type AllowRule, type DenyRule, type RequesterSelector } from "./policy-schema";
 import { MAX_TICKET_LENGTH, ticketMatches } from "./ticket-pattern";
 import { checkDuration, formatMinutes } from "./time-window";
 
@@ -72,7 +72,7 @@ export interface ApprovalDecisionRecord {
 
 /** Email key for policy selectors: trimmed, ASCII letters lowercased; other characters kept so look-alikes never match. */
 export function selectorEmailKey(email: string): string {
-  return email.trim().replace(/[A-Z]/g, (letter) => letter.toLowerCase());
+  return emailKey(email);
 }
 
 // Looser than selector matching on purpose: for self-approval a false "same person" is safe, a missed one is not.
@@ -112,8 +112,10 @@ export interface TicketRequirement {
 
 export interface ApprovalRequirement {
   auto: boolean;
-  /** Groups routed by every applicable rule that names approvers; an approver must be in one of them. */
+  /** Groups routed by every applicable rule that names approvers; an approver must be in one of them or be an approver user. */
   approverGroups: string[];
+  /** Emails (lowercased) named by every applicable rule that names approvers. */
+  approverUsers: string[];
   /** 0 when auto. */
   required: number;
   distinctGroups: boolean;
@@ -143,10 +145,27 @@ function intersect(sets: readonly (readonly string[])[]): string[] {
   return [...new Set(first)].filter((group) => rest.every((set) => set.includes(group))).sort();
 }
 
+/** Who a rule routes approvals to, or null when it names nobody (auto rules without extension approvers). */
+function approverRoute(rule: AllowRule): ApproverRoute | null {
+  const approvers = rule.approval.approvers;
+  if (!approvers) return null;
+  return { groups: approvers.groups ?? [], users: (approvers.users ?? []).map(emailKey) };
+}
+
+export interface ApproverRoute {
+  groups: string[];
+  users: string[];
+}
+
+// Per kind, so an approver must be named the same way (group or user) by every rule: stricter than needed, never looser.
+function intersectRoutes(routes: readonly ApproverRoute[]): ApproverRoute {
+  return { groups: intersect(routes.map((route) => route.groups)), users: intersect(routes.map((route) => route.users)) };
+}
+
 function combineRules(rules: readonly AllowRule[]): Requirements {
   const nonAuto = rules.filter((rule) => !rule.approval.auto);
   const auto = nonAuto.length === 0;
-  const approverGroups = intersect(rules.flatMap((rule) => (rule.approval.approvers ? [rule.approval.approvers.groups] : [])));
+  const { groups: approverGroups, users: approverUsers } = intersectRoutes(rules.flatMap((rule) => approverRoute(rule) ?? []));
   return {
     maxDurationMinutes: Math.min(...rules.map((rule) => rule.maxDurationMinutes)),
     ticket: {
@@ -156,26 +175,32 @@ function combineRules(rules: readonly AllowRule[]): Requirements {
     approval: {
       auto,
       approverGroups,
+      approverUsers,
       required: auto ? 0 : Math.max(...nonAuto.map((rule) => rule.approval.required)),
       distinctGroups: nonAuto.some((rule) => rule.approval.distinctGroups),
     },
-    extension: combineExtension(rules.map((rule) => rule.extension), approverGroups),
+    extension: combineExtension(rules.map((rule) => rule.extension), approverGroups.length + approverUsers.length > 0),
   };
 }
 
-function combineExtension(extensions: readonly ExtensionRequirement[], approverGroups: readonly string[]): ExtensionRequirement {
+function combineExtension(extensions: readonly ExtensionRequirement[], someoneCanApprove: boolean): ExtensionRequirement {
   const requiresApproval = extensions.some((extension) => extension.requiresApproval);
   // An extension nobody could approve is no extension at all.
-  const allowed = extensions.every((extension) => extension.allowed) && (!requiresApproval || approverGroups.length > 0);
+  const allowed = extensions.every((extension) => extension.allowed) && (!requiresApproval || someoneCanApprove);
   return { allowed, requiresApproval };
 }
 
-/** Why no approver could ever satisfy this requirement, or null when some could. */
-function unapprovableReason(approval: ApprovalRequirement): string | null {
+/** Why no approver could ever satisfy this requirement, or null when some could; `requesterEmail` is excluded from named approvers. */
+function unapprovableReason(approval: ApprovalRequirement, requesterEmail?: string): string | null {
   if (approval.auto) return null;
-  if (approval.approverGroups.length === 0) return "The policy rules that apply share no approver group, so nobody could approve this. Ask the security team to fix the policy, or request the targets separately.";
+  const requesterKey = requesterEmail === undefined ? "" : emailKey(requesterEmail);
+  const otherUsers = approval.approverUsers.filter((user) => user !== requesterKey);
+  if (approval.approverGroups.length === 0 && otherUsers.length === 0) return "The policy rules that apply share no approver, so nobody could approve this. Ask the security team to fix the policy, or request the targets separately.";
   if (approval.distinctGroups && approval.approverGroups.length < approval.required) {
     return `This needs ${approval.required} approvals from different groups but only ${approval.approverGroups.length} approver group(s) apply to all of it. Request the targets separately.`;
+  }
+  if (approval.approverGroups.length === 0 && otherUsers.length < approval.required) {
+    return `This needs ${approval.required} approvals but only ${otherUsers.length} named approver(s) other than you apply to all of it. Request the targets separately.`;
   }
   return null;
 }
@@ -195,7 +220,7 @@ export function evaluateTarget(policy: PolicyDocument, requester: Requester, tar
   const rules = policy.rules.filter((rule) => requesterMatches(rule.requesters, requester) && ruleCoversTarget(rule, target));
   if (rules.length === 0) return { allowed: false, reason: `No policy rule lets you request ${targetLabel(target)}.` };
   const requirements = combineRules(rules);
-  const unapprovable = unapprovableReason(requirements.approval);
+  const unapprovable = unapprovableReason(requirements.approval, requester.email);
   if (unapprovable) return { allowed: false, reason: unapprovable };
   return { allowed: true, ruleIds: rules.map((rule) => rule.id), ...requirements };
 }
@@ -215,6 +240,8 @@ export interface RequestDecision {
   distinctGroups: boolean;
   /** An approver must be eligible for every target: the intersection across targets. */
   approverGroups: string[];
+  /** Named approvers (lowercased emails) eligible for every target; they never count toward distinctGroups. */
+  approverUsers: string[];
   extension: ExtensionRequirement;
 }
 
@@ -239,7 +266,7 @@ export function evaluateRequest(policy: PolicyDocument, requester: Requester, ta
   if (denials.length > 0) return { ok: false, code: "POLICY_DENIED", message: "The access policy does not allow part of this request.", fieldErrors: { targets: denials } };
 
   const decision = combineTargets(allowed);
-  const unapprovable = unapprovableReason({ auto: decision.autoApprove, approverGroups: decision.approverGroups, required: decision.requiredApprovals, distinctGroups: decision.distinctGroups });
+  const unapprovable = unapprovableReason({ auto: decision.autoApprove, approverGroups: decision.approverGroups, approverUsers: decision.approverUsers, required: decision.requiredApprovals, distinctGroups: decision.distinctGroups }, requester.email);
   if (unapprovable) return { ok: false, code: "POLICY_DENIED", message: unapprovable, fieldErrors: { targets: [unapprovable] } };
 
   const fieldErrors: FieldErrors = {};
@@ -255,7 +282,8 @@ function combineTargets(targets: readonly AllowedTarget[]): RequestDecision {
   const nonAuto = targets.filter((target) => !target.approval.auto);
   const autoApprove = nonAuto.length === 0;
   // Auto-approved targets whose rules name no approvers impose no routing; every other target must route to the approver.
-  const approverGroups = intersect(targets.filter((target) => target.approval.approverGroups.length > 0).map((target) => target.approval.approverGroups));
+  const routed = targets.filter((target) => target.approval.approverGroups.length + target.approval.approverUsers.length > 0);
+  const { groups: approverGroups, users: approverUsers } = intersectRoutes(routed.map((target) => ({ groups: target.approval.approverGroups, users: target.approval.approverUsers })));
   return {
     ruleIds: [...new Set(targets.flatMap((target) => target.ruleIds))],
     maxDurationMinutes: Math.min(...targets.map((target) => target.maxDurationMinutes)),
@@ -267,7 +295,8 @@ function combineTargets(targets: readonly AllowedTarget[]): RequestDecision {
     requiredApprovals: autoApprove ? 0 : Math.max(...nonAuto.map((target) => target.approval.required)),
     distinctGroups: nonAuto.some((target) => target.approval.distinctGroups),
     approverGroups,
-    extension: combineExtension(targets.map((target) => target.extension), approverGroups),
+    approverUsers,
+    extension: combineExtension(targets.map((target) => target.extension), approverGroups.length + approverUsers.length > 0),
   };
 }
 
@@ -328,39 +357,52 @@ export interface RequestForApproval {
   ruleIds?: readonly string[];
 }
 
-export type ApproveVerdict = { ok: true; viaGroups: string[] } | { ok: false; code: Extract<AppErrorCode, "SELF_APPROVAL" | "CONFLICT" | "FORBIDDEN">; reason: string };
+export type ApproveVerdict =
+  | { ok: true; viaGroups: string[]; viaUser: boolean }
+  | { ok: false; code: Extract<AppErrorCode, "SELF_APPROVAL" | "CONFLICT" | "FORBIDDEN">; reason: string };
 
 /**
  * May this person decide (approve or deny) this request? Never the requester (by id or look-alike email), never twice,
- * and only through a group routed by every applicable rule of every target.
+ * and only through a group or a named user routed by every applicable rule of every target.
  */
 export function canApprove(policy: PolicyDocument, approver: Approver, request: RequestForApproval): ApproveVerdict {
   const sameUser = approver.userId !== "" && approver.userId === request.requesterId;
   if (sameUser || emailsLookAlike(approver.email, request.requesterEmail)) return { ok: false, code: "SELF_APPROVAL", reason: "Nobody can approve or deny their own request." };
   if (request.decisions.some((decision) => decision.approverId === approver.userId)) return { ok: false, code: "CONFLICT", reason: "You already decided on this request." };
-  const routed = approverGroupsForRequest(policy, request.targets, request.ruleIds);
-  const viaGroups = routed.filter((group) => approver.groups.includes(group));
-  if (viaGroups.length === 0) return { ok: false, code: "FORBIDDEN", reason: "You are not an approver for this request." };
-  return { ok: true, viaGroups };
+  const routed = approverRoutesForRequest(policy, request.targets, request.ruleIds);
+  const viaGroups = routed.groups.filter((group) => approver.groups.includes(group));
+  const approverKey = emailKey(approver.email);
+  const viaUser = approverKey !== "" && routed.users.includes(approverKey);
+  if (viaGroups.length === 0 && !viaUser) return { ok: false, code: "FORBIDDEN", reason: "You are not an approver for this request." };
+  return { ok: true, viaGroups, viaUser };
 }
 
-/** The approver groups routed for a request: the intersection over every applicable rule (with approvers) of every target. */
-export function approverGroupsForRequest(policy: PolicyDocument, targets: readonly PolicyTarget[], ruleIds?: readonly string[]): string[] {
-  if (targets.length === 0) return [];
-  const routes: (readonly string[])[] = [];
+/** The approvers routed for a request: the intersection (per kind) over every applicable rule with approvers of every target. */
+export function approverRoutesForRequest(policy: PolicyDocument, targets: readonly PolicyTarget[], ruleIds?: readonly string[]): ApproverRoute {
+  const nobody: ApproverRoute = { groups: [], users: [] };
+  if (targets.length === 0) return nobody;
+  const routes: ApproverRoute[] = [];
   for (const target of targets) {
     const rules = policy.rules.filter((rule) => (ruleIds === undefined || ruleIds.includes(rule.id)) && ruleCoversTarget(rule, target));
     // A target no rule covers has no approver, so nobody can approve the request.
-    if (rules.length === 0) return [];
-    for (const rule of rules) if (rule.approval.approvers) routes.push(rule.approval.approvers.groups);
+    if (rules.length === 0) return nobody;
+    for (const rule of rules) {
+      const route = approverRoute(rule);
+      if (route) routes.push(route);
+    }
   }
-  return intersect(routes);
+  return intersectRoutes(routes);
+}
+
+/** The approver groups routed for a request (see approverRoutesForRequest). */
+export function approverGroupsForRequest(policy: PolicyDocument, targets: readonly PolicyTarget[], ruleIds?: readonly string[]): string[] {
+  return approverRoutesForRequest(policy, targets, ruleIds).groups;
 }
 
 export interface QuorumPolicy {
   required: number;
   distinctGroups: boolean;
-  /** When given, only these groups count as routes (defence against stale viaGroups). */
+  /** When given, viaGroups outside it are ignored for distinctGroups matching (defence against stale rows). */
   approverGroups?: readonly string[];
 }
 
@@ -372,8 +414,9 @@ export interface QuorumCount {
 }
 
 /**
- * Counts approvals: any DENY ends the request; each approver counts once; with distinctGroups every approval is assigned to one
- * group it came through and no group is used twice (maximum bipartite matching).
+ * Counts approvals recorded through canApprove (the gate for who may decide): any DENY ends the request; each approver counts
+ * once; with distinctGroups every approval is assigned to one group it came through and no group is used twice (maximum
+ * bipartite matching), so approvals by named users alone never satisfy distinctGroups.
  */
 export function countQuorum(policy: QuorumPolicy, decisions: readonly ApprovalDecisionRecord[]): QuorumCount {
   // Below one would let a corrupt row approve itself with zero approvals.
@@ -386,8 +429,7 @@ export function countQuorum(policy: QuorumPolicy, decisions: readonly ApprovalDe
     for (const group of decision.viaGroups) if (!policy.approverGroups || policy.approverGroups.includes(group)) groups.add(group);
     groupsByApprover.set(decision.approverId, groups);
   }
-  const routedApprovers = [...groupsByApprover.values()].filter((groups) => groups.size > 0);
-  const approvals = policy.distinctGroups ? maximumMatching(routedApprovers.map((groups) => [...groups])) : routedApprovers.length;
+  const approvals = policy.distinctGroups ? maximumMatching([...groupsByApprover.values()].map((groups) => [...groups])) : groupsByApprover.size;
   return { approvals, required, satisfied: !denied && approvals >= required, denied };
 }
 

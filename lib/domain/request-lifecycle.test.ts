@@ -14,6 +14,8 @@ import {
   REQUEST_EVENTS,
   REQUEST_STATUSES,
   REQUEST_TRANSITIONS,
+  requesterMayCancel,
+  requesterMayRelease,
   transitionGrant,
   transitionRequest,
   type GrantEvent,
@@ -178,6 +180,24 @@ describe("who may trigger what", () => {
   it("every event has at least one actor", () => {
     for (const event of REQUEST_EVENTS) expect(["requester", "approver", "admin", "system"].some((a) => actorMayTriggerRequestEvent(a as "system", event))).toBe(true);
     for (const event of GRANT_EVENTS) expect(["requester", "approver", "admin", "system"].some((a) => actorMayTriggerGrantEvent(a as "system", event))).toBe(true);
+  });
+});
+
+describe("requester cancel and release", () => {
+  it.each<[RequestStatus, GrantStatus[], boolean, boolean]>([
+    ["PENDING", [], true, false],
+    ["APPROVED", [], true, false],
+    ["APPROVED", ["SCHEDULED", "SCHEDULED"], true, false],
+    ["APPROVED", ["SCHEDULED", "PROVISIONING"], false, true],
+    ["APPROVED", ["FAILED", "SCHEDULED"], false, false],
+    ["ACTIVE", ["ACTIVE", "SCHEDULED"], false, true],
+    ["ACTIVE", ["REMOVING", "REMOVED"], false, false],
+    ["REVOKED", ["ACTIVE"], false, false],
+    ["COMPLETED", ["REMOVED"], false, false],
+    ["DENIED", [], false, false],
+  ])("%s with grants %j: cancel %s, release %s", (status, grants, cancel, release) => {
+    expect(requesterMayCancel(status, grants)).toBe(cancel);
+    expect(requesterMayRelease(status, grants)).toBe(release);
   });
 });
 

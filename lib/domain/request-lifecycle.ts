@@ -133,6 +133,17 @@ export function actorMayTriggerGrantEvent(actor: ActorKind, event: GrantEvent): 
   return Object.hasOwn(GRANT_EVENT_ACTORS, event) && GRANT_EVENT_ACTORS[event].includes(actor);
 }
 
+/** The requester may cancel while nothing has started: PENDING, or APPROVED with every grant still SCHEDULED. */
+export function requesterMayCancel(status: RequestStatus, grantStatuses: readonly GrantStatus[]): boolean {
+  if (status === "PENDING") return true;
+  return status === "APPROVED" && grantStatuses.every((grantStatus) => grantStatus === "SCHEDULED");
+}
+
+/** The requester may release (end early) once access has started; scheduled siblings are cancelled, live ones removed. */
+export function requesterMayRelease(status: RequestStatus, grantStatuses: readonly GrantStatus[]): boolean {
+  return (status === "ACTIVE" || status === "APPROVED") && grantStatuses.some((grantStatus) => grantStatus === "PROVISIONING" || grantStatus === "ACTIVE");
+}
+
 /**
  * Rule: decided or closed requests never change; otherwise ACTIVE once any grant is ACTIVE, unchanged while any grant is still
  * moving (scheduled, provisioning, removing, removal failed), and once all grants are settled FAILED if some failed and none

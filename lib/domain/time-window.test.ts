@@ -11,7 +11,7 @@ describe("resolveWindow", () => {
     ["start now: end = now + duration", {}, { startsAt: now, endsAt: minutes(60) }],
     ["start now ignores a smuggled startsAt", { startsAt: minutes(-600) }, { startsAt: now, endsAt: minutes(60) }],
     ["scheduled in an hour", { startMode: "scheduled", startsAt: minutes(60) }, { startsAt: minutes(60), endsAt: minutes(120) }],
-    ["scheduled a minute ago (clock skew) reads as now", { startMode: "scheduled", startsAt: minutes(-1) }, { startsAt: now, endsAt: minutes(60) }],
+    ["scheduled exactly a minute ago (clock skew) reads as now", { startMode: "scheduled", startsAt: minutes(-1) }, { startsAt: now, endsAt: minutes(60) }],
     ["scheduled exactly 30 days ahead", { startMode: "scheduled", startsAt: minutes(30 * 24 * 60) }, { startsAt: minutes(30 * 24 * 60), endsAt: minutes(30 * 24 * 60 + 60) }],
     ["duration exactly at the policy maximum", { durationMinutes: 240 }, { startsAt: now, endsAt: minutes(240) }],
     ["duration exactly at the minimum", { durationMinutes: 5 }, { startsAt: now, endsAt: minutes(5) }],
@@ -32,6 +32,7 @@ describe("resolveWindow", () => {
     ["scheduled without a time", { startMode: "scheduled" }, "startsAt", "Pick a start time"],
     ["scheduled with an invalid date", { startMode: "scheduled", startsAt: new Date("nope") }, "startsAt", "Pick a start time"],
     ["scheduled in the past beyond the skew", { startMode: "scheduled", startsAt: minutes(-3) }, "startsAt", "in the past"],
+    ["scheduled one second beyond the one-minute skew", { startMode: "scheduled", startsAt: new Date(now.getTime() - 61_000) }, "startsAt", "in the past"],
     ["scheduled more than 30 days ahead", { startMode: "scheduled", startsAt: minutes(30 * 24 * 60 + 1) }, "startsAt", "30 days"],
     ["an unknown start mode", { startMode: "yesterday" as "now" }, "startMode", "Start now"],
   ])("rejects: %s", (_label, change, field, message) => {

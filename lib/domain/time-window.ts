@@ -4,8 +4,8 @@ export const MIN_DURATION_MINUTES = 5;
 /** Absolute ceiling whatever a policy says: 30 days. */
 export const MAX_DURATION_MINUTES = 30 * 24 * 60;
 export const MAX_SCHEDULE_AHEAD_DAYS = 30;
-/** A scheduled start this far in the past is read as "now" (clock skew, a slow form), not rejected. */
-export const START_SKEW_MS = 2 * 60_000;
+/** A scheduled start at most this far in the past is read as "now" (clock skew, a slow form), not rejected. */
+export const START_SKEW_MS = 60_000;
 export const MIN_EXTENSION_MINUTES = 5;
 
 const MINUTE_MS = 60_000;

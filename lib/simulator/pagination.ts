@@ -31,7 +31,9 @@ export interface Page<T> {
 }
 
 function fingerprint(input: Input): string {
-  const { NextToken: _token, MaxResults: _max, ...rest } = input;
+  const rest = { ...input };
+  delete rest.NextToken;
+  delete rest.MaxResults;
   return createHash("sha1").update(JSON.stringify(rest)).digest("base64url").slice(0, 10);
 }
 

@@ -5,9 +5,11 @@ import { SimulatorConfigError, type SimulatorConfig, type SimulatorConfigPatch }
 import { handleControl } from "./control";
 import { loadStateFile, StateFile } from "./persistence";
 import { SimulatorRuntime, type SimulatorStateView } from "./runtime";
+import type { DemoSeed } from "./seed";
 import type { AssignmentKey } from "./state";
 
 const MAX_BODY_BYTES = 1024 * 1024;
+
 
 export interface StartSimulatorOptions {
   /** 0 (the default) picks a free port. */
@@ -16,6 +18,8 @@ export interface StartSimulatorOptions {
   /** Persist state to this JSON file and load it on start; omit for an in-memory simulator. */
   statePath?: string;
   config?: SimulatorConfigPatch;
+  /** Another organization and identity store than the demo one (benchmarks use thousands of users). */
+  seed?: DemoSeed;
 }
 
 export interface SimulatorHandle {
@@ -63,7 +67,7 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
   const host = options.host ?? "127.0.0.1";
   const snapshot = options.statePath ? loadStateFile(options.statePath) : undefined;
   let stateFile: StateFile | undefined;
-  const runtime = new SimulatorRuntime({ config: options.config, snapshot, onStateChange: () => stateFile?.schedule() });
+  const runtime = new SimulatorRuntime({ config: options.config, snapshot, seed: options.seed, onStateChange: () => stateFile?.schedule() });
   if (options.statePath) {
     stateFile = new StateFile(options.statePath, () => runtime.snapshot());
     stateFile.flush();

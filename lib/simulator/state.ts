@@ -106,6 +106,8 @@ export class SimulatorState {
   /** In-flight assignment operation per assignment tuple. */
   readonly inflightByAssignment = new Map<string, string>();
   inflightCreates = 0;
+  /** Assignments per permission set and account, so deprovisioning on the last removal stays O(1). */
+  private readonly assignmentsPerPair = new Map<string, number>();
 
   static fromSeed(seed: DemoSeed): SimulatorState {
     const state = new SimulatorState();
@@ -121,7 +123,10 @@ export class SimulatorState {
   static fromSnapshot(snapshot: StateSnapshot): SimulatorState {
     const state = new SimulatorState();
     for (const set of snapshot.permissionSets) state.permissionSets.set(set.arn, set);
-    for (const assignment of snapshot.assignments) state.assignments.set(assignmentKeyOf(assignment), assignment);
+    for (const assignment of snapshot.assignments) {
+      state.assignments.set(assignmentKeyOf(assignment), assignment);
+      state.countPair(assignment, 1);
+    }
     for (const operation of snapshot.operations) {
       state.operations.set(operation.requestId, operation);
       if (operation.status === "IN_PROGRESS") state.trackInflight(operation);
@@ -147,6 +152,7 @@ export class SimulatorState {
     const key = assignmentKeyOf(record);
     if (this.assignments.has(key)) return false;
     this.assignments.set(key, record);
+    this.countPair(record, 1);
     const provisionedKey = provisionedKeyOf(record.permissionSetArn, record.accountId);
     if (!this.provisioned.has(provisionedKey)) this.provisioned.set(provisionedKey, { permissionSetArn: record.permissionSetArn, accountId: record.accountId, latest: true });
     return true;
@@ -155,9 +161,16 @@ export class SimulatorState {
   /** Removes the assignment; the last one for a permission set in an account deprovisions it (its role is deleted). */
   removeAssignment(key: AssignmentKey): boolean {
     if (!this.assignments.delete(assignmentKeyOf(key))) return false;
-    const stillUsed = [...this.assignments.values()].some((other) => other.accountId === key.accountId && other.permissionSetArn === key.permissionSetArn);
-    if (!stillUsed) this.provisioned.delete(provisionedKeyOf(key.permissionSetArn, key.accountId));
+    if (this.countPair(key, -1) === 0) this.provisioned.delete(provisionedKeyOf(key.permissionSetArn, key.accountId));
     return true;
+  }
+
+  private countPair(key: AssignmentKey, delta: number): number {
+    const pairKey = provisionedKeyOf(key.permissionSetArn, key.accountId);
+    const count = (this.assignmentsPerPair.get(pairKey) ?? 0) + delta;
+    if (count <= 0) this.assignmentsPerPair.delete(pairKey);
+    else this.assignmentsPerPair.set(pairKey, count);
+    return Math.max(0, count);
   }
 
   trackInflight(operation: AssignmentOperation) {

@@ -17,7 +17,7 @@ export function DecisionForm({ requestId, version, kind = "request" }: { request
       <label htmlFor={commentId} className="block text-sm font-semibold text-slate-800">
         Comment <span className="font-normal text-slate-500">(required to deny)</span>
       </label>
-      <textarea id={commentId} name="comment" rows={2} className={inputClass} aria-invalid={Boolean(errorsFor("comment"))} maxLength={1000} />
+      <textarea id={commentId} name="comment" rows={2} className={`${inputClass} w-full`} aria-invalid={Boolean(errorsFor("comment"))} maxLength={1000} />
       <FieldErrors id={`${commentId}-error`} errors={errorsFor("comment")} />
       <FormMessage state={state} fields={["comment"]} testId="decision-message" />
       <div className="flex gap-2">

@@ -72,7 +72,7 @@ export default async function PolicyPage() {
                 <tbody className="divide-y divide-slate-100 align-top">
                   {doc.rules.map((rule) => (
                     <tr key={rule.id} data-testid="policy-rule">
-                      <td className="px-5 py-3">
+                      <td className="min-w-56 px-5 py-3">
                         <code className="font-semibold">{rule.id}</code>
                         {rule.description ? <p className="mt-1 max-w-xs text-xs text-slate-600">{rule.description}</p> : null}
                       </td>
@@ -126,7 +126,7 @@ export default async function PolicyPage() {
                   <tbody className="divide-y divide-slate-100 align-top">
                     {doc.deny.map((rule) => (
                       <tr key={rule.id} data-testid="policy-deny-rule">
-                        <td className="px-5 py-3">
+                        <td className="min-w-56 px-5 py-3">
                           <code className="font-semibold">{rule.id}</code>
                           {rule.description ? <p className="mt-1 max-w-xs text-xs text-slate-600">{rule.description}</p> : null}
                         </td>

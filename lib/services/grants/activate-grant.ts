@@ -1,12 +1,11 @@
 import { toAwsPortError } from "../../aws/errors";
-import { waitForAssignmentStatus } from "../../aws/poll";
 import { AppError } from "../../domain/errors";
 import { decideOnGrantStart } from "../../domain/refcount";
 import { QUEUES } from "../../jobs/queues";
 import { emitAudit } from "../audit";
 import type { ServiceContext } from "../context";
 import { lockAssignmentTuple } from "../tuple-lock";
-import { casGrant, RetryLater, retryableAws, syncRequestStatus, type GrantDeps } from "./grant-support";
+import { awaitOperation, casGrant, RetryLater, retryableAws, syncRequestStatus, type GrantDeps } from "./grant-support";
 
 export type ActivateGrantResult = "activated" | "failed" | "skipped";
 
@@ -82,13 +81,7 @@ export async function activateGrant({ ctx, input, deps }: { ctx: ServiceContext;
 }
 
 async function finishActivation(ctx: ServiceContext, deps: GrantDeps, grant: { id: string; requestId: string; endsAt: Date }, awsRequestId: string): Promise<ActivateGrantResult> {
-  let outcome;
-  try {
-    outcome = await waitForAssignmentStatus(deps.port, "creation", awsRequestId, deps.poll);
-  } catch (error) {
-    const portError = toAwsPortError(error);
-    throw new RetryLater(`creation status of ${awsRequestId}: ${portError.code}`);
-  }
+  const outcome = await awaitOperation(deps, "creation", awsRequestId);
   if (outcome.status !== "SUCCEEDED") {
     await failGrant(ctx, grant, outcome.failureReason ?? "IAM Identity Center reported the assignment as FAILED without a reason.");
     return "failed";

@@ -1,11 +1,10 @@
 import { toAwsPortError } from "../../aws/errors";
-import { waitForAssignmentStatus } from "../../aws/poll";
 import { AppError } from "../../domain/errors";
 import { decideOnGrantEnd } from "../../domain/refcount";
 import { emitAudit } from "../audit";
 import type { ServiceContext } from "../context";
 import { lockAssignmentTuple } from "../tuple-lock";
-import { casGrant, RetryLater, syncRequestStatus, type GrantDeps } from "./grant-support";
+import { awaitOperation, casGrant, RetryLater, syncRequestStatus, type GrantDeps } from "./grant-support";
 
 export type DeactivateGrantResult = "removed" | "kept" | "removal-failed" | "skipped" | "not-due";
 
@@ -84,12 +83,7 @@ async function removeAndVerify(ctx: ServiceContext, deps: GrantDeps, grantId: st
     }
   }
   if (awsRequestId) {
-    let outcome;
-    try {
-      outcome = await waitForAssignmentStatus(deps.port, "deletion", awsRequestId, deps.poll);
-    } catch (error) {
-      throw new RetryLater(`deletion status of ${awsRequestId}: ${toAwsPortError(error).code}`);
-    }
+    const outcome = await awaitOperation(deps, "deletion", awsRequestId);
     if (outcome.status !== "SUCCEEDED") return markRemovalFailed(ctx, grant, outcome.failureReason ?? "IAM Identity Center reported the removal as FAILED without a reason.");
   }
   // Verified means we looked: the principal must be gone from the live assignment list.

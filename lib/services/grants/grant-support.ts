@@ -1,4 +1,6 @@
 import { toAwsPortError } from "../../aws/errors";
+import { waitForAssignmentStatus } from "../../aws/poll";
+import type { FirstPollDelay } from "./first-poll-delay";
 import type { IdentityCenterPort } from "../../aws/identity-center-port";
 import type { DbTransaction } from "../../db";
 import { deriveRequestStatus } from "../../domain/request-lifecycle";
@@ -12,6 +14,8 @@ export interface GrantDeps {
   port: IdentityCenterPort;
   queue: JobQueue;
   poll: { initialDelayMs: number; maxDelayMs: number; timeoutMs: number };
+  /** Wait before the first status lookup; learned from how long operations take. */
+  firstPoll?: FirstPollDelay;
   /** Bounds CreateAccountAssignment calls in flight across every worker. */
   createSlots?: { acquire(): Promise<() => Promise<void> | void> };
 }
@@ -22,6 +26,20 @@ export class RetryLater extends Error {
     super(reason);
     this.name = "RetryLater";
   }
+}
+
+/** Waits for an assignment operation to finish, first sleeping about as long as AWS usually needs. */
+export async function awaitOperation(deps: GrantDeps, kind: "creation" | "deletion", awsRequestId: string) {
+  if (deps.firstPoll) await new Promise((resolve) => setTimeout(resolve, deps.firstPoll!.ms));
+  let lookups = 0;
+  const port = deps.port;
+  const counted = {
+    creationStatus: (id: string) => (lookups++, port.creationStatus(id)),
+    deletionStatus: (id: string) => (lookups++, port.deletionStatus(id)),
+  };
+  const outcome = await retryableAws(`${kind} status of ${awsRequestId}`, () => waitForAssignmentStatus(counted, kind, awsRequestId, deps.poll));
+  deps.firstPoll?.observe(lookups === 1);
+  return outcome;
 }
 
 /** Runs an AWS call; throttling, conflicts and outages hand the job back for a later retry instead of failing the grant. */

@@ -92,6 +92,7 @@ interface SeedRequest {
   createdMinutesAgo?: number;
   approvalExpiresInMinutes?: number | null;
   extensionMinutes?: number;
+  ruleIds?: string[];
 }
 
 async function seedRequest(spec: SeedRequest): Promise<string> {
@@ -114,6 +115,7 @@ async function seedRequest(spec: SeedRequest): Promise<string> {
       extensionRequestedMinutes: spec.extensionMinutes ?? null,
       extensionRequestedAt: spec.extensionMinutes ? now : null,
       extensionJustification: spec.extensionMinutes ? "Still migrating" : null,
+      matchedRuleId: spec.ruleIds?.join(",") ?? null,
       targets: { create: spec.targets },
     },
   });
@@ -133,10 +135,10 @@ beforeAll(async () => {
   }
   now = new Date();
   const powerOnPayments = { accountId: ACCOUNTS.paymentsProd.id, permissionSetArn: SETS.powerUser.arn };
-  ids.alicePending = await seedRequest({ requester: "alice", targets: [powerOnPayments], createdMinutesAgo: 10 });
+  ids.alicePending = await seedRequest({ requester: "alice", targets: [powerOnPayments], createdMinutesAgo: 10, ruleIds: ["payments-power"] });
   ids.aliceActive = await seedRequest({ requester: "alice", targets: [{ accountId: ACCOUNTS.sandbox.id, permissionSetArn: SETS.admin.arn }], status: "ACTIVE", createdMinutesAgo: 30, approvalExpiresInMinutes: null, extensionMinutes: 30 });
   ids.aliceOld = await seedRequest({ requester: "alice", targets: [powerOnPayments], status: "COMPLETED", createdMinutesAgo: 600, approvalExpiresInMinutes: null });
-  ids.erinPending = await seedRequest({ requester: "erin", targets: [{ accountId: ACCOUNTS.dataProd.id, permissionSetArn: SETS.readOnly.arn }] });
+  ids.erinPending = await seedRequest({ requester: "erin", targets: [{ accountId: ACCOUNTS.dataProd.id, permissionSetArn: SETS.readOnly.arn }], ruleIds: ["data"] });
   ids.lenaPending = await seedRequest({ requester: "lena", targets: [powerOnPayments] });
   ids.aliceExpired = await seedRequest({ requester: "alice", targets: [powerOnPayments], approvalExpiresInMinutes: -1, createdMinutesAgo: 2000 });
   ids.aliceRetired = await seedRequest({ requester: "alice", targets: [{ accountId: ACCOUNTS.retired.id, permissionSetArn: SETS.powerUser.arn }] });

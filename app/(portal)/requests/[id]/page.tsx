@@ -99,7 +99,7 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
                     <>
                       <LocalTime iso={r.startsAt.toISOString()} /> → <LocalTime iso={r.endsAt.toISOString()} />{" "}
                       <span className="text-slate-500">
-                        ({formatMinutes(windowMinutes)}
+                        ({windowMinutes === r.durationMinutes ? formatMinutes(windowMinutes) : `${formatMinutes(r.durationMinutes)} asked, ${formatMinutes(windowMinutes)} used`}
                         {r.startedImmediately ? ", starts when approved" : ", scheduled"}; policy max {formatMinutes(r.maxDurationMinutes)})
                       </span>
                     </>

@@ -41,7 +41,7 @@ export function ExtendForm({ requestId, needsApproval, roomMinutes }: { requestI
         <input id="extraMinutes" name="extraMinutes" type="number" min={5} step={5} defaultValue={Math.min(30, Math.max(roomMinutes, 5))} className={`${inputClass} w-32`} aria-invalid={Boolean(errorsFor("extraMinutes"))} />
       </Field>
       <Field id="extend-justification" label="Why do you need more time?" errors={errorsFor("justification")}>
-        <textarea id="extend-justification" name="justification" rows={2} className={inputClass} aria-invalid={Boolean(errorsFor("justification"))} />
+        <textarea id="extend-justification" name="justification" rows={2} className={`${inputClass} w-full`} aria-invalid={Boolean(errorsFor("justification"))} />
       </Field>
       <FormMessage state={state} fields={["extraMinutes", "justification"]} testId="extend-message" />
       <Button type="submit" variant="secondary" disabled={pending} className="w-full" data-testid="extend">
@@ -57,7 +57,7 @@ export function RevokeForm({ requestId }: { requestId: string }) {
     <form onSubmit={onSubmit} className="space-y-3" data-testid="revoke-form">
       <input type="hidden" name="requestId" value={requestId} />
       <Field id="revoke-reason" label="Reason for revoking" required errors={errorsFor("reason")} hint="The requester and auditors see this.">
-        <textarea id="revoke-reason" name="reason" rows={2} className={inputClass} aria-invalid={Boolean(errorsFor("reason"))} />
+        <textarea id="revoke-reason" name="reason" rows={2} className={`${inputClass} w-full`} aria-invalid={Boolean(errorsFor("reason"))} />
       </Field>
       <FormMessage state={state} fields={["reason"]} testId="revoke-message" />
       <Button type="submit" variant="danger" disabled={pending} className="w-full" data-testid="revoke">

@@ -89,7 +89,7 @@ export function RequestForm({ accounts, minDurationMinutes }: { accounts: Accoun
             value={search}
             onChange={(e) => setSearch(e.target.value)}
             placeholder="Search by account name, id, OU path or permission set"
-            className={inputClass}
+            className={`${inputClass} w-full`}
             autoComplete="off"
             data-testid="account-search"
           />
@@ -236,7 +236,7 @@ export function RequestForm({ accounts, minDurationMinutes }: { accounts: Accoun
               rows={3}
               value={justification}
               onChange={(e) => setJustification(e.target.value)}
-              className={inputClass}
+              className={`${inputClass} w-full`}
               aria-invalid={Boolean(errorsFor("justification"))}
               placeholder="What will you do with this access?"
             />
@@ -259,7 +259,7 @@ export function RequestForm({ accounts, minDurationMinutes }: { accounts: Accoun
                 autoComplete="off"
                 maxLength={64}
               />
-              {ticketMismatch ? <p className="text-sm text-amber-700">This does not match the expected format yet.</p> : null}
+              {ticketMismatch && !errorsFor("ticket") ? <p className="text-sm text-amber-700">This does not match the expected format yet.</p> : null}
             </Field>
           ) : null}
         </fieldset>

@@ -1,0 +1,36 @@
+// GET /api/audit/export - the access history as a CSV or JSONL download, with the dashboard's filters and authorization.
+import type { NextRequest } from "next/server";
+import { getActor } from "@/lib/auth/actor";
+import { getPrisma } from "@/lib/db";
+import { isAppError, toUserError, type AppErrorCode } from "@/lib/domain/errors";
+import { exportAccessHistory } from "@/lib/services/queries/history-export";
+import { historyInputFromParams } from "@/lib/services/queries/history-filters";
+
+export const dynamic = "force-dynamic";
+
+const STATUS: Partial<Record<AppErrorCode, number>> = { UNAUTHENTICATED: 401, FORBIDDEN: 403, VALIDATION: 400, NOT_FOUND: 404 };
+
+function failure(code: AppErrorCode, message: string, extra: object = {}) {
+  return Response.json({ ok: false, code, message, ...extra }, { status: STATUS[code] ?? 500, headers: { "cache-control": "no-store" } });
+}
+
+export async function GET(request: NextRequest) {
+  const actor = await getActor();
+  if (!actor) return failure("UNAUTHENTICATED", "Sign in first.");
+  try {
+    const input = historyInputFromParams(request.nextUrl.searchParams, ["format"]);
+    const download = await exportAccessHistory({ ctx: { actor, db: getPrisma(), now: () => new Date() }, input });
+    return new Response(download.stream, {
+      headers: {
+        "content-type": download.contentType,
+        "content-disposition": `attachment; filename="${download.filename}"`,
+        "cache-control": "no-store",
+        "x-content-type-options": "nosniff",
+      },
+    });
+  } catch (error) {
+    if (!isAppError(error)) console.error("[audit export] unexpected error", error);
+    const safe = toUserError(error);
+    return failure(safe.code, safe.message, safe.fieldErrors ? { fieldErrors: safe.fieldErrors } : {});
+  }
+}

@@ -1,0 +1,48 @@
+// The audit actions the portal writes, with how a timeline shows them; unknown actions still display, humanized.
+
+export type AuditTone = "info" | "success" | "error" | "muted";
+
+export const AUDIT_ACTIONS = {
+  "request.created": { title: "Requested", tone: "info" },
+  "request.auto_approved": { title: "Approved automatically by policy", tone: "success" },
+  "request.approval_given": { title: "Approval given", tone: "success" },
+  "request.denial_given": { title: "Denial given", tone: "error" },
+  "request.approved": { title: "Request approved", tone: "success" },
+  "request.denied": { title: "Request denied", tone: "error" },
+  "request.decision_refused": { title: "Decision refused", tone: "error" },
+  "request.cancelled": { title: "Cancelled by the requester", tone: "muted" },
+  "request.released": { title: "Released early by the requester", tone: "muted" },
+  "request.revoked": { title: "Access revoked", tone: "error" },
+  "request.expired": { title: "Expired without a decision", tone: "muted" },
+  "request.active": { title: "Access is active", tone: "success" },
+  "request.completed": { title: "Completed: all access removed", tone: "muted" },
+  "request.failed": { title: "Request failed", tone: "error" },
+  "request.extension_requested": { title: "Extension requested", tone: "info" },
+  "request.extension_approved": { title: "Extension approved", tone: "success" },
+  "request.extension_denied": { title: "Extension denied", tone: "error" },
+  "request.extended": { title: "Window extended", tone: "info" },
+  "grant.provisioning": { title: "Granting started", tone: "info" },
+  "grant.create_issued": { title: "Assignment create issued to AWS", tone: "info" },
+  "grant.activated": { title: "Assignment active (verified)", tone: "success" },
+  "grant.failed": { title: "Granting failed", tone: "error" },
+  "grant.window_missed": { title: "Window missed before activation", tone: "muted" },
+  "grant.cancelled": { title: "Grant cancelled before it started", tone: "muted" },
+  "grant.removing": { title: "Removal started", tone: "info" },
+  "grant.delete_issued": { title: "Assignment removal issued to AWS", tone: "info" },
+  "grant.removed": { title: "Assignment removed (verified)", tone: "muted" },
+  "grant.removal_failed": { title: "Removal failed", tone: "error" },
+  "grant.removal_retried": { title: "Removal retried", tone: "info" },
+  "grant.ended_assignment_kept": { title: "Ended; assignment kept for other access", tone: "muted" },
+  "history.exported": { title: "Access history exported", tone: "info" },
+} as const satisfies Record<string, { title: string; tone: AuditTone }>;
+
+export type KnownAuditAction = keyof typeof AUDIT_ACTIONS;
+
+/** Actions that belong to a request's life, offered as the dashboard's event-type filter. */
+export const REQUEST_EVENT_ACTIONS = (Object.keys(AUDIT_ACTIONS) as KnownAuditAction[]).filter((a) => a.startsWith("request.") || a.startsWith("grant."));
+
+export function describeAction(action: string): { title: string; tone: AuditTone } {
+  if (Object.hasOwn(AUDIT_ACTIONS, action)) return AUDIT_ACTIONS[action as KnownAuditAction];
+  const text = action.replace(/^[a-z]+\./, "").replaceAll("_", " ");
+  return { title: text.charAt(0).toUpperCase() + text.slice(1), tone: "info" };
+}

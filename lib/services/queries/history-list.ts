@@ -1,0 +1,145 @@
+import type { Db } from "../../db";
+import type { RequestStatus } from "../../generated/prisma/enums";
+import type { ServiceContext } from "../context";
+import { parseInput } from "../parse-input";
+import { encodeCursor, HistoryPageInput, type HistoryCursor, type HistoryFilters } from "./history-filters";
+import { historyConditions, historyScope, keysetPage, whereClause, type HistoryScope, type KeysetDirection } from "./history-sql";
+
+export interface HistoryTarget {
+  accountId: string;
+  accountName: string;
+  ouPath: string;
+  permissionSetArn: string;
+  permissionSetName: string;
+}
+
+export interface HistoryDecision {
+  approverEmail: string | null;
+  approverName: string | null;
+  decision: "APPROVE" | "DENY";
+  comment: string | null;
+  at: Date;
+}
+
+export interface HistoryRow {
+  id: string;
+  createdAt: Date;
+  status: RequestStatus;
+  requester: { id: string; email: string | null; name: string | null };
+  justification: string;
+  ticket: string | null;
+  startsAt: Date;
+  endsAt: Date;
+  decidedAt: Date | null;
+  closedAt: Date | null;
+  closeReason: string | null;
+  requiredApprovals: number;
+  /** Approved by policy without a person (self-service). */
+  autoApproved: boolean;
+  targets: HistoryTarget[];
+  decisions: HistoryDecision[];
+}
+
+export interface HistoryPage {
+  rows: HistoryRow[];
+  /** Keyset positions for the next (further in reading order) and previous pages; null at either end. */
+  nextCursor: string | null;
+  prevCursor: string | null;
+  scope: HistoryScope["kind"];
+}
+
+interface RawRow {
+  id: string;
+  createdAt: Date;
+  status: RequestStatus;
+  requesterId: string;
+  requesterEmail: string | null;
+  requesterName: string | null;
+  justification: string;
+  ticket: string | null;
+  startsAt: Date;
+  endsAt: Date;
+  decidedAt: Date | null;
+  closedAt: Date | null;
+  closeReason: string | null;
+  requiredApprovals: number;
+  targets: HistoryTarget[] | null;
+  decisions: (Omit<HistoryDecision, "at"> & { at: string })[] | null;
+}
+
+/** One keyset page in reading order; the newest/oldest index on (createdAt, id) keeps deep pages as cheap as the first. */
+export async function fetchHistoryRows(db: Db, filters: HistoryFilters, scope: HistoryScope, cursor: HistoryCursor | undefined, direction: KeysetDirection, limit: number): Promise<HistoryRow[]> {
+  const keyset = keysetPage(filters.sort, cursor, direction);
+  const conditions = historyConditions(filters, scope);
+  if (keyset.condition) conditions.push(keyset.condition);
+  const raw = await db.$queryRaw<RawRow[]>`
+    WITH page AS (
+      SELECT r.id, r."createdAt", r.status, r."requesterId", r.justification, r.ticket, r."startsAt", r."endsAt", r."decidedAt", r."closedAt", r."closeReason", r."requiredApprovals"
+      FROM "AccessRequest" r
+      ${whereClause(conditions)}
+      ORDER BY ${keyset.order}
+      LIMIT ${limit}
+    )
+    SELECT r.*, u.email AS "requesterEmail", u.name AS "requesterName",
+      (SELECT json_agg(json_build_object('accountId', t."accountId", 'accountName', coalesce(a.name, t."accountId"), 'ouPath', coalesce(a."ouPath", ''),
+                                         'permissionSetArn', t."permissionSetArn", 'permissionSetName', coalesce(ps.name, t."permissionSetArn")) ORDER BY t.id)
+         FROM "RequestTarget" t
+         LEFT JOIN "AwsAccount" a ON a.id = t."accountId"
+         LEFT JOIN "PermissionSet" ps ON ps.arn = t."permissionSetArn"
+        WHERE t."requestId" = r.id) AS targets,
+      (SELECT json_agg(json_build_object('approverEmail', au.email, 'approverName', au.name, 'decision', d.decision, 'comment', d.comment,
+                                         'at', to_char(d."createdAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) ORDER BY d."createdAt")
+         FROM "ApprovalDecision" d JOIN "User" au ON au.id = d."approverId"
+        WHERE d."requestId" = r.id) AS decisions
+    FROM page r JOIN "User" u ON u.id = r."requesterId"
+    ORDER BY ${keyset.order}`;
+  const rows = raw.map(toRow);
+  return direction === "forward" ? rows : rows.reverse();
+}
+
+function toRow(r: RawRow): HistoryRow {
+  return {
+    id: r.id,
+    createdAt: r.createdAt,
+    status: r.status,
+    requester: { id: r.requesterId, email: r.requesterEmail, name: r.requesterName },
+    justification: r.justification,
+    ticket: r.ticket,
+    startsAt: r.startsAt,
+    endsAt: r.endsAt,
+    decidedAt: r.decidedAt,
+    closedAt: r.closedAt,
+    closeReason: r.closeReason,
+    requiredApprovals: r.requiredApprovals,
+    autoApproved: r.requiredApprovals === 0 && r.decidedAt !== null,
+    targets: r.targets ?? [],
+    decisions: (r.decisions ?? []).map((d) => ({ ...d, at: new Date(d.at) })),
+  };
+}
+
+/** The access-history dashboard: requests matching the filters, one keyset page at a time; requesters only ever get their own. */
+export async function listAccessHistory({ ctx, input }: { ctx: ServiceContext; input: unknown }): Promise<HistoryPage> {
+  const scope = historyScope(ctx.actor);
+  const { after, before, limit, ...filters } = parseInput(HistoryPageInput, input);
+  let direction: KeysetDirection = before ? "backward" : "forward";
+  let rows = await fetchHistoryRows(ctx.db, filters, scope, before ?? after, direction, limit + 1);
+  let more = rows.length > limit;
+  // Stepping back onto the first page shows it whole, as if it had been opened directly.
+  if (direction === "backward" && !more) {
+    direction = "forward";
+    rows = await fetchHistoryRows(ctx.db, filters, scope, undefined, direction, limit + 1);
+    more = rows.length > limit;
+  }
+  // Going backward the extra row sits at the start (rows come back in reading order).
+  const page = more ? (direction === "forward" ? rows.slice(0, limit) : rows.slice(1)) : rows;
+  const first = page[0];
+  const last = page.at(-1);
+  return {
+    rows: page,
+    nextCursor: last && (direction === "forward" ? more : true) ? encodeCursor(last) : null,
+    prevCursor: first && (direction === "forward" ? Boolean(after) : more) ? encodeCursor(first) : null,
+    scope: scope.kind,
+  };
+}
+
+export type { HistoryScope };
