@@ -4,7 +4,7 @@ import { signInAs } from "./fixtures";
 
 const PAYMENTS_PROD = "210987654321";
 // The worker and the simulator are asynchronous: a status change shows up after a few refresh cycles.
-const SETTLE = { timeout: 45_000 };
+const SETTLE = { timeout: 60_000 };
 
 async function personaPage(browser: Browser, persona: PersonaKey): Promise<Page> {
   const context = await browser.newContext();

@@ -66,7 +66,7 @@ export const EnvSchema = z
     AWS_SIMULATOR_URL: httpUrl.optional(),
     AWS_ACCESS_PORTAL_URL: httpUrl.optional(),
     AWS_MAX_INFLIGHT_CREATES: positiveInt(10),
-    AWS_REQUESTS_PER_SECOND: positiveInt(18),
+    AWS_REQUESTS_PER_SECOND: positiveInt(19),
     POLICY_FILE: z.string().min(1).default("policy/policy.yaml"),
     LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
     SECURE_COOKIES: booleanString.optional(),

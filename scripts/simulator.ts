@@ -83,6 +83,11 @@ async function main() {
   };
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("SIGTERM", () => stop("SIGTERM"));
+  // A parent that dies without signalling us (SIGKILL, crashed test runner) must not leave the port taken.
+  const parentPid = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parentPid) stop("parent process exited");
+  }, 1000).unref();
 }
 
 main().catch((error: unknown) => {

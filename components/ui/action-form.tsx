@@ -7,10 +7,7 @@ export type FormState = { ok: true; message?: string } | { ok: false; code: stri
 
 export type FormAction = (previous: FormState, formData: FormData) => Promise<FormState>;
 
-/**
- * Runs a server action from onSubmit instead of <form action>, because React resets a form after its
- * action completes and a failed submit must keep everything the user typed.
- */
+/** Submits through onSubmit, not <form action>: React resets a form after its action, and a failed submit must keep what was typed. */
 export function useActionForm(action: FormAction) {
   const [state, dispatch, pending] = useActionState(action, null);
   const onSubmit = (event: FormEvent<HTMLFormElement>) => {

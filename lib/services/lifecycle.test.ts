@@ -8,7 +8,7 @@ import { PERSONAS } from "../demo/personas";
 import { isAppError } from "../domain/errors";
 import { createBossJobQueue, type JobQueue } from "../jobs/job-queue";
 import { QUEUES } from "../jobs/queues";
-import { DEMO_SEED, MANAGEMENT_ACCOUNT_ID, seedAccount, seedPermissionSet, seedUser } from "../simulator/seed";
+import { DEMO_SEED, seedAccount, seedPermissionSet, seedUser } from "../simulator/seed";
 import { startSimulator } from "../simulator/server";
 import { createTestDatabase, type TestDatabase } from "../testing/test-database";
 import { startBoss } from "../worker/boss";
@@ -18,6 +18,7 @@ import { systemActor } from "./context";
 import { activateGrant } from "./grants/activate-grant";
 import { deactivateGrant } from "./grants/deactivate-grant";
 import { RetryLater, type GrantDeps } from "./grants/grant-support";
+import { releaseGrant } from "./grants/release-grant";
 import { revokeGrant } from "./grants/revoke-grant";
 import { syncInventory } from "./inventory/sync-inventory";
 import { loadPolicy } from "./policy/load-policy";
@@ -40,6 +41,8 @@ const sandboxAlice = seedAccount("sandbox-alice")!;
 const powerUser = seedPermissionSet("PowerUser")!;
 const readOnly = seedPermissionSet("ReadOnly")!;
 const admin = seedPermissionSet("AdministratorAccess")!;
+const standing = DEMO_SEED.standingAssignments[0]!;
+const standingSetName = DEMO_SEED.permissionSets.find((p) => p.arn === standing.permissionSetArn)!.name;
 
 function policyYaml() {
   return `
@@ -60,10 +63,10 @@ rules:
     permissionSets: [ReadOnly]
     maxDurationMinutes: 480
     approval: { auto: true }
-  - id: admins-security
+  - id: admins-standing
     requesters: { groups: [portal-admins] }
-    accounts: { ids: ["${MANAGEMENT_ACCOUNT_ID}"] }
-    permissionSets: [AdministratorAccess]
+    accounts: { ids: ["${standing.accountId}"] }
+    permissionSets: [${standingSetName}]
     maxDurationMinutes: 60
     approval: { auto: true }
   - id: sandbox
@@ -243,14 +246,13 @@ describe("grants against the simulator", () => {
   });
 
   it("never removes a standing assignment that existed before the portal", async () => {
-    const standing = DEMO_SEED.standingAssignments[0]!;
-    expect(standing.accountId).toBe(MANAGEMENT_ACCOUNT_ID);
-    const { grantId } = await approvedGrant(users.dave!, { accountId: MANAGEMENT_ACCOUNT_ID, permissionSetArn: admin.arn });
+    expect(standing.principalId).toBe(seedUser("dave").userId);
+    const { grantId } = await approvedGrant(users.dave!, { accountId: standing.accountId, permissionSetArn: standing.permissionSetArn });
     await activateGrant({ ctx: system(), input: { grantId }, deps });
     await endNow(grantId);
     expect(await deactivateGrant({ ctx: system(), input: { grantId }, deps })).toBe("kept");
-    expect(await simAssignments(MANAGEMENT_ACCOUNT_ID, admin.arn)).toContain(standing.principalId);
-    const tuple = await db.prisma.assignmentTuple.findFirstOrThrow({ where: { accountId: MANAGEMENT_ACCOUNT_ID, permissionSetArn: admin.arn } });
+    expect(await simAssignments(standing.accountId, standing.permissionSetArn)).toContain(standing.principalId);
+    const tuple = await db.prisma.assignmentTuple.findFirstOrThrow({ where: { accountId: standing.accountId, permissionSetArn: standing.permissionSetArn } });
     expect(tuple.standing).toBe(true);
   });
 
@@ -292,5 +294,16 @@ describe("grants against the simulator", () => {
     await revokeGrant({ ctx: ctxFor(users.bob!), queue, input: { requestId, reason: "Incident closed" } });
     expect(await deactivateGrant({ ctx: system(), input: { grantId }, deps })).toBe("removed");
     expect((await db.prisma.accessRequest.findUniqueOrThrow({ where: { id: requestId } })).status).toBe("REVOKED");
+  });
+
+  it("releasing early removes access now, and a second release is refused rather than queued again", async () => {
+    const { requestId, grantId } = await approvedGrant(users.alice!, { accountId: sandboxAlice.id, permissionSetArn: readOnly.arn });
+    await activateGrant({ ctx: system(), input: { grantId }, deps });
+    await expect(releaseGrant({ ctx: ctxFor(users.erin!), queue, input: { requestId } })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await releaseGrant({ ctx: ctxFor(users.alice!), queue, input: { requestId } });
+    await expect(releaseGrant({ ctx: ctxFor(users.alice!), queue, input: { requestId } })).rejects.toMatchObject({ code: "CONFLICT" });
+    expect((await auditActions(requestId)).filter((a) => a === "request.released")).toHaveLength(1);
+    expect(await deactivateGrant({ ctx: system(), input: { grantId }, deps })).toBe("removed");
+    expect((await db.prisma.accessRequest.findUniqueOrThrow({ where: { id: requestId } })).status).toBe("COMPLETED");
   });
 });

@@ -20,6 +20,8 @@ const dave = seedUser("dave");
 const readOnly = seedPermissionSet("ReadOnly");
 const administratorAccess = seedPermissionSet("AdministratorAccess");
 const paymentsProd = seedAccount("payments-prod");
+const sandboxErin = seedAccount("sandbox-erin");
+const securityTooling = seedAccount("security-tooling");
 
 let sim: SimulatorHandle;
 let clients: SdkClients;
@@ -50,10 +52,15 @@ describe("delegated administrator caller", () => {
   });
 
   it("is denied any assignment using a permission set provisioned to the management account", async () => {
-    // Dave's standing AdministratorAccess provisions that permission set to the management account.
-    const error = await rejectionOf(clients.ssoAdmin.send(new CreateAccountAssignmentCommand(assignment(paymentsProd.id, administratorAccess.arn))));
+    // Allowed while AdministratorAccess has no role in the management account...
+    const before = await clients.ssoAdmin.send(new CreateAccountAssignmentCommand(assignment(paymentsProd.id, administratorAccess.arn)));
+    expect(before.AccountAssignmentCreationStatus!.Status).toBe("IN_PROGRESS");
+    // ...denied everywhere once someone assigned it there out of band.
+    sim.seedAssignment({ accountId: MANAGEMENT_ACCOUNT_ID, permissionSetArn: administratorAccess.arn, principalType: "USER", principalId: dave.userId });
+    const error = await rejectionOf(clients.ssoAdmin.send(new CreateAccountAssignmentCommand(assignment(sandboxErin.id, administratorAccess.arn))));
     expect(error).toBeInstanceOf(AccessDeniedException);
-    expect(await rejectionOf(clients.ssoAdmin.send(new DeleteAccountAssignmentCommand(assignment(MANAGEMENT_ACCOUNT_ID, administratorAccess.arn, dave.userId))))).toBeInstanceOf(
+    expect(error.message).toContain(`sso:CreateAccountAssignment on resource: ${administratorAccess.arn}`);
+    expect(await rejectionOf(clients.ssoAdmin.send(new DeleteAccountAssignmentCommand(assignment(securityTooling.id, administratorAccess.arn, dave.userId))))).toBeInstanceOf(
       AccessDeniedException,
     );
     expect(await rejectionOf(clients.ssoAdmin.send(new UpdatePermissionSetCommand({ InstanceArn: INSTANCE_ARN, PermissionSetArn: administratorAccess.arn, SessionDuration: "PT2H" })))).toBeInstanceOf(
@@ -62,12 +69,13 @@ describe("delegated administrator caller", () => {
   });
 
   it("may still assign other permission sets to member accounts and read what is provisioned where", async () => {
+    sim.seedAssignment({ accountId: MANAGEMENT_ACCOUNT_ID, permissionSetArn: administratorAccess.arn, principalType: "USER", principalId: dave.userId });
     const { AccountAssignmentCreationStatus } = await clients.ssoAdmin.send(new CreateAccountAssignmentCommand(assignment(paymentsProd.id, readOnly.arn)));
     expect(AccountAssignmentCreationStatus!.Status).toBe("IN_PROGRESS");
     const provisioned = await clients.ssoAdmin.send(new ListPermissionSetsProvisionedToAccountCommand({ InstanceArn: INSTANCE_ARN, AccountId: MANAGEMENT_ACCOUNT_ID }));
     expect(provisioned.PermissionSets).toEqual([administratorAccess.arn]);
     const forDave = await clients.ssoAdmin.send(new ListAccountAssignmentsForPrincipalCommand({ InstanceArn: INSTANCE_ARN, PrincipalId: dave.userId, PrincipalType: "USER" }));
-    expect(forDave.AccountAssignments).toHaveLength(1);
+    expect(forDave.AccountAssignments!.map((item) => item.AccountId).sort()).toEqual([MANAGEMENT_ACCOUNT_ID, securityTooling.id].sort());
     expect((await clients.organizations.send(new ListAccountsCommand({}))).Accounts).toHaveLength(DEMO_SEED.accounts.length);
   });
 });

@@ -73,7 +73,7 @@ function userShape(ctx: SimulatorContext, user: SeedUser, extensionNames?: strin
     CreatedAt: epochSeconds(user.createdAtMs),
     UpdatedAt: epochSeconds(user.createdAtMs),
     ...(extensionNames?.length
-      ? { Extensions: { [ENTERPRISE_EXTENSION]: { employeeNumber: user.externalId.slice(-6), department: DEPARTMENTS[user.personaKey] ?? "Engineering" } } }
+      ? { Extensions: { [ENTERPRISE_EXTENSION]: { employeeNumber: user.externalId.slice(-6), department: DEPARTMENTS[user.key] ?? "Engineering" } } }
       : {}),
   };
 }

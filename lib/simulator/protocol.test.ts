@@ -86,6 +86,10 @@ describe("SDK retries against injected faults", () => {
     const output = await clients.ssoAdmin.send(new ListInstancesCommand({}));
     expect(output.$metadata.attempts).toBe(2);
     expect(sim.getState().counters).toMatchObject({ calls: { ListInstances: 2 }, internalErrors: 1 });
+    const [first, retry] = sim.getState().recentCalls;
+    expect(first).toMatchObject({ target: "SWBExternalService.ListInstances", sdkRequest: "attempt=1; max=3", outcome: "InternalServerException" });
+    expect(retry).toMatchObject({ sdkRequest: "attempt=2; max=3", outcome: "ok", invocationId: first!.invocationId });
+    expect(first!.invocationId).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it("gives up after the default three attempts when every call fails", async () => {

@@ -47,6 +47,8 @@ export interface SimulatorStateView {
   operationCounts: Record<"create" | "delete", Record<"IN_PROGRESS" | "SUCCEEDED" | "FAILED", number>>;
   provisioned: ProvisionedRecord[];
   counters: SimulatorCounters;
+  /** The last 200 AWS calls, oldest first. */
+  recentCalls: RecordedCall[];
   pendingFaults: ScriptedFault[];
 }
 
@@ -56,6 +58,19 @@ export interface RuntimeOptions {
   seed?: DemoSeed;
   /** Called whenever persisted state changed. */
   onStateChange?: () => void;
+}
+
+const RECENT_CALLS_KEPT = 200;
+
+/** One received AWS call, with the SDK's retry bookkeeping headers (same invocation id on every attempt). */
+export interface RecordedCall {
+  atMs: number;
+  target: string;
+  invocationId: string | undefined;
+  /** e.g. "attempt=2; max=3" */
+  sdkRequest: string | undefined;
+  /** "ok", "reset" or the error type. */
+  outcome: string;
 }
 
 const emptyCounters = (): SimulatorCounters => ({ calls: {}, throttled: 0, internalErrors: 0, resets: 0, errors: {} });
@@ -68,6 +83,7 @@ export class SimulatorRuntime {
   private config: SimulatorConfig;
   private injector: FaultInjector;
   private counters = emptyCounters();
+  private recentCalls: RecordedCall[] = [];
   private readonly tokens = new PageTokens();
   private readonly onStateChange: () => void;
   readonly ctx: SimulatorContext;
@@ -123,6 +139,7 @@ export class SimulatorRuntime {
     this.config = this.initialConfig;
     this.injector = new FaultInjector(this.config, createRandom(this.config.randomSeed));
     this.counters = emptyCounters();
+    this.recentCalls = [];
     this.onStateChange();
   }
 
@@ -175,12 +192,28 @@ export class SimulatorRuntime {
       operationCounts,
       provisioned: [...state.provisioned.values()].map(copy),
       counters: structuredClone(this.counters),
+      recentCalls: this.recentCalls.slice(-RECENT_CALLS_KEPT).map((call) => ({ ...call })),
       pendingFaults: this.injector.pendingFaults(),
     };
   }
 
   /** rawBody undefined: the body exceeded the size limit. */
   async invoke(target: string | undefined, rawBody: string | undefined, headers: Record<string, string | string[] | undefined>): Promise<InvokeResult> {
+    const result = await this.dispatch(target, rawBody, headers);
+    const header = (name: string) => (typeof headers[name] === "string" ? (headers[name] as string) : undefined);
+    this.recentCalls.push({
+      atMs: Date.now(),
+      target: target ?? "",
+      invocationId: header("amz-sdk-invocation-id"),
+      sdkRequest: header("amz-sdk-request"),
+      outcome: result === "reset" ? "reset" : result.status === 200 ? "ok" : (result.headers["x-amzn-ErrorType"] ?? String(result.status)),
+    });
+    // Trim in batches so a busy simulator does not shift the array on every call.
+    if (this.recentCalls.length > RECENT_CALLS_KEPT * 2) this.recentCalls.splice(0, this.recentCalls.length - RECENT_CALLS_KEPT);
+    return result;
+  }
+
+  private async dispatch(target: string | undefined, rawBody: string | undefined, headers: Record<string, string | string[] | undefined>): Promise<InvokeResult> {
     const requestId = randomUUID();
     const separator = target?.indexOf(".") ?? -1;
     const service = separator > 0 ? SERVICE_BY_PREFIX.get(target!.slice(0, separator)) : undefined;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { PERSONAS } from "../demo/personas";
-import { DEMO_SEED, MANAGEMENT_ACCOUNT_ID, seedAccount, seedGroup, seedPermissionSet, seedUser } from "./seed";
+import { DEMO_SEED, MANAGEMENT_ACCOUNT_ID, seedAccount, seedAccountByName, seedGroup, seedOrganizationalUnit, seedPermissionSet, seedPermissionSetByName, seedUser, seedUserByEmail } from "./seed";
 import { PATTERNS } from "./validation";
 
 const wholeMatch = (pattern: string) => new RegExp(`^(?:${pattern})$`, pattern.includes("\\p{") ? "u" : "");
@@ -50,9 +50,20 @@ describe("demo seed", () => {
     expect(() => seedAccount("nope")).toThrow(/no account named/);
   });
 
-  it("holds exactly one standing assignment: dave's AdministratorAccess on the management account", () => {
+  it("holds exactly one standing assignment: dave's AdministratorAccess on security-tooling", () => {
     expect(DEMO_SEED.standingAssignments).toEqual([
-      { accountId: MANAGEMENT_ACCOUNT_ID, permissionSetArn: seedPermissionSet("AdministratorAccess").arn, principalType: "USER", principalId: seedUser("dave").userId },
+      { accountId: seedAccountByName("security-tooling").id, permissionSetArn: seedPermissionSetByName("AdministratorAccess").arn, principalType: "USER", principalId: seedUser("dave").userId },
     ]);
+  });
+
+  it("finds seed entries by name and email, case-insensitively for email", () => {
+    expect(DEMO_SEED.managementAccountId).toBe(MANAGEMENT_ACCOUNT_ID);
+    expect(seedAccountByName("Management").parentId).toBe(DEMO_SEED.organization.rootId);
+    expect(seedAccountByName("payments-prod").parentId).toBe(seedOrganizationalUnit("Production").id);
+    expect(seedOrganizationalUnit("Production").parentId).toBe(seedOrganizationalUnit("Workloads").id);
+    expect(seedPermissionSetByName("PowerUser").sessionDuration).toBe("PT4H");
+    const alice = seedUserByEmail("Alice@Example.com");
+    expect(alice).toMatchObject({ key: "alice", name: "Alice Engineer", userName: "alice@example.com", groups: ["engineering", "team-payments"] });
+    expect(() => seedUserByEmail("nobody@example.com")).toThrow(/no user with email/);
   });
 });

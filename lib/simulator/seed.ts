@@ -42,14 +42,21 @@ export interface SeedPermissionSet {
 }
 
 export interface SeedUser {
+  /** Persona key from lib/demo/personas.ts. */
+  key: PersonaKey;
+  /** Same as `key`; kept for callers written before `key` existed. */
   personaKey: PersonaKey;
   userId: string;
+  /** Persona name, also the user's DisplayName. */
+  name: string;
   userName: string;
   displayName: string;
   givenName: string;
   familyName: string;
   email: string;
   externalId: string;
+  /** Display names of the groups the user belongs to. */
+  groups: readonly string[];
   createdAtMs: number;
 }
 
@@ -79,6 +86,8 @@ export interface DemoSeed {
   instanceName: string;
   instanceCreatedAtMs: number;
   identityStoreId: string;
+  /** Account that owns the organization and the Identity Center instance. */
+  managementAccountId: string;
   /** External IdP issuer recorded on users' ExternalIds (SCIM provisioning). */
   externalIdIssuer: string;
   organization: SeedOrganization;
@@ -187,14 +196,17 @@ const groups: SeedGroup[] = groupNames.map((displayName) => ({
 const users: SeedUser[] = PERSONAS.map((persona) => {
   const [givenName = persona.name, ...rest] = persona.name.split(" ");
   return {
+    key: persona.key,
     personaKey: persona.key,
     userId: storeScopedId(`user:${persona.key}`),
+    name: persona.name,
     userName: persona.email,
     displayName: persona.name,
     givenName,
     familyName: rest.join(" ") || givenName,
     email: persona.email,
     externalId: `00u${createHash("sha256").update(persona.key).digest("hex").slice(0, 17)}`,
+    groups: [...persona.groups],
     createdAtMs: SEEDED_AT_MS,
   };
 });
@@ -203,12 +215,13 @@ const memberships: SeedMembership[] = PERSONAS.flatMap((persona) =>
   persona.groups.map((groupName) => ({
     membershipId: storeScopedId(`membership:${groupName}:${persona.key}`),
     groupId: groups.find((group) => group.displayName === groupName)!.groupId,
-    userId: users.find((user) => user.personaKey === persona.key)!.userId,
+    userId: users.find((user) => user.key === persona.key)!.userId,
   })),
 );
 
-const dave = users.find((user) => user.personaKey === "dave")!;
+const dave = users.find((user) => user.key === "dave")!;
 const administratorAccess = permissionSets.find((set) => set.name === "AdministratorAccess")!;
+const securityTooling = accounts.find((candidate) => candidate.name === "security-tooling")!;
 
 export const DEMO_SEED: DemoSeed = {
   region: "us-east-1",
@@ -216,6 +229,7 @@ export const DEMO_SEED: DemoSeed = {
   instanceName: "example-corp",
   instanceCreatedAtMs: Date.UTC(2021, 5, 2),
   identityStoreId: IDENTITY_STORE_ID,
+  managementAccountId: MANAGEMENT_ACCOUNT_ID,
   externalIdIssuer: "https://idp.example.com/scim/v2",
   organization,
   organizationalUnits: [OU_WORKLOADS, OU_PRODUCTION, OU_STAGING, OU_SANDBOX, OU_SECURITY],
@@ -226,7 +240,7 @@ export const DEMO_SEED: DemoSeed = {
   groups,
   memberships,
   standingAssignments: [
-    { accountId: MANAGEMENT_ACCOUNT_ID, permissionSetArn: administratorAccess.arn, principalType: "USER", principalId: dave.userId },
+    { accountId: securityTooling.id, permissionSetArn: administratorAccess.arn, principalType: "USER", principalId: dave.userId },
   ],
 };
 
@@ -247,20 +261,31 @@ function required<T>(value: T | undefined, what: string): T {
   return value;
 }
 
-export function seedAccount(name: SeedAccountName | string): SeedAccount {
+/** Throws on an unknown name: seed lookups are for fixtures, where a typo should fail loudly. */
+export function seedAccountByName(name: SeedAccountName | (string & {})): SeedAccount {
   return required(DEMO_SEED.accounts.find((candidate) => candidate.name === name), `account named "${name}"`);
 }
+
+export const seedAccount = seedAccountByName;
 
 export function seedAccountById(accountId: string): SeedAccount | undefined {
   return DEMO_SEED.accounts.find((candidate) => candidate.id === accountId);
 }
 
-export function seedPermissionSet(name: SeedPermissionSetName | string): SeedPermissionSet {
+export function seedPermissionSetByName(name: SeedPermissionSetName | (string & {})): SeedPermissionSet {
   return required(DEMO_SEED.permissionSets.find((candidate) => candidate.name === name), `permission set named "${name}"`);
 }
 
-export function seedUser(personaKey: PersonaKey | string): SeedUser {
-  return required(DEMO_SEED.users.find((candidate) => candidate.personaKey === personaKey), `user for persona "${personaKey}"`);
+export const seedPermissionSet = seedPermissionSetByName;
+
+/** Case-insensitive, like identity store lookups by email. */
+export function seedUserByEmail(email: string): SeedUser {
+  const wanted = email.toLowerCase();
+  return required(DEMO_SEED.users.find((candidate) => candidate.email.toLowerCase() === wanted), `user with email "${email}"`);
+}
+
+export function seedUser(personaKey: PersonaKey | (string & {})): SeedUser {
+  return required(DEMO_SEED.users.find((candidate) => candidate.key === personaKey), `user for persona "${personaKey}"`);
 }
 
 export function seedUserByUserName(userName: string): SeedUser | undefined {

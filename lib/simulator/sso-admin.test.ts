@@ -46,6 +46,7 @@ const powerUser = seedPermissionSet("PowerUser");
 const administratorAccess = seedPermissionSet("AdministratorAccess");
 const paymentsProd = seedAccount("payments-prod");
 const dataProd = seedAccount("data-prod");
+const securityTooling = seedAccount("security-tooling");
 
 let sim: SimulatorHandle;
 let sso: SSOAdminClient;
@@ -347,10 +348,11 @@ describe("account assignment lifecycle", () => {
     expect(await rejectionOf(sso.send(new CreateAccountAssignmentCommand(assignment({ TargetId: "123456789012" }))))).toBeInstanceOf(ResourceNotFoundException);
   });
 
-  it("starts with dave's standing AdministratorAccess on the management account", async () => {
-    expect(await principalsOn(MANAGEMENT_ACCOUNT_ID, administratorAccess.arn)).toEqual([dave.userId]);
-    expect(await provisionedTo(MANAGEMENT_ACCOUNT_ID)).toEqual([administratorAccess.arn]);
-    expect(sim.getState().assignments).toEqual([expect.objectContaining({ principalId: dave.userId, origin: "seed" })]);
+  it("starts with dave's standing AdministratorAccess on security-tooling", async () => {
+    expect(await principalsOn(securityTooling.id, administratorAccess.arn)).toEqual([dave.userId]);
+    expect(await provisionedTo(securityTooling.id)).toEqual([administratorAccess.arn]);
+    expect(await provisionedTo(MANAGEMENT_ACCOUNT_ID)).toEqual([]);
+    expect(sim.getState().assignments).toEqual([expect.objectContaining({ accountId: securityTooling.id, principalId: dave.userId, origin: "seed" })]);
   });
 
   it("pages assignments, including ones made out of band", async () => {
@@ -368,7 +370,7 @@ describe("account assignment lifecycle", () => {
     for await (const page of paginateListAccountAssignmentsForPrincipal({ client: sso, pageSize: 1 }, { InstanceArn: INSTANCE_ARN, PrincipalId: dave.userId, PrincipalType: "USER" })) {
       forDave.push(...(page.AccountAssignments ?? []).map((item) => item.AccountId!));
     }
-    expect(forDave.sort()).toEqual([MANAGEMENT_ACCOUNT_ID, paymentsProd.id].sort());
+    expect(forDave.sort()).toEqual([securityTooling.id, paymentsProd.id].sort());
   });
 
   it("rejects page tokens that are forged or reused by another operation", async () => {

@@ -17,9 +17,14 @@ export async function startBoss({ databaseUrl, role }: BossOptions): Promise<PgB
     // Cron checks every second so sweeps run close to their schedule.
     cronMonitorIntervalSeconds: 1,
     cronWorkerIntervalSeconds: 1,
+    // Workers wake the moment a job is queued (an approval, a release) instead of at their next poll.
+    useListenNotify: role === "worker",
   });
   boss.on("error", (error) => console.error(`[jobs] queue error: ${error.message}`));
   await boss.start();
-  if (role === "worker") for (const name of Object.values(QUEUES)) await boss.createQueue(name);
+  if (role === "worker") for (const name of Object.values(QUEUES)) {
+      await boss.createQueue(name, { notify: true });
+      await boss.updateQueue(name, { notify: true });
+    }
   return boss;
 }

@@ -27,7 +27,7 @@ function contextFor(deps: WorkerDeps, job: string): ServiceContext {
 }
 
 /** Registers every queue's handler; payloads are parsed before use and RetryLater hands the job back to pg-boss. */
-export async function registerHandlers(deps: WorkerDeps, concurrency: { grants: number }) {
+export async function registerHandlers(deps: WorkerDeps, concurrency: { grants: number; removals: number }) {
   const log = deps.log ?? ((line: string) => console.log(line));
   const work = async <S extends z.ZodType>(name: QueueName, schema: S, localConcurrency: number, run: (ctx: ServiceContext, data: z.infer<S>) => Promise<unknown>) => {
     await deps.boss.work(name, { localConcurrency, batchSize: 1, pollingIntervalSeconds: 0.5 }, async (jobs) => {
@@ -49,7 +49,7 @@ export async function registerHandlers(deps: WorkerDeps, concurrency: { grants: 
     });
   };
   await work(QUEUES.activateGrant, GrantJob, concurrency.grants, (ctx, data) => activateGrant({ ctx, input: data, deps: deps.grantDeps }));
-  await work(QUEUES.deactivateGrant, GrantJob, concurrency.grants, (ctx, data) => deactivateGrant({ ctx, input: data, deps: deps.grantDeps }));
+  await work(QUEUES.deactivateGrant, GrantJob, concurrency.removals, (ctx, data) => deactivateGrant({ ctx, input: data, deps: deps.grantDeps }));
   await work(QUEUES.expirePendingRequest, RequestJob, 2, (ctx, data) => expirePendingRequest({ ctx, input: data }));
   await work(QUEUES.syncInventory, EmptyJob, 1, (ctx) => syncInventory({ ctx, port: deps.port }));
   await work(QUEUES.sweepGrants, EmptyJob, 1, (ctx) => sweepGrants({ ctx, queue: deps.queue }));

@@ -10,6 +10,8 @@ import { syncInventory } from "../services/inventory/sync-inventory";
 import { loadPolicy } from "../services/policy/load-policy";
 import { startBoss } from "./boss";
 import { registerHandlers } from "./handlers";
+import { coalesceAssignmentListing } from "../services/grants/coalesced-listing";
+import { createFirstPollDelay } from "../services/grants/first-poll-delay";
 import { createSemaphore } from "./semaphore";
 
 const SWEEP_EVERY_MS = 5_000;
@@ -38,8 +40,8 @@ async function main() {
 
   const slots = createSemaphore(env.AWS_MAX_INFLIGHT_CREATES);
   await registerHandlers(
-    { db, boss, queue, port, grantDeps: { port, queue, poll: { initialDelayMs: 250, maxDelayMs: 5_000, timeoutMs: 5 * 60_000 }, createSlots: slots } },
-    { grants: Math.max(env.AWS_MAX_INFLIGHT_CREATES * 2, 8) },
+    { db, boss, queue, port, grantDeps: { port, queue, poll: { initialDelayMs: 250, maxDelayMs: 5_000, timeoutMs: 5 * 60_000 }, createSlots: slots, listForVerification: coalesceAssignmentListing(port), firstPoll: createFirstPollDelay({ initialMs: 1000, minMs: 100, maxMs: 10_000 }) } },
+    { grants: Math.max(env.AWS_MAX_INFLIGHT_CREATES * 2, 8), removals: 50 },
   );
   const sweep = setInterval(() => void boss.send(QUEUES.sweepGrants, {}, { singletonKey: "sweep", singletonSeconds: 4 }).catch(() => undefined), SWEEP_EVERY_MS);
   const inventoryTimer = setInterval(() => void boss.send(QUEUES.syncInventory, {}, { singletonKey: "inventory", singletonSeconds: 60 }).catch(() => undefined), INVENTORY_EVERY_MS);

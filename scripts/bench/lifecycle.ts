@@ -22,6 +22,7 @@ import { DEMO_SEED, MANAGEMENT_ACCOUNT_ID } from "../../lib/simulator/seed";
 import { startSimulator } from "../../lib/simulator/server";
 import { startBoss } from "../../lib/worker/boss";
 import { registerHandlers } from "../../lib/worker/handlers";
+import { coalesceAssignmentListing } from "../../lib/services/grants/coalesced-listing";
 import { createSemaphore } from "../../lib/worker/semaphore";
 
 const LAG_GRANTS = 40;
@@ -70,8 +71,8 @@ async function main() {
     users.push({ type: "user", userId: user.id, email: persona.email, name: persona.name, roles: ["REQUESTER"], groups: persona.groups, identityStoreUserId: null, ip: null, userAgent: null });
   }
   await registerHandlers(
-    { db, boss, queue, port, log: () => {}, grantDeps: { port, queue, poll: { initialDelayMs: 250, maxDelayMs: 2_000, timeoutMs: 5 * 60_000 }, createSlots: createSemaphore(env.AWS_MAX_INFLIGHT_CREATES), firstPoll: createFirstPollDelay({ initialMs: 1000, minMs: 100, maxMs: 10_000 }) } },
-    { grants: Math.max(env.AWS_MAX_INFLIGHT_CREATES * 2, 8) },
+    { db, boss, queue, port, log: () => {}, grantDeps: { port, queue, poll: { initialDelayMs: 250, maxDelayMs: 2_000, timeoutMs: 5 * 60_000 }, createSlots: createSemaphore(env.AWS_MAX_INFLIGHT_CREATES), listForVerification: coalesceAssignmentListing(port), firstPoll: createFirstPollDelay({ initialMs: 1000, minMs: 100, maxMs: 10_000 }) } },
+    { grants: Math.max(env.AWS_MAX_INFLIGHT_CREATES * 2, 8), removals: 50 },
   );
 
   // 1. Lag: real requests (auto-approved, start now), then each grant's end moved to a staggered instant a few seconds ahead.

@@ -36,6 +36,8 @@ export async function deactivateGrant({ ctx, input, deps }: { ctx: ServiceContex
       await lockAssignmentTuple(tx, tuple);
       const tupleRow = await tx.assignmentTuple.findUnique({ where: { accountId_permissionSetArn_principalId: tuple } });
       const others = await tx.grant.findMany({ where: { ...tuple, id: { not: grant.id } }, select: { id: true, status: true, startsAt: true, endsAt: true } });
+      // A create in flight for the same tuple would race our delete; decide once it has settled.
+      if (others.some((other) => other.status === "PROVISIONING")) return "wait" as const;
       const verdict = decideOnGrantEnd({ endingGrantId: grant.id, tupleIsStanding: tupleRow?.standing ?? false, otherGrants: others, now });
       if (verdict.action === "keep") {
         if (!(await casGrant(tx, grant.id, "ACTIVE", { status: "REMOVED", keptForOtherGrant: true, deleteVerifiedAt: now }))) return "lost" as const;
@@ -47,6 +49,7 @@ export async function deactivateGrant({ ctx, input, deps }: { ctx: ServiceContex
       await emitAudit(tx, ctx.actor, { action: "grant.removing", entityType: "grant", entityId: grant.id, requestId: grant.requestId, before: { status: "ACTIVE" }, after: { status: "REMOVING" } }, now);
       return "delete" as const;
     });
+    if (decision === "wait") throw new RetryLater("another grant of the same assignment is still being created");
     if (decision === "kept") return "kept";
     if (decision === "lost") return "skipped";
   } else if (grant.status === "REMOVAL_FAILED") {
@@ -89,7 +92,7 @@ async function removeAndVerify(ctx: ServiceContext, deps: GrantDeps, grantId: st
   // Verified means we looked: the principal must be gone from the live assignment list.
   let stillAssigned: boolean;
   try {
-    stillAssigned = (await deps.port.listAssignments({ accountId: tuple.accountId, permissionSetArn: tuple.permissionSetArn })).some((a) => a.principalType === "USER" && a.principalId === tuple.principalId);
+    stillAssigned = (await (deps.listForVerification ?? deps.port.listAssignments)({ accountId: tuple.accountId, permissionSetArn: tuple.permissionSetArn })).some((a) => a.principalType === "USER" && a.principalId === tuple.principalId);
   } catch (error) {
     throw new RetryLater(`verifying removal: ${toAwsPortError(error).code}`);
   }

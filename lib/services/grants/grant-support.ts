@@ -14,6 +14,8 @@ export interface GrantDeps {
   port: IdentityCenterPort;
   queue: JobQueue;
   poll: { initialDelayMs: number; maxDelayMs: number; timeoutMs: number };
+  /** Shared ListAccountAssignments for removal checks (see coalesced-listing.ts); defaults to a direct call. */
+  listForVerification?: IdentityCenterPort["listAssignments"];
   /** Wait before the first status lookup; learned from how long operations take. */
   firstPoll?: FirstPollDelay;
   /** Bounds CreateAccountAssignment calls in flight across every worker. */

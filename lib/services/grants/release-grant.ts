@@ -16,6 +16,7 @@ export async function releaseGrant({ ctx, input, queue }: { ctx: ServiceContext;
     const request = await tx.accessRequest.findUnique({ where: { id: requestId } });
     if (!request || request.requesterId !== actor.userId) throw new AppError("NOT_FOUND", "That request does not exist.");
     if (request.status !== "ACTIVE" && request.status !== "APPROVED") throw new AppError("INVALID_TRANSITION", `A ${request.status.toLowerCase()} request has no access to release.`);
+    if (request.endsAt <= now) throw new AppError("CONFLICT", "This access is already ending; its removal is in progress.");
     const changed = await tx.accessRequest.updateMany({ where: { id: requestId, version: request.version }, data: { closeReason: "released early by requester", version: { increment: 1 } } });
     if (changed.count !== 1) throw new AppError("CONFLICT", "The request changed meanwhile. Reload and try again.");
     await emitAudit(tx, actor, { action: "request.released", entityType: "request", entityId: requestId, requestId, before: { status: request.status, endsAt: request.endsAt }, after: { endsAt: now } }, now);

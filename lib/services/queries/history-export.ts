@@ -5,7 +5,7 @@ import type { ServiceContext } from "../context";
 import { parseInput } from "../parse-input";
 import { HistoryFilters, type HistoryCursor } from "./history-filters";
 import { fetchHistoryRows, type HistoryRow } from "./history-list";
-import { historyScope } from "./history-sql";
+import { historyScope, planHistoryQuery } from "./history-sql";
 
 export const EXPORT_FORMATS = ["csv", "jsonl"] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -67,6 +67,7 @@ export async function exportAccessHistory({ ctx, input, pageSize = EXPORT_PAGE_S
   const scope = historyScope(ctx.actor);
   const { format, ...filters } = parseInput(HistoryExportInput, input);
   const now = ctx.now();
+  const query = { filters, scope, plan: await planHistoryQuery(ctx.db, filters) };
   await ctx.db.$transaction((tx) =>
     emitAudit(tx, ctx.actor, { action: "history.exported", entityType: "history", entityId: "access-history", after: { format, scope: scope.kind, filters } }, now),
   );
@@ -82,7 +83,7 @@ export async function exportAccessHistory({ ctx, input, pageSize = EXPORT_PAGE_S
       },
       async pull(controller) {
         if (finished) return;
-        const rows = await fetchHistoryRows(ctx.db, filters, scope, cursor, "forward", pageSize);
+        const rows = await fetchHistoryRows(ctx.db, query, cursor, "forward", pageSize);
         if (rows.length > 0) {
           controller.enqueue(encoder.encode(rows.map(encode).join("")));
           cursor = rows.at(-1);

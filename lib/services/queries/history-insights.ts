@@ -4,7 +4,7 @@ import { requireUser } from "../authorize";
 import type { ServiceContext } from "../context";
 import { parseInput } from "../parse-input";
 import { HistoryFilters, lowerBound, upperBound } from "./history-filters";
-import { historyConditions, targetConditions, whereClause } from "./history-sql";
+import { historyConditions, planHistoryQuery, targetConditions, whereClause } from "./history-sql";
 
 // Aggregates for the auditor charts, computed in SQL over the same filtered rows as the dashboard.
 
@@ -105,10 +105,11 @@ export async function getHistoryInsights({ ctx, input }: { ctx: ServiceContext; 
   const from = parsed.from ? lowerBound(parsed.from) : new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()) - (DEFAULT_INSIGHT_DAYS - 1) * 86_400_000);
   const filters: HistoryFilters = { ...parsed, from: parsed.from ?? from.toISOString() };
   const scope = { kind: "all" } as const;
-  const cond = historyConditions(filters, scope);
+  const plan = await planHistoryQuery(ctx.db, filters);
+  const cond = historyConditions(filters, scope, plan);
   const where = whereClause(cond);
   const and = (...extra: Prisma.Sql[]) => whereClause([...cond, ...extra]);
-  const grantTargets = targetConditions(filters, "g");
+  const grantTargets = targetConditions(filters, plan, "g");
   const db = ctx.db;
 
   const local = Prisma.sql`((g."createVerifiedAt" AT TIME ZONE 'UTC') AT TIME ZONE ${tz})`;
@@ -139,8 +140,8 @@ export async function getHistoryInsights({ ctx, input }: { ctx: ServiceContext; 
       FROM "AccessRequest" r ${and(Prisma.sql`r."requiredApprovals" > 0`, APPROVED)} GROUP BY 1 ORDER BY 1`,
     db.$queryRaw<{ n: number }[]>`
       SELECT count(*)::int AS n FROM "Grant" g JOIN "AccessRequest" r ON r.id = g."requestId"
-      ${whereClause([...historyConditions(filters, scope, { withTime: false }), Prisma.sql`g.status = 'ACTIVE'`, ...grantTargets])}`,
-    elevations(db, whereClause([...historyConditions(filters, scope, { withTime: false }), Prisma.sql`g.status = 'ACTIVE'`, ...grantTargets]), tz, Prisma.sql`g."createVerifiedAt" DESC NULLS LAST`),
+      ${whereClause([...historyConditions(filters, scope, plan, { withTime: false }), Prisma.sql`g.status = 'ACTIVE'`, ...grantTargets])}`,
+    elevations(db, whereClause([...historyConditions(filters, scope, plan, { withTime: false }), Prisma.sql`g.status = 'ACTIVE'`, ...grantTargets]), tz, Prisma.sql`g."createVerifiedAt" DESC NULLS LAST`),
     db.$queryRaw<RankedItem[]>`
       SELECT t."accountId" AS key, coalesce(max(a.name), t."accountId") AS label, count(*)::int AS count
       FROM "AccessRequest" r JOIN "RequestTarget" t ON t."requestId" = r.id LEFT JOIN "AwsAccount" a ON a.id = t."accountId"

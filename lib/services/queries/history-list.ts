@@ -3,7 +3,7 @@ import type { RequestStatus } from "../../generated/prisma/enums";
 import type { ServiceContext } from "../context";
 import { parseInput } from "../parse-input";
 import { encodeCursor, HistoryPageInput, type HistoryCursor, type HistoryFilters } from "./history-filters";
-import { historyConditions, historyScope, keysetPage, whereClause, type HistoryScope, type KeysetDirection } from "./history-sql";
+import { historyConditions, historyScope, keysetPage, planHistoryQuery, whereClause, type HistoryScope, type KeysetDirection, type HistoryPlan } from "./history-sql";
 
 export interface HistoryTarget {
   accountId: string;
@@ -68,9 +68,16 @@ interface RawRow {
 }
 
 /** One keyset page in reading order; the newest/oldest index on (createdAt, id) keeps deep pages as cheap as the first. */
-export async function fetchHistoryRows(db: Db, filters: HistoryFilters, scope: HistoryScope, cursor: HistoryCursor | undefined, direction: KeysetDirection, limit: number): Promise<HistoryRow[]> {
+export async function fetchHistoryRows(
+  db: Db,
+  query: { filters: HistoryFilters; scope: HistoryScope; plan: HistoryPlan },
+  cursor: HistoryCursor | undefined,
+  direction: KeysetDirection,
+  limit: number,
+): Promise<HistoryRow[]> {
+  const { filters } = query;
   const keyset = keysetPage(filters.sort, cursor, direction);
-  const conditions = historyConditions(filters, scope);
+  const conditions = historyConditions(filters, query.scope, query.plan);
   if (keyset.condition) conditions.push(keyset.condition);
   const raw = await db.$queryRaw<RawRow[]>`
     WITH page AS (
@@ -121,13 +128,14 @@ function toRow(r: RawRow): HistoryRow {
 export async function listAccessHistory({ ctx, input }: { ctx: ServiceContext; input: unknown }): Promise<HistoryPage> {
   const scope = historyScope(ctx.actor);
   const { after, before, limit, ...filters } = parseInput(HistoryPageInput, input);
+  const query = { filters, scope, plan: await planHistoryQuery(ctx.db, filters) };
   let direction: KeysetDirection = before ? "backward" : "forward";
-  let rows = await fetchHistoryRows(ctx.db, filters, scope, before ?? after, direction, limit + 1);
+  let rows = await fetchHistoryRows(ctx.db, query, before ?? after, direction, limit + 1);
   let more = rows.length > limit;
   // Stepping back onto the first page shows it whole, as if it had been opened directly.
   if (direction === "backward" && !more) {
     direction = "forward";
-    rows = await fetchHistoryRows(ctx.db, filters, scope, undefined, direction, limit + 1);
+    rows = await fetchHistoryRows(ctx.db, query, undefined, direction, limit + 1);
     more = rows.length > limit;
   }
   // Going backward the extra row sits at the start (rows come back in reading order).
