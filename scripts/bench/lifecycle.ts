@@ -121,7 +121,7 @@ async function main() {
   const callsBefore = Object.values(sim.getState().counters.calls).reduce((a, b) => a + b, 0);
   const burstUser = users[0]!;
   const request = await db.accessRequest.create({ data: { requesterId: burstUser.userId, status: "ACTIVE", justification: "benchmark burst", durationMinutes: 60, startsAt: new Date(), endsAt: new Date(Date.now() + 3600_000), requiredApprovals: 0 } });
-  const burstAt = new Date(Date.now() + 20_000);
+  const burstAt = new Date(Date.now() + 60_000);
   const burstTuples = burstUsers.map((user, i) => ({ accountId: accounts[i % accounts.length]!.id, permissionSetArn: DEMO_SEED.permissionSets[i % DEMO_SEED.permissionSets.length]!.arn, principalId: user.userId }));
   for (const tuple of burstTuples) sim.seedAssignment({ ...tuple, principalType: "USER" });
   for (let offset = 0; offset < burstTuples.length; offset += 100) {
@@ -132,8 +132,9 @@ async function main() {
         await tx.assignmentTuple.create({ data: { ...tuple, standing: false } });
         await queue.send(tx, QUEUES.deactivateGrant, { grantId: grant.id }, { startAfter: burstAt, singletonKey: `deactivate-${grant.id}` });
       }
-    });
+    }, { timeout: 60_000 });
   }
+  if (Date.now() > burstAt.getTime()) throw new Error("setting up the burst took longer than its lead time; the figures would be wrong");
   await sleep(Math.max(0, burstAt.getTime() - Date.now()));
   await waitFor("the burst", async () => (await db.grant.count({ where: { requestId: request.id, status: "REMOVED" } })) === BURST_GRANTS, 15 * 60_000);
   const burstGrants = await db.grant.findMany({ where: { requestId: request.id }, select: { deleteVerifiedAt: true } });
