@@ -14,6 +14,8 @@ export interface SeedHistoryOptions {
   seed?: number;
   now?: Date;
   batchSize?: number;
+  /** On an empty audit table, build its secondary indexes once at the end instead of row by row (default true). */
+  deferIndexes?: boolean;
   log?: (line: string) => void;
 }
 
@@ -610,6 +612,14 @@ class Writer {
 
 const columns = <T>(rows: T[], pickers: ((row: T) => unknown)[]) => pickers.map((p) => rows.map(p));
 
+async function rebuildIndexes(client: pg.PoolClient, indexes: { name: string; def: string }[], log: (line: string) => void) {
+  if (indexes.length === 0) return;
+  const started = Date.now();
+  await client.query("SET maintenance_work_mem = '256MB'");
+  for (const index of indexes) await client.query(index.def);
+  log(`  rebuilt ${indexes.length} audit indexes in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
 /** Writes a realistic history with a valid audit chain; continues the existing chain if the table is not empty. */
 export async function seedHistory(options: SeedHistoryOptions): Promise<SeedHistoryResult> {
   const started = Date.now();
@@ -635,12 +645,21 @@ export async function seedHistory(options: SeedHistoryOptions): Promise<SeedHist
   const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 3, options: "-c synchronous_commit=off" });
   const lock = await pool.connect();
   const writer = new Writer(pool, 2);
+  const deferred: { name: string; def: string }[] = [];
   const result: SeedHistoryResult = { users: org.users.length, accounts: org.accounts.length, permissionSets: org.permissionSets.length, requests: 0, grants: 0, decisions: 0, events: 0, lastSeq: 0n, lastHash: GENESIS_HASH, seconds: 0 };
   try {
     await lock.query("SELECT pg_advisory_lock($1)", [AUDIT_CHAIN_LOCK]);
     const head = await lock.query<{ seq: string; hash: string }>(`SELECT seq::text, hash FROM "AuditEvent" ORDER BY seq DESC LIMIT 1`);
     let prevHash = head.rows[0]?.hash ?? GENESIS_HASH;
     let seq = BigInt(head.rows[0]?.seq ?? "0");
+    // Safe only while the table is empty and we hold the chain lock: nobody else writes or relies on these indexes yet.
+    if (head.rows.length === 0 && options.deferIndexes !== false) {
+      const indexes = await lock.query<{ name: string; def: string }>(
+        `SELECT indexname AS name, indexdef AS def FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'AuditEvent' AND indexname <> 'AuditEvent_pkey'`,
+      );
+      for (const index of indexes.rows) await lock.query(`DROP INDEX "${index.name.replaceAll('"', '""')}"`);
+      deferred.push(...indexes.rows);
+    }
 
     const userIds = new Map<string, string>();
     const inserted = await lock.query<{ id: string; email: string }>(
@@ -777,11 +796,15 @@ export async function seedHistory(options: SeedHistoryOptions): Promise<SeedHist
     await flushRows();
     await flushEvents();
     await writer.drain();
+    await rebuildIndexes(lock, deferred.splice(0), log);
     await lock.query(`SELECT setval(pg_get_serial_sequence('"AuditEvent"', 'seq'), (SELECT coalesce(max(seq), 1) FROM "AuditEvent"))`);
     await lock.query(`ANALYZE "AccessRequest", "RequestTarget", "ApprovalDecision", "Grant", "AuditEvent", "User", "AwsAccount", "PermissionSet"`);
     result.lastSeq = seq;
     result.lastHash = prevHash;
   } finally {
+    await writer.drain().catch(() => undefined);
+    // A failed seed must not leave the audit table without its unique and lookup indexes.
+    await rebuildIndexes(lock, deferred.splice(0), log).catch((error: unknown) => log(`Could not rebuild audit indexes: ${String(error)}`));
     await lock.query("SELECT pg_advisory_unlock($1)", [AUDIT_CHAIN_LOCK]).catch(() => undefined);
     lock.release();
     await writer.drain().catch(() => undefined);

