@@ -1,6 +1,5 @@
 // The background worker: a separate process that runs queued jobs against the database and AWS.
 import { createIdentityCenterPort } from "../aws/identity-center-port";
-import { TokenBucketRateLimiter } from "../aws/rate-limiter";
 import { createPrismaClient } from "../db";
 import { getEnv, requireDatabaseUrl } from "../env";
 import { createBossJobQueue } from "../jobs/job-queue";
@@ -12,10 +11,13 @@ import { startBoss } from "./boss";
 import { registerHandlers } from "./handlers";
 import { coalesceAssignmentListing } from "../services/grants/coalesced-listing";
 import { createFirstPollDelay } from "../services/grants/first-poll-delay";
-import { createSemaphore } from "./semaphore";
+import { PgRateLimiter } from "./pg-rate-limiter";
+import { createPgSemaphore } from "./pg-semaphore";
+import { createGrantClaims, SessionLocks } from "./pg-session-locks";
 
 const SWEEP_EVERY_MS = 5_000;
 const INVENTORY_EVERY_MS = 10 * 60_000;
+const REMOVAL_ALERT_CHECK_EVERY_MS = 30_000;
 
 async function main() {
   const env = getEnv();
@@ -30,7 +32,8 @@ async function main() {
       endpoint: env.AWS_SIMULATOR_URL,
       assumeRoleArn: env.AWS_ASSUME_ROLE_ARN,
     },
-    { limiter: new TokenBucketRateLimiter({ ratePerSecond: env.AWS_REQUESTS_PER_SECOND, burst: env.AWS_REQUESTS_PER_SECOND }) },
+    // One bucket in Postgres for every worker process: the AWS limit is per instance, not per worker.
+    { limiter: new PgRateLimiter(db, { name: `sso-admin:${env.IDENTITY_CENTER_INSTANCE_ARN}`, ratePerSecond: env.AWS_REQUESTS_PER_SECOND, burst: env.AWS_REQUESTS_PER_SECOND }) },
   );
   const ctx = { actor: systemActor("startup"), db, now: () => new Date() };
   const policy = await loadPolicy({ ctx, input: { file: env.POLICY_FILE } });
@@ -38,13 +41,18 @@ async function main() {
   const inventory = await syncInventory({ ctx: { ...ctx, actor: systemActor("inventory-sync") }, port });
   console.log(`[worker] inventory: ${inventory.accounts} accounts, ${inventory.permissionSets} permission sets`);
 
-  const slots = createSemaphore(env.AWS_MAX_INFLIGHT_CREATES);
+  // Create slots and grant claims are advisory locks on one session of this process, freed by the server if it dies.
+  const locks = new SessionLocks(requireDatabaseUrl(env));
+  const slots = createPgSemaphore(locks, { limit: env.AWS_MAX_INFLIGHT_CREATES });
   await registerHandlers(
-    { db, boss, queue, port, grantDeps: { port, queue, poll: { initialDelayMs: 250, maxDelayMs: 5_000, timeoutMs: 5 * 60_000 }, createSlots: slots, listForVerification: coalesceAssignmentListing(port), firstPoll: createFirstPollDelay({ initialMs: 1000, minMs: 100, maxMs: 10_000 }) } },
+    { db, boss, queue, port, grantDeps: { port, queue, poll: { initialDelayMs: 250, maxDelayMs: 5_000, timeoutMs: 5 * 60_000 }, createSlots: slots, claims: createGrantClaims(locks), listForVerification: coalesceAssignmentListing(port), firstPoll: createFirstPollDelay({ initialMs: 1000, minMs: 100, maxMs: 10_000 }) } },
     { grants: Math.max(env.AWS_MAX_INFLIGHT_CREATES * 2, 8), removals: 50 },
   );
   const sweep = setInterval(() => void boss.send(QUEUES.sweepGrants, {}, { singletonKey: "sweep", singletonSeconds: 4 }).catch(() => undefined), SWEEP_EVERY_MS);
   const inventoryTimer = setInterval(() => void boss.send(QUEUES.syncInventory, {}, { singletonKey: "inventory", singletonSeconds: 60 }).catch(() => undefined), INVENTORY_EVERY_MS);
+  // RECONCILE_EVERY_SECONDS=0 turns the reconciler off; unverified removals are always watched.
+  const reconcileTimer = env.RECONCILE_EVERY_SECONDS > 0 ? setInterval(() => void boss.send(QUEUES.reconcileAssignments, {}, { singletonKey: "reconcile", singletonSeconds: Math.max(1, Math.floor(env.RECONCILE_EVERY_SECONDS / 2)) }).catch(() => undefined), env.RECONCILE_EVERY_SECONDS * 1000) : undefined;
+  const alertTimer = setInterval(() => void boss.send(QUEUES.checkRemovalAlerts, {}, { singletonKey: "removal-alerts", singletonSeconds: 20 }).catch(() => undefined), REMOVAL_ALERT_CHECK_EVERY_MS);
   console.log(`WORKER READY (${env.usingSimulator ? "simulated AWS" : `AWS ${env.AWS_REGION}`})`);
 
   let stopping = false;
@@ -53,11 +61,21 @@ async function main() {
     stopping = true;
     clearInterval(sweep);
     clearInterval(inventoryTimer);
+    clearInterval(reconcileTimer);
+    clearInterval(alertTimer);
     console.log(`[worker] ${signal}: finishing in-flight jobs`);
     // In-flight jobs finish; anything cut short stays in a resumable state that the next worker or the sweep picks up.
-    await boss.stop({ graceful: true, timeout: 20_000 });
-    await db.$disconnect();
-    process.exit(0);
+    let code = 0;
+    try {
+      await boss.stop({ graceful: true, timeout: 20_000 });
+    } catch (error) {
+      // A database that is down cannot stop us: whatever was in flight resumes from its saved state.
+      console.error(`[worker] stopping the job queue failed: ${error instanceof Error ? error.message : String(error)}`);
+      code = 1;
+    }
+    await locks.close();
+    await db.$disconnect().catch(() => undefined);
+    process.exit(code);
   };
   process.on("SIGINT", () => void stop("SIGINT"));
   process.on("SIGTERM", () => void stop("SIGTERM"));

@@ -1,34 +1,38 @@
 import { toAwsPortError } from "../../aws/errors";
 import { AppError } from "../../domain/errors";
 import { decideOnGrantStart } from "../../domain/refcount";
+import type { Grant } from "../../generated/prisma/client";
 import { QUEUES } from "../../jobs/queues";
 import { emitAudit } from "../audit";
 import type { ServiceContext } from "../context";
 import { lockAssignmentTuple } from "../tuple-lock";
-import { awaitOperation, casGrant, RetryLater, retryableAws, syncRequestStatus, type GrantDeps } from "./grant-support";
+import { removeAndVerify } from "./deactivate-grant";
+import { assertClaimHeld, awaitOperation, casGrant, endGrantInTx, RetryLater, retryableAws, syncRequestStatus, withGrantClaim, type GrantClaim, type GrantDeps } from "./grant-support";
 
 export type ActivateGrantResult = "activated" | "failed" | "skipped";
 
 /** Worker verb: create the Identity Center assignment for a grant whose window opened, and verify it. */
 export async function activateGrant({ ctx, input, deps }: { ctx: ServiceContext; input: { grantId: string }; deps: GrantDeps }): Promise<ActivateGrantResult> {
   if (ctx.actor.type !== "system") throw new AppError("FORBIDDEN", "Only the worker activates grants.");
-  const grant = await ctx.db.grant.findUnique({ where: { id: input.grantId }, include: { user: true } });
+  // Busy: another worker is activating it; should that worker die, its claim frees and the sweep brings the grant back.
+  return withGrantClaim(deps, input.grantId, () => "skipped" as const, (claim) => activateClaimed(ctx, input.grantId, deps, claim));
+}
+
+async function activateClaimed(ctx: ServiceContext, grantId: string, deps: GrantDeps, claim: GrantClaim): Promise<ActivateGrantResult> {
+  const grant = await ctx.db.grant.findUnique({ where: { id: grantId }, include: { user: true } });
   if (!grant || !["SCHEDULED", "PROVISIONING"].includes(grant.status)) return "skipped";
+  // PROVISIONING here means an earlier attempt stopped midway (killed, retried): it may have created the assignment.
+  const earlierAttempt = grant.status === "PROVISIONING";
   const now = ctx.now();
   if (grant.endsAt <= now) {
     // The window closed before we could start (worker down, long outage): never grant late access.
-    await ctx.db.$transaction(async (tx) => {
-      if (!(await casGrant(tx, grant.id, ["SCHEDULED", "PROVISIONING"], { status: grant.createRequestId ? "REMOVING" : "CANCELLED", failureReason: "The access window ended before the assignment was created." }))) return;
-      await emitAudit(tx, ctx.actor, { action: "grant.window_missed", entityType: "grant", entityId: grant.id, requestId: grant.requestId, before: { status: grant.status }, after: { status: grant.createRequestId ? "REMOVING" : "CANCELLED" } }, now);
-      if (grant.createRequestId) await deps.queue.send(tx, QUEUES.deactivateGrant, { grantId: grant.id }, { singletonKey: `deactivate-${grant.id}` });
-      await syncRequestStatus(tx, ctx.actor, grant.requestId, now);
-    });
+    await endUnactivated(ctx, deps, claim, grant, "The access window ended before the assignment was created.", "grant.window_missed", earlierAttempt);
     return "skipped";
   }
 
   const principalId = grant.principalId ?? grant.user.identityStoreUserId ?? (await resolvePrincipal(deps, grant.user.email));
   if (!principalId) {
-    await failGrant(ctx, grant, `No Identity Store user matches ${grant.user.email ?? "this account"}. Ask an administrator to provision the user in IAM Identity Center.`);
+    await endUnactivated(ctx, deps, claim, grant, `No Identity Store user matches ${grant.user.email ?? "this account"}. Ask an administrator to provision the user in IAM Identity Center.`, "grant.failed", earlierAttempt);
     return "failed";
   }
   const tuple = { accountId: grant.accountId, permissionSetArn: grant.permissionSetArn, principalId };
@@ -53,37 +57,53 @@ export async function activateGrant({ ctx, input, deps }: { ctx: ServiceContext;
     if (started === "wait") throw new RetryLater("a removal of the same assignment is still in flight");
     if (started === "lost") return "skipped";
   }
+  const provisioning = { ...grant, status: "PROVISIONING" as const, principalId };
 
   if (!grant.createRequestId) {
     const release = await deps.createSlots?.acquire();
+    let windowClosed: boolean;
+    try {
+      // Waiting for a slot can outlast the window, and a release or revoke moves the end to now: look again before creating.
+      windowClosed = (await ctx.db.grant.findUniqueOrThrow({ where: { id: grant.id }, select: { endsAt: true } })).endsAt <= ctx.now();
+    } catch (error) {
+      await release?.();
+      throw error;
+    }
+    if (windowClosed) {
+      await release?.();
+      await endUnactivated(ctx, deps, claim, provisioning, "The access window ended before the assignment was created.", "grant.window_missed", earlierAttempt);
+      return "skipped";
+    }
     let issued;
     try {
+      assertClaimHeld(claim);
       issued = await deps.port.assign({ ...tuple, principalType: "USER" });
     } catch (error) {
       await release?.();
+      if (error instanceof RetryLater) throw error;
       const portError = toAwsPortError(error);
       if (portError.retryable) throw new RetryLater(`CreateAccountAssignment: ${portError.code}`);
-      await failGrant(ctx, grant, portError.message);
+      await endUnactivated(ctx, deps, claim, provisioning, portError.message, "grant.failed", earlierAttempt);
       return "failed";
     }
     const requestId = issued.requestId;
     await ctx.db.$transaction(async (tx) => {
-      await casGrant(tx, grant.id, "PROVISIONING", { createRequestId: requestId, createIssuedAt: ctx.now() });
+      if (!(await casGrant(tx, grant.id, "PROVISIONING", { createRequestId: requestId, createIssuedAt: ctx.now() }))) return;
       await emitAudit(tx, ctx.actor, { action: "grant.create_issued", entityType: "grant", entityId: grant.id, requestId: grant.requestId, after: { awsRequestId: requestId } }, ctx.now());
     });
     try {
-      return await finishActivation(ctx, deps, grant, requestId);
+      return await finishActivation(ctx, deps, claim, provisioning, requestId, earlierAttempt);
     } finally {
       await release?.();
     }
   }
-  return finishActivation(ctx, deps, grant, grant.createRequestId);
+  return finishActivation(ctx, deps, claim, provisioning, grant.createRequestId, earlierAttempt);
 }
 
-async function finishActivation(ctx: ServiceContext, deps: GrantDeps, grant: { id: string; requestId: string; endsAt: Date }, awsRequestId: string): Promise<ActivateGrantResult> {
+async function finishActivation(ctx: ServiceContext, deps: GrantDeps, claim: GrantClaim, grant: Grant & { principalId: string }, awsRequestId: string, earlierAttempt: boolean): Promise<ActivateGrantResult> {
   const outcome = await awaitOperation(deps, "creation", awsRequestId);
   if (outcome.status !== "SUCCEEDED") {
-    await failGrant(ctx, grant, outcome.failureReason ?? "IAM Identity Center reported the assignment as FAILED without a reason.");
+    await endUnactivated(ctx, deps, claim, grant, outcome.failureReason ?? "IAM Identity Center reported the assignment as FAILED without a reason.", "grant.failed", earlierAttempt);
     return "failed";
   }
   const now = ctx.now();
@@ -101,11 +121,25 @@ async function resolvePrincipal(deps: GrantDeps, email: string | null): Promise<
   return retryableAws("GetUserId", async () => (await deps.port.findUserIdByUserName(email)) ?? (await deps.port.findUserIdByEmail(email)));
 }
 
-async function failGrant(ctx: ServiceContext, grant: { id: string; requestId: string }, reason: string) {
+/**
+ * A grant that will not become ACTIVE (window missed, create failed). If nothing can have been created (still SCHEDULED,
+ * or this attempt's own create was the only one) it simply ends; otherwise an earlier attempt's create may have landed,
+ * so it goes through the same keep-or-remove decision as any ending grant and the removal runs now, under our claim.
+ */
+async function endUnactivated(ctx: ServiceContext, deps: GrantDeps, claim: GrantClaim, grant: Pick<Grant, "id" | "requestId" | "status" | "accountId" | "permissionSetArn" | "principalId">, reason: string, action: "grant.window_missed" | "grant.failed", earlierAttempt: boolean) {
   const now = ctx.now();
-  await ctx.db.$transaction(async (tx) => {
-    if (!(await casGrant(tx, grant.id, ["SCHEDULED", "PROVISIONING"], { status: "FAILED", failureReason: reason.slice(0, 1000) }))) return;
-    await emitAudit(tx, ctx.actor, { action: "grant.failed", entityType: "grant", entityId: grant.id, requestId: grant.requestId, after: { status: "FAILED" }, reason }, now);
-    await syncRequestStatus(tx, ctx.actor, grant.requestId, now);
-  });
+  const mayHaveAssignment = grant.status === "PROVISIONING" && earlierAttempt && grant.principalId !== null;
+  if (!mayHaveAssignment) {
+    const to = action === "grant.window_missed" ? "CANCELLED" : "FAILED";
+    await ctx.db.$transaction(async (tx) => {
+      if (!(await casGrant(tx, grant.id, ["SCHEDULED", "PROVISIONING"], { status: to, failureReason: reason.slice(0, 1000) }))) return;
+      await emitAudit(tx, ctx.actor, { action, entityType: "grant", entityId: grant.id, requestId: grant.requestId, before: { status: grant.status }, after: { status: to }, reason }, now);
+      await syncRequestStatus(tx, ctx.actor, grant.requestId, now);
+    });
+    return;
+  }
+  const ending = { ...grant, principalId: grant.principalId! };
+  const decision = await ctx.db.$transaction((tx) => endGrantInTx(tx, ctx.actor, ending, "PROVISIONING", now, { removingAction: action, keptAction: action, removingData: { failureReason: reason.slice(0, 1000) }, reason }));
+  if (decision === "wait") throw new RetryLater("another grant of the same assignment is still being created");
+  if (decision === "removing") await removeAndVerify(ctx, deps, grant.id, claim);
 }

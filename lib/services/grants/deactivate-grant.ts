@@ -1,10 +1,8 @@
 import { toAwsPortError } from "../../aws/errors";
 import { AppError } from "../../domain/errors";
-import { decideOnGrantEnd } from "../../domain/refcount";
 import { emitAudit } from "../audit";
 import type { ServiceContext } from "../context";
-import { lockAssignmentTuple } from "../tuple-lock";
-import { awaitOperation, casGrant, RetryLater, syncRequestStatus, type GrantDeps } from "./grant-support";
+import { assertClaimHeld, awaitOperation, casGrant, endGrantInTx, RetryLater, syncRequestStatus, withGrantClaim, type GrantClaim, type GrantDeps } from "./grant-support";
 
 export type DeactivateGrantResult = "removed" | "kept" | "removal-failed" | "skipped" | "not-due";
 
@@ -14,7 +12,14 @@ const EARLY_TOLERANCE_MS = 1_000;
 /** Worker verb: at the end of a grant's window, remove the assignment unless another grant or a standing assignment still needs it, and verify. */
 export async function deactivateGrant({ ctx, input, deps }: { ctx: ServiceContext; input: { grantId: string }; deps: GrantDeps }): Promise<DeactivateGrantResult> {
   if (ctx.actor.type !== "system") throw new AppError("FORBIDDEN", "Only the worker removes assignments.");
-  const grant = await ctx.db.grant.findUnique({ where: { id: input.grantId } });
+  // Busy: another worker drives this grant now (often its activation, about to hand over); look again shortly.
+  return withGrantClaim(deps, input.grantId, () => {
+    throw new RetryLater("another worker is handling this grant");
+  }, (claim) => deactivateClaimed(ctx, input.grantId, deps, claim));
+}
+
+async function deactivateClaimed(ctx: ServiceContext, grantId: string, deps: GrantDeps, claim: GrantClaim): Promise<DeactivateGrantResult> {
+  const grant = await ctx.db.grant.findUnique({ where: { id: grantId } });
   if (!grant) return "skipped";
   const now = ctx.now();
 
@@ -28,42 +33,27 @@ export async function deactivateGrant({ ctx, input, deps }: { ctx: ServiceContex
     return "skipped";
   }
   if (grant.status === "PROVISIONING") throw new RetryLater("the assignment is still being created");
-  if (grant.status === "ACTIVE") {
+  if (grant.status === "ACTIVE" || grant.status === "REMOVAL_FAILED") {
     // An extension moved the end: the job for the new end time will do the work.
-    if (grant.endsAt.getTime() > now.getTime() + EARLY_TOLERANCE_MS) return "not-due";
-    const decision = await ctx.db.$transaction(async (tx) => {
-      const tuple = { accountId: grant.accountId, permissionSetArn: grant.permissionSetArn, principalId: grant.principalId! };
-      await lockAssignmentTuple(tx, tuple);
-      const tupleRow = await tx.assignmentTuple.findUnique({ where: { accountId_permissionSetArn_principalId: tuple } });
-      const others = await tx.grant.findMany({ where: { ...tuple, id: { not: grant.id } }, select: { id: true, status: true, startsAt: true, endsAt: true } });
-      // A create in flight for the same tuple would race our delete; decide once it has settled.
-      if (others.some((other) => other.status === "PROVISIONING")) return "wait" as const;
-      const verdict = decideOnGrantEnd({ endingGrantId: grant.id, tupleIsStanding: tupleRow?.standing ?? false, otherGrants: others, now });
-      if (verdict.action === "keep") {
-        if (!(await casGrant(tx, grant.id, "ACTIVE", { status: "REMOVED", keptForOtherGrant: true, deleteVerifiedAt: now }))) return "lost" as const;
-        await emitAudit(tx, ctx.actor, { action: "grant.ended_assignment_kept", entityType: "grant", entityId: grant.id, requestId: grant.requestId, before: { status: "ACTIVE" }, after: { status: "REMOVED", kept: verdict.reason, coveringGrantIds: verdict.coveringGrantIds ?? [] } }, now);
-        await syncRequestStatus(tx, ctx.actor, grant.requestId, now);
-        return "kept" as const;
-      }
-      if (!(await casGrant(tx, grant.id, "ACTIVE", { status: "REMOVING" }))) return "lost" as const;
-      await emitAudit(tx, ctx.actor, { action: "grant.removing", entityType: "grant", entityId: grant.id, requestId: grant.requestId, before: { status: "ACTIVE" }, after: { status: "REMOVING" } }, now);
-      return "delete" as const;
-    });
+    if (grant.status === "ACTIVE" && grant.endsAt.getTime() > now.getTime() + EARLY_TOLERANCE_MS) return "not-due";
+    const ending = { ...grant, principalId: grant.principalId! };
+    // A failed removal is decided again: another grant may have taken the assignment over meanwhile.
+    const decision = await ctx.db.$transaction((tx) =>
+      grant.status === "ACTIVE"
+        ? endGrantInTx(tx, ctx.actor, ending, "ACTIVE", now, { removingAction: "grant.removing", keptAction: "grant.ended_assignment_kept" })
+        : endGrantInTx(tx, ctx.actor, ending, "REMOVAL_FAILED", now, { removingAction: "grant.removal_retried", keptAction: "grant.ended_assignment_kept", removingData: { deleteRequestId: null } }),
+    );
     if (decision === "wait") throw new RetryLater("another grant of the same assignment is still being created");
     if (decision === "kept") return "kept";
     if (decision === "lost") return "skipped";
-  } else if (grant.status === "REMOVAL_FAILED") {
-    await ctx.db.$transaction(async (tx) => {
-      if (!(await casGrant(tx, grant.id, "REMOVAL_FAILED", { status: "REMOVING", deleteRequestId: null }))) return;
-      await emitAudit(tx, ctx.actor, { action: "grant.removal_retried", entityType: "grant", entityId: grant.id, requestId: grant.requestId, before: { status: "REMOVAL_FAILED" }, after: { status: "REMOVING" } }, now);
-    });
   } else if (grant.status !== "REMOVING") {
     return "skipped";
   }
-  return removeAndVerify(ctx, deps, input.grantId);
+  return removeAndVerify(ctx, deps, grantId, claim);
 }
 
-async function removeAndVerify(ctx: ServiceContext, deps: GrantDeps, grantId: string): Promise<DeactivateGrantResult> {
+/** Deletes a REMOVING grant's assignment (or follows the delete already issued) and verifies it is gone; the caller holds the grant's claim. */
+export async function removeAndVerify(ctx: ServiceContext, deps: GrantDeps, grantId: string, claim: GrantClaim): Promise<DeactivateGrantResult> {
   const grant = await ctx.db.grant.findUniqueOrThrow({ where: { id: grantId } });
   if (grant.status !== "REMOVING") return "skipped";
   const tuple = { accountId: grant.accountId, permissionSetArn: grant.permissionSetArn, principalType: "USER" as const, principalId: grant.principalId! };
@@ -71,8 +61,10 @@ async function removeAndVerify(ctx: ServiceContext, deps: GrantDeps, grantId: st
   if (!awsRequestId) {
     let issued;
     try {
+      assertClaimHeld(claim);
       issued = await deps.port.unassign(tuple);
     } catch (error) {
+      if (error instanceof RetryLater) throw error;
       const portError = toAwsPortError(error);
       if (portError.retryable) throw new RetryLater(`DeleteAccountAssignment: ${portError.code}`);
       return markRemovalFailed(ctx, grant, portError.message);
@@ -80,7 +72,7 @@ async function removeAndVerify(ctx: ServiceContext, deps: GrantDeps, grantId: st
     if (issued.status !== "ALREADY_ABSENT") {
       awsRequestId = issued.requestId;
       await ctx.db.$transaction(async (tx) => {
-        await casGrant(tx, grant.id, "REMOVING", { deleteRequestId: awsRequestId, deleteIssuedAt: ctx.now() });
+        if (!(await casGrant(tx, grant.id, "REMOVING", { deleteRequestId: awsRequestId, deleteIssuedAt: ctx.now() }))) return;
         await emitAudit(tx, ctx.actor, { action: "grant.delete_issued", entityType: "grant", entityId: grant.id, requestId: grant.requestId, after: { awsRequestId } }, ctx.now());
       });
     }

@@ -3,11 +3,13 @@ import { waitForAssignmentStatus } from "../../aws/poll";
 import type { FirstPollDelay } from "./first-poll-delay";
 import type { IdentityCenterPort } from "../../aws/identity-center-port";
 import type { DbTransaction } from "../../db";
+import { decideOnGrantEnd } from "../../domain/refcount";
 import { deriveRequestStatus } from "../../domain/request-lifecycle";
 import type { GrantStatus, RequestStatus } from "../../generated/prisma/enums";
 import type { JobQueue } from "../../jobs/job-queue";
 import { emitAudit } from "../audit";
 import type { Actor } from "../context";
+import { lockAssignmentTuple } from "../tuple-lock";
 
 /** What the grant verbs need beyond the service context: AWS, the queue, and how patiently to poll. */
 export interface GrantDeps {
@@ -20,6 +22,57 @@ export interface GrantDeps {
   firstPoll?: FirstPollDelay;
   /** Bounds CreateAccountAssignment calls in flight across every worker. */
   createSlots?: { acquire(): Promise<() => Promise<void> | void> };
+  /** One worker at a time per grant, across processes (lib/worker/pg-session-locks.ts); defaults to this process only. */
+  claims?: GrantClaims;
+}
+
+/** Exclusive hold on one grant while a worker drives it; a dead holder's claim frees itself. */
+export interface GrantClaim {
+  /** False once the claim may have passed to another worker: stop before calling AWS. */
+  readonly held: boolean;
+  release(): Promise<void> | void;
+}
+
+export interface GrantClaims {
+  /** Null when another holder has the grant; never waits. */
+  tryClaim(grantId: string): Promise<GrantClaim | null>;
+}
+
+const claimedInThisProcess = new Set<string>();
+
+/** Claims that only keep the callers of this process apart; the worker passes cross-process claims. */
+export const processGrantClaims: GrantClaims = {
+  async tryClaim(grantId) {
+    if (claimedInThisProcess.has(grantId)) return null;
+    claimedInThisProcess.add(grantId);
+    let released = false;
+    return {
+      get held() {
+        return !released;
+      },
+      release() {
+        if (released) return;
+        released = true;
+        claimedInThisProcess.delete(grantId);
+      },
+    };
+  },
+};
+
+/** Runs `work` as the only holder of the grant; `busy` decides what a caller gets when another worker holds it. */
+export async function withGrantClaim<T>(deps: GrantDeps, grantId: string, busy: () => T, work: (claim: GrantClaim) => Promise<T>): Promise<T> {
+  const claim = await (deps.claims ?? processGrantClaims).tryClaim(grantId);
+  if (!claim) return busy();
+  try {
+    return await work(claim);
+  } finally {
+    await claim.release();
+  }
+}
+
+/** Called right before an AWS mutation: a worker that may have lost its claim must not issue one. */
+export function assertClaimHeld(claim: GrantClaim) {
+  if (!claim.held) throw new RetryLater("the claim on this grant was lost (database session dropped)");
 }
 
 /** Thrown by a job handler to have pg-boss retry later; not a failure of the grant. */
@@ -75,4 +128,47 @@ export async function syncRequestStatus(tx: DbTransaction, actor: Actor, request
     await emitAudit(tx, actor, { action: `request.${next.toLowerCase()}`, entityType: "request", entityId: requestId, requestId, before: { status: request.status }, after: { status: next } }, now);
   }
   return next;
+}
+
+export type GrantEndOutcome = "removing" | "kept" | "wait" | "lost";
+
+export interface EndingGrant {
+  id: string;
+  requestId: string;
+  accountId: string;
+  permissionSetArn: string;
+  principalId: string;
+}
+
+export interface EndGrantOptions {
+  /** Audit actions for the two ways out; both rows carry the status the grant left. */
+  removingAction: string;
+  keptAction: string;
+  removingData?: Parameters<DbTransaction["grant"]["updateMany"]>[0]["data"];
+  reason?: string;
+}
+
+/**
+ * Inside the caller's transaction and under the tuple lock, a grant leaving `from` (ACTIVE at its end, REMOVAL_FAILED on
+ * a retry, PROVISIONING when its window closed or its create failed after an earlier attempt) either hands the assignment
+ * to another holder (REMOVED, kept) or starts removing it (REMOVING). It waits while another grant of the tuple with an
+ * open window is being created, whose create our delete could overtake; a PROVISIONING grant whose window also closed
+ * is not waited for (two of them would wait on each other), since it either fails or becomes ACTIVE and removes itself.
+ */
+export async function endGrantInTx(tx: DbTransaction, actor: Actor, grant: EndingGrant, from: GrantStatus, now: Date, options: EndGrantOptions): Promise<GrantEndOutcome> {
+  const tuple = { accountId: grant.accountId, permissionSetArn: grant.permissionSetArn, principalId: grant.principalId };
+  await lockAssignmentTuple(tx, tuple);
+  const tupleRow = await tx.assignmentTuple.findUnique({ where: { accountId_permissionSetArn_principalId: tuple } });
+  const others = await tx.grant.findMany({ where: { ...tuple, id: { not: grant.id } }, select: { id: true, status: true, startsAt: true, endsAt: true } });
+  if (others.some((other) => other.status === "PROVISIONING" && other.endsAt > now)) return "wait";
+  const verdict = decideOnGrantEnd({ endingGrantId: grant.id, tupleIsStanding: tupleRow?.standing ?? false, otherGrants: others, now });
+  if (verdict.action === "keep") {
+    if (!(await casGrant(tx, grant.id, from, { status: "REMOVED", keptForOtherGrant: true, deleteVerifiedAt: now }))) return "lost";
+    await emitAudit(tx, actor, { action: options.keptAction, entityType: "grant", entityId: grant.id, requestId: grant.requestId, before: { status: from }, after: { status: "REMOVED", kept: verdict.reason, coveringGrantIds: verdict.coveringGrantIds }, reason: options.reason ?? null }, now);
+    await syncRequestStatus(tx, actor, grant.requestId, now);
+    return "kept";
+  }
+  if (!(await casGrant(tx, grant.id, from, { ...options.removingData, status: "REMOVING" }))) return "lost";
+  await emitAudit(tx, actor, { action: options.removingAction, entityType: "grant", entityId: grant.id, requestId: grant.requestId, before: { status: from }, after: { status: "REMOVING" }, reason: options.reason ?? null }, now);
+  return "removing";
 }

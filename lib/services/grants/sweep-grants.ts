@@ -11,9 +11,11 @@ export async function sweepGrants({ ctx, queue }: { ctx: ServiceContext; queue: 
   if (ctx.actor.type !== "system") throw new AppError("FORBIDDEN", "Only the worker sweeps grants.");
   const due = new Date(ctx.now().getTime() - GRACE_MS);
   const [toActivate, toRemove] = await Promise.all([
-    ctx.db.grant.findMany({ where: { status: { in: ["SCHEDULED", "PROVISIONING"] }, startsAt: { lte: due }, updatedAt: { lte: due } }, select: { id: true }, take: 500 }),
+    // Longest-idle first, so a backlog larger than one batch cannot starve the same grants on every pass.
+    ctx.db.grant.findMany({ where: { status: { in: ["SCHEDULED", "PROVISIONING"] }, startsAt: { lte: due }, updatedAt: { lte: due } }, orderBy: { updatedAt: "asc" }, select: { id: true }, take: 500 }),
     ctx.db.grant.findMany({
       where: { OR: [{ status: "ACTIVE", endsAt: { lte: due } }, { status: { in: ["REMOVING", "REMOVAL_FAILED"] }, updatedAt: { lte: due } }] },
+      orderBy: { updatedAt: "asc" },
       select: { id: true },
       take: 500,
     }),
