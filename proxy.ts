@@ -1,7 +1,8 @@
 import { NextResponse, type NextRequest } from "next/server";
 
 // Optimistic only: visitors without a session cookie go to sign-in; pages still verify the session in the database.
-const PUBLIC_PREFIXES = ["/signin", "/api/auth", "/api/health", "/api/ready", "/_next", "/favicon.ico"];
+// /api/metrics checks its own bearer token (scrapers have no cookie) or admin session.
+const PUBLIC_PREFIXES = ["/signin", "/api/auth", "/api/health", "/api/ready", "/api/metrics", "/_next", "/favicon.ico"];
 const SESSION_COOKIES = ["authjs.session-token", "__Secure-authjs.session-token"];
 
 export function proxy(request: NextRequest) {

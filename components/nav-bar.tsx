@@ -28,6 +28,7 @@ export function NavBar({ actor, pendingApprovals = 0, signOutAction }: { actor: 
             </NavLink>
           ) : null}
           <NavLink href="/policy">Policy</NavLink>
+          {actor.roles.includes("ADMIN") || actor.roles.includes("AUDITOR") ? <NavLink href="/admin/drift">Drift</NavLink> : null}
         </nav>
         <div className="ml-auto flex items-center gap-3 text-sm">
           <span data-testid="current-user">{actor.name ?? actor.email}</span>

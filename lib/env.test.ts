@@ -10,6 +10,20 @@ describe("parseEnv", () => {
     expect(env.AUTH_SECRET.length).toBeGreaterThanOrEqual(32);
   });
 
+  it("reconciles every 5 minutes, reports drift, marks missing assignments and alerts after 5 minutes by default", () => {
+    const env = parseEnv({});
+    expect([env.RECONCILE_EVERY_SECONDS, env.RECONCILE_MISSING, env.RECONCILE_OUT_OF_BAND, env.REMOVAL_ALERT_AFTER_SECONDS, env.METRICS_TOKEN]).toEqual([300, "mark", "report", 300, undefined]);
+  });
+
+  it("accepts 0 to turn the reconciler off, and the other policies", () => {
+    const env = parseEnv({ RECONCILE_EVERY_SECONDS: "0", RECONCILE_MISSING: "recreate", RECONCILE_OUT_OF_BAND: "remove", REMOVAL_ALERT_AFTER_SECONDS: "60" });
+    expect([env.RECONCILE_EVERY_SECONDS, env.RECONCILE_MISSING, env.RECONCILE_OUT_OF_BAND, env.REMOVAL_ALERT_AFTER_SECONDS]).toEqual([0, "recreate", "remove", 60]);
+  });
+
+  it("never puts the metrics token in the error message", () => {
+    expect(() => parseEnv({ METRICS_TOKEN: "tok3n-too-short" })).toThrow(/^(?![\s\S]*tok3n)/);
+  });
+
   it("treats empty strings as unset", () => {
     expect(parseEnv({ APP_URL: "", AWS_REGION: "" }).AWS_REGION).toBe("us-east-1");
   });
@@ -23,6 +37,12 @@ describe("parseEnv", () => {
     ["AWS_MAX_INFLIGHT_CREATES", "-3", /AWS_MAX_INFLIGHT_CREATES: expected a number above 0/],
     ["IDP_ROLE_MAP", "engineering=ROOT", /IDP_ROLE_MAP: expected group=ROLE pairs/],
     ["AUTH_SECRET", "short", /AUTH_SECRET: expected at least 32 characters/],
+    ["RECONCILE_EVERY_SECONDS", "-1", /RECONCILE_EVERY_SECONDS: expected 0 \(off\) or more seconds/],
+    ["RECONCILE_EVERY_SECONDS", "often", /RECONCILE_EVERY_SECONDS: expected a whole number of seconds/],
+    ["RECONCILE_MISSING", "ignore", /RECONCILE_MISSING: expected "recreate" or "mark"/],
+    ["RECONCILE_OUT_OF_BAND", "REMOVE", /RECONCILE_OUT_OF_BAND: expected "report" or "remove"/],
+    ["REMOVAL_ALERT_AFTER_SECONDS", "0", /REMOVAL_ALERT_AFTER_SECONDS: expected a number above 0/],
+    ["METRICS_TOKEN", "short", /METRICS_TOKEN: expected at least 24 characters/],
   ])("rejects a bad %s and names it", (name, value, message) => {
     expect(() => parseEnv({ [name]: value })).toThrow(message);
     expect(() => parseEnv({ [name]: value })).toThrow(EnvError);

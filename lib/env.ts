@@ -70,6 +70,12 @@ export const EnvSchema = z
     POLICY_FILE: z.string().min(1).default("policy/policy.yaml"),
     LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
     SECURE_COOKIES: booleanString.optional(),
+    RECONCILE_EVERY_SECONDS: z.coerce.number({ message: "expected a whole number of seconds" }).int("expected a whole number of seconds").min(0, "expected 0 (off) or more seconds").default(300),
+    RECONCILE_MISSING: z.enum(["recreate", "mark"], { message: 'expected "recreate" or "mark"' }).default("mark"),
+    RECONCILE_OUT_OF_BAND: z.enum(["report", "remove"], { message: 'expected "report" or "remove"' }).default("report"),
+    REMOVAL_ALERT_AFTER_SECONDS: positiveInt(300),
+    // Lets a Prometheus scraper read /api/metrics without a session.
+    METRICS_TOKEN: z.string().min(24, "expected at least 24 characters (generate one with: openssl rand -hex 24)").optional(),
   })
   ;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { approverGroupsForRequest, canApprove, countQuorum, eligibleTargets, evaluateRequest, evaluateTarget, parsePolicyDocument, type ApprovalDecisionRecord, type PolicyTarget, type Requester } from "./policy";
+import { approverGroupsForRequest, canApprove, countQuorum, eligibleTargets, evaluateRequest, evaluateTarget, parsePolicyDocument, policyMentionsTarget, type ApprovalDecisionRecord, type PolicyTarget, type Requester } from "./policy";
 import type { PolicyDocument } from "./policy-schema";
 
 function policyOf(raw: unknown): PolicyDocument {
@@ -456,5 +456,20 @@ describe("adversarial identities", () => {
     const request = { requesterId: "u-1", requesterEmail: "x@example.com", targets: [target("sandbox", "ReadOnly")], decisions: [] };
     expect(canApprove(protoPolicy, { userId: "u-2", email: "y@example.com", groups: [] }, request)).toMatchObject({ ok: false, code: "FORBIDDEN" });
     expect(canApprove(protoPolicy, { userId: "u-2", email: "y@example.com", groups: ["constructor"] }, request)).toEqual({ ok: true, viaGroups: ["constructor"], viaUser: false });
+  });
+});
+
+describe("policyMentionsTarget (the reconciler's scope)", () => {
+  it.each<[string, PolicyTarget, boolean]>([
+    ["an allow rule by account id", target("paymentsProd", "PowerUser"), true],
+    ["an allow rule by OU, nested", target("dataProd", "ReadOnly"), true],
+    ["a wildcard permission set under an OU", target("sandbox", "BillingAdmin"), true],
+    ["a deny rule alone still puts the target in scope", target("management", "ReadOnly"), true],
+    ["a deny rule by OU names admin in every prod account", target("dataProd", "AdministratorAccess"), true],
+    ["a permission set no rule names", target("paymentsProd", "BillingAdmin"), false],
+    ["an account outside every selector", target("sibling", "ReadOnly"), false],
+    ["permission set names are exact", target("paymentsProd", "readonly"), false],
+  ])("%s", (_label, candidate, expected) => {
+    expect(policyMentionsTarget(demo, candidate)).toBe(expected);
   });
 });

@@ -213,6 +213,11 @@ function findDenyRule(policy: PolicyDocument, requester: Requester, target: Poli
   return policy.deny.find((rule) => requesterMatches(rule.requesters, requester) && ruleCoversTarget(rule, target));
 }
 
+/** Whether any rule, allow or deny, names this target for anyone: the reconciler watches exactly these for drift. */
+export function policyMentionsTarget(policy: PolicyDocument, target: PolicyTarget): boolean {
+  return [...policy.rules, ...policy.deny].some((rule) => ruleCoversTarget(rule, target));
+}
+
 /** One (account, permission set) for one requester: explicit deny wins, no matching rule denies, several matching rules all apply. */
 export function evaluateTarget(policy: PolicyDocument, requester: Requester, target: PolicyTarget): TargetVerdict {
   const deny = findDenyRule(policy, requester, target);

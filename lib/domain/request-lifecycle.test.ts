@@ -51,6 +51,8 @@ const validGrantTransitions: [GrantStatus, GrantEvent, GrantStatus][] = [
   ["REMOVING", "removal-verified", "REMOVED"],
   ["REMOVING", "removal-failed", "REMOVAL_FAILED"],
   ["REMOVAL_FAILED", "retry-removal", "REMOVING"],
+  ["ACTIVE", "assignment-lost", "FAILED"],
+  ["ACTIVE", "recreate-assignment", "PROVISIONING"],
 ];
 
 describe("request transitions", () => {

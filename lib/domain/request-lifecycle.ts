@@ -20,6 +20,8 @@ export const GRANT_EVENTS = [
   "removal-verified",
   "removal-failed",
   "retry-removal",
+  "assignment-lost",
+  "recreate-assignment",
 ] as const;
 export type GrantEvent = (typeof GRANT_EVENTS)[number];
 
@@ -52,6 +54,9 @@ export const GRANT_TRANSITIONS: TransitionTable<GrantEvent, GrantStatus> = {
   "removal-verified": { REMOVING: "REMOVED" },
   "removal-failed": { REMOVING: "REMOVAL_FAILED" },
   "retry-removal": { REMOVAL_FAILED: "REMOVING" },
+  // The reconciler found an active grant's assignment deleted outside the portal: fail it, or create it again.
+  "assignment-lost": { ACTIVE: "FAILED" },
+  "recreate-assignment": { ACTIVE: "PROVISIONING" },
 };
 
 export const TERMINAL_REQUEST_STATUSES: readonly RequestStatus[] = ["COMPLETED", "DENIED", "CANCELLED", "EXPIRED", "REVOKED", "FAILED"];
@@ -123,6 +128,8 @@ export const GRANT_EVENT_ACTORS: { readonly [E in GrantEvent]: readonly ActorKin
   "removal-failed": ["system"],
   // An admin may push a stuck removal from the admin page.
   "retry-removal": ["system", "admin"],
+  "assignment-lost": ["system"],
+  "recreate-assignment": ["system"],
 };
 
 export function actorMayTriggerRequestEvent(actor: ActorKind, event: RequestEvent): boolean {

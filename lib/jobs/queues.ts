@@ -7,6 +7,9 @@ export const QUEUES = {
   expirePendingRequest: "request-expire-pending",
   sweepGrants: "grant-sweep",
   syncInventory: "inventory-sync",
+  reconcileAssignments: "assignments-reconcile",
+  unassignDrift: "drift-unassign",
+  checkRemovalAlerts: "alerts-check-removals",
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
@@ -16,6 +19,9 @@ export type GrantJob = z.infer<typeof GrantJob>;
 
 export const RequestJob = z.object({ requestId: z.string().min(1).max(64) }).strict();
 export type RequestJob = z.infer<typeof RequestJob>;
+
+export const DriftJob = z.object({ findingId: z.string().min(1).max(64) }).strict();
+export type DriftJob = z.infer<typeof DriftJob>;
 
 export const EmptyJob = z.object({}).strict();
 export type EmptyJob = z.infer<typeof EmptyJob>;

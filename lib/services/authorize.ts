@@ -13,6 +13,9 @@ export const PERMISSIONS = {
   "history.read-all": ["AUDITOR", "ADMIN"],
   "policy.read": ["REQUESTER", "APPROVER", "AUDITOR", "ADMIN"],
   "admin.read": ["ADMIN"],
+  "drift.read": ["AUDITOR", "ADMIN"],
+  "drift.manage": ["ADMIN"],
+  "alert.acknowledge": ["ADMIN"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -1,8 +1,9 @@
 import type { PgBoss } from "pg-boss";
 import type { z } from "zod";
 import type { PrismaClient } from "../db";
+import { getEnv } from "../env";
 import type { JobQueue } from "../jobs/job-queue";
-import { EmptyJob, GrantJob, QUEUES, RequestJob, type QueueName } from "../jobs/queues";
+import { DriftJob, EmptyJob, GrantJob, QUEUES, RequestJob, type QueueName } from "../jobs/queues";
 import type { IdentityCenterPort } from "../aws/identity-center-port";
 import { systemActor, type ServiceContext } from "../services/context";
 import { activateGrant } from "../services/grants/activate-grant";
@@ -11,6 +12,9 @@ import { RetryLater, type GrantDeps } from "../services/grants/grant-support";
 import { expirePendingRequest } from "../services/requests/expire-pending-request";
 import { syncInventory } from "../services/inventory/sync-inventory";
 import { sweepGrants } from "../services/grants/sweep-grants";
+import { checkRemovalAlerts } from "../services/alerts/check-removal-alerts";
+import { reconcileAssignments, type ReconcileDeps } from "../services/reconcile/reconcile-assignments";
+import { unassignDrift } from "../services/reconcile/unassign-drift";
 
 export interface WorkerDeps {
   db: PrismaClient;
@@ -20,6 +24,10 @@ export interface WorkerDeps {
   grantDeps: GrantDeps;
   now?: () => Date;
   log?: (line: string) => void;
+  /** How the reconciler treats drift; defaults to RECONCILE_MISSING and RECONCILE_OUT_OF_BAND. */
+  reconcile?: ReconcileDeps["settings"];
+  /** Defaults to REMOVAL_ALERT_AFTER_SECONDS. */
+  alertAfterSeconds?: number;
 }
 
 function contextFor(deps: WorkerDeps, job: string): ServiceContext {
@@ -53,4 +61,10 @@ export async function registerHandlers(deps: WorkerDeps, concurrency: { grants: 
   await work(QUEUES.expirePendingRequest, RequestJob, 2, (ctx, data) => expirePendingRequest({ ctx, input: data }));
   await work(QUEUES.syncInventory, EmptyJob, 1, (ctx) => syncInventory({ ctx, port: deps.port }));
   await work(QUEUES.sweepGrants, EmptyJob, 1, (ctx) => sweepGrants({ ctx, queue: deps.queue }));
+  await work(QUEUES.reconcileAssignments, EmptyJob, 1, async (ctx) => {
+    const summary = await reconcileAssignments({ ctx, deps: { port: deps.port, queue: deps.queue, settings: deps.reconcile ?? { missing: getEnv().RECONCILE_MISSING, outOfBand: getEnv().RECONCILE_OUT_OF_BAND } } });
+    log(`[worker] reconcile: ${JSON.stringify(summary)}`);
+  });
+  await work(QUEUES.unassignDrift, DriftJob, 2, (ctx, data) => unassignDrift({ ctx, input: data, deps: deps.grantDeps }));
+  await work(QUEUES.checkRemovalAlerts, EmptyJob, 1, (ctx) => checkRemovalAlerts({ ctx, settings: { alertAfterSeconds: deps.alertAfterSeconds ?? getEnv().REMOVAL_ALERT_AFTER_SECONDS } }));
 }
