@@ -38,7 +38,8 @@ function contextFor(deps: WorkerDeps, job: string): ServiceContext {
 export async function registerHandlers(deps: WorkerDeps, concurrency: { grants: number; removals: number }) {
   const log = deps.log ?? ((line: string) => console.log(line));
   const work = async <S extends z.ZodType>(name: QueueName, schema: S, localConcurrency: number, run: (ctx: ServiceContext, data: z.infer<S>) => Promise<unknown>) => {
-    await deps.boss.work(name, { localConcurrency, batchSize: 1, pollingIntervalSeconds: 0.5 }, async (jobs) => {
+    // NOTIFY wakes workers only when a job is inserted, not when a delayed one (a grant's end) falls due: keep polling fast.
+    await deps.boss.work(name, { localConcurrency, batchSize: 1, pollingIntervalSeconds: 0.5, notifyPollingIntervalSeconds: 0.5 }, async (jobs) => {
       for (const job of jobs) {
         const parsed = schema.safeParse(job.data);
         if (!parsed.success) {
