@@ -27,6 +27,7 @@ export function NavBar({ actor, pendingApprovals = 0, signOutAction }: { actor: 
               ) : null}
             </NavLink>
           ) : null}
+          <NavLink href="/audit">{actor.roles.includes("ADMIN") || actor.roles.includes("AUDITOR") ? "Access history" : "My history"}</NavLink>
           <NavLink href="/policy">Policy</NavLink>
           {actor.roles.includes("ADMIN") || actor.roles.includes("AUDITOR") ? <NavLink href="/admin/drift">Drift</NavLink> : null}
         </nav>

@@ -74,27 +74,28 @@ export async function exportAccessHistory({ ctx, input, pageSize = EXPORT_PAGE_S
 
   const encoder = new TextEncoder();
   const encode = format === "csv" ? (row: HistoryRow) => csvLine(csvRecord(row)) : (row: HistoryRow) => jsonLine(row);
-  let cursor: HistoryCursor | undefined;
-  let finished = false;
+  const fetchAfter = (cursor: HistoryCursor | undefined) => {
+    const pending = fetchHistoryRows(ctx.db, query, cursor, "forward", pageSize);
+    // A page fetched ahead may fail after the reader has gone; that must not become an unhandled rejection.
+    pending.catch(() => undefined);
+    return pending;
+  };
+  let next: Promise<HistoryRow[]> | null = fetchAfter(undefined);
   const stream = new ReadableStream<Uint8Array>(
     {
       start(controller) {
         if (format === "csv") controller.enqueue(encoder.encode(csvLine(CSV_COLUMNS)));
       },
       async pull(controller) {
-        if (finished) return;
-        const rows = await fetchHistoryRows(ctx.db, query, cursor, "forward", pageSize);
-        if (rows.length > 0) {
-          controller.enqueue(encoder.encode(rows.map(encode).join("")));
-          cursor = rows.at(-1);
-        }
-        if (rows.length < pageSize) {
-          finished = true;
-          controller.close();
-        }
+        if (!next) return;
+        const rows = await next;
+        // The database reads the next page while this one is encoded: at most two pages are held at once.
+        next = rows.length === pageSize ? fetchAfter(rows.at(-1)) : null;
+        if (rows.length > 0) controller.enqueue(encoder.encode(rows.map(encode).join("")));
+        if (!next) controller.close();
       },
       cancel() {
-        finished = true;
+        next = null;
       },
     },
     // One page in flight ahead of the reader: a slow client slows the queries instead of filling memory.

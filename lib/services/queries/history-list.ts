@@ -48,7 +48,7 @@ export interface HistoryPage {
   scope: HistoryScope["kind"];
 }
 
-interface RawRow {
+interface PageRow {
   id: string;
   createdAt: Date;
   status: RequestStatus;
@@ -63,9 +63,10 @@ interface RawRow {
   closedAt: Date | null;
   closeReason: string | null;
   requiredApprovals: number;
-  targets: HistoryTarget[] | null;
-  decisions: (Omit<HistoryDecision, "at"> & { at: string })[] | null;
 }
+
+type TargetRow = HistoryTarget & { requestId: string };
+type DecisionRow = HistoryDecision & { requestId: string };
 
 /** One keyset page in reading order; the newest/oldest index on (createdAt, id) keeps deep pages as cheap as the first. */
 export async function fetchHistoryRows(
@@ -79,7 +80,7 @@ export async function fetchHistoryRows(
   const keyset = keysetPage(filters.sort, cursor, direction);
   const conditions = historyConditions(filters, query.scope, query.plan);
   if (keyset.condition) conditions.push(keyset.condition);
-  const raw = await db.$queryRaw<RawRow[]>`
+  const page = await db.$queryRaw<PageRow[]>`
     WITH page AS (
       SELECT r.id, r."createdAt", r.status, r."requesterId", r.justification, r.ticket, r."startsAt", r."endsAt", r."decidedAt", r."closedAt", r."closeReason", r."requiredApprovals"
       FROM "AccessRequest" r
@@ -87,24 +88,44 @@ export async function fetchHistoryRows(
       ORDER BY ${keyset.order}
       LIMIT ${limit}
     )
-    SELECT r.*, u.email AS "requesterEmail", u.name AS "requesterName",
-      (SELECT json_agg(json_build_object('accountId', t."accountId", 'accountName', coalesce(a.name, t."accountId"), 'ouPath', coalesce(a."ouPath", ''),
-                                         'permissionSetArn', t."permissionSetArn", 'permissionSetName', coalesce(ps.name, t."permissionSetArn")) ORDER BY t.id)
-         FROM "RequestTarget" t
-         LEFT JOIN "AwsAccount" a ON a.id = t."accountId"
-         LEFT JOIN "PermissionSet" ps ON ps.arn = t."permissionSetArn"
-        WHERE t."requestId" = r.id) AS targets,
-      (SELECT json_agg(json_build_object('approverEmail', au.email, 'approverName', au.name, 'decision', d.decision, 'comment', d.comment,
-                                         'at', to_char(d."createdAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) ORDER BY d."createdAt")
-         FROM "ApprovalDecision" d JOIN "User" au ON au.id = d."approverId"
-        WHERE d."requestId" = r.id) AS decisions
+    SELECT r.*, u.email AS "requesterEmail", u.name AS "requesterName"
     FROM page r JOIN "User" u ON u.id = r."requesterId"
     ORDER BY ${keyset.order}`;
-  const rows = raw.map(toRow);
+  if (page.length === 0) return [];
+  // Targets and decisions come as plain rows and are grouped here: aggregating them into JSON in SQL cost several times more per export page.
+  const ids = page.map((r) => r.id);
+  const [targets, decisions] = await Promise.all([
+    db.$queryRaw<TargetRow[]>`
+      SELECT t."requestId", t."accountId", coalesce(a.name, t."accountId") AS "accountName", coalesce(a."ouPath", '') AS "ouPath",
+             t."permissionSetArn", coalesce(ps.name, t."permissionSetArn") AS "permissionSetName"
+      FROM "RequestTarget" t
+      LEFT JOIN "AwsAccount" a ON a.id = t."accountId"
+      LEFT JOIN "PermissionSet" ps ON ps.arn = t."permissionSetArn"
+      WHERE t."requestId" = ANY(${ids}::text[])
+      ORDER BY t.id`,
+    db.$queryRaw<DecisionRow[]>`
+      SELECT d."requestId", au.email AS "approverEmail", au.name AS "approverName", d.decision, d.comment, d."createdAt" AS at
+      FROM "ApprovalDecision" d JOIN "User" au ON au.id = d."approverId"
+      WHERE d."requestId" = ANY(${ids}::text[])
+      ORDER BY d."createdAt", d.id`,
+  ]);
+  const targetsOf = groupBy(targets, (t): HistoryTarget => ({ accountId: t.accountId, accountName: t.accountName, ouPath: t.ouPath, permissionSetArn: t.permissionSetArn, permissionSetName: t.permissionSetName }));
+  const decisionsOf = groupBy(decisions, (d): HistoryDecision => ({ approverEmail: d.approverEmail, approverName: d.approverName, decision: d.decision, comment: d.comment, at: d.at }));
+  const rows = page.map((r) => toRow(r, targetsOf.get(r.id) ?? [], decisionsOf.get(r.id) ?? []));
   return direction === "forward" ? rows : rows.reverse();
 }
 
-function toRow(r: RawRow): HistoryRow {
+function groupBy<T extends { requestId: string }, U>(items: T[], map: (item: T) => U): Map<string, U[]> {
+  const out = new Map<string, U[]>();
+  for (const item of items) {
+    const list = out.get(item.requestId);
+    if (list) list.push(map(item));
+    else out.set(item.requestId, [map(item)]);
+  }
+  return out;
+}
+
+function toRow(r: PageRow, targets: HistoryTarget[], decisions: HistoryDecision[]): HistoryRow {
   return {
     id: r.id,
     createdAt: r.createdAt,
@@ -119,8 +140,8 @@ function toRow(r: RawRow): HistoryRow {
     closeReason: r.closeReason,
     requiredApprovals: r.requiredApprovals,
     autoApproved: r.requiredApprovals === 0 && r.decidedAt !== null,
-    targets: r.targets ?? [],
-    decisions: (r.decisions ?? []).map((d) => ({ ...d, at: new Date(d.at) })),
+    targets,
+    decisions,
   };
 }
 
