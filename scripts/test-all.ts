@@ -1,4 +1,4 @@
-// `npm test`: lint, typecheck, migration check, vitest (unit + integration on a throwaway Postgres), Playwright e2e.
+// `npm test`: lint, typecheck, migration check, vitest (unit + integration on a throwaway Postgres), a quick chaos run, Playwright e2e.
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import { chromiumPath, processEnvironment } from "../lib/env";
@@ -61,6 +61,8 @@ run({
     return report ? { passed: report.numPassedTests, failed: report.numFailedTests, skipped: report.numPendingTests + report.numTodoTests } : null;
   },
 });
+// Worker processes killed at random against the simulator; the full scenarios are `npm run test:chaos -- --scenario all`.
+run({ name: "chaos (quick)", command: [process.execPath, "--import", "tsx", "scripts/chaos/run.ts", "--quick"] });
 const built = run({
   name: "build (e2e)",
   command: [bin("next"), "build"],

@@ -49,6 +49,19 @@ describe("control endpoints", () => {
     expect(state.counters.throttled).toBe(0);
   });
 
+  it("logs every call and every assignment operation, marking which throttles were the rate limit", async () => {
+    sim.setConfig({ rateLimitPerSecond: 1, rateLimitBurst: 1 });
+    const sso = sdkClients(sim.url, { maxAttempts: 1 }).ssoAdmin;
+    await sso.send(createAlice());
+    await sso.send(listAlice()).catch(() => undefined);
+    const log = await (await fetch(`${sim.url}/__sim/log`)).json();
+    expect(log.calls).toEqual([
+      expect.objectContaining({ service: "sso-admin", operation: "CreateAccountAssignment", outcome: "ok" }),
+      expect.objectContaining({ operation: "ListAccountAssignments", outcome: "ThrottlingException", fault: "rate-limit" }),
+    ]);
+    expect(log.operations).toEqual([expect.objectContaining({ kind: "create", principalId: alice.userId, requestId: expect.any(String) })]);
+  });
+
   it("validates config patches and applies valid ones", async () => {
     const rejected = await post("/__sim/config", { throttleRate: 3, bogus: true });
     expect(rejected.status).toBe(400);

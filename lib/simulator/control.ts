@@ -35,6 +35,9 @@ export function handleControl(runtime: SimulatorRuntime, method: string, pathnam
     // GET /__sim/state - assignments, in-flight operations, counters
     case "GET /__sim/state":
       return { status: 200, body: runtime.getState() };
+    // GET /__sim/log - every call since start and every retained assignment operation, for chaos and load harnesses
+    case "GET /__sim/log":
+      return { status: 200, body: runtime.getLog() };
     // POST /__sim/config - partial config, validated
     case "POST /__sim/config":
       try {

@@ -1,7 +1,7 @@
 // Public entry of the local Identity Center simulator.
 export { startSimulator, type SimulatorHandle, type StartSimulatorOptions } from "./server";
 export { SimulatorConfigError, SimulatorConfigSchema, SimulatorConfigPatchSchema, DEFAULT_SIMULATOR_CONFIG, type SimulatorConfig, type SimulatorConfigPatch } from "./config";
-export type { SimulatorStateView, SimulatorCounters, RecordedCall } from "./runtime";
+export type { SimulatorStateView, SimulatorCounters, RecordedCall, LoggedCall, SimulatorLog } from "./runtime";
 export type { AssignmentKey, AssignmentRecord, AssignmentOperation } from "./state";
 export { FAILURE_REASONS } from "./operations";
 export * from "./seed";

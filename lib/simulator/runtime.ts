@@ -73,6 +73,24 @@ export interface RecordedCall {
   outcome: string;
 }
 
+/** One AWS call in the operation log (GET /__sim/log): arrival time, outcome, and whether a fault was injected or the rate limit hit. */
+export interface LoggedCall {
+  atMs: number;
+  service: string;
+  operation: string;
+  outcome: string;
+  fault?: "rate-limit" | "injected" | "scripted";
+}
+
+export interface SimulatorLog {
+  calls: LoggedCall[];
+  /** Every retained assignment operation (create/delete), oldest first; these survive a restart with the state file. */
+  operations: AssignmentOperation[];
+}
+
+// Enough for long chaos runs; the oldest calls go first.
+const CALL_LOG_KEPT = 200_000;
+
 const emptyCounters = (): SimulatorCounters => ({ calls: {}, throttled: 0, internalErrors: 0, resets: 0, errors: {} });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const CREDENTIAL_SCOPE = /Credential=[^/,\s]+\/\d{8}\/[^/]+\/([^/]+)\/aws4_request/;
@@ -84,6 +102,7 @@ export class SimulatorRuntime {
   private injector: FaultInjector;
   private counters = emptyCounters();
   private recentCalls: RecordedCall[] = [];
+  private callLog: LoggedCall[] = [];
   private readonly tokens = new PageTokens();
   private readonly onStateChange: () => void;
   readonly ctx: SimulatorContext;
@@ -138,6 +157,7 @@ export class SimulatorRuntime {
     this.injector = new FaultInjector(this.config, createRandom(this.config.randomSeed));
     this.counters = emptyCounters();
     this.recentCalls = [];
+    this.callLog = [];
     this.onStateChange();
   }
 
@@ -195,23 +215,35 @@ export class SimulatorRuntime {
     };
   }
 
+  /** Read-only operation log for harnesses: every call since start (or reset) and every retained assignment operation. */
+  getLog(): SimulatorLog {
+    return { calls: this.callLog.map((call) => ({ ...call })), operations: [...this.ctx.state.operations.values()].map((operation) => ({ ...operation })) };
+  }
+
   /** rawBody undefined: the body exceeded the size limit. */
   async invoke(target: string | undefined, rawBody: string | undefined, headers: Record<string, string | string[] | undefined>): Promise<InvokeResult> {
-    const result = await this.dispatch(target, rawBody, headers);
+    const arrivedAtMs = Date.now();
+    const note: { fault?: LoggedCall["fault"] } = {};
+    const result = await this.dispatch(target, rawBody, headers, note);
     const header = (name: string) => (typeof headers[name] === "string" ? (headers[name] as string) : undefined);
+    const outcome = result === "reset" ? "reset" : result.status === 200 ? "ok" : (result.headers["x-amzn-ErrorType"] ?? String(result.status));
     this.recentCalls.push({
       atMs: Date.now(),
       target: target ?? "",
       invocationId: header("amz-sdk-invocation-id"),
       sdkRequest: header("amz-sdk-request"),
-      outcome: result === "reset" ? "reset" : result.status === 200 ? "ok" : (result.headers["x-amzn-ErrorType"] ?? String(result.status)),
+      outcome,
     });
+    const separator = target?.indexOf(".") ?? -1;
+    const service = separator > 0 ? (SERVICE_BY_PREFIX.get(target!.slice(0, separator))?.service ?? "unknown") : "unknown";
+    this.callLog.push({ atMs: arrivedAtMs, service, operation: separator > 0 ? target!.slice(separator + 1) : "", outcome, ...(note.fault ? { fault: note.fault } : {}) });
+    if (this.callLog.length > CALL_LOG_KEPT * 1.1) this.callLog.splice(0, this.callLog.length - CALL_LOG_KEPT);
     // Trim in batches so a busy simulator does not shift the array on every call.
     if (this.recentCalls.length > RECENT_CALLS_KEPT * 2) this.recentCalls.splice(0, this.recentCalls.length - RECENT_CALLS_KEPT);
     return result;
   }
 
-  private async dispatch(target: string | undefined, rawBody: string | undefined, headers: Record<string, string | string[] | undefined>): Promise<InvokeResult> {
+  private async dispatch(target: string | undefined, rawBody: string | undefined, headers: Record<string, string | string[] | undefined>, note: { fault?: LoggedCall["fault"] } = {}): Promise<InvokeResult> {
     const requestId = randomUUID();
     const separator = target?.indexOf(".") ?? -1;
     const service = separator > 0 ? SERVICE_BY_PREFIX.get(target!.slice(0, separator)) : undefined;
@@ -224,6 +256,7 @@ export class SimulatorRuntime {
     try {
       if (config.verifySigningService) this.verifySigningService(service, headers);
       const fault = this.injector.decide(service.service, operationName, Date.now());
+      if (fault) note.fault = fault.reason;
       if (fault?.kind === "reset") {
         this.counters.resets += 1;
         return "reset";

@@ -38,8 +38,12 @@ async function main() {
   const ctx = { actor: systemActor("startup"), db, now: () => new Date() };
   const policy = await loadPolicy({ ctx, input: { file: env.POLICY_FILE } });
   console.log(`[worker] access policy ${policy.changed ? "loaded" : "unchanged"} (${env.POLICY_FILE})`);
-  const inventory = await syncInventory({ ctx: { ...ctx, actor: systemActor("inventory-sync") }, port });
-  console.log(`[worker] inventory: ${inventory.accounts} accounts, ${inventory.permissionSets} permission sets`);
+  // AWS being away must not keep a (re)started worker from removing access once it is back: sync later instead.
+  const inventory = await syncInventory({ ctx: { ...ctx, actor: systemActor("inventory-sync") }, port }).catch((error: unknown) => {
+    console.error(`[worker] inventory sync failed at start-up, retrying in the background: ${error instanceof Error ? error.message : String(error)}`);
+    return null;
+  });
+  if (inventory) console.log(`[worker] inventory: ${inventory.accounts} accounts, ${inventory.permissionSets} permission sets`);
 
   // Create slots and grant claims are advisory locks on one session of this process, freed by the server if it dies.
   const locks = new SessionLocks(requireDatabaseUrl(env));
@@ -49,6 +53,7 @@ async function main() {
     { grants: Math.max(env.AWS_MAX_INFLIGHT_CREATES * 2, 8), removals: 50 },
   );
   const sweep = setInterval(() => void boss.send(QUEUES.sweepGrants, {}, { singletonKey: "sweep", singletonSeconds: 4 }).catch(() => undefined), SWEEP_EVERY_MS);
+  if (!inventory) void boss.send(QUEUES.syncInventory, {}, { singletonKey: "inventory", singletonSeconds: 60 }).catch(() => undefined);
   const inventoryTimer = setInterval(() => void boss.send(QUEUES.syncInventory, {}, { singletonKey: "inventory", singletonSeconds: 60 }).catch(() => undefined), INVENTORY_EVERY_MS);
   // RECONCILE_EVERY_SECONDS=0 turns the reconciler off; unverified removals are always watched.
   const reconcileTimer = env.RECONCILE_EVERY_SECONDS > 0 ? setInterval(() => void boss.send(QUEUES.reconcileAssignments, {}, { singletonKey: "reconcile", singletonSeconds: Math.max(1, Math.floor(env.RECONCILE_EVERY_SECONDS / 2)) }).catch(() => undefined), env.RECONCILE_EVERY_SECONDS * 1000) : undefined;

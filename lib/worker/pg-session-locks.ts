@@ -30,6 +30,7 @@ export class SessionLocks {
   // Postgres advisory locks are re-entrant per session; this keeps two holders in one process apart.
   private readonly heldHere = new Set<string>();
   private closed = false;
+  private queue: Promise<void> = Promise.resolve();
   private readonly log: (line: string) => void;
   private readonly queryTimeoutMs: number;
 
@@ -110,6 +111,11 @@ export class SessionLocks {
   }
 
   private async query<R extends pg.QueryResultRow>(client: pg.Client, text: string, values: unknown[]): Promise<pg.QueryResult<R>> {
+    // One statement at a time on the session (pg deprecates queueing on a busy client); they take microseconds.
+    const turn = this.queue;
+    let done!: () => void;
+    this.queue = new Promise<void>((resolve) => (done = resolve));
+    await turn;
     try {
       return await client.query<R>({ text, values, query_timeout: this.queryTimeoutMs } as pg.QueryConfig);
     } catch (error) {
@@ -119,6 +125,8 @@ export class SessionLocks {
         await client.end().catch(() => undefined);
       }
       throw error;
+    } finally {
+      done();
     }
   }
 
