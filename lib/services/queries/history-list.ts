@@ -78,7 +78,7 @@ export async function fetchHistoryRows(
 ): Promise<HistoryRow[]> {
   const { filters } = query;
   const keyset = keysetPage(filters.sort, cursor, direction);
-  const conditions = historyConditions(filters, query.scope, query.plan);
+  const conditions = historyConditions(filters, query.scope, query.plan, { paged: true });
   if (keyset.condition) conditions.push(keyset.condition);
   const page = await db.$queryRaw<PageRow[]>`
     WITH page AS (

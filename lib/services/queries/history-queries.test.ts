@@ -153,6 +153,7 @@ describe("history filters", () => {
     ["account and permission set on the same target", { account: ACCOUNTS.payments.id, permissionSet: SETS.power.arn, from: "2025-06-01", to: "2025-06-05" }, ["r1"]],
     ["several statuses", { status: ["DENIED", "REVOKED"] }, ["r3", "r4"]],
     ["event type", { event: "request.revoked" }, ["r4"]],
+    ["two related filters together: approver and event type", { approver: "bob@example.com", event: "request.approval_given" }, ["r1"]],
     ["search with a literal percent sign", { q: "50%" }, ["r1"]],
     ["search with a literal underscore, in tickets", { q: "C_9" }, ["r5"]],
     ["search in tickets, case-insensitive", { q: "pay-1" }, ["r1"]],

@@ -68,8 +68,12 @@ export async function planHistoryQuery(db: Db, filters: HistoryFilters): Promise
   return plan;
 }
 
-/** Conditions on `"AccessRequest" r`; `withTime: false` leaves out the time range (for "right now" figures). */
-export function historyConditions(filters: HistoryFilters, scope: HistoryScope, plan: HistoryPlan, options: { withTime?: boolean } = {}): Prisma.Sql[] {
+/**
+ * Conditions on `"AccessRequest" r`; `withTime: false` leaves out the time range (for "right now" figures).
+ * `paged: true` is for a LIMITed walk in (createdAt, id) order: a lone broad filter is then probed row by row as the
+ * walk goes, because Postgres would otherwise turn it into a semi-join over every matching row before the first page.
+ */
+export function historyConditions(filters: HistoryFilters, scope: HistoryScope, plan: HistoryPlan, options: { withTime?: boolean; paged?: boolean } = {}): Prisma.Sql[] {
   const where: Prisma.Sql[] = [];
   if (scope.kind === "own") where.push(Prisma.sql`r."requesterId" = ${scope.requesterId}`);
   if (options.withTime !== false) {
@@ -78,11 +82,16 @@ export function historyConditions(filters: HistoryFilters, scope: HistoryScope, 
   }
   if (plan.requesterIds) where.push(anyOf(Prisma.sql`r."requesterId"`, plan.requesterIds));
   if (filters.status) where.push(Prisma.sql`r.status = ANY(${filters.status}::"RequestStatus"[])`);
+  const target = targetConditions(filters, plan, "t");
+  const broad = [target.length > 0 && !plan.selective.target, Boolean(plan.approverIds) && !plan.selective.approver, Boolean(filters.event) && !plan.selective.event].filter(Boolean).length;
+  // Several broad filters together may match rarely, where walking row by row would read far; the planner chooses then.
+  const walk = options.paged === true && broad === 1;
   const related = (selective: boolean, table: Prisma.Sql, alias: Prisma.Sql, conditions: Prisma.Sql[]) =>
     selective
       ? Prisma.sql`r.id = ANY(ARRAY(SELECT ${alias}."requestId" FROM ${table} ${alias} WHERE ${Prisma.join(conditions, " AND ")}))`
-      : Prisma.sql`EXISTS (SELECT 1 FROM ${table} ${alias} WHERE ${alias}."requestId" = r.id AND ${Prisma.join(conditions, " AND ")})`;
-  const target = targetConditions(filters, plan, "t");
+      : walk
+        ? Prisma.sql`coalesce((SELECT true FROM ${table} ${alias} WHERE ${alias}."requestId" = r.id AND ${Prisma.join(conditions, " AND ")} LIMIT 1), false)`
+        : Prisma.sql`EXISTS (SELECT 1 FROM ${table} ${alias} WHERE ${alias}."requestId" = r.id AND ${Prisma.join(conditions, " AND ")})`;
   if (target.length > 0) where.push(related(plan.selective.target, Prisma.sql`"RequestTarget"`, Prisma.sql`t`, target));
   if (plan.approverIds) where.push(related(plan.selective.approver, Prisma.sql`"ApprovalDecision"`, Prisma.sql`d`, [anyOf(Prisma.sql`d."approverId"`, plan.approverIds)]));
   if (filters.event) where.push(related(plan.selective.event, Prisma.sql`"AuditEvent"`, Prisma.sql`e`, [Prisma.sql`e.action = ${filters.event}`]));
