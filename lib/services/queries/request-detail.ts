@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { describeAction, type AuditTone } from "../../audit/actions";
 import { AppError } from "../../domain/errors";
 import type { Decision, GrantStatus, RequestStatus } from "../../generated/prisma/enums";
 import type { ServiceContext, UserActor } from "../context";
@@ -37,7 +38,7 @@ export interface DecisionView {
   at: Date;
 }
 
-export type TimelineTone = "info" | "success" | "error" | "muted";
+export type TimelineTone = AuditTone;
 
 export interface TimelineEntry {
   seq: string;
@@ -193,43 +194,6 @@ async function routedToApprover(ctx: ServiceContext, actor: UserActor, request: 
   }
 }
 
-const TITLES: Record<string, { title: string; tone: TimelineTone }> = {
-  "request.created": { title: "Requested", tone: "info" },
-  "request.auto_approved": { title: "Approved automatically by policy", tone: "success" },
-  "request.approval_given": { title: "Approval given", tone: "success" },
-  "request.denial_given": { title: "Denial given", tone: "error" },
-  "request.approved": { title: "Request approved", tone: "success" },
-  "request.denied": { title: "Request denied", tone: "error" },
-  "request.decision_refused": { title: "Decision refused", tone: "error" },
-  "request.cancelled": { title: "Cancelled by the requester", tone: "muted" },
-  "request.released": { title: "Released early by the requester", tone: "muted" },
-  "request.revoked": { title: "Access revoked", tone: "error" },
-  "request.expired": { title: "Expired without a decision", tone: "muted" },
-  "request.active": { title: "Access is active", tone: "success" },
-  "request.completed": { title: "Completed: all access removed", tone: "muted" },
-  "request.failed": { title: "Request failed", tone: "error" },
-  "request.extension_requested": { title: "Extension requested", tone: "info" },
-  "request.extension_approved": { title: "Extension approved", tone: "success" },
-  "request.extension_denied": { title: "Extension denied", tone: "error" },
-  "request.extended": { title: "Window extended", tone: "info" },
-  "grant.provisioning": { title: "Granting started", tone: "info" },
-  "grant.create_issued": { title: "Assignment create issued to AWS", tone: "info" },
-  "grant.activated": { title: "Assignment active (verified)", tone: "success" },
-  "grant.failed": { title: "Granting failed", tone: "error" },
-  "grant.cancelled": { title: "Grant cancelled before it started", tone: "muted" },
-  "grant.removing": { title: "Removal started", tone: "info" },
-  "grant.delete_issued": { title: "Assignment removal issued to AWS", tone: "info" },
-  "grant.removed": { title: "Assignment removed (verified)", tone: "muted" },
-  "grant.removal_failed": { title: "Removal failed", tone: "error" },
-  "grant.removal_retried": { title: "Removal retried", tone: "info" },
-  "grant.ended_assignment_kept": { title: "Ended; assignment kept for other access", tone: "muted" },
-};
-
-function humanize(action: string): string {
-  const text = action.replace(/^[a-z]+\./, "").replaceAll("_", " ");
-  return text.charAt(0).toUpperCase() + text.slice(1);
-}
-
 function stringField(value: unknown, key: string): string | null {
   if (value && typeof value === "object" && !Array.isArray(value)) {
     const field = (value as Record<string, unknown>)[key];
@@ -242,9 +206,9 @@ function describeEvent(
   event: { seq: bigint; occurredAt: Date; actorType: string; actorLabel: string; action: string; entityType: string; entityId: string; after: unknown; reason: string | null },
   grantLabels: Map<string, string>,
 ): TimelineEntry {
-  const known = TITLES[event.action];
+  const known = describeAction(event.action);
   const grantLabel = event.entityType === "grant" ? grantLabels.get(event.entityId) : undefined;
-  const title = `${known?.title ?? humanize(event.action)}${grantLabel ? `: ${grantLabel}` : ""}`;
+  const title = `${known.title}${grantLabel ? `: ${grantLabel}` : ""}`;
   const code = event.action === "request.decision_refused" ? stringField(event.after, "code") : null;
   return {
     seq: event.seq.toString(),
@@ -253,6 +217,6 @@ function describeEvent(
     title,
     detail: [code, event.reason].filter(Boolean).join(": ") || null,
     awsRequestId: stringField(event.after, "awsRequestId"),
-    tone: known?.tone ?? "info",
+    tone: known.tone,
   };
 }
