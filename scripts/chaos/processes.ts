@@ -129,7 +129,8 @@ export class WorkerPool {
   readonly events: WorkerEvent[] = [];
   private readonly slots: WorkerSlot[];
   private closed = false;
-  readonly gracefulStops: number[] = [];
+  /** Each SIGTERM: how long the worker took to exit and whether it exited cleanly by itself. */
+  readonly gracefulStops: { ms: number; clean: boolean }[] = [];
 
   constructor(private readonly options: WorkerPoolOptions) {
     this.slots = Array.from({ length: options.count }, (_, index) => ({ index, child: null, stopping: false, restartTimer: null }));
@@ -197,14 +198,17 @@ export class WorkerPool {
     slot.stopping = true;
     this.record(worker, "sigterm");
     const started = Date.now();
+    let timedOut = false;
     child.kill("SIGTERM");
     const timer = setTimeout(() => {
+      timedOut = true;
       this.record(worker, "sigkill", "graceful stop timed out");
       child.kill("SIGKILL");
     }, this.options.gracefulTimeoutMs);
     await exited(child);
     clearTimeout(timer);
-    this.gracefulStops.push(Date.now() - started);
+    // Exit code 0, or the default SIGTERM action when it came before the worker installed its handler (still starting).
+    this.gracefulStops.push({ ms: Date.now() - started, clean: !timedOut && (child.exitCode === 0 || child.signalCode === "SIGTERM") });
     this.scheduleRestart(slot, restartAfterMs);
   }
 

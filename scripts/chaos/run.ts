@@ -394,7 +394,9 @@ async function runScenario(scenario: Scenario, quick: boolean, seed: number, out
     for (const window of rate.report) run.bench(`sso_calls_max_per_${window.windowMs / 1000}s`, window.most, `calls (bound ${window.bound})`);
     run.bench("simulator_rate_limited", rate.rateLimited, "calls");
     run.bench("max_inflight_creates", inflight.most, `creates (limit ${MAX_INFLIGHT_CREATES})`);
-    if (run.workers!.gracefulStops.length) run.bench("sigterm_exit_p99", checks.percentile(run.workers!.gracefulStops, 99) / 1000, "s");
+    const graceful = run.workers!.gracefulStops;
+    if (graceful.length) run.bench("sigterm_exit_p99", checks.percentile(graceful.map((stop) => stop.ms), 99) / 1000, "s");
+    run.bench("sigterm_unclean_exits", graceful.filter((stop) => !stop.clean).length, "stops");
     if (convergeAfterDbRestart) run.bench("converge_after_db_restart", await convergeAfterDbRestart, "s");
     run.bench("settle_after_last_window", (Date.now() - settleStarted) / 1000, "s");
     run.bench("audit_chain_intact", chain.intact ? 1 : 0, "bool");
@@ -411,6 +413,7 @@ async function runScenario(scenario: Scenario, quick: boolean, seed: number, out
     run.expect(rate.violations === 0, `sso-admin calls above the shared limit: ${JSON.stringify(rate.report)}`);
     run.expect(inflight.excess === 0, `creates in flight above the limit by ${inflight.excess}`);
     run.expect(chain.intact, "the audit hash chain is broken");
+    run.expect(graceful.every((stop) => stop.clean), "a SIGTERMed worker did not exit cleanly within the graceful timeout");
     run.expect(cycles > 0, "no grant went through a full cycle");
     if (config.removalLagP99LimitSeconds !== null) run.expect(checks.percentile(lags, 99) <= config.removalLagP99LimitSeconds, `removal lag p99 above ${config.removalLagP99LimitSeconds} s`);
     if (convergeAfterDbRestart) run.expect(Number.isFinite(await convergeAfterDbRestart), "did not converge after the database restart");
