@@ -27,8 +27,9 @@ export class SessionLocks {
   private connecting: Promise<pg.Client> | null = null;
   // Bumped whenever the session drops: locks taken in an earlier session are gone.
   private session = 0;
-  // Postgres advisory locks are re-entrant per session; this keeps two holders in one process apart.
-  private readonly heldHere = new Set<string>();
+  // Postgres advisory locks are re-entrant per session; this keeps two holders in one process apart. The token makes
+  // sure only the holder that set an entry removes it, whatever sessions came and went in between.
+  private readonly heldHere = new Map<string, symbol>();
   private closed = false;
   private queue: Promise<void> = Promise.resolve();
   private readonly log: (line: string) => void;
@@ -46,17 +47,18 @@ export class SessionLocks {
   async tryLock(classId: number, objectId: number): Promise<SessionLock | null> {
     const name = `${classId}:${objectId}`;
     if (this.heldHere.has(name)) return null;
-    this.heldHere.add(name);
+    const token = Symbol(name);
+    this.heldHere.set(name, token);
     try {
       const { client, session } = await this.connection();
       const result = await this.query<{ locked: boolean }>(client, "SELECT pg_try_advisory_lock($1::int4, $2::int4) AS locked", [classId, objectId]);
       if (!result.rows[0]?.locked) {
-        this.heldHere.delete(name);
+        this.forget(name, token);
         return null;
       }
-      return this.lockHandle(classId, objectId, session);
+      return this.lockHandle(classId, objectId, session, token);
     } catch (error) {
-      this.heldHere.delete(name);
+      this.forget(name, token);
       throw error;
     }
   }
@@ -70,8 +72,10 @@ export class SessionLocks {
     const result = await this.query<{ id: number }>(client, "SELECT id FROM unnest($2::int4[]) AS c(id) WHERE pg_try_advisory_lock($1::int4, id) LIMIT 1", [classId, candidates]);
     const objectId = result.rows[0]?.id;
     if (objectId === undefined) return null;
-    this.heldHere.add(`${classId}:${objectId}`);
-    return { objectId, lock: this.lockHandle(classId, objectId, session) };
+    const name = `${classId}:${objectId}`;
+    const token = Symbol(name);
+    this.heldHere.set(name, token);
+    return { objectId, lock: this.lockHandle(classId, objectId, session, token) };
   }
 
   /** Ends the session; the server releases whatever it still held. */
@@ -82,7 +86,11 @@ export class SessionLocks {
     await client?.end().catch(() => undefined);
   }
 
-  private lockHandle(classId: number, objectId: number, session: number): SessionLock {
+  private forget(name: string, token: symbol) {
+    if (this.heldHere.get(name) === token) this.heldHere.delete(name);
+  }
+
+  private lockHandle(classId: number, objectId: number, session: number, token: symbol): SessionLock {
     const name = `${classId}:${objectId}`;
     let released = false;
     const isHeld = () => !released && session === this.session && this.client !== null;
@@ -93,7 +101,10 @@ export class SessionLocks {
       release: async () => {
         if (released) return;
         released = true;
-        if (session !== this.session || !this.client) return;
+        if (session !== this.session || !this.client) {
+          this.forget(name, token);
+          return;
+        }
         const client = this.client;
         try {
           const result = await this.query<{ unlocked: boolean }>(client, "SELECT pg_advisory_unlock($1::int4, $2::int4) AS unlocked", [classId, objectId]);
@@ -104,7 +115,7 @@ export class SessionLocks {
           this.dropSession();
           await client.end().catch(() => undefined);
         } finally {
-          if (session === this.session) this.heldHere.delete(name);
+          this.forget(name, token);
         }
       },
     };

@@ -88,7 +88,8 @@ async function activateClaimed(ctx: ServiceContext, grantId: string, deps: Grant
     }
     const requestId = issued.requestId;
     await ctx.db.$transaction(async (tx) => {
-      if (!(await casGrant(tx, grant.id, "PROVISIONING", { createRequestId: requestId, createIssuedAt: ctx.now() }))) return;
+      // First recorded wins: a holder whose lock session dropped mid-call may have raced another; never overwrite its id.
+      if (!(await casGrant(tx, grant.id, "PROVISIONING", { createRequestId: requestId, createIssuedAt: ctx.now() }, { createRequestId: null }))) return;
       await emitAudit(tx, ctx.actor, { action: "grant.create_issued", entityType: "grant", entityId: grant.id, requestId: grant.requestId, after: { awsRequestId: requestId } }, ctx.now());
     });
     try {

@@ -72,7 +72,7 @@ export async function removeAndVerify(ctx: ServiceContext, deps: GrantDeps, gran
     if (issued.status !== "ALREADY_ABSENT") {
       awsRequestId = issued.requestId;
       await ctx.db.$transaction(async (tx) => {
-        if (!(await casGrant(tx, grant.id, "REMOVING", { deleteRequestId: awsRequestId, deleteIssuedAt: ctx.now() }))) return;
+        if (!(await casGrant(tx, grant.id, "REMOVING", { deleteRequestId: awsRequestId, deleteIssuedAt: ctx.now() }, { deleteRequestId: null }))) return;
         await emitAudit(tx, ctx.actor, { action: "grant.delete_issued", entityType: "grant", entityId: grant.id, requestId: grant.requestId, after: { awsRequestId } }, ctx.now());
       });
     }

@@ -109,9 +109,9 @@ export async function retryableAws<T>(what: string, call: () => Promise<T>): Pro
 }
 
 /** Compare-and-set on a grant: changes it only if it is still in the expected status. */
-export async function casGrant(tx: DbTransaction, grantId: string, from: GrantStatus | GrantStatus[], data: Parameters<DbTransaction["grant"]["updateMany"]>[0]["data"]) {
+export async function casGrant(tx: DbTransaction, grantId: string, from: GrantStatus | GrantStatus[], data: Parameters<DbTransaction["grant"]["updateMany"]>[0]["data"], also: { createRequestId?: null; deleteRequestId?: null } = {}) {
   const statuses = Array.isArray(from) ? from : [from];
-  const result = await tx.grant.updateMany({ where: { id: grantId, status: { in: statuses } }, data: { ...data, version: { increment: 1 } } });
+  const result = await tx.grant.updateMany({ where: { ...also, id: grantId, status: { in: statuses } }, data: { ...data, version: { increment: 1 } } });
   return result.count === 1;
 }
 
