@@ -1,6 +1,7 @@
 // `npm run bench:audit`: the access-history dashboard, its exports and chained audit inserts on a seeded history.
 // Prints `BENCH <name> <value> <unit>` lines. Flags: --events N (default 1,000,000), --data-dir DIR (keep the cluster
-// there and reuse its history on the next run), --writers N (concurrent audit writers, default 8), --inserts N (default 4,000).
+// there and reuse its history on the next run), --writers N (concurrent audit writers, default 8), --inserts N (default 4,000),
+// --only pages|export|inserts (run one part).
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -37,13 +38,18 @@ async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }>
   return { ms: performance.now() - started, value };
 }
 
+const PARTS = ["pages", "export", "inserts"] as const;
+type Part = (typeof PARTS)[number];
+
 function readOptions() {
-  const { values } = parseArgs({ options: { events: { type: "string", default: "1000000" }, "data-dir": { type: "string" }, writers: { type: "string", default: "8" }, inserts: { type: "string", default: "4000" } } });
+  const { values } = parseArgs({ options: { events: { type: "string", default: "1000000" }, "data-dir": { type: "string" }, writers: { type: "string", default: "8" }, inserts: { type: "string", default: "4000" }, only: { type: "string" } } });
   const events = Number(values.events);
   const writers = Number(values.writers);
   const inserts = Number(values.inserts);
-  if (![events, writers, inserts].every((n) => Number.isInteger(n) && n > 0)) throw new Error("Usage: tsx scripts/bench/audit.ts [--events N] [--data-dir DIR] [--writers N] [--inserts N]");
-  return { events, writers, inserts, dataDir: values["data-dir"] };
+  const only = values.only;
+  if (![events, writers, inserts].every((n) => Number.isInteger(n) && n > 0) || (only !== undefined && !PARTS.includes(only as Part)))
+    throw new Error("Usage: tsx scripts/bench/audit.ts [--events N] [--data-dir DIR] [--writers N] [--inserts N] [--only pages|export|inserts]");
+  return { events, writers, inserts, dataDir: values["data-dir"], only: only as Part | undefined };
 }
 
 /** The auditor the dashboard figures are measured as: sees everyone's history, like carol. */
@@ -204,23 +210,28 @@ async function main() {
     bench("audit_history_events", await db.auditEvent.count(), "events");
     bench("audit_history_requests", await db.accessRequest.count(), "requests");
 
-    await measurePages(ctx);
-    await measureExport(ctx, "csv");
-    await measureExport(ctx, "jsonl");
-    bench("audit_insert_writers", options.writers, "writers");
-    await measureInserts(db, ctx, options.writers, options.inserts, "");
-    // The same writers without waiting for the commit to reach disk: the ceiling set by the chain lock alone.
-    const asyncCommit = createPrismaClient(`${database.url}?options=${encodeURIComponent("-c synchronous_commit=off")}`);
-    try {
-      await measureInserts(asyncCommit, ctx, options.writers, options.inserts, "_async_commit");
-    } finally {
-      await asyncCommit.$disconnect();
+    const runs = (part: Part) => options.only === undefined || options.only === part;
+    if (runs("pages")) await measurePages(ctx);
+    if (runs("export")) {
+      await measureExport(ctx, "csv");
+      await measureExport(ctx, "jsonl");
     }
+    if (runs("inserts")) {
+      bench("audit_insert_writers", options.writers, "writers");
+      await measureInserts(db, ctx, options.writers, options.inserts, "");
+      // The same writers without waiting for the commit to reach disk: the ceiling set by the chain lock alone.
+      const asyncCommit = createPrismaClient(`${database.url}?options=${encodeURIComponent("-c synchronous_commit=off")}`);
+      try {
+        await measureInserts(asyncCommit, ctx, options.writers, options.inserts, "_async_commit");
+      } finally {
+        await asyncCommit.$disconnect();
+      }
 
-    const { ms, value: report } = await timed(() => verifyAuditChain(db));
-    bench("audit_verify_rate", Math.round(report.events / (ms / 1000)), "events/s");
-    bench("audit_chain_intact", report.intact ? 1 : 0, "bool");
-    if (!report.intact) throw new Error(`the chain is broken at seq ${report.problem.seq}: ${report.problem.detail}`);
+      const { ms, value: report } = await timed(() => verifyAuditChain(db));
+      bench("audit_verify_rate", Math.round(report.events / (ms / 1000)), "events/s");
+      bench("audit_chain_intact", report.intact ? 1 : 0, "bool");
+      if (!report.intact) throw new Error(`the chain is broken at seq ${report.problem.seq}: ${report.problem.detail}`);
+    }
   } finally {
     await db.$disconnect();
     await database.stop();
