@@ -6,7 +6,6 @@ import { emitAudit } from "../audit";
 import type { ServiceContext } from "../context";
 import { parseInput } from "../parse-input";
 import { HistoryFilters, type HistoryCursor } from "./history-filters";
-import type { HistoryRow } from "./history-list";
 import { historyConditions, historyScope, keysetPage, planHistoryQuery, whereClause, type HistoryPlan, type HistoryScope } from "./history-sql";
 
 export const EXPORT_FORMATS = ["csv", "jsonl"] as const;
@@ -35,28 +34,6 @@ export const CSV_COLUMNS = [
   "ticket",
   "justification",
 ] as const;
-
-export function csvRecord(row: HistoryRow): unknown[] {
-  return [
-    row.id,
-    row.createdAt,
-    row.status,
-    row.requester.email,
-    row.requester.name,
-    row.targets.map((t) => `${t.permissionSetName} on ${t.accountName} (${t.accountId})`).join("; "),
-    row.targets.map((t) => t.accountId).join("; "),
-    row.targets.map((t) => t.permissionSetName).join("; "),
-    row.decisions.map((d) => `${d.decision} by ${d.approverEmail ?? "unknown"} at ${d.at.toISOString()}`).join("; "),
-    row.autoApproved,
-    row.decidedAt,
-    row.startsAt,
-    row.endsAt,
-    row.closedAt,
-    row.closeReason,
-    row.ticket,
-    row.justification,
-  ];
-}
 
 export interface HistoryExport {
   filename: string;
@@ -92,7 +69,7 @@ const fromPage = Prisma.sql`
   LEFT JOIN tg ON tg."requestId" = r.id
   LEFT JOIN dc ON dc."requestId" = r.id`;
 
-/** The CSV cells of a page, named after the columns; targets and decisions joined as csvRecord joins them. */
+/** The CSV cells of a page, named after the columns; several targets or decisions in one cell, joined with "; ". */
 function csvSelect(): Prisma.Sql {
   return Prisma.sql`
     ${pageTargets(Prisma.sql`
