@@ -1,17 +1,10 @@
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import type { PgBoss } from "pg-boss";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createIdentityCenterPort, type IdentityCenterPort } from "../aws/identity-center-port";
-import { PERSONAS } from "../demo/personas";
+import type { IdentityCenterPort } from "../aws/identity-center-port";
 import { isAppError } from "../domain/errors";
-import { createBossJobQueue, type JobQueue } from "../jobs/job-queue";
+import type { JobQueue } from "../jobs/job-queue";
 import { QUEUES } from "../jobs/queues";
 import { DEMO_SEED, seedAccount, seedPermissionSet, seedUser } from "../simulator/seed";
-import { startSimulator } from "../simulator/server";
-import { createTestDatabase, type TestDatabase } from "../testing/test-database";
-import { startBoss } from "../worker/boss";
+import type { TestDatabase } from "../testing/test-database";
 import { decideRequest } from "./approvals/decide-request";
 import type { Actor, ServiceContext, UserActor } from "./context";
 import { systemActor } from "./context";
@@ -20,16 +13,15 @@ import { deactivateGrant } from "./grants/deactivate-grant";
 import { RetryLater, type GrantDeps } from "./grants/grant-support";
 import { releaseGrant } from "./grants/release-grant";
 import { revokeGrant } from "./grants/revoke-grant";
-import { syncInventory } from "./inventory/sync-inventory";
-import { loadPolicy } from "./policy/load-policy";
 import { cancelRequest } from "./requests/cancel-request";
 import { createRequest } from "./requests/create-request";
 import { expirePendingRequest } from "./requests/expire-pending-request";
 import { extendRequest } from "./requests/extend-request";
+import { startServiceHarness, type ServiceHarness } from "../testing/service-harness";
 
+let harness: ServiceHarness;
 let db: TestDatabase;
-let sim: Awaited<ReturnType<typeof startSimulator>>;
-let boss: PgBoss;
+let sim: ServiceHarness["sim"];
 let queue: JobQueue;
 let port: IdentityCenterPort;
 let deps: GrantDeps;
@@ -107,27 +99,13 @@ async function endNow(grantId: string) {
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  sim = await startSimulator({ port: 0, config: { asyncDelayMs: 20, rateLimitPerSecond: 0 } });
-  boss = await startBoss({ databaseUrl: db.url, role: "worker" });
-  queue = createBossJobQueue(boss);
-  port = createIdentityCenterPort({ region: "us-east-1", instanceArn: DEMO_SEED.instanceArn, identityStoreId: DEMO_SEED.identityStoreId, endpoint: sim.url });
-  deps = { port, queue, poll: { initialDelayMs: 10, maxDelayMs: 50, timeoutMs: 10_000 } };
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "policy-")), "policy.yaml");
-  fs.writeFileSync(file, policyYaml());
-  await loadPolicy({ ctx: system(), input: { file } });
-  await syncInventory({ ctx: system(), port });
-  for (const persona of PERSONAS) {
-    const roles = persona.groups.flatMap((g) => ({ engineering: ["REQUESTER"], approvers: ["APPROVER"], "security-auditors": ["AUDITOR"], "portal-admins": ["ADMIN", "REQUESTER"] })[g] ?? []) as UserActor["roles"];
-    const user = await db.prisma.user.create({ data: { email: persona.email, name: persona.name, roles: [...new Set(roles)], idpGroups: persona.groups } });
-    users[persona.key] = { type: "user", userId: user.id, email: persona.email, name: persona.name, roles: user.roles, groups: persona.groups, identityStoreUserId: null, ip: "127.0.0.1", userAgent: "vitest" };
-  }
+  harness = await startServiceHarness({ policyYaml: policyYaml(), systemJob: "test-worker" });
+  ({ db, sim, queue, port, deps } = harness);
+  Object.assign(users, harness.users);
 }, 60_000);
 
 afterAll(async () => {
-  await boss?.stop({ graceful: false });
-  await sim?.close();
-  await db?.drop();
+  await harness?.stop();
 });
 
 beforeEach(async () => {

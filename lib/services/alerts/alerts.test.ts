@@ -1,21 +1,11 @@
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import type { PgBoss } from "pg-boss";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { createIdentityCenterPort, type IdentityCenterPort } from "../../aws/identity-center-port";
-import { PERSONAS } from "../../demo/personas";
-import { createBossJobQueue, type JobQueue } from "../../jobs/job-queue";
-import { DEMO_SEED, seedAccount, seedPermissionSet } from "../../simulator/seed";
-import { startSimulator } from "../../simulator/server";
-import { createTestDatabase, type TestDatabase } from "../../testing/test-database";
-import { startBoss } from "../../worker/boss";
+import type { JobQueue } from "../../jobs/job-queue";
+import { seedAccount, seedPermissionSet } from "../../simulator/seed";
+import type { TestDatabase } from "../../testing/test-database";
 import { systemActor, type Actor, type ServiceContext, type UserActor } from "../context";
 import { activateGrant } from "../grants/activate-grant";
 import { deactivateGrant } from "../grants/deactivate-grant";
 import type { GrantDeps } from "../grants/grant-support";
-import { syncInventory } from "../inventory/sync-inventory";
-import { loadPolicy } from "../policy/load-policy";
 import { alertSummary } from "../queries/alert-summary";
 import { driftOverview } from "../queries/drift-overview";
 import { checkMetricsAccess, formatPrometheus, readPortalMetrics } from "../queries/portal-metrics";
@@ -24,6 +14,7 @@ import { acknowledgeAlert } from "./acknowledge-alert";
 import { logAlert, notifyAlertRaised, onAlert, type RaisedAlert } from "./alert-hook";
 import { checkRemovalAlerts, removalAlertKey } from "./check-removal-alerts";
 import { raiseAlert } from "./raise-alert";
+import { startServiceHarness, type ServiceHarness } from "../../testing/service-harness";
 
 const METRICS_TOKEN = "metrics-token-for-tests-0123456789";
 // The route reads the session and the environment through these modules; the rest of the app is real.
@@ -35,11 +26,9 @@ vi.mock("@/lib/env", async (importOriginal) => {
   return { ...original, getEnv: () => original.parseEnv({ METRICS_TOKEN: "metrics-token-for-tests-0123456789", REMOVAL_ALERT_AFTER_SECONDS: "300" }) };
 });
 
+let harness: ServiceHarness;
 let db: TestDatabase;
-let sim: Awaited<ReturnType<typeof startSimulator>>;
-let boss: PgBoss;
 let queue: JobQueue;
-let port: IdentityCenterPort;
 let deps: GrantDeps;
 const users: Record<string, UserActor> = {};
 const hooked: RaisedAlert[] = [];
@@ -61,15 +50,7 @@ async function activeGrant(permissionSetArn: string) {
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  mocks.prisma = db.prisma;
-  sim = await startSimulator({ port: 0, config: { asyncDelayMs: 20, rateLimitPerSecond: 0 } });
-  boss = await startBoss({ databaseUrl: db.url, role: "worker" });
-  queue = createBossJobQueue(boss);
-  port = createIdentityCenterPort({ region: "us-east-1", instanceArn: DEMO_SEED.instanceArn, identityStoreId: DEMO_SEED.identityStoreId, endpoint: sim.url });
-  deps = { port, queue, poll: { initialDelayMs: 10, maxDelayMs: 50, timeoutMs: 10_000 } };
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "policy-")), "policy.yaml");
-  fs.writeFileSync(file, `
+  harness = await startServiceHarness({ policyYaml: `
 version: 1
 rules:
   - id: sandbox
@@ -78,21 +59,15 @@ rules:
     permissionSets: ["*"]
     maxDurationMinutes: 240
     approval: { auto: true }
-`);
-  await loadPolicy({ ctx: system(), input: { file } });
-  await syncInventory({ ctx: system(), port });
-  for (const persona of PERSONAS) {
-    const roles = persona.groups.flatMap((g) => ({ engineering: ["REQUESTER"], approvers: ["APPROVER"], "security-auditors": ["AUDITOR"], "portal-admins": ["ADMIN", "REQUESTER"] })[g] ?? []) as UserActor["roles"];
-    const user = await db.prisma.user.create({ data: { email: persona.email, name: persona.name, roles: [...new Set(roles)], idpGroups: persona.groups } });
-    users[persona.key] = { type: "user", userId: user.id, email: persona.email, name: persona.name, roles: user.roles, groups: persona.groups, identityStoreUserId: null, ip: "127.0.0.1", userAgent: "vitest" };
-  }
+`, systemJob: "test-alerts" });
+  ({ db, queue, deps } = harness);
+  Object.assign(users, harness.users);
+  mocks.prisma = db.prisma;
   onAlert((alert) => void hooked.push(alert));
 }, 60_000);
 
 afterAll(async () => {
-  await boss?.stop({ graceful: false });
-  await sim?.close();
-  await db?.drop();
+  await harness?.stop();
 });
 
 describe("fail-closed alerting on unverified removals", () => {
