@@ -231,7 +231,7 @@ describe("grants against the simulator", () => {
     expect(await deactivateGrant({ ctx: system(), input: { grantId }, deps })).toBe("kept");
     expect(await simAssignments(standing.accountId, standing.permissionSetArn)).toContain(standing.principalId);
     const tuple = await db.prisma.assignmentTuple.findFirstOrThrow({ where: { accountId: standing.accountId, permissionSetArn: standing.permissionSetArn } });
-    expect(tuple.standing).toBe(true);
+    expect(tuple).toMatchObject({ standing: true, standingSource: "preexisting" });
   });
 
   it("an asynchronous FAILED from AWS fails the grant with the reason kept", async () => {

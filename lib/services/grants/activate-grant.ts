@@ -47,7 +47,7 @@ async function activateClaimed(ctx: ServiceContext, grantId: string, deps: Grant
       const removalInFlight = await tx.grant.count({ where: { ...tuple, status: "REMOVING", id: { not: grant.id } } });
       if (decideOnGrantStart({ tupleHasRemovalInFlight: removalInFlight > 0 }) === "wait-for-removal") return "wait" as const;
       if (existedBefore !== null) {
-        await tx.assignmentTuple.createMany({ data: [{ ...tuple, standing: existedBefore }], skipDuplicates: true });
+        await tx.assignmentTuple.createMany({ data: [{ ...tuple, standing: existedBefore, standingSource: existedBefore ? "preexisting" : null }], skipDuplicates: true });
       }
       if (!(await casGrant(tx, grant.id, "SCHEDULED", { status: "PROVISIONING", principalId, attempts: { increment: 1 } }))) return "lost" as const;
       if (!grant.user.identityStoreUserId) await tx.user.update({ where: { id: grant.userId }, data: { identityStoreUserId: principalId } });
