@@ -36,6 +36,8 @@ export default defineConfig({
       LOCAL_DB_PORT: String(E2E_PORTS.database),
       NEXT_DIST_DIR: ".next-test",
       SIM_ASYNC_DELAY_MS: "300",
+      // Reconcile often so the drift spec sees an out-of-band assignment within seconds; every other spec runs under it too.
+      RECONCILE_EVERY_SECONDS: "5",
     },
   },
 });
