@@ -1,8 +1,12 @@
+import { ListAccountAssignmentsCommand, SSOAdminClient } from "@aws-sdk/client-sso-admin";
 import { expect, test, type Browser, type Page } from "@playwright/test";
 import type { PersonaKey } from "../lib/demo/personas";
+import { DEMO_SEED, seedAccount, seedPermissionSet, seedUser } from "../lib/simulator/seed";
+import { E2E_PORTS } from "../playwright.config";
 import { signInAs } from "./fixtures";
 
 const PAYMENTS_PROD = "210987654321";
+const PAYMENTS_STAGING = seedAccount("payments-staging")!.id;
 // The worker and the simulator are asynchronous: a status change shows up after a few refresh cycles.
 const SETTLE = { timeout: 60_000 };
 
@@ -113,4 +117,78 @@ test("approvers cannot reach the request form", async ({ page }) => {
   await expect(page.getByRole("link", { name: "New request" })).toHaveCount(0);
   await page.goto("/requests/new");
   await expect(page).toHaveURL(/\/forbidden$/);
+});
+
+async function simulatorAssignees(accountId: string, permissionSetArn: string): Promise<string[]> {
+  const sso = new SSOAdminClient({ endpoint: `http://127.0.0.1:${E2E_PORTS.simulator}`, region: "us-east-1", credentials: { accessKeyId: "e2e", secretAccessKey: "e2e" } });
+  const listed = await sso.send(new ListAccountAssignmentsCommand({ InstanceArn: DEMO_SEED.instanceArn, AccountId: accountId, PermissionSetArn: permissionSetArn }));
+  return (listed.AccountAssignments ?? []).map((a) => a.PrincipalId!);
+}
+
+test("a one-minute grant appears in Identity Center and disappears on its own at expiry", async ({ browser }) => {
+  test.setTimeout(180_000);
+  const readOnly = seedPermissionSet("ReadOnly")!.arn;
+  const alicePrincipal = seedUser("alice")!.userId;
+  const alice = await personaPage(browser, "alice");
+  await alice.goto("/requests/new");
+  await alice.getByTestId("account-search").fill("payments-staging");
+  await alice.getByRole("checkbox", { name: "ReadOnly on payments-staging" }).check();
+  await alice.getByRole("button", { name: "Custom", exact: true }).click();
+  await alice.getByTestId("custom-minutes").fill("1");
+  await alice.getByLabel("Justification").fill("Check the staging ledger export once");
+  await alice.getByTestId("submit-request").click();
+  await expect(alice).toHaveURL(/\/requests\/(?!new)[^/]+$/);
+
+  // Auto-approved by policy: the worker creates the assignment, and the real listing shows it.
+  await expect(requestStatus(alice)).toHaveAttribute("data-status", "ACTIVE", SETTLE);
+  expect(await simulatorAssignees(PAYMENTS_STAGING, readOnly)).toContain(alicePrincipal);
+  // Nobody touches anything: at the end of the minute the worker removes and verifies it.
+  await expect(requestStatus(alice)).toHaveAttribute("data-status", "COMPLETED", { timeout: 120_000 });
+  await expect(alice.getByTestId("timeline")).toContainText("Assignment removed (verified)");
+  expect(await simulatorAssignees(PAYMENTS_STAGING, readOnly)).not.toContain(alicePrincipal);
+  await alice.context().close();
+});
+
+test("alice cannot approve her own request, even by replaying the approve POST herself", async ({ browser }) => {
+  const alice = await personaPage(browser, "alice");
+  await alice.goto("/requests/new");
+  await alice.getByTestId("account-search").fill("payments-staging");
+  await alice.getByRole("checkbox", { name: "PowerUser on payments-staging" }).check();
+  await alice.getByLabel("Justification").fill("Resize the staging ledger database");
+  await alice.getByLabel("Ticket").fill("PAY-77");
+  await alice.getByTestId("submit-request").click();
+  await expect(alice).toHaveURL(/\/requests\/(?!new)[^/]+$/);
+  const requestId = alice.url().split("/").at(-1)!;
+  await expect(requestStatus(alice)).toHaveAttribute("data-status", "PENDING");
+
+  // Learn the exact POST an approver's browser sends for this request, without letting it reach the server.
+  const bob = await personaPage(browser, "bob");
+  await bob.goto("/approvals");
+  let captured: { headers: Record<string, string>; body: Buffer } | undefined;
+  await bob.route("**/approvals", async (route) => {
+    const request = route.request();
+    if (request.method() !== "POST" || !request.headers()["next-action"]) return route.continue();
+    captured = { headers: request.headers(), body: request.postDataBuffer()! };
+    await route.abort();
+  });
+  const item = bob.locator(`[data-testid="queue-item"][data-request-id="${requestId}"]`);
+  await item.getByLabel(/Comment/).fill("looks fine");
+  await item.getByTestId("approve").click();
+  await expect.poll(() => captured !== undefined).toBe(true);
+  expect(captured!.body.toString()).toContain(requestId);
+
+  // Alice sends the same action with her own session: the service refuses it and nothing changes.
+  const replay = await alice.request.post("/approvals", {
+    headers: { "next-action": captured!.headers["next-action"]!, "content-type": captured!.headers["content-type"]!, origin: captured!.headers.origin ?? "", accept: "text/x-component" },
+    data: captured!.body,
+  });
+  expect(replay.status()).toBeLessThan(500);
+  // Alice holds no approver role, so the verb refuses her before any policy check (dave's case is a service test).
+  expect(await replay.text()).toContain("Your role does not allow this.");
+  await alice.reload();
+  await expect(requestStatus(alice)).toHaveAttribute("data-status", "PENDING");
+  await expect(alice.getByTestId("decision")).toHaveCount(0);
+  await expect(alice.getByTestId("timeline")).not.toContainText("Approval given");
+  await bob.context().close();
+  await alice.context().close();
 });

@@ -86,7 +86,7 @@ const RuleId = quotedString("a rule id").regex(RULE_ID, "must be lowercase kebab
 const Duration = z
   .number({ error: "must be a number of minutes" })
   .int("must be whole minutes")
-  .min(MIN_DURATION_MINUTES, `must be at least ${MIN_DURATION_MINUTES} minutes`)
+  .min(MIN_DURATION_MINUTES, `must be at least ${MIN_DURATION_MINUTES} minute${MIN_DURATION_MINUTES === 1 ? "" : "s"}`)
   .max(MAX_DURATION_MINUTES, `must be at most ${MAX_DURATION_MINUTES} minutes (30 days)`);
 
 export const TicketRule = z.strictObject({

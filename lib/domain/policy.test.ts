@@ -196,7 +196,7 @@ describe("evaluateRequest", () => {
     ["one denied target denies the whole request", alice, [target("paymentsProd", "PowerUser"), target("management", "ReadOnly")], { durationMinutes: 60, ticket: "PAY-1" }, "POLICY_DENIED", { targets: "111111111111: The management account is break-glass only." }],
     ["explicit deny on one target", alice, [target("paymentsProd", "AdministratorAccess")], { durationMinutes: 60, ticket: "PAY-1" }, "POLICY_DENIED", { targets: "Nobody administers production" }],
     ["duration one minute over the maximum", alice, payments, { durationMinutes: 241, ticket: "PAY-1" }, "VALIDATION", { durationMinutes: "at most 4 h" }],
-    ["duration below the minimum", alice, payments, { durationMinutes: 4, ticket: "PAY-1" }, "VALIDATION", { durationMinutes: "at least 5" }],
+    ["duration below the minimum", alice, payments, { durationMinutes: 0, ticket: "PAY-1" }, "VALIDATION", { durationMinutes: "at least 1 minute" }],
     ["the ticket is missing", alice, payments, { durationMinutes: 60 }, "VALIDATION", { ticket: "A ticket is required (format: ^PAY-[0-9]{1,8}$)" }],
     ["the ticket is blank", alice, payments, { durationMinutes: 60, ticket: "   " }, "VALIDATION", { ticket: "A ticket is required" }],
     ["the ticket carries an injection", alice, payments, { durationMinutes: 60, ticket: "PAY-1; drop table" }, "VALIDATION", { ticket: "must match ^PAY-[0-9]{1,8}$" }],

@@ -14,16 +14,15 @@ describe("resolveWindow", () => {
     ["scheduled exactly a minute ago (clock skew) reads as now", { startMode: "scheduled", startsAt: minutes(-1) }, { startsAt: now, endsAt: minutes(60) }],
     ["scheduled exactly 30 days ahead", { startMode: "scheduled", startsAt: minutes(30 * 24 * 60) }, { startsAt: minutes(30 * 24 * 60), endsAt: minutes(30 * 24 * 60 + 60) }],
     ["duration exactly at the policy maximum", { durationMinutes: 240 }, { startsAt: now, endsAt: minutes(240) }],
-    ["duration exactly at the minimum", { durationMinutes: 5 }, { startsAt: now, endsAt: minutes(5) }],
+    ["duration exactly at the minimum", { durationMinutes: 1 }, { startsAt: now, endsAt: minutes(1) }],
   ])("accepts: %s", (_label, change, expected) => {
     expect(resolveWindow({ ...base, ...change })).toEqual({ ok: true, ...expected });
   });
 
   it.each<[string, Partial<WindowInput>, string, string]>([
     ["one minute over the policy maximum", { durationMinutes: 241 }, "durationMinutes", "at most 4 h"],
-    ["below the minimum", { durationMinutes: 4 }, "durationMinutes", "at least 5 minutes"],
-    ["zero", { durationMinutes: 0 }, "durationMinutes", "at least 5"],
-    ["negative", { durationMinutes: -60 }, "durationMinutes", "at least 5"],
+    ["zero (below the minimum)", { durationMinutes: 0 }, "durationMinutes", "at least 1 minute."],
+    ["negative", { durationMinutes: -60 }, "durationMinutes", "at least 1 minute"],
     ["fractional minutes", { durationMinutes: 30.5 }, "durationMinutes", "whole minutes"],
     ["NaN", { durationMinutes: Number.NaN }, "durationMinutes", "whole minutes"],
     ["Infinity", { durationMinutes: Number.POSITIVE_INFINITY }, "durationMinutes", "whole minutes"],
@@ -42,13 +41,15 @@ describe("resolveWindow", () => {
   });
 
   it("reports duration and start problems together", () => {
-    const result = resolveWindow({ ...base, startMode: "scheduled", startsAt: minutes(-60), durationMinutes: 1 });
+    const result = resolveWindow({ ...base, startMode: "scheduled", startsAt: minutes(-60), durationMinutes: 0 });
     expect(result.ok ? null : Object.keys(result.fieldErrors).sort()).toEqual(["durationMinutes", "startsAt"]);
   });
 });
 
 describe("checkDuration", () => {
   it.each([
+    [0, 60, "Ask for at least 1 minute."],
+    [1, 60, null],
     [5, 60, null],
     [60, 60, null],
     [61, 60, "The policy allows at most 1 h for this access."],

@@ -1,6 +1,7 @@
 import type { FieldErrors } from "./errors";
 
-export const MIN_DURATION_MINUTES = 5;
+// One minute is the shortest useful window (a quick look, or proving expiry works).
+export const MIN_DURATION_MINUTES = 1;
 /** Absolute ceiling whatever a policy says: 30 days. */
 export const MAX_DURATION_MINUTES = 30 * 24 * 60;
 export const MAX_SCHEDULE_AHEAD_DAYS = 30;
@@ -55,7 +56,7 @@ export function resolveWindow(input: WindowInput): WindowResult {
 /** Why a duration is not acceptable under a policy maximum, or null when it is. */
 export function checkDuration(durationMinutes: number, maxDurationMinutes: number): string | null {
   if (!Number.isInteger(durationMinutes)) return "Enter whole minutes.";
-  if (durationMinutes < MIN_DURATION_MINUTES) return `Ask for at least ${MIN_DURATION_MINUTES} minutes.`;
+  if (durationMinutes < MIN_DURATION_MINUTES) return `Ask for at least ${MIN_DURATION_MINUTES} minute${MIN_DURATION_MINUTES === 1 ? "" : "s"}.`;
   const max = effectiveMaxDuration(maxDurationMinutes);
   if (durationMinutes > max) return `The policy allows at most ${formatMinutes(max)} for this access.`;
   return null;
