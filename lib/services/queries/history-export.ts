@@ -13,7 +13,9 @@ export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 export const HistoryExportInput = HistoryFilters.extend({ format: z.enum(EXPORT_FORMATS, { message: "Choose csv or jsonl." }) });
 
-export const EXPORT_PAGE_SIZE = 2_000;
+export const EXPORT_PAGE_SIZE = 4_000;
+// Pages the database reads at once while the reader encodes; measured best on 2 cores (bench:audit --only export).
+const EXPORT_PAGES_IN_FLIGHT = 3;
 
 export const CSV_COLUMNS = [
   "request_id",
@@ -78,7 +80,7 @@ function csvSelect(): Prisma.Sql {
       string_agg(coalesce(ps.name, t."permissionSetArn"), '; ' ORDER BY t.id) AS permission_sets`)},
     ${pageDecisions(Prisma.sql`
       string_agg(d.decision::text || ' by ' || coalesce(au.email, 'unknown') || ' at ' || ${iso(Prisma.sql`d."createdAt"`)}, '; ' ORDER BY d."createdAt", d.id) AS decisions`)}
-    SELECT r.id AS cursor_id, ${iso(Prisma.sql`r."createdAt"`)} AS cursor_at,
+    SELECT
       r.id AS request_id, ${iso(Prisma.sql`r."createdAt"`)} AS created_at, r.status::text AS status, u.email AS requester_email, u.name AS requester_name,
       tg.targets, tg.account_ids, tg.permission_sets, dc.decisions,
       (r."requiredApprovals" = 0 AND r."decidedAt" IS NOT NULL)::text AS auto_approved,
@@ -99,7 +101,7 @@ function jsonSelect(): Prisma.Sql {
       array_to_json(array_agg((
         SELECT y FROM (SELECT au.email AS "approverEmail", au.name AS "approverName", d.decision, d.comment, ${iso(Prisma.sql`d."createdAt"`)} AS at) y
       ) ORDER BY d."createdAt", d.id)) AS json`)}
-    SELECT r.id AS cursor_id, ${iso(Prisma.sql`r."createdAt"`)} AS cursor_at, row_to_json(x)::text AS line
+    SELECT row_to_json(x)::text AS line
     ${fromPage}
     CROSS JOIN LATERAL (
       SELECT r.id, ${iso(Prisma.sql`r."createdAt"`)} AS "createdAt", r.status,
@@ -112,20 +114,42 @@ function jsonSelect(): Prisma.Sql {
 }
 
 type ExportQuery = { filters: HistoryFilters; scope: HistoryScope; plan: HistoryPlan };
-type ExportRow = Record<string, string | null> & { cursor_id: string; cursor_at: string };
+type ExportRow = Record<string, string | null>;
 
-/** One keyset page of export rows, the same rows in the same order as fetchHistoryRows returns. */
-async function fetchExportRows(db: Db, query: ExportQuery, format: ExportFormat, cursor: HistoryCursor | undefined, limit: number): Promise<ExportRow[]> {
-  const keyset = keysetPage(query.filters.sort, cursor, "forward");
+/** Keys of every `pageSize`-th row in reading order: each page becomes an independent, bounded query. */
+async function pageBoundaries(db: Db, query: ExportQuery, pageSize: number): Promise<HistoryCursor[]> {
+  const { order } = keysetPage(query.filters.sort, undefined, "forward");
+  const conditions = historyConditions(query.filters, query.scope, query.plan);
+  const rows = await db.$queryRaw<{ id: string; at: string }[]>`
+    SELECT id, to_char("createdAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at FROM (
+      SELECT r.id, r."createdAt", row_number() OVER (ORDER BY ${order}) AS n
+      FROM "AccessRequest" r
+      ${whereClause(conditions)}
+    ) numbered
+    WHERE n % ${pageSize} = 0
+    ORDER BY n`;
+  return rows.map((row) => ({ id: row.id, createdAt: new Date(row.at) }));
+}
+
+/** The export rows after `after` up to and including `through` (open-ended for the last page), in reading order. */
+async function fetchExportRows(db: Db, query: ExportQuery, format: ExportFormat, after: HistoryCursor | undefined, through: HistoryCursor | undefined): Promise<ExportRow[]> {
+  const keyset = keysetPage(query.filters.sort, after, "forward");
   const conditions = historyConditions(query.filters, query.scope, query.plan, { paged: true });
   if (keyset.condition) conditions.push(keyset.condition);
+  if (through) {
+    const descending = query.filters.sort === "newest";
+    conditions.push(
+      descending
+        ? Prisma.sql`(r."createdAt", r.id) >= (${through.createdAt}::timestamp(3), ${through.id})`
+        : Prisma.sql`(r."createdAt", r.id) <= (${through.createdAt}::timestamp(3), ${through.id})`,
+    );
+  }
   return db.$queryRaw<ExportRow[]>`
     WITH page AS (
       SELECT r.id, r."createdAt", r.status, r."requesterId", r.justification, r.ticket, r."startsAt", r."endsAt", r."decidedAt", r."closedAt", r."closeReason", r."requiredApprovals"
       FROM "AccessRequest" r
       ${whereClause(conditions)}
       ORDER BY ${keyset.order}
-      LIMIT ${limit}
     ),
     ${format === "csv" ? csvSelect() : jsonSelect()}
     ORDER BY ${keyset.order}`;
@@ -138,7 +162,7 @@ const encodeCsv = (row: ExportRow) => {
 };
 const encodeJson = (row: ExportRow) => `${row.line}\n`;
 
-/** The dashboard's rows as a download, pulled one keyset page at a time so memory stays flat; who exported what is audited first. */
+/** The dashboard's rows as a download, a few bounded pages in flight at a time so memory stays flat; who exported what is audited first. */
 export async function exportAccessHistory({ ctx, input, pageSize = EXPORT_PAGE_SIZE }: { ctx: ServiceContext; input: unknown; pageSize?: number }): Promise<HistoryExport> {
   const scope = historyScope(ctx.actor);
   const { format, ...filters } = parseInput(HistoryExportInput, input);
@@ -150,36 +174,45 @@ export async function exportAccessHistory({ ctx, input, pageSize = EXPORT_PAGE_S
 
   const encoder = new TextEncoder();
   const encode = format === "csv" ? encodeCsv : encodeJson;
-  const fetchAfter = (cursor: HistoryCursor | undefined) => {
-    const pending = fetchExportRows(ctx.db, query, format, cursor, pageSize);
-    // A page fetched ahead may fail after the reader has gone; that must not become an unhandled rejection.
-    pending.catch(() => undefined);
-    return pending;
+  const boundaries = await pageBoundaries(ctx.db, query, pageSize);
+  // Page i holds the rows after boundary i-1 through boundary i; the last page is open-ended so rows added meanwhile still show.
+  const pageCount = boundaries.length + 1;
+  let nextPage = 0;
+  const inFlight: Promise<ExportRow[]>[] = [];
+  const topUp = () => {
+    while (inFlight.length < EXPORT_PAGES_IN_FLIGHT && nextPage < pageCount) {
+      const index = nextPage++;
+      const pending = fetchExportRows(ctx.db, query, format, boundaries[index - 1], boundaries[index]);
+      // A page fetched ahead may fail after the reader has gone; that must not become an unhandled rejection.
+      pending.catch(() => undefined);
+      inFlight.push(pending);
+    }
   };
-  let next: Promise<ExportRow[]> | null = fetchAfter(undefined);
   const stream = new ReadableStream<Uint8Array>(
     {
       start(controller) {
         if (format === "csv") controller.enqueue(encoder.encode(csvLine(CSV_COLUMNS)));
+        topUp();
       },
       async pull(controller) {
-        if (!next) return;
-        const rows = await next;
-        const last = rows.at(-1);
-        // The database reads the next page while this one is encoded: at most two pages are held at once.
-        next = rows.length === pageSize && last ? fetchAfter({ id: last.cursor_id, createdAt: new Date(last.cursor_at) }) : null;
+        const pending = inFlight.shift();
+        if (!pending) return controller.close();
+        const rows = await pending;
+        // Pages are independent, so the database reads the next ones (one per core) while this one is encoded.
+        topUp();
         if (rows.length > 0) {
           let chunk = "";
           for (const row of rows) chunk += encode(row);
           controller.enqueue(encoder.encode(chunk));
         }
-        if (!next) controller.close();
+        if (inFlight.length === 0) controller.close();
       },
       cancel() {
-        next = null;
+        nextPage = pageCount;
+        inFlight.length = 0;
       },
     },
-    // One page in flight ahead of the reader: a slow client slows the queries instead of filling memory.
+    // Nothing queued beyond the pages in flight: a slow client slows the queries instead of filling memory.
     { highWaterMark: 1 },
   );
   const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\..*$/, "Z");
