@@ -21,7 +21,7 @@ export class RateLimiterUnavailable extends Error {
 }
 
 /**
- * The token bucket of TokenBucketRateLimiter, kept in one Postgres row so every worker process shares it. One atomic
+ * A token bucket kept in one Postgres row so every worker process shares it. One atomic
  * statement refills by the time elapsed on the database clock and takes a token; an empty bucket goes into debt, so
  * each caller learns its own wait and no queue is needed.
  */

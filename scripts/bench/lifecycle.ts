@@ -5,7 +5,6 @@ import os from "node:os";
 import path from "node:path";
 import { randomUUID } from "node:crypto";
 import { createIdentityCenterPort } from "../../lib/aws/identity-center-port";
-import { TokenBucketRateLimiter } from "../../lib/aws/rate-limiter";
 import { createPrismaClient } from "../../lib/db";
 import { findFreePort, startEmbeddedDatabase } from "../../lib/db/embedded-postgres";
 import { applyMigrations } from "../../lib/db/migrations";
@@ -23,7 +22,9 @@ import { startSimulator } from "../../lib/simulator/server";
 import { startBoss } from "../../lib/worker/boss";
 import { registerHandlers } from "../../lib/worker/handlers";
 import { coalesceAssignmentListing } from "../../lib/services/grants/coalesced-listing";
-import { createSemaphore } from "../../lib/worker/semaphore";
+import { PgRateLimiter } from "../../lib/worker/pg-rate-limiter";
+import { createPgSemaphore } from "../../lib/worker/pg-semaphore";
+import { createGrantClaims, SessionLocks } from "../../lib/worker/pg-session-locks";
 
 const LAG_GRANTS = 40;
 const BURST_GRANTS = 1000;
@@ -55,8 +56,10 @@ async function main() {
   const queue = createBossJobQueue(boss);
   const port = createIdentityCenterPort(
     { region: "us-east-1", instanceArn: DEMO_SEED.instanceArn, identityStoreId: DEMO_SEED.identityStoreId, endpoint: sim.url },
-    { limiter: new TokenBucketRateLimiter({ ratePerSecond: env.AWS_REQUESTS_PER_SECOND, burst: env.AWS_REQUESTS_PER_SECOND }) },
+    // The production worker's limits: a token bucket and create slots shared through Postgres, as in lib/worker/main.ts.
+    { limiter: new PgRateLimiter(db, { name: `sso-admin:${DEMO_SEED.instanceArn}`, ratePerSecond: env.AWS_REQUESTS_PER_SECOND, burst: env.AWS_REQUESTS_PER_SECOND }) },
   );
+  const locks = new SessionLocks(database.url);
   const ctx = { actor: systemActor("bench"), db, now: () => new Date() };
   const policyFile = path.join(root, "policy.yaml");
   fs.writeFileSync(
@@ -71,7 +74,7 @@ async function main() {
     users.push({ type: "user", userId: user.id, email: persona.email, name: persona.name, roles: ["REQUESTER"], groups: persona.groups, identityStoreUserId: null, ip: null, userAgent: null });
   }
   await registerHandlers(
-    { db, boss, queue, port, log: () => {}, grantDeps: { port, queue, poll: { initialDelayMs: 250, maxDelayMs: 2_000, timeoutMs: 5 * 60_000 }, createSlots: createSemaphore(env.AWS_MAX_INFLIGHT_CREATES), listForVerification: coalesceAssignmentListing(port), firstPoll: createFirstPollDelay({ initialMs: 1000, minMs: 100, maxMs: 10_000 }) } },
+    { db, boss, queue, port, log: () => {}, grantDeps: { port, queue, poll: { initialDelayMs: 250, maxDelayMs: 2_000, timeoutMs: 5 * 60_000 }, createSlots: createPgSemaphore(locks, { limit: env.AWS_MAX_INFLIGHT_CREATES }), claims: createGrantClaims(locks), listForVerification: coalesceAssignmentListing(port), firstPoll: createFirstPollDelay({ initialMs: 1000, minMs: 100, maxMs: 10_000 }) } },
     { grants: Math.max(env.AWS_MAX_INFLIGHT_CREATES * 2, 8), removals: 50 },
   );
 
@@ -150,6 +153,7 @@ async function main() {
   bench("lifecycle_burst_leaked_assignments", stillAssigned, "assignments");
 
   await boss.stop({ graceful: false });
+  await locks.close();
   await db.$disconnect();
   await sim.close();
   await database.stop();
