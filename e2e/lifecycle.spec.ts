@@ -192,3 +192,16 @@ test("alice cannot approve her own request, even by replaying the approve POST h
   await bob.context().close();
   await alice.context().close();
 });
+
+test("the active policy is shown read-only, allow and deny rules alike", async ({ page }) => {
+  await signInAs(page, "alice");
+  await page.goto("/policy");
+  const allow = page.getByTestId("policy-rule");
+  await expect(allow).toHaveCount(4);
+  await expect(allow.filter({ hasText: "payments-engineers-read-only" })).toContainText("group team-payments");
+  const deny = page.getByTestId("policy-deny-rule");
+  await expect(deny).toHaveCount(1);
+  await expect(deny).toContainText("no-admin-on-management");
+  await expect(deny).toContainText("everyone");
+  await expect(deny).toContainText("The management account is break-glass only.");
+});

@@ -37,6 +37,24 @@ export default async function PolicyPage() {
   const ouLabel = (id: string) => (policy.ouNames[id] ? `${policy.ouNames[id]} (${id})` : id);
   const accounts = (selector: { ids?: string[]; ous?: string[] }) => [...(selector.ids ?? []).map(accountLabel), ...(selector.ous ?? []).map((ou) => `OU ${ouLabel(ou)}`)];
   const who = (selector: { groups?: string[]; users?: string[] }) => [...(selector.groups ?? []).map((g) => (g === "*" ? "everyone" : `group ${g}`)), ...(selector.users ?? [])];
+  // The columns allow and deny rules share: which rule, who, where and what.
+  const scopeCells = (rule: { id: string; description?: string; requesters: Parameters<typeof who>[0]; accounts: Parameters<typeof accounts>[0]; permissionSets: string[] }) => (
+    <>
+      <td className="min-w-56 px-5 py-3">
+        <code className="font-semibold">{rule.id}</code>
+        {rule.description ? <p className="mt-1 max-w-xs text-xs text-slate-600">{rule.description}</p> : null}
+      </td>
+      <td className="px-5 py-3">
+        <List items={who(rule.requesters)} />
+      </td>
+      <td className="px-5 py-3">
+        <List items={accounts(rule.accounts)} />
+      </td>
+      <td className="px-5 py-3">
+        <List items={rule.permissionSets} />
+      </td>
+    </>
+  );
 
   return (
     <div className="space-y-6">
@@ -72,19 +90,7 @@ export default async function PolicyPage() {
                 <tbody className="divide-y divide-slate-100 align-top">
                   {doc.rules.map((rule) => (
                     <tr key={rule.id} data-testid="policy-rule">
-                      <td className="min-w-56 px-5 py-3">
-                        <code className="font-semibold">{rule.id}</code>
-                        {rule.description ? <p className="mt-1 max-w-xs text-xs text-slate-600">{rule.description}</p> : null}
-                      </td>
-                      <td className="px-5 py-3">
-                        <List items={who(rule.requesters)} />
-                      </td>
-                      <td className="px-5 py-3">
-                        <List items={accounts(rule.accounts)} />
-                      </td>
-                      <td className="px-5 py-3">
-                        <List items={rule.permissionSets} />
-                      </td>
+                      {scopeCells(rule)}
                       <td className="px-5 py-3 whitespace-nowrap">{formatMinutes(rule.maxDurationMinutes)}</td>
                       <td className="px-5 py-3">
                         {rule.ticket.required ? "required" : "optional"}
@@ -126,19 +132,7 @@ export default async function PolicyPage() {
                   <tbody className="divide-y divide-slate-100 align-top">
                     {doc.deny.map((rule) => (
                       <tr key={rule.id} data-testid="policy-deny-rule">
-                        <td className="min-w-56 px-5 py-3">
-                          <code className="font-semibold">{rule.id}</code>
-                          {rule.description ? <p className="mt-1 max-w-xs text-xs text-slate-600">{rule.description}</p> : null}
-                        </td>
-                        <td className="px-5 py-3">
-                          <List items={who(rule.requesters)} />
-                        </td>
-                        <td className="px-5 py-3">
-                          <List items={accounts(rule.accounts)} />
-                        </td>
-                        <td className="px-5 py-3">
-                          <List items={rule.permissionSets} />
-                        </td>
+                        {scopeCells(rule)}
                         <td className="px-5 py-3">{rule.reason}</td>
                       </tr>
                     ))}

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseCsv } from "../../audit/export-format";
-import { isAppError } from "../../domain/errors";
 import type { RequestStatus, Role } from "../../generated/prisma/enums";
 import { createTestDatabase, type TestDatabase } from "../../testing/test-database";
 import { emitAudit } from "../audit";
@@ -12,6 +11,7 @@ import { HistoryFilters, type HistoryCursor } from "./history-filters";
 import { getHistoryInsights } from "./history-insights";
 import { fetchHistoryRows, listAccessHistory, type HistoryRow } from "./history-list";
 import { planHistoryQuery } from "./history-sql";
+import { expectCode } from "../../testing/expect-app-error";
 
 const ROOT = "r-root1";
 const WORKLOADS = "ou-root-workload1";
@@ -42,15 +42,6 @@ const now = new Date(T0 + 30 * 24 * H);
 
 const ctxFor = (actor: UserActor): ServiceContext => ({ actor, db: db.prisma, now: () => now });
 const as = (name: string) => ctxFor(users[name]!);
-
-async function expectCode(promise: Promise<unknown>, code: string) {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(isAppError(error), `expected AppError ${code}, got ${String(error)}`).toBe(true);
-  expect((error as { code: string }).code).toBe(code);
-}
 
 interface Spec {
   requester: string;

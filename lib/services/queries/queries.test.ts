@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isAppError } from "../../domain/errors";
 import { PolicyDocument } from "../../domain/policy-schema";
 import { Prisma } from "../../generated/prisma/client";
 import type { Role } from "../../generated/prisma/enums";
@@ -11,6 +10,7 @@ import { listMyRequests } from "./my-requests";
 import { getActivePolicyView } from "./policy-view";
 import { getRequestDetail } from "./request-detail";
 import { getRequestFormOptions } from "./request-form-options";
+import { expectCode } from "../../testing/expect-app-error";
 
 const ROOT = "r-root1";
 const WORKLOADS = "ou-root-workload1";
@@ -75,15 +75,6 @@ let now = new Date();
 
 const ctxFor = (actor: Actor): ServiceContext => ({ actor, db: db.prisma, now: () => now });
 const as = (name: string) => ctxFor(users[name]!);
-
-async function expectCode(promise: Promise<unknown>, code: string) {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(isAppError(error), `expected AppError ${code}, got ${String(error)}`).toBe(true);
-  expect((error as { code: string }).code).toBe(code);
-}
 
 interface SeedRequest {
   requester: string;
