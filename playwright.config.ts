@@ -1,8 +1,9 @@
 import { defineConfig } from "@playwright/test";
-import { chromiumPath } from "./lib/env";
+import { chromiumPath, e2ePortBase } from "./lib/env";
 
 // The whole stack runs on its own ports with a throwaway database, so a running `npm run dev` is never touched.
-export const E2E_PORTS = { app: 3200, idp: 3201, simulator: 3202, database: 3203 };
+const base = e2ePortBase();
+export const E2E_PORTS = { app: base, idp: base + 1, simulator: base + 2, database: base + 3 };
 
 export default defineConfig({
   testDir: "e2e",

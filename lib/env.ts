@@ -152,6 +152,13 @@ export function chromiumPath(source: Record<string, string | undefined> = proces
   return source.CHROMIUM_PATH || "/usr/bin/chromium";
 }
 
+/** First of the four consecutive ports the e2e stack uses (app, IdP, simulator, database); lets two checkouts run e2e side by side. */
+export function e2ePortBase(source: Record<string, string | undefined> = process.env): number {
+  const base = Number(source.E2E_PORT_BASE || "3200");
+  if (!Number.isInteger(base) || base < 1024 || base > 65_000) throw new Error(`E2E_PORT_BASE must be a port number between 1024 and 65000, got "${source.E2E_PORT_BASE}".`);
+  return base;
+}
+
 /** Raw access for scripts that pass the environment on to child processes. */
 export function processEnvironment(): NodeJS.ProcessEnv {
   return process.env;
