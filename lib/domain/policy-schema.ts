@@ -119,6 +119,8 @@ export const ApprovalRule = z.strictObject({
   required: z.number({ error: "must be a number" }).int("must be a whole number").min(1, "must be at least 1").max(10, "must be at most 10").default(1),
   /** The approvals must come from this many different approver groups. */
   distinctGroups: z.boolean({ error: "must be true or false" }).default(false),
+  /** How long a pending request waits for its approvals; the shortest of the matched rules wins, else defaults.pendingApprovalExpiryMinutes. */
+  expiryMinutes: z.number({ error: "must be a number of minutes" }).int("must be whole minutes").min(5, "must be at least 5 minutes").max(MAX_DURATION_MINUTES, "must be at most 30 days").optional(),
 }, mapping("approval"));
 export type ApprovalRule = z.infer<typeof ApprovalRule>;
 
@@ -149,6 +151,7 @@ export const AllowRule = z
     // Contradictory: auto-approval asks nobody, so a quorum can only mean the author expected approvals.
     if (auto && required > 1) issue(["approval", "required"], "auto-approval needs no approvals: remove required, or set auto: false");
     if (auto && distinctGroups) issue(["approval", "distinctGroups"], "auto-approval needs no approvals: remove distinctGroups, or set auto: false");
+    if (auto && rule.approval.expiryMinutes !== undefined) issue(["approval", "expiryMinutes"], "an auto-approved request never waits for approval: remove expiryMinutes, or set auto: false");
     if (!auto && distinctGroups && required > groups.length) {
       issue(["approval", "required"], `${required} approvals from distinct groups cannot come from ${groups.length} approver group(s) (named users do not count as groups)`);
     }

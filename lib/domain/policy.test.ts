@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { approverGroupsForRequest, canApprove, countQuorum, eligibleTargets, evaluateRequest, evaluateTarget, parsePolicyDocument, policyMentionsTarget, type ApprovalDecisionRecord, type PolicyTarget, type Requester } from "./policy";
+import { approvalWindowMinutes, approverGroupsForRequest, canApprove, canRevoke, countQuorum, eligibleTargets, evaluateRequest, evaluateTarget, parsePolicyDocument, policyMentionsTarget, type ApprovalDecisionRecord, type PolicyTarget, type Requester } from "./policy";
 import type { PolicyDocument } from "./policy-schema";
 
 function policyOf(raw: unknown): PolicyDocument {
@@ -471,5 +471,41 @@ describe("policyMentionsTarget (the reconciler's scope)", () => {
     ["permission set names are exact", target("paymentsProd", "readonly"), false],
   ])("%s", (_label, candidate, expected) => {
     expect(policyMentionsTarget(demo, candidate)).toBe(expected);
+  });
+});
+
+describe("canRevoke", () => {
+  const request = { requesterId: "u-alice", requesterEmail: "alice@example.com", targets: [target("paymentsProd", "PowerUser")] };
+  const person = (userId: string, email: string, groups: string[], isAdmin = false) => ({ userId, email, groups, isAdmin });
+
+  it.each<[string, Parameters<typeof canRevoke>[1], Partial<Parameters<typeof canRevoke>[2]>, { ok: boolean; code?: string }]>([
+    ["a routed approver may revoke", person("u-bob", "bob@example.com", ["approvers"]), {}, { ok: true }],
+    ["an admin may revoke a request routed to nobody they are in", person("u-dave", "dave@example.com", ["portal-admins"], true), {}, { ok: true }],
+    ["an admin may revoke even where no rule routes anyone", person("u-dave", "dave@example.com", [], true), { targets: [target("sibling", "PowerUser")] }, { ok: true }],
+    ["an approver of another team may not", person("u-lead", "lead@example.com", ["data-leads"]), {}, { ok: false, code: "FORBIDDEN" }],
+    ["an approver group name in another case may not", person("u-eve", "eve@example.com", ["Approvers"]), {}, { ok: false, code: "FORBIDDEN" }],
+    ["an approver must be routed for every target", person("u-lead", "lead@example.com", ["payments-leads"]), { targets: [target("paymentsProd", "PowerUser"), target("dataProd", "PowerUser")] }, { ok: false, code: "FORBIDDEN" }],
+    ["the requester never revokes through this path", person("u-alice", "alice@example.com", ["approvers"]), {}, { ok: false, code: "FORBIDDEN" }],
+    ["not even the requester who is an admin", person("u-alice", "alice@example.com", ["approvers", "portal-admins"], true), {}, { ok: false, code: "FORBIDDEN" }],
+    ["nor the requester's second account (look-alike email) with admin rights", person("u-alice-2", "ALICE@example.com", [], true), {}, { ok: false, code: "FORBIDDEN" }],
+    ["only the request's own rules route revocation", person("u-bob", "bob@example.com", ["approvers"]), { ruleIds: ["data-power"] }, { ok: false, code: "FORBIDDEN" }],
+  ])("%s", (_label, revoker, change, expected) => {
+    expect(canRevoke(demo, revoker, { ...request, ...change })).toMatchObject(expected);
+  });
+});
+
+describe("approvalWindowMinutes", () => {
+  const rule = (id: string, expiryMinutes?: number) => ({ id, requesters: { groups: ["team-a"] }, accounts: { ids: ["210987654321"] }, permissionSets: ["PowerUser"], maxDurationMinutes: 60, approval: { ...approval(["approvers"]), ...(expiryMinutes === undefined ? {} : { expiryMinutes }) } });
+  const policy = (defaults: Record<string, unknown> | undefined, ...rules: ReturnType<typeof rule>[]) => policyOf({ version: 1, ...(defaults ? { defaults } : {}), rules });
+
+  it.each<[string, PolicyDocument, string[], number]>([
+    ["no window anywhere: one day", policy(undefined, rule("a")), ["a"], 1440],
+    ["the policy default when no rule sets one", policy({ pendingApprovalExpiryMinutes: 120 }, rule("a")), ["a"], 120],
+    ["a rule's window overrides the default, even when longer", policy({ pendingApprovalExpiryMinutes: 120 }, rule("a", 2880)), ["a"], 2880],
+    ["the shortest of the matched rules wins", policy(undefined, rule("a", 600), rule("b", 45), rule("c")), ["a", "b", "c"], 45],
+    ["rules the request did not match do not count", policy(undefined, rule("a", 600), rule("b", 45)), ["a"], 600],
+    ["unknown rule ids fall back to the default", policy({ pendingApprovalExpiryMinutes: 90 }, rule("a", 30)), ["gone"], 90],
+  ])("%s", (_label, doc, ruleIds, expected) => {
+    expect(approvalWindowMinutes(doc, ruleIds)).toBe(expected);
   });
 });

@@ -382,6 +382,29 @@ export function canApprove(policy: PolicyDocument, approver: Approver, request: 
   return { ok: true, viaGroups, viaUser };
 }
 
+export interface Revoker extends Approver {
+  isAdmin: boolean;
+}
+
+export type RevokeVerdict = { ok: true } | { ok: false; code: Extract<AppErrorCode, "FORBIDDEN">; reason: string };
+
+/** Who may take access away early: admins and the approvers routed for the request (as canApprove routes them), never the requester, who releases instead. */
+export function canRevoke(policy: PolicyDocument, revoker: Revoker, request: Omit<RequestForApproval, "decisions">): RevokeVerdict {
+  const verdict = canApprove(policy, revoker, { ...request, decisions: [] });
+  if (!verdict.ok && verdict.code === "SELF_APPROVAL") return { ok: false, code: "FORBIDDEN", reason: "You cannot revoke your own access: release it instead." };
+  if (verdict.ok || revoker.isAdmin) return { ok: true };
+  return { ok: false, code: "FORBIDDEN", reason: "You are not an approver for this request." };
+}
+
+/** Used when neither a matched rule nor the policy defaults name an approval window: one day. */
+export const DEFAULT_APPROVAL_WINDOW_MINUTES = 1440;
+
+/** How long a request made under these rules waits for approval: the shortest window its rules set, else the policy default. */
+export function approvalWindowMinutes(policy: PolicyDocument, ruleIds: readonly string[]): number {
+  const windows = policy.rules.filter((rule) => ruleIds.includes(rule.id)).flatMap((rule) => (rule.approval.expiryMinutes === undefined ? [] : [rule.approval.expiryMinutes]));
+  return windows.length > 0 ? Math.min(...windows) : (policy.defaults?.pendingApprovalExpiryMinutes ?? DEFAULT_APPROVAL_WINDOW_MINUTES);
+}
+
 /** The approvers routed for a request: the intersection (per kind) over every applicable rule with approvers of every target. */
 export function approverRoutesForRequest(policy: PolicyDocument, targets: readonly PolicyTarget[], ruleIds?: readonly string[]): ApproverRoute {
   const nobody: ApproverRoute = { groups: [], users: [] };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkDuration, formatMinutes, MAX_DURATION_MINUTES, minutesUntil, resolveExtension, resolveWindow, sessionOutlivesGrant, sessionOverrunWarning, type WindowInput } from "./time-window";
+import { checkDuration, formatMinutes, MAX_DURATION_MINUTES, minutesUntil, pendingApprovalExpiresAt, resolveExtension, resolveWindow, sessionOutlivesGrant, sessionOverrunWarning, type WindowInput } from "./time-window";
 
 const now = new Date("2030-01-15T10:00:00.000Z");
 const minutes = (n: number) => new Date(now.getTime() + n * 60_000);
@@ -91,6 +91,20 @@ describe("resolveExtension", () => {
       const result = resolveExtension({ ...base, extraMinutes });
       expect(result.ok && result.endsAt > base.currentEndsAt).toBe(true);
     }
+  });
+});
+
+describe("pendingApprovalExpiresAt", () => {
+  const day = 24 * 60;
+  it.each<[string, { startedImmediately: boolean; startsAt: Date; approvalWindowMinutes: number }, Date]>([
+    ["a 1-minute start-now request still waits the whole day (its window begins at approval)", { startedImmediately: true, startsAt: now, approvalWindowMinutes: day }, minutes(day)],
+    ["a start-now request under a rule's short window", { startedImmediately: true, startsAt: now, approvalWindowMinutes: 30 }, minutes(30)],
+    ["a scheduled request expires at its start when that comes first", { startedImmediately: false, startsAt: minutes(90), approvalWindowMinutes: day }, minutes(90)],
+    ["a scheduled request far ahead expires after the window", { startedImmediately: false, startsAt: minutes(3 * day), approvalWindowMinutes: day }, minutes(day)],
+    ["a scheduled start that is now leaves no time to approve", { startedImmediately: false, startsAt: now, approvalWindowMinutes: day }, now],
+    ["a negative window is no window", { startedImmediately: true, startsAt: now, approvalWindowMinutes: -5 }, now],
+  ])("%s", (_label, input, expected) => {
+    expect(pendingApprovalExpiresAt({ now, ...input })).toEqual(expected);
   });
 });
 

@@ -91,6 +91,15 @@ export function resolveExtension(input: ExtensionInput): ExtensionResult {
   return { ok: true, endsAt: new Date(endsAt) };
 }
 
+/**
+ * When a pending request stops waiting for approval: a "start now" window only begins at approval, so it gets the whole
+ * approval window whatever its duration; a scheduled one cannot be approved after its start.
+ */
+export function pendingApprovalExpiresAt(input: { now: Date; startedImmediately: boolean; startsAt: Date; approvalWindowMinutes: number }): Date {
+  const windowEnd = input.now.getTime() + Math.max(0, input.approvalWindowMinutes) * MINUTE_MS;
+  return new Date(input.startedImmediately ? windowEnd : Math.min(windowEnd, input.startsAt.getTime()));
+}
+
 /** Whole minutes left until `endsAt`, never negative. */
 export function minutesUntil(endsAt: Date, now: Date): number {
   return Math.max(0, Math.floor((endsAt.getTime() - now.getTime()) / MINUTE_MS));

@@ -19,9 +19,10 @@ export async function decideRequestAction(_previous: FormState, formData: FormDa
 
 // POST - approve or deny a pending extension.
 export async function decideExtensionAction(_previous: FormState, formData: FormData): Promise<FormState> {
-  const input = { requestId: text(formData, "requestId"), decision: text(formData, "decision"), comment: text(formData, "comment") || undefined };
+  const input = { requestId: text(formData, "requestId"), decision: text(formData, "decision"), comment: text(formData, "comment") || undefined, expectedVersion: text(formData, "expectedVersion") || undefined };
   const result = await runAction(({ ctx, queue }) => decideExtension({ ctx, input, queue }));
   if (!result.ok) return result;
   revalidatePath("/", "layout");
-  return { ok: true, message: result.data.applied ? "Extension approved." : "Extension denied." };
+  const outcome = result.data;
+  return { ok: true, message: outcome?.applied ? "Extension approved." : outcome?.pending ? `Extension approval recorded (${outcome.approvals} of ${outcome.required}).` : "Extension denied." };
 }

@@ -107,8 +107,14 @@ export default async function ApprovalsPage() {
                     Currently ends <LocalTime iso={x.endsAt.toISOString()} /> (<Countdown to={x.endsAt.toISOString()} /> left)
                   </p>
                   {x.justification ? <blockquote className="border-l-2 border-slate-200 pl-3 text-sm text-slate-800">{x.justification}</blockquote> : null}
+                  <p className="text-sm" data-testid="extension-approvals">
+                    Approvals:{" "}
+                    <span className="font-semibold">
+                      {x.approvals} of {x.requiredApprovals}
+                    </span>
+                  </p>
                 </div>
-                <DecisionForm requestId={x.id} kind="extension" />
+                <DecisionForm requestId={x.id} version={x.version} kind="extension" />
               </li>
             ))}
           </ul>

@@ -103,6 +103,11 @@ export default async function PolicyPage() {
                           <>
                             {rule.approval.required} from <List items={rule.approval.approvers?.groups} />
                             {rule.approval.distinctGroups ? <span className="block text-xs text-slate-500">distinct groups</span> : null}
+                            {policy.approvalWindows[rule.id] !== undefined ? (
+                              <span className="block text-xs text-slate-500" data-testid="approval-window">
+                                waits up to {formatMinutes(policy.approvalWindows[rule.id]!)}
+                              </span>
+                            ) : null}
                           </>
                         )}
                       </td>
@@ -141,7 +146,10 @@ export default async function PolicyPage() {
               </div>
             )}
           </Card>
-          <p className="text-sm text-slate-600">Pending requests expire after {formatMinutes(doc.defaults.pendingApprovalExpiryMinutes)} without a decision.</p>
+          <p className="text-sm text-slate-600" data-testid="approval-expiry-note">
+            A pending request waits {formatMinutes(doc.defaults.pendingApprovalExpiryMinutes)} for its approvals unless its rule sets another window (the shortest applies when several rules match), whatever
+            the duration asked: a &ldquo;start now&rdquo; window only begins at approval. A scheduled request can no longer be approved once its start time has come.
+          </p>
         </>
       )}
 

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { AppError } from "../../domain/errors";
-import { canApprove } from "../../domain/policy";
+import { canApprove, countQuorum } from "../../domain/policy";
 import { resolveExtension } from "../../domain/time-window";
 import type { JobQueue } from "../../jobs/job-queue";
 import { emitAudit } from "../audit";
@@ -13,19 +13,30 @@ import { describeTargets, policyForRequest } from "../requests/policy-targets";
 export const DecideExtensionInput = z.object({
   requestId: z.string().min(1).max(64),
   decision: z.enum(["APPROVE", "DENY"]),
-  comment: z.string().trim().max(1000).optional(),
+  comment: z.string().trim().max(1000, "Keep the comment under 1000 characters.").optional().transform((c) => (c ? c : undefined)),
+  /** The version the approver saw: a decision on a request that changed since is refused, not silently applied. */
+  expectedVersion: z.coerce.number().int().nonnegative().optional(),
 });
 
-/** An approver routed to the request grants or refuses more time; never the requester. */
+/**
+ * An approver decides on the pending extension under the request's own routing, quorum, distinct-groups and self-approval rules;
+ * decisions are recorded per extension round, so only this round's decisions count and each approver decides once per round.
+ */
 export async function decideExtension({ ctx, input, queue }: { ctx: ServiceContext; input: unknown; queue: JobQueue }) {
   const actor = requireUser(ctx.actor, "request.decide");
   const data = parseInput(DecideExtensionInput, input);
   const now = ctx.now();
-  return ctx.db.$transaction(async (tx) => {
-    await tx.$queryRaw`SELECT id FROM "AccessRequest" WHERE id = ${data.requestId} FOR UPDATE`;
-    const request = await tx.accessRequest.findUnique({ where: { id: data.requestId }, include: { requester: true, targets: true } });
-    if (!request) throw new AppError("NOT_FOUND", "That request does not exist.");
+  const outcome = await ctx.db.$transaction(async (tx) => {
+    // Lock the request row so concurrent approvers count the extension quorum one at a time.
+    const locked = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM "AccessRequest" WHERE id = ${data.requestId} FOR UPDATE`;
+    if (locked.length === 0) throw new AppError("NOT_FOUND", "That request does not exist.");
+    const request = await tx.accessRequest.findUniqueOrThrow({ where: { id: data.requestId }, include: { requester: true, targets: true } });
     if (!request.extensionRequestedMinutes) throw new AppError("CONFLICT", "There is no extension waiting for a decision.");
+    if (data.expectedVersion !== undefined && data.expectedVersion !== request.version) throw new AppError("CONFLICT", "The request changed while you were looking at it. Reload and decide again.");
+    if (request.status !== "ACTIVE" && request.status !== "APPROVED") throw new AppError("INVALID_TRANSITION", "The access already ended.");
+    const round = request.extensionRound;
+    const earlier = (await tx.approvalDecision.findMany({ where: { requestId: request.id, kind: "EXTENSION", round } })).map((d) => ({ approverId: d.approverId, decision: d.decision, viaGroups: d.viaGroups }));
+
     const policy = await policyForRequest(tx, request.policyId);
     const targets = await describeTargets(tx, request.targets);
     const verdict = canApprove(policy, { userId: actor.userId, email: actor.email, groups: actor.groups }, {
@@ -33,19 +44,34 @@ export async function decideExtension({ ctx, input, queue }: { ctx: ServiceConte
       requesterEmail: request.requester.email ?? "",
       ruleIds: request.matchedRuleId ? request.matchedRuleId.split(",") : undefined,
       targets: targets.map((t) => ({ account: t.account, permissionSetName: t.permissionSetName })),
-      decisions: [],
+      decisions: earlier,
     });
-    if (!verdict.ok) throw new AppError(verdict.code, verdict.code === "SELF_APPROVAL" ? "You cannot decide on your own extension." : verdict.reason);
-    if (data.decision === "DENY") {
-      await tx.accessRequest.update({ where: { id: request.id }, data: { extensionRequestedMinutes: null, extensionRequestedAt: null, extensionJustification: null, version: { increment: 1 } } });
-      await emitAudit(tx, actor, { action: "request.extension_denied", entityType: "request", entityId: request.id, requestId: request.id, reason: data.comment ?? null }, now);
-      return { requestId: request.id, applied: false };
+    if (!verdict.ok) return { refused: verdict, round };
+    await tx.approvalDecision.create({ data: { requestId: request.id, approverId: actor.userId, decision: data.decision, comment: data.comment ?? null, viaGroups: verdict.viaGroups, kind: "EXTENSION", round } });
+    await emitAudit(tx, actor, { action: data.decision === "APPROVE" ? "request.extension_approval_given" : "request.extension_denial_given", entityType: "request", entityId: request.id, requestId: request.id, after: { decision: data.decision, viaGroups: verdict.viaGroups, round }, reason: data.comment ?? null }, now);
+
+    const quorum = countQuorum({ required: request.requiredApprovals, distinctGroups: request.distinctGroups }, [...earlier, { approverId: actor.userId, decision: data.decision, viaGroups: verdict.viaGroups }]);
+    const tally = { approvals: quorum.approvals, required: quorum.required };
+    if (quorum.denied) {
+      const changed = await tx.accessRequest.updateMany({ where: { id: request.id, version: request.version }, data: { extensionRequestedMinutes: null, extensionRequestedAt: null, extensionJustification: null, version: { increment: 1 } } });
+      if (changed.count !== 1) throw new AppError("CONFLICT", "The request changed while you were deciding. Reload and try again.");
+      await emitAudit(tx, actor, { action: "request.extension_denied", entityType: "request", entityId: request.id, requestId: request.id, before: { extraMinutes: request.extensionRequestedMinutes }, after: { round }, reason: data.comment ?? null }, now);
+      return { decided: { requestId: request.id, applied: false, pending: false, ...tally } };
     }
-    if (request.status !== "ACTIVE" && request.status !== "APPROVED") throw new AppError("INVALID_TRANSITION", "The access already ended.");
+    if (!quorum.satisfied) {
+      const changed = await tx.accessRequest.updateMany({ where: { id: request.id, version: request.version }, data: { version: { increment: 1 } } });
+      if (changed.count !== 1) throw new AppError("CONFLICT", "The request changed while you were deciding. Reload and try again.");
+      return { decided: { requestId: request.id, applied: false, pending: true, ...tally } };
+    }
     const extension = resolveExtension({ currentEndsAt: request.endsAt, startsAt: request.startsAt, extraMinutes: request.extensionRequestedMinutes, maxDurationMinutes: request.maxDurationMinutes, now });
     if (!extension.ok) throw new AppError("VALIDATION", "The requested extension is no longer possible.");
-    await emitAudit(tx, actor, { action: "request.extension_approved", entityType: "request", entityId: request.id, requestId: request.id, after: { extraMinutes: request.extensionRequestedMinutes }, reason: data.comment ?? null }, now);
+    await emitAudit(tx, actor, { action: "request.extension_approved", entityType: "request", entityId: request.id, requestId: request.id, after: { extraMinutes: request.extensionRequestedMinutes, round, ...tally }, reason: data.comment ?? null }, now);
     await applyExtension(tx, queue, actor, request, extension.endsAt, now, request.extensionJustification ?? "extension approved");
-    return { requestId: request.id, applied: true, endsAt: extension.endsAt };
+    return { decided: { requestId: request.id, applied: true, pending: false, endsAt: extension.endsAt, ...tally } };
   });
+  if ("decided" in outcome) return outcome.decided;
+  // A refused attempt is evidence worth keeping, so it is audited in its own transaction before the error is raised.
+  const { refused, round } = outcome;
+  await ctx.db.$transaction((tx) => emitAudit(tx, actor, { action: "request.extension_decision_refused", entityType: "request", entityId: data.requestId, requestId: data.requestId, after: { code: refused.code, decision: data.decision, round }, reason: refused.reason }, now));
+  throw new AppError(refused.code, refused.code === "SELF_APPROVAL" ? "You cannot decide on your own extension." : refused.code === "CONFLICT" ? "You already decided on this extension." : refused.reason);
 }

@@ -29,7 +29,7 @@ export async function decideRequest({ ctx, input, queue }: { ctx: ServiceContext
     // Lock the request row so concurrent approvers count quorum one at a time.
     const locked = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM "AccessRequest" WHERE id = ${data.requestId} FOR UPDATE`;
     if (locked.length === 0) throw new AppError("NOT_FOUND", "That request does not exist.");
-    const request = await tx.accessRequest.findUniqueOrThrow({ where: { id: data.requestId }, include: { requester: true, targets: true, decisions: true } });
+    const request = await tx.accessRequest.findUniqueOrThrow({ where: { id: data.requestId }, include: { requester: true, targets: true, decisions: { where: { kind: "REQUEST" } } } });
     if (request.status !== "PENDING") throw new AppError("CONFLICT", `This request is already ${request.status.toLowerCase()}.`);
     if (data.expectedVersion !== undefined && data.expectedVersion !== request.version) throw new AppError("CONFLICT", "The request changed while you were looking at it. Reload and decide again.");
     if (request.approvalExpiresAt && request.approvalExpiresAt <= now) throw new AppError("CONFLICT", "This request waited too long for approval and has expired.");

@@ -1,30 +1,47 @@
 import { z } from "zod";
 import { AppError } from "../../domain/errors";
+import { canRevoke } from "../../domain/policy";
 import type { JobQueue } from "../../jobs/job-queue";
 import { emitAudit } from "../audit";
 import { requireUser } from "../authorize";
 import type { ServiceContext } from "../context";
 import { parseInput } from "../parse-input";
 import { endRequestGrants } from "../requests/end-request-grants";
+import { describeTargets, policyForRequest } from "../requests/policy-targets";
 
 export const RevokeInput = z.object({
   requestId: z.string().min(1).max(64),
   reason: z.string().trim().min(5, "Say why you revoke this access.").max(1000),
 });
 
-/** An approver or admin takes access away before its end, with a reason. */
+/** An admin, or an approver routed for the request, takes access away before its end, with a reason; never the requester (they release). */
 export async function revokeGrant({ ctx, input, queue }: { ctx: ServiceContext; input: unknown; queue: JobQueue }) {
   const actor = requireUser(ctx.actor, "grant.revoke");
   const { requestId, reason } = parseInput(RevokeInput, input);
   const now = ctx.now();
-  return ctx.db.$transaction(async (tx) => {
-    const request = await tx.accessRequest.findUnique({ where: { id: requestId } });
+  const outcome = await ctx.db.$transaction(async (tx) => {
+    const request = await tx.accessRequest.findUnique({ where: { id: requestId }, include: { requester: true, targets: true } });
     if (!request) throw new AppError("NOT_FOUND", "That request does not exist.");
+    const policy = await policyForRequest(tx, request.policyId);
+    // A target gone from the inventory routes to no approver, but an admin can still take the access away.
+    const targets = await describeTargets(tx, request.targets).catch(() => []);
+    const verdict = canRevoke(policy, { userId: actor.userId, email: actor.email, groups: actor.groups, isAdmin: actor.roles.includes("ADMIN") }, {
+      requesterId: request.requesterId,
+      requesterEmail: request.requester.email ?? "",
+      ruleIds: request.matchedRuleId ? request.matchedRuleId.split(",") : undefined,
+      targets: targets.map((t) => ({ account: t.account, permissionSetName: t.permissionSetName })),
+    });
+    if (!verdict.ok) return { refused: verdict };
     if (request.status !== "ACTIVE" && request.status !== "APPROVED") throw new AppError("INVALID_TRANSITION", `A ${request.status.toLowerCase()} request cannot be revoked.`);
     const changed = await tx.accessRequest.updateMany({ where: { id: requestId, status: request.status, version: request.version }, data: { status: "REVOKED", closeReason: reason, version: { increment: 1 } } });
     if (changed.count !== 1) throw new AppError("CONFLICT", "The request changed meanwhile. Reload and try again.");
     await emitAudit(tx, actor, { action: "request.revoked", entityType: "request", entityId: requestId, requestId, before: { status: request.status }, after: { status: "REVOKED" }, reason }, now);
     await endRequestGrants(tx, queue, actor, requestId, now, `revoked: ${reason}`);
-    return { requestId, status: "REVOKED" as const };
+    return { revoked: { requestId, status: "REVOKED" as const } };
   });
+  if ("revoked" in outcome) return outcome.revoked;
+  // Like a refused decision, a refused revoke is kept as evidence in its own transaction.
+  const { refused } = outcome;
+  await ctx.db.$transaction((tx) => emitAudit(tx, actor, { action: "request.revoke_refused", entityType: "request", entityId: requestId, requestId, after: { code: refused.code }, reason: refused.reason }, now));
+  throw new AppError(refused.code, refused.reason);
 }

@@ -1,3 +1,4 @@
+import { countQuorum } from "../../domain/policy";
 import type { PolicyDocument } from "../../domain/policy-schema";
 import type { Decision, RequestStatus } from "../../generated/prisma/enums";
 import { requireUser } from "../authorize";
@@ -33,6 +34,8 @@ export interface QueueItem {
 
 export interface ExtensionQueueItem {
   id: string;
+  /** Sent back with the decision, like QueueItem.version. */
+  version: number;
   status: RequestStatus;
   requester: { name: string | null; email: string | null };
   targets: TargetSummary[];
@@ -40,6 +43,9 @@ export interface ExtensionQueueItem {
   extraMinutes: number;
   justification: string | null;
   requestedAt: Date | null;
+  /** This extension round's approvals, counted as decideExtension counts them. */
+  approvals: number;
+  requiredApprovals: number;
 }
 
 export interface ApprovalQueue {
@@ -64,6 +70,8 @@ const requestSelect = {
   justification: true,
   ticket: true,
   requiredApprovals: true,
+  distinctGroups: true,
+  extensionRound: true,
   createdAt: true,
   approvalExpiresAt: true,
   extensionRequestedMinutes: true,
@@ -71,7 +79,7 @@ const requestSelect = {
   extensionJustification: true,
   requester: { select: { name: true, email: true } },
   targets: { select: { accountId: true, permissionSetArn: true }, orderBy: { id: "asc" as const } },
-  decisions: { select: { approverId: true, decision: true, comment: true, viaGroups: true, createdAt: true, approver: { select: { name: true, email: true } } }, orderBy: { createdAt: "asc" as const } },
+  decisions: { select: { approverId: true, decision: true, kind: true, round: true, comment: true, viaGroups: true, createdAt: true, approver: { select: { name: true, email: true } } }, orderBy: { createdAt: "asc" as const } },
 };
 
 /** Pending requests and extensions that policy routes to this approver; never their own. */
@@ -97,7 +105,8 @@ export async function listApprovalQueue({ ctx }: { ctx: ServiceContext }): Promi
 
   const requests: QueueItem[] = [];
   for (const r of pending) {
-    if (!(await policies.routes(actor, r, names, r.decisions))) continue;
+    const decisions = r.decisions.filter((d) => d.kind === "REQUEST");
+    if (!(await policies.routes(actor, r, names, decisions))) continue;
     requests.push({
       id: r.id,
       version: r.version,
@@ -109,18 +118,21 @@ export async function listApprovalQueue({ ctx }: { ctx: ServiceContext }): Promi
       startedImmediately: r.startedImmediately,
       justification: r.justification,
       ticket: r.ticket,
-      approvals: r.decisions.filter((d) => d.decision === "APPROVE").length,
+      approvals: decisions.filter((d) => d.decision === "APPROVE").length,
       requiredApprovals: r.requiredApprovals,
-      decisions: r.decisions.map((d) => ({ approverName: d.approver.name ?? d.approver.email ?? "unknown", decision: d.decision, comment: d.comment, at: d.createdAt })),
+      decisions: decisions.map((d) => ({ approverName: d.approver.name ?? d.approver.email ?? "unknown", decision: d.decision, comment: d.comment, at: d.createdAt })),
       createdAt: r.createdAt,
       approvalExpiresAt: r.approvalExpiresAt,
     });
   }
   const extensionItems: ExtensionQueueItem[] = [];
   for (const r of extensions) {
-    if (!(await policies.routes(actor, r, names, []))) continue;
+    const roundDecisions = r.decisions.filter((d) => d.kind === "EXTENSION" && d.round === r.extensionRound);
+    if (!(await policies.routes(actor, r, names, roundDecisions))) continue;
+    const tally = countQuorum({ required: r.requiredApprovals, distinctGroups: r.distinctGroups }, roundDecisions);
     extensionItems.push({
       id: r.id,
+      version: r.version,
       status: r.status,
       requester: r.requester,
       targets: r.targets.map((t) => summarizeTarget(names, t)),
@@ -128,6 +140,8 @@ export async function listApprovalQueue({ ctx }: { ctx: ServiceContext }): Promi
       extraMinutes: r.extensionRequestedMinutes ?? 0,
       justification: r.extensionJustification,
       requestedAt: r.extensionRequestedAt,
+      approvals: tally.approvals,
+      requiredApprovals: tally.required,
     });
   }
   return { requests, extensions: extensionItems };

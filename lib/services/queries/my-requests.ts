@@ -58,7 +58,7 @@ export async function listMyRequests({ ctx, input = {} }: { ctx: ServiceContext;
         closeReason: true,
         targets: { select: { accountId: true, permissionSetArn: true } },
         grants: { select: { status: true } },
-        decisions: { select: { decision: true } },
+        decisions: { where: { kind: "REQUEST" }, select: { decision: true } },
       },
     }),
     ctx.db.grant.findMany({

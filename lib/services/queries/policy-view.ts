@@ -1,3 +1,4 @@
+import { approvalWindowMinutes } from "../../domain/policy";
 import { PolicyDocument } from "../../domain/policy-schema";
 import { requireUser } from "../authorize";
 import type { ServiceContext } from "../context";
@@ -14,6 +15,8 @@ export interface PolicyView {
   /** Account id → name and OU id → path, so rules can be read without memorising ids. */
   accountNames: Record<string, string>;
   ouNames: Record<string, string>;
+  /** Rule id → how long a request under that rule alone waits for approval (rules that need approval only). */
+  approvalWindows: Record<string, number>;
 }
 
 /** The active access policy, read-only; null when none is loaded. */
@@ -39,5 +42,6 @@ export async function getActivePolicyView({ ctx }: { ctx: ServiceContext }): Pro
     raw: row.document,
     accountNames: Object.fromEntries(accounts.map((a) => [a.id, a.name])),
     ouNames,
+    approvalWindows: parsed.success ? Object.fromEntries(parsed.data.rules.filter((rule) => !rule.approval.auto).map((rule) => [rule.id, approvalWindowMinutes(parsed.data, [rule.id])])) : {},
   };
 }

@@ -1,11 +1,13 @@
 import { z } from "zod";
 import { describeAction, type AuditTone } from "../../audit/actions";
 import { AppError } from "../../domain/errors";
-import type { Decision, GrantStatus, RequestStatus } from "../../generated/prisma/enums";
+import { canRevoke, countQuorum } from "../../domain/policy";
+import type { PolicyDocument } from "../../domain/policy-schema";
+import type { Decision, DecisionSubject, GrantStatus, RequestStatus } from "../../generated/prisma/enums";
 import type { ServiceContext, UserActor } from "../context";
 import { parseInput } from "../parse-input";
 import { policyForRequest } from "../requests/policy-targets";
-import { hasAnyRole, isLive, isRoutedTo, loadTargetNames, requireViewer, summarizeTarget, type RoutableRequest, type TargetNames, type TargetSummary } from "./support";
+import { hasAnyRole, isLive, isRoutedTo, loadTargetNames, requestForPolicy, requireViewer, summarizeTarget, type TargetSummary } from "./support";
 
 export const RequestDetailInput = z.object({ requestId: z.string().min(1).max(64) });
 
@@ -33,6 +35,8 @@ export interface DecisionView {
   approverName: string;
   approverEmail: string | null;
   decision: Decision;
+  /** On the request itself, or on one of its extensions. */
+  kind: DecisionSubject;
   comment: string | null;
   viaGroups: string[];
   at: Date;
@@ -69,7 +73,7 @@ export interface RequestDetail {
   closedAt: Date | null;
   closeReason: string | null;
   requester: { id: string; name: string | null; email: string | null };
-  extension: { allowed: boolean; needsApproval: boolean; pending: { minutes: number; requestedAt: Date | null; justification: string | null } | null };
+  extension: { allowed: boolean; needsApproval: boolean; pending: { minutes: number; requestedAt: Date | null; justification: string | null; approvals: number; required: number } | null };
   targets: TargetView[];
   decisions: DecisionView[];
   timeline: TimelineEntry[];
@@ -140,15 +144,19 @@ export async function getRequestDetail({ ctx, input }: { ctx: ServiceContext; in
   // Release and revoke move endsAt to now before the worker removes access: such a request is ending, not running.
   const running = (request.status === "ACTIVE" || request.status === "APPROVED") && request.endsAt > now;
   const decider = !isRequester && hasAnyRole(actor, DECIDERS);
+  const requestDecisions = request.decisions.filter((d) => d.kind === "REQUEST");
+  // Only this extension round's decisions count, as in decideExtension.
+  const extensionDecisions = request.decisions.filter((d) => d.kind === "EXTENSION" && d.round === request.extensionRound);
+  const extensionTally = countQuorum({ required: request.requiredApprovals, distinctGroups: request.distinctGroups }, extensionDecisions);
   const pendingExtension = request.extensionRequestedMinutes
-    ? { minutes: request.extensionRequestedMinutes, requestedAt: request.extensionRequestedAt, justification: request.extensionJustification }
+    ? { minutes: request.extensionRequestedMinutes, requestedAt: request.extensionRequestedAt, justification: request.extensionJustification, approvals: extensionTally.approvals, required: extensionTally.required }
     : null;
-  const alreadyDecided = request.decisions.some((d) => d.approverId === actor.userId);
-  const mayDecide =
-    decider && request.status === "PENDING" && !alreadyDecided && !(request.approvalExpiresAt && request.approvalExpiresAt <= now)
-      ? await routedToApprover(ctx, actor, request, names, request.decisions)
-      : false;
-  const mayDecideExtension = decider && pendingExtension !== null && running ? await routedToApprover(ctx, actor, request, names, []) : false;
+  // A missing or invalid policy routes nothing (the verbs would refuse too).
+  const policy: PolicyDocument | null = decider ? await policyForRequest(ctx.db, request.policyId).catch(() => null) : null;
+  const alreadyDecided = requestDecisions.some((d) => d.approverId === actor.userId);
+  const mayDecide = policy !== null && request.status === "PENDING" && !alreadyDecided && !(request.approvalExpiresAt && request.approvalExpiresAt <= now) && isRoutedTo(policy, actor, request, names, requestDecisions);
+  const mayDecideExtension = policy !== null && pendingExtension !== null && running && isRoutedTo(policy, actor, request, names, extensionDecisions);
+  const mayRevoke = policy !== null && running && canRevoke(policy, { userId: actor.userId, email: actor.email, groups: actor.groups, isAdmin: actor.roles.includes("ADMIN") }, requestForPolicy(request, names)).ok;
 
   return {
     id: request.id,
@@ -170,7 +178,7 @@ export async function getRequestDetail({ ctx, input }: { ctx: ServiceContext; in
     requester: request.requester,
     extension: { allowed: request.extensionAllowed, needsApproval: request.extensionNeedsApproval, pending: pendingExtension },
     targets,
-    decisions: request.decisions.map((d) => ({ approverName: d.approver.name ?? d.approver.email ?? "unknown", approverEmail: d.approver.email, decision: d.decision, comment: d.comment, viaGroups: d.viaGroups, at: d.createdAt })),
+    decisions: request.decisions.map((d) => ({ approverName: d.approver.name ?? d.approver.email ?? "unknown", approverEmail: d.approver.email, decision: d.decision, kind: d.kind, comment: d.comment, viaGroups: d.viaGroups, at: d.createdAt })),
     timeline: events.map((e) => describeEvent(e, grantLabels)),
     live: isLive(request.status, grantStatuses),
     ending: request.endsAt <= now && grantStatuses.some((s) => s === "ACTIVE" || s === "PROVISIONING" || s === "REMOVING" || s === "REMOVAL_FAILED"),
@@ -179,19 +187,11 @@ export async function getRequestDetail({ ctx, input }: { ctx: ServiceContext; in
       canCancel: isRequester && (request.status === "PENDING" || (request.status === "APPROVED" && !started)),
       canRelease: isRequester && running && (request.status === "ACTIVE" || started),
       canExtend: isRequester && running && request.extensionAllowed && pendingExtension === null,
-      canRevoke: decider && running,
+      canRevoke: mayRevoke,
       canDecide: mayDecide,
       canDecideExtension: mayDecideExtension,
     },
   };
-}
-
-async function routedToApprover(ctx: ServiceContext, actor: UserActor, request: RoutableRequest & { policyId: string | null }, names: TargetNames, decisions: Parameters<typeof isRoutedTo>[4]): Promise<boolean> {
-  try {
-    return isRoutedTo(await policyForRequest(ctx.db, request.policyId), actor, request, names, decisions);
-  } catch {
-    return false;
-  }
 }
 
 function stringField(value: unknown, key: string): string | null {
@@ -209,7 +209,7 @@ function describeEvent(
   const known = describeAction(event.action);
   const grantLabel = event.entityType === "grant" ? grantLabels.get(event.entityId) : undefined;
   const title = `${known.title}${grantLabel ? `: ${grantLabel}` : ""}`;
-  const code = event.action === "request.decision_refused" ? stringField(event.after, "code") : null;
+  const code = event.action.endsWith("_refused") ? stringField(event.after, "code") : null;
   return {
     seq: event.seq.toString(),
     at: event.occurredAt,

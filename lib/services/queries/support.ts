@@ -1,6 +1,6 @@
 import type { Db } from "../../db";
 import { AppError } from "../../domain/errors";
-import { canApprove } from "../../domain/policy";
+import { canApprove, type RequestForApproval } from "../../domain/policy";
 import type { PolicyDocument } from "../../domain/policy-schema";
 import type { Decision, Role } from "../../generated/prisma/enums";
 import type { Actor, UserActor } from "../context";
@@ -86,6 +86,16 @@ export interface RoutableRequest {
   targets: { accountId: string; permissionSetArn: string }[];
 }
 
+/** The request as the domain's approval and revoke rules read it; a target gone from the inventory leaves no target, so nobody is routed. */
+export function requestForPolicy(request: RoutableRequest, names: TargetNames): Omit<RequestForApproval, "decisions"> {
+  return {
+    requesterId: request.requesterId,
+    requesterEmail: request.requester.email ?? "",
+    ruleIds: request.matchedRuleId ? request.matchedRuleId.split(",") : undefined,
+    targets: request.targets.every((t) => names.known(t)) ? request.targets.map((t) => ({ account: { id: t.accountId, ouIds: names.account(t.accountId).ouIds }, permissionSetName: names.permissionSet(t.permissionSetArn).name })) : [],
+  };
+}
+
 /** Whether policy routes the request to this approver now; only decides what to show, the verb checks again. */
 export function isRoutedTo(
   policy: PolicyDocument,
@@ -95,12 +105,8 @@ export function isRoutedTo(
   decisions: { approverId: string; decision: Decision; viaGroups: string[] }[],
 ): boolean {
   if (request.requesterId === actor.userId) return false;
-  if (!request.targets.every((t) => names.known(t))) return false;
   const verdict = canApprove(policy, { userId: actor.userId, email: actor.email, groups: actor.groups }, {
-    requesterId: request.requesterId,
-    requesterEmail: request.requester.email ?? "",
-    ruleIds: request.matchedRuleId ? request.matchedRuleId.split(",") : undefined,
-    targets: request.targets.map((t) => ({ account: { id: t.accountId, ouIds: names.account(t.accountId).ouIds }, permissionSetName: names.permissionSet(t.permissionSetArn).name })),
+    ...requestForPolicy(request, names),
     decisions: decisions.map((d) => ({ approverId: d.approverId, decision: d.decision, viaGroups: d.viaGroups })),
   });
   return verdict.ok;

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { AppError } from "../../domain/errors";
-import { evaluateRequest } from "../../domain/policy";
-import { resolveWindow } from "../../domain/time-window";
+import { approvalWindowMinutes, evaluateRequest } from "../../domain/policy";
+import { pendingApprovalExpiresAt, resolveWindow } from "../../domain/time-window";
 import type { JobQueue } from "../../jobs/job-queue";
 import { QUEUES } from "../../jobs/queues";
 import { emitAudit } from "../audit";
@@ -41,8 +41,7 @@ export async function createRequest({ ctx, input, queue }: { ctx: ServiceContext
   if (!window.ok) throw new AppError("VALIDATION", "Check the start time and duration.", { fieldErrors: window.fieldErrors });
   const { startsAt, endsAt } = window;
   const auto = verdict.decision.autoApprove;
-  const expiryMinutes = policy.document.defaults?.pendingApprovalExpiryMinutes ?? 1440;
-  const approvalExpiresAt = auto ? null : new Date(Math.min(now.getTime() + expiryMinutes * 60_000, endsAt.getTime()));
+  const approvalExpiresAt = auto ? null : pendingApprovalExpiresAt({ now, startedImmediately: data.startMode === "now", startsAt, approvalWindowMinutes: approvalWindowMinutes(policy.document, verdict.decision.ruleIds) });
 
   return ctx.db.$transaction(async (tx) => {
     const request = await tx.accessRequest.create({

@@ -28,8 +28,11 @@ export async function extendRequest({ ctx, input, queue }: { ctx: ServiceContext
     const extension = resolveExtension({ currentEndsAt: request.endsAt, startsAt: request.startsAt, extraMinutes: data.extraMinutes, maxDurationMinutes: request.maxDurationMinutes, now });
     if (!extension.ok) throw new AppError("VALIDATION", "That extension is not possible.", { fieldErrors: { extraMinutes: extension.fieldErrors ? Object.values(extension.fieldErrors).flat() : ["Not possible."] } });
     if (request.extensionNeedsApproval) {
-      await tx.accessRequest.update({ where: { id: request.id }, data: { extensionRequestedMinutes: data.extraMinutes, extensionRequestedAt: now, extensionJustification: data.justification, version: { increment: 1 } } });
-      await emitAudit(tx, actor, { action: "request.extension_requested", entityType: "request", entityId: request.id, requestId: request.id, after: { extraMinutes: data.extraMinutes, newEndsAt: extension.endsAt }, reason: data.justification }, now);
+      if (request.extensionRequestedMinutes) throw new AppError("CONFLICT", "An extension already waits for a decision.");
+      // A new round, so approvals given to an earlier extension never count for this one.
+      const changed = await tx.accessRequest.updateMany({ where: { id: request.id, version: request.version }, data: { extensionRequestedMinutes: data.extraMinutes, extensionRequestedAt: now, extensionJustification: data.justification, extensionRound: { increment: 1 }, version: { increment: 1 } } });
+      if (changed.count !== 1) throw requestChanged();
+      await emitAudit(tx, actor, { action: "request.extension_requested", entityType: "request", entityId: request.id, requestId: request.id, after: { extraMinutes: data.extraMinutes, newEndsAt: extension.endsAt, round: request.extensionRound + 1 }, reason: data.justification }, now);
       return { requestId: request.id, applied: false };
     }
     await applyExtension(tx, queue, actor, request, extension.endsAt, now, data.justification);
@@ -37,12 +40,15 @@ export async function extendRequest({ ctx, input, queue }: { ctx: ServiceContext
   });
 }
 
-/** Moves the end of a request and its live grants; the removal job for the new end replaces the old one. */
-export async function applyExtension(tx: DbTransaction, queue: JobQueue, actor: Actor, request: { id: string; endsAt: Date; startsAt: Date }, endsAt: Date, now: Date, reason: string) {
-  await tx.accessRequest.update({
-    where: { id: request.id },
+const requestChanged = () => new AppError("CONFLICT", "The request changed meanwhile. Reload and try again.");
+
+/** Moves the end of a request and its live grants (compare-and-set on the version read); the removal job for the new end replaces the old one. */
+export async function applyExtension(tx: DbTransaction, queue: JobQueue, actor: Actor, request: { id: string; endsAt: Date; startsAt: Date; version: number }, endsAt: Date, now: Date, reason: string) {
+  const changed = await tx.accessRequest.updateMany({
+    where: { id: request.id, version: request.version },
     data: { endsAt, durationMinutes: Math.round((endsAt.getTime() - request.startsAt.getTime()) / 60_000), extensionRequestedMinutes: null, extensionRequestedAt: null, extensionJustification: null, version: { increment: 1 } },
   });
+  if (changed.count !== 1) throw requestChanged();
   const grants = await tx.grant.findMany({ where: { requestId: request.id, status: { in: ["SCHEDULED", "PROVISIONING", "ACTIVE"] } } });
   for (const grant of grants) {
     await tx.grant.update({ where: { id: grant.id }, data: { endsAt, version: { increment: 1 } } });

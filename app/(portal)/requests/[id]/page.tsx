@@ -34,7 +34,7 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
   const r = await loadDetail(id);
   const first = r.targets[0];
   const title = first ? `${first.permissionSetName} on ${first.accountName}${r.targets.length > 1 ? ` and ${r.targets.length - 1} more` : ""}` : "Access request";
-  const approvals = r.decisions.filter((d) => d.decision === "APPROVE").length;
+  const approvals = r.decisions.filter((d) => d.kind === "REQUEST" && d.decision === "APPROVE").length;
   const windowMinutes = Math.round((r.endsAt.getTime() - r.startsAt.getTime()) / 60_000);
   const roomMinutes = Math.max(0, r.maxDurationMinutes - windowMinutes);
   const failures = r.targets.filter((t) => t.grant?.failureReason);
@@ -130,7 +130,10 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
                         label: "Extension",
                         value: (
                           <>
-                            +{formatMinutes(r.extension.pending.minutes)} waiting for approval
+                            +{formatMinutes(r.extension.pending.minutes)} waiting for approval ·{" "}
+                            <span data-testid="extension-approvals">
+                              {r.extension.pending.approvals} of {r.extension.pending.required} approvals
+                            </span>
                             {r.extension.pending.justification ? <span className="block text-slate-600">“{r.extension.pending.justification}”</span> : null}
                           </>
                         ),
@@ -187,7 +190,7 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
                 {r.decisions.map((d) => (
                   <li key={`${d.approverEmail}-${d.at.toISOString()}`} className="text-sm" data-testid="decision">
                     <div className="flex flex-wrap items-center gap-2">
-                      <Badge tone={d.decision === "APPROVE" ? "green" : "red"}>{d.decision === "APPROVE" ? "Approved" : "Denied"}</Badge>
+                      <Badge tone={d.decision === "APPROVE" ? "green" : "red"}>{`${d.decision === "APPROVE" ? "Approved" : "Denied"}${d.kind === "EXTENSION" ? " extension" : ""}`}</Badge>
                       <span className="font-semibold">{d.approverName}</span>
                       {d.approverEmail && d.approverEmail !== d.approverName ? <span className="text-slate-500">{d.approverEmail}</span> : null}
                       <span className="text-slate-500">
@@ -236,7 +239,7 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
           {viewer.canDecideExtension && r.extension.pending ? (
             <Card title={`Extension: +${formatMinutes(r.extension.pending.minutes)}`}>
               {r.extension.pending.justification ? <p className="mb-3 text-sm text-slate-700">“{r.extension.pending.justification}”</p> : null}
-              <DecisionForm requestId={r.id} kind="extension" />
+              <DecisionForm requestId={r.id} version={r.version} kind="extension" />
             </Card>
           ) : null}
           {viewer.canRelease ? (
