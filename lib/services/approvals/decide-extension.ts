@@ -8,14 +8,14 @@ import { requireUser } from "../authorize";
 import type { ServiceContext } from "../context";
 import { parseInput } from "../parse-input";
 import { applyExtension } from "../requests/extend-request";
+import { assertExpectedVersion, ExpectedVersion } from "../requests/expected-version";
 import { describeTargets, policyForRequest } from "../requests/policy-targets";
 
 export const DecideExtensionInput = z.object({
   requestId: z.string().min(1).max(64),
   decision: z.enum(["APPROVE", "DENY"]),
   comment: z.string().trim().max(1000, "Keep the comment under 1000 characters.").optional().transform((c) => (c ? c : undefined)),
-  /** The version the approver saw: a decision on a request that changed since is refused, not silently applied. */
-  expectedVersion: z.coerce.number().int().nonnegative().optional(),
+  expectedVersion: ExpectedVersion,
 });
 
 /**
@@ -32,7 +32,7 @@ export async function decideExtension({ ctx, input, queue }: { ctx: ServiceConte
     if (locked.length === 0) throw new AppError("NOT_FOUND", "That request does not exist.");
     const request = await tx.accessRequest.findUniqueOrThrow({ where: { id: data.requestId }, include: { requester: true, targets: true } });
     if (!request.extensionRequestedMinutes) throw new AppError("CONFLICT", "There is no extension waiting for a decision.");
-    if (data.expectedVersion !== undefined && data.expectedVersion !== request.version) throw new AppError("CONFLICT", "The request changed while you were looking at it. Reload and decide again.");
+    assertExpectedVersion(data.expectedVersion, request.version);
     if (request.status !== "ACTIVE" && request.status !== "APPROVED") throw new AppError("INVALID_TRANSITION", "The access already ended.");
     const round = request.extensionRound;
     const earlier = (await tx.approvalDecision.findMany({ where: { requestId: request.id, kind: "EXTENSION", round } })).map((d) => ({ approverId: d.approverId, decision: d.decision, viaGroups: d.viaGroups }));

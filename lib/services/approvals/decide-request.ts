@@ -7,14 +7,14 @@ import { requireUser } from "../authorize";
 import type { ServiceContext } from "../context";
 import { parseInput } from "../parse-input";
 import { createGrantsForRequest } from "../requests/create-request";
+import { assertExpectedVersion, ExpectedVersion } from "../requests/expected-version";
 import { describeTargets, policyForRequest } from "../requests/policy-targets";
 
 export const DecideRequestInput = z.object({
   requestId: z.string().min(1).max(64),
   decision: z.enum(["APPROVE", "DENY"]),
   comment: z.string().trim().max(1000, "Keep the comment under 1000 characters.").optional().transform((c) => (c ? c : undefined)),
-  /** The version the approver saw: a decision on a request that changed since is refused, not silently applied. */
-  expectedVersion: z.coerce.number().int().nonnegative().optional(),
+  expectedVersion: ExpectedVersion,
 });
 export type DecideRequestInput = z.infer<typeof DecideRequestInput>;
 
@@ -31,7 +31,7 @@ export async function decideRequest({ ctx, input, queue }: { ctx: ServiceContext
     if (locked.length === 0) throw new AppError("NOT_FOUND", "That request does not exist.");
     const request = await tx.accessRequest.findUniqueOrThrow({ where: { id: data.requestId }, include: { requester: true, targets: true, decisions: { where: { kind: "REQUEST" } } } });
     if (request.status !== "PENDING") throw new AppError("CONFLICT", `This request is already ${request.status.toLowerCase()}.`);
-    if (data.expectedVersion !== undefined && data.expectedVersion !== request.version) throw new AppError("CONFLICT", "The request changed while you were looking at it. Reload and decide again.");
+    assertExpectedVersion(data.expectedVersion, request.version);
     if (request.approvalExpiresAt && request.approvalExpiresAt <= now) throw new AppError("CONFLICT", "This request waited too long for approval and has expired.");
 
     const policy = await policyForRequest(tx, request.policyId);

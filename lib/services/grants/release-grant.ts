@@ -6,15 +6,17 @@ import type { ServiceContext } from "../context";
 import { parseInput } from "../parse-input";
 import { RequestIdInput } from "../requests/cancel-request";
 import { endRequestGrants } from "../requests/end-request-grants";
+import { assertExpectedVersion } from "../requests/expected-version";
 
 /** The requester gives access back early: every grant of the request is removed now. */
 export async function releaseGrant({ ctx, input, queue }: { ctx: ServiceContext; input: unknown; queue: JobQueue }) {
   const actor = requireUser(ctx.actor, "grant.release");
-  const { requestId } = parseInput(RequestIdInput, input);
+  const { requestId, expectedVersion } = parseInput(RequestIdInput, input);
   const now = ctx.now();
   return ctx.db.$transaction(async (tx) => {
     const request = await tx.accessRequest.findUnique({ where: { id: requestId } });
     if (!request || request.requesterId !== actor.userId) throw new AppError("NOT_FOUND", "That request does not exist.");
+    assertExpectedVersion(expectedVersion, request.version);
     if (request.status !== "ACTIVE" && request.status !== "APPROVED") throw new AppError("INVALID_TRANSITION", `A ${request.status.toLowerCase()} request has no access to release.`);
     if (request.endsAt <= now) throw new AppError("CONFLICT", "This access is already ending; its removal is in progress.");
     const changed = await tx.accessRequest.updateMany({ where: { id: requestId, version: request.version }, data: { closeReason: "released early by requester", version: { increment: 1 } } });

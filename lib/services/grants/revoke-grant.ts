@@ -7,17 +7,19 @@ import { requireUser } from "../authorize";
 import type { ServiceContext } from "../context";
 import { parseInput } from "../parse-input";
 import { endRequestGrants } from "../requests/end-request-grants";
+import { assertExpectedVersion, ExpectedVersion } from "../requests/expected-version";
 import { describeTargets, policyForRequest } from "../requests/policy-targets";
 
 export const RevokeInput = z.object({
   requestId: z.string().min(1).max(64),
   reason: z.string().trim().min(5, "Say why you revoke this access.").max(1000),
+  expectedVersion: ExpectedVersion,
 });
 
 /** An admin, or an approver routed for the request, takes access away before its end, with a reason; never the requester (they release). */
 export async function revokeGrant({ ctx, input, queue }: { ctx: ServiceContext; input: unknown; queue: JobQueue }) {
   const actor = requireUser(ctx.actor, "grant.revoke");
-  const { requestId, reason } = parseInput(RevokeInput, input);
+  const { requestId, reason, expectedVersion } = parseInput(RevokeInput, input);
   const now = ctx.now();
   const outcome = await ctx.db.$transaction(async (tx) => {
     const request = await tx.accessRequest.findUnique({ where: { id: requestId }, include: { requester: true, targets: true } });
@@ -32,6 +34,7 @@ export async function revokeGrant({ ctx, input, queue }: { ctx: ServiceContext; 
       targets: targets.map((t) => ({ account: t.account, permissionSetName: t.permissionSetName })),
     });
     if (!verdict.ok) return { refused: verdict };
+    assertExpectedVersion(expectedVersion, request.version);
     if (request.status !== "ACTIVE" && request.status !== "APPROVED") throw new AppError("INVALID_TRANSITION", `A ${request.status.toLowerCase()} request cannot be revoked.`);
     const changed = await tx.accessRequest.updateMany({ where: { id: requestId, status: request.status, version: request.version }, data: { status: "REVOKED", closeReason: reason, version: { increment: 1 } } });
     if (changed.count !== 1) throw new AppError("CONFLICT", "The request changed meanwhile. Reload and try again.");

@@ -6,17 +6,19 @@ import { requireUser } from "../authorize";
 import type { ServiceContext } from "../context";
 import { parseInput } from "../parse-input";
 import { endRequestGrants } from "./end-request-grants";
+import { assertExpectedVersion, ExpectedVersion } from "./expected-version";
 
-export const RequestIdInput = z.object({ requestId: z.string().min(1).max(64) });
+export const RequestIdInput = z.object({ requestId: z.string().min(1).max(64), expectedVersion: ExpectedVersion });
 
 /** The requester withdraws a request that has not started yet. */
 export async function cancelRequest({ ctx, input, queue }: { ctx: ServiceContext; input: unknown; queue: JobQueue }) {
   const actor = requireUser(ctx.actor, "request.cancel");
-  const { requestId } = parseInput(RequestIdInput, input);
+  const { requestId, expectedVersion } = parseInput(RequestIdInput, input);
   const now = ctx.now();
   return ctx.db.$transaction(async (tx) => {
     const request = await tx.accessRequest.findUnique({ where: { id: requestId }, include: { grants: true } });
     if (!request || request.requesterId !== actor.userId) throw new AppError("NOT_FOUND", "That request does not exist.");
+    assertExpectedVersion(expectedVersion, request.version);
     const started = request.grants.some((g) => g.status !== "SCHEDULED");
     if (!(request.status === "PENDING" || (request.status === "APPROVED" && !started))) {
       throw new AppError("INVALID_TRANSITION", request.status === "ACTIVE" ? "This access is active: release it instead." : `A ${request.status.toLowerCase()} request cannot be cancelled.`);

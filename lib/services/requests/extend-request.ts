@@ -8,11 +8,13 @@ import { emitAudit } from "../audit";
 import { requireUser } from "../authorize";
 import type { Actor, ServiceContext } from "../context";
 import { parseInput } from "../parse-input";
+import { assertExpectedVersion, ExpectedVersion } from "./expected-version";
 
 export const ExtendRequestInput = z.object({
   requestId: z.string().min(1).max(64),
   extraMinutes: z.coerce.number({ message: "Enter minutes." }).int("Enter whole minutes.").min(5, "Extend by at least 5 minutes."),
   justification: z.string().trim().min(5, "Say why you need more time.").max(1000),
+  expectedVersion: ExpectedVersion,
 });
 
 /** The requester asks for more time; policy decides whether that needs an approver. */
@@ -23,6 +25,7 @@ export async function extendRequest({ ctx, input, queue }: { ctx: ServiceContext
   return ctx.db.$transaction(async (tx) => {
     const request = await tx.accessRequest.findUnique({ where: { id: data.requestId } });
     if (!request || request.requesterId !== actor.userId) throw new AppError("NOT_FOUND", "That request does not exist.");
+    assertExpectedVersion(data.expectedVersion, request.version);
     if (request.status !== "ACTIVE" && request.status !== "APPROVED") throw new AppError("INVALID_TRANSITION", "Only approved or active access can be extended.");
     if (!request.extensionAllowed) throw new AppError("POLICY_DENIED", "The policy does not allow extending this access. Make a new request instead.");
     const extension = resolveExtension({ currentEndsAt: request.endsAt, startsAt: request.startsAt, extraMinutes: data.extraMinutes, maxDurationMinutes: request.maxDurationMinutes, now });

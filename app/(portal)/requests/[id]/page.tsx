@@ -244,22 +244,22 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
           ) : null}
           {viewer.canRelease ? (
             <Card>
-              <ReleaseForm requestId={r.id} />
+              <ReleaseForm requestId={r.id} version={r.version} />
             </Card>
           ) : null}
           {viewer.canCancel ? (
             <Card>
-              <CancelForm requestId={r.id} />
+              <CancelForm requestId={r.id} version={r.version} />
             </Card>
           ) : null}
           {viewer.canExtend ? (
             <Card title="More time">
-              <ExtendForm requestId={r.id} needsApproval={r.extension.needsApproval} roomMinutes={roomMinutes} />
+              <ExtendForm requestId={r.id} version={r.version} needsApproval={r.extension.needsApproval} roomMinutes={roomMinutes} />
             </Card>
           ) : null}
           {viewer.canRevoke ? (
             <Card title="Revoke">
-              <RevokeForm requestId={r.id} />
+              <RevokeForm requestId={r.id} version={r.version} />
             </Card>
           ) : null}
           {!hasActions ? <p className="text-sm text-slate-500">{viewer.isRequester && r.extension.pending ? "Your extension waits for an approver." : "Nothing to do here right now."}</p> : null}

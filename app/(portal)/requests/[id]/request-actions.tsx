@@ -5,11 +5,12 @@ import { Button } from "@/components/ui/button";
 import { Field, inputClass } from "@/components/ui/field";
 import { cancelRequestAction, extendRequestAction, releaseRequestAction, revokeRequestAction } from "./actions";
 
-export function CancelForm({ requestId }: { requestId: string }) {
+export function CancelForm({ requestId, version }: { requestId: string; version: number }) {
   const { state, pending, onSubmit } = useActionForm(cancelRequestAction);
   return (
     <form onSubmit={onSubmit} className="space-y-2">
       <input type="hidden" name="requestId" value={requestId} />
+      <input type="hidden" name="expectedVersion" value={version} />
       <FormMessage state={state} testId="cancel-message" />
       <Button type="submit" variant="secondary" disabled={pending} className="w-full" data-testid="cancel-request">
         Cancel request
@@ -18,11 +19,12 @@ export function CancelForm({ requestId }: { requestId: string }) {
   );
 }
 
-export function ReleaseForm({ requestId }: { requestId: string }) {
+export function ReleaseForm({ requestId, version }: { requestId: string; version: number }) {
   const { state, pending, onSubmit } = useActionForm(releaseRequestAction);
   return (
     <form onSubmit={onSubmit} className="space-y-2">
       <input type="hidden" name="requestId" value={requestId} />
+      <input type="hidden" name="expectedVersion" value={version} />
       <p className="text-sm text-slate-600">Done early? Give the access back now.</p>
       <FormMessage state={state} testId="release-message" />
       <Button type="submit" disabled={pending} className="w-full" data-testid="release-early">
@@ -32,11 +34,12 @@ export function ReleaseForm({ requestId }: { requestId: string }) {
   );
 }
 
-export function ExtendForm({ requestId, needsApproval, roomMinutes }: { requestId: string; needsApproval: boolean; roomMinutes: number }) {
+export function ExtendForm({ requestId, version, needsApproval, roomMinutes }: { requestId: string; version: number; needsApproval: boolean; roomMinutes: number }) {
   const { state, pending, onSubmit, errorsFor } = useActionForm(extendRequestAction);
   return (
     <form onSubmit={onSubmit} className="space-y-3" data-testid="extend-form">
       <input type="hidden" name="requestId" value={requestId} />
+      <input type="hidden" name="expectedVersion" value={version} />
       <Field id="extraMinutes" label="Extra minutes" errors={errorsFor("extraMinutes")} hint={roomMinutes > 0 ? `Up to ${roomMinutes} more minutes within the policy limit.` : "The window already has the longest duration the policy allows."}>
         <input id="extraMinutes" name="extraMinutes" type="number" min={5} step={5} defaultValue={Math.min(30, Math.max(roomMinutes, 5))} className={`${inputClass} w-32`} aria-invalid={Boolean(errorsFor("extraMinutes"))} />
       </Field>
@@ -51,11 +54,12 @@ export function ExtendForm({ requestId, needsApproval, roomMinutes }: { requestI
   );
 }
 
-export function RevokeForm({ requestId }: { requestId: string }) {
+export function RevokeForm({ requestId, version }: { requestId: string; version: number }) {
   const { state, pending, onSubmit, errorsFor } = useActionForm(revokeRequestAction);
   return (
     <form onSubmit={onSubmit} className="space-y-3" data-testid="revoke-form">
       <input type="hidden" name="requestId" value={requestId} />
+      <input type="hidden" name="expectedVersion" value={version} />
       <Field id="revoke-reason" label="Reason for revoking" required errors={errorsFor("reason")} hint="The requester and auditors see this.">
         <textarea id="revoke-reason" name="reason" rows={2} className={`${inputClass} w-full`} aria-invalid={Boolean(errorsFor("reason"))} />
       </Field>
