@@ -264,12 +264,14 @@ describe("grants against the simulator", () => {
     expect(await deactivateGrant({ ctx: system(), input: { grantId }, deps })).toBe("not-due");
   });
 
-  it("an approver revokes active access with a reason and the assignment is removed", async () => {
+  it("an admin revokes active access with a reason and the assignment is removed", async () => {
     // ReadOnly: a tuple no other test leaves active, so the removal is not kept for another grant.
     const { requestId, grantId } = await approvedGrant(users.alice!, { accountId: paymentsProd.id, permissionSetArn: readOnly.arn });
     await activateGrant({ ctx: system(), input: { grantId }, deps });
     await expect(revokeGrant({ ctx: ctxFor(users.alice!), queue, input: { requestId, reason: "self revoke" } })).rejects.toMatchObject({ code: "FORBIDDEN" });
-    await revokeGrant({ ctx: ctxFor(users.bob!), queue, input: { requestId, reason: "Incident closed" } });
+    // An auto-approved rule routes to no approver, so only an admin may take this access away.
+    await expect(revokeGrant({ ctx: ctxFor(users.bob!), queue, input: { requestId, reason: "Incident closed" } })).rejects.toMatchObject({ code: "FORBIDDEN" });
+    await revokeGrant({ ctx: ctxFor(users.dave!), queue, input: { requestId, reason: "Incident closed" } });
     expect(await deactivateGrant({ ctx: system(), input: { grantId }, deps })).toBe("removed");
     expect((await db.prisma.accessRequest.findUniqueOrThrow({ where: { id: requestId } })).status).toBe("REVOKED");
   });

@@ -265,10 +265,22 @@ describe("request detail", () => {
     expect(alreadyDecided.decisions).toEqual([expect.objectContaining({ approverName: "Bob", decision: "APPROVE", comment: "fine" })]);
   });
 
-  it("offers the routed approver the pending extension and revocation of active access", async () => {
+  it("offers revocation and the pending extension only to approvers the request routes to, never to its requester", async () => {
     const asBob = await getRequestDetail({ ctx: as("bob"), input: { requestId: ids.aliceActive } });
-    // Sandbox rules route to no approver group, so nobody can decide this extension.
-    expect(asBob.viewer).toMatchObject({ canRevoke: true, canDecideExtension: false });
+    // Sandbox rules route to no approver group, so no approver can decide this extension or revoke it (admins could).
+    expect(asBob.viewer).toMatchObject({ canRevoke: false, canDecideExtension: false });
+    const routed = await seedRequest({ requester: "alice", targets: [{ accountId: ACCOUNTS.paymentsProd.id, permissionSetArn: SETS.powerUser.arn }], status: "ACTIVE", approvalExpiresInMinutes: null, extensionMinutes: 30, ruleIds: ["payments-power"] });
+    const lenasOwn = await seedRequest({ requester: "lena", targets: [{ accountId: ACCOUNTS.paymentsProd.id, permissionSetArn: SETS.powerUser.arn }], status: "ACTIVE", approvalExpiresInMinutes: null, ruleIds: ["payments-power"] });
+    try {
+      const detail = await getRequestDetail({ ctx: as("bob"), input: { requestId: routed } });
+      expect(detail.viewer).toMatchObject({ canRevoke: true, canDecideExtension: true });
+      expect(detail.extension.pending).toMatchObject({ minutes: 30, approvals: 0, required: 1 });
+      expect((await getRequestDetail({ ctx: as("dan"), input: { requestId: routed } })).viewer).toMatchObject({ canRevoke: false, canDecideExtension: false });
+      expect((await getRequestDetail({ ctx: as("lena"), input: { requestId: lenasOwn } })).viewer.canRevoke).toBe(false);
+      expect((await getRequestDetail({ ctx: as("bob"), input: { requestId: lenasOwn } })).viewer.canRevoke).toBe(true);
+    } finally {
+      await db.prisma.accessRequest.deleteMany({ where: { id: { in: [routed, lenasOwn] } } });
+    }
   });
 
   it("offers nothing more once access is being released, and says it is ending", async () => {

@@ -4,7 +4,7 @@ import { AppError } from "../../domain/errors";
 import { canRevoke, countQuorum } from "../../domain/policy";
 import type { PolicyDocument } from "../../domain/policy-schema";
 import type { Decision, DecisionSubject, GrantStatus, RequestStatus } from "../../generated/prisma/enums";
-import type { ServiceContext, UserActor } from "../context";
+import type { ServiceContext } from "../context";
 import { parseInput } from "../parse-input";
 import { policyForRequest } from "../requests/policy-targets";
 import { hasAnyRole, isLive, isRoutedTo, loadTargetNames, requestForPolicy, requireViewer, summarizeTarget, type TargetSummary } from "./support";
