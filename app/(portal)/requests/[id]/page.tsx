@@ -116,9 +116,9 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
                       <>
                         {approvals} of {r.requiredApprovals}
                         {r.status === "PENDING" && r.approvalExpiresAt ? (
-                          <span className="text-slate-500">
+                          <span className="text-slate-500" data-testid="approval-expiry">
                             {" "}
-                            · expires in <Countdown to={r.approvalExpiresAt.toISOString()} endedText="now" />
+                            · waits for approval until <LocalTime iso={r.approvalExpiresAt.toISOString()} /> (<Countdown to={r.approvalExpiresAt.toISOString()} endedText="now" />)
                           </span>
                         ) : null}
                       </>
