@@ -6,6 +6,7 @@ import { decideExtension } from "./approvals/decide-extension";
 import { decideRequest } from "./approvals/decide-request";
 import type { ServiceContext, UserActor } from "./context";
 import { revokeGrant } from "./grants/revoke-grant";
+import { listApprovalQueue } from "./queries/approval-queue";
 import { createRequest } from "./requests/create-request";
 import { expirePendingRequest } from "./requests/expire-pending-request";
 import { extendRequest } from "./requests/extend-request";
@@ -94,6 +95,9 @@ describe("extension decisions follow the request's quorum", () => {
 
     expect(await decideExtension({ ctx: ctx(users.bob!), queue: h.queue, input: { requestId, decision: "APPROVE" } })).toMatchObject({ applied: false, pending: true, approvals: 1, required: 2 });
     expect((await row(requestId)).endsAt).toEqual(endsAt);
+    // The queue shows the round's tally to the approvers still to decide, and no longer to bob.
+    expect((await listApprovalQueue({ ctx: ctx(users.dave!) })).extensions.find((x) => x.id === requestId)).toMatchObject({ approvals: 1, requiredApprovals: 2 });
+    expect((await listApprovalQueue({ ctx: ctx(users.bob!) })).extensions.map((x) => x.id)).not.toContain(requestId);
     // The same approver cannot count twice, and the refusal is audited like a request decision's.
     await expectCode(decideExtension({ ctx: ctx(users.bob!), queue: h.queue, input: { requestId, decision: "APPROVE" } }), "CONFLICT");
     // bob counts through team-payments-leads, dave through approvers: two distinct groups.
