@@ -8,7 +8,7 @@ import { requireUser } from "../authorize";
 import type { ServiceContext } from "../context";
 import { parseInput } from "../parse-input";
 import { applyExtension } from "../requests/extend-request";
-import { assertExpectedVersion, ExpectedVersion } from "../requests/expected-version";
+import { assertExpectedVersion, ExpectedVersion, requestChanged } from "../requests/expected-version";
 import { describeTargets, policyForRequest } from "../requests/policy-targets";
 
 export const DecideExtensionInput = z.object({
@@ -54,13 +54,13 @@ export async function decideExtension({ ctx, input, queue }: { ctx: ServiceConte
     const tally = { approvals: quorum.approvals, required: quorum.required };
     if (quorum.denied) {
       const changed = await tx.accessRequest.updateMany({ where: { id: request.id, version: request.version }, data: { extensionRequestedMinutes: null, extensionRequestedAt: null, extensionJustification: null, version: { increment: 1 } } });
-      if (changed.count !== 1) throw new AppError("CONFLICT", "The request changed while you were deciding. Reload and try again.");
+      if (changed.count !== 1) throw requestChanged();
       await emitAudit(tx, actor, { action: "request.extension_denied", entityType: "request", entityId: request.id, requestId: request.id, before: { extraMinutes: request.extensionRequestedMinutes }, after: { round }, reason: data.comment ?? null }, now);
       return { decided: { requestId: request.id, applied: false, pending: false, ...tally } };
     }
     if (!quorum.satisfied) {
       const changed = await tx.accessRequest.updateMany({ where: { id: request.id, version: request.version }, data: { version: { increment: 1 } } });
-      if (changed.count !== 1) throw new AppError("CONFLICT", "The request changed while you were deciding. Reload and try again.");
+      if (changed.count !== 1) throw requestChanged();
       return { decided: { requestId: request.id, applied: false, pending: true, ...tally } };
     }
     const extension = resolveExtension({ currentEndsAt: request.endsAt, startsAt: request.startsAt, extraMinutes: request.extensionRequestedMinutes, maxDurationMinutes: request.maxDurationMinutes, now });

@@ -8,7 +8,7 @@ import { emitAudit } from "../audit";
 import { requireUser } from "../authorize";
 import type { Actor, ServiceContext } from "../context";
 import { parseInput } from "../parse-input";
-import { assertExpectedVersion, ExpectedVersion } from "./expected-version";
+import { assertExpectedVersion, ExpectedVersion, requestChanged } from "./expected-version";
 
 export const ExtendRequestInput = z.object({
   requestId: z.string().min(1).max(64),
@@ -42,8 +42,6 @@ export async function extendRequest({ ctx, input, queue }: { ctx: ServiceContext
     return { requestId: request.id, applied: true, endsAt: extension.endsAt };
   });
 }
-
-const requestChanged = () => new AppError("CONFLICT", "The request changed meanwhile. Reload and try again.");
 
 /** Moves the end of a request and its live grants (compare-and-set on the version read); the removal job for the new end replaces the old one. */
 export async function applyExtension(tx: DbTransaction, queue: JobQueue, actor: Actor, request: { id: string; endsAt: Date; startsAt: Date; version: number }, endsAt: Date, now: Date, reason: string) {
