@@ -1,3 +1,4 @@
+import { countQuorum } from "../../domain/policy";
 import type { PolicyDocument } from "../../domain/policy-schema";
 import type { Decision, RequestStatus } from "../../generated/prisma/enums";
 import { requireUser } from "../authorize";
@@ -64,6 +65,7 @@ const requestSelect = {
   justification: true,
   ticket: true,
   requiredApprovals: true,
+  distinctGroups: true,
   createdAt: true,
   approvalExpiresAt: true,
   extensionRequestedMinutes: true,
@@ -109,7 +111,7 @@ export async function listApprovalQueue({ ctx }: { ctx: ServiceContext }): Promi
       startedImmediately: r.startedImmediately,
       justification: r.justification,
       ticket: r.ticket,
-      approvals: r.decisions.filter((d) => d.decision === "APPROVE").length,
+      approvals: countQuorum({ required: r.requiredApprovals, distinctGroups: r.distinctGroups }, r.decisions).approvals,
       requiredApprovals: r.requiredApprovals,
       decisions: r.decisions.map((d) => ({ approverName: d.approver.name ?? d.approver.email ?? "unknown", decision: d.decision, comment: d.comment, at: d.createdAt })),
       createdAt: r.createdAt,

@@ -1,3 +1,4 @@
+import { countQuorum } from "../../domain/policy";
 import { z } from "zod";
 import { describeAction, type AuditTone } from "../../audit/actions";
 import { AppError } from "../../domain/errors";
@@ -64,6 +65,8 @@ export interface RequestDetail {
   justification: string;
   ticket: string | null;
   requiredApprovals: number;
+  /** Approvals that count toward the quorum (with distinctGroups, one per group), not every APPROVE row. */
+  approvals: number;
   approvalExpiresAt: Date | null;
   decidedAt: Date | null;
   closedAt: Date | null;
@@ -163,6 +166,7 @@ export async function getRequestDetail({ ctx, input }: { ctx: ServiceContext; in
     justification: request.justification,
     ticket: request.ticket,
     requiredApprovals: request.requiredApprovals,
+    approvals: countQuorum({ required: request.requiredApprovals, distinctGroups: request.distinctGroups }, request.decisions).approvals,
     approvalExpiresAt: request.approvalExpiresAt,
     decidedAt: request.decidedAt,
     closedAt: request.closedAt,
