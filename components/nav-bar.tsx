@@ -1,10 +1,11 @@
 import Link from "next/link";
+import { rolesAllow } from "@/lib/services/authorize";
 import { NavLink } from "./nav-link";
 
 const ROLE_LABELS: Record<string, string> = { REQUESTER: "Requester", APPROVER: "Approver", AUDITOR: "Auditor", ADMIN: "Admin" };
 
 export function NavBar({ actor, pendingApprovals = 0, signOutAction }: { actor: { name: string | null; email: string; roles: string[] }; pendingApprovals?: number; signOutAction: () => Promise<void> }) {
-  const isRequester = actor.roles.includes("REQUESTER");
+  const isRequester = rolesAllow(actor.roles, "request.create");
   const decides = actor.roles.includes("APPROVER") || actor.roles.includes("ADMIN");
   return (
     <header className="border-b border-slate-200 bg-white">

@@ -1,5 +1,7 @@
-import { expect, type Page } from "@playwright/test";
+import { expect, type Browser, type Page } from "@playwright/test";
+import pg from "pg";
 import type { PersonaKey } from "../lib/demo/personas";
+import { E2E_PORTS } from "../playwright.config";
 
 /** Signs in through the real OIDC flow: portal → dev IdP persona picker → callback → portal home. */
 export async function signInAs(page: Page, persona: PersonaKey) {
@@ -14,4 +16,42 @@ export async function sessionCookie(page: Page) {
   const cookie = cookies.find((c) => c.name.endsWith("authjs.session-token"));
   expect(cookie, "a database session cookie is set after sign-in").toBeDefined();
   return cookie!;
+}
+
+/** A browser context of its own, signed in as the persona (sessions never mix between personas). */
+export async function personaPage(browser: Browser, persona: PersonaKey): Promise<Page> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signInAs(page, persona);
+  return page;
+}
+
+/** Reads the e2e stack's database directly, for what the UI does not show (exact timestamps, row counts). */
+export async function dbQuery<T extends pg.QueryResultRow>(sql: string, values: unknown[] = []): Promise<T[]> {
+  const client = new pg.Client({ connectionString: `postgresql://postgres:postgres@127.0.0.1:${E2E_PORTS.database}/portal` });
+  await client.connect();
+  try {
+    return (await client.query<T>(sql, values)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Sends the exact approve POST another approver's browser would send, without letting it reach the server. */
+export async function captureApprovePost(approver: Page, requestId: string): Promise<{ headers: Record<string, string>; body: Buffer }> {
+  await approver.goto("/approvals");
+  let captured: { headers: Record<string, string>; body: Buffer } | undefined;
+  await approver.route("**/approvals", async (route) => {
+    const request = route.request();
+    if (request.method() !== "POST" || !request.headers()["next-action"]) return route.continue();
+    captured = { headers: request.headers(), body: request.postDataBuffer()! };
+    await route.abort();
+  });
+  const item = approver.locator(`[data-testid="queue-item"][data-request-id="${requestId}"]`);
+  await item.getByLabel(/Comment/).fill("looks fine");
+  await item.getByTestId("approve").click();
+  await expect.poll(() => captured !== undefined).toBe(true);
+  expect(captured!.body.toString()).toContain(requestId);
+  await approver.unroute("**/approvals");
+  return captured!;
 }

@@ -197,7 +197,8 @@ test("the active policy is shown read-only, allow and deny rules alike", async (
   await signInAs(page, "alice");
   await page.goto("/policy");
   const allow = page.getByTestId("policy-rule");
-  await expect(allow).toHaveCount(4);
+  await expect(allow).toHaveCount(6);
+  await expect(allow.filter({ hasText: "payments-engineers-admin" })).toContainText("2");
   await expect(allow.filter({ hasText: "payments-engineers-read-only" })).toContainText("group team-payments");
   const deny = page.getByTestId("policy-deny-rule");
   await expect(deny).toHaveCount(1);

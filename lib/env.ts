@@ -7,7 +7,7 @@ const LOCAL_DEMO_AUTH_SECRET = "local-demo-only-secret-change-me-in-production-0
 const Role = z.enum(["REQUESTER", "APPROVER", "AUDITOR", "ADMIN"]);
 export type RoleName = z.infer<typeof Role>;
 
-const DEFAULT_ROLE_MAP = "engineering=REQUESTER,approvers=APPROVER,security-auditors=AUDITOR,portal-admins=ADMIN";
+const DEFAULT_ROLE_MAP = "engineering=REQUESTER,approvers=APPROVER,security-approvers=APPROVER,security-auditors=AUDITOR,portal-admins=ADMIN";
 
 const booleanString = z
   .enum(["true", "false", "1", "0", "yes", "no"], { message: "expected true or false" })

@@ -11,12 +11,13 @@ import { Card, EmptyState } from "@/components/ui/card";
 import { Countdown } from "@/components/ui/countdown";
 import { LiveRefresh } from "@/components/ui/live-refresh";
 import { LocalTime } from "@/components/ui/local-time";
+import { rolesAllow } from "@/lib/services/authorize";
 import { pageContext, pendingCountForViewer } from "./page-context";
 
 export default async function HomePage() {
   const ctx = await pageContext();
   const { actor } = ctx;
-  const isRequester = actor.roles.includes("REQUESTER");
+  const isRequester = rolesAllow(actor.roles, "request.create");
   const [mine, pending] = await Promise.all([listMyRequests({ ctx }), pendingCountForViewer()]);
 
   return (

@@ -4,7 +4,8 @@ import type { Actor, UserActor } from "./context";
 
 // Who may attempt which verb; finer checks (own request, routed approver, policy) live in the verb itself.
 export const PERMISSIONS = {
-  "request.create": ["REQUESTER"],
+  // Admins hold no standing access: they elevate through a request like everyone else.
+  "request.create": ["REQUESTER", "ADMIN"],
   "request.cancel": ["REQUESTER", "APPROVER", "ADMIN", "AUDITOR"],
   "request.extend": ["REQUESTER", "APPROVER", "ADMIN", "AUDITOR"],
   "grant.release": ["REQUESTER", "APPROVER", "ADMIN", "AUDITOR"],
@@ -20,11 +21,16 @@ export const PERMISSIONS = {
 
 export type Permission = keyof typeof PERMISSIONS;
 
+/** For UI gates (links, buttons, page guards): the same table the verbs check. */
+export function rolesAllow(roles: readonly string[], permission: Permission): boolean {
+  const allowed: readonly string[] = PERMISSIONS[permission];
+  return roles.some((role) => allowed.includes(role));
+}
+
 export function hasPermission(actor: Actor, permission: Permission): boolean {
   if (actor.type === "system") return true;
   if (actor.type !== "user") return false;
-  const allowed: readonly Role[] = PERMISSIONS[permission];
-  return actor.roles.some((role) => allowed.includes(role));
+  return rolesAllow(actor.roles, permission);
 }
 
 /** The first line of every user-facing verb. System actors (the worker) are trusted callers. */

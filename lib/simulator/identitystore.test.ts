@@ -26,6 +26,7 @@ import { rejectionOf, sdkClients, startTestSimulator } from "./testing";
 const STORE = DEMO_SEED.identityStoreId;
 const alice = seedUser("alice");
 const erin = seedUser("erin");
+const frank = seedUser("frank");
 const engineering = seedGroup("engineering");
 const teamPayments = seedGroup("team-payments");
 
@@ -137,7 +138,7 @@ describe("groups and memberships", () => {
     for await (const page of paginateListGroupMemberships({ client: identityStore, pageSize: 1 }, { IdentityStoreId: STORE, GroupId: engineering.groupId })) {
       members.push(...page.GroupMemberships!.map((membership) => membership.MemberId!.UserId!));
     }
-    expect(members.sort()).toEqual([alice.userId, erin.userId].sort());
+    expect(members.sort()).toEqual([alice.userId, erin.userId, frank.userId].sort());
     const forAlice = await identityStore.send(new ListGroupMembershipsForMemberCommand({ IdentityStoreId: STORE, MemberId: { UserId: alice.userId } }));
     expect(forAlice.GroupMemberships!.map((membership) => membership.GroupId)).toEqual([engineering.groupId, teamPayments.groupId]);
     expect(forAlice.GroupMemberships![0]!.MembershipId).toMatch(/^[0-9a-f]{10}-[0-9a-f-]{36}$/);

@@ -181,6 +181,7 @@ const GROUP_DESCRIPTIONS: Record<string, string> = {
   "team-data": "Data platform team",
   approvers: "People who approve access requests",
   "team-payments-leads": "Payments team leads",
+  "security-approvers": "Security team members who approve production admin access",
   "security-auditors": "Security and compliance auditors",
   "portal-admins": "Administrators of the access portal",
 };

@@ -15,7 +15,7 @@ import { startBoss } from "../worker/boss";
 import { createTestDatabase, type TestDatabase } from "./test-database";
 
 // The demo personas' roles as the service tests have always assumed them (dave also requests).
-const TEST_ROLES: Record<string, UserActor["roles"]> = { engineering: ["REQUESTER"], approvers: ["APPROVER"], "security-auditors": ["AUDITOR"], "portal-admins": ["ADMIN", "REQUESTER"] };
+const TEST_ROLES: Record<string, UserActor["roles"]> = { engineering: ["REQUESTER"], approvers: ["APPROVER"], "security-approvers": ["APPROVER"], "security-auditors": ["AUDITOR"], "portal-admins": ["ADMIN", "REQUESTER"] };
 
 export interface ServiceHarness {
   db: TestDatabase;

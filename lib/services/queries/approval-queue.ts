@@ -118,7 +118,7 @@ export async function listApprovalQueue({ ctx }: { ctx: ServiceContext }): Promi
       startedImmediately: r.startedImmediately,
       justification: r.justification,
       ticket: r.ticket,
-      approvals: decisions.filter((d) => d.decision === "APPROVE").length,
+      approvals: countQuorum({ required: r.requiredApprovals, distinctGroups: r.distinctGroups }, decisions).approvals,
       requiredApprovals: r.requiredApprovals,
       decisions: decisions.map((d) => ({ approverName: d.approver.name ?? d.approver.email ?? "unknown", decision: d.decision, comment: d.comment, at: d.createdAt })),
       createdAt: r.createdAt,

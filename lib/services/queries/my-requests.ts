@@ -1,3 +1,4 @@
+import { countQuorum } from "../../domain/policy";
 import type { RequestStatus } from "../../generated/prisma/enums";
 import type { ServiceContext } from "../context";
 import { isLive, loadTargetNames, requireViewer, summarizeTarget, type TargetSummary } from "./support";
@@ -54,11 +55,12 @@ export async function listMyRequests({ ctx, input = {} }: { ctx: ServiceContext;
         endsAt: true,
         durationMinutes: true,
         requiredApprovals: true,
+        distinctGroups: true,
         extensionRequestedMinutes: true,
         closeReason: true,
         targets: { select: { accountId: true, permissionSetArn: true } },
         grants: { select: { status: true } },
-        decisions: { where: { kind: "REQUEST" }, select: { decision: true } },
+        decisions: { where: { kind: "REQUEST" }, select: { approverId: true, decision: true, viaGroups: true } },
       },
     }),
     ctx.db.grant.findMany({
@@ -77,7 +79,7 @@ export async function listMyRequests({ ctx, input = {} }: { ctx: ServiceContext;
       endsAt: r.endsAt,
       durationMinutes: r.durationMinutes,
       targets: r.targets.map((t) => summarizeTarget(names, t)),
-      approvals: r.decisions.filter((d) => d.decision === "APPROVE").length,
+      approvals: countQuorum({ required: r.requiredApprovals, distinctGroups: r.distinctGroups }, r.decisions).approvals,
       requiredApprovals: r.requiredApprovals,
       extensionPending: r.extensionRequestedMinutes !== null,
       closeReason: r.closeReason,

@@ -68,6 +68,8 @@ export interface RequestDetail {
   justification: string;
   ticket: string | null;
   requiredApprovals: number;
+  /** Approvals that count toward the quorum (with distinctGroups, one per group), not every APPROVE row. */
+  approvals: number;
   approvalExpiresAt: Date | null;
   decidedAt: Date | null;
   closedAt: Date | null;
@@ -171,6 +173,7 @@ export async function getRequestDetail({ ctx, input }: { ctx: ServiceContext; in
     justification: request.justification,
     ticket: request.ticket,
     requiredApprovals: request.requiredApprovals,
+    approvals: countQuorum({ required: request.requiredApprovals, distinctGroups: request.distinctGroups }, requestDecisions).approvals,
     approvalExpiresAt: request.approvalExpiresAt,
     decidedAt: request.decidedAt,
     closedAt: request.closedAt,

@@ -34,7 +34,6 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
   const r = await loadDetail(id);
   const first = r.targets[0];
   const title = first ? `${first.permissionSetName} on ${first.accountName}${r.targets.length > 1 ? ` and ${r.targets.length - 1} more` : ""}` : "Access request";
-  const approvals = r.decisions.filter((d) => d.kind === "REQUEST" && d.decision === "APPROVE").length;
   const windowMinutes = Math.round((r.endsAt.getTime() - r.startsAt.getTime()) / 60_000);
   const roomMinutes = Math.max(0, r.maxDurationMinutes - windowMinutes);
   const failures = r.targets.filter((t) => t.grant?.failureReason);
@@ -114,7 +113,7 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
                       "approved automatically by policy"
                     ) : (
                       <>
-                        {approvals} of {r.requiredApprovals}
+                        {r.approvals} of {r.requiredApprovals}
                         {r.status === "PENDING" && r.approvalExpiresAt ? (
                           <span className="text-slate-500" data-testid="approval-expiry">
                             {" "}

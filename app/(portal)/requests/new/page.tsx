@@ -1,10 +1,11 @@
 import { getRequestFormOptions } from "@/lib/services/queries/request-form-options";
 import { Alert } from "@/components/ui/alert";
+import { PERMISSIONS } from "@/lib/services/authorize";
 import { pageContext } from "../../page-context";
 import { RequestForm } from "./request-form";
 
 export default async function NewRequestPage() {
-  const ctx = await pageContext(["REQUESTER"]);
+  const ctx = await pageContext([...PERMISSIONS["request.create"]]);
   const options = await getRequestFormOptions({ ctx });
   return (
     <div className="space-y-6">

@@ -1,0 +1,98 @@
+// Who may reach what: every page, route handler and server action of the app, with the roles allowed.
+// e2e/authz-matrix.spec.ts runs every cell for anonymous and every persona, and fails on anything this table does not list.
+import type { RoleName } from "../lib/env";
+
+/** Anyone, signed in or not. */
+export const PUBLIC = "public" as const;
+const EVERY_ROLE: RoleName[] = ["REQUESTER", "APPROVER", "AUDITOR", "ADMIN"];
+type Allow = typeof PUBLIC | RoleName[];
+
+/** A made-up id: an allowed caller gets past authorization to "not found", and nothing can be written. */
+export const MISSING_ID = "authz-matrix-no-such-id";
+
+export interface PageCell {
+  /** The route as the file system names it (route groups dropped), e.g. "/requests/[id]". */
+  route: string;
+  /** What to open; dynamic segments filled with MISSING_ID. */
+  visit: string;
+  allow: Allow;
+  /** What an allowed visitor sees: the page (200), or a not-found page for the made-up id (404). */
+  allowedStatus: 200 | 404;
+  /** The public sign-in page sends signed-in visitors home. */
+  signedInRedirect?: string;
+}
+
+export const PAGES: PageCell[] = [
+  { route: "/", visit: "/", allow: EVERY_ROLE, allowedStatus: 200 },
+  { route: "/signin", visit: "/signin", allow: PUBLIC, allowedStatus: 200, signedInRedirect: "/" },
+  { route: "/forbidden", visit: "/forbidden", allow: EVERY_ROLE, allowedStatus: 200 },
+  { route: "/requests/new", visit: "/requests/new", allow: ["REQUESTER", "ADMIN"], allowedStatus: 200 },
+  { route: "/requests/[id]", visit: `/requests/${MISSING_ID}`, allow: EVERY_ROLE, allowedStatus: 404 },
+  { route: "/approvals", visit: "/approvals", allow: ["APPROVER", "ADMIN"], allowedStatus: 200 },
+  { route: "/audit", visit: "/audit", allow: EVERY_ROLE, allowedStatus: 200 },
+  { route: "/audit/requests/[id]", visit: `/audit/requests/${MISSING_ID}`, allow: EVERY_ROLE, allowedStatus: 404 },
+  { route: "/audit/insights", visit: "/audit/insights", allow: ["AUDITOR", "ADMIN"], allowedStatus: 200 },
+  { route: "/audit/integrity", visit: "/audit/integrity", allow: ["AUDITOR", "ADMIN"], allowedStatus: 200 },
+  { route: "/policy", visit: "/policy", allow: EVERY_ROLE, allowedStatus: 200 },
+  { route: "/admin/drift", visit: "/admin/drift", allow: ["AUDITOR", "ADMIN"], allowedStatus: 200 },
+];
+
+export interface RouteCell {
+  /** The route handler file's folder as a path, e.g. "/api/auth/[...nextauth]". */
+  route: string;
+  method: "GET" | "POST";
+  /** What to call. */
+  call: string;
+  allow: Allow;
+  /** Expected status for an allowed caller; others get 401 (anonymous) or 403. */
+  allowedStatus: number;
+}
+
+export const ROUTES: RouteCell[] = [
+  { route: "/api/health", method: "GET", call: "/api/health", allow: PUBLIC, allowedStatus: 200 },
+  { route: "/api/ready", method: "GET", call: "/api/ready", allow: PUBLIC, allowedStatus: 200 },
+  { route: "/api/metrics", method: "GET", call: "/api/metrics", allow: ["ADMIN"], allowedStatus: 200 },
+  // Requesters export their own history; the service narrows the rows, not the route.
+  { route: "/api/audit/export", method: "GET", call: "/api/audit/export?format=csv", allow: EVERY_ROLE, allowedStatus: 200 },
+  { route: "/api/auth/[...nextauth]", method: "GET", call: "/api/auth/providers", allow: PUBLIC, allowedStatus: 200 },
+  // Auth.js refuses a sign-out without its CSRF token; the spec checks the session survives it.
+  { route: "/api/auth/[...nextauth]", method: "POST", call: "/api/auth/signout", allow: PUBLIC, allowedStatus: 302 },
+];
+
+export interface ActionCell {
+  /** Source file and export as the build's server-reference manifest names them ("$$RSC_SERVER_ACTION_n" for inline actions). */
+  file: string;
+  exportedName: string;
+  /** What the action does, for people reading a failure. */
+  purpose: string;
+  allow: Allow;
+  /** Form fields sent with the made-up target. */
+  fields: Record<string, string>;
+  /** The coded result an allowed caller gets once past authorization: never FORBIDDEN, never a write. */
+  passedCode?: "NOT_FOUND" | "VALIDATION";
+  /** Inline actions whose whole effect is a redirect (sign-in, sign-out): an allowed call answers with that redirect. */
+  redirectsTo?: RegExp;
+}
+
+const target = { requestId: MISSING_ID };
+
+export const ACTIONS: ActionCell[] = [
+  { file: "app/(portal)/requests/new/actions.ts", exportedName: "createRequestAction", purpose: "create a request", allow: ["REQUESTER", "ADMIN"], fields: { durationMinutes: "30", startMode: "now", justification: "authorization matrix probe" }, passedCode: "VALIDATION" },
+  { file: "app/(portal)/requests/[id]/actions.ts", exportedName: "cancelRequestAction", purpose: "cancel own request", allow: EVERY_ROLE, fields: target, passedCode: "NOT_FOUND" },
+  { file: "app/(portal)/requests/[id]/actions.ts", exportedName: "releaseRequestAction", purpose: "release own grant", allow: EVERY_ROLE, fields: target, passedCode: "NOT_FOUND" },
+  { file: "app/(portal)/requests/[id]/actions.ts", exportedName: "extendRequestAction", purpose: "extend own grant", allow: EVERY_ROLE, fields: { ...target, extraMinutes: "30", justification: "authorization matrix probe" }, passedCode: "NOT_FOUND" },
+  { file: "app/(portal)/requests/[id]/actions.ts", exportedName: "revokeRequestAction", purpose: "revoke a grant", allow: ["APPROVER", "ADMIN"], fields: { ...target, reason: "authorization matrix probe" }, passedCode: "NOT_FOUND" },
+  { file: "app/(portal)/approvals/actions.ts", exportedName: "decideRequestAction", purpose: "approve or deny a request", allow: ["APPROVER", "ADMIN"], fields: { ...target, decision: "APPROVE", comment: "authorization matrix probe" }, passedCode: "NOT_FOUND" },
+  { file: "app/(portal)/approvals/actions.ts", exportedName: "decideExtensionAction", purpose: "approve or deny an extension", allow: ["APPROVER", "ADMIN"], fields: { ...target, decision: "APPROVE", comment: "authorization matrix probe" }, passedCode: "NOT_FOUND" },
+  { file: "app/(portal)/admin/drift/actions.ts", exportedName: "acceptDriftAction", purpose: "accept a drift finding", allow: ["ADMIN"], fields: { findingId: MISSING_ID, reason: "authorization matrix probe" }, passedCode: "NOT_FOUND" },
+  { file: "app/(portal)/admin/drift/actions.ts", exportedName: "removeDriftAction", purpose: "remove a drift finding's assignment", allow: ["ADMIN"], fields: { findingId: MISSING_ID, reason: "authorization matrix probe" }, passedCode: "NOT_FOUND" },
+  { file: "app/(portal)/admin/drift/actions.ts", exportedName: "acknowledgeAlertAction", purpose: "acknowledge an alert", allow: ["ADMIN"], fields: { alertId: MISSING_ID, note: "authorization matrix probe" }, passedCode: "NOT_FOUND" },
+  { file: "app/signin/page.tsx", exportedName: "$$RSC_SERVER_ACTION_0", purpose: "start the OIDC sign-in", allow: PUBLIC, fields: {}, redirectsTo: /\/auth|\/interaction|authorize/ },
+  // Run last for each persona: it ends the session the other cells used.
+  { file: "app/(portal)/layout.tsx", exportedName: "$$RSC_SERVER_ACTION_0", purpose: "sign out", allow: EVERY_ROLE, fields: {}, redirectsTo: /\/signin/ },
+];
+
+export function allows(allow: Allow, roles: readonly RoleName[] | null): boolean {
+  if (allow === PUBLIC) return true;
+  return roles !== null && roles.some((role) => allow.includes(role));
+}
