@@ -28,7 +28,11 @@ describe("chooseStop", () => {
     const exitsAtStep = new Map<number, number>();
     let sigterms = 0;
     for (let step = 0; step < 500; step++) {
-      for (const [worker, at] of exitsAtStep) if (at <= step) (phases[worker] = "running"), exitsAtStep.delete(worker);
+      for (const [worker, at] of exitsAtStep) {
+        if (at > step) continue;
+        phases[worker] = "running";
+        exitsAtStep.delete(worker);
+      }
       const stop = chooseStop(phases, random, 0.3);
       if (!stop) continue;
       expect(phases[stop.worker], `step ${step}: worker ${stop.worker} got ${stop.signal} while ${phases[stop.worker]}`).toBe("running");
