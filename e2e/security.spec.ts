@@ -87,11 +87,17 @@ test.describe("browser hardening", () => {
 
   test("signing in and browsing the home page reports no CSP violation", async ({ page }) => {
     const violations = await watchCspViolations(page);
+    const documentsWithoutCsp: string[] = [];
+    page.on("response", (response) => {
+      if (response.request().resourceType() === "document" && response.url().startsWith(appOrigin) && !response.headers()["content-security-policy"]) documentsWithoutCsp.push(response.url());
+    });
     await signInAs(page, "alice");
     await page.goto("/");
     await expect(page.getByTestId("current-user")).toBeVisible();
     await page.reload();
     await expect(page.getByTestId("current-user")).toBeVisible();
+    // No violation only means something under an enforced policy.
+    expect(documentsWithoutCsp).toEqual([]);
     expect(violations).toEqual([]);
   });
 
