@@ -11,6 +11,7 @@ import { applyMigrations } from "../lib/db/migrations";
 import { PERSONAS } from "../lib/demo/personas";
 import { DEMO_SEED } from "../lib/simulator/seed";
 import { relaunchArgs, STOP_WAVES } from "./local-stack-plan";
+import { launchInOwnGroup } from "./own-process-group";
 
 const startedAt = Date.now();
 const testMode = process.argv.includes("--test");
@@ -175,15 +176,8 @@ async function main() {
   console.log(`PORTAL READY ${appUrl} in ${seconds}s`);
 }
 
-/** The launcher: starts the stack in its own process group and turns Ctrl-C or a stop into one SIGTERM for it. */
-function launch(args: string[]) {
-  const stack = spawn(process.execPath, args, { detached: true, stdio: ["ignore", "inherit", "inherit", "ipc"] });
-  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => stack.kill("SIGTERM"));
-  stack.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
-}
-
 const relaunch = relaunchArgs(process.execArgv, process.argv);
-if (relaunch) launch(relaunch);
+if (relaunch) launchInOwnGroup(relaunch);
 else {
   process.on("SIGINT", () => void shutdown(0));
   process.on("SIGTERM", () => void shutdown(0));
