@@ -10,6 +10,8 @@ import { startEmbeddedDatabase, type EmbeddedDatabase } from "../lib/db/embedded
 import { applyMigrations } from "../lib/db/migrations";
 import { PERSONAS } from "../lib/demo/personas";
 import { DEMO_SEED } from "../lib/simulator/seed";
+import { relaunchArgs, STOP_WAVES } from "./local-stack-plan";
+import { launchInOwnGroup } from "./own-process-group";
 
 const startedAt = Date.now();
 const testMode = process.argv.includes("--test");
@@ -79,7 +81,6 @@ async function shutdown(code = 0) {
   if (shuttingDown) return;
   shuttingDown = true;
   log("stopping…");
-  // Web and worker first (they use the database), then the simulator and IdP, then the database itself.
   const stopChild = (child: ChildProcess) =>
     new Promise<void>((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) return resolve();
@@ -90,10 +91,14 @@ async function shutdown(code = 0) {
       });
       child.kill("SIGTERM");
     });
-  const byName = (names: string[]) => children.filter((c) => names.includes(c.name)).map((c) => stopChild(c.process));
-  await Promise.all(byName(["web", "worker"]));
-  await Promise.all(byName(["simulator", "idp"]));
-  if (database) await database.stop().catch(() => undefined);
+  for (const wave of STOP_WAVES) {
+    await Promise.all(
+      wave.map(async (part) => {
+        if (part === "database") await database?.stop().catch(() => undefined);
+        else await Promise.all(children.filter((c) => c.name === part).map((c) => stopChild(c.process)));
+      }),
+    );
+  }
   log("stopped");
   process.exit(code);
 }
@@ -171,10 +176,16 @@ async function main() {
   console.log(`PORTAL READY ${appUrl} in ${seconds}s`);
 }
 
-process.on("SIGINT", () => void shutdown(0));
-process.on("SIGTERM", () => void shutdown(0));
-
-main().catch(async (error: unknown) => {
-  console.error(error instanceof EnvError || error instanceof Error ? `[stack] ${error.message}` : `[stack] failed: ${String(error)}`);
-  await shutdown(1);
-});
+const relaunch = relaunchArgs(process.execArgv, process.argv);
+if (relaunch) launchInOwnGroup(relaunch);
+else {
+  process.on("SIGINT", () => void shutdown(0));
+  process.on("SIGTERM", () => void shutdown(0));
+  process.on("SIGHUP", () => void shutdown(0));
+  // The launcher died without passing a signal on (SIGKILL): nobody can stop us any more, so stop now.
+  process.on("disconnect", () => void shutdown(1));
+  main().catch(async (error: unknown) => {
+    console.error(error instanceof EnvError || error instanceof Error ? `[stack] ${error.message}` : `[stack] failed: ${String(error)}`);
+    await shutdown(1);
+  });
+}

@@ -2,16 +2,16 @@
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import { chromiumPath, processEnvironment } from "../lib/env";
+import { tally, type Counts, type StepOutcome } from "./test-tally";
 
 interface Step {
   name: string;
   command: string[];
   env?: Record<string, string>;
-  counts?: () => { passed: number; failed: number; skipped: number } | null;
+  counts?: () => Counts | null;
 }
 
-const results: { name: string; ok: boolean; seconds: number }[] = [];
-const totals = { passed: 0, failed: 0, skipped: 0 };
+const results: (StepOutcome & { seconds: number })[] = [];
 
 function readJson(file: string): unknown {
   try {
@@ -26,15 +26,7 @@ function run(step: Step): boolean {
   const started = Date.now();
   const outcome = spawnSync(step.command[0]!, step.command.slice(1), { stdio: "inherit", env: { ...processEnvironment(), ...step.env } });
   const ok = outcome.status === 0;
-  results.push({ name: step.name, ok, seconds: (Date.now() - started) / 1000 });
-  const counts = step.counts?.();
-  if (counts) {
-    totals.passed += counts.passed;
-    totals.failed += counts.failed;
-    totals.skipped += counts.skipped;
-  } else if (step.counts) {
-    totals.failed += 1; // a runner that left no report counts as a failure, never as a pass
-  }
+  results.push({ name: step.name, ok, reportsCounts: Boolean(step.counts), counts: step.counts?.() ?? null, seconds: (Date.now() - started) / 1000 });
   return ok;
 }
 
@@ -80,6 +72,7 @@ if (built) {
 }
 
 console.log("\n━━ summary ━━");
+const totals = tally(results);
 for (const r of results) console.log(`${r.ok ? "PASS" : "FAIL"}  ${r.name} (${r.seconds.toFixed(1)} s)`);
 const allOk = built && results.every((r) => r.ok) && totals.failed === 0 && totals.skipped === 0;
 if (totals.skipped > 0) console.log(`${totals.skipped} test(s) were skipped; skipped tests do not count as passing.`);

@@ -1,20 +1,24 @@
 import "server-only";
 import { cache } from "react";
-import { headers } from "next/headers";
+import { cookies, headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { getPrisma } from "../db";
 import type { Role } from "../generated/prisma/enums";
 import type { UserActor } from "../services/context";
-import { auth } from "./auth";
+import { sessionCookieName } from "../web/security-headers";
+import { auth, sessionCookiesAreSecure } from "./auth";
 import { clientFromHeaders } from "./client-info";
 
 /** The signed-in user, re-read from the database for every request (roles are never trusted from the cookie). */
 export const getActor = cache(async (): Promise<UserActor | null> => {
-  const session = await auth();
-  const userId = (session?.user as { id?: string } | undefined)?.id;
-  if (!userId) return null;
-  const user = await getPrisma().user.findUnique({ where: { id: userId } });
-  if (!user || !user.email || user.roles.length === 0) return null;
+  // auth() validates the session and keeps it rolling; it carries no user id (see the session callback), so the row is found by its token.
+  if (!(await auth())) return null;
+  const sessionToken = (await cookies()).get(sessionCookieName(sessionCookiesAreSecure()))?.value;
+  if (!sessionToken) return null;
+  const session = await getPrisma().session.findUnique({ where: { sessionToken }, include: { user: true } });
+  if (!session || session.expires <= new Date()) return null;
+  const user = session.user;
+  if (!user.email || user.roles.length === 0) return null;
   const client = clientFromHeaders(await headers());
   return {
     type: "user",

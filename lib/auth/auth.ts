@@ -8,8 +8,11 @@ import { emitAudit } from "../services/audit";
 import type { Actor } from "../services/context";
 import { readGroupsClaim, rolesForGroups } from "./roles";
 import { clientFromHeaders } from "./client-info";
+import { secureCookiesFor } from "../web/security-headers";
 
 const env = getEnv();
+
+export const sessionCookiesAreSecure = () => secureCookiesFor(env.APP_URL, env.SECURE_COOKIES);
 
 async function requestClient() {
   try {
@@ -25,6 +28,8 @@ const buildConfig = (): NextAuthConfig => ({
   session: { strategy: "database", maxAge: 8 * 60 * 60, updateAge: 15 * 60 },
   secret: env.AUTH_SECRET,
   trustHost: true,
+  // From APP_URL, not from X-Forwarded-Proto, so a proxy header cannot turn Secure off.
+  useSecureCookies: sessionCookiesAreSecure(),
   pages: { signIn: "/signin", error: "/signin" },
   providers: [
     {
@@ -47,9 +52,10 @@ const buildConfig = (): NextAuthConfig => ({
       if (!profile || typeof profile.email !== "string" || !profile.email) return false;
       return rolesForGroups(readGroupsClaim(profile, env.OIDC_GROUPS_CLAIM), env.IDP_ROLE_MAP).length > 0;
     },
+    // This object is also the body of GET /api/auth/session, readable by any script on the page: never the token or ids.
     session({ session, user }) {
       const dbUser = user as typeof user & { roles?: string[] };
-      return { ...session, user: { ...session.user, id: user.id, roles: dbUser.roles ?? [] } };
+      return { user: { name: dbUser.name ?? null, email: dbUser.email, roles: dbUser.roles ?? [] }, expires: session.expires } as unknown as typeof session;
     },
   },
   events: {

@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { gracefulStopWasClean, type WorkerPhase } from "./stop-plan";
 
 export type WorkerEventType = "start" | "ready" | "sigkill" | "sigterm" | "exit" | "crash";
 
@@ -119,8 +120,8 @@ export interface WorkerPoolOptions {
 interface WorkerSlot {
   index: number;
   child: ChildProcess | null;
-  /** Set while we stop it on purpose, so its exit is not counted as a crash. */
-  stopping: boolean;
+  /** Anything but running means we stop it on purpose, so its exit is not counted as a crash. */
+  phase: WorkerPhase;
   restartTimer: NodeJS.Timeout | null;
 }
 
@@ -131,9 +132,10 @@ export class WorkerPool {
   private closed = false;
   /** Each SIGTERM: how long the worker took to exit and whether it exited cleanly by itself. */
   readonly gracefulStops: { ms: number; clean: boolean }[] = [];
+  private readonly pendingStops = new Set<Promise<void>>();
 
   constructor(private readonly options: WorkerPoolOptions) {
-    this.slots = Array.from({ length: options.count }, (_, index) => ({ index, child: null, stopping: false, restartTimer: null }));
+    this.slots = Array.from({ length: options.count }, (_, index) => ({ index, child: null, phase: "down" as WorkerPhase, restartTimer: null }));
   }
 
   private record(worker: number, type: WorkerEventType, detail?: string) {
@@ -150,14 +152,18 @@ export class WorkerPool {
     const logFile = path.join(this.options.logDir, `worker-${slot.index}.log`);
     const started = startScript("lib/worker/main.ts", this.options.env, logFile, /WORKER READY/, (line) => this.options.onLine?.(slot.index, line));
     slot.child = started.child;
-    slot.stopping = false;
+    slot.phase = "running";
     this.record(slot.index, "start", String(started.child.pid));
     const child = started.child;
     child.on("exit", (code, signal) => {
-      this.record(slot.index, slot.stopping ? "exit" : "crash", `${code ?? signal}`);
-      if (slot.child === child) slot.child = null;
+      const crashed = slot.child === child && slot.phase === "running";
+      this.record(slot.index, crashed ? "crash" : "exit", `${code ?? signal}`);
+      if (slot.child === child) {
+        slot.child = null;
+        slot.phase = "down";
+      }
       // A worker that died on its own (e.g. it could not reach the database) comes back, like under a supervisor.
-      if (!slot.stopping && !this.closed) this.scheduleRestart(slot, 1_000);
+      if (crashed && !this.closed) this.scheduleRestart(slot, 1_000);
     });
     return started.ready.then(
       () => this.record(slot.index, "ready"),
@@ -173,17 +179,17 @@ export class WorkerPool {
     }, delayMs);
   }
 
-  /** Workers with a live process. */
-  running(): number[] {
-    return this.slots.filter((slot) => slot.child).map((slot) => slot.index);
+  /** Each worker's phase, indexed by worker, for chooseStop. */
+  phases(): WorkerPhase[] {
+    return this.slots.map((slot) => slot.phase);
   }
 
-  /** SIGKILL now, back after `restartAfterMs`. */
+  /** SIGKILL now, back after `restartAfterMs`; a worker inside its graceful stop is never killed here. */
   async kill(worker: number, restartAfterMs: number) {
     const slot = this.slots[worker]!;
     const child = slot.child;
-    if (!child) return;
-    slot.stopping = true;
+    if (!child || slot.phase !== "running") return;
+    slot.phase = "killing";
     this.record(worker, "sigkill");
     child.kill("SIGKILL");
     await exited(child);
@@ -191,11 +197,19 @@ export class WorkerPool {
   }
 
   /** SIGTERM and wait for the graceful exit (killed after the timeout), then back after `restartAfterMs`. */
-  async terminate(worker: number, restartAfterMs: number) {
+  terminate(worker: number, restartAfterMs: number): Promise<void> {
     const slot = this.slots[worker]!;
-    const child = slot.child;
-    if (!child) return;
-    slot.stopping = true;
+    if (!slot.child || slot.phase !== "running") return Promise.resolve();
+    const stop = this.gracefulStop(slot, restartAfterMs);
+    this.pendingStops.add(stop);
+    void stop.finally(() => this.pendingStops.delete(stop));
+    return stop;
+  }
+
+  private async gracefulStop(slot: WorkerSlot, restartAfterMs: number) {
+    const worker = slot.index;
+    const child = slot.child!;
+    slot.phase = "terminating";
     this.record(worker, "sigterm");
     const started = Date.now();
     let timedOut = false;
@@ -207,13 +221,13 @@ export class WorkerPool {
     }, this.options.gracefulTimeoutMs);
     await exited(child);
     clearTimeout(timer);
-    // Exit code 0, or the default SIGTERM action when it came before the worker installed its handler (still starting).
-    this.gracefulStops.push({ ms: Date.now() - started, clean: !timedOut && (child.exitCode === 0 || child.signalCode === "SIGTERM") });
+    this.gracefulStops.push({ ms: Date.now() - started, clean: gracefulStopWasClean({ exitCode: child.exitCode, signalCode: child.signalCode, timedOut }) });
     this.scheduleRestart(slot, restartAfterMs);
   }
 
-  /** Restarts every worker that is down now and waits for all to be ready. */
+  /** Lets every graceful stop in progress finish (so gracefulStops is complete), restarts every worker that is down and waits for all to be ready. */
   async ensureAllRunning() {
+    await Promise.all([...this.pendingStops]);
     await Promise.all(
       this.slots.map(async (slot) => {
         if (slot.restartTimer) {
@@ -234,7 +248,7 @@ export class WorkerPool {
         if (slot.restartTimer) clearTimeout(slot.restartTimer);
         const child = slot.child;
         if (!child) return;
-        slot.stopping = true;
+        slot.phase = "terminating";
         const started = Date.now();
         child.kill("SIGTERM");
         const timer = setTimeout(() => child.kill("SIGKILL"), this.options.gracefulTimeoutMs);
@@ -251,7 +265,7 @@ export class WorkerPool {
     this.closed = true;
     for (const slot of this.slots) {
       if (slot.restartTimer) clearTimeout(slot.restartTimer);
-      slot.stopping = true;
+      if (slot.child) slot.phase = "killing";
       slot.child?.kill("SIGKILL");
     }
   }

@@ -22,6 +22,7 @@ import { startBoss } from "../../lib/worker/boss";
 import * as checks from "./checks";
 import { createRandom, planGrants, seedGrants, STANDING, type PlanOptions, type SeededGrant } from "./plan";
 import { SimulatorProcess, WorkerPool } from "./processes";
+import { chooseStop } from "./stop-plan";
 
 const SCENARIOS = ["kills", "faults", "db-restart", "sim-outage"] as const;
 type Scenario = (typeof SCENARIOS)[number];
@@ -188,16 +189,16 @@ class Run {
     while (Date.now() < until) {
       await sleep(this.between(this.config.killEverySeconds) * 1000);
       if (Date.now() >= until) break;
-      const running = this.workers!.running();
-      if (running.length === 0) continue;
-      const victim = running[Math.floor(this.random() * running.length)]!;
+      const stop = chooseStop(this.workers!.phases(), this.random, this.config.sigtermShare);
+      if (!stop) continue;
       const restartAfter = this.between(this.config.restartAfterSeconds) * 1000;
-      if (this.random() < this.config.sigtermShare) {
+      if (stop.signal === "SIGTERM") {
         sigterms += 1;
-        void this.workers!.terminate(victim, restartAfter);
+        // Not awaited: kills go on meanwhile, but never at this worker while it stops gracefully.
+        void this.workers!.terminate(stop.worker, restartAfter);
       } else {
         kills += 1;
-        await this.workers!.kill(victim, restartAfter);
+        await this.workers!.kill(stop.worker, restartAfter);
       }
     }
     return { kills, sigterms };
