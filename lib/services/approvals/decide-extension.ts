@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { recordId, safeText } from "../../domain/safe-text";
 import { AppError } from "../../domain/errors";
 import { canApprove } from "../../domain/policy";
 import { resolveExtension } from "../../domain/time-window";
@@ -11,9 +12,9 @@ import { applyExtension } from "../requests/extend-request";
 import { describeTargets, policyForRequest } from "../requests/policy-targets";
 
 export const DecideExtensionInput = z.object({
-  requestId: z.string().min(1).max(64),
+  requestId: recordId(),
   decision: z.enum(["APPROVE", "DENY"]),
-  comment: z.string().trim().max(1000).optional(),
+  comment: safeText("multiline").max(1000, "Keep the comment under 1000 characters.").optional(),
 });
 
 /** An approver routed to the request grants or refuses more time; never the requester. */

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { recordId, safeText } from "../../domain/safe-text";
 import { AppError } from "../../domain/errors";
 import type { JobQueue } from "../../jobs/job-queue";
 import { emitAudit } from "../audit";
@@ -8,8 +9,8 @@ import { parseInput } from "../parse-input";
 import { endRequestGrants } from "../requests/end-request-grants";
 
 export const RevokeInput = z.object({
-  requestId: z.string().min(1).max(64),
-  reason: z.string().trim().min(5, "Say why you revoke this access.").max(1000),
+  requestId: recordId(),
+  reason: safeText("multiline").min(5, "Say why you revoke this access.").max(1000),
 });
 
 /** An approver or admin takes access away before its end, with a reason. */

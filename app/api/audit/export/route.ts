@@ -2,9 +2,11 @@
 import type { NextRequest } from "next/server";
 import { getActor } from "@/lib/auth/actor";
 import { getPrisma } from "@/lib/db";
-import { isAppError, toUserError, type AppErrorCode } from "@/lib/domain/errors";
+import { clientFromHeaders } from "@/lib/auth/client-info";
+import { AppError, isAppError, toUserError, type AppErrorCode } from "@/lib/domain/errors";
 import { exportAccessHistory } from "@/lib/services/queries/history-export";
 import { historyInputFromParams } from "@/lib/services/queries/history-filters";
+import { withRefusalAudit } from "@/lib/services/refusals/with-refusal-audit";
 
 export const dynamic = "force-dynamic";
 
@@ -15,11 +17,13 @@ function failure(code: AppErrorCode, message: string, extra: object = {}) {
 }
 
 export async function GET(request: NextRequest) {
-  const actor = await getActor();
-  if (!actor) return failure("UNAUTHENTICATED", "Sign in first.");
+  const user = await getActor();
+  const ctx = { actor: user ?? { type: "anonymous" as const, ...clientFromHeaders(request.headers) }, db: getPrisma(), now: () => new Date() };
   try {
-    const input = historyInputFromParams(request.nextUrl.searchParams, ["format"]);
-    const download = await exportAccessHistory({ ctx: { actor, db: getPrisma(), now: () => new Date() }, input });
+    const download = await withRefusalAudit("history.export", ctx, null, () => {
+      if (!user) throw new AppError("UNAUTHENTICATED", "Sign in first.");
+      return exportAccessHistory({ ctx, input: historyInputFromParams(request.nextUrl.searchParams, ["format"]) });
+    });
     return new Response(download.stream, {
       headers: {
         "content-type": download.contentType,
