@@ -8,6 +8,7 @@ import type { JobQueue } from "../jobs/job-queue";
 import type { ServiceContext } from "../services/context";
 import { withRefusalAudit, type AuditedVerb } from "../services/refusals/with-refusal-audit";
 import { getWebJobQueue } from "./job-queue";
+import { UNREADABLE_ACTION_MESSAGE } from "./request-guard";
 
 export type ActionResult<T> = { ok: true; data: T } | { ok: false; code: string; message: string; fieldErrors?: Record<string, string[]> };
 
@@ -20,8 +21,6 @@ export interface ActionCall {
   target?: unknown;
 }
 
-export const UNREADABLE_FORM_MESSAGE = "This form could not be read. Reload the page and try again.";
-
 /** Thin adapter for server actions: every call re-authenticates, runs one verb, audits a refusal, and never leaks an internal error. */
 export async function runAction<T>(call: ActionCall, verb: (args: { ctx: ServiceContext; queue: JobQueue }) => Promise<T>): Promise<ActionResult<T>> {
   try {
@@ -29,7 +28,7 @@ export async function runAction<T>(call: ActionCall, verb: (args: { ctx: Service
     const ctx: ServiceContext = { actor: user ?? { type: "anonymous", ...clientFromHeaders(await headers()) }, db: getPrisma(), now: () => new Date() };
     const data = await withRefusalAudit(call.verb, ctx, call.target, async () => {
       if (!user) throw new AppError("UNAUTHENTICATED", "Your session ended. Sign in again.");
-      if (!(call.form instanceof FormData)) throw new AppError("VALIDATION", UNREADABLE_FORM_MESSAGE);
+      if (!(call.form instanceof FormData)) throw new AppError("VALIDATION", UNREADABLE_ACTION_MESSAGE);
       return verb({ ctx, queue: await getWebJobQueue() });
     });
     return { ok: true, data };
