@@ -53,6 +53,8 @@ export const AUDIT_ACTIONS = {
   "policy.loaded": { title: "Access policy loaded", tone: "info" },
   "inventory.synced": { title: "AWS inventory synced", tone: "muted" },
   "history.exported": { title: "Access history exported", tone: "info" },
+  "access.refused": { title: "Attempt refused", tone: "error" },
+  "access.refused_repeated": { title: "Attempts refused repeatedly (count in details)", tone: "error" },
 } as const satisfies Record<string, { title: string; tone: AuditTone }>;
 
 export type KnownAuditAction = keyof typeof AUDIT_ACTIONS;

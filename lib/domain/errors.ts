@@ -20,6 +20,8 @@ export interface AppErrorOptions {
   /** Internal explanation for logs and the audit trail; never shown to a user. */
   detail?: string;
   cause?: unknown;
+  /** The verb already wrote its own audit event for this refusal, so the central refusal audit skips it. */
+  audited?: boolean;
 }
 
 export interface UserError {
@@ -38,6 +40,7 @@ export class AppError extends Error {
   readonly code: AppErrorCode;
   readonly fieldErrors?: FieldErrors;
   readonly detail?: string;
+  readonly audited: boolean;
   readonly [APP_ERROR_BRAND] = true;
 
   constructor(code: AppErrorCode, message: string, options: AppErrorOptions = {}) {
@@ -46,6 +49,7 @@ export class AppError extends Error {
     this.code = code;
     if (options.fieldErrors && Object.keys(options.fieldErrors).length > 0) this.fieldErrors = copyFieldErrors(options.fieldErrors);
     if (options.detail !== undefined) this.detail = options.detail;
+    this.audited = options.audited === true;
   }
 
   // Keeps `detail` out of anything that serializes the error by accident (JSON responses, job payloads).

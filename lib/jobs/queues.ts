@@ -10,6 +10,7 @@ export const QUEUES = {
   reconcileAssignments: "assignments-reconcile",
   unassignDrift: "drift-unassign",
   checkRemovalAlerts: "alerts-check-removals",
+  summarizeRefusals: "refusals-summarize",
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];

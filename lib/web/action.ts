@@ -1,19 +1,36 @@
 import "server-only";
+import { headers } from "next/headers";
 import { getActor } from "../auth/actor";
+import { clientFromHeaders } from "../auth/client-info";
 import { getPrisma } from "../db";
 import { AppError, isAppError, toUserError } from "../domain/errors";
 import type { JobQueue } from "../jobs/job-queue";
 import type { ServiceContext } from "../services/context";
+import { withRefusalAudit, type AuditedVerb } from "../services/refusals/with-refusal-audit";
 import { getWebJobQueue } from "./job-queue";
+import { UNREADABLE_ACTION_MESSAGE } from "./request-guard";
 
 export type ActionResult<T> = { ok: true; data: T } | { ok: false; code: string; message: string; fieldErrors?: Record<string, string[]> };
 
-/** Thin adapter for server actions: every call re-authenticates, runs one verb, and never leaks an internal error. */
-export async function runAction<T>(verb: (args: { ctx: ServiceContext; queue: JobQueue }) => Promise<T>): Promise<ActionResult<T>> {
+export interface ActionCall {
+  /** The verb's name in the refusal audit. */
+  verb: AuditedVerb;
+  /** What the server action received; anything but FormData (a replayed JSON array, a string) is refused as unreadable. */
+  form: unknown;
+  /** The object aimed at, for the refusal audit. */
+  target?: unknown;
+}
+
+/** Thin adapter for server actions: every call re-authenticates, runs one verb, audits a refusal, and never leaks an internal error. */
+export async function runAction<T>(call: ActionCall, verb: (args: { ctx: ServiceContext; queue: JobQueue }) => Promise<T>): Promise<ActionResult<T>> {
   try {
-    const actor = await getActor();
-    if (!actor) throw new AppError("UNAUTHENTICATED", "Your session ended. Sign in again.");
-    const data = await verb({ ctx: { actor, db: getPrisma(), now: () => new Date() }, queue: await getWebJobQueue() });
+    const user = await getActor();
+    const ctx: ServiceContext = { actor: user ?? { type: "anonymous", ...clientFromHeaders(await headers()) }, db: getPrisma(), now: () => new Date() };
+    const data = await withRefusalAudit(call.verb, ctx, call.target, async () => {
+      if (!user) throw new AppError("UNAUTHENTICATED", "Your session ended. Sign in again.");
+      if (!(call.form instanceof FormData)) throw new AppError("VALIDATION", UNREADABLE_ACTION_MESSAGE);
+      return verb({ ctx, queue: await getWebJobQueue() });
+    });
     return { ok: true, data };
   } catch (error) {
     if (!isAppError(error)) console.error("[action] unexpected error", error);

@@ -13,6 +13,7 @@ import { expirePendingRequest } from "../services/requests/expire-pending-reques
 import { syncInventory } from "../services/inventory/sync-inventory";
 import { sweepGrants } from "../services/grants/sweep-grants";
 import { checkRemovalAlerts } from "../services/alerts/check-removal-alerts";
+import { summarizeRefusals } from "../services/refusals/record-refusal";
 import { reconcileAssignments, type ReconcileDeps } from "../services/reconcile/reconcile-assignments";
 import { unassignDrift } from "../services/reconcile/unassign-drift";
 
@@ -68,4 +69,8 @@ export async function registerHandlers(deps: WorkerDeps, concurrency: { grants: 
   });
   await work(QUEUES.unassignDrift, DriftJob, 2, (ctx, data) => unassignDrift({ ctx, input: data, deps: deps.grantDeps }));
   await work(QUEUES.checkRemovalAlerts, EmptyJob, 1, (ctx) => checkRemovalAlerts({ ctx, settings: { alertAfterSeconds: deps.alertAfterSeconds ?? getEnv().REMOVAL_ALERT_AFTER_SECONDS } }));
+  await work(QUEUES.summarizeRefusals, EmptyJob, 1, async (ctx) => {
+    const { summarized } = await summarizeRefusals({ ctx });
+    if (summarized > 0) log(`[worker] refusals: ${summarized} repeated-refusal summaries written`);
+  });
 }

@@ -18,6 +18,7 @@ import { createGrantClaims, SessionLocks } from "./pg-session-locks";
 const SWEEP_EVERY_MS = 5_000;
 const INVENTORY_EVERY_MS = 10 * 60_000;
 const REMOVAL_ALERT_CHECK_EVERY_MS = 30_000;
+const REFUSAL_SUMMARY_EVERY_MS = 30_000;
 
 async function main() {
   const env = getEnv();
@@ -58,6 +59,8 @@ async function main() {
   // RECONCILE_EVERY_SECONDS=0 turns the reconciler off; unverified removals are always watched.
   const reconcileTimer = env.RECONCILE_EVERY_SECONDS > 0 ? setInterval(() => void boss.send(QUEUES.reconcileAssignments, {}, { singletonKey: "reconcile", singletonSeconds: Math.max(1, Math.floor(env.RECONCILE_EVERY_SECONDS / 2)) }).catch(() => undefined), env.RECONCILE_EVERY_SECONDS * 1000) : undefined;
   const alertTimer = setInterval(() => void boss.send(QUEUES.checkRemovalAlerts, {}, { singletonKey: "removal-alerts", singletonSeconds: 20 }).catch(() => undefined), REMOVAL_ALERT_CHECK_EVERY_MS);
+  // Closes refusal windows nobody revisited, so a prober who stops still gets their count written.
+  const refusalTimer = setInterval(() => void boss.send(QUEUES.summarizeRefusals, {}, { singletonKey: "refusal-summary", singletonSeconds: 20 }).catch(() => undefined), REFUSAL_SUMMARY_EVERY_MS);
   console.log(`WORKER READY (${env.usingSimulator ? "simulated AWS" : `AWS ${env.AWS_REGION}`})`);
 
   let stopping = false;
@@ -68,6 +71,7 @@ async function main() {
     clearInterval(inventoryTimer);
     clearInterval(reconcileTimer);
     clearInterval(alertTimer);
+    clearInterval(refusalTimer);
     console.log(`[worker] ${signal}: finishing in-flight jobs`);
     // In-flight jobs finish; anything cut short stays in a resumable state that the next worker or the sweep picks up.
     let code = 0;

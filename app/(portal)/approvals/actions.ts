@@ -10,7 +10,7 @@ import { text } from "../form-data";
 // POST - approve or deny a pending request; the approver is the session's user, and the verb refuses self-approval.
 export async function decideRequestAction(_previous: FormState, formData: FormData): Promise<FormState> {
   const input = { requestId: text(formData, "requestId"), decision: text(formData, "decision"), comment: text(formData, "comment"), expectedVersion: text(formData, "expectedVersion") || undefined };
-  const result = await runAction(({ ctx, queue }) => decideRequest({ ctx, input, queue }));
+  const result = await runAction({ verb: "request.decide", form: formData, target: input.requestId }, ({ ctx, queue }) => decideRequest({ ctx, input, queue }));
   if (!result.ok) return result;
   revalidatePath("/", "layout");
   const outcome = result.data;
@@ -20,7 +20,7 @@ export async function decideRequestAction(_previous: FormState, formData: FormDa
 // POST - approve or deny a pending extension.
 export async function decideExtensionAction(_previous: FormState, formData: FormData): Promise<FormState> {
   const input = { requestId: text(formData, "requestId"), decision: text(formData, "decision"), comment: text(formData, "comment") || undefined, expectedVersion: text(formData, "expectedVersion") || undefined };
-  const result = await runAction(({ ctx, queue }) => decideExtension({ ctx, input, queue }));
+  const result = await runAction({ verb: "extension.decide", form: formData, target: input.requestId }, ({ ctx, queue }) => decideExtension({ ctx, input, queue }));
   if (!result.ok) return result;
   revalidatePath("/", "layout");
   const outcome = result.data;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { recordId, safeText } from "../../domain/safe-text";
 import { AppError } from "../../domain/errors";
 import { emitAudit } from "../audit";
 import { requireUser } from "../authorize";
@@ -6,8 +7,8 @@ import type { ServiceContext } from "../context";
 import { parseInput } from "../parse-input";
 
 export const AcknowledgeAlertInput = z.object({
-  alertId: z.string().min(1).max(64),
-  note: z.string().trim().max(500).optional(),
+  alertId: recordId(),
+  note: safeText("multiline").max(500, "Keep the note under 500 characters.").optional(),
 });
 
 /** An admin takes an alert on: it stops the banner's alarm tone but stays listed until what it reports is fixed. */

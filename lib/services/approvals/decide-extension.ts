@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { recordId, safeText } from "../../domain/safe-text";
 import { AppError } from "../../domain/errors";
 import { canApprove, countQuorum } from "../../domain/policy";
 import { resolveExtension } from "../../domain/time-window";
@@ -12,9 +13,9 @@ import { assertExpectedVersion, ExpectedVersion, requestChanged } from "../reque
 import { describeTargets, policyForRequest } from "../requests/policy-targets";
 
 export const DecideExtensionInput = z.object({
-  requestId: z.string().min(1).max(64),
+  requestId: recordId(),
   decision: z.enum(["APPROVE", "DENY"]),
-  comment: z.string().trim().max(1000, "Keep the comment under 1000 characters.").optional().transform((c) => (c ? c : undefined)),
+  comment: safeText("multiline").max(1000, "Keep the comment under 1000 characters.").optional().transform((c) => (c ? c : undefined)),
   expectedVersion: ExpectedVersion,
 });
 
@@ -73,5 +74,5 @@ export async function decideExtension({ ctx, input, queue }: { ctx: ServiceConte
   // A refused attempt is evidence worth keeping, so it is audited in its own transaction before the error is raised.
   const { refused, round } = outcome;
   await ctx.db.$transaction((tx) => emitAudit(tx, actor, { action: "request.extension_decision_refused", entityType: "request", entityId: data.requestId, requestId: data.requestId, after: { code: refused.code, decision: data.decision, round }, reason: refused.reason }, now));
-  throw new AppError(refused.code, refused.code === "SELF_APPROVAL" ? "You cannot decide on your own extension." : refused.code === "CONFLICT" ? "You already decided on this extension." : refused.reason);
+  throw new AppError(refused.code, refused.code === "SELF_APPROVAL" ? "You cannot decide on your own extension." : refused.code === "CONFLICT" ? "You already decided on this extension." : refused.reason, { audited: true });
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { recordId, safeText } from "../../domain/safe-text";
 import { AppError } from "../../domain/errors";
 import { canApprove, countQuorum } from "../../domain/policy";
 import type { JobQueue } from "../../jobs/job-queue";
@@ -11,9 +12,9 @@ import { assertExpectedVersion, ExpectedVersion } from "../requests/expected-ver
 import { describeTargets, policyForRequest } from "../requests/policy-targets";
 
 export const DecideRequestInput = z.object({
-  requestId: z.string().min(1).max(64),
+  requestId: recordId(),
   decision: z.enum(["APPROVE", "DENY"]),
-  comment: z.string().trim().max(1000, "Keep the comment under 1000 characters.").optional().transform((c) => (c ? c : undefined)),
+  comment: safeText("multiline").max(1000, "Keep the comment under 1000 characters.").optional().transform((c) => (c ? c : undefined)),
   expectedVersion: ExpectedVersion,
 });
 export type DecideRequestInput = z.infer<typeof DecideRequestInput>;
@@ -72,5 +73,5 @@ export async function decideRequest({ ctx, input, queue }: { ctx: ServiceContext
   // A refused attempt is evidence worth keeping, so it is audited in its own transaction before the error is raised.
   const { refused } = outcome;
   await ctx.db.$transaction((tx) => emitAudit(tx, actor, { action: "request.decision_refused", entityType: "request", entityId: data.requestId, requestId: data.requestId, after: { code: refused.code, decision: data.decision }, reason: refused.reason }, now));
-  throw new AppError(refused.code, refused.code === "SELF_APPROVAL" ? "You cannot approve or deny your own request." : refused.reason);
+  throw new AppError(refused.code, refused.code === "SELF_APPROVAL" ? "You cannot approve or deny your own request." : refused.reason, { audited: true });
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { recordId, safeText } from "../../domain/safe-text";
 import { AppError } from "../../domain/errors";
 import { canRevoke } from "../../domain/policy";
 import type { JobQueue } from "../../jobs/job-queue";
@@ -11,8 +12,8 @@ import { assertExpectedVersion, ExpectedVersion } from "../requests/expected-ver
 import { describeTargets, policyForRequest } from "../requests/policy-targets";
 
 export const RevokeInput = z.object({
-  requestId: z.string().min(1).max(64),
-  reason: z.string().trim().min(5, "Say why you revoke this access.").max(1000),
+  requestId: recordId(),
+  reason: safeText("multiline").min(5, "Say why you revoke this access.").max(1000),
   expectedVersion: ExpectedVersion,
 });
 
@@ -46,5 +47,5 @@ export async function revokeGrant({ ctx, input, queue }: { ctx: ServiceContext; 
   // Like a refused decision, a refused revoke is kept as evidence in its own transaction.
   const { refused } = outcome;
   await ctx.db.$transaction((tx) => emitAudit(tx, actor, { action: "request.revoke_refused", entityType: "request", entityId: requestId, requestId, after: { code: refused.code }, reason: refused.reason }, now));
-  throw new AppError(refused.code, refused.reason);
+  throw new AppError(refused.code, refused.reason, { audited: true });
 }

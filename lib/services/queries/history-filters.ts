@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { REQUEST_STATUSES } from "../../domain/request-lifecycle";
+import { safeText } from "../../domain/safe-text";
 
 // The dashboard, its charts and the export share one filter shape; it lives in the URL so a view can be shared.
 
@@ -10,7 +11,7 @@ const Bound = z
   .string()
   .trim()
   .refine((v) => (DAY.test(v) || DATETIME.test(v)) && !Number.isNaN(Date.parse(DAY.test(v) ? `${v}T00:00:00Z` : v)), "Use a date such as 2025-01-31 or an ISO date-time.");
-const Email = z.string().trim().toLowerCase().max(320).regex(/^[^\s@]+@[^\s@]+$/, "Use an email address.");
+const Email = safeText().toLowerCase().max(320).regex(/^[^\s@]+@[^\s@]+$/, "Use an email address.");
 const StatusList = z.preprocess((v) => (typeof v === "string" ? v.split(",").filter(Boolean) : v), z.array(z.enum(REQUEST_STATUSES)).min(1).max(REQUEST_STATUSES.length));
 
 export const HISTORY_SORTS = ["newest", "oldest"] as const;
@@ -26,7 +27,7 @@ const FIELD_SCHEMAS = {
   permissionSet: z.string().trim().max(1224).regex(/^arn:aws[a-z-]*:sso:::permissionSet\/[\w./-]+$/, "Use a permission set ARN."),
   status: StatusList,
   event: z.string().trim().max(64).regex(/^[a-z][a-z_]*\.[a-z][a-z_]*$/, "Use an event type such as request.revoked."),
-  q: z.string().trim().min(1).max(200),
+  q: safeText().min(1).max(200),
   sort: z.enum(HISTORY_SORTS),
 } as const;
 

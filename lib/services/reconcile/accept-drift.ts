@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { recordId, safeText } from "../../domain/safe-text";
 import { AppError } from "../../domain/errors";
 import { emitAudit } from "../audit";
 import { requireUser } from "../authorize";
@@ -8,8 +9,8 @@ import { parseInput } from "../parse-input";
 import { lockAssignmentTuple } from "../tuple-lock";
 
 export const AcceptDriftInput = z.object({
-  findingId: z.string().min(1).max(64),
-  reason: z.string().trim().min(5, "Say why this assignment may stay.").max(500),
+  findingId: recordId(),
+  reason: safeText("multiline").min(5, "Say why this assignment may stay.").max(500),
 });
 
 /** An admin accepts an out-of-band assignment: it becomes standing (never removed nor reported again), with the reason audited. */

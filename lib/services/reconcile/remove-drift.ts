@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { recordId, safeText } from "../../domain/safe-text";
 import { AppError } from "../../domain/errors";
 import type { JobQueue } from "../../jobs/job-queue";
 import { QUEUES } from "../../jobs/queues";
@@ -9,8 +10,8 @@ import { parseInput } from "../parse-input";
 import { lockAssignmentTuple } from "../tuple-lock";
 
 export const RemoveDriftInput = z.object({
-  findingId: z.string().min(1).max(64),
-  reason: z.string().trim().min(5, "Say why this assignment must go.").max(500),
+  findingId: recordId(),
+  reason: safeText("multiline").min(5, "Say why this assignment must go.").max(500),
 });
 
 /** An admin has an out-of-band assignment removed: the worker unassigns and verifies it; a standing or granted one is refused. */

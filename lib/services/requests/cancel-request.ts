@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { recordId } from "../../domain/safe-text";
 import { AppError } from "../../domain/errors";
 import type { JobQueue } from "../../jobs/job-queue";
 import { emitAudit } from "../audit";
@@ -8,7 +9,7 @@ import { parseInput } from "../parse-input";
 import { endRequestGrants } from "./end-request-grants";
 import { assertExpectedVersion, ExpectedVersion } from "./expected-version";
 
-export const RequestIdInput = z.object({ requestId: z.string().min(1).max(64), expectedVersion: ExpectedVersion });
+export const RequestIdInput = z.object({ requestId: recordId(), expectedVersion: ExpectedVersion });
 
 /** The requester withdraws a request that has not started yet. */
 export async function cancelRequest({ ctx, input, queue }: { ctx: ServiceContext; input: unknown; queue: JobQueue }) {

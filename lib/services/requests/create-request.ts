@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { safeText, wholeMinutes } from "../../domain/safe-text";
 import { AppError } from "../../domain/errors";
 import { approvalWindowMinutes, evaluateRequest } from "../../domain/policy";
 import { pendingApprovalExpiresAt, resolveWindow } from "../../domain/time-window";
@@ -13,14 +14,14 @@ import { describeTargets } from "./policy-targets";
 
 export const CreateRequestInput = z.object({
   targets: z
-    .array(z.object({ accountId: z.string().regex(/^\d{12}$/, "Not an AWS account id."), permissionSetArn: z.string().min(10).max(1224) }))
+    .array(z.object({ accountId: z.string().regex(/^\d{12}$/, "Not an AWS account id."), permissionSetArn: safeText().min(10, "Not a permission set.").max(1224, "Not a permission set.") }))
     .min(1, "Pick at least one account and permission set.")
     .max(20, "At most 20 targets in one request."),
-  durationMinutes: z.coerce.number({ message: "Enter a duration in minutes." }).int("Enter whole minutes."),
+  durationMinutes: wholeMinutes("Enter the duration in whole minutes, such as 60."),
   startMode: z.enum(["now", "scheduled"]),
   startsAt: z.coerce.date({ message: "Enter a valid start time." }).optional(),
-  justification: z.string().trim().min(10, "Say why you need this access (at least 10 characters).").max(2000, "Keep the justification under 2000 characters."),
-  ticket: z.string().trim().max(64, "A ticket reference is at most 64 characters.").optional().transform((t) => (t ? t : undefined)),
+  justification: safeText("multiline").min(10, "Say why you need this access (at least 10 characters).").max(2000, "Keep the justification under 2000 characters."),
+  ticket: safeText().max(64, "A ticket reference is at most 64 characters.").optional().transform((t) => (t ? t : undefined)),
 });
 export type CreateRequestInput = z.infer<typeof CreateRequestInput>;
 

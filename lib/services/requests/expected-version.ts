@@ -1,8 +1,8 @@
-import { z } from "zod";
 import { AppError } from "../../domain/errors";
+import { plainWholeNumber } from "../../domain/safe-text";
 
 /** The request version the user saw; forms send it so a double submit or a concurrent change is refused instead of applied twice. */
-export const ExpectedVersion = z.coerce.number().int().nonnegative().optional();
+export const ExpectedVersion = plainWholeNumber("This form is out of date. Reload the page and try again.").optional();
 
 /** The compare-and-set found the request changed by someone else between read and write. */
 export const requestChanged = () => new AppError("CONFLICT", "The request changed meanwhile. Reload and try again.");

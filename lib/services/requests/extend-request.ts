@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { recordId, safeText, wholeMinutes } from "../../domain/safe-text";
 import { AppError } from "../../domain/errors";
 import { resolveExtension } from "../../domain/time-window";
 import type { JobQueue } from "../../jobs/job-queue";
@@ -11,9 +12,9 @@ import { parseInput } from "../parse-input";
 import { assertExpectedVersion, ExpectedVersion, requestChanged } from "./expected-version";
 
 export const ExtendRequestInput = z.object({
-  requestId: z.string().min(1).max(64),
-  extraMinutes: z.coerce.number({ message: "Enter minutes." }).int("Enter whole minutes.").min(5, "Extend by at least 5 minutes."),
-  justification: z.string().trim().min(5, "Say why you need more time.").max(1000),
+  requestId: recordId(),
+  extraMinutes: wholeMinutes("Enter whole minutes, such as 30.").pipe(z.number().min(5, "Extend by at least 5 minutes.")),
+  justification: safeText("multiline").min(5, "Say why you need more time.").max(1000),
   expectedVersion: ExpectedVersion,
 });
 

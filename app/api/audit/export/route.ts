@@ -2,24 +2,28 @@
 import type { NextRequest } from "next/server";
 import { getActor } from "@/lib/auth/actor";
 import { getPrisma } from "@/lib/db";
-import { isAppError, toUserError, type AppErrorCode } from "@/lib/domain/errors";
+import { clientFromHeaders } from "@/lib/auth/client-info";
+import { AppError, isAppError, toUserError, type AppErrorCode } from "@/lib/domain/errors";
 import { exportAccessHistory } from "@/lib/services/queries/history-export";
 import { historyInputFromParams } from "@/lib/services/queries/history-filters";
+import { withRefusalAudit } from "@/lib/services/refusals/with-refusal-audit";
 
 export const dynamic = "force-dynamic";
 
-const STATUS: Partial<Record<AppErrorCode, number>> = { UNAUTHENTICATED: 401, FORBIDDEN: 403, VALIDATION: 400, NOT_FOUND: 404 };
+const STATUS: Partial<Record<AppErrorCode, number>> = { UNAUTHENTICATED: 401, FORBIDDEN: 403, VALIDATION: 400, NOT_FOUND: 404, CONFLICT: 409, INVALID_TRANSITION: 409, POLICY_DENIED: 403, SELF_APPROVAL: 403, RATE_LIMITED: 429, UPSTREAM: 503 };
 
 function failure(code: AppErrorCode, message: string, extra: object = {}) {
   return Response.json({ ok: false, code, message, ...extra }, { status: STATUS[code] ?? 500, headers: { "cache-control": "no-store" } });
 }
 
 export async function GET(request: NextRequest) {
-  const actor = await getActor();
-  if (!actor) return failure("UNAUTHENTICATED", "Sign in first.");
+  const user = await getActor();
+  const ctx = { actor: user ?? { type: "anonymous" as const, ...clientFromHeaders(request.headers) }, db: getPrisma(), now: () => new Date() };
   try {
-    const input = historyInputFromParams(request.nextUrl.searchParams, ["format"]);
-    const download = await exportAccessHistory({ ctx: { actor, db: getPrisma(), now: () => new Date() }, input });
+    const download = await withRefusalAudit("history.export", ctx, null, () => {
+      if (!user) throw new AppError("UNAUTHENTICATED", "Sign in first.");
+      return exportAccessHistory({ ctx, input: historyInputFromParams(request.nextUrl.searchParams, ["format"]) });
+    });
     return new Response(download.stream, {
       headers: {
         "content-type": download.contentType,
