@@ -90,17 +90,16 @@ describe("every refusal kind is audited once, with actor, verb, target and reaso
       run: (ctx, id) => decideRequest({ ctx, queue: harness.queue, input: { requestId: id, decision: "APPROVE" } }),
     }), "CONFLICT", "This request is already cancelled."],
     ["policy denied (erin asks for payments)", () => ({ verb: "request.create", actor: users.erin!, target: async () => "", run: (ctx) => createRequest({ ctx, queue: harness.queue, input: { targets: [{ accountId: paymentsProd.id, permissionSetArn: readOnly.arn }], durationMinutes: 30, startMode: "now", justification: "Just looking around here" } }) }), "POLICY_DENIED", ""],
-    ["self-approval of an extension (the verb does not audit it itself)", () => ({
+    ["an extension decision with no extension waiting", () => ({
       verb: "extension.decide",
-      actor: { ...users.alice!, roles: ["REQUESTER", "APPROVER"], groups: [...users.alice!.groups, "approvers"] },
+      actor: users.bob!,
       target: async () => {
         const id = await pendingRequest(users.alice!);
         await decideRequest({ ctx: harness.ctxFor(users.bob!), queue: harness.queue, input: { requestId: id, decision: "APPROVE" } });
-        await extendRequest({ ctx: harness.ctxFor(users.alice!), queue: harness.queue, input: { requestId: id, extraMinutes: 30, justification: "need more time" } });
         return id;
       },
       run: (ctx, id) => decideExtension({ ctx, queue: harness.queue, input: { requestId: id, decision: "APPROVE" } }),
-    }), "SELF_APPROVAL", "You cannot decide on your own extension."],
+    }), "CONFLICT", "There is no extension waiting for a decision."],
   ])("%s", async (_label, setup, code, reason) => {
     const { verb, actor, target, run } = setup();
     const targetId = await target();
@@ -122,6 +121,16 @@ describe("every refusal kind is audited once, with actor, verb, target and reaso
     mark = (await harness.db.prisma.auditEvent.findFirstOrThrow({ orderBy: { seq: "desc" }, select: { seq: true } })).seq;
     expect(await attempt("request.decide", harness.ctxFor(aliceAsApprover), id, (ctx) => decideRequest({ ctx, queue: harness.queue, input: { requestId: id, decision: "APPROVE" } }))).toBe("SELF_APPROVAL");
     expect((await eventsSinceMark()).map((e) => e.action)).toEqual(["request.decision_refused"]);
+  });
+
+  it("a refused extension decision the verb audits itself (request.extension_decision_refused) is not recorded twice", async () => {
+    const aliceAsApprover: UserActor = { ...users.alice!, roles: ["REQUESTER", "APPROVER"], groups: [...users.alice!.groups, "approvers"] };
+    const id = await pendingRequest(users.alice!);
+    await decideRequest({ ctx: harness.ctxFor(users.bob!), queue: harness.queue, input: { requestId: id, decision: "APPROVE" } });
+    await extendRequest({ ctx: harness.ctxFor(users.alice!), queue: harness.queue, input: { requestId: id, extraMinutes: 30, justification: "need more time" } });
+    mark = (await harness.db.prisma.auditEvent.findFirstOrThrow({ orderBy: { seq: "desc" }, select: { seq: true } })).seq;
+    expect(await attempt("extension.decide", harness.ctxFor(aliceAsApprover), id, (ctx) => decideExtension({ ctx, queue: harness.queue, input: { requestId: id, decision: "APPROVE" } }))).toBe("SELF_APPROVAL");
+    expect((await eventsSinceMark()).map((e) => e.action)).toEqual(["request.extension_decision_refused"]);
   });
 
   it("a validation error is not probing and leaves no refusal event", async () => {
