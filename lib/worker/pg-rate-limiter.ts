@@ -44,26 +44,29 @@ export class PgRateLimiter implements RateLimiter {
     this.sleep = options.sleep ?? ((ms) => delay(ms));
   }
 
-  async acquire(): Promise<void> {
-    const waitMs = await this.take();
+  /** Resolves once the caller may send, with the bucket-clock time its token became usable (what the bucket bounds). */
+  async acquire(): Promise<number> {
+    const { waitMs, usableAtMs } = await this.take();
     if (waitMs > 0) await this.sleep(waitMs);
+    return usableAtMs;
   }
 
-  /** Takes one token and returns how long the caller must wait before using it (0 when the bucket had one). */
-  async take(): Promise<number> {
-    let rows: { wait_ms: number }[];
+  /** Takes one token: how long the caller must wait (0 when the bucket had one) and the bucket-clock time it is usable from. */
+  async take(): Promise<{ waitMs: number; usableAtMs: number }> {
+    let rows: { wait_ms: number; refilled_at_ms: number }[];
     try {
       // A statement that waited for the row lock may carry an older clock reading than the row: never refill backwards.
-      rows = await this.db.$queryRaw<{ wait_ms: number }[]>`
+      rows = await this.db.$queryRaw<{ wait_ms: number; refilled_at_ms: number }[]>`
         INSERT INTO "AwsRateBucket" AS b (name, tokens, "refilledAt")
         VALUES (${this.name}, ${this.burst - 1}::float8, clock_timestamp())
         ON CONFLICT (name) DO UPDATE SET
           tokens = LEAST(${this.burst}::float8, b.tokens + GREATEST(0, EXTRACT(EPOCH FROM (excluded."refilledAt" - b."refilledAt"))) * ${this.ratePerSecond}::float8) - 1,
           "refilledAt" = GREATEST(b."refilledAt", excluded."refilledAt")
-        RETURNING (GREATEST(0, -tokens) * 1000 / ${this.ratePerSecond}::float8)::float8 AS wait_ms`;
+        RETURNING (GREATEST(0, -tokens) * 1000 / ${this.ratePerSecond}::float8)::float8 AS wait_ms, (EXTRACT(EPOCH FROM "refilledAt") * 1000)::float8 AS refilled_at_ms`;
     } catch (error) {
       throw new RateLimiterUnavailable(error);
     }
-    return Number(rows[0]?.wait_ms ?? 0);
+    const waitMs = Number(rows[0]?.wait_ms ?? 0);
+    return { waitMs, usableAtMs: Number(rows[0]?.refilled_at_ms ?? 0) + waitMs };
   }
 }
