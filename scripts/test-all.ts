@@ -43,6 +43,7 @@ for (const file of ["test-results/vitest.json", "test-results/e2e.json"]) fs.rmS
 const bin = (name: string) => `node_modules/.bin/${name}`;
 
 run({ name: "lint", command: [bin("eslint"), ".", "--max-warnings=0"] });
+run({ name: "format", command: [bin("prettier"), "--check", "."] });
 run({ name: "typecheck", command: [bin("tsc"), "--noEmit"] });
 run({ name: "migration check", command: [process.execPath, "--import", "tsx", "scripts/db/migrate.ts", "check"] });
 run({
