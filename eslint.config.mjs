@@ -4,6 +4,18 @@ import nextTypescript from "eslint-config-next/typescript";
 const config = [
   ...nextCoreWebVitals,
   ...nextTypescript,
-  { ignores: ["node_modules/**", ".next/**", ".next-test/**", ".data/**", "lib/generated/**", "test-results/**", "playwright-report/**", "next-env.d.ts", "**/.scratch/**"] },
+  {
+    ignores: [
+      "node_modules/**",
+      ".next/**",
+      ".next-test/**",
+      ".data/**",
+      "lib/generated/**",
+      "test-results/**",
+      "playwright-report/**",
+      "next-env.d.ts",
+      "**/.scratch/**",
+    ],
+  },
 ];
 export default config;

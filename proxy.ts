@@ -10,16 +10,23 @@ const SESSION_COOKIES = ["authjs.session-token", "__Secure-authjs.session-token"
 
 function route(request: NextRequest, requestHeaders: Headers): NextResponse {
   const { pathname } = request.nextUrl;
-  if (PUBLIC_PREFIXES.some((prefix) => pathname === prefix || pathname.startsWith(`${prefix}/`))) return NextResponse.next({ request: { headers: requestHeaders } });
-  if (SESSION_COOKIES.some((name) => request.cookies.has(name))) return NextResponse.next({ request: { headers: requestHeaders } });
-  if (pathname.startsWith("/api/")) return NextResponse.json({ ok: false, code: "UNAUTHENTICATED", message: "Sign in first." }, { status: 401 });
+  if (PUBLIC_PREFIXES.some((prefix) => pathname === prefix || pathname.startsWith(`${prefix}/`)))
+    return NextResponse.next({ request: { headers: requestHeaders } });
+  if (SESSION_COOKIES.some((name) => request.cookies.has(name)))
+    return NextResponse.next({ request: { headers: requestHeaders } });
+  if (pathname.startsWith("/api/"))
+    return NextResponse.json({ ok: false, code: "UNAUTHENTICATED", message: "Sign in first." }, { status: 401 });
   return NextResponse.redirect(new URL("/signin", request.url));
 }
 
 export async function proxy(request: NextRequest) {
   const env = getEnv();
   const nonce = createNonce();
-  const csp = contentSecurityPolicy({ nonce, dev: env.NODE_ENV === "development", idpOrigin: new URL(env.OIDC_ISSUER).origin });
+  const csp = contentSecurityPolicy({
+    nonce,
+    dev: env.NODE_ENV === "development",
+    idpOrigin: new URL(env.OIDC_ISSUER).origin,
+  });
   // Foreign-origin mutations (audited), oversized and unreadable action bodies are answered before Next reads them.
   const refused = await guardRequest(request);
   // Next reads the nonce from the request's CSP header and puts it on the scripts it renders.

@@ -13,7 +13,13 @@ export function AccessPortalNote() {
   }
   if (!env.AWS_ACCESS_PORTAL_URL) return null;
   return (
-    <a href={env.AWS_ACCESS_PORTAL_URL} target="_blank" rel="noopener noreferrer" className={buttonClass("secondary", "sm")} data-testid="access-portal-link">
+    <a
+      href={env.AWS_ACCESS_PORTAL_URL}
+      target="_blank"
+      rel="noopener noreferrer"
+      className={buttonClass("secondary", "sm")}
+      data-testid="access-portal-link"
+    >
       Open AWS access portal ↗
     </a>
   );

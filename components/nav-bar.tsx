@@ -2,9 +2,22 @@ import Link from "next/link";
 import { rolesAllow } from "@/lib/services/authorize";
 import { NavLink } from "./nav-link";
 
-const ROLE_LABELS: Record<string, string> = { REQUESTER: "Requester", APPROVER: "Approver", AUDITOR: "Auditor", ADMIN: "Admin" };
+const ROLE_LABELS: Record<string, string> = {
+  REQUESTER: "Requester",
+  APPROVER: "Approver",
+  AUDITOR: "Auditor",
+  ADMIN: "Admin",
+};
 
-export function NavBar({ actor, pendingApprovals = 0, signOutAction }: { actor: { name: string | null; email: string; roles: string[] }; pendingApprovals?: number; signOutAction: () => Promise<void> }) {
+export function NavBar({
+  actor,
+  pendingApprovals = 0,
+  signOutAction,
+}: {
+  actor: { name: string | null; email: string; roles: string[] };
+  pendingApprovals?: number;
+  signOutAction: () => Promise<void>;
+}) {
   const isRequester = rolesAllow(actor.roles, "request.create");
   const decides = actor.roles.includes("APPROVER") || actor.roles.includes("ADMIN");
   return (
@@ -22,15 +35,23 @@ export function NavBar({ actor, pendingApprovals = 0, signOutAction }: { actor: 
             <NavLink href="/approvals">
               Approvals
               {pendingApprovals > 0 ? (
-                <span data-testid="pending-approvals-count" aria-label={`${pendingApprovals} waiting`} className="ml-1.5 rounded-full bg-amber-500 px-1.5 py-0.5 text-xs font-semibold text-white tabular-nums">
+                <span
+                  data-testid="pending-approvals-count"
+                  aria-label={`${pendingApprovals} waiting`}
+                  className="ml-1.5 rounded-full bg-amber-500 px-1.5 py-0.5 text-xs font-semibold text-white tabular-nums"
+                >
                   {pendingApprovals}
                 </span>
               ) : null}
             </NavLink>
           ) : null}
-          <NavLink href="/audit">{actor.roles.includes("ADMIN") || actor.roles.includes("AUDITOR") ? "Access history" : "My history"}</NavLink>
+          <NavLink href="/audit">
+            {actor.roles.includes("ADMIN") || actor.roles.includes("AUDITOR") ? "Access history" : "My history"}
+          </NavLink>
           <NavLink href="/policy">Policy</NavLink>
-          {actor.roles.includes("ADMIN") || actor.roles.includes("AUDITOR") ? <NavLink href="/admin/drift">Drift</NavLink> : null}
+          {actor.roles.includes("ADMIN") || actor.roles.includes("AUDITOR") ? (
+            <NavLink href="/admin/drift">Drift</NavLink>
+          ) : null}
         </nav>
         <div className="ml-auto flex items-center gap-3 text-sm">
           <span data-testid="current-user">{actor.name ?? actor.email}</span>

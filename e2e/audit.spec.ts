@@ -43,7 +43,11 @@ test.describe.serial("access history", () => {
     await expect(requestStatus(erin)).toHaveAttribute("data-status", "ACTIVE", SETTLE);
     await erin.getByTestId("release-early").click();
     await expect(requestStatus(erin)).toHaveAttribute("data-status", "COMPLETED", SETTLE);
-    await expect(erin.getByTestId("grant-row").getByTestId("grant-status")).toHaveAttribute("data-status", "REMOVED", SETTLE);
+    await expect(erin.getByTestId("grant-row").getByTestId("grant-status")).toHaveAttribute(
+      "data-status",
+      "REMOVED",
+      SETTLE,
+    );
     await erin.context().close();
   });
 
@@ -76,9 +80,21 @@ test.describe.serial("access history", () => {
     await expect(carol).toHaveURL(new RegExp(`/audit/requests/${requestId}$`));
     const trail = carol.getByTestId("request-audit-trail");
     await expect(trail).toHaveAttribute("data-request-id", requestId);
-    const actions = await carol.getByTestId("audit-timeline-entry").evaluateAll((items) => items.map((li) => li.getAttribute("data-action")));
-    const order = ["request.created", "request.approval_given", "grant.create_issued", "grant.activated", "request.released", "grant.delete_issued", "grant.removed"];
-    expect(order.map((a) => actions.indexOf(a)).every((index, i, all) => index >= 0 && (i === 0 || index > all[i - 1]!))).toBe(true);
+    const actions = await carol
+      .getByTestId("audit-timeline-entry")
+      .evaluateAll((items) => items.map((li) => li.getAttribute("data-action")));
+    const order = [
+      "request.created",
+      "request.approval_given",
+      "grant.create_issued",
+      "grant.activated",
+      "request.released",
+      "grant.delete_issued",
+      "grant.removed",
+    ];
+    expect(
+      order.map((a) => actions.indexOf(a)).every((index, i, all) => index >= 0 && (i === 0 || index > all[i - 1]!)),
+    ).toBe(true);
     await expect(carol.locator('[data-action="grant.create_issued"]')).toContainText(/AWS request id \S+/);
     await expect(carol.locator('[data-action="request.approval_given"]')).toContainText("bob@example.com");
 
@@ -99,7 +115,11 @@ test.describe.serial("access history", () => {
     await expect(carol.getByTestId("chart-outcomes")).toBeVisible();
     await expect(carol.getByTestId("stat-requests")).toBeVisible();
     await carol.goto("/audit/integrity");
-    await expect(carol.getByTestId("chain-status").locator("[data-intact]")).toHaveAttribute("data-intact", "true", SETTLE);
+    await expect(carol.getByTestId("chain-status").locator("[data-intact]")).toHaveAttribute(
+      "data-intact",
+      "true",
+      SETTLE,
+    );
     await expect(carol.getByTestId("anchor-line")).toHaveText(/^\d+ [0-9a-f]{64}$/);
     await carol.context().close();
   });

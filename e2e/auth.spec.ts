@@ -38,7 +38,16 @@ test("a tampered session cookie is rejected", async ({ page, context }) => {
 });
 
 test("a forged session cookie is rejected", async ({ page, context }) => {
-  await context.addCookies([{ name: "authjs.session-token", value: "00000000-0000-0000-0000-000000000000", domain: "localhost", path: "/", httpOnly: true, sameSite: "Lax" }]);
+  await context.addCookies([
+    {
+      name: "authjs.session-token",
+      value: "00000000-0000-0000-0000-000000000000",
+      domain: "localhost",
+      path: "/",
+      httpOnly: true,
+      sameSite: "Lax",
+    },
+  ]);
   await page.goto("/");
   await expect(page).toHaveURL(/\/signin/);
 });

@@ -24,20 +24,32 @@ interface ManifestAction {
 }
 
 function walk(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? walk(path.join(dir, entry.name)) : [path.join(dir, entry.name)]));
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((entry) => (entry.isDirectory() ? walk(path.join(dir, entry.name)) : [path.join(dir, entry.name)]));
 }
 
 /** "app/(portal)/requests/[id]/page.tsx" → "/requests/[id]": route groups do not appear in URLs. */
 function routeOf(file: string): string {
-  const segments = path.relative(APP_DIR, path.dirname(file)).split(path.sep).filter((segment) => segment !== "" && !/^\(.*\)$/.test(segment));
+  const segments = path
+    .relative(APP_DIR, path.dirname(file))
+    .split(path.sep)
+    .filter((segment) => segment !== "" && !/^\(.*\)$/.test(segment));
   return `/${segments.join("/")}`;
 }
 
 const appFiles = walk(APP_DIR).map((file) => path.relative(process.cwd(), file).split(path.sep).join("/"));
 
 function readManifest(): ManifestAction[] {
-  const manifest = JSON.parse(fs.readFileSync(MANIFEST, "utf8")) as { node: Record<string, { workers: Record<string, unknown>; filename: string; exportedName: string }> };
-  return Object.entries(manifest.node).map(([id, entry]) => ({ id, file: entry.filename, exportedName: entry.exportedName, pages: Object.keys(entry.workers).map((worker) => routeOf(path.join(APP_DIR, "..", worker))) }));
+  const manifest = JSON.parse(fs.readFileSync(MANIFEST, "utf8")) as {
+    node: Record<string, { workers: Record<string, unknown>; filename: string; exportedName: string }>;
+  };
+  return Object.entries(manifest.node).map(([id, entry]) => ({
+    id,
+    file: entry.filename,
+    exportedName: entry.exportedName,
+    pages: Object.keys(entry.workers).map((worker) => routeOf(path.join(APP_DIR, "..", worker))),
+  }));
 }
 
 /** Exported functions of every "use server" module: what the manifest must hold, so a stale build cannot hide a new action. */
@@ -54,22 +66,39 @@ function routeHandlers(): string[] {
     .filter((file) => /\/route\.tsx?$/.test(file))
     .flatMap((file) => {
       const source = fs.readFileSync(file, "utf8");
-      const functions = [...source.matchAll(/^export\s+(?:async\s+)?function\s+(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)\b/gm)].map((match) => match[1]!);
-      const destructured = [...source.matchAll(/^export\s+const\s+\{([^}]*)\}/gm)].flatMap((match) => match[1]!.split(",").map((name) => name.trim()));
+      const functions = [
+        ...source.matchAll(/^export\s+(?:async\s+)?function\s+(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)\b/gm),
+      ].map((match) => match[1]!);
+      const destructured = [...source.matchAll(/^export\s+const\s+\{([^}]*)\}/gm)].flatMap((match) =>
+        match[1]!.split(",").map((name) => name.trim()),
+      );
       return [...functions, ...destructured].map((method) => `${method} ${routeOf(file)}`);
     });
 }
 
 test("the matrix lists every page, route handler and server action the app has", () => {
   const pages = appFiles.filter((file) => /\/page\.tsx?$/.test(file)).map(routeOf);
-  expect(pages.sort(), "a page is missing from e2e/authz-matrix.ts PAGES (or listed but gone)").toEqual(PAGES.map((cell) => cell.route).sort());
+  expect(pages.sort(), "a page is missing from e2e/authz-matrix.ts PAGES (or listed but gone)").toEqual(
+    PAGES.map((cell) => cell.route).sort(),
+  );
   const routes = [...new Set(ROUTES.map((cell) => `${cell.method} ${cell.route}`))];
-  expect(routeHandlers().sort(), "a route handler method is missing from e2e/authz-matrix.ts ROUTES").toEqual(routes.sort());
+  expect(routeHandlers().sort(), "a route handler method is missing from e2e/authz-matrix.ts ROUTES").toEqual(
+    routes.sort(),
+  );
 
   const listed = ACTIONS.map((cell) => `${cell.file}#${cell.exportedName}`).sort();
-  const built = readManifest().map((action) => `${action.file}#${action.exportedName}`).sort();
-  expect(built, "a server action in the build is missing from e2e/authz-matrix.ts ACTIONS (or the build is older than the table)").toEqual(listed);
-  for (const exported of useServerExports()) expect(built, `${exported} is exported from a "use server" file but not in the build: rebuild .next-test`).toContain(exported);
+  const built = readManifest()
+    .map((action) => `${action.file}#${action.exportedName}`)
+    .sort();
+  expect(
+    built,
+    "a server action in the build is missing from e2e/authz-matrix.ts ACTIONS (or the build is older than the table)",
+  ).toEqual(listed);
+  for (const exported of useServerExports())
+    expect(
+      built,
+      `${exported} is exported from a "use server" file but not in the build: rebuild .next-test`,
+    ).toContain(exported);
 });
 
 // Rows a probe could create or change: none of them may move while the matrix runs.
@@ -90,16 +119,26 @@ async function writableState(): Promise<Record<string, number>> {
   }
 }
 
-const redirectTarget = (response: APIResponse) => response.headers()["x-action-redirect"] ?? response.headers().location ?? "";
+const redirectTarget = (response: APIResponse) =>
+  response.headers()["x-action-redirect"] ?? response.headers().location ?? "";
 
-async function callAction(request: APIRequestContext, action: ManifestAction, cell: ActionCell, baseURL: string): Promise<APIResponse> {
+async function callAction(
+  request: APIRequestContext,
+  action: ManifestAction,
+  cell: ActionCell,
+  baseURL: string,
+): Promise<APIResponse> {
   const page = PAGES.find((candidate) => candidate.route === action.pages[0]);
   expect(page, `a page to post ${cell.exportedName} to`).toBeDefined();
   // The browser's encoding of (previousState, formData): fields prefixed with the FormData's reference id, the root last.
   const multipart = new FormData();
   for (const [name, value] of Object.entries(cell.fields)) multipart.append(`_1_${name}`, value);
   multipart.append("0", JSON.stringify([null, "$K1"]));
-  return request.post(page!.visit, { headers: { "next-action": action.id, accept: "text/x-component", origin: baseURL }, multipart, maxRedirects: 0 });
+  return request.post(page!.visit, {
+    headers: { "next-action": action.id, accept: "text/x-component", origin: baseURL },
+    multipart,
+    maxRedirects: 0,
+  });
 }
 
 function actionCode(body: string): string | null {
@@ -117,30 +156,53 @@ async function runMatrix(request: APIRequestContext, who: string, roles: RoleNam
     const status = response.status();
     const location = response.headers().location ?? "";
     const got = `${status} ${location}`;
-    if (roles === null && cell.allow !== "public") check(status >= 300 && status < 400 && /\/signin$/.test(location), `page ${cell.visit} (→ /signin)`, got);
-    else if (roles !== null && cell.signedInRedirect) check(status >= 300 && status < 400 && new URL(location, baseURL).pathname === cell.signedInRedirect, `page ${cell.visit} (→ ${cell.signedInRedirect})`, got);
-    else if (allows(cell.allow, roles)) check(status === cell.allowedStatus, `page ${cell.visit} (${cell.allowedStatus})`, got);
-    else check(status >= 300 && status < 400 && /\/forbidden$/.test(location), `page ${cell.visit} (→ /forbidden)`, got);
+    if (roles === null && cell.allow !== "public")
+      check(status >= 300 && status < 400 && /\/signin$/.test(location), `page ${cell.visit} (→ /signin)`, got);
+    else if (roles !== null && cell.signedInRedirect)
+      check(
+        status >= 300 && status < 400 && new URL(location, baseURL).pathname === cell.signedInRedirect,
+        `page ${cell.visit} (→ ${cell.signedInRedirect})`,
+        got,
+      );
+    else if (allows(cell.allow, roles))
+      check(status === cell.allowedStatus, `page ${cell.visit} (${cell.allowedStatus})`, got);
+    else
+      check(status >= 300 && status < 400 && /\/forbidden$/.test(location), `page ${cell.visit} (→ /forbidden)`, got);
   }
 
   for (const cell of ROUTES) {
-    const response = cell.method === "GET" ? await request.get(cell.call, { maxRedirects: 0 }) : await request.post(cell.call, { maxRedirects: 0, form: {} });
+    const response =
+      cell.method === "GET"
+        ? await request.get(cell.call, { maxRedirects: 0 })
+        : await request.post(cell.call, { maxRedirects: 0, form: {} });
     const expected = allows(cell.allow, roles) ? cell.allowedStatus : roles === null ? 401 : 403;
     check(response.status() === expected, `${cell.method} ${cell.call} (${expected})`, String(response.status()));
   }
 
   const manifest = readManifest();
   for (const cell of ACTIONS) {
-    const action = manifest.find((candidate) => candidate.file === cell.file && candidate.exportedName === cell.exportedName)!;
+    const action = manifest.find(
+      (candidate) => candidate.file === cell.file && candidate.exportedName === cell.exportedName,
+    )!;
     const response = await callAction(request, action, cell, baseURL);
     const body = await response.text();
     const code = actionCode(body);
     const got = `${response.status()} ${code ?? (redirectTarget(response) || body.slice(0, 200))}`;
     const label = `action ${cell.exportedName} (${cell.purpose})`;
     if (response.status() >= 500) check(false, label, got);
-    else if (allows(cell.allow, roles)) check(cell.redirectsTo ? cell.redirectsTo.test(redirectTarget(response)) : code === cell.passedCode, `${label} passes authorization (${cell.redirectsTo ?? cell.passedCode})`, got);
+    else if (allows(cell.allow, roles))
+      check(
+        cell.redirectsTo ? cell.redirectsTo.test(redirectTarget(response)) : code === cell.passedCode,
+        `${label} passes authorization (${cell.redirectsTo ?? cell.passedCode})`,
+        got,
+      );
     // Anonymous callers are stopped at the door (redirect to sign-in) or by the verb (UNAUTHENTICATED).
-    else if (roles === null) check(code === "UNAUTHENTICATED" || /\/signin/.test(redirectTarget(response)), `${label} refused (UNAUTHENTICATED)`, got);
+    else if (roles === null)
+      check(
+        code === "UNAUTHENTICATED" || /\/signin/.test(redirectTarget(response)),
+        `${label} refused (UNAUTHENTICATED)`,
+        got,
+      );
     else check(code === "FORBIDDEN", `${label} refused (FORBIDDEN)`, got);
   }
   return problems;
@@ -158,7 +220,10 @@ async function signedInRequest(browser: Browser, persona: Persona) {
   return context;
 }
 
-test("every page, route handler and server action answers each persona as the matrix says, and nothing is written", async ({ browser, baseURL }) => {
+test("every page, route handler and server action answers each persona as the matrix says, and nothing is written", async ({
+  browser,
+  baseURL,
+}) => {
   test.setTimeout(120_000);
   const before = await writableState();
   const problems: string[] = [];
@@ -169,10 +234,18 @@ test("every page, route handler and server action answers each persona as the ma
 
   for (const persona of PERSONAS) {
     const context = await signedInRequest(browser, persona);
-    problems.push(...(await runMatrix(context.request, `${persona.key} (${rolesOf(persona).join(", ")})`, rolesOf(persona), baseURL!)));
+    problems.push(
+      ...(await runMatrix(
+        context.request,
+        `${persona.key} (${rolesOf(persona).join(", ")})`,
+        rolesOf(persona),
+        baseURL!,
+      )),
+    );
     // The sign-out cell ran last: the session it ended no longer opens a portal page.
     const after = await context.request.get("/", { maxRedirects: 0 });
-    if (!/\/signin$/.test(after.headers().location ?? "")) problems.push(`${persona.key}: still signed in after the sign-out action`);
+    if (!/\/signin$/.test(after.headers().location ?? ""))
+      problems.push(`${persona.key}: still signed in after the sign-out action`);
     await context.close();
   }
 

@@ -47,9 +47,20 @@ async function capture(page: Page, path: string, submit: () => Promise<void>): P
   return captured!;
 }
 
-function replay(request: APIRequestContext, captured: Captured, body: string | Buffer, contentType = captured.headers["content-type"]!) {
+function replay(
+  request: APIRequestContext,
+  captured: Captured,
+  body: string | Buffer,
+  contentType = captured.headers["content-type"]!,
+) {
   return request.post(captured.url, {
-    headers: { "next-action": captured.headers["next-action"]!, "content-type": contentType, origin: captured.headers.origin!, accept: "text/x-component", "next-router-state-tree": captured.headers["next-router-state-tree"] ?? "" },
+    headers: {
+      "next-action": captured.headers["next-action"]!,
+      "content-type": contentType,
+      origin: captured.headers.origin!,
+      accept: "text/x-component",
+      "next-router-state-tree": captured.headers["next-router-state-tree"] ?? "",
+    },
     data: body,
     maxRedirects: 0,
   });
@@ -60,7 +71,10 @@ function withField(body: Buffer, field: string, value: string): Buffer {
   const text = body.toString("latin1");
   const pattern = new RegExp(`(name="(?:_?\\d+_)?${field}"\\r\\n\\r\\n)[^\\r]*`);
   expect(text, `the captured form has a ${field} field`).toMatch(pattern);
-  return Buffer.from(text.replace(pattern, (_m, head: string) => head + Buffer.from(value, "utf8").toString("latin1")), "latin1");
+  return Buffer.from(
+    text.replace(pattern, (_m, head: string) => head + Buffer.from(value, "utf8").toString("latin1")),
+    "latin1",
+  );
 }
 
 let alice: Page;
@@ -119,8 +133,20 @@ test.describe("a server action called with something other than a form", () => {
 
 test.describe("hostile text in a well-formed form", () => {
   for (const [label, form, field, value, message] of [
-    ["a null byte in the justification", "create", "justification", `Deploy the hotfix\u0000 now please`, "Remove control characters"],
-    ["a right-to-left override in the justification", "create", "justification", `Approved by \u202Eytiruces\u202C, deploying now`, "Remove invisible text-direction characters"],
+    [
+      "a null byte in the justification",
+      "create",
+      "justification",
+      `Deploy the hotfix\u0000 now please`,
+      "Remove control characters",
+    ],
+    [
+      "a right-to-left override in the justification",
+      "create",
+      "justification",
+      `Approved by \u202Eytiruces\u202C, deploying now`,
+      "Remove invisible text-direction characters",
+    ],
     ["a null byte in the ticket", "create", "ticket", "PAY-1\u0000", "Remove control characters"],
     ["hexadecimal minutes (read as 16 before)", "create", "durationMinutes", "0x10", "whole minutes"],
     ["exponent minutes (read as 10 before)", "create", "durationMinutes", "1e1", "whole minutes"],
@@ -142,9 +168,17 @@ test.describe("hostile text in a well-formed form", () => {
 test.describe("a body over the 1 MB action limit", () => {
   test("with a Content-Length: 413 with a clear message, nothing written", async () => {
     const before = await writtenRows();
-    const response = await replay(alice.request, createForm, withField(createForm.body, "justification", "x".repeat(1_100_000)));
+    const response = await replay(
+      alice.request,
+      createForm,
+      withField(createForm.body, "justification", "x".repeat(1_100_000)),
+    );
     expect(response.status()).toBe(413);
-    expect(await response.json()).toEqual({ ok: false, code: "VALIDATION", message: "The form is larger than 1 MB and was not read. Shorten it and try again." });
+    expect(await response.json()).toEqual({
+      ok: false,
+      code: "VALIDATION",
+      message: "The form is larger than 1 MB and was not read. Shorten it and try again.",
+    });
     expect(await writtenRows()).toBe(before);
   });
 
@@ -162,7 +196,13 @@ test.describe("a body over the 1 MB action limit", () => {
     });
     const response = await fetch(createForm.url, {
       method: "POST",
-      headers: { "next-action": createForm.headers["next-action"]!, "content-type": createForm.headers["content-type"]!, origin: createForm.headers.origin!, accept: "text/x-component", cookie: cookies },
+      headers: {
+        "next-action": createForm.headers["next-action"]!,
+        "content-type": createForm.headers["content-type"]!,
+        origin: createForm.headers.origin!,
+        accept: "text/x-component",
+        cookie: cookies,
+      },
       body: stream,
       duplex: "half",
       redirect: "manual",
@@ -175,16 +215,29 @@ test.describe("a body over the 1 MB action limit", () => {
 
 test("a server action sent from another site is refused with 403 and audited", async () => {
   const before = await writtenRows();
-  const refusedBefore = (await query<{ n: number }>(`SELECT count(*)::int AS n FROM "AuditEvent" WHERE action = 'access.refused' AND "entityId" = 'server-action'`))[0]!.n;
+  const refusedBefore = (
+    await query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM "AuditEvent" WHERE action = 'access.refused' AND "entityId" = 'server-action'`,
+    )
+  )[0]!.n;
   const response = await alice.request.post(cancelForm.url, {
-    headers: { "next-action": cancelForm.headers["next-action"]!, "content-type": cancelForm.headers["content-type"]!, origin: "https://evil.example.net", accept: "text/x-component" },
+    headers: {
+      "next-action": cancelForm.headers["next-action"]!,
+      "content-type": cancelForm.headers["content-type"]!,
+      origin: "https://evil.example.net",
+      accept: "text/x-component",
+    },
     data: cancelForm.body,
     maxRedirects: 0,
   });
   expect(response.status()).toBe(403);
-  expect(((await response.json()) as { message: string }).message).toBe("This form was sent from another site and was refused.");
+  expect(((await response.json()) as { message: string }).message).toBe(
+    "This form was sent from another site and was refused.",
+  );
   expect(await writtenRows()).toBe(before);
-  const events = await query<{ target: string; code: string }>(`SELECT after->>'target' AS target, after->>'code' AS code FROM "AuditEvent" WHERE action = 'access.refused' AND "entityId" = 'server-action' ORDER BY seq DESC LIMIT 1`);
+  const events = await query<{ target: string; code: string }>(
+    `SELECT after->>'target' AS target, after->>'code' AS code FROM "AuditEvent" WHERE action = 'access.refused' AND "entityId" = 'server-action' ORDER BY seq DESC LIMIT 1`,
+  );
   // A repeat within the minute (a rerun against the same stack) is counted in the window instead of written again.
   if (refusedBefore === 0) expect(events).toEqual([{ target: "https://evil.example.net", code: "FORBIDDEN" }]);
   else expect(events.length).toBe(1);

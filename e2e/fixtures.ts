@@ -28,7 +28,9 @@ export async function personaPage(browser: Browser, persona: PersonaKey): Promis
 
 /** Reads the e2e stack's database directly, for what the UI does not show (exact timestamps, row counts). */
 export async function dbQuery<T extends pg.QueryResultRow>(sql: string, values: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: `postgresql://postgres:postgres@127.0.0.1:${E2E_PORTS.database}/portal` });
+  const client = new pg.Client({
+    connectionString: `postgresql://postgres:postgres@127.0.0.1:${E2E_PORTS.database}/portal`,
+  });
   await client.connect();
   try {
     return (await client.query<T>(sql, values)).rows;
@@ -38,7 +40,10 @@ export async function dbQuery<T extends pg.QueryResultRow>(sql: string, values: 
 }
 
 /** Sends the exact approve POST another approver's browser would send, without letting it reach the server. */
-export async function captureApprovePost(approver: Page, requestId: string): Promise<{ headers: Record<string, string>; body: Buffer }> {
+export async function captureApprovePost(
+  approver: Page,
+  requestId: string,
+): Promise<{ headers: Record<string, string>; body: Buffer }> {
   await approver.goto("/approvals");
   let captured: { headers: Record<string, string>; body: Buffer } | undefined;
   await approver.route("**/approvals", async (route) => {

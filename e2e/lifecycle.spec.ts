@@ -120,8 +120,18 @@ test("approvers cannot reach the request form", async ({ page }) => {
 });
 
 async function simulatorAssignees(accountId: string, permissionSetArn: string): Promise<string[]> {
-  const sso = new SSOAdminClient({ endpoint: `http://127.0.0.1:${E2E_PORTS.simulator}`, region: "us-east-1", credentials: { accessKeyId: "e2e", secretAccessKey: "e2e" } });
-  const listed = await sso.send(new ListAccountAssignmentsCommand({ InstanceArn: DEMO_SEED.instanceArn, AccountId: accountId, PermissionSetArn: permissionSetArn }));
+  const sso = new SSOAdminClient({
+    endpoint: `http://127.0.0.1:${E2E_PORTS.simulator}`,
+    region: "us-east-1",
+    credentials: { accessKeyId: "e2e", secretAccessKey: "e2e" },
+  });
+  const listed = await sso.send(
+    new ListAccountAssignmentsCommand({
+      InstanceArn: DEMO_SEED.instanceArn,
+      AccountId: accountId,
+      PermissionSetArn: permissionSetArn,
+    }),
+  );
   return (listed.AccountAssignments ?? []).map((a) => a.PrincipalId!);
 }
 
@@ -179,7 +189,12 @@ test("alice cannot approve her own request, even by replaying the approve POST h
 
   // Alice sends the same action with her own session: the service refuses it and nothing changes.
   const replay = await alice.request.post("/approvals", {
-    headers: { "next-action": captured!.headers["next-action"]!, "content-type": captured!.headers["content-type"]!, origin: captured!.headers.origin ?? "", accept: "text/x-component" },
+    headers: {
+      "next-action": captured!.headers["next-action"]!,
+      "content-type": captured!.headers["content-type"]!,
+      origin: captured!.headers.origin ?? "",
+      accept: "text/x-component",
+    },
     data: captured!.body,
   });
   expect(replay.status()).toBeLessThan(500);

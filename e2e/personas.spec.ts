@@ -4,7 +4,9 @@ import { captureApprovePost, dbQuery, personaPage } from "./fixtures";
 const SETTLE = { timeout: 60_000 };
 const requestStatus = (page: Page) => page.getByTestId("request-detail").getByTestId("request-status").first();
 
-test("frank, an engineer who also approves, cannot approve his own request: not in his queue, no button, and a replayed POST is refused", async ({ browser }) => {
+test("frank, an engineer who also approves, cannot approve his own request: not in his queue, no button, and a replayed POST is refused", async ({
+  browser,
+}) => {
   const frank = await personaPage(browser, "frank");
   await frank.goto("/requests/new");
   await frank.getByTestId("account-search").fill("payments-staging");
@@ -25,7 +27,12 @@ test("frank, an engineer who also approves, cannot approve his own request: not 
   const bob = await personaPage(browser, "bob");
   const captured = await captureApprovePost(bob, requestId);
   const replay = await frank.request.post("/approvals", {
-    headers: { "next-action": captured.headers["next-action"]!, "content-type": captured.headers["content-type"]!, origin: captured.headers.origin ?? "", accept: "text/x-component" },
+    headers: {
+      "next-action": captured.headers["next-action"]!,
+      "content-type": captured.headers["content-type"]!,
+      origin: captured.headers.origin ?? "",
+      accept: "text/x-component",
+    },
     data: captured.body,
   });
   expect(replay.status()).toBeLessThan(500);

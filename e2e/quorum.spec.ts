@@ -10,29 +10,52 @@ const ADMINISTRATOR_ACCESS = seedPermissionSet("AdministratorAccess")!.arn;
 const SETTLE = { timeout: 60_000 };
 
 const requestStatus = (page: Page) => page.getByTestId("request-detail").getByTestId("request-status").first();
-const approvalsLine = (page: Page) => page.getByTestId("request-detail").getByText(/^\d+ of 2/).first();
+const approvalsLine = (page: Page) =>
+  page
+    .getByTestId("request-detail")
+    .getByText(/^\d+ of 2/)
+    .first();
 
 async function decideInQueue(approver: Page, requestId: string, kind: "request" | "extension") {
   await approver.goto("/approvals");
-  const item = approver.locator(`[data-testid="${kind === "request" ? "queue-item" : "extension-item"}"][data-request-id="${requestId}"]`);
+  const item = approver.locator(
+    `[data-testid="${kind === "request" ? "queue-item" : "extension-item"}"][data-request-id="${requestId}"]`,
+  );
   await item.getByLabel(/Comment/).fill(`${kind} looks right`);
   await item.getByTestId(kind === "request" ? "approve" : "approve-extension").click();
   // Done when the decision left the approver's queue (recorded) or the form shows the verb's answer (refused).
-  await expect.poll(async () => (await item.count()) === 0 || (await item.getByTestId("decision-message").isVisible())).toBe(true);
+  await expect
+    .poll(async () => (await item.count()) === 0 || (await item.getByTestId("decision-message").isVisible()))
+    .toBe(true);
 }
 
 async function requestRow(requestId: string) {
-  const [row] = await dbQuery<{ status: string; endsAt: Date; extensionRequestedMinutes: number | null }>(`SELECT status, "endsAt", "extensionRequestedMinutes" FROM "AccessRequest" WHERE id = $1`, [requestId]);
+  const [row] = await dbQuery<{ status: string; endsAt: Date; extensionRequestedMinutes: number | null }>(
+    `SELECT status, "endsAt", "extensionRequestedMinutes" FROM "AccessRequest" WHERE id = $1`,
+    [requestId],
+  );
   return row!;
 }
 
 async function simulatorAssignees(): Promise<string[]> {
-  const sso = new SSOAdminClient({ endpoint: `http://127.0.0.1:${E2E_PORTS.simulator}`, region: "us-east-1", credentials: { accessKeyId: "e2e", secretAccessKey: "e2e" } });
-  const listed = await sso.send(new ListAccountAssignmentsCommand({ InstanceArn: DEMO_SEED.instanceArn, AccountId: PAYMENTS_STAGING, PermissionSetArn: ADMINISTRATOR_ACCESS }));
+  const sso = new SSOAdminClient({
+    endpoint: `http://127.0.0.1:${E2E_PORTS.simulator}`,
+    region: "us-east-1",
+    credentials: { accessKeyId: "e2e", secretAccessKey: "e2e" },
+  });
+  const listed = await sso.send(
+    new ListAccountAssignmentsCommand({
+      InstanceArn: DEMO_SEED.instanceArn,
+      AccountId: PAYMENTS_STAGING,
+      PermissionSetArn: ADMINISTRATOR_ACCESS,
+    }),
+  );
   return (listed.AccountAssignments ?? []).map((a) => a.PrincipalId!);
 }
 
-test("two approvals from distinct groups: a second payments lead does not count, a security approver completes it, and the extension needs the same", async ({ browser }) => {
+test("two approvals from distinct groups: a second payments lead does not count, a security approver completes it, and the extension needs the same", async ({
+  browser,
+}) => {
   test.setTimeout(240_000);
   const alice = await personaPage(browser, "alice");
   await alice.goto("/requests/new");
@@ -75,9 +98,15 @@ test("two approvals from distinct groups: a second payments lead does not count,
   await expect(alice.getByTestId("request-detail")).toContainText("waiting for approval");
 
   await decideInQueue(bob, requestId, "extension");
-  expect(await requestRow(requestId), "one approval does not extend a 2-approval grant").toMatchObject({ extensionRequestedMinutes: 30, endsAt: new Date(endsAt) });
+  expect(await requestRow(requestId), "one approval does not extend a 2-approval grant").toMatchObject({
+    extensionRequestedMinutes: 30,
+    endsAt: new Date(endsAt),
+  });
   await decideInQueue(frank, requestId, "extension");
-  expect(await requestRow(requestId), "a second approval from the same group does not either").toMatchObject({ extensionRequestedMinutes: 30, endsAt: new Date(endsAt) });
+  expect(await requestRow(requestId), "a second approval from the same group does not either").toMatchObject({
+    extensionRequestedMinutes: 30,
+    endsAt: new Date(endsAt),
+  });
 
   await decideInQueue(grace, requestId, "extension");
   const extended = await requestRow(requestId);

@@ -28,18 +28,29 @@ async function watchCspViolations(page: Page): Promise<string[]> {
   });
   await page.addInitScript(() => {
     document.addEventListener("securitypolicyviolation", (event) => {
-      const report = (window as unknown as { reportCspViolation: (origin: string, text: string) => void }).reportCspViolation;
-      void report(location.origin, `${event.violatedDirective} blocked ${event.blockedURI} (${event.sourceFile}:${event.lineNumber})`);
+      const report = (window as unknown as { reportCspViolation: (origin: string, text: string) => void })
+        .reportCspViolation;
+      void report(
+        location.origin,
+        `${event.violatedDirective} blocked ${event.blockedURI} (${event.sourceFile}:${event.lineNumber})`,
+      );
     });
   });
   page.on("console", (message) => {
-    if (message.type() === "error" && /Content Security Policy/i.test(message.text()) && page.url().startsWith(appOrigin)) violations.push(message.text());
+    if (
+      message.type() === "error" &&
+      /Content Security Policy/i.test(message.text()) &&
+      page.url().startsWith(appOrigin)
+    )
+      violations.push(message.text());
   });
   return violations;
 }
 
 test.describe("session secrecy", () => {
-  test("GET /api/auth/session shows name, email and roles, never the session token or the user's id", async ({ page }) => {
+  test("GET /api/auth/session shows name, email and roles, never the session token or the user's id", async ({
+    page,
+  }) => {
     await signInAs(page, "alice");
     const cookie = await sessionCookie(page);
     const userId = await userIdOf("alice@example.com");
@@ -69,7 +80,10 @@ test.describe("browser hardening", () => {
       // The e2e stack is plain http: no HSTS.
       expect(response.headers()["strict-transport-security"]).toBeUndefined();
     }
-    const nonces = [nonceOf(first.headers()["content-security-policy"]), nonceOf(second.headers()["content-security-policy"])];
+    const nonces = [
+      nonceOf(first.headers()["content-security-policy"]),
+      nonceOf(second.headers()["content-security-policy"]),
+    ];
     expect(nonces[0]).toMatch(/^[A-Za-z0-9+/=]{16,}$/);
     expect(nonces[1]).toMatch(/^[A-Za-z0-9+/=]{16,}$/);
     expect(nonces[0]).not.toBe(nonces[1]);
@@ -89,7 +103,12 @@ test.describe("browser hardening", () => {
     const violations = await watchCspViolations(page);
     const documentsWithoutCsp: string[] = [];
     page.on("response", (response) => {
-      if (response.request().resourceType() === "document" && response.url().startsWith(appOrigin) && !response.headers()["content-security-policy"]) documentsWithoutCsp.push(response.url());
+      if (
+        response.request().resourceType() === "document" &&
+        response.url().startsWith(appOrigin) &&
+        !response.headers()["content-security-policy"]
+      )
+        documentsWithoutCsp.push(response.url());
     });
     await signInAs(page, "alice");
     await page.goto("/");

@@ -12,12 +12,28 @@ describe("parseEnv", () => {
 
   it("reconciles every 5 minutes, reports drift, marks missing assignments and alerts after 5 minutes by default", () => {
     const env = parseEnv({});
-    expect([env.RECONCILE_EVERY_SECONDS, env.RECONCILE_MISSING, env.RECONCILE_OUT_OF_BAND, env.REMOVAL_ALERT_AFTER_SECONDS, env.METRICS_TOKEN]).toEqual([300, "mark", "report", 300, undefined]);
+    expect([
+      env.RECONCILE_EVERY_SECONDS,
+      env.RECONCILE_MISSING,
+      env.RECONCILE_OUT_OF_BAND,
+      env.REMOVAL_ALERT_AFTER_SECONDS,
+      env.METRICS_TOKEN,
+    ]).toEqual([300, "mark", "report", 300, undefined]);
   });
 
   it("accepts 0 to turn the reconciler off, and the other policies", () => {
-    const env = parseEnv({ RECONCILE_EVERY_SECONDS: "0", RECONCILE_MISSING: "recreate", RECONCILE_OUT_OF_BAND: "remove", REMOVAL_ALERT_AFTER_SECONDS: "60" });
-    expect([env.RECONCILE_EVERY_SECONDS, env.RECONCILE_MISSING, env.RECONCILE_OUT_OF_BAND, env.REMOVAL_ALERT_AFTER_SECONDS]).toEqual([0, "recreate", "remove", 60]);
+    const env = parseEnv({
+      RECONCILE_EVERY_SECONDS: "0",
+      RECONCILE_MISSING: "recreate",
+      RECONCILE_OUT_OF_BAND: "remove",
+      REMOVAL_ALERT_AFTER_SECONDS: "60",
+    });
+    expect([
+      env.RECONCILE_EVERY_SECONDS,
+      env.RECONCILE_MISSING,
+      env.RECONCILE_OUT_OF_BAND,
+      env.REMOVAL_ALERT_AFTER_SECONDS,
+    ]).toEqual([0, "recreate", "remove", 60]);
   });
 
   it("never puts the metrics token in the error message", () => {
@@ -49,11 +65,16 @@ describe("parseEnv", () => {
   });
 
   it("requires a secret and an Identity Center instance against real AWS in production", () => {
-    expect(() => parseEnv({ NODE_ENV: "production" })).toThrow(/AUTH_SECRET: required[\s\S]*IDENTITY_CENTER_INSTANCE_ARN: required/);
+    expect(() => parseEnv({ NODE_ENV: "production" })).toThrow(
+      /AUTH_SECRET: required[\s\S]*IDENTITY_CENTER_INSTANCE_ARN: required/,
+    );
   });
 
   it("accepts production against the simulator without real AWS settings", () => {
-    expect(parseEnv({ NODE_ENV: "production", AWS_SIMULATOR_URL: "http://127.0.0.1:4566", AUTH_SECRET: "x".repeat(40) }).usingSimulator).toBe(true);
+    expect(
+      parseEnv({ NODE_ENV: "production", AWS_SIMULATOR_URL: "http://127.0.0.1:4566", AUTH_SECRET: "x".repeat(40) })
+        .usingSimulator,
+    ).toBe(true);
   });
 
   it("never puts the secret in the error message", () => {

@@ -7,77 +7,103 @@ const LOCAL_DEMO_AUTH_SECRET = "local-demo-only-secret-change-me-in-production-0
 const Role = z.enum(["REQUESTER", "APPROVER", "AUDITOR", "ADMIN"]);
 export type RoleName = z.infer<typeof Role>;
 
-const DEFAULT_ROLE_MAP = "engineering=REQUESTER,approvers=APPROVER,security-approvers=APPROVER,security-auditors=AUDITOR,portal-admins=ADMIN";
+const DEFAULT_ROLE_MAP =
+  "engineering=REQUESTER,approvers=APPROVER,security-approvers=APPROVER,security-auditors=AUDITOR,portal-admins=ADMIN";
 
 const booleanString = z
   .enum(["true", "false", "1", "0", "yes", "no"], { message: "expected true or false" })
   .transform((v) => v === "true" || v === "1" || v === "yes");
 
 const positiveInt = (fallback: number) =>
-  z.coerce.number({ message: "expected a whole number" }).int("expected a whole number").positive("expected a number above 0").default(fallback);
+  z.coerce
+    .number({ message: "expected a whole number" })
+    .int("expected a whole number")
+    .positive("expected a number above 0")
+    .default(fallback);
 
-export const RoleMap = z
-  .string()
-  .transform((text, ctx) => {
-    const map: Record<string, RoleName[]> = Object.create(null);
-    for (const pair of text.split(",").map((p) => p.trim()).filter(Boolean)) {
-      const [group, role] = pair.split("=").map((s) => s?.trim());
-      const parsedRole = Role.safeParse(role?.toUpperCase());
-      if (!group || !parsedRole.success) {
-        ctx.addIssue({ code: "custom", message: `expected group=ROLE pairs separated by commas (roles: ${Role.options.join(", ")}), got "${pair}"` });
-        return z.NEVER;
-      }
-      (map[group] ??= []).push(parsedRole.data);
+export const RoleMap = z.string().transform((text, ctx) => {
+  const map: Record<string, RoleName[]> = Object.create(null);
+  for (const pair of text
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const [group, role] = pair.split("=").map((s) => s?.trim());
+    const parsedRole = Role.safeParse(role?.toUpperCase());
+    if (!group || !parsedRole.success) {
+      ctx.addIssue({
+        code: "custom",
+        message: `expected group=ROLE pairs separated by commas (roles: ${Role.options.join(", ")}), got "${pair}"`,
+      });
+      return z.NEVER;
     }
-    return map;
-  });
+    (map[group] ??= []).push(parsedRole.data);
+  }
+  return map;
+});
 export type RoleMap = z.infer<typeof RoleMap>;
 
 const httpUrl = z.url({ protocol: /^https?$/, message: "expected an http(s) URL" });
 
-export const EnvSchema = z
-  .object({
-    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
-    APP_URL: httpUrl.default("http://localhost:3000"),
-    AUTH_SECRET: z.string().min(32, "expected at least 32 characters (generate one with: openssl rand -base64 32)").optional(),
-    DATABASE_URL: z
-      .string()
-      .regex(/^postgres(ql)?:\/\//, "expected a postgresql:// connection string")
-      .optional(),
-    OIDC_ISSUER: httpUrl.default("http://127.0.0.1:3001"),
-    OIDC_CLIENT_ID: z.string().min(1).default("jit-portal-local"),
-    OIDC_CLIENT_SECRET: z.string().min(1).default("local-dev-idp-client-secret"),
-    OIDC_PROVIDER_NAME: z.string().min(1).default("Local dev IdP"),
-    OIDC_GROUPS_CLAIM: z.string().min(1).default("groups"),
-    IDP_ROLE_MAP: RoleMap.default(RoleMap.parse(DEFAULT_ROLE_MAP)),
-    AWS_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "expected an AWS region such as us-east-1").default("us-east-1"),
-    IDENTITY_CENTER_INSTANCE_ARN: z
-      .string()
-      .regex(/^arn:aws(-[a-z]{1,5}){0,3}:sso:::instance\/(sso)?ins-[a-zA-Z0-9-.]{16}$/, "expected arn:aws:sso:::instance/ssoins-<16 characters>")
-      .optional(),
-    IDENTITY_STORE_ID: z
-      .string()
-      .regex(/^(d-[0-9a-f]{10}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/, "expected d-<10 hex> or a UUID")
-      .optional(),
-    AWS_ASSUME_ROLE_ARN: z
-      .string()
-      .regex(/^arn:aws(-[a-z]+)*:iam::\d{12}:role\/.+$/, "expected an IAM role ARN")
-      .optional(),
-    AWS_SIMULATOR_URL: httpUrl.optional(),
-    AWS_ACCESS_PORTAL_URL: httpUrl.optional(),
-    AWS_MAX_INFLIGHT_CREATES: positiveInt(10),
-    AWS_REQUESTS_PER_SECOND: positiveInt(19),
-    POLICY_FILE: z.string().min(1).default("policy/policy.yaml"),
-    LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
-    SECURE_COOKIES: booleanString.optional(),
-    RECONCILE_EVERY_SECONDS: z.coerce.number({ message: "expected a whole number of seconds" }).int("expected a whole number of seconds").min(0, "expected 0 (off) or more seconds").default(300),
-    RECONCILE_MISSING: z.enum(["recreate", "mark"], { message: 'expected "recreate" or "mark"' }).default("mark"),
-    RECONCILE_OUT_OF_BAND: z.enum(["report", "remove"], { message: 'expected "report" or "remove"' }).default("report"),
-    REMOVAL_ALERT_AFTER_SECONDS: positiveInt(300),
-    // Lets a Prometheus scraper read /api/metrics without a session.
-    METRICS_TOKEN: z.string().min(24, "expected at least 24 characters (generate one with: openssl rand -hex 24)").optional(),
-  })
-  ;
+export const EnvSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  APP_URL: httpUrl.default("http://localhost:3000"),
+  AUTH_SECRET: z
+    .string()
+    .min(32, "expected at least 32 characters (generate one with: openssl rand -base64 32)")
+    .optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "expected a postgresql:// connection string")
+    .optional(),
+  OIDC_ISSUER: httpUrl.default("http://127.0.0.1:3001"),
+  OIDC_CLIENT_ID: z.string().min(1).default("jit-portal-local"),
+  OIDC_CLIENT_SECRET: z.string().min(1).default("local-dev-idp-client-secret"),
+  OIDC_PROVIDER_NAME: z.string().min(1).default("Local dev IdP"),
+  OIDC_GROUPS_CLAIM: z.string().min(1).default("groups"),
+  IDP_ROLE_MAP: RoleMap.default(RoleMap.parse(DEFAULT_ROLE_MAP)),
+  AWS_REGION: z
+    .string()
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "expected an AWS region such as us-east-1")
+    .default("us-east-1"),
+  IDENTITY_CENTER_INSTANCE_ARN: z
+    .string()
+    .regex(
+      /^arn:aws(-[a-z]{1,5}){0,3}:sso:::instance\/(sso)?ins-[a-zA-Z0-9-.]{16}$/,
+      "expected arn:aws:sso:::instance/ssoins-<16 characters>",
+    )
+    .optional(),
+  IDENTITY_STORE_ID: z
+    .string()
+    .regex(
+      /^(d-[0-9a-f]{10}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/,
+      "expected d-<10 hex> or a UUID",
+    )
+    .optional(),
+  AWS_ASSUME_ROLE_ARN: z
+    .string()
+    .regex(/^arn:aws(-[a-z]+)*:iam::\d{12}:role\/.+$/, "expected an IAM role ARN")
+    .optional(),
+  AWS_SIMULATOR_URL: httpUrl.optional(),
+  AWS_ACCESS_PORTAL_URL: httpUrl.optional(),
+  AWS_MAX_INFLIGHT_CREATES: positiveInt(10),
+  AWS_REQUESTS_PER_SECOND: positiveInt(19),
+  POLICY_FILE: z.string().min(1).default("policy/policy.yaml"),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  SECURE_COOKIES: booleanString.optional(),
+  RECONCILE_EVERY_SECONDS: z.coerce
+    .number({ message: "expected a whole number of seconds" })
+    .int("expected a whole number of seconds")
+    .min(0, "expected 0 (off) or more seconds")
+    .default(300),
+  RECONCILE_MISSING: z.enum(["recreate", "mark"], { message: 'expected "recreate" or "mark"' }).default("mark"),
+  RECONCILE_OUT_OF_BAND: z.enum(["report", "remove"], { message: 'expected "report" or "remove"' }).default("report"),
+  REMOVAL_ALERT_AFTER_SECONDS: positiveInt(300),
+  // Lets a Prometheus scraper read /api/metrics without a session.
+  METRICS_TOKEN: z
+    .string()
+    .min(24, "expected at least 24 characters (generate one with: openssl rand -hex 24)")
+    .optional(),
+});
 
 export type Env = z.infer<typeof EnvSchema> & { AUTH_SECRET: string; usingSimulator: boolean };
 
@@ -92,7 +118,8 @@ export class EnvError extends Error {
 function runtimeRequirements(env: z.infer<typeof EnvSchema>): string[] {
   if (env.NODE_ENV !== "production" || env.AWS_SIMULATOR_URL) return [];
   const problems: string[] = [];
-  if (!env.AUTH_SECRET) problems.push("AUTH_SECRET: required against real AWS (generate one with: openssl rand -base64 32)");
+  if (!env.AUTH_SECRET)
+    problems.push("AUTH_SECRET: required against real AWS (generate one with: openssl rand -base64 32)");
   for (const key of ["IDENTITY_CENTER_INSTANCE_ARN", "IDENTITY_STORE_ID"] as const) {
     if (!env[key]) problems.push(`${key}: required when AWS_SIMULATOR_URL is not set (real AWS)`);
   }
@@ -125,7 +152,9 @@ export function getEnv(): Env {
 
 export function requireDatabaseUrl(env: Env = getEnv()): string {
   if (!env.DATABASE_URL) {
-    throw new EnvError(["DATABASE_URL: not set. `npm run dev` starts an embedded PostgreSQL and sets it; otherwise point it at your server."]);
+    throw new EnvError([
+      "DATABASE_URL: not set. `npm run dev` starts an embedded PostgreSQL and sets it; otherwise point it at your server.",
+    ]);
   }
   return env.DATABASE_URL;
 }
@@ -155,7 +184,8 @@ export function chromiumPath(source: Record<string, string | undefined> = proces
 /** First of the four consecutive ports the e2e stack uses (app, IdP, simulator, database); lets two checkouts run e2e side by side. */
 export function e2ePortBase(source: Record<string, string | undefined> = process.env): number {
   const base = Number(source.E2E_PORT_BASE || "3200");
-  if (!Number.isInteger(base) || base < 1024 || base > 65_000) throw new Error(`E2E_PORT_BASE must be a port number between 1024 and 65000, got "${source.E2E_PORT_BASE}".`);
+  if (!Number.isInteger(base) || base < 1024 || base > 65_000)
+    throw new Error(`E2E_PORT_BASE must be a port number between 1024 and 65000, got "${source.E2E_PORT_BASE}".`);
   return base;
 }
 

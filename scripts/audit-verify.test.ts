@@ -10,15 +10,23 @@ let db: TestDatabase;
 // Runs `npm run audit:verify` the way an operator or a cron job would, against the test database.
 function verify(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ["--import", "tsx", "scripts/audit-verify.ts", ...args], { env: { ...processEnvironment(), DATABASE_URL: db.url }, timeout: 60_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      ["--import", "tsx", "scripts/audit-verify.ts", ...args],
+      { env: { ...processEnvironment(), DATABASE_URL: db.url }, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  for (let i = 0; i < 4; i++) await db.prisma.$transaction((tx) => emitAudit(tx, systemActor("sweep"), { action: `sweep.${i}`, entityType: "sweep", entityId: String(i) }));
+  for (let i = 0; i < 4; i++)
+    await db.prisma.$transaction((tx) =>
+      emitAudit(tx, systemActor("sweep"), { action: `sweep.${i}`, entityType: "sweep", entityId: String(i) }),
+    );
 });
 afterAll(async () => {
   await db?.drop();
@@ -52,7 +60,9 @@ describe("npm run audit:verify", { timeout: 90_000 }, () => {
     });
     const result = await verify();
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain(`Audit chain BROKEN after 2 intact events: event seq ${target.seq} (id ${target.id})`);
+    expect(result.stderr).toContain(
+      `Audit chain BROKEN after 2 intact events: event seq ${target.seq} (id ${target.id})`,
+    );
     expect(result.stderr).toContain("altered");
   });
 });

@@ -10,14 +10,19 @@ import { requireDatabaseUrl } from "../lib/env";
 async function main() {
   const { values } = parseArgs({ options: { anchor: { type: "string" } } });
   const anchor = values.anchor === undefined ? null : parseAnchor(values.anchor);
-  if (values.anchor !== undefined && !anchor) throw new Error(`Could not read the anchor "${values.anchor}": give the sequence number and the 64-character hash, e.g. "1042 9f86d0…".`);
+  if (values.anchor !== undefined && !anchor)
+    throw new Error(
+      `Could not read the anchor "${values.anchor}": give the sequence number and the 64-character hash, e.g. "1042 9f86d0…".`,
+    );
   const db = createPrismaClient(requireDatabaseUrl());
   try {
     const started = Date.now();
     const report = await verifyAuditChain(db);
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     if (!report.intact) {
-      console.error(`Audit chain BROKEN after ${report.events} intact events: event seq ${report.problem.seq} (id ${report.problem.id}): ${report.problem.detail}.`);
+      console.error(
+        `Audit chain BROKEN after ${report.events} intact events: event seq ${report.problem.seq} (id ${report.problem.id}): ${report.problem.detail}.`,
+      );
       process.exitCode = 2;
       return;
     }
@@ -32,7 +37,9 @@ async function main() {
       console.log(`Anchor at seq ${anchor.seq} matches: nothing up to it was rewritten.`);
     }
     console.log(`Latest hash (seq ${report.lastSeq ?? "none"}): ${report.lastHash}`);
-    console.log("Store this hash outside the database (see docs/audit-anchoring.md) so a rewrite of the whole table is detectable too.");
+    console.log(
+      "Store this hash outside the database (see docs/audit-anchoring.md) so a rewrite of the whole table is detectable too.",
+    );
   } finally {
     await db.$disconnect();
   }

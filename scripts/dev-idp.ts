@@ -36,7 +36,13 @@ const provider = new Provider(env.OIDC_ISSUER, {
     return {
       accountId: persona.key,
       async claims() {
-        return { sub: persona.key, email: persona.email, email_verified: true, name: persona.name, groups: persona.groups };
+        return {
+          sub: persona.key,
+          email: persona.email,
+          email_verified: true,
+          name: persona.name,
+          groups: persona.groups,
+        };
       },
     };
   },
@@ -46,7 +52,8 @@ const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.char
 
 function loginPage(uid: string, error?: string) {
   const buttons = PERSONAS.map(
-    (p) => `<button name="persona" value="${p.key}" data-persona="${p.key}"><strong>${escapeHtml(p.name)}</strong><span>${escapeHtml(p.description)} · ${escapeHtml(p.groups.join(", "))}</span></button>`,
+    (p) =>
+      `<button name="persona" value="${p.key}" data-persona="${p.key}"><strong>${escapeHtml(p.name)}</strong><span>${escapeHtml(p.description)} · ${escapeHtml(p.groups.join(", "))}</span></button>`,
   ).join("");
   return `<!doctype html><html><head><meta charset="utf-8"><title>Local dev IdP</title>
 <style>body{font-family:system-ui,sans-serif;background:#0f172a;color:#e2e8f0;display:grid;place-items:center;min-height:100vh;margin:0}
@@ -77,7 +84,10 @@ const server = http.createServer(async (req, res) => {
     const details = await provider.interactionDetails(req, res);
     if (details.prompt.name === "consent") {
       // Local demo: the portal is a first-party client, so consent is granted without a screen.
-      const grant = new provider.Grant({ accountId: details.session!.accountId, clientId: String(details.params.client_id) });
+      const grant = new provider.Grant({
+        accountId: details.session!.accountId,
+        clientId: String(details.params.client_id),
+      });
       grant.addOIDCScope(String(details.params.scope));
       const grantId = await grant.save();
       return provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
@@ -88,7 +98,12 @@ const server = http.createServer(async (req, res) => {
         res.writeHead(400, { "content-type": "text/html; charset=utf-8" });
         return res.end(loginPage(details.uid, "Unknown persona."));
       }
-      return provider.interactionFinished(req, res, { login: { accountId: persona.key } }, { mergeWithLastSubmission: false });
+      return provider.interactionFinished(
+        req,
+        res,
+        { login: { accountId: persona.key } },
+        { mergeWithLastSubmission: false },
+      );
     }
     res.writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" });
     res.end(loginPage(details.uid));
@@ -99,7 +114,11 @@ const server = http.createServer(async (req, res) => {
 });
 
 server.on("error", (error: NodeJS.ErrnoException) => {
-  console.error(error.code === "EADDRINUSE" ? `Dev IdP: port ${port} is already in use; set IDP_PORT (and OIDC_ISSUER) to a free port.` : `Dev IdP failed: ${error.message}`);
+  console.error(
+    error.code === "EADDRINUSE"
+      ? `Dev IdP: port ${port} is already in use; set IDP_PORT (and OIDC_ISSUER) to a free port.`
+      : `Dev IdP failed: ${error.message}`,
+  );
   process.exit(1);
 });
 

@@ -16,7 +16,13 @@ describe("STOP_WAVES", () => {
 
 describe("relaunchArgs", () => {
   it("re-runs the same script, loader and flags in its own process group", () => {
-    expect(relaunchArgs(["--import", "tsx"], ["/usr/bin/node", "scripts/local-stack.ts", "--test"])).toEqual(["--import", "tsx", "scripts/local-stack.ts", "--test", OWN_GROUP_FLAG]);
+    expect(relaunchArgs(["--import", "tsx"], ["/usr/bin/node", "scripts/local-stack.ts", "--test"])).toEqual([
+      "--import",
+      "tsx",
+      "scripts/local-stack.ts",
+      "--test",
+      OWN_GROUP_FLAG,
+    ]);
   });
   it("does not re-launch the re-launched stack", () => {
     expect(relaunchArgs(["--import", "tsx"], ["/usr/bin/node", "scripts/local-stack.ts", OWN_GROUP_FLAG])).toBeNull();

@@ -54,7 +54,8 @@ function startChild(name: string, args: string[], env: NodeJS.ProcessEnv, readyP
     relay(child.stdout!, process.stdout);
     relay(child.stderr!, process.stderr);
     child.on("exit", (code, signal) => {
-      if (!ready) reject(new Error(`${name} exited before it was ready (code ${code ?? signal}). See its output above.`));
+      if (!ready)
+        reject(new Error(`${name} exited before it was ready (code ${code ?? signal}). See its output above.`));
       else if (!shuttingDown) {
         console.error(`[stack] ${name} stopped unexpectedly (code ${code ?? signal}); stopping the stack.`);
         void shutdown(1);
@@ -116,8 +117,14 @@ async function main() {
 
   let databaseUrl = getEnv().DATABASE_URL;
   if (!databaseUrl) {
-    log(`starting embedded PostgreSQL (${testMode ? "throwaway" : path.join(dataDir, "postgres")}, port ${settings.LOCAL_DB_PORT})`);
-    database = await startEmbeddedDatabase({ dataDir: path.join(dataDir, "postgres"), port: settings.LOCAL_DB_PORT, ephemeral: testMode });
+    log(
+      `starting embedded PostgreSQL (${testMode ? "throwaway" : path.join(dataDir, "postgres")}, port ${settings.LOCAL_DB_PORT})`,
+    );
+    database = await startEmbeddedDatabase({
+      dataDir: path.join(dataDir, "postgres"),
+      port: settings.LOCAL_DB_PORT,
+      ephemeral: testMode,
+    });
     databaseUrl = database.url;
   }
   const applied = await applyMigrations(databaseUrl);
@@ -157,7 +164,9 @@ async function main() {
       build.on("exit", (code) => (code === 0 ? resolve() : reject(new Error("next build failed"))));
     });
   }
-  const webArgs = prodMode ? [nextBin, "start", "-p", String(settings.APP_PORT)] : [nextBin, "dev", "-p", String(settings.APP_PORT)];
+  const webArgs = prodMode
+    ? [nextBin, "start", "-p", String(settings.APP_PORT)]
+    : [nextBin, "dev", "-p", String(settings.APP_PORT)];
   await startChild("web", webArgs, childEnv, /Ready in|started server|Local:/);
   await waitForHttp(`${appUrl}/api/ready`, 120_000);
   // Compile the sign-in page before announcing readiness so the first visit is fast in dev mode too.
@@ -185,7 +194,11 @@ else {
   // The launcher died without passing a signal on (SIGKILL): nobody can stop us any more, so stop now.
   process.on("disconnect", () => void shutdown(1));
   main().catch(async (error: unknown) => {
-    console.error(error instanceof EnvError || error instanceof Error ? `[stack] ${error.message}` : `[stack] failed: ${String(error)}`);
+    console.error(
+      error instanceof EnvError || error instanceof Error
+        ? `[stack] ${error.message}`
+        : `[stack] failed: ${String(error)}`,
+    );
     await shutdown(1);
   });
 }

@@ -33,7 +33,10 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), "own-group-"));
 const stackFile = path.join(dir, "stack.mjs");
 const launcherFile = path.join(dir, "launcher.ts");
 fs.writeFileSync(stackFile, STACK);
-fs.writeFileSync(launcherFile, `import { launchInOwnGroup } from ${JSON.stringify(path.resolve("scripts/own-process-group.ts"))};\nlaunchInOwnGroup([${JSON.stringify(stackFile)}, process.argv[2]!]);\n`);
+fs.writeFileSync(
+  launcherFile,
+  `import { launchInOwnGroup } from ${JSON.stringify(path.resolve("scripts/own-process-group.ts"))};\nlaunchInOwnGroup([${JSON.stringify(stackFile)}, process.argv[2]!]);\n`,
+);
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 /** Starts `args` as the foreground job of a pretend terminal (its own process group), signals that group once ready (Ctrl-C), returns what the stack and database logged. */
@@ -47,7 +50,8 @@ async function pressCtrlC(args: string[], log: string, signal: NodeJS.Signals = 
   process.kill(-terminal.pid!, signal);
   await exited;
   // The stack may outlive a launcher that was killed outright; give it a moment to write its last line.
-  for (let i = 0; i < 50 && !fs.readFileSync(log, "utf8").includes("database"); i++) await new Promise((r) => setTimeout(r, 100));
+  for (let i = 0; i < 50 && !fs.readFileSync(log, "utf8").includes("database"); i++)
+    await new Promise((r) => setTimeout(r, 100));
   return fs.readFileSync(log, "utf8").trim().split("\n");
 }
 
@@ -61,12 +65,18 @@ describe("launchInOwnGroup", () => {
   it("with it, Ctrl-C reaches only the launcher: the stack gets one SIGTERM and stops the database itself", async () => {
     const log = path.join(dir, "launched.log");
     fs.writeFileSync(log, "");
-    expect(await pressCtrlC(["--import", "tsx", launcherFile, log], log)).toEqual(["stack SIGTERM", "database SIGTERM"]);
+    expect(await pressCtrlC(["--import", "tsx", launcherFile, log], log)).toEqual([
+      "stack SIGTERM",
+      "database SIGTERM",
+    ]);
   }, 20_000);
 
   it("when the launcher is killed outright, the stack notices and still stops in order", async () => {
     const log = path.join(dir, "killed.log");
     fs.writeFileSync(log, "");
-    expect(await pressCtrlC(["--import", "tsx", launcherFile, log], log, "SIGKILL")).toEqual(["stack disconnect", "database SIGTERM"]);
+    expect(await pressCtrlC(["--import", "tsx", launcherFile, log], log, "SIGKILL")).toEqual([
+      "stack disconnect",
+      "database SIGTERM",
+    ]);
   }, 20_000);
 });

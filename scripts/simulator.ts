@@ -48,7 +48,8 @@ function readSettings(env: NodeJS.ProcessEnv) {
   }
   const portRaw = env.SIM_PORT?.trim() || "4566";
   const port = Number(portRaw);
-  if (!/^\d+$/.test(portRaw) || port > 65535) problems.push(`SIM_PORT: expected a port number 0-65535, got "${env.SIM_PORT}"`);
+  if (!/^\d+$/.test(portRaw) || port > 65535)
+    problems.push(`SIM_PORT: expected a port number 0-65535, got "${env.SIM_PORT}"`);
   const statePathRaw = env.SIM_STATE_PATH?.trim() || ".data/simulator/state.json";
   const statePath = /^(off|none)$/i.test(statePathRaw) ? undefined : path.resolve(statePathRaw);
   const known = new Set([...envNames.keys(), "SIM_PORT", "SIM_HOST", "SIM_STATE_PATH"]);
@@ -60,12 +61,20 @@ async function main() {
   const settings = readSettings(process.env);
   for (const name of settings.unknown) console.warn(`[simulator] ignoring unknown variable ${name}`);
   if (settings.problems.length) throw new SettingError(settings.problems.join("\n"));
-  const simulator = await startSimulator({ port: settings.port, host: settings.host, statePath: settings.statePath, config: settings.patch }).catch((error: unknown) => {
+  const simulator = await startSimulator({
+    port: settings.port,
+    host: settings.host,
+    statePath: settings.statePath,
+    config: settings.patch,
+  }).catch((error: unknown) => {
     if (error instanceof SimulatorConfigError) {
       // Issues are reported per config key; name the variable that set it.
-      throw new SettingError(error.issues.map((issue) => issue.replace(/^([A-Za-z]+)/, (key) => envNameFor(key))).join("\n"));
+      throw new SettingError(
+        error.issues.map((issue) => issue.replace(/^([A-Za-z]+)/, (key) => envNameFor(key))).join("\n"),
+      );
     }
-    if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") throw new SettingError(`SIM_PORT: port ${settings.port} is already in use`);
+    if ((error as NodeJS.ErrnoException).code === "EADDRINUSE")
+      throw new SettingError(`SIM_PORT: port ${settings.port} is already in use`);
     throw error;
   });
   const config = simulator.getState().config;

@@ -24,9 +24,18 @@ function readJson(file: string): unknown {
 function run(step: Step): boolean {
   console.log(`\n━━ ${step.name} ━━ ${step.command.join(" ")}`);
   const started = Date.now();
-  const outcome = spawnSync(step.command[0]!, step.command.slice(1), { stdio: "inherit", env: { ...processEnvironment(), ...step.env } });
+  const outcome = spawnSync(step.command[0]!, step.command.slice(1), {
+    stdio: "inherit",
+    env: { ...processEnvironment(), ...step.env },
+  });
   const ok = outcome.status === 0;
-  results.push({ name: step.name, ok, reportsCounts: Boolean(step.counts), counts: step.counts?.() ?? null, seconds: (Date.now() - started) / 1000 });
+  results.push({
+    name: step.name,
+    ok,
+    reportsCounts: Boolean(step.counts),
+    counts: step.counts?.() ?? null,
+    seconds: (Date.now() - started) / 1000,
+  });
   return ok;
 }
 
@@ -48,10 +57,27 @@ run({ name: "typecheck", command: [bin("tsc"), "--noEmit"] });
 run({ name: "migration check", command: [process.execPath, "--import", "tsx", "scripts/db/migrate.ts", "check"] });
 run({
   name: "vitest",
-  command: [bin("vitest"), "run", "--reporter=default", "--reporter=json", "--outputFile.json=test-results/vitest.json"],
+  command: [
+    bin("vitest"),
+    "run",
+    "--reporter=default",
+    "--reporter=json",
+    "--outputFile.json=test-results/vitest.json",
+  ],
   counts: () => {
-    const report = readJson("test-results/vitest.json") as { numPassedTests: number; numFailedTests: number; numPendingTests: number; numTodoTests: number } | null;
-    return report ? { passed: report.numPassedTests, failed: report.numFailedTests, skipped: report.numPendingTests + report.numTodoTests } : null;
+    const report = readJson("test-results/vitest.json") as {
+      numPassedTests: number;
+      numFailedTests: number;
+      numPendingTests: number;
+      numTodoTests: number;
+    } | null;
+    return report
+      ? {
+          passed: report.numPassedTests,
+          failed: report.numFailedTests,
+          skipped: report.numPendingTests + report.numTodoTests,
+        }
+      : null;
   },
 });
 // Worker processes killed at random against the simulator; the full scenarios are `npm run test:chaos -- --scenario all`.
@@ -66,8 +92,16 @@ if (built) {
     name: "playwright",
     command: [bin("playwright"), "test"],
     counts: () => {
-      const report = readJson("test-results/e2e.json") as { stats: { expected: number; unexpected: number; flaky: number; skipped: number } } | null;
-      return report ? { passed: report.stats.expected, failed: report.stats.unexpected + report.stats.flaky, skipped: report.stats.skipped } : null;
+      const report = readJson("test-results/e2e.json") as {
+        stats: { expected: number; unexpected: number; flaky: number; skipped: number };
+      } | null;
+      return report
+        ? {
+            passed: report.stats.expected,
+            failed: report.stats.unexpected + report.stats.flaky,
+            skipped: report.stats.skipped,
+          }
+        : null;
     },
   });
 }

@@ -20,6 +20,8 @@ export function texts(formData: FormData, name: string): string[] {
 export function targetRefs(formData: FormData, name = "target"): { accountId: string; permissionSetArn: string }[] {
   return texts(formData, name).map((value) => {
     const at = value.indexOf("|");
-    return at < 0 ? { accountId: value, permissionSetArn: "" } : { accountId: value.slice(0, at), permissionSetArn: value.slice(at + 1) };
+    return at < 0
+      ? { accountId: value, permissionSetArn: "" }
+      : { accountId: value.slice(0, at), permissionSetArn: value.slice(at + 1) };
   });
 }

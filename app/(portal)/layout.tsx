@@ -19,7 +19,11 @@ export default async function PortalLayout({ children }: { children: React.React
   return (
     <div className="min-h-screen">
       <AdminAlertBanner summary={alerts} />
-      <NavBar actor={{ name: actor.name, email: actor.email, roles: actor.roles }} pendingApprovals={pending} signOutAction={signOutAction} />
+      <NavBar
+        actor={{ name: actor.name, email: actor.email, roles: actor.roles }}
+        pendingApprovals={pending}
+        signOutAction={signOutAction}
+      />
       <main className="mx-auto max-w-6xl px-6 py-8">{children}</main>
     </div>
   );

@@ -7,7 +7,9 @@ import type { ServiceContext } from "@/lib/services/context";
 import { pendingApprovalCount } from "@/lib/services/queries/approval-queue";
 
 /** Signs the page in (redirecting to sign-in or forbidden) and gives it what queries need. */
-export async function pageContext(anyOf?: Role[]): Promise<ServiceContext & { actor: Awaited<ReturnType<typeof requireActor>> }> {
+export async function pageContext(
+  anyOf?: Role[],
+): Promise<ServiceContext & { actor: Awaited<ReturnType<typeof requireActor>> }> {
   const actor = await requireActor(anyOf);
   return { actor, db: getPrisma(), now: () => new Date() };
 }

@@ -60,13 +60,19 @@ export default async function HomePage() {
                     </Link>{" "}
                     <span className="font-mono text-xs text-slate-500">{grant.accountId}</span>
                     <p className="text-sm text-slate-600">
-                      Ends <LocalTime iso={grant.endsAt.toISOString()} /> · <Countdown to={grant.endsAt.toISOString()} testId="grant-countdown" /> left
-                      {grant.sessionDurationMinutes !== null ? <> · console sessions last {formatMinutes(grant.sessionDurationMinutes)}</> : null}
+                      Ends <LocalTime iso={grant.endsAt.toISOString()} /> ·{" "}
+                      <Countdown to={grant.endsAt.toISOString()} testId="grant-countdown" /> left
+                      {grant.sessionDurationMinutes !== null ? (
+                        <> · console sessions last {formatMinutes(grant.sessionDurationMinutes)}</>
+                      ) : null}
                     </p>
                   </div>
                   <AccessPortalNote />
                 </div>
-                <SessionWarning endsAt={grant.endsAt.toISOString()} sessionDurationMinutes={grant.sessionDurationMinutes} />
+                <SessionWarning
+                  endsAt={grant.endsAt.toISOString()}
+                  sessionDurationMinutes={grant.sessionDurationMinutes}
+                />
               </li>
             ))}
           </ul>
@@ -86,7 +92,7 @@ export default async function HomePage() {
           ) : (
             <div className="-mx-5 overflow-x-auto">
               <table className="w-full text-left text-sm">
-                <thead className="border-b border-slate-100 text-xs uppercase tracking-wide text-slate-500">
+                <thead className="border-b border-slate-100 text-xs tracking-wide text-slate-500 uppercase">
                   <tr>
                     <th className="px-5 py-2 font-semibold">Access</th>
                     <th className="px-5 py-2 font-semibold">Window</th>
@@ -96,7 +102,12 @@ export default async function HomePage() {
                 </thead>
                 <tbody className="divide-y divide-slate-100">
                   {mine.requests.map((r) => (
-                    <tr key={r.id} data-testid="my-request" data-request-id={r.id} className="align-top hover:bg-slate-50">
+                    <tr
+                      key={r.id}
+                      data-testid="my-request"
+                      data-request-id={r.id}
+                      className="align-top hover:bg-slate-50"
+                    >
                       <td className="px-5 py-3">
                         <Link href={`/requests/${r.id}`} className="block hover:underline" data-testid="request-link">
                           <TargetList targets={r.targets} />
@@ -113,7 +124,9 @@ export default async function HomePage() {
                             {r.approvals} of {r.requiredApprovals} approvals
                           </span>
                         ) : null}
-                        {r.extensionPending ? <span className="mt-1 block text-xs text-amber-700">extension waiting for approval</span> : null}
+                        {r.extensionPending ? (
+                          <span className="mt-1 block text-xs text-amber-700">extension waiting for approval</span>
+                        ) : null}
                       </td>
                       <td className="px-5 py-3 whitespace-nowrap text-slate-600">
                         <LocalTime iso={r.createdAt.toISOString()} />

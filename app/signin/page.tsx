@@ -4,12 +4,17 @@ import { getActor } from "@/lib/auth/actor";
 import { getEnv } from "@/lib/env";
 
 const ERROR_MESSAGES: Record<string, string> = {
-  AccessDenied: "Your identity provider account has no role in this portal. Ask an administrator to add you to a portal group.",
+  AccessDenied:
+    "Your identity provider account has no role in this portal. Ask an administrator to add you to a portal group.",
   Configuration: "Sign-in is misconfigured. An administrator has to check the OIDC settings.",
   Verification: "The sign-in link is no longer valid. Please try again.",
 };
 
-export default async function SignInPage({ searchParams }: { searchParams: Promise<{ error?: string; callbackUrl?: string }> }) {
+export default async function SignInPage({
+  searchParams,
+}: {
+  searchParams: Promise<{ error?: string; callbackUrl?: string }>;
+}) {
   if (await getActor()) redirect("/");
   const { error } = await searchParams;
   const env = getEnv();
@@ -30,7 +35,10 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
         </p>
       ) : null}
       <form action={signInWithIdp} className="mt-6">
-        <button type="submit" className="w-full rounded-md bg-slate-900 px-4 py-2 font-semibold text-white hover:bg-slate-700">
+        <button
+          type="submit"
+          className="w-full rounded-md bg-slate-900 px-4 py-2 font-semibold text-white hover:bg-slate-700"
+        >
           Sign in with {env.OIDC_PROVIDER_NAME}
         </button>
       </form>

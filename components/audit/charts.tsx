@@ -1,6 +1,18 @@
 "use client";
 
-import { Bar, BarChart, CartesianGrid, ComposedChart, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import {
+  Bar,
+  BarChart,
+  CartesianGrid,
+  ComposedChart,
+  Legend,
+  Line,
+  LineChart,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from "recharts";
 
 // Presentational charts only: every figure arrives already aggregated by SQL on the server.
 
@@ -40,9 +52,23 @@ export function OutcomesChart({ data }: { data: OutcomeDay[] }) {
           <Tooltip />
           <Legend wrapperStyle={{ fontSize: 12 }} />
           {OUTCOME_SERIES.map((s) => (
-            <Bar key={s.key} dataKey={s.key} name={s.label} stackId="outcome" fill={s.color} isAnimationActive={false} />
+            <Bar
+              key={s.key}
+              dataKey={s.key}
+              name={s.label}
+              stackId="outcome"
+              fill={s.color}
+              isAnimationActive={false}
+            />
           ))}
-          <Line dataKey="selfService" name="Self-service" stroke="#0369a1" strokeWidth={2} dot={false} isAnimationActive={false} />
+          <Line
+            dataKey="selfService"
+            name="Self-service"
+            stroke="#0369a1"
+            strokeWidth={2}
+            dot={false}
+            isAnimationActive={false}
+          />
         </ComposedChart>
       </ResponsiveContainer>
     </div>
@@ -50,9 +76,18 @@ export function OutcomesChart({ data }: { data: OutcomeDay[] }) {
 }
 
 export function ApprovalTimeChart({ data }: { data: { day: string; p50: number | null; p90: number | null }[] }) {
-  const minutes = data.map((d) => ({ day: d.day, p50: d.p50 === null ? null : Math.round(d.p50 / 6) / 10, p90: d.p90 === null ? null : Math.round(d.p90 / 6) / 10 }));
+  const minutes = data.map((d) => ({
+    day: d.day,
+    p50: d.p50 === null ? null : Math.round(d.p50 / 6) / 10,
+    p90: d.p90 === null ? null : Math.round(d.p90 / 6) / 10,
+  }));
   return (
-    <div className="h-64" data-testid="chart-approval-time" role="img" aria-label="Time to approve per day, median and 90th percentile, in minutes">
+    <div
+      className="h-64"
+      data-testid="chart-approval-time"
+      role="img"
+      aria-label="Time to approve per day, median and 90th percentile, in minutes"
+    >
       <ResponsiveContainer width="100%" height="100%">
         <LineChart data={minutes} margin={{ top: 8, right: 8, bottom: 0, left: -16 }}>
           <CartesianGrid strokeDasharray="3 3" vertical={false} stroke="#e2e8f0" />
@@ -60,15 +95,39 @@ export function ApprovalTimeChart({ data }: { data: { day: string; p50: number |
           <YAxis tick={axis} unit=" m" />
           <Tooltip formatter={(value) => `${value} min`} />
           <Legend wrapperStyle={{ fontSize: 12 }} />
-          <Line dataKey="p50" name="p50" stroke="#0369a1" strokeWidth={2} dot={false} connectNulls isAnimationActive={false} />
-          <Line dataKey="p90" name="p90" stroke="#f59e0b" strokeWidth={2} dot={false} connectNulls isAnimationActive={false} />
+          <Line
+            dataKey="p50"
+            name="p50"
+            stroke="#0369a1"
+            strokeWidth={2}
+            dot={false}
+            connectNulls
+            isAnimationActive={false}
+          />
+          <Line
+            dataKey="p90"
+            name="p90"
+            stroke="#f59e0b"
+            strokeWidth={2}
+            dot={false}
+            connectNulls
+            isAnimationActive={false}
+          />
         </LineChart>
       </ResponsiveContainer>
     </div>
   );
 }
 
-export function RankingChart({ data, label, testId }: { data: { key: string; label: string; count: number }[]; label: string; testId: string }) {
+export function RankingChart({
+  data,
+  label,
+  testId,
+}: {
+  data: { key: string; label: string; count: number }[];
+  label: string;
+  testId: string;
+}) {
   const height = Math.max(120, data.length * 26 + 24);
   return (
     <div style={{ height }} data-testid={testId} role="img" aria-label={label}>

@@ -30,7 +30,17 @@ export interface FilterChoices {
 
 const STATUSES = Object.keys(REQUEST_STATUS_LABELS);
 
-function Labelled({ id, label, children, wide = false }: { id: string; label: string; children: React.ReactNode; wide?: boolean }) {
+function Labelled({
+  id,
+  label,
+  children,
+  wide = false,
+}: {
+  id: string;
+  label: string;
+  children: React.ReactNode;
+  wide?: boolean;
+}) {
   return (
     <div className={`space-y-1 ${wide ? "sm:col-span-2" : ""}`}>
       <label htmlFor={id} className="block text-xs font-semibold tracking-wide text-slate-600 uppercase">
@@ -45,7 +55,19 @@ function Labelled({ id, label, children, wide = false }: { id: string; label: st
  * A plain GET form (works without JavaScript); with it, empty fields are left out so the shared URL stays short.
  * `children` are extra fields submitted with the filters (the insights page's thresholds).
  */
-export function HistoryFilterForm({ action, values, choices, showRequester, children }: { action: string; values: FilterValues; choices: FilterChoices; showRequester: boolean; children?: React.ReactNode }) {
+export function HistoryFilterForm({
+  action,
+  values,
+  choices,
+  showRequester,
+  children,
+}: {
+  action: string;
+  values: FilterValues;
+  choices: FilterChoices;
+  showRequester: boolean;
+  children?: React.ReactNode;
+}) {
   const router = useRouter();
   const [pending, startTransition] = useTransition();
 
@@ -53,7 +75,8 @@ export function HistoryFilterForm({ action, values, choices, showRequester, chil
     event.preventDefault();
     const params = new URLSearchParams();
     for (const [key, value] of new FormData(event.currentTarget)) {
-      if (typeof value === "string" && value.trim() !== "" && !(key === "sort" && value === "newest")) params.set(key, value.trim());
+      if (typeof value === "string" && value.trim() !== "" && !(key === "sort" && value === "newest"))
+        params.set(key, value.trim());
     }
     const query = params.toString();
     startTransition(() => router.push(query ? `${action}?${query}` : action));
@@ -61,10 +84,25 @@ export function HistoryFilterForm({ action, values, choices, showRequester, chil
 
   const statusValue = values.status ?? "";
   return (
-    <form method="get" action={action} onSubmit={submit} className="space-y-4" data-testid="history-filters" aria-busy={pending}>
+    <form
+      method="get"
+      action={action}
+      onSubmit={submit}
+      className="space-y-4"
+      data-testid="history-filters"
+      aria-busy={pending}
+    >
       <div className="grid gap-3 sm:grid-cols-2 lg:grid-cols-4">
         <Labelled id="f-q" label="Search" wide>
-          <input id="f-q" name="q" type="search" defaultValue={values.q} placeholder="Words from the justification, or a ticket" className={inputClass} maxLength={200} />
+          <input
+            id="f-q"
+            name="q"
+            type="search"
+            defaultValue={values.q}
+            placeholder="Words from the justification, or a ticket"
+            className={inputClass}
+            maxLength={200}
+          />
         </Labelled>
         <Labelled id="f-from" label="From (UTC)">
           <input id="f-from" name="from" type="date" defaultValue={values.from?.slice(0, 10)} className={inputClass} />
@@ -74,11 +112,25 @@ export function HistoryFilterForm({ action, values, choices, showRequester, chil
         </Labelled>
         {showRequester ? (
           <Labelled id="f-requester" label="Requester">
-            <input id="f-requester" name="requester" type="email" defaultValue={values.requester} placeholder="email" className={inputClass} />
+            <input
+              id="f-requester"
+              name="requester"
+              type="email"
+              defaultValue={values.requester}
+              placeholder="email"
+              className={inputClass}
+            />
           </Labelled>
         ) : null}
         <Labelled id="f-approver" label="Approver">
-          <input id="f-approver" name="approver" type="email" defaultValue={values.approver} placeholder="email" className={inputClass} />
+          <input
+            id="f-approver"
+            name="approver"
+            type="email"
+            defaultValue={values.approver}
+            placeholder="email"
+            className={inputClass}
+          />
         </Labelled>
         <Labelled id="f-account" label="Account">
           <select id="f-account" name="account" defaultValue={values.account ?? ""} className={inputClass}>
@@ -101,7 +153,12 @@ export function HistoryFilterForm({ action, values, choices, showRequester, chil
           </select>
         </Labelled>
         <Labelled id="f-permission-set" label="Permission set">
-          <select id="f-permission-set" name="permissionSet" defaultValue={values.permissionSet ?? ""} className={inputClass}>
+          <select
+            id="f-permission-set"
+            name="permissionSet"
+            defaultValue={values.permissionSet ?? ""}
+            className={inputClass}
+          >
             <option value="">Any permission set</option>
             {choices.permissionSets.map((p) => (
               <option key={p.arn} value={p.arn}>
@@ -118,7 +175,14 @@ export function HistoryFilterForm({ action, values, choices, showRequester, chil
                 {REQUEST_STATUS_LABELS[s]}
               </option>
             ))}
-            {statusValue.includes(",") ? <option value={statusValue}>{statusValue.split(",").map((s) => REQUEST_STATUS_LABELS[s] ?? s).join(" or ")}</option> : null}
+            {statusValue.includes(",") ? (
+              <option value={statusValue}>
+                {statusValue
+                  .split(",")
+                  .map((s) => REQUEST_STATUS_LABELS[s] ?? s)
+                  .join(" or ")}
+              </option>
+            ) : null}
           </select>
         </Labelled>
         <Labelled id="f-event" label="Event type">
@@ -129,7 +193,9 @@ export function HistoryFilterForm({ action, values, choices, showRequester, chil
                 {e.title}
               </option>
             ))}
-            {values.event && !choices.events.some((e) => e.action === values.event) ? <option value={values.event}>{values.event}</option> : null}
+            {values.event && !choices.events.some((e) => e.action === values.event) ? (
+              <option value={values.event}>{values.event}</option>
+            ) : null}
           </select>
         </Labelled>
         <Labelled id="f-sort" label="Order">

@@ -14,7 +14,10 @@ function Decisions({ row }: { row: HistoryRow }) {
     <ul className="space-y-0.5">
       {row.decisions.map((d) => (
         <li key={`${d.approverEmail}-${d.at.toISOString()}`} className="text-xs">
-          <span className={d.decision === "APPROVE" ? "text-emerald-700" : "text-red-700"}>{d.decision === "APPROVE" ? "approved" : "denied"}</span> by {d.approverName ?? d.approverEmail ?? "unknown"}
+          <span className={d.decision === "APPROVE" ? "text-emerald-700" : "text-red-700"}>
+            {d.decision === "APPROVE" ? "approved" : "denied"}
+          </span>{" "}
+          by {d.approverName ?? d.approverEmail ?? "unknown"}
         </li>
       ))}
     </ul>
@@ -42,14 +45,22 @@ export function HistoryTable({ rows, showRequester }: { rows: HistoryRow[]; show
         </thead>
         <tbody className="divide-y divide-slate-100">
           {rows.map((row) => (
-            <tr key={row.id} className="align-top hover:bg-slate-50" data-testid="history-row" data-request-id={row.id} data-status={row.status}>
+            <tr
+              key={row.id}
+              className="align-top hover:bg-slate-50"
+              data-testid="history-row"
+              data-request-id={row.id}
+              data-status={row.status}
+            >
               <td className="px-5 py-3 whitespace-nowrap text-slate-600">
                 <LocalTime iso={row.createdAt.toISOString()} />
               </td>
               {showRequester ? (
                 <td className="px-5 py-3">
                   <span className="block">{row.requester.name ?? row.requester.email}</span>
-                  {row.requester.name ? <span className="block text-xs text-slate-500">{row.requester.email}</span> : null}
+                  {row.requester.name ? (
+                    <span className="block text-xs text-slate-500">{row.requester.email}</span>
+                  ) : null}
                 </td>
               ) : null}
               <td className="px-5 py-3">
@@ -63,13 +74,25 @@ export function HistoryTable({ rows, showRequester }: { rows: HistoryRow[]; show
               </td>
               <td className="max-w-xs px-5 py-3 text-slate-700">
                 {row.ticket ? <span className="mr-1 font-mono text-xs text-slate-500">{row.ticket}</span> : null}
-                <span title={row.justification}>{row.justification.length > JUSTIFICATION_PREVIEW ? `${row.justification.slice(0, JUSTIFICATION_PREVIEW)}…` : row.justification}</span>
+                <span title={row.justification}>
+                  {row.justification.length > JUSTIFICATION_PREVIEW
+                    ? `${row.justification.slice(0, JUSTIFICATION_PREVIEW)}…`
+                    : row.justification}
+                </span>
               </td>
               <td className="px-5 py-3 text-xs whitespace-nowrap">
-                <Link href={`/audit/requests/${row.id}`} className="block font-semibold text-sky-700 hover:underline" data-testid="timeline-link">
+                <Link
+                  href={`/audit/requests/${row.id}`}
+                  className="block font-semibold text-sky-700 hover:underline"
+                  data-testid="timeline-link"
+                >
                   Timeline
                 </Link>
-                <Link href={`/requests/${row.id}`} className="block text-slate-600 hover:underline" data-testid="request-link">
+                <Link
+                  href={`/requests/${row.id}`}
+                  className="block text-slate-600 hover:underline"
+                  data-testid="request-link"
+                >
                   Request
                 </Link>
               </td>

@@ -3,7 +3,10 @@
 import { startTransition, useActionState, type FormEvent } from "react";
 import { Alert } from "./alert";
 
-export type FormState = { ok: true; message?: string } | { ok: false; code: string; message: string; fieldErrors?: Record<string, string[]> } | null;
+export type FormState =
+  | { ok: true; message?: string }
+  | { ok: false; code: string; message: string; fieldErrors?: Record<string, string[]> }
+  | null;
 
 export type FormAction = (previous: FormState, formData: FormData) => Promise<FormState>;
 
@@ -21,9 +24,22 @@ export function useActionForm(action: FormAction) {
 }
 
 /** The outcome of the last submit, with field errors that have no field of their own on this form. */
-export function FormMessage({ state, fields = [], testId = "form-message" }: { state: FormState; fields?: string[]; testId?: string }) {
+export function FormMessage({
+  state,
+  fields = [],
+  testId = "form-message",
+}: {
+  state: FormState;
+  fields?: string[];
+  testId?: string;
+}) {
   if (!state) return null;
-  if (state.ok) return state.message ? <Alert tone="success" testId={testId}>{state.message}</Alert> : null;
+  if (state.ok)
+    return state.message ? (
+      <Alert tone="success" testId={testId}>
+        {state.message}
+      </Alert>
+    ) : null;
   const orphaned = Object.entries(state.fieldErrors ?? {})
     .filter(([field]) => !fields.includes(field))
     .flatMap(([, messages]) => messages);

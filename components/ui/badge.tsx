@@ -28,9 +28,20 @@ const STATUS_TONES: Record<string, Tone> = {
   REMOVAL_FAILED: "red",
 };
 
-export function Badge({ tone = "gray", children, testId }: { tone?: Tone; children: React.ReactNode; testId?: string }) {
+export function Badge({
+  tone = "gray",
+  children,
+  testId,
+}: {
+  tone?: Tone;
+  children: React.ReactNode;
+  testId?: string;
+}) {
   return (
-    <span data-testid={testId} className={`inline-flex items-center gap-1 whitespace-nowrap rounded-full px-2 py-0.5 text-xs font-semibold ring-1 ring-inset ${TONES[tone]}`}>
+    <span
+      data-testid={testId}
+      className={`inline-flex items-center gap-1 rounded-full px-2 py-0.5 text-xs font-semibold whitespace-nowrap ring-1 ring-inset ${TONES[tone]}`}
+    >
       {children}
     </span>
   );
@@ -42,7 +53,11 @@ export function StatusBadge({ status, kind = "request" }: { status: string; kind
   const tone = STATUS_TONES[status] ?? "gray";
   const moving = status === "PROVISIONING" || status === "REMOVING";
   return (
-    <span data-testid={`${kind}-status`} data-status={status} className={`inline-flex items-center gap-1 whitespace-nowrap rounded-full px-2 py-0.5 text-xs font-semibold ring-1 ring-inset ${TONES[tone]}`}>
+    <span
+      data-testid={`${kind}-status`}
+      data-status={status}
+      className={`inline-flex items-center gap-1 rounded-full px-2 py-0.5 text-xs font-semibold whitespace-nowrap ring-1 ring-inset ${TONES[tone]}`}
+    >
       {moving ? <span aria-hidden className="size-1.5 animate-pulse rounded-full bg-current" /> : null}
       {label}
     </span>

@@ -14,11 +14,28 @@ export function buttonClass(variant: Variant = "primary", size: "sm" | "md" = "m
   return `inline-flex items-center justify-center gap-2 rounded-md font-semibold transition-colors focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-sky-600 disabled:cursor-not-allowed ${sizing} ${VARIANTS[variant]}`;
 }
 
-export function Button({ variant = "primary", size = "md", className = "", ...props }: React.ButtonHTMLAttributes<HTMLButtonElement> & { variant?: Variant; size?: "sm" | "md" }) {
+export function Button({
+  variant = "primary",
+  size = "md",
+  className = "",
+  ...props
+}: React.ButtonHTMLAttributes<HTMLButtonElement> & { variant?: Variant; size?: "sm" | "md" }) {
   return <button type="button" {...props} className={`${buttonClass(variant, size)} ${className}`} />;
 }
 
-export function ButtonLink({ href, variant = "primary", size = "md", children, testId }: { href: string; variant?: Variant; size?: "sm" | "md"; children: React.ReactNode; testId?: string }) {
+export function ButtonLink({
+  href,
+  variant = "primary",
+  size = "md",
+  children,
+  testId,
+}: {
+  href: string;
+  variant?: Variant;
+  size?: "sm" | "md";
+  children: React.ReactNode;
+  testId?: string;
+}) {
   return (
     <Link href={href} className={buttonClass(variant, size)} data-testid={testId}>
       {children}

@@ -1,4 +1,16 @@
-export function Card({ title, actions, children, className = "", testId }: { title?: React.ReactNode; actions?: React.ReactNode; children: React.ReactNode; className?: string; testId?: string }) {
+export function Card({
+  title,
+  actions,
+  children,
+  className = "",
+  testId,
+}: {
+  title?: React.ReactNode;
+  actions?: React.ReactNode;
+  children: React.ReactNode;
+  className?: string;
+  testId?: string;
+}) {
   return (
     <section data-testid={testId} className={`rounded-xl border border-slate-200 bg-white shadow-sm ${className}`}>
       {title || actions ? (
@@ -13,7 +25,11 @@ export function Card({ title, actions, children, className = "", testId }: { tit
 }
 
 export function EmptyState({ children }: { children: React.ReactNode }) {
-  return <p className="rounded-lg border border-dashed border-slate-300 px-4 py-6 text-center text-sm text-slate-500">{children}</p>;
+  return (
+    <p className="rounded-lg border border-dashed border-slate-300 px-4 py-6 text-center text-sm text-slate-500">
+      {children}
+    </p>
+  );
 }
 
 /** Label/value rows for a detail view. */

@@ -6,10 +6,13 @@ import { useNow } from "./use-now";
 /** Time left until `to`, ticking every second. */
 export function Countdown({ to, endedText = "ended", testId }: { to: string; endedText?: string; testId?: string }) {
   const now = useNow();
-  if (now === 0) return <span className="tabular-nums text-slate-400">…</span>;
+  if (now === 0) return <span className="text-slate-400 tabular-nums">…</span>;
   const left = new Date(to).getTime() - now;
   return (
-    <span data-testid={testId} className={`tabular-nums ${left > 0 && left < 5 * 60_000 ? "font-semibold text-amber-700" : ""}`}>
+    <span
+      data-testid={testId}
+      className={`tabular-nums ${left > 0 && left < 5 * 60_000 ? "font-semibold text-amber-700" : ""}`}
+    >
       {left > 0 ? formatRemaining(left) : endedText}
     </span>
   );

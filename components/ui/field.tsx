@@ -3,7 +3,21 @@ export const inputClass =
   "block rounded-md border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm placeholder:text-slate-400 focus:border-sky-600 focus:outline-none focus:ring-2 focus:ring-sky-600/20 aria-[invalid=true]:border-red-500";
 
 /** A labelled control with its hint and the server's messages for that field right below it. */
-export function Field({ id, label, hint, errors, required, children }: { id: string; label: string; hint?: React.ReactNode; errors?: string[]; required?: boolean; children: React.ReactNode }) {
+export function Field({
+  id,
+  label,
+  hint,
+  errors,
+  required,
+  children,
+}: {
+  id: string;
+  label: string;
+  hint?: React.ReactNode;
+  errors?: string[];
+  required?: boolean;
+  children: React.ReactNode;
+}) {
   return (
     <div className="space-y-1">
       <label htmlFor={id} className="block text-sm font-semibold text-slate-800">

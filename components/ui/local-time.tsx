@@ -5,13 +5,29 @@ import { useSyncExternalStore } from "react";
 const noop = () => () => {};
 
 /** A timestamp in the viewer's own time zone; the server renders UTC until the browser takes over. */
-export function LocalTime({ iso, mode = "datetime" }: { iso: string | null | undefined; mode?: "datetime" | "time" | "date" }) {
-  const hydrated = useSyncExternalStore(noop, () => true, () => false);
+export function LocalTime({
+  iso,
+  mode = "datetime",
+}: {
+  iso: string | null | undefined;
+  mode?: "datetime" | "time" | "date";
+}) {
+  const hydrated = useSyncExternalStore(
+    noop,
+    () => true,
+    () => false,
+  );
   if (!iso) return <span className="text-slate-400">—</span>;
   const date = new Date(iso);
   const options: Intl.DateTimeFormatOptions =
-    mode === "time" ? { hour: "2-digit", minute: "2-digit" } : mode === "date" ? { dateStyle: "medium" } : { dateStyle: "medium", timeStyle: "short" };
-  const text = hydrated ? date.toLocaleString(undefined, options) : `${date.toISOString().slice(0, 16).replace("T", " ")} UTC`;
+    mode === "time"
+      ? { hour: "2-digit", minute: "2-digit" }
+      : mode === "date"
+        ? { dateStyle: "medium" }
+        : { dateStyle: "medium", timeStyle: "short" };
+  const text = hydrated
+    ? date.toLocaleString(undefined, options)
+    : `${date.toISOString().slice(0, 16).replace("T", " ")} UTC`;
   return (
     <time dateTime={iso} title={iso}>
       {text}

@@ -60,7 +60,9 @@ export const AUDIT_ACTIONS = {
 export type KnownAuditAction = keyof typeof AUDIT_ACTIONS;
 
 /** Actions that belong to a request's life, offered as the dashboard's event-type filter. */
-export const REQUEST_EVENT_ACTIONS = (Object.keys(AUDIT_ACTIONS) as KnownAuditAction[]).filter((a) => a.startsWith("request.") || a.startsWith("grant."));
+export const REQUEST_EVENT_ACTIONS = (Object.keys(AUDIT_ACTIONS) as KnownAuditAction[]).filter(
+  (a) => a.startsWith("request.") || a.startsWith("grant."),
+);
 
 export function describeAction(action: string): { title: string; tone: AuditTone } {
   if (Object.hasOwn(AUDIT_ACTIONS, action)) return AUDIT_ACTIONS[action as KnownAuditAction];

@@ -31,9 +31,20 @@ export async function latestAnchor(db: Db): Promise<AuditAnchor | null> {
 /** Whether the event the anchor names still carries the anchored hash; together with an intact chain this proves nothing before it changed. */
 export async function compareAnchor(db: Db, anchor: AuditAnchor): Promise<AnchorCheck> {
   const event = await db.auditEvent.findUnique({ where: { seq: anchor.seq }, select: { hash: true } });
-  if (!event) return { status: "missing", seq: anchor.seq, detail: "the anchored event no longer exists: the log was truncated or rebuilt" };
+  if (!event)
+    return {
+      status: "missing",
+      seq: anchor.seq,
+      detail: "the anchored event no longer exists: the log was truncated or rebuilt",
+    };
   if (event.hash !== anchor.hash.toLowerCase()) {
-    return { status: "mismatch", seq: anchor.seq, expected: anchor.hash.toLowerCase(), actual: event.hash, detail: "the event at the anchored position has another hash: the log was rewritten up to here" };
+    return {
+      status: "mismatch",
+      seq: anchor.seq,
+      expected: anchor.hash.toLowerCase(),
+      actual: event.hash,
+      detail: "the event at the anchored position has another hash: the log was rewritten up to here",
+    };
   }
   return { status: "match", seq: anchor.seq, hash: event.hash };
 }

@@ -8,10 +8,22 @@ import { canonicalJson, chainHash, GENESIS_HASH } from "./chain";
 import { verifyAuditChain } from "./verify-chain";
 
 let db: TestDatabase;
-const alice: Actor = { type: "user", userId: "u-alice", email: "alice@example.com", name: "Alice", roles: ["REQUESTER"], groups: ["engineering"], identityStoreUserId: null, ip: "10.0.0.1", userAgent: "test" };
+const alice: Actor = {
+  type: "user",
+  userId: "u-alice",
+  email: "alice@example.com",
+  name: "Alice",
+  roles: ["REQUESTER"],
+  groups: ["engineering"],
+  identityStoreUserId: null,
+  ip: "10.0.0.1",
+  userAgent: "test",
+};
 
 async function write(client: PrismaClient, actor: Actor, action: string, after: unknown = { n: 1 }) {
-  return client.$transaction((tx) => emitAudit(tx, actor, { action, entityType: "request", entityId: "r1", after, reason: "Rotate the payment keys" }));
+  return client.$transaction((tx) =>
+    emitAudit(tx, actor, { action, entityType: "request", entityId: "r1", after, reason: "Rotate the payment keys" }),
+  );
 }
 
 /** What an attacker with superuser rights does: switch the append-only triggers off around their own statements. */
@@ -24,11 +36,18 @@ async function asSuperuser(client: PrismaClient, ...statements: string[]) {
 }
 
 /** A database of its own holding a short, valid chain, so each tampering case starts clean. */
-async function withLog(count: number, body: (fresh: TestDatabase, events: { seq: bigint; id: string; hash: string }[]) => Promise<void>) {
+async function withLog(
+  count: number,
+  body: (fresh: TestDatabase, events: { seq: bigint; id: string; hash: string }[]) => Promise<void>,
+) {
   const fresh = await createTestDatabase();
   try {
-    for (let i = 0; i < count; i++) await write(fresh.prisma, i % 2 ? systemActor("grant-activate") : alice, `a.${i}`, { i, note: "payments-prod" });
-    const events = await fresh.prisma.auditEvent.findMany({ orderBy: { seq: "asc" }, select: { seq: true, id: true, hash: true } });
+    for (let i = 0; i < count; i++)
+      await write(fresh.prisma, i % 2 ? systemActor("grant-activate") : alice, `a.${i}`, { i, note: "payments-prod" });
+    const events = await fresh.prisma.auditEvent.findMany({
+      orderBy: { seq: "asc" },
+      select: { seq: true, id: true, hash: true },
+    });
     await body(fresh, events);
   } finally {
     await fresh.drop();
@@ -44,7 +63,9 @@ afterAll(async () => {
 
 describe("canonicalJson", () => {
   it("does not depend on key order", () => {
-    expect(canonicalJson({ b: 1, a: { d: [1, { z: 1, y: 2 }], c: null } })).toBe(canonicalJson({ a: { c: null, d: [1, { y: 2, z: 1 }] }, b: 1 }));
+    expect(canonicalJson({ b: 1, a: { d: [1, { z: 1, y: 2 }], c: null } })).toBe(
+      canonicalJson({ a: { c: null, d: [1, { y: 2, z: 1 }] }, b: 1 }),
+    );
   });
   it("distinguishes values that naive concatenation would merge", () => {
     expect(canonicalJson(["ab", "c"])).not.toBe(canonicalJson(["a", "bc"]));
@@ -53,7 +74,10 @@ describe("canonicalJson", () => {
 
 describe("audit chain", () => {
   it("links each event to the previous one and verifies as intact", async () => {
-    await write(db.prisma, alice, "request.created", { targets: [{ account: "1", ps: "ReadOnly" }], "weird key": "é\u0000" });
+    await write(db.prisma, alice, "request.created", {
+      targets: [{ account: "1", ps: "ReadOnly" }],
+      "weird key": "é\u0000",
+    });
     await write(db.prisma, systemActor("grant-worker"), "grant.activated");
     const report = await verifyAuditChain(db.prisma);
     expect(report.intact).toBe(true);
@@ -64,7 +88,9 @@ describe("audit chain", () => {
   });
 
   it("refuses UPDATE, DELETE and TRUNCATE whatever the application does", async () => {
-    await expect(db.prisma.$executeRawUnsafe(`UPDATE "AuditEvent" SET reason = 'edited'`)).rejects.toThrow(/append-only: UPDATE/);
+    await expect(db.prisma.$executeRawUnsafe(`UPDATE "AuditEvent" SET reason = 'edited'`)).rejects.toThrow(
+      /append-only: UPDATE/,
+    );
     await expect(db.prisma.$executeRawUnsafe(`DELETE FROM "AuditEvent"`)).rejects.toThrow(/append-only: DELETE/);
     await expect(db.prisma.$executeRawUnsafe(`TRUNCATE "AuditEvent"`)).rejects.toThrow(/append-only: TRUNCATE/);
     await expect(db.prisma.auditEvent.updateMany({ data: { reason: "edited" } })).rejects.toThrow(/append-only/);
@@ -107,8 +133,16 @@ describe("tampering with the trigger disabled", () => {
     ["a byte of the actor", `"actorLabel" = overlay("actorLabel" placing 'S' from 1 for 1)`, "altered"],
     ["the timestamp by one millisecond", `"occurredAt" = "occurredAt" + interval '1 millisecond'`, "altered"],
     ["the action", `action = 'a.9'`, "altered"],
-    ["a hex digit of the stored hash", `hash = overlay(hash placing (CASE WHEN left(hash, 1) = 'a' THEN 'b' ELSE 'a' END) from 1 for 1)`, "altered"],
-    ["a hex digit of the previous hash", `"prevHash" = overlay("prevHash" placing (CASE WHEN left("prevHash", 1) = 'a' THEN 'b' ELSE 'a' END) from 1 for 1)`, "removed-or-reordered"],
+    [
+      "a hex digit of the stored hash",
+      `hash = overlay(hash placing (CASE WHEN left(hash, 1) = 'a' THEN 'b' ELSE 'a' END) from 1 for 1)`,
+      "altered",
+    ],
+    [
+      "a hex digit of the previous hash",
+      `"prevHash" = overlay("prevHash" placing (CASE WHEN left("prevHash", 1) = 'a' THEN 'b' ELSE 'a' END) from 1 for 1)`,
+      "removed-or-reordered",
+    ],
   ];
   for (const [what, assignment, kind] of cases) {
     it(`detects and locates ${what}`, async () => {
@@ -167,7 +201,11 @@ describe("tampering with the trigger disabled", () => {
       });
       await asSuperuser(fresh.prisma, ...updates);
       expect(await verifyAuditChain(fresh.prisma)).toMatchObject({ intact: true, events: 5 });
-      expect(await compareAnchor(fresh.prisma, anchor)).toMatchObject({ status: "mismatch", expected: anchor.hash, actual: prev });
+      expect(await compareAnchor(fresh.prisma, anchor)).toMatchObject({
+        status: "mismatch",
+        expected: anchor.hash,
+        actual: prev,
+      });
 
       // Dropping the newest events leaves a valid, shorter chain; the anchored event is missing.
       await asSuperuser(fresh.prisma, `DELETE FROM "AuditEvent" WHERE seq >= ${events[3]!.seq}`);

@@ -70,14 +70,34 @@ export interface StoredEvent extends ChainedEventFields {
 }
 
 /** Checks one batch against the hash that precedes it; returns the first break, or the hash to continue from. */
-export function verifyBatch(previousHash: string, events: StoredEvent[]): { ok: true; lastHash: string } | { ok: false; problem: ChainBreak } {
+export function verifyBatch(
+  previousHash: string,
+  events: StoredEvent[],
+): { ok: true; lastHash: string } | { ok: false; problem: ChainBreak } {
   let expectedPrev = previousHash;
   for (const event of events) {
     if (event.prevHash !== expectedPrev) {
-      return { ok: false, problem: { kind: "removed-or-reordered", seq: event.seq, id: event.id, detail: "its previous-hash does not match the event before it: an event was removed, inserted or reordered here" } };
+      return {
+        ok: false,
+        problem: {
+          kind: "removed-or-reordered",
+          seq: event.seq,
+          id: event.id,
+          detail:
+            "its previous-hash does not match the event before it: an event was removed, inserted or reordered here",
+        },
+      };
     }
     if (chainHash(event.prevHash, event) !== event.hash) {
-      return { ok: false, problem: { kind: "altered", seq: event.seq, id: event.id, detail: "its content no longer matches its hash: the event was altered" } };
+      return {
+        ok: false,
+        problem: {
+          kind: "altered",
+          seq: event.seq,
+          id: event.id,
+          detail: "its content no longer matches its hash: the event was altered",
+        },
+      };
     }
     expectedPrev = event.hash;
   }

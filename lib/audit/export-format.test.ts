@@ -43,9 +43,12 @@ describe("jsonLine", () => {
 
 describe("parseAnchor", () => {
   const hash = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
-  it.each([`1042 ${hash}`, `seq=1042 hash=${hash}`, `Latest hash (seq 1042): ${hash}`, `1042 ${hash.toUpperCase()}`])("reads %s", (text) => {
-    expect(parseAnchor(text)).toEqual({ seq: 1042n, hash });
-  });
+  it.each([`1042 ${hash}`, `seq=1042 hash=${hash}`, `Latest hash (seq 1042): ${hash}`, `1042 ${hash.toUpperCase()}`])(
+    "reads %s",
+    (text) => {
+      expect(parseAnchor(text)).toEqual({ seq: 1042n, hash });
+    },
+  );
   it("rejects text without a full hash", () => {
     expect(parseAnchor("1042 9f86d0")).toBeNull();
     expect(parseAnchor(hash)).toBeNull();

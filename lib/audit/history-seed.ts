@@ -106,8 +106,50 @@ interface SeedPermissionSet {
   minutes: number;
 }
 
-const FIRST = ["ada", "alan", "grace", "linus", "margaret", "ken", "barbara", "dennis", "frances", "edsger", "radia", "tim", "hedy", "john", "sophie", "guido", "anita", "donald", "katherine", "bjarne"];
-const LAST = ["lovelace", "turing", "hopper", "torvalds", "hamilton", "thompson", "liskov", "ritchie", "allen", "dijkstra", "perlman", "berners", "lamarr", "mccarthy", "wilson", "rossum", "borg", "knuth", "johnson", "stroustrup"];
+const FIRST = [
+  "ada",
+  "alan",
+  "grace",
+  "linus",
+  "margaret",
+  "ken",
+  "barbara",
+  "dennis",
+  "frances",
+  "edsger",
+  "radia",
+  "tim",
+  "hedy",
+  "john",
+  "sophie",
+  "guido",
+  "anita",
+  "donald",
+  "katherine",
+  "bjarne",
+];
+const LAST = [
+  "lovelace",
+  "turing",
+  "hopper",
+  "torvalds",
+  "hamilton",
+  "thompson",
+  "liskov",
+  "ritchie",
+  "allen",
+  "dijkstra",
+  "perlman",
+  "berners",
+  "lamarr",
+  "mccarthy",
+  "wilson",
+  "rossum",
+  "borg",
+  "knuth",
+  "johnson",
+  "stroustrup",
+];
 const AGENTS = [
   "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15",
   "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36",
@@ -140,15 +182,44 @@ const WORK = [
   "Clean up orphaned {svc} snapshots, 50% of the bill",
   "Verify the {svc} backup restore drill",
   "Tune autoscaling for {svc} after the load test",
-  "Inspect the {svc} dead-letter queue (\"poison\" messages)",
+  'Inspect the {svc} dead-letter queue ("poison" messages)',
 ];
-const SERVICES = ["checkout", "ledger", "kafka", "etl", "auth", "search-api", "feature-store", "billing", "notifications", "gateway"];
-const COMMENTS = ["ok", "Approved, keep it short", "Go ahead", "LGTM", "Approved for the incident", "Fine, ticket checked", null, null, null];
-const DENIALS = ["Use the read-only set for this", "No ticket, please open one", "Not during the change freeze", "Ask your team lead first"];
+const SERVICES = [
+  "checkout",
+  "ledger",
+  "kafka",
+  "etl",
+  "auth",
+  "search-api",
+  "feature-store",
+  "billing",
+  "notifications",
+  "gateway",
+];
+const COMMENTS = [
+  "ok",
+  "Approved, keep it short",
+  "Go ahead",
+  "LGTM",
+  "Approved for the incident",
+  "Fine, ticket checked",
+  null,
+  null,
+  null,
+];
+const DENIALS = [
+  "Use the read-only set for this",
+  "No ticket, please open one",
+  "Not during the change freeze",
+  "Ask your team lead first",
+];
 
 function idMaker(prefix: string, rng: Rng) {
   let counter = 0;
-  return () => `${prefix}${(counter++).toString(36).padStart(6, "0")}${Math.floor(rng() * 36 ** 8).toString(36).padStart(8, "0")}`;
+  return () =>
+    `${prefix}${(counter++).toString(36).padStart(6, "0")}${Math.floor(rng() * 36 ** 8)
+      .toString(36)
+      .padStart(8, "0")}`;
 }
 
 function buildOrganisation(rng: Rng, events: number) {
@@ -169,7 +240,9 @@ function buildOrganisation(rng: Rng, events: number) {
       principalId: randomUUID(),
     };
   };
-  const requesters = Array.from({ length: requesterCount }, (_, i) => person(i, "REQUESTER", ["engineering", `team-${TEAMS[i % TEAMS.length]}`]));
+  const requesters = Array.from({ length: requesterCount }, (_, i) =>
+    person(i, "REQUESTER", ["engineering", `team-${TEAMS[i % TEAMS.length]}`]),
+  );
   const approvers = Array.from({ length: 40 }, (_, i) => person(1_000 + i, "APPROVER", ["approvers"]));
   const auditors = Array.from({ length: 4 }, (_, i) => person(2_000 + i, "AUDITOR", ["security-auditors"]));
   const admins = Array.from({ length: 2 }, (_, i) => person(3_000 + i, "ADMIN", ["portal-admins", "approvers"]));
@@ -185,14 +258,40 @@ function buildOrganisation(rng: Rng, events: number) {
     for (const stage of ["prod", "staging", "dev"]) {
       const count = stage === "prod" ? 6 : 4;
       for (let i = 0; i < count; i++) {
-        accounts.push({ id: accountId(), name: `${team}-${stage}${i ? `-${i + 1}` : ""}`, ouPath: `Root/Workloads/${team}/${stage}`, ouIds: [root, workloads, teamOu, `${teamOu}-${stage}`], team, sandbox: false });
+        accounts.push({
+          id: accountId(),
+          name: `${team}-${stage}${i ? `-${i + 1}` : ""}`,
+          ouPath: `Root/Workloads/${team}/${stage}`,
+          ouIds: [root, workloads, teamOu, `${teamOu}-${stage}`],
+          team,
+          sandbox: false,
+        });
       }
     }
   }
-  for (let i = 0; i < 12; i++) accounts.push({ id: accountId(), name: `sandbox-${i + 1}`, ouPath: "Root/Sandbox", ouIds: [root, "ou-seed-sandbox"], team: pick(rng, TEAMS), sandbox: true });
-  for (const name of ["log-archive", "security-tooling", "network-hub", "shared-services"]) accounts.push({ id: accountId(), name, ouPath: "Root/Infrastructure", ouIds: [root, "ou-seed-infra"], team: "platform", sandbox: false });
+  for (let i = 0; i < 12; i++)
+    accounts.push({
+      id: accountId(),
+      name: `sandbox-${i + 1}`,
+      ouPath: "Root/Sandbox",
+      ouIds: [root, "ou-seed-sandbox"],
+      team: pick(rng, TEAMS),
+      sandbox: true,
+    });
+  for (const name of ["log-archive", "security-tooling", "network-hub", "shared-services"])
+    accounts.push({
+      id: accountId(),
+      name,
+      ouPath: "Root/Infrastructure",
+      ouIds: [root, "ou-seed-infra"],
+      team: "platform",
+      sandbox: false,
+    });
 
-  const permissionSets: SeedPermissionSet[] = PERMISSION_SETS.map((ps, i) => ({ ...ps, arn: `arn:aws:sso:::permissionSet/ssoins-5eed000000000000/ps-5eed${i.toString(16).padStart(12, "0")}` }));
+  const permissionSets: SeedPermissionSet[] = PERMISSION_SETS.map((ps, i) => ({
+    ...ps,
+    arn: `arn:aws:sso:::permissionSet/ssoins-5eed000000000000/ps-5eed${i.toString(16).padStart(12, "0")}`,
+  }));
   // Three approvers who approve almost without reading: the rubber-stamp chart should find them.
   const hasty = new Set(approvers.slice(0, 3).map((a) => a.id));
   return { users, requesters, approvers, admins, accounts, permissionSets, hasty };
@@ -300,7 +399,13 @@ interface Ids {
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** Plans every event of one request from creation to completion; the caller keeps only what happened before `now`. */
-function planRequest(rng: Rng, org: Organisation, ids: Ids, pickers: ReturnType<typeof makePickers>, createdAt: number): { rows: Rows; steps: Step[] } {
+function planRequest(
+  rng: Rng,
+  org: Organisation,
+  ids: Ids,
+  pickers: ReturnType<typeof makePickers>,
+  createdAt: number,
+): { rows: Rows; steps: Step[] } {
   const requester = pickers.requester(rng);
   const requestId = ids.request();
   const targetCount = chance(rng, 0.8) ? 1 : chance(rng, 0.75) ? 2 : 3;
@@ -316,11 +421,23 @@ function planRequest(rng: Rng, org: Organisation, ids: Ids, pickers: ReturnType<
   const durationMinutes = Math.min(maxDuration, pick(rng, [30, 60, 60, 120, 120, 240, 480]));
   const scheduled = chance(rng, 0.1);
   const team = targets[0]!.account.team;
-  const ticket = chance(rng, 0.7) ? `${team === "payments" ? "PAY" : chance(rng, 0.5) ? "INC" : "OPS"}-${Math.floor(between(rng, 100, 99_999))}` : null;
+  const ticket = chance(rng, 0.7)
+    ? `${team === "payments" ? "PAY" : chance(rng, 0.5) ? "INC" : "OPS"}-${Math.floor(between(rng, 100, 99_999))}`
+    : null;
   const svc = pick(rng, SERVICES);
-  let justification = pick(rng, WORK).replace("{svc}", svc).replace("{n}", String(Math.floor(between(rng, 100, 9_999)))).replace("{ticket}", ticket ?? "the runbook").replace("{inc}", `INC-${Math.floor(between(rng, 1_000, 99_999))}`);
+  let justification = pick(rng, WORK)
+    .replace("{svc}", svc)
+    .replace("{n}", String(Math.floor(between(rng, 100, 9_999))))
+    .replace("{ticket}", ticket ?? "the runbook")
+    .replace("{inc}", `INC-${Math.floor(between(rng, 1_000, 99_999))}`);
   // A few values a spreadsheet would execute, as real free text sometimes does.
-  if (chance(rng, 0.002)) justification = pick(rng, ["=SUM(A1:A9) looks wrong in the cost report", "-- emergency: on-call rotation", "+1 to the rollback plan", "@ops please review the hotfix"]);
+  if (chance(rng, 0.002))
+    justification = pick(rng, [
+      "=SUM(A1:A9) looks wrong in the cost report",
+      "-- emergency: on-call rotation",
+      "+1 to the rollback plan",
+      "@ops please review the hotfix",
+    ]);
   const requiredApprovals = auto ? 0 : chance(rng, 0.9) ? 1 : 2;
   let startsAt = scheduled ? createdAt + Math.floor(between(rng, 1, 48)) * 60 * MINUTE_MS : createdAt;
   let endsAt = startsAt + durationMinutes * MINUTE_MS;
@@ -339,7 +456,11 @@ function planRequest(rng: Rng, org: Organisation, ids: Ids, pickers: ReturnType<
     extensionNeedsApproval: !auto,
     startedImmediately: !scheduled,
     approvalExpiresAt: auto ? null : Math.min(createdAt + DAY_MS, endsAt),
-    matchedRuleId: auto ? (targets.every((t) => t.account.sandbox) ? "sandbox-self-service" : `${team}-read-only`) : `${team}-elevated`,
+    matchedRuleId: auto
+      ? targets.every((t) => t.account.sandbox)
+        ? "sandbox-self-service"
+        : `${team}-read-only`
+      : `${team}-elevated`,
     version: 0,
     createdAt,
     updatedAt: createdAt,
@@ -347,19 +468,50 @@ function planRequest(rng: Rng, org: Organisation, ids: Ids, pickers: ReturnType<
     closedAt: null,
     closeReason: null,
   };
-  const targetRows: TargetRow[] = targets.map((t) => ({ id: ids.target(), requestId, accountId: t.account.id, permissionSetArn: t.ps.arn }));
+  const targetRows: TargetRow[] = targets.map((t) => ({
+    id: ids.target(),
+    requestId,
+    accountId: t.account.id,
+    permissionSetArn: t.ps.arn,
+  }));
   const rows: Rows = { request, targets: targetRows, grants: [], decisions: [] };
   const steps: Step[] = [];
   const me: Actor = { kind: "user", user: requester };
-  const step = (at: number, actor: Actor, action: string, fields: Partial<PlannedEvent> = {}, apply?: (rows: Rows) => void) => {
-    steps.push({ at: Math.round(at), actor, action, entityType: "request", entityId: requestId, requestId, before: null, after: null, reason: null, ...fields, apply });
+  const step = (
+    at: number,
+    actor: Actor,
+    action: string,
+    fields: Partial<PlannedEvent> = {},
+    apply?: (rows: Rows) => void,
+  ) => {
+    steps.push({
+      at: Math.round(at),
+      actor,
+      action,
+      entityType: "request",
+      entityId: requestId,
+      requestId,
+      before: null,
+      after: null,
+      reason: null,
+      ...fields,
+      apply,
+    });
   };
   const setRequest = (at: number, patch: Partial<RequestRow>) => (r: Rows) => {
     Object.assign(r.request, patch, { updatedAt: at, version: r.request.version + 1 });
   };
 
   step(createdAt, me, "request.created", {
-    after: { status: request.status, targets: targets.map((t) => ({ accountId: t.account.id, accountName: t.account.name, permissionSet: t.ps.name })), startsAt: iso(startsAt), endsAt: iso(endsAt), ticket, rules: [request.matchedRuleId], requiredApprovals },
+    after: {
+      status: request.status,
+      targets: targets.map((t) => ({ accountId: t.account.id, accountName: t.account.name, permissionSet: t.ps.name })),
+      startsAt: iso(startsAt),
+      endsAt: iso(endsAt),
+      ticket,
+      rules: [request.matchedRuleId],
+      requiredApprovals,
+    },
     reason: justification,
   });
   let t = createdAt;
@@ -369,16 +521,31 @@ function planRequest(rng: Rng, org: Organisation, ids: Ids, pickers: ReturnType<
     const roll = rng();
     if (chance(rng, 0.01)) {
       t += between(rng, 5_000, 60_000);
-      step(t, me, "request.decision_refused", { after: { code: "SELF_APPROVAL", decision: "APPROVE" }, reason: "requesters cannot decide their own requests" });
+      step(t, me, "request.decision_refused", {
+        after: { code: "SELF_APPROVAL", decision: "APPROVE" },
+        reason: "requesters cannot decide their own requests",
+      });
     }
     if (roll < 0.06) {
       t += between(rng, 60_000, 4 * 3_600_000);
-      step(t, me, "request.cancelled", { before: { status: "PENDING" }, after: { status: "CANCELLED" } }, setRequest(t, { status: "CANCELLED", closedAt: t, closeReason: "cancelled by the requester" }));
+      step(
+        t,
+        me,
+        "request.cancelled",
+        { before: { status: "PENDING" }, after: { status: "CANCELLED" } },
+        setRequest(t, { status: "CANCELLED", closedAt: t, closeReason: "cancelled by the requester" }),
+      );
       return { rows, steps };
     }
     if (roll < 0.1) {
       t = request.approvalExpiresAt!;
-      step(t, { kind: "system", job: "request-expire-pending" }, "request.expired", { before: { status: "PENDING" }, after: { status: "EXPIRED" } }, setRequest(t, { status: "EXPIRED", closedAt: t, closeReason: "no decision in time" }));
+      step(
+        t,
+        { kind: "system", job: "request-expire-pending" },
+        "request.expired",
+        { before: { status: "PENDING" }, after: { status: "EXPIRED" } },
+        setRequest(t, { status: "EXPIRED", closedAt: t, closeReason: "no decision in time" }),
+      );
       return { rows, steps };
     }
     const deny = roll < 0.17;
@@ -393,15 +560,35 @@ function planRequest(rng: Rng, org: Organisation, ids: Ids, pickers: ReturnType<
       const comment = deny ? pick(rng, DENIALS) : pick(rng, COMMENTS);
       const at = t;
       const viaGroups = approver.roles.includes("ADMIN") ? ["portal-admins"] : ["approvers"];
-      step(at, { kind: "user", user: approver }, deny ? "request.denial_given" : "request.approval_given", { after: { decision, viaGroups }, reason: comment }, (r) => {
-        r.decisions.push({ id: ids.decision(), requestId, approverId: approver.id, decision, comment, viaGroups, createdAt: at });
-        Object.assign(r.request, { version: r.request.version + 1, updatedAt: at });
-      });
+      step(
+        at,
+        { kind: "user", user: approver },
+        deny ? "request.denial_given" : "request.approval_given",
+        { after: { decision, viaGroups }, reason: comment },
+        (r) => {
+          r.decisions.push({
+            id: ids.decision(),
+            requestId,
+            approverId: approver.id,
+            decision,
+            comment,
+            viaGroups,
+            createdAt: at,
+          });
+          Object.assign(r.request, { version: r.request.version + 1, updatedAt: at });
+        },
+      );
     }
     const lastApprover = [...deciders].at(-1)!;
     if (deny) {
       const reason = rows.decisions.at(-1)?.comment ?? "denied";
-      step(t, { kind: "user", user: lastApprover }, "request.denied", { before: { status: "PENDING" }, after: { status: "DENIED", approvals: 0, required: requiredApprovals } }, setRequest(t, { status: "DENIED", decidedAt: t, closedAt: t, closeReason: reason }));
+      step(
+        t,
+        { kind: "user", user: lastApprover },
+        "request.denied",
+        { before: { status: "PENDING" }, after: { status: "DENIED", approvals: 0, required: requiredApprovals } },
+        setRequest(t, { status: "DENIED", decidedAt: t, closedAt: t, closeReason: reason }),
+      );
       return { rows, steps };
     }
     // A "start now" request approved late still gets its whole duration.
@@ -410,7 +597,16 @@ function planRequest(rng: Rng, org: Organisation, ids: Ids, pickers: ReturnType<
       endsAt = startsAt + durationMinutes * MINUTE_MS;
     }
     const window = { startsAt, endsAt };
-    step(t, { kind: "user", user: lastApprover }, "request.approved", { before: { status: "PENDING" }, after: { status: "APPROVED", approvals: requiredApprovals, required: requiredApprovals } }, setRequest(t, { status: "APPROVED", decidedAt: t, ...window }));
+    step(
+      t,
+      { kind: "user", user: lastApprover },
+      "request.approved",
+      {
+        before: { status: "PENDING" },
+        after: { status: "APPROVED", approvals: requiredApprovals, required: requiredApprovals },
+      },
+      setRequest(t, { status: "APPROVED", decidedAt: t, ...window }),
+    );
   }
   const approvedAt = t;
   // Grants exist from approval on; activation runs at the window's start.
@@ -418,13 +614,39 @@ function planRequest(rng: Rng, org: Organisation, ids: Ids, pickers: ReturnType<
     for (const target of r.targets) {
       const [accountId, permissionSetArn] = [target.accountId, target.permissionSetArn];
       r.grants.push({
-        id: ids.grant(), requestId, targetId: target.id, userId: requester.id, accountId, permissionSetArn, principalId: requester.principalId, status: "SCHEDULED", startsAt, endsAt,
-        createRequestId: null, createIssuedAt: null, createVerifiedAt: null, deleteRequestId: null, deleteIssuedAt: null, deleteVerifiedAt: null, failureReason: null, attempts: 0, version: 0, createdAt: approvedAt, updatedAt: approvedAt,
+        id: ids.grant(),
+        requestId,
+        targetId: target.id,
+        userId: requester.id,
+        accountId,
+        permissionSetArn,
+        principalId: requester.principalId,
+        status: "SCHEDULED",
+        startsAt,
+        endsAt,
+        createRequestId: null,
+        createIssuedAt: null,
+        createVerifiedAt: null,
+        deleteRequestId: null,
+        deleteIssuedAt: null,
+        deleteVerifiedAt: null,
+        failureReason: null,
+        attempts: 0,
+        version: 0,
+        createdAt: approvedAt,
+        updatedAt: approvedAt,
       });
     }
   });
   const grantIds = targetRows.map((_, i) => i);
-  const grantStep = (i: number, at: number, job: string, action: string, fields: Partial<PlannedEvent>, patch: Partial<GrantRow>) => {
+  const grantStep = (
+    i: number,
+    at: number,
+    job: string,
+    action: string,
+    fields: Partial<PlannedEvent>,
+    patch: Partial<GrantRow>,
+  ) => {
     step(at, { kind: "system", job }, action, { entityType: "grant", entityId: `#${i}`, ...fields }, (r) => {
       const grant = r.grants[i]!;
       Object.assign(grant, patch, { updatedAt: at, version: grant.version + 1 });
@@ -434,22 +656,69 @@ function planRequest(rng: Rng, org: Organisation, ids: Ids, pickers: ReturnType<
   let activeAt = 0;
   for (const i of grantIds) {
     let g = startsAt + between(rng, 200, 2_500);
-    grantStep(i, g, "grant-activate", "grant.provisioning", { before: { status: "SCHEDULED" }, after: { status: "PROVISIONING", principalId: requester.principalId, standingBefore: false } }, { status: "PROVISIONING", attempts: 1 });
+    grantStep(
+      i,
+      g,
+      "grant-activate",
+      "grant.provisioning",
+      {
+        before: { status: "SCHEDULED" },
+        after: { status: "PROVISIONING", principalId: requester.principalId, standingBefore: false },
+      },
+      { status: "PROVISIONING", attempts: 1 },
+    );
     const createId = randomUUID();
     g += between(rng, 100, 600);
-    grantStep(i, g, "grant-activate", "grant.create_issued", { after: { awsRequestId: createId } }, { createRequestId: createId, createIssuedAt: g });
+    grantStep(
+      i,
+      g,
+      "grant-activate",
+      "grant.create_issued",
+      { after: { awsRequestId: createId } },
+      { createRequestId: createId, createIssuedAt: g },
+    );
     g += between(rng, 1_500, 9_000);
     if (fail) {
-      const reason = pick(rng, ["ConflictException: another assignment operation is in progress", "AccessDeniedException: the portal role cannot assign this permission set", "ResourceNotFoundException: the permission set was deleted"]);
-      grantStep(i, g, "grant-activate", "grant.failed", { after: { status: "FAILED" }, reason }, { status: "FAILED", failureReason: reason });
-      step(g, { kind: "system", job: "grant-activate" }, "request.failed", { before: { status: "APPROVED" }, after: { status: "FAILED" } }, setRequest(g, { status: "FAILED", closedAt: g, closeReason: reason }));
+      const reason = pick(rng, [
+        "ConflictException: another assignment operation is in progress",
+        "AccessDeniedException: the portal role cannot assign this permission set",
+        "ResourceNotFoundException: the permission set was deleted",
+      ]);
+      grantStep(
+        i,
+        g,
+        "grant-activate",
+        "grant.failed",
+        { after: { status: "FAILED" }, reason },
+        { status: "FAILED", failureReason: reason },
+      );
+      step(
+        g,
+        { kind: "system", job: "grant-activate" },
+        "request.failed",
+        { before: { status: "APPROVED" }, after: { status: "FAILED" } },
+        setRequest(g, { status: "FAILED", closedAt: g, closeReason: reason }),
+      );
       return { rows, steps };
     }
     const verifiedAt = g;
-    grantStep(i, g, "grant-activate", "grant.activated", { before: { status: "PROVISIONING" }, after: { status: "ACTIVE", awsRequestId: createId } }, { status: "ACTIVE", createVerifiedAt: verifiedAt });
+    grantStep(
+      i,
+      g,
+      "grant-activate",
+      "grant.activated",
+      { before: { status: "PROVISIONING" }, after: { status: "ACTIVE", awsRequestId: createId } },
+      { status: "ACTIVE", createVerifiedAt: verifiedAt },
+    );
     activeAt = Math.max(activeAt, g);
   }
-  step(activeAt, { kind: "system", job: "grant-activate" }, "request.active", { before: { status: "APPROVED" }, after: { status: "ACTIVE" } }, setRequest(activeAt, { status: "ACTIVE" }));
+  step(
+    activeAt,
+    { kind: "system", job: "grant-activate" },
+    "request.active",
+    { before: { status: "APPROVED" }, after: { status: "ACTIVE" } },
+    setRequest(activeAt, { status: "ACTIVE" }),
+  );
 
   let end = endsAt;
   let finalStatus = "COMPLETED";
@@ -457,11 +726,17 @@ function planRequest(rng: Rng, org: Organisation, ids: Ids, pickers: ReturnType<
   if (ending < 0.05) {
     const asked = activeAt + (end - activeAt) * between(rng, 0.5, 0.9);
     const extra = pick(rng, [30, 60, 120]);
-    step(asked, me, "request.extension_requested", { after: { extraMinutes: extra, newEndsAt: iso(end + extra * MINUTE_MS) }, reason: "The fix needs more time than planned" });
+    step(asked, me, "request.extension_requested", {
+      after: { extraMinutes: extra, newEndsAt: iso(end + extra * MINUTE_MS) },
+      reason: "The fix needs more time than planned",
+    });
     let decided = asked;
     if (!auto) {
       decided = asked + between(rng, 20_000, 600_000);
-      step(decided, { kind: "user", user: pickers.approver(rng) }, "request.extension_approved", { after: { extraMinutes: extra }, reason: null });
+      step(decided, { kind: "user", user: pickers.approver(rng) }, "request.extension_approved", {
+        after: { extraMinutes: extra },
+        reason: null,
+      });
     }
     const before = end;
     end += extra * MINUTE_MS;
@@ -474,32 +749,87 @@ function planRequest(rng: Rng, org: Organisation, ids: Ids, pickers: ReturnType<
     const releasedAt = activeAt + (end - activeAt) * between(rng, 0.1, 0.8);
     const was = end;
     end = releasedAt;
-    step(releasedAt, me, "request.released", { before: { status: "ACTIVE", endsAt: iso(was) }, after: { endsAt: iso(releasedAt) } }, (r) => {
-      r.request.endsAt = releasedAt;
-      for (const grant of r.grants) grant.endsAt = releasedAt;
-    });
+    step(
+      releasedAt,
+      me,
+      "request.released",
+      { before: { status: "ACTIVE", endsAt: iso(was) }, after: { endsAt: iso(releasedAt) } },
+      (r) => {
+        r.request.endsAt = releasedAt;
+        for (const grant of r.grants) grant.endsAt = releasedAt;
+      },
+    );
   } else if (ending < 0.22) {
     const revokedAt = activeAt + (end - activeAt) * between(rng, 0.05, 0.5);
     end = revokedAt;
     finalStatus = "REVOKED";
     const revoker = chance(rng, 0.3) ? pick(rng, org.admins) : pickers.approver(rng);
-    step(revokedAt, { kind: "user", user: revoker }, "request.revoked", { before: { status: "ACTIVE" }, after: { status: "REVOKED" }, reason: pick(rng, ["Suspicious activity reported by GuardDuty", "Access no longer needed, incident closed", "Wrong account requested"]) }, (r) => {
-      Object.assign(r.request, { status: "REVOKED", endsAt: revokedAt, closedAt: revokedAt, closeReason: "revoked", updatedAt: revokedAt, version: r.request.version + 1 });
-      for (const grant of r.grants) grant.endsAt = revokedAt;
-    });
+    step(
+      revokedAt,
+      { kind: "user", user: revoker },
+      "request.revoked",
+      {
+        before: { status: "ACTIVE" },
+        after: { status: "REVOKED" },
+        reason: pick(rng, [
+          "Suspicious activity reported by GuardDuty",
+          "Access no longer needed, incident closed",
+          "Wrong account requested",
+        ]),
+      },
+      (r) => {
+        Object.assign(r.request, {
+          status: "REVOKED",
+          endsAt: revokedAt,
+          closedAt: revokedAt,
+          closeReason: "revoked",
+          updatedAt: revokedAt,
+          version: r.request.version + 1,
+        });
+        for (const grant of r.grants) grant.endsAt = revokedAt;
+      },
+    );
   }
   let removedAt = end;
   for (const i of grantIds) {
     let g = end + between(rng, 300, 4_000);
-    grantStep(i, g, "grant-deactivate", "grant.removing", { before: { status: "ACTIVE" }, after: { status: "REMOVING" } }, { status: "REMOVING" });
+    grantStep(
+      i,
+      g,
+      "grant-deactivate",
+      "grant.removing",
+      { before: { status: "ACTIVE" }, after: { status: "REMOVING" } },
+      { status: "REMOVING" },
+    );
     const deleteId = randomUUID();
     g += between(rng, 100, 600);
-    grantStep(i, g, "grant-deactivate", "grant.delete_issued", { after: { awsRequestId: deleteId } }, { deleteRequestId: deleteId, deleteIssuedAt: g });
+    grantStep(
+      i,
+      g,
+      "grant-deactivate",
+      "grant.delete_issued",
+      { after: { awsRequestId: deleteId } },
+      { deleteRequestId: deleteId, deleteIssuedAt: g },
+    );
     g += between(rng, 1_500, 9_000);
-    grantStep(i, g, "grant-deactivate", "grant.removed", { before: { status: "REMOVING" }, after: { status: "REMOVED", awsRequestId: deleteId, verified: true } }, { status: "REMOVED", deleteVerifiedAt: g });
+    grantStep(
+      i,
+      g,
+      "grant-deactivate",
+      "grant.removed",
+      { before: { status: "REMOVING" }, after: { status: "REMOVED", awsRequestId: deleteId, verified: true } },
+      { status: "REMOVED", deleteVerifiedAt: g },
+    );
     removedAt = Math.max(removedAt, g);
   }
-  if (finalStatus === "COMPLETED") step(removedAt, { kind: "system", job: "grant-deactivate" }, "request.completed", { before: { status: "ACTIVE" }, after: { status: "COMPLETED" } }, setRequest(removedAt, { status: "COMPLETED", closedAt: removedAt, closeReason: "access ended" }));
+  if (finalStatus === "COMPLETED")
+    step(
+      removedAt,
+      { kind: "system", job: "grant-deactivate" },
+      "request.completed",
+      { before: { status: "ACTIVE" }, after: { status: "COMPLETED" } },
+      setRequest(removedAt, { status: "COMPLETED", closedAt: removedAt, closeReason: "access ended" }),
+    );
   return { rows, steps };
 }
 
@@ -588,7 +918,10 @@ const ts = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString
 class Writer {
   private inflight = new Set<Promise<void>>();
   private failure: unknown = null;
-  constructor(private pool: pg.Pool, private parallel: number) {}
+  constructor(
+    private pool: pg.Pool,
+    private parallel: number,
+  ) {}
 
   async run(sql: string, params: unknown[]) {
     if (this.failure) throw this.failure;
@@ -612,7 +945,11 @@ class Writer {
 
 const columns = <T>(rows: T[], pickers: ((row: T) => unknown)[]) => pickers.map((p) => rows.map(p));
 
-async function rebuildIndexes(client: pg.PoolClient, indexes: { name: string; def: string }[], log: (line: string) => void) {
+async function rebuildIndexes(
+  client: pg.PoolClient,
+  indexes: { name: string; def: string }[],
+  log: (line: string) => void,
+) {
   if (indexes.length === 0) return;
   const started = Date.now();
   await client.query("SET maintenance_work_mem = '256MB'");
@@ -630,14 +967,27 @@ export async function seedHistory(options: SeedHistoryOptions): Promise<SeedHist
   const batchSize = options.batchSize ?? 5_000;
   const org = buildOrganisation(rng, options.events);
   const pickers = makePickers(org);
-  const ids: Ids = { request: idMaker("cseedr", rng), target: idMaker("cseedt", rng), grant: idMaker("cseedg", rng), decision: idMaker("cseedd", rng) };
+  const ids: Ids = {
+    request: idMaker("cseedr", rng),
+    target: idMaker("cseedt", rng),
+    grant: idMaker("cseedg", rng),
+    decision: idMaker("cseedd", rng),
+  };
 
   // Estimate events per request with a throwaway planner, so the request count lands near the requested event count.
-  const probeIds: Ids = { request: idMaker("x", rng), target: idMaker("x", rng), grant: idMaker("x", rng), decision: idMaker("x", rng) };
+  const probeIds: Ids = {
+    request: idMaker("x", rng),
+    target: idMaker("x", rng),
+    grant: idMaker("x", rng),
+    decision: idMaker("x", rng),
+  };
   const probeRng = mulberry32((options.seed ?? 42) + 1);
   let probeEvents = 0;
   const probes = 2_000;
-  for (let i = 0; i < probes; i++) probeEvents += planRequest(probeRng, org, probeIds, pickers, now - 30 * DAY_MS).steps.filter((s) => s.action !== "grant.scheduled").length;
+  for (let i = 0; i < probes; i++)
+    probeEvents += planRequest(probeRng, org, probeIds, pickers, now - 30 * DAY_MS).steps.filter(
+      (s) => s.action !== "grant.scheduled",
+    ).length;
   const requestCount = Math.max(1, Math.round(options.events / (probeEvents / probes)));
   const arrivals = arrivalTimes(rng, requestCount, now - days * DAY_MS, now - MINUTE_MS);
 
@@ -646,10 +996,23 @@ export async function seedHistory(options: SeedHistoryOptions): Promise<SeedHist
   const lock = await pool.connect();
   const writer = new Writer(pool, 2);
   const deferred: { name: string; def: string }[] = [];
-  const result: SeedHistoryResult = { users: org.users.length, accounts: org.accounts.length, permissionSets: org.permissionSets.length, requests: 0, grants: 0, decisions: 0, events: 0, lastSeq: 0n, lastHash: GENESIS_HASH, seconds: 0 };
+  const result: SeedHistoryResult = {
+    users: org.users.length,
+    accounts: org.accounts.length,
+    permissionSets: org.permissionSets.length,
+    requests: 0,
+    grants: 0,
+    decisions: 0,
+    events: 0,
+    lastSeq: 0n,
+    lastHash: GENESIS_HASH,
+    seconds: 0,
+  };
   try {
     await lock.query("SELECT pg_advisory_lock($1)", [AUDIT_CHAIN_LOCK]);
-    const head = await lock.query<{ seq: string; hash: string }>(`SELECT seq::text, hash FROM "AuditEvent" ORDER BY seq DESC LIMIT 1`);
+    const head = await lock.query<{ seq: string; hash: string }>(
+      `SELECT seq::text, hash FROM "AuditEvent" ORDER BY seq DESC LIMIT 1`,
+    );
     let prevHash = head.rows[0]?.hash ?? GENESIS_HASH;
     let seq = BigInt(head.rows[0]?.seq ?? "0");
     // Safe only while the table is empty and we hold the chain lock: nobody else writes or relies on these indexes yet.
@@ -667,7 +1030,14 @@ export async function seedHistory(options: SeedHistoryOptions): Promise<SeedHist
        SELECT u.id, u.email, u.name, string_to_array(u.roles, ',')::"Role"[], string_to_array(u.groups, ','), u.principal, now(), now()
        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u(id, email, name, roles, groups, principal)
        ON CONFLICT (email) DO UPDATE SET "updatedAt" = now() RETURNING id, email`,
-      columns(org.users, [(u) => u.id, (u) => u.email, (u) => u.name, (u) => u.roles.join(","), (u) => u.groups.join(","), (u) => u.principalId]),
+      columns(org.users, [
+        (u) => u.id,
+        (u) => u.email,
+        (u) => u.name,
+        (u) => u.roles.join(","),
+        (u) => u.groups.join(","),
+        (u) => u.principalId,
+      ]),
     );
     for (const row of inserted.rows) userIds.set(row.email, row.id);
     // Re-seeding keeps the ids already in the database.
@@ -720,10 +1090,62 @@ export async function seedHistory(options: SeedHistoryOptions): Promise<SeedHist
          )
          SELECT (SELECT count(*) FROM r), (SELECT count(*) FROM t), (SELECT count(*) FROM d), (SELECT count(*) FROM g)`,
         [
-          ...columns(reqs, [(r) => r.id, (r) => r.requesterId, (r) => r.status, (r) => r.justification, (r) => r.ticket, (r) => r.durationMinutes, (r) => ts(r.startsAt), (r) => ts(r.endsAt), (r) => r.requiredApprovals, (r) => r.maxDurationMinutes, (r) => r.extensionAllowed, (r) => r.extensionNeedsApproval, (r) => r.startedImmediately, (r) => ts(r.approvalExpiresAt), (r) => r.matchedRuleId, (r) => r.version, (r) => ts(r.createdAt), (r) => ts(r.updatedAt), (r) => ts(r.decidedAt), (r) => ts(r.closedAt), (r) => r.closeReason]),
+          ...columns(reqs, [
+            (r) => r.id,
+            (r) => r.requesterId,
+            (r) => r.status,
+            (r) => r.justification,
+            (r) => r.ticket,
+            (r) => r.durationMinutes,
+            (r) => ts(r.startsAt),
+            (r) => ts(r.endsAt),
+            (r) => r.requiredApprovals,
+            (r) => r.maxDurationMinutes,
+            (r) => r.extensionAllowed,
+            (r) => r.extensionNeedsApproval,
+            (r) => r.startedImmediately,
+            (r) => ts(r.approvalExpiresAt),
+            (r) => r.matchedRuleId,
+            (r) => r.version,
+            (r) => ts(r.createdAt),
+            (r) => ts(r.updatedAt),
+            (r) => ts(r.decidedAt),
+            (r) => ts(r.closedAt),
+            (r) => r.closeReason,
+          ]),
           ...columns(targets, [(t) => t.id, (t) => t.requestId, (t) => t.accountId, (t) => t.permissionSetArn]),
-          ...columns(decisions, [(d) => d.id, (d) => d.requestId, (d) => d.approverId, (d) => d.decision, (d) => d.comment, (d) => d.viaGroups.join(","), (d) => ts(d.createdAt)]),
-          ...columns(grants, [(g) => g.id, (g) => g.requestId, (g) => g.targetId, (g) => g.userId, (g) => g.accountId, (g) => g.permissionSetArn, (g) => g.principalId, (g) => g.status, (g) => ts(g.startsAt), (g) => ts(g.endsAt), (g) => g.createRequestId, (g) => ts(g.createIssuedAt), (g) => ts(g.createVerifiedAt), (g) => g.deleteRequestId, (g) => ts(g.deleteIssuedAt), (g) => ts(g.deleteVerifiedAt), (g) => g.failureReason, (g) => g.attempts, (g) => g.version, (g) => ts(g.createdAt), (g) => ts(g.updatedAt)]),
+          ...columns(decisions, [
+            (d) => d.id,
+            (d) => d.requestId,
+            (d) => d.approverId,
+            (d) => d.decision,
+            (d) => d.comment,
+            (d) => d.viaGroups.join(","),
+            (d) => ts(d.createdAt),
+          ]),
+          ...columns(grants, [
+            (g) => g.id,
+            (g) => g.requestId,
+            (g) => g.targetId,
+            (g) => g.userId,
+            (g) => g.accountId,
+            (g) => g.permissionSetArn,
+            (g) => g.principalId,
+            (g) => g.status,
+            (g) => ts(g.startsAt),
+            (g) => ts(g.endsAt),
+            (g) => g.createRequestId,
+            (g) => ts(g.createIssuedAt),
+            (g) => ts(g.createVerifiedAt),
+            (g) => g.deleteRequestId,
+            (g) => ts(g.deleteIssuedAt),
+            (g) => ts(g.deleteVerifiedAt),
+            (g) => g.failureReason,
+            (g) => g.attempts,
+            (g) => g.version,
+            (g) => ts(g.createdAt),
+            (g) => ts(g.updatedAt),
+          ]),
         ],
       );
     };
@@ -753,7 +1175,25 @@ export async function seedHistory(options: SeedHistoryOptions): Promise<SeedHist
         };
         seq += 1n;
         const hash = chainHash(prevHash, fields);
-        const values = [seq.toString(), fields.id, ts(e.at), fields.actorType, fields.actorId, fields.actorLabel, fields.action, fields.entityType, fields.entityId, fields.requestId, fields.before === null ? null : JSON.stringify(fields.before), fields.after === null ? null : JSON.stringify(fields.after), fields.reason, fields.ip, fields.userAgent, prevHash, hash];
+        const values = [
+          seq.toString(),
+          fields.id,
+          ts(e.at),
+          fields.actorType,
+          fields.actorId,
+          fields.actorLabel,
+          fields.action,
+          fields.entityType,
+          fields.entityId,
+          fields.requestId,
+          fields.before === null ? null : JSON.stringify(fields.before),
+          fields.after === null ? null : JSON.stringify(fields.after),
+          fields.reason,
+          fields.ip,
+          fields.userAgent,
+          prevHash,
+          hash,
+        ];
         for (let c = 0; c < 17; c++) cols[c]![i] = values[c];
         prevHash = hash;
       });
@@ -765,7 +1205,9 @@ export async function seedHistory(options: SeedHistoryOptions): Promise<SeedHist
       );
       if (Date.now() - lastReport > 5_000) {
         lastReport = Date.now();
-        log(`  ${result.events.toLocaleString("en-US")} events, ${result.requests.toLocaleString("en-US")} requests (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+        log(
+          `  ${result.events.toLocaleString("en-US")} events, ${result.requests.toLocaleString("en-US")} requests (${((Date.now() - started) / 1000).toFixed(0)} s)`,
+        );
       }
     };
 
@@ -797,14 +1239,20 @@ export async function seedHistory(options: SeedHistoryOptions): Promise<SeedHist
     await flushEvents();
     await writer.drain();
     await rebuildIndexes(lock, deferred.splice(0), log);
-    await lock.query(`SELECT setval(pg_get_serial_sequence('"AuditEvent"', 'seq'), (SELECT coalesce(max(seq), 1) FROM "AuditEvent"))`);
-    await lock.query(`ANALYZE "AccessRequest", "RequestTarget", "ApprovalDecision", "Grant", "AuditEvent", "User", "AwsAccount", "PermissionSet"`);
+    await lock.query(
+      `SELECT setval(pg_get_serial_sequence('"AuditEvent"', 'seq'), (SELECT coalesce(max(seq), 1) FROM "AuditEvent"))`,
+    );
+    await lock.query(
+      `ANALYZE "AccessRequest", "RequestTarget", "ApprovalDecision", "Grant", "AuditEvent", "User", "AwsAccount", "PermissionSet"`,
+    );
     result.lastSeq = seq;
     result.lastHash = prevHash;
   } finally {
     await writer.drain().catch(() => undefined);
     // A failed seed must not leave the audit table without its unique and lookup indexes.
-    await rebuildIndexes(lock, deferred.splice(0), log).catch((error: unknown) => log(`Could not rebuild audit indexes: ${String(error)}`));
+    await rebuildIndexes(lock, deferred.splice(0), log).catch((error: unknown) =>
+      log(`Could not rebuild audit indexes: ${String(error)}`),
+    );
     await lock.query("SELECT pg_advisory_unlock($1)", [AUDIT_CHAIN_LOCK]).catch(() => undefined);
     lock.release();
     await writer.drain().catch(() => undefined);

@@ -8,7 +8,11 @@ export type ChainReport =
 /** Walks the whole log in seq order, in batches so memory stays flat on millions of events. */
 export async function verifyAuditChain(db: PrismaClient, batchSize = 5_000): Promise<ChainReport> {
   const fetchAfter = (seq: bigint | null): Promise<StoredEvent[]> =>
-    db.auditEvent.findMany({ where: seq === null ? {} : { seq: { gt: seq } }, orderBy: { seq: "asc" }, take: batchSize });
+    db.auditEvent.findMany({
+      where: seq === null ? {} : { seq: { gt: seq } },
+      orderBy: { seq: "asc" },
+      take: batchSize,
+    });
   let previousHash = GENESIS_HASH;
   let afterSeq: bigint | null = null;
   let events = 0;
@@ -21,7 +25,11 @@ export async function verifyAuditChain(db: PrismaClient, batchSize = 5_000): Pro
     const result = verifyBatch(previousHash, batch);
     if (!result.ok) {
       await next.catch(() => undefined);
-      return { intact: false, events: events + batch.findIndex((e) => e.seq === result.problem.seq), problem: result.problem };
+      return {
+        intact: false,
+        events: events + batch.findIndex((e) => e.seq === result.problem.seq),
+        problem: result.problem,
+      };
     }
     previousHash = result.lastHash;
     afterSeq = batch.at(-1)!.seq;

@@ -42,7 +42,12 @@ const buildConfig = (): NextAuthConfig => ({
       checks: ["pkce", "state", "nonce"],
       authorization: { params: { scope: `openid email profile ${env.OIDC_GROUPS_CLAIM}` } },
       profile(profile) {
-        return { id: String(profile.sub), name: (profile.name as string | undefined) ?? null, email: (profile.email as string | undefined)?.toLowerCase() ?? null, image: null };
+        return {
+          id: String(profile.sub),
+          name: (profile.name as string | undefined) ?? null,
+          email: (profile.email as string | undefined)?.toLowerCase() ?? null,
+          image: null,
+        };
       },
     },
   ],
@@ -55,7 +60,10 @@ const buildConfig = (): NextAuthConfig => ({
     // This object is also the body of GET /api/auth/session, readable by any script on the page: never the token or ids.
     session({ session, user }) {
       const dbUser = user as typeof user & { roles?: string[] };
-      return { user: { name: dbUser.name ?? null, email: dbUser.email, roles: dbUser.roles ?? [] }, expires: session.expires } as unknown as typeof session;
+      return {
+        user: { name: dbUser.name ?? null, email: dbUser.email, roles: dbUser.roles ?? [] },
+        expires: session.expires,
+      } as unknown as typeof session;
     },
   },
   events: {
@@ -68,8 +76,20 @@ const buildConfig = (): NextAuthConfig => ({
       const prisma = getPrisma();
       await prisma.$transaction(async (tx) => {
         const before = await tx.user.findUnique({ where: { id: user.id }, select: { roles: true, idpGroups: true } });
-        const updated = await tx.user.update({ where: { id: user.id }, data: { roles, idpGroups: groups, lastSignInAt: new Date(), name: user.name } });
-        const actor: Actor = { type: "user", userId: updated.id, email: updated.email ?? "", name: updated.name, roles, groups, identityStoreUserId: updated.identityStoreUserId, ...client };
+        const updated = await tx.user.update({
+          where: { id: user.id },
+          data: { roles, idpGroups: groups, lastSignInAt: new Date(), name: user.name },
+        });
+        const actor: Actor = {
+          type: "user",
+          userId: updated.id,
+          email: updated.email ?? "",
+          name: updated.name,
+          roles,
+          groups,
+          identityStoreUserId: updated.identityStoreUserId,
+          ...client,
+        };
         await emitAudit(tx, actor, {
           action: "user.signed_in",
           entityType: "user",
@@ -87,7 +107,16 @@ const buildConfig = (): NextAuthConfig => ({
       if (!user) return;
       const client = await requestClient();
       await prisma.$transaction(async (tx) => {
-        const actor: Actor = { type: "user", userId: user.id, email: user.email ?? "", name: user.name, roles: user.roles, groups: user.idpGroups, identityStoreUserId: user.identityStoreUserId, ...client };
+        const actor: Actor = {
+          type: "user",
+          userId: user.id,
+          email: user.email ?? "",
+          name: user.name,
+          roles: user.roles,
+          groups: user.idpGroups,
+          identityStoreUserId: user.identityStoreUserId,
+          ...client,
+        };
         await emitAudit(tx, actor, { action: "user.signed_out", entityType: "user", entityId: user.id });
       });
     },

@@ -2,7 +2,9 @@ import { describe, expect, it } from "vitest";
 import { RoleMap } from "../env";
 import { readGroupsClaim, rolesForGroups } from "./roles";
 
-const map = RoleMap.parse("engineering=REQUESTER,approvers=APPROVER,security-auditors=AUDITOR,portal-admins=ADMIN,portal-admins=APPROVER");
+const map = RoleMap.parse(
+  "engineering=REQUESTER,approvers=APPROVER,security-auditors=AUDITOR,portal-admins=ADMIN,portal-admins=APPROVER",
+);
 
 describe("readGroupsClaim", () => {
   it.each([

@@ -13,6 +13,7 @@ export function readGroupsClaim(claims: Record<string, unknown>, claimName: stri
 /** Deny by default: a user gets only the roles their IdP groups map to. */
 export function rolesForGroups(groups: string[], roleMap: RoleMap): RoleName[] {
   const roles = new Set<RoleName>();
-  for (const group of groups) if (Object.hasOwn(roleMap, group)) for (const role of roleMap[group] ?? []) roles.add(role);
+  for (const group of groups)
+    if (Object.hasOwn(roleMap, group)) for (const role of roleMap[group] ?? []) roles.add(role);
   return ROLE_ORDER.filter((role) => roles.has(role));
 }

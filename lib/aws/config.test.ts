@@ -3,7 +3,11 @@ import { createAwsClients, destroyAwsClients, resolveCredentials } from "./clien
 import { parseAwsPortConfig, SIMULATOR_CREDENTIALS } from "./config";
 import { isoDurationToMinutes } from "./session-duration";
 
-const base = { region: "us-east-1", instanceArn: "arn:aws:sso:::instance/ssoins-7223a8d4c1e95b06", identityStoreId: "d-9067c4e1a2" };
+const base = {
+  region: "us-east-1",
+  instanceArn: "arn:aws:sso:::instance/ssoins-7223a8d4c1e95b06",
+  identityStoreId: "d-9067c4e1a2",
+};
 
 describe("AwsPortConfig", () => {
   it("accepts a minimal config and fills the defaults", () => {
@@ -13,19 +17,27 @@ describe("AwsPortConfig", () => {
   });
 
   it("names every bad field", () => {
-    expect(() => parseAwsPortConfig({ region: "mars", instanceArn: "arn:aws:sso:::instance/nope", identityStoreId: "store" })).toThrow(
-      /region[\s\S]*instanceArn[\s\S]*identityStoreId/,
-    );
+    expect(() =>
+      parseAwsPortConfig({ region: "mars", instanceArn: "arn:aws:sso:::instance/nope", identityStoreId: "store" }),
+    ).toThrow(/region[\s\S]*instanceArn[\s\S]*identityStoreId/);
   });
 
   it("refuses to combine the simulator endpoint with a real role", () => {
-    expect(() => parseAwsPortConfig({ ...base, endpoint: "http://127.0.0.1:4566", assumeRoleArn: "arn:aws:iam::111111111111:role/Portal" })).toThrow(/cannot be combined/);
+    expect(() =>
+      parseAwsPortConfig({
+        ...base,
+        endpoint: "http://127.0.0.1:4566",
+        assumeRoleArn: "arn:aws:iam::111111111111:role/Portal",
+      }),
+    ).toThrow(/cannot be combined/);
   });
 });
 
 describe("resolveCredentials", () => {
   it("uses the fixed placeholder credentials for the simulator", () => {
-    expect(resolveCredentials(parseAwsPortConfig({ ...base, endpoint: "http://127.0.0.1:4566" }))).toEqual(SIMULATOR_CREDENTIALS);
+    expect(resolveCredentials(parseAwsPortConfig({ ...base, endpoint: "http://127.0.0.1:4566" }))).toEqual(
+      SIMULATOR_CREDENTIALS,
+    );
   });
 
   it("leaves credentials to the SDK default chain for real AWS", () => {
@@ -33,12 +45,16 @@ describe("resolveCredentials", () => {
   });
 
   it("wraps the default chain in an assume-role provider when a role is configured", () => {
-    const provider = resolveCredentials(parseAwsPortConfig({ ...base, assumeRoleArn: "arn:aws:iam::111111111111:role/JitPortalIdentityCenter" }));
+    const provider = resolveCredentials(
+      parseAwsPortConfig({ ...base, assumeRoleArn: "arn:aws:iam::111111111111:role/JitPortalIdentityCenter" }),
+    );
     expect(typeof provider).toBe("function");
   });
 
   it("points all three clients at the simulator endpoint", async () => {
-    const clients = createAwsClients(parseAwsPortConfig({ ...base, endpoint: "http://127.0.0.1:4566", maxAttempts: 5 }));
+    const clients = createAwsClients(
+      parseAwsPortConfig({ ...base, endpoint: "http://127.0.0.1:4566", maxAttempts: 5 }),
+    );
     try {
       for (const client of [clients.ssoAdmin, clients.identityStore, clients.organizations]) {
         const endpoint = await client.config.endpoint?.();

@@ -3,7 +3,11 @@ import {
   ThrottlingException as IdentityStoreThrottling,
   InternalServerException as IdentityStoreInternal,
 } from "@aws-sdk/client-identitystore";
-import { AWSOrganizationsNotInUseException, ServiceException, TooManyRequestsException } from "@aws-sdk/client-organizations";
+import {
+  AWSOrganizationsNotInUseException,
+  ServiceException,
+  TooManyRequestsException,
+} from "@aws-sdk/client-organizations";
 import {
   AccessDeniedException,
   ConflictException,
@@ -22,19 +26,74 @@ const rawMessage = `User: arn:aws:sts::444455556666:assumed-role/Other/x is not 
 const metadata = { httpStatusCode: 400, requestId: "5a1b0c2d-0000-4000-8000-000000000001" };
 
 const cases: [string, unknown, AwsPortErrorCode, boolean][] = [
-  ["sso-admin ThrottlingException", new ThrottlingException({ message: rawMessage, $metadata: metadata }), "THROTTLED", true],
-  ["identitystore ThrottlingException", new IdentityStoreThrottling({ message: rawMessage, $metadata: metadata }), "THROTTLED", true],
-  ["organizations TooManyRequestsException", new TooManyRequestsException({ message: rawMessage, $metadata: metadata }), "THROTTLED", true],
+  [
+    "sso-admin ThrottlingException",
+    new ThrottlingException({ message: rawMessage, $metadata: metadata }),
+    "THROTTLED",
+    true,
+  ],
+  [
+    "identitystore ThrottlingException",
+    new IdentityStoreThrottling({ message: rawMessage, $metadata: metadata }),
+    "THROTTLED",
+    true,
+  ],
+  [
+    "organizations TooManyRequestsException",
+    new TooManyRequestsException({ message: rawMessage, $metadata: metadata }),
+    "THROTTLED",
+    true,
+  ],
   ["ConflictException", new ConflictException({ message: rawMessage, $metadata: metadata }), "CONFLICT", true],
-  ["sso-admin ResourceNotFoundException", new ResourceNotFoundException({ message: rawMessage, $metadata: metadata }), "NOT_FOUND", false],
-  ["identitystore ResourceNotFoundException", new IdentityStoreNotFound({ message: rawMessage, $metadata: metadata }), "NOT_FOUND", false],
-  ["AccessDeniedException", new AccessDeniedException({ message: rawMessage, $metadata: metadata }), "ACCESS_DENIED", false],
-  ["AWSOrganizationsNotInUseException", new AWSOrganizationsNotInUseException({ message: rawMessage, $metadata: metadata }), "ACCESS_DENIED", false],
+  [
+    "sso-admin ResourceNotFoundException",
+    new ResourceNotFoundException({ message: rawMessage, $metadata: metadata }),
+    "NOT_FOUND",
+    false,
+  ],
+  [
+    "identitystore ResourceNotFoundException",
+    new IdentityStoreNotFound({ message: rawMessage, $metadata: metadata }),
+    "NOT_FOUND",
+    false,
+  ],
+  [
+    "AccessDeniedException",
+    new AccessDeniedException({ message: rawMessage, $metadata: metadata }),
+    "ACCESS_DENIED",
+    false,
+  ],
+  [
+    "AWSOrganizationsNotInUseException",
+    new AWSOrganizationsNotInUseException({ message: rawMessage, $metadata: metadata }),
+    "ACCESS_DENIED",
+    false,
+  ],
   ["ValidationException", new ValidationException({ message: rawMessage, $metadata: metadata }), "VALIDATION", false],
-  ["ServiceQuotaExceededException", new ServiceQuotaExceededException({ message: rawMessage, $metadata: metadata }), "QUOTA_EXCEEDED", false],
-  ["sso-admin InternalServerException", new InternalServerException({ message: rawMessage, $metadata: { ...metadata, httpStatusCode: 500 } }), "UNAVAILABLE", true],
-  ["identitystore InternalServerException", new IdentityStoreInternal({ message: rawMessage, $metadata: metadata }), "UNAVAILABLE", true],
-  ["organizations ServiceException", new ServiceException({ message: rawMessage, $metadata: { ...metadata, httpStatusCode: 500 } }), "UNAVAILABLE", true],
+  [
+    "ServiceQuotaExceededException",
+    new ServiceQuotaExceededException({ message: rawMessage, $metadata: metadata }),
+    "QUOTA_EXCEEDED",
+    false,
+  ],
+  [
+    "sso-admin InternalServerException",
+    new InternalServerException({ message: rawMessage, $metadata: { ...metadata, httpStatusCode: 500 } }),
+    "UNAVAILABLE",
+    true,
+  ],
+  [
+    "identitystore InternalServerException",
+    new IdentityStoreInternal({ message: rawMessage, $metadata: metadata }),
+    "UNAVAILABLE",
+    true,
+  ],
+  [
+    "organizations ServiceException",
+    new ServiceException({ message: rawMessage, $metadata: { ...metadata, httpStatusCode: 500 } }),
+    "UNAVAILABLE",
+    true,
+  ],
 ];
 
 describe("toAwsPortError", () => {
@@ -67,9 +126,24 @@ describe("toAwsPortError", () => {
   });
 
   it("classifies unmodeled errors by status and fault", () => {
-    const unknownServer = new SSOAdminServiceException({ name: "WeirdFailure", $fault: "server", message: "x", $metadata: { httpStatusCode: 503 } });
-    const unknownClient = new SSOAdminServiceException({ name: "WeirdFailure", $fault: "client", message: "x", $metadata: { httpStatusCode: 400 } });
-    const tooMany = new SSOAdminServiceException({ name: "WeirdFailure", $fault: "client", message: "x", $metadata: { httpStatusCode: 429 } });
+    const unknownServer = new SSOAdminServiceException({
+      name: "WeirdFailure",
+      $fault: "server",
+      message: "x",
+      $metadata: { httpStatusCode: 503 },
+    });
+    const unknownClient = new SSOAdminServiceException({
+      name: "WeirdFailure",
+      $fault: "client",
+      message: "x",
+      $metadata: { httpStatusCode: 400 },
+    });
+    const tooMany = new SSOAdminServiceException({
+      name: "WeirdFailure",
+      $fault: "client",
+      message: "x",
+      $metadata: { httpStatusCode: 429 },
+    });
     expect(toAwsPortError(unknownServer).code).toBe("UNAVAILABLE");
     expect(toAwsPortError(unknownClient).code).toBe("UNKNOWN");
     expect(toAwsPortError(unknownClient).retryable).toBe(false);
@@ -87,7 +161,9 @@ describe("toAwsPortError", () => {
   });
 
   it("maps missing credentials to ACCESS_DENIED without retrying", () => {
-    const noCredentials = Object.assign(new Error("Could not load credentials from any providers"), { name: "CredentialsProviderError" });
+    const noCredentials = Object.assign(new Error("Could not load credentials from any providers"), {
+      name: "CredentialsProviderError",
+    });
     expect(toAwsPortError(noCredentials).code).toBe("ACCESS_DENIED");
     expect(isRetryable(noCredentials)).toBe(false);
   });
@@ -103,7 +179,10 @@ describe("toAwsPortError", () => {
   });
 
   it("names the operation in the user message", () => {
-    const mapped = toAwsPortError(new ConflictException({ message: rawMessage, $metadata: metadata }), "DeleteAccountAssignment");
+    const mapped = toAwsPortError(
+      new ConflictException({ message: rawMessage, $metadata: metadata }),
+      "DeleteAccountAssignment",
+    );
     expect(mapped.message).toMatch(/^DeleteAccountAssignment: Another change to the same AWS assignment/);
   });
 });

@@ -71,7 +71,8 @@ const USER_MESSAGES: Readonly<Record<AwsPortErrorCode, string>> = {
   THROTTLED: "AWS is throttling the portal's requests; the portal will try again shortly.",
   CONFLICT: "Another change to the same AWS assignment is still being applied; the portal will try again shortly.",
   NOT_FOUND: "The AWS resource was not found. It may have been deleted, or the change has not propagated yet.",
-  ACCESS_DENIED: "The portal's AWS role is not allowed to do this, or has no valid credentials. An administrator must check its IAM policy (docs/iam-policy.md).",
+  ACCESS_DENIED:
+    "The portal's AWS role is not allowed to do this, or has no valid credentials. An administrator must check its IAM policy (docs/iam-policy.md).",
   VALIDATION: "AWS rejected the request as invalid.",
   QUOTA_EXCEEDED: "An AWS IAM Identity Center quota was reached.",
   UNAVAILABLE: "AWS is temporarily unavailable; the portal will try again shortly.",
@@ -104,7 +105,10 @@ export class AwsPortError extends Error {
   readonly retryAfterMs?: number;
 
   constructor(init: AwsPortErrorInit) {
-    super(init.message ?? userMessage(init.code, init.operation), init.cause === undefined ? undefined : { cause: init.cause });
+    super(
+      init.message ?? userMessage(init.code, init.operation),
+      init.cause === undefined ? undefined : { cause: init.cause },
+    );
     this.name = "AwsPortError";
     this.code = init.code;
     this.retryable = RETRYABLE_CODES.has(init.code);
@@ -160,7 +164,12 @@ const MAX_DETAIL_LENGTH = 2_000;
 export function toAwsPortError(error: unknown, operation?: string): AwsPortError {
   if (error instanceof AwsPortError) return error;
   if (typeof error !== "object" || error === null) {
-    return new AwsPortError({ code: "UNKNOWN", operation, detail: String(error).slice(0, MAX_DETAIL_LENGTH), cause: error });
+    return new AwsPortError({
+      code: "UNKNOWN",
+      operation,
+      detail: String(error).slice(0, MAX_DETAIL_LENGTH),
+      cause: error,
+    });
   }
   const shape = error as SdkErrorShape;
   const rawMessage = typeof shape.message === "string" ? shape.message : undefined;

@@ -71,12 +71,14 @@ export function findSdkCalls(source: string, file = "<source>"): SdkCallSite[] {
   for (const match of code.matchAll(/\bnew\s+(?:(\w+)\.)?(\w+)Command\s*\(/g)) {
     const [, namespace, operation = ""] = match;
     if (namespace) record("command", operation, namespaceImports.get(namespace) ?? null);
-    else if (!seenLocals.has(`${operation}Command`) && !namedImports.has(`${operation}Command`)) record("command", operation, null);
+    else if (!seenLocals.has(`${operation}Command`) && !namedImports.has(`${operation}Command`))
+      record("command", operation, null);
   }
   for (const match of code.matchAll(/(?<![\w])(?:(\w+)\.)?paginate([A-Z]\w*)\s*\(/g)) {
     const [, namespace, operation = ""] = match;
     if (namespace) record("paginator", operation, namespaceImports.get(namespace) ?? null);
-    else if (!namedImports.has(`paginate${operation}`) && !/function\s*$/.test(code.slice(0, match.index))) record("paginator", operation, null);
+    else if (!namedImports.has(`paginate${operation}`) && !/function\s*$/.test(code.slice(0, match.index)))
+      record("paginator", operation, null);
   }
   return calls;
 }
@@ -87,7 +89,10 @@ export interface PortalSource {
 }
 
 /** TypeScript sources under `rootDir`, without tests, generated code and the simulator (which plays AWS, not calls it). */
-export function collectPortalSources(rootDir: string, excludedDirs: readonly string[] = ["simulator", "generated"]): PortalSource[] {
+export function collectPortalSources(
+  rootDir: string,
+  excludedDirs: readonly string[] = ["simulator", "generated"],
+): PortalSource[] {
   const sources: PortalSource[] = [];
   const walk = (dir: string) => {
     for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
@@ -95,7 +100,11 @@ export function collectPortalSources(rootDir: string, excludedDirs: readonly str
       if (entry.isDirectory()) {
         if (entry.name === "node_modules" || excludedDirs.includes(path.relative(rootDir, full))) continue;
         walk(full);
-      } else if (/\.tsx?$/.test(entry.name) && !/\.(test|spec)\.tsx?$/.test(entry.name) && !entry.name.endsWith(".d.ts")) {
+      } else if (
+        /\.tsx?$/.test(entry.name) &&
+        !/\.(test|spec)\.tsx?$/.test(entry.name) &&
+        !entry.name.endsWith(".d.ts")
+      ) {
         sources.push({ file: full, text: fs.readFileSync(full, "utf8") });
       }
     }
@@ -119,7 +128,8 @@ export interface IamPolicyDocument {
   Statement?: IamStatement | IamStatement[];
 }
 
-export const asList = (value: string | string[] | undefined): string[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+export const asList = (value: string | string[] | undefined): string[] =>
+  value === undefined ? [] : Array.isArray(value) ? value : [value];
 
 export function statementsOf(policy: IamPolicyDocument): IamStatement[] {
   const statements = policy.Statement;
@@ -128,15 +138,28 @@ export function statementsOf(policy: IamPolicyDocument): IamStatement[] {
 
 /** IAM action matching: case-insensitive, with `*` and `?` wildcards. */
 export function actionPatternMatches(pattern: string, action: string): boolean {
-  const regex = new RegExp(`^${pattern.split("").map((c) => (c === "*" ? ".*" : c === "?" ? "." : escapeRegExp(c))).join("")}$`, "i");
+  const regex = new RegExp(
+    `^${pattern
+      .split("")
+      .map((c) => (c === "*" ? ".*" : c === "?" ? "." : escapeRegExp(c)))
+      .join("")}$`,
+    "i",
+  );
   return regex.test(action);
 }
 
 /** True when some Allow statement names the action (resource scoping is reviewed by people, not here). */
 export function policyAllowsAction(policy: IamPolicyDocument, action: string): boolean {
-  const denied = statementsOf(policy).some((s) => s.Effect === "Deny" && asList(s.Action).some((p) => actionPatternMatches(p, action)) && asList(s.Resource).includes("*"));
+  const denied = statementsOf(policy).some(
+    (s) =>
+      s.Effect === "Deny" &&
+      asList(s.Action).some((p) => actionPatternMatches(p, action)) &&
+      asList(s.Resource).includes("*"),
+  );
   if (denied) return false;
-  return statementsOf(policy).some((s) => s.Effect === "Allow" && asList(s.Action).some((pattern) => actionPatternMatches(pattern, action)));
+  return statementsOf(policy).some(
+    (s) => s.Effect === "Allow" && asList(s.Action).some((pattern) => actionPatternMatches(pattern, action)),
+  );
 }
 
 export interface PolicyCoverage {
@@ -166,23 +189,29 @@ export function checkPolicyCoverage(sources: readonly PortalSource[], policy: Ia
 /** Structural checks IAM itself would reject, plus the conventions of this repository. */
 export function iamPolicyProblems(policy: IamPolicyDocument): string[] {
   const problems: string[] = [];
-  if (policy.Version !== "2012-10-17") problems.push(`Version must be "2012-10-17", got ${JSON.stringify(policy.Version)}`);
-  if (!Array.isArray(policy.Statement) || policy.Statement.length === 0) return [...problems, "Statement must be a non-empty array"];
+  if (policy.Version !== "2012-10-17")
+    problems.push(`Version must be "2012-10-17", got ${JSON.stringify(policy.Version)}`);
+  if (!Array.isArray(policy.Statement) || policy.Statement.length === 0)
+    return [...problems, "Statement must be a non-empty array"];
   const sids = new Set<string>();
   for (const [index, statement] of policy.Statement.entries()) {
     const where = statement.Sid ? `statement ${statement.Sid}` : `statement #${index}`;
     if (!statement.Sid || !/^[A-Za-z0-9]+$/.test(statement.Sid)) problems.push(`${where}: Sid must be alphanumeric`);
     else if (sids.has(statement.Sid)) problems.push(`${where}: duplicate Sid`);
     else sids.add(statement.Sid);
-    if (statement.Effect !== "Allow" && statement.Effect !== "Deny") problems.push(`${where}: Effect must be Allow or Deny`);
-    if (statement.NotAction !== undefined || statement.NotResource !== undefined) problems.push(`${where}: NotAction/NotResource grant by exclusion; list actions and resources instead`);
+    if (statement.Effect !== "Allow" && statement.Effect !== "Deny")
+      problems.push(`${where}: Effect must be Allow or Deny`);
+    if (statement.NotAction !== undefined || statement.NotResource !== undefined)
+      problems.push(`${where}: NotAction/NotResource grant by exclusion; list actions and resources instead`);
     const actions = asList(statement.Action);
     if (actions.length === 0) problems.push(`${where}: Action must list at least one action`);
-    for (const action of actions) if (!/^[a-z0-9-]+:[A-Za-z0-9*?]+$/.test(action)) problems.push(`${where}: malformed action ${action}`);
+    for (const action of actions)
+      if (!/^[a-z0-9-]+:[A-Za-z0-9*?]+$/.test(action)) problems.push(`${where}: malformed action ${action}`);
     if (new Set(actions).size !== actions.length) problems.push(`${where}: duplicate actions`);
     const resources = asList(statement.Resource);
     if (resources.length === 0) problems.push(`${where}: Resource must list at least one ARN or "*"`);
-    for (const resource of resources) if (resource !== "*" && !resource.startsWith("arn:")) problems.push(`${where}: malformed resource ${resource}`);
+    for (const resource of resources)
+      if (resource !== "*" && !resource.startsWith("arn:")) problems.push(`${where}: malformed resource ${resource}`);
   }
   return problems;
 }

@@ -35,7 +35,13 @@ describe("docs/iam-policy.json against the code", () => {
     expect(coverage.missing).toEqual([]);
     // The scan must actually see the port, or the check above proves nothing.
     const actions = new Set(coverage.calls.map((call) => call.iamAction));
-    for (const core of ["sso:CreateAccountAssignment", "sso:DeleteAccountAssignment", "sso:DescribeAccountAssignmentCreationStatus", "identitystore:GetUserId", "organizations:ListRoots"]) {
+    for (const core of [
+      "sso:CreateAccountAssignment",
+      "sso:DeleteAccountAssignment",
+      "sso:DescribeAccountAssignmentCreationStatus",
+      "identitystore:GetUserId",
+      "organizations:ListRoots",
+    ]) {
       expect(actions).toContain(core);
     }
   });
@@ -57,22 +63,35 @@ describe("docs/iam-policy.json against the code", () => {
   });
 
   it("keeps IAM permissions in the clearly labelled optional statement, confined to Identity Center's own roles", () => {
-    const iamStatements = statementsOf(policy).filter((statement) => asList(statement.Action).some((action) => action.startsWith("iam:")));
+    const iamStatements = statementsOf(policy).filter((statement) =>
+      asList(statement.Action).some((action) => action.startsWith("iam:")),
+    );
     expect(iamStatements.map((statement) => statement.Sid)).toEqual(["OptionalManagementAccountTargetsIam"]);
     for (const resource of asList(iamStatements[0]?.Resource)) {
-      expect(resource).toMatch(/^arn:aws:iam::\$\{ManagementAccountId\}:(role\/aws-reserved\/sso\.amazonaws\.com\/|saml-provider\/AWSSSO_)/);
+      expect(resource).toMatch(
+        /^arn:aws:iam::\$\{ManagementAccountId\}:(role\/aws-reserved\/sso\.amazonaws\.com\/|saml-provider\/AWSSSO_)/,
+      );
     }
   });
 
   it("documents every placeholder and every statement", () => {
     const placeholders = placeholdersIn(policyText);
-    expect(placeholders).toEqual(["IdentityStoreId", "IdentityStoreOwnerAccountId", "InstanceId", "ManagementAccountId"]);
+    expect(placeholders).toEqual([
+      "IdentityStoreId",
+      "IdentityStoreOwnerAccountId",
+      "InstanceId",
+      "ManagementAccountId",
+    ]);
     for (const placeholder of placeholders) expect(policyDoc).toContain(`\`\${${placeholder}}\``);
     for (const statement of statementsOf(policy)) expect(policyDoc).toContain(`\`${statement.Sid}\``);
   });
 
   it("never contains AWS access keys in the port, its config or its docs", () => {
-    const texts = [policyText, policyDoc, ...sources.filter((source) => source.file.includes(`${path.sep}aws${path.sep}`)).map((source) => source.text)];
+    const texts = [
+      policyText,
+      policyDoc,
+      ...sources.filter((source) => source.file.includes(`${path.sep}aws${path.sep}`)).map((source) => source.text),
+    ];
     for (const text of texts) expect(text).not.toMatch(/\b(AKIA|ASIA)[0-9A-Z]{16}\b/);
   });
 });
@@ -96,7 +115,11 @@ describe("the SDK call matcher", () => {
       await orgs.paginateListChildren({ client }, {});
       await client.send(new orgs.DescribeOrganizationCommand({}));
     `;
-    expect(findSdkCalls(source).map((call) => call.iamAction).sort()).toEqual([
+    expect(
+      findSdkCalls(source)
+        .map((call) => call.iamAction)
+        .sort(),
+    ).toEqual([
       "identitystore:DescribeGroup",
       "identitystore:ListUsers",
       "organizations:DescribeOrganization",
@@ -106,7 +129,9 @@ describe("the SDK call matcher", () => {
 
   it("flags a command it cannot trace to an SDK package instead of ignoring it", () => {
     const source = `import { AssumeRoleCommand } from "./somewhere"; await sts.send(new AssumeRoleCommand({}));`;
-    expect(findSdkCalls(source)).toEqual([{ file: "<source>", kind: "command", operation: "AssumeRole", sdkPackage: null, iamAction: null }]);
+    expect(findSdkCalls(source)).toEqual([
+      { file: "<source>", kind: "command", operation: "AssumeRole", sdkPackage: null, iamAction: null },
+    ]);
   });
 
   it("ignores imports that are never called, type-only imports and commented-out code", () => {
@@ -136,7 +161,10 @@ describe("the SDK call matcher", () => {
   });
 
   it("catches malformed policies", () => {
-    const broken = { Version: "2008-10-17", Statement: [{ Sid: "bad sid", Effect: "Permit", Action: [], NotResource: "*" }] } as unknown as IamPolicyDocument;
+    const broken = {
+      Version: "2008-10-17",
+      Statement: [{ Sid: "bad sid", Effect: "Permit", Action: [], NotResource: "*" }],
+    } as unknown as IamPolicyDocument;
     expect(iamPolicyProblems(broken)).toEqual([
       'Version must be "2012-10-17", got "2008-10-17"',
       "statement bad sid: Sid must be alphanumeric",

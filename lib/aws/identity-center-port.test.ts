@@ -19,7 +19,13 @@ const extraPorts: SdkIdentityCenterPort[] = [];
 
 function portFor(options: { maxAttempts?: number; limiter?: RateLimiter } = {}) {
   const created = createIdentityCenterPort(
-    { region: DEMO_SEED.region, instanceArn: DEMO_SEED.instanceArn, identityStoreId: DEMO_SEED.identityStoreId, endpoint: sim.url, maxAttempts: options.maxAttempts },
+    {
+      region: DEMO_SEED.region,
+      instanceArn: DEMO_SEED.instanceArn,
+      identityStoreId: DEMO_SEED.identityStoreId,
+      endpoint: sim.url,
+      maxAttempts: options.maxAttempts,
+    },
     { limiter: options.limiter },
   );
   extraPorts.push(created);
@@ -34,11 +40,20 @@ const tupleFor = (personaKey: string, accountName: string, permissionSetName: st
   principalId: user(personaKey).userId,
 });
 const isAssigned = async (tuple: AssignmentTuple) =>
-  (await port.listAssignments(tuple)).some((a) => a.principalType === tuple.principalType && a.principalId === tuple.principalId);
-const rejection = (promise: Promise<unknown>) => promise.then(() => expect.fail("expected the call to fail"), (error: unknown) => error as AwsPortError);
+  (await port.listAssignments(tuple)).some(
+    (a) => a.principalType === tuple.principalType && a.principalId === tuple.principalId,
+  );
+const rejection = (promise: Promise<unknown>) =>
+  promise.then(
+    () => expect.fail("expected the call to fail"),
+    (error: unknown) => error as AwsPortError,
+  );
 
 beforeAll(async () => {
-  sim = await startSimulator({ port: 0, config: { asyncDelayMs: 20, rateLimitPerSecond: 0, identityStoreRateLimitPerSecond: 0 } });
+  sim = await startSimulator({
+    port: 0,
+    config: { asyncDelayMs: 20, rateLimitPerSecond: 0, identityStoreRateLimitPerSecond: 0 },
+  });
   port = portFor();
   singleAttemptPort = portFor({ maxAttempts: 1 });
 });
@@ -53,28 +68,46 @@ beforeEach(() => sim.reset());
 describe("lookups against the seed", () => {
   it("walks the organization tree into nested OU paths, root first", async () => {
     const parentOf = new Map<string, string>(DEMO_SEED.organizationalUnits.map((ou) => [ou.id, ou.parentId]));
-    const nameOf = new Map<string, string>([[DEMO_SEED.organization.rootId, DEMO_SEED.organization.rootName], ...DEMO_SEED.organizationalUnits.map((ou) => [ou.id, ou.name] as const)]);
-    const pathTo = (parentId: string): string[] => (parentOf.has(parentId) ? [...pathTo(parentOf.get(parentId)!), parentId] : [parentId]);
+    const nameOf = new Map<string, string>([
+      [DEMO_SEED.organization.rootId, DEMO_SEED.organization.rootName],
+      ...DEMO_SEED.organizationalUnits.map((ou) => [ou.id, ou.name] as const),
+    ]);
+    const pathTo = (parentId: string): string[] =>
+      parentOf.has(parentId) ? [...pathTo(parentOf.get(parentId)!), parentId] : [parentId];
     const expected = DEMO_SEED.accounts.map((account) => {
       const ouIds = pathTo(account.parentId);
-      return { id: account.id, name: account.name, email: account.email, status: "ACTIVE", ouIds, ouPath: ouIds.map((id) => nameOf.get(id)).join("/") };
+      return {
+        id: account.id,
+        name: account.name,
+        email: account.email,
+        status: "ACTIVE",
+        ouIds,
+        ouPath: ouIds.map((id) => nameOf.get(id)).join("/"),
+      };
     });
 
     const accounts = await port.listAccounts();
     expect(accounts).toHaveLength(DEMO_SEED.accounts.length);
-    expect([...accounts].sort((a, b) => a.id.localeCompare(b.id))).toEqual(expected.sort((a, b) => a.id.localeCompare(b.id)));
+    expect([...accounts].sort((a, b) => a.id.localeCompare(b.id))).toEqual(
+      expected.sort((a, b) => a.id.localeCompare(b.id)),
+    );
     expect(accounts.find((a) => a.name === "payments-prod")).toMatchObject({
       ouPath: "Root/Workloads/Production",
       ouIds: [DEMO_SEED.organization.rootId, "ou-k7m2-wkl0ads1", "ou-k7m2-pr0d7x4q"],
     });
-    expect(accounts.find((a) => a.name === "Management")).toMatchObject({ ouPath: "Root", ouIds: [DEMO_SEED.organization.rootId] });
+    expect(accounts.find((a) => a.name === "Management")).toMatchObject({
+      ouPath: "Root",
+      ouIds: [DEMO_SEED.organization.rootId],
+    });
   });
 
   it("keeps paginating through empty pages that still carry a NextToken", async () => {
     const expected = await port.listAccounts();
     sim.setConfig({ emptyPageRate: 0.6, randomSeed: 7 });
     expect(await port.listAccounts()).toEqual(expected);
-    expect(sim.getState().counters.calls.ListAccountsForParent).toBeGreaterThan(2 * (DEMO_SEED.organizationalUnits.length + 1));
+    expect(sim.getState().counters.calls.ListAccountsForParent).toBeGreaterThan(
+      2 * (DEMO_SEED.organizationalUnits.length + 1),
+    );
   });
 
   it("lists permission sets with their session length in ISO form and minutes", async () => {
@@ -101,18 +134,31 @@ describe("lookups against the seed", () => {
   it("looks email up through the emails.value attribute, not the user name", async () => {
     // The seed's user names are email addresses, so only the request itself tells the two lookups apart.
     const clients = createAwsClients(
-      parseAwsPortConfig({ region: DEMO_SEED.region, instanceArn: DEMO_SEED.instanceArn, identityStoreId: DEMO_SEED.identityStoreId, endpoint: sim.url }),
+      parseAwsPortConfig({
+        region: DEMO_SEED.region,
+        instanceArn: DEMO_SEED.instanceArn,
+        identityStoreId: DEMO_SEED.identityStoreId,
+        endpoint: sim.url,
+      }),
     );
     const attributePaths: unknown[] = [];
     clients.identityStore.middlewareStack.add(
       (next) => async (args) => {
-        attributePaths.push((args.input as { AlternateIdentifier?: { UniqueAttribute?: { AttributePath?: string } } }).AlternateIdentifier?.UniqueAttribute?.AttributePath);
+        attributePaths.push(
+          (args.input as { AlternateIdentifier?: { UniqueAttribute?: { AttributePath?: string } } }).AlternateIdentifier
+            ?.UniqueAttribute?.AttributePath,
+        );
         return next(args);
       },
       { step: "initialize", name: "recordAttributePath" },
     );
     const recording = createIdentityCenterPort(
-      { region: DEMO_SEED.region, instanceArn: DEMO_SEED.instanceArn, identityStoreId: DEMO_SEED.identityStoreId, endpoint: sim.url },
+      {
+        region: DEMO_SEED.region,
+        instanceArn: DEMO_SEED.instanceArn,
+        identityStoreId: DEMO_SEED.identityStoreId,
+        endpoint: sim.url,
+      },
       { clients },
     );
     try {
@@ -135,7 +181,9 @@ describe("lookups against the seed", () => {
       familyName: erin.familyName,
       status: expect.any(String),
     });
-    expect(await port.describeUser(`${DEMO_SEED.identityStoreId.slice(2)}-00000000-0000-4000-8000-000000000000`)).toBeNull();
+    expect(
+      await port.describeUser(`${DEMO_SEED.identityStoreId.slice(2)}-00000000-0000-4000-8000-000000000000`),
+    ).toBeNull();
   });
 
   it("lists groups and a user's group memberships", async () => {
@@ -144,20 +192,29 @@ describe("lookups against the seed", () => {
     const bob = user("bob");
     const bobGroups = await port.listGroupIdsForUser(bob.userId);
     const expectedNames = PERSONAS.find((p) => p.key === "bob")!.groups;
-    expect(bobGroups.map((id) => groups.find((g) => g.id === id)?.displayName).sort()).toEqual([...expectedNames].sort());
+    expect(bobGroups.map((id) => groups.find((g) => g.id === id)?.displayName).sort()).toEqual(
+      [...expectedNames].sort(),
+    );
   });
 
   it("sees the standing assignment from both directions", async () => {
     const [standing] = DEMO_SEED.standingAssignments;
     expect(standing).toBeDefined();
-    expect(await port.listAssignments(standing!)).toContainEqual({ principalType: standing!.principalType, principalId: standing!.principalId });
+    expect(await port.listAssignments(standing!)).toContainEqual({
+      principalType: standing!.principalType,
+      principalId: standing!.principalId,
+    });
     expect(await port.listAssignmentsForPrincipal(standing!.principalId)).toContainEqual(standing);
-    expect(await port.listAssignmentsForPrincipal(standing!.principalId, { accountId: seedAccount("payments-prod").id })).toEqual([]);
+    expect(
+      await port.listAssignmentsForPrincipal(standing!.principalId, { accountId: seedAccount("payments-prod").id }),
+    ).toEqual([]);
   });
 
   it("lists the permission sets provisioned to the standing assignment's account, and none to an unused one", async () => {
     const [standing] = DEMO_SEED.standingAssignments;
-    expect(await port.listPermissionSetArnsProvisionedToAccount(standing!.accountId)).toContain(standing!.permissionSetArn);
+    expect(await port.listPermissionSetArnsProvisionedToAccount(standing!.accountId)).toContain(
+      standing!.permissionSetArn,
+    );
     expect(await port.listPermissionSetArnsProvisionedToAccount(seedAccount("log-archive").id)).toEqual([]);
   });
 });
@@ -189,10 +246,21 @@ describe("assignment lifecycle", () => {
 
   it("surfaces an asynchronous FAILED with AWS's reason", async () => {
     const tuple = tupleFor("alice", "payments-staging", "ReadOnly");
-    sim.setConfig({ failureRules: [{ kind: "create", targetId: tuple.accountId, failureReason: "An unexpected internal service exception was encountered" }] });
+    sim.setConfig({
+      failureRules: [
+        {
+          kind: "create",
+          targetId: tuple.accountId,
+          failureReason: "An unexpected internal service exception was encountered",
+        },
+      ],
+    });
     const created = await port.assign(tuple);
     const final = await waitForAssignmentStatus(port, "creation", created.requestId, FAST_POLL);
-    expect(final).toMatchObject({ status: "FAILED", failureReason: "An unexpected internal service exception was encountered" });
+    expect(final).toMatchObject({
+      status: "FAILED",
+      failureReason: "An unexpected internal service exception was encountered",
+    });
     expect(await isAssigned(tuple)).toBe(false);
   });
 
@@ -200,7 +268,10 @@ describe("assignment lifecycle", () => {
     sim.setConfig({ statusVisibilityDelayMs: 150 });
     const created = await port.assign(tupleFor("erin", "data-prod", "ReadOnly"));
     await expect(port.creationStatus(created.requestId)).rejects.toMatchObject({ code: "NOT_FOUND" });
-    const final = await waitForAssignmentStatus(port, "creation", created.requestId, { ...FAST_POLL, notVisibleGraceMs: 2_000 });
+    const final = await waitForAssignmentStatus(port, "creation", created.requestId, {
+      ...FAST_POLL,
+      notVisibleGraceMs: 2_000,
+    });
     expect(final.status).toBe("SUCCEEDED");
   });
 
@@ -209,7 +280,12 @@ describe("assignment lifecycle", () => {
     const created = await port.assign(tupleFor("bob", "sandbox-alice", "ReadOnly"));
     const sleeps: number[] = [];
     const error = await rejection(
-      waitForAssignmentStatus(port, "creation", created.requestId, { initialDelayMs: 100, maxDelayMs: 800, timeoutMs: 10_000, sleep: async (ms) => void sleeps.push(ms) }),
+      waitForAssignmentStatus(port, "creation", created.requestId, {
+        initialDelayMs: 100,
+        maxDelayMs: 800,
+        timeoutMs: 10_000,
+        sleep: async (ms) => void sleeps.push(ms),
+      }),
     );
     expect(error).toBeInstanceOf(AssignmentStatusTimeoutError);
     expect(error.retryable).toBe(true);
@@ -221,12 +297,23 @@ describe("assignment lifecycle", () => {
 describe("error mapping against the simulator", () => {
   it("maps throttling to THROTTLED (retryable), and the SDK's own retry gets through", async () => {
     const tuple = tupleFor("alice", "sandbox-alice", "ReadOnly");
-    sim.setConfig({ retryAfterSeconds: 0, nextFaults: [{ operation: "CreateAccountAssignment", fault: "throttle", count: 1 }] });
+    sim.setConfig({
+      retryAfterSeconds: 0,
+      nextFaults: [{ operation: "CreateAccountAssignment", fault: "throttle", count: 1 }],
+    });
     const error = await rejection(singleAttemptPort.assign(tuple));
     expect(error).toBeInstanceOf(AwsPortError);
-    expect(error).toMatchObject({ code: "THROTTLED", retryable: true, awsErrorName: "ThrottlingException", operation: "CreateAccountAssignment" });
+    expect(error).toMatchObject({
+      code: "THROTTLED",
+      retryable: true,
+      awsErrorName: "ThrottlingException",
+      operation: "CreateAccountAssignment",
+    });
 
-    sim.setConfig({ retryAfterSeconds: 0, nextFaults: [{ operation: "CreateAccountAssignment", fault: "throttle", count: 1 }] });
+    sim.setConfig({
+      retryAfterSeconds: 0,
+      nextFaults: [{ operation: "CreateAccountAssignment", fault: "throttle", count: 1 }],
+    });
     await expect(port.assign(tuple)).resolves.toMatchObject({ status: "IN_PROGRESS" });
     expect(sim.getState().counters.throttled).toBe(2);
   });
@@ -250,18 +337,31 @@ describe("error mapping against the simulator", () => {
   it("maps InternalServerException and dropped connections to UNAVAILABLE (retryable)", async () => {
     sim.setConfig({ nextFaults: [{ operation: "ListAccountAssignments", fault: "internal", count: 1 }] });
     const tuple = tupleFor("dave", "log-archive", "ReadOnly");
-    expect(await rejection(singleAttemptPort.listAssignments(tuple))).toMatchObject({ code: "UNAVAILABLE", retryable: true });
+    expect(await rejection(singleAttemptPort.listAssignments(tuple))).toMatchObject({
+      code: "UNAVAILABLE",
+      retryable: true,
+    });
     sim.setConfig({ nextFaults: [{ operation: "DescribePermissionSet", fault: "reset", count: 1 }] });
-    expect(await rejection(singleAttemptPort.listPermissionSets())).toMatchObject({ code: "UNAVAILABLE", retryable: true, operation: "DescribePermissionSet" });
+    expect(await rejection(singleAttemptPort.listPermissionSets())).toMatchObject({
+      code: "UNAVAILABLE",
+      retryable: true,
+      operation: "DescribePermissionSet",
+    });
   });
 
   it("maps Organizations throttling to THROTTLED", async () => {
     sim.setConfig({ nextFaults: [{ operation: "ListRoots", fault: "throttle", count: 1 }] });
-    expect(await rejection(singleAttemptPort.listAccounts())).toMatchObject({ code: "THROTTLED", awsErrorName: "TooManyRequestsException", operation: "ListRoots" });
+    expect(await rejection(singleAttemptPort.listAccounts())).toMatchObject({
+      code: "THROTTLED",
+      awsErrorName: "TooManyRequestsException",
+      operation: "ListRoots",
+    });
   });
 
   it("rejects a malformed assignment as VALIDATION before calling AWS", async () => {
-    const error = await rejection(port.assign({ ...tupleFor("alice", "payments-prod", "ReadOnly"), accountId: "12345" }));
+    const error = await rejection(
+      port.assign({ ...tupleFor("alice", "payments-prod", "ReadOnly"), accountId: "12345" }),
+    );
     expect(error).toMatchObject({ code: "VALIDATION", retryable: false });
     expect(error.message).toContain("accountId");
     expect(sim.getState().counters.calls.CreateAccountAssignment ?? 0).toBe(0);
@@ -274,7 +374,9 @@ describe("client-side rate limiting", () => {
     const limited = portFor({ limiter: { acquire: async () => void acquired++ } });
 
     await limited.listPermissionSets();
-    const ssoCalls = () => (sim.getState().counters.calls.ListPermissionSets ?? 0) + (sim.getState().counters.calls.DescribePermissionSet ?? 0);
+    const ssoCalls = () =>
+      (sim.getState().counters.calls.ListPermissionSets ?? 0) +
+      (sim.getState().counters.calls.DescribePermissionSet ?? 0);
     expect(acquired).toBe(ssoCalls());
     expect(acquired).toBe(1 + DEMO_SEED.permissionSets.length);
 
@@ -282,7 +384,10 @@ describe("client-side rate limiting", () => {
     await limited.listAccounts();
     expect(acquired).toBe(1 + DEMO_SEED.permissionSets.length);
 
-    sim.setConfig({ retryAfterSeconds: 0, nextFaults: [{ operation: "CreateAccountAssignment", fault: "throttle", count: 1 }] });
+    sim.setConfig({
+      retryAfterSeconds: 0,
+      nextFaults: [{ operation: "CreateAccountAssignment", fault: "throttle", count: 1 }],
+    });
     await limited.assign(tupleFor("carol", "log-archive", "ReadOnly"));
     // The throttled first attempt and its retry each waited for a token.
     expect(acquired).toBe(1 + DEMO_SEED.permissionSets.length + 2);

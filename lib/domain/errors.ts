@@ -47,7 +47,8 @@ export class AppError extends Error {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "AppError";
     this.code = code;
-    if (options.fieldErrors && Object.keys(options.fieldErrors).length > 0) this.fieldErrors = copyFieldErrors(options.fieldErrors);
+    if (options.fieldErrors && Object.keys(options.fieldErrors).length > 0)
+      this.fieldErrors = copyFieldErrors(options.fieldErrors);
     if (options.detail !== undefined) this.detail = options.detail;
     this.audited = options.audited === true;
   }
@@ -59,14 +60,22 @@ export class AppError extends Error {
 }
 
 export function isAppError(error: unknown): error is AppError {
-  return typeof error === "object" && error !== null && (error as Record<symbol, unknown>)[APP_ERROR_BRAND] === true && APP_ERROR_CODES.includes((error as AppError).code);
+  return (
+    typeof error === "object" &&
+    error !== null &&
+    (error as Record<symbol, unknown>)[APP_ERROR_BRAND] === true &&
+    APP_ERROR_CODES.includes((error as AppError).code)
+  );
 }
 
 /** What a user may see of any thrown value: coded errors keep their safe message, everything else is generic. */
 export function toUserError(error: unknown): UserError {
   if (!isAppError(error)) return { code: "INTERNAL", message: UNKNOWN_ERROR_MESSAGE };
-  const message = typeof error.message === "string" && error.message.trim() !== "" ? error.message : UNKNOWN_ERROR_MESSAGE;
-  return error.fieldErrors ? { code: error.code, message, fieldErrors: copyFieldErrors(error.fieldErrors) } : { code: error.code, message };
+  const message =
+    typeof error.message === "string" && error.message.trim() !== "" ? error.message : UNKNOWN_ERROR_MESSAGE;
+  return error.fieldErrors
+    ? { code: error.code, message, fieldErrors: copyFieldErrors(error.fieldErrors) }
+    : { code: error.code, message };
 }
 
 function copyFieldErrors(fieldErrors: FieldErrors): FieldErrors {

@@ -13,75 +13,120 @@ const PERMISSION_SET_NAME = /^[\w+=,.@-]{1,32}$/;
 const EMAIL = /^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$/;
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 
-const quotedString = (what: string) => z.string({ error: (issue) => (issue.input === undefined ? `${what} is missing` : `${what} must be a quoted string`) });
+const quotedString = (what: string) =>
+  z.string({
+    error: (issue) => (issue.input === undefined ? `${what} is missing` : `${what} must be a quoted string`),
+  });
 
 const GroupName = quotedString("a group name")
   .min(1, "a group name cannot be empty")
   .max(256, "a group name is at most 256 characters")
   .refine((name) => name.trim() === name, "a group name must not start or end with spaces")
   .refine((name) => !CONTROL_CHARACTERS.test(name), "a group name must not contain control characters")
-  .refine((name) => name === WILDCARD || !/[*?!]/.test(name), 'group names are exact: no partial wildcards or negation ("team-*", "!team"); use "*" alone for everyone');
+  .refine(
+    (name) => name === WILDCARD || !/[*?!]/.test(name),
+    'group names are exact: no partial wildcards or negation ("team-*", "!team"); use "*" alone for everyone',
+  );
 
-const ApproverGroupName = GroupName.refine((name) => name !== WILDCARD, 'approvers must be named groups; "*" would let anyone approve');
+const ApproverGroupName = GroupName.refine(
+  (name) => name !== WILDCARD,
+  'approvers must be named groups; "*" would let anyone approve',
+);
 
-const Email = quotedString("an email").max(320, "an email is at most 320 characters").regex(EMAIL, "must be a plain email address (ASCII), e.g. alice@example.com");
+const Email = quotedString("an email")
+  .max(320, "an email is at most 320 characters")
+  .regex(EMAIL, "must be a plain email address (ASCII), e.g. alice@example.com");
 
-const AccountIdOrWildcard = quotedString("an account id").refine((id) => id === WILDCARD || ACCOUNT_ID.test(id), 'must be a 12-digit AWS account id in quotes (e.g. "012345678901") or "*"');
+const AccountIdOrWildcard = quotedString("an account id").refine(
+  (id) => id === WILDCARD || ACCOUNT_ID.test(id),
+  'must be a 12-digit AWS account id in quotes (e.g. "012345678901") or "*"',
+);
 
-const OuId = quotedString("an OU id").regex(OU_OR_ROOT_ID, 'must be an organizational unit id ("ou-abcd-12345678") or a root id ("r-abcd")');
+const OuId = quotedString("an OU id").regex(
+  OU_OR_ROOT_ID,
+  'must be an organizational unit id ("ou-abcd-12345678") or a root id ("r-abcd")',
+);
 
-const PermissionSetNameOrWildcard = quotedString("a permission set name").refine((name) => name === WILDCARD || PERMISSION_SET_NAME.test(name), 'must be a permission set name (letters, digits, +=,.@_-, up to 32) or "*"');
+const PermissionSetNameOrWildcard = quotedString("a permission set name").refine(
+  (name) => name === WILDCARD || PERMISSION_SET_NAME.test(name),
+  'must be a permission set name (letters, digits, +=,.@_-, up to 32) or "*"',
+);
 
-const mapping = (what: string) => ({ error: (issue: { input?: unknown }) => (issue.input === undefined ? `${what} is missing` : `${what} must be a mapping of keys to values`) });
+const mapping = (what: string) => ({
+  error: (issue: { input?: unknown }) =>
+    issue.input === undefined ? `${what} is missing` : `${what} must be a mapping of keys to values`,
+});
 
 /**
  * A list without duplicates where "*", if present, is the only entry. It may be empty (`users: []`) only where the enclosing
  * selector checks that it names someone or something overall (see `namesSomething`).
  */
-function selectorList<T extends z.ZodType<string>>(item: T, what: string, { minimum = 0, keyOf = (entry: string) => entry } = {}) {
+function selectorList<T extends z.ZodType<string>>(
+  item: T,
+  what: string,
+  { minimum = 0, keyOf = (entry: string) => entry } = {},
+) {
   return z
     .array(item, { error: (issue) => (issue.input === undefined ? `list the ${what}` : `must be a list of ${what}`) })
     .min(minimum, `must list at least one of the ${what} (use "*" for all)`)
     .max(1000, `at most 1000 ${what}`)
     .superRefine((entries, ctx) => {
       const list: readonly string[] = entries;
-      if (list.includes(WILDCARD) && list.length > 1) ctx.addIssue({ code: "custom", message: '"*" already means all: write it alone' });
+      if (list.includes(WILDCARD) && list.length > 1)
+        ctx.addIssue({ code: "custom", message: '"*" already means all: write it alone' });
       const seen = new Set<string>();
       list.forEach((entry, index) => {
-        if (seen.has(keyOf(entry))) ctx.addIssue({ code: "custom", path: [index], message: `"${entry}" is listed twice` });
+        if (seen.has(keyOf(entry)))
+          ctx.addIssue({ code: "custom", path: [index], message: `"${entry}" is listed twice` });
         seen.add(keyOf(entry));
       });
     });
 }
 
 // Empty lists are allowed for readability (`users: []`), but a selector whose lists are all empty or missing is an error.
-const namesSomething = (...lists: (readonly string[] | undefined)[]) => lists.some((list) => list !== undefined && list.length > 0);
+const namesSomething = (...lists: (readonly string[] | undefined)[]) =>
+  lists.some((list) => list !== undefined && list.length > 0);
 
 /** Emails compare case-insensitively (ASCII letters only); the same folding is used when matching, see policy.ts. */
 export const emailKey = (email: string) => email.trim().replace(/[A-Z]/g, (letter) => letter.toLowerCase());
 
 export const RequesterSelector = z
-  .strictObject({
-    /** IdP groups, matched exactly (case-sensitive); ["*"] means any signed-in user. */
-    groups: selectorList(GroupName, "groups").optional(),
-    /** Emails, matched case-insensitively. */
-    users: selectorList(Email, "users", { keyOf: emailKey }).optional(),
-  }, mapping("requesters"))
-  .refine((selector) => namesSomething(selector.groups, selector.users), 'say who: list at least one group or user (groups: ["*"] for everyone)');
+  .strictObject(
+    {
+      /** IdP groups, matched exactly (case-sensitive); ["*"] means any signed-in user. */
+      groups: selectorList(GroupName, "groups").optional(),
+      /** Emails, matched case-insensitively. */
+      users: selectorList(Email, "users", { keyOf: emailKey }).optional(),
+    },
+    mapping("requesters"),
+  )
+  .refine(
+    (selector) => namesSomething(selector.groups, selector.users),
+    'say who: list at least one group or user (groups: ["*"] for everyone)',
+  );
 export type RequesterSelector = z.infer<typeof RequesterSelector>;
 
 export const AccountSelector = z
-  .strictObject({
-    ids: selectorList(AccountIdOrWildcard, "account ids").optional(),
-    /** An OU matches every account anywhere beneath it. */
-    ous: selectorList(OuId, "OU ids").optional(),
-  }, mapping("accounts"))
-  .refine((selector) => namesSomething(selector.ids, selector.ous), 'say which accounts: list at least one account id or OU (ids: ["*"] for all)');
+  .strictObject(
+    {
+      ids: selectorList(AccountIdOrWildcard, "account ids").optional(),
+      /** An OU matches every account anywhere beneath it. */
+      ous: selectorList(OuId, "OU ids").optional(),
+    },
+    mapping("accounts"),
+  )
+  .refine(
+    (selector) => namesSomething(selector.ids, selector.ous),
+    'say which accounts: list at least one account id or OU (ids: ["*"] for all)',
+  );
 export type AccountSelector = z.infer<typeof AccountSelector>;
 
 const PermissionSetSelector = selectorList(PermissionSetNameOrWildcard, "permission sets", { minimum: 1 });
 
-const RuleId = quotedString("a rule id").regex(RULE_ID, "must be lowercase kebab-case (a-z, 0-9, -), at most 64 characters");
+const RuleId = quotedString("a rule id").regex(
+  RULE_ID,
+  "must be lowercase kebab-case (a-z, 0-9, -), at most 64 characters",
+);
 
 const Duration = z
   .number({ error: "must be a number of minutes" })
@@ -89,59 +134,84 @@ const Duration = z
   .min(MIN_DURATION_MINUTES, `must be at least ${MIN_DURATION_MINUTES} minute${MIN_DURATION_MINUTES === 1 ? "" : "s"}`)
   .max(MAX_DURATION_MINUTES, `must be at most ${MAX_DURATION_MINUTES} minutes (30 days)`);
 
-export const TicketRule = z.strictObject({
-  required: z.boolean({ error: "must be true or false" }),
-  /** Matched against the whole ticket; a supplied ticket must match even when not required. */
-  pattern: z
-    .string({ error: "must be a quoted regular expression" })
-    .superRefine((pattern, ctx) => {
-      const problem = ticketPatternProblem(pattern);
-      if (problem) ctx.addIssue({ code: "custom", message: problem });
-    })
-    .optional(),
-}, mapping("ticket"));
+export const TicketRule = z.strictObject(
+  {
+    required: z.boolean({ error: "must be true or false" }),
+    /** Matched against the whole ticket; a supplied ticket must match even when not required. */
+    pattern: z
+      .string({ error: "must be a quoted regular expression" })
+      .superRefine((pattern, ctx) => {
+        const problem = ticketPatternProblem(pattern);
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+      })
+      .optional(),
+  },
+  mapping("ticket"),
+);
 export type TicketRule = z.infer<typeof TicketRule>;
 
 export const ApproverSelector = z
-  .strictObject({
-    /** IdP groups, matched exactly; "*" is not allowed. */
-    groups: selectorList(ApproverGroupName, "approver groups").optional(),
-    /** Named approvers by email (case-insensitive); they never count toward distinctGroups. */
-    users: selectorList(Email, "approver users", { keyOf: emailKey }).optional(),
-  }, mapping("approvers"))
+  .strictObject(
+    {
+      /** IdP groups, matched exactly; "*" is not allowed. */
+      groups: selectorList(ApproverGroupName, "approver groups").optional(),
+      /** Named approvers by email (case-insensitive); they never count toward distinctGroups. */
+      users: selectorList(Email, "approver users", { keyOf: emailKey }).optional(),
+    },
+    mapping("approvers"),
+  )
   .refine((selector) => namesSomething(selector.groups, selector.users), "name at least one approver group or user");
 export type ApproverSelector = z.infer<typeof ApproverSelector>;
 
-export const ApprovalRule = z.strictObject({
-  auto: z.boolean({ error: "must be true or false" }),
-  /** Who approves (and approves extensions); required unless auto. With auto, only extensions are routed to them. */
-  approvers: ApproverSelector.optional(),
-  required: z.number({ error: "must be a number" }).int("must be a whole number").min(1, "must be at least 1").max(10, "must be at most 10").default(1),
-  /** The approvals must come from this many different approver groups. */
-  distinctGroups: z.boolean({ error: "must be true or false" }).default(false),
-  /** How long a pending request waits for its approvals; the shortest of the matched rules wins, else defaults.pendingApprovalExpiryMinutes. */
-  expiryMinutes: z.number({ error: "must be a number of minutes" }).int("must be whole minutes").min(5, "must be at least 5 minutes").max(MAX_DURATION_MINUTES, "must be at most 30 days").optional(),
-}, mapping("approval"));
+export const ApprovalRule = z.strictObject(
+  {
+    auto: z.boolean({ error: "must be true or false" }),
+    /** Who approves (and approves extensions); required unless auto. With auto, only extensions are routed to them. */
+    approvers: ApproverSelector.optional(),
+    required: z
+      .number({ error: "must be a number" })
+      .int("must be a whole number")
+      .min(1, "must be at least 1")
+      .max(10, "must be at most 10")
+      .default(1),
+    /** The approvals must come from this many different approver groups. */
+    distinctGroups: z.boolean({ error: "must be true or false" }).default(false),
+    /** How long a pending request waits for its approvals; the shortest of the matched rules wins, else defaults.pendingApprovalExpiryMinutes. */
+    expiryMinutes: z
+      .number({ error: "must be a number of minutes" })
+      .int("must be whole minutes")
+      .min(5, "must be at least 5 minutes")
+      .max(MAX_DURATION_MINUTES, "must be at most 30 days")
+      .optional(),
+  },
+  mapping("approval"),
+);
 export type ApprovalRule = z.infer<typeof ApprovalRule>;
 
-export const ExtensionRule = z.strictObject({
-  allowed: z.boolean({ error: "must be true or false" }),
-  requiresApproval: z.boolean({ error: "must be true or false" }).default(true),
-}, mapping("extension"));
+export const ExtensionRule = z.strictObject(
+  {
+    allowed: z.boolean({ error: "must be true or false" }),
+    requiresApproval: z.boolean({ error: "must be true or false" }).default(true),
+  },
+  mapping("extension"),
+);
 export type ExtensionRule = z.infer<typeof ExtensionRule>;
 
 export const AllowRule = z
-  .strictObject({
-    id: RuleId,
-    description: z.string().max(1000).optional(),
-    requesters: RequesterSelector,
-    accounts: AccountSelector,
-    permissionSets: PermissionSetSelector,
-    maxDurationMinutes: Duration,
-    ticket: TicketRule.default({ required: false }),
-    approval: ApprovalRule,
-    extension: ExtensionRule.default({ allowed: false, requiresApproval: true }),
-  }, mapping("a rule"))
+  .strictObject(
+    {
+      id: RuleId,
+      description: z.string().max(1000).optional(),
+      requesters: RequesterSelector,
+      accounts: AccountSelector,
+      permissionSets: PermissionSetSelector,
+      maxDurationMinutes: Duration,
+      ticket: TicketRule.default({ required: false }),
+      approval: ApprovalRule,
+      extension: ExtensionRule.default({ allowed: false, requiresApproval: true }),
+    },
+    mapping("a rule"),
+  )
   .superRefine((rule, ctx) => {
     const { auto, approvers, required, distinctGroups } = rule.approval;
     const groups = approvers?.groups ?? [];
@@ -149,11 +219,23 @@ export const AllowRule = z
     const issue = (path: string[], message: string) => ctx.addIssue({ code: "custom", path, message });
     if (!auto && !approvers) issue(["approval", "approvers"], "name the approver groups or users, or set auto: true");
     // Contradictory: auto-approval asks nobody, so a quorum can only mean the author expected approvals.
-    if (auto && required > 1) issue(["approval", "required"], "auto-approval needs no approvals: remove required, or set auto: false");
-    if (auto && distinctGroups) issue(["approval", "distinctGroups"], "auto-approval needs no approvals: remove distinctGroups, or set auto: false");
-    if (auto && rule.approval.expiryMinutes !== undefined) issue(["approval", "expiryMinutes"], "an auto-approved request never waits for approval: remove expiryMinutes, or set auto: false");
+    if (auto && required > 1)
+      issue(["approval", "required"], "auto-approval needs no approvals: remove required, or set auto: false");
+    if (auto && distinctGroups)
+      issue(
+        ["approval", "distinctGroups"],
+        "auto-approval needs no approvals: remove distinctGroups, or set auto: false",
+      );
+    if (auto && rule.approval.expiryMinutes !== undefined)
+      issue(
+        ["approval", "expiryMinutes"],
+        "an auto-approved request never waits for approval: remove expiryMinutes, or set auto: false",
+      );
     if (!auto && distinctGroups && required > groups.length) {
-      issue(["approval", "required"], `${required} approvals from distinct groups cannot come from ${groups.length} approver group(s) (named users do not count as groups)`);
+      issue(
+        ["approval", "required"],
+        `${required} approvals from distinct groups cannot come from ${groups.length} approver group(s) (named users do not count as groups)`,
+      );
     }
     if (!auto && !distinctGroups && approvers && groups.length === 0 && required > users.length) {
       issue(["approval", "required"], `${required} approvals cannot come from ${users.length} named approver(s)`);
@@ -164,35 +246,58 @@ export const AllowRule = z
   });
 export type AllowRule = z.infer<typeof AllowRule>;
 
-export const DenyRule = z.strictObject({
-  id: RuleId,
-  description: z.string().max(1000).optional(),
-  requesters: RequesterSelector,
-  accounts: AccountSelector,
-  permissionSets: PermissionSetSelector,
-  /** Shown to the requester. */
-  reason: z.string({ error: "say why (shown to the requester)" }).trim().min(1, "say why (shown to the requester)").max(500),
-}, mapping("a deny rule"));
+export const DenyRule = z.strictObject(
+  {
+    id: RuleId,
+    description: z.string().max(1000).optional(),
+    requesters: RequesterSelector,
+    accounts: AccountSelector,
+    permissionSets: PermissionSetSelector,
+    /** Shown to the requester. */
+    reason: z
+      .string({ error: "say why (shown to the requester)" })
+      .trim()
+      .min(1, "say why (shown to the requester)")
+      .max(500),
+  },
+  mapping("a deny rule"),
+);
 export type DenyRule = z.infer<typeof DenyRule>;
 
-export const PolicyDefaults = z.strictObject({
-  pendingApprovalExpiryMinutes: z.number({ error: "must be a number of minutes" }).int("must be whole minutes").min(5, "must be at least 5 minutes").max(MAX_DURATION_MINUTES, "must be at most 30 days").default(1440),
-}, mapping("defaults"));
+export const PolicyDefaults = z.strictObject(
+  {
+    pendingApprovalExpiryMinutes: z
+      .number({ error: "must be a number of minutes" })
+      .int("must be whole minutes")
+      .min(5, "must be at least 5 minutes")
+      .max(MAX_DURATION_MINUTES, "must be at most 30 days")
+      .default(1440),
+  },
+  mapping("defaults"),
+);
 export type PolicyDefaults = z.infer<typeof PolicyDefaults>;
 
 /** The access policy: allow rules (all matching rules apply), explicit deny rules (always win), deny by default. */
 export const PolicyDocument = z
-  .strictObject({
-    version: z.literal(1, { error: "must be 1" }),
-    defaults: PolicyDefaults.default({ pendingApprovalExpiryMinutes: 1440 }),
-    rules: z.array(AllowRule, { error: "must be a list of rules" }).max(1000).default([]),
-    deny: z.array(DenyRule, { error: "must be a list of deny rules" }).max(1000).default([]),
-  }, mapping("the policy"))
+  .strictObject(
+    {
+      version: z.literal(1, { error: "must be 1" }),
+      defaults: PolicyDefaults.default({ pendingApprovalExpiryMinutes: 1440 }),
+      rules: z.array(AllowRule, { error: "must be a list of rules" }).max(1000).default([]),
+      deny: z.array(DenyRule, { error: "must be a list of deny rules" }).max(1000).default([]),
+    },
+    mapping("the policy"),
+  )
   .superRefine((policy, ctx) => {
     const seen = new Map<string, string>();
     const check = (section: "rules" | "deny") => (rule: { id: string }, index: number) => {
       const first = seen.get(rule.id);
-      if (first) ctx.addIssue({ code: "custom", path: [section, index, "id"], message: `duplicate rule id "${rule.id}" (first used at ${first})` });
+      if (first)
+        ctx.addIssue({
+          code: "custom",
+          path: [section, index, "id"],
+          message: `duplicate rule id "${rule.id}" (first used at ${first})`,
+        });
       else seen.set(rule.id, `${section}[${index}]`);
     };
     policy.rules.forEach(check("rules"));

@@ -1,6 +1,14 @@
 import type { z } from "zod";
 import type { AppErrorCode, FieldErrors } from "./errors";
-import { emailKey, PolicyDocument, WILDCARD, type AccountSelector, type AllowRule, type DenyRule, type RequesterSelector } from "./policy-schema";
+import {
+  emailKey,
+  PolicyDocument,
+  WILDCARD,
+  type AccountSelector,
+  type AllowRule,
+  type DenyRule,
+  type RequesterSelector,
+} from "./policy-schema";
 import { MAX_TICKET_LENGTH, ticketMatches } from "./ticket-pattern";
 import { checkDuration, formatMinutes } from "./time-window";
 
@@ -25,14 +33,26 @@ export function parsePolicyDocument(raw: unknown): ParsePolicyResult {
 export function policyProblems(issues: readonly z.core.$ZodIssue[]): PolicyProblem[] {
   return issues.flatMap((issue) => {
     // One line per smuggled key, pointing at the key itself.
-    if (issue.code === "unrecognized_keys") return issue.keys.map((key) => ({ path: formatPath([...issue.path, key]), message: "unknown key (check the spelling; unknown keys are rejected)" }));
+    if (issue.code === "unrecognized_keys")
+      return issue.keys.map((key) => ({
+        path: formatPath([...issue.path, key]),
+        message: "unknown key (check the spelling; unknown keys are rejected)",
+      }));
     return [{ path: formatPath(issue.path), message: issue.message }];
   });
 }
 
 /** ["rules", 2, "ticket", "pattern"] → "rules[2].ticket.pattern". */
 export function formatPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((text, segment) => (typeof segment === "number" ? `${text}[${segment}]` : text === "" ? String(segment) : `${text}.${String(segment)}`), "");
+  return path.reduce<string>(
+    (text, segment) =>
+      typeof segment === "number"
+        ? `${text}[${segment}]`
+        : text === ""
+          ? String(segment)
+          : `${text}.${String(segment)}`,
+    "",
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------------------------
@@ -98,7 +118,9 @@ function permissionSetMatches(names: readonly string[], permissionSetName: strin
 }
 
 function ruleCoversTarget(rule: AllowRule | DenyRule, target: PolicyTarget): boolean {
-  return accountMatches(rule.accounts, target.account) && permissionSetMatches(rule.permissionSets, target.permissionSetName);
+  return (
+    accountMatches(rule.accounts, target.account) && permissionSetMatches(rule.permissionSets, target.permissionSetName)
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------------------------
@@ -128,7 +150,14 @@ export interface ExtensionRequirement {
 
 export type TargetVerdict =
   | { allowed: false; reason: string; denyRuleId?: string }
-  | { allowed: true; ruleIds: string[]; maxDurationMinutes: number; ticket: TicketRequirement; approval: ApprovalRequirement; extension: ExtensionRequirement };
+  | {
+      allowed: true;
+      ruleIds: string[];
+      maxDurationMinutes: number;
+      ticket: TicketRequirement;
+      approval: ApprovalRequirement;
+      extension: ExtensionRequirement;
+    };
 
 export type AllowedTarget = Extract<TargetVerdict, { allowed: true }>;
 
@@ -159,13 +188,18 @@ export interface ApproverRoute {
 
 // Per kind, so an approver must be named the same way (group or user) by every rule: stricter than needed, never looser.
 function intersectRoutes(routes: readonly ApproverRoute[]): ApproverRoute {
-  return { groups: intersect(routes.map((route) => route.groups)), users: intersect(routes.map((route) => route.users)) };
+  return {
+    groups: intersect(routes.map((route) => route.groups)),
+    users: intersect(routes.map((route) => route.users)),
+  };
 }
 
 function combineRules(rules: readonly AllowRule[]): Requirements {
   const nonAuto = rules.filter((rule) => !rule.approval.auto);
   const auto = nonAuto.length === 0;
-  const { groups: approverGroups, users: approverUsers } = intersectRoutes(rules.flatMap((rule) => approverRoute(rule) ?? []));
+  const { groups: approverGroups, users: approverUsers } = intersectRoutes(
+    rules.flatMap((rule) => approverRoute(rule) ?? []),
+  );
   return {
     maxDurationMinutes: Math.min(...rules.map((rule) => rule.maxDurationMinutes)),
     ticket: {
@@ -179,11 +213,17 @@ function combineRules(rules: readonly AllowRule[]): Requirements {
       required: auto ? 0 : Math.max(...nonAuto.map((rule) => rule.approval.required)),
       distinctGroups: nonAuto.some((rule) => rule.approval.distinctGroups),
     },
-    extension: combineExtension(rules.map((rule) => rule.extension), approverGroups.length + approverUsers.length > 0),
+    extension: combineExtension(
+      rules.map((rule) => rule.extension),
+      approverGroups.length + approverUsers.length > 0,
+    ),
   };
 }
 
-function combineExtension(extensions: readonly ExtensionRequirement[], someoneCanApprove: boolean): ExtensionRequirement {
+function combineExtension(
+  extensions: readonly ExtensionRequirement[],
+  someoneCanApprove: boolean,
+): ExtensionRequirement {
   const requiresApproval = extensions.some((extension) => extension.requiresApproval);
   // An extension nobody could approve is no extension at all.
   const allowed = extensions.every((extension) => extension.allowed) && (!requiresApproval || someoneCanApprove);
@@ -195,7 +235,8 @@ function unapprovableReason(approval: ApprovalRequirement, requesterEmail?: stri
   if (approval.auto) return null;
   const requesterKey = requesterEmail === undefined ? "" : emailKey(requesterEmail);
   const otherUsers = approval.approverUsers.filter((user) => user !== requesterKey);
-  if (approval.approverGroups.length === 0 && otherUsers.length === 0) return "The policy rules that apply share no approver, so nobody could approve this. Ask the security team to fix the policy, or request the targets separately.";
+  if (approval.approverGroups.length === 0 && otherUsers.length === 0)
+    return "The policy rules that apply share no approver, so nobody could approve this. Ask the security team to fix the policy, or request the targets separately.";
   if (approval.distinctGroups && approval.approverGroups.length < approval.required) {
     return `This needs ${approval.required} approvals from different groups but only ${approval.approverGroups.length} approver group(s) apply to all of it. Request the targets separately.`;
   }
@@ -222,7 +263,9 @@ export function policyMentionsTarget(policy: PolicyDocument, target: PolicyTarge
 export function evaluateTarget(policy: PolicyDocument, requester: Requester, target: PolicyTarget): TargetVerdict {
   const deny = findDenyRule(policy, requester, target);
   if (deny) return { allowed: false, reason: deny.reason, denyRuleId: deny.id };
-  const rules = policy.rules.filter((rule) => requesterMatches(rule.requesters, requester) && ruleCoversTarget(rule, target));
+  const rules = policy.rules.filter(
+    (rule) => requesterMatches(rule.requesters, requester) && ruleCoversTarget(rule, target),
+  );
   if (rules.length === 0) return { allowed: false, reason: `No policy rule lets you request ${targetLabel(target)}.` };
   const requirements = combineRules(rules);
   const unapprovable = unapprovableReason(requirements.approval, requester.email);
@@ -250,7 +293,14 @@ export interface RequestDecision {
   extension: ExtensionRequirement;
 }
 
-export type RequestVerdict = { ok: true; decision: RequestDecision } | { ok: false; code: Extract<AppErrorCode, "POLICY_DENIED" | "VALIDATION">; message: string; fieldErrors: FieldErrors };
+export type RequestVerdict =
+  | { ok: true; decision: RequestDecision }
+  | {
+      ok: false;
+      code: Extract<AppErrorCode, "POLICY_DENIED" | "VALIDATION">;
+      message: string;
+      fieldErrors: FieldErrors;
+    };
 
 export interface RequestOptions {
   durationMinutes: number;
@@ -258,8 +308,19 @@ export interface RequestOptions {
 }
 
 /** The decision for a whole request: every target must be allowed, and the strictest requirement across targets applies. */
-export function evaluateRequest(policy: PolicyDocument, requester: Requester, targets: readonly PolicyTarget[], options: RequestOptions): RequestVerdict {
-  if (targets.length === 0) return { ok: false, code: "VALIDATION", message: "Pick at least one account and permission set.", fieldErrors: { targets: ["Pick at least one account and permission set."] } };
+export function evaluateRequest(
+  policy: PolicyDocument,
+  requester: Requester,
+  targets: readonly PolicyTarget[],
+  options: RequestOptions,
+): RequestVerdict {
+  if (targets.length === 0)
+    return {
+      ok: false,
+      code: "VALIDATION",
+      message: "Pick at least one account and permission set.",
+      fieldErrors: { targets: ["Pick at least one account and permission set."] },
+    };
 
   const denials: string[] = [];
   const allowed: AllowedTarget[] = [];
@@ -268,18 +329,35 @@ export function evaluateRequest(policy: PolicyDocument, requester: Requester, ta
     if (verdict.allowed) allowed.push(verdict);
     else denials.push(`${targetLabel(target)}: ${verdict.reason}`);
   }
-  if (denials.length > 0) return { ok: false, code: "POLICY_DENIED", message: "The access policy does not allow part of this request.", fieldErrors: { targets: denials } };
+  if (denials.length > 0)
+    return {
+      ok: false,
+      code: "POLICY_DENIED",
+      message: "The access policy does not allow part of this request.",
+      fieldErrors: { targets: denials },
+    };
 
   const decision = combineTargets(allowed);
-  const unapprovable = unapprovableReason({ auto: decision.autoApprove, approverGroups: decision.approverGroups, approverUsers: decision.approverUsers, required: decision.requiredApprovals, distinctGroups: decision.distinctGroups }, requester.email);
-  if (unapprovable) return { ok: false, code: "POLICY_DENIED", message: unapprovable, fieldErrors: { targets: [unapprovable] } };
+  const unapprovable = unapprovableReason(
+    {
+      auto: decision.autoApprove,
+      approverGroups: decision.approverGroups,
+      approverUsers: decision.approverUsers,
+      required: decision.requiredApprovals,
+      distinctGroups: decision.distinctGroups,
+    },
+    requester.email,
+  );
+  if (unapprovable)
+    return { ok: false, code: "POLICY_DENIED", message: unapprovable, fieldErrors: { targets: [unapprovable] } };
 
   const fieldErrors: FieldErrors = {};
   const durationProblem = checkDuration(options.durationMinutes, decision.maxDurationMinutes);
   if (durationProblem) fieldErrors.durationMinutes = [durationProblem];
   const ticketProblems = checkTicket(decision.ticket, options.ticket);
   if (ticketProblems.length > 0) fieldErrors.ticket = ticketProblems;
-  if (Object.keys(fieldErrors).length > 0) return { ok: false, code: "VALIDATION", message: "Some fields need attention.", fieldErrors };
+  if (Object.keys(fieldErrors).length > 0)
+    return { ok: false, code: "VALIDATION", message: "Some fields need attention.", fieldErrors };
   return { ok: true, decision };
 }
 
@@ -287,8 +365,12 @@ function combineTargets(targets: readonly AllowedTarget[]): RequestDecision {
   const nonAuto = targets.filter((target) => !target.approval.auto);
   const autoApprove = nonAuto.length === 0;
   // Auto-approved targets whose rules name no approvers impose no routing; every other target must route to the approver.
-  const routed = targets.filter((target) => target.approval.approverGroups.length + target.approval.approverUsers.length > 0);
-  const { groups: approverGroups, users: approverUsers } = intersectRoutes(routed.map((target) => ({ groups: target.approval.approverGroups, users: target.approval.approverUsers })));
+  const routed = targets.filter(
+    (target) => target.approval.approverGroups.length + target.approval.approverUsers.length > 0,
+  );
+  const { groups: approverGroups, users: approverUsers } = intersectRoutes(
+    routed.map((target) => ({ groups: target.approval.approverGroups, users: target.approval.approverUsers })),
+  );
   return {
     ruleIds: [...new Set(targets.flatMap((target) => target.ruleIds))],
     maxDurationMinutes: Math.min(...targets.map((target) => target.maxDurationMinutes)),
@@ -301,16 +383,28 @@ function combineTargets(targets: readonly AllowedTarget[]): RequestDecision {
     distinctGroups: nonAuto.some((target) => target.approval.distinctGroups),
     approverGroups,
     approverUsers,
-    extension: combineExtension(targets.map((target) => target.extension), approverGroups.length + approverUsers.length > 0),
+    extension: combineExtension(
+      targets.map((target) => target.extension),
+      approverGroups.length + approverUsers.length > 0,
+    ),
   };
 }
 
 /** Form messages for a ticket against the combined requirement; empty when it is fine. */
 export function checkTicket(requirement: TicketRequirement, ticket: string | undefined): string[] {
   const given = ticket ?? "";
-  if (given.trim() === "") return requirement.required ? [requirement.patterns.length > 0 ? `A ticket is required (format: ${requirement.patterns.join(" and ")}).` : "A ticket is required."] : [];
+  if (given.trim() === "")
+    return requirement.required
+      ? [
+          requirement.patterns.length > 0
+            ? `A ticket is required (format: ${requirement.patterns.join(" and ")}).`
+            : "A ticket is required.",
+        ]
+      : [];
   if (given.length > MAX_TICKET_LENGTH) return [`A ticket reference is at most ${MAX_TICKET_LENGTH} characters.`];
-  return requirement.patterns.filter((pattern) => !ticketMatches(pattern, given)).map((pattern) => `The ticket must match ${pattern}.`);
+  return requirement.patterns
+    .filter((pattern) => !ticketMatches(pattern, given))
+    .map((pattern) => `The ticket must match ${pattern}.`);
 }
 
 // ---------------------------------------------------------------------------------------------------------------------------
@@ -329,7 +423,12 @@ export interface EligibleTarget<A extends TargetAccount, P extends { name: strin
 }
 
 /** Every (account, permission set) the requester may ask for, with what each one requires. */
-export function eligibleTargets<A extends TargetAccount, P extends { name: string }>(policy: PolicyDocument, requester: Requester, accounts: readonly A[], permissionSets: readonly P[]): EligibleTarget<A, P>[] {
+export function eligibleTargets<A extends TargetAccount, P extends { name: string }>(
+  policy: PolicyDocument,
+  requester: Requester,
+  accounts: readonly A[],
+  permissionSets: readonly P[],
+): EligibleTarget<A, P>[] {
   const eligible: EligibleTarget<A, P>[] = [];
   for (const account of accounts) {
     for (const permissionSet of permissionSets) {
@@ -372,13 +471,16 @@ export type ApproveVerdict =
  */
 export function canApprove(policy: PolicyDocument, approver: Approver, request: RequestForApproval): ApproveVerdict {
   const sameUser = approver.userId !== "" && approver.userId === request.requesterId;
-  if (sameUser || emailsLookAlike(approver.email, request.requesterEmail)) return { ok: false, code: "SELF_APPROVAL", reason: "Nobody can approve or deny their own request." };
-  if (request.decisions.some((decision) => decision.approverId === approver.userId)) return { ok: false, code: "CONFLICT", reason: "You already decided on this request." };
+  if (sameUser || emailsLookAlike(approver.email, request.requesterEmail))
+    return { ok: false, code: "SELF_APPROVAL", reason: "Nobody can approve or deny their own request." };
+  if (request.decisions.some((decision) => decision.approverId === approver.userId))
+    return { ok: false, code: "CONFLICT", reason: "You already decided on this request." };
   const routed = approverRoutesForRequest(policy, request.targets, request.ruleIds);
   const viaGroups = routed.groups.filter((group) => approver.groups.includes(group));
   const approverKey = emailKey(approver.email);
   const viaUser = approverKey !== "" && routed.users.includes(approverKey);
-  if (viaGroups.length === 0 && !viaUser) return { ok: false, code: "FORBIDDEN", reason: "You are not an approver for this request." };
+  if (viaGroups.length === 0 && !viaUser)
+    return { ok: false, code: "FORBIDDEN", reason: "You are not an approver for this request." };
   return { ok: true, viaGroups, viaUser };
 }
 
@@ -389,9 +491,14 @@ export interface Revoker extends Approver {
 export type RevokeVerdict = { ok: true } | { ok: false; code: Extract<AppErrorCode, "FORBIDDEN">; reason: string };
 
 /** Who may take access away early: admins and the approvers routed for the request (as canApprove routes them), never the requester, who releases instead. */
-export function canRevoke(policy: PolicyDocument, revoker: Revoker, request: Omit<RequestForApproval, "decisions">): RevokeVerdict {
+export function canRevoke(
+  policy: PolicyDocument,
+  revoker: Revoker,
+  request: Omit<RequestForApproval, "decisions">,
+): RevokeVerdict {
   const verdict = canApprove(policy, revoker, { ...request, decisions: [] });
-  if (!verdict.ok && verdict.code === "SELF_APPROVAL") return { ok: false, code: "FORBIDDEN", reason: "You cannot revoke your own access: release it instead." };
+  if (!verdict.ok && verdict.code === "SELF_APPROVAL")
+    return { ok: false, code: "FORBIDDEN", reason: "You cannot revoke your own access: release it instead." };
   if (verdict.ok || revoker.isAdmin) return { ok: true };
   return { ok: false, code: "FORBIDDEN", reason: "You are not an approver for this request." };
 }
@@ -401,17 +508,27 @@ export const DEFAULT_APPROVAL_WINDOW_MINUTES = 1440;
 
 /** How long a request made under these rules waits for approval: the shortest window its rules set, else the policy default. */
 export function approvalWindowMinutes(policy: PolicyDocument, ruleIds: readonly string[]): number {
-  const windows = policy.rules.filter((rule) => ruleIds.includes(rule.id)).flatMap((rule) => (rule.approval.expiryMinutes === undefined ? [] : [rule.approval.expiryMinutes]));
-  return windows.length > 0 ? Math.min(...windows) : (policy.defaults?.pendingApprovalExpiryMinutes ?? DEFAULT_APPROVAL_WINDOW_MINUTES);
+  const windows = policy.rules
+    .filter((rule) => ruleIds.includes(rule.id))
+    .flatMap((rule) => (rule.approval.expiryMinutes === undefined ? [] : [rule.approval.expiryMinutes]));
+  return windows.length > 0
+    ? Math.min(...windows)
+    : (policy.defaults?.pendingApprovalExpiryMinutes ?? DEFAULT_APPROVAL_WINDOW_MINUTES);
 }
 
 /** The approvers routed for a request: the intersection (per kind) over every applicable rule with approvers of every target. */
-export function approverRoutesForRequest(policy: PolicyDocument, targets: readonly PolicyTarget[], ruleIds?: readonly string[]): ApproverRoute {
+export function approverRoutesForRequest(
+  policy: PolicyDocument,
+  targets: readonly PolicyTarget[],
+  ruleIds?: readonly string[],
+): ApproverRoute {
   const nobody: ApproverRoute = { groups: [], users: [] };
   if (targets.length === 0) return nobody;
   const routes: ApproverRoute[] = [];
   for (const target of targets) {
-    const rules = policy.rules.filter((rule) => (ruleIds === undefined || ruleIds.includes(rule.id)) && ruleCoversTarget(rule, target));
+    const rules = policy.rules.filter(
+      (rule) => (ruleIds === undefined || ruleIds.includes(rule.id)) && ruleCoversTarget(rule, target),
+    );
     // A target no rule covers has no approver, so nobody can approve the request.
     if (rules.length === 0) return nobody;
     for (const rule of rules) {
@@ -423,7 +540,11 @@ export function approverRoutesForRequest(policy: PolicyDocument, targets: readon
 }
 
 /** The approver groups routed for a request (see approverRoutesForRequest). */
-export function approverGroupsForRequest(policy: PolicyDocument, targets: readonly PolicyTarget[], ruleIds?: readonly string[]): string[] {
+export function approverGroupsForRequest(
+  policy: PolicyDocument,
+  targets: readonly PolicyTarget[],
+  ruleIds?: readonly string[],
+): string[] {
   return approverRoutesForRequest(policy, targets, ruleIds).groups;
 }
 
@@ -448,16 +569,21 @@ export interface QuorumCount {
  */
 export function countQuorum(policy: QuorumPolicy, decisions: readonly ApprovalDecisionRecord[]): QuorumCount {
   // Below one would let a corrupt row approve itself with zero approvals.
-  const required = Number.isFinite(policy.required) ? Math.max(1, Math.ceil(policy.required)) : Number.POSITIVE_INFINITY;
+  const required = Number.isFinite(policy.required)
+    ? Math.max(1, Math.ceil(policy.required))
+    : Number.POSITIVE_INFINITY;
   const denied = decisions.some((decision) => decision.decision === "DENY");
   const groupsByApprover = new Map<string, Set<string>>();
   for (const decision of decisions) {
     if (decision.decision !== "APPROVE") continue;
     const groups = groupsByApprover.get(decision.approverId) ?? new Set<string>();
-    for (const group of decision.viaGroups) if (!policy.approverGroups || policy.approverGroups.includes(group)) groups.add(group);
+    for (const group of decision.viaGroups)
+      if (!policy.approverGroups || policy.approverGroups.includes(group)) groups.add(group);
     groupsByApprover.set(decision.approverId, groups);
   }
-  const approvals = policy.distinctGroups ? maximumMatching([...groupsByApprover.values()].map((groups) => [...groups])) : groupsByApprover.size;
+  const approvals = policy.distinctGroups
+    ? maximumMatching([...groupsByApprover.values()].map((groups) => [...groups]))
+    : groupsByApprover.size;
   return { approvals, required, satisfied: !denied && approvals >= required, denied };
 }
 
@@ -477,6 +603,7 @@ function maximumMatching(groupsPerApprover: readonly string[][]): number {
     return false;
   };
   let matched = 0;
-  for (let approver = 0; approver < groupsPerApprover.length; approver += 1) if (tryAssign(approver, new Set())) matched += 1;
+  for (let approver = 0; approver < groupsPerApprover.length; approver += 1)
+    if (tryAssign(approver, new Set())) matched += 1;
   return matched;
 }

@@ -74,7 +74,14 @@ export type Remedy = "none" | "recreate" | "mark-failed" | "unassign";
 
 export type UnsettledReason = "operation-in-flight" | "activation-due" | "recently-changed" | "ending";
 
-export type ResolveReason = "assignment-present" | "assignment-gone" | "now-standing" | "now-held-by-grant" | "window-ended" | "superseded" | "duplicate";
+export type ResolveReason =
+  | "assignment-present"
+  | "assignment-gone"
+  | "now-standing"
+  | "now-held-by-grant"
+  | "window-ended"
+  | "superseded"
+  | "duplicate";
 
 export type ReconcileAction =
   | { type: "baseline"; tuple: PrincipalTuple }
@@ -153,16 +160,37 @@ export function planReconcile(input: ReconcileInput): ReconcilePlan {
     });
   };
   for (const target of input.targets) {
-    for (const principal of target.principals) add({ accountId: target.accountId, permissionSetArn: target.permissionSetArn, ...principal }, true, target);
+    for (const principal of target.principals)
+      add({ accountId: target.accountId, permissionSetArn: target.permissionSetArn, ...principal }, true, target);
   }
   // Tuples the grants or findings expect that were not listed: absent, but only where the target itself was listed.
   for (const grant of input.grants) {
     const target = observedTargets.get(targetKey(grant));
-    if (target && grant.principalId) add({ accountId: grant.accountId, permissionSetArn: grant.permissionSetArn, principalType: "USER", principalId: grant.principalId }, false, target);
+    if (target && grant.principalId)
+      add(
+        {
+          accountId: grant.accountId,
+          permissionSetArn: grant.permissionSetArn,
+          principalType: "USER",
+          principalId: grant.principalId,
+        },
+        false,
+        target,
+      );
   }
   for (const finding of input.openFindings) {
     const target = observedTargets.get(targetKey(finding));
-    if (target) add({ accountId: finding.accountId, permissionSetArn: finding.permissionSetArn, principalType: asPrincipalType(finding.principalType), principalId: finding.principalId }, false, target);
+    if (target)
+      add(
+        {
+          accountId: finding.accountId,
+          permissionSetArn: finding.permissionSetArn,
+          principalType: asPrincipalType(finding.principalType),
+          principalId: finding.principalId,
+        },
+        false,
+        target,
+      );
   }
 
   const actions: ReconcileAction[] = [];
@@ -188,14 +216,26 @@ export function planReconcile(input: ReconcileInput): ReconcilePlan {
     const fact = facts.get(key)!;
     const existing = findingsByTupleKind.get(`${key}|${verdict.drift}`)?.[0] ?? null;
     if (existing) claimed.add(existing.id);
-    actions.push({ type: "drift", kind: verdict.drift, tuple: fact.tuple, grantIds: verdict.grantIds, findingId: existing?.id ?? null, remedy: verdict.remedy });
+    actions.push({
+      type: "drift",
+      kind: verdict.drift,
+      tuple: fact.tuple,
+      grantIds: verdict.grantIds,
+      findingId: existing?.id ?? null,
+      remedy: verdict.remedy,
+    });
   }
 
   const grantById = new Map(input.grants.map((g) => [g.id, g]));
   const seen = new Set<string>();
   for (const finding of input.openFindings) {
     if (!observedTargets.has(targetKey(finding)) || claimed.has(finding.id)) continue;
-    const tuple = { accountId: finding.accountId, permissionSetArn: finding.permissionSetArn, principalType: asPrincipalType(finding.principalType), principalId: finding.principalId };
+    const tuple = {
+      accountId: finding.accountId,
+      permissionSetArn: finding.permissionSetArn,
+      principalType: asPrincipalType(finding.principalType),
+      principalId: finding.principalId,
+    };
     const key = tupleKey(tuple);
     const fact = facts.get(key)!;
     const verdict = verdicts.get(key)!;
@@ -203,23 +243,34 @@ export function planReconcile(input: ReconcileInput): ReconcilePlan {
     const isDuplicate = seen.has(duplicateKey) || (verdict.kind === "drift" && verdict.drift === finding.kind);
     seen.add(duplicateKey);
     if (isDuplicate) {
-      actions.push({ type: "resolve", findingId: finding.id, kind: finding.kind, grantId: finding.grantId, reason: "duplicate" });
+      actions.push({
+        type: "resolve",
+        findingId: finding.id,
+        kind: finding.kind,
+        grantId: finding.grantId,
+        reason: "duplicate",
+      });
       continue;
     }
     if (verdict.kind === "unsettled") continue;
     const reason = resolveReason(finding, fact, verdict, grantById.get(finding.grantId ?? ""), now);
-    if (reason) actions.push({ type: "resolve", findingId: finding.id, kind: finding.kind, grantId: finding.grantId, reason });
+    if (reason)
+      actions.push({ type: "resolve", findingId: finding.id, kind: finding.kind, grantId: finding.grantId, reason });
   }
 
-  const newlyBaselinedTargets = input.targets.filter((t) => !baselined.has(targetKey(t))).map((t) => ({ accountId: t.accountId, permissionSetArn: t.permissionSetArn }));
+  const newlyBaselinedTargets = input.targets
+    .filter((t) => !baselined.has(targetKey(t)))
+    .map((t) => ({ accountId: t.accountId, permissionSetArn: t.permissionSetArn }));
   return { actions, newlyBaselinedTargets, unsettled };
 }
 
 function judge(fact: TupleFacts, now: Date, settings: ReconcileSettings): Verdict {
   const { grants, present, tuple } = fact;
   if (grants.some((g) => IN_FLIGHT.includes(g.status))) return { kind: "unsettled", reason: "operation-in-flight" };
-  if (grants.some((g) => g.status === "SCHEDULED" && g.startsAt <= now)) return { kind: "unsettled", reason: "activation-due" };
-  if (grants.some((g) => g.updatedAt.getTime() > fact.listedAt.getTime() - settings.graceMs)) return { kind: "unsettled", reason: "recently-changed" };
+  if (grants.some((g) => g.status === "SCHEDULED" && g.startsAt <= now))
+    return { kind: "unsettled", reason: "activation-due" };
+  if (grants.some((g) => g.updatedAt.getTime() > fact.listedAt.getTime() - settings.graceMs))
+    return { kind: "unsettled", reason: "recently-changed" };
   // An active grant past its end belongs to its removal job (and the sweep); the unverified-removal alert watches it.
   if (grants.some((g) => g.status === "ACTIVE" && g.endsAt <= now)) return { kind: "unsettled", reason: "ending" };
 
@@ -235,17 +286,25 @@ function judge(fact: TupleFacts, now: Date, settings: ReconcileSettings): Verdic
   const delivered = grants
     .filter((g) => ENDED.includes(g.status) && (g.status === "REMOVED" || g.createVerifiedAt !== null))
     .sort((a, b) => b.endsAt.getTime() - a.endsAt.getTime());
-  if (delivered.length > 0) return { kind: "drift", drift: "LINGERING_ASSIGNMENT", grantIds: delivered.map((g) => g.id), remedy: "unassign" };
+  if (delivered.length > 0)
+    return { kind: "drift", drift: "LINGERING_ASSIGNMENT", grantIds: delivered.map((g) => g.id), remedy: "unassign" };
   if (!fact.targetBaselined && !fact.known) return { kind: "baseline" };
   const remove = settings.outOfBand === "remove" && tuple.principalType === "USER";
   return { kind: "drift", drift: "OUT_OF_BAND_ASSIGNMENT", grantIds: [], remedy: remove ? "unassign" : "none" };
 }
 
-function resolveReason(finding: OpenFinding, fact: TupleFacts, verdict: Verdict, grant: ReconcileGrant | undefined, now: Date): ResolveReason | null {
+function resolveReason(
+  finding: OpenFinding,
+  fact: TupleFacts,
+  verdict: Verdict,
+  grant: ReconcileGrant | undefined,
+  now: Date,
+): ResolveReason | null {
   if (finding.kind === "MISSING_ASSIGNMENT") {
     if (fact.present) return "assignment-present";
     // A grant marked failed keeps its finding open for the admin until its window would have ended anyway.
-    if (!grant || grant.endsAt <= now || grant.status === "REMOVED" || grant.status === "CANCELLED") return "window-ended";
+    if (!grant || grant.endsAt <= now || grant.status === "REMOVED" || grant.status === "CANCELLED")
+      return "window-ended";
     return null;
   }
   if (!fact.present) return "assignment-gone";

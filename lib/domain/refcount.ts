@@ -43,7 +43,9 @@ export interface GrantEndInput {
  */
 export function decideOnGrantEnd(input: GrantEndInput): GrantEndDecision {
   if (input.tupleIsStanding) return { action: "keep", reason: "standing-assignment", coveringGrantIds: [] };
-  const covering = input.otherGrants.filter((grant) => grant.id !== input.endingGrantId && grant.status === "ACTIVE").map((grant) => grant.id);
+  const covering = input.otherGrants
+    .filter((grant) => grant.id !== input.endingGrantId && grant.status === "ACTIVE")
+    .map((grant) => grant.id);
   if (covering.length > 0) return { action: "keep", reason: "covered-by-active-grant", coveringGrantIds: covering };
   return { action: "delete", reason: "no-other-holder" };
 }

@@ -5,7 +5,15 @@ import type { AppErrorCode } from "./errors";
 export const REFUSAL_WINDOW_MS = 60_000;
 
 /** The codes a refusal is recorded for; VALIDATION is a typo, not a probe, and authorization always runs before parsing. */
-export const AUDITED_REFUSAL_CODES = ["UNAUTHENTICATED", "FORBIDDEN", "NOT_FOUND", "INVALID_TRANSITION", "CONFLICT", "SELF_APPROVAL", "POLICY_DENIED"] as const satisfies readonly AppErrorCode[];
+export const AUDITED_REFUSAL_CODES = [
+  "UNAUTHENTICATED",
+  "FORBIDDEN",
+  "NOT_FOUND",
+  "INVALID_TRANSITION",
+  "CONFLICT",
+  "SELF_APPROVAL",
+  "POLICY_DENIED",
+] as const satisfies readonly AppErrorCode[];
 export type AuditedRefusalCode = (typeof AUDITED_REFUSAL_CODES)[number];
 
 export function isAuditedRefusal(code: string): code is AuditedRefusalCode {
@@ -49,7 +57,11 @@ export interface RefusalPlan {
 }
 
 /** Open until a minute after its start; a refusal stamped a little before the start (taken before the row lock) still belongs to it. */
-export function windowIsOpen(window: Pick<RefusalWindowState, "windowStart">, now: Date, windowMs = REFUSAL_WINDOW_MS): boolean {
+export function windowIsOpen(
+  window: Pick<RefusalWindowState, "windowStart">,
+  now: Date,
+  windowMs = REFUSAL_WINDOW_MS,
+): boolean {
   return now.getTime() < window.windowStart.getTime() + windowMs;
 }
 
@@ -57,18 +69,48 @@ export function windowIsOpen(window: Pick<RefusalWindowState, "windowStart">, no
 export function summarizeWindow(window: RefusalWindowState, windowMs = REFUSAL_WINDOW_MS): RefusalSummary | null {
   if (window.count <= 1) return null;
   const { windowStart, count, firstTarget, lastTarget, lastCode, lastReason } = window;
-  return { windowStart, windowEnd: new Date(windowStart.getTime() + windowMs), count, firstTarget, lastTarget, lastCode, lastReason };
+  return {
+    windowStart,
+    windowEnd: new Date(windowStart.getTime() + windowMs),
+    count,
+    firstTarget,
+    lastTarget,
+    lastCode,
+    lastReason,
+  };
 }
 
 /** The coalescing decision for one refusal against the actor+verb's current window (null when there is none). */
-export function planRefusal(current: RefusalWindowState | null, refusal: Refusal, windowMs = REFUSAL_WINDOW_MS): RefusalPlan {
+export function planRefusal(
+  current: RefusalWindowState | null,
+  refusal: Refusal,
+  windowMs = REFUSAL_WINDOW_MS,
+): RefusalPlan {
   if (current && windowIsOpen(current, refusal.at, windowMs)) {
     // Concurrent refusals take the row lock out of order: the window starts at the earliest one it holds.
     const windowStart = refusal.at < current.windowStart ? refusal.at : current.windowStart;
-    return { window: { ...current, windowStart, count: current.count + 1, lastTarget: refusal.target, lastCode: refusal.code, lastReason: refusal.reason }, recordNow: false, summary: null };
+    return {
+      window: {
+        ...current,
+        windowStart,
+        count: current.count + 1,
+        lastTarget: refusal.target,
+        lastCode: refusal.code,
+        lastReason: refusal.reason,
+      },
+      recordNow: false,
+      summary: null,
+    };
   }
   return {
-    window: { windowStart: refusal.at, count: 1, firstTarget: refusal.target, lastTarget: refusal.target, lastCode: refusal.code, lastReason: refusal.reason },
+    window: {
+      windowStart: refusal.at,
+      count: 1,
+      firstTarget: refusal.target,
+      lastTarget: refusal.target,
+      lastCode: refusal.code,
+      lastReason: refusal.reason,
+    },
     recordNow: true,
     summary: current ? summarizeWindow(current, windowMs) : null,
   };

@@ -67,7 +67,9 @@ describe("request transitions", () => {
       for (const event of REQUEST_EVENTS) {
         if (listed.has(`${from}|${event}`)) continue;
         expect(canTransitionRequest(from, event), `${from} ${event}`).toBe(false);
-        expect(() => transitionRequest(from, event)).toThrowError(expect.objectContaining({ code: "INVALID_TRANSITION" }));
+        expect(() => transitionRequest(from, event)).toThrowError(
+          expect.objectContaining({ code: "INVALID_TRANSITION" }),
+        );
       }
     }
     const tableSize = Object.values(REQUEST_TRANSITIONS).reduce((n, row) => n + Object.keys(row).length, 0);
@@ -97,13 +99,16 @@ describe("request transitions", () => {
     }
   });
 
-  it.each(["constructor", "__proto__", "toString", "hasOwnProperty"])("untyped input %s resolves to nothing", (sneaky) => {
-    expect(canTransitionRequest(sneaky as RequestStatus, "approve-quorum-reached")).toBe(false);
-    expect(canTransitionRequest("PENDING", sneaky as RequestEvent)).toBe(false);
-    expect(() => transitionRequest("PENDING", sneaky as RequestEvent)).toThrow(AppError);
-    expect(canTransitionGrant("SCHEDULED", sneaky as GrantEvent)).toBe(false);
-    expect(actorMayTriggerRequestEvent("requester", sneaky as RequestEvent)).toBe(false);
-  });
+  it.each(["constructor", "__proto__", "toString", "hasOwnProperty"])(
+    "untyped input %s resolves to nothing",
+    (sneaky) => {
+      expect(canTransitionRequest(sneaky as RequestStatus, "approve-quorum-reached")).toBe(false);
+      expect(canTransitionRequest("PENDING", sneaky as RequestEvent)).toBe(false);
+      expect(() => transitionRequest("PENDING", sneaky as RequestEvent)).toThrow(AppError);
+      expect(canTransitionGrant("SCHEDULED", sneaky as GrantEvent)).toBe(false);
+      expect(actorMayTriggerRequestEvent("requester", sneaky as RequestEvent)).toBe(false);
+    },
+  );
 });
 
 describe("grant transitions", () => {
@@ -116,7 +121,9 @@ describe("grant transitions", () => {
     for (const from of GRANT_STATUSES) {
       for (const event of GRANT_EVENTS) {
         if (listed.has(`${from}|${event}`)) continue;
-        expect(() => transitionGrant(from, event), `${from} ${event}`).toThrowError(expect.objectContaining({ code: "INVALID_TRANSITION" }));
+        expect(() => transitionGrant(from, event), `${from} ${event}`).toThrowError(
+          expect.objectContaining({ code: "INVALID_TRANSITION" }),
+        );
       }
     }
     const tableSize = Object.values(GRANT_TRANSITIONS).reduce((n, row) => n + Object.keys(row).length, 0);
@@ -136,7 +143,9 @@ describe("grant transitions", () => {
   });
 
   it("the message reads naturally for two-word statuses", () => {
-    expect(() => transitionGrant("REMOVAL_FAILED", "provisioned")).toThrow("A removal failed grant cannot be changed that way.");
+    expect(() => transitionGrant("REMOVAL_FAILED", "provisioned")).toThrow(
+      "A removal failed grant cannot be changed that way.",
+    );
   });
 });
 
@@ -180,8 +189,14 @@ describe("who may trigger what", () => {
   });
 
   it("every event has at least one actor", () => {
-    for (const event of REQUEST_EVENTS) expect(["requester", "approver", "admin", "system"].some((a) => actorMayTriggerRequestEvent(a as "system", event))).toBe(true);
-    for (const event of GRANT_EVENTS) expect(["requester", "approver", "admin", "system"].some((a) => actorMayTriggerGrantEvent(a as "system", event))).toBe(true);
+    for (const event of REQUEST_EVENTS)
+      expect(
+        ["requester", "approver", "admin", "system"].some((a) => actorMayTriggerRequestEvent(a as "system", event)),
+      ).toBe(true);
+    for (const event of GRANT_EVENTS)
+      expect(
+        ["requester", "approver", "admin", "system"].some((a) => actorMayTriggerGrantEvent(a as "system", event)),
+      ).toBe(true);
   });
 });
 
@@ -217,10 +232,20 @@ describe("deriveRequestStatus", () => {
     ["never falls back to approved", "ACTIVE", ["REMOVING", "SCHEDULED"], "ACTIVE"],
     ["all removed completes", "ACTIVE", ["REMOVED", "REMOVED"], "COMPLETED"],
     ["removed and cancelled completes", "ACTIVE", ["REMOVED", "CANCELLED"], "COMPLETED"],
-    ["all cancelled before start completes (released early, window missed)", "APPROVED", ["CANCELLED", "CANCELLED"], "COMPLETED"],
+    [
+      "all cancelled before start completes (released early, window missed)",
+      "APPROVED",
+      ["CANCELLED", "CANCELLED"],
+      "COMPLETED",
+    ],
     ["all failed fails", "APPROVED", ["FAILED", "FAILED"], "FAILED"],
     ["failed and cancelled, nothing delivered: failed", "APPROVED", ["FAILED", "CANCELLED"], "FAILED"],
-    ["some delivered, some failed: completed (the failure shows on the grant)", "ACTIVE", ["REMOVED", "FAILED"], "COMPLETED"],
+    [
+      "some delivered, some failed: completed (the failure shows on the grant)",
+      "ACTIVE",
+      ["REMOVED", "FAILED"],
+      "COMPLETED",
+    ],
     ["revoked stays revoked while grants are removed", "REVOKED", ["REMOVING", "REMOVED"], "REVOKED"],
     ["revoked stays revoked when grants are all removed", "REVOKED", ["REMOVED"], "REVOKED"],
     ["cancelled stays cancelled", "CANCELLED", ["CANCELLED"], "CANCELLED"],
@@ -234,12 +259,16 @@ describe("deriveRequestStatus", () => {
 
   it("every change it derives is a legal transition (all mixtures of up to three grants)", () => {
     const mixtures: GrantStatus[][] = [[]];
-    for (let size = 0; size < 3; size += 1) for (const mix of [...mixtures]) if (mix.length === size) for (const status of GRANT_STATUSES) mixtures.push([...mix, status]);
+    for (let size = 0; size < 3; size += 1)
+      for (const mix of [...mixtures])
+        if (mix.length === size) for (const status of GRANT_STATUSES) mixtures.push([...mix, status]);
     for (const current of REQUEST_STATUSES) {
       for (const grants of mixtures) {
         const next = deriveRequestStatus(current, grants);
         if (next === current) continue;
-        const legal = REQUEST_EVENTS.some((event) => canTransitionRequest(current, event) && transitionRequest(current, event) === next);
+        const legal = REQUEST_EVENTS.some(
+          (event) => canTransitionRequest(current, event) && transitionRequest(current, event) === next,
+        );
         expect(legal, `${current} + [${grants.join(",")}] → ${next}`).toBe(true);
       }
     }

@@ -1,13 +1,41 @@
 import { AppError } from "./errors";
 
 // The strings match the Prisma enums so rows and domain values need no mapping.
-export const REQUEST_STATUSES = ["PENDING", "APPROVED", "ACTIVE", "COMPLETED", "DENIED", "CANCELLED", "EXPIRED", "REVOKED", "FAILED"] as const;
+export const REQUEST_STATUSES = [
+  "PENDING",
+  "APPROVED",
+  "ACTIVE",
+  "COMPLETED",
+  "DENIED",
+  "CANCELLED",
+  "EXPIRED",
+  "REVOKED",
+  "FAILED",
+] as const;
 export type RequestStatus = (typeof REQUEST_STATUSES)[number];
 
-export const GRANT_STATUSES = ["SCHEDULED", "PROVISIONING", "ACTIVE", "FAILED", "REMOVING", "REMOVED", "REMOVAL_FAILED", "CANCELLED"] as const;
+export const GRANT_STATUSES = [
+  "SCHEDULED",
+  "PROVISIONING",
+  "ACTIVE",
+  "FAILED",
+  "REMOVING",
+  "REMOVED",
+  "REMOVAL_FAILED",
+  "CANCELLED",
+] as const;
 export type GrantStatus = (typeof GRANT_STATUSES)[number];
 
-export const REQUEST_EVENTS = ["approve-quorum-reached", "deny", "cancel", "expire-pending", "activate", "complete", "revoke", "fail"] as const;
+export const REQUEST_EVENTS = [
+  "approve-quorum-reached",
+  "deny",
+  "cancel",
+  "expire-pending",
+  "activate",
+  "complete",
+  "revoke",
+  "fail",
+] as const;
 export type RequestEvent = (typeof REQUEST_EVENTS)[number];
 
 export const GRANT_EVENTS = [
@@ -25,7 +53,9 @@ export const GRANT_EVENTS = [
 ] as const;
 export type GrantEvent = (typeof GRANT_EVENTS)[number];
 
-type TransitionTable<Event extends string, Status extends string> = { readonly [E in Event]: Readonly<Partial<Record<Status, Status>>> };
+type TransitionTable<Event extends string, Status extends string> = {
+  readonly [E in Event]: Readonly<Partial<Record<Status, Status>>>;
+};
 
 /** event → (from → to); anything not listed is an invalid transition. */
 export const REQUEST_TRANSITIONS: TransitionTable<RequestEvent, RequestStatus> = {
@@ -59,10 +89,22 @@ export const GRANT_TRANSITIONS: TransitionTable<GrantEvent, GrantStatus> = {
   "recreate-assignment": { ACTIVE: "PROVISIONING" },
 };
 
-export const TERMINAL_REQUEST_STATUSES: readonly RequestStatus[] = ["COMPLETED", "DENIED", "CANCELLED", "EXPIRED", "REVOKED", "FAILED"];
+export const TERMINAL_REQUEST_STATUSES: readonly RequestStatus[] = [
+  "COMPLETED",
+  "DENIED",
+  "CANCELLED",
+  "EXPIRED",
+  "REVOKED",
+  "FAILED",
+];
 export const TERMINAL_GRANT_STATUSES: readonly GrantStatus[] = ["REMOVED", "FAILED", "CANCELLED"];
 /** Grant statuses in which an AWS assignment may exist because of the grant. */
-export const ASSIGNMENT_MAY_EXIST_STATUSES: readonly GrantStatus[] = ["PROVISIONING", "ACTIVE", "REMOVING", "REMOVAL_FAILED"];
+export const ASSIGNMENT_MAY_EXIST_STATUSES: readonly GrantStatus[] = [
+  "PROVISIONING",
+  "ACTIVE",
+  "REMOVING",
+  "REMOVAL_FAILED",
+];
 
 export function isTerminalRequestStatus(status: RequestStatus): boolean {
   return TERMINAL_REQUEST_STATUSES.includes(status);
@@ -73,7 +115,11 @@ export function isTerminalGrantStatus(status: GrantStatus): boolean {
 }
 
 // Own-property lookups only: "constructor" or "__proto__" arriving from untyped input must not resolve to anything.
-function nextStatus<Event extends string, Status extends string>(table: TransitionTable<Event, Status>, from: Status, event: Event): Status | undefined {
+function nextStatus<Event extends string, Status extends string>(
+  table: TransitionTable<Event, Status>,
+  from: Status,
+  event: Event,
+): Status | undefined {
   if (!Object.hasOwn(table, event)) return undefined;
   const row: Partial<Record<Status, Status>> = table[event];
   return Object.hasOwn(row, from) ? row[from] : undefined;
@@ -89,13 +135,21 @@ export function canTransitionGrant(from: GrantStatus, event: GrantEvent): boolea
 
 export function transitionRequest(from: RequestStatus, event: RequestEvent): RequestStatus {
   const to = nextStatus(REQUEST_TRANSITIONS, from, event);
-  if (!to) throw new AppError("INVALID_TRANSITION", `A ${from.toLowerCase()} request cannot be changed that way.`, { detail: `request ${from} --${event}--> (none)` });
+  if (!to)
+    throw new AppError("INVALID_TRANSITION", `A ${from.toLowerCase()} request cannot be changed that way.`, {
+      detail: `request ${from} --${event}--> (none)`,
+    });
   return to;
 }
 
 export function transitionGrant(from: GrantStatus, event: GrantEvent): GrantStatus {
   const to = nextStatus(GRANT_TRANSITIONS, from, event);
-  if (!to) throw new AppError("INVALID_TRANSITION", `A ${from.toLowerCase().replace("_", " ")} grant cannot be changed that way.`, { detail: `grant ${from} --${event}--> (none)` });
+  if (!to)
+    throw new AppError(
+      "INVALID_TRANSITION",
+      `A ${from.toLowerCase().replace("_", " ")} grant cannot be changed that way.`,
+      { detail: `grant ${from} --${event}--> (none)` },
+    );
   return to;
 }
 
@@ -148,7 +202,10 @@ export function requesterMayCancel(status: RequestStatus, grantStatuses: readonl
 
 /** The requester may release (end early) once access has started; scheduled siblings are cancelled, live ones removed. */
 export function requesterMayRelease(status: RequestStatus, grantStatuses: readonly GrantStatus[]): boolean {
-  return (status === "ACTIVE" || status === "APPROVED") && grantStatuses.some((grantStatus) => grantStatus === "PROVISIONING" || grantStatus === "ACTIVE");
+  return (
+    (status === "ACTIVE" || status === "APPROVED") &&
+    grantStatuses.some((grantStatus) => grantStatus === "PROVISIONING" || grantStatus === "ACTIVE")
+  );
 }
 
 /**

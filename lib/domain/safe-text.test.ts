@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { BIDI_CONTROL_MESSAGE, CONTROL_CHARACTER_MESSAGE, recordId, safeText, wholeMinutes } from "./safe-text";
 
-const messages = (result: { success: boolean; error?: { issues: { message: string }[] } }) => (result.success ? [] : result.error!.issues.map((i) => i.message));
+const messages = (result: { success: boolean; error?: { issues: { message: string }[] } }) =>
+  result.success ? [] : result.error!.issues.map((i) => i.message);
 
 describe("safeText", () => {
   it.each<[string, "line" | "multiline", string, string]>([
@@ -27,7 +28,12 @@ describe("safeText", () => {
     ["DEL", "multiline", "a\u007fb", CONTROL_CHARACTER_MESSAGE],
     ["a C1 control (NEL)", "multiline", "a\u0085b", CONTROL_CHARACTER_MESSAGE],
     ["left-to-right embedding U+202A", "line", "a\u202Ab", BIDI_CONTROL_MESSAGE],
-    ["right-to-left override U+202E (spoofs what auditors read)", "multiline", "approved by \u202Eniamod\u202C", BIDI_CONTROL_MESSAGE],
+    [
+      "right-to-left override U+202E (spoofs what auditors read)",
+      "multiline",
+      "approved by \u202Eniamod\u202C",
+      BIDI_CONTROL_MESSAGE,
+    ],
     ["pop directional formatting U+202C", "line", "a\u202Cb", BIDI_CONTROL_MESSAGE],
     ["left-to-right isolate U+2066", "line", "a\u2066b", BIDI_CONTROL_MESSAGE],
     ["pop directional isolate U+2069", "multiline", "a\u2069b", BIDI_CONTROL_MESSAGE],

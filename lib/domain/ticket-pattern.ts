@@ -17,8 +17,10 @@ export function ticketPatternProblem(pattern: string): string | null {
   const anchoring = anchoringProblem(pattern);
   if (anchoring) return anchoring;
   const shape = scanQuantifiers(pattern);
-  if (shape.nestedRepetition) return "must not repeat a group that contains a quantifier or an alternation, e.g. (a+)+, (a?){9} or (a|b)*: such patterns can backtrack catastrophically";
-  if (shape.repeatingQuantifiers > MAX_REPEATING_QUANTIFIERS) return `must use at most ${MAX_REPEATING_QUANTIFIERS} repeating quantifiers (*, +, {n,m})`;
+  if (shape.nestedRepetition)
+    return "must not repeat a group that contains a quantifier or an alternation, e.g. (a+)+, (a?){9} or (a|b)*: such patterns can backtrack catastrophically";
+  if (shape.repeatingQuantifiers > MAX_REPEATING_QUANTIFIERS)
+    return `must use at most ${MAX_REPEATING_QUANTIFIERS} repeating quantifiers (*, +, {n,m})`;
   return null;
 }
 
@@ -39,8 +41,10 @@ export function ticketMatches(pattern: string, ticket: string): boolean {
 // A pattern that is not anchored at both ends, or whose top-level "|" splits the anchors (^A|B$), accepts "PAY-1; drop".
 function anchoringProblem(pattern: string): string | null {
   const endsWithUnescapedDollar = /(?:^|[^\\])(?:\\\\)*\$$/.test(pattern);
-  if (!pattern.startsWith("^") || !endsWithUnescapedDollar) return 'must be anchored: start with ^ and end with $, e.g. "^PAY-[0-9]+$"';
-  if (hasTopLevelAlternation(pattern)) return 'a top-level "|" escapes the anchors: group the alternatives, e.g. "^(?:PAY|OPS)-[0-9]+$"';
+  if (!pattern.startsWith("^") || !endsWithUnescapedDollar)
+    return 'must be anchored: start with ^ and end with $, e.g. "^PAY-[0-9]+$"';
+  if (hasTopLevelAlternation(pattern))
+    return 'a top-level "|" escapes the anchors: group the alternatives, e.g. "^(?:PAY|OPS)-[0-9]+$"';
   return null;
 }
 
@@ -78,7 +82,8 @@ function scanQuantifiers(pattern: string): { nestedRepetition: boolean; repeatin
     const quantifier = readQuantifier(pattern, i);
     if (quantifier) {
       // Even an optional part inside a repeated group is ambiguous: (a?){25}a{25} backtracks 2^25 times.
-      if (quantifier.repeats && closedGroup && (closedGroup.containsQuantifier || closedGroup.containsAlternation)) return { nestedRepetition: true, repeatingQuantifiers };
+      if (quantifier.repeats && closedGroup && (closedGroup.containsQuantifier || closedGroup.containsAlternation))
+        return { nestedRepetition: true, repeatingQuantifiers };
       if (quantifier.repeats) repeatingQuantifiers += 1;
       top.containsQuantifier = true;
       i += quantifier.length;
@@ -118,7 +123,8 @@ function readQuantifier(pattern: string, at: number): { length: number; repeats:
   if (char !== "{") return null;
   const match = /^\{(\d+)(,(\d*))?\}/.exec(pattern.slice(at));
   if (!match) return null;
-  const upper = match[2] === undefined ? Number(match[1]) : match[3] === "" ? Number.POSITIVE_INFINITY : Number(match[3]);
+  const upper =
+    match[2] === undefined ? Number(match[1]) : match[3] === "" ? Number.POSITIVE_INFINITY : Number(match[3]);
   return { length: match[0].length, repeats: upper > 1 };
 }
 

@@ -1,5 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { checkDuration, formatMinutes, MAX_DURATION_MINUTES, minutesUntil, pendingApprovalExpiresAt, resolveExtension, resolveWindow, sessionOutlivesGrant, sessionOverrunWarning, type WindowInput } from "./time-window";
+import {
+  checkDuration,
+  formatMinutes,
+  MAX_DURATION_MINUTES,
+  minutesUntil,
+  pendingApprovalExpiresAt,
+  resolveExtension,
+  resolveWindow,
+  sessionOutlivesGrant,
+  sessionOverrunWarning,
+  type WindowInput,
+} from "./time-window";
 
 const now = new Date("2030-01-15T10:00:00.000Z");
 const minutes = (n: number) => new Date(now.getTime() + n * 60_000);
@@ -10,9 +21,21 @@ describe("resolveWindow", () => {
   it.each<[string, Partial<WindowInput>, { startsAt: Date; endsAt: Date }]>([
     ["start now: end = now + duration", {}, { startsAt: now, endsAt: minutes(60) }],
     ["start now ignores a smuggled startsAt", { startsAt: minutes(-600) }, { startsAt: now, endsAt: minutes(60) }],
-    ["scheduled in an hour", { startMode: "scheduled", startsAt: minutes(60) }, { startsAt: minutes(60), endsAt: minutes(120) }],
-    ["scheduled exactly a minute ago (clock skew) reads as now", { startMode: "scheduled", startsAt: minutes(-1) }, { startsAt: now, endsAt: minutes(60) }],
-    ["scheduled exactly 30 days ahead", { startMode: "scheduled", startsAt: minutes(30 * 24 * 60) }, { startsAt: minutes(30 * 24 * 60), endsAt: minutes(30 * 24 * 60 + 60) }],
+    [
+      "scheduled in an hour",
+      { startMode: "scheduled", startsAt: minutes(60) },
+      { startsAt: minutes(60), endsAt: minutes(120) },
+    ],
+    [
+      "scheduled exactly a minute ago (clock skew) reads as now",
+      { startMode: "scheduled", startsAt: minutes(-1) },
+      { startsAt: now, endsAt: minutes(60) },
+    ],
+    [
+      "scheduled exactly 30 days ahead",
+      { startMode: "scheduled", startsAt: minutes(30 * 24 * 60) },
+      { startsAt: minutes(30 * 24 * 60), endsAt: minutes(30 * 24 * 60 + 60) },
+    ],
     ["duration exactly at the policy maximum", { durationMinutes: 240 }, { startsAt: now, endsAt: minutes(240) }],
     ["duration exactly at the minimum", { durationMinutes: 1 }, { startsAt: now, endsAt: minutes(1) }],
   ])("accepts: %s", (_label, change, expected) => {
@@ -27,12 +50,37 @@ describe("resolveWindow", () => {
     ["NaN", { durationMinutes: Number.NaN }, "durationMinutes", "whole minutes"],
     ["Infinity", { durationMinutes: Number.POSITIVE_INFINITY }, "durationMinutes", "whole minutes"],
     ["a broken policy maximum is not unlimited", { maxDurationMinutes: Number.NaN }, "durationMinutes", "at most"],
-    ["a huge policy maximum is capped at 30 days", { maxDurationMinutes: 10 ** 9, durationMinutes: MAX_DURATION_MINUTES + 1 }, "durationMinutes", "at most 720 h"],
+    [
+      "a huge policy maximum is capped at 30 days",
+      { maxDurationMinutes: 10 ** 9, durationMinutes: MAX_DURATION_MINUTES + 1 },
+      "durationMinutes",
+      "at most 720 h",
+    ],
     ["scheduled without a time", { startMode: "scheduled" }, "startsAt", "Pick a start time"],
-    ["scheduled with an invalid date", { startMode: "scheduled", startsAt: new Date("nope") }, "startsAt", "Pick a start time"],
-    ["scheduled in the past beyond the skew", { startMode: "scheduled", startsAt: minutes(-3) }, "startsAt", "in the past"],
-    ["scheduled one second beyond the one-minute skew", { startMode: "scheduled", startsAt: new Date(now.getTime() - 61_000) }, "startsAt", "in the past"],
-    ["scheduled more than 30 days ahead", { startMode: "scheduled", startsAt: minutes(30 * 24 * 60 + 1) }, "startsAt", "30 days"],
+    [
+      "scheduled with an invalid date",
+      { startMode: "scheduled", startsAt: new Date("nope") },
+      "startsAt",
+      "Pick a start time",
+    ],
+    [
+      "scheduled in the past beyond the skew",
+      { startMode: "scheduled", startsAt: minutes(-3) },
+      "startsAt",
+      "in the past",
+    ],
+    [
+      "scheduled one second beyond the one-minute skew",
+      { startMode: "scheduled", startsAt: new Date(now.getTime() - 61_000) },
+      "startsAt",
+      "in the past",
+    ],
+    [
+      "scheduled more than 30 days ahead",
+      { startMode: "scheduled", startsAt: minutes(30 * 24 * 60 + 1) },
+      "startsAt",
+      "30 days",
+    ],
     ["an unknown start mode", { startMode: "yesterday" as "now" }, "startMode", "Start now"],
   ])("rejects: %s", (_label, change, field, message) => {
     const result = resolveWindow({ ...base, ...change });
@@ -78,7 +126,11 @@ describe("resolveExtension", () => {
     ["fractional", { extraMinutes: 7.5 }, "whole minutes"],
     ["NaN", { extraMinutes: Number.NaN }, "whole minutes"],
     ["the access already ended", { currentEndsAt: minutes(0), extraMinutes: 30 }, "already ended"],
-    ["a window that ends before it starts", { startsAt: minutes(60), currentEndsAt: minutes(30), extraMinutes: 30 }, "no valid window"],
+    [
+      "a window that ends before it starts",
+      { startsAt: minutes(60), currentEndsAt: minutes(30), extraMinutes: 30 },
+      "no valid window",
+    ],
     ["a broken policy maximum is not unlimited", { maxDurationMinutes: Number.NaN, extraMinutes: 30 }, "already has"],
   ])("rejects %s", (_label, change, message) => {
     const result = resolveExtension({ ...base, extraMinutes: 30, ...change });
@@ -97,11 +149,31 @@ describe("resolveExtension", () => {
 describe("pendingApprovalExpiresAt", () => {
   const day = 24 * 60;
   it.each<[string, { startedImmediately: boolean; startsAt: Date; approvalWindowMinutes: number }, Date]>([
-    ["a 1-minute start-now request still waits the whole day (its window begins at approval)", { startedImmediately: true, startsAt: now, approvalWindowMinutes: day }, minutes(day)],
-    ["a start-now request under a rule's short window", { startedImmediately: true, startsAt: now, approvalWindowMinutes: 30 }, minutes(30)],
-    ["a scheduled request expires at its start when that comes first", { startedImmediately: false, startsAt: minutes(90), approvalWindowMinutes: day }, minutes(90)],
-    ["a scheduled request far ahead expires after the window", { startedImmediately: false, startsAt: minutes(3 * day), approvalWindowMinutes: day }, minutes(day)],
-    ["a scheduled start that is now leaves no time to approve", { startedImmediately: false, startsAt: now, approvalWindowMinutes: day }, now],
+    [
+      "a 1-minute start-now request still waits the whole day (its window begins at approval)",
+      { startedImmediately: true, startsAt: now, approvalWindowMinutes: day },
+      minutes(day),
+    ],
+    [
+      "a start-now request under a rule's short window",
+      { startedImmediately: true, startsAt: now, approvalWindowMinutes: 30 },
+      minutes(30),
+    ],
+    [
+      "a scheduled request expires at its start when that comes first",
+      { startedImmediately: false, startsAt: minutes(90), approvalWindowMinutes: day },
+      minutes(90),
+    ],
+    [
+      "a scheduled request far ahead expires after the window",
+      { startedImmediately: false, startsAt: minutes(3 * day), approvalWindowMinutes: day },
+      minutes(day),
+    ],
+    [
+      "a scheduled start that is now leaves no time to approve",
+      { startedImmediately: false, startsAt: now, approvalWindowMinutes: day },
+      now,
+    ],
     ["a negative window is no window", { startedImmediately: true, startsAt: now, approvalWindowMinutes: -5 }, now],
   ])("%s", (_label, input, expected) => {
     expect(pendingApprovalExpiresAt({ now, ...input })).toEqual(expected);
@@ -120,7 +192,9 @@ describe("sessions that outlive the grant", () => {
   });
 
   it("says by how much", () => {
-    expect(sessionOverrunWarning(720, 30)).toBe("An AWS session started now stays valid for up to 12 h, 11 h 30 min after this access ends.");
+    expect(sessionOverrunWarning(720, 30)).toBe(
+      "An AWS session started now stays valid for up to 12 h, 11 h 30 min after this access ends.",
+    );
   });
 
   it("counts whole minutes left and never goes negative", () => {

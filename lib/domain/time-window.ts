@@ -56,7 +56,8 @@ export function resolveWindow(input: WindowInput): WindowResult {
 /** Why a duration is not acceptable under a policy maximum, or null when it is. */
 export function checkDuration(durationMinutes: number, maxDurationMinutes: number): string | null {
   if (!Number.isInteger(durationMinutes)) return "Enter whole minutes.";
-  if (durationMinutes < MIN_DURATION_MINUTES) return `Ask for at least ${MIN_DURATION_MINUTES} minute${MIN_DURATION_MINUTES === 1 ? "" : "s"}.`;
+  if (durationMinutes < MIN_DURATION_MINUTES)
+    return `Ask for at least ${MIN_DURATION_MINUTES} minute${MIN_DURATION_MINUTES === 1 ? "" : "s"}.`;
   const max = effectiveMaxDuration(maxDurationMinutes);
   if (durationMinutes > max) return `The policy allows at most ${formatMinutes(max)} for this access.`;
   return null;
@@ -80,13 +81,18 @@ export function resolveExtension(input: ExtensionInput): ExtensionResult {
   if (input.extraMinutes < MIN_EXTENSION_MINUTES) return reject(`Extend by at least ${MIN_EXTENSION_MINUTES} minutes.`);
   const currentEnd = input.currentEndsAt.getTime();
   const start = input.startsAt.getTime();
-  if (!Number.isFinite(currentEnd) || !Number.isFinite(start) || currentEnd <= start) return reject("This access has no valid window to extend.");
+  if (!Number.isFinite(currentEnd) || !Number.isFinite(start) || currentEnd <= start)
+    return reject("This access has no valid window to extend.");
   if (currentEnd <= input.now.getTime()) return reject("This access already ended. Make a new request instead.");
   const endsAt = currentEnd + input.extraMinutes * MINUTE_MS;
   const max = effectiveMaxDuration(input.maxDurationMinutes);
   if (endsAt - start > max * MINUTE_MS) {
     const room = Math.floor((start + max * MINUTE_MS - currentEnd) / MINUTE_MS);
-    return reject(room >= MIN_EXTENSION_MINUTES ? `The policy allows at most ${formatMinutes(max)} in total: extend by ${room} minutes or less.` : `This access already has the ${formatMinutes(max)} the policy allows.`);
+    return reject(
+      room >= MIN_EXTENSION_MINUTES
+        ? `The policy allows at most ${formatMinutes(max)} in total: extend by ${room} minutes or less.`
+        : `This access already has the ${formatMinutes(max)} the policy allows.`,
+    );
   }
   return { ok: true, endsAt: new Date(endsAt) };
 }
@@ -95,7 +101,12 @@ export function resolveExtension(input: ExtensionInput): ExtensionResult {
  * When a pending request stops waiting for approval: a "start now" window only begins at approval, so it gets the whole
  * approval window whatever its duration; a scheduled one cannot be approved after its start.
  */
-export function pendingApprovalExpiresAt(input: { now: Date; startedImmediately: boolean; startsAt: Date; approvalWindowMinutes: number }): Date {
+export function pendingApprovalExpiresAt(input: {
+  now: Date;
+  startedImmediately: boolean;
+  startsAt: Date;
+  approvalWindowMinutes: number;
+}): Date {
   const windowEnd = input.now.getTime() + Math.max(0, input.approvalWindowMinutes) * MINUTE_MS;
   return new Date(input.startedImmediately ? windowEnd : Math.min(windowEnd, input.startsAt.getTime()));
 }

@@ -54,25 +54,53 @@ rules:
 
 let h: ServiceHarness;
 const users: Record<string, UserActor> = {};
-const ctx = (actor: UserActor, now?: Date): ServiceContext => ({ ...h.ctxFor(actor), ...(now ? { now: () => now } : {}) });
+const ctx = (actor: UserActor, now?: Date): ServiceContext => ({
+  ...h.ctxFor(actor),
+  ...(now ? { now: () => now } : {}),
+});
 const MINUTE = 60_000;
 
 async function approver(key: string, groups: string[]): Promise<UserActor> {
-  const user = await h.db.prisma.user.create({ data: { email: `${key}@example.com`, name: key, roles: ["APPROVER"], idpGroups: groups } });
-  return { type: "user", userId: user.id, email: user.email!, name: key, roles: ["APPROVER"], groups, identityStoreUserId: null, ip: "127.0.0.1", userAgent: "vitest" };
+  const user = await h.db.prisma.user.create({
+    data: { email: `${key}@example.com`, name: key, roles: ["APPROVER"], idpGroups: groups },
+  });
+  return {
+    type: "user",
+    userId: user.id,
+    email: user.email!,
+    name: key,
+    roles: ["APPROVER"],
+    groups,
+    identityStoreUserId: null,
+    ip: "127.0.0.1",
+    userAgent: "vitest",
+  };
 }
 
 async function actions(requestId: string) {
-  return (await h.db.prisma.auditEvent.findMany({ where: { requestId }, orderBy: { seq: "asc" } })).map((e) => e.action);
+  return (await h.db.prisma.auditEvent.findMany({ where: { requestId }, orderBy: { seq: "asc" } })).map(
+    (e) => e.action,
+  );
 }
 
 const row = (requestId: string) => h.db.prisma.accessRequest.findUniqueOrThrow({ where: { id: requestId } });
 
 /** Alice's PowerUser request approved by bob (approvers + leads) and dave (approvers): two distinct groups. */
 async function approvedQuorumRequest(justification = "Quorum request for the extension tests") {
-  const { requestId } = await createRequest({ ctx: ctx(users.alice!), queue: h.queue, input: { targets: [{ accountId: paymentsProd.id, permissionSetArn: powerUser.arn }], durationMinutes: 60, startMode: "now", justification } });
+  const { requestId } = await createRequest({
+    ctx: ctx(users.alice!),
+    queue: h.queue,
+    input: {
+      targets: [{ accountId: paymentsProd.id, permissionSetArn: powerUser.arn }],
+      durationMinutes: 60,
+      startMode: "now",
+      justification,
+    },
+  });
   await decideRequest({ ctx: ctx(users.bob!), queue: h.queue, input: { requestId, decision: "APPROVE" } });
-  expect(await decideRequest({ ctx: ctx(users.dave!), queue: h.queue, input: { requestId, decision: "APPROVE" } })).toMatchObject({ status: "APPROVED" });
+  expect(
+    await decideRequest({ ctx: ctx(users.dave!), queue: h.queue, input: { requestId, decision: "APPROVE" } }),
+  ).toMatchObject({ status: "APPROVED" });
   return requestId;
 }
 
@@ -91,17 +119,32 @@ describe("extension decisions follow the request's quorum", () => {
   it("a 2-of-distinct-groups request is extended only after two approvals from different groups, one decision per approver", async () => {
     const requestId = await approvedQuorumRequest();
     const endsAt = (await row(requestId)).endsAt;
-    expect(await extendRequest({ ctx: ctx(users.alice!), queue: h.queue, input: { requestId, extraMinutes: 30, justification: "Need more time" } })).toMatchObject({ applied: false });
+    expect(
+      await extendRequest({
+        ctx: ctx(users.alice!),
+        queue: h.queue,
+        input: { requestId, extraMinutes: 30, justification: "Need more time" },
+      }),
+    ).toMatchObject({ applied: false });
 
-    expect(await decideExtension({ ctx: ctx(users.bob!), queue: h.queue, input: { requestId, decision: "APPROVE" } })).toMatchObject({ applied: false, pending: true, approvals: 1, required: 2 });
+    expect(
+      await decideExtension({ ctx: ctx(users.bob!), queue: h.queue, input: { requestId, decision: "APPROVE" } }),
+    ).toMatchObject({ applied: false, pending: true, approvals: 1, required: 2 });
     expect((await row(requestId)).endsAt).toEqual(endsAt);
     // The queue shows the round's tally to the approvers still to decide, and no longer to bob.
-    expect((await listApprovalQueue({ ctx: ctx(users.dave!) })).extensions.find((x) => x.id === requestId)).toMatchObject({ approvals: 1, requiredApprovals: 2 });
+    expect(
+      (await listApprovalQueue({ ctx: ctx(users.dave!) })).extensions.find((x) => x.id === requestId),
+    ).toMatchObject({ approvals: 1, requiredApprovals: 2 });
     expect((await listApprovalQueue({ ctx: ctx(users.bob!) })).extensions.map((x) => x.id)).not.toContain(requestId);
     // The same approver cannot count twice, and the refusal is audited like a request decision's.
-    await expectCode(decideExtension({ ctx: ctx(users.bob!), queue: h.queue, input: { requestId, decision: "APPROVE" } }), "CONFLICT");
+    await expectCode(
+      decideExtension({ ctx: ctx(users.bob!), queue: h.queue, input: { requestId, decision: "APPROVE" } }),
+      "CONFLICT",
+    );
     // bob counts through team-payments-leads, dave through approvers: two distinct groups.
-    expect(await decideExtension({ ctx: ctx(users.dave!), queue: h.queue, input: { requestId, decision: "APPROVE" } })).toMatchObject({ applied: true, approvals: 2, required: 2 });
+    expect(
+      await decideExtension({ ctx: ctx(users.dave!), queue: h.queue, input: { requestId, decision: "APPROVE" } }),
+    ).toMatchObject({ applied: true, approvals: 2, required: 2 });
     expect((await row(requestId)).endsAt.getTime()).toBe(endsAt.getTime() + 30 * MINUTE);
     const trail = await actions(requestId);
     expect(trail.filter((a) => a === "request.extension_approval_given")).toHaveLength(2);
@@ -113,19 +156,42 @@ describe("extension decisions follow the request's quorum", () => {
   it("two approvers who share only one routed group never satisfy distinctGroups for an extension", async () => {
     const requestId = await approvedQuorumRequest("Distinct groups for the extension too");
     const endsAt = (await row(requestId)).endsAt;
-    await extendRequest({ ctx: ctx(users.alice!), queue: h.queue, input: { requestId, extraMinutes: 30, justification: "Need more time" } });
+    await extendRequest({
+      ctx: ctx(users.alice!),
+      queue: h.queue,
+      input: { requestId, extraMinutes: 30, justification: "Need more time" },
+    });
     await decideExtension({ ctx: ctx(users.dave!), queue: h.queue, input: { requestId, decision: "APPROVE" } });
-    expect(await decideExtension({ ctx: ctx(users.lee!), queue: h.queue, input: { requestId, decision: "APPROVE" } })).toMatchObject({ applied: false, pending: true, approvals: 1, required: 2 });
+    expect(
+      await decideExtension({ ctx: ctx(users.lee!), queue: h.queue, input: { requestId, decision: "APPROVE" } }),
+    ).toMatchObject({ applied: false, pending: true, approvals: 1, required: 2 });
     expect((await row(requestId)).endsAt).toEqual(endsAt);
   });
 
   it("the requester (even with approver rights) and unrouted approvers are refused, and each refusal is audited", async () => {
     const requestId = await approvedQuorumRequest("Refusals of extension decisions");
-    await extendRequest({ ctx: ctx(users.alice!), queue: h.queue, input: { requestId, extraMinutes: 30, justification: "Need more time" } });
-    const aliceAsApprover: UserActor = { ...users.alice!, roles: ["REQUESTER", "APPROVER"], groups: [...users.alice!.groups, "approvers", "team-payments-leads"] };
-    await expectCode(decideExtension({ ctx: ctx(aliceAsApprover), queue: h.queue, input: { requestId, decision: "APPROVE" } }), "SELF_APPROVAL");
-    await expectCode(decideExtension({ ctx: ctx(users.dana!), queue: h.queue, input: { requestId, decision: "APPROVE" } }), "FORBIDDEN");
-    const refused = await h.db.prisma.auditEvent.findMany({ where: { requestId, action: "request.extension_decision_refused" }, orderBy: { seq: "asc" } });
+    await extendRequest({
+      ctx: ctx(users.alice!),
+      queue: h.queue,
+      input: { requestId, extraMinutes: 30, justification: "Need more time" },
+    });
+    const aliceAsApprover: UserActor = {
+      ...users.alice!,
+      roles: ["REQUESTER", "APPROVER"],
+      groups: [...users.alice!.groups, "approvers", "team-payments-leads"],
+    };
+    await expectCode(
+      decideExtension({ ctx: ctx(aliceAsApprover), queue: h.queue, input: { requestId, decision: "APPROVE" } }),
+      "SELF_APPROVAL",
+    );
+    await expectCode(
+      decideExtension({ ctx: ctx(users.dana!), queue: h.queue, input: { requestId, decision: "APPROVE" } }),
+      "FORBIDDEN",
+    );
+    const refused = await h.db.prisma.auditEvent.findMany({
+      where: { requestId, action: "request.extension_decision_refused" },
+      orderBy: { seq: "asc" },
+    });
     expect(refused.map((e) => (e.after as { code: string }).code)).toEqual(["SELF_APPROVAL", "FORBIDDEN"]);
     expect(await h.db.prisma.approvalDecision.count({ where: { requestId, kind: "EXTENSION" } })).toBe(0);
   });
@@ -133,39 +199,96 @@ describe("extension decisions follow the request's quorum", () => {
   it("decisions of an earlier round never count for a later one; a denial ends only its round", async () => {
     const requestId = await approvedQuorumRequest("Extension rounds stay apart");
     const endsAt = (await row(requestId)).endsAt;
-    await extendRequest({ ctx: ctx(users.alice!), queue: h.queue, input: { requestId, extraMinutes: 30, justification: "First extension" } });
+    await extendRequest({
+      ctx: ctx(users.alice!),
+      queue: h.queue,
+      input: { requestId, extraMinutes: 30, justification: "First extension" },
+    });
     await decideExtension({ ctx: ctx(users.bob!), queue: h.queue, input: { requestId, decision: "APPROVE" } });
-    expect(await decideExtension({ ctx: ctx(users.dave!), queue: h.queue, input: { requestId, decision: "DENY", comment: "Not now" } })).toMatchObject({ applied: false, pending: false });
+    expect(
+      await decideExtension({
+        ctx: ctx(users.dave!),
+        queue: h.queue,
+        input: { requestId, decision: "DENY", comment: "Not now" },
+      }),
+    ).toMatchObject({ applied: false, pending: false });
     expect(await row(requestId)).toMatchObject({ endsAt, extensionRequestedMinutes: null });
 
-    await extendRequest({ ctx: ctx(users.alice!), queue: h.queue, input: { requestId, extraMinutes: 15, justification: "Second extension" } });
+    await extendRequest({
+      ctx: ctx(users.alice!),
+      queue: h.queue,
+      input: { requestId, extraMinutes: 15, justification: "Second extension" },
+    });
     // bob decides again in the new round; his first-round approval does not make it two.
-    expect(await decideExtension({ ctx: ctx(users.bob!), queue: h.queue, input: { requestId, decision: "APPROVE" } })).toMatchObject({ applied: false, pending: true, approvals: 1 });
-    expect(await decideExtension({ ctx: ctx(users.dave!), queue: h.queue, input: { requestId, decision: "APPROVE" } })).toMatchObject({ applied: true });
+    expect(
+      await decideExtension({ ctx: ctx(users.bob!), queue: h.queue, input: { requestId, decision: "APPROVE" } }),
+    ).toMatchObject({ applied: false, pending: true, approvals: 1 });
+    expect(
+      await decideExtension({ ctx: ctx(users.dave!), queue: h.queue, input: { requestId, decision: "APPROVE" } }),
+    ).toMatchObject({ applied: true });
     expect((await row(requestId)).endsAt.getTime()).toBe(endsAt.getTime() + 15 * MINUTE);
   });
 });
 
 describe("revoke is routed", () => {
   it("an approver not routed for the request is refused and audited; a routed approver revokes", async () => {
-    const { requestId } = await createRequest({ ctx: ctx(users.erin!), queue: h.queue, input: { targets: [{ accountId: dataProd.id, permissionSetArn: powerUser.arn }], durationMinutes: 60, startMode: "now", justification: "Data pipeline repair" } });
+    const { requestId } = await createRequest({
+      ctx: ctx(users.erin!),
+      queue: h.queue,
+      input: {
+        targets: [{ accountId: dataProd.id, permissionSetArn: powerUser.arn }],
+        durationMinutes: 60,
+        startMode: "now",
+        justification: "Data pipeline repair",
+      },
+    });
     await decideRequest({ ctx: ctx(users.dana!), queue: h.queue, input: { requestId, decision: "APPROVE" } });
-    await expectCode(revokeGrant({ ctx: ctx(users.bob!), queue: h.queue, input: { requestId, reason: "Not my team but I can" } }), "FORBIDDEN");
+    await expectCode(
+      revokeGrant({ ctx: ctx(users.bob!), queue: h.queue, input: { requestId, reason: "Not my team but I can" } }),
+      "FORBIDDEN",
+    );
     expect((await row(requestId)).status).toBe("APPROVED");
-    const refused = await h.db.prisma.auditEvent.findFirstOrThrow({ where: { requestId, action: "request.revoke_refused" } });
+    const refused = await h.db.prisma.auditEvent.findFirstOrThrow({
+      where: { requestId, action: "request.revoke_refused" },
+    });
     expect(refused).toMatchObject({ actorLabel: "bob@example.com", entityId: requestId });
     await revokeGrant({ ctx: ctx(users.dana!), queue: h.queue, input: { requestId, reason: "Incident closed" } });
     expect((await row(requestId)).status).toBe("REVOKED");
   });
 
   it("an admin may revoke any request, but never their own through revoke", async () => {
-    const { requestId } = await createRequest({ ctx: ctx(users.erin!), queue: h.queue, input: { targets: [{ accountId: dataProd.id, permissionSetArn: powerUser.arn }], durationMinutes: 60, startMode: "now", justification: "Data pipeline repair" } });
+    const { requestId } = await createRequest({
+      ctx: ctx(users.erin!),
+      queue: h.queue,
+      input: {
+        targets: [{ accountId: dataProd.id, permissionSetArn: powerUser.arn }],
+        durationMinutes: 60,
+        startMode: "now",
+        justification: "Data pipeline repair",
+      },
+    });
     await decideRequest({ ctx: ctx(users.dana!), queue: h.queue, input: { requestId, decision: "APPROVE" } });
     await revokeGrant({ ctx: ctx(users.dave!), queue: h.queue, input: { requestId, reason: "Admin takes it back" } });
     expect((await row(requestId)).status).toBe("REVOKED");
 
-    const own = await createRequest({ ctx: ctx(users.dave!), queue: h.queue, input: { targets: [{ accountId: sandboxAlice.id, permissionSetArn: readOnly.arn }], durationMinutes: 60, startMode: "now", justification: "Admin's own sandbox look" } });
-    await expectCode(revokeGrant({ ctx: ctx(users.dave!), queue: h.queue, input: { requestId: own.requestId, reason: "Revoking my own" } }), "FORBIDDEN");
+    const own = await createRequest({
+      ctx: ctx(users.dave!),
+      queue: h.queue,
+      input: {
+        targets: [{ accountId: sandboxAlice.id, permissionSetArn: readOnly.arn }],
+        durationMinutes: 60,
+        startMode: "now",
+        justification: "Admin's own sandbox look",
+      },
+    });
+    await expectCode(
+      revokeGrant({
+        ctx: ctx(users.dave!),
+        queue: h.queue,
+        input: { requestId: own.requestId, reason: "Revoking my own" },
+      }),
+      "FORBIDDEN",
+    );
     expect((await row(own.requestId)).status).toBe("APPROVED");
     expect(await actions(own.requestId)).toContain("request.revoke_refused");
   });
@@ -174,21 +297,53 @@ describe("revoke is routed", () => {
 describe("pending approval window", () => {
   it("a 1-minute start-now request is still approvable after 2 minutes and gets its whole minute from approval", async () => {
     const created = new Date();
-    const { requestId } = await createRequest({ ctx: ctx(users.alice!, created), queue: h.queue, input: { targets: [{ accountId: paymentsProd.id, permissionSetArn: readOnly.arn }], durationMinutes: 1, startMode: "now", justification: "One quick look at prod" } });
+    const { requestId } = await createRequest({
+      ctx: ctx(users.alice!, created),
+      queue: h.queue,
+      input: {
+        targets: [{ accountId: paymentsProd.id, permissionSetArn: readOnly.arn }],
+        durationMinutes: 1,
+        startMode: "now",
+        justification: "One quick look at prod",
+      },
+    });
     // The payments-read rule's own window (30 min), not the request's one minute.
     expect((await row(requestId)).approvalExpiresAt).toEqual(new Date(created.getTime() + 30 * MINUTE));
     const later = new Date(created.getTime() + 2 * MINUTE);
-    expect(await expirePendingRequest({ ctx: { ...h.system(), now: () => later }, input: { requestId } })).toEqual({ expired: false });
-    expect(await decideRequest({ ctx: ctx(users.bob!, later), queue: h.queue, input: { requestId, decision: "APPROVE" } })).toMatchObject({ status: "APPROVED" });
+    expect(await expirePendingRequest({ ctx: { ...h.system(), now: () => later }, input: { requestId } })).toEqual({
+      expired: false,
+    });
+    expect(
+      await decideRequest({ ctx: ctx(users.bob!, later), queue: h.queue, input: { requestId, decision: "APPROVE" } }),
+    ).toMatchObject({ status: "APPROVED" });
     expect(await row(requestId)).toMatchObject({ startsAt: later, endsAt: new Date(later.getTime() + MINUTE) });
   });
 
   it("without a rule window the policy default applies; a scheduled request expires at its start", async () => {
     const now = new Date();
-    const startNow = await createRequest({ ctx: ctx(users.alice!, now), queue: h.queue, input: { targets: [{ accountId: paymentsProd.id, permissionSetArn: powerUser.arn }], durationMinutes: 5, startMode: "now", justification: "Default approval window" } });
+    const startNow = await createRequest({
+      ctx: ctx(users.alice!, now),
+      queue: h.queue,
+      input: {
+        targets: [{ accountId: paymentsProd.id, permissionSetArn: powerUser.arn }],
+        durationMinutes: 5,
+        startMode: "now",
+        justification: "Default approval window",
+      },
+    });
     expect((await row(startNow.requestId)).approvalExpiresAt).toEqual(new Date(now.getTime() + 1440 * MINUTE));
     const startsAt = new Date(now.getTime() + 10 * MINUTE);
-    const scheduled = await createRequest({ ctx: ctx(users.alice!, now), queue: h.queue, input: { targets: [{ accountId: paymentsProd.id, permissionSetArn: powerUser.arn }], durationMinutes: 60, startMode: "scheduled", startsAt, justification: "Scheduled maintenance window" } });
+    const scheduled = await createRequest({
+      ctx: ctx(users.alice!, now),
+      queue: h.queue,
+      input: {
+        targets: [{ accountId: paymentsProd.id, permissionSetArn: powerUser.arn }],
+        durationMinutes: 60,
+        startMode: "scheduled",
+        startsAt,
+        justification: "Scheduled maintenance window",
+      },
+    });
     expect((await row(scheduled.requestId)).approvalExpiresAt).toEqual(startsAt);
   });
 });

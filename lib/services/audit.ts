@@ -21,14 +21,17 @@ export interface AuditInput {
 function withoutNul(value: unknown): unknown {
   if (typeof value === "string") return value.replaceAll("\u0000", "\ufffd");
   if (Array.isArray(value)) return value.map(withoutNul);
-  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [withoutNul(k) as string, withoutNul(v)]));
+  if (value && typeof value === "object")
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [withoutNul(k) as string, withoutNul(v)]));
   return value;
 }
 
 const textWithoutNul = (text: string | null | undefined) => (text == null ? null : text.replaceAll("\u0000", "\ufffd"));
 
 function jsonOrNull(value: unknown) {
-  return value === undefined || value === null ? Prisma.DbNull : (JSON.parse(JSON.stringify(value)) as Prisma.InputJsonValue);
+  return value === undefined || value === null
+    ? Prisma.DbNull
+    : (JSON.parse(JSON.stringify(value)) as Prisma.InputJsonValue);
 }
 
 /** Writes one audit event inside the caller's transaction; a failed write rolls the mutation back. */

@@ -76,7 +76,10 @@ function ctxFor(actor: Actor): ServiceContext {
 const system = () => ctxFor(systemActor("test-worker"));
 
 async function queuedJobs(name: string) {
-  return db.prisma.$queryRawUnsafe<{ data: { grantId?: string; requestId?: string }; start_after: Date }[]>(`SELECT data, start_after FROM pgboss.job WHERE name = $1`, name);
+  return db.prisma.$queryRawUnsafe<{ data: { grantId?: string; requestId?: string }; start_after: Date }[]>(
+    `SELECT data, start_after FROM pgboss.job WHERE name = $1`,
+    name,
+  );
 }
 
 async function simAssignments(accountId: string, permissionSetArn: string) {
@@ -87,9 +90,28 @@ async function auditActions(requestId: string) {
   return (await db.prisma.auditEvent.findMany({ where: { requestId }, orderBy: { seq: "asc" } })).map((e) => e.action);
 }
 
-async function approvedGrant(requester: UserActor, target: { accountId: string; permissionSetArn: string }, extra: Record<string, unknown> = {}) {
-  const created = await createRequest({ ctx: ctxFor(requester), queue, input: { targets: [target], durationMinutes: 60, startMode: "now", justification: "Investigating incident INC-42 in production", ...extra } });
-  if (created.status === "PENDING") await decideRequest({ ctx: ctxFor(users.bob!), queue, input: { requestId: created.requestId, decision: "APPROVE", comment: "ok" } });
+async function approvedGrant(
+  requester: UserActor,
+  target: { accountId: string; permissionSetArn: string },
+  extra: Record<string, unknown> = {},
+) {
+  const created = await createRequest({
+    ctx: ctxFor(requester),
+    queue,
+    input: {
+      targets: [target],
+      durationMinutes: 60,
+      startMode: "now",
+      justification: "Investigating incident INC-42 in production",
+      ...extra,
+    },
+  });
+  if (created.status === "PENDING")
+    await decideRequest({
+      ctx: ctxFor(users.bob!),
+      queue,
+      input: { requestId: created.requestId, decision: "APPROVE", comment: "ok" },
+    });
   const grant = await db.prisma.grant.findFirstOrThrow({ where: { requestId: created.requestId } });
   return { requestId: created.requestId, grantId: grant.id };
 }
@@ -114,7 +136,17 @@ beforeEach(async () => {
 
 describe("request and approval", () => {
   it("creates a pending request with its audit row and an expiry job, all in one transaction", async () => {
-    const { requestId, status } = await createRequest({ ctx: ctxFor(users.alice!), queue, input: { targets: [{ accountId: paymentsProd.id, permissionSetArn: powerUser.arn }], durationMinutes: 60, startMode: "now", justification: "Deploy hotfix for payments", ticket: "PAY-7" } });
+    const { requestId, status } = await createRequest({
+      ctx: ctxFor(users.alice!),
+      queue,
+      input: {
+        targets: [{ accountId: paymentsProd.id, permissionSetArn: powerUser.arn }],
+        durationMinutes: 60,
+        startMode: "now",
+        justification: "Deploy hotfix for payments",
+        ticket: "PAY-7",
+      },
+    });
     expect(status).toBe("PENDING");
     expect(await auditActions(requestId)).toEqual(["request.created"]);
     expect((await queuedJobs(QUEUES.expirePendingRequest)).some((j) => j.data.requestId === requestId)).toBe(true);
@@ -123,7 +155,17 @@ describe("request and approval", () => {
 
   it("rejects bad input with field errors and keeps nothing", async () => {
     const before = await db.prisma.accessRequest.count();
-    const attempt = createRequest({ ctx: ctxFor(users.alice!), queue, input: { targets: [{ accountId: paymentsProd.id, permissionSetArn: powerUser.arn }], durationMinutes: 241, startMode: "now", justification: "short", ticket: "PAY-1; drop table" } });
+    const attempt = createRequest({
+      ctx: ctxFor(users.alice!),
+      queue,
+      input: {
+        targets: [{ accountId: paymentsProd.id, permissionSetArn: powerUser.arn }],
+        durationMinutes: 241,
+        startMode: "now",
+        justification: "short",
+        ticket: "PAY-1; drop table",
+      },
+    });
     await expect(attempt).rejects.toMatchObject({ code: "VALIDATION" });
     const error = await attempt.catch((e: unknown) => e);
     expect(isAppError(error) && error.fieldErrors?.justification).toBeTruthy();
@@ -131,43 +173,125 @@ describe("request and approval", () => {
   });
 
   it("denies what policy does not allow (erin on payments), by default", async () => {
-    await expect(createRequest({ ctx: ctxFor(users.erin!), queue, input: { targets: [{ accountId: paymentsProd.id, permissionSetArn: readOnly.arn }], durationMinutes: 30, startMode: "now", justification: "Just looking around here" } })).rejects.toMatchObject({ code: "POLICY_DENIED" });
+    await expect(
+      createRequest({
+        ctx: ctxFor(users.erin!),
+        queue,
+        input: {
+          targets: [{ accountId: paymentsProd.id, permissionSetArn: readOnly.arn }],
+          durationMinutes: 30,
+          startMode: "now",
+          justification: "Just looking around here",
+        },
+      }),
+    ).rejects.toMatchObject({ code: "POLICY_DENIED" });
   });
 
   it("never lets a requester approve their own request, even with an approver role", async () => {
     const alice = users.alice!;
-    const aliceAsApprover: UserActor = { ...alice, roles: ["REQUESTER", "APPROVER"], groups: [...alice.groups, "approvers"] };
-    const { requestId } = await createRequest({ ctx: ctxFor(alice), queue, input: { targets: [{ accountId: paymentsProd.id, permissionSetArn: powerUser.arn }], durationMinutes: 30, startMode: "now", justification: "Self approval attempt test", ticket: "PAY-9" } });
-    await expect(decideRequest({ ctx: ctxFor(aliceAsApprover), queue, input: { requestId, decision: "APPROVE" } })).rejects.toMatchObject({ code: "SELF_APPROVAL" });
+    const aliceAsApprover: UserActor = {
+      ...alice,
+      roles: ["REQUESTER", "APPROVER"],
+      groups: [...alice.groups, "approvers"],
+    };
+    const { requestId } = await createRequest({
+      ctx: ctxFor(alice),
+      queue,
+      input: {
+        targets: [{ accountId: paymentsProd.id, permissionSetArn: powerUser.arn }],
+        durationMinutes: 30,
+        startMode: "now",
+        justification: "Self approval attempt test",
+        ticket: "PAY-9",
+      },
+    });
+    await expect(
+      decideRequest({ ctx: ctxFor(aliceAsApprover), queue, input: { requestId, decision: "APPROVE" } }),
+    ).rejects.toMatchObject({ code: "SELF_APPROVAL" });
     expect((await db.prisma.accessRequest.findUniqueOrThrow({ where: { id: requestId } })).status).toBe("PENDING");
     expect(await db.prisma.approvalDecision.count({ where: { requestId } })).toBe(0);
     expect(await auditActions(requestId)).toContain("request.decision_refused");
   });
 
   it("a requester without an approver role cannot decide at all", async () => {
-    const { requestId } = await createRequest({ ctx: ctxFor(users.alice!), queue, input: { targets: [{ accountId: paymentsProd.id, permissionSetArn: powerUser.arn }], durationMinutes: 30, startMode: "now", justification: "Role check on decisions", ticket: "PAY-10" } });
-    await expect(decideRequest({ ctx: ctxFor(users.erin!), queue, input: { requestId, decision: "APPROVE" } })).rejects.toMatchObject({ code: "FORBIDDEN" });
+    const { requestId } = await createRequest({
+      ctx: ctxFor(users.alice!),
+      queue,
+      input: {
+        targets: [{ accountId: paymentsProd.id, permissionSetArn: powerUser.arn }],
+        durationMinutes: 30,
+        startMode: "now",
+        justification: "Role check on decisions",
+        ticket: "PAY-10",
+      },
+    });
+    await expect(
+      decideRequest({ ctx: ctxFor(users.erin!), queue, input: { requestId, decision: "APPROVE" } }),
+    ).rejects.toMatchObject({ code: "FORBIDDEN" });
   });
 
   it("a denial by an approver ends the request and needs a comment", async () => {
-    const { requestId } = await createRequest({ ctx: ctxFor(users.alice!), queue, input: { targets: [{ accountId: paymentsProd.id, permissionSetArn: powerUser.arn }], durationMinutes: 30, startMode: "now", justification: "Will be denied soon", ticket: "PAY-11" } });
-    await expect(decideRequest({ ctx: ctxFor(users.bob!), queue, input: { requestId, decision: "DENY" } })).rejects.toMatchObject({ code: "VALIDATION" });
-    await decideRequest({ ctx: ctxFor(users.bob!), queue, input: { requestId, decision: "DENY", comment: "Use the runbook instead" } });
+    const { requestId } = await createRequest({
+      ctx: ctxFor(users.alice!),
+      queue,
+      input: {
+        targets: [{ accountId: paymentsProd.id, permissionSetArn: powerUser.arn }],
+        durationMinutes: 30,
+        startMode: "now",
+        justification: "Will be denied soon",
+        ticket: "PAY-11",
+      },
+    });
+    await expect(
+      decideRequest({ ctx: ctxFor(users.bob!), queue, input: { requestId, decision: "DENY" } }),
+    ).rejects.toMatchObject({ code: "VALIDATION" });
+    await decideRequest({
+      ctx: ctxFor(users.bob!),
+      queue,
+      input: { requestId, decision: "DENY", comment: "Use the runbook instead" },
+    });
     expect((await db.prisma.accessRequest.findUniqueOrThrow({ where: { id: requestId } })).status).toBe("DENIED");
-    await expect(decideRequest({ ctx: ctxFor(users.dave!), queue, input: { requestId, decision: "APPROVE" } })).rejects.toMatchObject({ code: "CONFLICT" });
+    await expect(
+      decideRequest({ ctx: ctxFor(users.dave!), queue, input: { requestId, decision: "APPROVE" } }),
+    ).rejects.toMatchObject({ code: "CONFLICT" });
   });
 
   it("cancels a pending request", async () => {
-    const { requestId } = await createRequest({ ctx: ctxFor(users.alice!), queue, input: { targets: [{ accountId: paymentsProd.id, permissionSetArn: powerUser.arn }], durationMinutes: 30, startMode: "now", justification: "Changed my mind later", ticket: "PAY-12" } });
-    await expect(cancelRequest({ ctx: ctxFor(users.erin!), queue, input: { requestId } })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    const { requestId } = await createRequest({
+      ctx: ctxFor(users.alice!),
+      queue,
+      input: {
+        targets: [{ accountId: paymentsProd.id, permissionSetArn: powerUser.arn }],
+        durationMinutes: 30,
+        startMode: "now",
+        justification: "Changed my mind later",
+        ticket: "PAY-12",
+      },
+    });
+    await expect(cancelRequest({ ctx: ctxFor(users.erin!), queue, input: { requestId } })).rejects.toMatchObject({
+      code: "NOT_FOUND",
+    });
     await cancelRequest({ ctx: ctxFor(users.alice!), queue, input: { requestId } });
     expect((await db.prisma.accessRequest.findUniqueOrThrow({ where: { id: requestId } })).status).toBe("CANCELLED");
   });
 
   it("expires a pending request nobody decided on", async () => {
-    const { requestId } = await createRequest({ ctx: ctxFor(users.alice!), queue, input: { targets: [{ accountId: paymentsProd.id, permissionSetArn: powerUser.arn }], durationMinutes: 30, startMode: "now", justification: "Nobody will look at it", ticket: "PAY-13" } });
+    const { requestId } = await createRequest({
+      ctx: ctxFor(users.alice!),
+      queue,
+      input: {
+        targets: [{ accountId: paymentsProd.id, permissionSetArn: powerUser.arn }],
+        durationMinutes: 30,
+        startMode: "now",
+        justification: "Nobody will look at it",
+        ticket: "PAY-13",
+      },
+    });
     expect(await expirePendingRequest({ ctx: system(), input: { requestId } })).toEqual({ expired: false });
-    await db.prisma.accessRequest.update({ where: { id: requestId }, data: { approvalExpiresAt: new Date(Date.now() - 1000) } });
+    await db.prisma.accessRequest.update({
+      where: { id: requestId },
+      data: { approvalExpiresAt: new Date(Date.now() - 1000) },
+    });
     expect(await expirePendingRequest({ ctx: system(), input: { requestId } })).toEqual({ expired: true });
     expect((await db.prisma.accessRequest.findUniqueOrThrow({ where: { id: requestId } })).status).toBe("EXPIRED");
   });
@@ -175,7 +299,11 @@ describe("request and approval", () => {
 
 describe("grants against the simulator", () => {
   it("approval schedules the grant; the worker creates, verifies, then removes and verifies", async () => {
-    const { requestId, grantId } = await approvedGrant(users.alice!, { accountId: paymentsProd.id, permissionSetArn: powerUser.arn }, { ticket: "PAY-100" });
+    const { requestId, grantId } = await approvedGrant(
+      users.alice!,
+      { accountId: paymentsProd.id, permissionSetArn: powerUser.arn },
+      { ticket: "PAY-100" },
+    );
     expect((await queuedJobs(QUEUES.activateGrant)).some((j) => j.data.grantId === grantId)).toBe(true);
     expect(await activateGrant({ ctx: system(), input: { grantId }, deps })).toBe("activated");
     const aliceId = seedUser("alice").userId;
@@ -190,9 +318,26 @@ describe("grants against the simulator", () => {
     await endNow(grantId);
     expect(await deactivateGrant({ ctx: system(), input: { grantId }, deps })).toBe("removed");
     expect(await simAssignments(paymentsProd.id, powerUser.arn)).not.toContain(aliceId);
-    expect(await db.prisma.grant.findUniqueOrThrow({ where: { id: grantId } })).toMatchObject({ status: "REMOVED", keptForOtherGrant: false });
+    expect(await db.prisma.grant.findUniqueOrThrow({ where: { id: grantId } })).toMatchObject({
+      status: "REMOVED",
+      keptForOtherGrant: false,
+    });
     expect((await db.prisma.accessRequest.findUniqueOrThrow({ where: { id: requestId } })).status).toBe("COMPLETED");
-    expect(await auditActions(requestId)).toEqual(expect.arrayContaining(["request.created", "request.approval_given", "request.approved", "grant.provisioning", "grant.create_issued", "grant.activated", "request.active", "grant.removing", "grant.delete_issued", "grant.removed", "request.completed"]));
+    expect(await auditActions(requestId)).toEqual(
+      expect.arrayContaining([
+        "request.created",
+        "request.approval_given",
+        "request.approved",
+        "grant.provisioning",
+        "grant.create_issued",
+        "grant.activated",
+        "request.active",
+        "grant.removing",
+        "grant.delete_issued",
+        "grant.removed",
+        "request.completed",
+      ]),
+    );
   });
 
   it("overlapping grants of the same tuple are reference-counted: the first to end keeps the assignment", async () => {
@@ -218,25 +363,36 @@ describe("grants against the simulator", () => {
     await activateGrant({ ctx: system(), input: { grantId: b.grantId }, deps });
     await endNow(a.grantId);
     await endNow(b.grantId);
-    const results = await Promise.all([deactivateGrant({ ctx: system(), input: { grantId: a.grantId }, deps }), deactivateGrant({ ctx: system(), input: { grantId: b.grantId }, deps })]);
+    const results = await Promise.all([
+      deactivateGrant({ ctx: system(), input: { grantId: a.grantId }, deps }),
+      deactivateGrant({ ctx: system(), input: { grantId: b.grantId }, deps }),
+    ]);
     expect(results.sort()).toEqual(["kept", "removed"]);
     expect(await simAssignments(target.accountId, target.permissionSetArn)).not.toContain(seedUser("alice").userId);
   });
 
   it("never removes a standing assignment that existed before the portal", async () => {
     expect(standing.principalId).toBe(seedUser("dave").userId);
-    const { grantId } = await approvedGrant(users.dave!, { accountId: standing.accountId, permissionSetArn: standing.permissionSetArn });
+    const { grantId } = await approvedGrant(users.dave!, {
+      accountId: standing.accountId,
+      permissionSetArn: standing.permissionSetArn,
+    });
     await activateGrant({ ctx: system(), input: { grantId }, deps });
     await endNow(grantId);
     expect(await deactivateGrant({ ctx: system(), input: { grantId }, deps })).toBe("kept");
     expect(await simAssignments(standing.accountId, standing.permissionSetArn)).toContain(standing.principalId);
-    const tuple = await db.prisma.assignmentTuple.findFirstOrThrow({ where: { accountId: standing.accountId, permissionSetArn: standing.permissionSetArn } });
+    const tuple = await db.prisma.assignmentTuple.findFirstOrThrow({
+      where: { accountId: standing.accountId, permissionSetArn: standing.permissionSetArn },
+    });
     expect(tuple).toMatchObject({ standing: true, standingSource: "preexisting" });
   });
 
   it("an asynchronous FAILED from AWS fails the grant with the reason kept", async () => {
     await sim.setConfig({ asyncFailureRate: 1 });
-    const { requestId, grantId } = await approvedGrant(users.alice!, { accountId: sandboxAlice.id, permissionSetArn: admin.arn });
+    const { requestId, grantId } = await approvedGrant(users.alice!, {
+      accountId: sandboxAlice.id,
+      permissionSetArn: admin.arn,
+    });
     expect(await activateGrant({ ctx: system(), input: { grantId }, deps })).toBe("failed");
     const grant = await db.prisma.grant.findUniqueOrThrow({ where: { id: grantId } });
     expect(grant.status).toBe("FAILED");
@@ -245,43 +401,76 @@ describe("grants against the simulator", () => {
   });
 
   it("throttling hands the job back for a retry and the retry completes the grant", async () => {
-    const { grantId } = await approvedGrant(users.alice!, { accountId: sandboxAlice.id, permissionSetArn: seedPermissionSet("BillingAdmin")!.arn });
+    const { grantId } = await approvedGrant(users.alice!, {
+      accountId: sandboxAlice.id,
+      permissionSetArn: seedPermissionSet("BillingAdmin")!.arn,
+    });
     await sim.setConfig({ throttleRate: 1 });
     await expect(activateGrant({ ctx: system(), input: { grantId }, deps })).rejects.toBeInstanceOf(RetryLater);
-    expect(["SCHEDULED", "PROVISIONING"]).toContain((await db.prisma.grant.findUniqueOrThrow({ where: { id: grantId } })).status);
+    expect(["SCHEDULED", "PROVISIONING"]).toContain(
+      (await db.prisma.grant.findUniqueOrThrow({ where: { id: grantId } })).status,
+    );
     await sim.setConfig({ throttleRate: 0 });
     expect(await activateGrant({ ctx: system(), input: { grantId }, deps })).toBe("activated");
   });
 
   it("extension moves the end; the old removal job finds nothing due", async () => {
-    const { requestId, grantId } = await approvedGrant(users.alice!, { accountId: paymentsProd.id, permissionSetArn: powerUser.arn }, { ticket: "PAY-200" });
+    const { requestId, grantId } = await approvedGrant(
+      users.alice!,
+      { accountId: paymentsProd.id, permissionSetArn: powerUser.arn },
+      { ticket: "PAY-200" },
+    );
     await activateGrant({ ctx: system(), input: { grantId }, deps });
     const before = await db.prisma.grant.findUniqueOrThrow({ where: { id: grantId } });
-    await extendRequest({ ctx: ctxFor(users.alice!), queue, input: { requestId, extraMinutes: 30, justification: "Need a bit more time" } });
+    await extendRequest({
+      ctx: ctxFor(users.alice!),
+      queue,
+      input: { requestId, extraMinutes: 30, justification: "Need a bit more time" },
+    });
     const after = await db.prisma.grant.findUniqueOrThrow({ where: { id: grantId } });
     expect(after.endsAt.getTime() - before.endsAt.getTime()).toBe(30 * 60_000);
-    await expect(extendRequest({ ctx: ctxFor(users.alice!), queue, input: { requestId, extraMinutes: 600, justification: "Way too long now" } })).rejects.toMatchObject({ code: "VALIDATION" });
+    await expect(
+      extendRequest({
+        ctx: ctxFor(users.alice!),
+        queue,
+        input: { requestId, extraMinutes: 600, justification: "Way too long now" },
+      }),
+    ).rejects.toMatchObject({ code: "VALIDATION" });
     expect(await deactivateGrant({ ctx: system(), input: { grantId }, deps })).toBe("not-due");
   });
 
   it("an admin revokes active access with a reason and the assignment is removed", async () => {
     // ReadOnly: a tuple no other test leaves active, so the removal is not kept for another grant.
-    const { requestId, grantId } = await approvedGrant(users.alice!, { accountId: paymentsProd.id, permissionSetArn: readOnly.arn });
+    const { requestId, grantId } = await approvedGrant(users.alice!, {
+      accountId: paymentsProd.id,
+      permissionSetArn: readOnly.arn,
+    });
     await activateGrant({ ctx: system(), input: { grantId }, deps });
-    await expect(revokeGrant({ ctx: ctxFor(users.alice!), queue, input: { requestId, reason: "self revoke" } })).rejects.toMatchObject({ code: "FORBIDDEN" });
+    await expect(
+      revokeGrant({ ctx: ctxFor(users.alice!), queue, input: { requestId, reason: "self revoke" } }),
+    ).rejects.toMatchObject({ code: "FORBIDDEN" });
     // An auto-approved rule routes to no approver, so only an admin may take this access away.
-    await expect(revokeGrant({ ctx: ctxFor(users.bob!), queue, input: { requestId, reason: "Incident closed" } })).rejects.toMatchObject({ code: "FORBIDDEN" });
+    await expect(
+      revokeGrant({ ctx: ctxFor(users.bob!), queue, input: { requestId, reason: "Incident closed" } }),
+    ).rejects.toMatchObject({ code: "FORBIDDEN" });
     await revokeGrant({ ctx: ctxFor(users.dave!), queue, input: { requestId, reason: "Incident closed" } });
     expect(await deactivateGrant({ ctx: system(), input: { grantId }, deps })).toBe("removed");
     expect((await db.prisma.accessRequest.findUniqueOrThrow({ where: { id: requestId } })).status).toBe("REVOKED");
   });
 
   it("releasing early removes access now, and a second release is refused rather than queued again", async () => {
-    const { requestId, grantId } = await approvedGrant(users.alice!, { accountId: sandboxAlice.id, permissionSetArn: readOnly.arn });
+    const { requestId, grantId } = await approvedGrant(users.alice!, {
+      accountId: sandboxAlice.id,
+      permissionSetArn: readOnly.arn,
+    });
     await activateGrant({ ctx: system(), input: { grantId }, deps });
-    await expect(releaseGrant({ ctx: ctxFor(users.erin!), queue, input: { requestId } })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(releaseGrant({ ctx: ctxFor(users.erin!), queue, input: { requestId } })).rejects.toMatchObject({
+      code: "NOT_FOUND",
+    });
     await releaseGrant({ ctx: ctxFor(users.alice!), queue, input: { requestId } });
-    await expect(releaseGrant({ ctx: ctxFor(users.alice!), queue, input: { requestId } })).rejects.toMatchObject({ code: "CONFLICT" });
+    await expect(releaseGrant({ ctx: ctxFor(users.alice!), queue, input: { requestId } })).rejects.toMatchObject({
+      code: "CONFLICT",
+    });
     expect((await auditActions(requestId)).filter((a) => a === "request.released")).toHaveLength(1);
     expect(await deactivateGrant({ ctx: system(), input: { grantId }, deps })).toBe("removed");
     expect((await db.prisma.accessRequest.findUniqueOrThrow({ where: { id: requestId } })).status).toBe("COMPLETED");

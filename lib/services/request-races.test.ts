@@ -47,8 +47,20 @@ const users: Record<string, UserActor> = {};
 beforeAll(async () => {
   h = await startServiceHarness({ policyYaml: POLICY, systemJob: "test-worker" });
   Object.assign(users, h.users);
-  const lee = await h.db.prisma.user.create({ data: { email: "lee@example.com", name: "lee", roles: ["APPROVER"], idpGroups: ["approvers"] } });
-  users.lee = { type: "user", userId: lee.id, email: "lee@example.com", name: "lee", roles: ["APPROVER"], groups: ["approvers"], identityStoreUserId: null, ip: "127.0.0.1", userAgent: "vitest" };
+  const lee = await h.db.prisma.user.create({
+    data: { email: "lee@example.com", name: "lee", roles: ["APPROVER"], idpGroups: ["approvers"] },
+  });
+  users.lee = {
+    type: "user",
+    userId: lee.id,
+    email: "lee@example.com",
+    name: "lee",
+    roles: ["APPROVER"],
+    groups: ["approvers"],
+    identityStoreUserId: null,
+    ip: "127.0.0.1",
+    userAgent: "vitest",
+  };
 }, 60_000);
 
 afterAll(async () => {
@@ -57,7 +69,8 @@ afterAll(async () => {
 
 const ctx = (actor: UserActor) => h.ctxFor(actor);
 const row = (requestId: string) => h.db.prisma.accessRequest.findUniqueOrThrow({ where: { id: requestId } });
-const events = (requestId: string, action: string) => h.db.prisma.auditEvent.findMany({ where: { requestId, action }, orderBy: { seq: "asc" } });
+const events = (requestId: string, action: string) =>
+  h.db.prisma.auditEvent.findMany({ where: { requestId, action }, orderBy: { seq: "asc" } });
 
 /** Runs the calls side by side: exactly one may succeed, every other must be a CONFLICT. */
 async function race<T>(calls: (() => Promise<T>)[]): Promise<T> {
@@ -72,7 +85,16 @@ async function race<T>(calls: (() => Promise<T>)[]): Promise<T> {
 const times = <T>(make: (i: number) => () => Promise<T>) => Array.from({ length: N }, (_, i) => make(i));
 
 async function pendingRequest(justification: string) {
-  const { requestId } = await createRequest({ ctx: ctx(users.alice!), queue: h.queue, input: { targets: [{ accountId: paymentsProd.id, permissionSetArn: readOnly.arn }], durationMinutes: 60, startMode: "now", justification } });
+  const { requestId } = await createRequest({
+    ctx: ctx(users.alice!),
+    queue: h.queue,
+    input: {
+      targets: [{ accountId: paymentsProd.id, permissionSetArn: readOnly.arn }],
+      durationMinutes: 60,
+      startMode: "now",
+      justification,
+    },
+  });
   return requestId;
 }
 
@@ -83,7 +105,16 @@ async function approvedRequest(justification: string) {
 }
 
 async function selfServiceRequest(justification: string) {
-  const { requestId } = await createRequest({ ctx: ctx(users.alice!), queue: h.queue, input: { targets: [{ accountId: sandboxAlice.id, permissionSetArn: powerUser.arn }], durationMinutes: 60, startMode: "now", justification } });
+  const { requestId } = await createRequest({
+    ctx: ctx(users.alice!),
+    queue: h.queue,
+    input: {
+      targets: [{ accountId: sandboxAlice.id, permissionSetArn: powerUser.arn }],
+      durationMinutes: 60,
+      startMode: "now",
+      justification,
+    },
+  });
   return requestId;
 }
 
@@ -91,10 +122,20 @@ describe("one concurrent mutation of a request wins", () => {
   it("extend: concurrent extends never lose an update, and every audit event's before is the previous after", async () => {
     const requestId = await selfServiceRequest("Concurrent extends without a version");
     const start = (await row(requestId)).endsAt.getTime();
-    const results = await Promise.allSettled(times(() => () => extendRequest({ ctx: ctx(users.alice!), queue: h.queue, input: { requestId, extraMinutes: 30, justification: "More time please" } })).map((call) => call()));
+    const results = await Promise.allSettled(
+      times(
+        () => () =>
+          extendRequest({
+            ctx: ctx(users.alice!),
+            queue: h.queue,
+            input: { requestId, extraMinutes: 30, justification: "More time please" },
+          }),
+      ).map((call) => call()),
+    );
     const won = results.filter((r) => r.status === "fulfilled").length;
     expect(won).toBeGreaterThanOrEqual(1);
-    for (const r of results) if (r.status === "rejected") expect(isAppError(r.reason) && r.reason.code).toBe("CONFLICT");
+    for (const r of results)
+      if (r.status === "rejected") expect(isAppError(r.reason) && r.reason.code).toBe("CONFLICT");
     const final = await row(requestId);
     expect(final.endsAt.getTime()).toBe(start + won * 30 * MINUTE);
     const extended = await events(requestId, "request.extended");
@@ -110,7 +151,16 @@ describe("one concurrent mutation of a request wins", () => {
   it("extend: five extends of the version the requester saw apply once", async () => {
     const requestId = await selfServiceRequest("Concurrent extends of one version");
     const { version, endsAt } = await row(requestId);
-    const result = await race(times(() => () => extendRequest({ ctx: ctx(users.alice!), queue: h.queue, input: { requestId, extraMinutes: 30, justification: "More time please", expectedVersion: version } })));
+    const result = await race(
+      times(
+        () => () =>
+          extendRequest({
+            ctx: ctx(users.alice!),
+            queue: h.queue,
+            input: { requestId, extraMinutes: 30, justification: "More time please", expectedVersion: version },
+          }),
+      ),
+    );
     const final = await row(requestId);
     expect(final.endsAt.getTime()).toBe(endsAt.getTime() + 30 * MINUTE);
     expect(result).toMatchObject({ applied: true, endsAt: final.endsAt });
@@ -121,7 +171,16 @@ describe("one concurrent mutation of a request wins", () => {
   it("extend needing approval: one extension round is opened", async () => {
     const requestId = await approvedRequest("Concurrent extension requests");
     const { version } = await row(requestId);
-    await race(times((i) => () => extendRequest({ ctx: ctx(users.alice!), queue: h.queue, input: { requestId, extraMinutes: 30 + 5 * i, justification: "More time please", expectedVersion: version } })));
+    await race(
+      times(
+        (i) => () =>
+          extendRequest({
+            ctx: ctx(users.alice!),
+            queue: h.queue,
+            input: { requestId, extraMinutes: 30 + 5 * i, justification: "More time please", expectedVersion: version },
+          }),
+      ),
+    );
     const final = await row(requestId);
     expect(final.extensionRound).toBe(1);
     const requested = await events(requestId, "request.extension_requested");
@@ -132,7 +191,12 @@ describe("one concurrent mutation of a request wins", () => {
   it("cancel", async () => {
     const requestId = await pendingRequest("Concurrent cancels");
     const { version } = await row(requestId);
-    await race(times(() => () => cancelRequest({ ctx: ctx(users.alice!), queue: h.queue, input: { requestId, expectedVersion: version } })));
+    await race(
+      times(
+        () => () =>
+          cancelRequest({ ctx: ctx(users.alice!), queue: h.queue, input: { requestId, expectedVersion: version } }),
+      ),
+    );
     expect((await row(requestId)).status).toBe("CANCELLED");
     expect(await events(requestId, "request.cancelled")).toHaveLength(1);
   });
@@ -140,7 +204,12 @@ describe("one concurrent mutation of a request wins", () => {
   it("release", async () => {
     const requestId = await approvedRequest("Concurrent releases");
     const { version } = await row(requestId);
-    await race(times(() => () => releaseGrant({ ctx: ctx(users.alice!), queue: h.queue, input: { requestId, expectedVersion: version } })));
+    await race(
+      times(
+        () => () =>
+          releaseGrant({ ctx: ctx(users.alice!), queue: h.queue, input: { requestId, expectedVersion: version } }),
+      ),
+    );
     const released = await events(requestId, "request.released");
     expect(released).toHaveLength(1);
     expect((released[0]!.after as { endsAt: string }).endsAt).toBe((await row(requestId)).endsAt.toISOString());
@@ -149,7 +218,16 @@ describe("one concurrent mutation of a request wins", () => {
   it("revoke", async () => {
     const requestId = await approvedRequest("Concurrent revokes");
     const { version } = await row(requestId);
-    await race(times(() => () => revokeGrant({ ctx: ctx(users.bob!), queue: h.queue, input: { requestId, reason: "Incident closed", expectedVersion: version } })));
+    await race(
+      times(
+        () => () =>
+          revokeGrant({
+            ctx: ctx(users.bob!),
+            queue: h.queue,
+            input: { requestId, reason: "Incident closed", expectedVersion: version },
+          }),
+      ),
+    );
     expect((await row(requestId)).status).toBe("REVOKED");
     expect(await events(requestId, "request.revoked")).toHaveLength(1);
   });
@@ -157,7 +235,16 @@ describe("one concurrent mutation of a request wins", () => {
   it("decide: the same approver five times records one decision", async () => {
     const requestId = await pendingRequest("Concurrent decisions, one approver");
     const { version } = await row(requestId);
-    await race(times(() => () => decideRequest({ ctx: ctx(users.bob!), queue: h.queue, input: { requestId, decision: "APPROVE", expectedVersion: version } })));
+    await race(
+      times(
+        () => () =>
+          decideRequest({
+            ctx: ctx(users.bob!),
+            queue: h.queue,
+            input: { requestId, decision: "APPROVE", expectedVersion: version },
+          }),
+      ),
+    );
     expect((await row(requestId)).status).toBe("APPROVED");
     expect(await h.db.prisma.approvalDecision.count({ where: { requestId } })).toBe(1);
     expect(await events(requestId, "request.approved")).toHaveLength(1);
@@ -167,7 +254,12 @@ describe("one concurrent mutation of a request wins", () => {
   it("decide: different approvers of a one-approval request, one of them approves it", async () => {
     const requestId = await pendingRequest("Concurrent decisions, three approvers");
     const approvers = [users.bob!, users.dave!, users.lee!];
-    await race(approvers.map((approver) => () => decideRequest({ ctx: ctx(approver), queue: h.queue, input: { requestId, decision: "APPROVE" } })));
+    await race(
+      approvers.map(
+        (approver) => () =>
+          decideRequest({ ctx: ctx(approver), queue: h.queue, input: { requestId, decision: "APPROVE" } }),
+      ),
+    );
     expect(await h.db.prisma.approvalDecision.count({ where: { requestId } })).toBe(1);
     expect(await events(requestId, "request.approved")).toHaveLength(1);
     expect(await h.db.prisma.grant.count({ where: { requestId } })).toBe(1);
@@ -175,10 +267,19 @@ describe("one concurrent mutation of a request wins", () => {
 
   it("decide-extension: concurrent approvals apply the extension once", async () => {
     const requestId = await approvedRequest("Concurrent extension decisions");
-    await extendRequest({ ctx: ctx(users.alice!), queue: h.queue, input: { requestId, extraMinutes: 30, justification: "More time please" } });
+    await extendRequest({
+      ctx: ctx(users.alice!),
+      queue: h.queue,
+      input: { requestId, extraMinutes: 30, justification: "More time please" },
+    });
     const { endsAt } = await row(requestId);
     const approvers = [users.bob!, users.dave!, users.lee!];
-    await race(approvers.map((approver) => () => decideExtension({ ctx: ctx(approver), queue: h.queue, input: { requestId, decision: "APPROVE" } })));
+    await race(
+      approvers.map(
+        (approver) => () =>
+          decideExtension({ ctx: ctx(approver), queue: h.queue, input: { requestId, decision: "APPROVE" } }),
+      ),
+    );
     const final = await row(requestId);
     expect(final.endsAt.getTime()).toBe(endsAt.getTime() + 30 * MINUTE);
     expect(await events(requestId, "request.extended")).toHaveLength(1);
@@ -187,9 +288,22 @@ describe("one concurrent mutation of a request wins", () => {
 
   it("decide-extension: the same approver five times decides once", async () => {
     const requestId = await approvedRequest("Concurrent extension decisions, one approver");
-    await extendRequest({ ctx: ctx(users.alice!), queue: h.queue, input: { requestId, extraMinutes: 30, justification: "More time please" } });
+    await extendRequest({
+      ctx: ctx(users.alice!),
+      queue: h.queue,
+      input: { requestId, extraMinutes: 30, justification: "More time please" },
+    });
     const { version } = await row(requestId);
-    await race(times(() => () => decideExtension({ ctx: ctx(users.bob!), queue: h.queue, input: { requestId, decision: "APPROVE", expectedVersion: version } })));
+    await race(
+      times(
+        () => () =>
+          decideExtension({
+            ctx: ctx(users.bob!),
+            queue: h.queue,
+            input: { requestId, decision: "APPROVE", expectedVersion: version },
+          }),
+      ),
+    );
     expect(await h.db.prisma.approvalDecision.count({ where: { requestId, kind: "EXTENSION" } })).toBe(1);
     expect(await events(requestId, "request.extended")).toHaveLength(1);
   });
@@ -197,7 +311,11 @@ describe("one concurrent mutation of a request wins", () => {
   it("expire-pending (worker verb): one run expires the request, the others find nothing to do", async () => {
     const requestId = await pendingRequest("Concurrent expiry runs");
     const later = new Date(Date.now() + 2 * 24 * 60 * MINUTE);
-    const results = await Promise.all(times(() => () => expirePendingRequest({ ctx: { ...h.system(), now: () => later }, input: { requestId } })).map((call) => call()));
+    const results = await Promise.all(
+      times(() => () => expirePendingRequest({ ctx: { ...h.system(), now: () => later }, input: { requestId } })).map(
+        (call) => call(),
+      ),
+    );
     expect(results.filter((r) => r.expired)).toHaveLength(1);
     expect((await row(requestId)).status).toBe("EXPIRED");
     expect(await events(requestId, "request.expired")).toHaveLength(1);

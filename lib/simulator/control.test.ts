@@ -2,7 +2,11 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { CreateAccountAssignmentCommand, DescribeAccountAssignmentCreationStatusCommand, ListAccountAssignmentsCommand } from "@aws-sdk/client-sso-admin";
+import {
+  CreateAccountAssignmentCommand,
+  DescribeAccountAssignmentCreationStatusCommand,
+  ListAccountAssignmentsCommand,
+} from "@aws-sdk/client-sso-admin";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { StateFileError } from "./persistence";
 import { DEMO_SEED, seedAccount, seedPermissionSet, seedUser } from "./seed";
@@ -13,10 +17,27 @@ const INSTANCE_ARN = DEMO_SEED.instanceArn;
 const alice = seedUser("alice");
 const readOnly = seedPermissionSet("ReadOnly");
 const paymentsProd = seedAccount("payments-prod");
-const outOfBand = { accountId: paymentsProd.id, permissionSetArn: readOnly.arn, principalType: "USER", principalId: alice.userId };
+const outOfBand = {
+  accountId: paymentsProd.id,
+  permissionSetArn: readOnly.arn,
+  principalType: "USER",
+  principalId: alice.userId,
+};
 const createAlice = () =>
-  new CreateAccountAssignmentCommand({ InstanceArn: INSTANCE_ARN, TargetId: paymentsProd.id, TargetType: "AWS_ACCOUNT", PermissionSetArn: readOnly.arn, PrincipalType: "USER", PrincipalId: alice.userId });
-const listAlice = () => new ListAccountAssignmentsCommand({ InstanceArn: INSTANCE_ARN, AccountId: paymentsProd.id, PermissionSetArn: readOnly.arn });
+  new CreateAccountAssignmentCommand({
+    InstanceArn: INSTANCE_ARN,
+    TargetId: paymentsProd.id,
+    TargetType: "AWS_ACCOUNT",
+    PermissionSetArn: readOnly.arn,
+    PrincipalType: "USER",
+    PrincipalId: alice.userId,
+  });
+const listAlice = () =>
+  new ListAccountAssignmentsCommand({
+    InstanceArn: INSTANCE_ARN,
+    AccountId: paymentsProd.id,
+    PermissionSetArn: readOnly.arn,
+  });
 
 const temporaryDirectories: string[] = [];
 function temporaryStatePath(): string {
@@ -37,13 +58,19 @@ describe("control endpoints", () => {
   afterAll(() => sim.close());
 
   const post = (route: string, body: unknown, method = "POST") =>
-    fetch(`${sim.url}${route}`, { method, headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    fetch(`${sim.url}${route}`, {
+      method,
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
 
   it("reports state: assignments, in-flight operations and call counters", async () => {
     sim.setConfig({ asyncDelayMs: 2_000 });
     await sdkClients(sim.url).ssoAdmin.send(createAlice());
     const state = await (await fetch(`${sim.url}/__sim/state`)).json();
-    expect(state.inFlight).toEqual([expect.objectContaining({ kind: "create", status: "IN_PROGRESS", principalId: alice.userId })]);
+    expect(state.inFlight).toEqual([
+      expect.objectContaining({ kind: "create", status: "IN_PROGRESS", principalId: alice.userId }),
+    ]);
     expect(state.assignments).toHaveLength(1);
     expect(state.counters.calls).toEqual({ CreateAccountAssignment: 1 });
     expect(state.counters.throttled).toBe(0);
@@ -57,9 +84,15 @@ describe("control endpoints", () => {
     const log = await (await fetch(`${sim.url}/__sim/log`)).json();
     expect(log.calls).toEqual([
       expect.objectContaining({ service: "sso-admin", operation: "CreateAccountAssignment", outcome: "ok" }),
-      expect.objectContaining({ operation: "ListAccountAssignments", outcome: "ThrottlingException", fault: "rate-limit" }),
+      expect.objectContaining({
+        operation: "ListAccountAssignments",
+        outcome: "ThrottlingException",
+        fault: "rate-limit",
+      }),
     ]);
-    expect(log.operations).toEqual([expect.objectContaining({ kind: "create", principalId: alice.userId, requestId: expect.any(String) })]);
+    expect(log.operations).toEqual([
+      expect.objectContaining({ kind: "create", principalId: alice.userId, requestId: expect.any(String) }),
+    ]);
   });
 
   it("validates config patches and applies valid ones", async () => {
@@ -78,7 +111,9 @@ describe("control endpoints", () => {
     expect((await post("/__sim/assignments", outOfBand)).status).toBe(201);
     expect((await post("/__sim/assignments", outOfBand)).status).toBe(200);
     expect((await sso.send(listAlice())).AccountAssignments).toHaveLength(1);
-    expect(sim.getState().assignments.find((assignment) => assignment.principalId === alice.userId)?.origin).toBe("out-of-band");
+    expect(sim.getState().assignments.find((assignment) => assignment.principalId === alice.userId)?.origin).toBe(
+      "out-of-band",
+    );
     const unknown = await post("/__sim/assignments", { ...outOfBand, accountId: "123456789012" });
     expect(unknown.status).toBe(400);
     expect((await unknown.json()).error).toContain("unknown account");
@@ -97,7 +132,10 @@ describe("state persistence", () => {
     const sso = sdkClients(first.url).ssoAdmin;
     const { AccountAssignmentCreationStatus } = await sso.send(createAlice());
     const requestId = AccountAssignmentCreationStatus!.RequestId!;
-    await waitUntil(() => sso.send(listAlice()), (output) => output.AccountAssignments!.length === 1);
+    await waitUntil(
+      () => sso.send(listAlice()),
+      (output) => output.AccountAssignments!.length === 1,
+    );
     await first.close();
     expect(fs.existsSync(statePath)).toBe(true);
 
@@ -105,7 +143,12 @@ describe("state persistence", () => {
     try {
       const reopened = sdkClients(second.url).ssoAdmin;
       expect((await reopened.send(listAlice())).AccountAssignments).toHaveLength(1);
-      const status = await reopened.send(new DescribeAccountAssignmentCreationStatusCommand({ InstanceArn: INSTANCE_ARN, AccountAssignmentCreationRequestId: requestId }));
+      const status = await reopened.send(
+        new DescribeAccountAssignmentCreationStatusCommand({
+          InstanceArn: INSTANCE_ARN,
+          AccountAssignmentCreationRequestId: requestId,
+        }),
+      );
       expect(status.AccountAssignmentCreationStatus!.Status).toBe("SUCCEEDED");
     } finally {
       await second.close();
@@ -118,12 +161,23 @@ describe("state persistence", () => {
     const { AccountAssignmentCreationStatus } = await sdkClients(first.url).ssoAdmin.send(createAlice());
     await first.close();
     const saved = JSON.parse(fs.readFileSync(statePath, "utf8"));
-    expect(saved.operations).toEqual([expect.objectContaining({ requestId: AccountAssignmentCreationStatus!.RequestId, status: "IN_PROGRESS" })]);
+    expect(saved.operations).toEqual([
+      expect.objectContaining({ requestId: AccountAssignmentCreationStatus!.RequestId, status: "IN_PROGRESS" }),
+    ]);
     const second = await startSimulator({ statePath, config: { rateLimitPerSecond: 0 } });
     try {
       const sso = sdkClients(second.url).ssoAdmin;
-      const describe = () => sso.send(new DescribeAccountAssignmentCreationStatusCommand({ InstanceArn: INSTANCE_ARN, AccountAssignmentCreationRequestId: AccountAssignmentCreationStatus!.RequestId! }));
-      const finished = await waitUntil(describe, (output) => output.AccountAssignmentCreationStatus!.Status !== "IN_PROGRESS");
+      const describe = () =>
+        sso.send(
+          new DescribeAccountAssignmentCreationStatusCommand({
+            InstanceArn: INSTANCE_ARN,
+            AccountAssignmentCreationRequestId: AccountAssignmentCreationStatus!.RequestId!,
+          }),
+        );
+      const finished = await waitUntil(
+        describe,
+        (output) => output.AccountAssignmentCreationStatus!.Status !== "IN_PROGRESS",
+      );
       expect(finished.AccountAssignmentCreationStatus!.Status).toBe("SUCCEEDED");
       expect((await sso.send(listAlice())).AccountAssignments).toHaveLength(1);
     } finally {
@@ -142,7 +196,11 @@ describe("state persistence", () => {
 
 describe("scripts/simulator.ts", () => {
   const script = path.resolve(import.meta.dirname, "../../scripts/simulator.ts");
-  const run = (env: Record<string, string>) => spawn(process.execPath, ["--import", "tsx", script], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const run = (env: Record<string, string>) =>
+    spawn(process.execPath, ["--import", "tsx", script], {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
   const collect = (stream: NodeJS.ReadableStream) => {
     const output = { text: "" };
     stream.on("data", (chunk: Buffer) => (output.text += chunk.toString()));
@@ -155,16 +213,26 @@ describe("scripts/simulator.ts", () => {
     const stdout = collect(child.stdout!);
     const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
     try {
-      const ready = await waitUntil(async () => /^SIMULATOR READY (http:\/\/127\.0\.0\.1:\d+)$/m.exec(stdout.text), (match) => match !== null, 15_000, 50);
+      const ready = await waitUntil(
+        async () => /^SIMULATOR READY (http:\/\/127\.0\.0\.1:\d+)$/m.exec(stdout.text),
+        (match) => match !== null,
+        15_000,
+        50,
+      );
       const sso = sdkClients(ready![1]!).ssoAdmin;
       await sso.send(createAlice());
-      await waitUntil(() => sso.send(listAlice()), (output) => output.AccountAssignments!.length === 1);
+      await waitUntil(
+        () => sso.send(listAlice()),
+        (output) => output.AccountAssignments!.length === 1,
+      );
     } finally {
       child.kill("SIGTERM");
     }
     expect(await exited).toBe(0);
     const saved = JSON.parse(fs.readFileSync(statePath, "utf8"));
-    expect(saved.assignments.map((assignment: { principalId: string }) => assignment.principalId)).toContain(alice.userId);
+    expect(saved.assignments.map((assignment: { principalId: string }) => assignment.principalId)).toContain(
+      alice.userId,
+    );
   });
 
   it("exits non-zero naming the variable when a SIM_* value is invalid", async () => {

@@ -20,7 +20,12 @@ function parseJson(raw: string): unknown {
   return raw.trim() === "" ? {} : JSON.parse(raw);
 }
 
-export function handleControl(runtime: SimulatorRuntime, method: string, pathname: string, rawBody: string): ControlResponse {
+export function handleControl(
+  runtime: SimulatorRuntime,
+  method: string,
+  pathname: string,
+  rawBody: string,
+): ControlResponse {
   const route = `${method} ${pathname.replace(/\/+$/, "")}`;
   let body: unknown;
   try {
@@ -43,7 +48,8 @@ export function handleControl(runtime: SimulatorRuntime, method: string, pathnam
       try {
         return { status: 200, body: { config: runtime.setConfig(body) } };
       } catch (error) {
-        if (error instanceof SimulatorConfigError) return { status: 400, body: { error: "invalid config", issues: error.issues } };
+        if (error instanceof SimulatorConfigError)
+          return { status: 400, body: { error: "invalid config", issues: error.issues } };
         throw error;
       }
     // POST /__sim/reset - seed state, zero counters, start-up config
@@ -54,7 +60,8 @@ export function handleControl(runtime: SimulatorRuntime, method: string, pathnam
     case "POST /__sim/assignments":
     case "DELETE /__sim/assignments": {
       const parsed = SeedAssignmentSchema.safeParse(body);
-      if (!parsed.success) return { status: 400, body: { error: "invalid assignment", issues: describeZodIssues(parsed.error) } };
+      if (!parsed.success)
+        return { status: 400, body: { error: "invalid assignment", issues: describeZodIssues(parsed.error) } };
       if (method === "DELETE") return { status: 200, body: { removed: runtime.removeAssignment(parsed.data) } };
       try {
         const created = runtime.seedAssignment(parsed.data);

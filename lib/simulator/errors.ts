@@ -40,9 +40,11 @@ export const validationError = (message: string, reason?: string) =>
 
 export const accessDenied = (message: string) => new ServiceError("AccessDeniedException", message);
 
-export const conflict = (message: string, fields: Record<string, unknown> = {}) => new ServiceError("ConflictException", message, { fields });
+export const conflict = (message: string, fields: Record<string, unknown> = {}) =>
+  new ServiceError("ConflictException", message, { fields });
 
-export const resourceNotFound = (message: string, fields: Record<string, unknown> = {}) => new ServiceError("ResourceNotFoundException", message, { fields });
+export const resourceNotFound = (message: string, fields: Record<string, unknown> = {}) =>
+  new ServiceError("ResourceNotFoundException", message, { fields });
 
 export const serviceQuotaExceeded = (message: string) => new ServiceError("ServiceQuotaExceededException", message);
 
@@ -50,19 +52,31 @@ export const throttling = (retryAfterSeconds: number, status: number) =>
   new ServiceError("ThrottlingException", "Rate exceeded", { retryAfterSeconds, status });
 
 export const internalServerError = () =>
-  new ServiceError("InternalServerException", "An unexpected internal service exception was encountered", { status: 500 });
+  new ServiceError("InternalServerException", "An unexpected internal service exception was encountered", {
+    status: 500,
+  });
 
 // Organizations has its own names for the same situations.
 export const organizationsTooManyRequests = (retryAfterSeconds: number, status: number) =>
-  new ServiceError("TooManyRequestsException", "You have sent too many requests in too short a period of time. The quota helps protect against denial-of-service attacks. Try again later.", {
-    retryAfterSeconds,
-    status,
-    fields: { Type: "Throttling" },
-  });
+  new ServiceError(
+    "TooManyRequestsException",
+    "You have sent too many requests in too short a period of time. The quota helps protect against denial-of-service attacks. Try again later.",
+    {
+      retryAfterSeconds,
+      status,
+      fields: { Type: "Throttling" },
+    },
+  );
 
 export const organizationsServiceException = () =>
-  new ServiceError("ServiceException", "AWS Organizations can't complete your request because of an internal service error. Try again later.", { status: 500 });
+  new ServiceError(
+    "ServiceException",
+    "AWS Organizations can't complete your request because of an internal service error. Try again later.",
+    { status: 500 },
+  );
 
-export const organizationsInvalidInput = (message: string, reason: string) => new ServiceError("InvalidInputException", message, { fields: { Reason: reason } });
+export const organizationsInvalidInput = (message: string, reason: string) =>
+  new ServiceError("InvalidInputException", message, { fields: { Reason: reason } });
 
-export const organizationsAccessDenied = () => new ServiceError("AccessDeniedException", "You don't have permissions to access this resource.");
+export const organizationsAccessDenied = () =>
+  new ServiceError("AccessDeniedException", "You don't have permissions to access this resource.");

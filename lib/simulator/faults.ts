@@ -77,8 +77,16 @@ export class FaultInjector {
       service === "sso-admin"
         ? { key: "sso-admin", rate: this.config.rateLimitPerSecond, burst: this.config.rateLimitBurst }
         : service === "identitystore"
-          ? { key: `identitystore:${operation}`, rate: this.config.identityStoreRateLimitPerSecond, burst: Math.max(1, Math.ceil(this.config.identityStoreRateLimitPerSecond)) }
-          : { key: "organizations", rate: this.config.organizationsRateLimitPerSecond, burst: Math.max(1, Math.ceil(this.config.organizationsRateLimitPerSecond)) };
+          ? {
+              key: `identitystore:${operation}`,
+              rate: this.config.identityStoreRateLimitPerSecond,
+              burst: Math.max(1, Math.ceil(this.config.identityStoreRateLimitPerSecond)),
+            }
+          : {
+              key: "organizations",
+              rate: this.config.organizationsRateLimitPerSecond,
+              burst: Math.max(1, Math.ceil(this.config.organizationsRateLimitPerSecond)),
+            };
     if (rate <= 0) return true;
     let bucket = this.buckets.get(key);
     if (!bucket) {
@@ -99,8 +107,10 @@ export class FaultInjector {
     if (!this.bucketAllows(service, operation, nowMs)) return { kind: "throttle", reason: "rate-limit" };
     const targeted = this.config.faultOperations.length === 0 || this.config.faultOperations.includes(operation);
     if (!targeted) return null;
-    if (this.config.throttleRate > 0 && this.random() < this.config.throttleRate) return { kind: "throttle", reason: "injected" };
-    if (this.config.internalErrorRate > 0 && this.random() < this.config.internalErrorRate) return { kind: "internal", reason: "injected" };
+    if (this.config.throttleRate > 0 && this.random() < this.config.throttleRate)
+      return { kind: "throttle", reason: "injected" };
+    if (this.config.internalErrorRate > 0 && this.random() < this.config.internalErrorRate)
+      return { kind: "internal", reason: "injected" };
     return null;
   }
 }

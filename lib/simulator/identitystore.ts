@@ -1,9 +1,27 @@
 // identitystore (AWSIdentityStore): users, groups and memberships, read-only.
 import { epochSeconds, type OperationDefinition, type ServiceDefinition, type SimulatorContext } from "./context";
 import { notAuthorizedMessage } from "./caller";
-import { accessDenied, internalServerError, resourceNotFound, throttling, unknownOperation, validationError } from "./errors";
+import {
+  accessDenied,
+  internalServerError,
+  resourceNotFound,
+  throttling,
+  unknownOperation,
+  validationError,
+} from "./errors";
 import type { SeedGroup, SeedUser } from "./seed";
-import { coralValidationMessage, document, integer, list, PATTERNS, required, string, structure, union, type Input } from "./validation";
+import {
+  coralValidationMessage,
+  document,
+  integer,
+  list,
+  PATTERNS,
+  required,
+  string,
+  structure,
+  union,
+  type Input,
+} from "./validation";
 
 const identityStoreId = required(string({ pattern: PATTERNS.identityStoreId, minLength: 1, maxLength: 36 }));
 const resourceId = string({ pattern: PATTERNS.principalId, minLength: 1, maxLength: 47 });
@@ -13,24 +31,48 @@ const paging = {
 };
 const alternateIdentifier = required(
   union({
-    ExternalId: structure({ Issuer: required(string({ minLength: 1, maxLength: 100 })), Id: required(string({ minLength: 1, maxLength: 256 })) }),
-    UniqueAttribute: structure({ AttributePath: required(string({ pattern: PATTERNS.attributePath, minLength: 1, maxLength: 255 })), AttributeValue: required(document()) }),
+    ExternalId: structure({
+      Issuer: required(string({ minLength: 1, maxLength: 100 })),
+      Id: required(string({ minLength: 1, maxLength: 256 })),
+    }),
+    UniqueAttribute: structure({
+      AttributePath: required(string({ pattern: PATTERNS.attributePath, minLength: 1, maxLength: 255 })),
+      AttributeValue: required(document()),
+    }),
   }),
 );
 const memberId = required(union({ UserId: resourceId }));
-const filters = list(structure({ AttributePath: required(string({ pattern: PATTERNS.attributePath, minLength: 1, maxLength: 255 })), AttributeValue: required(string({ minLength: 1, maxLength: 1024 })) }), {
-  minLength: 0,
-  maxLength: 1,
+const filters = list(
+  structure({
+    AttributePath: required(string({ pattern: PATTERNS.attributePath, minLength: 1, maxLength: 255 })),
+    AttributeValue: required(string({ minLength: 1, maxLength: 1024 })),
+  }),
+  {
+    minLength: 0,
+    maxLength: 1,
+  },
+);
+const extensions = list(string({ minLength: 1, maxLength: 50, pattern: "aws:identitystore:[a-z]{1,20}" }), {
+  minLength: 1,
+  maxLength: 10,
 });
-const extensions = list(string({ minLength: 1, maxLength: 50, pattern: "aws:identitystore:[a-z]{1,20}" }), { minLength: 1, maxLength: 10 });
 
 const ENTERPRISE_EXTENSION = "aws:identitystore:enterprise";
 const DEFAULT_PAGE_SIZE = 100;
-const DEPARTMENTS: Record<string, string> = { alice: "Payments", erin: "Data Platform", bob: "Payments", carol: "Security", dave: "Platform" };
+const DEPARTMENTS: Record<string, string> = {
+  alice: "Payments",
+  erin: "Data Platform",
+  bob: "Payments",
+  carol: "Security",
+  dave: "Platform",
+};
 
 function requireStore(ctx: SimulatorContext, id: unknown) {
   if (id !== ctx.seed.identityStoreId) {
-    throw resourceNotFound(`IdentityStore not present for IdentityStoreId: ${String(id)}`, { ResourceType: "IDENTITY_STORE", ResourceId: id });
+    throw resourceNotFound(`IdentityStore not present for IdentityStoreId: ${String(id)}`, {
+      ResourceType: "IDENTITY_STORE",
+      ResourceId: id,
+    });
   }
 }
 
@@ -55,7 +97,8 @@ function requestedExtensions(input: Input): string[] | undefined {
   const names = input.Extensions as string[] | undefined;
   if (!names) return undefined;
   const unsupported = names.find((name) => name !== ENTERPRISE_EXTENSION);
-  if (unsupported) throw validationError(`Extension ${unsupported} is not supported. Supported extensions: ${ENTERPRISE_EXTENSION}`);
+  if (unsupported)
+    throw validationError(`Extension ${unsupported} is not supported. Supported extensions: ${ENTERPRISE_EXTENSION}`);
   return names;
 }
 
@@ -73,7 +116,14 @@ function userShape(ctx: SimulatorContext, user: SeedUser, extensionNames?: strin
     CreatedAt: epochSeconds(user.createdAtMs),
     UpdatedAt: epochSeconds(user.createdAtMs),
     ...(extensionNames?.length
-      ? { Extensions: { [ENTERPRISE_EXTENSION]: { employeeNumber: user.externalId.slice(-6), department: DEPARTMENTS[user.key] ?? "Engineering" } } }
+      ? {
+          Extensions: {
+            [ENTERPRISE_EXTENSION]: {
+              employeeNumber: user.externalId.slice(-6),
+              department: DEPARTMENTS[user.key] ?? "Engineering",
+            },
+          },
+        }
       : {}),
   };
 }
@@ -90,7 +140,12 @@ function groupShape(ctx: SimulatorContext, group: SeedGroup) {
 }
 
 function membershipShape(ctx: SimulatorContext, membership: { membershipId: string; groupId: string; userId: string }) {
-  return { IdentityStoreId: ctx.seed.identityStoreId, MembershipId: membership.membershipId, GroupId: membership.groupId, MemberId: { UserId: membership.userId } };
+  return {
+    IdentityStoreId: ctx.seed.identityStoreId,
+    MembershipId: membership.membershipId,
+    GroupId: membership.groupId,
+    MemberId: { UserId: membership.userId },
+  };
 }
 
 function page<T>(ctx: SimulatorContext, operation: string, input: Input, items: readonly T[]) {
@@ -106,11 +161,15 @@ function withToken<T extends object>(body: T, nextToken: string | undefined) {
   return nextToken ? { ...body, NextToken: nextToken } : body;
 }
 
-type AlternateIdentifier = { ExternalId?: { Issuer: string; Id: string }; UniqueAttribute?: { AttributePath: string; AttributeValue: unknown } };
+type AlternateIdentifier = {
+  ExternalId?: { Issuer: string; Id: string };
+  UniqueAttribute?: { AttributePath: string; AttributeValue: unknown };
+};
 
 function uniqueAttributeValue(attribute: { AttributePath: string; AttributeValue: unknown }): string {
   const value = attribute.AttributeValue;
-  if (typeof value !== "string" || value.trim() === "") throw validationError(`attribute value cannot be empty or null for attribute path ${attribute.AttributePath}`);
+  if (typeof value !== "string" || value.trim() === "")
+    throw validationError(`attribute value cannot be empty or null for attribute path ${attribute.AttributePath}`);
   return value;
 }
 
@@ -119,7 +178,10 @@ const notUniqueAttribute = (path: string) => validationError(`The attribute ${pa
 function filterValue(input: Input, allowedPath: string): string | undefined {
   const [filter] = (input.Filters as { AttributePath: string; AttributeValue: string }[] | undefined) ?? [];
   if (!filter) return undefined;
-  if (filter.AttributePath.toLowerCase() !== allowedPath.toLowerCase()) throw validationError(`Filtering on attribute ${filter.AttributePath} is not supported. Supported attribute: ${allowedPath}`);
+  if (filter.AttributePath.toLowerCase() !== allowedPath.toLowerCase())
+    throw validationError(
+      `Filtering on attribute ${filter.AttributePath} is not supported. Supported attribute: ${allowedPath}`,
+    );
   return filter.AttributeValue;
 }
 
@@ -132,12 +194,18 @@ const operations: Record<string, OperationDefinition> = {
       let user: SeedUser | undefined;
       if (identifier.ExternalId) {
         const { Issuer, Id } = identifier.ExternalId;
-        user = Issuer === ctx.seed.externalIdIssuer ? ctx.seed.users.find((candidate) => candidate.externalId === Id) : undefined;
+        user =
+          Issuer === ctx.seed.externalIdIssuer
+            ? ctx.seed.users.find((candidate) => candidate.externalId === Id)
+            : undefined;
       } else if (identifier.UniqueAttribute) {
         const path = identifier.UniqueAttribute.AttributePath.toLowerCase();
-        if (path !== "username" && path !== "emails.value") throw notUniqueAttribute(identifier.UniqueAttribute.AttributePath);
+        if (path !== "username" && path !== "emails.value")
+          throw notUniqueAttribute(identifier.UniqueAttribute.AttributePath);
         const value = uniqueAttributeValue(identifier.UniqueAttribute).toLowerCase();
-        user = ctx.seed.users.find((candidate) => (path === "username" ? candidate.userName : candidate.email).toLowerCase() === value);
+        user = ctx.seed.users.find(
+          (candidate) => (path === "username" ? candidate.userName : candidate.email).toLowerCase() === value,
+        );
       }
       if (!user) throw resourceNotFound("User not found", { ResourceType: "USER" });
       return { IdentityStoreId: ctx.seed.identityStoreId, UserId: user.userId };
@@ -151,7 +219,8 @@ const operations: Record<string, OperationDefinition> = {
       let group: SeedGroup | undefined;
       if (identifier.UniqueAttribute) {
         assertNotAdSync(ctx);
-        if (identifier.UniqueAttribute.AttributePath.toLowerCase() !== "displayname") throw notUniqueAttribute(identifier.UniqueAttribute.AttributePath);
+        if (identifier.UniqueAttribute.AttributePath.toLowerCase() !== "displayname")
+          throw notUniqueAttribute(identifier.UniqueAttribute.AttributePath);
         const value = uniqueAttributeValue(identifier.UniqueAttribute).toLowerCase();
         group = ctx.seed.groups.find((candidate) => candidate.displayName.toLowerCase() === value);
       }
@@ -191,7 +260,9 @@ const operations: Record<string, OperationDefinition> = {
     handle(input, ctx) {
       requireStore(ctx, input.IdentityStoreId);
       const displayName = filterValue(input, "DisplayName")?.toLowerCase();
-      const groups = ctx.seed.groups.filter((group) => displayName === undefined || group.displayName.toLowerCase() === displayName);
+      const groups = ctx.seed.groups.filter(
+        (group) => displayName === undefined || group.displayName.toLowerCase() === displayName,
+      );
       const result = page(ctx, "ListGroups", input, groups);
       return withToken({ Groups: result.items.map((group) => groupShape(ctx, group)) }, result.nextToken);
     },
@@ -204,7 +275,10 @@ const operations: Record<string, OperationDefinition> = {
       const group = requireGroup(ctx, input.GroupId as string);
       const memberships = ctx.seed.memberships.filter((membership) => membership.groupId === group.groupId);
       const result = page(ctx, "ListGroupMemberships", input, memberships);
-      return withToken({ GroupMemberships: result.items.map((membership) => membershipShape(ctx, membership)) }, result.nextToken);
+      return withToken(
+        { GroupMemberships: result.items.map((membership) => membershipShape(ctx, membership)) },
+        result.nextToken,
+      );
     },
   },
   ListGroupMembershipsForMember: {
@@ -215,18 +289,27 @@ const operations: Record<string, OperationDefinition> = {
       const user = requireUser(ctx, (input.MemberId as { UserId: string }).UserId);
       const memberships = ctx.seed.memberships.filter((membership) => membership.userId === user.userId);
       const result = page(ctx, "ListGroupMembershipsForMember", input, memberships);
-      return withToken({ GroupMemberships: result.items.map((membership) => membershipShape(ctx, membership)) }, result.nextToken);
+      return withToken(
+        { GroupMemberships: result.items.map((membership) => membershipShape(ctx, membership)) },
+        result.nextToken,
+      );
     },
   },
   IsMemberInGroups: {
-    input: structure({ IdentityStoreId: identityStoreId, MemberId: memberId, GroupIds: required(list(resourceId, { minLength: 1, maxLength: 100 })) }),
+    input: structure({
+      IdentityStoreId: identityStoreId,
+      MemberId: memberId,
+      GroupIds: required(list(resourceId, { minLength: 1, maxLength: 100 })),
+    }),
     handle(input, ctx) {
       requireStore(ctx, input.IdentityStoreId);
       const user = requireUser(ctx, (input.MemberId as { UserId: string }).UserId);
       const results = (input.GroupIds as string[]).map((groupId) => ({
         GroupId: groupId,
         MemberId: { UserId: user.userId },
-        MembershipExists: ctx.seed.memberships.some((membership) => membership.groupId === groupId && membership.userId === user.userId),
+        MembershipExists: ctx.seed.memberships.some(
+          (membership) => membership.groupId === groupId && membership.userId === user.userId,
+        ),
       }));
       return { Results: results };
     },
@@ -236,7 +319,9 @@ const operations: Record<string, OperationDefinition> = {
     handle(input, ctx) {
       requireStore(ctx, input.IdentityStoreId);
       const userId = (input.MemberId as { UserId: string }).UserId;
-      const membership = ctx.seed.memberships.find((candidate) => candidate.groupId === input.GroupId && candidate.userId === userId);
+      const membership = ctx.seed.memberships.find(
+        (candidate) => candidate.groupId === input.GroupId && candidate.userId === userId,
+      );
       if (!membership) throw resourceNotFound("GroupMembership not found", { ResourceType: "GROUP_MEMBERSHIP" });
       return { MembershipId: membership.membershipId, IdentityStoreId: ctx.seed.identityStoreId };
     },

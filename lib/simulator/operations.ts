@@ -3,7 +3,13 @@ import { randomUUID } from "node:crypto";
 import { callerArn } from "./caller";
 import type { FailureRule, SimulatorConfig } from "./config";
 import { INSTANCE_ID, type DemoSeed } from "./seed";
-import { assignmentKeyOf, type AssignmentKey, type AssignmentOperation, type ProvisioningOperation, type SimulatorState } from "./state";
+import {
+  assignmentKeyOf,
+  type AssignmentKey,
+  type AssignmentOperation,
+  type ProvisioningOperation,
+  type SimulatorState,
+} from "./state";
 
 export const FAILURE_REASONS = {
   internal: "An unexpected internal service exception was encountered",
@@ -31,7 +37,11 @@ export class OperationEngine {
 
   constructor(private readonly deps: EngineDependencies) {}
 
-  startAssignmentOperation(kind: "create" | "delete", key: AssignmentKey, options: { targetMissing?: boolean } = {}): AssignmentOperation {
+  startAssignmentOperation(
+    kind: "create" | "delete",
+    key: AssignmentKey,
+    options: { targetMissing?: boolean } = {},
+  ): AssignmentOperation {
     const now = this.deps.now();
     const operation: AssignmentOperation = {
       ...key,
@@ -44,12 +54,17 @@ export class OperationEngine {
     };
     this.deps.state.operations.set(operation.requestId, operation);
     this.deps.state.trackInflight(operation);
-    this.schedule(operation.requestId, operation.completesAtMs - now, () => this.completeAssignmentOperation(operation));
+    this.schedule(operation.requestId, operation.completesAtMs - now, () =>
+      this.completeAssignmentOperation(operation),
+    );
     this.deps.changed();
     return operation;
   }
 
-  startProvisioning(permissionSetArn: string, target: { targetType: "AWS_ACCOUNT"; accountId: string } | { targetType: "ALL_PROVISIONED_ACCOUNTS" }): ProvisioningOperation {
+  startProvisioning(
+    permissionSetArn: string,
+    target: { targetType: "AWS_ACCOUNT"; accountId: string } | { targetType: "ALL_PROVISIONED_ACCOUNTS" },
+  ): ProvisioningOperation {
     const now = this.deps.now();
     const operation: ProvisioningOperation = {
       requestId: randomUUID(),
@@ -70,10 +85,14 @@ export class OperationEngine {
   resume() {
     const now = this.deps.now();
     for (const operation of this.deps.state.operations.values()) {
-      if (operation.status === "IN_PROGRESS") this.schedule(operation.requestId, operation.completesAtMs - now, () => this.completeAssignmentOperation(operation));
+      if (operation.status === "IN_PROGRESS")
+        this.schedule(operation.requestId, operation.completesAtMs - now, () =>
+          this.completeAssignmentOperation(operation),
+        );
     }
     for (const operation of this.deps.state.provisioning.values()) {
-      if (operation.status === "IN_PROGRESS") this.schedule(operation.requestId, operation.completesAtMs - now, () => this.completeProvisioning(operation));
+      if (operation.status === "IN_PROGRESS")
+        this.schedule(operation.requestId, operation.completesAtMs - now, () => this.completeProvisioning(operation));
     }
   }
 
@@ -83,22 +102,30 @@ export class OperationEngine {
   }
 
   private schedule(requestId: string, delayMs: number, complete: () => void) {
-    const timer = setTimeout(() => {
-      this.timers.delete(requestId);
-      complete();
-    }, Math.max(0, delayMs));
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(requestId);
+        complete();
+      },
+      Math.max(0, delayMs),
+    );
     timer.unref();
     this.timers.set(requestId, timer);
   }
 
-  private matchingRule(kind: FailureRule["kind"], target: { targetId?: string; permissionSetArn: string; principalId?: string }): FailureRule | undefined {
-    return this.deps.config().failureRules.find(
-      (rule) =>
-        (rule.kind === undefined || rule.kind === kind) &&
-        (rule.targetId === undefined || rule.targetId === target.targetId) &&
-        (rule.permissionSetArn === undefined || rule.permissionSetArn === target.permissionSetArn) &&
-        (rule.principalId === undefined || rule.principalId === target.principalId),
-    );
+  private matchingRule(
+    kind: FailureRule["kind"],
+    target: { targetId?: string; permissionSetArn: string; principalId?: string },
+  ): FailureRule | undefined {
+    return this.deps
+      .config()
+      .failureRules.find(
+        (rule) =>
+          (rule.kind === undefined || rule.kind === kind) &&
+          (rule.targetId === undefined || rule.targetId === target.targetId) &&
+          (rule.permissionSetArn === undefined || rule.permissionSetArn === target.permissionSetArn) &&
+          (rule.principalId === undefined || rule.principalId === target.principalId),
+      );
   }
 
   private pick<T>(options: readonly T[]): T {
@@ -108,14 +135,24 @@ export class OperationEngine {
   private decideAssignmentFailure(operation: AssignmentOperation): FailureDecision {
     const config = this.deps.config();
     if (operation.targetMissing) return { failed: true, reason: undefined };
-    const rule = this.matchingRule(operation.kind, { targetId: operation.accountId, permissionSetArn: operation.permissionSetArn, principalId: operation.principalId });
+    const rule = this.matchingRule(operation.kind, {
+      targetId: operation.accountId,
+      permissionSetArn: operation.permissionSetArn,
+      principalId: operation.principalId,
+    });
     if (rule) return { failed: true, reason: rule.failureReason ?? undefined };
     const managementAccountId = this.deps.seed.organization.managementAccountId;
     if (operation.accountId === managementAccountId && !config.managementAccountIamPermissions) {
-      return { failed: true, reason: FAILURE_REASONS.managementAccountIamDenied(callerArn(config, this.deps.seed), managementAccountId) };
+      return {
+        failed: true,
+        reason: FAILURE_REASONS.managementAccountIamDenied(callerArn(config, this.deps.seed), managementAccountId),
+      };
     }
     if (config.asyncFailureRate > 0 && this.deps.random() < config.asyncFailureRate) {
-      const reasons = operation.kind === "create" ? [FAILURE_REASONS.internal, FAILURE_REASONS.roleQuota(), undefined] : [FAILURE_REASONS.internal, undefined];
+      const reasons =
+        operation.kind === "create"
+          ? [FAILURE_REASONS.internal, FAILURE_REASONS.roleQuota(), undefined]
+          : [FAILURE_REASONS.internal, undefined];
       return { failed: true, reason: this.pick(reasons) };
     }
     return { failed: false };
@@ -132,7 +169,14 @@ export class OperationEngine {
       operation.status = "SUCCEEDED";
       if (operation.kind === "create") {
         const { accountId, permissionSetArn, principalType, principalId } = operation;
-        state.putAssignment({ accountId, permissionSetArn, principalType, principalId, origin: "api", createdAtMs: this.deps.now() });
+        state.putAssignment({
+          accountId,
+          permissionSetArn,
+          principalType,
+          principalId,
+          origin: "api",
+          createdAtMs: this.deps.now(),
+        });
       } else {
         state.removeAssignment(operation);
       }
@@ -146,9 +190,14 @@ export class OperationEngine {
     const { state } = this.deps;
     if (operation.status !== "IN_PROGRESS") return;
     const config = this.deps.config();
-    const rule = this.matchingRule("provision", { targetId: operation.accountId, permissionSetArn: operation.permissionSetArn });
+    const rule = this.matchingRule("provision", {
+      targetId: operation.accountId,
+      permissionSetArn: operation.permissionSetArn,
+    });
     const targets = [...state.provisioned.values()].filter(
-      (record) => record.permissionSetArn === operation.permissionSetArn && (operation.targetType === "ALL_PROVISIONED_ACCOUNTS" || record.accountId === operation.accountId),
+      (record) =>
+        record.permissionSetArn === operation.permissionSetArn &&
+        (operation.targetType === "ALL_PROVISIONED_ACCOUNTS" || record.accountId === operation.accountId),
     );
     let failureReason: string | undefined;
     let failed = false;

@@ -19,7 +19,14 @@ import {
   type OrganizationsClient,
 } from "@aws-sdk/client-organizations";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { DEMO_SEED, MANAGEMENT_ACCOUNT_ID, ORGANIZATION_ID, ROOT_ID, seedAccount, seedOrganizationalUnit } from "./seed";
+import {
+  DEMO_SEED,
+  MANAGEMENT_ACCOUNT_ID,
+  ORGANIZATION_ID,
+  ROOT_ID,
+  seedAccount,
+  seedOrganizationalUnit,
+} from "./seed";
 import type { SimulatorHandle } from "./server";
 import { rejectionOf, sdkClients, startTestSimulator } from "./testing";
 
@@ -40,7 +47,11 @@ afterAll(() => sim.close());
 describe("organizations", () => {
   it("describes the organization and its management account", async () => {
     const { Organization } = await organizations.send(new DescribeOrganizationCommand({}));
-    expect(Organization).toMatchObject({ Id: ORGANIZATION_ID, FeatureSet: "ALL", MasterAccountId: MANAGEMENT_ACCOUNT_ID });
+    expect(Organization).toMatchObject({
+      Id: ORGANIZATION_ID,
+      FeatureSet: "ALL",
+      MasterAccountId: MANAGEMENT_ACCOUNT_ID,
+    });
     expect(Organization!.Id).toMatch(/^o-[a-z0-9]{10}$/);
   });
 
@@ -75,7 +86,9 @@ describe("organizations", () => {
   });
 
   it("answers AccountNotFoundException and InvalidInputException with a Reason", async () => {
-    expect(await rejectionOf(organizations.send(new DescribeAccountCommand({ AccountId: "123456789012" })))).toBeInstanceOf(AccountNotFoundException);
+    expect(
+      await rejectionOf(organizations.send(new DescribeAccountCommand({ AccountId: "123456789012" }))),
+    ).toBeInstanceOf(AccountNotFoundException);
     const invalid = await rejectionOf(organizations.send(new DescribeAccountCommand({ AccountId: "12345" })));
     expect(invalid).toBeInstanceOf(InvalidInputException);
     expect(invalid).toMatchObject({ Reason: "INVALID_PATTERN" });
@@ -88,15 +101,26 @@ describe("organizations", () => {
     const reused = await rejectionOf(organizations.send(new ListRootsCommand({ NextToken })));
     expect(reused).toBeInstanceOf(InvalidInputException);
     expect(reused).toMatchObject({ Reason: "INVALID_NEXT_TOKEN" });
-    expect(await rejectionOf(organizations.send(new ListAccountsCommand({ NextToken: "bogus" })))).toMatchObject({ Reason: "INVALID_NEXT_TOKEN" });
+    expect(await rejectionOf(organizations.send(new ListAccountsCommand({ NextToken: "bogus" })))).toMatchObject({
+      Reason: "INVALID_NEXT_TOKEN",
+    });
   });
 
   it("walks the tree: roots, OUs, accounts per parent, parents and children", async () => {
     const { Roots } = await organizations.send(new ListRootsCommand({}));
-    expect(Roots).toEqual([expect.objectContaining({ Id: ROOT_ID, Name: "Root", PolicyTypes: [{ Type: "SERVICE_CONTROL_POLICY", Status: "ENABLED" }] })]);
+    expect(Roots).toEqual([
+      expect.objectContaining({
+        Id: ROOT_ID,
+        Name: "Root",
+        PolicyTypes: [{ Type: "SERVICE_CONTROL_POLICY", Status: "ENABLED" }],
+      }),
+    ]);
 
     const topLevel: string[] = [];
-    for await (const page of paginateListOrganizationalUnitsForParent({ client: organizations, pageSize: 1 }, { ParentId: ROOT_ID })) {
+    for await (const page of paginateListOrganizationalUnitsForParent(
+      { client: organizations, pageSize: 1 },
+      { ParentId: ROOT_ID },
+    )) {
       topLevel.push(...page.OrganizationalUnits!.map((unit) => unit.Name!));
     }
     expect(topLevel).toEqual(["Workloads", "Sandbox", "Security"]);
@@ -104,27 +128,44 @@ describe("organizations", () => {
     expect(nested.OrganizationalUnits!.map((unit) => unit.Name)).toEqual(["Production", "Staging"]);
 
     const inProduction: string[] = [];
-    for await (const page of paginateListAccountsForParent({ client: organizations, pageSize: 1 }, { ParentId: production.id })) {
+    for await (const page of paginateListAccountsForParent(
+      { client: organizations, pageSize: 1 },
+      { ParentId: production.id },
+    )) {
       inProduction.push(...page.Accounts!.map((account) => account.Name!));
     }
     expect(inProduction).toEqual(["payments-prod", "data-prod"]);
     const atRoot = await organizations.send(new ListAccountsForParentCommand({ ParentId: ROOT_ID }));
     expect(atRoot.Accounts!.map((account) => account.Id)).toEqual([MANAGEMENT_ACCOUNT_ID]);
 
-    expect((await organizations.send(new ListParentsCommand({ ChildId: paymentsProd.id }))).Parents).toEqual([{ Id: production.id, Type: "ORGANIZATIONAL_UNIT" }]);
-    expect((await organizations.send(new ListParentsCommand({ ChildId: workloads.id }))).Parents).toEqual([{ Id: ROOT_ID, Type: "ROOT" }]);
-    const children = await organizations.send(new ListChildrenCommand({ ParentId: workloads.id, ChildType: "ORGANIZATIONAL_UNIT" }));
+    expect((await organizations.send(new ListParentsCommand({ ChildId: paymentsProd.id }))).Parents).toEqual([
+      { Id: production.id, Type: "ORGANIZATIONAL_UNIT" },
+    ]);
+    expect((await organizations.send(new ListParentsCommand({ ChildId: workloads.id }))).Parents).toEqual([
+      { Id: ROOT_ID, Type: "ROOT" },
+    ]);
+    const children = await organizations.send(
+      new ListChildrenCommand({ ParentId: workloads.id, ChildType: "ORGANIZATIONAL_UNIT" }),
+    );
     expect(children.Children!.map((child) => child.Id)).toEqual([production.id, seedOrganizationalUnit("Staging").id]);
-    const unit = await organizations.send(new DescribeOrganizationalUnitCommand({ OrganizationalUnitId: production.id }));
+    const unit = await organizations.send(
+      new DescribeOrganizationalUnitCommand({ OrganizationalUnitId: production.id }),
+    );
     expect(unit.OrganizationalUnit).toMatchObject({ Id: production.id, Name: "Production", Arn: production.arn });
   });
 
   it("answers ParentNotFound, ChildNotFound and OrganizationalUnitNotFound", async () => {
-    expect(await rejectionOf(organizations.send(new ListAccountsForParentCommand({ ParentId: "ou-k7m2-zzzzzzzz" })))).toBeInstanceOf(ParentNotFoundException);
-    expect(await rejectionOf(organizations.send(new ListParentsCommand({ ChildId: "123456789012" })))).toBeInstanceOf(ChildNotFoundException);
-    expect(await rejectionOf(organizations.send(new DescribeOrganizationalUnitCommand({ OrganizationalUnitId: "ou-k7m2-zzzzzzzz" })))).toBeInstanceOf(
-      OrganizationalUnitNotFoundException,
+    expect(
+      await rejectionOf(organizations.send(new ListAccountsForParentCommand({ ParentId: "ou-k7m2-zzzzzzzz" }))),
+    ).toBeInstanceOf(ParentNotFoundException);
+    expect(await rejectionOf(organizations.send(new ListParentsCommand({ ChildId: "123456789012" })))).toBeInstanceOf(
+      ChildNotFoundException,
     );
+    expect(
+      await rejectionOf(
+        organizations.send(new DescribeOrganizationalUnitCommand({ OrganizationalUnitId: "ou-k7m2-zzzzzzzz" })),
+      ),
+    ).toBeInstanceOf(OrganizationalUnitNotFoundException);
   });
 
   it("may return empty pages that still carry a NextToken, and the paginator still sees every account", async () => {

@@ -1,8 +1,23 @@
 // organizations (AWSOrganizationsV20161128): the read-only slice a JIT portal needs.
 import { epochSeconds, type OperationDefinition, type ServiceDefinition, type SimulatorContext } from "./context";
-import { organizationsAccessDenied, organizationsInvalidInput, organizationsServiceException, organizationsTooManyRequests, ServiceError } from "./errors";
+import {
+  organizationsAccessDenied,
+  organizationsInvalidInput,
+  organizationsServiceException,
+  organizationsTooManyRequests,
+  ServiceError,
+} from "./errors";
 import type { SeedAccount, SeedOrganizationalUnit } from "./seed";
-import { coralValidationMessage, integer, organizationsReason, PATTERNS, required, string, structure, type Input } from "./validation";
+import {
+  coralValidationMessage,
+  integer,
+  organizationsReason,
+  PATTERNS,
+  required,
+  string,
+  structure,
+  type Input,
+} from "./validation";
 
 const paging = {
   NextToken: string({ pattern: PATTERNS.organizationsToken, maxLength: 100_000 }),
@@ -12,13 +27,24 @@ const parentId = required(string({ pattern: PATTERNS.organizationsParentId, maxL
 const DEFAULT_PAGE_SIZE = 20;
 const SCP_ENABLED = [{ Type: "SERVICE_CONTROL_POLICY", Status: "ENABLED" }];
 
-const accountNotFound = () => new ServiceError("AccountNotFoundException", "You specified an account that doesn't exist.");
-const parentNotFound = () => new ServiceError("ParentNotFoundException", "We can't find a root or OU with the ParentId that you specified.");
-const childNotFound = () => new ServiceError("ChildNotFoundException", "We can't find an organizational unit (OU) or AWS account with the ChildId that you specified.");
-const ouNotFound = () => new ServiceError("OrganizationalUnitNotFoundException", "We can't find an OU with the OrganizationalUnitId that you specified.");
+const accountNotFound = () =>
+  new ServiceError("AccountNotFoundException", "You specified an account that doesn't exist.");
+const parentNotFound = () =>
+  new ServiceError("ParentNotFoundException", "We can't find a root or OU with the ParentId that you specified.");
+const childNotFound = () =>
+  new ServiceError(
+    "ChildNotFoundException",
+    "We can't find an organizational unit (OU) or AWS account with the ChildId that you specified.",
+  );
+const ouNotFound = () =>
+  new ServiceError(
+    "OrganizationalUnitNotFoundException",
+    "We can't find an OU with the OrganizationalUnitId that you specified.",
+  );
 
 function requireParent(ctx: SimulatorContext, id: string) {
-  if (id !== ctx.seed.organization.rootId && !ctx.seed.organizationalUnits.some((unit) => unit.id === id)) throw parentNotFound();
+  if (id !== ctx.seed.organization.rootId && !ctx.seed.organizationalUnits.some((unit) => unit.id === id))
+    throw parentNotFound();
 }
 
 // "o-x/r-x/ou-a/ou-b/": the chain of containers from the root down to (and including) `containerId`.
@@ -61,7 +87,10 @@ function page<T>(ctx: SimulatorContext, operation: string, input: Input, items: 
     emptyPageChance: ctx.config().emptyPageRate,
     random: () => ctx.random(),
     invalidToken: () =>
-      organizationsInvalidInput("You specified an invalid value for nextToken. You must get the value from the response to a previous call to the API.", "INVALID_NEXT_TOKEN"),
+      organizationsInvalidInput(
+        "You specified an invalid value for nextToken. You must get the value from the response to a previous call to the API.",
+        "INVALID_NEXT_TOKEN",
+      ),
   });
 }
 
@@ -106,7 +135,9 @@ const operations: Record<string, OperationDefinition> = {
     input: structure({ ...paging }),
     handle(input, ctx) {
       const { organization } = ctx.seed;
-      const result = page(ctx, "ListRoots", input, [{ Id: organization.rootId, Arn: organization.rootArn, Name: organization.rootName, PolicyTypes: SCP_ENABLED }]);
+      const result = page(ctx, "ListRoots", input, [
+        { Id: organization.rootId, Arn: organization.rootArn, Name: organization.rootName, PolicyTypes: SCP_ENABLED },
+      ]);
       return withToken({ Roots: result.items }, result.nextToken);
     },
   },
@@ -129,29 +160,46 @@ const operations: Record<string, OperationDefinition> = {
     },
   },
   ListChildren: {
-    input: structure({ ParentId: parentId, ChildType: required(string({ enum: ["ACCOUNT", "ORGANIZATIONAL_UNIT"] })), ...paging }),
+    input: structure({
+      ParentId: parentId,
+      ChildType: required(string({ enum: ["ACCOUNT", "ORGANIZATIONAL_UNIT"] })),
+      ...paging,
+    }),
     handle(input, ctx) {
       requireParent(ctx, input.ParentId as string);
       const children =
         input.ChildType === "ACCOUNT"
-          ? ctx.seed.accounts.filter((account) => account.parentId === input.ParentId).map((account) => ({ Id: account.id, Type: "ACCOUNT" }))
-          : ctx.seed.organizationalUnits.filter((unit) => unit.parentId === input.ParentId).map((unit) => ({ Id: unit.id, Type: "ORGANIZATIONAL_UNIT" }));
+          ? ctx.seed.accounts
+              .filter((account) => account.parentId === input.ParentId)
+              .map((account) => ({ Id: account.id, Type: "ACCOUNT" }))
+          : ctx.seed.organizationalUnits
+              .filter((unit) => unit.parentId === input.ParentId)
+              .map((unit) => ({ Id: unit.id, Type: "ORGANIZATIONAL_UNIT" }));
       const result = page(ctx, "ListChildren", input, children);
       return withToken({ Children: result.items }, result.nextToken);
     },
   },
   ListParents: {
-    input: structure({ ChildId: required(string({ pattern: PATTERNS.organizationsChildId, maxLength: 100 })), ...paging }),
+    input: structure({
+      ChildId: required(string({ pattern: PATTERNS.organizationsChildId, maxLength: 100 })),
+      ...paging,
+    }),
     handle(input, ctx) {
       const childId = input.ChildId as string;
-      const parent = ctx.seed.accounts.find((account) => account.id === childId)?.parentId ?? ctx.seed.organizationalUnits.find((unit) => unit.id === childId)?.parentId;
+      const parent =
+        ctx.seed.accounts.find((account) => account.id === childId)?.parentId ??
+        ctx.seed.organizationalUnits.find((unit) => unit.id === childId)?.parentId;
       if (!parent) throw childNotFound();
-      const result = page(ctx, "ListParents", input, [{ Id: parent, Type: parent.startsWith("r-") ? "ROOT" : "ORGANIZATIONAL_UNIT" }]);
+      const result = page(ctx, "ListParents", input, [
+        { Id: parent, Type: parent.startsWith("r-") ? "ROOT" : "ORGANIZATIONAL_UNIT" },
+      ]);
       return withToken({ Parents: result.items }, result.nextToken);
     },
   },
   DescribeOrganizationalUnit: {
-    input: structure({ OrganizationalUnitId: required(string({ pattern: PATTERNS.organizationsOuId, maxLength: 68 })) }),
+    input: structure({
+      OrganizationalUnitId: required(string({ pattern: PATTERNS.organizationsOuId, maxLength: 68 })),
+    }),
     handle(input, ctx) {
       const unit = ctx.seed.organizationalUnits.find((candidate) => candidate.id === input.OrganizationalUnitId);
       if (!unit) throw ouNotFound();
@@ -165,7 +213,8 @@ export const organizationsService: ServiceDefinition = {
   targetPrefix: "AWSOrganizationsV20161128",
   signingName: "organizations",
   operations,
-  validationError: (violations) => organizationsInvalidInput(coralValidationMessage(violations), organizationsReason(violations[0]!.kind)),
+  validationError: (violations) =>
+    organizationsInvalidInput(coralValidationMessage(violations), organizationsReason(violations[0]!.kind)),
   throttlingError: (config) => organizationsTooManyRequests(config.retryAfterSeconds, config.throttleHttpStatus),
   internalError: organizationsServiceException,
   authorize(operation, ctx) {

@@ -58,7 +58,12 @@ export class PageTokens {
     if (mac.length !== expected.length || !timingSafeEqual(mac, expected)) return undefined;
     try {
       const payload = JSON.parse(Buffer.from(body, "base64url").toString("utf8")) as TokenPayload;
-      return typeof payload.o === "string" && typeof payload.f === "string" && Number.isInteger(payload.i) && payload.i >= 0 ? payload : undefined;
+      return typeof payload.o === "string" &&
+        typeof payload.f === "string" &&
+        Number.isInteger(payload.i) &&
+        payload.i >= 0
+        ? payload
+        : undefined;
     } catch {
       return undefined;
     }
@@ -78,12 +83,18 @@ export class PageTokens {
     const pageSize = typeof request.input.MaxResults === "number" ? request.input.MaxResults : request.defaultPageSize;
     const hasMore = offset < items.length;
     // Never two empty pages in a row, so a client that keeps following tokens always finishes.
-    if (hasMore && !previousPageWasEmpty && request.emptyPageChance && (request.random ?? Math.random)() < request.emptyPageChance) {
+    if (
+      hasMore &&
+      !previousPageWasEmpty &&
+      request.emptyPageChance &&
+      (request.random ?? Math.random)() < request.emptyPageChance
+    ) {
       return { items: [], nextToken: this.encode({ o: request.operation, f: requestFingerprint, i: offset, e: 1 }) };
     }
     const end = Math.min(offset + pageSize, items.length);
     const page = items.slice(offset, end);
-    const nextToken = end < items.length ? this.encode({ o: request.operation, f: requestFingerprint, i: end }) : undefined;
+    const nextToken =
+      end < items.length ? this.encode({ o: request.operation, f: requestFingerprint, i: end }) : undefined;
     return { items: page, nextToken };
   }
 }

@@ -17,10 +17,15 @@ export function loadStateFile(filePath: string): StateSnapshot | undefined {
   try {
     raw = JSON.parse(fs.readFileSync(filePath, "utf8"));
   } catch (error) {
-    throw new StateFileError(`simulator state file ${filePath} is not valid JSON (${(error as Error).message}); delete it to start over`);
+    throw new StateFileError(
+      `simulator state file ${filePath} is not valid JSON (${(error as Error).message}); delete it to start over`,
+    );
   }
   const parsed = StateSnapshotSchema.safeParse(raw);
-  if (!parsed.success) throw new StateFileError(`simulator state file ${filePath} has an unexpected shape (${describeZodIssues(parsed.error).slice(0, 3).join("; ")}); delete it to start over`);
+  if (!parsed.success)
+    throw new StateFileError(
+      `simulator state file ${filePath} has an unexpected shape (${describeZodIssues(parsed.error).slice(0, 3).join("; ")}); delete it to start over`,
+    );
   return parsed.data;
 }
 

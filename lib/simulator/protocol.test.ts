@@ -1,4 +1,9 @@
-import { DescribeUserCommand, ListUsersCommand, ListGroupsCommand, ThrottlingException as IdentityStoreThrottlingException } from "@aws-sdk/client-identitystore";
+import {
+  DescribeUserCommand,
+  ListUsersCommand,
+  ListGroupsCommand,
+  ThrottlingException as IdentityStoreThrottlingException,
+} from "@aws-sdk/client-identitystore";
 import { DescribeOrganizationCommand, ListRootsCommand, TooManyRequestsException } from "@aws-sdk/client-organizations";
 import {
   DescribePermissionSetCommand,
@@ -47,7 +52,8 @@ function captureResponses(client: SSOAdminClient): RawResponse[] {
   return responses;
 }
 
-const metadataOf = (error: unknown) => (error as { $metadata: { attempts?: number; httpStatusCode?: number } }).$metadata;
+const metadataOf = (error: unknown) =>
+  (error as { $metadata: { attempts?: number; httpStatusCode?: number } }).$metadata;
 
 describe("wire format", () => {
   it("answers 200 with the awsJson content type, a request id and the real Date", async () => {
@@ -64,17 +70,25 @@ describe("wire format", () => {
 
   it("optionally checks the SigV4 credential scope names the right service", async () => {
     sim.setConfig({ verifySigningService: true });
-    expect((await clients.identityStore.send(new DescribeUserCommand({ IdentityStoreId: STORE, UserId: alice.userId }))).UserId).toBe(alice.userId);
+    expect(
+      (await clients.identityStore.send(new DescribeUserCommand({ IdentityStoreId: STORE, UserId: alice.userId })))
+        .UserId,
+    ).toBe(alice.userId);
     const misScoped = sdkClients(sim.url, { maxAttempts: 1 }).identityStore;
     misScoped.middlewareStack.add(
       (next) => async (args) => {
         const request = args.request as { headers: Record<string, string> };
-        request.headers.authorization = request.headers.authorization!.replace("/identitystore/aws4_request", "/sso/aws4_request");
+        request.headers.authorization = request.headers.authorization!.replace(
+          "/identitystore/aws4_request",
+          "/sso/aws4_request",
+        );
         return next(args);
       },
       { step: "finalizeRequest", priority: "low", name: "rescopeSignature" },
     );
-    const error = await rejectionOf(misScoped.send(new DescribeUserCommand({ IdentityStoreId: STORE, UserId: alice.userId })));
+    const error = await rejectionOf(
+      misScoped.send(new DescribeUserCommand({ IdentityStoreId: STORE, UserId: alice.userId })),
+    );
     expect(error.name).toBe("InvalidSignatureException");
     expect(error.message).toContain("Credential should be scoped to correct service: 'identitystore'");
   });
@@ -87,14 +101,25 @@ describe("SDK retries against injected faults", () => {
     expect(output.$metadata.attempts).toBe(2);
     expect(sim.getState().counters).toMatchObject({ calls: { ListInstances: 2 }, internalErrors: 1 });
     const [first, retry] = sim.getState().recentCalls;
-    expect(first).toMatchObject({ target: "SWBExternalService.ListInstances", sdkRequest: "attempt=1; max=3", outcome: "InternalServerException" });
+    expect(first).toMatchObject({
+      target: "SWBExternalService.ListInstances",
+      sdkRequest: "attempt=1; max=3",
+      outcome: "InternalServerException",
+    });
     expect(retry).toMatchObject({ sdkRequest: "attempt=2; max=3", outcome: "ok", invocationId: first!.invocationId });
     expect(first!.invocationId).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it("gives up after the default three attempts when every call fails", async () => {
     sim.setConfig({ internalErrorRate: 1, faultOperations: ["DescribePermissionSet"] });
-    const error = await rejectionOf(clients.ssoAdmin.send(new DescribePermissionSetCommand({ InstanceArn: INSTANCE_ARN, PermissionSetArn: seedPermissionSet("ReadOnly").arn })));
+    const error = await rejectionOf(
+      clients.ssoAdmin.send(
+        new DescribePermissionSetCommand({
+          InstanceArn: INSTANCE_ARN,
+          PermissionSetArn: seedPermissionSet("ReadOnly").arn,
+        }),
+      ),
+    );
     expect(error).toBeInstanceOf(InternalServerException);
     expect(error.$fault).toBe("server");
     expect(metadataOf(error)).toMatchObject({ attempts: 3, httpStatusCode: 500 });
@@ -117,7 +142,11 @@ describe("SDK retries against injected faults", () => {
       clients.identityStore.send(new ListGroupsCommand({ IdentityStoreId: STORE })),
     ]);
     expect([users.$metadata.attempts, organization.$metadata.attempts, groups.$metadata.attempts]).toEqual([2, 2, 2]);
-    expect(sim.getState().counters).toMatchObject({ throttled: 2, resets: 1, errors: { ThrottlingException: 1, TooManyRequestsException: 1 } });
+    expect(sim.getState().counters).toMatchObject({
+      throttled: 2,
+      resets: 1,
+      errors: { ThrottlingException: 1, TooManyRequestsException: 1 },
+    });
   });
 
   it("sends identitystore throttling with RetryAfterSeconds, RequestId and a Retry-After header", async () => {
@@ -130,15 +159,25 @@ describe("SDK retries against injected faults", () => {
   });
 
   it("answers Organizations faults with TooManyRequestsException and a 500 ServiceException", async () => {
-    sim.setConfig({ nextFaults: [{ operation: "ListRoots", fault: "throttle", count: 1 }, { operation: "DescribeOrganization", fault: "internal", count: 1 }] });
-    expect(await rejectionOf(noRetry.organizations.send(new ListRootsCommand({})))).toBeInstanceOf(TooManyRequestsException);
+    sim.setConfig({
+      nextFaults: [
+        { operation: "ListRoots", fault: "throttle", count: 1 },
+        { operation: "DescribeOrganization", fault: "internal", count: 1 },
+      ],
+    });
+    expect(await rejectionOf(noRetry.organizations.send(new ListRootsCommand({})))).toBeInstanceOf(
+      TooManyRequestsException,
+    );
     const fault = await rejectionOf(noRetry.organizations.send(new DescribeOrganizationCommand({})));
     expect(fault.name).toBe("ServiceException");
     expect(metadataOf(fault).httpStatusCode).toBe(500);
   });
 
   it("can send throttling as HTTP 429", async () => {
-    sim.setConfig({ throttleHttpStatus: 429, nextFaults: [{ operation: "ListInstances", fault: "throttle", count: 1 }] });
+    sim.setConfig({
+      throttleHttpStatus: 429,
+      nextFaults: [{ operation: "ListInstances", fault: "throttle", count: 1 }],
+    });
     const error = await rejectionOf(noRetry.ssoAdmin.send(new ListInstancesCommand({})));
     expect(error).toBeInstanceOf(ThrottlingException);
     expect(metadataOf(error).httpStatusCode).toBe(429);
@@ -158,7 +197,8 @@ describe("rate limits", () => {
     ];
     const outcomes = await Promise.allSettled(calls);
     expect(outcomes.filter((outcome) => outcome.status === "fulfilled")).toHaveLength(2);
-    for (const outcome of outcomes.filter((candidate) => candidate.status === "rejected")) expect(outcome.reason).toBeInstanceOf(ThrottlingException);
+    for (const outcome of outcomes.filter((candidate) => candidate.status === "rejected"))
+      expect(outcome.reason).toBeInstanceOf(ThrottlingException);
     expect(sim.getState().counters.throttled).toBe(3);
   });
 
@@ -179,7 +219,12 @@ describe("rate limits", () => {
       sim.setConfig({ throttleRate: 0.5, randomSeed: 42 });
       const pattern: string[] = [];
       for (let index = 0; index < 12; index += 1) {
-        pattern.push(await noRetry.ssoAdmin.send(new ListInstancesCommand({})).then(() => "ok", () => "throttled"));
+        pattern.push(
+          await noRetry.ssoAdmin.send(new ListInstancesCommand({})).then(
+            () => "ok",
+            () => "throttled",
+          ),
+        );
       }
       return pattern.join(",");
     };

@@ -10,7 +10,15 @@ import { organizationsService } from "./organizations";
 import { PageTokens } from "./pagination";
 import { DEMO_SEED, type DemoSeed } from "./seed";
 import { ssoAdminService } from "./sso-admin";
-import { SimulatorState, type AssignmentKey, type AssignmentOperation, type AssignmentRecord, type ProvisionedRecord, type ProvisioningOperation, type StateSnapshot } from "./state";
+import {
+  SimulatorState,
+  type AssignmentKey,
+  type AssignmentOperation,
+  type AssignmentRecord,
+  type ProvisionedRecord,
+  type ProvisioningOperation,
+  type StateSnapshot,
+} from "./state";
 import { validateInput } from "./validation";
 
 const SERVICES: readonly ServiceDefinition[] = [ssoAdminService, identityStoreService, organizationsService];
@@ -180,8 +188,12 @@ export class SimulatorRuntime {
 
   private unknownReference(key: AssignmentKey): string | undefined {
     if (!this.seed.accounts.some((account) => account.id === key.accountId)) return `unknown account ${key.accountId}`;
-    if (!this.ctx.state.permissionSets.has(key.permissionSetArn)) return `unknown permission set ${key.permissionSetArn}`;
-    const principals = key.principalType === "USER" ? this.seed.users.map((user) => user.userId) : this.seed.groups.map((group) => group.groupId);
+    if (!this.ctx.state.permissionSets.has(key.permissionSetArn))
+      return `unknown permission set ${key.permissionSetArn}`;
+    const principals =
+      key.principalType === "USER"
+        ? this.seed.users.map((user) => user.userId)
+        : this.seed.groups.map((group) => group.groupId);
     if (!principals.includes(key.principalId)) return `unknown ${key.principalType.toLowerCase()} ${key.principalId}`;
     return undefined;
   }
@@ -205,7 +217,9 @@ export class SimulatorRuntime {
       config: this.config,
       assignments: [...state.assignments.values()].map(copy),
       inFlight: operations.filter((operation) => operation.status === "IN_PROGRESS").map(copy),
-      inFlightProvisioning: [...state.provisioning.values()].filter((operation) => operation.status === "IN_PROGRESS").map(copy),
+      inFlightProvisioning: [...state.provisioning.values()]
+        .filter((operation) => operation.status === "IN_PROGRESS")
+        .map(copy),
       recentOperations: operations.slice(-50).map(copy),
       operationCounts,
       provisioned: [...state.provisioned.values()].map(copy),
@@ -217,16 +231,28 @@ export class SimulatorRuntime {
 
   /** Read-only operation log for harnesses: every call since start (or reset) and every retained assignment operation. */
   getLog(): SimulatorLog {
-    return { calls: this.callLog.map((call) => ({ ...call })), operations: [...this.ctx.state.operations.values()].map((operation) => ({ ...operation })) };
+    return {
+      calls: this.callLog.map((call) => ({ ...call })),
+      operations: [...this.ctx.state.operations.values()].map((operation) => ({ ...operation })),
+    };
   }
 
   /** rawBody undefined: the body exceeded the size limit. */
-  async invoke(target: string | undefined, rawBody: string | undefined, headers: Record<string, string | string[] | undefined>): Promise<InvokeResult> {
+  async invoke(
+    target: string | undefined,
+    rawBody: string | undefined,
+    headers: Record<string, string | string[] | undefined>,
+  ): Promise<InvokeResult> {
     const arrivedAtMs = Date.now();
     const note: { fault?: LoggedCall["fault"] } = {};
     const result = await this.dispatch(target, rawBody, headers, note);
     const header = (name: string) => (typeof headers[name] === "string" ? (headers[name] as string) : undefined);
-    const outcome = result === "reset" ? "reset" : result.status === 200 ? "ok" : (result.headers["x-amzn-ErrorType"] ?? String(result.status));
+    const outcome =
+      result === "reset"
+        ? "reset"
+        : result.status === 200
+          ? "ok"
+          : (result.headers["x-amzn-ErrorType"] ?? String(result.status));
     this.recentCalls.push({
       atMs: Date.now(),
       target: target ?? "",
@@ -235,20 +261,34 @@ export class SimulatorRuntime {
       outcome,
     });
     const separator = target?.indexOf(".") ?? -1;
-    const service = separator > 0 ? (SERVICE_BY_PREFIX.get(target!.slice(0, separator))?.service ?? "unknown") : "unknown";
-    this.callLog.push({ atMs: arrivedAtMs, service, operation: separator > 0 ? target!.slice(separator + 1) : "", outcome, ...(note.fault ? { fault: note.fault } : {}) });
+    const service =
+      separator > 0 ? (SERVICE_BY_PREFIX.get(target!.slice(0, separator))?.service ?? "unknown") : "unknown";
+    this.callLog.push({
+      atMs: arrivedAtMs,
+      service,
+      operation: separator > 0 ? target!.slice(separator + 1) : "",
+      outcome,
+      ...(note.fault ? { fault: note.fault } : {}),
+    });
     if (this.callLog.length > CALL_LOG_KEPT * 1.1) this.callLog.splice(0, this.callLog.length - CALL_LOG_KEPT);
     // Trim in batches so a busy simulator does not shift the array on every call.
-    if (this.recentCalls.length > RECENT_CALLS_KEPT * 2) this.recentCalls.splice(0, this.recentCalls.length - RECENT_CALLS_KEPT);
+    if (this.recentCalls.length > RECENT_CALLS_KEPT * 2)
+      this.recentCalls.splice(0, this.recentCalls.length - RECENT_CALLS_KEPT);
     return result;
   }
 
-  private async dispatch(target: string | undefined, rawBody: string | undefined, headers: Record<string, string | string[] | undefined>, note: { fault?: LoggedCall["fault"] } = {}): Promise<InvokeResult> {
+  private async dispatch(
+    target: string | undefined,
+    rawBody: string | undefined,
+    headers: Record<string, string | string[] | undefined>,
+    note: { fault?: LoggedCall["fault"] } = {},
+  ): Promise<InvokeResult> {
     const requestId = randomUUID();
     const separator = target?.indexOf(".") ?? -1;
     const service = separator > 0 ? SERVICE_BY_PREFIX.get(target!.slice(0, separator)) : undefined;
     const operationName = separator > 0 ? target!.slice(separator + 1) : "";
-    const operation = service && Object.hasOwn(service.operations, operationName) ? service.operations[operationName] : undefined;
+    const operation =
+      service && Object.hasOwn(service.operations, operationName) ? service.operations[operationName] : undefined;
     if (!service || !operation) return this.errorResponse(unknownOperation(), requestId, service);
     this.counters.calls[operationName] = (this.counters.calls[operationName] ?? 0) + 1;
     const config = this.config;
@@ -292,16 +332,22 @@ export class SimulatorRuntime {
 
   private verifySigningService(service: ServiceDefinition, headers: Record<string, string | string[] | undefined>) {
     const authorization = headers.authorization;
-    if (typeof authorization !== "string") throw new ServiceError("MissingAuthenticationTokenException", "Missing Authentication Token", { status: 403 });
+    if (typeof authorization !== "string")
+      throw new ServiceError("MissingAuthenticationTokenException", "Missing Authentication Token", { status: 403 });
     const scope = CREDENTIAL_SCOPE.exec(authorization)?.[1];
     if (scope !== service.signingName) {
-      throw new ServiceError("InvalidSignatureException", `Credential should be scoped to correct service: '${service.signingName}'. `, { status: 403 });
+      throw new ServiceError(
+        "InvalidSignatureException",
+        `Credential should be scoped to correct service: '${service.signingName}'. `,
+        { status: 403 },
+      );
     }
   }
 
   private errorResponse(error: ServiceError, requestId: string, service: ServiceDefinition | undefined): AwsResponse {
     this.counters.errors[error.errorType] = (this.counters.errors[error.errorType] ?? 0) + 1;
-    if (error.errorType === "ThrottlingException" || error.errorType === "TooManyRequestsException") this.counters.throttled += 1;
+    if (error.errorType === "ThrottlingException" || error.errorType === "TooManyRequestsException")
+      this.counters.throttled += 1;
     if (error.status >= 500) this.counters.internalErrors += 1;
     const body: Record<string, unknown> = { __type: error.errorType };
     if (!error.messageOmitted) body.Message = error.message;

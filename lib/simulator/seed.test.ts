@@ -1,6 +1,17 @@
 import { describe, expect, it } from "vitest";
 import { PERSONAS } from "../demo/personas";
-import { DEMO_SEED, MANAGEMENT_ACCOUNT_ID, seedAccount, seedAccountByName, seedGroup, seedOrganizationalUnit, seedPermissionSet, seedPermissionSetByName, seedUser, seedUserByEmail } from "./seed";
+import {
+  DEMO_SEED,
+  MANAGEMENT_ACCOUNT_ID,
+  seedAccount,
+  seedAccountByName,
+  seedGroup,
+  seedOrganizationalUnit,
+  seedPermissionSet,
+  seedPermissionSetByName,
+  seedUser,
+  seedUserByEmail,
+} from "./seed";
 import { PATTERNS } from "./validation";
 
 const wholeMatch = (pattern: string) => new RegExp(`^(?:${pattern})$`, pattern.includes("\\p{") ? "u" : "");
@@ -15,7 +26,10 @@ describe("demo seed", () => {
     for (const set of DEMO_SEED.permissionSets) expect(set.arn).toMatch(/\/ps-[0-9a-f]{16}$/);
     for (const unit of DEMO_SEED.organizationalUnits) expect(unit.id).toMatch(wholeMatch(PATTERNS.organizationsOuId));
     const storeHex = DEMO_SEED.identityStoreId.slice(2);
-    for (const id of [...DEMO_SEED.users.map((user) => user.userId), ...DEMO_SEED.groups.map((group) => group.groupId)]) {
+    for (const id of [
+      ...DEMO_SEED.users.map((user) => user.userId),
+      ...DEMO_SEED.groups.map((group) => group.groupId),
+    ]) {
       expect(id).toMatch(wholeMatch(PATTERNS.principalId));
       expect(id.startsWith(`${storeHex}-`)).toBe(true);
     }
@@ -33,13 +47,20 @@ describe("demo seed", () => {
     for (const persona of PERSONAS) {
       const user = seedUser(persona.key);
       expect(user.userName).toBe(persona.email);
-      const groupNames = DEMO_SEED.memberships.filter((membership) => membership.userId === user.userId).map((membership) => DEMO_SEED.groups.find((group) => group.groupId === membership.groupId)!.displayName);
+      const groupNames = DEMO_SEED.memberships
+        .filter((membership) => membership.userId === user.userId)
+        .map((membership) => DEMO_SEED.groups.find((group) => group.groupId === membership.groupId)!.displayName);
       expect(groupNames).toEqual(persona.groups);
     }
   });
 
   it("keeps permission set session durations", () => {
-    expect(Object.fromEntries(DEMO_SEED.permissionSets.map((set) => [set.name, set.sessionDuration]))).toEqual({ ReadOnly: "PT1H", PowerUser: "PT4H", AdministratorAccess: "PT1H", BillingAdmin: "PT2H" });
+    expect(Object.fromEntries(DEMO_SEED.permissionSets.map((set) => [set.name, set.sessionDuration]))).toEqual({
+      ReadOnly: "PT1H",
+      PowerUser: "PT4H",
+      AdministratorAccess: "PT1H",
+      BillingAdmin: "PT2H",
+    });
   });
 
   it("gives stable ids across imports and fails loudly on unknown names", () => {
@@ -52,7 +73,12 @@ describe("demo seed", () => {
 
   it("holds exactly one standing assignment: dave's AdministratorAccess on security-tooling", () => {
     expect(DEMO_SEED.standingAssignments).toEqual([
-      { accountId: seedAccountByName("security-tooling").id, permissionSetArn: seedPermissionSetByName("AdministratorAccess").arn, principalType: "USER", principalId: seedUser("dave").userId },
+      {
+        accountId: seedAccountByName("security-tooling").id,
+        permissionSetArn: seedPermissionSetByName("AdministratorAccess").arn,
+        principalType: "USER",
+        principalId: seedUser("dave").userId,
+      },
     ]);
   });
 
@@ -63,7 +89,12 @@ describe("demo seed", () => {
     expect(seedOrganizationalUnit("Production").parentId).toBe(seedOrganizationalUnit("Workloads").id);
     expect(seedPermissionSetByName("PowerUser").sessionDuration).toBe("PT4H");
     const alice = seedUserByEmail("Alice@Example.com");
-    expect(alice).toMatchObject({ key: "alice", name: "Alice Engineer", userName: "alice@example.com", groups: ["engineering", "team-payments"] });
+    expect(alice).toMatchObject({
+      key: "alice",
+      name: "Alice Engineer",
+      userName: "alice@example.com",
+      groups: ["engineering", "team-payments"],
+    });
     expect(() => seedUserByEmail("nobody@example.com")).toThrow(/no user with email/);
   });
 });

@@ -148,12 +148,21 @@ const OU_STAGING = ou("ou-k7m2-stg3n8vw", "Staging", OU_WORKLOADS.id);
 const OU_SANDBOX = ou("ou-k7m2-sbx5j2re", "Sandbox", ROOT_ID);
 const OU_SECURITY = ou("ou-k7m2-sec9h6ty", "Security", ROOT_ID);
 
-function account(id: string, name: string, parentId: string, joinedAtMs: number, joinedMethod: SeedAccount["joinedMethod"] = "CREATED"): SeedAccount {
+function account(
+  id: string,
+  name: string,
+  parentId: string,
+  joinedAtMs: number,
+  joinedMethod: SeedAccount["joinedMethod"] = "CREATED",
+): SeedAccount {
   return { id, name, email: `aws+${name}@example.com`, parentId, joinedMethod, joinedAtMs };
 }
 
 const accounts: SeedAccount[] = [
-  { ...account(MANAGEMENT_ACCOUNT_ID, "Management", ROOT_ID, Date.UTC(2021, 5, 1), "INVITED"), email: organization.managementAccountEmail },
+  {
+    ...account(MANAGEMENT_ACCOUNT_ID, "Management", ROOT_ID, Date.UTC(2021, 5, 1), "INVITED"),
+    email: organization.managementAccountEmail,
+  },
   account("210987654321", "payments-prod", OU_PRODUCTION.id, Date.UTC(2021, 8, 14)),
   account("320198765432", "payments-staging", OU_STAGING.id, Date.UTC(2021, 8, 14)),
   account("430219876543", "data-prod", OU_PRODUCTION.id, Date.UTC(2022, 1, 7)),
@@ -165,13 +174,29 @@ const accounts: SeedAccount[] = [
 ];
 
 function permissionSet(name: string, psId: string, sessionDuration: string, description: string): SeedPermissionSet {
-  return { name, arn: `arn:aws:sso:::permissionSet/${INSTANCE_ID}/${psId}`, description, sessionDuration, createdAtMs: SEEDED_AT_MS };
+  return {
+    name,
+    arn: `arn:aws:sso:::permissionSet/${INSTANCE_ID}/${psId}`,
+    description,
+    sessionDuration,
+    createdAtMs: SEEDED_AT_MS,
+  };
 }
 
 const permissionSets: SeedPermissionSet[] = [
   permissionSet("ReadOnly", "ps-4b1e9c07d2a86f35", "PT1H", "Read-only access to all services (ReadOnlyAccess)"),
-  permissionSet("PowerUser", "ps-8d3f62a1c0b97e44", "PT4H", "Full access except IAM and Organizations (PowerUserAccess)"),
-  permissionSet("AdministratorAccess", "ps-c62a0f9e83d1b572", "PT1H", "Full administrative access (AdministratorAccess)"),
+  permissionSet(
+    "PowerUser",
+    "ps-8d3f62a1c0b97e44",
+    "PT4H",
+    "Full access except IAM and Organizations (PowerUserAccess)",
+  ),
+  permissionSet(
+    "AdministratorAccess",
+    "ps-c62a0f9e83d1b572",
+    "PT1H",
+    "Full administrative access (AdministratorAccess)",
+  ),
   permissionSet("BillingAdmin", "ps-e17b5d2c9a4f0836", "PT2H", "Billing and cost management (Billing)"),
 ];
 
@@ -241,7 +266,12 @@ export const DEMO_SEED: DemoSeed = {
   groups,
   memberships,
   standingAssignments: [
-    { accountId: securityTooling.id, permissionSetArn: administratorAccess.arn, principalType: "USER", principalId: dave.userId },
+    {
+      accountId: securityTooling.id,
+      permissionSetArn: administratorAccess.arn,
+      principalType: "USER",
+      principalId: dave.userId,
+    },
   ],
 };
 
@@ -264,7 +294,10 @@ function required<T>(value: T | undefined, what: string): T {
 
 /** Throws on an unknown name: seed lookups are for fixtures, where a typo should fail loudly. */
 export function seedAccountByName(name: SeedAccountName | (string & {})): SeedAccount {
-  return required(DEMO_SEED.accounts.find((candidate) => candidate.name === name), `account named "${name}"`);
+  return required(
+    DEMO_SEED.accounts.find((candidate) => candidate.name === name),
+    `account named "${name}"`,
+  );
 }
 
 export const seedAccount = seedAccountByName;
@@ -274,7 +307,10 @@ export function seedAccountById(accountId: string): SeedAccount | undefined {
 }
 
 export function seedPermissionSetByName(name: SeedPermissionSetName | (string & {})): SeedPermissionSet {
-  return required(DEMO_SEED.permissionSets.find((candidate) => candidate.name === name), `permission set named "${name}"`);
+  return required(
+    DEMO_SEED.permissionSets.find((candidate) => candidate.name === name),
+    `permission set named "${name}"`,
+  );
 }
 
 export const seedPermissionSet = seedPermissionSetByName;
@@ -282,11 +318,17 @@ export const seedPermissionSet = seedPermissionSetByName;
 /** Case-insensitive, like identity store lookups by email. */
 export function seedUserByEmail(email: string): SeedUser {
   const wanted = email.toLowerCase();
-  return required(DEMO_SEED.users.find((candidate) => candidate.email.toLowerCase() === wanted), `user with email "${email}"`);
+  return required(
+    DEMO_SEED.users.find((candidate) => candidate.email.toLowerCase() === wanted),
+    `user with email "${email}"`,
+  );
 }
 
 export function seedUser(personaKey: PersonaKey | (string & {})): SeedUser {
-  return required(DEMO_SEED.users.find((candidate) => candidate.key === personaKey), `user for persona "${personaKey}"`);
+  return required(
+    DEMO_SEED.users.find((candidate) => candidate.key === personaKey),
+    `user for persona "${personaKey}"`,
+  );
 }
 
 export function seedUserByUserName(userName: string): SeedUser | undefined {
@@ -294,9 +336,15 @@ export function seedUserByUserName(userName: string): SeedUser | undefined {
 }
 
 export function seedGroup(displayName: string): SeedGroup {
-  return required(DEMO_SEED.groups.find((candidate) => candidate.displayName === displayName), `group named "${displayName}"`);
+  return required(
+    DEMO_SEED.groups.find((candidate) => candidate.displayName === displayName),
+    `group named "${displayName}"`,
+  );
 }
 
 export function seedOrganizationalUnit(name: string): SeedOrganizationalUnit {
-  return required(DEMO_SEED.organizationalUnits.find((candidate) => candidate.name === name), `organizational unit named "${name}"`);
+  return required(
+    DEMO_SEED.organizationalUnits.find((candidate) => candidate.name === name),
+    `organizational unit named "${name}"`,
+  );
 }

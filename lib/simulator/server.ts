@@ -10,7 +10,6 @@ import type { AssignmentKey } from "./state";
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
-
 export interface StartSimulatorOptions {
   /** 0 (the default) picks a free port. */
   port?: number;
@@ -67,7 +66,12 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
   const host = options.host ?? "127.0.0.1";
   const snapshot = options.statePath ? loadStateFile(options.statePath) : undefined;
   let stateFile: StateFile | undefined;
-  const runtime = new SimulatorRuntime({ config: options.config, snapshot, seed: options.seed, onStateChange: () => stateFile?.schedule() });
+  const runtime = new SimulatorRuntime({
+    config: options.config,
+    snapshot,
+    seed: options.seed,
+    onStateChange: () => stateFile?.schedule(),
+  });
   if (options.statePath) {
     stateFile = new StateFile(options.statePath, () => runtime.snapshot());
     stateFile.flush();
@@ -78,12 +82,23 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
       const body = await readBody(request);
       const pathname = (request.url ?? "/").split("?")[0] ?? "/";
       if (pathname.startsWith("/__sim/")) {
-        if (body === undefined) return sendJson(response, 413, { "Content-Type": "application/json" }, JSON.stringify({ error: "body too large" }));
+        if (body === undefined)
+          return sendJson(
+            response,
+            413,
+            { "Content-Type": "application/json" },
+            JSON.stringify({ error: "body too large" }),
+          );
         const result = handleControl(runtime, request.method ?? "GET", pathname, body);
         return sendJson(response, result.status, { "Content-Type": "application/json" }, JSON.stringify(result.body));
       }
       if (request.method !== "POST") {
-        return sendJson(response, 405, { "Content-Type": "application/json", Allow: "POST" }, JSON.stringify({ message: "Only POST is supported (awsJson 1.1)" }));
+        return sendJson(
+          response,
+          405,
+          { "Content-Type": "application/json", Allow: "POST" },
+          JSON.stringify({ message: "Only POST is supported (awsJson 1.1)" }),
+        );
       }
       const target = request.headers["x-amz-target"];
       const result = await runtime.invoke(typeof target === "string" ? target : undefined, body, request.headers);
@@ -94,7 +109,8 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
       sendJson(response, result.status, result.headers, result.body);
     })().catch((error: unknown) => {
       console.error("[simulator] request failed:", error);
-      if (!response.headersSent) sendJson(response, 500, { "Content-Type": "application/json" }, JSON.stringify({ error: "simulator failure" }));
+      if (!response.headersSent)
+        sendJson(response, 500, { "Content-Type": "application/json" }, JSON.stringify({ error: "simulator failure" }));
       else response.destroy();
     });
   });

@@ -12,7 +12,13 @@ import {
   ServiceError,
 } from "./errors";
 import type { PrincipalType } from "./seed";
-import type { AssignmentKey, AssignmentOperation, OperationStatus, PermissionSetRecord, ProvisioningOperation } from "./state";
+import type {
+  AssignmentKey,
+  AssignmentOperation,
+  OperationStatus,
+  PermissionSetRecord,
+  ProvisioningOperation,
+} from "./state";
 import { coralValidationMessage, integer, PATTERNS, required, string, structure, type Input } from "./validation";
 
 const instanceArn = required(string({ pattern: PATTERNS.instanceArn, minLength: 10, maxLength: 1224 }));
@@ -22,7 +28,9 @@ const principalId = string({ pattern: PATTERNS.principalId, minLength: 1, maxLen
 const principalType = string({ enum: ["USER", "GROUP"] });
 const requestId = string({ pattern: PATTERNS.requestId, minLength: 36, maxLength: 36 });
 const statusFilter = structure({ Status: string({ enum: ["IN_PROGRESS", "FAILED", "SUCCEEDED"] }) });
-const provisioningStatusFilter = string({ enum: ["LATEST_PERMISSION_SET_PROVISIONED", "LATEST_PERMISSION_SET_NOT_PROVISIONED"] });
+const provisioningStatusFilter = string({
+  enum: ["LATEST_PERMISSION_SET_PROVISIONED", "LATEST_PERMISSION_SET_NOT_PROVISIONED"],
+});
 const paging = {
   MaxResults: integer({ min: 1, max: 100 }),
   NextToken: string({ pattern: PATTERNS.ssoAdminToken, minLength: 0, maxLength: 2048 }),
@@ -51,12 +59,19 @@ function requirePermissionSet(ctx: SimulatorContext, arn: unknown): PermissionSe
 }
 
 function requireAccount(ctx: SimulatorContext, id: string) {
-  if (!ctx.seed.accounts.some((account) => account.id === id)) throw resourceNotFound(`AWS account ${id} is not a member of organization ${ctx.seed.organization.id}.`);
+  if (!ctx.seed.accounts.some((account) => account.id === id))
+    throw resourceNotFound(`AWS account ${id} is not a member of organization ${ctx.seed.organization.id}.`);
 }
 
 function requirePrincipal(ctx: SimulatorContext, type: PrincipalType, id: string) {
-  const exists = type === "USER" ? ctx.seed.users.some((user) => user.userId === id) : ctx.seed.groups.some((group) => group.groupId === id);
-  if (!exists) throw resourceNotFound(`${type === "USER" ? "User" : "Group"} ${id} does not exist in identity store ${ctx.seed.identityStoreId}.`);
+  const exists =
+    type === "USER"
+      ? ctx.seed.users.some((user) => user.userId === id)
+      : ctx.seed.groups.some((group) => group.groupId === id);
+  if (!exists)
+    throw resourceNotFound(
+      `${type === "USER" ? "User" : "Group"} ${id} does not exist in identity store ${ctx.seed.identityStoreId}.`,
+    );
 }
 
 // Delegated administrators may not touch the management account or permission sets provisioned there.
@@ -125,7 +140,9 @@ function assertNoConflict(ctx: SimulatorContext, key: AssignmentKey) {
   const sameTuple = ctx.engine.inflightFor(key);
   const sameAccountAndSet =
     ctx.config().conflictScope === "account-permission-set" &&
-    [...ctx.state.inflightByAssignment.keys()].some((inflightKey) => inflightKey.startsWith(`${key.accountId}|${key.permissionSetArn}|`));
+    [...ctx.state.inflightByAssignment.keys()].some((inflightKey) =>
+      inflightKey.startsWith(`${key.accountId}|${key.permissionSetArn}|`),
+    );
   if (sameTuple || sameAccountAndSet) throw conflict(MODEL_CONFLICT_MESSAGE);
 }
 
@@ -140,14 +157,27 @@ function createAccountAssignment(input: Input, ctx: SimulatorContext) {
   const config = ctx.config();
   if (ctx.state.inflightCreates >= config.maxInflightCreates) {
     const message = `You have exceeded the limit of ${config.maxInflightCreates} outstanding CreateAccountAssignment requests. Retry after some of them complete.`;
-    throw config.inflightCapError === "ConflictException" ? conflict(message) : new ServiceError("ThrottlingException", message, { status: config.throttleHttpStatus, retryAfterSeconds: config.retryAfterSeconds });
+    throw config.inflightCapError === "ConflictException"
+      ? conflict(message)
+      : new ServiceError("ThrottlingException", message, {
+          status: config.throttleHttpStatus,
+          retryAfterSeconds: config.retryAfterSeconds,
+        });
   }
-  if (key.principalType === "GROUP" && !ctx.state.assignments.has(`${key.accountId}|${key.permissionSetArn}|GROUP|${key.principalId}`)) {
+  if (
+    key.principalType === "GROUP" &&
+    !ctx.state.assignments.has(`${key.accountId}|${key.permissionSetArn}|GROUP|${key.principalId}`)
+  ) {
     const groupCount = [...ctx.state.assignments.values()].filter(
-      (assignment) => assignment.accountId === key.accountId && assignment.permissionSetArn === key.permissionSetArn && assignment.principalType === "GROUP",
+      (assignment) =>
+        assignment.accountId === key.accountId &&
+        assignment.permissionSetArn === key.permissionSetArn &&
+        assignment.principalType === "GROUP",
     ).length;
     if (groupCount >= config.maxGroupsPerPermissionSetPerAccount) {
-      throw serviceQuotaExceeded(`You have reached the maximum of ${config.maxGroupsPerPermissionSetPerAccount} groups that can be assigned to a permission set in account ${key.accountId}.`);
+      throw serviceQuotaExceeded(
+        `You have reached the maximum of ${config.maxGroupsPerPermissionSetPerAccount} groups that can be assigned to a permission set in account ${key.accountId}.`,
+      );
     }
   }
   return { AccountAssignmentCreationStatus: operationStatus(ctx.engine.startAssignmentOperation("create", key)) };
@@ -160,18 +190,28 @@ function deleteAccountAssignment(input: Input, ctx: SimulatorContext) {
   requireAccount(ctx, key.accountId);
   assertMayManage(ctx, "DeleteAccountAssignment", key.permissionSetArn, key.accountId);
   assertNoConflict(ctx, key);
-  const exists = ctx.state.assignments.has(`${key.accountId}|${key.permissionSetArn}|${key.principalType}|${key.principalId}`);
+  const exists = ctx.state.assignments.has(
+    `${key.accountId}|${key.permissionSetArn}|${key.principalType}|${key.principalId}`,
+  );
   if (!exists && ctx.config().missingDeleteBehavior === "not-found") {
-    throw resourceNotFound(`Could not find the account assignment for ${key.principalType} ${key.principalId} with permission set ${key.permissionSetArn} in account ${key.accountId}.`);
+    throw resourceNotFound(
+      `Could not find the account assignment for ${key.principalType} ${key.principalId} with permission set ${key.permissionSetArn} in account ${key.accountId}.`,
+    );
   }
-  return { AccountAssignmentDeletionStatus: operationStatus(ctx.engine.startAssignmentOperation("delete", key, { targetMissing: !exists })) };
+  return {
+    AccountAssignmentDeletionStatus: operationStatus(
+      ctx.engine.startAssignmentOperation("delete", key, { targetMissing: !exists }),
+    ),
+  };
 }
 
 function findOperation(ctx: SimulatorContext, kind: "create" | "delete", id: string): AssignmentOperation {
   const operation = ctx.state.operations.get(id);
   const visible = operation && ctx.now() - operation.createdAtMs >= ctx.config().statusVisibilityDelayMs;
   if (!operation || operation.kind !== kind || !visible) {
-    throw resourceNotFound(`Could not find the account assignment ${kind === "create" ? "creation" : "deletion"} request with id ${id}.`);
+    throw resourceNotFound(
+      `Could not find the account assignment ${kind === "create" ? "creation" : "deletion"} request with id ${id}.`,
+    );
   }
   return operation;
 }
@@ -180,10 +220,19 @@ function listOperationStatuses(kind: "create" | "delete", operationName: string)
   return (input: Input, ctx: SimulatorContext) => {
     requireInstance(ctx, input.InstanceArn);
     const wanted = (input.Filter as { Status?: OperationStatus } | undefined)?.Status;
-    const matching = [...ctx.state.operations.values()].filter((operation) => operation.kind === kind && (wanted === undefined || operation.status === wanted));
+    const matching = [...ctx.state.operations.values()].filter(
+      (operation) => operation.kind === kind && (wanted === undefined || operation.status === wanted),
+    );
     const result = page(ctx, operationName, input, matching);
-    const items = result.items.map((operation) => ({ Status: operation.status, RequestId: operation.requestId, CreatedDate: epochSeconds(operation.createdAtMs) }));
-    return { [kind === "create" ? "AccountAssignmentsCreationStatus" : "AccountAssignmentsDeletionStatus"]: items, ...(result.nextToken ? { NextToken: result.nextToken } : {}) };
+    const items = result.items.map((operation) => ({
+      Status: operation.status,
+      RequestId: operation.requestId,
+      CreatedDate: epochSeconds(operation.createdAtMs),
+    }));
+    return {
+      [kind === "create" ? "AccountAssignmentsCreationStatus" : "AccountAssignmentsDeletionStatus"]: items,
+      ...(result.nextToken ? { NextToken: result.nextToken } : {}),
+    };
   };
 }
 
@@ -244,7 +293,11 @@ const operations: Record<string, OperationDefinition> = {
     input: structure({
       InstanceArn: instanceArn,
       PermissionSetArn: required(permissionSetArn),
-      Description: string({ minLength: 1, maxLength: 700, pattern: "[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*" }),
+      Description: string({
+        minLength: 1,
+        maxLength: 700,
+        pattern: "[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*",
+      }),
       SessionDuration: string({ minLength: 1, maxLength: 100, pattern: PATTERNS.sessionDuration }),
       RelayState: string({ minLength: 1, maxLength: 240 }),
     }),
@@ -255,20 +308,28 @@ const operations: Record<string, OperationDefinition> = {
       if (typeof input.SessionDuration === "string") {
         const seconds = sessionSeconds(input.SessionDuration);
         if (seconds === undefined || seconds < MIN_SESSION_SECONDS || seconds > MAX_SESSION_SECONDS) {
-          throw validationError(`Session duration ${input.SessionDuration} is invalid. It must be between PT1H and PT12H.`);
+          throw validationError(
+            `Session duration ${input.SessionDuration} is invalid. It must be between PT1H and PT12H.`,
+          );
         }
         set.sessionDuration = input.SessionDuration;
       }
       if (typeof input.Description === "string") set.description = input.Description;
       if (typeof input.RelayState === "string") set.relayState = input.RelayState;
       // Existing roles keep the old policy until ProvisionPermissionSet runs.
-      for (const record of ctx.state.provisioned.values()) if (record.permissionSetArn === set.arn) record.latest = false;
+      for (const record of ctx.state.provisioned.values())
+        if (record.permissionSetArn === set.arn) record.latest = false;
       ctx.changed();
       return {};
     },
   },
   ListPermissionSetsProvisionedToAccount: {
-    input: structure({ InstanceArn: instanceArn, AccountId: required(accountId), ProvisioningStatus: provisioningStatusFilter, ...paging }),
+    input: structure({
+      InstanceArn: instanceArn,
+      AccountId: required(accountId),
+      ProvisioningStatus: provisioningStatusFilter,
+      ...paging,
+    }),
     handle(input, ctx) {
       requireInstance(ctx, input.InstanceArn);
       const wanted = input.ProvisioningStatus;
@@ -284,7 +345,12 @@ const operations: Record<string, OperationDefinition> = {
     },
   },
   ListAccountsForProvisionedPermissionSet: {
-    input: structure({ InstanceArn: instanceArn, PermissionSetArn: required(permissionSetArn), ProvisioningStatus: provisioningStatusFilter, ...paging }),
+    input: structure({
+      InstanceArn: instanceArn,
+      PermissionSetArn: required(permissionSetArn),
+      ProvisioningStatus: provisioningStatusFilter,
+      ...paging,
+    }),
     handle(input, ctx) {
       requireInstance(ctx, input.InstanceArn);
       const set = requirePermissionSet(ctx, input.PermissionSetArn);
@@ -292,7 +358,9 @@ const operations: Record<string, OperationDefinition> = {
       const accountIds = ctx.seed.accounts
         .map((account) => ctx.state.provisioned.get(`${set.arn}|${account.id}`))
         .filter((record) => record !== undefined)
-        .filter((record) => (wanted === undefined ? true : wanted === "LATEST_PERMISSION_SET_PROVISIONED" ? record.latest : !record.latest))
+        .filter((record) =>
+          wanted === undefined ? true : wanted === "LATEST_PERMISSION_SET_PROVISIONED" ? record.latest : !record.latest,
+        )
         .map((record) => record.accountId);
       const result = page(ctx, "ListAccountsForProvisionedPermissionSet", input, accountIds);
       return withToken({ AccountIds: result.items }, result.nextToken);
@@ -304,14 +372,22 @@ const operations: Record<string, OperationDefinition> = {
     input: structure({ InstanceArn: instanceArn, AccountAssignmentCreationRequestId: required(requestId) }),
     handle(input, ctx) {
       requireInstance(ctx, input.InstanceArn);
-      return { AccountAssignmentCreationStatus: operationStatus(findOperation(ctx, "create", input.AccountAssignmentCreationRequestId as string)) };
+      return {
+        AccountAssignmentCreationStatus: operationStatus(
+          findOperation(ctx, "create", input.AccountAssignmentCreationRequestId as string),
+        ),
+      };
     },
   },
   DescribeAccountAssignmentDeletionStatus: {
     input: structure({ InstanceArn: instanceArn, AccountAssignmentDeletionRequestId: required(requestId) }),
     handle(input, ctx) {
       requireInstance(ctx, input.InstanceArn);
-      return { AccountAssignmentDeletionStatus: operationStatus(findOperation(ctx, "delete", input.AccountAssignmentDeletionRequestId as string)) };
+      return {
+        AccountAssignmentDeletionStatus: operationStatus(
+          findOperation(ctx, "delete", input.AccountAssignmentDeletionRequestId as string),
+        ),
+      };
     },
   },
   ListAccountAssignmentCreationStatus: {
@@ -323,7 +399,12 @@ const operations: Record<string, OperationDefinition> = {
     handle: listOperationStatuses("delete", "ListAccountAssignmentDeletionStatus"),
   },
   ListAccountAssignments: {
-    input: structure({ InstanceArn: instanceArn, AccountId: required(accountId), PermissionSetArn: required(permissionSetArn), ...paging }),
+    input: structure({
+      InstanceArn: instanceArn,
+      AccountId: required(accountId),
+      PermissionSetArn: required(permissionSetArn),
+      ...paging,
+    }),
     handle(input, ctx) {
       requireInstance(ctx, input.InstanceArn);
       const set = requirePermissionSet(ctx, input.PermissionSetArn);
@@ -381,14 +462,19 @@ const operations: Record<string, OperationDefinition> = {
       requireInstance(ctx, input.InstanceArn);
       const set = requirePermissionSet(ctx, input.PermissionSetArn);
       const targetId = input.TargetId as string | undefined;
-      if (input.TargetType === "AWS_ACCOUNT" && targetId === undefined) throw validationError("TargetId is required when TargetType is AWS_ACCOUNT.");
+      if (input.TargetType === "AWS_ACCOUNT" && targetId === undefined)
+        throw validationError("TargetId is required when TargetType is AWS_ACCOUNT.");
       if (targetId !== undefined) requireAccount(ctx, targetId);
       assertMayManage(ctx, "ProvisionPermissionSet", set.arn, targetId);
-      const busy = [...ctx.state.provisioning.values()].some((operation) => operation.status === "IN_PROGRESS" && operation.permissionSetArn === set.arn);
+      const busy = [...ctx.state.provisioning.values()].some(
+        (operation) => operation.status === "IN_PROGRESS" && operation.permissionSetArn === set.arn,
+      );
       if (busy) throw conflict(MODEL_CONFLICT_MESSAGE);
       const operation = ctx.engine.startProvisioning(
         set.arn,
-        input.TargetType === "AWS_ACCOUNT" ? { targetType: "AWS_ACCOUNT", accountId: targetId! } : { targetType: "ALL_PROVISIONED_ACCOUNTS" },
+        input.TargetType === "AWS_ACCOUNT"
+          ? { targetType: "AWS_ACCOUNT", accountId: targetId! }
+          : { targetType: "ALL_PROVISIONED_ACCOUNTS" },
       );
       return { PermissionSetProvisioningStatus: provisioningStatus(operation) };
     },
@@ -398,7 +484,10 @@ const operations: Record<string, OperationDefinition> = {
     handle(input, ctx) {
       requireInstance(ctx, input.InstanceArn);
       const operation = ctx.state.provisioning.get(input.ProvisionPermissionSetRequestId as string);
-      if (!operation) throw resourceNotFound(`Could not find the permission set provisioning request with id ${String(input.ProvisionPermissionSetRequestId)}.`);
+      if (!operation)
+        throw resourceNotFound(
+          `Could not find the permission set provisioning request with id ${String(input.ProvisionPermissionSetRequestId)}.`,
+        );
       return { PermissionSetProvisioningStatus: provisioningStatus(operation) };
     },
   },
@@ -407,17 +496,28 @@ const operations: Record<string, OperationDefinition> = {
     handle(input, ctx) {
       requireInstance(ctx, input.InstanceArn);
       const wanted = (input.Filter as { Status?: OperationStatus } | undefined)?.Status;
-      const matching = [...ctx.state.provisioning.values()].filter((operation) => wanted === undefined || operation.status === wanted);
+      const matching = [...ctx.state.provisioning.values()].filter(
+        (operation) => wanted === undefined || operation.status === wanted,
+      );
       const result = page(ctx, "ListPermissionSetProvisioningStatus", input, matching);
-      const items = result.items.map((operation) => ({ Status: operation.status, RequestId: operation.requestId, CreatedDate: epochSeconds(operation.createdAtMs) }));
+      const items = result.items.map((operation) => ({
+        Status: operation.status,
+        RequestId: operation.requestId,
+        CreatedDate: epochSeconds(operation.createdAtMs),
+      }));
       return withToken({ PermissionSetsProvisioningStatus: items }, result.nextToken);
     },
   },
   ListTagsForResource: {
-    input: structure({ InstanceArn: string({ pattern: PATTERNS.instanceArn, minLength: 10, maxLength: 1224 }), ResourceArn: required(string({ minLength: 10, maxLength: 2048 })), NextToken: paging.NextToken }),
+    input: structure({
+      InstanceArn: string({ pattern: PATTERNS.instanceArn, minLength: 10, maxLength: 1224 }),
+      ResourceArn: required(string({ minLength: 10, maxLength: 2048 })),
+      NextToken: paging.NextToken,
+    }),
     handle(input, ctx) {
       if (input.InstanceArn !== undefined) requireInstance(ctx, input.InstanceArn);
-      const known = input.ResourceArn === ctx.seed.instanceArn || ctx.state.permissionSets.has(input.ResourceArn as string);
+      const known =
+        input.ResourceArn === ctx.seed.instanceArn || ctx.state.permissionSets.has(input.ResourceArn as string);
       if (!known) throw resourceNotFound(`Resource ${String(input.ResourceArn)} does not exist.`);
       return { Tags: [] };
     },
@@ -434,6 +534,7 @@ export const ssoAdminService: ServiceDefinition = {
   internalError: internalServerError,
   authorize(operation, ctx) {
     const config = ctx.config();
-    if (config.callerMode === "member") throw accessDenied(notAuthorizedMessage(config, ctx.seed, `sso:${operation}`, ctx.seed.instanceArn));
+    if (config.callerMode === "member")
+      throw accessDenied(notAuthorizedMessage(config, ctx.seed, `sso:${operation}`, ctx.seed.instanceArn));
   },
 };

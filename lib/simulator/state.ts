@@ -55,19 +55,34 @@ export interface ProvisionedRecord {
   latest: boolean;
 }
 
-export const assignmentKeyOf = (key: AssignmentKey) => `${key.accountId}|${key.permissionSetArn}|${key.principalType}|${key.principalId}`;
+export const assignmentKeyOf = (key: AssignmentKey) =>
+  `${key.accountId}|${key.permissionSetArn}|${key.principalType}|${key.principalId}`;
 export const provisionedKeyOf = (permissionSetArn: string, accountId: string) => `${permissionSetArn}|${accountId}`;
 
 const principalType = z.enum(["USER", "GROUP"]);
 const status = z.enum(["IN_PROGRESS", "SUCCEEDED", "FAILED"]);
-const assignmentKeySchema = { accountId: z.string(), permissionSetArn: z.string(), principalType, principalId: z.string() };
+const assignmentKeySchema = {
+  accountId: z.string(),
+  permissionSetArn: z.string(),
+  principalType,
+  principalId: z.string(),
+};
 
 export const StateSnapshotSchema = z.object({
   version: z.literal(1),
   permissionSets: z.array(
-    z.object({ arn: z.string(), name: z.string(), description: z.string().optional(), sessionDuration: z.string(), relayState: z.string().optional(), createdAtMs: z.number() }),
+    z.object({
+      arn: z.string(),
+      name: z.string(),
+      description: z.string().optional(),
+      sessionDuration: z.string(),
+      relayState: z.string().optional(),
+      createdAtMs: z.number(),
+    }),
   ),
-  assignments: z.array(z.object({ ...assignmentKeySchema, origin: z.enum(["seed", "api", "out-of-band"]), createdAtMs: z.number() })),
+  assignments: z.array(
+    z.object({ ...assignmentKeySchema, origin: z.enum(["seed", "api", "out-of-band"]), createdAtMs: z.number() }),
+  ),
   operations: z.array(
     z.object({
       ...assignmentKeySchema,
@@ -112,7 +127,13 @@ export class SimulatorState {
   static fromSeed(seed: DemoSeed): SimulatorState {
     const state = new SimulatorState();
     for (const set of seed.permissionSets) {
-      state.permissionSets.set(set.arn, { arn: set.arn, name: set.name, description: set.description, sessionDuration: set.sessionDuration, createdAtMs: set.createdAtMs });
+      state.permissionSets.set(set.arn, {
+        arn: set.arn,
+        name: set.name,
+        description: set.description,
+        sessionDuration: set.sessionDuration,
+        createdAtMs: set.createdAtMs,
+      });
     }
     for (const assignment of seed.standingAssignments) {
       state.putAssignment({ ...assignment, origin: "seed", createdAtMs: seed.instanceCreatedAtMs });
@@ -132,7 +153,8 @@ export class SimulatorState {
       if (operation.status === "IN_PROGRESS") state.trackInflight(operation);
     }
     for (const operation of snapshot.provisioning) state.provisioning.set(operation.requestId, operation);
-    for (const record of snapshot.provisioned) state.provisioned.set(provisionedKeyOf(record.permissionSetArn, record.accountId), record);
+    for (const record of snapshot.provisioned)
+      state.provisioned.set(provisionedKeyOf(record.permissionSetArn, record.accountId), record);
     return state;
   }
 
@@ -154,7 +176,12 @@ export class SimulatorState {
     this.assignments.set(key, record);
     this.countPair(record, 1);
     const provisionedKey = provisionedKeyOf(record.permissionSetArn, record.accountId);
-    if (!this.provisioned.has(provisionedKey)) this.provisioned.set(provisionedKey, { permissionSetArn: record.permissionSetArn, accountId: record.accountId, latest: true });
+    if (!this.provisioned.has(provisionedKey))
+      this.provisioned.set(provisionedKey, {
+        permissionSetArn: record.permissionSetArn,
+        accountId: record.accountId,
+        latest: true,
+      });
     return true;
   }
 

@@ -15,20 +15,38 @@ export interface SdkClients {
 
 export function sdkClients(url: string, options: { maxAttempts?: number } = {}): SdkClients {
   const config = { endpoint: url, region: "us-east-1", credentials: SIMULATOR_CREDENTIALS, ...options };
-  return { ssoAdmin: new SSOAdminClient(config), identityStore: new IdentitystoreClient(config), organizations: new OrganizationsClient(config) };
+  return {
+    ssoAdmin: new SSOAdminClient(config),
+    identityStore: new IdentitystoreClient(config),
+    organizations: new OrganizationsClient(config),
+  };
 }
 
 /** A fresh in-memory simulator tuned for fast tests: short async delay, no rate limits, no Retry-After wait. */
 export function startTestSimulator(config: SimulatorConfigPatch = {}): Promise<SimulatorHandle> {
-  return startSimulator({ config: { asyncDelayMs: 20, rateLimitPerSecond: 0, identityStoreRateLimitPerSecond: 0, retryAfterSeconds: 0, ...config } });
+  return startSimulator({
+    config: {
+      asyncDelayMs: 20,
+      rateLimitPerSecond: 0,
+      identityStoreRateLimitPerSecond: 0,
+      retryAfterSeconds: 0,
+      ...config,
+    },
+  });
 }
 
-export async function waitUntil<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 5_000, intervalMs = 10): Promise<T> {
+export async function waitUntil<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs = 5_000,
+  intervalMs = 10,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await read();
     if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(value)}`);
+    if (Date.now() > deadline)
+      throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(value)}`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }

@@ -38,7 +38,8 @@ export interface StructureShape extends BaseShape {
 }
 export type Shape = StringShape | IntegerShape | BooleanShape | DocumentShape | ListShape | StructureShape;
 
-export type ViolationKind = "required" | "pattern" | "length-min" | "length-max" | "range-min" | "range-max" | "enum" | "union";
+export type ViolationKind =
+  "required" | "pattern" | "length-min" | "length-max" | "range-min" | "range-max" | "enum" | "union";
 
 export interface Violation {
   path: string;
@@ -55,18 +56,35 @@ function compileWholeMatch(pattern: string): RegExp {
 }
 
 export function string(options: Omit<StringShape, "type" | "regex"> = {}): StringShape {
-  return { type: "string", ...options, regex: options.pattern === undefined ? undefined : compileWholeMatch(options.pattern) };
+  return {
+    type: "string",
+    ...options,
+    regex: options.pattern === undefined ? undefined : compileWholeMatch(options.pattern),
+  };
 }
 export const integer = (options: Omit<IntegerShape, "type"> = {}): IntegerShape => ({ type: "integer", ...options });
 export const boolean = (options: Omit<BooleanShape, "type"> = {}): BooleanShape => ({ type: "boolean", ...options });
-export const document = (options: Omit<DocumentShape, "type"> = {}): DocumentShape => ({ type: "document", ...options });
-export const list = (member: Shape, options: Omit<ListShape, "type" | "member"> = {}): ListShape => ({ type: "list", member, ...options });
-export const structure = (members: Record<string, Shape>, options: Omit<StructureShape, "type" | "members"> = {}): StructureShape => ({
+export const document = (options: Omit<DocumentShape, "type"> = {}): DocumentShape => ({
+  type: "document",
+  ...options,
+});
+export const list = (member: Shape, options: Omit<ListShape, "type" | "member"> = {}): ListShape => ({
+  type: "list",
+  member,
+  ...options,
+});
+export const structure = (
+  members: Record<string, Shape>,
+  options: Omit<StructureShape, "type" | "members"> = {},
+): StructureShape => ({
   type: "structure",
   members,
   ...options,
 });
-export const union = (members: Record<string, Shape>, options: Omit<StructureShape, "type" | "members" | "union"> = {}): StructureShape => ({
+export const union = (
+  members: Record<string, Shape>,
+  options: Omit<StructureShape, "type" | "members" | "union"> = {},
+): StructureShape => ({
   type: "structure",
   members,
   union: true,
@@ -93,22 +111,52 @@ function checkValue(shape: Shape, value: unknown, path: string, violations: Viol
     case "string": {
       if (typeof value !== "string") typeMismatch(value, "a String");
       if (shape.minLength !== undefined && value.length < shape.minLength)
-        violations.push({ path, value, kind: "length-min", constraint: `Member must have length greater than or equal to ${shape.minLength}` });
+        violations.push({
+          path,
+          value,
+          kind: "length-min",
+          constraint: `Member must have length greater than or equal to ${shape.minLength}`,
+        });
       else if (shape.maxLength !== undefined && value.length > shape.maxLength)
-        violations.push({ path, value, kind: "length-max", constraint: `Member must have length less than or equal to ${shape.maxLength}` });
+        violations.push({
+          path,
+          value,
+          kind: "length-max",
+          constraint: `Member must have length less than or equal to ${shape.maxLength}`,
+        });
       // Coral reports every failed constraint of a member, not just the first.
       if (shape.enum && !shape.enum.includes(value))
-        violations.push({ path, value, kind: "enum", constraint: `Member must satisfy enum value set: [${shape.enum.join(", ")}]` });
+        violations.push({
+          path,
+          value,
+          kind: "enum",
+          constraint: `Member must satisfy enum value set: [${shape.enum.join(", ")}]`,
+        });
       if (shape.regex && !shape.regex.test(value))
-        violations.push({ path, value, kind: "pattern", constraint: `Member must satisfy regular expression pattern: ${shape.pattern}` });
+        violations.push({
+          path,
+          value,
+          kind: "pattern",
+          constraint: `Member must satisfy regular expression pattern: ${shape.pattern}`,
+        });
       return value;
     }
     case "integer": {
       if (typeof value !== "number" || !Number.isInteger(value)) typeMismatch(value, "an Integer");
       if (shape.min !== undefined && value < shape.min)
-        violations.push({ path, value, kind: "range-min", constraint: `Member must have value greater than or equal to ${shape.min}` });
+        violations.push({
+          path,
+          value,
+          kind: "range-min",
+          constraint: `Member must have value greater than or equal to ${shape.min}`,
+        });
       else if (shape.max !== undefined && value > shape.max)
-        violations.push({ path, value, kind: "range-max", constraint: `Member must have value less than or equal to ${shape.max}` });
+        violations.push({
+          path,
+          value,
+          kind: "range-max",
+          constraint: `Member must have value less than or equal to ${shape.max}`,
+        });
       return value;
     }
     case "boolean":
@@ -119,9 +167,19 @@ function checkValue(shape: Shape, value: unknown, path: string, violations: Viol
     case "list": {
       if (!Array.isArray(value)) typeMismatch(value, "a List");
       if (shape.minLength !== undefined && value.length < shape.minLength)
-        violations.push({ path, value, kind: "length-min", constraint: `Member must have length greater than or equal to ${shape.minLength}` });
+        violations.push({
+          path,
+          value,
+          kind: "length-min",
+          constraint: `Member must have length greater than or equal to ${shape.minLength}`,
+        });
       else if (shape.maxLength !== undefined && value.length > shape.maxLength)
-        violations.push({ path, value, kind: "length-max", constraint: `Member must have length less than or equal to ${shape.maxLength}` });
+        violations.push({
+          path,
+          value,
+          kind: "length-max",
+          constraint: `Member must have length less than or equal to ${shape.maxLength}`,
+        });
       return value.map((item, index) => {
         const itemPath = `${path}.${index + 1}.member`;
         if (item === null || item === undefined) {
@@ -145,7 +203,8 @@ function checkStructure(shape: StructureShape, value: unknown, path: string, vio
     const memberPath = path ? `${path}.${lowerCamel(name)}` : lowerCamel(name);
     const memberValue = source[name];
     if (memberValue === undefined || memberValue === null) {
-      if (memberShape.required) violations.push({ path: memberPath, value: null, kind: "required", constraint: "Member must not be null" });
+      if (memberShape.required)
+        violations.push({ path: memberPath, value: null, kind: "required", constraint: "Member must not be null" });
       continue;
     }
     membersSet += 1;
@@ -172,14 +231,18 @@ export function validateInput(shape: StructureShape, body: unknown): { input: In
 function renderValue(value: unknown): string {
   if (value === null || value === undefined) return "null";
   if (typeof value === "string") return `'${value.length > 256 ? `${value.slice(0, 256)}...` : value}'`;
-  if (Array.isArray(value)) return `'[${value.map((item) => (typeof item === "string" ? item : JSON.stringify(item))).join(", ")}]'`;
+  if (Array.isArray(value))
+    return `'[${value.map((item) => (typeof item === "string" ? item : JSON.stringify(item))).join(", ")}]'`;
   if (typeof value === "object") return `'${JSON.stringify(value)}'`;
   return `'${String(value)}'`;
 }
 
 export function coralValidationMessage(violations: readonly Violation[]): string {
   const count = violations.length;
-  const details = violations.map((violation) => `Value ${renderValue(violation.value)} at '${violation.path}' failed to satisfy constraint: ${violation.constraint}`);
+  const details = violations.map(
+    (violation) =>
+      `Value ${renderValue(violation.value)} at '${violation.path}' failed to satisfy constraint: ${violation.constraint}`,
+  );
   return `${count} validation error${count === 1 ? "" : "s"} detected: ${details.join("; ")}`;
 }
 
@@ -216,7 +279,8 @@ export const PATTERNS = {
   identityStoreId: "d-[0-9a-f]{10}$|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
   identityStoreToken: "[-a-zA-Z0-9+=/:_]*",
   attributePath: "\\p{L}+:\\p{L}+:\\p{L}+(?:\\.\\p{L}+){0,3}|\\p{L}+(?:\\.\\p{L}+){0,2}",
-  sessionDuration: "(-?)P(?=\\d|T\\d)(?:(\\d+)Y)?(?:(\\d+)M)?(?:(\\d+)([DW]))?(?:T(?:(\\d+)H)?(?:(\\d+)M)?(?:(\\d+(?:\\.\\d+)?)S)?)?",
+  sessionDuration:
+    "(-?)P(?=\\d|T\\d)(?:(\\d+)Y)?(?:(\\d+)M)?(?:(\\d+)([DW]))?(?:T(?:(\\d+)H)?(?:(\\d+)M)?(?:(\\d+(?:\\.\\d+)?)S)?)?",
   organizationsAccountId: "^\\d{12}$",
   organizationsParentId: "^(r-[0-9a-z]{4,32})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$",
   organizationsChildId: "^(\\d{12})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$",

@@ -10,12 +10,19 @@ import { applyMigrations } from "../db/migrations";
 export default async function setup(project: TestProject) {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "portal-vitest-"));
   fs.chmodSync(root, 0o755);
-  const db = await startEmbeddedDatabase({ dataDir: path.join(root, "pg"), port: await findFreePort(), database: "portal_template", ephemeral: true });
+  const db = await startEmbeddedDatabase({
+    dataDir: path.join(root, "pg"),
+    port: await findFreePort(),
+    database: "portal_template",
+    ephemeral: true,
+  });
   await applyMigrations(db.url);
   // Close every connection to the template so CREATE DATABASE ... TEMPLATE can copy it.
   const admin = new pg.Client({ connectionString: db.url.replace(/\/portal_template$/, "/postgres") });
   await admin.connect();
-  await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'portal_template' AND pid <> pg_backend_pid()");
+  await admin.query(
+    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'portal_template' AND pid <> pg_backend_pid()",
+  );
   await admin.end();
   project.provide("templateDatabaseUrl", db.url);
   return async () => {

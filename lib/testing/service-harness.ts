@@ -15,7 +15,13 @@ import { startBoss } from "../worker/boss";
 import { createTestDatabase, type TestDatabase } from "./test-database";
 
 // The demo personas' roles as the service tests have always assumed them (dave also requests).
-const TEST_ROLES: Record<string, UserActor["roles"]> = { engineering: ["REQUESTER"], approvers: ["APPROVER"], "security-approvers": ["APPROVER"], "security-auditors": ["AUDITOR"], "portal-admins": ["ADMIN", "REQUESTER"] };
+const TEST_ROLES: Record<string, UserActor["roles"]> = {
+  engineering: ["REQUESTER"],
+  approvers: ["APPROVER"],
+  "security-approvers": ["APPROVER"],
+  "security-auditors": ["AUDITOR"],
+  "portal-admins": ["ADMIN", "REQUESTER"],
+};
 
 export interface ServiceHarness {
   db: TestDatabase;
@@ -31,12 +37,23 @@ export interface ServiceHarness {
 }
 
 /** A throwaway database, a fast simulator and a job queue, with the given policy loaded, the inventory synced and the personas signed up. */
-export async function startServiceHarness({ policyYaml, systemJob }: { policyYaml: string; systemJob: string }): Promise<ServiceHarness> {
+export async function startServiceHarness({
+  policyYaml,
+  systemJob,
+}: {
+  policyYaml: string;
+  systemJob: string;
+}): Promise<ServiceHarness> {
   const db = await createTestDatabase();
   const sim = await startSimulator({ port: 0, config: { asyncDelayMs: 20, rateLimitPerSecond: 0 } });
   const boss = await startBoss({ databaseUrl: db.url, role: "worker" });
   const queue = createBossJobQueue(boss);
-  const port = createIdentityCenterPort({ region: "us-east-1", instanceArn: DEMO_SEED.instanceArn, identityStoreId: DEMO_SEED.identityStoreId, endpoint: sim.url });
+  const port = createIdentityCenterPort({
+    region: "us-east-1",
+    instanceArn: DEMO_SEED.instanceArn,
+    identityStoreId: DEMO_SEED.identityStoreId,
+    endpoint: sim.url,
+  });
   const deps: GrantDeps = { port, queue, poll: { initialDelayMs: 10, maxDelayMs: 50, timeoutMs: 10_000 } };
   const ctxFor = (actor: Actor): ServiceContext => ({ actor, db: db.prisma, now: () => new Date() });
   const system = () => ctxFor(systemActor(systemJob));
@@ -48,11 +65,31 @@ export async function startServiceHarness({ policyYaml, systemJob }: { policyYam
   const users: Record<string, UserActor> = {};
   for (const persona of PERSONAS) {
     const roles = [...new Set(persona.groups.flatMap((group) => TEST_ROLES[group] ?? []))];
-    const user = await db.prisma.user.create({ data: { email: persona.email, name: persona.name, roles, idpGroups: persona.groups } });
-    users[persona.key] = { type: "user", userId: user.id, email: persona.email, name: persona.name, roles: user.roles, groups: persona.groups, identityStoreUserId: null, ip: "127.0.0.1", userAgent: "vitest" };
+    const user = await db.prisma.user.create({
+      data: { email: persona.email, name: persona.name, roles, idpGroups: persona.groups },
+    });
+    users[persona.key] = {
+      type: "user",
+      userId: user.id,
+      email: persona.email,
+      name: persona.name,
+      roles: user.roles,
+      groups: persona.groups,
+      identityStoreUserId: null,
+      ip: "127.0.0.1",
+      userAgent: "vitest",
+    };
   }
   return {
-    db, sim, boss, queue, port, deps, users, ctxFor, system,
+    db,
+    sim,
+    boss,
+    queue,
+    port,
+    deps,
+    users,
+    ctxFor,
+    system,
     async stop() {
       await boss.stop({ graceful: false });
       await sim.close();

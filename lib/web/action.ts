@@ -10,7 +10,8 @@ import { withRefusalAudit, type AuditedVerb } from "../services/refusals/with-re
 import { getWebJobQueue } from "./job-queue";
 import { UNREADABLE_ACTION_MESSAGE } from "./request-guard";
 
-export type ActionResult<T> = { ok: true; data: T } | { ok: false; code: string; message: string; fieldErrors?: Record<string, string[]> };
+export type ActionResult<T> =
+  { ok: true; data: T } | { ok: false; code: string; message: string; fieldErrors?: Record<string, string[]> };
 
 export interface ActionCall {
   /** The verb's name in the refusal audit. */
@@ -22,10 +23,17 @@ export interface ActionCall {
 }
 
 /** Thin adapter for server actions: every call re-authenticates, runs one verb, audits a refusal, and never leaks an internal error. */
-export async function runAction<T>(call: ActionCall, verb: (args: { ctx: ServiceContext; queue: JobQueue }) => Promise<T>): Promise<ActionResult<T>> {
+export async function runAction<T>(
+  call: ActionCall,
+  verb: (args: { ctx: ServiceContext; queue: JobQueue }) => Promise<T>,
+): Promise<ActionResult<T>> {
   try {
     const user = await getActor();
-    const ctx: ServiceContext = { actor: user ?? { type: "anonymous", ...clientFromHeaders(await headers()) }, db: getPrisma(), now: () => new Date() };
+    const ctx: ServiceContext = {
+      actor: user ?? { type: "anonymous", ...clientFromHeaders(await headers()) },
+      db: getPrisma(),
+      now: () => new Date(),
+    };
     const data = await withRefusalAudit(call.verb, ctx, call.target, async () => {
       if (!user) throw new AppError("UNAUTHENTICATED", "Your session ended. Sign in again.");
       if (!(call.form instanceof FormData)) throw new AppError("VALIDATION", UNREADABLE_ACTION_MESSAGE);
@@ -35,6 +43,11 @@ export async function runAction<T>(call: ActionCall, verb: (args: { ctx: Service
   } catch (error) {
     if (!isAppError(error)) console.error("[action] unexpected error", error);
     const safe = toUserError(error);
-    return { ok: false, code: safe.code, message: safe.message, ...(safe.fieldErrors ? { fieldErrors: safe.fieldErrors } : {}) };
+    return {
+      ok: false,
+      code: safe.code,
+      message: safe.message,
+      ...(safe.fieldErrors ? { fieldErrors: safe.fieldErrors } : {}),
+    };
   }
 }

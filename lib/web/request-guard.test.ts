@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { actionBodyIsReadable, BODY_LIMIT_BYTES, bodyExceedsLimit, jsonDepth, MAX_ARGUMENT_DEPTH } from "./request-guard";
-
+import {
+  actionBodyIsReadable,
+  BODY_LIMIT_BYTES,
+  bodyExceedsLimit,
+  jsonDepth,
+  MAX_ARGUMENT_DEPTH,
+} from "./request-guard";
 
 function chunked(size: number, chunk = 64 * 1024): ReadableStream<Uint8Array> {
   let sent = 0;
@@ -15,7 +20,8 @@ function chunked(size: number, chunk = 64 * 1024): ReadableStream<Uint8Array> {
 }
 
 describe("bodyExceedsLimit", () => {
-  const post = (init: { body?: BodyInit | null; headers?: Record<string, string> }) => new Request("https://jit.example.com/approvals", { method: "POST", duplex: "half", ...init } as RequestInit);
+  const post = (init: { body?: BodyInit | null; headers?: Record<string, string> }) =>
+    new Request("https://jit.example.com/approvals", { method: "POST", duplex: "half", ...init } as RequestInit);
 
   it.each<[string, string, boolean]>([
     ["exactly the limit", String(BODY_LIMIT_BYTES), false],
@@ -23,7 +29,11 @@ describe("bodyExceedsLimit", () => {
     ["a small form", "512", false],
     ["a malformed length", "12abc", true],
   ])("declared length: %s", async (_label, length, expected) => {
-    expect(await bodyExceedsLimit(new Request("https://jit.example.com/", { method: "POST", headers: { "content-length": length } }))).toBe(expected);
+    expect(
+      await bodyExceedsLimit(
+        new Request("https://jit.example.com/", { method: "POST", headers: { "content-length": length } }),
+      ),
+    ).toBe(expected);
   });
 
   it.each<[string, number, boolean]>([
@@ -35,7 +45,11 @@ describe("bodyExceedsLimit", () => {
   });
 
   it("ignores bodiless methods", async () => {
-    expect(await bodyExceedsLimit(new Request("https://jit.example.com/", { method: "GET", headers: { "content-length": "999999999" } }))).toBe(false);
+    expect(
+      await bodyExceedsLimit(
+        new Request("https://jit.example.com/", { method: "GET", headers: { "content-length": "999999999" } }),
+      ),
+    ).toBe(false);
   });
 });
 
@@ -66,15 +80,23 @@ describe("actionBodyIsReadable", () => {
     ["a bare string", '"hello"', false],
     ["an object", '{"a":1}', false],
     ["not JSON at all", "requestId=x", false],
-    ["nesting past the bound", `["$undefined",${"[".repeat(MAX_ARGUMENT_DEPTH)}${"]".repeat(MAX_ARGUMENT_DEPTH)}]`, false],
+    [
+      "nesting past the bound",
+      `["$undefined",${"[".repeat(MAX_ARGUMENT_DEPTH)}${"]".repeat(MAX_ARGUMENT_DEPTH)}]`,
+      false,
+    ],
     ["nesting at the bound", `${"[".repeat(MAX_ARGUMENT_DEPTH)}${"]".repeat(MAX_ARGUMENT_DEPTH)}`, true],
   ])("text body: %s", async (_label, text, expected) => {
     expect(await actionBodyIsReadable("text/plain;charset=UTF-8", encode(text))).toBe(expected);
   });
 
   it.each<[string, Record<string, string>, boolean]>([
-    ["what a browser sends", { "_1_requestId": "abc", "_1_justification": "[[[[ brackets in text are fine", "0": '[null,"$K1"]' }, true],
-    ["no root field", { "_1_requestId": "abc" }, false],
+    [
+      "what a browser sends",
+      { _1_requestId: "abc", _1_justification: "[[[[ brackets in text are fine", "0": '[null,"$K1"]' },
+      true,
+    ],
+    ["no root field", { _1_requestId: "abc" }, false],
     ["a root that is a string", { "0": '"hello"' }, false],
     ["a deep root", { "0": `[${"[".repeat(1000)}${"]".repeat(1000)}]` }, false],
     ["a deep referenced part", { "0": '["$1"]', "1": `${"[".repeat(1000)}${"]".repeat(1000)}` }, false],

@@ -15,7 +15,10 @@ export const CROSS_SITE_MESSAGE = "This form was sent from another site and was 
 const BODY_METHODS = new Set(["POST", "PUT", "PATCH"]);
 
 /** The body's bytes, or "too-large": the declared size decides when there is one (Node rejects a body longer than its Content-Length), a chunked body is counted. */
-export async function readBodyWithin(request: Request, limit = BODY_LIMIT_BYTES): Promise<Uint8Array<ArrayBuffer> | "too-large"> {
+export async function readBodyWithin(
+  request: Request,
+  limit = BODY_LIMIT_BYTES,
+): Promise<Uint8Array<ArrayBuffer> | "too-large"> {
   const declared = request.headers.get("content-length");
   if (declared !== null && (!/^\d+$/.test(declared.trim()) || Number(declared) > limit)) return "too-large";
   if (!request.body) return new Uint8Array(0);
@@ -80,7 +83,8 @@ export async function actionBodyIsReadable(contentType: string, body: Uint8Array
   const root = form.get("0");
   if (typeof root !== "string" || !isArgumentList(root)) return false;
   // Numbered fields are further JSON parts the root refers to; form fields are prefixed (_1_name) and never parsed as JSON.
-  for (const [name, value] of form.entries()) if (/^\d+$/.test(name) && typeof value === "string" && jsonDepth(value) > MAX_ARGUMENT_DEPTH) return false;
+  for (const [name, value] of form.entries())
+    if (/^\d+$/.test(name) && typeof value === "string" && jsonDepth(value) > MAX_ARGUMENT_DEPTH) return false;
   return true;
 }
 
@@ -103,6 +107,10 @@ export async function guardRequest(request: Request): Promise<Response | null> {
   const body = await readBodyWithin(request);
   if (body === "too-large") return refusal(413, "VALIDATION", BODY_TOO_LARGE_MESSAGE);
   // Next would throw a TypeError or overflow the stack decoding these arguments, answering 500 before any app code runs.
-  if (request.headers.has("next-action") && !(await actionBodyIsReadable(request.headers.get("content-type") ?? "", body))) return refusal(400, "VALIDATION", UNREADABLE_ACTION_MESSAGE);
+  if (
+    request.headers.has("next-action") &&
+    !(await actionBodyIsReadable(request.headers.get("content-type") ?? "", body))
+  )
+    return refusal(400, "VALIDATION", UNREADABLE_ACTION_MESSAGE);
   return null;
 }

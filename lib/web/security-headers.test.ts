@@ -14,7 +14,9 @@ const directives = (csp: string) => new Map(csp.split("; ").map((d) => [d.split(
 
 describe("transportSecurityHeaders and cookies", () => {
   it("sends HSTS and Secure cookies for an https APP_URL", () => {
-    expect(transportSecurityHeaders("https://portal.example.com")).toEqual([{ key: "Strict-Transport-Security", value: "max-age=63072000; includeSubDomains" }]);
+    expect(transportSecurityHeaders("https://portal.example.com")).toEqual([
+      { key: "Strict-Transport-Security", value: "max-age=63072000; includeSubDomains" },
+    ]);
     expect(secureCookiesFor("https://portal.example.com")).toBe(true);
     expect(sessionCookieName(secureCookiesFor("https://portal.example.com"))).toBe("__Secure-authjs.session-token");
   });
@@ -34,7 +36,9 @@ describe("transportSecurityHeaders and cookies", () => {
 });
 
 describe("contentSecurityPolicy", () => {
-  const production = directives(contentSecurityPolicy({ nonce: "abc123", dev: false, idpOrigin: "https://idp.example.com" }));
+  const production = directives(
+    contentSecurityPolicy({ nonce: "abc123", dev: false, idpOrigin: "https://idp.example.com" }),
+  );
   const dev = directives(contentSecurityPolicy({ nonce: "abc123", dev: true, idpOrigin: "http://127.0.0.1:3001" }));
 
   it("allows scripts only by nonce, propagated with strict-dynamic, and never eval in production", () => {

@@ -22,7 +22,8 @@ export async function startBoss({ databaseUrl, role }: BossOptions): Promise<PgB
   });
   boss.on("error", (error) => console.error(`[jobs] queue error: ${error.message}`));
   await boss.start();
-  if (role === "worker") for (const name of Object.values(QUEUES)) {
+  if (role === "worker")
+    for (const name of Object.values(QUEUES)) {
       await boss.createQueue(name, { notify: true });
       await boss.updateQueue(name, { notify: true });
     }

@@ -38,37 +38,69 @@ function contextFor(deps: WorkerDeps, job: string): ServiceContext {
 /** Registers every queue's handler; payloads are parsed before use and RetryLater hands the job back to pg-boss. */
 export async function registerHandlers(deps: WorkerDeps, concurrency: { grants: number; removals: number }) {
   const log = deps.log ?? ((line: string) => console.log(line));
-  const work = async <S extends z.ZodType>(name: QueueName, schema: S, localConcurrency: number, run: (ctx: ServiceContext, data: z.infer<S>) => Promise<unknown>) => {
+  const work = async <S extends z.ZodType>(
+    name: QueueName,
+    schema: S,
+    localConcurrency: number,
+    run: (ctx: ServiceContext, data: z.infer<S>) => Promise<unknown>,
+  ) => {
     // NOTIFY wakes workers only when a job is inserted, not when a delayed one (a grant's end) falls due: keep polling fast.
-    await deps.boss.work(name, { localConcurrency, batchSize: 1, pollingIntervalSeconds: 0.5, notifyPollingIntervalSeconds: 0.5 }, async (jobs) => {
-      for (const job of jobs) {
-        const parsed = schema.safeParse(job.data);
-        if (!parsed.success) {
-          log(`[worker] ${name} job ${job.id} has an invalid payload; dropped`);
-          continue;
+    await deps.boss.work(
+      name,
+      { localConcurrency, batchSize: 1, pollingIntervalSeconds: 0.5, notifyPollingIntervalSeconds: 0.5 },
+      async (jobs) => {
+        for (const job of jobs) {
+          const parsed = schema.safeParse(job.data);
+          if (!parsed.success) {
+            log(`[worker] ${name} job ${job.id} has an invalid payload; dropped`);
+            continue;
+          }
+          try {
+            const result = await run(contextFor(deps, name), parsed.data);
+            if (result !== undefined && typeof result === "string" && result !== "skipped" && result !== "not-due")
+              log(`[worker] ${name} ${JSON.stringify(parsed.data)} → ${result}`);
+          } catch (error) {
+            if (error instanceof RetryLater)
+              log(`[worker] ${name} ${JSON.stringify(parsed.data)} will retry: ${error.message}`);
+            else
+              log(
+                `[worker] ${name} ${JSON.stringify(parsed.data)} failed: ${error instanceof Error ? error.message : String(error)}`,
+              );
+            throw error;
+          }
         }
-        try {
-          const result = await run(contextFor(deps, name), parsed.data);
-          if (result !== undefined && typeof result === "string" && result !== "skipped" && result !== "not-due") log(`[worker] ${name} ${JSON.stringify(parsed.data)} → ${result}`);
-        } catch (error) {
-          if (error instanceof RetryLater) log(`[worker] ${name} ${JSON.stringify(parsed.data)} will retry: ${error.message}`);
-          else log(`[worker] ${name} ${JSON.stringify(parsed.data)} failed: ${error instanceof Error ? error.message : String(error)}`);
-          throw error;
-        }
-      }
-    });
+      },
+    );
   };
-  await work(QUEUES.activateGrant, GrantJob, concurrency.grants, (ctx, data) => activateGrant({ ctx, input: data, deps: deps.grantDeps }));
-  await work(QUEUES.deactivateGrant, GrantJob, concurrency.removals, (ctx, data) => deactivateGrant({ ctx, input: data, deps: deps.grantDeps }));
+  await work(QUEUES.activateGrant, GrantJob, concurrency.grants, (ctx, data) =>
+    activateGrant({ ctx, input: data, deps: deps.grantDeps }),
+  );
+  await work(QUEUES.deactivateGrant, GrantJob, concurrency.removals, (ctx, data) =>
+    deactivateGrant({ ctx, input: data, deps: deps.grantDeps }),
+  );
   await work(QUEUES.expirePendingRequest, RequestJob, 2, (ctx, data) => expirePendingRequest({ ctx, input: data }));
   await work(QUEUES.syncInventory, EmptyJob, 1, (ctx) => syncInventory({ ctx, port: deps.port }));
   await work(QUEUES.sweepGrants, EmptyJob, 1, (ctx) => sweepGrants({ ctx, queue: deps.queue }));
   await work(QUEUES.reconcileAssignments, EmptyJob, 1, async (ctx) => {
-    const summary = await reconcileAssignments({ ctx, deps: { port: deps.port, queue: deps.queue, settings: deps.reconcile ?? { missing: getEnv().RECONCILE_MISSING, outOfBand: getEnv().RECONCILE_OUT_OF_BAND } } });
+    const summary = await reconcileAssignments({
+      ctx,
+      deps: {
+        port: deps.port,
+        queue: deps.queue,
+        settings: deps.reconcile ?? { missing: getEnv().RECONCILE_MISSING, outOfBand: getEnv().RECONCILE_OUT_OF_BAND },
+      },
+    });
     log(`[worker] reconcile: ${JSON.stringify(summary)}`);
   });
-  await work(QUEUES.unassignDrift, DriftJob, 2, (ctx, data) => unassignDrift({ ctx, input: data, deps: deps.grantDeps }));
-  await work(QUEUES.checkRemovalAlerts, EmptyJob, 1, (ctx) => checkRemovalAlerts({ ctx, settings: { alertAfterSeconds: deps.alertAfterSeconds ?? getEnv().REMOVAL_ALERT_AFTER_SECONDS } }));
+  await work(QUEUES.unassignDrift, DriftJob, 2, (ctx, data) =>
+    unassignDrift({ ctx, input: data, deps: deps.grantDeps }),
+  );
+  await work(QUEUES.checkRemovalAlerts, EmptyJob, 1, (ctx) =>
+    checkRemovalAlerts({
+      ctx,
+      settings: { alertAfterSeconds: deps.alertAfterSeconds ?? getEnv().REMOVAL_ALERT_AFTER_SECONDS },
+    }),
+  );
   await work(QUEUES.summarizeRefusals, EmptyJob, 1, async (ctx) => {
     const { summarized } = await summarizeRefusals({ ctx });
     if (summarized > 0) log(`[worker] refusals: ${summarized} repeated-refusal summaries written`);

@@ -34,33 +34,98 @@ async function main() {
       assumeRoleArn: env.AWS_ASSUME_ROLE_ARN,
     },
     // One bucket in Postgres for every worker process: the AWS limit is per instance, not per worker.
-    { limiter: new PgRateLimiter(db, { name: `sso-admin:${env.IDENTITY_CENTER_INSTANCE_ARN}`, ratePerSecond: env.AWS_REQUESTS_PER_SECOND, burst: env.AWS_REQUESTS_PER_SECOND }) },
+    {
+      limiter: new PgRateLimiter(db, {
+        name: `sso-admin:${env.IDENTITY_CENTER_INSTANCE_ARN}`,
+        ratePerSecond: env.AWS_REQUESTS_PER_SECOND,
+        burst: env.AWS_REQUESTS_PER_SECOND,
+      }),
+    },
   );
   const ctx = { actor: systemActor("startup"), db, now: () => new Date() };
   const policy = await loadPolicy({ ctx, input: { file: env.POLICY_FILE } });
   console.log(`[worker] access policy ${policy.changed ? "loaded" : "unchanged"} (${env.POLICY_FILE})`);
   // AWS being away must not keep a (re)started worker from removing access once it is back: sync later instead.
-  const inventory = await syncInventory({ ctx: { ...ctx, actor: systemActor("inventory-sync") }, port }).catch((error: unknown) => {
-    console.error(`[worker] inventory sync failed at start-up, retrying in the background: ${error instanceof Error ? error.message : String(error)}`);
-    return null;
-  });
-  if (inventory) console.log(`[worker] inventory: ${inventory.accounts} accounts, ${inventory.permissionSets} permission sets`);
+  const inventory = await syncInventory({ ctx: { ...ctx, actor: systemActor("inventory-sync") }, port }).catch(
+    (error: unknown) => {
+      console.error(
+        `[worker] inventory sync failed at start-up, retrying in the background: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      return null;
+    },
+  );
+  if (inventory)
+    console.log(`[worker] inventory: ${inventory.accounts} accounts, ${inventory.permissionSets} permission sets`);
 
   // Create slots and grant claims are advisory locks on one session of this process, freed by the server if it dies.
   const locks = new SessionLocks(requireDatabaseUrl(env));
   const slots = createPgSemaphore(locks, { limit: env.AWS_MAX_INFLIGHT_CREATES });
   await registerHandlers(
-    { db, boss, queue, port, grantDeps: { port, queue, poll: { initialDelayMs: 250, maxDelayMs: 5_000, timeoutMs: 5 * 60_000 }, createSlots: slots, claims: createGrantClaims(locks), listForVerification: coalesceAssignmentListing(port), firstPoll: createFirstPollDelay({ initialMs: 1000, minMs: 100, maxMs: 10_000 }) } },
+    {
+      db,
+      boss,
+      queue,
+      port,
+      grantDeps: {
+        port,
+        queue,
+        poll: { initialDelayMs: 250, maxDelayMs: 5_000, timeoutMs: 5 * 60_000 },
+        createSlots: slots,
+        claims: createGrantClaims(locks),
+        listForVerification: coalesceAssignmentListing(port),
+        firstPoll: createFirstPollDelay({ initialMs: 1000, minMs: 100, maxMs: 10_000 }),
+      },
+    },
     { grants: Math.max(env.AWS_MAX_INFLIGHT_CREATES * 2, 8), removals: 50 },
   );
-  const sweep = setInterval(() => void boss.send(QUEUES.sweepGrants, {}, { singletonKey: "sweep", singletonSeconds: 4 }).catch(() => undefined), SWEEP_EVERY_MS);
-  if (!inventory) void boss.send(QUEUES.syncInventory, {}, { singletonKey: "inventory", singletonSeconds: 60 }).catch(() => undefined);
-  const inventoryTimer = setInterval(() => void boss.send(QUEUES.syncInventory, {}, { singletonKey: "inventory", singletonSeconds: 60 }).catch(() => undefined), INVENTORY_EVERY_MS);
+  const sweep = setInterval(
+    () => void boss.send(QUEUES.sweepGrants, {}, { singletonKey: "sweep", singletonSeconds: 4 }).catch(() => undefined),
+    SWEEP_EVERY_MS,
+  );
+  if (!inventory)
+    void boss
+      .send(QUEUES.syncInventory, {}, { singletonKey: "inventory", singletonSeconds: 60 })
+      .catch(() => undefined);
+  const inventoryTimer = setInterval(
+    () =>
+      void boss
+        .send(QUEUES.syncInventory, {}, { singletonKey: "inventory", singletonSeconds: 60 })
+        .catch(() => undefined),
+    INVENTORY_EVERY_MS,
+  );
   // RECONCILE_EVERY_SECONDS=0 turns the reconciler off; unverified removals are always watched.
-  const reconcileTimer = env.RECONCILE_EVERY_SECONDS > 0 ? setInterval(() => void boss.send(QUEUES.reconcileAssignments, {}, { singletonKey: "reconcile", singletonSeconds: Math.max(1, Math.floor(env.RECONCILE_EVERY_SECONDS / 2)) }).catch(() => undefined), env.RECONCILE_EVERY_SECONDS * 1000) : undefined;
-  const alertTimer = setInterval(() => void boss.send(QUEUES.checkRemovalAlerts, {}, { singletonKey: "removal-alerts", singletonSeconds: 20 }).catch(() => undefined), REMOVAL_ALERT_CHECK_EVERY_MS);
+  const reconcileTimer =
+    env.RECONCILE_EVERY_SECONDS > 0
+      ? setInterval(
+          () =>
+            void boss
+              .send(
+                QUEUES.reconcileAssignments,
+                {},
+                {
+                  singletonKey: "reconcile",
+                  singletonSeconds: Math.max(1, Math.floor(env.RECONCILE_EVERY_SECONDS / 2)),
+                },
+              )
+              .catch(() => undefined),
+          env.RECONCILE_EVERY_SECONDS * 1000,
+        )
+      : undefined;
+  const alertTimer = setInterval(
+    () =>
+      void boss
+        .send(QUEUES.checkRemovalAlerts, {}, { singletonKey: "removal-alerts", singletonSeconds: 20 })
+        .catch(() => undefined),
+    REMOVAL_ALERT_CHECK_EVERY_MS,
+  );
   // Closes refusal windows nobody revisited, so a prober who stops still gets their count written.
-  const refusalTimer = setInterval(() => void boss.send(QUEUES.summarizeRefusals, {}, { singletonKey: "refusal-summary", singletonSeconds: 20 }).catch(() => undefined), REFUSAL_SUMMARY_EVERY_MS);
+  const refusalTimer = setInterval(
+    () =>
+      void boss
+        .send(QUEUES.summarizeRefusals, {}, { singletonKey: "refusal-summary", singletonSeconds: 20 })
+        .catch(() => undefined),
+    REFUSAL_SUMMARY_EVERY_MS,
+  );
   console.log(`WORKER READY (${env.usingSimulator ? "simulated AWS" : `AWS ${env.AWS_REGION}`})`);
 
   let stopping = false;
@@ -79,7 +144,9 @@ async function main() {
       await boss.stop({ graceful: true, timeout: 20_000 });
     } catch (error) {
       // A database that is down cannot stop us: whatever was in flight resumes from its saved state.
-      console.error(`[worker] stopping the job queue failed: ${error instanceof Error ? error.message : String(error)}`);
+      console.error(
+        `[worker] stopping the job queue failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
       code = 1;
     }
     await locks.close();

@@ -32,7 +32,9 @@ function killSession(locks: SessionLocks) {
 }
 
 async function advisoryLocksHeld(classId: number) {
-  const rows = await db.prisma.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = ${classId}::int4::oid AND objsubid = 2`;
+  const rows = await db.prisma.$queryRaw<
+    { n: bigint }[]
+  >`SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = ${classId}::int4::oid AND objsubid = 2`;
   return Number(rows[0]!.n);
 }
 
@@ -50,7 +52,10 @@ describe("PgRateLimiter", () => {
   it("keeps the combined rate of several processes within the bucket over every window", async () => {
     const rate = 40;
     const burst = 5;
-    const limiters = Array.from({ length: 3 }, () => new PgRateLimiter(processDb(), { name: "test-combined", ratePerSecond: rate, burst }));
+    const limiters = Array.from(
+      { length: 3 },
+      () => new PgRateLimiter(processDb(), { name: "test-combined", ratePerSecond: rate, burst }),
+    );
     const usableAt: number[] = [];
     const perProcess = 30;
     const started = performance.now();
@@ -104,7 +109,9 @@ describe("PgRateLimiter", () => {
 describe("createPgSemaphore", () => {
   it("never lets more than the limit run at once across processes", async () => {
     const limit = 4;
-    const semaphores = Array.from({ length: 3 }, () => createPgSemaphore(processLocks(), { limit, classId: 101, pollMs: 10 }));
+    const semaphores = Array.from({ length: 3 }, () =>
+      createPgSemaphore(processLocks(), { limit, classId: 101, pollMs: 10 }),
+    );
     let running = 0;
     let most = 0;
     await Promise.all(
@@ -137,7 +144,12 @@ describe("createPgSemaphore", () => {
   it("a killed holder's slots free themselves when its session ends", async () => {
     const killedLocks = processLocks();
     const killed = createPgSemaphore(killedLocks, { limit: 2, classId: 102, pollMs: 10 });
-    const survivor = createPgSemaphore(processLocks(), { limit: 2, classId: 102, pollMs: 10, acquireTimeoutMs: 10_000 });
+    const survivor = createPgSemaphore(processLocks(), {
+      limit: 2,
+      classId: 102,
+      pollMs: 10,
+      acquireTimeoutMs: 10_000,
+    });
     await killed.acquire();
     await killed.acquire();
     expect(await advisoryLocksHeld(102)).toBe(2);
@@ -160,7 +172,9 @@ describe("createPgSemaphore", () => {
     const release = await holder.acquire();
     await expect(other.acquire()).rejects.toMatchObject({ name: "RetryLater" });
     await release();
-    await (await other.acquire())();
+    await (
+      await other.acquire()
+    )();
   });
 });
 

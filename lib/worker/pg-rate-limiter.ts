@@ -15,7 +15,9 @@ export interface PgRateLimiterOptions {
 export class RateLimiterUnavailable extends Error {
   readonly $retryable = {};
   constructor(cause: unknown) {
-    super(`the shared AWS rate limit could not be read: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    super(`the shared AWS rate limit could not be read: ${cause instanceof Error ? cause.message : String(cause)}`, {
+      cause,
+    });
     this.name = "RateLimiterUnavailable";
   }
 }

@@ -48,9 +48,13 @@ export function createPgSemaphore(locks: SessionLocks, options: PgSemaphoreOptio
               wakeHead?.();
             };
           }
-          if (Date.now() > deadline) throw new RetryLater(`no free slot among ${options.limit} after ${Math.round(acquireTimeoutMs / 1000)} s`);
+          if (Date.now() > deadline)
+            throw new RetryLater(`no free slot among ${options.limit} after ${Math.round(acquireTimeoutMs / 1000)} s`);
           // Jitter keeps waiting processes from probing in lockstep; a release in this process wakes us at once.
-          await Promise.race([sleep(pollMs / 2 + Math.random() * pollMs), new Promise<void>((resolve) => (wakeHead = resolve))]);
+          await Promise.race([
+            sleep(pollMs / 2 + Math.random() * pollMs),
+            new Promise<void>((resolve) => (wakeHead = resolve)),
+          ]);
           wakeHead = null;
         }
       } finally {

@@ -51,7 +51,11 @@ export class SessionLocks {
     this.heldHere.set(name, token);
     try {
       const { client, session } = await this.connection();
-      const result = await this.query<{ locked: boolean }>(client, "SELECT pg_try_advisory_lock($1::int4, $2::int4) AS locked", [classId, objectId]);
+      const result = await this.query<{ locked: boolean }>(
+        client,
+        "SELECT pg_try_advisory_lock($1::int4, $2::int4) AS locked",
+        [classId, objectId],
+      );
       if (!result.rows[0]?.locked) {
         this.forget(name, token);
         return null;
@@ -64,12 +68,19 @@ export class SessionLocks {
   }
 
   /** Takes the first free lock among `objectIds` (tried in that order) in one statement; null when all are taken. */
-  async tryLockAny(classId: number, objectIds: readonly number[]): Promise<{ objectId: number; lock: SessionLock } | null> {
+  async tryLockAny(
+    classId: number,
+    objectIds: readonly number[],
+  ): Promise<{ objectId: number; lock: SessionLock } | null> {
     const candidates = objectIds.filter((id) => !this.heldHere.has(`${classId}:${id}`));
     if (candidates.length === 0) return null;
     const { client, session } = await this.connection();
     // The filter runs row by row under LIMIT 1, so only the first free slot is locked.
-    const result = await this.query<{ id: number }>(client, "SELECT id FROM unnest($2::int4[]) AS c(id) WHERE pg_try_advisory_lock($1::int4, id) LIMIT 1", [classId, candidates]);
+    const result = await this.query<{ id: number }>(
+      client,
+      "SELECT id FROM unnest($2::int4[]) AS c(id) WHERE pg_try_advisory_lock($1::int4, id) LIMIT 1",
+      [classId, candidates],
+    );
     const objectId = result.rows[0]?.id;
     if (objectId === undefined) return null;
     const name = `${classId}:${objectId}`;
@@ -107,7 +118,11 @@ export class SessionLocks {
         }
         const client = this.client;
         try {
-          const result = await this.query<{ unlocked: boolean }>(client, "SELECT pg_advisory_unlock($1::int4, $2::int4) AS unlocked", [classId, objectId]);
+          const result = await this.query<{ unlocked: boolean }>(
+            client,
+            "SELECT pg_advisory_unlock($1::int4, $2::int4) AS unlocked",
+            [classId, objectId],
+          );
           if (!result.rows[0]?.unlocked) this.log(`[locks] advisory lock ${name} was not held at release`);
         } catch (error) {
           // An unlock we cannot confirm could leave the lock held forever; dropping the session releases it for certain.
@@ -121,7 +136,11 @@ export class SessionLocks {
     };
   }
 
-  private async query<R extends pg.QueryResultRow>(client: pg.Client, text: string, values: unknown[]): Promise<pg.QueryResult<R>> {
+  private async query<R extends pg.QueryResultRow>(
+    client: pg.Client,
+    text: string,
+    values: unknown[],
+  ): Promise<pg.QueryResult<R>> {
     // One statement at a time on the session (pg deprecates queueing on a busy client); they take microseconds.
     const turn = this.queue;
     let done!: () => void;
@@ -145,7 +164,11 @@ export class SessionLocks {
     if (this.closed) throw new Error("the lock session is closed");
     if (this.client) return { client: this.client, session: this.session };
     this.connecting ??= (async () => {
-      const client = new pg.Client({ connectionString: this.databaseUrl, keepAlive: true, application_name: "jit-worker-locks" });
+      const client = new pg.Client({
+        connectionString: this.databaseUrl,
+        keepAlive: true,
+        application_name: "jit-worker-locks",
+      });
       client.on("error", (error) => {
         this.log(`[locks] lock session lost: ${error.message}`);
         if (this.client === client) this.dropSession();

@@ -20,7 +20,8 @@ import { exportAccessHistory } from "../../lib/services/queries/history-export";
 import { getHistoryInsights } from "../../lib/services/queries/history-insights";
 import { listAccessHistory } from "../../lib/services/queries/history-list";
 
-const bench = (name: string, value: number, unit: string) => console.log(`BENCH ${name} ${Number.isInteger(value) ? value : value.toFixed(3)} ${unit}`);
+const bench = (name: string, value: number, unit: string) =>
+  console.log(`BENCH ${name} ${Number.isInteger(value) ? value : value.toFixed(3)} ${unit}`);
 const note = (line: string) => console.log(`# ${line}`);
 
 // A forced collection shows what the export really retains, apart from garbage V8 has not collected yet.
@@ -42,20 +43,47 @@ const PARTS = ["pages", "export", "inserts"] as const;
 type Part = (typeof PARTS)[number];
 
 function readOptions() {
-  const { values } = parseArgs({ options: { events: { type: "string", default: "1000000" }, "data-dir": { type: "string" }, writers: { type: "string", default: "8" }, inserts: { type: "string", default: "4000" }, only: { type: "string" } } });
+  const { values } = parseArgs({
+    options: {
+      events: { type: "string", default: "1000000" },
+      "data-dir": { type: "string" },
+      writers: { type: "string", default: "8" },
+      inserts: { type: "string", default: "4000" },
+      only: { type: "string" },
+    },
+  });
   const events = Number(values.events);
   const writers = Number(values.writers);
   const inserts = Number(values.inserts);
   const only = values.only;
-  if (![events, writers, inserts].every((n) => Number.isInteger(n) && n > 0) || (only !== undefined && !PARTS.includes(only as Part)))
-    throw new Error("Usage: tsx scripts/bench/audit.ts [--events N] [--data-dir DIR] [--writers N] [--inserts N] [--only pages|export|inserts]");
+  if (
+    ![events, writers, inserts].every((n) => Number.isInteger(n) && n > 0) ||
+    (only !== undefined && !PARTS.includes(only as Part))
+  )
+    throw new Error(
+      "Usage: tsx scripts/bench/audit.ts [--events N] [--data-dir DIR] [--writers N] [--inserts N] [--only pages|export|inserts]",
+    );
   return { events, writers, inserts, dataDir: values["data-dir"], only: only as Part | undefined };
 }
 
 /** The auditor the dashboard figures are measured as: sees everyone's history, like carol. */
 async function auditorContext(db: PrismaClient): Promise<ServiceContext> {
-  const user = await db.user.upsert({ where: { email: "carol@example.com" }, create: { email: "carol@example.com", name: "Carol Auditor", roles: ["AUDITOR"], idpGroups: ["security-auditors"] }, update: {} });
-  const actor: UserActor = { type: "user", userId: user.id, email: user.email!, name: user.name, roles: ["AUDITOR"], groups: ["security-auditors"], identityStoreUserId: null, ip: "10.0.0.7", userAgent: "bench" };
+  const user = await db.user.upsert({
+    where: { email: "carol@example.com" },
+    create: { email: "carol@example.com", name: "Carol Auditor", roles: ["AUDITOR"], idpGroups: ["security-auditors"] },
+    update: {},
+  });
+  const actor: UserActor = {
+    type: "user",
+    userId: user.id,
+    email: user.email!,
+    name: user.name,
+    roles: ["AUDITOR"],
+    groups: ["security-auditors"],
+    identityStoreUserId: null,
+    ip: "10.0.0.7",
+    userAgent: "bench",
+  };
   return { actor, db, now: () => new Date() };
 }
 
@@ -64,7 +92,9 @@ async function deepFilters(db: PrismaClient) {
   const [busiest] = await db.$queryRaw<{ ou: string; n: number }[]>`
     SELECT ou, count(*)::int AS n FROM "RequestTarget" t JOIN "AwsAccount" a ON a.id = t."accountId", unnest(a."ouIds"[3:3]) AS ou
     GROUP BY ou ORDER BY n DESC LIMIT 1`;
-  const [account] = await db.$queryRaw<{ id: string }[]>`SELECT "accountId" AS id FROM "RequestTarget" GROUP BY "accountId" ORDER BY count(*) DESC LIMIT 1`;
+  const [account] = await db.$queryRaw<
+    { id: string }[]
+  >`SELECT "accountId" AS id FROM "RequestTarget" GROUP BY "accountId" ORDER BY count(*) DESC LIMIT 1`;
   return { ou: busiest?.ou, account: account?.id };
 }
 
@@ -76,8 +106,12 @@ async function measurePages(ctx: ServiceContext) {
   bench("audit_history_first_page_p50", percentile(first, 50), "ms");
 
   const { ou, account } = await deepFilters(ctx.db);
-  const [approver] = await ctx.db.$queryRaw<{ email: string }[]>`SELECT u.email FROM "ApprovalDecision" d JOIN "User" u ON u.id = d."approverId" GROUP BY u.email ORDER BY count(*) DESC LIMIT 1`;
-  const [requester] = await ctx.db.$queryRaw<{ email: string }[]>`SELECT u.email FROM "AccessRequest" r JOIN "User" u ON u.id = r."requesterId" GROUP BY u.email ORDER BY count(*) ASC LIMIT 1`;
+  const [approver] = await ctx.db.$queryRaw<
+    { email: string }[]
+  >`SELECT u.email FROM "ApprovalDecision" d JOIN "User" u ON u.id = d."approverId" GROUP BY u.email ORDER BY count(*) DESC LIMIT 1`;
+  const [requester] = await ctx.db.$queryRaw<
+    { email: string }[]
+  >`SELECT u.email FROM "AccessRequest" r JOIN "User" u ON u.id = r."requesterId" GROUP BY u.email ORDER BY count(*) ASC LIMIT 1`;
   const since = new Date(Date.now() - 90 * 86_400_000).toISOString().slice(0, 10);
   // One filter of each kind, broad and rare, as an auditor would combine them.
   const combos: Record<string, unknown>[] = [
@@ -89,7 +123,10 @@ async function measurePages(ctx: ServiceContext) {
     { event: "grant.failed", sort: "oldest" },
     { q: "migration" },
     { q: "PAY-4242" },
-    { permissionSet: "arn:aws:sso:::permissionSet/ssoins-5eed000000000000/ps-5eed000000000004", status: ["ACTIVE", "COMPLETED"] },
+    {
+      permissionSet: "arn:aws:sso:::permissionSet/ssoins-5eed000000000000/ps-5eed000000000004",
+      status: ["ACTIVE", "COMPLETED"],
+    },
     { from: since, to: new Date().toISOString().slice(0, 10), status: ["EXPIRED"] },
   ];
   const filtered: number[] = [];
@@ -124,7 +161,8 @@ async function measurePages(ctx: ServiceContext) {
   }
 
   const insights: number[] = [];
-  for (let i = 0; i < 3; i++) insights.push((await timed(() => getHistoryInsights({ ctx, input: { from: since } }))).ms);
+  for (let i = 0; i < 3; i++)
+    insights.push((await timed(() => getHistoryInsights({ ctx, input: { from: since } }))).ms);
   bench("audit_insights_90_days_median", percentile(insights, 50), "ms");
 }
 
@@ -176,7 +214,16 @@ async function measureInserts(db: PrismaClient, ctx: ServiceContext, writers: nu
     Array.from({ length: writers }, async (_, w) => {
       while (next < total) {
         const i = next++;
-        const { ms } = await timed(() => db.$transaction((tx) => emitAudit(tx, actor, { action: "bench.audit_insert", entityType: "bench", entityId: `w${w}-${i}`, after: { writer: w, i } })));
+        const { ms } = await timed(() =>
+          db.$transaction((tx) =>
+            emitAudit(tx, actor, {
+              action: "bench.audit_insert",
+              entityType: "bench",
+              entityId: `w${w}-${i}`,
+              after: { writer: w, i },
+            }),
+          ),
+        );
         latencies.push(ms);
       }
     }),
@@ -201,7 +248,11 @@ async function main() {
       note(`reusing ${existing.toLocaleString("en-US")} audit events in ${root}`);
     } else {
       note(`seeding about ${options.events.toLocaleString("en-US")} audit events in ${root}`);
-      const seeded = await seedHistory({ databaseUrl: database.url, events: options.events, log: (line) => note(line.trim()) });
+      const seeded = await seedHistory({
+        databaseUrl: database.url,
+        events: options.events,
+        log: (line) => note(line.trim()),
+      });
       bench("audit_seed_events", seeded.events, "events");
       bench("audit_seed_requests", seeded.requests, "requests");
       bench("audit_seed_rate", Math.round(seeded.events / seeded.seconds), "events/s");
@@ -220,7 +271,9 @@ async function main() {
       bench("audit_insert_writers", options.writers, "writers");
       await measureInserts(db, ctx, options.writers, options.inserts, "");
       // The same writers without waiting for the commit to reach disk: the ceiling set by the chain lock alone.
-      const asyncCommit = createPrismaClient(`${database.url}?options=${encodeURIComponent("-c synchronous_commit=off")}`);
+      const asyncCommit = createPrismaClient(
+        `${database.url}?options=${encodeURIComponent("-c synchronous_commit=off")}`,
+      );
       try {
         await measureInserts(asyncCommit, ctx, options.writers, options.inserts, "_async_commit");
       } finally {

@@ -63,7 +63,9 @@ function assignmentTuples() {
     ...DEMO_SEED.groups.map((group) => ({ type: "GROUP" as const, id: group.groupId })),
   ];
   return DEMO_SEED.accounts.flatMap((account) =>
-    DEMO_SEED.permissionSets.flatMap((set) => principals.map((principal) => ({ accountId: account.id, permissionSetArn: set.arn, principal }))),
+    DEMO_SEED.permissionSets.flatMap((set) =>
+      principals.map((principal) => ({ accountId: account.id, permissionSetArn: set.arn, principal })),
+    ),
   );
 }
 
@@ -90,11 +92,17 @@ function rawDescribe(url: string, agent: http.Agent, requestId: string): Promise
       {
         method: "POST",
         agent,
-        headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": "SWBExternalService.DescribeAccountAssignmentCreationStatus", "content-length": Buffer.byteLength(body) },
+        headers: {
+          "content-type": "application/x-amz-json-1.1",
+          "x-amz-target": "SWBExternalService.DescribeAccountAssignmentCreationStatus",
+          "content-length": Buffer.byteLength(body),
+        },
       },
       (response) => {
         response.resume();
-        response.on("end", () => (response.statusCode === 200 ? resolve() : reject(new Error(`HTTP ${response.statusCode}`))));
+        response.on("end", () =>
+          response.statusCode === 200 ? resolve() : reject(new Error(`HTTP ${response.statusCode}`)),
+        );
       },
     );
     request.on("error", reject);
@@ -103,7 +111,11 @@ function rawDescribe(url: string, agent: http.Agent, requestId: string): Promise
 }
 
 // Keeps `concurrency` calls in flight for `seconds` and records each call's latency.
-async function drive(seconds: number, concurrency: number, call: (index: number) => Promise<unknown>): Promise<PhaseResult> {
+async function drive(
+  seconds: number,
+  concurrency: number,
+  call: (index: number) => Promise<unknown>,
+): Promise<PhaseResult> {
   const latenciesMs: number[] = [];
   let errors = 0;
   let next = 0;
@@ -147,10 +159,20 @@ function runLoadWorker(setup: WorkerSetup) {
           }),
         ),
       create: (index) => sso.send(createCommand(spread(index))),
-      list_assignments: () => sso.send(new ListAccountAssignmentsCommand({ InstanceArn: DEMO_SEED.instanceArn, AccountId: paymentsProd, PermissionSetArn: readOnly })),
-      describe_raw_http: (index) => rawDescribe(setup.url, agent, request.requestIds[spread(index) % request.requestIds.length]!),
+      list_assignments: () =>
+        sso.send(
+          new ListAccountAssignmentsCommand({
+            InstanceArn: DEMO_SEED.instanceArn,
+            AccountId: paymentsProd,
+            PermissionSetArn: readOnly,
+          }),
+        ),
+      describe_raw_http: (index) =>
+        rawDescribe(setup.url, agent, request.requestIds[spread(index) % request.requestIds.length]!),
     };
-    void drive(request.seconds, request.concurrency, calls[request.phase]).then((result) => parentPort!.postMessage(result));
+    void drive(request.seconds, request.concurrency, calls[request.phase]).then((result) =>
+      parentPort!.postMessage(result),
+    );
   });
 }
 
@@ -164,7 +186,10 @@ function report(name: string, value: number, unit: string) {
 
 async function startChildSimulator(): Promise<{ url: string; stop: () => Promise<void> }> {
   const script = path.resolve(import.meta.dirname, "../simulator.ts");
-  const child = spawn(process.execPath, ["--import", "tsx", script], { env: { ...process.env, ...SIMULATOR_ENV }, stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, ["--import", "tsx", script], {
+    env: { ...process.env, ...SIMULATOR_ENV },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   const url = await new Promise<string>((resolve, reject) => {
     let buffer = "";
     child.stdout.on("data", (chunk: Buffer) => {
@@ -184,7 +209,14 @@ async function startChildSimulator(): Promise<{ url: string; stop: () => Promise
 }
 
 async function startInProcessSimulator(): Promise<{ url: string; stop: () => Promise<void> }> {
-  const sim = await startSimulator({ config: { rateLimitPerSecond: 0, identityStoreRateLimitPerSecond: 0, asyncDelayMs: 0, maxInflightCreates: 1_000_000 } });
+  const sim = await startSimulator({
+    config: {
+      rateLimitPerSecond: 0,
+      identityStoreRateLimitPerSecond: 0,
+      asyncDelayMs: 0,
+      maxInflightCreates: 1_000_000,
+    },
+  });
   return { url: sim.url, stop: () => sim.close() };
 }
 
@@ -202,12 +234,18 @@ async function main() {
   const workerEntry = `import("tsx/esm/api").then(({ register }) => { register(); return import(${JSON.stringify(import.meta.url)}); })`;
   const workers = Array.from(
     { length: workerCount },
-    (_, workerIndex) => new Worker(workerEntry, { eval: true, workerData: { url: simulator.url, workerIndex, workerCount } satisfies WorkerSetup }),
+    (_, workerIndex) =>
+      new Worker(workerEntry, {
+        eval: true,
+        workerData: { url: simulator.url, workerIndex, workerCount } satisfies WorkerSetup,
+      }),
   );
   const workerFailure = new Promise<never>((_, reject) => {
     for (const worker of workers) worker.once("error", reject);
   });
-  console.log(`[bench] simulator ${simulator.url} (${inProcess ? "in process" : "child process"}); ${concurrency} calls in flight over ${workerCount} SDK worker threads; ${seconds} s per phase`);
+  console.log(
+    `[bench] simulator ${simulator.url} (${inProcess ? "in process" : "child process"}); ${concurrency} calls in flight over ${workerCount} SDK worker threads; ${seconds} s per phase`,
+  );
 
   const runPhase = async (phase: PhaseName, requestIds: string[], phaseSeconds = seconds): Promise<PhaseResult> => {
     const perWorker = Math.max(1, Math.ceil(concurrency / workerCount));
@@ -215,11 +253,16 @@ async function main() {
       workerFailure,
       Promise.all(
         workers.map(
-        (worker) =>
-          new Promise<PhaseResult>((resolve) => {
-            worker.once("message", resolve);
-            worker.postMessage({ phase, seconds: phaseSeconds, concurrency: perWorker, requestIds } satisfies PhaseRequest);
-          }),
+          (worker) =>
+            new Promise<PhaseResult>((resolve) => {
+              worker.once("message", resolve);
+              worker.postMessage({
+                phase,
+                seconds: phaseSeconds,
+                concurrency: perWorker,
+                requestIds,
+              } satisfies PhaseRequest);
+            }),
         ),
       ),
     ]);
@@ -241,7 +284,8 @@ async function main() {
   try {
     // One settled creation per tuple gives the describe phase real request ids to look up.
     const requestIds: string[] = [];
-    for (let index = 0; index < TUPLES.length; index += 1) requestIds.push((await sso.send(createCommand(index))).AccountAssignmentCreationStatus!.RequestId!);
+    for (let index = 0; index < TUPLES.length; index += 1)
+      requestIds.push((await sso.send(createCommand(index))).AccountAssignmentCreationStatus!.RequestId!);
     await new Promise((resolve) => setTimeout(resolve, 200));
     // Warm-up: worker start-up, JIT and keep-alive sockets on both sides.
     for (const phase of ["describe", "create", "list_assignments"] as const) await runPhase(phase, requestIds, 1);

@@ -46,9 +46,14 @@ export interface ChaosEvidence {
 
 const TERMINAL = new Set(["REMOVED", "CANCELLED", "FAILED"]);
 
-const statusOf = (value: unknown): string | undefined => (value && typeof value === "object" && "status" in value && typeof value.status === "string" ? value.status : undefined);
+const statusOf = (value: unknown): string | undefined =>
+  value && typeof value === "object" && "status" in value && typeof value.status === "string"
+    ? value.status
+    : undefined;
 const requestIdOf = (value: unknown): string | undefined =>
-  value && typeof value === "object" && "awsRequestId" in value && typeof value.awsRequestId === "string" ? value.awsRequestId : undefined;
+  value && typeof value === "object" && "awsRequestId" in value && typeof value.awsRequestId === "string"
+    ? value.awsRequestId
+    : undefined;
 
 export function percentile(values: number[], p: number) {
   if (values.length === 0) return 0;
@@ -59,9 +64,15 @@ export function percentile(values: number[], p: number) {
 /** Assignments present at the end that no grant or standing assignment accounts for. */
 export function leakedAssignments(evidence: Pick<ChaosEvidence, "assignments" | "grants" | "standing">) {
   const allowed = new Set(evidence.standing.map(tupleKey));
-  for (const grant of evidence.grants) if (grant.status === "ACTIVE" && grant.principalId) allowed.add(tupleKey({ ...grant, principalId: grant.principalId }));
-  const touched = new Set(evidence.grants.filter((g) => g.principalId).map((g) => tupleKey({ ...g, principalId: g.principalId! })));
-  return evidence.assignments.filter((a) => a.principalType === "USER" && touched.has(tupleKey(a)) && !allowed.has(tupleKey(a)));
+  for (const grant of evidence.grants)
+    if (grant.status === "ACTIVE" && grant.principalId)
+      allowed.add(tupleKey({ ...grant, principalId: grant.principalId }));
+  const touched = new Set(
+    evidence.grants.filter((g) => g.principalId).map((g) => tupleKey({ ...g, principalId: g.principalId! })),
+  );
+  return evidence.assignments.filter(
+    (a) => a.principalType === "USER" && touched.has(tupleKey(a)) && !allowed.has(tupleKey(a)),
+  );
 }
 
 /** Standing assignments gone at the end, or deleted at any point (a later create would hide that). */
@@ -69,7 +80,9 @@ export function standingViolations(evidence: Pick<ChaosEvidence, "assignments" |
   const present = new Set(evidence.assignments.map(tupleKey));
   const standing = new Set(evidence.standing.map(tupleKey));
   const missing = evidence.standing.filter((t) => !present.has(tupleKey(t))).length;
-  const deleted = evidence.operations.filter((op) => op.kind === "delete" && op.status === "SUCCEEDED" && standing.has(tupleKey(op))).length;
+  const deleted = evidence.operations.filter(
+    (op) => op.kind === "delete" && op.status === "SUCCEEDED" && standing.has(tupleKey(op)),
+  ).length;
   return missing + deleted;
 }
 
@@ -115,11 +128,19 @@ export function lostOperations(evidence: Pick<ChaosEvidence, "grants" | "operati
   for (const grant of evidence.grants) {
     if (grant.createVerifiedAt && grant.createRequestId) {
       const op = byId.get(grant.createRequestId);
-      if (op?.status !== "SUCCEEDED") lost.push({ grantId: grant.id, why: `activated on create ${grant.createRequestId} (${op?.status ?? "unknown to AWS"})` });
+      if (op?.status !== "SUCCEEDED")
+        lost.push({
+          grantId: grant.id,
+          why: `activated on create ${grant.createRequestId} (${op?.status ?? "unknown to AWS"})`,
+        });
     }
     if (grant.status === "REMOVED" && !grant.keptForOtherGrant && grant.deleteRequestId) {
       const op = byId.get(grant.deleteRequestId);
-      if (op?.status !== "SUCCEEDED") lost.push({ grantId: grant.id, why: `removed on delete ${grant.deleteRequestId} (${op?.status ?? "unknown to AWS"})` });
+      if (op?.status !== "SUCCEEDED")
+        lost.push({
+          grantId: grant.id,
+          why: `removed on delete ${grant.deleteRequestId} (${op?.status ?? "unknown to AWS"})`,
+        });
     }
   }
   return lost;
@@ -128,7 +149,15 @@ export function lostOperations(evidence: Pick<ChaosEvidence, "grants" | "operati
 /** An operation that no grant recorded is explained when its issuer died (or the database or simulator was away) right after issuing it. */
 function explained(op: AssignmentOperation, evidence: Pick<ChaosEvidence, "workerEvents" | "outages">) {
   const windowMs = 15_000;
-  if (evidence.workerEvents.some((e) => (e.type === "sigkill" || e.type === "crash" || e.type === "sigterm") && e.atMs >= op.createdAtMs - 1_000 && e.atMs <= op.createdAtMs + windowMs)) return true;
+  if (
+    evidence.workerEvents.some(
+      (e) =>
+        (e.type === "sigkill" || e.type === "crash" || e.type === "sigterm") &&
+        e.atMs >= op.createdAtMs - 1_000 &&
+        e.atMs <= op.createdAtMs + windowMs,
+    )
+  )
+    return true;
   return evidence.outages.some((o) => o.fromMs - windowMs <= op.createdAtMs && op.createdAtMs <= o.toMs + 1_000);
 }
 
@@ -137,7 +166,9 @@ function explained(op: AssignmentOperation, evidence: Pick<ChaosEvidence, "worke
  * unrecorded one that no death or outage explains). Orphans: operations issued by a worker that died before recording
  * them; re-issuing after such an unknown outcome is the designed recovery (creates are idempotent).
  */
-export function operationAccounting(evidence: Pick<ChaosEvidence, "audit" | "operations" | "workerEvents" | "outages">) {
+export function operationAccounting(
+  evidence: Pick<ChaosEvidence, "audit" | "operations" | "workerEvents" | "outages">,
+) {
   const recorded = recordedOperations(evidence.audit);
   const issues = new Map<string, { create: number; delete: number; retries: number }>();
   for (const row of evidence.audit) {
@@ -148,7 +179,8 @@ export function operationAccounting(evidence: Pick<ChaosEvidence, "audit" | "ope
     issues.set(row.entityId, entry);
   }
   let doubledRecorded = 0;
-  for (const entry of issues.values()) doubledRecorded += Math.max(0, entry.create - 1) + Math.max(0, entry.delete - 1 - entry.retries);
+  for (const entry of issues.values())
+    doubledRecorded += Math.max(0, entry.create - 1) + Math.max(0, entry.delete - 1 - entry.retries);
   const unrecorded = evidence.operations.filter((op) => !recorded.has(op.requestId));
   const orphans = unrecorded.filter((op) => explained(op, evidence)).length;
   const unexplained = unrecorded.filter((op) => !explained(op, evidence));
@@ -175,7 +207,11 @@ export function rateViolations(evidence: Pick<ChaosEvidence, "calls" | "limits">
     const bound = burst + (requestsPerSecond * windowMs) / 1000 + 1;
     return { windowMs, most, bound };
   });
-  return { report, violations: report.filter((r) => r.most > r.bound).length, rateLimited: evidence.calls.filter((c) => c.fault === "rate-limit").length };
+  return {
+    report,
+    violations: report.filter((r) => r.most > r.bound).length,
+    rateLimited: evidence.calls.filter((c) => c.fault === "rate-limit").length,
+  };
 }
 
 /** Creates outstanding at AWS at once, beyond the limit plus those a dead worker's freed slots let through. */
@@ -193,13 +229,20 @@ export function inflightCreates(evidence: Pick<ChaosEvidence, "operations" | "wo
   for (const point of points) {
     current += point.delta;
     most = Math.max(most, current);
-    const recentDeaths = deaths.filter((at) => at <= point.atMs && at >= point.atMs - evidence.limits.asyncDelayMs - 2_000).length;
-    excess = Math.max(excess, current - evidence.limits.maxInflightCreates - recentDeaths * evidence.limits.maxInflightCreates);
+    const recentDeaths = deaths.filter(
+      (at) => at <= point.atMs && at >= point.atMs - evidence.limits.asyncDelayMs - 2_000,
+    ).length;
+    excess = Math.max(
+      excess,
+      current - evidence.limits.maxInflightCreates - recentDeaths * evidence.limits.maxInflightCreates,
+    );
   }
   return { most, excess: Math.max(0, excess) };
 }
 
 /** Seconds from each grant's end to its verified removal (or the decision to keep it for another holder). */
 export function removalLags(grants: GrantRow[]) {
-  return grants.filter((g) => g.status === "REMOVED" && g.createVerifiedAt && g.deleteVerifiedAt).map((g) => Math.max(0, g.deleteVerifiedAt!.getTime() - g.endsAt.getTime()) / 1000);
+  return grants
+    .filter((g) => g.status === "REMOVED" && g.createVerifiedAt && g.deleteVerifiedAt)
+    .map((g) => Math.max(0, g.deleteVerifiedAt!.getTime() - g.endsAt.getTime()) / 1000);
 }

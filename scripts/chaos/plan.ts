@@ -42,7 +42,11 @@ export function createRandom(seed: number) {
   };
 }
 
-export const STANDING = DEMO_SEED.standingAssignments.map((a) => ({ accountId: a.accountId, permissionSetArn: a.permissionSetArn, principalId: a.principalId }));
+export const STANDING = DEMO_SEED.standingAssignments.map((a) => ({
+  accountId: a.accountId,
+  permissionSetArn: a.permissionSetArn,
+  principalId: a.principalId,
+}));
 
 export const tupleKey = (t: Tuple) => `${t.accountId}|${t.permissionSetArn}|${t.principalId}`;
 
@@ -50,11 +54,19 @@ export function planGrants(options: PlanOptions, random: () => number): PlannedG
   const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
   const between = ([low, high]: [number, number]) => low + random() * (high - low);
   const standingKeys = new Set(STANDING.map(tupleKey));
-  const all = DEMO_SEED.users.flatMap((user) =>
-    DEMO_SEED.accounts
-      .filter((account) => account.id !== MANAGEMENT_ACCOUNT_ID)
-      .flatMap((account) => DEMO_SEED.permissionSets.map((set) => ({ accountId: account.id, permissionSetArn: set.arn, principalId: user.userId }))),
-  ).filter((t) => !standingKeys.has(tupleKey(t)));
+  const all = DEMO_SEED.users
+    .flatMap((user) =>
+      DEMO_SEED.accounts
+        .filter((account) => account.id !== MANAGEMENT_ACCOUNT_ID)
+        .flatMap((account) =>
+          DEMO_SEED.permissionSets.map((set) => ({
+            accountId: account.id,
+            permissionSetArn: set.arn,
+            principalId: user.userId,
+          })),
+        ),
+    )
+    .filter((t) => !standingKeys.has(tupleKey(t)));
   const poolSize = Math.max(4, Math.min(all.length, Math.round(options.grants * options.tuplesPerGrant)));
   const pool: Tuple[] = [];
   const shuffled = [...all];
@@ -82,10 +94,25 @@ export interface SeededGrant {
 }
 
 /** Users for the seeded Identity Store people, then one approved request per planned grant through the approval path's own grant creation (grant + activation job in one transaction). */
-export async function seedGrants(db: PrismaClient, queue: JobQueue, plan: PlannedGrant[], origin: Date): Promise<SeededGrant[]> {
+export async function seedGrants(
+  db: PrismaClient,
+  queue: JobQueue,
+  plan: PlannedGrant[],
+  origin: Date,
+): Promise<SeededGrant[]> {
   const users = new Map<string, string>();
   for (const user of DEMO_SEED.users) {
-    const row = await db.user.upsert({ where: { email: user.email }, update: {}, create: { email: user.email, name: user.name, roles: ["REQUESTER"], idpGroups: [...user.groups], identityStoreUserId: user.userId } });
+    const row = await db.user.upsert({
+      where: { email: user.email },
+      update: {},
+      create: {
+        email: user.email,
+        name: user.name,
+        roles: ["REQUESTER"],
+        idpGroups: [...user.groups],
+        identityStoreUserId: user.userId,
+      },
+    });
     users.set(user.userId, row.id);
   }
   const seeded: SeededGrant[] = [];
@@ -106,14 +133,27 @@ export async function seedGrants(db: PrismaClient, queue: JobQueue, plan: Planne
               endsAt,
               requiredApprovals: 0,
               decidedAt: new Date(),
-              targets: { create: [{ accountId: planned.tuple.accountId, permissionSetArn: planned.tuple.permissionSetArn }] },
+              targets: {
+                create: [{ accountId: planned.tuple.accountId, permissionSetArn: planned.tuple.permissionSetArn }],
+              },
             },
             include: { targets: true },
           });
           await createGrantsForRequest(tx, queue, request, requesterId);
           const grant = await tx.grant.findFirstOrThrow({ where: { requestId: request.id }, select: { id: true } });
-          const releaseAt = planned.releaseAt === null ? null : new Date(startsAt.getTime() + planned.releaseAt * planned.windowS * 1000);
-          seeded.push({ grantId: grant.id, requestId: request.id, requesterId, tuple: planned.tuple, startsAt, endsAt, releaseAt });
+          const releaseAt =
+            planned.releaseAt === null
+              ? null
+              : new Date(startsAt.getTime() + planned.releaseAt * planned.windowS * 1000);
+          seeded.push({
+            grantId: grant.id,
+            requestId: request.id,
+            requesterId,
+            tuple: planned.tuple,
+            startsAt,
+            endsAt,
+            releaseAt,
+          });
         }
       },
       { timeout: 60_000 },

@@ -22,7 +22,13 @@ interface Started {
 }
 
 /** Spawns `node --import tsx <script>`, appends its output to `logFile`, and resolves `ready` on the first line matching. */
-function startScript(script: string, env: NodeJS.ProcessEnv, logFile: string, readyPattern: RegExp, onLine?: (line: string) => void): Started {
+function startScript(
+  script: string,
+  env: NodeJS.ProcessEnv,
+  logFile: string,
+  readyPattern: RegExp,
+  onLine?: (line: string) => void,
+): Started {
   const out = fs.openSync(logFile, "a");
   const child = spawn(process.execPath, [...TSX, script], { env, stdio: ["ignore", "pipe", "pipe"] });
   let resolveReady!: () => void;
@@ -53,7 +59,8 @@ function startScript(script: string, env: NodeJS.ProcessEnv, logFile: string, re
   relay(child.stderr!);
   child.on("exit", (code, signal) => {
     fs.closeSync(out);
-    if (!isReady) rejectReady(new Error(`${path.basename(script)} exited before it was ready (${code ?? signal}); see ${logFile}`));
+    if (!isReady)
+      rejectReady(new Error(`${path.basename(script)} exited before it was ready (${code ?? signal}); see ${logFile}`));
   });
   return { child, ready };
 }
@@ -82,7 +89,12 @@ export class SimulatorProcess {
   }
 
   async start() {
-    const env = { ...this.options.env, ...this.options.settings, SIM_PORT: String(this.options.port), SIM_STATE_PATH: this.options.statePath };
+    const env = {
+      ...this.options.env,
+      ...this.options.settings,
+      SIM_PORT: String(this.options.port),
+      SIM_STATE_PATH: this.options.statePath,
+    };
     const started = startScript("scripts/simulator.ts", env, this.options.logFile, /SIMULATOR READY/);
     this.current = started.child;
     await started.ready;
@@ -135,7 +147,12 @@ export class WorkerPool {
   private readonly pendingStops = new Set<Promise<void>>();
 
   constructor(private readonly options: WorkerPoolOptions) {
-    this.slots = Array.from({ length: options.count }, (_, index) => ({ index, child: null, phase: "down" as WorkerPhase, restartTimer: null }));
+    this.slots = Array.from({ length: options.count }, (_, index) => ({
+      index,
+      child: null,
+      phase: "down" as WorkerPhase,
+      restartTimer: null,
+    }));
   }
 
   private record(worker: number, type: WorkerEventType, detail?: string) {
@@ -150,7 +167,9 @@ export class WorkerPool {
   private start(slot: WorkerSlot): Promise<void> {
     if (this.closed) return Promise.resolve();
     const logFile = path.join(this.options.logDir, `worker-${slot.index}.log`);
-    const started = startScript("lib/worker/main.ts", this.options.env, logFile, /WORKER READY/, (line) => this.options.onLine?.(slot.index, line));
+    const started = startScript("lib/worker/main.ts", this.options.env, logFile, /WORKER READY/, (line) =>
+      this.options.onLine?.(slot.index, line),
+    );
     slot.child = started.child;
     slot.phase = "running";
     this.record(slot.index, "start", String(started.child.pid));
@@ -221,7 +240,10 @@ export class WorkerPool {
     }, this.options.gracefulTimeoutMs);
     await exited(child);
     clearTimeout(timer);
-    this.gracefulStops.push({ ms: Date.now() - started, clean: gracefulStopWasClean({ exitCode: child.exitCode, signalCode: child.signalCode, timedOut }) });
+    this.gracefulStops.push({
+      ms: Date.now() - started,
+      clean: gracefulStopWasClean({ exitCode: child.exitCode, signalCode: child.signalCode, timedOut }),
+    });
     this.scheduleRestart(slot, restartAfterMs);
   }
 

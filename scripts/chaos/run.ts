@@ -50,8 +50,22 @@ const GRACEFUL_TIMEOUT_MS = 30_000;
 
 function scenarioConfig(scenario: Scenario, quick: boolean, outageSeconds: number | undefined): ScenarioConfig {
   const plan: PlanOptions = quick
-    ? { grants: 40, spreadSeconds: 20, windowSeconds: [3, 8], standingShare: 0.08, releaseShare: 0.1, tuplesPerGrant: 0.4 }
-    : { grants: 200, spreadSeconds: 120, windowSeconds: [3, 10], standingShare: 0.05, releaseShare: 0.1, tuplesPerGrant: 0.35 };
+    ? {
+        grants: 40,
+        spreadSeconds: 20,
+        windowSeconds: [3, 8],
+        standingShare: 0.08,
+        releaseShare: 0.1,
+        tuplesPerGrant: 0.4,
+      }
+    : {
+        grants: 200,
+        spreadSeconds: 120,
+        windowSeconds: [3, 10],
+        standingShare: 0.05,
+        releaseShare: 0.1,
+        tuplesPerGrant: 0.35,
+      };
   const base: ScenarioConfig = {
     workers: 3,
     plan,
@@ -68,13 +82,28 @@ function scenarioConfig(scenario: Scenario, quick: boolean, outageSeconds: numbe
   switch (scenario) {
     case "kills":
       // The quick run inside `npm test` packs a short simulator outage and light faults into the kill run.
-      return quick ? { ...base, simOutage: { atSeconds: spread * 0.4, downSeconds: outageSeconds ?? 5 }, faults: { throttleRate: 0.1, internalErrorRate: 0.02, asyncFailureRate: 0.02 } } : base;
+      return quick
+        ? {
+            ...base,
+            simOutage: { atSeconds: spread * 0.4, downSeconds: outageSeconds ?? 5 },
+            faults: { throttleRate: 0.1, internalErrorRate: 0.02, asyncFailureRate: 0.02 },
+          }
+        : base;
     case "faults":
-      return { ...base, plan: { ...plan, grants: quick ? plan.grants : 150 }, faults: { throttleRate: 0.3, internalErrorRate: 0.05, asyncFailureRate: 0.02 }, removalLagP99LimitSeconds: 60 };
+      return {
+        ...base,
+        plan: { ...plan, grants: quick ? plan.grants : 150 },
+        faults: { throttleRate: 0.3, internalErrorRate: 0.05, asyncFailureRate: 0.02 },
+        removalLagP99LimitSeconds: 60,
+      };
     case "db-restart":
       return { ...base, dbRestart: { atSeconds: spread * 0.4, downSeconds: quick ? 5 : 10 } };
     case "sim-outage":
-      return { ...base, simOutage: { atSeconds: spread * 0.3, downSeconds: outageSeconds ?? (quick ? 10 : 60) }, convergeSeconds: base.convergeSeconds + (outageSeconds ?? 60) };
+      return {
+        ...base,
+        simOutage: { atSeconds: spread * 0.3, downSeconds: outageSeconds ?? (quick ? 10 : 60) },
+        convergeSeconds: base.convergeSeconds + (outageSeconds ?? 60),
+      };
   }
 }
 
@@ -113,7 +142,9 @@ class Run {
 
   bench(name: string, value: number, unit: string) {
     this.benches.push({ name, value, unit });
-    console.log(`BENCH chaos_${this.scenario.replace("-", "_")}_${name} ${Number.isInteger(value) ? value : value.toFixed(3)} ${unit}`);
+    console.log(
+      `BENCH chaos_${this.scenario.replace("-", "_")}_${name} ${Number.isInteger(value) ? value : value.toFixed(3)} ${unit}`,
+    );
   }
 
   expect(ok: boolean, what: string) {
@@ -127,7 +158,11 @@ class Run {
   async startDatabase() {
     this.dbPort ||= await findFreePort();
     // A restartable cluster must survive stop(); the others trade durability for speed and delete themselves.
-    this.database = await startEmbeddedDatabase({ dataDir: path.join(this.root, "pg"), port: this.dbPort, ephemeral: !this.config.dbRestart });
+    this.database = await startEmbeddedDatabase({
+      dataDir: path.join(this.root, "pg"),
+      port: this.dbPort,
+      ephemeral: !this.config.dbRestart,
+    });
     return this.database.url;
   }
 
@@ -137,18 +172,35 @@ class Run {
     this.db = createPrismaClient(url);
     this.boss = await startBoss({ databaseUrl: url, role: "producer" });
     for (const name of Object.values(QUEUES)) await this.boss.createQueue(name);
-    const simSettings: Record<string, string> = { SIM_ASYNC_DELAY_MS: String(ASYNC_DELAY_MS), SIM_RETRY_AFTER_SECONDS: "1" };
+    const simSettings: Record<string, string> = {
+      SIM_ASYNC_DELAY_MS: String(ASYNC_DELAY_MS),
+      SIM_RETRY_AFTER_SECONDS: "1",
+    };
     if (this.config.faults) {
       Object.assign(simSettings, {
         SIM_THROTTLE_RATE: String(this.config.faults.throttleRate),
         SIM_INTERNAL_ERROR_RATE: String(this.config.faults.internalErrorRate),
         SIM_ASYNC_FAILURE_RATE: String(this.config.faults.asyncFailureRate),
         // The assignment path only: a worker must still be able to start (inventory sync) to be killed again.
-        SIM_FAULT_OPERATIONS: "CreateAccountAssignment,DeleteAccountAssignment,DescribeAccountAssignmentCreationStatus,DescribeAccountAssignmentDeletionStatus,ListAccountAssignments",
+        SIM_FAULT_OPERATIONS:
+          "CreateAccountAssignment,DeleteAccountAssignment,DescribeAccountAssignmentCreationStatus,DescribeAccountAssignmentDeletionStatus,ListAccountAssignments",
       });
     }
-    const baseEnv: NodeJS.ProcessEnv = { ...Object.fromEntries(Object.entries(processEnvironment()).filter(([key]) => !key.startsWith("SIM_") && !key.startsWith("AWS_") && key !== "DATABASE_URL")), NODE_ENV: "development" };
-    this.sim = new SimulatorProcess({ port: await findFreePort(), statePath: path.join(this.root, "simulator", "state.json"), logFile: path.join(this.root, "simulator.log"), settings: simSettings, env: baseEnv });
+    const baseEnv: NodeJS.ProcessEnv = {
+      ...Object.fromEntries(
+        Object.entries(processEnvironment()).filter(
+          ([key]) => !key.startsWith("SIM_") && !key.startsWith("AWS_") && key !== "DATABASE_URL",
+        ),
+      ),
+      NODE_ENV: "development",
+    };
+    this.sim = new SimulatorProcess({
+      port: await findFreePort(),
+      statePath: path.join(this.root, "simulator", "state.json"),
+      logFile: path.join(this.root, "simulator.log"),
+      settings: simSettings,
+      env: baseEnv,
+    });
     await this.sim.start();
     this.workers = new WorkerPool({
       count: this.config.workers,
@@ -178,7 +230,9 @@ class Run {
     // Starts a few seconds out, so seeding finishes before the first window opens.
     const origin = new Date(Date.now() + 4_000);
     const seeded = await seedGrants(this.db!, queue, plan, origin);
-    log(`${seeded.length} grants on ${new Set(seeded.map((g) => `${g.tuple.accountId}|${g.tuple.permissionSetArn}|${g.tuple.principalId}`)).size} tuples over ${this.config.plan.spreadSeconds} s (seed ${this.seed}); logs in ${this.root}`);
+    log(
+      `${seeded.length} grants on ${new Set(seeded.map((g) => `${g.tuple.accountId}|${g.tuple.permissionSetArn}|${g.tuple.principalId}`)).size} tuples over ${this.config.plan.spreadSeconds} s (seed ${this.seed}); logs in ${this.root}`,
+    );
     return seeded;
   }
 
@@ -213,9 +267,23 @@ class Run {
       await sleep(Math.max(0, grant.releaseAt!.getTime() - Date.now()));
       const user = await this.db!.user.findUnique({ where: { id: grant.requesterId } }).catch(() => null);
       if (!user) continue;
-      const actor = { type: "user" as const, userId: user.id, email: user.email!, name: user.name, roles: user.roles, groups: user.idpGroups, identityStoreUserId: user.identityStoreUserId, ip: null, userAgent: "chaos" };
+      const actor = {
+        type: "user" as const,
+        userId: user.id,
+        email: user.email!,
+        name: user.name,
+        roles: user.roles,
+        groups: user.idpGroups,
+        identityStoreUserId: user.identityStoreUserId,
+        ip: null,
+        userAgent: "chaos",
+      };
       try {
-        await releaseGrant({ ctx: { actor, db: this.db!, now: () => new Date() }, input: { requestId: grant.requestId }, queue });
+        await releaseGrant({
+          ctx: { actor, db: this.db!, now: () => new Date() },
+          input: { requestId: grant.requestId },
+          queue,
+        });
         released += 1;
       } catch {
         // Not releasable any more (failed, already ending) or the database is down: the grant simply runs to its end.
@@ -257,17 +325,15 @@ class Run {
     const ids = grants.map((g) => g.grantId);
     for (;;) {
       const now = new Date();
-      const overdue = await this.db!.grant
-        .count({
-          where: {
-            id: { in: ids },
-            OR: [
-              { endsAt: { lte: new Date(back) }, status: { notIn: ["REMOVED", "CANCELLED", "FAILED"] } },
-              { startsAt: { lte: new Date(back) }, endsAt: { gt: now }, status: { in: ["SCHEDULED", "PROVISIONING"] } },
-            ],
-          },
-        })
-        .catch(() => -1);
+      const overdue = await this.db!.grant.count({
+        where: {
+          id: { in: ids },
+          OR: [
+            { endsAt: { lte: new Date(back) }, status: { notIn: ["REMOVED", "CANCELLED", "FAILED"] } },
+            { startsAt: { lte: new Date(back) }, endsAt: { gt: now }, status: { in: ["SCHEDULED", "PROVISIONING"] } },
+          ],
+        },
+      }).catch(() => -1);
       if (overdue === 0) return (Date.now() - back) / 1000;
       if (Date.now() - back > this.config.convergeSeconds * 1000) return Number.NaN;
       await sleep(250);
@@ -277,8 +343,13 @@ class Run {
   async waitForConvergence(grants: SeededGrant[], deadline: number) {
     const ids = grants.map((g) => g.grantId);
     for (;;) {
-      const open = await this.db!.grant.count({ where: { id: { in: ids }, status: { notIn: ["REMOVED", "CANCELLED", "FAILED"] } } }).catch(() => -1);
-      const inFlight = open === 0 ? (await this.fetchSim<SimulatorStateView>("/__sim/state").catch(() => null))?.inFlight.length : undefined;
+      const open = await this.db!.grant.count({
+        where: { id: { in: ids }, status: { notIn: ["REMOVED", "CANCELLED", "FAILED"] } },
+      }).catch(() => -1);
+      const inFlight =
+        open === 0
+          ? (await this.fetchSim<SimulatorStateView>("/__sim/state").catch(() => null))?.inFlight.length
+          : undefined;
       if (open === 0 && inFlight === 0) return true;
       if (Date.now() > deadline) return false;
       await sleep(1_000);
@@ -289,7 +360,11 @@ class Run {
     const db = this.db!;
     const [grants, audit, state, last] = await Promise.all([
       db.grant.findMany(),
-      db.auditEvent.findMany({ where: { entityType: { in: ["grant", "drift"] } }, orderBy: { seq: "asc" }, select: { entityId: true, action: true, before: true, after: true } }),
+      db.auditEvent.findMany({
+        where: { entityType: { in: ["grant", "drift"] } },
+        orderBy: { seq: "asc" },
+        select: { entityId: true, action: true, before: true, after: true },
+      }),
       this.fetchSim<SimulatorStateView>("/__sim/state"),
       this.fetchSim<SimulatorLog>("/__sim/log"),
     ]);
@@ -306,7 +381,12 @@ class Run {
       workerEvents: this.workers!.events,
       outages: this.outages,
       standing: STANDING,
-      limits: { requestsPerSecond: REQUESTS_PER_SECOND, burst: REQUESTS_PER_SECOND, maxInflightCreates: MAX_INFLIGHT_CREATES, asyncDelayMs: ASYNC_DELAY_MS },
+      limits: {
+        requestsPerSecond: REQUESTS_PER_SECOND,
+        burst: REQUESTS_PER_SECOND,
+        maxInflightCreates: MAX_INFLIGHT_CREATES,
+        asyncDelayMs: ASYNC_DELAY_MS,
+      },
     };
   }
 
@@ -329,11 +409,19 @@ class Run {
   }
 }
 
-async function runScenario(scenario: Scenario, quick: boolean, seed: number, outageSeconds: number | undefined, keep: boolean): Promise<boolean> {
+async function runScenario(
+  scenario: Scenario,
+  quick: boolean,
+  seed: number,
+  outageSeconds: number | undefined,
+  keep: boolean,
+): Promise<boolean> {
   const config = scenarioConfig(scenario, quick, outageSeconds);
   const run = new Run(scenario, config, seed);
   const started = Date.now();
-  log(`scenario ${scenario}${quick ? " (quick)" : ""}: ${config.workers} workers, ${config.plan.grants} grants${config.faults ? `, faults ${JSON.stringify(config.faults)}` : ""}${config.dbRestart ? `, database restart ${config.dbRestart.downSeconds} s` : ""}${config.simOutage ? `, simulator outage ${config.simOutage.downSeconds} s` : ""}`);
+  log(
+    `scenario ${scenario}${quick ? " (quick)" : ""}: ${config.workers} workers, ${config.plan.grants} grants${config.faults ? `, faults ${JSON.stringify(config.faults)}` : ""}${config.dbRestart ? `, database restart ${config.dbRestart.downSeconds} s` : ""}${config.simOutage ? `, simulator outage ${config.simOutage.downSeconds} s` : ""}`,
+  );
   const stopEverything = () => {
     run.workers?.killAllNow();
     run.sim?.killNow();
@@ -347,8 +435,18 @@ async function runScenario(scenario: Scenario, quick: boolean, seed: number, out
     const lastEnd = Math.max(...grants.map((g) => g.endsAt.getTime()));
     const disruptions: Promise<unknown>[] = [];
     let convergeAfterDbRestart: Promise<number> | null = null;
-    if (config.simOutage) disruptions.push(run.simulatorOutage(origin + config.simOutage.atSeconds * 1000, config.simOutage.downSeconds * 1000));
-    if (config.dbRestart) disruptions.push((convergeAfterDbRestart = run.databaseRestart(origin + config.dbRestart.atSeconds * 1000, config.dbRestart.downSeconds * 1000, grants)));
+    if (config.simOutage)
+      disruptions.push(
+        run.simulatorOutage(origin + config.simOutage.atSeconds * 1000, config.simOutage.downSeconds * 1000),
+      );
+    if (config.dbRestart)
+      disruptions.push(
+        (convergeAfterDbRestart = run.databaseRestart(
+          origin + config.dbRestart.atSeconds * 1000,
+          config.dbRestart.downSeconds * 1000,
+          grants,
+        )),
+      );
     const [killed, released] = await Promise.all([run.killLoop(lastEnd), run.releaseLoop(grants), ...disruptions]);
     await Promise.all(disruptions);
     log("last window ended; no more kills; waiting for the workers to settle everything");
@@ -392,11 +490,20 @@ async function runScenario(scenario: Scenario, quick: boolean, seed: number, out
     run.bench("removal_lag_p50", checks.percentile(lags, 50), "s");
     run.bench("removal_lag_p99", checks.percentile(lags, 99), "s");
     run.bench("removal_lag_max", lags.length ? Math.max(...lags) : 0, "s");
-    for (const window of rate.report) run.bench(`sso_calls_max_per_${window.windowMs / 1000}s`, window.most, `calls (bound ${window.bound})`);
+    for (const window of rate.report)
+      run.bench(`sso_calls_max_per_${window.windowMs / 1000}s`, window.most, `calls (bound ${window.bound})`);
     run.bench("simulator_rate_limited", rate.rateLimited, "calls");
     run.bench("max_inflight_creates", inflight.most, `creates (limit ${MAX_INFLIGHT_CREATES})`);
     const graceful = run.workers!.gracefulStops;
-    if (graceful.length) run.bench("sigterm_exit_p99", checks.percentile(graceful.map((stop) => stop.ms), 99) / 1000, "s");
+    if (graceful.length)
+      run.bench(
+        "sigterm_exit_p99",
+        checks.percentile(
+          graceful.map((stop) => stop.ms),
+          99,
+        ) / 1000,
+        "s",
+      );
     run.bench("sigterm_unclean_exits", graceful.filter((stop) => !stop.clean).length, "stops");
     if (convergeAfterDbRestart) run.bench("converge_after_db_restart", await convergeAfterDbRestart, "s");
     run.bench("settle_after_last_window", (Date.now() - settleStarted) / 1000, "s");
@@ -407,19 +514,44 @@ async function runScenario(scenario: Scenario, quick: boolean, seed: number, out
     run.expect(converged, `did not settle within ${config.convergeSeconds} s after the last window`);
     run.expect(leaked.length === 0, `leaked assignments: ${JSON.stringify(leaked.slice(0, 5))}`);
     run.expect(standing === 0, "the standing assignment was removed");
-    run.expect(stuck.length === 0, `stuck grants: ${stuck.slice(0, 5).map((g) => `${g.id}=${g.status}`).join(", ")}`);
-    run.expect(unaudited.length === 0, `grants whose transitions are not all audited: ${unaudited.slice(0, 5).map((g) => g.id).join(", ")}`);
+    run.expect(
+      stuck.length === 0,
+      `stuck grants: ${stuck
+        .slice(0, 5)
+        .map((g) => `${g.id}=${g.status}`)
+        .join(", ")}`,
+    );
+    run.expect(
+      unaudited.length === 0,
+      `grants whose transitions are not all audited: ${unaudited
+        .slice(0, 5)
+        .map((g) => g.id)
+        .join(", ")}`,
+    );
     run.expect(lost.length === 0, `lost operations: ${JSON.stringify(lost.slice(0, 5))}`);
-    run.expect(accounting.doubled === 0, `doubled operations (${accounting.unexplained.length} unexplained unrecorded): ${JSON.stringify(accounting.unexplained.slice(0, 5))}`);
+    run.expect(
+      accounting.doubled === 0,
+      `doubled operations (${accounting.unexplained.length} unexplained unrecorded): ${JSON.stringify(accounting.unexplained.slice(0, 5))}`,
+    );
     run.expect(rate.violations === 0, `sso-admin calls above the shared limit: ${JSON.stringify(rate.report)}`);
     run.expect(inflight.excess === 0, `creates in flight above the limit by ${inflight.excess}`);
     run.expect(chain.intact, "the audit hash chain is broken");
-    run.expect(graceful.every((stop) => stop.clean), "a SIGTERMed worker did not exit cleanly within the graceful timeout");
+    run.expect(
+      graceful.every((stop) => stop.clean),
+      "a SIGTERMed worker did not exit cleanly within the graceful timeout",
+    );
     run.expect(cycles > 0, "no grant went through a full cycle");
-    if (config.removalLagP99LimitSeconds !== null) run.expect(checks.percentile(lags, 99) <= config.removalLagP99LimitSeconds, `removal lag p99 above ${config.removalLagP99LimitSeconds} s`);
-    if (convergeAfterDbRestart) run.expect(Number.isFinite(await convergeAfterDbRestart), "did not converge after the database restart");
+    if (config.removalLagP99LimitSeconds !== null)
+      run.expect(
+        checks.percentile(lags, 99) <= config.removalLagP99LimitSeconds,
+        `removal lag p99 above ${config.removalLagP99LimitSeconds} s`,
+      );
+    if (convergeAfterDbRestart)
+      run.expect(Number.isFinite(await convergeAfterDbRestart), "did not converge after the database restart");
   } catch (error) {
-    run.failures.push(`the run itself failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    run.failures.push(
+      `the run itself failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    );
   } finally {
     run.bench("total_time", (Date.now() - started) / 1000, "s");
     await run.teardown();
@@ -446,11 +578,14 @@ async function main() {
     },
   });
   const requested = values.scenario === "all" ? [...SCENARIOS] : [values.scenario as Scenario];
-  for (const scenario of requested) if (!SCENARIOS.includes(scenario)) throw new Error(`unknown scenario "${scenario}"; expected one of ${SCENARIOS.join(", ")} or all`);
+  for (const scenario of requested)
+    if (!SCENARIOS.includes(scenario))
+      throw new Error(`unknown scenario "${scenario}"; expected one of ${SCENARIOS.join(", ")} or all`);
   const seed = values.seed ? Number(values.seed) : Math.floor(Math.random() * 2 ** 31);
   const outageSeconds = values["outage-seconds"] ? Number(values["outage-seconds"]) : undefined;
   let ok = true;
-  for (const scenario of requested) ok = (await runScenario(scenario, values.quick, seed, outageSeconds, values.keep)) && ok;
+  for (const scenario of requested)
+    ok = (await runScenario(scenario, values.quick, seed, outageSeconds, values.keep)) && ok;
   process.exit(ok ? 0 : 1);
 }
 

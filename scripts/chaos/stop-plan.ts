@@ -14,7 +14,11 @@ export function stoppableWorkers(phases: readonly WorkerPhase[]): number[] {
 }
 
 /** The next disruption, drawing the victim and then the signal from `random`; null when no worker can be stopped now. */
-export function chooseStop(phases: readonly WorkerPhase[], random: () => number, sigtermShare: number): PlannedStop | null {
+export function chooseStop(
+  phases: readonly WorkerPhase[],
+  random: () => number,
+  sigtermShare: number,
+): PlannedStop | null {
   const candidates = stoppableWorkers(phases);
   if (candidates.length === 0) return null;
   const worker = candidates[Math.floor(random() * candidates.length)]!;
@@ -22,6 +26,10 @@ export function chooseStop(phases: readonly WorkerPhase[], random: () => number,
 }
 
 /** A SIGTERMed worker stopped cleanly when it exited 0 by itself in time, or took SIGTERM's default action before it installed its handler (still starting). */
-export function gracefulStopWasClean(exit: { exitCode: number | null; signalCode: string | null; timedOut: boolean }): boolean {
+export function gracefulStopWasClean(exit: {
+  exitCode: number | null;
+  signalCode: string | null;
+  timedOut: boolean;
+}): boolean {
   return !exit.timedOut && (exit.exitCode === 0 || exit.signalCode === "SIGTERM");
 }

@@ -20,7 +20,9 @@ export default async function ApprovalsPage() {
       <div className="flex flex-wrap items-center justify-between gap-4">
         <div>
           <h1 className="text-2xl font-semibold">Approvals</h1>
-          <p className="mt-1 text-sm text-slate-600">Requests the policy routes to you. Your own requests never appear here.</p>
+          <p className="mt-1 text-sm text-slate-600">
+            Requests the policy routes to you. Your own requests never appear here.
+          </p>
         </div>
         <LiveRefresh active intervalMs={10_000} />
       </div>
@@ -31,7 +33,12 @@ export default async function ApprovalsPage() {
         ) : (
           <ul className="divide-y divide-slate-100">
             {queue.requests.map((r) => (
-              <li key={r.id} className="grid gap-4 py-4 first:pt-0 last:pb-0 md:grid-cols-[1fr_18rem]" data-testid="queue-item" data-request-id={r.id}>
+              <li
+                key={r.id}
+                className="grid gap-4 py-4 first:pt-0 last:pb-0 md:grid-cols-[1fr_18rem]"
+                data-testid="queue-item"
+                data-request-id={r.id}
+              >
                 <div className="space-y-2">
                   <div className="flex flex-wrap items-center gap-2 text-sm">
                     <span className="font-semibold">{r.requester.name ?? r.requester.email}</span>
@@ -58,9 +65,17 @@ export default async function ApprovalsPage() {
                       </>
                     )}
                   </p>
-                  <blockquote className="border-l-2 border-slate-200 pl-3 text-sm whitespace-pre-wrap text-slate-800">{r.justification}</blockquote>
+                  <blockquote className="border-l-2 border-slate-200 pl-3 text-sm whitespace-pre-wrap text-slate-800">
+                    {r.justification}
+                  </blockquote>
                   <p className="text-sm">
-                    Ticket: {r.ticket ? <span className="font-mono">{r.ticket}</span> : <span className="text-slate-400">none</span>} · Approvals:{" "}
+                    Ticket:{" "}
+                    {r.ticket ? (
+                      <span className="font-mono">{r.ticket}</span>
+                    ) : (
+                      <span className="text-slate-400">none</span>
+                    )}{" "}
+                    · Approvals:{" "}
                     <span className="font-semibold">
                       {r.approvals} of {r.requiredApprovals}
                     </span>
@@ -89,10 +104,16 @@ export default async function ApprovalsPage() {
         ) : (
           <ul className="divide-y divide-slate-100">
             {queue.extensions.map((x) => (
-              <li key={x.id} className="grid gap-4 py-4 first:pt-0 last:pb-0 md:grid-cols-[1fr_18rem]" data-testid="extension-item" data-request-id={x.id}>
+              <li
+                key={x.id}
+                className="grid gap-4 py-4 first:pt-0 last:pb-0 md:grid-cols-[1fr_18rem]"
+                data-testid="extension-item"
+                data-request-id={x.id}
+              >
                 <div className="space-y-2">
                   <p className="text-sm">
-                    <span className="font-semibold">{x.requester.name ?? x.requester.email}</span> asks for <span className="font-semibold">+{formatMinutes(x.extraMinutes)}</span>
+                    <span className="font-semibold">{x.requester.name ?? x.requester.email}</span> asks for{" "}
+                    <span className="font-semibold">+{formatMinutes(x.extraMinutes)}</span>
                     {x.requestedAt ? (
                       <span className="text-slate-500">
                         {" "}
@@ -104,9 +125,14 @@ export default async function ApprovalsPage() {
                     <TargetList targets={x.targets} />
                   </Link>
                   <p className="text-sm text-slate-600">
-                    Currently ends <LocalTime iso={x.endsAt.toISOString()} /> (<Countdown to={x.endsAt.toISOString()} /> left)
+                    Currently ends <LocalTime iso={x.endsAt.toISOString()} /> (<Countdown to={x.endsAt.toISOString()} />{" "}
+                    left)
                   </p>
-                  {x.justification ? <blockquote className="border-l-2 border-slate-200 pl-3 text-sm text-slate-800">{x.justification}</blockquote> : null}
+                  {x.justification ? (
+                    <blockquote className="border-l-2 border-slate-200 pl-3 text-sm text-slate-800">
+                      {x.justification}
+                    </blockquote>
+                  ) : null}
                   <p className="text-sm" data-testid="extension-approvals">
                     Approvals:{" "}
                     <span className="font-semibold">

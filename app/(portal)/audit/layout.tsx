@@ -7,7 +7,11 @@ export default async function AuditLayout({ children }: { children: React.ReactN
   return (
     <div className="space-y-6">
       {hasPermission(actor, "history.read-all") ? (
-        <nav aria-label="Audit" className="flex flex-wrap gap-1 border-b border-slate-200 pb-2 text-sm" data-testid="audit-tabs">
+        <nav
+          aria-label="Audit"
+          className="flex flex-wrap gap-1 border-b border-slate-200 pb-2 text-sm"
+          data-testid="audit-tabs"
+        >
           <NavLink href="/audit" exact>
             Access history
           </NavLink>

@@ -1,6 +1,12 @@
 import Link from "next/link";
 import { hasPermission } from "@/lib/services/authorize";
-import { Cursor, hasActiveFilters, historySearchParams, readHistoryFilters, type HistoryFilterKey } from "@/lib/services/queries/history-filters";
+import {
+  Cursor,
+  hasActiveFilters,
+  historySearchParams,
+  readHistoryFilters,
+  type HistoryFilterKey,
+} from "@/lib/services/queries/history-filters";
 import { listAccessHistory } from "@/lib/services/queries/history-list";
 import { getHistoryFilterOptions } from "@/lib/services/queries/history-options";
 import { HistoryFilterForm } from "@/components/audit/history-filter-form";
@@ -35,10 +41,17 @@ export default async function AccessHistoryPage({ searchParams }: { searchParams
   const { filters, ignored } = readHistoryFilters(params);
   const after = Cursor.safeParse(single(params.after));
   const before = Cursor.safeParse(single(params.before));
-  const position = before.success ? { before: single(params.before) } : after.success ? { after: single(params.after) } : {};
+  const position = before.success
+    ? { before: single(params.before) }
+    : after.success
+      ? { after: single(params.after) }
+      : {};
   const badPosition = Boolean((params.after && !after.success) || (params.before && !before.success));
 
-  const [page, options] = await Promise.all([listAccessHistory({ ctx, input: { ...filters, ...position } }), getHistoryFilterOptions({ ctx })]);
+  const [page, options] = await Promise.all([
+    listAccessHistory({ ctx, input: { ...filters, ...position } }),
+    getHistoryFilterOptions({ ctx }),
+  ]);
   const query = historySearchParams(filters);
   const href = (extra: Record<string, string>) => `/audit?${historySearchParams(filters, extra).toString()}`;
   const exportHref = (format: string) => `/api/audit/export?${historySearchParams(filters, { format }).toString()}`;
@@ -50,7 +63,9 @@ export default async function AccessHistoryPage({ searchParams }: { searchParams
         <div>
           <h1 className="text-2xl font-semibold">{everyone ? "Access history" : "My access history"}</h1>
           <p className="mt-1 text-sm text-slate-600" data-testid="history-scope" data-scope={page.scope}>
-            {everyone ? "Every request, who decided it and what happened, from the audit log." : "Your own requests only. Auditors and admins see everyone's."}
+            {everyone
+              ? "Every request, who decided it and what happened, from the audit log."
+              : "Your own requests only. Auditors and admins see everyone's."}
           </p>
         </div>
         <div className="flex flex-wrap gap-2">
@@ -70,36 +85,63 @@ export default async function AccessHistoryPage({ searchParams }: { searchParams
 
       {ignored.length > 0 || badPosition ? (
         <Alert tone="warning" testId="ignored-filters">
-          Some parts of the address were not understood and are ignored: {[...ignored.map((k) => FIELD_LABELS[k]), ...(badPosition ? ["page position"] : [])].join(", ")}.
+          Some parts of the address were not understood and are ignored:{" "}
+          {[...ignored.map((k) => FIELD_LABELS[k]), ...(badPosition ? ["page position"] : [])].join(", ")}.
         </Alert>
       ) : null}
 
       <Card>
-        <HistoryFilterForm key={query.toString()} action="/audit" values={values} choices={options} showRequester={everyone} />
+        <HistoryFilterForm
+          key={query.toString()}
+          action="/audit"
+          values={values}
+          choices={options}
+          showRequester={everyone}
+        />
       </Card>
 
       <Card
         title={hasActiveFilters(filters) ? "Matching requests" : "All requests"}
         testId="history-results"
-        actions={<span className="text-xs text-slate-500">{filters.sort === "oldest" ? "oldest first" : "newest first"}</span>}
+        actions={
+          <span className="text-xs text-slate-500">{filters.sort === "oldest" ? "oldest first" : "newest first"}</span>
+        }
       >
         <HistoryTable rows={page.rows} showRequester={everyone} />
-        <nav className="mt-4 flex flex-wrap items-center justify-between gap-3 text-sm" aria-label="Pages" data-testid="history-pagination">
+        <nav
+          className="mt-4 flex flex-wrap items-center justify-between gap-3 text-sm"
+          aria-label="Pages"
+          data-testid="history-pagination"
+        >
           <span>
             {page.prevCursor ? (
-              <Link href={`/audit${query.size ? `?${query}` : ""}`} className="mr-4 text-sky-700 hover:underline" data-testid="first-page">
+              <Link
+                href={`/audit${query.size ? `?${query}` : ""}`}
+                className="mr-4 text-sky-700 hover:underline"
+                data-testid="first-page"
+              >
                 First page
               </Link>
             ) : null}
           </span>
           <span className="flex gap-4">
             {page.prevCursor ? (
-              <Link href={href({ before: page.prevCursor })} className="text-sky-700 hover:underline" data-testid="previous-page" rel="prev">
+              <Link
+                href={href({ before: page.prevCursor })}
+                className="text-sky-700 hover:underline"
+                data-testid="previous-page"
+                rel="prev"
+              >
                 ← Previous page
               </Link>
             ) : null}
             {page.nextCursor ? (
-              <Link href={href({ after: page.nextCursor })} className="text-sky-700 hover:underline" data-testid="next-page" rel="next">
+              <Link
+                href={href({ after: page.nextCursor })}
+                className="text-sky-700 hover:underline"
+                data-testid="next-page"
+                rel="next"
+              >
                 Next page →
               </Link>
             ) : null}

@@ -33,12 +33,25 @@ export default async function PolicyPage() {
     );
   }
   const doc = policy.document;
-  const accountLabel = (id: string) => (id === "*" ? "any account" : policy.accountNames[id] ? `${policy.accountNames[id]} (${id})` : id);
+  const accountLabel = (id: string) =>
+    id === "*" ? "any account" : policy.accountNames[id] ? `${policy.accountNames[id]} (${id})` : id;
   const ouLabel = (id: string) => (policy.ouNames[id] ? `${policy.ouNames[id]} (${id})` : id);
-  const accounts = (selector: { ids?: string[]; ous?: string[] }) => [...(selector.ids ?? []).map(accountLabel), ...(selector.ous ?? []).map((ou) => `OU ${ouLabel(ou)}`)];
-  const who = (selector: { groups?: string[]; users?: string[] }) => [...(selector.groups ?? []).map((g) => (g === "*" ? "everyone" : `group ${g}`)), ...(selector.users ?? [])];
+  const accounts = (selector: { ids?: string[]; ous?: string[] }) => [
+    ...(selector.ids ?? []).map(accountLabel),
+    ...(selector.ous ?? []).map((ou) => `OU ${ouLabel(ou)}`),
+  ];
+  const who = (selector: { groups?: string[]; users?: string[] }) => [
+    ...(selector.groups ?? []).map((g) => (g === "*" ? "everyone" : `group ${g}`)),
+    ...(selector.users ?? []),
+  ];
   // The columns allow and deny rules share: which rule, who, where and what.
-  const scopeCells = (rule: { id: string; description?: string; requesters: Parameters<typeof who>[0]; accounts: Parameters<typeof accounts>[0]; permissionSets: string[] }) => (
+  const scopeCells = (rule: {
+    id: string;
+    description?: string;
+    requesters: Parameters<typeof who>[0];
+    accounts: Parameters<typeof accounts>[0];
+    permissionSets: string[];
+  }) => (
     <>
       <td className="min-w-56 px-5 py-3">
         <code className="font-semibold">{rule.id}</code>
@@ -61,8 +74,9 @@ export default async function PolicyPage() {
       <div>
         <h1 className="text-2xl font-semibold">Access policy</h1>
         <p className="mt-1 text-sm text-slate-600">
-          Read-only. Loaded from <code>{policy.sourcePath}</code> on <LocalTime iso={policy.loadedAt.toISOString()} />; changes go through the repository. Deny by default; a deny rule always wins; when several rules match, the strictest requirement
-          applies.
+          Read-only. Loaded from <code>{policy.sourcePath}</code> on <LocalTime iso={policy.loadedAt.toISOString()} />;
+          changes go through the repository. Deny by default; a deny rule always wins; when several rules match, the
+          strictest requirement applies.
         </p>
       </div>
 
@@ -75,7 +89,7 @@ export default async function PolicyPage() {
           <Card title={`Allow rules (${doc.rules.length})`} testId="policy-rules">
             <div className="-mx-5 overflow-x-auto">
               <table className="w-full text-left text-sm">
-                <thead className="border-b border-slate-100 text-xs uppercase tracking-wide text-slate-500">
+                <thead className="border-b border-slate-100 text-xs tracking-wide text-slate-500 uppercase">
                   <tr>
                     <th className="px-5 py-2 font-semibold">Rule</th>
                     <th className="px-5 py-2 font-semibold">Who</th>
@@ -102,7 +116,9 @@ export default async function PolicyPage() {
                         ) : (
                           <>
                             {rule.approval.required} from <List items={rule.approval.approvers?.groups} />
-                            {rule.approval.distinctGroups ? <span className="block text-xs text-slate-500">distinct groups</span> : null}
+                            {rule.approval.distinctGroups ? (
+                              <span className="block text-xs text-slate-500">distinct groups</span>
+                            ) : null}
                             {policy.approvalWindows[rule.id] !== undefined ? (
                               <span className="block text-xs text-slate-500" data-testid="approval-window">
                                 waits up to {formatMinutes(policy.approvalWindows[rule.id]!)}
@@ -111,7 +127,13 @@ export default async function PolicyPage() {
                           </>
                         )}
                       </td>
-                      <td className="px-5 py-3 text-xs">{rule.extension.allowed ? (rule.extension.requiresApproval ? "with approval" : "self-service") : "not allowed"}</td>
+                      <td className="px-5 py-3 text-xs">
+                        {rule.extension.allowed
+                          ? rule.extension.requiresApproval
+                            ? "with approval"
+                            : "self-service"
+                          : "not allowed"}
+                      </td>
                     </tr>
                   ))}
                 </tbody>
@@ -121,11 +143,13 @@ export default async function PolicyPage() {
 
           <Card title={`Deny rules (${doc.deny.length})`} testId="policy-deny-rules">
             {doc.deny.length === 0 ? (
-              <p className="text-sm text-slate-500">No explicit deny rules; anything no allow rule covers is denied anyway.</p>
+              <p className="text-sm text-slate-500">
+                No explicit deny rules; anything no allow rule covers is denied anyway.
+              </p>
             ) : (
               <div className="-mx-5 overflow-x-auto">
                 <table className="w-full text-left text-sm">
-                  <thead className="border-b border-slate-100 text-xs uppercase tracking-wide text-slate-500">
+                  <thead className="border-b border-slate-100 text-xs tracking-wide text-slate-500 uppercase">
                     <tr>
                       <th className="px-5 py-2 font-semibold">Rule</th>
                       <th className="px-5 py-2 font-semibold">Who</th>
@@ -147,8 +171,10 @@ export default async function PolicyPage() {
             )}
           </Card>
           <p className="text-sm text-slate-600" data-testid="approval-expiry-note">
-            A pending request waits {formatMinutes(doc.defaults.pendingApprovalExpiryMinutes)} for its approvals unless its rule sets another window (the shortest applies when several rules match), whatever
-            the duration asked: a &ldquo;start now&rdquo; window only begins at approval. A scheduled request can no longer be approved once its start time has come.
+            A pending request waits {formatMinutes(doc.defaults.pendingApprovalExpiryMinutes)} for its approvals unless
+            its rule sets another window (the shortest applies when several rules match), whatever the duration asked: a
+            &ldquo;start now&rdquo; window only begins at approval. A scheduled request can no longer be approved once
+            its start time has come.
           </p>
         </>
       )}
@@ -158,7 +184,10 @@ export default async function PolicyPage() {
           <summary className="cursor-pointer text-sm text-slate-600">
             Show the stored document (hash <code className="text-xs">{policy.contentHash.slice(0, 12)}</code>)
           </summary>
-          <pre className="mt-3 max-h-[32rem] overflow-auto rounded-lg bg-slate-900 p-4 text-xs text-slate-100" data-testid="policy-raw">
+          <pre
+            className="mt-3 max-h-[32rem] overflow-auto rounded-lg bg-slate-900 p-4 text-xs text-slate-100"
+            data-testid="policy-raw"
+          >
             {JSON.stringify(policy.raw, null, 2)}
           </pre>
         </details>

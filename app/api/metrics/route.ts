@@ -13,13 +13,28 @@ export async function GET(request: Request) {
   const actor = authorization === null ? await getActor() : null;
   const access = checkMetricsAccess({ authorization, token: env.METRICS_TOKEN, actor });
   if (!access.ok) {
-    return new Response(`${access.message}\n`, { status: access.status, headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store", ...(access.status === 401 ? { "www-authenticate": 'Bearer realm="metrics"' } : {}) } });
+    return new Response(`${access.message}\n`, {
+      status: access.status,
+      headers: {
+        "content-type": "text/plain; charset=utf-8",
+        "cache-control": "no-store",
+        ...(access.status === 401 ? { "www-authenticate": 'Bearer realm="metrics"' } : {}),
+      },
+    });
   }
   try {
-    const metrics = await readPortalMetrics({ ctx: { actor: actor ?? systemActor("metrics-scrape"), db: getPrisma(), now: () => new Date() }, input: { alertAfterSeconds: env.REMOVAL_ALERT_AFTER_SECONDS } });
-    return new Response(formatPrometheus(metrics), { headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8", "cache-control": "no-store" } });
+    const metrics = await readPortalMetrics({
+      ctx: { actor: actor ?? systemActor("metrics-scrape"), db: getPrisma(), now: () => new Date() },
+      input: { alertAfterSeconds: env.REMOVAL_ALERT_AFTER_SECONDS },
+    });
+    return new Response(formatPrometheus(metrics), {
+      headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8", "cache-control": "no-store" },
+    });
   } catch (error) {
     console.error("[metrics] unexpected error", error);
-    return new Response("Metrics are unavailable right now.\n", { status: 500, headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" } });
+    return new Response("Metrics are unavailable right now.\n", {
+      status: 500,
+      headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" },
+    });
   }
 }

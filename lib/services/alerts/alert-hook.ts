@@ -14,7 +14,9 @@ export type AlertHandler = (alert: RaisedAlert) => void | Promise<void>;
 
 /** One structured line per alert: ids, kind and subject only, never AWS error text or tokens. */
 export function logAlert(alert: RaisedAlert) {
-  console.error(`[ALERT] ${JSON.stringify({ kind: alert.kind, severity: alert.severity, alertId: alert.id, grantId: alert.grantId, key: alert.dedupeKey, subject: alert.subject })}`);
+  console.error(
+    `[ALERT] ${JSON.stringify({ kind: alert.kind, severity: alert.severity, alertId: alert.id, grantId: alert.grantId, key: alert.dedupeKey, subject: alert.subject })}`,
+  );
 }
 
 // Kept on globalThis so a second copy of this module (Next bundles, test workers) shares one registry.

@@ -19,16 +19,29 @@ const REMOVAL_OWED: readonly GrantStatus[] = ["ACTIVE", "REMOVING", "REMOVAL_FAI
 
 /** Grants that ended before `cutoff` and may still hold an assignment nobody has seen removed (a PROVISIONING one only once a create was issued). */
 export function overdueRemovalWhere(cutoff: Date): Prisma.GrantWhereInput {
-  return { deleteVerifiedAt: null, endsAt: { lt: cutoff }, OR: [{ status: { in: [...REMOVAL_OWED] } }, { status: "PROVISIONING", createRequestId: { not: null } }] };
+  return {
+    deleteVerifiedAt: null,
+    endsAt: { lt: cutoff },
+    OR: [{ status: { in: [...REMOVAL_OWED] } }, { status: "PROVISIONING", createRequestId: { not: null } }],
+  };
 }
 
-function isRemovalOverdue(grant: { status: GrantStatus; endsAt: Date; deleteVerifiedAt: Date | null; createRequestId: string | null }, cutoff: Date) {
+function isRemovalOverdue(
+  grant: { status: GrantStatus; endsAt: Date; deleteVerifiedAt: Date | null; createRequestId: string | null },
+  cutoff: Date,
+) {
   if (grant.deleteVerifiedAt !== null || grant.endsAt >= cutoff) return false;
   return REMOVAL_OWED.includes(grant.status) || (grant.status === "PROVISIONING" && grant.createRequestId !== null);
 }
 
 /** Worker verb, run periodically: one alert per removal (grant or drift) unverified `alertAfterSeconds` after it was due; resolved once verified. */
-export async function checkRemovalAlerts({ ctx, settings }: { ctx: ServiceContext; settings: { alertAfterSeconds: number } }) {
+export async function checkRemovalAlerts({
+  ctx,
+  settings,
+}: {
+  ctx: ServiceContext;
+  settings: { alertAfterSeconds: number };
+}) {
   if (ctx.actor.type !== "system") throw new AppError("FORBIDDEN", "Only the worker checks removals.");
   const now = ctx.now();
   const cutoff = new Date(now.getTime() - settings.alertAfterSeconds * 1000);
@@ -36,7 +49,16 @@ export async function checkRemovalAlerts({ ctx, settings }: { ctx: ServiceContex
 
   const overdue = await ctx.db.grant.findMany({
     where: overdueRemovalWhere(cutoff),
-    select: { id: true, requestId: true, accountId: true, permissionSetArn: true, principalId: true, status: true, endsAt: true, user: { select: { email: true } } },
+    select: {
+      id: true,
+      requestId: true,
+      accountId: true,
+      permissionSetArn: true,
+      principalId: true,
+      status: true,
+      endsAt: true,
+      user: { select: { email: true } },
+    },
     orderBy: { endsAt: "asc" },
     take: 500,
   });
@@ -54,7 +76,15 @@ export async function checkRemovalAlerts({ ctx, settings }: { ctx: ServiceContex
           severity: "critical",
           dedupeKey: removalAlertKey(grant.id),
           subject: `Access not removed: ${set.name} on ${account.name} for ${grant.user.email ?? "a user"}, ${minutes} min after it ended`,
-          detail: { grantId: grant.id, requestId: grant.requestId, accountId: grant.accountId, permissionSetArn: grant.permissionSetArn, principalId: grant.principalId, status: grant.status, endsAt: grant.endsAt.toISOString() },
+          detail: {
+            grantId: grant.id,
+            requestId: grant.requestId,
+            accountId: grant.accountId,
+            permissionSetArn: grant.permissionSetArn,
+            principalId: grant.principalId,
+            status: grant.status,
+            endsAt: grant.endsAt.toISOString(),
+          },
           grantId: grant.id,
           requestId: grant.requestId,
         },
@@ -64,9 +94,21 @@ export async function checkRemovalAlerts({ ctx, settings }: { ctx: ServiceContex
     if (alert) raised.push(alert);
   }
 
-  const pendingDrift = await ctx.db.driftFinding.findMany({ where: { status: "OPEN", actionTaken: { in: PENDING_DRIFT_REMOVAL } }, orderBy: { firstSeenAt: "asc" }, take: 500 });
+  const pendingDrift = await ctx.db.driftFinding.findMany({
+    where: { status: "OPEN", actionTaken: { in: PENDING_DRIFT_REMOVAL } },
+    orderBy: { firstSeenAt: "asc" },
+    take: 500,
+  });
   const requested = pendingDrift.length
-    ? await ctx.db.auditEvent.groupBy({ by: ["entityId"], where: { action: "drift.removal_requested", entityType: "drift", entityId: { in: pendingDrift.map((f) => f.id) } }, _min: { occurredAt: true } })
+    ? await ctx.db.auditEvent.groupBy({
+        by: ["entityId"],
+        where: {
+          action: "drift.removal_requested",
+          entityType: "drift",
+          entityId: { in: pendingDrift.map((f) => f.id) },
+        },
+        _min: { occurredAt: true },
+      })
     : [];
   const requestedAt = new Map(requested.map((row) => [row.entityId, row._min.occurredAt]));
   const driftNames = await loadTargetNames(ctx.db, pendingDrift);
@@ -83,7 +125,15 @@ export async function checkRemovalAlerts({ ctx, settings }: { ctx: ServiceContex
           severity: "critical",
           dedupeKey: driftRemovalAlertKey(finding.id),
           subject: `${what} not removed: ${driftNames.permissionSet(finding.permissionSetArn).name} on ${driftNames.account(finding.accountId).name} (${finding.principalType.toLowerCase()} ${finding.principalId})`,
-          detail: { findingId: finding.id, kind: finding.kind, accountId: finding.accountId, permissionSetArn: finding.permissionSetArn, principalType: finding.principalType, principalId: finding.principalId, requestedAt: since.toISOString() },
+          detail: {
+            findingId: finding.id,
+            kind: finding.kind,
+            accountId: finding.accountId,
+            permissionSetArn: finding.permissionSetArn,
+            principalType: finding.principalType,
+            principalId: finding.principalId,
+            requestedAt: since.toISOString(),
+          },
           grantId: finding.grantId,
         },
         now,
@@ -98,12 +148,37 @@ export async function checkRemovalAlerts({ ctx, settings }: { ctx: ServiceContex
 }
 
 async function resolveSettledAlerts(ctx: ServiceContext, cutoff: Date, now: Date) {
-  const unresolved = await ctx.db.alert.findMany({ where: { status: { in: [...UNRESOLVED_ALERT_STATUSES] }, kind: { in: [REMOVAL_ALERT_KIND, DRIFT_REMOVAL_ALERT_KIND] } }, select: { dedupeKey: true, kind: true, grantId: true, detail: true } });
+  const unresolved = await ctx.db.alert.findMany({
+    where: {
+      status: { in: [...UNRESOLVED_ALERT_STATUSES] },
+      kind: { in: [REMOVAL_ALERT_KIND, DRIFT_REMOVAL_ALERT_KIND] },
+    },
+    select: { dedupeKey: true, kind: true, grantId: true, detail: true },
+  });
   const grantIds = unresolved.filter((a) => a.kind === REMOVAL_ALERT_KIND && a.grantId).map((a) => a.grantId!);
-  const findingIds = unresolved.filter((a) => a.kind === DRIFT_REMOVAL_ALERT_KIND).map((a) => a.dedupeKey.slice(DRIFT_REMOVAL_ALERT_KIND.length + 1));
+  const findingIds = unresolved
+    .filter((a) => a.kind === DRIFT_REMOVAL_ALERT_KIND)
+    .map((a) => a.dedupeKey.slice(DRIFT_REMOVAL_ALERT_KIND.length + 1));
   const [grants, findings] = await Promise.all([
-    grantIds.length ? ctx.db.grant.findMany({ where: { id: { in: grantIds } }, select: { id: true, requestId: true, status: true, endsAt: true, deleteVerifiedAt: true, createRequestId: true } }) : [],
-    findingIds.length ? ctx.db.driftFinding.findMany({ where: { id: { in: findingIds } }, select: { id: true, status: true, actionTaken: true } }) : [],
+    grantIds.length
+      ? ctx.db.grant.findMany({
+          where: { id: { in: grantIds } },
+          select: {
+            id: true,
+            requestId: true,
+            status: true,
+            endsAt: true,
+            deleteVerifiedAt: true,
+            createRequestId: true,
+          },
+        })
+      : [],
+    findingIds.length
+      ? ctx.db.driftFinding.findMany({
+          where: { id: { in: findingIds } },
+          select: { id: true, status: true, actionTaken: true },
+        })
+      : [],
   ]);
   const grantById = new Map(grants.map((g) => [g.id, g]));
   const findingById = new Map(findings.map((f) => [f.id, f]));
@@ -115,17 +190,27 @@ async function resolveSettledAlerts(ctx: ServiceContext, cutoff: Date, now: Date
       const grant = alert.grantId ? grantById.get(alert.grantId) : undefined;
       requestId = grant?.requestId ?? null;
       if (!grant) reason = "The grant no longer exists.";
-      else if (!isRemovalOverdue(grant, cutoff)) reason = grant.deleteVerifiedAt ? "The removal was verified." : `No removal is owed any more (grant ${grant.status.toLowerCase()}).`;
+      else if (!isRemovalOverdue(grant, cutoff))
+        reason = grant.deleteVerifiedAt
+          ? "The removal was verified."
+          : `No removal is owed any more (grant ${grant.status.toLowerCase()}).`;
     } else {
       const finding = findingById.get(alert.dedupeKey.slice(DRIFT_REMOVAL_ALERT_KIND.length + 1));
       if (!finding) reason = "The drift finding no longer exists.";
       else if (finding.status !== "OPEN" || !PENDING_DRIFT_REMOVAL.includes(finding.actionTaken ?? "")) {
-        reason = finding.actionTaken === "removed" ? "The removal was verified." : finding.status === "ACCEPTED" ? "An admin accepted the assignment as standing." : "No removal is pending any more.";
+        reason =
+          finding.actionTaken === "removed"
+            ? "The removal was verified."
+            : finding.status === "ACCEPTED"
+              ? "An admin accepted the assignment as standing."
+              : "No removal is pending any more.";
       }
     }
     if (reason) {
       const why = reason;
-      resolved += await ctx.db.$transaction((tx) => resolveAlert(tx, ctx.actor, { dedupeKey: alert.dedupeKey, reason: why, requestId }, now));
+      resolved += await ctx.db.$transaction((tx) =>
+        resolveAlert(tx, ctx.actor, { dedupeKey: alert.dedupeKey, reason: why, requestId }, now),
+      );
     }
   }
   return resolved;

@@ -27,9 +27,17 @@ async function lockAlertKey(tx: DbTransaction, dedupeKey: string) {
 }
 
 /** Inside the caller's transaction: opens the alert (audited) unless one is unresolved for the key; returns it for notifying after commit. */
-export async function recordAlert(tx: DbTransaction, actor: Actor, input: AlertInput, now: Date): Promise<RaisedAlert | null> {
+export async function recordAlert(
+  tx: DbTransaction,
+  actor: Actor,
+  input: AlertInput,
+  now: Date,
+): Promise<RaisedAlert | null> {
   await lockAlertKey(tx, input.dedupeKey);
-  const existing = await tx.alert.findFirst({ where: { dedupeKey: input.dedupeKey, status: { in: [...UNRESOLVED_ALERT_STATUSES] } }, select: { id: true } });
+  const existing = await tx.alert.findFirst({
+    where: { dedupeKey: input.dedupeKey, status: { in: [...UNRESOLVED_ALERT_STATUSES] } },
+    select: { id: true },
+  });
   if (existing) {
     await tx.alert.update({ where: { id: existing.id }, data: { lastSeenAt: now } });
     return null;
@@ -46,23 +54,75 @@ export async function recordAlert(tx: DbTransaction, actor: Actor, input: AlertI
       lastSeenAt: now,
     },
   });
-  await emitAudit(tx, actor, { action: "alert.raised", entityType: "alert", entityId: alert.id, requestId: input.requestId ?? null, after: { kind: alert.kind, severity: alert.severity, dedupeKey: alert.dedupeKey, subject: alert.subject, grantId: alert.grantId } }, now);
-  return { id: alert.id, kind: alert.kind, severity: alert.severity, dedupeKey: alert.dedupeKey, subject: alert.subject, grantId: alert.grantId, raisedAt: alert.raisedAt };
+  await emitAudit(
+    tx,
+    actor,
+    {
+      action: "alert.raised",
+      entityType: "alert",
+      entityId: alert.id,
+      requestId: input.requestId ?? null,
+      after: {
+        kind: alert.kind,
+        severity: alert.severity,
+        dedupeKey: alert.dedupeKey,
+        subject: alert.subject,
+        grantId: alert.grantId,
+      },
+    },
+    now,
+  );
+  return {
+    id: alert.id,
+    kind: alert.kind,
+    severity: alert.severity,
+    dedupeKey: alert.dedupeKey,
+    subject: alert.subject,
+    grantId: alert.grantId,
+    raisedAt: alert.raisedAt,
+  };
 }
 
 /** Inside the caller's transaction: resolves the unresolved alert for the key, audited; returns how many were resolved. */
-export async function resolveAlert(tx: DbTransaction, actor: Actor, input: { dedupeKey: string; reason: string; requestId?: string | null }, now: Date): Promise<number> {
+export async function resolveAlert(
+  tx: DbTransaction,
+  actor: Actor,
+  input: { dedupeKey: string; reason: string; requestId?: string | null },
+  now: Date,
+): Promise<number> {
   await lockAlertKey(tx, input.dedupeKey);
-  const open = await tx.alert.findMany({ where: { dedupeKey: input.dedupeKey, status: { in: [...UNRESOLVED_ALERT_STATUSES] } }, select: { id: true, kind: true, status: true } });
+  const open = await tx.alert.findMany({
+    where: { dedupeKey: input.dedupeKey, status: { in: [...UNRESOLVED_ALERT_STATUSES] } },
+    select: { id: true, kind: true, status: true },
+  });
   for (const alert of open) {
     await tx.alert.update({ where: { id: alert.id }, data: { status: "RESOLVED", resolvedAt: now } });
-    await emitAudit(tx, actor, { action: "alert.resolved", entityType: "alert", entityId: alert.id, requestId: input.requestId ?? null, before: { status: alert.status }, after: { status: "RESOLVED", kind: alert.kind, dedupeKey: input.dedupeKey }, reason: input.reason }, now);
+    await emitAudit(
+      tx,
+      actor,
+      {
+        action: "alert.resolved",
+        entityType: "alert",
+        entityId: alert.id,
+        requestId: input.requestId ?? null,
+        before: { status: alert.status },
+        after: { status: "RESOLVED", kind: alert.kind, dedupeKey: input.dedupeKey },
+        reason: input.reason,
+      },
+      now,
+    );
   }
   return open.length;
 }
 
 /** Worker helper: raises one alert in its own transaction, then hands it to the alert hooks. */
-export async function raiseAlert({ ctx, input }: { ctx: ServiceContext; input: AlertInput }): Promise<RaisedAlert | null> {
+export async function raiseAlert({
+  ctx,
+  input,
+}: {
+  ctx: ServiceContext;
+  input: AlertInput;
+}): Promise<RaisedAlert | null> {
   if (ctx.actor.type !== "system") throw new AppError("FORBIDDEN", "Only the worker raises alerts.");
   const raised = await ctx.db.$transaction((tx) => recordAlert(tx, ctx.actor, input, ctx.now()));
   if (raised) await notifyAlertRaised(raised);

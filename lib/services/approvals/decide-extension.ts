@@ -15,7 +15,10 @@ import { describeTargets, policyForRequest } from "../requests/policy-targets";
 export const DecideExtensionInput = z.object({
   requestId: recordId(),
   decision: z.enum(["APPROVE", "DENY"]),
-  comment: safeText("multiline").max(1000, "Keep the comment under 1000 characters.").optional().transform((c) => (c ? c : undefined)),
+  comment: safeText("multiline")
+    .max(1000, "Keep the comment under 1000 characters.")
+    .optional()
+    .transform((c) => (c ? c : undefined)),
   expectedVersion: ExpectedVersion,
 });
 
@@ -29,50 +32,160 @@ export async function decideExtension({ ctx, input, queue }: { ctx: ServiceConte
   const now = ctx.now();
   const outcome = await ctx.db.$transaction(async (tx) => {
     // Lock the request row so concurrent approvers count the extension quorum one at a time.
-    const locked = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM "AccessRequest" WHERE id = ${data.requestId} FOR UPDATE`;
+    const locked = await tx.$queryRaw<
+      { id: string }[]
+    >`SELECT id FROM "AccessRequest" WHERE id = ${data.requestId} FOR UPDATE`;
     if (locked.length === 0) throw new AppError("NOT_FOUND", "That request does not exist.");
-    const request = await tx.accessRequest.findUniqueOrThrow({ where: { id: data.requestId }, include: { requester: true, targets: true } });
-    if (!request.extensionRequestedMinutes) throw new AppError("CONFLICT", "There is no extension waiting for a decision.");
+    const request = await tx.accessRequest.findUniqueOrThrow({
+      where: { id: data.requestId },
+      include: { requester: true, targets: true },
+    });
+    if (!request.extensionRequestedMinutes)
+      throw new AppError("CONFLICT", "There is no extension waiting for a decision.");
     assertExpectedVersion(data.expectedVersion, request.version);
-    if (request.status !== "ACTIVE" && request.status !== "APPROVED") throw new AppError("INVALID_TRANSITION", "The access already ended.");
+    if (request.status !== "ACTIVE" && request.status !== "APPROVED")
+      throw new AppError("INVALID_TRANSITION", "The access already ended.");
     const round = request.extensionRound;
-    const earlier = (await tx.approvalDecision.findMany({ where: { requestId: request.id, kind: "EXTENSION", round } })).map((d) => ({ approverId: d.approverId, decision: d.decision, viaGroups: d.viaGroups }));
+    const earlier = (
+      await tx.approvalDecision.findMany({ where: { requestId: request.id, kind: "EXTENSION", round } })
+    ).map((d) => ({ approverId: d.approverId, decision: d.decision, viaGroups: d.viaGroups }));
 
     const policy = await policyForRequest(tx, request.policyId);
     const targets = await describeTargets(tx, request.targets);
-    const verdict = canApprove(policy, { userId: actor.userId, email: actor.email, groups: actor.groups }, {
-      requesterId: request.requesterId,
-      requesterEmail: request.requester.email ?? "",
-      ruleIds: request.matchedRuleId ? request.matchedRuleId.split(",") : undefined,
-      targets: targets.map((t) => ({ account: t.account, permissionSetName: t.permissionSetName })),
-      decisions: earlier,
-    });
+    const verdict = canApprove(
+      policy,
+      { userId: actor.userId, email: actor.email, groups: actor.groups },
+      {
+        requesterId: request.requesterId,
+        requesterEmail: request.requester.email ?? "",
+        ruleIds: request.matchedRuleId ? request.matchedRuleId.split(",") : undefined,
+        targets: targets.map((t) => ({ account: t.account, permissionSetName: t.permissionSetName })),
+        decisions: earlier,
+      },
+    );
     if (!verdict.ok) return { refused: verdict, round };
-    await tx.approvalDecision.create({ data: { requestId: request.id, approverId: actor.userId, decision: data.decision, comment: data.comment ?? null, viaGroups: verdict.viaGroups, kind: "EXTENSION", round } });
-    await emitAudit(tx, actor, { action: data.decision === "APPROVE" ? "request.extension_approval_given" : "request.extension_denial_given", entityType: "request", entityId: request.id, requestId: request.id, after: { decision: data.decision, viaGroups: verdict.viaGroups, round }, reason: data.comment ?? null }, now);
+    await tx.approvalDecision.create({
+      data: {
+        requestId: request.id,
+        approverId: actor.userId,
+        decision: data.decision,
+        comment: data.comment ?? null,
+        viaGroups: verdict.viaGroups,
+        kind: "EXTENSION",
+        round,
+      },
+    });
+    await emitAudit(
+      tx,
+      actor,
+      {
+        action: data.decision === "APPROVE" ? "request.extension_approval_given" : "request.extension_denial_given",
+        entityType: "request",
+        entityId: request.id,
+        requestId: request.id,
+        after: { decision: data.decision, viaGroups: verdict.viaGroups, round },
+        reason: data.comment ?? null,
+      },
+      now,
+    );
 
-    const quorum = countQuorum({ required: request.requiredApprovals, distinctGroups: request.distinctGroups }, [...earlier, { approverId: actor.userId, decision: data.decision, viaGroups: verdict.viaGroups }]);
+    const quorum = countQuorum({ required: request.requiredApprovals, distinctGroups: request.distinctGroups }, [
+      ...earlier,
+      { approverId: actor.userId, decision: data.decision, viaGroups: verdict.viaGroups },
+    ]);
     const tally = { approvals: quorum.approvals, required: quorum.required };
     if (quorum.denied) {
-      const changed = await tx.accessRequest.updateMany({ where: { id: request.id, version: request.version }, data: { extensionRequestedMinutes: null, extensionRequestedAt: null, extensionJustification: null, version: { increment: 1 } } });
+      const changed = await tx.accessRequest.updateMany({
+        where: { id: request.id, version: request.version },
+        data: {
+          extensionRequestedMinutes: null,
+          extensionRequestedAt: null,
+          extensionJustification: null,
+          version: { increment: 1 },
+        },
+      });
       if (changed.count !== 1) throw requestChanged();
-      await emitAudit(tx, actor, { action: "request.extension_denied", entityType: "request", entityId: request.id, requestId: request.id, before: { extraMinutes: request.extensionRequestedMinutes }, after: { round }, reason: data.comment ?? null }, now);
+      await emitAudit(
+        tx,
+        actor,
+        {
+          action: "request.extension_denied",
+          entityType: "request",
+          entityId: request.id,
+          requestId: request.id,
+          before: { extraMinutes: request.extensionRequestedMinutes },
+          after: { round },
+          reason: data.comment ?? null,
+        },
+        now,
+      );
       return { decided: { requestId: request.id, applied: false, pending: false, ...tally } };
     }
     if (!quorum.satisfied) {
-      const changed = await tx.accessRequest.updateMany({ where: { id: request.id, version: request.version }, data: { version: { increment: 1 } } });
+      const changed = await tx.accessRequest.updateMany({
+        where: { id: request.id, version: request.version },
+        data: { version: { increment: 1 } },
+      });
       if (changed.count !== 1) throw requestChanged();
       return { decided: { requestId: request.id, applied: false, pending: true, ...tally } };
     }
-    const extension = resolveExtension({ currentEndsAt: request.endsAt, startsAt: request.startsAt, extraMinutes: request.extensionRequestedMinutes, maxDurationMinutes: request.maxDurationMinutes, now });
+    const extension = resolveExtension({
+      currentEndsAt: request.endsAt,
+      startsAt: request.startsAt,
+      extraMinutes: request.extensionRequestedMinutes,
+      maxDurationMinutes: request.maxDurationMinutes,
+      now,
+    });
     if (!extension.ok) throw new AppError("VALIDATION", "The requested extension is no longer possible.");
-    await emitAudit(tx, actor, { action: "request.extension_approved", entityType: "request", entityId: request.id, requestId: request.id, after: { extraMinutes: request.extensionRequestedMinutes, round, ...tally }, reason: data.comment ?? null }, now);
-    await applyExtension(tx, queue, actor, request, extension.endsAt, now, request.extensionJustification ?? "extension approved");
+    await emitAudit(
+      tx,
+      actor,
+      {
+        action: "request.extension_approved",
+        entityType: "request",
+        entityId: request.id,
+        requestId: request.id,
+        after: { extraMinutes: request.extensionRequestedMinutes, round, ...tally },
+        reason: data.comment ?? null,
+      },
+      now,
+    );
+    await applyExtension(
+      tx,
+      queue,
+      actor,
+      request,
+      extension.endsAt,
+      now,
+      request.extensionJustification ?? "extension approved",
+    );
     return { decided: { requestId: request.id, applied: true, pending: false, endsAt: extension.endsAt, ...tally } };
   });
   if ("decided" in outcome) return outcome.decided;
   // A refused attempt is evidence worth keeping, so it is audited in its own transaction before the error is raised.
   const { refused, round } = outcome;
-  await ctx.db.$transaction((tx) => emitAudit(tx, actor, { action: "request.extension_decision_refused", entityType: "request", entityId: data.requestId, requestId: data.requestId, after: { code: refused.code, decision: data.decision, round }, reason: refused.reason }, now));
-  throw new AppError(refused.code, refused.code === "SELF_APPROVAL" ? "You cannot decide on your own extension." : refused.code === "CONFLICT" ? "You already decided on this extension." : refused.reason, { audited: true });
+  await ctx.db.$transaction((tx) =>
+    emitAudit(
+      tx,
+      actor,
+      {
+        action: "request.extension_decision_refused",
+        entityType: "request",
+        entityId: data.requestId,
+        requestId: data.requestId,
+        after: { code: refused.code, decision: data.decision, round },
+        reason: refused.reason,
+      },
+      now,
+    ),
+  );
+  throw new AppError(
+    refused.code,
+    refused.code === "SELF_APPROVAL"
+      ? "You cannot decide on your own extension."
+      : refused.code === "CONFLICT"
+        ? "You already decided on this extension."
+        : refused.reason,
+    { audited: true },
+  );
 }

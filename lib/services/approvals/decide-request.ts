@@ -14,7 +14,10 @@ import { describeTargets, policyForRequest } from "../requests/policy-targets";
 export const DecideRequestInput = z.object({
   requestId: recordId(),
   decision: z.enum(["APPROVE", "DENY"]),
-  comment: safeText("multiline").max(1000, "Keep the comment under 1000 characters.").optional().transform((c) => (c ? c : undefined)),
+  comment: safeText("multiline")
+    .max(1000, "Keep the comment under 1000 characters.")
+    .optional()
+    .transform((c) => (c ? c : undefined)),
   expectedVersion: ExpectedVersion,
 });
 export type DecideRequestInput = z.infer<typeof DecideRequestInput>;
@@ -23,45 +26,114 @@ export type DecideRequestInput = z.infer<typeof DecideRequestInput>;
 export async function decideRequest({ ctx, input, queue }: { ctx: ServiceContext; input: unknown; queue: JobQueue }) {
   const actor = requireUser(ctx.actor, "request.decide");
   const data = parseInput(DecideRequestInput, input);
-  if (data.decision === "DENY" && !data.comment) throw new AppError("VALIDATION", "Say why you deny the request.", { fieldErrors: { comment: ["A denial needs a comment for the requester."] } });
+  if (data.decision === "DENY" && !data.comment)
+    throw new AppError("VALIDATION", "Say why you deny the request.", {
+      fieldErrors: { comment: ["A denial needs a comment for the requester."] },
+    });
   const now = ctx.now();
 
   const outcome = await ctx.db.$transaction(async (tx) => {
     // Lock the request row so concurrent approvers count quorum one at a time.
-    const locked = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM "AccessRequest" WHERE id = ${data.requestId} FOR UPDATE`;
+    const locked = await tx.$queryRaw<
+      { id: string }[]
+    >`SELECT id FROM "AccessRequest" WHERE id = ${data.requestId} FOR UPDATE`;
     if (locked.length === 0) throw new AppError("NOT_FOUND", "That request does not exist.");
-    const request = await tx.accessRequest.findUniqueOrThrow({ where: { id: data.requestId }, include: { requester: true, targets: true, decisions: { where: { kind: "REQUEST" } } } });
-    if (request.status !== "PENDING") throw new AppError("CONFLICT", `This request is already ${request.status.toLowerCase()}.`);
+    const request = await tx.accessRequest.findUniqueOrThrow({
+      where: { id: data.requestId },
+      include: { requester: true, targets: true, decisions: { where: { kind: "REQUEST" } } },
+    });
+    if (request.status !== "PENDING")
+      throw new AppError("CONFLICT", `This request is already ${request.status.toLowerCase()}.`);
     assertExpectedVersion(data.expectedVersion, request.version);
-    if (request.approvalExpiresAt && request.approvalExpiresAt <= now) throw new AppError("CONFLICT", "This request waited too long for approval and has expired.");
+    if (request.approvalExpiresAt && request.approvalExpiresAt <= now)
+      throw new AppError("CONFLICT", "This request waited too long for approval and has expired.");
 
     const policy = await policyForRequest(tx, request.policyId);
     const targets = await describeTargets(tx, request.targets);
     const policyTargets = targets.map((t) => ({ account: t.account, permissionSetName: t.permissionSetName }));
-    const verdict = canApprove(policy, { userId: actor.userId, email: actor.email, groups: actor.groups }, {
-      requesterId: request.requesterId,
-      requesterEmail: request.requester.email ?? "",
-      ruleIds: request.matchedRuleId ? request.matchedRuleId.split(",") : undefined,
-      targets: policyTargets,
-      decisions: request.decisions.map((d) => ({ approverId: d.approverId, decision: d.decision, viaGroups: d.viaGroups })),
-    });
+    const verdict = canApprove(
+      policy,
+      { userId: actor.userId, email: actor.email, groups: actor.groups },
+      {
+        requesterId: request.requesterId,
+        requesterEmail: request.requester.email ?? "",
+        ruleIds: request.matchedRuleId ? request.matchedRuleId.split(",") : undefined,
+        targets: policyTargets,
+        decisions: request.decisions.map((d) => ({
+          approverId: d.approverId,
+          decision: d.decision,
+          viaGroups: d.viaGroups,
+        })),
+      },
+    );
     if (!verdict.ok) return { refused: verdict };
-    await tx.approvalDecision.create({ data: { requestId: request.id, approverId: actor.userId, decision: data.decision, comment: data.comment ?? null, viaGroups: verdict.viaGroups } });
-    await emitAudit(tx, actor, { action: data.decision === "APPROVE" ? "request.approval_given" : "request.denial_given", entityType: "request", entityId: request.id, requestId: request.id, after: { decision: data.decision, viaGroups: verdict.viaGroups }, reason: data.comment ?? null }, now);
+    await tx.approvalDecision.create({
+      data: {
+        requestId: request.id,
+        approverId: actor.userId,
+        decision: data.decision,
+        comment: data.comment ?? null,
+        viaGroups: verdict.viaGroups,
+      },
+    });
+    await emitAudit(
+      tx,
+      actor,
+      {
+        action: data.decision === "APPROVE" ? "request.approval_given" : "request.denial_given",
+        entityType: "request",
+        entityId: request.id,
+        requestId: request.id,
+        after: { decision: data.decision, viaGroups: verdict.viaGroups },
+        reason: data.comment ?? null,
+      },
+      now,
+    );
 
-    const decisions = [...request.decisions.map((d) => ({ approverId: d.approverId, decision: d.decision, viaGroups: d.viaGroups })), { approverId: actor.userId, decision: data.decision, viaGroups: verdict.viaGroups }];
-    const quorum = countQuorum({ required: request.requiredApprovals, distinctGroups: request.distinctGroups }, decisions);
+    const decisions = [
+      ...request.decisions.map((d) => ({ approverId: d.approverId, decision: d.decision, viaGroups: d.viaGroups })),
+      { approverId: actor.userId, decision: data.decision, viaGroups: verdict.viaGroups },
+    ];
+    const quorum = countQuorum(
+      { required: request.requiredApprovals, distinctGroups: request.distinctGroups },
+      decisions,
+    );
 
     let status = request.status as string;
     if (quorum.denied || quorum.satisfied) {
       status = quorum.denied ? "DENIED" : "APPROVED";
-      const changed = await tx.accessRequest.updateMany({ where: { id: request.id, status: "PENDING", version: request.version }, data: { status: status as "DENIED" | "APPROVED", decidedAt: now, version: { increment: 1 }, ...(quorum.denied ? { closedAt: now, closeReason: data.comment ?? null } : {}) } });
-      if (changed.count !== 1) throw new AppError("CONFLICT", "The request changed while you were deciding. Reload and try again.");
-      await emitAudit(tx, actor, { action: quorum.denied ? "request.denied" : "request.approved", entityType: "request", entityId: request.id, requestId: request.id, before: { status: "PENDING" }, after: { status, approvals: quorum.approvals, required: quorum.required } }, now);
+      const changed = await tx.accessRequest.updateMany({
+        where: { id: request.id, status: "PENDING", version: request.version },
+        data: {
+          status: status as "DENIED" | "APPROVED",
+          decidedAt: now,
+          version: { increment: 1 },
+          ...(quorum.denied ? { closedAt: now, closeReason: data.comment ?? null } : {}),
+        },
+      });
+      if (changed.count !== 1)
+        throw new AppError("CONFLICT", "The request changed while you were deciding. Reload and try again.");
+      await emitAudit(
+        tx,
+        actor,
+        {
+          action: quorum.denied ? "request.denied" : "request.approved",
+          entityType: "request",
+          entityId: request.id,
+          requestId: request.id,
+          before: { status: "PENDING" },
+          after: { status, approvals: quorum.approvals, required: quorum.required },
+        },
+        now,
+      );
       if (!quorum.denied) {
         // A "start now" request approved late still gets the whole duration it asked for.
-        const window = request.startedImmediately && request.startsAt < now ? { startsAt: now, endsAt: new Date(now.getTime() + request.durationMinutes * 60_000) } : { startsAt: request.startsAt < now ? now : request.startsAt, endsAt: request.endsAt };
-        if (window.startsAt !== request.startsAt) await tx.accessRequest.update({ where: { id: request.id }, data: window });
+        const window =
+          request.startedImmediately && request.startsAt < now
+            ? { startsAt: now, endsAt: new Date(now.getTime() + request.durationMinutes * 60_000) }
+            : { startsAt: request.startsAt < now ? now : request.startsAt, endsAt: request.endsAt };
+        if (window.startsAt !== request.startsAt)
+          await tx.accessRequest.update({ where: { id: request.id }, data: window });
         await createGrantsForRequest(tx, queue, { ...request, ...window }, request.requesterId);
       }
     } else {
@@ -72,6 +144,24 @@ export async function decideRequest({ ctx, input, queue }: { ctx: ServiceContext
   if ("decided" in outcome) return outcome.decided;
   // A refused attempt is evidence worth keeping, so it is audited in its own transaction before the error is raised.
   const { refused } = outcome;
-  await ctx.db.$transaction((tx) => emitAudit(tx, actor, { action: "request.decision_refused", entityType: "request", entityId: data.requestId, requestId: data.requestId, after: { code: refused.code, decision: data.decision }, reason: refused.reason }, now));
-  throw new AppError(refused.code, refused.code === "SELF_APPROVAL" ? "You cannot approve or deny your own request." : refused.reason, { audited: true });
+  await ctx.db.$transaction((tx) =>
+    emitAudit(
+      tx,
+      actor,
+      {
+        action: "request.decision_refused",
+        entityType: "request",
+        entityId: data.requestId,
+        requestId: data.requestId,
+        after: { code: refused.code, decision: data.decision },
+        reason: refused.reason,
+      },
+      now,
+    ),
+  );
+  throw new AppError(
+    refused.code,
+    refused.code === "SELF_APPROVAL" ? "You cannot approve or deny your own request." : refused.reason,
+    { audited: true },
+  );
 }

@@ -7,18 +7,47 @@ import { emitAudit } from "../audit";
 import type { ServiceContext } from "../context";
 import { lockAssignmentTuple } from "../tuple-lock";
 import { removeAndVerify } from "./deactivate-grant";
-import { assertClaimHeld, awaitOperation, casGrant, endGrantInTx, RetryLater, retryableAws, syncRequestStatus, withGrantClaim, type GrantClaim, type GrantDeps } from "./grant-support";
+import {
+  assertClaimHeld,
+  awaitOperation,
+  casGrant,
+  endGrantInTx,
+  RetryLater,
+  retryableAws,
+  syncRequestStatus,
+  withGrantClaim,
+  type GrantClaim,
+  type GrantDeps,
+} from "./grant-support";
 
 export type ActivateGrantResult = "activated" | "failed" | "skipped";
 
 /** Worker verb: create the Identity Center assignment for a grant whose window opened, and verify it. */
-export async function activateGrant({ ctx, input, deps }: { ctx: ServiceContext; input: { grantId: string }; deps: GrantDeps }): Promise<ActivateGrantResult> {
+export async function activateGrant({
+  ctx,
+  input,
+  deps,
+}: {
+  ctx: ServiceContext;
+  input: { grantId: string };
+  deps: GrantDeps;
+}): Promise<ActivateGrantResult> {
   if (ctx.actor.type !== "system") throw new AppError("FORBIDDEN", "Only the worker activates grants.");
   // Busy: another worker is activating it; should that worker die, its claim frees and the sweep brings the grant back.
-  return withGrantClaim(deps, input.grantId, () => "skipped" as const, (claim) => activateClaimed(ctx, input.grantId, deps, claim));
+  return withGrantClaim(
+    deps,
+    input.grantId,
+    () => "skipped" as const,
+    (claim) => activateClaimed(ctx, input.grantId, deps, claim),
+  );
 }
 
-async function activateClaimed(ctx: ServiceContext, grantId: string, deps: GrantDeps, claim: GrantClaim): Promise<ActivateGrantResult> {
+async function activateClaimed(
+  ctx: ServiceContext,
+  grantId: string,
+  deps: GrantDeps,
+  claim: GrantClaim,
+): Promise<ActivateGrantResult> {
   const grant = await ctx.db.grant.findUnique({ where: { id: grantId }, include: { user: true } });
   if (!grant || !["SCHEDULED", "PROVISIONING"].includes(grant.status)) return "skipped";
   // PROVISIONING here means an earlier attempt stopped midway (killed, retried): it may have created the assignment.
@@ -26,32 +55,81 @@ async function activateClaimed(ctx: ServiceContext, grantId: string, deps: Grant
   const now = ctx.now();
   if (grant.endsAt <= now) {
     // The window closed before we could start (worker down, long outage): never grant late access.
-    await endUnactivated(ctx, deps, claim, grant, "The access window ended before the assignment was created.", "grant.window_missed", earlierAttempt);
+    await endUnactivated(
+      ctx,
+      deps,
+      claim,
+      grant,
+      "The access window ended before the assignment was created.",
+      "grant.window_missed",
+      earlierAttempt,
+    );
     return "skipped";
   }
 
-  const principalId = grant.principalId ?? grant.user.identityStoreUserId ?? (await resolvePrincipal(deps, grant.user.email));
+  const principalId =
+    grant.principalId ?? grant.user.identityStoreUserId ?? (await resolvePrincipal(deps, grant.user.email));
   if (!principalId) {
-    await endUnactivated(ctx, deps, claim, grant, `No Identity Store user matches ${grant.user.email ?? "this account"}. Ask an administrator to provision the user in IAM Identity Center.`, "grant.failed", earlierAttempt);
+    await endUnactivated(
+      ctx,
+      deps,
+      claim,
+      grant,
+      `No Identity Store user matches ${grant.user.email ?? "this account"}. Ask an administrator to provision the user in IAM Identity Center.`,
+      "grant.failed",
+      earlierAttempt,
+    );
     return "failed";
   }
   const tuple = { accountId: grant.accountId, permissionSetArn: grant.permissionSetArn, principalId };
 
   // Learn whether the assignment existed before the portal ever touched this tuple: such a standing assignment is never removed.
-  const knownTuple = await ctx.db.assignmentTuple.findUnique({ where: { accountId_permissionSetArn_principalId: tuple } });
-  const existedBefore = knownTuple ? null : (await retryableAws("ListAccountAssignments", () => deps.port.listAssignments({ accountId: tuple.accountId, permissionSetArn: tuple.permissionSetArn }))).some((a) => a.principalType === "USER" && a.principalId === principalId);
+  const knownTuple = await ctx.db.assignmentTuple.findUnique({
+    where: { accountId_permissionSetArn_principalId: tuple },
+  });
+  const existedBefore = knownTuple
+    ? null
+    : (
+        await retryableAws("ListAccountAssignments", () =>
+          deps.port.listAssignments({ accountId: tuple.accountId, permissionSetArn: tuple.permissionSetArn }),
+        )
+      ).some((a) => a.principalType === "USER" && a.principalId === principalId);
 
   if (grant.status === "SCHEDULED") {
     const started = await ctx.db.$transaction(async (tx) => {
       await lockAssignmentTuple(tx, tuple);
       const removalInFlight = await tx.grant.count({ where: { ...tuple, status: "REMOVING", id: { not: grant.id } } });
-      if (decideOnGrantStart({ tupleHasRemovalInFlight: removalInFlight > 0 }) === "wait-for-removal") return "wait" as const;
+      if (decideOnGrantStart({ tupleHasRemovalInFlight: removalInFlight > 0 }) === "wait-for-removal")
+        return "wait" as const;
       if (existedBefore !== null) {
-        await tx.assignmentTuple.createMany({ data: [{ ...tuple, standing: existedBefore, standingSource: existedBefore ? "preexisting" : null }], skipDuplicates: true });
+        await tx.assignmentTuple.createMany({
+          data: [{ ...tuple, standing: existedBefore, standingSource: existedBefore ? "preexisting" : null }],
+          skipDuplicates: true,
+        });
       }
-      if (!(await casGrant(tx, grant.id, "SCHEDULED", { status: "PROVISIONING", principalId, attempts: { increment: 1 } }))) return "lost" as const;
-      if (!grant.user.identityStoreUserId) await tx.user.update({ where: { id: grant.userId }, data: { identityStoreUserId: principalId } });
-      await emitAudit(tx, ctx.actor, { action: "grant.provisioning", entityType: "grant", entityId: grant.id, requestId: grant.requestId, before: { status: "SCHEDULED" }, after: { status: "PROVISIONING", principalId, standingBefore: existedBefore } }, ctx.now());
+      if (
+        !(await casGrant(tx, grant.id, "SCHEDULED", {
+          status: "PROVISIONING",
+          principalId,
+          attempts: { increment: 1 },
+        }))
+      )
+        return "lost" as const;
+      if (!grant.user.identityStoreUserId)
+        await tx.user.update({ where: { id: grant.userId }, data: { identityStoreUserId: principalId } });
+      await emitAudit(
+        tx,
+        ctx.actor,
+        {
+          action: "grant.provisioning",
+          entityType: "grant",
+          entityId: grant.id,
+          requestId: grant.requestId,
+          before: { status: "SCHEDULED" },
+          after: { status: "PROVISIONING", principalId, standingBefore: existedBefore },
+        },
+        ctx.now(),
+      );
       return "started" as const;
     });
     if (started === "wait") throw new RetryLater("a removal of the same assignment is still in flight");
@@ -64,14 +142,24 @@ async function activateClaimed(ctx: ServiceContext, grantId: string, deps: Grant
     let windowClosed: boolean;
     try {
       // Waiting for a slot can outlast the window, and a release or revoke moves the end to now: look again before creating.
-      windowClosed = (await ctx.db.grant.findUniqueOrThrow({ where: { id: grant.id }, select: { endsAt: true } })).endsAt <= ctx.now();
+      windowClosed =
+        (await ctx.db.grant.findUniqueOrThrow({ where: { id: grant.id }, select: { endsAt: true } })).endsAt <=
+        ctx.now();
     } catch (error) {
       await release?.();
       throw error;
     }
     if (windowClosed) {
       await release?.();
-      await endUnactivated(ctx, deps, claim, provisioning, "The access window ended before the assignment was created.", "grant.window_missed", earlierAttempt);
+      await endUnactivated(
+        ctx,
+        deps,
+        claim,
+        provisioning,
+        "The access window ended before the assignment was created.",
+        "grant.window_missed",
+        earlierAttempt,
+      );
       return "skipped";
     }
     let issued;
@@ -89,8 +177,28 @@ async function activateClaimed(ctx: ServiceContext, grantId: string, deps: Grant
     const requestId = issued.requestId;
     await ctx.db.$transaction(async (tx) => {
       // First recorded wins: a holder whose lock session dropped mid-call may have raced another; never overwrite its id.
-      if (!(await casGrant(tx, grant.id, "PROVISIONING", { createRequestId: requestId, createIssuedAt: ctx.now() }, { createRequestId: null }))) return;
-      await emitAudit(tx, ctx.actor, { action: "grant.create_issued", entityType: "grant", entityId: grant.id, requestId: grant.requestId, after: { awsRequestId: requestId } }, ctx.now());
+      if (
+        !(await casGrant(
+          tx,
+          grant.id,
+          "PROVISIONING",
+          { createRequestId: requestId, createIssuedAt: ctx.now() },
+          { createRequestId: null },
+        ))
+      )
+        return;
+      await emitAudit(
+        tx,
+        ctx.actor,
+        {
+          action: "grant.create_issued",
+          entityType: "grant",
+          entityId: grant.id,
+          requestId: grant.requestId,
+          after: { awsRequestId: requestId },
+        },
+        ctx.now(),
+      );
     });
     try {
       return await finishActivation(ctx, deps, claim, provisioning, requestId, earlierAttempt);
@@ -101,17 +209,49 @@ async function activateClaimed(ctx: ServiceContext, grantId: string, deps: Grant
   return finishActivation(ctx, deps, claim, provisioning, grant.createRequestId, earlierAttempt);
 }
 
-async function finishActivation(ctx: ServiceContext, deps: GrantDeps, claim: GrantClaim, grant: Grant & { principalId: string }, awsRequestId: string, earlierAttempt: boolean): Promise<ActivateGrantResult> {
+async function finishActivation(
+  ctx: ServiceContext,
+  deps: GrantDeps,
+  claim: GrantClaim,
+  grant: Grant & { principalId: string },
+  awsRequestId: string,
+  earlierAttempt: boolean,
+): Promise<ActivateGrantResult> {
   const outcome = await awaitOperation(deps, "creation", awsRequestId);
   if (outcome.status !== "SUCCEEDED") {
-    await endUnactivated(ctx, deps, claim, grant, outcome.failureReason ?? "IAM Identity Center reported the assignment as FAILED without a reason.", "grant.failed", earlierAttempt);
+    await endUnactivated(
+      ctx,
+      deps,
+      claim,
+      grant,
+      outcome.failureReason ?? "IAM Identity Center reported the assignment as FAILED without a reason.",
+      "grant.failed",
+      earlierAttempt,
+    );
     return "failed";
   }
   const now = ctx.now();
   await ctx.db.$transaction(async (tx) => {
     if (!(await casGrant(tx, grant.id, "PROVISIONING", { status: "ACTIVE", createVerifiedAt: now }))) return;
-    await emitAudit(tx, ctx.actor, { action: "grant.activated", entityType: "grant", entityId: grant.id, requestId: grant.requestId, before: { status: "PROVISIONING" }, after: { status: "ACTIVE", awsRequestId } }, now);
-    await deps.queue.send(tx, QUEUES.deactivateGrant, { grantId: grant.id }, { startAfter: grant.endsAt, singletonKey: `deactivate-${grant.id}-${grant.endsAt.getTime()}` });
+    await emitAudit(
+      tx,
+      ctx.actor,
+      {
+        action: "grant.activated",
+        entityType: "grant",
+        entityId: grant.id,
+        requestId: grant.requestId,
+        before: { status: "PROVISIONING" },
+        after: { status: "ACTIVE", awsRequestId },
+      },
+      now,
+    );
+    await deps.queue.send(
+      tx,
+      QUEUES.deactivateGrant,
+      { grantId: grant.id },
+      { startAfter: grant.endsAt, singletonKey: `deactivate-${grant.id}-${grant.endsAt.getTime()}` },
+    );
     await syncRequestStatus(tx, ctx.actor, grant.requestId, now);
   });
   return "activated";
@@ -119,7 +259,10 @@ async function finishActivation(ctx: ServiceContext, deps: GrantDeps, claim: Gra
 
 async function resolvePrincipal(deps: GrantDeps, email: string | null): Promise<string | null> {
   if (!email) return null;
-  return retryableAws("GetUserId", async () => (await deps.port.findUserIdByUserName(email)) ?? (await deps.port.findUserIdByEmail(email)));
+  return retryableAws(
+    "GetUserId",
+    async () => (await deps.port.findUserIdByUserName(email)) ?? (await deps.port.findUserIdByEmail(email)),
+  );
 }
 
 /**
@@ -127,20 +270,54 @@ async function resolvePrincipal(deps: GrantDeps, email: string | null): Promise<
  * or this attempt's own create was the only one) it simply ends; otherwise an earlier attempt's create may have landed,
  * so it goes through the same keep-or-remove decision as any ending grant and the removal runs now, under our claim.
  */
-async function endUnactivated(ctx: ServiceContext, deps: GrantDeps, claim: GrantClaim, grant: Pick<Grant, "id" | "requestId" | "status" | "accountId" | "permissionSetArn" | "principalId">, reason: string, action: "grant.window_missed" | "grant.failed", earlierAttempt: boolean) {
+async function endUnactivated(
+  ctx: ServiceContext,
+  deps: GrantDeps,
+  claim: GrantClaim,
+  grant: Pick<Grant, "id" | "requestId" | "status" | "accountId" | "permissionSetArn" | "principalId">,
+  reason: string,
+  action: "grant.window_missed" | "grant.failed",
+  earlierAttempt: boolean,
+) {
   const now = ctx.now();
   const mayHaveAssignment = grant.status === "PROVISIONING" && earlierAttempt && grant.principalId !== null;
   if (!mayHaveAssignment) {
     const to = action === "grant.window_missed" ? "CANCELLED" : "FAILED";
     await ctx.db.$transaction(async (tx) => {
-      if (!(await casGrant(tx, grant.id, ["SCHEDULED", "PROVISIONING"], { status: to, failureReason: reason.slice(0, 1000) }))) return;
-      await emitAudit(tx, ctx.actor, { action, entityType: "grant", entityId: grant.id, requestId: grant.requestId, before: { status: grant.status }, after: { status: to }, reason }, now);
+      if (
+        !(await casGrant(tx, grant.id, ["SCHEDULED", "PROVISIONING"], {
+          status: to,
+          failureReason: reason.slice(0, 1000),
+        }))
+      )
+        return;
+      await emitAudit(
+        tx,
+        ctx.actor,
+        {
+          action,
+          entityType: "grant",
+          entityId: grant.id,
+          requestId: grant.requestId,
+          before: { status: grant.status },
+          after: { status: to },
+          reason,
+        },
+        now,
+      );
       await syncRequestStatus(tx, ctx.actor, grant.requestId, now);
     });
     return;
   }
   const ending = { ...grant, principalId: grant.principalId! };
-  const decision = await ctx.db.$transaction((tx) => endGrantInTx(tx, ctx.actor, ending, "PROVISIONING", now, { removingAction: action, keptAction: action, removingData: { failureReason: reason.slice(0, 1000) }, reason }));
+  const decision = await ctx.db.$transaction((tx) =>
+    endGrantInTx(tx, ctx.actor, ending, "PROVISIONING", now, {
+      removingAction: action,
+      keptAction: action,
+      removingData: { failureReason: reason.slice(0, 1000) },
+      reason,
+    }),
+  );
   if (decision === "wait") throw new RetryLater("another grant of the same assignment is still being created");
   if (decision === "removing") await removeAndVerify(ctx, deps, grant.id, claim);
 }

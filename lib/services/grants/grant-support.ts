@@ -60,7 +60,12 @@ export const processGrantClaims: GrantClaims = {
 };
 
 /** Runs `work` as the only holder of the grant; `busy` decides what a caller gets when another worker holds it. */
-export async function withGrantClaim<T>(deps: GrantDeps, grantId: string, busy: () => T, work: (claim: GrantClaim) => Promise<T>): Promise<T> {
+export async function withGrantClaim<T>(
+  deps: GrantDeps,
+  grantId: string,
+  busy: () => T,
+  work: (claim: GrantClaim) => Promise<T>,
+): Promise<T> {
   const claim = await (deps.claims ?? processGrantClaims).tryClaim(grantId);
   if (!claim) return busy();
   try {
@@ -92,7 +97,9 @@ export async function awaitOperation(deps: GrantDeps, kind: "creation" | "deleti
     creationStatus: (id: string) => (lookups++, port.creationStatus(id)),
     deletionStatus: (id: string) => (lookups++, port.deletionStatus(id)),
   };
-  const outcome = await retryableAws(`${kind} status of ${awsRequestId}`, () => waitForAssignmentStatus(counted, kind, awsRequestId, deps.poll));
+  const outcome = await retryableAws(`${kind} status of ${awsRequestId}`, () =>
+    waitForAssignmentStatus(counted, kind, awsRequestId, deps.poll),
+  );
   deps.firstPoll?.observe(lookups === 1);
   return outcome;
 }
@@ -109,23 +116,54 @@ export async function retryableAws<T>(what: string, call: () => Promise<T>): Pro
 }
 
 /** Compare-and-set on a grant: changes it only if it is still in the expected status. */
-export async function casGrant(tx: DbTransaction, grantId: string, from: GrantStatus | GrantStatus[], data: Parameters<DbTransaction["grant"]["updateMany"]>[0]["data"], also: { createRequestId?: null; deleteRequestId?: null } = {}) {
+export async function casGrant(
+  tx: DbTransaction,
+  grantId: string,
+  from: GrantStatus | GrantStatus[],
+  data: Parameters<DbTransaction["grant"]["updateMany"]>[0]["data"],
+  also: { createRequestId?: null; deleteRequestId?: null } = {},
+) {
   const statuses = Array.isArray(from) ? from : [from];
-  const result = await tx.grant.updateMany({ where: { ...also, id: grantId, status: { in: statuses } }, data: { ...data, version: { increment: 1 } } });
+  const result = await tx.grant.updateMany({
+    where: { ...also, id: grantId, status: { in: statuses } },
+    data: { ...data, version: { increment: 1 } },
+  });
   return result.count === 1;
 }
 
 /** Keeps the request's status in step with its grants, auditing the change in the same transaction. */
 export async function syncRequestStatus(tx: DbTransaction, actor: Actor, requestId: string, now: Date) {
-  const request = await tx.accessRequest.findUniqueOrThrow({ where: { id: requestId }, select: { status: true, grants: { select: { status: true } } } });
-  const next = deriveRequestStatus(request.status, request.grants.map((g) => g.status)) as RequestStatus;
+  const request = await tx.accessRequest.findUniqueOrThrow({
+    where: { id: requestId },
+    select: { status: true, grants: { select: { status: true } } },
+  });
+  const next = deriveRequestStatus(
+    request.status,
+    request.grants.map((g) => g.status),
+  ) as RequestStatus;
   if (next === request.status) return request.status;
   const changed = await tx.accessRequest.updateMany({
     where: { id: requestId, status: request.status },
-    data: { status: next, version: { increment: 1 }, ...(["COMPLETED", "FAILED"].includes(next) ? { closedAt: now } : {}) },
+    data: {
+      status: next,
+      version: { increment: 1 },
+      ...(["COMPLETED", "FAILED"].includes(next) ? { closedAt: now } : {}),
+    },
   });
   if (changed.count === 1) {
-    await emitAudit(tx, actor, { action: `request.${next.toLowerCase()}`, entityType: "request", entityId: requestId, requestId, before: { status: request.status }, after: { status: next } }, now);
+    await emitAudit(
+      tx,
+      actor,
+      {
+        action: `request.${next.toLowerCase()}`,
+        entityType: "request",
+        entityId: requestId,
+        requestId,
+        before: { status: request.status },
+        after: { status: next },
+      },
+      now,
+    );
   }
   return next;
 }
@@ -155,20 +193,66 @@ export interface EndGrantOptions {
  * open window is being created, whose create our delete could overtake; a PROVISIONING grant whose window also closed
  * is not waited for (two of them would wait on each other), since it either fails or becomes ACTIVE and removes itself.
  */
-export async function endGrantInTx(tx: DbTransaction, actor: Actor, grant: EndingGrant, from: GrantStatus, now: Date, options: EndGrantOptions): Promise<GrantEndOutcome> {
-  const tuple = { accountId: grant.accountId, permissionSetArn: grant.permissionSetArn, principalId: grant.principalId };
+export async function endGrantInTx(
+  tx: DbTransaction,
+  actor: Actor,
+  grant: EndingGrant,
+  from: GrantStatus,
+  now: Date,
+  options: EndGrantOptions,
+): Promise<GrantEndOutcome> {
+  const tuple = {
+    accountId: grant.accountId,
+    permissionSetArn: grant.permissionSetArn,
+    principalId: grant.principalId,
+  };
   await lockAssignmentTuple(tx, tuple);
   const tupleRow = await tx.assignmentTuple.findUnique({ where: { accountId_permissionSetArn_principalId: tuple } });
-  const others = await tx.grant.findMany({ where: { ...tuple, id: { not: grant.id } }, select: { id: true, status: true, startsAt: true, endsAt: true } });
+  const others = await tx.grant.findMany({
+    where: { ...tuple, id: { not: grant.id } },
+    select: { id: true, status: true, startsAt: true, endsAt: true },
+  });
   if (others.some((other) => other.status === "PROVISIONING" && other.endsAt > now)) return "wait";
-  const verdict = decideOnGrantEnd({ endingGrantId: grant.id, tupleIsStanding: tupleRow?.standing ?? false, otherGrants: others, now });
+  const verdict = decideOnGrantEnd({
+    endingGrantId: grant.id,
+    tupleIsStanding: tupleRow?.standing ?? false,
+    otherGrants: others,
+    now,
+  });
   if (verdict.action === "keep") {
-    if (!(await casGrant(tx, grant.id, from, { status: "REMOVED", keptForOtherGrant: true, deleteVerifiedAt: now }))) return "lost";
-    await emitAudit(tx, actor, { action: options.keptAction, entityType: "grant", entityId: grant.id, requestId: grant.requestId, before: { status: from }, after: { status: "REMOVED", kept: verdict.reason, coveringGrantIds: verdict.coveringGrantIds }, reason: options.reason ?? null }, now);
+    if (!(await casGrant(tx, grant.id, from, { status: "REMOVED", keptForOtherGrant: true, deleteVerifiedAt: now })))
+      return "lost";
+    await emitAudit(
+      tx,
+      actor,
+      {
+        action: options.keptAction,
+        entityType: "grant",
+        entityId: grant.id,
+        requestId: grant.requestId,
+        before: { status: from },
+        after: { status: "REMOVED", kept: verdict.reason, coveringGrantIds: verdict.coveringGrantIds },
+        reason: options.reason ?? null,
+      },
+      now,
+    );
     await syncRequestStatus(tx, actor, grant.requestId, now);
     return "kept";
   }
   if (!(await casGrant(tx, grant.id, from, { ...options.removingData, status: "REMOVING" }))) return "lost";
-  await emitAudit(tx, actor, { action: options.removingAction, entityType: "grant", entityId: grant.id, requestId: grant.requestId, before: { status: from }, after: { status: "REMOVING" }, reason: options.reason ?? null }, now);
+  await emitAudit(
+    tx,
+    actor,
+    {
+      action: options.removingAction,
+      entityType: "grant",
+      entityId: grant.id,
+      requestId: grant.requestId,
+      before: { status: from },
+      after: { status: "REMOVING" },
+      reason: options.reason ?? null,
+    },
+    now,
+  );
   return "removing";
 }

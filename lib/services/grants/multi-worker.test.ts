@@ -42,7 +42,13 @@ function worker(overrides: Partial<GrantDeps> = {}): Worker {
   sessions.push(locks);
   return {
     ctx: { actor: systemActor("test-worker"), db: prisma, now: () => new Date() },
-    deps: { port, queue, poll: { initialDelayMs: 10, maxDelayMs: 50, timeoutMs: 10_000 }, claims: createGrantClaims(locks), ...overrides },
+    deps: {
+      port,
+      queue,
+      poll: { initialDelayMs: 10, maxDelayMs: 50, timeoutMs: 10_000 },
+      claims: createGrantClaims(locks),
+      ...overrides,
+    },
     locks,
   };
 }
@@ -56,12 +62,25 @@ function freshTuple() {
   return { accountId: sandbox.id, permissionSetArn: set.arn, principalId: user.userId };
 }
 
-async function insertGrant(tuple: { accountId: string; permissionSetArn: string; principalId: string }, fields: { status?: GrantStatus; endsInMs?: number; createRequestId?: string } = {}) {
+async function insertGrant(
+  tuple: { accountId: string; permissionSetArn: string; principalId: string },
+  fields: { status?: GrantStatus; endsInMs?: number; createRequestId?: string } = {},
+) {
   const now = Date.now();
   const request = await db.prisma.accessRequest.create({
-    data: { requesterId: userId, status: "ACTIVE", justification: "multi-worker test", durationMinutes: 60, startsAt: new Date(now - 1000), endsAt: new Date(now + (fields.endsInMs ?? 60_000)), requiredApprovals: 0 },
+    data: {
+      requesterId: userId,
+      status: "ACTIVE",
+      justification: "multi-worker test",
+      durationMinutes: 60,
+      startsAt: new Date(now - 1000),
+      endsAt: new Date(now + (fields.endsInMs ?? 60_000)),
+      requiredApprovals: 0,
+    },
   });
-  const target = await db.prisma.requestTarget.create({ data: { requestId: request.id, accountId: tuple.accountId, permissionSetArn: tuple.permissionSetArn } });
+  const target = await db.prisma.requestTarget.create({
+    data: { requestId: request.id, accountId: tuple.accountId, permissionSetArn: tuple.permissionSetArn },
+  });
   const status = fields.status ?? "SCHEDULED";
   return db.prisma.grant.create({
     data: {
@@ -84,20 +103,29 @@ async function isAssigned(tuple: { accountId: string; permissionSetArn: string; 
 }
 
 async function waitForOperations() {
-  for (let i = 0; i < 100 && sim.getState().inFlight.length > 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  for (let i = 0; i < 100 && sim.getState().inFlight.length > 0; i++)
+    await new Promise((resolve) => setTimeout(resolve, 10));
 }
 
 const calls = (operation: string) => sim.getState().counters.calls[operation] ?? 0;
 
 async function auditTrail(grantId: string) {
-  return (await db.prisma.auditEvent.findMany({ where: { entityType: "grant", entityId: grantId }, orderBy: { seq: "asc" } })).map((e) => ({ action: e.action, before: e.before, after: e.after }));
+  return (
+    await db.prisma.auditEvent.findMany({ where: { entityType: "grant", entityId: grantId }, orderBy: { seq: "asc" } })
+  ).map((e) => ({ action: e.action, before: e.before, after: e.after }));
 }
 
 beforeAll(async () => {
   db = await createTestDatabase();
   sim = await startTestSimulator();
-  port = createIdentityCenterPort({ region: "us-east-1", instanceArn: DEMO_SEED.instanceArn, identityStoreId: DEMO_SEED.identityStoreId, endpoint: sim.url });
-  userId = (await db.prisma.user.create({ data: { email: "alice@example.com", identityStoreUserId: alice.userId } })).id;
+  port = createIdentityCenterPort({
+    region: "us-east-1",
+    instanceArn: DEMO_SEED.instanceArn,
+    identityStoreId: DEMO_SEED.identityStoreId,
+    endpoint: sim.url,
+  });
+  userId = (await db.prisma.user.create({ data: { email: "alice@example.com", identityStoreUserId: alice.userId } }))
+    .id;
 }, 60_000);
 
 afterAll(async () => {
@@ -117,7 +145,10 @@ describe("several workers on one grant", () => {
     const grant = await insertGrant(tuple);
     const [a, b] = [worker(), worker()];
     const before = calls("CreateAccountAssignment");
-    const results = await Promise.all([activateGrant({ ctx: a.ctx, input: { grantId: grant.id }, deps: a.deps }), activateGrant({ ctx: b.ctx, input: { grantId: grant.id }, deps: b.deps })]);
+    const results = await Promise.all([
+      activateGrant({ ctx: a.ctx, input: { grantId: grant.id }, deps: a.deps }),
+      activateGrant({ ctx: b.ctx, input: { grantId: grant.id }, deps: b.deps }),
+    ]);
     expect(results.sort()).toEqual(["activated", "skipped"]);
     expect(calls("CreateAccountAssignment") - before).toBe(1);
     expect(await db.prisma.grant.findUniqueOrThrow({ where: { id: grant.id } })).toMatchObject({ status: "ACTIVE" });
@@ -133,7 +164,12 @@ describe("several workers on one grant", () => {
     const b = worker();
     const before = calls("CreateAccountAssignment");
     const first = activateGrant({ ctx: a.ctx, input: { grantId: grant.id }, deps: a.deps });
-    for (let i = 0; i < 200 && (await db.prisma.grant.findUniqueOrThrow({ where: { id: grant.id } })).status !== "PROVISIONING"; i++) await new Promise((r) => setTimeout(r, 10));
+    for (
+      let i = 0;
+      i < 200 && (await db.prisma.grant.findUniqueOrThrow({ where: { id: grant.id } })).status !== "PROVISIONING";
+      i++
+    )
+      await new Promise((r) => setTimeout(r, 10));
     expect(await activateGrant({ ctx: b.ctx, input: { grantId: grant.id }, deps: b.deps })).toBe("skipped");
     letGo();
     expect(await first).toBe("activated");
@@ -147,8 +183,13 @@ describe("several workers on one grant", () => {
     await activateGrant({ ctx: a.ctx, input: { grantId: grant.id }, deps: a.deps });
     await db.prisma.grant.update({ where: { id: grant.id }, data: { endsAt: new Date(Date.now() - 1000) } });
     const before = calls("DeleteAccountAssignment");
-    const results = await Promise.allSettled([deactivateGrant({ ctx: a.ctx, input: { grantId: grant.id }, deps: a.deps }), deactivateGrant({ ctx: b.ctx, input: { grantId: grant.id }, deps: b.deps })]);
-    const outcomes = results.map((r) => (r.status === "fulfilled" ? r.value : r.reason instanceof RetryLater ? "retry" : "error"));
+    const results = await Promise.allSettled([
+      deactivateGrant({ ctx: a.ctx, input: { grantId: grant.id }, deps: a.deps }),
+      deactivateGrant({ ctx: b.ctx, input: { grantId: grant.id }, deps: b.deps }),
+    ]);
+    const outcomes = results.map((r) =>
+      r.status === "fulfilled" ? r.value : r.reason instanceof RetryLater ? "retry" : "error",
+    );
     // The second either found the claim taken (retry later) or came after the removal had finished (skipped).
     expect(outcomes).toContain("removed");
     expect(["retry", "skipped"]).toContain(outcomes.find((o) => o !== "removed"));
@@ -163,14 +204,18 @@ describe("several workers on one grant", () => {
       createSlots: {
         acquire: async () => {
           // What a database restart does to the worker's lock session while it waits for a slot.
-          (a.locks as unknown as { client: { connection: { stream: { destroy(): void } } } }).client.connection.stream.destroy();
+          (
+            a.locks as unknown as { client: { connection: { stream: { destroy(): void } } } }
+          ).client.connection.stream.destroy();
           await new Promise((r) => setTimeout(r, 50));
           return () => {};
         },
       },
     });
     const before = calls("CreateAccountAssignment");
-    await expect(activateGrant({ ctx: a.ctx, input: { grantId: grant.id }, deps: a.deps })).rejects.toBeInstanceOf(RetryLater);
+    await expect(activateGrant({ ctx: a.ctx, input: { grantId: grant.id }, deps: a.deps })).rejects.toBeInstanceOf(
+      RetryLater,
+    );
     expect(calls("CreateAccountAssignment") - before).toBe(0);
     // Resumable: the next worker finishes it.
     const b = worker();
@@ -187,10 +232,20 @@ describe("resuming after a worker died midway", () => {
     const grant = await insertGrant(tuple, { status: "PROVISIONING", endsInMs: -1000 });
     const w = worker();
     expect(await activateGrant({ ctx: w.ctx, input: { grantId: grant.id }, deps: w.deps })).toBe("skipped");
-    expect(await db.prisma.grant.findUniqueOrThrow({ where: { id: grant.id } })).toMatchObject({ status: "REMOVED", keptForOtherGrant: false });
+    expect(await db.prisma.grant.findUniqueOrThrow({ where: { id: grant.id } })).toMatchObject({
+      status: "REMOVED",
+      keptForOtherGrant: false,
+    });
     expect(await isAssigned(tuple)).toBe(false);
-    expect((await auditTrail(grant.id)).map((e) => e.action)).toEqual(["grant.window_missed", "grant.delete_issued", "grant.removed"]);
-    expect((await auditTrail(grant.id))[0]).toMatchObject({ before: { status: "PROVISIONING" }, after: { status: "REMOVING" } });
+    expect((await auditTrail(grant.id)).map((e) => e.action)).toEqual([
+      "grant.window_missed",
+      "grant.delete_issued",
+      "grant.removed",
+    ]);
+    expect((await auditTrail(grant.id))[0]).toMatchObject({
+      before: { status: "PROVISIONING" },
+      after: { status: "REMOVING" },
+    });
   });
 
   it("an earlier attempt's create that landed is removed when the retry's own create fails", async () => {
@@ -198,33 +253,69 @@ describe("resuming after a worker died midway", () => {
     await port.assign({ ...tuple, principalType: "USER" });
     await waitForOperations();
     const grant = await insertGrant(tuple, { status: "PROVISIONING" });
-    sim.setConfig({ failureRules: [{ kind: "create", principalId: tuple.principalId, permissionSetArn: tuple.permissionSetArn, failureReason: "injected" }] });
+    sim.setConfig({
+      failureRules: [
+        {
+          kind: "create",
+          principalId: tuple.principalId,
+          permissionSetArn: tuple.permissionSetArn,
+          failureReason: "injected",
+        },
+      ],
+    });
     const w = worker();
     expect(await activateGrant({ ctx: w.ctx, input: { grantId: grant.id }, deps: w.deps })).toBe("failed");
-    expect(await db.prisma.grant.findUniqueOrThrow({ where: { id: grant.id } })).toMatchObject({ status: "REMOVED", failureReason: "injected" });
+    expect(await db.prisma.grant.findUniqueOrThrow({ where: { id: grant.id } })).toMatchObject({
+      status: "REMOVED",
+      failureReason: "injected",
+    });
     expect(await isAssigned(tuple)).toBe(false);
   });
 
   it("a first attempt whose only create failed simply fails: nothing can be left behind", async () => {
     const tuple = freshTuple();
     const grant = await insertGrant(tuple);
-    sim.setConfig({ failureRules: [{ kind: "create", principalId: tuple.principalId, permissionSetArn: tuple.permissionSetArn, failureReason: "injected" }] });
+    sim.setConfig({
+      failureRules: [
+        {
+          kind: "create",
+          principalId: tuple.principalId,
+          permissionSetArn: tuple.permissionSetArn,
+          failureReason: "injected",
+        },
+      ],
+    });
     const w = worker();
     const deletesBefore = calls("DeleteAccountAssignment");
     expect(await activateGrant({ ctx: w.ctx, input: { grantId: grant.id }, deps: w.deps })).toBe("failed");
     expect(await db.prisma.grant.findUniqueOrThrow({ where: { id: grant.id } })).toMatchObject({ status: "FAILED" });
     expect(calls("DeleteAccountAssignment") - deletesBefore).toBe(0);
-    expect((await auditTrail(grant.id)).at(-1)).toMatchObject({ action: "grant.failed", before: { status: "PROVISIONING" }, after: { status: "FAILED" } });
+    expect((await auditTrail(grant.id)).at(-1)).toMatchObject({
+      action: "grant.failed",
+      before: { status: "PROVISIONING" },
+      after: { status: "FAILED" },
+    });
   });
 
   it("a standing assignment is kept when a grant on it missed its window midway", async () => {
-    const tuple = { accountId: standing.accountId, permissionSetArn: standing.permissionSetArn, principalId: standing.principalId };
+    const tuple = {
+      accountId: standing.accountId,
+      permissionSetArn: standing.permissionSetArn,
+      principalId: standing.principalId,
+    };
     await db.prisma.assignmentTuple.create({ data: { ...tuple, standing: true } });
-    const grant = await insertGrant(tuple, { status: "PROVISIONING", endsInMs: -1000, createRequestId: "00000000-0000-4000-8000-000000000000" });
+    const grant = await insertGrant(tuple, {
+      status: "PROVISIONING",
+      endsInMs: -1000,
+      createRequestId: "00000000-0000-4000-8000-000000000000",
+    });
     const w = worker();
     const deletesBefore = calls("DeleteAccountAssignment");
     await activateGrant({ ctx: w.ctx, input: { grantId: grant.id }, deps: w.deps });
-    expect(await db.prisma.grant.findUniqueOrThrow({ where: { id: grant.id } })).toMatchObject({ status: "REMOVED", keptForOtherGrant: true });
+    expect(await db.prisma.grant.findUniqueOrThrow({ where: { id: grant.id } })).toMatchObject({
+      status: "REMOVED",
+      keptForOtherGrant: true,
+    });
     expect(calls("DeleteAccountAssignment") - deletesBefore).toBe(0);
     expect(await isAssigned(tuple)).toBe(true);
   });
@@ -238,12 +329,24 @@ describe("resuming after a worker died midway", () => {
     await db.prisma.assignmentTuple.create({ data: { ...tuple, standing: false } });
     const [a, b] = [worker(), worker()];
     for (let round = 0; round < 20; round++) {
-      const statuses = await db.prisma.grant.findMany({ where: { id: { in: [g1.id, g2.id] } }, select: { status: true } });
+      const statuses = await db.prisma.grant.findMany({
+        where: { id: { in: [g1.id, g2.id] } },
+        select: { status: true },
+      });
       if (statuses.every((s) => s.status === "REMOVED")) break;
-      await Promise.allSettled([activateGrant({ ctx: a.ctx, input: { grantId: g1.id }, deps: a.deps }), activateGrant({ ctx: b.ctx, input: { grantId: g2.id }, deps: b.deps })]);
-      await Promise.allSettled([deactivateGrant({ ctx: a.ctx, input: { grantId: g1.id }, deps: a.deps }), deactivateGrant({ ctx: b.ctx, input: { grantId: g2.id }, deps: b.deps })]);
+      await Promise.allSettled([
+        activateGrant({ ctx: a.ctx, input: { grantId: g1.id }, deps: a.deps }),
+        activateGrant({ ctx: b.ctx, input: { grantId: g2.id }, deps: b.deps }),
+      ]);
+      await Promise.allSettled([
+        deactivateGrant({ ctx: a.ctx, input: { grantId: g1.id }, deps: a.deps }),
+        deactivateGrant({ ctx: b.ctx, input: { grantId: g2.id }, deps: b.deps }),
+      ]);
     }
-    expect((await db.prisma.grant.findMany({ where: { id: { in: [g1.id, g2.id] } } })).map((g) => g.status)).toEqual(["REMOVED", "REMOVED"]);
+    expect((await db.prisma.grant.findMany({ where: { id: { in: [g1.id, g2.id] } } })).map((g) => g.status)).toEqual([
+      "REMOVED",
+      "REMOVED",
+    ]);
     expect(await isAssigned(tuple)).toBe(false);
   });
 
@@ -252,23 +355,40 @@ describe("resuming after a worker died midway", () => {
     const w = worker();
     const first = await insertGrant(tuple);
     await activateGrant({ ctx: w.ctx, input: { grantId: first.id }, deps: w.deps });
-    await db.prisma.grant.update({ where: { id: first.id }, data: { status: "REMOVAL_FAILED", endsAt: new Date(Date.now() - 1000) } });
+    await db.prisma.grant.update({
+      where: { id: first.id },
+      data: { status: "REMOVAL_FAILED", endsAt: new Date(Date.now() - 1000) },
+    });
     const second = await insertGrant(tuple);
     expect(await activateGrant({ ctx: w.ctx, input: { grantId: second.id }, deps: w.deps })).toBe("activated");
     const deletesBefore = calls("DeleteAccountAssignment");
     expect(await deactivateGrant({ ctx: w.ctx, input: { grantId: first.id }, deps: w.deps })).toBe("kept");
     expect(calls("DeleteAccountAssignment") - deletesBefore).toBe(0);
     expect(await isAssigned(tuple)).toBe(true);
-    expect((await auditTrail(first.id)).at(-1)).toMatchObject({ action: "grant.ended_assignment_kept", before: { status: "REMOVAL_FAILED" } });
+    expect((await auditTrail(first.id)).at(-1)).toMatchObject({
+      action: "grant.ended_assignment_kept",
+      before: { status: "REMOVAL_FAILED" },
+    });
   });
 });
 
 describe("sweep", () => {
   it("re-enqueues every grant a lost job or a dead worker left mid-way, and nothing that is done or not yet due", async () => {
     const sent: { name: string; grantId: string }[] = [];
-    const recording: JobQueue = { send: async (_tx, name, data) => void sent.push({ name, grantId: String(data.grantId) }) };
+    const recording: JobQueue = {
+      send: async (_tx, name, data) => void sent.push({ name, grantId: String(data.grantId) }),
+    };
     const grants: Record<string, string> = {};
-    for (const status of ["SCHEDULED", "PROVISIONING", "ACTIVE", "REMOVING", "REMOVAL_FAILED", "REMOVED", "FAILED", "CANCELLED"] as const) {
+    for (const status of [
+      "SCHEDULED",
+      "PROVISIONING",
+      "ACTIVE",
+      "REMOVING",
+      "REMOVAL_FAILED",
+      "REMOVED",
+      "FAILED",
+      "CANCELLED",
+    ] as const) {
       grants[status] = (await insertGrant(freshTuple(), { status, endsInMs: 2_000 })).id;
     }
     const future = (await insertGrant(freshTuple(), { endsInMs: 60_000 })).id;

@@ -15,13 +15,31 @@ export async function releaseGrant({ ctx, input, queue }: { ctx: ServiceContext;
   const now = ctx.now();
   return ctx.db.$transaction(async (tx) => {
     const request = await tx.accessRequest.findUnique({ where: { id: requestId } });
-    if (!request || request.requesterId !== actor.userId) throw new AppError("NOT_FOUND", "That request does not exist.");
+    if (!request || request.requesterId !== actor.userId)
+      throw new AppError("NOT_FOUND", "That request does not exist.");
     assertExpectedVersion(expectedVersion, request.version);
-    if (request.status !== "ACTIVE" && request.status !== "APPROVED") throw new AppError("INVALID_TRANSITION", `A ${request.status.toLowerCase()} request has no access to release.`);
-    if (request.endsAt <= now) throw new AppError("CONFLICT", "This access is already ending; its removal is in progress.");
-    const changed = await tx.accessRequest.updateMany({ where: { id: requestId, version: request.version }, data: { closeReason: "released early by requester", version: { increment: 1 } } });
+    if (request.status !== "ACTIVE" && request.status !== "APPROVED")
+      throw new AppError("INVALID_TRANSITION", `A ${request.status.toLowerCase()} request has no access to release.`);
+    if (request.endsAt <= now)
+      throw new AppError("CONFLICT", "This access is already ending; its removal is in progress.");
+    const changed = await tx.accessRequest.updateMany({
+      where: { id: requestId, version: request.version },
+      data: { closeReason: "released early by requester", version: { increment: 1 } },
+    });
     if (changed.count !== 1) throw new AppError("CONFLICT", "The request changed meanwhile. Reload and try again.");
-    await emitAudit(tx, actor, { action: "request.released", entityType: "request", entityId: requestId, requestId, before: { status: request.status, endsAt: request.endsAt }, after: { endsAt: now } }, now);
+    await emitAudit(
+      tx,
+      actor,
+      {
+        action: "request.released",
+        entityType: "request",
+        entityId: requestId,
+        requestId,
+        before: { status: request.status, endsAt: request.endsAt },
+        after: { endsAt: now },
+      },
+      now,
+    );
     await endRequestGrants(tx, queue, actor, requestId, now, "released early");
     return { requestId };
   });

@@ -23,29 +23,67 @@ export async function revokeGrant({ ctx, input, queue }: { ctx: ServiceContext; 
   const { requestId, reason, expectedVersion } = parseInput(RevokeInput, input);
   const now = ctx.now();
   const outcome = await ctx.db.$transaction(async (tx) => {
-    const request = await tx.accessRequest.findUnique({ where: { id: requestId }, include: { requester: true, targets: true } });
+    const request = await tx.accessRequest.findUnique({
+      where: { id: requestId },
+      include: { requester: true, targets: true },
+    });
     if (!request) throw new AppError("NOT_FOUND", "That request does not exist.");
     const policy = await policyForRequest(tx, request.policyId);
     // A target gone from the inventory routes to no approver, but an admin can still take the access away.
     const targets = await describeTargets(tx, request.targets).catch(() => []);
-    const verdict = canRevoke(policy, { userId: actor.userId, email: actor.email, groups: actor.groups, isAdmin: actor.roles.includes("ADMIN") }, {
-      requesterId: request.requesterId,
-      requesterEmail: request.requester.email ?? "",
-      ruleIds: request.matchedRuleId ? request.matchedRuleId.split(",") : undefined,
-      targets: targets.map((t) => ({ account: t.account, permissionSetName: t.permissionSetName })),
-    });
+    const verdict = canRevoke(
+      policy,
+      { userId: actor.userId, email: actor.email, groups: actor.groups, isAdmin: actor.roles.includes("ADMIN") },
+      {
+        requesterId: request.requesterId,
+        requesterEmail: request.requester.email ?? "",
+        ruleIds: request.matchedRuleId ? request.matchedRuleId.split(",") : undefined,
+        targets: targets.map((t) => ({ account: t.account, permissionSetName: t.permissionSetName })),
+      },
+    );
     if (!verdict.ok) return { refused: verdict };
     assertExpectedVersion(expectedVersion, request.version);
-    if (request.status !== "ACTIVE" && request.status !== "APPROVED") throw new AppError("INVALID_TRANSITION", `A ${request.status.toLowerCase()} request cannot be revoked.`);
-    const changed = await tx.accessRequest.updateMany({ where: { id: requestId, status: request.status, version: request.version }, data: { status: "REVOKED", closeReason: reason, version: { increment: 1 } } });
+    if (request.status !== "ACTIVE" && request.status !== "APPROVED")
+      throw new AppError("INVALID_TRANSITION", `A ${request.status.toLowerCase()} request cannot be revoked.`);
+    const changed = await tx.accessRequest.updateMany({
+      where: { id: requestId, status: request.status, version: request.version },
+      data: { status: "REVOKED", closeReason: reason, version: { increment: 1 } },
+    });
     if (changed.count !== 1) throw new AppError("CONFLICT", "The request changed meanwhile. Reload and try again.");
-    await emitAudit(tx, actor, { action: "request.revoked", entityType: "request", entityId: requestId, requestId, before: { status: request.status }, after: { status: "REVOKED" }, reason }, now);
+    await emitAudit(
+      tx,
+      actor,
+      {
+        action: "request.revoked",
+        entityType: "request",
+        entityId: requestId,
+        requestId,
+        before: { status: request.status },
+        after: { status: "REVOKED" },
+        reason,
+      },
+      now,
+    );
     await endRequestGrants(tx, queue, actor, requestId, now, `revoked: ${reason}`);
     return { revoked: { requestId, status: "REVOKED" as const } };
   });
   if ("revoked" in outcome) return outcome.revoked;
   // Like a refused decision, a refused revoke is kept as evidence in its own transaction.
   const { refused } = outcome;
-  await ctx.db.$transaction((tx) => emitAudit(tx, actor, { action: "request.revoke_refused", entityType: "request", entityId: requestId, requestId, after: { code: refused.code }, reason: refused.reason }, now));
+  await ctx.db.$transaction((tx) =>
+    emitAudit(
+      tx,
+      actor,
+      {
+        action: "request.revoke_refused",
+        entityType: "request",
+        entityId: requestId,
+        requestId,
+        after: { code: refused.code },
+        reason: refused.reason,
+      },
+      now,
+    ),
+  );
   throw new AppError(refused.code, refused.reason, { audited: true });
 }

@@ -30,7 +30,11 @@ describe("readPolicyFile", () => {
     ["missing.yaml", null, /cannot be read/],
     ["broken.yaml", "rules: [unclosed", /is not valid YAML/],
     ["unknown-key.yaml", "version: 1\nrules: []\ndeny: []\nsurprise: true\n", /surprise|unrecognized|unknown/i],
-    ["bad-pattern.yaml", `version: 1\nrules:\n  - id: r1\n    requesters: { groups: [a] }\n    accounts: { ids: ["123456789012"] }\n    permissionSets: [ReadOnly]\n    maxDurationMinutes: 60\n    ticket: { required: true, pattern: "(a+)+$" }\n    approval: { auto: true }\n`, /rules\[0\]\.ticket\.pattern/],
+    [
+      "bad-pattern.yaml",
+      `version: 1\nrules:\n  - id: r1\n    requesters: { groups: [a] }\n    accounts: { ids: ["123456789012"] }\n    permissionSets: [ReadOnly]\n    maxDurationMinutes: 60\n    ticket: { required: true, pattern: "(a+)+$" }\n    approval: { auto: true }\n`,
+      /rules\[0\]\.ticket\.pattern/,
+    ],
     ["dup-keys.yaml", "version: 1\nversion: 1\n", /not valid YAML/],
   ])("%s fails with the file, path and reason", (name, text, message) => {
     const file = text === null ? path.join(dir, name) : write(name, text);
@@ -56,7 +60,13 @@ describe("loadPolicy", () => {
   });
 
   it("refuses to be called by a person", async () => {
-    const ctx = { actor: { type: "anonymous" as const, ip: null, userAgent: null }, db: db.prisma, now: () => new Date() };
-    await expect(loadPolicy({ ctx, input: { file: "policy/policy.yaml" } })).rejects.toMatchObject({ code: "FORBIDDEN" });
+    const ctx = {
+      actor: { type: "anonymous" as const, ip: null, userAgent: null },
+      db: db.prisma,
+      now: () => new Date(),
+    };
+    await expect(loadPolicy({ ctx, input: { file: "policy/policy.yaml" } })).rejects.toMatchObject({
+      code: "FORBIDDEN",
+    });
   });
 });

@@ -8,8 +8,13 @@ import { emitAudit } from "../audit";
 import type { ServiceContext } from "../context";
 
 export class PolicyFileError extends Error {
-  constructor(readonly file: string, readonly problems: { path: string; message: string }[]) {
-    super(`Invalid access policy in ${file}:\n${problems.map((p) => `  - ${p.path || "(file)"}: ${p.message}`).join("\n")}`);
+  constructor(
+    readonly file: string,
+    readonly problems: { path: string; message: string }[],
+  ) {
+    super(
+      `Invalid access policy in ${file}:\n${problems.map((p) => `  - ${p.path || "(file)"}: ${p.message}`).join("\n")}`,
+    );
     this.name = "PolicyFileError";
   }
 }
@@ -20,22 +25,30 @@ export function readPolicyFile(file: string) {
   try {
     text = fs.readFileSync(file, "utf8");
   } catch (error) {
-    throw new PolicyFileError(file, [{ path: "", message: `cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"})` }]);
+    throw new PolicyFileError(file, [
+      { path: "", message: `cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"})` },
+    ]);
   }
   let raw: unknown;
   try {
     raw = YAML.parse(text, { maxAliasCount: 50, uniqueKeys: true });
   } catch (error) {
-    throw new PolicyFileError(file, [{ path: "", message: `is not valid YAML: ${(error as Error).message.split("\n")[0]}` }]);
+    throw new PolicyFileError(file, [
+      { path: "", message: `is not valid YAML: ${(error as Error).message.split("\n")[0]}` },
+    ]);
   }
   const parsed = parsePolicyDocument(raw);
   if (!parsed.ok) throw new PolicyFileError(file, parsed.problems);
-  return { document: parsed.policy, contentHash: createHash("sha256").update(JSON.stringify(parsed.policy)).digest("hex") };
+  return {
+    document: parsed.policy,
+    contentHash: createHash("sha256").update(JSON.stringify(parsed.policy)).digest("hex"),
+  };
 }
 
 /** Makes the file's policy the active one (system verb, run at start-up); unchanged content is a no-op. */
 export async function loadPolicy({ ctx, input }: { ctx: ServiceContext; input: { file: string } }) {
-  if (ctx.actor.type !== "system") throw new AppError("FORBIDDEN", "Policies are loaded from the repository, not edited in the portal.");
+  if (ctx.actor.type !== "system")
+    throw new AppError("FORBIDDEN", "Policies are loaded from the repository, not edited in the portal.");
   const { document, contentHash } = readPolicyFile(input.file);
   return ctx.db.$transaction(async (tx) => {
     const current = await tx.policy.findFirst({ where: { active: true } });
@@ -43,10 +56,26 @@ export async function loadPolicy({ ctx, input }: { ctx: ServiceContext; input: {
     await tx.policy.updateMany({ where: { active: true }, data: { active: false } });
     const row = await tx.policy.upsert({
       where: { contentHash },
-      create: { contentHash, sourcePath: input.file, document: document as unknown as Prisma.InputJsonValue, active: true },
+      create: {
+        contentHash,
+        sourcePath: input.file,
+        document: document as unknown as Prisma.InputJsonValue,
+        active: true,
+      },
       update: { active: true, loadedAt: ctx.now(), sourcePath: input.file },
     });
-    await emitAudit(tx, ctx.actor, { action: "policy.loaded", entityType: "policy", entityId: row.id, before: current ? { policyId: current.id, contentHash: current.contentHash } : null, after: { policyId: row.id, contentHash, source: input.file } }, ctx.now());
+    await emitAudit(
+      tx,
+      ctx.actor,
+      {
+        action: "policy.loaded",
+        entityType: "policy",
+        entityId: row.id,
+        before: current ? { policyId: current.id, contentHash: current.contentHash } : null,
+        after: { policyId: row.id, contentHash, source: input.file },
+      },
+      ctx.now(),
+    );
     return { policyId: row.id, changed: true };
   });
 }

@@ -13,7 +13,11 @@ export interface AlertSummary {
 export async function alertSummary({ ctx }: { ctx: ServiceContext }): Promise<AlertSummary | null> {
   if (ctx.actor.type !== "user" || !hasPermission(ctx.actor, "drift.read")) return null;
   const [byStatus, critical, openDriftFindings] = await Promise.all([
-    ctx.db.alert.groupBy({ by: ["status"], where: { status: { in: ["OPEN", "ACKNOWLEDGED"] } }, _count: { _all: true } }),
+    ctx.db.alert.groupBy({
+      by: ["status"],
+      where: { status: { in: ["OPEN", "ACKNOWLEDGED"] } },
+      _count: { _all: true },
+    }),
     ctx.db.alert.count({ where: { status: { in: ["OPEN", "ACKNOWLEDGED"] }, severity: "critical" } }),
     ctx.db.driftFinding.count({ where: { status: "OPEN" } }),
   ]);

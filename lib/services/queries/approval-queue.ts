@@ -4,7 +4,14 @@ import type { Decision, RequestStatus } from "../../generated/prisma/enums";
 import { requireUser } from "../authorize";
 import type { ServiceContext, UserActor } from "../context";
 import { policyForRequest } from "../requests/policy-targets";
-import { isRoutedTo, loadTargetNames, summarizeTarget, type RoutableRequest, type TargetNames, type TargetSummary } from "./support";
+import {
+  isRoutedTo,
+  loadTargetNames,
+  summarizeTarget,
+  type RoutableRequest,
+  type TargetNames,
+  type TargetSummary,
+} from "./support";
 
 export interface QueueDecision {
   approverName: string;
@@ -79,7 +86,19 @@ const requestSelect = {
   extensionJustification: true,
   requester: { select: { name: true, email: true } },
   targets: { select: { accountId: true, permissionSetArn: true }, orderBy: { id: "asc" as const } },
-  decisions: { select: { approverId: true, decision: true, kind: true, round: true, comment: true, viaGroups: true, createdAt: true, approver: { select: { name: true, email: true } } }, orderBy: { createdAt: "asc" as const } },
+  decisions: {
+    select: {
+      approverId: true,
+      decision: true,
+      kind: true,
+      round: true,
+      comment: true,
+      viaGroups: true,
+      createdAt: true,
+      approver: { select: { name: true, email: true } },
+    },
+    orderBy: { createdAt: "asc" as const },
+  },
 };
 
 /** Pending requests and extensions that policy routes to this approver; never their own. */
@@ -88,19 +107,31 @@ export async function listApprovalQueue({ ctx }: { ctx: ServiceContext }): Promi
   const now = ctx.now();
   const [pending, extensions] = await Promise.all([
     ctx.db.accessRequest.findMany({
-      where: { status: "PENDING", requesterId: { not: actor.userId }, OR: [{ approvalExpiresAt: null }, { approvalExpiresAt: { gt: now } }], decisions: { none: { approverId: actor.userId } } },
+      where: {
+        status: "PENDING",
+        requesterId: { not: actor.userId },
+        OR: [{ approvalExpiresAt: null }, { approvalExpiresAt: { gt: now } }],
+        decisions: { none: { approverId: actor.userId } },
+      },
       orderBy: { createdAt: "asc" },
       take: SCAN_LIMIT,
       select: requestSelect,
     }),
     ctx.db.accessRequest.findMany({
-      where: { status: { in: ["ACTIVE", "APPROVED"] }, requesterId: { not: actor.userId }, extensionRequestedMinutes: { not: null } },
+      where: {
+        status: { in: ["ACTIVE", "APPROVED"] },
+        requesterId: { not: actor.userId },
+        extensionRequestedMinutes: { not: null },
+      },
       orderBy: { extensionRequestedAt: "asc" },
       take: SCAN_LIMIT,
       select: requestSelect,
     }),
   ]);
-  const names = await loadTargetNames(ctx.db, [...pending, ...extensions].flatMap((r) => r.targets));
+  const names = await loadTargetNames(
+    ctx.db,
+    [...pending, ...extensions].flatMap((r) => r.targets),
+  );
   const policies = new PolicyCache(ctx);
 
   const requests: QueueItem[] = [];
@@ -120,7 +151,12 @@ export async function listApprovalQueue({ ctx }: { ctx: ServiceContext }): Promi
       ticket: r.ticket,
       approvals: countQuorum({ required: r.requiredApprovals, distinctGroups: r.distinctGroups }, decisions).approvals,
       requiredApprovals: r.requiredApprovals,
-      decisions: decisions.map((d) => ({ approverName: d.approver.name ?? d.approver.email ?? "unknown", decision: d.decision, comment: d.comment, at: d.createdAt })),
+      decisions: decisions.map((d) => ({
+        approverName: d.approver.name ?? d.approver.email ?? "unknown",
+        decision: d.decision,
+        comment: d.comment,
+        at: d.createdAt,
+      })),
       createdAt: r.createdAt,
       approvalExpiresAt: r.approvalExpiresAt,
     });
@@ -169,7 +205,12 @@ class PolicyCache {
     return doc;
   }
 
-  async routes(actor: UserActor, request: RoutableRequest & { policyId: string | null }, names: TargetNames, decisions: Parameters<typeof isRoutedTo>[4]): Promise<boolean> {
+  async routes(
+    actor: UserActor,
+    request: RoutableRequest & { policyId: string | null },
+    names: TargetNames,
+    decisions: Parameters<typeof isRoutedTo>[4],
+  ): Promise<boolean> {
     if (request.requesterId === actor.userId) return false;
     const policy = await this.document(request.policyId);
     return policy ? isRoutedTo(policy, actor, request, names, decisions) : false;

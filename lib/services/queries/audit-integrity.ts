@@ -41,7 +41,13 @@ function anchorResult(check: AnchorCheck): AnchorResult {
 }
 
 /** Walks the whole hash chain (auditors and admins only) and, given an externally kept anchor, checks the log still ends the same way. */
-export async function checkAuditIntegrity({ ctx, input }: { ctx: ServiceContext; input: unknown }): Promise<AuditIntegrityReport> {
+export async function checkAuditIntegrity({
+  ctx,
+  input,
+}: {
+  ctx: ServiceContext;
+  input: unknown;
+}): Promise<AuditIntegrityReport> {
   requireUser(ctx.actor, "history.read-all");
   const data = parseInput(AuditIntegrityInput, input);
   const started = Date.now();
@@ -50,12 +56,26 @@ export async function checkAuditIntegrity({ ctx, input }: { ctx: ServiceContext;
   let anchor: AnchorResult | null = null;
   if (data.anchor) {
     const parsed = parseAnchor(data.anchor);
-    anchor = parsed ? anchorResult(await compareAnchor(ctx.db, parsed)) : { status: "unreadable", detail: "Paste the sequence number and the 64-character hash, e.g. 1042 9f86d0…" };
+    anchor = parsed
+      ? anchorResult(await compareAnchor(ctx.db, parsed))
+      : { status: "unreadable", detail: "Paste the sequence number and the 64-character hash, e.g. 1042 9f86d0…" };
   }
   if (report.intact) {
-    return { checkedAt, durationMs: Date.now() - started, intact: true, events: report.events, lastSeq: report.lastSeq?.toString() ?? null, lastHash: report.lastSeq === null ? null : report.lastHash, problem: null, anchor };
+    return {
+      checkedAt,
+      durationMs: Date.now() - started,
+      intact: true,
+      events: report.events,
+      lastSeq: report.lastSeq?.toString() ?? null,
+      lastHash: report.lastSeq === null ? null : report.lastHash,
+      problem: null,
+      anchor,
+    };
   }
-  const event = await ctx.db.auditEvent.findUnique({ where: { seq: report.problem.seq }, select: { action: true, occurredAt: true, requestId: true } });
+  const event = await ctx.db.auditEvent.findUnique({
+    where: { seq: report.problem.seq },
+    select: { action: true, occurredAt: true, requestId: true },
+  });
   return {
     checkedAt,
     durationMs: Date.now() - started,
@@ -63,7 +83,15 @@ export async function checkAuditIntegrity({ ctx, input }: { ctx: ServiceContext;
     events: report.events,
     lastSeq: null,
     lastHash: null,
-    problem: { kind: report.problem.kind, seq: report.problem.seq.toString(), id: report.problem.id, detail: report.problem.detail, action: event?.action ?? null, occurredAt: event?.occurredAt ?? null, requestId: event?.requestId ?? null },
+    problem: {
+      kind: report.problem.kind,
+      seq: report.problem.seq.toString(),
+      id: report.problem.id,
+      detail: report.problem.detail,
+      action: event?.action ?? null,
+      occurredAt: event?.occurredAt ?? null,
+      requestId: event?.requestId ?? null,
+    },
     anchor,
   };
 }

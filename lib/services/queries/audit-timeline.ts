@@ -52,20 +52,48 @@ function awsRequestId(after: unknown): string | null {
 }
 
 /** Every audit event of one request, in chain order; someone else's request is NOT_FOUND for a requester, so its existence stays hidden. */
-export async function getAuditTimeline({ ctx, input }: { ctx: ServiceContext; input: unknown }): Promise<AuditTimeline> {
+export async function getAuditTimeline({
+  ctx,
+  input,
+}: {
+  ctx: ServiceContext;
+  input: unknown;
+}): Promise<AuditTimeline> {
   const actor = requireViewer(ctx.actor);
   const { requestId } = parseInput(AuditTimelineInput, input);
   const request = await ctx.db.accessRequest.findUnique({
     where: { id: requestId },
-    select: { id: true, status: true, createdAt: true, requesterId: true, requester: { select: { email: true, name: true } } },
+    select: {
+      id: true,
+      status: true,
+      createdAt: true,
+      requesterId: true,
+      requester: { select: { email: true, name: true } },
+    },
   });
-  if (!request || !(request.requesterId === actor.userId || hasAnyRole(actor, READERS))) throw new AppError("NOT_FOUND", "That request does not exist.");
+  if (!request || !(request.requesterId === actor.userId || hasAnyRole(actor, READERS)))
+    throw new AppError("NOT_FOUND", "That request does not exist.");
   const seesClients = hasPermission(actor, "history.read-all");
   const events = await ctx.db.auditEvent.findMany({
     where: { requestId },
     orderBy: { seq: "asc" },
     take: MAX_EVENTS + 1,
-    select: { seq: true, occurredAt: true, actorType: true, actorLabel: true, action: true, entityType: true, entityId: true, before: true, after: true, reason: true, ip: true, userAgent: true, hash: true, prevHash: true },
+    select: {
+      seq: true,
+      occurredAt: true,
+      actorType: true,
+      actorLabel: true,
+      action: true,
+      entityType: true,
+      entityId: true,
+      before: true,
+      after: true,
+      reason: true,
+      ip: true,
+      userAgent: true,
+      hash: true,
+      prevHash: true,
+    },
   });
   return {
     requestId: request.id,

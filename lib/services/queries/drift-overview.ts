@@ -52,10 +52,18 @@ export async function driftOverview({ ctx }: { ctx: ServiceContext }): Promise<D
   const actor = requireUser(ctx.actor, "drift.read");
   const canManage = hasPermission(actor, "drift.manage");
   const [alerts, resolvedAlerts, openFindings, closedFindings] = await Promise.all([
-    ctx.db.alert.findMany({ where: { status: { in: ["OPEN", "ACKNOWLEDGED"] } }, orderBy: [{ status: "asc" }, { raisedAt: "desc" }], take: 200 }),
+    ctx.db.alert.findMany({
+      where: { status: { in: ["OPEN", "ACKNOWLEDGED"] } },
+      orderBy: [{ status: "asc" }, { raisedAt: "desc" }],
+      take: 200,
+    }),
     ctx.db.alert.findMany({ where: { status: "RESOLVED" }, orderBy: { resolvedAt: "desc" }, take: RECENT }),
     ctx.db.driftFinding.findMany({ where: { status: "OPEN" }, orderBy: { firstSeenAt: "desc" }, take: 200 }),
-    ctx.db.driftFinding.findMany({ where: { status: { in: ["RESOLVED", "ACCEPTED"] } }, orderBy: { resolvedAt: "desc" }, take: RECENT }),
+    ctx.db.driftFinding.findMany({
+      where: { status: { in: ["RESOLVED", "ACCEPTED"] } },
+      orderBy: { resolvedAt: "desc" },
+      take: RECENT,
+    }),
   ]);
   const allAlerts = [...alerts, ...resolvedAlerts];
   const findings = [...openFindings, ...closedFindings];
@@ -63,9 +71,18 @@ export async function driftOverview({ ctx }: { ctx: ServiceContext }): Promise<D
   const userIds = [...new Set([...allAlerts.flatMap((a) => (a.acknowledgedById ? [a.acknowledgedById] : []))])];
   const principalIds = [...new Set(findings.filter((f) => f.principalType === "USER").map((f) => f.principalId))];
   const [grants, ackers, principals, names] = await Promise.all([
-    grantIds.length ? ctx.db.grant.findMany({ where: { id: { in: grantIds } }, select: { id: true, requestId: true } }) : [],
-    userIds.length ? ctx.db.user.findMany({ where: { id: { in: userIds } }, select: { id: true, email: true, name: true } }) : [],
-    principalIds.length ? ctx.db.user.findMany({ where: { identityStoreUserId: { in: principalIds } }, select: { identityStoreUserId: true, email: true } }) : [],
+    grantIds.length
+      ? ctx.db.grant.findMany({ where: { id: { in: grantIds } }, select: { id: true, requestId: true } })
+      : [],
+    userIds.length
+      ? ctx.db.user.findMany({ where: { id: { in: userIds } }, select: { id: true, email: true, name: true } })
+      : [],
+    principalIds.length
+      ? ctx.db.user.findMany({
+          where: { identityStoreUserId: { in: principalIds } },
+          select: { identityStoreUserId: true, email: true },
+        })
+      : [],
     loadTargetNames(ctx.db, findings),
   ]);
   const requestOf = new Map(grants.map((g) => [g.id, g.requestId]));
@@ -102,5 +119,11 @@ export async function driftOverview({ ctx }: { ctx: ServiceContext }): Promise<D
     resolvedBy: f.resolvedBy,
     actionable: canManage && f.status === "OPEN" && f.kind === "OUT_OF_BAND_ASSIGNMENT",
   });
-  return { canManage, alerts: alerts.map(alertRow), recentlyResolvedAlerts: resolvedAlerts.map(alertRow), openFindings: openFindings.map(findingRow), recentlyClosedFindings: closedFindings.map(findingRow) };
+  return {
+    canManage,
+    alerts: alerts.map(alertRow),
+    recentlyResolvedAlerts: resolvedAlerts.map(alertRow),
+    openFindings: openFindings.map(findingRow),
+    recentlyClosedFindings: closedFindings.map(findingRow),
+  };
 }

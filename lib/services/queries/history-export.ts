@@ -6,12 +6,22 @@ import { emitAudit } from "../audit";
 import type { ServiceContext } from "../context";
 import { parseInput } from "../parse-input";
 import { HistoryFilters, type HistoryCursor } from "./history-filters";
-import { historyConditions, historyScope, keysetPage, planHistoryQuery, whereClause, type HistoryPlan, type HistoryScope } from "./history-sql";
+import {
+  historyConditions,
+  historyScope,
+  keysetPage,
+  planHistoryQuery,
+  whereClause,
+  type HistoryPlan,
+  type HistoryScope,
+} from "./history-sql";
 
 export const EXPORT_FORMATS = ["csv", "jsonl"] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
-export const HistoryExportInput = HistoryFilters.extend({ format: z.enum(EXPORT_FORMATS, { message: "Choose csv or jsonl." }) });
+export const HistoryExportInput = HistoryFilters.extend({
+  format: z.enum(EXPORT_FORMATS, { message: "Choose csv or jsonl." }),
+});
 
 export const EXPORT_PAGE_SIZE = 4_000;
 // Pages the database reads at once while the reader encodes; measured best on 2 cores (bench:audit --only export).
@@ -132,7 +142,13 @@ async function pageBoundaries(db: Db, query: ExportQuery, pageSize: number): Pro
 }
 
 /** The export rows after `after` up to and including `through` (open-ended for the last page), in reading order. */
-async function fetchExportRows(db: Db, query: ExportQuery, format: ExportFormat, after: HistoryCursor | undefined, through: HistoryCursor | undefined): Promise<ExportRow[]> {
+async function fetchExportRows(
+  db: Db,
+  query: ExportQuery,
+  format: ExportFormat,
+  after: HistoryCursor | undefined,
+  through: HistoryCursor | undefined,
+): Promise<ExportRow[]> {
   const keyset = keysetPage(query.filters.sort, after, "forward");
   const conditions = historyConditions(query.filters, query.scope, query.plan, { paged: true });
   if (keyset.condition) conditions.push(keyset.condition);
@@ -163,13 +179,31 @@ const encodeCsv = (row: ExportRow) => {
 const encodeJson = (row: ExportRow) => `${row.line}\n`;
 
 /** The dashboard's rows as a download, a few bounded pages in flight at a time so memory stays flat; who exported what is audited first. */
-export async function exportAccessHistory({ ctx, input, pageSize = EXPORT_PAGE_SIZE }: { ctx: ServiceContext; input: unknown; pageSize?: number }): Promise<HistoryExport> {
+export async function exportAccessHistory({
+  ctx,
+  input,
+  pageSize = EXPORT_PAGE_SIZE,
+}: {
+  ctx: ServiceContext;
+  input: unknown;
+  pageSize?: number;
+}): Promise<HistoryExport> {
   const scope = historyScope(ctx.actor);
   const { format, ...filters } = parseInput(HistoryExportInput, input);
   const now = ctx.now();
   const query = { filters, scope, plan: await planHistoryQuery(ctx.db, filters) };
   await ctx.db.$transaction((tx) =>
-    emitAudit(tx, ctx.actor, { action: "history.exported", entityType: "history", entityId: "access-history", after: { format, scope: scope.kind, filters } }, now),
+    emitAudit(
+      tx,
+      ctx.actor,
+      {
+        action: "history.exported",
+        entityType: "history",
+        entityId: "access-history",
+        after: { format, scope: scope.kind, filters },
+      },
+      now,
+    ),
   );
 
   const encoder = new TextEncoder();

@@ -15,7 +15,10 @@ describe("history filters reject text Postgres or an auditor must not see", () =
   });
 
   it("still accepts an ordinary search and email", () => {
-    expect(readHistoryFilters({ q: "  deploy 50% ", requester: "Alice@Example.com" })).toEqual({ filters: { q: "deploy 50%", requester: "alice@example.com", sort: "newest" }, ignored: [] });
+    expect(readHistoryFilters({ q: "  deploy 50% ", requester: "Alice@Example.com" })).toEqual({
+      filters: { q: "deploy 50%", requester: "alice@example.com", sort: "newest" },
+      ignored: [],
+    });
   });
 
   it("the strict schema (export, API) refuses a null byte with a field error", () => {

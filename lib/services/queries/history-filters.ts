@@ -10,9 +10,18 @@ const DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2
 const Bound = z
   .string()
   .trim()
-  .refine((v) => (DAY.test(v) || DATETIME.test(v)) && !Number.isNaN(Date.parse(DAY.test(v) ? `${v}T00:00:00Z` : v)), "Use a date such as 2025-01-31 or an ISO date-time.");
-const Email = safeText().toLowerCase().max(320).regex(/^[^\s@]+@[^\s@]+$/, "Use an email address.");
-const StatusList = z.preprocess((v) => (typeof v === "string" ? v.split(",").filter(Boolean) : v), z.array(z.enum(REQUEST_STATUSES)).min(1).max(REQUEST_STATUSES.length));
+  .refine(
+    (v) => (DAY.test(v) || DATETIME.test(v)) && !Number.isNaN(Date.parse(DAY.test(v) ? `${v}T00:00:00Z` : v)),
+    "Use a date such as 2025-01-31 or an ISO date-time.",
+  );
+const Email = safeText()
+  .toLowerCase()
+  .max(320)
+  .regex(/^[^\s@]+@[^\s@]+$/, "Use an email address.");
+const StatusList = z.preprocess(
+  (v) => (typeof v === "string" ? v.split(",").filter(Boolean) : v),
+  z.array(z.enum(REQUEST_STATUSES)).min(1).max(REQUEST_STATUSES.length),
+);
 
 export const HISTORY_SORTS = ["newest", "oldest"] as const;
 export type HistorySort = (typeof HISTORY_SORTS)[number];
@@ -22,11 +31,25 @@ const FIELD_SCHEMAS = {
   to: Bound,
   requester: Email,
   approver: Email,
-  account: z.string().trim().regex(/^\d{12}$/, "Use a 12-digit account id."),
-  ou: z.string().trim().regex(/^(r|ou)-[0-9a-z-]{1,64}$/, "Use an OU or root id such as ou-ab12-cd34ef56."),
-  permissionSet: z.string().trim().max(1224).regex(/^arn:aws[a-z-]*:sso:::permissionSet\/[\w./-]+$/, "Use a permission set ARN."),
+  account: z
+    .string()
+    .trim()
+    .regex(/^\d{12}$/, "Use a 12-digit account id."),
+  ou: z
+    .string()
+    .trim()
+    .regex(/^(r|ou)-[0-9a-z-]{1,64}$/, "Use an OU or root id such as ou-ab12-cd34ef56."),
+  permissionSet: z
+    .string()
+    .trim()
+    .max(1224)
+    .regex(/^arn:aws[a-z-]*:sso:::permissionSet\/[\w./-]+$/, "Use a permission set ARN."),
   status: StatusList,
-  event: z.string().trim().max(64).regex(/^[a-z][a-z_]*\.[a-z][a-z_]*$/, "Use an event type such as request.revoked."),
+  event: z
+    .string()
+    .trim()
+    .max(64)
+    .regex(/^[a-z][a-z_]*\.[a-z][a-z_]*$/, "Use an event type such as request.revoked."),
   q: safeText().min(1).max(200),
   sort: z.enum(HISTORY_SORTS),
 } as const;
@@ -89,16 +112,22 @@ type RawParams = URLSearchParams | Record<string, string | string[] | undefined>
 
 function entries(params: RawParams): [string, string][] {
   if (params instanceof URLSearchParams) return [...params.entries()];
-  return Object.entries(params).flatMap(([k, v]) => (v === undefined ? [] : Array.isArray(v) ? v.map((x): [string, string] => [k, x]) : [[k, v] as [string, string]]));
+  return Object.entries(params).flatMap(([k, v]) =>
+    v === undefined ? [] : Array.isArray(v) ? v.map((x): [string, string] => [k, x]) : [[k, v] as [string, string]],
+  );
 }
 
 /** Known, non-empty query parameters as input for the query functions (repeated `status` becomes a list). */
-export function historyInputFromParams(params: RawParams, extraKeys: readonly string[] = ["after", "before", "limit", "format"]): Record<string, string | string[]> {
+export function historyInputFromParams(
+  params: RawParams,
+  extraKeys: readonly string[] = ["after", "before", "limit", "format"],
+): Record<string, string | string[]> {
   const allowed = new Set<string>([...HISTORY_FILTER_KEYS, ...extraKeys]);
   const out: Record<string, string | string[]> = {};
   for (const [key, value] of entries(params)) {
     if (!allowed.has(key) || value.trim() === "") continue;
-    if (key === "status") out.status = [...((out.status as string[] | undefined) ?? []), ...value.split(",").filter(Boolean)];
+    if (key === "status")
+      out.status = [...((out.status as string[] | undefined) ?? []), ...value.split(",").filter(Boolean)];
     else out[key] = value;
   }
   return out;
@@ -119,7 +148,10 @@ export function readHistoryFilters(params: RawParams): { filters: HistoryFilters
 }
 
 /** The canonical query string for a set of filters; the default sort is left out to keep links short. */
-export function historySearchParams(filters: Partial<HistoryFilters>, extra: Record<string, string | undefined> = {}): URLSearchParams {
+export function historySearchParams(
+  filters: Partial<HistoryFilters>,
+  extra: Record<string, string | undefined> = {},
+): URLSearchParams {
   const params = new URLSearchParams();
   for (const key of HISTORY_FILTER_KEYS) {
     const value = filters[key];

@@ -20,14 +20,17 @@ const DayList = z
     }
     return [...days].sort();
   });
-const TimeZone = z.string().max(64).refine((tz) => {
-  try {
-    new Intl.DateTimeFormat("en", { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}, "Use an IANA time zone such as UTC or Europe/Paris.");
+const TimeZone = z
+  .string()
+  .max(64)
+  .refine((tz) => {
+    try {
+      new Intl.DateTimeFormat("en", { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  }, "Use an IANA time zone such as UTC or Europe/Paris.");
 
 export const InsightSettings = z.object({
   fast: z.coerce.number().int().min(1).max(3600).default(10),
@@ -82,7 +85,12 @@ export interface HistoryInsights {
   settings: InsightSettings;
   perDay: DayOutcomes[];
   totals: { requests: number; selfService: number };
-  timeToApprove: { p50Seconds: number | null; p90Seconds: number | null; approved: number; perDay: { day: string; p50: number | null; p90: number | null }[] };
+  timeToApprove: {
+    p50Seconds: number | null;
+    p90Seconds: number | null;
+    approved: number;
+    perDay: { day: string; p50: number | null; p90: number | null }[];
+  };
   activeNow: { count: number; items: ElevationItem[] };
   top: { accounts: RankedItem[]; permissionSets: RankedItem[]; requesters: RankedItem[] };
   offHours: { count: number; started: number; items: ElevationItem[] };
@@ -96,13 +104,23 @@ const dayOf = (column: Prisma.Sql) => Prisma.sql`to_char(date_trunc('day', ${col
 const minutesOf = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3));
 
 /** Charts for auditors: outcomes per day, time to approve, live elevations, top targets and the patterns worth a second look. */
-export async function getHistoryInsights({ ctx, input }: { ctx: ServiceContext; input: unknown }): Promise<HistoryInsights> {
+export async function getHistoryInsights({
+  ctx,
+  input,
+}: {
+  ctx: ServiceContext;
+  input: unknown;
+}): Promise<HistoryInsights> {
   requireUser(ctx.actor, "history.read-all");
   const { fast, hoursFrom, hoursTo, days, tz, ...parsed } = parseInput(HistoryInsightsInput, input);
   const settings: InsightSettings = { fast, hoursFrom, hoursTo, days, tz };
   const now = ctx.now();
   const defaulted = !parsed.from && !parsed.to;
-  const from = parsed.from ? lowerBound(parsed.from) : new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()) - (DEFAULT_INSIGHT_DAYS - 1) * 86_400_000);
+  const from = parsed.from
+    ? lowerBound(parsed.from)
+    : new Date(
+        Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()) - (DEFAULT_INSIGHT_DAYS - 1) * 86_400_000,
+      );
   const filters: HistoryFilters = { ...parsed, from: parsed.from ?? from.toISOString() };
   const scope = { kind: "all" } as const;
   const plan = await planHistoryQuery(ctx.db, filters);
@@ -118,7 +136,21 @@ export async function getHistoryInsights({ ctx, input }: { ctx: ServiceContext; 
   const fastWhere = and(Prisma.sql`d.decision = 'APPROVE'`);
   const isFast = Prisma.sql`d."createdAt" - r."createdAt" < make_interval(secs => ${fast})`;
 
-  const [perDay, approveAll, approveDaily, active, activeItems, accounts, permissionSets, requesters, offHours, offHoursItems, fastTotals, fastByApprover, fastItems] = await Promise.all([
+  const [
+    perDay,
+    approveAll,
+    approveDaily,
+    active,
+    activeItems,
+    accounts,
+    permissionSets,
+    requesters,
+    offHours,
+    offHoursItems,
+    fastTotals,
+    fastByApprover,
+    fastItems,
+  ] = await Promise.all([
     db.$queryRaw<DayOutcomes[]>`
       SELECT ${dayOf(Prisma.sql`r."createdAt"`)} AS day, count(*)::int AS total,
         count(*) FILTER (WHERE r.status IN ('APPROVED', 'ACTIVE', 'COMPLETED'))::int AS granted,
@@ -141,7 +173,16 @@ export async function getHistoryInsights({ ctx, input }: { ctx: ServiceContext; 
     db.$queryRaw<{ n: number }[]>`
       SELECT count(*)::int AS n FROM "Grant" g JOIN "AccessRequest" r ON r.id = g."requestId"
       ${whereClause([...historyConditions(filters, scope, plan, { withTime: false }), Prisma.sql`g.status = 'ACTIVE'`, ...grantTargets])}`,
-    elevations(db, whereClause([...historyConditions(filters, scope, plan, { withTime: false }), Prisma.sql`g.status = 'ACTIVE'`, ...grantTargets]), tz, Prisma.sql`g."createVerifiedAt" DESC NULLS LAST`),
+    elevations(
+      db,
+      whereClause([
+        ...historyConditions(filters, scope, plan, { withTime: false }),
+        Prisma.sql`g.status = 'ACTIVE'`,
+        ...grantTargets,
+      ]),
+      tz,
+      Prisma.sql`g."createVerifiedAt" DESC NULLS LAST`,
+    ),
     db.$queryRaw<RankedItem[]>`
       SELECT t."accountId" AS key, coalesce(max(a.name), t."accountId") AS label, count(*)::int AS count
       FROM "AccessRequest" r JOIN "RequestTarget" t ON t."requestId" = r.id LEFT JOIN "AwsAccount" a ON a.id = t."accountId"
@@ -157,7 +198,12 @@ export async function getHistoryInsights({ ctx, input }: { ctx: ServiceContext; 
     db.$queryRaw<{ started: number; outside: number }[]>`
       SELECT count(*)::int AS started, count(*) FILTER (WHERE NOT ${insideHours})::int AS outside
       FROM "Grant" g JOIN "AccessRequest" r ON r.id = g."requestId" ${offHoursWhere}`,
-    elevations(db, and(Prisma.sql`g."createVerifiedAt" IS NOT NULL`, Prisma.sql`NOT ${insideHours}`, ...grantTargets), tz, Prisma.sql`g."createVerifiedAt" DESC`),
+    elevations(
+      db,
+      and(Prisma.sql`g."createVerifiedAt" IS NOT NULL`, Prisma.sql`NOT ${insideHours}`, ...grantTargets),
+      tz,
+      Prisma.sql`g."createVerifiedAt" DESC`,
+    ),
     db.$queryRaw<{ approvals: number; fast: number }[]>`
       SELECT count(*)::int AS approvals, count(*) FILTER (WHERE ${isFast})::int AS fast
       FROM "ApprovalDecision" d JOIN "AccessRequest" r ON r.id = d."requestId" ${fastWhere}`,
@@ -178,16 +224,34 @@ export async function getHistoryInsights({ ctx, input }: { ctx: ServiceContext; 
     window: { from, to: parsed.to ? upperBound(parsed.to) : null, defaulted },
     settings,
     perDay: outcomes,
-    totals: { requests: outcomes.reduce((n, d) => n + d.total, 0), selfService: outcomes.reduce((n, d) => n + d.selfService, 0) },
-    timeToApprove: { p50Seconds: overall?.p50 ?? null, p90Seconds: overall?.p90 ?? null, approved: overall?.n ?? 0, perDay: approveDaily },
+    totals: {
+      requests: outcomes.reduce((n, d) => n + d.total, 0),
+      selfService: outcomes.reduce((n, d) => n + d.selfService, 0),
+    },
+    timeToApprove: {
+      p50Seconds: overall?.p50 ?? null,
+      p90Seconds: overall?.p90 ?? null,
+      approved: overall?.n ?? 0,
+      perDay: approveDaily,
+    },
     activeNow: { count: active[0]?.n ?? 0, items: activeItems },
     top: { accounts, permissionSets, requesters },
     offHours: { count: offHours[0]?.outside ?? 0, started: offHours[0]?.started ?? 0, items: offHoursItems },
-    fastApprovals: { count: fastTotals[0]?.fast ?? 0, approvals: fastTotals[0]?.approvals ?? 0, byApprover: fastByApprover, items: fastItems },
+    fastApprovals: {
+      count: fastTotals[0]?.fast ?? 0,
+      approvals: fastTotals[0]?.approvals ?? 0,
+      byApprover: fastByApprover,
+      items: fastItems,
+    },
   };
 }
 
-function elevations(db: ServiceContext["db"], where: Prisma.Sql, tz: string, order: Prisma.Sql): Promise<ElevationItem[]> {
+function elevations(
+  db: ServiceContext["db"],
+  where: Prisma.Sql,
+  tz: string,
+  order: Prisma.Sql,
+): Promise<ElevationItem[]> {
   return db.$queryRaw<ElevationItem[]>`
     SELECT g."requestId", u.email AS "requesterEmail", coalesce(a.name, g."accountId") AS "accountName", coalesce(ps.name, g."permissionSetArn") AS "permissionSetName",
       coalesce(g."createVerifiedAt", g."startsAt") AS at,
@@ -205,7 +269,20 @@ function fillDays(rows: DayOutcomes[], from: Date, to: Date): DayOutcomes[] {
   const maxDays = 400;
   for (let t = start; t < to.getTime() && out.length < maxDays; t += 86_400_000) {
     const day = new Date(t).toISOString().slice(0, 10);
-    out.push(byDay.get(day) ?? { day, total: 0, selfService: 0, granted: 0, revoked: 0, denied: 0, cancelled: 0, expired: 0, failed: 0, pending: 0 });
+    out.push(
+      byDay.get(day) ?? {
+        day,
+        total: 0,
+        selfService: 0,
+        granted: 0,
+        revoked: 0,
+        denied: 0,
+        cancelled: 0,
+        expired: 0,
+        failed: 0,
+        pending: 0,
+      },
+    );
   }
   // Days beyond the cap (a multi-year window) are still reported rather than silently dropped.
   const shown = new Set(out.map((d) => d.day));

@@ -3,7 +3,16 @@ import type { RequestStatus } from "../../generated/prisma/enums";
 import type { ServiceContext } from "../context";
 import { parseInput } from "../parse-input";
 import { encodeCursor, HistoryPageInput, type HistoryCursor, type HistoryFilters } from "./history-filters";
-import { historyConditions, historyScope, keysetPage, planHistoryQuery, whereClause, type HistoryScope, type KeysetDirection, type HistoryPlan } from "./history-sql";
+import {
+  historyConditions,
+  historyScope,
+  keysetPage,
+  planHistoryQuery,
+  whereClause,
+  type HistoryScope,
+  type KeysetDirection,
+  type HistoryPlan,
+} from "./history-sql";
 
 export interface HistoryTarget {
   accountId: string;
@@ -109,8 +118,20 @@ export async function fetchHistoryRows(
       WHERE d."requestId" = ANY(${ids}::text[])
       ORDER BY d."createdAt", d.id`,
   ]);
-  const targetsOf = groupBy(targets, (t): HistoryTarget => ({ accountId: t.accountId, accountName: t.accountName, ouPath: t.ouPath, permissionSetArn: t.permissionSetArn, permissionSetName: t.permissionSetName }));
-  const decisionsOf = groupBy(decisions, (d): HistoryDecision => ({ approverEmail: d.approverEmail, approverName: d.approverName, decision: d.decision, comment: d.comment, at: d.at }));
+  const targetsOf = groupBy(targets, (t): HistoryTarget => ({
+    accountId: t.accountId,
+    accountName: t.accountName,
+    ouPath: t.ouPath,
+    permissionSetArn: t.permissionSetArn,
+    permissionSetName: t.permissionSetName,
+  }));
+  const decisionsOf = groupBy(decisions, (d): HistoryDecision => ({
+    approverEmail: d.approverEmail,
+    approverName: d.approverName,
+    decision: d.decision,
+    comment: d.comment,
+    at: d.at,
+  }));
   const rows = page.map((r) => toRow(r, targetsOf.get(r.id) ?? [], decisionsOf.get(r.id) ?? []));
   return direction === "forward" ? rows : rows.reverse();
 }

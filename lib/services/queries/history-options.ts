@@ -13,7 +13,10 @@ export interface HistoryFilterOptions {
 export async function getHistoryFilterOptions({ ctx }: { ctx: ServiceContext }): Promise<HistoryFilterOptions> {
   requireViewer(ctx.actor);
   const [accounts, sets] = await Promise.all([
-    ctx.db.awsAccount.findMany({ select: { id: true, name: true, ouPath: true, ouIds: true }, orderBy: { name: "asc" } }),
+    ctx.db.awsAccount.findMany({
+      select: { id: true, name: true, ouPath: true, ouIds: true },
+      orderBy: { name: "asc" },
+    }),
     ctx.db.permissionSet.findMany({ select: { arn: true, name: true }, orderBy: { name: "asc" } }),
   ]);
   // ouIds run root first, like the segments of ouPath, so position i names the OU at depth i.

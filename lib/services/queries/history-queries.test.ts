@@ -27,8 +27,23 @@ const SETS = {
   read: { arn: "arn:aws:sso:::permissionSet/ssoins-1234567890abcdef/ps-read", name: "ReadOnly" },
   admin: { arn: "arn:aws:sso:::permissionSet/ssoins-1234567890abcdef/ps-admin", name: "AdministratorAccess" },
 };
-const PEOPLE: Record<string, Role[]> = { alice: ["REQUESTER"], erin: ["REQUESTER"], bob: ["APPROVER"], dave: ["ADMIN", "APPROVER"], carol: ["AUDITOR"] };
-const HOSTILE = [`=cmd|' /C calc'!A0`, "+1", "-1", "@SUM(1,2)", `She said "hi", then left`, "line one\nline two, with a comma", "\tTab first", "\rCR first"];
+const PEOPLE: Record<string, Role[]> = {
+  alice: ["REQUESTER"],
+  erin: ["REQUESTER"],
+  bob: ["APPROVER"],
+  dave: ["ADMIN", "APPROVER"],
+  carol: ["AUDITOR"],
+};
+const HOSTILE = [
+  `=cmd|' /C calc'!A0`,
+  "+1",
+  "-1",
+  "@SUM(1,2)",
+  `She said "hi", then left`,
+  "line one\nline two, with a comma",
+  "\tTab first",
+  "\rCR first",
+];
 
 // Monday 2 June 2025, 00:00 UTC: business-hours checks below depend on the weekday.
 const T0 = Date.UTC(2025, 5, 2);
@@ -67,7 +82,11 @@ async function seed(spec: Spec): Promise<string> {
       endsAt: new Date(spec.at + H),
       requiredApprovals: spec.auto ? 0 : 1,
       createdAt,
-      decidedAt: spec.auto ? createdAt : spec.decidedAfterMs !== undefined ? new Date(spec.at + spec.decidedAfterMs) : null,
+      decidedAt: spec.auto
+        ? createdAt
+        : spec.decidedAfterMs !== undefined
+          ? new Date(spec.at + spec.decidedAfterMs)
+          : null,
       targets: { create: spec.targets },
     },
   });
@@ -75,14 +94,32 @@ async function seed(spec: Spec): Promise<string> {
 }
 
 async function decide(requestId: string, approver: string, decision: "APPROVE" | "DENY", at: number) {
-  await db.prisma.approvalDecision.create({ data: { requestId, approverId: users[approver]!.userId, decision, viaGroups: ["approvers"], createdAt: new Date(at) } });
+  await db.prisma.approvalDecision.create({
+    data: {
+      requestId,
+      approverId: users[approver]!.userId,
+      decision,
+      viaGroups: ["approvers"],
+      createdAt: new Date(at),
+    },
+  });
 }
 
 async function grant(requestId: string, status: "ACTIVE" | "REMOVED", verifiedAt: number) {
   const target = await db.prisma.requestTarget.findFirstOrThrow({ where: { requestId } });
   const request = await db.prisma.accessRequest.findUniqueOrThrow({ where: { id: requestId } });
   await db.prisma.grant.create({
-    data: { requestId, targetId: target.id, userId: request.requesterId, accountId: target.accountId, permissionSetArn: target.permissionSetArn, status, startsAt: request.startsAt, endsAt: request.endsAt, createVerifiedAt: new Date(verifiedAt) },
+    data: {
+      requestId,
+      targetId: target.id,
+      userId: request.requesterId,
+      accountId: target.accountId,
+      permissionSetArn: target.permissionSetArn,
+      status,
+      startsAt: request.startsAt,
+      endsAt: request.endsAt,
+      createVerifiedAt: new Date(verifiedAt),
+    },
   });
 }
 
@@ -97,30 +134,136 @@ beforeAll(async () => {
   for (const [name, roles] of Object.entries(PEOPLE)) {
     const email = `${name}@example.com`;
     const user = await db.prisma.user.create({ data: { email, name: name[0]!.toUpperCase() + name.slice(1), roles } });
-    users[name] = { type: "user", userId: user.id, email, name: user.name, roles, groups: [], identityStoreUserId: null, ip: "10.0.0.9", userAgent: "vitest" };
+    users[name] = {
+      type: "user",
+      userId: user.id,
+      email,
+      name: user.name,
+      roles,
+      groups: [],
+      identityStoreUserId: null,
+      ip: "10.0.0.9",
+      userAgent: "vitest",
+    };
   }
   const powerOnPayments = { accountId: ACCOUNTS.payments.id, permissionSetArn: SETS.power.arn };
   // Approved by bob five seconds after it was asked for; its grant started on a Saturday night.
-  ids.r1 = await seed({ requester: "alice", at: T0 + H, targets: [powerOnPayments], status: "COMPLETED", justification: "Rotate keys, 50% done", ticket: "PAY-1", decidedAfterMs: 5_000 });
+  ids.r1 = await seed({
+    requester: "alice",
+    at: T0 + H,
+    targets: [powerOnPayments],
+    status: "COMPLETED",
+    justification: "Rotate keys, 50% done",
+    ticket: "PAY-1",
+    decidedAfterMs: 5_000,
+  });
   await decide(ids.r1, "bob", "APPROVE", T0 + H + 5_000);
   await grant(ids.r1, "REMOVED", Date.UTC(2025, 5, 7, 3));
-  ids.r2 = await seed({ requester: "alice", at: T0 + 2 * H, targets: [{ accountId: ACCOUNTS.sandbox.id, permissionSetArn: SETS.read.arn }], status: "ACTIVE", auto: true });
+  ids.r2 = await seed({
+    requester: "alice",
+    at: T0 + 2 * H,
+    targets: [{ accountId: ACCOUNTS.sandbox.id, permissionSetArn: SETS.read.arn }],
+    status: "ACTIVE",
+    auto: true,
+  });
   await grant(ids.r2, "ACTIVE", T0 + 10 * H);
-  ids.r3 = await seed({ requester: "erin", at: T0 + 24 * H, targets: [{ accountId: ACCOUNTS.data.id, permissionSetArn: SETS.read.arn }], status: "DENIED", justification: "Resize to 500 GB", ticket: "INC-9", decidedAfterMs: 60_000 });
+  ids.r3 = await seed({
+    requester: "erin",
+    at: T0 + 24 * H,
+    targets: [{ accountId: ACCOUNTS.data.id, permissionSetArn: SETS.read.arn }],
+    status: "DENIED",
+    justification: "Resize to 500 GB",
+    ticket: "INC-9",
+    decidedAfterMs: 60_000,
+  });
   await decide(ids.r3, "bob", "DENY", T0 + 24 * H + 60_000);
   // Two targets: PowerUser on data-prod and ReadOnly on payments-prod, never PowerUser on payments-prod.
-  ids.r4 = await seed({ requester: "erin", at: T0 + 48 * H, targets: [{ accountId: ACCOUNTS.data.id, permissionSetArn: SETS.power.arn }, { accountId: ACCOUNTS.payments.id, permissionSetArn: SETS.read.arn }], status: "REVOKED", decidedAfterMs: 600_000 });
+  ids.r4 = await seed({
+    requester: "erin",
+    at: T0 + 48 * H,
+    targets: [
+      { accountId: ACCOUNTS.data.id, permissionSetArn: SETS.power.arn },
+      { accountId: ACCOUNTS.payments.id, permissionSetArn: SETS.read.arn },
+    ],
+    status: "REVOKED",
+    decidedAfterMs: 600_000,
+  });
   await decide(ids.r4, "dave", "APPROVE", T0 + 48 * H + 600_000);
-  ids.r5 = await seed({ requester: "alice", at: T0 + 72 * H, targets: [{ accountId: ACCOUNTS.management.id, permissionSetArn: SETS.admin.arn }], status: "PENDING", ticket: "INC_9" });
-  for (const [i, text] of HOSTILE.entries()) ids[`h${i}`] = await seed({ requester: "erin", at: T0 + 96 * H + i * 1_000, targets: [powerOnPayments], status: "COMPLETED", justification: text, ticket: i === 0 ? "=HYPERLINK(\"http://evil\")" : null });
+  ids.r5 = await seed({
+    requester: "alice",
+    at: T0 + 72 * H,
+    targets: [{ accountId: ACCOUNTS.management.id, permissionSetArn: SETS.admin.arn }],
+    status: "PENDING",
+    ticket: "INC_9",
+  });
+  for (const [i, text] of HOSTILE.entries())
+    ids[`h${i}`] = await seed({
+      requester: "erin",
+      at: T0 + 96 * H + i * 1_000,
+      targets: [powerOnPayments],
+      status: "COMPLETED",
+      justification: text,
+      ticket: i === 0 ? '=HYPERLINK("http://evil")' : null,
+    });
   // Older bulk history with many identical timestamps, so pagination has ties to get right.
-  for (let i = 0; i < 45; i++) bulk.push(await seed({ requester: i % 3 === 0 ? "alice" : "erin", at: Date.UTC(2024, 0, 1) + Math.floor(i / 6) * H, targets: [powerOnPayments], status: "COMPLETED" }));
+  for (let i = 0; i < 45; i++)
+    bulk.push(
+      await seed({
+        requester: i % 3 === 0 ? "alice" : "erin",
+        at: Date.UTC(2024, 0, 1) + Math.floor(i / 6) * H,
+        targets: [powerOnPayments],
+        status: "COMPLETED",
+      }),
+    );
   await db.prisma.$transaction(async (tx) => {
-    await emitAudit(tx, users.alice!, { action: "request.created", entityType: "request", entityId: ids.r1!, requestId: ids.r1!, reason: "Rotate keys, 50% done" }, new Date(T0 + H));
-    await emitAudit(tx, users.bob!, { action: "request.approval_given", entityType: "request", entityId: ids.r1!, requestId: ids.r1!, after: { decision: "APPROVE" } }, new Date(T0 + H + 5_000));
-    await emitAudit(tx, systemActor("grant-activate"), { action: "grant.activated", entityType: "grant", entityId: "g1", requestId: ids.r1!, after: { status: "ACTIVE", awsRequestId: "aws-1" } }, new Date(T0 + 2 * H));
-    await emitAudit(tx, users.erin!, { action: "request.created", entityType: "request", entityId: ids.r4!, requestId: ids.r4! }, new Date(T0 + 48 * H));
-    await emitAudit(tx, users.dave!, { action: "request.revoked", entityType: "request", entityId: ids.r4!, requestId: ids.r4!, reason: "done" }, new Date(T0 + 50 * H));
+    await emitAudit(
+      tx,
+      users.alice!,
+      {
+        action: "request.created",
+        entityType: "request",
+        entityId: ids.r1!,
+        requestId: ids.r1!,
+        reason: "Rotate keys, 50% done",
+      },
+      new Date(T0 + H),
+    );
+    await emitAudit(
+      tx,
+      users.bob!,
+      {
+        action: "request.approval_given",
+        entityType: "request",
+        entityId: ids.r1!,
+        requestId: ids.r1!,
+        after: { decision: "APPROVE" },
+      },
+      new Date(T0 + H + 5_000),
+    );
+    await emitAudit(
+      tx,
+      systemActor("grant-activate"),
+      {
+        action: "grant.activated",
+        entityType: "grant",
+        entityId: "g1",
+        requestId: ids.r1!,
+        after: { status: "ACTIVE", awsRequestId: "aws-1" },
+      },
+      new Date(T0 + 2 * H),
+    );
+    await emitAudit(
+      tx,
+      users.erin!,
+      { action: "request.created", entityType: "request", entityId: ids.r4!, requestId: ids.r4! },
+      new Date(T0 + 48 * H),
+    );
+    await emitAudit(
+      tx,
+      users.dave!,
+      { action: "request.revoked", entityType: "request", entityId: ids.r4!, requestId: ids.r4!, reason: "done" },
+      new Date(T0 + 50 * H),
+    );
   });
 });
 
@@ -141,10 +284,18 @@ describe("history filters", () => {
     ["approver", { approver: "bob@example.com" }, ["r1", "r3"]],
     ["account", { account: ACCOUNTS.data.id }, ["r3", "r4"]],
     ["OU: any account below it", { ou: WORKLOADS, from: "2025-06-01", to: "2025-06-05" }, ["r1", "r3", "r4"]],
-    ["account and permission set on the same target", { account: ACCOUNTS.payments.id, permissionSet: SETS.power.arn, from: "2025-06-01", to: "2025-06-05" }, ["r1"]],
+    [
+      "account and permission set on the same target",
+      { account: ACCOUNTS.payments.id, permissionSet: SETS.power.arn, from: "2025-06-01", to: "2025-06-05" },
+      ["r1"],
+    ],
     ["several statuses", { status: ["DENIED", "REVOKED"] }, ["r3", "r4"]],
     ["event type", { event: "request.revoked" }, ["r4"]],
-    ["two related filters together: approver and event type", { approver: "bob@example.com", event: "request.approval_given" }, ["r1"]],
+    [
+      "two related filters together: approver and event type",
+      { approver: "bob@example.com", event: "request.approval_given" },
+      ["r1"],
+    ],
     ["search with a literal percent sign", { q: "50%" }, ["r1"]],
     ["search with a literal underscore, in tickets", { q: "C_9" }, ["r5"]],
     ["search in tickets, case-insensitive", { q: "pay-1" }, ["r1"]],
@@ -156,7 +307,17 @@ describe("history filters", () => {
       // The per-row (EXISTS) form used for broad filters must agree with the id-list form used for selective ones.
       const filters = HistoryFilters.parse(input);
       const plan = await planHistoryQuery(db.prisma, filters);
-      const walked = await fetchHistoryRows(db.prisma, { filters, scope: { kind: "all" }, plan: { ...plan, selective: { target: false, approver: false, event: false } } }, undefined, "forward", 500);
+      const walked = await fetchHistoryRows(
+        db.prisma,
+        {
+          filters,
+          scope: { kind: "all" },
+          plan: { ...plan, selective: { target: false, approver: false, event: false } },
+        },
+        undefined,
+        "forward",
+        500,
+      );
       expect(walked.map((r) => r.id).sort()).toEqual(found.sort());
     });
   }
@@ -169,9 +330,24 @@ describe("history filters", () => {
   it("returns rows with names, decisions and the self-service flag", async () => {
     const page = await listAccessHistory({ ctx: as("carol"), input: { from: "2025-06-02", to: "2025-06-02" } });
     const r1 = page.rows.find((r) => r.id === ids.r1)!;
-    expect(r1).toMatchObject({ status: "COMPLETED", ticket: "PAY-1", autoApproved: false, requester: { email: "alice@example.com" } });
-    expect(r1.targets).toEqual([{ accountId: ACCOUNTS.payments.id, accountName: "payments-prod", ouPath: "Root/Workloads/Payments", permissionSetArn: SETS.power.arn, permissionSetName: "PowerUser" }]);
-    expect(r1.decisions).toEqual([expect.objectContaining({ approverEmail: "bob@example.com", decision: "APPROVE", at: new Date(T0 + H + 5_000) })]);
+    expect(r1).toMatchObject({
+      status: "COMPLETED",
+      ticket: "PAY-1",
+      autoApproved: false,
+      requester: { email: "alice@example.com" },
+    });
+    expect(r1.targets).toEqual([
+      {
+        accountId: ACCOUNTS.payments.id,
+        accountName: "payments-prod",
+        ouPath: "Root/Workloads/Payments",
+        permissionSetArn: SETS.power.arn,
+        permissionSetName: "PowerUser",
+      },
+    ]);
+    expect(r1.decisions).toEqual([
+      expect.objectContaining({ approverEmail: "bob@example.com", decision: "APPROVE", at: new Date(T0 + H + 5_000) }),
+    ]);
     expect(page.rows.find((r) => r.id === ids.r2)!.autoApproved).toBe(true);
   });
 
@@ -193,7 +369,10 @@ describe("keyset pagination", () => {
     const cursors: (string | null)[] = [];
     let after: string | undefined;
     for (let guard = 0; guard < 100; guard++) {
-      const page = await listAccessHistory({ ctx: as("carol"), input: { ...input, limit, ...(after ? { after } : {}) } });
+      const page = await listAccessHistory({
+        ctx: as("carol"),
+        input: { ...input, limit, ...(after ? { after } : {}) },
+      });
       seen.push(...page.rows.map((r) => r.id));
       cursors.push(page.prevCursor);
       if (!page.nextCursor) return { seen, cursors };
@@ -215,7 +394,10 @@ describe("keyset pagination", () => {
 
   it("pages through a filtered view exactly once", async () => {
     const { seen } = await walk({ requester: "erin@example.com" }, 4);
-    const expected = await db.prisma.accessRequest.findMany({ where: { requesterId: users.erin!.userId }, select: { id: true } });
+    const expected = await db.prisma.accessRequest.findMany({
+      where: { requesterId: users.erin!.userId },
+      select: { id: true },
+    });
     expect(seen.sort()).toEqual(expected.map((r) => r.id).sort());
   });
 
@@ -225,13 +407,26 @@ describe("keyset pagination", () => {
     const third = await listAccessHistory({ ctx: as("carol"), input: { limit: 5, after: second.nextCursor } });
     const backToSecond = await listAccessHistory({ ctx: as("carol"), input: { limit: 5, before: third.prevCursor } });
     expect(backToSecond.rows.map((r) => r.id)).toEqual(second.rows.map((r) => r.id));
-    const backToFirst = await listAccessHistory({ ctx: as("carol"), input: { limit: 5, before: backToSecond.prevCursor } });
+    const backToFirst = await listAccessHistory({
+      ctx: as("carol"),
+      input: { limit: 5, before: backToSecond.prevCursor },
+    });
     expect(backToFirst.rows.map((r) => r.id)).toEqual(first.rows.map((r) => r.id));
     expect(backToFirst.prevCursor).toBeNull();
   });
 
   it("keeps the keyset exact to the millisecond", async () => {
-    const rows = await fetchHistoryRows(db.prisma, { filters: HistoryFilters.parse({}), scope: { kind: "all" }, plan: { selective: { target: false, approver: false, event: false } } }, { createdAt: new Date(T0 + 2 * H), id: ids.r2! } satisfies HistoryCursor, "forward", 1);
+    const rows = await fetchHistoryRows(
+      db.prisma,
+      {
+        filters: HistoryFilters.parse({}),
+        scope: { kind: "all" },
+        plan: { selective: { target: false, approver: false, event: false } },
+      },
+      { createdAt: new Date(T0 + 2 * H), id: ids.r2! } satisfies HistoryCursor,
+      "forward",
+      1,
+    );
     expect(rows[0]!.id).toBe(ids.r1);
   });
 });
@@ -251,7 +446,10 @@ describe("who sees what", () => {
   });
 
   it("exports only the requester's own rows", async () => {
-    const download = await exportAccessHistory({ ctx: as("alice"), input: { format: "jsonl", requester: "erin@example.com" } });
+    const download = await exportAccessHistory({
+      ctx: as("alice"),
+      input: { format: "jsonl", requester: "erin@example.com" },
+    });
     expect((await readAll(download.stream)).trim()).toBe("");
     const mine = await exportAccessHistory({ ctx: as("alice"), input: { format: "csv" } });
     const rows = parseCsv(await readAll(mine.stream)).slice(1);
@@ -279,7 +477,11 @@ describe("who sees what", () => {
 
 describe("exports", () => {
   it("streams CSV that spreadsheets cannot execute and that parses back", async () => {
-    const download = await exportAccessHistory({ ctx: as("carol"), input: { format: "csv", from: "2025-06-06", to: "2025-06-06" }, pageSize: 3 });
+    const download = await exportAccessHistory({
+      ctx: as("carol"),
+      input: { format: "csv", from: "2025-06-06", to: "2025-06-06" },
+      pageSize: 3,
+    });
     expect(download.filename).toMatch(/^access-history-\d{8}T\d{6}Z\.csv$/);
     expect(download.contentType).toContain("text/csv");
     const text = await readAll(download.stream);
@@ -288,7 +490,16 @@ describe("exports", () => {
     expect(rows).toHaveLength(HOSTILE.length);
     const justification = CSV_COLUMNS.indexOf("justification");
     const byId = new Map(rows.map((r) => [r[0], r]));
-    const expected = [`'=cmd|' /C calc'!A0`, "'+1", "'-1", "'@SUM(1,2)", `She said "hi", then left`, "line one\nline two, with a comma", "'\tTab first", "'\rCR first"];
+    const expected = [
+      `'=cmd|' /C calc'!A0`,
+      "'+1",
+      "'-1",
+      "'@SUM(1,2)",
+      `She said "hi", then left`,
+      "line one\nline two, with a comma",
+      "'\tTab first",
+      "'\rCR first",
+    ];
     HOSTILE.forEach((_, i) => expect(byId.get(ids[`h${i}`])![justification]).toBe(expected[i]));
     expect(byId.get(ids.h0)![CSV_COLUMNS.indexOf("ticket")]).toBe(`'=HYPERLINK("http://evil")`);
     // No cell of the file starts with a formula character once parsed.
@@ -307,16 +518,25 @@ describe("exports", () => {
     expect(new Date(parsed.find((r) => r.id === ids.r1)!.createdAt).getTime()).toBe(T0 + H);
   });
 
-  it.each(["newest", "oldest"] as const)("exports exactly the dashboard's rows in its order (%s first), pages read side by side", async (sort) => {
-    const listed = await listAccessHistory({ ctx: as("carol"), input: { sort, limit: 200 } });
-    const download = await exportAccessHistory({ ctx: as("carol"), input: { format: "jsonl", sort }, pageSize: 2 });
-    const exported = (await readAll(download.stream)).trim().split("\n").map((line) => (JSON.parse(line) as { id: string }).id);
-    expect(exported).toEqual(listed.rows.map((r) => r.id));
-  });
+  it.each(["newest", "oldest"] as const)(
+    "exports exactly the dashboard's rows in its order (%s first), pages read side by side",
+    async (sort) => {
+      const listed = await listAccessHistory({ ctx: as("carol"), input: { sort, limit: 200 } });
+      const download = await exportAccessHistory({ ctx: as("carol"), input: { format: "jsonl", sort }, pageSize: 2 });
+      const exported = (await readAll(download.stream))
+        .trim()
+        .split("\n")
+        .map((line) => (JSON.parse(line) as { id: string }).id);
+      expect(exported).toEqual(listed.rows.map((r) => r.id));
+    },
+  );
 
   it("records who exported what in the audit log", async () => {
     await exportAccessHistory({ ctx: as("carol"), input: { format: "csv", status: "DENIED" } });
-    const event = await db.prisma.auditEvent.findFirstOrThrow({ where: { action: "history.exported" }, orderBy: { seq: "desc" } });
+    const event = await db.prisma.auditEvent.findFirstOrThrow({
+      where: { action: "history.exported" },
+      orderBy: { seq: "desc" },
+    });
     expect(event).toMatchObject({ actorLabel: "carol@example.com", entityType: "history" });
     expect(event.after).toMatchObject({ format: "csv", scope: "all", filters: { status: ["DENIED"] } });
   });
@@ -344,7 +564,11 @@ describe("insights", () => {
 
   it("finds fast approvals with a configurable threshold", async () => {
     const ten = await getHistoryInsights({ ctx: as("carol"), input: window });
-    expect(ten.fastApprovals).toMatchObject({ count: 1, approvals: 2, byApprover: [{ label: "bob@example.com", count: 1 }] });
+    expect(ten.fastApprovals).toMatchObject({
+      count: 1,
+      approvals: 2,
+      byApprover: [{ label: "bob@example.com", count: 1 }],
+    });
     expect(ten.fastApprovals.items[0]).toMatchObject({ requestId: ids.r1, seconds: 5 });
     const three = await getHistoryInsights({ ctx: as("carol"), input: { ...window, fast: "3" } });
     expect(three.fastApprovals.count).toBe(0);
@@ -355,7 +579,17 @@ describe("insights", () => {
     expect(utc.offHours).toMatchObject({ count: 1, started: 2 });
     expect(utc.offHours.items[0]).toMatchObject({ requestId: ids.r1, local: "Sat 03:00" });
     // Saturday 03:00 UTC is still Friday 23:00 in New York; with weekends counted it is inside 20:00–24:00.
-    const ny = await getHistoryInsights({ ctx: as("carol"), input: { from: "2025-06-01", to: "2025-06-10", tz: "America/New_York", hoursFrom: "20:00", hoursTo: "24:00", days: "1-7" } });
+    const ny = await getHistoryInsights({
+      ctx: as("carol"),
+      input: {
+        from: "2025-06-01",
+        to: "2025-06-10",
+        tz: "America/New_York",
+        hoursFrom: "20:00",
+        hoursTo: "24:00",
+        days: "1-7",
+      },
+    });
     expect(ny.offHours.items.map((i) => i.requestId)).toEqual([ids.r2]);
     expect(utc.activeNow.count).toBe(1);
     expect(utc.activeNow.items[0]).toMatchObject({ requestId: ids.r2, accountName: "sandbox-alice" });
@@ -381,13 +615,25 @@ describe("integrity", () => {
     const report = await checkAuditIntegrity({ ctx: as("carol"), input: {} });
     expect(report).toMatchObject({ intact: true, problem: null, anchor: null });
     const head = await db.prisma.auditEvent.findFirstOrThrow({ orderBy: { seq: "desc" } });
-    expect(report).toMatchObject({ events: await db.prisma.auditEvent.count(), lastSeq: head.seq.toString(), lastHash: head.hash });
-    const match = await checkAuditIntegrity({ ctx: as("dave"), input: { anchor: `Latest hash (seq ${head.seq}): ${head.hash}` } });
+    expect(report).toMatchObject({
+      events: await db.prisma.auditEvent.count(),
+      lastSeq: head.seq.toString(),
+      lastHash: head.hash,
+    });
+    const match = await checkAuditIntegrity({
+      ctx: as("dave"),
+      input: { anchor: `Latest hash (seq ${head.seq}): ${head.hash}` },
+    });
     expect(match.anchor).toMatchObject({ status: "match" });
-    const rewritten = await checkAuditIntegrity({ ctx: as("carol"), input: { anchor: `${head.seq} ${"ab".repeat(32)}` } });
+    const rewritten = await checkAuditIntegrity({
+      ctx: as("carol"),
+      input: { anchor: `${head.seq} ${"ab".repeat(32)}` },
+    });
     expect(rewritten.anchor).toMatchObject({ status: "mismatch", actual: head.hash });
     const truncated = await checkAuditIntegrity({ ctx: as("carol"), input: { anchor: `999999 ${head.hash}` } });
     expect(truncated.anchor).toMatchObject({ status: "missing" });
-    expect((await checkAuditIntegrity({ ctx: as("carol"), input: { anchor: "nonsense" } })).anchor).toMatchObject({ status: "unreadable" });
+    expect((await checkAuditIntegrity({ ctx: as("carol"), input: { anchor: "nonsense" } })).anchor).toMatchObject({
+      status: "unreadable",
+    });
   });
 });

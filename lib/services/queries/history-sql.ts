@@ -40,7 +40,12 @@ export const NO_PLAN: HistoryPlan = { selective: { target: false, approver: fals
  */
 export const SELECTIVE_MATCHES = 2_000;
 
-const anyOf = (column: Prisma.Sql, ids: string[]) => (ids.length === 0 ? Prisma.sql`FALSE` : ids.length === 1 ? Prisma.sql`${column} = ${ids[0]}` : Prisma.sql`${column} = ANY(${ids}::text[])`);
+const anyOf = (column: Prisma.Sql, ids: string[]) =>
+  ids.length === 0
+    ? Prisma.sql`FALSE`
+    : ids.length === 1
+      ? Prisma.sql`${column} = ${ids[0]}`
+      : Prisma.sql`${column} = ANY(${ids}::text[])`;
 
 export async function planHistoryQuery(db: Db, filters: HistoryFilters): Promise<HistoryPlan> {
   const plan: HistoryPlan = { selective: { target: false, approver: false, event: false } };
@@ -55,10 +60,23 @@ export async function planHistoryQuery(db: Db, filters: HistoryFilters): Promise
   }
   const target = targetConditions(filters, plan, "t");
   const probes: Prisma.Sql[] = [];
-  const capped = (from: Prisma.Sql) => Prisma.sql`(SELECT count(*)::int FROM (SELECT 1 FROM ${from} LIMIT ${SELECTIVE_MATCHES + 1}) x)`;
-  probes.push(target.length > 0 ? capped(Prisma.sql`"RequestTarget" t WHERE ${Prisma.join(target, " AND ")}`) : Prisma.sql`NULL::int`);
-  probes.push(plan.approverIds ? capped(Prisma.sql`"ApprovalDecision" d WHERE ${anyOf(Prisma.sql`d."approverId"`, plan.approverIds)}`) : Prisma.sql`NULL::int`);
-  probes.push(filters.event ? capped(Prisma.sql`"AuditEvent" e WHERE e.action = ${filters.event} AND e."requestId" IS NOT NULL`) : Prisma.sql`NULL::int`);
+  const capped = (from: Prisma.Sql) =>
+    Prisma.sql`(SELECT count(*)::int FROM (SELECT 1 FROM ${from} LIMIT ${SELECTIVE_MATCHES + 1}) x)`;
+  probes.push(
+    target.length > 0
+      ? capped(Prisma.sql`"RequestTarget" t WHERE ${Prisma.join(target, " AND ")}`)
+      : Prisma.sql`NULL::int`,
+  );
+  probes.push(
+    plan.approverIds
+      ? capped(Prisma.sql`"ApprovalDecision" d WHERE ${anyOf(Prisma.sql`d."approverId"`, plan.approverIds)}`)
+      : Prisma.sql`NULL::int`,
+  );
+  probes.push(
+    filters.event
+      ? capped(Prisma.sql`"AuditEvent" e WHERE e.action = ${filters.event} AND e."requestId" IS NOT NULL`)
+      : Prisma.sql`NULL::int`,
+  );
   if (target.length > 0 || plan.approverIds || filters.event) {
     const [counts] = await db.$queryRaw<{ target: number | null; approver: number | null; event: number | null }[]>`
       SELECT ${probes[0]!} AS target, ${probes[1]!} AS approver, ${probes[2]!} AS event`;
@@ -73,7 +91,12 @@ export async function planHistoryQuery(db: Db, filters: HistoryFilters): Promise
  * `paged: true` is for a LIMITed walk in (createdAt, id) order: a lone broad filter is then probed row by row as the
  * walk goes, because Postgres would otherwise turn it into a semi-join over every matching row before the first page.
  */
-export function historyConditions(filters: HistoryFilters, scope: HistoryScope, plan: HistoryPlan, options: { withTime?: boolean; paged?: boolean } = {}): Prisma.Sql[] {
+export function historyConditions(
+  filters: HistoryFilters,
+  scope: HistoryScope,
+  plan: HistoryPlan,
+  options: { withTime?: boolean; paged?: boolean } = {},
+): Prisma.Sql[] {
   const where: Prisma.Sql[] = [];
   if (scope.kind === "own") where.push(Prisma.sql`r."requesterId" = ${scope.requesterId}`);
   if (options.withTime !== false) {
@@ -83,7 +106,11 @@ export function historyConditions(filters: HistoryFilters, scope: HistoryScope, 
   if (plan.requesterIds) where.push(anyOf(Prisma.sql`r."requesterId"`, plan.requesterIds));
   if (filters.status) where.push(Prisma.sql`r.status = ANY(${filters.status}::"RequestStatus"[])`);
   const target = targetConditions(filters, plan, "t");
-  const broad = [target.length > 0 && !plan.selective.target, Boolean(plan.approverIds) && !plan.selective.approver, Boolean(filters.event) && !plan.selective.event].filter(Boolean).length;
+  const broad = [
+    target.length > 0 && !plan.selective.target,
+    Boolean(plan.approverIds) && !plan.selective.approver,
+    Boolean(filters.event) && !plan.selective.event,
+  ].filter(Boolean).length;
   // Several broad filters together may match rarely, where walking row by row would read far; the planner chooses then.
   const walk = options.paged === true && broad === 1;
   const related = (selective: boolean, table: Prisma.Sql, alias: Prisma.Sql, conditions: Prisma.Sql[]) =>
@@ -93,8 +120,16 @@ export function historyConditions(filters: HistoryFilters, scope: HistoryScope, 
         ? Prisma.sql`coalesce((SELECT true FROM ${table} ${alias} WHERE ${alias}."requestId" = r.id AND ${Prisma.join(conditions, " AND ")} LIMIT 1), false)`
         : Prisma.sql`EXISTS (SELECT 1 FROM ${table} ${alias} WHERE ${alias}."requestId" = r.id AND ${Prisma.join(conditions, " AND ")})`;
   if (target.length > 0) where.push(related(plan.selective.target, Prisma.sql`"RequestTarget"`, Prisma.sql`t`, target));
-  if (plan.approverIds) where.push(related(plan.selective.approver, Prisma.sql`"ApprovalDecision"`, Prisma.sql`d`, [anyOf(Prisma.sql`d."approverId"`, plan.approverIds)]));
-  if (filters.event) where.push(related(plan.selective.event, Prisma.sql`"AuditEvent"`, Prisma.sql`e`, [Prisma.sql`e.action = ${filters.event}`]));
+  if (plan.approverIds)
+    where.push(
+      related(plan.selective.approver, Prisma.sql`"ApprovalDecision"`, Prisma.sql`d`, [
+        anyOf(Prisma.sql`d."approverId"`, plan.approverIds),
+      ]),
+    );
+  if (filters.event)
+    where.push(
+      related(plan.selective.event, Prisma.sql`"AuditEvent"`, Prisma.sql`e`, [Prisma.sql`e.action = ${filters.event}`]),
+    );
   if (filters.q) {
     const pattern = likePattern(filters.q);
     where.push(Prisma.sql`(r.justification ILIKE ${pattern} ESCAPE '\\' OR r.ticket ILIKE ${pattern} ESCAPE '\\')`);
@@ -119,10 +154,16 @@ export function whereClause(conditions: Prisma.Sql[]): Prisma.Sql {
 export type KeysetDirection = "forward" | "backward";
 
 /** Keyset step: rows strictly past the cursor in reading order (or before it, read in reverse). */
-export function keysetPage(sort: HistoryFilters["sort"], cursor: HistoryCursor | undefined, direction: KeysetDirection): { condition: Prisma.Sql | null; order: Prisma.Sql } {
+export function keysetPage(
+  sort: HistoryFilters["sort"],
+  cursor: HistoryCursor | undefined,
+  direction: KeysetDirection,
+): { condition: Prisma.Sql | null; order: Prisma.Sql } {
   const descending = (sort === "newest") === (direction === "forward");
   const order = descending ? Prisma.sql`r."createdAt" DESC, r.id DESC` : Prisma.sql`r."createdAt" ASC, r.id ASC`;
   if (!cursor) return { condition: null, order };
-  const condition = descending ? Prisma.sql`(r."createdAt", r.id) < (${cursor.createdAt}::timestamp(3), ${cursor.id})` : Prisma.sql`(r."createdAt", r.id) > (${cursor.createdAt}::timestamp(3), ${cursor.id})`;
+  const condition = descending
+    ? Prisma.sql`(r."createdAt", r.id) < (${cursor.createdAt}::timestamp(3), ${cursor.id})`
+    : Prisma.sql`(r."createdAt", r.id) > (${cursor.createdAt}::timestamp(3), ${cursor.id})`;
   return { condition, order };
 }

@@ -39,7 +39,13 @@ export interface MyRequestsView {
 const DEFAULT_LIMIT = 50;
 
 /** The signed-in person's own requests, newest first, and the access they hold right now. */
-export async function listMyRequests({ ctx, input = {} }: { ctx: ServiceContext; input?: { limit?: number } }): Promise<MyRequestsView> {
+export async function listMyRequests({
+  ctx,
+  input = {},
+}: {
+  ctx: ServiceContext;
+  input?: { limit?: number };
+}): Promise<MyRequestsView> {
   const actor = requireViewer(ctx.actor);
   const take = Math.min(Math.max(1, input.limit ?? DEFAULT_LIMIT), 200);
   const [requests, grants] = await Promise.all([
@@ -79,7 +85,8 @@ export async function listMyRequests({ ctx, input = {} }: { ctx: ServiceContext;
       endsAt: r.endsAt,
       durationMinutes: r.durationMinutes,
       targets: r.targets.map((t) => summarizeTarget(names, t)),
-      approvals: countQuorum({ required: r.requiredApprovals, distinctGroups: r.distinctGroups }, r.decisions).approvals,
+      approvals: countQuorum({ required: r.requiredApprovals, distinctGroups: r.distinctGroups }, r.decisions)
+        .approvals,
       requiredApprovals: r.requiredApprovals,
       extensionPending: r.extensionRequestedMinutes !== null,
       closeReason: r.closeReason,
@@ -94,6 +101,13 @@ export async function listMyRequests({ ctx, input = {} }: { ctx: ServiceContext;
       endsAt: g.endsAt,
       sessionDurationMinutes: names.permissionSet(g.permissionSetArn).sessionDurationMinutes,
     })),
-    live: grants.length > 0 || requests.some((r) => isLive(r.status, r.grants.map((g) => g.status))),
+    live:
+      grants.length > 0 ||
+      requests.some((r) =>
+        isLive(
+          r.status,
+          r.grants.map((g) => g.status),
+        ),
+      ),
   };
 }

@@ -25,7 +25,9 @@ export async function getActivePolicyView({ ctx }: { ctx: ServiceContext }): Pro
   const row = await ctx.db.policy.findFirst({ where: { active: true }, orderBy: { loadedAt: "desc" } });
   if (!row) return null;
   const parsed = PolicyDocument.safeParse(row.document);
-  const accounts = parsed.success ? await ctx.db.awsAccount.findMany({ select: { id: true, name: true, ouPath: true, ouIds: true } }) : [];
+  const accounts = parsed.success
+    ? await ctx.db.awsAccount.findMany({ select: { id: true, name: true, ouPath: true, ouIds: true } })
+    : [];
   // ouPath segments line up with ouIds (root first), which names every OU an account sits under.
   const ouNames: Record<string, string> = {};
   for (const account of accounts) {
@@ -42,6 +44,12 @@ export async function getActivePolicyView({ ctx }: { ctx: ServiceContext }): Pro
     raw: row.document,
     accountNames: Object.fromEntries(accounts.map((a) => [a.id, a.name])),
     ouNames,
-    approvalWindows: parsed.success ? Object.fromEntries(parsed.data.rules.filter((rule) => !rule.approval.auto).map((rule) => [rule.id, approvalWindowMinutes(parsed.data, [rule.id])])) : {},
+    approvalWindows: parsed.success
+      ? Object.fromEntries(
+          parsed.data.rules
+            .filter((rule) => !rule.approval.auto)
+            .map((rule) => [rule.id, approvalWindowMinutes(parsed.data, [rule.id])]),
+        )
+      : {},
   };
 }

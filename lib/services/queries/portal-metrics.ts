@@ -20,23 +20,42 @@ function sameSecret(given: string, expected: string) {
 }
 
 /** A scraper presents `Authorization: Bearer <METRICS_TOKEN>`; a browser needs an admin session. A wrong token never falls back to the session. */
-export function checkMetricsAccess({ authorization, token, actor }: { authorization: string | null; token: string | undefined; actor: Actor | null }): MetricsAccess {
+export function checkMetricsAccess({
+  authorization,
+  token,
+  actor,
+}: {
+  authorization: string | null;
+  token: string | undefined;
+  actor: Actor | null;
+}): MetricsAccess {
   if (authorization !== null) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
     if (token && match && sameSecret(match[1]!, token)) return { ok: true };
     return { ok: false, status: 401, message: "Invalid metrics token." };
   }
-  if (!actor || actor.type === "anonymous") return { ok: false, status: 401, message: "Sign in as an admin or present the metrics token." };
+  if (!actor || actor.type === "anonymous")
+    return { ok: false, status: 401, message: "Sign in as an admin or present the metrics token." };
   if (!hasPermission(actor, "admin.read")) return { ok: false, status: 403, message: "Only admins may read metrics." };
   return { ok: true };
 }
 
 /** Gauges for the metrics endpoint; counts only, no names or ids. */
-export async function readPortalMetrics({ ctx, input }: { ctx: ServiceContext; input: { alertAfterSeconds: number } }): Promise<PortalMetrics> {
+export async function readPortalMetrics({
+  ctx,
+  input,
+}: {
+  ctx: ServiceContext;
+  input: { alertAfterSeconds: number };
+}): Promise<PortalMetrics> {
   authorize(ctx.actor, "admin.read");
   const cutoff = new Date(ctx.now().getTime() - input.alertAfterSeconds * 1000);
   const [alerts, grants, overdue, findings] = await Promise.all([
-    ctx.db.alert.groupBy({ by: ["status"], where: { status: { in: ["OPEN", "ACKNOWLEDGED"] } }, _count: { _all: true } }),
+    ctx.db.alert.groupBy({
+      by: ["status"],
+      where: { status: { in: ["OPEN", "ACKNOWLEDGED"] } },
+      _count: { _all: true },
+    }),
     ctx.db.grant.groupBy({ by: ["status"], _count: { _all: true } }),
     ctx.db.grant.count({ where: overdueRemovalWhere(cutoff) }),
     ctx.db.driftFinding.groupBy({ by: ["kind"], where: { status: "OPEN" }, _count: { _all: true } }),
@@ -44,9 +63,13 @@ export async function readPortalMetrics({ ctx, input }: { ctx: ServiceContext; i
   const alertCount = (status: string) => alerts.find((row) => row.status === status)?._count._all ?? 0;
   return {
     openAlerts: { OPEN: alertCount("OPEN"), ACKNOWLEDGED: alertCount("ACKNOWLEDGED") },
-    grantsByStatus: Object.fromEntries(GRANT_STATUSES.map((status) => [status, grants.find((row) => row.status === status)?._count._all ?? 0])),
+    grantsByStatus: Object.fromEntries(
+      GRANT_STATUSES.map((status) => [status, grants.find((row) => row.status === status)?._count._all ?? 0]),
+    ),
     removalsUnverifiedOverdue: overdue,
-    driftFindingsOpen: Object.fromEntries(DRIFT_KINDS.map((kind) => [kind, findings.find((row) => row.kind === kind)?._count._all ?? 0])),
+    driftFindingsOpen: Object.fromEntries(
+      DRIFT_KINDS.map((kind) => [kind, findings.find((row) => row.kind === kind)?._count._all ?? 0]),
+    ),
   };
 }
 
@@ -57,9 +80,25 @@ export function formatPrometheus(metrics: PortalMetrics): string {
     lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`);
     for (const [labels, value] of samples) lines.push(`${name}${labels} ${value}`);
   };
-  gauge("jit_open_alerts", "Alerts not yet resolved, by status.", Object.entries(metrics.openAlerts).map(([status, n]) => [`{status="${status.toLowerCase()}"}`, n]));
-  gauge("jit_grants_by_status", "Grants by status.", Object.entries(metrics.grantsByStatus).map(([status, n]) => [`{status="${status.toLowerCase()}"}`, n]));
-  gauge("jit_removals_unverified_overdue", "Grants past their end plus the alert threshold whose removal is not verified.", [["", metrics.removalsUnverifiedOverdue]]);
-  gauge("jit_drift_findings_open", "Open drift findings, by kind.", Object.entries(metrics.driftFindingsOpen).map(([kind, n]) => [`{kind="${kind.toLowerCase()}"}`, n]));
+  gauge(
+    "jit_open_alerts",
+    "Alerts not yet resolved, by status.",
+    Object.entries(metrics.openAlerts).map(([status, n]) => [`{status="${status.toLowerCase()}"}`, n]),
+  );
+  gauge(
+    "jit_grants_by_status",
+    "Grants by status.",
+    Object.entries(metrics.grantsByStatus).map(([status, n]) => [`{status="${status.toLowerCase()}"}`, n]),
+  );
+  gauge(
+    "jit_removals_unverified_overdue",
+    "Grants past their end plus the alert threshold whose removal is not verified.",
+    [["", metrics.removalsUnverifiedOverdue]],
+  );
+  gauge(
+    "jit_drift_findings_open",
+    "Open drift findings, by kind.",
+    Object.entries(metrics.driftFindingsOpen).map(([kind, n]) => [`{kind="${kind.toLowerCase()}"}`, n]),
+  );
   return `${lines.join("\n")}\n`;
 }

@@ -17,16 +17,39 @@ const WORKLOADS = "ou-root-workload1";
 const SANDBOX = "ou-root-sandbox01";
 
 const ACCOUNTS = {
-  paymentsProd: { id: "210987654321", name: "payments-prod", ouPath: "Root/Workloads/Payments", ouIds: [ROOT, WORKLOADS] },
+  paymentsProd: {
+    id: "210987654321",
+    name: "payments-prod",
+    ouPath: "Root/Workloads/Payments",
+    ouIds: [ROOT, WORKLOADS],
+  },
   dataProd: { id: "310987654321", name: "data-prod", ouPath: "Root/Workloads/Data", ouIds: [ROOT, WORKLOADS] },
   sandbox: { id: "410987654321", name: "sandbox-alice", ouPath: "Root/Sandbox", ouIds: [ROOT, SANDBOX] },
   management: { id: "111111111111", name: "management", ouPath: "Root", ouIds: [ROOT] },
-  retired: { id: "510987654321", name: "retired-payments", ouPath: "Root/Workloads", ouIds: [ROOT, WORKLOADS], status: "GONE" },
+  retired: {
+    id: "510987654321",
+    name: "retired-payments",
+    ouPath: "Root/Workloads",
+    ouIds: [ROOT, WORKLOADS],
+    status: "GONE",
+  },
 };
 const SETS = {
-  powerUser: { arn: "arn:aws:sso:::permissionSet/ssoins-1234567890abcdef/ps-power", name: "PowerUser", sessionDurationMinutes: 480 },
-  readOnly: { arn: "arn:aws:sso:::permissionSet/ssoins-1234567890abcdef/ps-read", name: "ReadOnly", sessionDurationMinutes: 60 },
-  admin: { arn: "arn:aws:sso:::permissionSet/ssoins-1234567890abcdef/ps-admin", name: "AdministratorAccess", sessionDurationMinutes: 60 },
+  powerUser: {
+    arn: "arn:aws:sso:::permissionSet/ssoins-1234567890abcdef/ps-power",
+    name: "PowerUser",
+    sessionDurationMinutes: 480,
+  },
+  readOnly: {
+    arn: "arn:aws:sso:::permissionSet/ssoins-1234567890abcdef/ps-read",
+    name: "ReadOnly",
+    sessionDurationMinutes: 60,
+  },
+  admin: {
+    arn: "arn:aws:sso:::permissionSet/ssoins-1234567890abcdef/ps-admin",
+    name: "AdministratorAccess",
+    sessionDurationMinutes: 60,
+  },
 };
 
 const POLICY = PolicyDocument.parse({
@@ -42,7 +65,14 @@ const POLICY = PolicyDocument.parse({
       approval: { auto: false, approvers: { groups: ["approvers"] }, required: 1 },
       extension: { allowed: true, requiresApproval: true },
     },
-    { id: "payments-read", requesters: { groups: ["team-payments"] }, accounts: { ids: [ACCOUNTS.paymentsProd.id] }, permissionSets: ["ReadOnly"], maxDurationMinutes: 480, approval: { auto: true } },
+    {
+      id: "payments-read",
+      requesters: { groups: ["team-payments"] },
+      accounts: { ids: [ACCOUNTS.paymentsProd.id] },
+      permissionSets: ["ReadOnly"],
+      maxDurationMinutes: 480,
+      approval: { auto: true },
+    },
     {
       id: "data",
       requesters: { groups: ["team-data"] },
@@ -51,10 +81,32 @@ const POLICY = PolicyDocument.parse({
       maxDurationMinutes: 240,
       approval: { auto: false, approvers: { groups: ["data-approvers"] }, required: 1 },
     },
-    { id: "sandbox", requesters: { groups: ["engineering"] }, accounts: { ous: [SANDBOX] }, permissionSets: ["*"], maxDurationMinutes: 480, approval: { auto: true } },
-    { id: "everyone-everywhere", requesters: { groups: ["engineering"] }, accounts: { ids: [ACCOUNTS.management.id] }, permissionSets: ["*"], maxDurationMinutes: 60, approval: { auto: true } },
+    {
+      id: "sandbox",
+      requesters: { groups: ["engineering"] },
+      accounts: { ous: [SANDBOX] },
+      permissionSets: ["*"],
+      maxDurationMinutes: 480,
+      approval: { auto: true },
+    },
+    {
+      id: "everyone-everywhere",
+      requesters: { groups: ["engineering"] },
+      accounts: { ids: [ACCOUNTS.management.id] },
+      permissionSets: ["*"],
+      maxDurationMinutes: 60,
+      approval: { auto: true },
+    },
   ],
-  deny: [{ id: "no-management", requesters: { groups: ["*"] }, accounts: { ids: [ACCOUNTS.management.id] }, permissionSets: ["*"], reason: "Break-glass only." }],
+  deny: [
+    {
+      id: "no-management",
+      requesters: { groups: ["*"] },
+      accounts: { ids: [ACCOUNTS.management.id] },
+      permissionSets: ["*"],
+      reason: "Break-glass only.",
+    },
+  ],
 });
 
 const PEOPLE: Record<string, { groups: string[]; roles: Role[] }> = {
@@ -102,7 +154,10 @@ async function seedRequest(spec: SeedRequest): Promise<string> {
       maxDurationMinutes: 240,
       extensionAllowed: true,
       createdAt: created,
-      approvalExpiresAt: spec.approvalExpiresInMinutes === null ? null : new Date(now.getTime() + (spec.approvalExpiresInMinutes ?? 60) * 60_000),
+      approvalExpiresAt:
+        spec.approvalExpiresInMinutes === null
+          ? null
+          : new Date(now.getTime() + (spec.approvalExpiresInMinutes ?? 60) * 60_000),
       extensionRequestedMinutes: spec.extensionMinutes ?? null,
       extensionRequestedAt: spec.extensionMinutes ? now : null,
       extensionJustification: spec.extensionMinutes ? "Still migrating" : null,
@@ -117,24 +172,81 @@ beforeAll(async () => {
   db = await createTestDatabase();
   for (const account of Object.values(ACCOUNTS)) await db.prisma.awsAccount.create({ data: account });
   for (const set of Object.values(SETS)) await db.prisma.permissionSet.create({ data: set });
-  const policy = await db.prisma.policy.create({ data: { sourcePath: "test.yaml", contentHash: "h1", document: POLICY as unknown as Prisma.InputJsonValue, active: true } });
+  const policy = await db.prisma.policy.create({
+    data: {
+      sourcePath: "test.yaml",
+      contentHash: "h1",
+      document: POLICY as unknown as Prisma.InputJsonValue,
+      active: true,
+    },
+  });
   policyId = policy.id;
   for (const [name, person] of Object.entries(PEOPLE)) {
     const email = `${name}@example.com`;
-    const user = await db.prisma.user.create({ data: { email, name: name[0]!.toUpperCase() + name.slice(1), roles: person.roles, idpGroups: person.groups } });
-    users[name] = { type: "user", userId: user.id, email, name: user.name, roles: person.roles, groups: person.groups, identityStoreUserId: null, ip: null, userAgent: null };
+    const user = await db.prisma.user.create({
+      data: { email, name: name[0]!.toUpperCase() + name.slice(1), roles: person.roles, idpGroups: person.groups },
+    });
+    users[name] = {
+      type: "user",
+      userId: user.id,
+      email,
+      name: user.name,
+      roles: person.roles,
+      groups: person.groups,
+      identityStoreUserId: null,
+      ip: null,
+      userAgent: null,
+    };
   }
   now = new Date();
   const powerOnPayments = { accountId: ACCOUNTS.paymentsProd.id, permissionSetArn: SETS.powerUser.arn };
-  ids.alicePending = await seedRequest({ requester: "alice", targets: [powerOnPayments], createdMinutesAgo: 10, ruleIds: ["payments-power"] });
-  ids.aliceActive = await seedRequest({ requester: "alice", targets: [{ accountId: ACCOUNTS.sandbox.id, permissionSetArn: SETS.admin.arn }], status: "ACTIVE", createdMinutesAgo: 30, approvalExpiresInMinutes: null, extensionMinutes: 30 });
-  ids.aliceOld = await seedRequest({ requester: "alice", targets: [powerOnPayments], status: "COMPLETED", createdMinutesAgo: 600, approvalExpiresInMinutes: null });
-  ids.erinPending = await seedRequest({ requester: "erin", targets: [{ accountId: ACCOUNTS.dataProd.id, permissionSetArn: SETS.readOnly.arn }], ruleIds: ["data"] });
+  ids.alicePending = await seedRequest({
+    requester: "alice",
+    targets: [powerOnPayments],
+    createdMinutesAgo: 10,
+    ruleIds: ["payments-power"],
+  });
+  ids.aliceActive = await seedRequest({
+    requester: "alice",
+    targets: [{ accountId: ACCOUNTS.sandbox.id, permissionSetArn: SETS.admin.arn }],
+    status: "ACTIVE",
+    createdMinutesAgo: 30,
+    approvalExpiresInMinutes: null,
+    extensionMinutes: 30,
+  });
+  ids.aliceOld = await seedRequest({
+    requester: "alice",
+    targets: [powerOnPayments],
+    status: "COMPLETED",
+    createdMinutesAgo: 600,
+    approvalExpiresInMinutes: null,
+  });
+  ids.erinPending = await seedRequest({
+    requester: "erin",
+    targets: [{ accountId: ACCOUNTS.dataProd.id, permissionSetArn: SETS.readOnly.arn }],
+    ruleIds: ["data"],
+  });
   ids.lenaPending = await seedRequest({ requester: "lena", targets: [powerOnPayments] });
-  ids.aliceExpired = await seedRequest({ requester: "alice", targets: [powerOnPayments], approvalExpiresInMinutes: -1, createdMinutesAgo: 2000 });
-  ids.aliceRetired = await seedRequest({ requester: "alice", targets: [{ accountId: ACCOUNTS.retired.id, permissionSetArn: SETS.powerUser.arn }] });
+  ids.aliceExpired = await seedRequest({
+    requester: "alice",
+    targets: [powerOnPayments],
+    approvalExpiresInMinutes: -1,
+    createdMinutesAgo: 2000,
+  });
+  ids.aliceRetired = await seedRequest({
+    requester: "alice",
+    targets: [{ accountId: ACCOUNTS.retired.id, permissionSetArn: SETS.powerUser.arn }],
+  });
   ids.erinBobDecided = await seedRequest({ requester: "alice", targets: [powerOnPayments], createdMinutesAgo: 1 });
-  await db.prisma.approvalDecision.create({ data: { requestId: ids.erinBobDecided, approverId: users.bob!.userId, decision: "APPROVE", comment: "fine", viaGroups: ["approvers"] } });
+  await db.prisma.approvalDecision.create({
+    data: {
+      requestId: ids.erinBobDecided,
+      approverId: users.bob!.userId,
+      decision: "APPROVE",
+      comment: "fine",
+      viaGroups: ["approvers"],
+    },
+  });
 
   const activeTarget = await db.prisma.requestTarget.findFirstOrThrow({ where: { requestId: ids.aliceActive } });
   const grant = await db.prisma.grant.create({
@@ -155,10 +267,33 @@ beforeAll(async () => {
   });
   ids.aliceGrant = grant.id;
   await db.prisma.$transaction(async (tx) => {
-    await emitAudit(tx, users.alice!, { action: "request.created", entityType: "request", entityId: ids.aliceActive!, requestId: ids.aliceActive!, reason: "Needed" });
-    await emitAudit(tx, systemActor("grant-activate"), { action: "grant.create_issued", entityType: "grant", entityId: grant.id, requestId: ids.aliceActive!, after: { awsRequestId: "aws-create-1" } });
-    await emitAudit(tx, systemActor("grant-activate"), { action: "grant.activated", entityType: "grant", entityId: grant.id, requestId: ids.aliceActive!, after: { status: "ACTIVE", awsRequestId: "aws-create-1" } });
-    await emitAudit(tx, users.erin!, { action: "request.created", entityType: "request", entityId: ids.erinPending!, requestId: ids.erinPending! });
+    await emitAudit(tx, users.alice!, {
+      action: "request.created",
+      entityType: "request",
+      entityId: ids.aliceActive!,
+      requestId: ids.aliceActive!,
+      reason: "Needed",
+    });
+    await emitAudit(tx, systemActor("grant-activate"), {
+      action: "grant.create_issued",
+      entityType: "grant",
+      entityId: grant.id,
+      requestId: ids.aliceActive!,
+      after: { awsRequestId: "aws-create-1" },
+    });
+    await emitAudit(tx, systemActor("grant-activate"), {
+      action: "grant.activated",
+      entityType: "grant",
+      entityId: grant.id,
+      requestId: ids.aliceActive!,
+      after: { status: "ACTIVE", awsRequestId: "aws-create-1" },
+    });
+    await emitAudit(tx, users.erin!, {
+      action: "request.created",
+      entityType: "request",
+      entityId: ids.erinPending!,
+      requestId: ids.erinPending!,
+    });
   });
 });
 
@@ -174,8 +309,17 @@ describe("request form options", () => {
     const payments = options.accounts.find((a) => a.id === ACCOUNTS.paymentsProd.id)!;
     expect(payments.ouPath).toBe("Root/Workloads/Payments");
     const power = payments.permissionSets.find((s) => s.name === "PowerUser")!;
-    expect(power).toMatchObject({ sessionDurationMinutes: 480, maxDurationMinutes: 240, autoApprove: false, requiredApprovals: 1, ticket: { required: true, patterns: ["^PAY-[0-9]{1,8}$"] } });
-    expect(payments.permissionSets.find((s) => s.name === "ReadOnly")).toMatchObject({ autoApprove: true, ticket: { required: false } });
+    expect(power).toMatchObject({
+      sessionDurationMinutes: 480,
+      maxDurationMinutes: 240,
+      autoApprove: false,
+      requiredApprovals: 1,
+      ticket: { required: true, patterns: ["^PAY-[0-9]{1,8}$"] },
+    });
+    expect(payments.permissionSets.find((s) => s.name === "ReadOnly")).toMatchObject({
+      autoApprove: true,
+      ticket: { required: false },
+    });
     expect(payments.permissionSets.map((s) => s.name)).not.toContain("AdministratorAccess");
   });
 
@@ -189,7 +333,10 @@ describe("request form options", () => {
 
   it("is for requesters only", async () => {
     await expectCode(getRequestFormOptions({ ctx: as("bob") }), "FORBIDDEN");
-    await expectCode(getRequestFormOptions({ ctx: ctxFor({ type: "anonymous", ip: null, userAgent: null }) }), "UNAUTHENTICATED");
+    await expectCode(
+      getRequestFormOptions({ ctx: ctxFor({ type: "anonymous", ip: null, userAgent: null }) }),
+      "UNAUTHENTICATED",
+    );
   });
 
   it("says so, with an empty list, when no policy is loaded", async () => {
@@ -215,7 +362,15 @@ describe("my requests", () => {
     const sorted = [...mine.requests].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
     expect(listed).toEqual(sorted.map((r) => r.id));
     const pending = mine.requests.find((r) => r.id === ids.alicePending)!;
-    expect(pending.targets).toEqual([{ accountId: ACCOUNTS.paymentsProd.id, accountName: "payments-prod", ouPath: "Root/Workloads/Payments", permissionSetArn: SETS.powerUser.arn, permissionSetName: "PowerUser" }]);
+    expect(pending.targets).toEqual([
+      {
+        accountId: ACCOUNTS.paymentsProd.id,
+        accountName: "payments-prod",
+        ouPath: "Root/Workloads/Payments",
+        permissionSetArn: SETS.powerUser.arn,
+        permissionSetName: "PowerUser",
+      },
+    ]);
     expect(mine.requests.find((r) => r.id === ids.erinBobDecided)!.approvals).toBe(1);
     expect(mine.requests.find((r) => r.id === ids.aliceActive)!.extensionPending).toBe(true);
   });
@@ -223,7 +378,12 @@ describe("my requests", () => {
   it("shows active grants with their session duration and keeps the page live", async () => {
     const mine = await listMyRequests({ ctx: as("alice") });
     expect(mine.activeGrants).toHaveLength(1);
-    expect(mine.activeGrants[0]).toMatchObject({ grantId: ids.aliceGrant, accountName: "sandbox-alice", permissionSetName: "AdministratorAccess", sessionDurationMinutes: 60 });
+    expect(mine.activeGrants[0]).toMatchObject({
+      grantId: ids.aliceGrant,
+      accountName: "sandbox-alice",
+      permissionSetName: "AdministratorAccess",
+      sessionDurationMinutes: 60,
+    });
     expect(mine.live).toBe(true);
   });
 
@@ -236,10 +396,21 @@ describe("my requests", () => {
 describe("request detail", () => {
   it("shows the requester their request with grants and a timeline in audit order", async () => {
     const detail = await getRequestDetail({ ctx: as("alice"), input: { requestId: ids.aliceActive } });
-    expect(detail.viewer).toMatchObject({ isRequester: true, canRelease: true, canCancel: false, canDecide: false, canRevoke: false, canExtend: false });
+    expect(detail.viewer).toMatchObject({
+      isRequester: true,
+      canRelease: true,
+      canCancel: false,
+      canDecide: false,
+      canRevoke: false,
+      canExtend: false,
+    });
     expect(detail.targets[0]!.grant).toMatchObject({ status: "ACTIVE", createRequestId: "aws-create-1" });
     expect(detail.extension.pending).toMatchObject({ minutes: 30, justification: "Still migrating" });
-    expect(detail.timeline.map((e) => e.title)).toEqual(["Requested", "Assignment create issued to AWS: AdministratorAccess on sandbox-alice", "Assignment active (verified): AdministratorAccess on sandbox-alice"]);
+    expect(detail.timeline.map((e) => e.title)).toEqual([
+      "Requested",
+      "Assignment create issued to AWS: AdministratorAccess on sandbox-alice",
+      "Assignment active (verified): AdministratorAccess on sandbox-alice",
+    ]);
     expect(detail.timeline[1]).toMatchObject({ awsRequestId: "aws-create-1", actor: "portal worker" });
     expect(detail.timeline.some((e) => e.title === "Requested" && e.detail === "Needed")).toBe(true);
   });
@@ -262,21 +433,41 @@ describe("request detail", () => {
     expect(lenaOwn.viewer).toMatchObject({ isRequester: true, canDecide: false, canCancel: true });
     const alreadyDecided = await getRequestDetail({ ctx: as("bob"), input: { requestId: ids.erinBobDecided } });
     expect(alreadyDecided.viewer.canDecide).toBe(false);
-    expect(alreadyDecided.decisions).toEqual([expect.objectContaining({ approverName: "Bob", decision: "APPROVE", comment: "fine" })]);
+    expect(alreadyDecided.decisions).toEqual([
+      expect.objectContaining({ approverName: "Bob", decision: "APPROVE", comment: "fine" }),
+    ]);
   });
 
   it("offers revocation and the pending extension only to approvers the request routes to, never to its requester", async () => {
     const asBob = await getRequestDetail({ ctx: as("bob"), input: { requestId: ids.aliceActive } });
     // Sandbox rules route to no approver group, so no approver can decide this extension or revoke it (admins could).
     expect(asBob.viewer).toMatchObject({ canRevoke: false, canDecideExtension: false });
-    const routed = await seedRequest({ requester: "alice", targets: [{ accountId: ACCOUNTS.paymentsProd.id, permissionSetArn: SETS.powerUser.arn }], status: "ACTIVE", approvalExpiresInMinutes: null, extensionMinutes: 30, ruleIds: ["payments-power"] });
-    const lenasOwn = await seedRequest({ requester: "lena", targets: [{ accountId: ACCOUNTS.paymentsProd.id, permissionSetArn: SETS.powerUser.arn }], status: "ACTIVE", approvalExpiresInMinutes: null, ruleIds: ["payments-power"] });
+    const routed = await seedRequest({
+      requester: "alice",
+      targets: [{ accountId: ACCOUNTS.paymentsProd.id, permissionSetArn: SETS.powerUser.arn }],
+      status: "ACTIVE",
+      approvalExpiresInMinutes: null,
+      extensionMinutes: 30,
+      ruleIds: ["payments-power"],
+    });
+    const lenasOwn = await seedRequest({
+      requester: "lena",
+      targets: [{ accountId: ACCOUNTS.paymentsProd.id, permissionSetArn: SETS.powerUser.arn }],
+      status: "ACTIVE",
+      approvalExpiresInMinutes: null,
+      ruleIds: ["payments-power"],
+    });
     try {
       const detail = await getRequestDetail({ ctx: as("bob"), input: { requestId: routed } });
       expect(detail.viewer).toMatchObject({ canRevoke: true, canDecideExtension: true });
       expect(detail.extension.pending).toMatchObject({ minutes: 30, approvals: 0, required: 1 });
-      expect((await getRequestDetail({ ctx: as("dan"), input: { requestId: routed } })).viewer).toMatchObject({ canRevoke: false, canDecideExtension: false });
-      expect((await getRequestDetail({ ctx: as("lena"), input: { requestId: lenasOwn } })).viewer.canRevoke).toBe(false);
+      expect((await getRequestDetail({ ctx: as("dan"), input: { requestId: routed } })).viewer).toMatchObject({
+        canRevoke: false,
+        canDecideExtension: false,
+      });
+      expect((await getRequestDetail({ ctx: as("lena"), input: { requestId: lenasOwn } })).viewer.canRevoke).toBe(
+        false,
+      );
       expect((await getRequestDetail({ ctx: as("bob"), input: { requestId: lenasOwn } })).viewer.canRevoke).toBe(true);
     } finally {
       await db.prisma.accessRequest.deleteMany({ where: { id: { in: [routed, lenasOwn] } } });
@@ -284,16 +475,37 @@ describe("request detail", () => {
   });
 
   it("offers nothing more once access is being released, and says it is ending", async () => {
-    const releasing = await seedRequest({ requester: "alice", targets: [{ accountId: ACCOUNTS.sandbox.id, permissionSetArn: SETS.readOnly.arn }], status: "ACTIVE", approvalExpiresInMinutes: null });
+    const releasing = await seedRequest({
+      requester: "alice",
+      targets: [{ accountId: ACCOUNTS.sandbox.id, permissionSetArn: SETS.readOnly.arn }],
+      status: "ACTIVE",
+      approvalExpiresInMinutes: null,
+    });
     const target = await db.prisma.requestTarget.findFirstOrThrow({ where: { requestId: releasing } });
-    await db.prisma.accessRequest.update({ where: { id: releasing }, data: { endsAt: now, closeReason: "released early by requester" } });
-    await db.prisma.grant.create({ data: { requestId: releasing, targetId: target.id, userId: users.alice!.userId, accountId: target.accountId, permissionSetArn: target.permissionSetArn, status: "ACTIVE", startsAt: new Date(now.getTime() - 60_000), endsAt: now } });
+    await db.prisma.accessRequest.update({
+      where: { id: releasing },
+      data: { endsAt: now, closeReason: "released early by requester" },
+    });
+    await db.prisma.grant.create({
+      data: {
+        requestId: releasing,
+        targetId: target.id,
+        userId: users.alice!.userId,
+        accountId: target.accountId,
+        permissionSetArn: target.permissionSetArn,
+        status: "ACTIVE",
+        startsAt: new Date(now.getTime() - 60_000),
+        endsAt: now,
+      },
+    });
     try {
       const detail = await getRequestDetail({ ctx: as("alice"), input: { requestId: releasing } });
       expect(detail.ending).toBe(true);
       expect(detail.live).toBe(true);
       expect(detail.viewer).toMatchObject({ canRelease: false, canExtend: false, canCancel: false });
-      expect((await getRequestDetail({ ctx: as("bob"), input: { requestId: releasing } })).viewer.canRevoke).toBe(false);
+      expect((await getRequestDetail({ ctx: as("bob"), input: { requestId: releasing } })).viewer.canRevoke).toBe(
+        false,
+      );
     } finally {
       await db.prisma.accessRequest.delete({ where: { id: releasing } });
     }
@@ -310,7 +522,12 @@ describe("approval queue", () => {
     const listed = queue.requests.map((r) => r.id);
     expect(listed).toEqual([ids.alicePending, ids.lenaPending]);
     const item = queue.requests[0]!;
-    expect(item).toMatchObject({ requester: { name: "Alice", email: "alice@example.com" }, ticket: "PAY-42", approvals: 0, requiredApprovals: 1 });
+    expect(item).toMatchObject({
+      requester: { name: "Alice", email: "alice@example.com" },
+      ticket: "PAY-42",
+      approvals: 0,
+      requiredApprovals: 1,
+    });
     expect(item.targets[0]).toMatchObject({ accountName: "payments-prod", permissionSetName: "PowerUser" });
   });
 
@@ -328,7 +545,13 @@ describe("approval queue", () => {
   });
 
   it("lists pending extensions only for approvers the request routes to", async () => {
-    const extended = await seedRequest({ requester: "alice", targets: [{ accountId: ACCOUNTS.paymentsProd.id, permissionSetArn: SETS.powerUser.arn }], status: "ACTIVE", approvalExpiresInMinutes: null, extensionMinutes: 45 });
+    const extended = await seedRequest({
+      requester: "alice",
+      targets: [{ accountId: ACCOUNTS.paymentsProd.id, permissionSetArn: SETS.powerUser.arn }],
+      status: "ACTIVE",
+      approvalExpiresInMinutes: null,
+      extensionMinutes: 45,
+    });
     try {
       const bob = await listApprovalQueue({ ctx: as("bob") });
       expect(bob.extensions.map((x) => x.id)).toEqual([extended]);

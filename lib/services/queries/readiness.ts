@@ -15,8 +15,16 @@ export async function checkReadiness(): Promise<Readiness> {
       SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`;
     const applied = new Set(rows.map((r) => r.migration_name));
     const pending = expected.filter((name) => !applied.has(name));
-    return { ready: pending.length === 0, database: "ok", migrations: { expected: expected.length, applied: applied.size, pending } };
+    return {
+      ready: pending.length === 0,
+      database: "ok",
+      migrations: { expected: expected.length, applied: applied.size, pending },
+    };
   } catch {
-    return { ready: false, database: "unreachable", migrations: { expected: expected.length, applied: 0, pending: expected } };
+    return {
+      ready: false,
+      database: "unreachable",
+      migrations: { expected: expected.length, applied: 0, pending: expected },
+    };
   }
 }

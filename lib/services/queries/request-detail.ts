@@ -7,7 +7,16 @@ import type { Decision, DecisionSubject, GrantStatus, RequestStatus } from "../.
 import type { ServiceContext } from "../context";
 import { parseInput } from "../parse-input";
 import { policyForRequest } from "../requests/policy-targets";
-import { hasAnyRole, isLive, isRoutedTo, loadTargetNames, requestForPolicy, requireViewer, summarizeTarget, type TargetSummary } from "./support";
+import {
+  hasAnyRole,
+  isLive,
+  isRoutedTo,
+  loadTargetNames,
+  requestForPolicy,
+  requireViewer,
+  summarizeTarget,
+  type TargetSummary,
+} from "./support";
 
 export const RequestDetailInput = z.object({ requestId: z.string().min(1).max(64) });
 
@@ -75,7 +84,17 @@ export interface RequestDetail {
   closedAt: Date | null;
   closeReason: string | null;
   requester: { id: string; name: string | null; email: string | null };
-  extension: { allowed: boolean; needsApproval: boolean; pending: { minutes: number; requestedAt: Date | null; justification: string | null; approvals: number; required: number } | null };
+  extension: {
+    allowed: boolean;
+    needsApproval: boolean;
+    pending: {
+      minutes: number;
+      requestedAt: Date | null;
+      justification: string | null;
+      approvals: number;
+      required: number;
+    } | null;
+  };
   targets: TargetView[];
   decisions: DecisionView[];
   timeline: TimelineEntry[];
@@ -97,7 +116,13 @@ const PRIVILEGED_READERS = ["APPROVER", "ADMIN", "AUDITOR"] as const;
 const DECIDERS = ["APPROVER", "ADMIN"] as const;
 
 /** One request with its grants, decisions and audit timeline; invisible requests are NOT_FOUND so their existence is not revealed. */
-export async function getRequestDetail({ ctx, input }: { ctx: ServiceContext; input: unknown }): Promise<RequestDetail> {
+export async function getRequestDetail({
+  ctx,
+  input,
+}: {
+  ctx: ServiceContext;
+  input: unknown;
+}): Promise<RequestDetail> {
   const actor = requireViewer(ctx.actor);
   const { requestId } = parseInput(RequestDetailInput, input);
   const request = await ctx.db.accessRequest.findUnique({
@@ -109,14 +134,25 @@ export async function getRequestDetail({ ctx, input }: { ctx: ServiceContext; in
     },
   });
   const isRequester = request?.requesterId === actor.userId;
-  if (!request || !(isRequester || hasAnyRole(actor, PRIVILEGED_READERS))) throw new AppError("NOT_FOUND", "That request does not exist.");
+  if (!request || !(isRequester || hasAnyRole(actor, PRIVILEGED_READERS)))
+    throw new AppError("NOT_FOUND", "That request does not exist.");
 
   const [names, events] = await Promise.all([
     loadTargetNames(ctx.db, request.targets),
     ctx.db.auditEvent.findMany({
       where: { requestId },
       orderBy: { seq: "asc" },
-      select: { seq: true, occurredAt: true, actorType: true, actorLabel: true, action: true, entityType: true, entityId: true, after: true, reason: true },
+      select: {
+        seq: true,
+        occurredAt: true,
+        actorType: true,
+        actorLabel: true,
+        action: true,
+        entityType: true,
+        entityId: true,
+        after: true,
+        reason: true,
+      },
     }),
   ]);
   const targets: TargetView[] = request.targets.map((t) => ({
@@ -139,7 +175,14 @@ export async function getRequestDetail({ ctx, input }: { ctx: ServiceContext; in
         }
       : null,
   }));
-  const grantLabels = new Map(request.targets.filter((t) => t.grant).map((t) => [t.grant!.id, `${names.permissionSet(t.permissionSetArn).name} on ${names.account(t.accountId).name}`]));
+  const grantLabels = new Map(
+    request.targets
+      .filter((t) => t.grant)
+      .map((t) => [
+        t.grant!.id,
+        `${names.permissionSet(t.permissionSetArn).name} on ${names.account(t.accountId).name}`,
+      ]),
+  );
   const grantStatuses = targets.flatMap((t) => (t.grant ? [t.grant.status] : []));
   const started = grantStatuses.some((s) => s !== "SCHEDULED");
   const now = ctx.now();
@@ -148,17 +191,46 @@ export async function getRequestDetail({ ctx, input }: { ctx: ServiceContext; in
   const decider = !isRequester && hasAnyRole(actor, DECIDERS);
   const requestDecisions = request.decisions.filter((d) => d.kind === "REQUEST");
   // Only this extension round's decisions count, as in decideExtension.
-  const extensionDecisions = request.decisions.filter((d) => d.kind === "EXTENSION" && d.round === request.extensionRound);
-  const extensionTally = countQuorum({ required: request.requiredApprovals, distinctGroups: request.distinctGroups }, extensionDecisions);
+  const extensionDecisions = request.decisions.filter(
+    (d) => d.kind === "EXTENSION" && d.round === request.extensionRound,
+  );
+  const extensionTally = countQuorum(
+    { required: request.requiredApprovals, distinctGroups: request.distinctGroups },
+    extensionDecisions,
+  );
   const pendingExtension = request.extensionRequestedMinutes
-    ? { minutes: request.extensionRequestedMinutes, requestedAt: request.extensionRequestedAt, justification: request.extensionJustification, approvals: extensionTally.approvals, required: extensionTally.required }
+    ? {
+        minutes: request.extensionRequestedMinutes,
+        requestedAt: request.extensionRequestedAt,
+        justification: request.extensionJustification,
+        approvals: extensionTally.approvals,
+        required: extensionTally.required,
+      }
     : null;
   // A missing or invalid policy routes nothing (the verbs would refuse too).
-  const policy: PolicyDocument | null = decider ? await policyForRequest(ctx.db, request.policyId).catch(() => null) : null;
+  const policy: PolicyDocument | null = decider
+    ? await policyForRequest(ctx.db, request.policyId).catch(() => null)
+    : null;
   const alreadyDecided = requestDecisions.some((d) => d.approverId === actor.userId);
-  const mayDecide = policy !== null && request.status === "PENDING" && !alreadyDecided && !(request.approvalExpiresAt && request.approvalExpiresAt <= now) && isRoutedTo(policy, actor, request, names, requestDecisions);
-  const mayDecideExtension = policy !== null && pendingExtension !== null && running && isRoutedTo(policy, actor, request, names, extensionDecisions);
-  const mayRevoke = policy !== null && running && canRevoke(policy, { userId: actor.userId, email: actor.email, groups: actor.groups, isAdmin: actor.roles.includes("ADMIN") }, requestForPolicy(request, names)).ok;
+  const mayDecide =
+    policy !== null &&
+    request.status === "PENDING" &&
+    !alreadyDecided &&
+    !(request.approvalExpiresAt && request.approvalExpiresAt <= now) &&
+    isRoutedTo(policy, actor, request, names, requestDecisions);
+  const mayDecideExtension =
+    policy !== null &&
+    pendingExtension !== null &&
+    running &&
+    isRoutedTo(policy, actor, request, names, extensionDecisions);
+  const mayRevoke =
+    policy !== null &&
+    running &&
+    canRevoke(
+      policy,
+      { userId: actor.userId, email: actor.email, groups: actor.groups, isAdmin: actor.roles.includes("ADMIN") },
+      requestForPolicy(request, names),
+    ).ok;
 
   return {
     id: request.id,
@@ -173,18 +245,35 @@ export async function getRequestDetail({ ctx, input }: { ctx: ServiceContext; in
     justification: request.justification,
     ticket: request.ticket,
     requiredApprovals: request.requiredApprovals,
-    approvals: countQuorum({ required: request.requiredApprovals, distinctGroups: request.distinctGroups }, requestDecisions).approvals,
+    approvals: countQuorum(
+      { required: request.requiredApprovals, distinctGroups: request.distinctGroups },
+      requestDecisions,
+    ).approvals,
     approvalExpiresAt: request.approvalExpiresAt,
     decidedAt: request.decidedAt,
     closedAt: request.closedAt,
     closeReason: request.closeReason,
     requester: request.requester,
-    extension: { allowed: request.extensionAllowed, needsApproval: request.extensionNeedsApproval, pending: pendingExtension },
+    extension: {
+      allowed: request.extensionAllowed,
+      needsApproval: request.extensionNeedsApproval,
+      pending: pendingExtension,
+    },
     targets,
-    decisions: request.decisions.map((d) => ({ approverName: d.approver.name ?? d.approver.email ?? "unknown", approverEmail: d.approver.email, decision: d.decision, kind: d.kind, comment: d.comment, viaGroups: d.viaGroups, at: d.createdAt })),
+    decisions: request.decisions.map((d) => ({
+      approverName: d.approver.name ?? d.approver.email ?? "unknown",
+      approverEmail: d.approver.email,
+      decision: d.decision,
+      kind: d.kind,
+      comment: d.comment,
+      viaGroups: d.viaGroups,
+      at: d.createdAt,
+    })),
     timeline: events.map((e) => describeEvent(e, grantLabels)),
     live: isLive(request.status, grantStatuses),
-    ending: request.endsAt <= now && grantStatuses.some((s) => s === "ACTIVE" || s === "PROVISIONING" || s === "REMOVING" || s === "REMOVAL_FAILED"),
+    ending:
+      request.endsAt <= now &&
+      grantStatuses.some((s) => s === "ACTIVE" || s === "PROVISIONING" || s === "REMOVING" || s === "REMOVAL_FAILED"),
     viewer: {
       isRequester,
       canCancel: isRequester && (request.status === "PENDING" || (request.status === "APPROVED" && !started)),
@@ -206,7 +295,17 @@ function stringField(value: unknown, key: string): string | null {
 }
 
 function describeEvent(
-  event: { seq: bigint; occurredAt: Date; actorType: string; actorLabel: string; action: string; entityType: string; entityId: string; after: unknown; reason: string | null },
+  event: {
+    seq: bigint;
+    occurredAt: Date;
+    actorType: string;
+    actorLabel: string;
+    action: string;
+    entityType: string;
+    entityId: string;
+    after: unknown;
+    reason: string | null;
+  },
   grantLabels: Map<string, string>,
 ): TimelineEntry {
   const known = describeAction(event.action);

@@ -32,14 +32,31 @@ export interface RequestFormOptions {
 /** What the signed-in requester may ask for: only eligible (account, permission set) pairs, with what each one requires. */
 export async function getRequestFormOptions({ ctx }: { ctx: ServiceContext }): Promise<RequestFormOptions> {
   const actor = requireUser(ctx.actor, "request.create");
-  const policyRow = await ctx.db.policy.findFirst({ where: { active: true }, orderBy: { loadedAt: "desc" }, select: { document: true } });
+  const policyRow = await ctx.db.policy.findFirst({
+    where: { active: true },
+    orderBy: { loadedAt: "desc" },
+    select: { document: true },
+  });
   const parsed = policyRow ? PolicyDocument.safeParse(policyRow.document) : null;
   if (!parsed?.success) {
-    return { accounts: [], minDurationMinutes: MIN_DURATION_MINUTES, message: policyRow ? "The stored access policy is invalid, so nothing can be requested. Tell the portal administrators." : "No access policy is loaded yet, so nothing can be requested." };
+    return {
+      accounts: [],
+      minDurationMinutes: MIN_DURATION_MINUTES,
+      message: policyRow
+        ? "The stored access policy is invalid, so nothing can be requested. Tell the portal administrators."
+        : "No access policy is loaded yet, so nothing can be requested.",
+    };
   }
   const [accounts, permissionSets] = await Promise.all([
-    ctx.db.awsAccount.findMany({ where: { status: { not: "GONE" } }, orderBy: { name: "asc" }, select: { id: true, name: true, ouPath: true, ouIds: true } }),
-    ctx.db.permissionSet.findMany({ orderBy: { name: "asc" }, select: { arn: true, name: true, description: true, sessionDurationMinutes: true } }),
+    ctx.db.awsAccount.findMany({
+      where: { status: { not: "GONE" } },
+      orderBy: { name: "asc" },
+      select: { id: true, name: true, ouPath: true, ouIds: true },
+    }),
+    ctx.db.permissionSet.findMany({
+      orderBy: { name: "asc" },
+      select: { arn: true, name: true, description: true, sessionDurationMinutes: true },
+    }),
   ]);
   const eligible = eligibleTargets(parsed.data, { email: actor.email, groups: actor.groups }, accounts, permissionSets);
   const byAccount = new Map<string, AccountOption>();
@@ -61,6 +78,11 @@ export async function getRequestFormOptions({ ctx }: { ctx: ServiceContext }): P
     });
   }
   const options = [...byAccount.values()];
-  const message = options.length > 0 ? null : accounts.length === 0 ? "The AWS account inventory has not been loaded yet." : "The access policy does not let you request any account yet. Ask your lead which group you need.";
+  const message =
+    options.length > 0
+      ? null
+      : accounts.length === 0
+        ? "The AWS account inventory has not been loaded yet."
+        : "The access policy does not let you request any account yet. Ask your lead which group you need.";
   return { accounts: options, minDurationMinutes: MIN_DURATION_MINUTES, message };
 }

@@ -34,11 +34,28 @@ export async function loadTargetNames(db: Db, targets: { accountId: string; perm
   const accountIds = [...new Set(targets.map((t) => t.accountId))];
   const arns = [...new Set(targets.map((t) => t.permissionSetArn))];
   const [accounts, sets] = await Promise.all([
-    accountIds.length ? db.awsAccount.findMany({ where: { id: { in: accountIds } }, select: { id: true, name: true, ouPath: true, ouIds: true, status: true } }) : [],
-    arns.length ? db.permissionSet.findMany({ where: { arn: { in: arns } }, select: { arn: true, name: true, sessionDurationMinutes: true } }) : [],
+    accountIds.length
+      ? db.awsAccount.findMany({
+          where: { id: { in: accountIds } },
+          select: { id: true, name: true, ouPath: true, ouIds: true, status: true },
+        })
+      : [],
+    arns.length
+      ? db.permissionSet.findMany({
+          where: { arn: { in: arns } },
+          select: { arn: true, name: true, sessionDurationMinutes: true },
+        })
+      : [],
   ]);
-  const accountById = new Map(accounts.map((a) => [a.id, { id: a.id, name: a.name, ouPath: a.ouPath, ouIds: a.ouIds, gone: a.status === "GONE" }]));
-  const setByArn = new Map(sets.map((s) => [s.arn, { arn: s.arn, name: s.name, sessionDurationMinutes: s.sessionDurationMinutes }]));
+  const accountById = new Map(
+    accounts.map((a) => [
+      a.id,
+      { id: a.id, name: a.name, ouPath: a.ouPath, ouIds: a.ouIds, gone: a.status === "GONE" },
+    ]),
+  );
+  const setByArn = new Map(
+    sets.map((s) => [s.arn, { arn: s.arn, name: s.name, sessionDurationMinutes: s.sessionDurationMinutes }]),
+  );
   return {
     account(id: string): AccountInfo {
       return accountById.get(id) ?? { id, name: id, ouPath: "", ouIds: [], gone: true };
@@ -64,10 +81,19 @@ export interface TargetSummary {
   permissionSetName: string;
 }
 
-export function summarizeTarget(names: TargetNames, target: { accountId: string; permissionSetArn: string }): TargetSummary {
+export function summarizeTarget(
+  names: TargetNames,
+  target: { accountId: string; permissionSetArn: string },
+): TargetSummary {
   const account = names.account(target.accountId);
   const set = names.permissionSet(target.permissionSetArn);
-  return { accountId: account.id, accountName: account.name, ouPath: account.ouPath, permissionSetArn: set.arn, permissionSetName: set.name };
+  return {
+    accountId: account.id,
+    accountName: account.name,
+    ouPath: account.ouPath,
+    permissionSetArn: set.arn,
+    permissionSetName: set.name,
+  };
 }
 
 export const LIVE_REQUEST_STATUSES = ["PENDING", "APPROVED", "ACTIVE"] as const;
@@ -75,7 +101,10 @@ export const LIVE_GRANT_STATUSES = ["SCHEDULED", "PROVISIONING", "ACTIVE", "REMO
 
 /** Something on the page can still change on its own (worker, approver), so the page keeps refreshing. */
 export function isLive(requestStatus: string, grantStatuses: string[]): boolean {
-  return (LIVE_REQUEST_STATUSES as readonly string[]).includes(requestStatus) || grantStatuses.some((s) => (LIVE_GRANT_STATUSES as readonly string[]).includes(s));
+  return (
+    (LIVE_REQUEST_STATUSES as readonly string[]).includes(requestStatus) ||
+    grantStatuses.some((s) => (LIVE_GRANT_STATUSES as readonly string[]).includes(s))
+  );
 }
 
 export interface RoutableRequest {
@@ -92,7 +121,12 @@ export function requestForPolicy(request: RoutableRequest, names: TargetNames): 
     requesterId: request.requesterId,
     requesterEmail: request.requester.email ?? "",
     ruleIds: request.matchedRuleId ? request.matchedRuleId.split(",") : undefined,
-    targets: request.targets.every((t) => names.known(t)) ? request.targets.map((t) => ({ account: { id: t.accountId, ouIds: names.account(t.accountId).ouIds }, permissionSetName: names.permissionSet(t.permissionSetArn).name })) : [],
+    targets: request.targets.every((t) => names.known(t))
+      ? request.targets.map((t) => ({
+          account: { id: t.accountId, ouIds: names.account(t.accountId).ouIds },
+          permissionSetName: names.permissionSet(t.permissionSetArn).name,
+        }))
+      : [],
   };
 }
 
@@ -105,9 +139,13 @@ export function isRoutedTo(
   decisions: { approverId: string; decision: Decision; viaGroups: string[] }[],
 ): boolean {
   if (request.requesterId === actor.userId) return false;
-  const verdict = canApprove(policy, { userId: actor.userId, email: actor.email, groups: actor.groups }, {
-    ...requestForPolicy(request, names),
-    decisions: decisions.map((d) => ({ approverId: d.approverId, decision: d.decision, viaGroups: d.viaGroups })),
-  });
+  const verdict = canApprove(
+    policy,
+    { userId: actor.userId, email: actor.email, groups: actor.groups },
+    {
+      ...requestForPolicy(request, names),
+      decisions: decisions.map((d) => ({ approverId: d.approverId, decision: d.decision, viaGroups: d.viaGroups })),
+    },
+  );
   return verdict.ok;
 }

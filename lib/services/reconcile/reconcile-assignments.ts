@@ -4,7 +4,17 @@ import { toAwsPortError } from "../../aws/errors";
 import { AppError } from "../../domain/errors";
 import { policyMentionsTarget } from "../../domain/policy";
 import { PolicyDocument } from "../../domain/policy-schema";
-import { planReconcile, targetKey, type DriftKind, type ObservedTarget, type PrincipalTuple, type ReconcileAction, type ReconcileGrant, type ReconcileSettings, type TargetRef } from "../../domain/reconcile";
+import {
+  planReconcile,
+  targetKey,
+  type DriftKind,
+  type ObservedTarget,
+  type PrincipalTuple,
+  type ReconcileAction,
+  type ReconcileGrant,
+  type ReconcileSettings,
+  type TargetRef,
+} from "../../domain/reconcile";
 import type { JobQueue } from "../../jobs/job-queue";
 import { QUEUES } from "../../jobs/queues";
 import { emitAudit } from "../audit";
@@ -39,14 +49,30 @@ const DETAIL: Record<DriftKind, string> = {
 /** Worker verb, on a schedule: list the real assignments of every target the policy or a grant names and act on the drift (see planReconcile). */
 export async function reconcileAssignments({ ctx, deps }: { ctx: ServiceContext; deps: ReconcileDeps }) {
   if (ctx.actor.type !== "system") throw new AppError("FORBIDDEN", "Only the worker reconciles assignments.");
-  const settings: ReconcileSettings = { missing: deps.settings.missing, outOfBand: deps.settings.outOfBand, graceMs: deps.settings.graceMs ?? DEFAULT_GRACE_MS };
+  const settings: ReconcileSettings = {
+    missing: deps.settings.missing,
+    outOfBand: deps.settings.outOfBand,
+    graceMs: deps.settings.graceMs ?? DEFAULT_GRACE_MS,
+  };
   const scope = await loadScope(ctx.db);
   const { targets, failures } = await observe(deps.port, scope, ctx.now);
   const state = await loadState(ctx.db, targets);
   const now = ctx.now();
   const plan = planReconcile({ now, targets, settings, ...state });
 
-  const summary = { targets: targets.length, listFailures: failures.length, baselined: 0, newFindings: 0, repeatedFindings: 0, resolved: 0, marked: 0, recreated: 0, removalsQueued: 0, unsettled: plan.unsettled.length, errors: 0 };
+  const summary = {
+    targets: targets.length,
+    listFailures: failures.length,
+    baselined: 0,
+    newFindings: 0,
+    repeatedFindings: 0,
+    resolved: 0,
+    marked: 0,
+    recreated: 0,
+    removalsQueued: 0,
+    unsettled: plan.unsettled.length,
+    errors: 0,
+  };
   const raised: RaisedAlert[] = [];
   const run = async (what: string, step: () => Promise<void>) => {
     try {
@@ -60,7 +86,12 @@ export async function reconcileAssignments({ ctx, deps }: { ctx: ServiceContext;
 
   if (plan.newlyBaselinedTargets.length > 0) {
     await run("baseline", async () => {
-      summary.baselined = await recordBaseline(ctx, plan.newlyBaselinedTargets, plan.actions.flatMap((a) => (a.type === "baseline" ? [a.tuple] : [])), now);
+      summary.baselined = await recordBaseline(
+        ctx,
+        plan.newlyBaselinedTargets,
+        plan.actions.flatMap((a) => (a.type === "baseline" ? [a.tuple] : [])),
+        now,
+      );
     });
   }
   for (const action of plan.actions) {
@@ -98,28 +129,47 @@ async function loadScope(db: Db): Promise<Scope> {
     db.awsAccount.findMany({ where: { status: { not: "GONE" } }, select: { id: true, ouIds: true } }),
     db.permissionSet.findMany({ select: { arn: true, name: true } }),
     db.policy.findFirst({ where: { active: true }, orderBy: { loadedAt: "desc" }, select: { document: true } }),
-    db.grant.findMany({ distinct: ["accountId", "permissionSetArn"], select: { accountId: true, permissionSetArn: true } }),
-    db.driftFinding.findMany({ where: { status: "OPEN" }, distinct: ["accountId", "permissionSetArn"], select: { accountId: true, permissionSetArn: true } }),
-    db.grant.findMany({ where: { status: "ACTIVE" }, distinct: ["accountId", "permissionSetArn"], select: { accountId: true, permissionSetArn: true } }),
+    db.grant.findMany({
+      distinct: ["accountId", "permissionSetArn"],
+      select: { accountId: true, permissionSetArn: true },
+    }),
+    db.driftFinding.findMany({
+      where: { status: "OPEN" },
+      distinct: ["accountId", "permissionSetArn"],
+      select: { accountId: true, permissionSetArn: true },
+    }),
+    db.grant.findMany({
+      where: { status: "ACTIVE" },
+      distinct: ["accountId", "permissionSetArn"],
+      select: { accountId: true, permissionSetArn: true },
+    }),
   ]);
   const policy = policyRow ? PolicyDocument.safeParse(policyRow.document) : null;
   const knownAccounts = new Set(accounts.map((a) => a.id));
   const knownSets = new Set(sets.map((s) => s.arn));
   const pairs = new Map<string, TargetRef>();
   const add = (target: TargetRef) => {
-    if (knownAccounts.has(target.accountId) && knownSets.has(target.permissionSetArn)) pairs.set(targetKey(target), { accountId: target.accountId, permissionSetArn: target.permissionSetArn });
+    if (knownAccounts.has(target.accountId) && knownSets.has(target.permissionSetArn))
+      pairs.set(targetKey(target), { accountId: target.accountId, permissionSetArn: target.permissionSetArn });
   };
   if (policy?.success) {
     for (const account of accounts) {
       for (const set of sets) {
-        if (policyMentionsTarget(policy.data, { account: { id: account.id, ouIds: account.ouIds }, permissionSetName: set.name })) add({ accountId: account.id, permissionSetArn: set.arn });
+        if (
+          policyMentionsTarget(policy.data, {
+            account: { id: account.id, ouIds: account.ouIds },
+            permissionSetName: set.name,
+          })
+        )
+          add({ accountId: account.id, permissionSetArn: set.arn });
       }
     }
   }
   grantPairs.forEach(add);
   findingPairs.forEach(add);
   const byAccount = new Map<string, string[]>();
-  for (const target of pairs.values()) byAccount.set(target.accountId, [...(byAccount.get(target.accountId) ?? []), target.permissionSetArn]);
+  for (const target of pairs.values())
+    byAccount.set(target.accountId, [...(byAccount.get(target.accountId) ?? []), target.permissionSetArn]);
   return { byAccount, expected: new Set(active.map(targetKey)) };
 }
 
@@ -156,31 +206,71 @@ async function observe(port: IdentityCenterPort, scope: Scope, now: () => Date) 
     }
   };
   await Promise.all(Array.from({ length: Math.min(ACCOUNT_CONCURRENCY, accounts.length) }, worker));
-  if (failures.length > 0) console.error(`[reconcile] could not list ${failures.length} target(s); they are skipped this round: ${failures.slice(0, 5).map((f) => `${f.target} (${f.code})`).join(", ")}`);
+  if (failures.length > 0)
+    console.error(
+      `[reconcile] could not list ${failures.length} target(s); they are skipped this round: ${failures
+        .slice(0, 5)
+        .map((f) => `${f.target} (${f.code})`)
+        .join(", ")}`,
+    );
   return { targets, failures };
 }
 
-const GRANT_FIELDS = { id: true, accountId: true, permissionSetArn: true, principalId: true, status: true, startsAt: true, endsAt: true, updatedAt: true, createVerifiedAt: true, user: { select: { identityStoreUserId: true } } } as const;
+const GRANT_FIELDS = {
+  id: true,
+  accountId: true,
+  permissionSetArn: true,
+  principalId: true,
+  status: true,
+  startsAt: true,
+  endsAt: true,
+  updatedAt: true,
+  createVerifiedAt: true,
+  user: { select: { identityStoreUserId: true } },
+} as const;
 
 async function loadState(db: Db, targets: ObservedTarget[]) {
   if (targets.length === 0) return { grants: [], tuples: [], openFindings: [], baselinedTargets: [] };
   const byTarget = targets.map((t) => ({ accountId: t.accountId, permissionSetArn: t.permissionSetArn }));
   const presentUsers = targets.flatMap((t) => {
     const ids = t.principals.filter((p) => p.principalType === "USER").map((p) => p.principalId);
-    return ids.length ? [{ accountId: t.accountId, permissionSetArn: t.permissionSetArn, principalId: { in: ids } }] : [];
+    return ids.length
+      ? [{ accountId: t.accountId, permissionSetArn: t.permissionSetArn, principalId: { in: ids } }]
+      : [];
   });
   const [live, ended, tuples, openFindings, baselines] = await Promise.all([
     db.grant.findMany({ where: { status: { in: [...LIVE_STATUSES] }, OR: byTarget }, select: GRANT_FIELDS }),
     // Ended grants matter only where their assignment is still listed (a leftover).
-    presentUsers.length ? db.grant.findMany({ where: { status: { in: [...ENDED_STATUSES] }, OR: presentUsers }, select: GRANT_FIELDS }) : [],
-    db.assignmentTuple.findMany({ where: { OR: byTarget }, select: { accountId: true, permissionSetArn: true, principalId: true, standing: true } }),
-    db.driftFinding.findMany({ where: { status: "OPEN", OR: byTarget }, select: { id: true, kind: true, accountId: true, permissionSetArn: true, principalType: true, principalId: true, grantId: true } }),
+    presentUsers.length
+      ? db.grant.findMany({ where: { status: { in: [...ENDED_STATUSES] }, OR: presentUsers }, select: GRANT_FIELDS })
+      : [],
+    db.assignmentTuple.findMany({
+      where: { OR: byTarget },
+      select: { accountId: true, permissionSetArn: true, principalId: true, standing: true },
+    }),
+    db.driftFinding.findMany({
+      where: { status: "OPEN", OR: byTarget },
+      select: {
+        id: true,
+        kind: true,
+        accountId: true,
+        permissionSetArn: true,
+        principalType: true,
+        principalId: true,
+        grantId: true,
+      },
+    }),
     db.auditEvent.findMany({ where: { action: BASELINE_ACTION }, select: { after: true } }),
   ]);
   const loaded = new Set([...live, ...ended].map((g) => g.id));
   const findingGrantIds = openFindings.flatMap((f) => (f.grantId && !loaded.has(f.grantId) ? [f.grantId] : []));
-  const findingGrants = findingGrantIds.length ? await db.grant.findMany({ where: { id: { in: findingGrantIds } }, select: GRANT_FIELDS }) : [];
-  const grants: ReconcileGrant[] = [...live, ...ended, ...findingGrants].map(({ user, ...grant }) => ({ ...grant, principalId: grant.principalId ?? user.identityStoreUserId }));
+  const findingGrants = findingGrantIds.length
+    ? await db.grant.findMany({ where: { id: { in: findingGrantIds } }, select: GRANT_FIELDS })
+    : [];
+  const grants: ReconcileGrant[] = [...live, ...ended, ...findingGrants].map(({ user, ...grant }) => ({
+    ...grant,
+    principalId: grant.principalId ?? user.identityStoreUserId,
+  }));
   const baselinedTargets = baselines.flatMap((event) => {
     const keys = (event.after as { targets?: unknown } | null)?.targets;
     return Array.isArray(keys) ? keys.filter((k): k is string => typeof k === "string") : [];
@@ -193,10 +283,27 @@ async function loadState(db: Db, targets: ObservedTarget[]) {
 async function recordBaseline(ctx: ServiceContext, targets: TargetRef[], tuples: PrincipalTuple[], now: Date) {
   return ctx.db.$transaction(async (tx) => {
     const created = await tx.assignmentTuple.createMany({
-      data: tuples.map((t) => ({ accountId: t.accountId, permissionSetArn: t.permissionSetArn, principalId: t.principalId, standing: true, standingSource: "baseline", observedAt: now })),
+      data: tuples.map((t) => ({
+        accountId: t.accountId,
+        permissionSetArn: t.permissionSetArn,
+        principalId: t.principalId,
+        standing: true,
+        standingSource: "baseline",
+        observedAt: now,
+      })),
       skipDuplicates: true,
     });
-    await emitAudit(tx, ctx.actor, { action: BASELINE_ACTION, entityType: "reconcile", entityId: "baseline", after: { targets: targets.map(targetKey), standing: tuples } }, now);
+    await emitAudit(
+      tx,
+      ctx.actor,
+      {
+        action: BASELINE_ACTION,
+        entityType: "reconcile",
+        entityId: "baseline",
+        after: { targets: targets.map(targetKey), standing: tuples },
+      },
+      now,
+    );
     return created.count;
   });
 }
@@ -216,16 +323,39 @@ async function applyDrift(ctx: ServiceContext, queue: JobQueue, action: DriftAct
   return ctx.db.$transaction(async (tx) => {
     await lockAssignmentTuple(tx, tuple);
     const outcome: DriftOutcome = { finding: "none", marked: 0, recreated: 0, removalQueued: false, alert: null };
-    const grantTuple = { accountId: tuple.accountId, permissionSetArn: tuple.permissionSetArn, principalId: tuple.principalId };
+    const grantTuple = {
+      accountId: tuple.accountId,
+      permissionSetArn: tuple.permissionSetArn,
+      principalId: tuple.principalId,
+    };
     let actionTaken: string | null = null;
     let grantId: string | null = action.grantIds[0] ?? null;
 
     if (action.remedy === "mark-failed") {
       const changed: string[] = [];
       for (const id of action.grantIds) {
-        if (!(await casGrant(tx, id, "ACTIVE", { status: "FAILED", failureReason: "The assignment was removed outside the portal, so this access is no longer in place." }))) continue;
+        if (
+          !(await casGrant(tx, id, "ACTIVE", {
+            status: "FAILED",
+            failureReason: "The assignment was removed outside the portal, so this access is no longer in place.",
+          }))
+        )
+          continue;
         const grant = await tx.grant.findUniqueOrThrow({ where: { id }, select: { requestId: true } });
-        await emitAudit(tx, ctx.actor, { action: "grant.assignment_lost", entityType: "grant", entityId: id, requestId: grant.requestId, before: { status: "ACTIVE" }, after: { status: "FAILED" }, reason: DETAIL.MISSING_ASSIGNMENT }, now);
+        await emitAudit(
+          tx,
+          ctx.actor,
+          {
+            action: "grant.assignment_lost",
+            entityType: "grant",
+            entityId: id,
+            requestId: grant.requestId,
+            before: { status: "ACTIVE" },
+            after: { status: "FAILED" },
+            reason: DETAIL.MISSING_ASSIGNMENT,
+          },
+          now,
+        );
         await syncRequestStatus(tx, ctx.actor, grant.requestId, now);
         changed.push(id);
       }
@@ -237,27 +367,63 @@ async function applyDrift(ctx: ServiceContext, queue: JobQueue, action: DriftAct
     } else if (action.remedy === "recreate") {
       if (await tupleBusy(tx, grantTuple, now, { ignoreActive: true })) return outcome;
       const grant = await tx.grant.findUniqueOrThrow({ where: { id: grantId! }, select: { requestId: true } });
-      if (!(await casGrant(tx, grantId!, "ACTIVE", { status: "PROVISIONING", createRequestId: null, createIssuedAt: null, attempts: { increment: 1 } }))) return outcome;
-      await emitAudit(tx, ctx.actor, { action: "grant.recreating", entityType: "grant", entityId: grantId!, requestId: grant.requestId, before: { status: "ACTIVE" }, after: { status: "PROVISIONING" }, reason: DETAIL.MISSING_ASSIGNMENT }, now);
-      await queue.send(tx, QUEUES.activateGrant, { grantId: grantId! }, { singletonKey: `recreate-${grantId}-${now.getTime()}` });
+      if (
+        !(await casGrant(tx, grantId!, "ACTIVE", {
+          status: "PROVISIONING",
+          createRequestId: null,
+          createIssuedAt: null,
+          attempts: { increment: 1 },
+        }))
+      )
+        return outcome;
+      await emitAudit(
+        tx,
+        ctx.actor,
+        {
+          action: "grant.recreating",
+          entityType: "grant",
+          entityId: grantId!,
+          requestId: grant.requestId,
+          before: { status: "ACTIVE" },
+          after: { status: "PROVISIONING" },
+          reason: DETAIL.MISSING_ASSIGNMENT,
+        },
+        now,
+      );
+      await queue.send(
+        tx,
+        QUEUES.activateGrant,
+        { grantId: grantId! },
+        { singletonKey: `recreate-${grantId}-${now.getTime()}` },
+      );
       outcome.recreated = 1;
       actionTaken = "recreate-requested";
     } else if (action.remedy === "unassign") {
-      const standing = await tx.assignmentTuple.findUnique({ where: { accountId_permissionSetArn_principalId: grantTuple }, select: { standing: true } });
+      const standing = await tx.assignmentTuple.findUnique({
+        where: { accountId_permissionSetArn_principalId: grantTuple },
+        select: { standing: true },
+      });
       if (standing?.standing) return outcome;
-      if (tuple.principalType === "USER" && (await tupleBusy(tx, grantTuple, now, { ignoreActive: false }))) return outcome;
+      if (tuple.principalType === "USER" && (await tupleBusy(tx, grantTuple, now, { ignoreActive: false })))
+        return outcome;
       actionTaken = "removal-requested";
     }
 
     const existing = action.findingId
       ? await tx.driftFinding.findFirst({ where: { id: action.findingId, status: "OPEN" } })
-      : await tx.driftFinding.findFirst({ where: { ...grantTuple, principalType: tuple.principalType, kind: action.kind, status: "OPEN" }, orderBy: { firstSeenAt: "asc" } });
+      : await tx.driftFinding.findFirst({
+          where: { ...grantTuple, principalType: tuple.principalType, kind: action.kind, status: "OPEN" },
+          orderBy: { firstSeenAt: "asc" },
+        });
     let findingId: string;
     let removalNewlyRequested = false;
     if (existing) {
       const pendingRemoval = existing.actionTaken === "removal-requested" || existing.actionTaken === "removal-failed";
       removalNewlyRequested = actionTaken === "removal-requested" && !pendingRemoval;
-      await tx.driftFinding.update({ where: { id: existing.id }, data: { lastSeenAt: now, ...(actionTaken && !pendingRemoval ? { actionTaken } : {}) } });
+      await tx.driftFinding.update({
+        where: { id: existing.id },
+        data: { lastSeenAt: now, ...(actionTaken && !pendingRemoval ? { actionTaken } : {}) },
+      });
       findingId = existing.id;
       outcome.finding = "repeated";
     } else if (action.findingId) {
@@ -265,22 +431,60 @@ async function applyDrift(ctx: ServiceContext, queue: JobQueue, action: DriftAct
       return outcome;
     } else {
       const created = await tx.driftFinding.create({
-        data: { kind: action.kind, ...grantTuple, principalType: tuple.principalType, grantId, detail: DETAIL[action.kind], actionTaken, firstSeenAt: now, lastSeenAt: now },
+        data: {
+          kind: action.kind,
+          ...grantTuple,
+          principalType: tuple.principalType,
+          grantId,
+          detail: DETAIL[action.kind],
+          actionTaken,
+          firstSeenAt: now,
+          lastSeenAt: now,
+        },
       });
       findingId = created.id;
       removalNewlyRequested = actionTaken === "removal-requested";
-      const requestId = grantId ? (await tx.grant.findUnique({ where: { id: grantId }, select: { requestId: true } }))?.requestId ?? null : null;
-      await emitAudit(tx, ctx.actor, { action: "drift.detected", entityType: "drift", entityId: findingId, requestId, after: { kind: action.kind, ...tuple, grantIds: action.grantIds, actionTaken } }, now);
+      const requestId = grantId
+        ? ((await tx.grant.findUnique({ where: { id: grantId }, select: { requestId: true } }))?.requestId ?? null)
+        : null;
+      await emitAudit(
+        tx,
+        ctx.actor,
+        {
+          action: "drift.detected",
+          entityType: "drift",
+          entityId: findingId,
+          requestId,
+          after: { kind: action.kind, ...tuple, grantIds: action.grantIds, actionTaken },
+        },
+        now,
+      );
       outcome.finding = "new";
     }
 
     if (actionTaken === "removal-requested") {
-      if (removalNewlyRequested) await emitAudit(tx, ctx.actor, { action: "drift.removal_requested", entityType: "drift", entityId: findingId, after: { kind: action.kind, ...tuple }, reason: action.kind === "LINGERING_ASSIGNMENT" ? "the grant has ended" : "policy removes out-of-band assignments" }, now);
+      if (removalNewlyRequested)
+        await emitAudit(
+          tx,
+          ctx.actor,
+          {
+            action: "drift.removal_requested",
+            entityType: "drift",
+            entityId: findingId,
+            after: { kind: action.kind, ...tuple },
+            reason:
+              action.kind === "LINGERING_ASSIGNMENT" ? "the grant has ended" : "policy removes out-of-band assignments",
+          },
+          now,
+        );
       await queue.send(tx, QUEUES.unassignDrift, { findingId }, { singletonKey: `drift-unassign-${findingId}` });
       outcome.removalQueued = true;
     }
     if (action.remedy === "mark-failed" && grantId) {
-      const grant = await tx.grant.findUniqueOrThrow({ where: { id: grantId }, select: { requestId: true, user: { select: { email: true } } } });
+      const grant = await tx.grant.findUniqueOrThrow({
+        where: { id: grantId },
+        select: { requestId: true, user: { select: { email: true } } },
+      });
       outcome.alert = await recordAlert(
         tx,
         ctx.actor,
@@ -289,7 +493,13 @@ async function applyDrift(ctx: ServiceContext, queue: JobQueue, action: DriftAct
           severity: "warning",
           dedupeKey: missingAlertKey(grantId),
           subject: `Assignment removed outside the portal: grant of ${grant.user.email ?? "a user"} on ${tuple.accountId} marked failed`,
-          detail: { findingId, grantId, accountId: tuple.accountId, permissionSetArn: tuple.permissionSetArn, principalId: tuple.principalId },
+          detail: {
+            findingId,
+            grantId,
+            accountId: tuple.accountId,
+            permissionSetArn: tuple.permissionSetArn,
+            principalId: tuple.principalId,
+          },
           grantId,
           requestId: grant.requestId,
         },
@@ -301,10 +511,23 @@ async function applyDrift(ctx: ServiceContext, queue: JobQueue, action: DriftAct
 }
 
 /** Under the tuple lock: another operation on the tuple is in flight (or due), so acting now could race it. */
-async function tupleBusy(tx: DbTransaction, tuple: { accountId: string; permissionSetArn: string; principalId: string }, now: Date, options: { ignoreActive: boolean }) {
-  const statuses = options.ignoreActive ? ["PROVISIONING", "REMOVING", "REMOVAL_FAILED"] : ["PROVISIONING", "ACTIVE", "REMOVING", "REMOVAL_FAILED"];
+async function tupleBusy(
+  tx: DbTransaction,
+  tuple: { accountId: string; permissionSetArn: string; principalId: string },
+  now: Date,
+  options: { ignoreActive: boolean },
+) {
+  const statuses = options.ignoreActive
+    ? ["PROVISIONING", "REMOVING", "REMOVAL_FAILED"]
+    : ["PROVISIONING", "ACTIVE", "REMOVING", "REMOVAL_FAILED"];
   const busy = await tx.grant.count({
-    where: { ...tuple, OR: [{ status: { in: statuses as ("PROVISIONING" | "ACTIVE" | "REMOVING" | "REMOVAL_FAILED")[] } }, { status: "SCHEDULED", startsAt: { lte: now } }] },
+    where: {
+      ...tuple,
+      OR: [
+        { status: { in: statuses as ("PROVISIONING" | "ACTIVE" | "REMOVING" | "REMOVAL_FAILED")[] } },
+        { status: "SCHEDULED", startsAt: { lte: now } },
+      ],
+    },
   });
   return busy > 0;
 }
@@ -321,10 +544,30 @@ const RESOLVE_REASONS: Record<Extract<ReconcileAction, { type: "resolve" }>["rea
 
 async function resolveFinding(ctx: ServiceContext, action: Extract<ReconcileAction, { type: "resolve" }>, now: Date) {
   return ctx.db.$transaction(async (tx) => {
-    const changed = await tx.driftFinding.updateMany({ where: { id: action.findingId, status: "OPEN" }, data: { status: "RESOLVED", resolvedAt: now, resolvedBy: actorLabel(ctx.actor) } });
+    const changed = await tx.driftFinding.updateMany({
+      where: { id: action.findingId, status: "OPEN" },
+      data: { status: "RESOLVED", resolvedAt: now, resolvedBy: actorLabel(ctx.actor) },
+    });
     if (changed.count !== 1) return 0;
-    await emitAudit(tx, ctx.actor, { action: "drift.resolved", entityType: "drift", entityId: action.findingId, after: { status: "RESOLVED", kind: action.kind, why: action.reason }, reason: RESOLVE_REASONS[action.reason] }, now);
-    if (action.kind === "MISSING_ASSIGNMENT" && action.grantId) await resolveAlert(tx, ctx.actor, { dedupeKey: missingAlertKey(action.grantId), reason: RESOLVE_REASONS[action.reason] }, now);
+    await emitAudit(
+      tx,
+      ctx.actor,
+      {
+        action: "drift.resolved",
+        entityType: "drift",
+        entityId: action.findingId,
+        after: { status: "RESOLVED", kind: action.kind, why: action.reason },
+        reason: RESOLVE_REASONS[action.reason],
+      },
+      now,
+    );
+    if (action.kind === "MISSING_ASSIGNMENT" && action.grantId)
+      await resolveAlert(
+        tx,
+        ctx.actor,
+        { dedupeKey: missingAlertKey(action.grantId), reason: RESOLVE_REASONS[action.reason] },
+        now,
+      );
     return 1;
   });
 }

@@ -61,7 +61,10 @@ const ctxFor = (actor: Actor): ServiceContext => ({ actor, db: db.prisma, now: (
 const system = () => ctxFor(systemActor("test-reconcile"));
 
 function reconcile(settings: Partial<ReconcileDeps["settings"]> = {}, overridePort: IdentityCenterPort = port) {
-  return reconcileAssignments({ ctx: system(), deps: { port: overridePort, queue, settings: { missing: "mark", outOfBand: "report", ...settings } } });
+  return reconcileAssignments({
+    ctx: system(),
+    deps: { port: overridePort, queue, settings: { missing: "mark", outOfBand: "report", ...settings } },
+  });
 }
 
 // Grants touched moments ago are left to their own jobs; tests move them out of the grace window explicitly.
@@ -70,13 +73,27 @@ async function ageGrants() {
 }
 
 async function activeGrant(user: UserActor, target: { accountId: string; permissionSetArn: string }) {
-  const created = await createRequest({ ctx: ctxFor(user), queue, input: { targets: [target], durationMinutes: 60, startMode: "now", justification: "Reconciler test: investigating drift" } });
+  const created = await createRequest({
+    ctx: ctxFor(user),
+    queue,
+    input: {
+      targets: [target],
+      durationMinutes: 60,
+      startMode: "now",
+      justification: "Reconciler test: investigating drift",
+    },
+  });
   const grant = await db.prisma.grant.findFirstOrThrow({ where: { requestId: created.requestId } });
   expect(await activateGrant({ ctx: system(), input: { grantId: grant.id }, deps })).toBe("activated");
   return grant.id;
 }
 
-const assignment = (accountId: string, permissionSetArn: string, principalId: string, principalType: "USER" | "GROUP" = "USER") => ({ accountId, permissionSetArn, principalType, principalId });
+const assignment = (
+  accountId: string,
+  permissionSetArn: string,
+  principalId: string,
+  principalType: "USER" | "GROUP" = "USER",
+) => ({ accountId, permissionSetArn, principalType, principalId });
 
 async function listed(accountId: string, permissionSetArn: string) {
   return (await port.listAssignments({ accountId, permissionSetArn })).map((a) => a.principalId);
@@ -91,7 +108,10 @@ async function auditFor(entityId: string) {
 }
 
 async function unassignJobs() {
-  return db.prisma.$queryRawUnsafe<{ data: { findingId: string } }[]>(`SELECT data FROM pgboss.job WHERE name = $1`, QUEUES.unassignDrift);
+  return db.prisma.$queryRawUnsafe<{ data: { findingId: string } }[]>(
+    `SELECT data FROM pgboss.job WHERE name = $1`,
+    QUEUES.unassignDrift,
+  );
 }
 
 beforeAll(async () => {
@@ -108,8 +128,23 @@ afterAll(async () => {
 describe("reconciler against the simulator", () => {
   it("the first run records the seeded standing assignment as the baseline; it is never reported nor removed", async () => {
     const first = await reconcile({ outOfBand: "remove" });
-    expect(first).toMatchObject({ targets: 4, listFailures: 0, baselined: 1, newFindings: 0, removalsQueued: 0, errors: 0 });
-    const tuple = await db.prisma.assignmentTuple.findUniqueOrThrow({ where: { accountId_permissionSetArn_principalId: { accountId: standing.accountId, permissionSetArn: standing.permissionSetArn, principalId: standing.principalId } } });
+    expect(first).toMatchObject({
+      targets: 4,
+      listFailures: 0,
+      baselined: 1,
+      newFindings: 0,
+      removalsQueued: 0,
+      errors: 0,
+    });
+    const tuple = await db.prisma.assignmentTuple.findUniqueOrThrow({
+      where: {
+        accountId_permissionSetArn_principalId: {
+          accountId: standing.accountId,
+          permissionSetArn: standing.permissionSetArn,
+          principalId: standing.principalId,
+        },
+      },
+    });
     expect(tuple).toMatchObject({ standing: true, standingSource: "baseline" });
     const second = await reconcile({ outOfBand: "remove" });
     expect(second).toMatchObject({ baselined: 0, newFindings: 0, repeatedFindings: 0, removalsQueued: 0 });
@@ -132,7 +167,10 @@ describe("reconciler against the simulator", () => {
 
     expect(await unassignDrift({ ctx: system(), input: { findingId: finding!.id }, deps })).toBe("removed");
     expect(await listed(paymentsProd.id, powerUser.arn)).not.toContain(aliceId);
-    expect(await db.prisma.driftFinding.findUniqueOrThrow({ where: { id: finding!.id } })).toMatchObject({ status: "RESOLVED", actionTaken: "removed" });
+    expect(await db.prisma.driftFinding.findUniqueOrThrow({ where: { id: finding!.id } })).toMatchObject({
+      status: "RESOLVED",
+      actionTaken: "removed",
+    });
     expect(await db.prisma.grant.findUniqueOrThrow({ where: { id: grantId } })).toMatchObject({ status: "REMOVED" });
     expect(await auditFor(finding!.id)).toEqual(["drift.detected", "drift.removal_requested", "drift.removed"]);
     expect(await reconcile()).toMatchObject({ newFindings: 0, removalsQueued: 0 });
@@ -151,14 +189,20 @@ describe("reconciler against the simulator", () => {
     const findings = await findingsFor(aliceId, { kind: "MISSING_ASSIGNMENT" });
     expect(findings).toHaveLength(1);
     expect(findings[0]).toMatchObject({ status: "OPEN", grantId, actionTaken: "grant-marked-failed" });
-    expect(await db.prisma.alert.findMany({ where: { dedupeKey: `assignment-missing:${grantId}` } })).toEqual([expect.objectContaining({ status: "OPEN", severity: "warning" })]);
+    expect(await db.prisma.alert.findMany({ where: { dedupeKey: `assignment-missing:${grantId}` } })).toEqual([
+      expect.objectContaining({ status: "OPEN", severity: "warning" }),
+    ]);
     expect(alerts.length - before).toBe(1);
-    expect((await db.prisma.auditEvent.findMany({ where: { entityId: grantId } })).map((e) => e.action)).toContain("grant.assignment_lost");
+    expect((await db.prisma.auditEvent.findMany({ where: { entityId: grantId } })).map((e) => e.action)).toContain(
+      "grant.assignment_lost",
+    );
 
     await ageGrants();
     expect(await reconcile()).toMatchObject({ newFindings: 0, marked: 0 });
     expect(await findingsFor(aliceId, { kind: "MISSING_ASSIGNMENT" })).toHaveLength(1);
-    expect(await db.prisma.auditEvent.count({ where: { action: "drift.detected", entityId: findings[0]!.id } })).toBe(1);
+    expect(await db.prisma.auditEvent.count({ where: { action: "drift.detected", entityId: findings[0]!.id } })).toBe(
+      1,
+    );
     expect(alerts.length - before).toBe(1);
   });
 
@@ -168,7 +212,10 @@ describe("reconciler against the simulator", () => {
     await ageGrants();
 
     expect(await reconcile({ missing: "recreate" })).toMatchObject({ newFindings: 1, recreated: 1, marked: 0 });
-    expect(await db.prisma.grant.findUniqueOrThrow({ where: { id: grantId } })).toMatchObject({ status: "PROVISIONING", createRequestId: null });
+    expect(await db.prisma.grant.findUniqueOrThrow({ where: { id: grantId } })).toMatchObject({
+      status: "PROVISIONING",
+      createRequestId: null,
+    });
     expect(await reconcile({ missing: "recreate" })).toMatchObject({ recreated: 0, newFindings: 0 });
     expect(await activateGrant({ ctx: system(), input: { grantId }, deps })).toBe("activated");
     expect(await listed(sandbox.id, readOnly.arn)).toContain(aliceId);
@@ -195,23 +242,46 @@ describe("reconciler against the simulator", () => {
   it("only admins accept or remove drift", async () => {
     const [finding] = await findingsFor(seedUser("erin").userId);
     for (const who of ["alice", "carol", "bob"]) {
-      await expect(acceptDrift({ ctx: ctxFor(users[who]!), input: { findingId: finding!.id, reason: "It is fine, really" } })).rejects.toMatchObject({ code: "FORBIDDEN" });
-      await expect(removeDrift({ ctx: ctxFor(users[who]!), queue, input: { findingId: finding!.id, reason: "It must go now" } })).rejects.toMatchObject({ code: "FORBIDDEN" });
+      await expect(
+        acceptDrift({ ctx: ctxFor(users[who]!), input: { findingId: finding!.id, reason: "It is fine, really" } }),
+      ).rejects.toMatchObject({ code: "FORBIDDEN" });
+      await expect(
+        removeDrift({ ctx: ctxFor(users[who]!), queue, input: { findingId: finding!.id, reason: "It must go now" } }),
+      ).rejects.toMatchObject({ code: "FORBIDDEN" });
     }
-    await expect(acceptDrift({ ctx: system(), input: { findingId: finding!.id, reason: "system tries" } })).rejects.toMatchObject({ code: "FORBIDDEN" });
-    await expect(acceptDrift({ ctx: ctxFor(users.dave!), input: { findingId: finding!.id, reason: "" } })).rejects.toMatchObject({ code: "VALIDATION" });
-    await expect(acceptDrift({ ctx: ctxFor(users.dave!), input: { findingId: "nope", reason: "Looks right to me" } })).rejects.toMatchObject({ code: "NOT_FOUND" });
-    expect(await db.prisma.driftFinding.findUniqueOrThrow({ where: { id: finding!.id } })).toMatchObject({ status: "OPEN" });
+    await expect(
+      acceptDrift({ ctx: system(), input: { findingId: finding!.id, reason: "system tries" } }),
+    ).rejects.toMatchObject({ code: "FORBIDDEN" });
+    await expect(
+      acceptDrift({ ctx: ctxFor(users.dave!), input: { findingId: finding!.id, reason: "" } }),
+    ).rejects.toMatchObject({ code: "VALIDATION" });
+    await expect(
+      acceptDrift({ ctx: ctxFor(users.dave!), input: { findingId: "nope", reason: "Looks right to me" } }),
+    ).rejects.toMatchObject({ code: "NOT_FOUND" });
+    expect(await db.prisma.driftFinding.findUniqueOrThrow({ where: { id: finding!.id } })).toMatchObject({
+      status: "OPEN",
+    });
   });
 
   it("an admin accepts an out-of-band assignment as standing: never reported or removed again", async () => {
     const erinId = seedUser("erin").userId;
     const [finding] = await findingsFor(erinId);
-    await acceptDrift({ ctx: ctxFor(users.dave!), input: { findingId: finding!.id, reason: "Erin runs the payments read-only dashboard" } });
-    expect(await db.prisma.driftFinding.findUniqueOrThrow({ where: { id: finding!.id } })).toMatchObject({ status: "ACCEPTED", resolvedBy: users.dave!.email });
-    expect(await db.prisma.assignmentTuple.findFirstOrThrow({ where: { principalId: erinId } })).toMatchObject({ standing: true, standingSource: "accepted" });
+    await acceptDrift({
+      ctx: ctxFor(users.dave!),
+      input: { findingId: finding!.id, reason: "Erin runs the payments read-only dashboard" },
+    });
+    expect(await db.prisma.driftFinding.findUniqueOrThrow({ where: { id: finding!.id } })).toMatchObject({
+      status: "ACCEPTED",
+      resolvedBy: users.dave!.email,
+    });
+    expect(await db.prisma.assignmentTuple.findFirstOrThrow({ where: { principalId: erinId } })).toMatchObject({
+      standing: true,
+      standingSource: "accepted",
+    });
     expect(await auditFor(finding!.id)).toEqual(["drift.detected", "drift.accepted"]);
-    await expect(acceptDrift({ ctx: ctxFor(users.dave!), input: { findingId: finding!.id, reason: "Accept it again" } })).rejects.toMatchObject({ code: "CONFLICT" });
+    await expect(
+      acceptDrift({ ctx: ctxFor(users.dave!), input: { findingId: finding!.id, reason: "Accept it again" } }),
+    ).rejects.toMatchObject({ code: "CONFLICT" });
 
     expect(await reconcile({ outOfBand: "remove" })).toMatchObject({ newFindings: 0 });
     expect(await findingsFor(erinId)).toHaveLength(1);
@@ -223,24 +293,49 @@ describe("reconciler against the simulator", () => {
     sim.seedAssignment(assignment(paymentsProd.id, powerUser.arn, bobId));
     await reconcile();
     const [finding] = await findingsFor(bobId);
-    await expect(acceptDrift({ ctx: ctxFor(users.dave!), input: { findingId: finding!.id, reason: "x" } })).rejects.toMatchObject({ code: "VALIDATION" });
-    await removeDrift({ ctx: ctxFor(users.dave!), queue, input: { findingId: finding!.id, reason: "Nobody approved this access" } });
+    await expect(
+      acceptDrift({ ctx: ctxFor(users.dave!), input: { findingId: finding!.id, reason: "x" } }),
+    ).rejects.toMatchObject({ code: "VALIDATION" });
+    await removeDrift({
+      ctx: ctxFor(users.dave!),
+      queue,
+      input: { findingId: finding!.id, reason: "Nobody approved this access" },
+    });
     expect((await unassignJobs()).some((j) => j.data.findingId === finding!.id)).toBe(true);
     expect(await unassignDrift({ ctx: system(), input: { findingId: finding!.id }, deps })).toBe("removed");
     expect(await listed(paymentsProd.id, powerUser.arn)).not.toContain(bobId);
-    expect(await db.prisma.driftFinding.findUniqueOrThrow({ where: { id: finding!.id } })).toMatchObject({ status: "RESOLVED", actionTaken: "removed" });
+    expect(await db.prisma.driftFinding.findUniqueOrThrow({ where: { id: finding!.id } })).toMatchObject({
+      status: "RESOLVED",
+      actionTaken: "removed",
+    });
     expect(await auditFor(finding!.id)).toEqual(["drift.detected", "drift.removal_requested", "drift.removed"]);
     expect(await unassignDrift({ ctx: system(), input: { findingId: finding!.id }, deps })).toBe("skipped");
   });
 
   it("a standing assignment is never removed, even through a smuggled finding", async () => {
-    const smuggled = await db.prisma.driftFinding.create({ data: { kind: "OUT_OF_BAND_ASSIGNMENT", accountId: standing.accountId, permissionSetArn: standing.permissionSetArn, principalType: "USER", principalId: standing.principalId } });
-    await expect(removeDrift({ ctx: ctxFor(users.dave!), queue, input: { findingId: smuggled.id, reason: "Remove dave's admin access" } })).rejects.toMatchObject({ code: "INVALID_TRANSITION" });
+    const smuggled = await db.prisma.driftFinding.create({
+      data: {
+        kind: "OUT_OF_BAND_ASSIGNMENT",
+        accountId: standing.accountId,
+        permissionSetArn: standing.permissionSetArn,
+        principalType: "USER",
+        principalId: standing.principalId,
+      },
+    });
+    await expect(
+      removeDrift({
+        ctx: ctxFor(users.dave!),
+        queue,
+        input: { findingId: smuggled.id, reason: "Remove dave's admin access" },
+      }),
+    ).rejects.toMatchObject({ code: "INVALID_TRANSITION" });
     await db.prisma.driftFinding.update({ where: { id: smuggled.id }, data: { actionTaken: "removal-requested" } });
     expect(await unassignDrift({ ctx: system(), input: { findingId: smuggled.id }, deps })).toBe("skipped");
     expect(await listed(standing.accountId, standing.permissionSetArn)).toContain(standing.principalId);
     expect(await reconcile({ outOfBand: "remove" })).toMatchObject({ resolved: 1, removalsQueued: 0 });
-    expect(await db.prisma.driftFinding.findUniqueOrThrow({ where: { id: smuggled.id } })).toMatchObject({ status: "RESOLVED" });
+    expect(await db.prisma.driftFinding.findUniqueOrThrow({ where: { id: smuggled.id } })).toMatchObject({
+      status: "RESOLVED",
+    });
   });
 
   it("with the remove policy, out-of-band users are removed; groups are only reported", async () => {
@@ -277,6 +372,12 @@ describe("reconciler against the simulator", () => {
     };
     expect(await reconcile({}, broken)).toMatchObject({ listFailures: 1, marked: 0, newFindings: 0 });
     expect(await db.prisma.grant.findUniqueOrThrow({ where: { id: grantId } })).toMatchObject({ status: "ACTIVE" });
-    expect(await findingsFor(aliceId, { kind: "MISSING_ASSIGNMENT", accountId: paymentsProd.id, permissionSetArn: powerUser.arn })).toHaveLength(0);
+    expect(
+      await findingsFor(aliceId, {
+        kind: "MISSING_ASSIGNMENT",
+        accountId: paymentsProd.id,
+        permissionSetArn: powerUser.arn,
+      }),
+    ).toHaveLength(0);
   });
 });

@@ -22,19 +22,51 @@ export async function removeDrift({ ctx, input, queue }: { ctx: ServiceContext; 
   return ctx.db.$transaction(async (tx) => {
     const finding = await tx.driftFinding.findUnique({ where: { id: findingId } });
     if (!finding) throw new AppError("NOT_FOUND", "That drift finding does not exist.");
-    if (finding.kind !== "OUT_OF_BAND_ASSIGNMENT") throw new AppError("INVALID_TRANSITION", "Only an out-of-band assignment can be removed from here; the portal removes a grant's leftovers itself.");
+    if (finding.kind !== "OUT_OF_BAND_ASSIGNMENT")
+      throw new AppError(
+        "INVALID_TRANSITION",
+        "Only an out-of-band assignment can be removed from here; the portal removes a grant's leftovers itself.",
+      );
     if (finding.status !== "OPEN") throw new AppError("CONFLICT", "This finding is already closed. Reload the page.");
-    const tuple = { accountId: finding.accountId, permissionSetArn: finding.permissionSetArn, principalId: finding.principalId };
+    const tuple = {
+      accountId: finding.accountId,
+      permissionSetArn: finding.permissionSetArn,
+      principalId: finding.principalId,
+    };
     await lockAssignmentTuple(tx, tuple);
-    const row = await tx.assignmentTuple.findUnique({ where: { accountId_permissionSetArn_principalId: tuple }, select: { standing: true } });
-    if (row?.standing) throw new AppError("INVALID_TRANSITION", "This assignment is standing (baseline or accepted) and is never removed by the portal.");
+    const row = await tx.assignmentTuple.findUnique({
+      where: { accountId_permissionSetArn_principalId: tuple },
+      select: { standing: true },
+    });
+    if (row?.standing)
+      throw new AppError(
+        "INVALID_TRANSITION",
+        "This assignment is standing (baseline or accepted) and is never removed by the portal.",
+      );
     if (finding.principalType === "USER") {
-      const held = await tx.grant.count({ where: { ...tuple, status: { in: ["PROVISIONING", "ACTIVE", "REMOVING", "REMOVAL_FAILED"] } } });
-      if (held > 0) throw new AppError("CONFLICT", "A portal grant holds this assignment now; it is removed when the grant ends.");
+      const held = await tx.grant.count({
+        where: { ...tuple, status: { in: ["PROVISIONING", "ACTIVE", "REMOVING", "REMOVAL_FAILED"] } },
+      });
+      if (held > 0)
+        throw new AppError("CONFLICT", "A portal grant holds this assignment now; it is removed when the grant ends.");
     }
-    const changed = await tx.driftFinding.updateMany({ where: { id: findingId, status: "OPEN" }, data: { actionTaken: "removal-requested" } });
+    const changed = await tx.driftFinding.updateMany({
+      where: { id: findingId, status: "OPEN" },
+      data: { actionTaken: "removal-requested" },
+    });
     if (changed.count !== 1) throw new AppError("CONFLICT", "This finding changed meanwhile. Reload the page.");
-    await emitAudit(tx, actor, { action: "drift.removal_requested", entityType: "drift", entityId: findingId, after: { kind: finding.kind, ...tuple, principalType: finding.principalType }, reason }, now);
+    await emitAudit(
+      tx,
+      actor,
+      {
+        action: "drift.removal_requested",
+        entityType: "drift",
+        entityId: findingId,
+        after: { kind: finding.kind, ...tuple, principalType: finding.principalType },
+        reason,
+      },
+      now,
+    );
     await queue.send(tx, QUEUES.unassignDrift, { findingId }, { singletonKey: `drift-unassign-${findingId}` });
     return { findingId, status: "REMOVAL_REQUESTED" as const };
   });

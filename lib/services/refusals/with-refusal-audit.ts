@@ -21,13 +21,20 @@ export const AUDITED_VERBS = [
 export type AuditedVerb = (typeof AUDITED_VERBS)[number];
 
 /** Runs one verb; a refusal (not a validation error) is audited before it is rethrown, unless the verb audited it itself. */
-export async function withRefusalAudit<T>(verb: AuditedVerb, ctx: ServiceContext, target: unknown, run: () => Promise<T>): Promise<T> {
+export async function withRefusalAudit<T>(
+  verb: AuditedVerb,
+  ctx: ServiceContext,
+  target: unknown,
+  run: () => Promise<T>,
+): Promise<T> {
   try {
     return await run();
   } catch (error) {
     if (isAppError(error) && !error.audited && isAuditedRefusal(error.code)) {
       // The caller's answer stays the refusal even if the trail is unreachable; the failure is logged for operators.
-      await recordRefusal(ctx, { verb, target, code: error.code, reason: error.message }).catch((failure: unknown) => console.error(`[refusal] could not audit a refused ${verb}`, failure));
+      await recordRefusal(ctx, { verb, target, code: error.code, reason: error.message }).catch((failure: unknown) =>
+        console.error(`[refusal] could not audit a refused ${verb}`, failure),
+      );
     }
     throw error;
   }

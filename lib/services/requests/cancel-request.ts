@@ -18,16 +18,37 @@ export async function cancelRequest({ ctx, input, queue }: { ctx: ServiceContext
   const now = ctx.now();
   return ctx.db.$transaction(async (tx) => {
     const request = await tx.accessRequest.findUnique({ where: { id: requestId }, include: { grants: true } });
-    if (!request || request.requesterId !== actor.userId) throw new AppError("NOT_FOUND", "That request does not exist.");
+    if (!request || request.requesterId !== actor.userId)
+      throw new AppError("NOT_FOUND", "That request does not exist.");
     assertExpectedVersion(expectedVersion, request.version);
     const started = request.grants.some((g) => g.status !== "SCHEDULED");
     if (!(request.status === "PENDING" || (request.status === "APPROVED" && !started))) {
-      throw new AppError("INVALID_TRANSITION", request.status === "ACTIVE" ? "This access is active: release it instead." : `A ${request.status.toLowerCase()} request cannot be cancelled.`);
+      throw new AppError(
+        "INVALID_TRANSITION",
+        request.status === "ACTIVE"
+          ? "This access is active: release it instead."
+          : `A ${request.status.toLowerCase()} request cannot be cancelled.`,
+      );
     }
-    const changed = await tx.accessRequest.updateMany({ where: { id: requestId, status: request.status, version: request.version }, data: { status: "CANCELLED", closedAt: now, closeReason: "cancelled by requester", version: { increment: 1 } } });
+    const changed = await tx.accessRequest.updateMany({
+      where: { id: requestId, status: request.status, version: request.version },
+      data: { status: "CANCELLED", closedAt: now, closeReason: "cancelled by requester", version: { increment: 1 } },
+    });
     if (changed.count !== 1) throw new AppError("CONFLICT", "The request changed meanwhile. Reload and try again.");
     await endRequestGrants(tx, queue, actor, requestId, now, "request cancelled");
-    await emitAudit(tx, actor, { action: "request.cancelled", entityType: "request", entityId: requestId, requestId, before: { status: request.status }, after: { status: "CANCELLED" } }, now);
+    await emitAudit(
+      tx,
+      actor,
+      {
+        action: "request.cancelled",
+        entityType: "request",
+        entityId: requestId,
+        requestId,
+        before: { status: request.status },
+        after: { status: "CANCELLED" },
+      },
+      now,
+    );
     return { requestId, status: "CANCELLED" as const };
   });
 }

@@ -14,14 +14,24 @@ import { describeTargets } from "./policy-targets";
 
 export const CreateRequestInput = z.object({
   targets: z
-    .array(z.object({ accountId: z.string().regex(/^\d{12}$/, "Not an AWS account id."), permissionSetArn: safeText().min(10, "Not a permission set.").max(1224, "Not a permission set.") }))
+    .array(
+      z.object({
+        accountId: z.string().regex(/^\d{12}$/, "Not an AWS account id."),
+        permissionSetArn: safeText().min(10, "Not a permission set.").max(1224, "Not a permission set."),
+      }),
+    )
     .min(1, "Pick at least one account and permission set.")
     .max(20, "At most 20 targets in one request."),
   durationMinutes: wholeMinutes("Enter the duration in whole minutes, such as 60."),
   startMode: z.enum(["now", "scheduled"]),
   startsAt: z.coerce.date({ message: "Enter a valid start time." }).optional(),
-  justification: safeText("multiline").min(10, "Say why you need this access (at least 10 characters).").max(2000, "Keep the justification under 2000 characters."),
-  ticket: safeText().max(64, "A ticket reference is at most 64 characters.").optional().transform((t) => (t ? t : undefined)),
+  justification: safeText("multiline")
+    .min(10, "Say why you need this access (at least 10 characters).")
+    .max(2000, "Keep the justification under 2000 characters."),
+  ticket: safeText()
+    .max(64, "A ticket reference is at most 64 characters.")
+    .optional()
+    .transform((t) => (t ? t : undefined)),
 });
 export type CreateRequestInput = z.infer<typeof CreateRequestInput>;
 
@@ -32,17 +42,36 @@ export async function createRequest({ ctx, input, queue }: { ctx: ServiceContext
   const unique = new Map(data.targets.map((t) => [`${t.accountId}|${t.permissionSetArn}`, t]));
   const policy = await getActivePolicy(ctx.db);
   const targets = await describeTargets(ctx.db, [...unique.values()]);
-  const verdict = evaluateRequest(policy.document, { email: actor.email, groups: actor.groups }, targets.map((t) => ({ account: t.account, permissionSetName: t.permissionSetName })), {
-    durationMinutes: data.durationMinutes,
-    ticket: data.ticket,
-  });
+  const verdict = evaluateRequest(
+    policy.document,
+    { email: actor.email, groups: actor.groups },
+    targets.map((t) => ({ account: t.account, permissionSetName: t.permissionSetName })),
+    {
+      durationMinutes: data.durationMinutes,
+      ticket: data.ticket,
+    },
+  );
   if (!verdict.ok) throw new AppError(verdict.code, verdict.message, { fieldErrors: verdict.fieldErrors });
   const now = ctx.now();
-  const window = resolveWindow({ now, startMode: data.startMode, startsAt: data.startsAt, durationMinutes: data.durationMinutes, maxDurationMinutes: verdict.decision.maxDurationMinutes });
-  if (!window.ok) throw new AppError("VALIDATION", "Check the start time and duration.", { fieldErrors: window.fieldErrors });
+  const window = resolveWindow({
+    now,
+    startMode: data.startMode,
+    startsAt: data.startsAt,
+    durationMinutes: data.durationMinutes,
+    maxDurationMinutes: verdict.decision.maxDurationMinutes,
+  });
+  if (!window.ok)
+    throw new AppError("VALIDATION", "Check the start time and duration.", { fieldErrors: window.fieldErrors });
   const { startsAt, endsAt } = window;
   const auto = verdict.decision.autoApprove;
-  const approvalExpiresAt = auto ? null : pendingApprovalExpiresAt({ now, startedImmediately: data.startMode === "now", startsAt, approvalWindowMinutes: approvalWindowMinutes(policy.document, verdict.decision.ruleIds) });
+  const approvalExpiresAt = auto
+    ? null
+    : pendingApprovalExpiresAt({
+        now,
+        startedImmediately: data.startMode === "now",
+        startsAt,
+        approvalWindowMinutes: approvalWindowMinutes(policy.document, verdict.decision.ruleIds),
+      });
 
   return ctx.db.$transaction(async (tx) => {
     const request = await tx.accessRequest.create({
@@ -68,27 +97,52 @@ export async function createRequest({ ctx, input, queue }: { ctx: ServiceContext
       },
       include: { targets: true },
     });
-    await emitAudit(tx, actor, {
-      action: "request.created",
-      entityType: "request",
-      entityId: request.id,
-      requestId: request.id,
-      after: {
-        status: request.status,
-        targets: targets.map((t) => ({ accountId: t.accountId, accountName: t.accountName, permissionSet: t.permissionSetName })),
-        startsAt,
-        endsAt,
-        ticket: request.ticket,
-        rules: verdict.decision.ruleIds,
-        requiredApprovals: request.requiredApprovals,
+    await emitAudit(
+      tx,
+      actor,
+      {
+        action: "request.created",
+        entityType: "request",
+        entityId: request.id,
+        requestId: request.id,
+        after: {
+          status: request.status,
+          targets: targets.map((t) => ({
+            accountId: t.accountId,
+            accountName: t.accountName,
+            permissionSet: t.permissionSetName,
+          })),
+          startsAt,
+          endsAt,
+          ticket: request.ticket,
+          rules: verdict.decision.ruleIds,
+          requiredApprovals: request.requiredApprovals,
+        },
+        reason: data.justification,
       },
-      reason: data.justification,
-    }, now);
+      now,
+    );
     if (auto) {
-      await emitAudit(tx, actor, { action: "request.auto_approved", entityType: "request", entityId: request.id, requestId: request.id, after: { status: "APPROVED", rules: verdict.decision.ruleIds } }, now);
+      await emitAudit(
+        tx,
+        actor,
+        {
+          action: "request.auto_approved",
+          entityType: "request",
+          entityId: request.id,
+          requestId: request.id,
+          after: { status: "APPROVED", rules: verdict.decision.ruleIds },
+        },
+        now,
+      );
       await createGrantsForRequest(tx, queue, request, actor.userId);
     } else {
-      await queue.send(tx, QUEUES.expirePendingRequest, { requestId: request.id }, { startAfter: approvalExpiresAt!, singletonKey: `expire-${request.id}` });
+      await queue.send(
+        tx,
+        QUEUES.expirePendingRequest,
+        { requestId: request.id },
+        { startAfter: approvalExpiresAt!, singletonKey: `expire-${request.id}` },
+      );
     }
     return { requestId: request.id, status: request.status };
   });
@@ -97,11 +151,34 @@ export async function createRequest({ ctx, input, queue }: { ctx: ServiceContext
 type Tx = Parameters<Parameters<ServiceContext["db"]["$transaction"]>[0]>[0];
 
 /** One grant per target, each with its activation job at the window's start (in the same transaction). */
-export async function createGrantsForRequest(tx: Tx, queue: JobQueue, request: { id: string; startsAt: Date; endsAt: Date; targets: { id: string; accountId: string; permissionSetArn: string }[] }, userId: string) {
+export async function createGrantsForRequest(
+  tx: Tx,
+  queue: JobQueue,
+  request: {
+    id: string;
+    startsAt: Date;
+    endsAt: Date;
+    targets: { id: string; accountId: string; permissionSetArn: string }[];
+  },
+  userId: string,
+) {
   for (const target of request.targets) {
     const grant = await tx.grant.create({
-      data: { requestId: request.id, targetId: target.id, userId, accountId: target.accountId, permissionSetArn: target.permissionSetArn, startsAt: request.startsAt, endsAt: request.endsAt },
+      data: {
+        requestId: request.id,
+        targetId: target.id,
+        userId,
+        accountId: target.accountId,
+        permissionSetArn: target.permissionSetArn,
+        startsAt: request.startsAt,
+        endsAt: request.endsAt,
+      },
     });
-    await queue.send(tx, QUEUES.activateGrant, { grantId: grant.id }, { startAfter: request.startsAt, singletonKey: `activate-${grant.id}` });
+    await queue.send(
+      tx,
+      QUEUES.activateGrant,
+      { grantId: grant.id },
+      { startAfter: request.startsAt, singletonKey: `activate-${grant.id}` },
+    );
   }
 }

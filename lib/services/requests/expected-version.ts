@@ -9,5 +9,6 @@ export const requestChanged = () => new AppError("CONFLICT", "The request change
 
 /** Refuses a mutation of a request that changed since the caller read it (the compare-and-set in the verb catches the rest). */
 export function assertExpectedVersion(expected: number | undefined, actual: number) {
-  if (expected !== undefined && expected !== actual) throw new AppError("CONFLICT", "The request changed while you were looking at it. Reload and try again.");
+  if (expected !== undefined && expected !== actual)
+    throw new AppError("CONFLICT", "The request changed while you were looking at it. Reload and try again.");
 }

@@ -12,7 +12,19 @@ export async function expirePendingRequest({ ctx, input }: { ctx: ServiceContext
       data: { status: "EXPIRED", closedAt: now, closeReason: "no decision in time", version: { increment: 1 } },
     });
     if (changed.count === 0) return { expired: false };
-    await emitAudit(tx, ctx.actor, { action: "request.expired", entityType: "request", entityId: input.requestId, requestId: input.requestId, before: { status: "PENDING" }, after: { status: "EXPIRED" } }, now);
+    await emitAudit(
+      tx,
+      ctx.actor,
+      {
+        action: "request.expired",
+        entityType: "request",
+        entityId: input.requestId,
+        requestId: input.requestId,
+        before: { status: "PENDING" },
+        after: { status: "EXPIRED" },
+      },
+      now,
+    );
     return { expired: true };
   });
 }

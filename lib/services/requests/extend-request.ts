@@ -13,7 +13,9 @@ import { assertExpectedVersion, ExpectedVersion, requestChanged } from "./expect
 
 export const ExtendRequestInput = z.object({
   requestId: recordId(),
-  extraMinutes: wholeMinutes("Enter whole minutes, such as 30.").pipe(z.number().min(5, "Extend by at least 5 minutes.")),
+  extraMinutes: wholeMinutes("Enter whole minutes, such as 30.").pipe(
+    z.number().min(5, "Extend by at least 5 minutes."),
+  ),
   justification: safeText("multiline").min(5, "Say why you need more time.").max(1000),
   expectedVersion: ExpectedVersion,
 });
@@ -25,18 +27,57 @@ export async function extendRequest({ ctx, input, queue }: { ctx: ServiceContext
   const now = ctx.now();
   return ctx.db.$transaction(async (tx) => {
     const request = await tx.accessRequest.findUnique({ where: { id: data.requestId } });
-    if (!request || request.requesterId !== actor.userId) throw new AppError("NOT_FOUND", "That request does not exist.");
+    if (!request || request.requesterId !== actor.userId)
+      throw new AppError("NOT_FOUND", "That request does not exist.");
     assertExpectedVersion(data.expectedVersion, request.version);
-    if (request.status !== "ACTIVE" && request.status !== "APPROVED") throw new AppError("INVALID_TRANSITION", "Only approved or active access can be extended.");
-    if (!request.extensionAllowed) throw new AppError("POLICY_DENIED", "The policy does not allow extending this access. Make a new request instead.");
-    const extension = resolveExtension({ currentEndsAt: request.endsAt, startsAt: request.startsAt, extraMinutes: data.extraMinutes, maxDurationMinutes: request.maxDurationMinutes, now });
-    if (!extension.ok) throw new AppError("VALIDATION", "That extension is not possible.", { fieldErrors: { extraMinutes: extension.fieldErrors ? Object.values(extension.fieldErrors).flat() : ["Not possible."] } });
+    if (request.status !== "ACTIVE" && request.status !== "APPROVED")
+      throw new AppError("INVALID_TRANSITION", "Only approved or active access can be extended.");
+    if (!request.extensionAllowed)
+      throw new AppError(
+        "POLICY_DENIED",
+        "The policy does not allow extending this access. Make a new request instead.",
+      );
+    const extension = resolveExtension({
+      currentEndsAt: request.endsAt,
+      startsAt: request.startsAt,
+      extraMinutes: data.extraMinutes,
+      maxDurationMinutes: request.maxDurationMinutes,
+      now,
+    });
+    if (!extension.ok)
+      throw new AppError("VALIDATION", "That extension is not possible.", {
+        fieldErrors: {
+          extraMinutes: extension.fieldErrors ? Object.values(extension.fieldErrors).flat() : ["Not possible."],
+        },
+      });
     if (request.extensionNeedsApproval) {
-      if (request.extensionRequestedMinutes) throw new AppError("CONFLICT", "An extension already waits for a decision.");
+      if (request.extensionRequestedMinutes)
+        throw new AppError("CONFLICT", "An extension already waits for a decision.");
       // A new round, so approvals given to an earlier extension never count for this one.
-      const changed = await tx.accessRequest.updateMany({ where: { id: request.id, version: request.version }, data: { extensionRequestedMinutes: data.extraMinutes, extensionRequestedAt: now, extensionJustification: data.justification, extensionRound: { increment: 1 }, version: { increment: 1 } } });
+      const changed = await tx.accessRequest.updateMany({
+        where: { id: request.id, version: request.version },
+        data: {
+          extensionRequestedMinutes: data.extraMinutes,
+          extensionRequestedAt: now,
+          extensionJustification: data.justification,
+          extensionRound: { increment: 1 },
+          version: { increment: 1 },
+        },
+      });
       if (changed.count !== 1) throw requestChanged();
-      await emitAudit(tx, actor, { action: "request.extension_requested", entityType: "request", entityId: request.id, requestId: request.id, after: { extraMinutes: data.extraMinutes, newEndsAt: extension.endsAt, round: request.extensionRound + 1 }, reason: data.justification }, now);
+      await emitAudit(
+        tx,
+        actor,
+        {
+          action: "request.extension_requested",
+          entityType: "request",
+          entityId: request.id,
+          requestId: request.id,
+          after: { extraMinutes: data.extraMinutes, newEndsAt: extension.endsAt, round: request.extensionRound + 1 },
+          reason: data.justification,
+        },
+        now,
+      );
       return { requestId: request.id, applied: false };
     }
     await applyExtension(tx, queue, actor, request, extension.endsAt, now, data.justification);
@@ -45,16 +86,52 @@ export async function extendRequest({ ctx, input, queue }: { ctx: ServiceContext
 }
 
 /** Moves the end of a request and its live grants (compare-and-set on the version read); the removal job for the new end replaces the old one. */
-export async function applyExtension(tx: DbTransaction, queue: JobQueue, actor: Actor, request: { id: string; endsAt: Date; startsAt: Date; version: number }, endsAt: Date, now: Date, reason: string) {
+export async function applyExtension(
+  tx: DbTransaction,
+  queue: JobQueue,
+  actor: Actor,
+  request: { id: string; endsAt: Date; startsAt: Date; version: number },
+  endsAt: Date,
+  now: Date,
+  reason: string,
+) {
   const changed = await tx.accessRequest.updateMany({
     where: { id: request.id, version: request.version },
-    data: { endsAt, durationMinutes: Math.round((endsAt.getTime() - request.startsAt.getTime()) / 60_000), extensionRequestedMinutes: null, extensionRequestedAt: null, extensionJustification: null, version: { increment: 1 } },
+    data: {
+      endsAt,
+      durationMinutes: Math.round((endsAt.getTime() - request.startsAt.getTime()) / 60_000),
+      extensionRequestedMinutes: null,
+      extensionRequestedAt: null,
+      extensionJustification: null,
+      version: { increment: 1 },
+    },
   });
   if (changed.count !== 1) throw requestChanged();
-  const grants = await tx.grant.findMany({ where: { requestId: request.id, status: { in: ["SCHEDULED", "PROVISIONING", "ACTIVE"] } } });
+  const grants = await tx.grant.findMany({
+    where: { requestId: request.id, status: { in: ["SCHEDULED", "PROVISIONING", "ACTIVE"] } },
+  });
   for (const grant of grants) {
     await tx.grant.update({ where: { id: grant.id }, data: { endsAt, version: { increment: 1 } } });
-    if (grant.status === "ACTIVE") await queue.send(tx, QUEUES.deactivateGrant, { grantId: grant.id }, { startAfter: endsAt, singletonKey: `deactivate-${grant.id}-${endsAt.getTime()}` });
+    if (grant.status === "ACTIVE")
+      await queue.send(
+        tx,
+        QUEUES.deactivateGrant,
+        { grantId: grant.id },
+        { startAfter: endsAt, singletonKey: `deactivate-${grant.id}-${endsAt.getTime()}` },
+      );
   }
-  await emitAudit(tx, actor, { action: "request.extended", entityType: "request", entityId: request.id, requestId: request.id, before: { endsAt: request.endsAt }, after: { endsAt }, reason }, now);
+  await emitAudit(
+    tx,
+    actor,
+    {
+      action: "request.extended",
+      entityType: "request",
+      entityId: request.id,
+      requestId: request.id,
+      before: { endsAt: request.endsAt },
+      after: { endsAt },
+      reason,
+    },
+    now,
+  );
 }

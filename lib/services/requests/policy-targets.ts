@@ -18,8 +18,17 @@ export async function describeTargets(db: Db, targets: TargetRef[]) {
   return targets.map((target) => {
     const account = accountById.get(target.accountId);
     const set = setByArn.get(target.permissionSetArn);
-    if (!account || !set) throw new AppError("VALIDATION", "One of the selected accounts or permission sets does not exist (any more).", { fieldErrors: { targets: ["Pick accounts and permission sets from the list."] } });
-    return { ...target, account: { id: account.id, ouIds: account.ouIds }, accountName: account.name, permissionSetName: set.name, sessionDurationMinutes: set.sessionDurationMinutes };
+    if (!account || !set)
+      throw new AppError("VALIDATION", "One of the selected accounts or permission sets does not exist (any more).", {
+        fieldErrors: { targets: ["Pick accounts and permission sets from the list."] },
+      });
+    return {
+      ...target,
+      account: { id: account.id, ouIds: account.ouIds },
+      accountName: account.name,
+      permissionSetName: set.name,
+      sessionDurationMinutes: set.sessionDurationMinutes,
+    };
   });
 }
 

@@ -10,7 +10,10 @@ import { text } from "../../form-data";
 
 // Each action is a public POST: runAction re-reads the session and the verb checks the admin role and the finding's state.
 
-async function done(result: { ok: true } | { ok: false; code: string; message: string; fieldErrors?: Record<string, string[]> }, message: string): Promise<FormState> {
+async function done(
+  result: { ok: true } | { ok: false; code: string; message: string; fieldErrors?: Record<string, string[]> },
+  message: string,
+): Promise<FormState> {
   if (!result.ok) return result;
   revalidatePath("/", "layout");
   return { ok: true, message };
@@ -19,17 +22,32 @@ async function done(result: { ok: true } | { ok: false; code: string; message: s
 // POST - an admin keeps an out-of-band assignment as standing.
 export async function acceptDriftAction(_previous: FormState, formData: FormData): Promise<FormState> {
   const input = { findingId: text(formData, "findingId"), reason: text(formData, "reason") };
-  return done(await runAction({ verb: "drift.accept", form: formData, target: input.findingId }, ({ ctx }) => acceptDrift({ ctx, input })), "Accepted: the assignment is now standing.");
+  return done(
+    await runAction({ verb: "drift.accept", form: formData, target: input.findingId }, ({ ctx }) =>
+      acceptDrift({ ctx, input }),
+    ),
+    "Accepted: the assignment is now standing.",
+  );
 }
 
 // POST - an admin has an out-of-band assignment removed by the worker.
 export async function removeDriftAction(_previous: FormState, formData: FormData): Promise<FormState> {
   const input = { findingId: text(formData, "findingId"), reason: text(formData, "reason") };
-  return done(await runAction({ verb: "drift.remove", form: formData, target: input.findingId }, ({ ctx, queue }) => removeDrift({ ctx, input, queue })), "Removal queued: the worker removes and verifies it.");
+  return done(
+    await runAction({ verb: "drift.remove", form: formData, target: input.findingId }, ({ ctx, queue }) =>
+      removeDrift({ ctx, input, queue }),
+    ),
+    "Removal queued: the worker removes and verifies it.",
+  );
 }
 
 // POST - an admin takes an alert on.
 export async function acknowledgeAlertAction(_previous: FormState, formData: FormData): Promise<FormState> {
   const input = { alertId: text(formData, "alertId"), note: text(formData, "note") || undefined };
-  return done(await runAction({ verb: "alert.acknowledge", form: formData, target: input.alertId }, ({ ctx }) => acknowledgeAlert({ ctx, input })), "Acknowledged.");
+  return done(
+    await runAction({ verb: "alert.acknowledge", form: formData, target: input.alertId }, ({ ctx }) =>
+      acknowledgeAlert({ ctx, input }),
+    ),
+    "Acknowledged.",
+  );
 }

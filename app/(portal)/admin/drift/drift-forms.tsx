@@ -32,14 +32,35 @@ export function DriftDecisionForm({ findingId }: { findingId: string }) {
       <label htmlFor={reasonId} className="block text-sm font-semibold text-slate-800">
         Reason <span className="font-normal text-slate-500">(audited)</span>
       </label>
-      <textarea id={reasonId} name="reason" rows={2} maxLength={500} className={`${inputClass} w-full`} aria-invalid={Boolean(errors)} />
+      <textarea
+        id={reasonId}
+        name="reason"
+        rows={2}
+        maxLength={500}
+        className={`${inputClass} w-full`}
+        aria-invalid={Boolean(errors)}
+      />
       <FieldErrors id={`${reasonId}-error`} errors={errors} />
       <FormMessage state={state} fields={["reason"]} testId="drift-message" />
       <div className="flex flex-wrap gap-2">
-        <Button type="submit" name="decision" value="accept" variant="secondary" disabled={pending} data-testid="accept-drift">
+        <Button
+          type="submit"
+          name="decision"
+          value="accept"
+          variant="secondary"
+          disabled={pending}
+          data-testid="accept-drift"
+        >
           Accept as standing
         </Button>
-        <Button type="submit" name="decision" value="remove" variant="danger" disabled={pending} data-testid="remove-drift">
+        <Button
+          type="submit"
+          name="decision"
+          value="remove"
+          variant="danger"
+          disabled={pending}
+          data-testid="remove-drift"
+        >
           Remove assignment
         </Button>
       </div>
@@ -53,7 +74,13 @@ export function AcknowledgeForm({ alertId }: { alertId: string }) {
   return (
     <form onSubmit={onSubmit} className="flex flex-wrap items-start gap-2" data-testid="acknowledge-form">
       <input type="hidden" name="alertId" value={alertId} />
-      <input name="note" maxLength={500} placeholder="Note (optional)" aria-label="Note" className={`${inputClass} w-48`} />
+      <input
+        name="note"
+        maxLength={500}
+        placeholder="Note (optional)"
+        aria-label="Note"
+        className={`${inputClass} w-48`}
+      />
       <Button type="submit" size="sm" variant="secondary" disabled={pending} data-testid="acknowledge-alert">
         Acknowledge
       </Button>

@@ -25,20 +25,31 @@ const ACTION_LABELS: Record<string, string> = {
 
 function FindingItem({ finding }: { finding: FindingRow }) {
   return (
-    <li className="grid gap-4 py-4 first:pt-0 last:pb-0 md:grid-cols-[1fr_20rem]" data-testid="drift-finding" data-finding-id={finding.id} data-kind={finding.kind}>
+    <li
+      className="grid gap-4 py-4 first:pt-0 last:pb-0 md:grid-cols-[1fr_20rem]"
+      data-testid="drift-finding"
+      data-finding-id={finding.id}
+      data-kind={finding.kind}
+    >
       <div className="space-y-1 text-sm">
         <div className="flex flex-wrap items-center gap-2">
           <Badge tone={finding.kind === "MISSING_ASSIGNMENT" ? "amber" : "red"}>{KIND_LABELS[finding.kind]}</Badge>
           {finding.status !== "OPEN" ? <Badge tone="gray">{finding.status.toLowerCase()}</Badge> : null}
-          {finding.actionTaken ? <span className="text-slate-600">{ACTION_LABELS[finding.actionTaken] ?? finding.actionTaken}</span> : null}
+          {finding.actionTaken ? (
+            <span className="text-slate-600">{ACTION_LABELS[finding.actionTaken] ?? finding.actionTaken}</span>
+          ) : null}
         </div>
         <p>
-          <span className="font-semibold">{finding.principalLabel ?? `${finding.principalType.toLowerCase()} ${finding.principalId}`}</span> · {finding.target.permissionSetName} on {finding.target.accountName}{" "}
+          <span className="font-semibold">
+            {finding.principalLabel ?? `${finding.principalType.toLowerCase()} ${finding.principalId}`}
+          </span>{" "}
+          · {finding.target.permissionSetName} on {finding.target.accountName}{" "}
           <span className="font-mono text-xs text-slate-500">{finding.target.accountId}</span>
         </p>
         {finding.detail ? <p className="text-slate-600">{finding.detail}</p> : null}
         <p className="text-xs text-slate-500">
-          First seen <LocalTime iso={finding.firstSeenAt.toISOString()} /> · last seen <LocalTime iso={finding.lastSeenAt.toISOString()} />
+          First seen <LocalTime iso={finding.firstSeenAt.toISOString()} /> · last seen{" "}
+          <LocalTime iso={finding.lastSeenAt.toISOString()} />
           {finding.resolvedAt ? (
             <>
               {" "}
@@ -54,19 +65,28 @@ function FindingItem({ finding }: { finding: FindingRow }) {
 
 function AlertItem({ alert, canManage }: { alert: AlertRow; canManage: boolean }) {
   return (
-    <li className="grid gap-3 py-3 first:pt-0 last:pb-0 md:grid-cols-[1fr_auto]" data-testid="alert-item" data-alert-id={alert.id} data-status={alert.status}>
+    <li
+      className="grid gap-3 py-3 first:pt-0 last:pb-0 md:grid-cols-[1fr_auto]"
+      data-testid="alert-item"
+      data-alert-id={alert.id}
+      data-status={alert.status}
+    >
       <div className="space-y-1 text-sm">
         <div className="flex flex-wrap items-center gap-2">
-          <Badge tone={alert.status === "RESOLVED" ? "gray" : alert.severity === "critical" ? "red" : "amber"}>{alert.severity}</Badge>
+          <Badge tone={alert.status === "RESOLVED" ? "gray" : alert.severity === "critical" ? "red" : "amber"}>
+            {alert.severity}
+          </Badge>
           <Badge tone="gray">{alert.status.toLowerCase()}</Badge>
           <span className="font-semibold">{alert.subject}</span>
         </div>
         <p className="text-xs text-slate-500">
-          Raised <LocalTime iso={alert.raisedAt.toISOString()} /> · last seen <LocalTime iso={alert.lastSeenAt.toISOString()} />
+          Raised <LocalTime iso={alert.raisedAt.toISOString()} /> · last seen{" "}
+          <LocalTime iso={alert.lastSeenAt.toISOString()} />
           {alert.acknowledgedAt ? (
             <>
               {" "}
-              · acknowledged by {alert.acknowledgedBy ?? "an admin"} <LocalTime iso={alert.acknowledgedAt.toISOString()} />
+              · acknowledged by {alert.acknowledgedBy ?? "an admin"}{" "}
+              <LocalTime iso={alert.acknowledgedAt.toISOString()} />
             </>
           ) : null}
           {alert.resolvedAt ? (
@@ -100,7 +120,8 @@ export default async function DriftPage() {
         <div>
           <h1 className="text-2xl font-semibold">Drift and alerts</h1>
           <p className="mt-1 text-sm text-slate-600">
-            What the reconciler found different between IAM Identity Center and the portal&apos;s grants, and removals that were not verified in time.
+            What the reconciler found different between IAM Identity Center and the portal&apos;s grants, and removals
+            that were not verified in time.
             {overview.canManage ? "" : " You can read this page; only admins act on it."}
           </p>
         </div>

@@ -1,7 +1,16 @@
 import Link from "next/link";
-import { historyInputFromParams, historySearchParams, readHistoryFilters } from "@/lib/services/queries/history-filters";
+import {
+  historyInputFromParams,
+  historySearchParams,
+  readHistoryFilters,
+} from "@/lib/services/queries/history-filters";
 import { getHistoryFilterOptions } from "@/lib/services/queries/history-options";
-import { DEFAULT_INSIGHT_DAYS, getHistoryInsights, INSIGHT_SETTING_KEYS, InsightSettings } from "@/lib/services/queries/history-insights";
+import {
+  DEFAULT_INSIGHT_DAYS,
+  getHistoryInsights,
+  INSIGHT_SETTING_KEYS,
+  InsightSettings,
+} from "@/lib/services/queries/history-insights";
 import { ApprovalTimeChart, OutcomesChart, RankingChart } from "@/components/audit/charts";
 import { HistoryFilterForm } from "@/components/audit/history-filter-form";
 import { Alert } from "@/components/ui/alert";
@@ -19,7 +28,17 @@ function duration(seconds: number | null): string {
   return `${(seconds / 3_600).toFixed(1)} h`;
 }
 
-function Stat({ label, value, hint, testId }: { label: string; value: React.ReactNode; hint?: React.ReactNode; testId: string }) {
+function Stat({
+  label,
+  value,
+  hint,
+  testId,
+}: {
+  label: string;
+  value: React.ReactNode;
+  hint?: React.ReactNode;
+  testId: string;
+}) {
   return (
     <div className="rounded-xl border border-slate-200 bg-white px-4 py-3 shadow-sm" data-testid={testId}>
       <p className="text-xs font-semibold tracking-wide text-slate-500 uppercase">{label}</p>
@@ -48,10 +67,15 @@ export default async function InsightsPage({ searchParams }: { searchParams: Pro
   const params = await searchParams;
   const { filters, ignored } = readHistoryFilters(params);
   const { settings, ignored: ignoredSettings } = readSettings(params);
-  const [insights, options] = await Promise.all([getHistoryInsights({ ctx, input: { ...filters, ...settings } }), getHistoryFilterOptions({ ctx })]);
+  const [insights, options] = await Promise.all([
+    getHistoryInsights({ ctx, input: { ...filters, ...settings } }),
+    getHistoryFilterOptions({ ctx }),
+  ]);
   const s = insights.settings;
   const query = historySearchParams(filters).toString();
-  const selfShare = insights.totals.requests ? Math.round((insights.totals.selfService / insights.totals.requests) * 100) : 0;
+  const selfShare = insights.totals.requests
+    ? Math.round((insights.totals.selfService / insights.totals.requests) * 100)
+    : 0;
 
   return (
     <div className="space-y-6">
@@ -59,7 +83,8 @@ export default async function InsightsPage({ searchParams }: { searchParams: Pro
         <div>
           <h1 className="text-2xl font-semibold">Insights</h1>
           <p className="mt-1 text-sm text-slate-600">
-            {insights.window.defaulted ? `The last ${DEFAULT_INSIGHT_DAYS} days` : "The chosen range"} (from <LocalTime iso={insights.window.from.toISOString()} mode="date" />
+            {insights.window.defaulted ? `The last ${DEFAULT_INSIGHT_DAYS} days` : "The chosen range"} (from{" "}
+            <LocalTime iso={insights.window.from.toISOString()} mode="date" />
             {insights.window.to ? (
               <>
                 {" "}
@@ -75,11 +100,19 @@ export default async function InsightsPage({ searchParams }: { searchParams: Pro
       </div>
 
       {ignored.length + ignoredSettings.length > 0 ? (
-        <Alert tone="warning">Some parameters were not understood and are ignored: {[...ignored, ...ignoredSettings].join(", ")}.</Alert>
+        <Alert tone="warning">
+          Some parameters were not understood and are ignored: {[...ignored, ...ignoredSettings].join(", ")}.
+        </Alert>
       ) : null}
 
       <Card>
-        <HistoryFilterForm key={`${query}|${JSON.stringify(settings)}`} action="/audit/insights" values={{ ...filters, status: filters.status?.join(",") }} choices={options} showRequester>
+        <HistoryFilterForm
+          key={`${query}|${JSON.stringify(settings)}`}
+          action="/audit/insights"
+          values={{ ...filters, status: filters.status?.join(",") }}
+          choices={options}
+          showRequester
+        >
           <fieldset className="grid gap-3 border-t border-slate-100 pt-4 sm:grid-cols-2 lg:grid-cols-5">
             <legend className="sr-only">Thresholds</legend>
             <label className="space-y-1 text-xs font-semibold tracking-wide text-slate-600 uppercase">
@@ -92,11 +125,22 @@ export default async function InsightsPage({ searchParams }: { searchParams: Pro
             </label>
             <label className="space-y-1 text-xs font-semibold tracking-wide text-slate-600 uppercase">
               to
-              <input name="hoursTo" type="time" defaultValue={s.hoursTo === "24:00" ? "23:59" : s.hoursTo} className={inputClass} />
+              <input
+                name="hoursTo"
+                type="time"
+                defaultValue={s.hoursTo === "24:00" ? "23:59" : s.hoursTo}
+                className={inputClass}
+              />
             </label>
             <label className="space-y-1 text-xs font-semibold tracking-wide text-slate-600 uppercase">
               Working days (ISO)
-              <input name="days" defaultValue={compactDays(s.days)} placeholder="1-5" pattern="[1-7](-[1-7])?(,[1-7](-[1-7])?)*" className={inputClass} />
+              <input
+                name="days"
+                defaultValue={compactDays(s.days)}
+                placeholder="1-5"
+                pattern="[1-7](-[1-7])?(,[1-7](-[1-7])?)*"
+                className={inputClass}
+              />
             </label>
             <label className="space-y-1 text-xs font-semibold tracking-wide text-slate-600 uppercase">
               Time zone
@@ -107,19 +151,31 @@ export default async function InsightsPage({ searchParams }: { searchParams: Pro
       </Card>
 
       <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
-        <Stat testId="stat-requests" label="Requests" value={insights.totals.requests.toLocaleString("en-US")} hint={`${insights.totals.selfService.toLocaleString("en-US")} self-service (${selfShare}%)`} />
+        <Stat
+          testId="stat-requests"
+          label="Requests"
+          value={insights.totals.requests.toLocaleString("en-US")}
+          hint={`${insights.totals.selfService.toLocaleString("en-US")} self-service (${selfShare}%)`}
+        />
         <Stat
           testId="stat-time-to-approve"
           label="Time to approve"
           value={
             <>
-              {duration(insights.timeToApprove.p50Seconds)} <span className="text-base font-normal text-slate-500">p50</span> · {duration(insights.timeToApprove.p90Seconds)}{" "}
+              {duration(insights.timeToApprove.p50Seconds)}{" "}
+              <span className="text-base font-normal text-slate-500">p50</span> ·{" "}
+              {duration(insights.timeToApprove.p90Seconds)}{" "}
               <span className="text-base font-normal text-slate-500">p90</span>
             </>
           }
           hint={`${insights.timeToApprove.approved.toLocaleString("en-US")} requests approved by a person`}
         />
-        <Stat testId="stat-active-now" label="Elevations active now" value={insights.activeNow.count.toLocaleString("en-US")} hint="grants live in AWS right now" />
+        <Stat
+          testId="stat-active-now"
+          label="Elevations active now"
+          value={insights.activeNow.count.toLocaleString("en-US")}
+          hint="grants live in AWS right now"
+        />
         <Stat
           testId="stat-off-hours"
           label="Started outside business hours"
@@ -132,7 +188,12 @@ export default async function InsightsPage({ searchParams }: { searchParams: Pro
           value={insights.fastApprovals.count.toLocaleString("en-US")}
           hint={`of ${insights.fastApprovals.approvals.toLocaleString("en-US")} approvals: possible rubber-stamping`}
         />
-        <Stat testId="stat-self-service" label="Self-service" value={`${selfShare}%`} hint="approved by policy without a person" />
+        <Stat
+          testId="stat-self-service"
+          label="Self-service"
+          value={`${selfShare}%`}
+          hint="approved by policy without a person"
+        />
       </div>
 
       <Card title="Requests per day by outcome">
@@ -140,15 +201,39 @@ export default async function InsightsPage({ searchParams }: { searchParams: Pro
       </Card>
 
       <Card title="Time to approve (minutes, requests approved by a person)">
-        {insights.timeToApprove.perDay.length === 0 ? <EmptyState>No approvals by a person in this range.</EmptyState> : <ApprovalTimeChart data={insights.timeToApprove.perDay} />}
+        {insights.timeToApprove.perDay.length === 0 ? (
+          <EmptyState>No approvals by a person in this range.</EmptyState>
+        ) : (
+          <ApprovalTimeChart data={insights.timeToApprove.perDay} />
+        )}
       </Card>
 
       <div className="grid gap-6 lg:grid-cols-3">
-        <Card title="Top accounts">{insights.top.accounts.length ? <RankingChart data={insights.top.accounts} label="Top accounts by requests" testId="chart-top-accounts" /> : <EmptyState>None.</EmptyState>}</Card>
-        <Card title="Top permission sets">
-          {insights.top.permissionSets.length ? <RankingChart data={insights.top.permissionSets} label="Top permission sets by requests" testId="chart-top-permission-sets" /> : <EmptyState>None.</EmptyState>}
+        <Card title="Top accounts">
+          {insights.top.accounts.length ? (
+            <RankingChart data={insights.top.accounts} label="Top accounts by requests" testId="chart-top-accounts" />
+          ) : (
+            <EmptyState>None.</EmptyState>
+          )}
         </Card>
-        <Card title="Top requesters">{insights.top.requesters.length ? <RankingChart data={insights.top.requesters} label="Top requesters" testId="chart-top-requesters" /> : <EmptyState>None.</EmptyState>}</Card>
+        <Card title="Top permission sets">
+          {insights.top.permissionSets.length ? (
+            <RankingChart
+              data={insights.top.permissionSets}
+              label="Top permission sets by requests"
+              testId="chart-top-permission-sets"
+            />
+          ) : (
+            <EmptyState>None.</EmptyState>
+          )}
+        </Card>
+        <Card title="Top requesters">
+          {insights.top.requesters.length ? (
+            <RankingChart data={insights.top.requesters} label="Top requesters" testId="chart-top-requesters" />
+          ) : (
+            <EmptyState>None.</EmptyState>
+          )}
+        </Card>
       </div>
 
       <div className="grid gap-6 lg:grid-cols-2">
@@ -206,12 +291,30 @@ function compactDays(days: number[]): string {
   return parts.join(",");
 }
 
-function ElevationList({ items, empty, showLocal = false }: { items: { requestId: string; requesterEmail: string | null; accountName: string; permissionSetName: string; at: Date; local: string }[]; empty: string; showLocal?: boolean }) {
+function ElevationList({
+  items,
+  empty,
+  showLocal = false,
+}: {
+  items: {
+    requestId: string;
+    requesterEmail: string | null;
+    accountName: string;
+    permissionSetName: string;
+    at: Date;
+    local: string;
+  }[];
+  empty: string;
+  showLocal?: boolean;
+}) {
   if (items.length === 0) return <EmptyState>{empty}</EmptyState>;
   return (
     <ul className="divide-y divide-slate-100 text-sm">
       {items.map((e) => (
-        <li key={`${e.requestId}-${e.accountName}-${e.permissionSetName}`} className="flex flex-wrap justify-between gap-2 py-1.5">
+        <li
+          key={`${e.requestId}-${e.accountName}-${e.permissionSetName}`}
+          className="flex flex-wrap justify-between gap-2 py-1.5"
+        >
           <span>
             <Link href={`/audit/requests/${e.requestId}`} className="text-sky-700 hover:underline">
               {e.requesterEmail ?? "unknown"}

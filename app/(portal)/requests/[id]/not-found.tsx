@@ -2,7 +2,10 @@ import Link from "next/link";
 
 export default function RequestNotFound() {
   return (
-    <div className="mx-auto mt-12 max-w-md rounded-xl border border-slate-200 bg-white p-8" data-testid="request-not-found">
+    <div
+      className="mx-auto mt-12 max-w-md rounded-xl border border-slate-200 bg-white p-8"
+      data-testid="request-not-found"
+    >
       <h1 className="text-xl font-semibold">Request not found</h1>
       <p className="mt-2 text-slate-600">There is no such request, or it is not yours to see.</p>
       <Link href="/" className="mt-4 inline-block text-sky-700 underline">

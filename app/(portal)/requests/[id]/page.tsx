@@ -27,18 +27,31 @@ async function loadDetail(requestId: string): Promise<RequestDetail> {
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
-const DOT: Record<TimelineTone, string> = { info: "bg-sky-500", success: "bg-emerald-500", error: "bg-red-500", muted: "bg-slate-400" };
+const DOT: Record<TimelineTone, string> = {
+  info: "bg-sky-500",
+  success: "bg-emerald-500",
+  error: "bg-red-500",
+  muted: "bg-slate-400",
+};
 
 export default async function RequestPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
   const r = await loadDetail(id);
   const first = r.targets[0];
-  const title = first ? `${first.permissionSetName} on ${first.accountName}${r.targets.length > 1 ? ` and ${r.targets.length - 1} more` : ""}` : "Access request";
+  const title = first
+    ? `${first.permissionSetName} on ${first.accountName}${r.targets.length > 1 ? ` and ${r.targets.length - 1} more` : ""}`
+    : "Access request";
   const windowMinutes = Math.round((r.endsAt.getTime() - r.startsAt.getTime()) / 60_000);
   const roomMinutes = Math.max(0, r.maxDurationMinutes - windowMinutes);
   const failures = r.targets.filter((t) => t.grant?.failureReason);
   const { viewer } = r;
-  const hasActions = viewer.canCancel || viewer.canRelease || viewer.canExtend || viewer.canRevoke || viewer.canDecide || viewer.canDecideExtension;
+  const hasActions =
+    viewer.canCancel ||
+    viewer.canRelease ||
+    viewer.canExtend ||
+    viewer.canRevoke ||
+    viewer.canDecide ||
+    viewer.canDecideExtension;
 
   return (
     <div className="space-y-6" data-testid="request-detail" data-request-id={r.id}>
@@ -49,7 +62,11 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
           </p>
           <h1 className="text-2xl font-semibold">{title}</h1>
           <p className="mt-1 text-sm text-slate-600">
-            by {r.requester.name ?? r.requester.email} {r.requester.name && r.requester.email ? <span className="text-slate-500">({r.requester.email})</span> : null} · requested <LocalTime iso={r.createdAt.toISOString()} />
+            by {r.requester.name ?? r.requester.email}{" "}
+            {r.requester.name && r.requester.email ? (
+              <span className="text-slate-500">({r.requester.email})</span>
+            ) : null}{" "}
+            · requested <LocalTime iso={r.createdAt.toISOString()} />
           </p>
         </div>
         <div className="flex items-center gap-3">
@@ -71,7 +88,8 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
       ) : null}
       {r.ending ? (
         <Alert tone="info" title="Access is being removed" testId="ending-banner">
-          The worker removes the assignment from IAM Identity Center and verifies that it is gone; this page updates by itself.
+          The worker removes the assignment from IAM Identity Center and verifies that it is gone; this page updates by
+          itself.
         </Alert>
       ) : r.status === "ACTIVE" ? (
         <Alert tone="success" title="Access is active" testId="active-banner">
@@ -82,7 +100,13 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
             <AccessPortalNote />
           </div>
           {r.targets.map((t) =>
-            t.grant?.status === "ACTIVE" ? <SessionWarning key={t.grant.id} endsAt={t.grant.endsAt.toISOString()} sessionDurationMinutes={t.sessionDurationMinutes} /> : null,
+            t.grant?.status === "ACTIVE" ? (
+              <SessionWarning
+                key={t.grant.id}
+                endsAt={t.grant.endsAt.toISOString()}
+                sessionDurationMinutes={t.sessionDurationMinutes}
+              />
+            ) : null,
           )}
         </Alert>
       ) : null}
@@ -98,14 +122,25 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
                     <>
                       <LocalTime iso={r.startsAt.toISOString()} /> → <LocalTime iso={r.endsAt.toISOString()} />{" "}
                       <span className="text-slate-500">
-                        ({windowMinutes === r.durationMinutes ? formatMinutes(windowMinutes) : `${formatMinutes(r.durationMinutes)} asked, ${formatMinutes(windowMinutes)} used`}
-                        {r.startedImmediately ? ", starts when approved" : ", scheduled"}; policy max {formatMinutes(r.maxDurationMinutes)})
+                        (
+                        {windowMinutes === r.durationMinutes
+                          ? formatMinutes(windowMinutes)
+                          : `${formatMinutes(r.durationMinutes)} asked, ${formatMinutes(windowMinutes)} used`}
+                        {r.startedImmediately ? ", starts when approved" : ", scheduled"}; policy max{" "}
+                        {formatMinutes(r.maxDurationMinutes)})
                       </span>
                     </>
                   ),
                 },
                 { label: "Justification", value: <span className="whitespace-pre-wrap">{r.justification}</span> },
-                { label: "Ticket", value: r.ticket ? <span className="font-mono">{r.ticket}</span> : <span className="text-slate-400">none</span> },
+                {
+                  label: "Ticket",
+                  value: r.ticket ? (
+                    <span className="font-mono">{r.ticket}</span>
+                  ) : (
+                    <span className="text-slate-400">none</span>
+                  ),
+                },
                 {
                   label: "Approvals",
                   value:
@@ -117,7 +152,8 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
                         {r.status === "PENDING" && r.approvalExpiresAt ? (
                           <span className="text-slate-500" data-testid="approval-expiry">
                             {" "}
-                            · waits for approval until <LocalTime iso={r.approvalExpiresAt.toISOString()} /> (<Countdown to={r.approvalExpiresAt.toISOString()} endedText="now" />)
+                            · waits for approval until <LocalTime iso={r.approvalExpiresAt.toISOString()} /> (
+                            <Countdown to={r.approvalExpiresAt.toISOString()} endedText="now" />)
                           </span>
                         ) : null}
                       </>
@@ -133,7 +169,9 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
                             <span data-testid="extension-approvals">
                               {r.extension.pending.approvals} of {r.extension.pending.required} approvals
                             </span>
-                            {r.extension.pending.justification ? <span className="block text-slate-600">“{r.extension.pending.justification}”</span> : null}
+                            {r.extension.pending.justification ? (
+                              <span className="block text-slate-600">“{r.extension.pending.justification}”</span>
+                            ) : null}
                           </>
                         ),
                       },
@@ -147,7 +185,7 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
           <Card title="Access per target" testId="grants">
             <div className="-mx-5 overflow-x-auto">
               <table className="w-full text-left text-sm">
-                <thead className="border-b border-slate-100 text-xs uppercase tracking-wide text-slate-500">
+                <thead className="border-b border-slate-100 text-xs tracking-wide text-slate-500 uppercase">
                   <tr>
                     <th className="px-5 py-2 font-semibold">Target</th>
                     <th className="px-5 py-2 font-semibold">Status</th>
@@ -159,20 +197,43 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
                   {r.targets.map((t) => (
                     <tr key={`${t.accountId}|${t.permissionSetArn}`} className="align-top" data-testid="grant-row">
                       <td className="px-5 py-3">
-                        <span className="font-semibold">{t.permissionSetName}</span> on {t.accountName} <span className="font-mono text-xs text-slate-500">{t.accountId}</span>
+                        <span className="font-semibold">{t.permissionSetName}</span> on {t.accountName}{" "}
+                        <span className="font-mono text-xs text-slate-500">{t.accountId}</span>
                         {t.ouPath ? <span className="block text-xs text-slate-500">{t.ouPath}</span> : null}
-                        {t.sessionDurationMinutes !== null ? <span className="block text-xs text-slate-500">console session {formatMinutes(t.sessionDurationMinutes)}</span> : null}
+                        {t.sessionDurationMinutes !== null ? (
+                          <span className="block text-xs text-slate-500">
+                            console session {formatMinutes(t.sessionDurationMinutes)}
+                          </span>
+                        ) : null}
                       </td>
                       <td className="px-5 py-3">
-                        {t.grant ? <StatusBadge status={t.grant.status} kind="grant" /> : <span className="text-xs text-slate-500">after approval</span>}
-                        {t.grant?.keptForOtherGrant ? <span className="mt-1 block text-xs text-slate-500">assignment kept: other access still needs it</span> : null}
-                        {t.grant?.failureReason ? <span className="mt-1 block text-xs text-red-700">{t.grant.failureReason}</span> : null}
+                        {t.grant ? (
+                          <StatusBadge status={t.grant.status} kind="grant" />
+                        ) : (
+                          <span className="text-xs text-slate-500">after approval</span>
+                        )}
+                        {t.grant?.keptForOtherGrant ? (
+                          <span className="mt-1 block text-xs text-slate-500">
+                            assignment kept: other access still needs it
+                          </span>
+                        ) : null}
+                        {t.grant?.failureReason ? (
+                          <span className="mt-1 block text-xs text-red-700">{t.grant.failureReason}</span>
+                        ) : null}
                       </td>
                       <td className="px-5 py-3 text-xs">
-                        <AwsStep requestId={t.grant?.createRequestId ?? null} issuedAt={iso(t.grant?.createIssuedAt ?? null)} verifiedAt={iso(t.grant?.createVerifiedAt ?? null)} />
+                        <AwsStep
+                          requestId={t.grant?.createRequestId ?? null}
+                          issuedAt={iso(t.grant?.createIssuedAt ?? null)}
+                          verifiedAt={iso(t.grant?.createVerifiedAt ?? null)}
+                        />
                       </td>
                       <td className="px-5 py-3 text-xs">
-                        <AwsStep requestId={t.grant?.deleteRequestId ?? null} issuedAt={iso(t.grant?.deleteIssuedAt ?? null)} verifiedAt={iso(t.grant?.deleteVerifiedAt ?? null)} />
+                        <AwsStep
+                          requestId={t.grant?.deleteRequestId ?? null}
+                          issuedAt={iso(t.grant?.deleteIssuedAt ?? null)}
+                          verifiedAt={iso(t.grant?.deleteVerifiedAt ?? null)}
+                        />
                       </td>
                     </tr>
                   ))}
@@ -183,19 +244,29 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
 
           <Card title="Approvals" testId="decisions">
             {r.decisions.length === 0 ? (
-              <EmptyState>{r.requiredApprovals === 0 ? "No approval needed: the policy approves this automatically." : "No decision yet."}</EmptyState>
+              <EmptyState>
+                {r.requiredApprovals === 0
+                  ? "No approval needed: the policy approves this automatically."
+                  : "No decision yet."}
+              </EmptyState>
             ) : (
               <ul className="space-y-3">
                 {r.decisions.map((d) => (
                   <li key={`${d.approverEmail}-${d.at.toISOString()}`} className="text-sm" data-testid="decision">
                     <div className="flex flex-wrap items-center gap-2">
-                      <Badge tone={d.decision === "APPROVE" ? "green" : "red"}>{`${d.decision === "APPROVE" ? "Approved" : "Denied"}${d.kind === "EXTENSION" ? " extension" : ""}`}</Badge>
+                      <Badge
+                        tone={d.decision === "APPROVE" ? "green" : "red"}
+                      >{`${d.decision === "APPROVE" ? "Approved" : "Denied"}${d.kind === "EXTENSION" ? " extension" : ""}`}</Badge>
                       <span className="font-semibold">{d.approverName}</span>
-                      {d.approverEmail && d.approverEmail !== d.approverName ? <span className="text-slate-500">{d.approverEmail}</span> : null}
+                      {d.approverEmail && d.approverEmail !== d.approverName ? (
+                        <span className="text-slate-500">{d.approverEmail}</span>
+                      ) : null}
                       <span className="text-slate-500">
                         · <LocalTime iso={d.at.toISOString()} />
                       </span>
-                      {d.viaGroups.length > 0 ? <span className="text-xs text-slate-500">via {d.viaGroups.join(", ")}</span> : null}
+                      {d.viaGroups.length > 0 ? (
+                        <span className="text-xs text-slate-500">via {d.viaGroups.join(", ")}</span>
+                      ) : null}
                     </div>
                     {d.comment ? <p className="mt-1 whitespace-pre-wrap text-slate-700">“{d.comment}”</p> : null}
                   </li>
@@ -211,7 +282,10 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
               <ol className="relative space-y-4 border-l border-slate-200 pl-5">
                 {r.timeline.map((e) => (
                   <li key={e.seq} className="relative text-sm" data-testid="timeline-entry">
-                    <span aria-hidden className={`absolute top-1.5 -left-[1.65rem] size-2.5 rounded-full ring-4 ring-white ${DOT[e.tone]}`} />
+                    <span
+                      aria-hidden
+                      className={`absolute top-1.5 -left-[1.65rem] size-2.5 rounded-full ring-4 ring-white ${DOT[e.tone]}`}
+                    />
                     <p className="font-semibold">{e.title}</p>
                     <p className="text-xs text-slate-500">
                       <LocalTime iso={e.at.toISOString()} /> · {e.actor}
@@ -221,7 +295,13 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
                         AWS request id <span className="font-mono">{e.awsRequestId}</span>
                       </p>
                     ) : null}
-                    {e.detail ? <p className={`mt-0.5 whitespace-pre-wrap ${e.tone === "error" ? "text-red-700" : "text-slate-700"}`}>{e.detail}</p> : null}
+                    {e.detail ? (
+                      <p
+                        className={`mt-0.5 whitespace-pre-wrap ${e.tone === "error" ? "text-red-700" : "text-slate-700"}`}
+                      >
+                        {e.detail}
+                      </p>
+                    ) : null}
                   </li>
                 ))}
               </ol>
@@ -237,7 +317,9 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
           ) : null}
           {viewer.canDecideExtension && r.extension.pending ? (
             <Card title={`Extension: +${formatMinutes(r.extension.pending.minutes)}`}>
-              {r.extension.pending.justification ? <p className="mb-3 text-sm text-slate-700">“{r.extension.pending.justification}”</p> : null}
+              {r.extension.pending.justification ? (
+                <p className="mb-3 text-sm text-slate-700">“{r.extension.pending.justification}”</p>
+              ) : null}
               <DecisionForm requestId={r.id} version={r.version} kind="extension" />
             </Card>
           ) : null}
@@ -253,7 +335,12 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
           ) : null}
           {viewer.canExtend ? (
             <Card title="More time">
-              <ExtendForm requestId={r.id} version={r.version} needsApproval={r.extension.needsApproval} roomMinutes={roomMinutes} />
+              <ExtendForm
+                requestId={r.id}
+                version={r.version}
+                needsApproval={r.extension.needsApproval}
+                roomMinutes={roomMinutes}
+              />
             </Card>
           ) : null}
           {viewer.canRevoke ? (
@@ -261,14 +348,28 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
               <RevokeForm requestId={r.id} version={r.version} />
             </Card>
           ) : null}
-          {!hasActions ? <p className="text-sm text-slate-500">{viewer.isRequester && r.extension.pending ? "Your extension waits for an approver." : "Nothing to do here right now."}</p> : null}
+          {!hasActions ? (
+            <p className="text-sm text-slate-500">
+              {viewer.isRequester && r.extension.pending
+                ? "Your extension waits for an approver."
+                : "Nothing to do here right now."}
+            </p>
+          ) : null}
         </aside>
       </div>
     </div>
   );
 }
 
-function AwsStep({ requestId, issuedAt, verifiedAt }: { requestId: string | null; issuedAt: string | null; verifiedAt: string | null }) {
+function AwsStep({
+  requestId,
+  issuedAt,
+  verifiedAt,
+}: {
+  requestId: string | null;
+  issuedAt: string | null;
+  verifiedAt: string | null;
+}) {
   if (!requestId && !verifiedAt) return <span className="text-slate-400">—</span>;
   return (
     <div className="space-y-0.5">

@@ -34,17 +34,51 @@ export function ReleaseForm({ requestId, version }: { requestId: string; version
   );
 }
 
-export function ExtendForm({ requestId, version, needsApproval, roomMinutes }: { requestId: string; version: number; needsApproval: boolean; roomMinutes: number }) {
+export function ExtendForm({
+  requestId,
+  version,
+  needsApproval,
+  roomMinutes,
+}: {
+  requestId: string;
+  version: number;
+  needsApproval: boolean;
+  roomMinutes: number;
+}) {
   const { state, pending, onSubmit, errorsFor } = useActionForm(extendRequestAction);
   return (
     <form onSubmit={onSubmit} className="space-y-3" data-testid="extend-form">
       <input type="hidden" name="requestId" value={requestId} />
       <input type="hidden" name="expectedVersion" value={version} />
-      <Field id="extraMinutes" label="Extra minutes" errors={errorsFor("extraMinutes")} hint={roomMinutes > 0 ? `Up to ${roomMinutes} more minutes within the policy limit.` : "The window already has the longest duration the policy allows."}>
-        <input id="extraMinutes" name="extraMinutes" type="number" min={5} step={5} defaultValue={Math.min(30, Math.max(roomMinutes, 5))} className={`${inputClass} w-32`} aria-invalid={Boolean(errorsFor("extraMinutes"))} />
+      <Field
+        id="extraMinutes"
+        label="Extra minutes"
+        errors={errorsFor("extraMinutes")}
+        hint={
+          roomMinutes > 0
+            ? `Up to ${roomMinutes} more minutes within the policy limit.`
+            : "The window already has the longest duration the policy allows."
+        }
+      >
+        <input
+          id="extraMinutes"
+          name="extraMinutes"
+          type="number"
+          min={5}
+          step={5}
+          defaultValue={Math.min(30, Math.max(roomMinutes, 5))}
+          className={`${inputClass} w-32`}
+          aria-invalid={Boolean(errorsFor("extraMinutes"))}
+        />
       </Field>
       <Field id="extend-justification" label="Why do you need more time?" errors={errorsFor("justification")}>
-        <textarea id="extend-justification" name="justification" rows={2} className={`${inputClass} w-full`} aria-invalid={Boolean(errorsFor("justification"))} />
+        <textarea
+          id="extend-justification"
+          name="justification"
+          rows={2}
+          className={`${inputClass} w-full`}
+          aria-invalid={Boolean(errorsFor("justification"))}
+        />
       </Field>
       <FormMessage state={state} fields={["extraMinutes", "justification"]} testId="extend-message" />
       <Button type="submit" variant="secondary" disabled={pending} className="w-full" data-testid="extend">
@@ -60,8 +94,20 @@ export function RevokeForm({ requestId, version }: { requestId: string; version:
     <form onSubmit={onSubmit} className="space-y-3" data-testid="revoke-form">
       <input type="hidden" name="requestId" value={requestId} />
       <input type="hidden" name="expectedVersion" value={version} />
-      <Field id="revoke-reason" label="Reason for revoking" required errors={errorsFor("reason")} hint="The requester and auditors see this.">
-        <textarea id="revoke-reason" name="reason" rows={2} className={`${inputClass} w-full`} aria-invalid={Boolean(errorsFor("reason"))} />
+      <Field
+        id="revoke-reason"
+        label="Reason for revoking"
+        required
+        errors={errorsFor("reason")}
+        hint="The requester and auditors see this."
+      >
+        <textarea
+          id="revoke-reason"
+          name="reason"
+          rows={2}
+          className={`${inputClass} w-full`}
+          aria-invalid={Boolean(errorsFor("reason"))}
+        />
       </Field>
       <FormMessage state={state} fields={["reason"]} testId="revoke-message" />
       <Button type="submit" variant="danger" disabled={pending} className="w-full" data-testid="revoke">

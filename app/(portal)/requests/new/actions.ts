@@ -17,7 +17,9 @@ export async function createRequestAction(_previous: FormState, formData: FormDa
     justification: text(formData, "justification"),
     ticket: text(formData, "ticket"),
   };
-  const result = await runAction({ verb: "request.create", form: formData }, ({ ctx, queue }) => createRequest({ ctx, input, queue }));
+  const result = await runAction({ verb: "request.create", form: formData }, ({ ctx, queue }) =>
+    createRequest({ ctx, input, queue }),
+  );
   if (!result.ok) return result;
   revalidatePath("/", "layout");
   redirect(`/requests/${result.data.requestId}`);

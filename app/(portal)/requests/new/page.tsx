@@ -11,7 +11,10 @@ export default async function NewRequestPage() {
     <div className="space-y-6">
       <div>
         <h1 className="text-2xl font-semibold">Request access</h1>
-        <p className="mt-1 text-sm text-slate-600">Only what the access policy lets you request is listed. Access is granted for the window you choose and removed when it ends.</p>
+        <p className="mt-1 text-sm text-slate-600">
+          Only what the access policy lets you request is listed. Access is granted for the window you choose and
+          removed when it ends.
+        </p>
       </div>
       {options.message ? (
         <Alert tone="warning" title="Nothing to request" testId="no-options">

@@ -34,12 +34,25 @@ function localInputToIso(value: string): string | null {
   return Number.isNaN(date.getTime()) ? null : date.toISOString();
 }
 
-export function RequestForm({ accounts, minDurationMinutes }: { accounts: AccountOption[]; minDurationMinutes: number }) {
+export function RequestForm({
+  accounts,
+  minDurationMinutes,
+}: {
+  accounts: AccountOption[];
+  minDurationMinutes: number;
+}) {
   const { state, pending, onSubmit, errorsFor } = useActionForm(createRequestAction);
-  const hydrated = useSyncExternalStore(noop, () => true, () => false);
+  const hydrated = useSyncExternalStore(
+    noop,
+    () => true,
+    () => false,
+  );
   const [search, setSearch] = useState("");
   const [selectedKeys, setSelectedKeys] = useState<string[]>([]);
-  const [duration, setDuration] = useState<{ mode: "preset"; minutes: number } | { mode: "custom"; text: string }>({ mode: "preset", minutes: 60 });
+  const [duration, setDuration] = useState<{ mode: "preset"; minutes: number } | { mode: "custom"; text: string }>({
+    mode: "preset",
+    minutes: 60,
+  });
   const [startMode, setStartMode] = useState<"now" | "scheduled">("now");
   const [startLocal, setStartLocal] = useState("");
   const [justification, setJustification] = useState("");
@@ -47,14 +60,21 @@ export function RequestForm({ accounts, minDurationMinutes }: { accounts: Accoun
 
   const setByKey = useMemo(() => {
     const map = new Map<string, Selected>();
-    for (const account of accounts) for (const set of account.permissionSets) map.set(keyOf(account.id, set.arn), { account, set });
+    for (const account of accounts)
+      for (const set of account.permissionSets) map.set(keyOf(account.id, set.arn), { account, set });
     return map;
   }, [accounts]);
   const selected = selectedKeys.flatMap((key) => setByKey.get(key) ?? []);
 
   const query = search.trim().toLowerCase();
   const visibleAccounts = query
-    ? accounts.filter((a) => a.name.toLowerCase().includes(query) || a.id.includes(query) || a.ouPath.toLowerCase().includes(query) || a.permissionSets.some((s) => s.name.toLowerCase().includes(query)))
+    ? accounts.filter(
+        (a) =>
+          a.name.toLowerCase().includes(query) ||
+          a.id.includes(query) ||
+          a.ouPath.toLowerCase().includes(query) ||
+          a.permissionSets.some((s) => s.name.toLowerCase().includes(query)),
+      )
     : accounts;
 
   // The strictest requirement across the chosen targets applies, as the policy evaluates it on submit.
@@ -62,16 +82,21 @@ export function RequestForm({ accounts, minDurationMinutes }: { accounts: Accoun
   const ticketRequired = selected.some((s) => s.set.ticket.required);
   const ticketPatterns = [...new Set(selected.flatMap((s) => s.set.ticket.patterns))];
   const autoApprove = selected.length > 0 && selected.every((s) => s.set.autoApprove);
-  const approvalsNeeded = Math.max(0, ...selected.filter((s) => !s.set.autoApprove).map((s) => s.set.requiredApprovals));
+  const approvalsNeeded = Math.max(
+    0,
+    ...selected.filter((s) => !s.set.autoApprove).map((s) => s.set.requiredApprovals),
+  );
   const durationMinutes = duration.mode === "preset" ? duration.minutes : Number(duration.text);
   const durationValid = Number.isInteger(durationMinutes) && durationMinutes >= minDurationMinutes;
   const overMax = maxMinutes !== null && durationValid && durationMinutes > maxMinutes;
-  const ticketMismatch = ticket.trim() !== "" && ticketPatterns.some((pattern) => !ticketMatches(pattern, ticket.trim()));
+  const ticketMismatch =
+    ticket.trim() !== "" && ticketPatterns.some((pattern) => !ticketMatches(pattern, ticket.trim()));
   const longSessions = durationValid ? selected.filter((s) => s.set.sessionDurationMinutes > durationMinutes) : [];
   const startsAtIso = startMode === "scheduled" ? localInputToIso(startLocal) : null;
   const timeZone = hydrated ? Intl.DateTimeFormat().resolvedOptions().timeZone : null;
 
-  const toggle = (key: string) => setSelectedKeys((keys) => (keys.includes(key) ? keys.filter((k) => k !== key) : [...keys, key]));
+  const toggle = (key: string) =>
+    setSelectedKeys((keys) => (keys.includes(key) ? keys.filter((k) => k !== key) : [...keys, key]));
 
   return (
     <form onSubmit={onSubmit} className="grid gap-6 lg:grid-cols-[1fr_20rem]" data-testid="request-form" noValidate>
@@ -94,7 +119,9 @@ export function RequestForm({ accounts, minDurationMinutes }: { accounts: Accoun
             data-testid="account-search"
           />
           <div className="max-h-96 divide-y divide-slate-100 overflow-y-auto rounded-lg border border-slate-200">
-            {visibleAccounts.length === 0 ? <p className="p-4 text-sm text-slate-500">No eligible account matches “{search}”.</p> : null}
+            {visibleAccounts.length === 0 ? (
+              <p className="p-4 text-sm text-slate-500">No eligible account matches “{search}”.</p>
+            ) : null}
             {visibleAccounts.map((account) => (
               <div key={account.id} className="p-3" data-testid="account-option" data-account-id={account.id}>
                 <div className="flex flex-wrap items-baseline gap-x-2">
@@ -112,11 +139,20 @@ export function RequestForm({ accounts, minDurationMinutes }: { accounts: Accoun
                         title={set.description ?? undefined}
                         className={`flex cursor-pointer items-center gap-2 rounded-md border px-2.5 py-1.5 text-sm ${checked ? "border-sky-600 bg-sky-50" : "border-slate-300 bg-white hover:bg-slate-50"}`}
                       >
-                        <input type="checkbox" checked={checked} onChange={() => toggle(key)} aria-label={`${set.name} on ${account.name}`} className="accent-sky-700" />
+                        <input
+                          type="checkbox"
+                          checked={checked}
+                          onChange={() => toggle(key)}
+                          aria-label={`${set.name} on ${account.name}`}
+                          className="accent-sky-700"
+                        />
                         <span className="font-semibold">{set.name}</span>
                         <span className="text-xs text-slate-500">
-                          session {formatMinutes(set.sessionDurationMinutes)} · max {formatMinutes(set.maxDurationMinutes)}
-                          {set.autoApprove ? " · no approval" : ` · ${set.requiredApprovals} approval${set.requiredApprovals === 1 ? "" : "s"}`}
+                          session {formatMinutes(set.sessionDurationMinutes)} · max{" "}
+                          {formatMinutes(set.maxDurationMinutes)}
+                          {set.autoApprove
+                            ? " · no approval"
+                            : ` · ${set.requiredApprovals} approval${set.requiredApprovals === 1 ? "" : "s"}`}
                           {set.ticket.required ? " · ticket" : ""}
                         </span>
                       </label>
@@ -127,7 +163,12 @@ export function RequestForm({ accounts, minDurationMinutes }: { accounts: Accoun
             ))}
           </div>
           {selected.map((s) => (
-            <input key={keyOf(s.account.id, s.set.arn)} type="hidden" name="target" value={keyOf(s.account.id, s.set.arn)} />
+            <input
+              key={keyOf(s.account.id, s.set.arn)}
+              type="hidden"
+              name="target"
+              value={keyOf(s.account.id, s.set.arn)}
+            />
           ))}
           <FieldErrors id="targets-error" errors={errorsFor("targets")} />
         </fieldset>
@@ -182,12 +223,26 @@ export function RequestForm({ accounts, minDurationMinutes }: { accounts: Accoun
                   aria-invalid={Boolean(errorsFor("durationMinutes")) || overMax}
                   data-testid="custom-minutes"
                 />
-                {durationValid ? <span className="text-sm text-slate-500">= {formatMinutes(durationMinutes)}</span> : null}
+                {durationValid ? (
+                  <span className="text-sm text-slate-500">= {formatMinutes(durationMinutes)}</span>
+                ) : null}
               </div>
             ) : null}
-            <input type="hidden" name="durationMinutes" value={duration.mode === "preset" ? String(duration.minutes) : duration.text} />
-            <p className="text-xs text-slate-500">{maxMinutes !== null ? `The policy allows at most ${formatMinutes(maxMinutes)} for what you picked.` : "Pick targets to see the policy's limit."}</p>
-            {overMax ? <p className="text-sm text-red-700">That is longer than the {formatMinutes(maxMinutes!)} the policy allows.</p> : null}
+            <input
+              type="hidden"
+              name="durationMinutes"
+              value={duration.mode === "preset" ? String(duration.minutes) : duration.text}
+            />
+            <p className="text-xs text-slate-500">
+              {maxMinutes !== null
+                ? `The policy allows at most ${formatMinutes(maxMinutes)} for what you picked.`
+                : "Pick targets to see the policy's limit."}
+            </p>
+            {overMax ? (
+              <p className="text-sm text-red-700">
+                That is longer than the {formatMinutes(maxMinutes!)} the policy allows.
+              </p>
+            ) : null}
             <FieldErrors id="durationMinutes-error" errors={errorsFor("durationMinutes")} />
           </div>
 
@@ -195,11 +250,25 @@ export function RequestForm({ accounts, minDurationMinutes }: { accounts: Accoun
             <span className="block text-sm font-semibold text-slate-800">Start</span>
             <div className="flex flex-wrap gap-4 text-sm">
               <label className="flex items-center gap-2">
-                <input type="radio" name="startMode" value="now" checked={startMode === "now"} onChange={() => setStartMode("now")} className="accent-sky-700" />
+                <input
+                  type="radio"
+                  name="startMode"
+                  value="now"
+                  checked={startMode === "now"}
+                  onChange={() => setStartMode("now")}
+                  className="accent-sky-700"
+                />
                 Now (as soon as it is approved)
               </label>
               <label className="flex items-center gap-2">
-                <input type="radio" name="startMode" value="scheduled" checked={startMode === "scheduled"} onChange={() => setStartMode("scheduled")} className="accent-sky-700" />
+                <input
+                  type="radio"
+                  name="startMode"
+                  value="scheduled"
+                  checked={startMode === "scheduled"}
+                  onChange={() => setStartMode("scheduled")}
+                  className="accent-sky-700"
+                />
                 At a scheduled time
               </label>
             </div>
@@ -229,7 +298,13 @@ export function RequestForm({ accounts, minDurationMinutes }: { accounts: Accoun
 
         <fieldset className="space-y-4 rounded-xl border border-slate-200 bg-white p-5 shadow-sm">
           <legend className="px-1 text-base font-semibold">3. Why?</legend>
-          <Field id="justification" label="Justification" required errors={errorsFor("justification")} hint={`${justification.trim().length} characters; at least 10. Approvers and auditors read this.`}>
+          <Field
+            id="justification"
+            label="Justification"
+            required
+            errors={errorsFor("justification")}
+            hint={`${justification.trim().length} characters; at least 10. Approvers and auditors read this.`}
+          >
             <textarea
               id="justification"
               name="justification"
@@ -247,7 +322,20 @@ export function RequestForm({ accounts, minDurationMinutes }: { accounts: Accoun
               label="Ticket"
               required={ticketRequired}
               errors={errorsFor("ticket")}
-              hint={ticketPatterns.length > 0 ? <>Expected format: {ticketPatterns.map((p) => <code key={p} className="mr-1 rounded bg-slate-100 px-1">{p}</code>)}</> : "The change or incident ticket this work belongs to."}
+              hint={
+                ticketPatterns.length > 0 ? (
+                  <>
+                    Expected format:{" "}
+                    {ticketPatterns.map((p) => (
+                      <code key={p} className="mr-1 rounded bg-slate-100 px-1">
+                        {p}
+                      </code>
+                    ))}
+                  </>
+                ) : (
+                  "The change or incident ticket this work belongs to."
+                )
+              }
             >
               <input
                 id="ticket"
@@ -259,7 +347,9 @@ export function RequestForm({ accounts, minDurationMinutes }: { accounts: Accoun
                 autoComplete="off"
                 maxLength={64}
               />
-              {ticketMismatch && !errorsFor("ticket") ? <p className="text-sm text-amber-700">This does not match the expected format yet.</p> : null}
+              {ticketMismatch && !errorsFor("ticket") ? (
+                <p className="text-sm text-amber-700">This does not match the expected format yet.</p>
+              ) : null}
             </Field>
           ) : null}
         </fieldset>
@@ -277,7 +367,12 @@ export function RequestForm({ accounts, minDurationMinutes }: { accounts: Accoun
                   <span>
                     <span className="font-semibold">{s.set.name}</span> on {s.account.name}
                   </span>
-                  <button type="button" onClick={() => toggle(keyOf(s.account.id, s.set.arn))} className="text-xs text-slate-500 underline hover:text-slate-900" aria-label={`Remove ${s.set.name} on ${s.account.name}`}>
+                  <button
+                    type="button"
+                    onClick={() => toggle(keyOf(s.account.id, s.set.arn))}
+                    className="text-xs text-slate-500 underline hover:text-slate-900"
+                    aria-label={`Remove ${s.set.name} on ${s.account.name}`}
+                  >
                     remove
                   </button>
                 </li>
@@ -291,11 +386,19 @@ export function RequestForm({ accounts, minDurationMinutes }: { accounts: Accoun
             </div>
             <div className="flex justify-between gap-2">
               <dt className="text-slate-500">Starts</dt>
-              <dd>{startMode === "now" ? "now" : startsAtIso && hydrated ? new Date(startsAtIso).toLocaleString() : "—"}</dd>
+              <dd>
+                {startMode === "now" ? "now" : startsAtIso && hydrated ? new Date(startsAtIso).toLocaleString() : "—"}
+              </dd>
             </div>
             <div className="flex justify-between gap-2">
               <dt className="text-slate-500">Approval</dt>
-              <dd>{selected.length === 0 ? "—" : autoApprove ? "automatic" : `${approvalsNeeded} approver${approvalsNeeded === 1 ? "" : "s"}`}</dd>
+              <dd>
+                {selected.length === 0
+                  ? "—"
+                  : autoApprove
+                    ? "automatic"
+                    : `${approvalsNeeded} approver${approvalsNeeded === 1 ? "" : "s"}`}
+              </dd>
             </div>
           </dl>
           <Button type="submit" disabled={pending} className="mt-4 w-full" data-testid="submit-request">
@@ -306,7 +409,8 @@ export function RequestForm({ accounts, minDurationMinutes }: { accounts: Accoun
           <Alert tone="warning" title="Sessions can outlive this access" testId="form-session-warning">
             {longSessions.map((s) => (
               <p key={keyOf(s.account.id, s.set.arn)}>
-                {s.set.name} console sessions last up to {formatMinutes(s.set.sessionDurationMinutes)}, longer than the {formatMinutes(durationMinutes)} you ask for. Sign out of the AWS console when you are done.
+                {s.set.name} console sessions last up to {formatMinutes(s.set.sessionDurationMinutes)}, longer than the{" "}
+                {formatMinutes(durationMinutes)} you ask for. Sign out of the AWS console when you are done.
               </p>
             ))}
           </Alert>

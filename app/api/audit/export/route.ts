@@ -10,15 +10,33 @@ import { withRefusalAudit } from "@/lib/services/refusals/with-refusal-audit";
 
 export const dynamic = "force-dynamic";
 
-const STATUS: Partial<Record<AppErrorCode, number>> = { UNAUTHENTICATED: 401, FORBIDDEN: 403, VALIDATION: 400, NOT_FOUND: 404, CONFLICT: 409, INVALID_TRANSITION: 409, POLICY_DENIED: 403, SELF_APPROVAL: 403, RATE_LIMITED: 429, UPSTREAM: 503 };
+const STATUS: Partial<Record<AppErrorCode, number>> = {
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  VALIDATION: 400,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  INVALID_TRANSITION: 409,
+  POLICY_DENIED: 403,
+  SELF_APPROVAL: 403,
+  RATE_LIMITED: 429,
+  UPSTREAM: 503,
+};
 
 function failure(code: AppErrorCode, message: string, extra: object = {}) {
-  return Response.json({ ok: false, code, message, ...extra }, { status: STATUS[code] ?? 500, headers: { "cache-control": "no-store" } });
+  return Response.json(
+    { ok: false, code, message, ...extra },
+    { status: STATUS[code] ?? 500, headers: { "cache-control": "no-store" } },
+  );
 }
 
 export async function GET(request: NextRequest) {
   const user = await getActor();
-  const ctx = { actor: user ?? { type: "anonymous" as const, ...clientFromHeaders(request.headers) }, db: getPrisma(), now: () => new Date() };
+  const ctx = {
+    actor: user ?? { type: "anonymous" as const, ...clientFromHeaders(request.headers) },
+    db: getPrisma(),
+    now: () => new Date(),
+  };
   try {
     const download = await withRefusalAudit("history.export", ctx, null, () => {
       if (!user) throw new AppError("UNAUTHENTICATED", "Sign in first.");

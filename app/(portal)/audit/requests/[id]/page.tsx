@@ -30,7 +30,8 @@ export default async function RequestAuditTrailPage({ params }: { params: Promis
           </p>
           <h1 className="text-2xl font-semibold">Audit trail</h1>
           <p className="mt-1 text-sm text-slate-600">
-            Requested by {timeline.requester.name ?? timeline.requester.email} · <LocalTime iso={timeline.createdAt.toISOString()} /> ·{" "}
+            Requested by {timeline.requester.name ?? timeline.requester.email} ·{" "}
+            <LocalTime iso={timeline.createdAt.toISOString()} /> ·{" "}
             <Link href={`/requests/${timeline.requestId}`} className="text-sky-700 hover:underline">
               open the request
             </Link>
