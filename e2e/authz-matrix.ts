@@ -33,6 +33,7 @@ export const PAGES: PageCell[] = [
   { route: "/audit/requests/[id]", visit: `/audit/requests/${MISSING_ID}`, allow: EVERY_ROLE, allowedStatus: 404 },
   { route: "/audit/insights", visit: "/audit/insights", allow: ["AUDITOR", "ADMIN"], allowedStatus: 200 },
   { route: "/audit/integrity", visit: "/audit/integrity", allow: ["AUDITOR", "ADMIN"], allowedStatus: 200 },
+  { route: "/audit/refusals", visit: "/audit/refusals", allow: ["AUDITOR", "ADMIN"], allowedStatus: 200 },
   { route: "/policy", visit: "/policy", allow: EVERY_ROLE, allowedStatus: 200 },
   { route: "/admin/drift", visit: "/admin/drift", allow: ["AUDITOR", "ADMIN"], allowedStatus: 200 },
 ];

@@ -17,6 +17,7 @@ export default async function AuditLayout({ children }: { children: React.ReactN
           </NavLink>
           <NavLink href="/audit/insights">Insights</NavLink>
           <NavLink href="/audit/integrity">Chain integrity</NavLink>
+          <NavLink href="/audit/refusals">Refused attempts</NavLink>
         </nav>
       ) : null}
       {children}
