@@ -19,6 +19,8 @@ const prodMode = process.argv.includes("--prod") || testMode;
 const children: { name: string; process: ChildProcess }[] = [];
 let database: EmbeddedDatabase | undefined;
 let shuttingDown = false;
+// A pipe reader that went away (`npm run dev | tee`, Ctrl-C kills tee too) must not crash the ordered shutdown.
+for (const stream of [process.stdout, process.stderr]) stream.on("error", () => {});
 
 function log(message: string) {
   console.log(`[stack] ${message}`);
