@@ -78,6 +78,16 @@ describe("lib/ import rules (lib/README.md)", () => {
     expect(violations(simulator, (target) => !allowed(target))).toEqual([]);
   });
 
+  it("lib/services never imports lib/auth, lib/web or lib/worker: the web and the worker call services, not the reverse", () => {
+    const services = libModules.filter((module) => module.file.startsWith("lib/services/") && !module.isTest);
+    expect(violations(services, (target) => /^lib\/(auth|web|worker)\//.test(target))).toEqual([]);
+  });
+
+  it("lib/aws imports no other folder of lib/: the port gets its settings from the caller", () => {
+    const port = libModules.filter((module) => module.file.startsWith("lib/aws/") && !module.isTest);
+    expect(violations(port, (target) => !target.startsWith("lib/aws/"))).toEqual([]);
+  });
+
   it("shipped code never imports lib/testing, lib/simulator or lib/demo", () => {
     const nonProduct = (target: string) => NON_PRODUCT_FOLDERS.some((folder) => target.startsWith(folder));
     expect(violations(productModules, nonProduct)).toEqual([]);
