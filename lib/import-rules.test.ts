@@ -78,7 +78,8 @@ describe("lib/ import rules (lib/README.md)", () => {
     expect(violations(simulator, (target) => !allowed(target))).toEqual([]);
   });
 
-  it("lib/services never imports lib/auth, lib/web or lib/worker: the web and the worker call services, not the reverse", () => {
+  // The web and the worker call services, not the reverse.
+  it("lib/services never imports lib/auth, lib/web or lib/worker", () => {
     const services = libModules.filter((module) => module.file.startsWith("lib/services/") && !module.isTest);
     expect(violations(services, (target) => /^lib\/(auth|web|worker)\//.test(target))).toEqual([]);
   });
@@ -93,7 +94,8 @@ describe("lib/ import rules (lib/README.md)", () => {
     expect(violations(productModules, nonProduct)).toEqual([]);
   });
 
-  it("every module in lib/ is used from lib/, app/, components/ or proxy.ts: seeds and helpers used only by scripts/ or e2e/ live there", () => {
+  // Seeds and helpers used only by scripts/ or e2e/ live there, not in lib/.
+  it("every module in lib/ is used from lib/, app/, components/ or proxy.ts", () => {
     const importers = [...libModules, ...["app", "components"].flatMap(listSources).map(readImports)];
     importers.push(readImports("proxy.ts"));
     const imported = new Set(
