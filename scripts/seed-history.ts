@@ -1,6 +1,6 @@
 // `tsx scripts/seed-history.ts --events 1000000 [--days 365] [--seed 42]`: a realistic access history with a valid audit chain in DATABASE_URL.
 import { parseArgs } from "node:util";
-import { seedHistory } from "../lib/audit/history-seed";
+import { seedHistory } from "./bench/history-seed";
 import { requireDatabaseUrl } from "../lib/env";
 
 async function main() {

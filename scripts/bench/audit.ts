@@ -9,7 +9,7 @@ import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import v8 from "node:v8";
 import vm from "node:vm";
-import { seedHistory } from "../../lib/audit/history-seed";
+import { seedHistory } from "./history-seed";
 import { verifyAuditChain } from "../../lib/audit/verify-chain";
 import { createPrismaClient, type PrismaClient } from "../../lib/db";
 import { findFreePort, startEmbeddedDatabase } from "../../lib/db/embedded-postgres";

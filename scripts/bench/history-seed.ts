@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
-import { chainHash, GENESIS_HASH, type ChainedEventFields } from "./chain";
+import { chainHash, GENESIS_HASH, type ChainedEventFields } from "../../lib/audit/chain";
 
 // Fills a database with a realistic access history whose audit chain verifies: the chain is computed here in
 // time order and written in bulk (unnest arrays), with explicit seq values so batches can be inserted in parallel.
