@@ -112,6 +112,22 @@ describe("planRefusal", () => {
   });
 });
 
+describe("weighted refusals (a burst folded in memory before it is recorded)", () => {
+  const at = new Date("2026-01-01T10:00:00Z");
+  const refusal = { target: null, code: "FORBIDDEN", reason: "cross-site" };
+  it("opens a window counting the whole burst and records its first refusal at once", () => {
+    const plan = planRefusal(null, { ...refusal, at, weight: 7 });
+    expect(plan.recordNow).toBe(true);
+    expect(plan.window.count).toBe(7);
+  });
+  it("adds the whole burst to an open window without recording again", () => {
+    const open = planRefusal(null, { ...refusal, at }).window;
+    const plan = planRefusal(open, { ...refusal, at: new Date(at.getTime() + 1_000), weight: 5 });
+    expect(plan.recordNow).toBe(false);
+    expect(plan.window.count).toBe(6);
+  });
+});
+
 describe("summarizeWindow and windowIsOpen", () => {
   it.each([
     [0, null],

@@ -35,6 +35,8 @@ export interface Refusal {
   target: string | null;
   code: string;
   reason: string;
+  /** Refusals this one stands for, when a caller folded a burst before recording it (default 1). */
+  weight?: number;
 }
 
 /** A closed window that saw more than one refusal: `count` is every refusal in it, the first of which was written on its own. */
@@ -93,7 +95,7 @@ export function planRefusal(
       window: {
         ...current,
         windowStart,
-        count: current.count + 1,
+        count: current.count + (refusal.weight ?? 1),
         lastTarget: refusal.target,
         lastCode: refusal.code,
         lastReason: refusal.reason,
@@ -105,7 +107,7 @@ export function planRefusal(
   return {
     window: {
       windowStart: refusal.at,
-      count: 1,
+      count: refusal.weight ?? 1,
       firstTarget: refusal.target,
       lastTarget: refusal.target,
       lastCode: refusal.code,

@@ -347,3 +347,67 @@ describe("pending approval window", () => {
     expect((await row(scheduled.requestId)).approvalExpiresAt).toEqual(startsAt);
   });
 });
+
+describe("review fixes: stale views, denials and refusal floods", () => {
+  it("two approvers who opened the queue at the same version both count: a decision short of quorum keeps the version", async () => {
+    const { requestId } = await createRequest({
+      ctx: ctx(users.alice!),
+      queue: h.queue,
+      input: {
+        targets: [{ accountId: paymentsProd.id, permissionSetArn: powerUser.arn }],
+        durationMinutes: 60,
+        startMode: "now",
+        justification: "Both approvers loaded the page first",
+      },
+    });
+    const seen = (await row(requestId)).version;
+    const first = { requestId, decision: "APPROVE", expectedVersion: seen };
+    expect(await decideRequest({ ctx: ctx(users.bob!), queue: h.queue, input: first })).toMatchObject({ approvals: 1 });
+    expect(await decideRequest({ ctx: ctx(users.dave!), queue: h.queue, input: first })).toMatchObject({
+      status: "APPROVED",
+    });
+  });
+
+  it("an extension is denied only with a comment, like a request", async () => {
+    const requestId = await approvedQuorumRequest("Extension denial needs a reason");
+    await extendRequest({
+      ctx: ctx(users.alice!),
+      queue: h.queue,
+      input: { requestId, extraMinutes: 30, justification: "Need more time" },
+    });
+    await expectCode(
+      decideExtension({ ctx: ctx(users.bob!), queue: h.queue, input: { requestId, decision: "DENY" } }),
+      "VALIDATION",
+    );
+    expect((await row(requestId)).extensionRequestedMinutes).toBe(30);
+  });
+
+  it("a requester hammering approve on their own request leaves one timeline event and a count, not one event each", async () => {
+    const aliceApprover: UserActor = {
+      ...users.alice!,
+      roles: ["REQUESTER", "APPROVER"],
+      groups: [...users.alice!.groups, "approvers"],
+    };
+    const { requestId } = await createRequest({
+      ctx: ctx(users.alice!),
+      queue: h.queue,
+      input: {
+        targets: [{ accountId: paymentsProd.id, permissionSetArn: powerUser.arn }],
+        durationMinutes: 60,
+        startMode: "now",
+        justification: "Self approval flood",
+      },
+    });
+    const attempts = await Promise.allSettled(
+      Array.from({ length: 8 }, () =>
+        decideRequest({ ctx: ctx(aliceApprover), queue: h.queue, input: { requestId, decision: "APPROVE" } }),
+      ),
+    );
+    expect(attempts.every((a) => a.status === "rejected")).toBe(true);
+    expect((await actions(requestId)).filter((a) => a === "request.decision_refused")).toHaveLength(1);
+    const window = await h.db.prisma.refusalWindow.findUniqueOrThrow({
+      where: { actorKey_verb: { actorKey: `user:${aliceApprover.userId}`, verb: "request.decide" } },
+    });
+    expect(window.count).toBe(8);
+  });
+});

@@ -86,6 +86,10 @@ describe("actionBodyIsReadable", () => {
       false,
     ],
     ["nesting at the bound", `${"[".repeat(MAX_ARGUMENT_DEPTH)}${"]".repeat(MAX_ARGUMENT_DEPTH)}`, true],
+    ["a truncated list", "[", false],
+    ["a reference to a part a text body cannot have", '["$Q1"]', false],
+    ["a plain reference to a missing part", '["$1"]', false],
+    ["values that name no part (bigint, date, form prefix, escaped $)", '["$n123","$D2026-01-01","$K1","$$1"]', true],
   ])("text body: %s", async (_label, text, expected) => {
     expect(await actionBodyIsReadable("text/plain;charset=UTF-8", encode(text))).toBe(expected);
   });
@@ -100,9 +104,18 @@ describe("actionBodyIsReadable", () => {
     ["a root that is a string", { "0": '"hello"' }, false],
     ["a deep root", { "0": `[${"[".repeat(1000)}${"]".repeat(1000)}]` }, false],
     ["a deep referenced part", { "0": '["$1"]', "1": `${"[".repeat(1000)}${"]".repeat(1000)}` }, false],
+    ["a reference to a part that is missing", { "0": '["$1"]' }, false],
+    ["a reference to a part that is present", { "0": '["$Q1"]', "1": '[["k","v"]]' }, true],
+    ["a reference inside a part to a missing part", { "0": '["$1"]', "1": '["$@2"]' }, false],
+    ["a numbered part that is not JSON", { "0": '["$1"]', "1": "{" }, false],
   ])("multipart: %s", async (_label, fields, expected) => {
     const { contentType, body } = await multipart(fields);
     expect(await actionBodyIsReadable(contentType, body)).toBe(expected);
+  });
+
+  it("a body Next would not read as multipart (its check is case-sensitive) is judged as text", async () => {
+    const { contentType, body } = await multipart({ "0": '[null,"$K1"]' });
+    expect(await actionBodyIsReadable(contentType.replace("multipart", "Multipart"), body)).toBe(false);
   });
 
   it("a multipart body that does not parse", async () => {

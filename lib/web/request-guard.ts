@@ -71,21 +71,92 @@ export function jsonDepth(text: string): number {
 }
 
 /** Server action arguments are a JSON array (the whole text body, or the multipart root field "0"), with bounded nesting in every JSON part. */
+// React reply references that name another numbered body part: "$1", "$Q2" (Map), "$@3" (promise)… K names a form-field
+// prefix, n a bigint, D a date and T a temporary reference, so those point at no part.
+const PART_REFERENCE = /^\$(?![KnDT])([A-Za-z@]?)([0-9a-f]+)$/;
+
+function parseArgumentPart(text: string): { value: unknown } | null {
+  if (jsonDepth(text) > MAX_ARGUMENT_DEPTH) return null;
+  try {
+    return { value: JSON.parse(text) as unknown };
+  } catch {
+    return null;
+  }
+}
+
+/** The numbered parts a decoded argument value refers to, walked without recursion. */
+function referencedParts(root: unknown): Set<string> {
+  const found = new Set<string>();
+  const pending: unknown[] = [root];
+  while (pending.length > 0) {
+    const value = pending.pop();
+    if (typeof value === "string") {
+      const match = PART_REFERENCE.exec(value);
+      if (match) found.add(String(parseInt(match[2]!, 16)));
+    } else if (value && typeof value === "object") pending.push(...Object.values(value));
+  }
+  return found;
+}
+
+/**
+ * Server action arguments are a JSON array (the whole text body, or the multipart root field "0") with bounded nesting,
+ * every numbered part valid JSON, and every part a reference names present: React's decoder throws otherwise.
+ */
 export async function actionBodyIsReadable(contentType: string, body: Uint8Array<ArrayBuffer>): Promise<boolean> {
-  const isArgumentList = (text: string) => text.trimStart().startsWith("[") && jsonDepth(text) <= MAX_ARGUMENT_DEPTH;
-  if (!/^multipart\/form-data/i.test(contentType)) return isArgumentList(new TextDecoder().decode(body));
+  // Next's own test, case-sensitive: anything else it decodes as JSON text.
+  if (!contentType.startsWith("multipart/form-data")) {
+    const root = parseArgumentPart(new TextDecoder().decode(body));
+    return root !== null && Array.isArray(root.value) && referencedParts(root.value).size === 0;
+  }
   let form: FormData;
   try {
     form = await new Response(body, { headers: { "content-type": contentType } }).formData();
   } catch {
     return false;
   }
-  const root = form.get("0");
-  if (typeof root !== "string" || !isArgumentList(root)) return false;
-  // Numbered fields are further JSON parts the root refers to; form fields are prefixed (_1_name) and never parsed as JSON.
-  for (const [name, value] of form.entries())
-    if (/^\d+$/.test(name) && typeof value === "string" && jsonDepth(value) > MAX_ARGUMENT_DEPTH) return false;
-  return true;
+  const rootText = form.get("0");
+  if (typeof rootText !== "string") return false;
+  const root = parseArgumentPart(rootText);
+  if (root === null || !Array.isArray(root.value)) return false;
+  const references = referencedParts(root.value);
+  // Numbered fields are further JSON parts; form fields are prefixed (1_name) and never parsed as JSON.
+  for (const [name, value] of form.entries()) {
+    if (!/^\d+$/.test(name) || name === "0" || typeof value !== "string") continue;
+    const part = parseArgumentPart(value);
+    if (part === null) return false;
+    for (const id of referencedParts(part.value)) references.add(id);
+  }
+  return [...references].every((id) => form.has(id));
+}
+
+// One cross-site audit write in flight per process; a burst meanwhile is counted here and recorded as one weighted refusal,
+// so a flood of forged posts neither waits on the refusal row nor holds database connections.
+let crossSiteInFlight = false;
+let crossSitePending: { headers: Headers; weight: number } | null = null;
+
+function auditCrossSite(headers: Headers) {
+  if (crossSiteInFlight) {
+    crossSitePending = { headers, weight: (crossSitePending?.weight ?? 0) + 1 };
+    return;
+  }
+  crossSiteInFlight = true;
+  void recordCrossSite(headers, 1);
+}
+
+async function recordCrossSite(headers: Headers, weight: number): Promise<void> {
+  await recordRefusal(
+    { actor: { type: "anonymous", ...clientFromHeaders(headers) }, db: getPrisma(), now: () => new Date() },
+    { verb: "server-action", target: headers.get("origin"), code: "FORBIDDEN", reason: CROSS_SITE_MESSAGE, weight },
+  ).catch((error: unknown) => console.error("[proxy] could not audit a cross-site action", error));
+  const next = crossSitePending;
+  crossSitePending = null;
+  if (next) await recordCrossSite(next.headers, next.weight);
+  else crossSiteInFlight = false;
+}
+
+/** Resolves once every cross-site refusal seen so far is in the audit trail (for tests). */
+export async function crossSiteAuditsSettled(): Promise<void> {
+  while (crossSiteInFlight) await new Promise((resolve) => setTimeout(resolve, 5));
 }
 
 function refusal(status: number, code: string, message: string): Response {
@@ -97,10 +168,7 @@ export async function guardRequest(request: Request): Promise<Response | null> {
   // Next compares Origin with X-Forwarded-Host, which a misconfigured proxy may pass through: pin it to APP_URL here.
   if (isForeignOriginMutation(request.method, request.headers.get("origin"), getEnv().APP_URL)) {
     // The session is not read here: the cookie a cross-site form carries is the victim's, not the sender's.
-    await recordRefusal(
-      { actor: { type: "anonymous", ...clientFromHeaders(request.headers) }, db: getPrisma(), now: () => new Date() },
-      { verb: "server-action", target: request.headers.get("origin"), code: "FORBIDDEN", reason: CROSS_SITE_MESSAGE },
-    ).catch((error: unknown) => console.error("[proxy] could not audit a cross-site action", error));
+    auditCrossSite(request.headers);
     return refusal(403, "FORBIDDEN", CROSS_SITE_MESSAGE);
   }
   if (!BODY_METHODS.has(request.method)) return null;

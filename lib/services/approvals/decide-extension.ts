@@ -5,6 +5,8 @@ import { canApprove, countQuorum } from "../../domain/policy";
 import { resolveExtension } from "../../domain/time-window";
 import type { JobQueue } from "../../jobs/job-queue";
 import { emitAudit } from "../audit";
+import { recordRefusal } from "../refusals/record-refusal";
+import { assertDenialExplained } from "./decide-request";
 import { requireUser } from "../authorize";
 import type { ServiceContext } from "../context";
 import { parseInput } from "../parse-input";
@@ -29,6 +31,7 @@ export const DecideExtensionInput = z.object({
 export async function decideExtension({ ctx, input, queue }: { ctx: ServiceContext; input: unknown; queue: JobQueue }) {
   const actor = requireUser(ctx.actor, "request.decide");
   const data = parseInput(DecideExtensionInput, input);
+  assertDenialExplained(data, "extension");
   const now = ctx.now();
   const outcome = await ctx.db.$transaction(async (tx) => {
     // Lock the request row so concurrent approvers count the extension quorum one at a time.
@@ -121,12 +124,8 @@ export async function decideExtension({ ctx, input, queue }: { ctx: ServiceConte
       );
       return { decided: { requestId: request.id, applied: false, pending: false, ...tally } };
     }
+    // A decision short of quorum is only a decision row: the version stays, so other approvers' open pages stay valid.
     if (!quorum.satisfied) {
-      const changed = await tx.accessRequest.updateMany({
-        where: { id: request.id, version: request.version },
-        data: { version: { increment: 1 } },
-      });
-      if (changed.count !== 1) throw requestChanged();
       return { decided: { requestId: request.id, applied: false, pending: true, ...tally } };
     }
     const extension = resolveExtension({
@@ -162,23 +161,17 @@ export async function decideExtension({ ctx, input, queue }: { ctx: ServiceConte
     return { decided: { requestId: request.id, applied: true, pending: false, endsAt: extension.endsAt, ...tally } };
   });
   if ("decided" in outcome) return outcome.decided;
-  // A refused attempt is evidence worth keeping, so it is audited in its own transaction before the error is raised.
+  // A refused attempt is evidence, audited in its own transaction (repeats within a minute folded into one count) before the error is raised.
   const { refused, round } = outcome;
-  await ctx.db.$transaction((tx) =>
-    emitAudit(
-      tx,
-      actor,
-      {
-        action: "request.extension_decision_refused",
-        entityType: "request",
-        entityId: data.requestId,
-        requestId: data.requestId,
-        after: { code: refused.code, decision: data.decision, round },
-        reason: refused.reason,
-      },
-      now,
-    ),
-  );
+  await recordRefusal(ctx, {
+    verb: "extension.decide",
+    action: "request.extension_decision_refused",
+    requestId: data.requestId,
+    target: data.requestId,
+    code: refused.code,
+    reason: refused.reason,
+    details: { decision: data.decision, round },
+  });
   throw new AppError(
     refused.code,
     refused.code === "SELF_APPROVAL"

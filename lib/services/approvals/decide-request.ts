@@ -4,6 +4,7 @@ import { AppError } from "../../domain/errors";
 import { canApprove, countQuorum } from "../../domain/policy";
 import type { JobQueue } from "../../jobs/job-queue";
 import { emitAudit } from "../audit";
+import { recordRefusal } from "../refusals/record-refusal";
 import { requireUser } from "../authorize";
 import type { ServiceContext } from "../context";
 import { parseInput } from "../parse-input";
@@ -26,10 +27,7 @@ export type DecideRequestInput = z.infer<typeof DecideRequestInput>;
 export async function decideRequest({ ctx, input, queue }: { ctx: ServiceContext; input: unknown; queue: JobQueue }) {
   const actor = requireUser(ctx.actor, "request.decide");
   const data = parseInput(DecideRequestInput, input);
-  if (data.decision === "DENY" && !data.comment)
-    throw new AppError("VALIDATION", "Say why you deny the request.", {
-      fieldErrors: { comment: ["A denial needs a comment for the requester."] },
-    });
+  assertDenialExplained(data, "request");
   const now = ctx.now();
 
   const outcome = await ctx.db.$transaction(async (tx) => {
@@ -136,32 +134,35 @@ export async function decideRequest({ ctx, input, queue }: { ctx: ServiceContext
           await tx.accessRequest.update({ where: { id: request.id }, data: window });
         await createGrantsForRequest(tx, queue, { ...request, ...window }, request.requesterId);
       }
-    } else {
-      await tx.accessRequest.update({ where: { id: request.id }, data: { version: { increment: 1 } } });
     }
     return { decided: { requestId: request.id, status, approvals: quorum.approvals, required: quorum.required } };
   });
   if ("decided" in outcome) return outcome.decided;
-  // A refused attempt is evidence worth keeping, so it is audited in its own transaction before the error is raised.
+  // A refused attempt is evidence, audited in its own transaction (repeats within a minute folded into one count) before the error is raised.
   const { refused } = outcome;
-  await ctx.db.$transaction((tx) =>
-    emitAudit(
-      tx,
-      actor,
-      {
-        action: "request.decision_refused",
-        entityType: "request",
-        entityId: data.requestId,
-        requestId: data.requestId,
-        after: { code: refused.code, decision: data.decision },
-        reason: refused.reason,
-      },
-      now,
-    ),
-  );
+  await recordRefusal(ctx, {
+    verb: "request.decide",
+    action: "request.decision_refused",
+    requestId: data.requestId,
+    target: data.requestId,
+    code: refused.code,
+    reason: refused.reason,
+    details: { decision: data.decision },
+  });
   throw new AppError(
     refused.code,
     refused.code === "SELF_APPROVAL" ? "You cannot approve or deny your own request." : refused.reason,
     { audited: true },
   );
+}
+
+/** A denial, of a request or of an extension, tells the requester why. */
+export function assertDenialExplained(
+  data: { decision: "APPROVE" | "DENY"; comment?: string },
+  what: "request" | "extension",
+) {
+  if (data.decision === "DENY" && !data.comment)
+    throw new AppError("VALIDATION", `Say why you deny the ${what}.`, {
+      fieldErrors: { comment: ["A denial needs a comment for the requester."] },
+    });
 }

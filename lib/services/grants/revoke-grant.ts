@@ -4,6 +4,7 @@ import { AppError } from "../../domain/errors";
 import { canRevoke } from "../../domain/policy";
 import type { JobQueue } from "../../jobs/job-queue";
 import { emitAudit } from "../audit";
+import { recordRefusal } from "../refusals/record-refusal";
 import { requireUser } from "../authorize";
 import type { ServiceContext } from "../context";
 import { parseInput } from "../parse-input";
@@ -68,22 +69,16 @@ export async function revokeGrant({ ctx, input, queue }: { ctx: ServiceContext; 
     return { revoked: { requestId, status: "REVOKED" as const } };
   });
   if ("revoked" in outcome) return outcome.revoked;
-  // Like a refused decision, a refused revoke is kept as evidence in its own transaction.
+  // Like a refused decision, a refused revoke is kept as evidence in its own transaction, repeats folded per minute.
   const { refused } = outcome;
-  await ctx.db.$transaction((tx) =>
-    emitAudit(
-      tx,
-      actor,
-      {
-        action: "request.revoke_refused",
-        entityType: "request",
-        entityId: requestId,
-        requestId,
-        after: { code: refused.code },
-        reason: refused.reason,
-      },
-      now,
-    ),
-  );
+  await recordRefusal(ctx, {
+    verb: "request.revoke",
+    action: "request.revoke_refused",
+    requestId: requestId,
+    target: requestId,
+    code: refused.code,
+    reason: refused.reason,
+    details: {},
+  });
   throw new AppError(refused.code, refused.reason, { audited: true });
 }

@@ -1,11 +1,12 @@
 import { z } from "zod";
+import { safeText } from "../../domain/safe-text";
 import { compareAnchor, parseAnchor, type AnchorCheck } from "../../audit/anchor";
 import { verifyAuditChain } from "../../audit/verify-chain";
 import { requireUser } from "../authorize";
 import type { ServiceContext } from "../context";
 import { parseInput } from "../parse-input";
 
-export const AuditIntegrityInput = z.object({ anchor: z.string().trim().max(300).optional() });
+export const AuditIntegrityInput = z.object({ anchor: safeText("line").max(300).optional() });
 
 export interface IntegrityProblem {
   kind: "altered" | "removed-or-reordered";

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { recordId } from "../../domain/safe-text";
 import { describeAction, type AuditTone } from "../../audit/actions";
 import { AppError } from "../../domain/errors";
 import type { ActorType, RequestStatus } from "../../generated/prisma/enums";
@@ -7,7 +8,7 @@ import type { ServiceContext } from "../context";
 import { parseInput } from "../parse-input";
 import { hasAnyRole, requireViewer } from "./support";
 
-export const AuditTimelineInput = z.object({ requestId: z.string().min(1).max(64) });
+export const AuditTimelineInput = z.object({ requestId: recordId() });
 
 export interface AuditTimelineEntry {
   seq: string;

@@ -513,6 +513,8 @@ describe("request detail", () => {
 
   it("rejects malformed ids before touching the database (the page shows them as not found)", async () => {
     await expectCode(getRequestDetail({ ctx: as("alice"), input: { requestId: "x".repeat(500) } }), "VALIDATION");
+    // A null byte would otherwise reach Postgres and fail as a 500 page.
+    await expectCode(getRequestDetail({ ctx: as("alice"), input: { requestId: "\u0000" } }), "VALIDATION");
   });
 });
 

@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { plainWholeNumber } from "../../domain/safe-text";
 import { requireUser } from "../authorize";
 import type { ServiceContext } from "../context";
 import { parseInput } from "../parse-input";
@@ -15,7 +14,10 @@ export const REFUSAL_ACTIONS = [
 
 export const RefusalListInput = z.object({
   /** Keyset cursor: show events older than this sequence number. */
-  before: plainWholeNumber("Not a valid page.").optional(),
+  before: z
+    .string()
+    .regex(/^\d{1,19}$/, "Not a valid page.")
+    .optional(),
 });
 
 export interface RefusalRow {
@@ -65,9 +67,9 @@ export async function listRefusals({ ctx, input }: { ctx: ServiceContext; input:
       action: event.action,
       actorLabel: event.actorLabel,
       actorType: event.actorType,
-      verb: requestScoped
-        ? event.action.replace(/^request\./, "").replace(/_refused$/, "")
-        : (after.verb ?? event.entityId),
+      verb:
+        after.verb ??
+        (requestScoped ? event.action.replace(/^request\./, "").replace(/_refused$/, "") : event.entityId),
       target: requestScoped ? event.requestId : (after.target ?? after.lastTarget ?? null),
       code: after.code ?? null,
       // The first refusal of a minute has its own row; the summary counts only the ones after it.

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { recordId } from "../../domain/safe-text";
 import { describeAction, type AuditTone } from "../../audit/actions";
 import { AppError } from "../../domain/errors";
 import { canRevoke, countQuorum } from "../../domain/policy";
@@ -18,7 +19,7 @@ import {
   type TargetSummary,
 } from "./support";
 
-export const RequestDetailInput = z.object({ requestId: z.string().min(1).max(64) });
+export const RequestDetailInput = z.object({ requestId: recordId() });
 
 export interface GrantView {
   id: string;

@@ -15,6 +15,13 @@ export interface RefusalInput {
   target: unknown;
   code: string;
   reason: string;
+  /** A verb that refuses on a known request names its own action so the refusal shows on that request's timeline. */
+  action?: string;
+  requestId?: string | null;
+  /** Extra facts for the first event of a window (the decision tried, the extension round). */
+  details?: Record<string, unknown>;
+  /** How many refusals this call stands for (a burst folded in memory first); default 1. */
+  weight?: number;
 }
 
 /** Who a window belongs to; anonymous callers share one key because their address is a header anyone can vary. */
@@ -116,7 +123,7 @@ export async function recordRefusal(ctx: ServiceContext, refusal: RefusalInput):
       where: { actorKey_verb: { actorKey, verb: refusal.verb } },
     });
     const current: RefusalWindowState | null = row.count === 0 ? null : row;
-    const plan = planRefusal(current, { at, target, code: refusal.code, reason });
+    const plan = planRefusal(current, { at, target, code: refusal.code, reason, weight: refusal.weight });
     await tx.refusalWindow.update({
       where: { actorKey_verb: { actorKey, verb: refusal.verb } },
       data: { ...plan.window, lastActor: actor },
@@ -127,10 +134,11 @@ export async function recordRefusal(ctx: ServiceContext, refusal: RefusalInput):
         tx,
         ctx.actor,
         {
-          action: "access.refused",
-          entityType: "verb",
-          entityId: refusal.verb,
-          after: { verb: refusal.verb, target, code: refusal.code },
+          action: refusal.action ?? "access.refused",
+          entityType: refusal.requestId ? "request" : "verb",
+          entityId: refusal.requestId ?? refusal.verb,
+          requestId: refusal.requestId ?? null,
+          after: { ...refusal.details, verb: refusal.verb, target, code: refusal.code },
           reason,
         },
         at,
