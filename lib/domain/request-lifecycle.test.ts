@@ -58,6 +58,8 @@ const validGrantTransitions: [GrantStatus, GrantEvent, GrantStatus][] = [
   ["PROVISIONING", "start-removal", "REMOVING"],
   ["ACTIVE", "start-removal", "REMOVING"],
   ["ACTIVE", "end-without-removal", "REMOVED"],
+  ["PROVISIONING", "end-without-removal", "REMOVED"],
+  ["REMOVAL_FAILED", "end-without-removal", "REMOVED"],
   ["REMOVING", "removal-verified", "REMOVED"],
   ["REMOVING", "removal-failed", "REMOVAL_FAILED"],
   ["REMOVAL_FAILED", "retry-removal", "REMOVING"],

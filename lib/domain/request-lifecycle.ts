@@ -124,8 +124,9 @@ export const GRANT_TRANSITIONS: TransitionTable<GrantEvent, GrantStatus> = {
   cancel: { SCHEDULED: "CANCELLED" },
   // From PROVISIONING too: a create may have landed, so only a verified removal ends it safely.
   "start-removal": { PROVISIONING: "REMOVING", ACTIVE: "REMOVING" },
-  // Another active grant or a standing assignment still needs the assignment, so nothing is deleted.
-  "end-without-removal": { ACTIVE: "REMOVED" },
+  // Another active grant or a standing assignment still needs the assignment, so nothing is deleted. From PROVISIONING
+  // (window closed mid-create) and REMOVAL_FAILED (a retry finds another holder) too: endGrantInTx keeps it the same way.
+  "end-without-removal": { ACTIVE: "REMOVED", PROVISIONING: "REMOVED", REMOVAL_FAILED: "REMOVED" },
   "removal-verified": { REMOVING: "REMOVED" },
   "removal-failed": { REMOVING: "REMOVAL_FAILED" },
   "retry-removal": { REMOVAL_FAILED: "REMOVING" },
