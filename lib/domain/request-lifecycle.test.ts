@@ -27,12 +27,17 @@ import {
   requesterMayCancel,
   requesterMayRelease,
   transitionGrant,
-  transitionRequest,
   type GrantEvent,
   type GrantStatus,
   type RequestEvent,
   type RequestStatus,
 } from "./request-lifecycle";
+
+const lookupActor = (event: RequestEvent): ActorKind =>
+  Object.hasOwn(REQUEST_TRANSITIONS, event) ? REQUEST_TRANSITIONS[event].actors[0]! : "system";
+// The step any actor kind the table lists would get; planRequestStep is the only way a verb moves a request.
+const transitionRequest = (from: RequestStatus, event: RequestEvent) =>
+  planRequestStep(lookupActor(event), from, event).to;
 
 const validRequestTransitions: [RequestStatus, RequestEvent, RequestStatus][] = [
   ["PENDING", "approve-quorum-reached", "APPROVED"],
@@ -106,7 +111,7 @@ describe("request transitions", () => {
       expect.unreachable();
     } catch (error) {
       expect(error).toBeInstanceOf(AppError);
-      expect((error as AppError).message).toBe("A completed request cannot be changed that way.");
+      expect((error as AppError).message).toBe("A completed request cannot be activated.");
       expect((error as AppError).detail).toContain("activate");
     }
   });
@@ -117,6 +122,7 @@ describe("request transitions", () => {
       expect(canTransitionRequest(sneaky as RequestStatus, "approve-quorum-reached")).toBe(false);
       expect(canTransitionRequest("PENDING", sneaky as RequestEvent)).toBe(false);
       expect(() => transitionRequest("PENDING", sneaky as RequestEvent)).toThrow(AppError);
+      expect(() => planRequestStep("admin", sneaky as RequestStatus, "revoke")).toThrow(AppError);
       expect(canTransitionGrant("SCHEDULED", sneaky as GrantEvent)).toBe(false);
       expect(actorMayTriggerRequestEvent("requester", sneaky as RequestEvent)).toBe(false);
     },

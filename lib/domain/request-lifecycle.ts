@@ -200,15 +200,6 @@ export function canTransitionGrant(from: GrantStatus, event: GrantEvent): boolea
   return nextGrantStatus(from, event) !== undefined;
 }
 
-export function transitionRequest(from: RequestStatus, event: RequestEvent): RequestStatus {
-  const to = nextRequestStatus(from, event);
-  if (!to)
-    throw new AppError("INVALID_TRANSITION", `A ${from.toLowerCase()} request cannot be changed that way.`, {
-      detail: `request ${from} --${event}--> (none)`,
-    });
-  return to;
-}
-
 export function transitionGrant(from: GrantStatus, event: GrantEvent): GrantStatus {
   const to = nextGrantStatus(from, event);
   if (!to)
