@@ -2,6 +2,16 @@ import { describe, expect, it } from "vitest";
 import { AppError } from "./errors";
 import {
   actorMayTriggerGrantEvent,
+  approvalWindowOpen,
+  assertAllowed,
+  deriveRequestStep,
+  extensionMayBeDecided,
+  holdsAccess,
+  isRunning,
+  planRequestStep,
+  requestAwaitsDecision,
+  requesterMayExtend,
+  type ActorKind,
   actorMayTriggerRequestEvent,
   canTransitionGrant,
   canTransitionRequest,
@@ -17,12 +27,17 @@ import {
   requesterMayCancel,
   requesterMayRelease,
   transitionGrant,
-  transitionRequest,
   type GrantEvent,
   type GrantStatus,
   type RequestEvent,
   type RequestStatus,
 } from "./request-lifecycle";
+
+const lookupActor = (event: RequestEvent): ActorKind =>
+  Object.hasOwn(REQUEST_TRANSITIONS, event) ? REQUEST_TRANSITIONS[event].actors[0]! : "system";
+// The step any actor kind the table lists would get; planRequestStep is the only way a verb moves a request.
+const transitionRequest = (from: RequestStatus, event: RequestEvent) =>
+  planRequestStep(lookupActor(event), from, event).to;
 
 const validRequestTransitions: [RequestStatus, RequestEvent, RequestStatus][] = [
   ["PENDING", "approve-quorum-reached", "APPROVED"],
@@ -48,6 +63,8 @@ const validGrantTransitions: [GrantStatus, GrantEvent, GrantStatus][] = [
   ["PROVISIONING", "start-removal", "REMOVING"],
   ["ACTIVE", "start-removal", "REMOVING"],
   ["ACTIVE", "end-without-removal", "REMOVED"],
+  ["PROVISIONING", "end-without-removal", "REMOVED"],
+  ["REMOVAL_FAILED", "end-without-removal", "REMOVED"],
   ["REMOVING", "removal-verified", "REMOVED"],
   ["REMOVING", "removal-failed", "REMOVAL_FAILED"],
   ["REMOVAL_FAILED", "retry-removal", "REMOVING"],
@@ -72,7 +89,7 @@ describe("request transitions", () => {
         );
       }
     }
-    const tableSize = Object.values(REQUEST_TRANSITIONS).reduce((n, row) => n + Object.keys(row).length, 0);
+    const tableSize = Object.values(REQUEST_TRANSITIONS).reduce((n, rule) => n + Object.keys(rule.edges).length, 0);
     expect(tableSize).toBe(validRequestTransitions.length);
   });
 
@@ -94,7 +111,7 @@ describe("request transitions", () => {
       expect.unreachable();
     } catch (error) {
       expect(error).toBeInstanceOf(AppError);
-      expect((error as AppError).message).toBe("A completed request cannot be changed that way.");
+      expect((error as AppError).message).toBe("A completed request cannot be activated.");
       expect((error as AppError).detail).toContain("activate");
     }
   });
@@ -105,6 +122,7 @@ describe("request transitions", () => {
       expect(canTransitionRequest(sneaky as RequestStatus, "approve-quorum-reached")).toBe(false);
       expect(canTransitionRequest("PENDING", sneaky as RequestEvent)).toBe(false);
       expect(() => transitionRequest("PENDING", sneaky as RequestEvent)).toThrow(AppError);
+      expect(() => planRequestStep("admin", sneaky as RequestStatus, "revoke")).toThrow(AppError);
       expect(canTransitionGrant("SCHEDULED", sneaky as GrantEvent)).toBe(false);
       expect(actorMayTriggerRequestEvent("requester", sneaky as RequestEvent)).toBe(false);
     },
@@ -201,20 +219,135 @@ describe("who may trigger what", () => {
 });
 
 describe("requester cancel and release", () => {
+  const now = new Date("2030-01-01T12:00:00Z");
+  const later = new Date("2030-01-01T13:00:00Z");
   it.each<[RequestStatus, GrantStatus[], boolean, boolean]>([
     ["PENDING", [], true, false],
-    ["APPROVED", [], true, false],
-    ["APPROVED", ["SCHEDULED", "SCHEDULED"], true, false],
+    ["APPROVED", [], true, true],
+    ["APPROVED", ["SCHEDULED", "SCHEDULED"], true, true],
     ["APPROVED", ["SCHEDULED", "PROVISIONING"], false, true],
-    ["APPROVED", ["FAILED", "SCHEDULED"], false, false],
+    ["APPROVED", ["FAILED", "SCHEDULED"], false, true],
     ["ACTIVE", ["ACTIVE", "SCHEDULED"], false, true],
-    ["ACTIVE", ["REMOVING", "REMOVED"], false, false],
+    ["ACTIVE", ["REMOVING", "REMOVED"], false, true],
     ["REVOKED", ["ACTIVE"], false, false],
     ["COMPLETED", ["REMOVED"], false, false],
     ["DENIED", [], false, false],
   ])("%s with grants %j: cancel %s, release %s", (status, grants, cancel, release) => {
-    expect(requesterMayCancel(status, grants)).toBe(cancel);
-    expect(requesterMayRelease(status, grants)).toBe(release);
+    expect(requesterMayCancel(status, grants).ok).toBe(cancel);
+    expect(requesterMayRelease(status, later, now).ok).toBe(release);
+  });
+
+  it("cancelling started access says to release it; other refusals name the status", () => {
+    expect(requesterMayCancel("ACTIVE", ["ACTIVE"])).toEqual({
+      ok: false,
+      code: "INVALID_TRANSITION",
+      message: "This access is active: release it instead.",
+    });
+    expect(requesterMayCancel("APPROVED", ["PROVISIONING"])).toMatchObject({
+      message: "A approved request cannot be cancelled.",
+    });
+    expect(requesterMayCancel("DENIED", [])).toMatchObject({ message: "A denied request cannot be cancelled." });
+  });
+
+  it("access whose window already closed is ending, not releasable (a conflict, not an invalid step)", () => {
+    expect(requesterMayRelease("ACTIVE", now, now)).toEqual({
+      ok: false,
+      code: "CONFLICT",
+      message: "This access is already ending; its removal is in progress.",
+    });
+    expect(requesterMayRelease("EXPIRED", later, now)).toMatchObject({ code: "INVALID_TRANSITION" });
+  });
+
+  it("cancel is allowed exactly where the table has a cancel edge and nothing started", () => {
+    for (const status of REQUEST_STATUSES)
+      expect(requesterMayCancel(status, ["SCHEDULED"]).ok, status).toBe(canTransitionRequest(status, "cancel"));
+  });
+
+  it("release, extend and revoke share one notion of holding access", () => {
+    for (const status of REQUEST_STATUSES) {
+      expect(requesterMayRelease(status, later, now).ok, status).toBe(holdsAccess(status));
+      expect(requesterMayExtend(status).ok, status).toBe(holdsAccess(status));
+      expect(canTransitionRequest(status, "revoke"), status).toBe(holdsAccess(status));
+      expect(isRunning(status, later, now)).toBe(holdsAccess(status));
+      expect(isRunning(status, now, now)).toBe(false);
+    }
+  });
+
+  it("approvers decide only PENDING requests inside their window", () => {
+    expect(requestAwaitsDecision("PENDING").ok).toBe(true);
+    expect(requestAwaitsDecision("CANCELLED")).toMatchObject({
+      code: "CONFLICT",
+      message: "This request is already cancelled.",
+    });
+    expect(approvalWindowOpen(null, now).ok).toBe(true);
+    expect(approvalWindowOpen(later, now).ok).toBe(true);
+    expect(approvalWindowOpen(now, now)).toMatchObject({ code: "CONFLICT" });
+    expect(extensionMayBeDecided("COMPLETED")).toMatchObject({ message: "The access already ended." });
+  });
+
+  it("assertAllowed throws the refusal as a user-safe AppError", () => {
+    expect(() => assertAllowed(requesterMayExtend("DENIED"))).toThrowError(
+      expect.objectContaining({
+        code: "INVALID_TRANSITION",
+        message: "Only approved or active access can be extended.",
+      }),
+    );
+    expect(() => assertAllowed(requesterMayExtend("ACTIVE"))).not.toThrow();
+  });
+});
+
+describe("planRequestStep: allowed from which status, by which actor kind, producing which audit action", () => {
+  it.each<[ActorKind, RequestStatus, RequestEvent, RequestStatus, string]>([
+    ["requester", "PENDING", "cancel", "CANCELLED", "request.cancelled"],
+    ["requester", "APPROVED", "cancel", "CANCELLED", "request.cancelled"],
+    ["approver", "PENDING", "approve-quorum-reached", "APPROVED", "request.approved"],
+    ["admin", "PENDING", "deny", "DENIED", "request.denied"],
+    ["system", "PENDING", "expire-pending", "EXPIRED", "request.expired"],
+    ["admin", "ACTIVE", "revoke", "REVOKED", "request.revoked"],
+    ["approver", "APPROVED", "revoke", "REVOKED", "request.revoked"],
+    ["system", "APPROVED", "activate", "ACTIVE", "request.active"],
+    ["system", "ACTIVE", "complete", "COMPLETED", "request.completed"],
+    ["system", "APPROVED", "fail", "FAILED", "request.failed"],
+  ])("%s: %s --%s--> %s, audited as %s", (actor, from, event, to, audit) => {
+    expect(planRequestStep(actor, from, event)).toEqual({ event, from, to, audit });
+  });
+
+  it("an actor kind the table does not list is FORBIDDEN, whatever the status", () => {
+    expect(() => planRequestStep("requester", "ACTIVE", "revoke")).toThrowError(
+      expect.objectContaining({ code: "FORBIDDEN" }),
+    );
+    expect(() => planRequestStep("approver", "PENDING", "cancel")).toThrowError(
+      expect.objectContaining({ code: "FORBIDDEN" }),
+    );
+    expect(() => planRequestStep("system", "PENDING", "deny")).toThrowError(
+      expect.objectContaining({ code: "FORBIDDEN" }),
+    );
+  });
+
+  it("a missing edge is INVALID_TRANSITION with the event's own wording", () => {
+    expect(() => planRequestStep("admin", "COMPLETED", "revoke")).toThrowError(
+      expect.objectContaining({ code: "INVALID_TRANSITION", message: "A completed request cannot be revoked." }),
+    );
+    expect(() => planRequestStep("requester", "ACTIVE", "cancel")).toThrow("A active request cannot be cancelled.");
+  });
+
+  it("every event names a distinct request.* audit action and at least one actor", () => {
+    const actions = REQUEST_EVENTS.map((event) => REQUEST_TRANSITIONS[event].audit);
+    expect(new Set(actions).size).toBe(REQUEST_EVENTS.length);
+    for (const action of actions) expect(action).toMatch(/^request\.[a-z_]+$/);
+  });
+
+  it("deriveRequestStep plans the worker's step with the table's audit action", () => {
+    expect(deriveRequestStep("APPROVED", ["ACTIVE"])).toEqual({
+      event: "activate",
+      from: "APPROVED",
+      to: "ACTIVE",
+      audit: "request.active",
+    });
+    expect(deriveRequestStep("ACTIVE", ["REMOVED"])).toMatchObject({ to: "COMPLETED", audit: "request.completed" });
+    expect(deriveRequestStep("APPROVED", ["FAILED"])).toMatchObject({ to: "FAILED", audit: "request.failed" });
+    expect(deriveRequestStep("ACTIVE", ["ACTIVE"])).toBeNull();
+    expect(deriveRequestStep("REVOKED", ["REMOVED"])).toBeNull();
   });
 });
 

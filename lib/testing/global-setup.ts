@@ -5,6 +5,7 @@ import pg from "pg";
 import type { TestProject } from "vitest/node";
 import { findFreePort, startEmbeddedDatabase } from "../db/embedded-postgres";
 import { applyMigrations } from "../db/migrations";
+import { installStatusGuard } from "./status-guard";
 
 // One throwaway PostgreSQL for the whole vitest run; each test file clones a migrated template database.
 export default async function setup(project: TestProject) {
@@ -17,6 +18,11 @@ export default async function setup(project: TestProject) {
     ephemeral: true,
   });
   await applyMigrations(db.url);
+  // Every test database is cloned from the template, so every service test runs under the transition-table guard.
+  const template = new pg.Client({ connectionString: db.url });
+  await template.connect();
+  await installStatusGuard(template);
+  await template.end();
   // Close every connection to the template so CREATE DATABASE ... TEMPLATE can copy it.
   const admin = new pg.Client({ connectionString: db.url.replace(/\/portal_template$/, "/postgres") });
   await admin.connect();

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { recordId, safeText } from "../../domain/safe-text";
 import { AppError } from "../../domain/errors";
 import { canApprove, countQuorum } from "../../domain/policy";
+import { assertAllowed, extensionMayBeDecided } from "../../domain/request-lifecycle";
 import { resolveExtension } from "../../domain/time-window";
 import type { JobQueue } from "../../jobs/job-queue";
 import { emitAudit } from "../audit";
@@ -46,8 +47,7 @@ export async function decideExtension({ ctx, input, queue }: { ctx: ServiceConte
     if (!request.extensionRequestedMinutes)
       throw new AppError("CONFLICT", "There is no extension waiting for a decision.");
     assertExpectedVersion(data.expectedVersion, request.version);
-    if (request.status !== "ACTIVE" && request.status !== "APPROVED")
-      throw new AppError("INVALID_TRANSITION", "The access already ended.");
+    assertAllowed(extensionMayBeDecided(request.status));
     const round = request.extensionRound;
     const earlier = (
       await tx.approvalDecision.findMany({ where: { requestId: request.id, kind: "EXTENSION", round } })

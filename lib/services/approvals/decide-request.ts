@@ -2,12 +2,19 @@ import { z } from "zod";
 import { recordId, safeText } from "../../domain/safe-text";
 import { AppError } from "../../domain/errors";
 import { canApprove, countQuorum } from "../../domain/policy";
+import {
+  approvalWindowOpen,
+  assertAllowed,
+  planRequestStep,
+  requestAwaitsDecision,
+} from "../../domain/request-lifecycle";
 import type { JobQueue } from "../../jobs/job-queue";
 import { emitAudit } from "../audit";
 import { recordRefusal } from "../refusals/record-refusal";
 import { requireUser } from "../authorize";
 import type { ServiceContext } from "../context";
 import { parseInput } from "../parse-input";
+import { deciderKind } from "../requests/actor-kind";
 import { createGrantsForRequest } from "../requests/create-request";
 import { assertExpectedVersion, ExpectedVersion } from "../requests/expected-version";
 import { describeTargets, policyForRequest } from "../requests/policy-targets";
@@ -40,11 +47,9 @@ export async function decideRequest({ ctx, input, queue }: { ctx: ServiceContext
       where: { id: data.requestId },
       include: { requester: true, targets: true, decisions: { where: { kind: "REQUEST" } } },
     });
-    if (request.status !== "PENDING")
-      throw new AppError("CONFLICT", `This request is already ${request.status.toLowerCase()}.`);
+    assertAllowed(requestAwaitsDecision(request.status));
     assertExpectedVersion(data.expectedVersion, request.version);
-    if (request.approvalExpiresAt && request.approvalExpiresAt <= now)
-      throw new AppError("CONFLICT", "This request waited too long for approval and has expired.");
+    assertAllowed(approvalWindowOpen(request.approvalExpiresAt, now));
 
     const policy = await policyForRequest(tx, request.policyId);
     const targets = await describeTargets(tx, request.targets);
@@ -97,13 +102,18 @@ export async function decideRequest({ ctx, input, queue }: { ctx: ServiceContext
       decisions,
     );
 
-    let status = request.status as string;
+    let status = request.status;
     if (quorum.denied || quorum.satisfied) {
-      status = quorum.denied ? "DENIED" : "APPROVED";
+      const step = planRequestStep(
+        deciderKind(actor),
+        request.status,
+        quorum.denied ? "deny" : "approve-quorum-reached",
+      );
+      status = step.to;
       const changed = await tx.accessRequest.updateMany({
-        where: { id: request.id, status: "PENDING", version: request.version },
+        where: { id: request.id, status: step.from, version: request.version },
         data: {
-          status: status as "DENIED" | "APPROVED",
+          status: step.to,
           decidedAt: now,
           version: { increment: 1 },
           ...(quorum.denied ? { closedAt: now, closeReason: data.comment ?? null } : {}),
@@ -115,12 +125,12 @@ export async function decideRequest({ ctx, input, queue }: { ctx: ServiceContext
         tx,
         actor,
         {
-          action: quorum.denied ? "request.denied" : "request.approved",
+          action: step.audit,
           entityType: "request",
           entityId: request.id,
           requestId: request.id,
-          before: { status: "PENDING" },
-          after: { status, approvals: quorum.approvals, required: quorum.required },
+          before: { status: step.from },
+          after: { status: step.to, approvals: quorum.approvals, required: quorum.required },
         },
         now,
       );

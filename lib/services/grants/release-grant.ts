@@ -1,4 +1,5 @@
 import { AppError } from "../../domain/errors";
+import { assertAllowed, requesterMayRelease } from "../../domain/request-lifecycle";
 import type { JobQueue } from "../../jobs/job-queue";
 import { emitAudit } from "../audit";
 import { requireUser } from "../authorize";
@@ -18,10 +19,7 @@ export async function releaseGrant({ ctx, input, queue }: { ctx: ServiceContext;
     if (!request || request.requesterId !== actor.userId)
       throw new AppError("NOT_FOUND", "That request does not exist.");
     assertExpectedVersion(expectedVersion, request.version);
-    if (request.status !== "ACTIVE" && request.status !== "APPROVED")
-      throw new AppError("INVALID_TRANSITION", `A ${request.status.toLowerCase()} request has no access to release.`);
-    if (request.endsAt <= now)
-      throw new AppError("CONFLICT", "This access is already ending; its removal is in progress.");
+    assertAllowed(requesterMayRelease(request.status, request.endsAt, now));
     const changed = await tx.accessRequest.updateMany({
       where: { id: requestId, version: request.version },
       data: { closeReason: "released early by requester", version: { increment: 1 } },

@@ -2,12 +2,14 @@ import { z } from "zod";
 import { recordId, safeText } from "../../domain/safe-text";
 import { AppError } from "../../domain/errors";
 import { canRevoke } from "../../domain/policy";
+import { planRequestStep } from "../../domain/request-lifecycle";
 import type { JobQueue } from "../../jobs/job-queue";
 import { emitAudit } from "../audit";
 import { recordRefusal } from "../refusals/record-refusal";
 import { requireUser } from "../authorize";
 import type { ServiceContext } from "../context";
 import { parseInput } from "../parse-input";
+import { deciderKind } from "../requests/actor-kind";
 import { endRequestGrants } from "../requests/end-request-grants";
 import { assertExpectedVersion, ExpectedVersion } from "../requests/expected-version";
 import { describeTargets, policyForRequest } from "../requests/policy-targets";
@@ -44,29 +46,28 @@ export async function revokeGrant({ ctx, input, queue }: { ctx: ServiceContext; 
     );
     if (!verdict.ok) return { refused: verdict };
     assertExpectedVersion(expectedVersion, request.version);
-    if (request.status !== "ACTIVE" && request.status !== "APPROVED")
-      throw new AppError("INVALID_TRANSITION", `A ${request.status.toLowerCase()} request cannot be revoked.`);
+    const step = planRequestStep(deciderKind(actor), request.status, "revoke");
     const changed = await tx.accessRequest.updateMany({
-      where: { id: requestId, status: request.status, version: request.version },
-      data: { status: "REVOKED", closeReason: reason, version: { increment: 1 } },
+      where: { id: requestId, status: step.from, version: request.version },
+      data: { status: step.to, closeReason: reason, version: { increment: 1 } },
     });
     if (changed.count !== 1) throw new AppError("CONFLICT", "The request changed meanwhile. Reload and try again.");
     await emitAudit(
       tx,
       actor,
       {
-        action: "request.revoked",
+        action: step.audit,
         entityType: "request",
         entityId: requestId,
         requestId,
-        before: { status: request.status },
-        after: { status: "REVOKED" },
+        before: { status: step.from },
+        after: { status: step.to },
         reason,
       },
       now,
     );
     await endRequestGrants(tx, queue, actor, requestId, now, `revoked: ${reason}`);
-    return { revoked: { requestId, status: "REVOKED" as const } };
+    return { revoked: { requestId, status: step.to } };
   });
   if ("revoked" in outcome) return outcome.revoked;
   // Like a refused decision, a refused revoke is kept as evidence in its own transaction, repeats folded per minute.

@@ -1,5 +1,6 @@
 import { countQuorum } from "../../domain/policy";
 import type { PolicyDocument } from "../../domain/policy-schema";
+import { extensionMayBeDecided, REQUEST_STATUSES, requestAwaitsDecision } from "../../domain/request-lifecycle";
 import type { Decision, RequestStatus } from "../../generated/prisma/enums";
 import { requireUser } from "../authorize";
 import type { ServiceContext, UserActor } from "../context";
@@ -60,6 +61,10 @@ export interface ApprovalQueue {
   extensions: ExtensionQueueItem[];
 }
 
+// The statuses the decide verbs accept, asked of the domain once so the queue lists only what can be decided.
+const DECIDABLE_STATUSES = REQUEST_STATUSES.filter((status) => requestAwaitsDecision(status).ok);
+const EXTENDABLE_STATUSES = REQUEST_STATUSES.filter((status) => extensionMayBeDecided(status).ok);
+
 // A queue longer than this is a backlog problem, not something to render in one page.
 const SCAN_LIMIT = 500;
 
@@ -108,7 +113,7 @@ export async function listApprovalQueue({ ctx }: { ctx: ServiceContext }): Promi
   const [pending, extensions] = await Promise.all([
     ctx.db.accessRequest.findMany({
       where: {
-        status: "PENDING",
+        status: { in: DECIDABLE_STATUSES },
         requesterId: { not: actor.userId },
         OR: [{ approvalExpiresAt: null }, { approvalExpiresAt: { gt: now } }],
         decisions: { none: { approverId: actor.userId } },
@@ -119,7 +124,7 @@ export async function listApprovalQueue({ ctx }: { ctx: ServiceContext }): Promi
     }),
     ctx.db.accessRequest.findMany({
       where: {
-        status: { in: ["ACTIVE", "APPROVED"] },
+        status: { in: EXTENDABLE_STATUSES },
         requesterId: { not: actor.userId },
         extensionRequestedMinutes: { not: null },
       },

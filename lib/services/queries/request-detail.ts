@@ -4,6 +4,16 @@ import { describeAction, type AuditTone } from "../../audit/actions";
 import { AppError } from "../../domain/errors";
 import { canRevoke, countQuorum } from "../../domain/policy";
 import type { PolicyDocument } from "../../domain/policy-schema";
+import {
+  approvalWindowOpen,
+  ASSIGNMENT_MAY_EXIST_STATUSES,
+  extensionMayBeDecided,
+  isRunning,
+  requestAwaitsDecision,
+  requesterMayCancel,
+  requesterMayExtend,
+  requesterMayRelease,
+} from "../../domain/request-lifecycle";
 import type { Decision, DecisionSubject, GrantStatus, RequestStatus } from "../../generated/prisma/enums";
 import type { ServiceContext } from "../context";
 import { parseInput } from "../parse-input";
@@ -185,10 +195,8 @@ export async function getRequestDetail({
       ]),
   );
   const grantStatuses = targets.flatMap((t) => (t.grant ? [t.grant.status] : []));
-  const started = grantStatuses.some((s) => s !== "SCHEDULED");
   const now = ctx.now();
-  // Release and revoke move endsAt to now before the worker removes access: such a request is ending, not running.
-  const running = (request.status === "ACTIVE" || request.status === "APPROVED") && request.endsAt > now;
+  const running = isRunning(request.status, request.endsAt, now);
   const decider = !isRequester && hasAnyRole(actor, DECIDERS);
   const requestDecisions = request.decisions.filter((d) => d.kind === "REQUEST");
   // Only this extension round's decisions count, as in decideExtension.
@@ -215,15 +223,18 @@ export async function getRequestDetail({
   const alreadyDecided = requestDecisions.some((d) => d.approverId === actor.userId);
   const mayDecide =
     policy !== null &&
-    request.status === "PENDING" &&
+    requestAwaitsDecision(request.status).ok &&
+    approvalWindowOpen(request.approvalExpiresAt, now).ok &&
     !alreadyDecided &&
-    !(request.approvalExpiresAt && request.approvalExpiresAt <= now) &&
     isRoutedTo(policy, actor, request, names, requestDecisions);
   const mayDecideExtension =
     policy !== null &&
     pendingExtension !== null &&
+    extensionMayBeDecided(request.status).ok &&
     running &&
     isRoutedTo(policy, actor, request, names, extensionDecisions);
+  // The same domain rules the cancel, release, extend, decide and revoke verbs enforce decide which buttons show.
+  const mayCancel = isRequester && requesterMayCancel(request.status, grantStatuses).ok;
   const mayRevoke =
     policy !== null &&
     running &&
@@ -272,14 +283,18 @@ export async function getRequestDetail({
     })),
     timeline: events.map((e) => describeEvent(e, grantLabels)),
     live: isLive(request.status, grantStatuses),
-    ending:
-      request.endsAt <= now &&
-      grantStatuses.some((s) => s === "ACTIVE" || s === "PROVISIONING" || s === "REMOVING" || s === "REMOVAL_FAILED"),
+    ending: request.endsAt <= now && grantStatuses.some((s) => ASSIGNMENT_MAY_EXIST_STATUSES.includes(s)),
     viewer: {
       isRequester,
-      canCancel: isRequester && (request.status === "PENDING" || (request.status === "APPROVED" && !started)),
-      canRelease: isRequester && running && (request.status === "ACTIVE" || started),
-      canExtend: isRequester && running && request.extensionAllowed && pendingExtension === null,
+      canCancel: mayCancel,
+      // Where cancelling is possible it is the cleaner way out, so release is offered only once something started.
+      canRelease: isRequester && requesterMayRelease(request.status, request.endsAt, now).ok && !mayCancel,
+      canExtend:
+        isRequester &&
+        requesterMayExtend(request.status).ok &&
+        running &&
+        request.extensionAllowed &&
+        pendingExtension === null,
       canRevoke: mayRevoke,
       canDecide: mayDecide,
       canDecideExtension: mayDecideExtension,

@@ -2,6 +2,12 @@ import type { Db } from "../../db";
 import { AppError } from "../../domain/errors";
 import { canApprove, type RequestForApproval } from "../../domain/policy";
 import type { PolicyDocument } from "../../domain/policy-schema";
+import {
+  isTerminalGrantStatus,
+  isTerminalRequestStatus,
+  type GrantStatus,
+  type RequestStatus,
+} from "../../domain/request-lifecycle";
 import type { Decision, Role } from "../../generated/prisma/enums";
 import type { Actor, UserActor } from "../context";
 
@@ -96,15 +102,9 @@ export function summarizeTarget(
   };
 }
 
-export const LIVE_REQUEST_STATUSES = ["PENDING", "APPROVED", "ACTIVE"] as const;
-export const LIVE_GRANT_STATUSES = ["SCHEDULED", "PROVISIONING", "ACTIVE", "REMOVING", "REMOVAL_FAILED"] as const;
-
 /** Something on the page can still change on its own (worker, approver), so the page keeps refreshing. */
-export function isLive(requestStatus: string, grantStatuses: string[]): boolean {
-  return (
-    (LIVE_REQUEST_STATUSES as readonly string[]).includes(requestStatus) ||
-    grantStatuses.some((s) => (LIVE_GRANT_STATUSES as readonly string[]).includes(s))
-  );
+export function isLive(requestStatus: RequestStatus, grantStatuses: readonly GrantStatus[]): boolean {
+  return !isTerminalRequestStatus(requestStatus) || grantStatuses.some((s) => !isTerminalGrantStatus(s));
 }
 
 export interface RoutableRequest {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { recordId } from "../../domain/safe-text";
 import { AppError } from "../../domain/errors";
+import { assertAllowed, planRequestStep, requesterMayCancel } from "../../domain/request-lifecycle";
 import type { JobQueue } from "../../jobs/job-queue";
 import { emitAudit } from "../audit";
 import { requireUser } from "../authorize";
@@ -21,18 +22,16 @@ export async function cancelRequest({ ctx, input, queue }: { ctx: ServiceContext
     if (!request || request.requesterId !== actor.userId)
       throw new AppError("NOT_FOUND", "That request does not exist.");
     assertExpectedVersion(expectedVersion, request.version);
-    const started = request.grants.some((g) => g.status !== "SCHEDULED");
-    if (!(request.status === "PENDING" || (request.status === "APPROVED" && !started))) {
-      throw new AppError(
-        "INVALID_TRANSITION",
-        request.status === "ACTIVE"
-          ? "This access is active: release it instead."
-          : `A ${request.status.toLowerCase()} request cannot be cancelled.`,
-      );
-    }
+    assertAllowed(
+      requesterMayCancel(
+        request.status,
+        request.grants.map((g) => g.status),
+      ),
+    );
+    const step = planRequestStep("requester", request.status, "cancel");
     const changed = await tx.accessRequest.updateMany({
-      where: { id: requestId, status: request.status, version: request.version },
-      data: { status: "CANCELLED", closedAt: now, closeReason: "cancelled by requester", version: { increment: 1 } },
+      where: { id: requestId, status: step.from, version: request.version },
+      data: { status: step.to, closedAt: now, closeReason: "cancelled by requester", version: { increment: 1 } },
     });
     if (changed.count !== 1) throw new AppError("CONFLICT", "The request changed meanwhile. Reload and try again.");
     await endRequestGrants(tx, queue, actor, requestId, now, "request cancelled");
@@ -40,15 +39,15 @@ export async function cancelRequest({ ctx, input, queue }: { ctx: ServiceContext
       tx,
       actor,
       {
-        action: "request.cancelled",
+        action: step.audit,
         entityType: "request",
         entityId: requestId,
         requestId,
-        before: { status: request.status },
-        after: { status: "CANCELLED" },
+        before: { status: step.from },
+        after: { status: step.to },
       },
       now,
     );
-    return { requestId, status: "CANCELLED" as const };
+    return { requestId, status: step.to };
   });
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { recordId, safeText, wholeMinutes } from "../../domain/safe-text";
 import { AppError } from "../../domain/errors";
+import { assertAllowed, requesterMayExtend } from "../../domain/request-lifecycle";
 import { resolveExtension } from "../../domain/time-window";
 import type { JobQueue } from "../../jobs/job-queue";
 import { QUEUES } from "../../jobs/queues";
@@ -30,8 +31,7 @@ export async function extendRequest({ ctx, input, queue }: { ctx: ServiceContext
     if (!request || request.requesterId !== actor.userId)
       throw new AppError("NOT_FOUND", "That request does not exist.");
     assertExpectedVersion(data.expectedVersion, request.version);
-    if (request.status !== "ACTIVE" && request.status !== "APPROVED")
-      throw new AppError("INVALID_TRANSITION", "Only approved or active access can be extended.");
+    assertAllowed(requesterMayExtend(request.status));
     if (!request.extensionAllowed)
       throw new AppError(
         "POLICY_DENIED",
