@@ -14,7 +14,7 @@ import {
   type TupleEndDecision,
   type UnactivatedEnd,
 } from "./grant-decisions";
-import type { TupleGrant } from "./refcount";
+import type { GrantEndDecision, TupleGrant } from "./refcount";
 import {
   canTransitionGrant,
   GRANT_EVENTS,
@@ -231,9 +231,9 @@ describe("decideOnTupleEnd", () => {
 });
 
 describe("grantEndEvent", () => {
-  const keep = { action: "keep", reason: "standing-assignment", coveringGrantIds: [] } as const;
-  const remove = { action: "delete", reason: "no-other-holder" } as const;
-  it.each<[GrantStatus, typeof keep | typeof remove, GrantEvent, GrantStatus]>([
+  const keep: GrantEndDecision = { action: "keep", reason: "standing-assignment", coveringGrantIds: [] };
+  const remove: GrantEndDecision = { action: "delete", reason: "no-other-holder" };
+  it.each<[GrantStatus, GrantEndDecision, GrantEvent, GrantStatus]>([
     ["ACTIVE", remove, "start-removal", "REMOVING"],
     ["ACTIVE", keep, "end-without-removal", "REMOVED"],
     ["PROVISIONING", remove, "start-removal", "REMOVING"],
