@@ -4,7 +4,7 @@ import {
   decideOnTupleEnd,
   deactivationStep,
   EARLY_TOLERANCE_MS,
-  endUnactivated,
+  decideUnactivatedEnd,
   GRANT_MOVES_MISSING_FROM_TABLE,
   grantEndEvent,
   grantMoveMaySettleRequest,
@@ -124,8 +124,8 @@ describe("activationStep", () => {
   });
 });
 
-describe("endUnactivated (earlier-attempt recovery)", () => {
-  it.each<[string, Parameters<typeof endUnactivated>[0], UnactivatedEnd]>([
+describe("decideUnactivatedEnd (earlier-attempt recovery)", () => {
+  it.each<[string, Parameters<typeof decideUnactivatedEnd>[0], UnactivatedEnd]>([
     [
       "never started: window missed cancels",
       { status: "SCHEDULED", earlierAttempt: false, hasPrincipal: false, why: "window-missed" },
@@ -167,7 +167,7 @@ describe("endUnactivated (earlier-attempt recovery)", () => {
       { path: "end", event: "cancel" },
     ],
   ])("%s", (_name, input, expected) => {
-    const end = endUnactivated(input);
+    const end = decideUnactivatedEnd(input);
     expect(end).toEqual(expected);
     // Every plain ending is a move the grant can make from where it is.
     if (end.path === "end") expect(() => nextGrantStatus(input.status, end.event)).not.toThrow();

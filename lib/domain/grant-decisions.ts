@@ -76,7 +76,7 @@ export type UnactivatedEnd =
  * SCHEDULED, or this attempt's own create was the only one); after an earlier attempt a create may have landed, so it ends
  * like any holder of the assignment: kept for another holder, or removed.
  */
-export function endUnactivated(input: {
+export function decideUnactivatedEnd(input: {
   status: GrantStatus;
   earlierAttempt: boolean;
   hasPrincipal: boolean;

@@ -1,6 +1,6 @@
 import { toAwsPortError } from "../../aws/errors";
 import { AppError } from "../../domain/errors";
-import { activationStep, endUnactivated as decideUnactivatedEnd } from "../../domain/grant-decisions";
+import { activationStep, decideUnactivatedEnd } from "../../domain/grant-decisions";
 import { decideOnGrantStart } from "../../domain/refcount";
 import type { Grant } from "../../generated/prisma/client";
 import { QUEUES } from "../../jobs/queues";
