@@ -16,7 +16,7 @@ export async function endRequestGrants(
   const grants = await tx.grant.findMany({ where: { requestId } });
   for (const grant of grants) {
     if (grant.status === "SCHEDULED") {
-      // Revoke has closed the request already; a release leaves it to the removals it queues below.
+      // Cancel and revoke have closed the request already; a release leaves it to the removals it queues below.
       await moveGrant(
         tx,
         actor,
