@@ -1,24 +1,22 @@
 import { toAwsPortError } from "../../aws/errors";
 import { AppError } from "../../domain/errors";
+import { activationStep, decideUnactivatedEnd } from "../../domain/grant-decisions";
 import { decideOnGrantStart } from "../../domain/refcount";
 import type { Grant } from "../../generated/prisma/client";
 import { QUEUES } from "../../jobs/queues";
-import { emitAudit } from "../audit";
 import type { ServiceContext } from "../context";
 import { lockAssignmentTuple } from "../tuple-lock";
-import { removeAndVerify } from "./deactivate-grant";
 import {
   assertClaimHeld,
   awaitOperation,
-  casGrant,
-  endGrantInTx,
   RetryLater,
   retryableAws,
-  syncRequestStatus,
   withGrantClaim,
   type GrantClaim,
   type GrantDeps,
 } from "./grant-support";
+import { endGrant, moveGrant, recordGrantOperation } from "./grant-transitions";
+import { removeGrantAssignment } from "./remove-grant-assignment";
 
 export type ActivateGrantResult = "activated" | "failed" | "skipped";
 
@@ -49,9 +47,9 @@ async function activateClaimed(
   claim: GrantClaim,
 ): Promise<ActivateGrantResult> {
   const grant = await ctx.db.grant.findUnique({ where: { id: grantId }, include: { user: true } });
-  if (!grant || !["SCHEDULED", "PROVISIONING"].includes(grant.status)) return "skipped";
-  // PROVISIONING here means an earlier attempt stopped midway (killed, retried): it may have created the assignment.
-  const earlierAttempt = grant.status === "PROVISIONING";
+  const step = grant ? activationStep(grant.status) : { step: "skip" as const };
+  if (!grant || step.step === "skip") return "skipped";
+  const earlierAttempt = step.earlierAttempt;
   const now = ctx.now();
   if (grant.endsAt <= now) {
     // The window closed before we could start (worker down, long outage): never grant late access.
@@ -95,7 +93,7 @@ async function activateClaimed(
         )
       ).some((a) => a.principalType === "USER" && a.principalId === principalId);
 
-  if (grant.status === "SCHEDULED") {
+  if (step.step === "start") {
     const started = await ctx.db.$transaction(async (tx) => {
       await lockAssignmentTuple(tx, tuple);
       const removalInFlight = await tx.grant.count({ where: { ...tuple, status: "REMOVING", id: { not: grant.id } } });
@@ -107,29 +105,22 @@ async function activateClaimed(
           skipDuplicates: true,
         });
       }
-      if (
-        !(await casGrant(tx, grant.id, "SCHEDULED", {
-          status: "PROVISIONING",
-          principalId,
-          attempts: { increment: 1 },
-        }))
-      )
-        return "lost" as const;
-      if (!grant.user.identityStoreUserId)
-        await tx.user.update({ where: { id: grant.userId }, data: { identityStoreUserId: principalId } });
-      await emitAudit(
+      const moved = await moveGrant(
         tx,
         ctx.actor,
+        grant,
+        "SCHEDULED",
         {
+          event: "start-provisioning",
           action: "grant.provisioning",
-          entityType: "grant",
-          entityId: grant.id,
-          requestId: grant.requestId,
-          before: { status: "SCHEDULED" },
-          after: { status: "PROVISIONING", principalId, standingBefore: existedBefore },
+          data: { principalId, attempts: { increment: 1 } },
+          after: { principalId, standingBefore: existedBefore },
         },
         ctx.now(),
       );
+      if (!moved) return "lost" as const;
+      if (!grant.user.identityStoreUserId)
+        await tx.user.update({ where: { id: grant.userId }, data: { identityStoreUserId: principalId } });
       return "started" as const;
     });
     if (started === "wait") throw new RetryLater("a removal of the same assignment is still in flight");
@@ -175,31 +166,7 @@ async function activateClaimed(
       return "failed";
     }
     const requestId = issued.requestId;
-    await ctx.db.$transaction(async (tx) => {
-      // First recorded wins: a holder whose lock session dropped mid-call may have raced another; never overwrite its id.
-      if (
-        !(await casGrant(
-          tx,
-          grant.id,
-          "PROVISIONING",
-          { createRequestId: requestId, createIssuedAt: ctx.now() },
-          { createRequestId: null },
-        ))
-      )
-        return;
-      await emitAudit(
-        tx,
-        ctx.actor,
-        {
-          action: "grant.create_issued",
-          entityType: "grant",
-          entityId: grant.id,
-          requestId: grant.requestId,
-          after: { awsRequestId: requestId },
-        },
-        ctx.now(),
-      );
-    });
+    await ctx.db.$transaction((tx) => recordGrantOperation(tx, ctx.actor, grant, "create", requestId, ctx.now()));
     try {
       return await finishActivation(ctx, deps, claim, provisioning, requestId, earlierAttempt);
     } finally {
@@ -232,27 +199,21 @@ async function finishActivation(
   }
   const now = ctx.now();
   await ctx.db.$transaction(async (tx) => {
-    if (!(await casGrant(tx, grant.id, "PROVISIONING", { status: "ACTIVE", createVerifiedAt: now }))) return;
-    await emitAudit(
+    const moved = await moveGrant(
       tx,
       ctx.actor,
-      {
-        action: "grant.activated",
-        entityType: "grant",
-        entityId: grant.id,
-        requestId: grant.requestId,
-        before: { status: "PROVISIONING" },
-        after: { status: "ACTIVE", awsRequestId },
-      },
+      grant,
+      "PROVISIONING",
+      { event: "provisioned", action: "grant.activated", data: { createVerifiedAt: now }, after: { awsRequestId } },
       now,
     );
+    if (!moved) return;
     await deps.queue.send(
       tx,
       QUEUES.deactivateGrant,
       { grantId: grant.id },
       { startAfter: grant.endsAt, singletonKey: `deactivate-${grant.id}-${grant.endsAt.getTime()}` },
     );
-    await syncRequestStatus(tx, ctx.actor, grant.requestId, now);
   });
   return "activated";
 }
@@ -265,11 +226,7 @@ async function resolvePrincipal(deps: GrantDeps, email: string | null): Promise<
   );
 }
 
-/**
- * A grant that will not become ACTIVE (window missed, create failed). If nothing can have been created (still SCHEDULED,
- * or this attempt's own create was the only one) it simply ends; otherwise an earlier attempt's create may have landed,
- * so it goes through the same keep-or-remove decision as any ending grant and the removal runs now, under our claim.
- */
+/** A grant that will not become ACTIVE (window missed, create failed): it ends, or after an earlier attempt it is kept or removed now, under our claim. */
 async function endUnactivated(
   ctx: ServiceContext,
   deps: GrantDeps,
@@ -280,44 +237,28 @@ async function endUnactivated(
   earlierAttempt: boolean,
 ) {
   const now = ctx.now();
-  const mayHaveAssignment = grant.status === "PROVISIONING" && earlierAttempt && grant.principalId !== null;
-  if (!mayHaveAssignment) {
-    const to = action === "grant.window_missed" ? "CANCELLED" : "FAILED";
-    await ctx.db.$transaction(async (tx) => {
-      if (
-        !(await casGrant(tx, grant.id, ["SCHEDULED", "PROVISIONING"], {
-          status: to,
-          failureReason: reason.slice(0, 1000),
-        }))
-      )
-        return;
-      await emitAudit(
-        tx,
-        ctx.actor,
-        {
-          action,
-          entityType: "grant",
-          entityId: grant.id,
-          requestId: grant.requestId,
-          before: { status: grant.status },
-          after: { status: to },
-          reason,
-        },
-        now,
-      );
-      await syncRequestStatus(tx, ctx.actor, grant.requestId, now);
-    });
+  const failureReason = reason.slice(0, 1000);
+  const end = decideUnactivatedEnd({
+    status: grant.status,
+    earlierAttempt,
+    hasPrincipal: grant.principalId !== null,
+    why: action === "grant.window_missed" ? "window-missed" : "failed",
+  });
+  if (end.path === "end") {
+    await ctx.db.$transaction((tx) =>
+      moveGrant(tx, ctx.actor, grant, grant.status, { event: end.event, action, data: { failureReason }, reason }, now),
+    );
     return;
   }
   const ending = { ...grant, principalId: grant.principalId! };
   const decision = await ctx.db.$transaction((tx) =>
-    endGrantInTx(tx, ctx.actor, ending, "PROVISIONING", now, {
+    endGrant(tx, ctx.actor, ending, "PROVISIONING", now, {
       removingAction: action,
       keptAction: action,
-      removingData: { failureReason: reason.slice(0, 1000) },
+      removingData: { failureReason },
       reason,
     }),
   );
   if (decision === "wait") throw new RetryLater("another grant of the same assignment is still being created");
-  if (decision === "removing") await removeAndVerify(ctx, deps, grant.id, claim);
+  if (decision === "removing") await removeGrantAssignment(ctx, deps, grant.id, claim);
 }

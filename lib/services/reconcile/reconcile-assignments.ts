@@ -22,7 +22,7 @@ import type { ServiceContext } from "../context";
 import { actorLabel } from "../context";
 import { notifyAlertRaised, type RaisedAlert } from "../alerts/alert-hook";
 import { recordAlert, resolveAlert } from "../alerts/raise-alert";
-import { casGrant, syncRequestStatus } from "../grants/grant-support";
+import { moveGrant } from "../grants/grant-transitions";
 import { lockAssignmentTuple } from "../tuple-lock";
 
 export interface ReconcileDeps {
@@ -334,30 +334,24 @@ async function applyDrift(ctx: ServiceContext, queue: JobQueue, action: DriftAct
     if (action.remedy === "mark-failed") {
       const changed: string[] = [];
       for (const id of action.grantIds) {
-        if (
-          !(await casGrant(tx, id, "ACTIVE", {
-            status: "FAILED",
-            failureReason: "The assignment was removed outside the portal, so this access is no longer in place.",
-          }))
-        )
-          continue;
-        const grant = await tx.grant.findUniqueOrThrow({ where: { id }, select: { requestId: true } });
-        await emitAudit(
+        const grant = await tx.grant.findUnique({ where: { id }, select: { id: true, requestId: true } });
+        if (!grant) continue;
+        const failed = await moveGrant(
           tx,
           ctx.actor,
+          grant,
+          "ACTIVE",
           {
+            event: "assignment-lost",
             action: "grant.assignment_lost",
-            entityType: "grant",
-            entityId: id,
-            requestId: grant.requestId,
-            before: { status: "ACTIVE" },
-            after: { status: "FAILED" },
+            data: {
+              failureReason: "The assignment was removed outside the portal, so this access is no longer in place.",
+            },
             reason: DETAIL.MISSING_ASSIGNMENT,
           },
           now,
         );
-        await syncRequestStatus(tx, ctx.actor, grant.requestId, now);
-        changed.push(id);
+        if (failed) changed.push(id);
       }
       // Every grant moved on since the plan was made: nothing of this drift is certain any more.
       if (changed.length === 0) return outcome;
@@ -366,30 +360,24 @@ async function applyDrift(ctx: ServiceContext, queue: JobQueue, action: DriftAct
       actionTaken = "grant-marked-failed";
     } else if (action.remedy === "recreate") {
       if (await tupleBusy(tx, grantTuple, now, { ignoreActive: true })) return outcome;
-      const grant = await tx.grant.findUniqueOrThrow({ where: { id: grantId! }, select: { requestId: true } });
-      if (
-        !(await casGrant(tx, grantId!, "ACTIVE", {
-          status: "PROVISIONING",
-          createRequestId: null,
-          createIssuedAt: null,
-          attempts: { increment: 1 },
-        }))
-      )
-        return outcome;
-      await emitAudit(
+      const grant = await tx.grant.findUniqueOrThrow({
+        where: { id: grantId! },
+        select: { id: true, requestId: true },
+      });
+      const recreating = await moveGrant(
         tx,
         ctx.actor,
+        grant,
+        "ACTIVE",
         {
+          event: "recreate-assignment",
           action: "grant.recreating",
-          entityType: "grant",
-          entityId: grantId!,
-          requestId: grant.requestId,
-          before: { status: "ACTIVE" },
-          after: { status: "PROVISIONING" },
+          data: { createRequestId: null, createIssuedAt: null, attempts: { increment: 1 } },
           reason: DETAIL.MISSING_ASSIGNMENT,
         },
         now,
       );
+      if (!recreating) return outcome;
       await queue.send(
         tx,
         QUEUES.activateGrant,

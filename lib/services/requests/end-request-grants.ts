@@ -1,8 +1,8 @@
 import type { DbTransaction } from "../../db";
 import type { JobQueue } from "../../jobs/job-queue";
 import { QUEUES } from "../../jobs/queues";
-import { emitAudit } from "../audit";
 import type { Actor } from "../context";
+import { moveGrant } from "../grants/grant-transitions";
 
 /** Ends a request's grants now: unstarted ones are cancelled, started ones get an immediate removal job. */
 export async function endRequestGrants(
@@ -16,25 +16,15 @@ export async function endRequestGrants(
   const grants = await tx.grant.findMany({ where: { requestId } });
   for (const grant of grants) {
     if (grant.status === "SCHEDULED") {
-      const cancelled = await tx.grant.updateMany({
-        where: { id: grant.id, status: "SCHEDULED" },
-        data: { status: "CANCELLED", endsAt: now, version: { increment: 1 } },
-      });
-      if (cancelled.count === 1)
-        await emitAudit(
-          tx,
-          actor,
-          {
-            action: "grant.cancelled",
-            entityType: "grant",
-            entityId: grant.id,
-            requestId,
-            before: { status: "SCHEDULED" },
-            after: { status: "CANCELLED" },
-            reason: why,
-          },
-          now,
-        );
+      // Cancel and revoke have closed the request already; a release leaves it to the removals it queues below.
+      await moveGrant(
+        tx,
+        actor,
+        grant,
+        "SCHEDULED",
+        { event: "cancel", action: "grant.cancelled", data: { endsAt: now }, reason: why, settleRequest: false },
+        now,
+      );
     } else if (grant.status === "ACTIVE" || grant.status === "PROVISIONING") {
       await tx.grant.update({ where: { id: grant.id }, data: { endsAt: now, version: { increment: 1 } } });
       await queue.send(

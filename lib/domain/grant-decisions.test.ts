@@ -1,0 +1,247 @@
+import { describe, expect, it } from "vitest";
+import {
+  activationStep,
+  decideOnTupleEnd,
+  deactivationStep,
+  EARLY_TOLERANCE_MS,
+  decideUnactivatedEnd,
+  GRANT_MOVES_MISSING_FROM_TABLE,
+  grantEndEvent,
+  grantMoveMaySettleRequest,
+  nextGrantStatus,
+  requestEventFromGrants,
+  type DeactivationStep,
+  type TupleEndDecision,
+  type UnactivatedEnd,
+} from "./grant-decisions";
+import type { GrantEndDecision, TupleGrant } from "./refcount";
+import {
+  canTransitionGrant,
+  GRANT_EVENTS,
+  GRANT_STATUSES,
+  transitionGrant,
+  transitionRequest,
+  type GrantEvent,
+  type GrantStatus,
+  type RequestStatus,
+} from "./request-lifecycle";
+
+const now = new Date("2030-01-15T10:00:00.000Z");
+const at = (ms: number) => new Date(now.getTime() + ms);
+const other = (id: string, status: GrantStatus, endsAt = at(3_600_000)): TupleGrant => ({
+  id,
+  status,
+  startsAt: at(-3_600_000),
+  endsAt,
+});
+
+describe("nextGrantStatus", () => {
+  it.each(
+    GRANT_EVENTS.flatMap((event) =>
+      GRANT_STATUSES.filter((from) => canTransitionGrant(from, event)).map((from) => [from, event] as const),
+    ),
+  )("follows GRANT_TRANSITIONS: %s --%s-->", (from, event) => {
+    expect(nextGrantStatus(from, event)).toBe(transitionGrant(from, event));
+  });
+
+  it.each<[GrantStatus, GrantEvent, GrantStatus]>([
+    ["PROVISIONING", "end-without-removal", "REMOVED"],
+    ["REMOVAL_FAILED", "end-without-removal", "REMOVED"],
+    ["PROVISIONING", "cancel", "CANCELLED"],
+  ])("allows the move the services make but the table lacks: %s --%s--> %s", (from, event, to) => {
+    expect(nextGrantStatus(from, event)).toBe(to);
+  });
+
+  it("lists only moves the table lacks (delete one here once GRANT_TRANSITIONS lists it)", () => {
+    for (const [event, row] of Object.entries(GRANT_MOVES_MISSING_FROM_TABLE))
+      for (const from of Object.keys(row!))
+        expect(canTransitionGrant(from as GrantStatus, event as GrantEvent), `${from} --${event}-->`).toBe(false);
+  });
+
+  it.each<[GrantStatus, GrantEvent]>([
+    ["REMOVED", "start-removal"],
+    ["CANCELLED", "start-provisioning"],
+    ["FAILED", "retry-removal"],
+    ["SCHEDULED", "end-without-removal"],
+    ["REMOVING", "cancel"],
+    ["ACTIVE", "provisioned"],
+    ["SCHEDULED", "constructor" as GrantEvent],
+    ["__proto__" as GrantStatus, "cancel"],
+    ["PROVISIONING", "__proto__" as GrantEvent],
+  ])("refuses %s --%s--> with INVALID_TRANSITION", (from, event) => {
+    expect(() => nextGrantStatus(from, event)).toThrow(expect.objectContaining({ code: "INVALID_TRANSITION" }));
+  });
+});
+
+describe("grantMoveMaySettleRequest", () => {
+  it.each<[GrantStatus, boolean]>([
+    ["SCHEDULED", false],
+    ["PROVISIONING", false],
+    ["ACTIVE", true],
+    ["REMOVING", false],
+    ["REMOVAL_FAILED", false],
+    ["REMOVED", true],
+    ["FAILED", true],
+    ["CANCELLED", true],
+  ])("%s → %s", (to, expected) => {
+    expect(grantMoveMaySettleRequest(to)).toBe(expected);
+  });
+});
+
+describe("requestEventFromGrants", () => {
+  it.each<[RequestStatus, GrantStatus[], string | null]>([
+    ["APPROVED", ["ACTIVE"], "activate"],
+    ["APPROVED", ["SCHEDULED", "PROVISIONING"], null],
+    ["ACTIVE", ["ACTIVE", "REMOVED"], null],
+    ["ACTIVE", ["REMOVED", "REMOVED"], "complete"],
+    ["APPROVED", ["CANCELLED"], "complete"],
+    ["ACTIVE", ["FAILED"], "fail"],
+    ["APPROVED", ["FAILED", "CANCELLED"], "fail"],
+    ["ACTIVE", ["FAILED", "REMOVED"], "complete"],
+    ["REVOKED", ["REMOVED"], null],
+    ["COMPLETED", ["ACTIVE"], null],
+    ["ACTIVE", ["REMOVAL_FAILED"], null],
+  ])("%s with %j → %s", (current, grants, expected) => {
+    const event = requestEventFromGrants(current, grants);
+    expect(event).toBe(expected);
+    // Whatever it asks for, the request table allows it from the current status.
+    if (event) expect(() => transitionRequest(current, event)).not.toThrow();
+  });
+});
+
+describe("activationStep", () => {
+  it.each<[GrantStatus, ReturnType<typeof activationStep>]>([
+    ["SCHEDULED", { step: "start", earlierAttempt: false }],
+    ["PROVISIONING", { step: "resume", earlierAttempt: true }],
+    ["ACTIVE", { step: "skip" }],
+    ["REMOVING", { step: "skip" }],
+    ["REMOVAL_FAILED", { step: "skip" }],
+    ["REMOVED", { step: "skip" }],
+    ["FAILED", { step: "skip" }],
+    ["CANCELLED", { step: "skip" }],
+  ])("%s → %j", (status, expected) => {
+    expect(activationStep(status)).toEqual(expected);
+  });
+});
+
+describe("decideUnactivatedEnd (earlier-attempt recovery)", () => {
+  it.each<[string, Parameters<typeof decideUnactivatedEnd>[0], UnactivatedEnd]>([
+    [
+      "never started: window missed cancels",
+      { status: "SCHEDULED", earlierAttempt: false, hasPrincipal: false, why: "window-missed" },
+      { path: "end", event: "cancel" },
+    ],
+    [
+      "never started: no principal fails",
+      { status: "SCHEDULED", earlierAttempt: false, hasPrincipal: false, why: "failed" },
+      { path: "end", event: "provisioning-failed" },
+    ],
+    [
+      "this attempt's own create failed: nothing else can have landed",
+      { status: "PROVISIONING", earlierAttempt: false, hasPrincipal: true, why: "failed" },
+      { path: "end", event: "provisioning-failed" },
+    ],
+    [
+      "this attempt waited out its window before creating",
+      { status: "PROVISIONING", earlierAttempt: false, hasPrincipal: true, why: "window-missed" },
+      { path: "end", event: "cancel" },
+    ],
+    [
+      "an earlier attempt may have created it: keep or remove",
+      { status: "PROVISIONING", earlierAttempt: true, hasPrincipal: true, why: "failed" },
+      { path: "keep-or-remove" },
+    ],
+    [
+      "an earlier attempt, window missed: keep or remove",
+      { status: "PROVISIONING", earlierAttempt: true, hasPrincipal: true, why: "window-missed" },
+      { path: "keep-or-remove" },
+    ],
+    [
+      "an earlier attempt without a principal cannot have created anything",
+      { status: "PROVISIONING", earlierAttempt: true, hasPrincipal: false, why: "failed" },
+      { path: "end", event: "provisioning-failed" },
+    ],
+    [
+      "a smuggled earlierAttempt on a SCHEDULED grant ends it",
+      { status: "SCHEDULED", earlierAttempt: true, hasPrincipal: true, why: "window-missed" },
+      { path: "end", event: "cancel" },
+    ],
+  ])("%s", (_name, input, expected) => {
+    const end = decideUnactivatedEnd(input);
+    expect(end).toEqual(expected);
+    // Every plain ending is a move the grant can make from where it is.
+    if (end.path === "end") expect(() => nextGrantStatus(input.status, end.event)).not.toThrow();
+  });
+});
+
+describe("deactivationStep", () => {
+  const due = at(EARLY_TOLERANCE_MS);
+  const early = at(EARLY_TOLERANCE_MS + 1);
+  it.each<[GrantStatus, Date, DeactivationStep]>([
+    ["SCHEDULED", early, "not-due"],
+    ["SCHEDULED", due, "cancel"],
+    ["SCHEDULED", at(-1), "cancel"],
+    ["PROVISIONING", at(-1), "wait-for-activation"],
+    ["PROVISIONING", early, "wait-for-activation"],
+    ["ACTIVE", early, "not-due"],
+    ["ACTIVE", due, "keep-or-remove"],
+    ["REMOVAL_FAILED", early, "keep-or-remove"],
+    ["REMOVING", early, "remove"],
+    ["REMOVED", at(-1), "skip"],
+    ["FAILED", at(-1), "skip"],
+    ["CANCELLED", at(-1), "skip"],
+  ])("%s ending at %s → %s", (status, endsAt, expected) => {
+    expect(deactivationStep({ status, endsAt }, now)).toBe(expected);
+  });
+});
+
+describe("decideOnTupleEnd", () => {
+  it.each<[string, boolean, TupleGrant[], TupleEndDecision]>([
+    ["alone: delete", false, [], { action: "delete", reason: "no-other-holder" }],
+    [
+      "another ACTIVE grant takes over",
+      false,
+      [other("b", "ACTIVE")],
+      { action: "keep", reason: "covered-by-active-grant", coveringGrantIds: ["b"] },
+    ],
+    ["standing: keep", true, [], { action: "keep", reason: "standing-assignment", coveringGrantIds: [] }],
+    ["a create in flight with an open window: wait", false, [other("b", "PROVISIONING")], { action: "wait" }],
+    ["waiting beats standing (the create could be overtaken)", true, [other("b", "PROVISIONING")], { action: "wait" }],
+    [
+      "a PROVISIONING grant whose window closed is not waited for",
+      false,
+      [other("b", "PROVISIONING", now)],
+      { action: "delete", reason: "no-other-holder" },
+    ],
+    [
+      "the ending grant itself, smuggled into the list, neither waits nor covers",
+      false,
+      [other("a", "PROVISIONING"), other("a", "ACTIVE")],
+      { action: "delete", reason: "no-other-holder" },
+    ],
+    [
+      "SCHEDULED or REMOVAL_FAILED siblings never cover",
+      false,
+      [other("b", "SCHEDULED"), other("c", "REMOVAL_FAILED"), other("d", "REMOVING")],
+      { action: "delete", reason: "no-other-holder" },
+    ],
+  ])("%s", (_name, tupleIsStanding, otherGrants, expected) => {
+    expect(decideOnTupleEnd({ endingGrantId: "a", tupleIsStanding, otherGrants, now })).toEqual(expected);
+  });
+});
+
+describe("grantEndEvent", () => {
+  const keep: GrantEndDecision = { action: "keep", reason: "standing-assignment", coveringGrantIds: [] };
+  const remove: GrantEndDecision = { action: "delete", reason: "no-other-holder" };
+  it.each<[GrantStatus, GrantEndDecision, GrantEvent, GrantStatus]>([
+    ["ACTIVE", remove, "start-removal", "REMOVING"],
+    ["ACTIVE", keep, "end-without-removal", "REMOVED"],
+    ["PROVISIONING", remove, "start-removal", "REMOVING"],
+    ["PROVISIONING", keep, "end-without-removal", "REMOVED"],
+    ["REMOVAL_FAILED", remove, "retry-removal", "REMOVING"],
+    ["REMOVAL_FAILED", keep, "end-without-removal", "REMOVED"],
+  ])("%s with %j → %s → %s", (from, decision, event, to) => {
+    expect(grantEndEvent(from, decision)).toBe(event);
+    expect(nextGrantStatus(from, event)).toBe(to);
+  });
+});

@@ -1,0 +1,216 @@
+import type { DbTransaction } from "../../db";
+import {
+  decideOnTupleEnd,
+  grantEndEvent,
+  grantMoveMaySettleRequest,
+  nextGrantStatus,
+  requestEventFromGrants,
+} from "../../domain/grant-decisions";
+import { transitionRequest, type GrantEvent, type GrantStatus } from "../../domain/request-lifecycle";
+import { emitAudit } from "../audit";
+import type { Actor } from "../context";
+import { lockAssignmentTuple } from "../tuple-lock";
+
+// Every grant status write goes through moveGrant: the domain table answers the next status, a compare-and-set on the
+// status read makes it, and its audit row (and the request's follow-up) commit in the same transaction.
+
+type GrantUpdate = Parameters<DbTransaction["grant"]["updateMany"]>[0]["data"];
+
+export interface GrantMove {
+  event: GrantEvent;
+  /** Audit action; the row carries { status: from } before and { status: to, ...after } after. */
+  action: string;
+  /** Columns written with the status. */
+  data?: GrantUpdate;
+  after?: Record<string, unknown>;
+  reason?: string | null;
+  /** False when the calling verb settles the request itself. */
+  settleRequest?: boolean;
+}
+
+/** Moves a grant from the status it was read in; false when it had moved on meanwhile (nothing is written then). */
+export async function moveGrant(
+  tx: DbTransaction,
+  actor: Actor,
+  grant: { id: string; requestId: string },
+  from: GrantStatus,
+  move: GrantMove,
+  now: Date,
+): Promise<boolean> {
+  const to = nextGrantStatus(from, move.event);
+  const changed = await tx.grant.updateMany({
+    where: { id: grant.id, status: from },
+    data: { ...move.data, status: to, version: { increment: 1 } },
+  });
+  if (changed.count !== 1) return false;
+  await emitAudit(
+    tx,
+    actor,
+    {
+      action: move.action,
+      entityType: "grant",
+      entityId: grant.id,
+      requestId: grant.requestId,
+      before: { status: from },
+      after: { status: to, ...move.after },
+      reason: move.reason ?? null,
+    },
+    now,
+  );
+  if (move.settleRequest !== false && grantMoveMaySettleRequest(to))
+    await syncRequestStatus(tx, actor, grant.requestId, now);
+  return true;
+}
+
+/** Records the AWS request id of the create or delete this grant issued; first recorded wins, the status stays. */
+export async function recordGrantOperation(
+  tx: DbTransaction,
+  actor: Actor,
+  grant: { id: string; requestId: string },
+  kind: "create" | "delete",
+  awsRequestId: string,
+  now: Date,
+) {
+  // A holder whose lock session dropped mid-call may have raced another: never overwrite its id.
+  const changed = await tx.grant.updateMany({
+    where:
+      kind === "create"
+        ? { id: grant.id, status: "PROVISIONING", createRequestId: null }
+        : { id: grant.id, status: "REMOVING", deleteRequestId: null },
+    data: {
+      ...(kind === "create"
+        ? { createRequestId: awsRequestId, createIssuedAt: now }
+        : { deleteRequestId: awsRequestId, deleteIssuedAt: now }),
+      version: { increment: 1 },
+    },
+  });
+  if (changed.count !== 1) return;
+  await emitAudit(
+    tx,
+    actor,
+    {
+      action: kind === "create" ? "grant.create_issued" : "grant.delete_issued",
+      entityType: "grant",
+      entityId: grant.id,
+      requestId: grant.requestId,
+      after: { awsRequestId },
+    },
+    now,
+  );
+}
+
+/** Keeps the request's status in step with its grants, auditing the change in the same transaction. */
+export async function syncRequestStatus(tx: DbTransaction, actor: Actor, requestId: string, now: Date) {
+  const request = await tx.accessRequest.findUniqueOrThrow({
+    where: { id: requestId },
+    select: { status: true, grants: { select: { status: true } } },
+  });
+  const event = requestEventFromGrants(
+    request.status,
+    request.grants.map((g) => g.status),
+  );
+  if (!event) return request.status;
+  const next = transitionRequest(request.status, event);
+  const changed = await tx.accessRequest.updateMany({
+    where: { id: requestId, status: request.status },
+    data: {
+      status: next,
+      version: { increment: 1 },
+      ...(["COMPLETED", "FAILED"].includes(next) ? { closedAt: now } : {}),
+    },
+  });
+  if (changed.count === 1) {
+    await emitAudit(
+      tx,
+      actor,
+      {
+        action: `request.${next.toLowerCase()}`,
+        entityType: "request",
+        entityId: requestId,
+        requestId,
+        before: { status: request.status },
+        after: { status: next },
+      },
+      now,
+    );
+  }
+  return next;
+}
+
+export type GrantEndOutcome = "removing" | "kept" | "wait" | "lost";
+
+export interface EndingGrant {
+  id: string;
+  requestId: string;
+  accountId: string;
+  permissionSetArn: string;
+  principalId: string;
+}
+
+export interface EndGrantOptions {
+  /** Audit actions for the two ways out; both rows carry the status the grant left. */
+  removingAction: string;
+  keptAction: string;
+  removingData?: GrantUpdate;
+  reason?: string;
+}
+
+/**
+ * A grant leaving the assignment (ACTIVE at its end, REMOVAL_FAILED on a retry, PROVISIONING after an earlier attempt)
+ * either hands it to another holder (REMOVED, kept) or starts removing it (REMOVING), as decideOnTupleEnd says, under the
+ * tuple lock inside the caller's transaction.
+ */
+export async function endGrant(
+  tx: DbTransaction,
+  actor: Actor,
+  grant: EndingGrant,
+  from: GrantStatus,
+  now: Date,
+  options: EndGrantOptions,
+): Promise<GrantEndOutcome> {
+  const tuple = {
+    accountId: grant.accountId,
+    permissionSetArn: grant.permissionSetArn,
+    principalId: grant.principalId,
+  };
+  await lockAssignmentTuple(tx, tuple);
+  const tupleRow = await tx.assignmentTuple.findUnique({ where: { accountId_permissionSetArn_principalId: tuple } });
+  const others = await tx.grant.findMany({
+    where: { ...tuple, id: { not: grant.id } },
+    select: { id: true, status: true, startsAt: true, endsAt: true },
+  });
+  const verdict = decideOnTupleEnd({
+    endingGrantId: grant.id,
+    tupleIsStanding: tupleRow?.standing ?? false,
+    otherGrants: others,
+    now,
+  });
+  if (verdict.action === "wait") return "wait";
+  const event = grantEndEvent(from, verdict);
+  if (verdict.action === "keep") {
+    const kept = await moveGrant(
+      tx,
+      actor,
+      grant,
+      from,
+      {
+        event,
+        action: options.keptAction,
+        data: { keptForOtherGrant: true, deleteVerifiedAt: now },
+        after: { kept: verdict.reason, coveringGrantIds: verdict.coveringGrantIds },
+        reason: options.reason,
+      },
+      now,
+    );
+    return kept ? "kept" : "lost";
+  }
+  const removing = await moveGrant(
+    tx,
+    actor,
+    grant,
+    from,
+    { event, action: options.removingAction, data: options.removingData, reason: options.reason },
+    now,
+  );
+  return removing ? "removing" : "lost";
+}
