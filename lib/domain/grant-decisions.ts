@@ -1,61 +1,11 @@
 import { decideOnGrantEnd, type GrantEndDecision, type TupleGrant } from "./refcount";
-import {
-  canTransitionGrant,
-  deriveRequestStatus,
-  isTerminalGrantStatus,
-  transitionGrant,
-  type GrantEvent,
-  type GrantStatus,
-  type RequestEvent,
-  type RequestStatus,
-} from "./request-lifecycle";
+import { isTerminalGrantStatus, type GrantEvent, type GrantStatus } from "./request-lifecycle";
 
 // The pure half of the grant state machine (lib/services/grants/README.md draws it); the grant verbs execute these answers.
-
-/**
- * Moves the services really make that GRANT_TRANSITIONS does not list yet; each is reported to the table's owner and
- * goes away once the table lists it (grant-decisions.test.ts fails when it does, so the copy cannot outlive the gap).
- */
-export const GRANT_MOVES_MISSING_FROM_TABLE: {
-  readonly [E in GrantEvent]?: Readonly<Partial<Record<GrantStatus, GrantStatus>>>;
-} = {
-  // A PROVISIONING grant whose earlier attempt may hold the assignment, or a REMOVAL_FAILED one decided again, hands it to another holder.
-  "end-without-removal": { PROVISIONING: "REMOVED", REMOVAL_FAILED: "REMOVED" },
-  // This attempt moved the grant to PROVISIONING, then its window closed while it waited for a create slot.
-  cancel: { PROVISIONING: "CANCELLED" },
-};
-
-/** The status a grant moves to; an event not allowed from `from` throws INVALID_TRANSITION (transitionGrant). */
-export function nextGrantStatus(from: GrantStatus, event: GrantEvent): GrantStatus {
-  if (canTransitionGrant(from, event)) return transitionGrant(from, event);
-  const missing = Object.hasOwn(GRANT_MOVES_MISSING_FROM_TABLE, event)
-    ? GRANT_MOVES_MISSING_FROM_TABLE[event]
-    : undefined;
-  if (missing && Object.hasOwn(missing, from)) return missing[from]!;
-  return transitionGrant(from, event);
-}
 
 /** The request follows its grants only when one settles (ACTIVE or terminal); in-between moves cannot change it. */
 export function grantMoveMaySettleRequest(to: GrantStatus): boolean {
   return to === "ACTIVE" || isTerminalGrantStatus(to);
-}
-
-const REQUEST_EVENT_FOR_DERIVED: Partial<Record<RequestStatus, RequestEvent>> = {
-  ACTIVE: "activate",
-  COMPLETED: "complete",
-  FAILED: "fail",
-};
-
-/** The request event its grants call for now, or null when the request stays as it is. */
-export function requestEventFromGrants(
-  current: RequestStatus,
-  grantStatuses: readonly GrantStatus[],
-): RequestEvent | null {
-  const derived = deriveRequestStatus(current, grantStatuses);
-  if (derived === current) return null;
-  const event = REQUEST_EVENT_FOR_DERIVED[derived];
-  if (!event) throw new Error(`no request event leads to ${derived}`);
-  return event;
 }
 
 export type ActivationStep =

@@ -60,6 +60,7 @@ const validGrantTransitions: [GrantStatus, GrantEvent, GrantStatus][] = [
   ["SCHEDULED", "provisioning-failed", "FAILED"],
   ["PROVISIONING", "provisioning-failed", "FAILED"],
   ["SCHEDULED", "cancel", "CANCELLED"],
+  ["PROVISIONING", "cancel", "CANCELLED"],
   ["PROVISIONING", "start-removal", "REMOVING"],
   ["ACTIVE", "start-removal", "REMOVING"],
   ["ACTIVE", "end-without-removal", "REMOVED"],

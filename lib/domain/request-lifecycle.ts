@@ -121,7 +121,8 @@ export const GRANT_TRANSITIONS: TransitionTable<GrantEvent, GrantStatus> = {
   provisioned: { PROVISIONING: "ACTIVE" },
   // From SCHEDULED too: the principal can be missing before any AWS call is made.
   "provisioning-failed": { SCHEDULED: "FAILED", PROVISIONING: "FAILED" },
-  cancel: { SCHEDULED: "CANCELLED" },
+  // From PROVISIONING too: this attempt's window closed while it waited for a create slot, before it created anything.
+  cancel: { SCHEDULED: "CANCELLED", PROVISIONING: "CANCELLED" },
   // From PROVISIONING too: a create may have landed, so only a verified removal ends it safely.
   "start-removal": { PROVISIONING: "REMOVING", ACTIVE: "REMOVING" },
   // Another active grant or a standing assignment still needs the assignment, so nothing is deleted. From PROVISIONING

@@ -1,12 +1,6 @@
 import type { DbTransaction } from "../../db";
-import {
-  decideOnTupleEnd,
-  grantEndEvent,
-  grantMoveMaySettleRequest,
-  nextGrantStatus,
-  requestEventFromGrants,
-} from "../../domain/grant-decisions";
-import { transitionRequest, type GrantEvent, type GrantStatus } from "../../domain/request-lifecycle";
+import { decideOnTupleEnd, grantEndEvent, grantMoveMaySettleRequest } from "../../domain/grant-decisions";
+import { deriveRequestStep, transitionGrant, type GrantEvent, type GrantStatus } from "../../domain/request-lifecycle";
 import { emitAudit } from "../audit";
 import type { Actor } from "../context";
 import { lockAssignmentTuple } from "../tuple-lock";
@@ -37,7 +31,7 @@ export async function moveGrant(
   move: GrantMove,
   now: Date,
 ): Promise<boolean> {
-  const to = nextGrantStatus(from, move.event);
+  const to = transitionGrant(from, move.event);
   const changed = await tx.grant.updateMany({
     where: { id: grant.id, status: from },
     data: { ...move.data, status: to, version: { increment: 1 } },
@@ -105,12 +99,12 @@ export async function syncRequestStatus(tx: DbTransaction, actor: Actor, request
     where: { id: requestId },
     select: { status: true, grants: { select: { status: true } } },
   });
-  const event = requestEventFromGrants(
+  const step = deriveRequestStep(
     request.status,
     request.grants.map((g) => g.status),
   );
-  if (!event) return request.status;
-  const next = transitionRequest(request.status, event);
+  if (!step) return request.status;
+  const next = step.to;
   const changed = await tx.accessRequest.updateMany({
     where: { id: requestId, status: request.status },
     data: {
@@ -124,7 +118,7 @@ export async function syncRequestStatus(tx: DbTransaction, actor: Actor, request
       tx,
       actor,
       {
-        action: `request.${next.toLowerCase()}`,
+        action: step.audit,
         entityType: "request",
         entityId: requestId,
         requestId,
