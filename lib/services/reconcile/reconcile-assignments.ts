@@ -24,6 +24,7 @@ import { notifyAlertRaised, type RaisedAlert } from "../alerts/alert-hook";
 import { recordAlert, resolveAlert } from "../alerts/raise-alert";
 import { moveGrant } from "../grants/grant-transitions";
 import { lockAssignmentTuple } from "../tuple-lock";
+import { ASSIGNMENT_MAY_EXIST_STATUSES, TERMINAL_GRANT_STATUSES } from "../../domain/request-lifecycle";
 
 export interface ReconcileDeps {
   port: IdentityCenterPort;
@@ -35,8 +36,6 @@ export interface ReconcileDeps {
 const DEFAULT_GRACE_MS = 60_000;
 // Accounts listed at once; the port's rate limiter paces the calls themselves.
 const ACCOUNT_CONCURRENCY = 3;
-const LIVE_STATUSES = ["SCHEDULED", "PROVISIONING", "ACTIVE", "REMOVING", "REMOVAL_FAILED"] as const;
-const ENDED_STATUSES = ["REMOVED", "FAILED", "CANCELLED"] as const;
 export const BASELINE_ACTION = "reconcile.baselined";
 export const missingAlertKey = (grantId: string) => `assignment-missing:${grantId}`;
 
@@ -239,10 +238,16 @@ async function loadState(db: Db, targets: ObservedTarget[]) {
       : [];
   });
   const [live, ended, tuples, openFindings, baselines] = await Promise.all([
-    db.grant.findMany({ where: { status: { in: [...LIVE_STATUSES] }, OR: byTarget }, select: GRANT_FIELDS }),
+    db.grant.findMany({
+      where: { status: { notIn: [...TERMINAL_GRANT_STATUSES] }, OR: byTarget },
+      select: GRANT_FIELDS,
+    }),
     // Ended grants matter only where their assignment is still listed (a leftover).
     presentUsers.length
-      ? db.grant.findMany({ where: { status: { in: [...ENDED_STATUSES] }, OR: presentUsers }, select: GRANT_FIELDS })
+      ? db.grant.findMany({
+          where: { status: { in: [...TERMINAL_GRANT_STATUSES] }, OR: presentUsers },
+          select: GRANT_FIELDS,
+        })
       : [],
     db.assignmentTuple.findMany({
       where: { OR: byTarget },
@@ -505,9 +510,7 @@ async function tupleBusy(
   now: Date,
   options: { ignoreActive: boolean },
 ) {
-  const statuses = options.ignoreActive
-    ? ["PROVISIONING", "REMOVING", "REMOVAL_FAILED"]
-    : ["PROVISIONING", "ACTIVE", "REMOVING", "REMOVAL_FAILED"];
+  const statuses = ASSIGNMENT_MAY_EXIST_STATUSES.filter((status) => !(options.ignoreActive && status === "ACTIVE"));
   const busy = await tx.grant.count({
     where: {
       ...tuple,

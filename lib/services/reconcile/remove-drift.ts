@@ -8,6 +8,7 @@ import { requireUser } from "../authorize";
 import type { ServiceContext } from "../context";
 import { parseInput } from "../parse-input";
 import { lockAssignmentTuple } from "../tuple-lock";
+import { ASSIGNMENT_MAY_EXIST_STATUSES } from "../../domain/request-lifecycle";
 
 export const RemoveDriftInput = z.object({
   findingId: recordId(),
@@ -45,7 +46,7 @@ export async function removeDrift({ ctx, input, queue }: { ctx: ServiceContext; 
       );
     if (finding.principalType === "USER") {
       const held = await tx.grant.count({
-        where: { ...tuple, status: { in: ["PROVISIONING", "ACTIVE", "REMOVING", "REMOVAL_FAILED"] } },
+        where: { ...tuple, status: { in: [...ASSIGNMENT_MAY_EXIST_STATUSES] } },
       });
       if (held > 0)
         throw new AppError("CONFLICT", "A portal grant holds this assignment now; it is removed when the grant ends.");

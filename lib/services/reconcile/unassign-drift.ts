@@ -6,6 +6,7 @@ import { resolveAlert } from "../alerts/raise-alert";
 import { actorLabel, type ServiceContext } from "../context";
 import { awaitOperation, RetryLater, type GrantDeps } from "../grants/grant-support";
 import { lockAssignmentTuple } from "../tuple-lock";
+import { ASSIGNMENT_MAY_EXIST_STATUSES } from "../../domain/request-lifecycle";
 
 export type UnassignDriftResult = "removed" | "skipped" | "failed";
 
@@ -41,10 +42,7 @@ export async function unassignDrift({
       const holders = await tx.grant.count({
         where: {
           ...key,
-          OR: [
-            { status: { in: ["PROVISIONING", "ACTIVE", "REMOVING", "REMOVAL_FAILED"] } },
-            { status: "SCHEDULED", startsAt: { lte: now } },
-          ],
+          OR: [{ status: { in: [...ASSIGNMENT_MAY_EXIST_STATUSES] } }, { status: "SCHEDULED", startsAt: { lte: now } }],
         },
       });
       if (holders > 0) return "A grant holds (or is about to create) this assignment now.";
