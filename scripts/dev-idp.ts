@@ -92,9 +92,9 @@ async function readForm(req: http.IncomingMessage): Promise<URLSearchParams> {
 /** Starts the IdP on 127.0.0.1; in-process for tests (the doctor's), or as the dev-idp script below. */
 export async function startDevIdp(options: DevIdpOptions): Promise<DevIdpHandle> {
   // The issuer names the port, so the provider exists only once the server listens.
-  let provider: Provider | undefined;
-  let oidcHandler: ReturnType<Provider["callback"]> | undefined;
+  const ready: { provider?: Provider; oidcHandler?: ReturnType<Provider["callback"]> } = {};
   const server = http.createServer(async (req, res) => {
+    const { provider, oidcHandler } = ready;
     if (!provider || !oidcHandler) return res.writeHead(503).end();
     const url = new URL(req.url ?? "/", provider.issuer);
     const match = url.pathname.match(/^\/interaction\/([\w-]+)(\/login)?$/);
@@ -139,8 +139,8 @@ export async function startDevIdp(options: DevIdpOptions): Promise<DevIdpHandle>
     });
   });
   const issuer = options.issuer ?? `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  provider = createProvider(issuer, options);
-  oidcHandler = provider.callback();
+  ready.provider = createProvider(issuer, options);
+  ready.oidcHandler = ready.provider.callback();
   return {
     issuer,
     server,

@@ -1,5 +1,6 @@
 import pg from "pg";
 import { createPrismaClient } from "../db";
+import { listMigrationNames } from "../db/migration-files";
 import { checkReadiness } from "../services/queries/readiness";
 import { describeMs, fail, pass, skip, warn, type CheckResult } from "./check-result";
 
@@ -43,14 +44,16 @@ export async function checkDatabase(
   const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
   client.on("error", () => undefined);
   const results: CheckResult[] = [];
+  let migrated = false;
   try {
     await client.connect();
     const sentAt = now();
-    const { rows } = await client.query<{ at: Date; version: string }>(
-      "SELECT now() AS at, current_setting('server_version') AS version",
+    const { rows } = await client.query<{ at: Date; version: string; migrated: boolean }>(
+      "SELECT now() AS at, current_setting('server_version') AS version, to_regclass('_prisma_migrations') IS NOT NULL AS migrated",
     );
     const receivedAt = now();
     const row = rows[0]!;
+    migrated = row.migrated;
     results.push(pass("database reachable", `PostgreSQL ${row.version} at ${where}`));
     // The server's now() was taken somewhere between send and receive; the midpoint halves the network error.
     const skewMs = row.at.getTime() - (sentAt + receivedAt) / 2;
@@ -77,8 +80,18 @@ export async function checkDatabase(
   } finally {
     await client.end().catch(() => undefined);
   }
-  results.splice(1, 0, await checkMigrations(databaseUrl));
+  results.splice(1, 0, migrated ? await checkMigrations(databaseUrl) : neverMigrated());
   return results;
+}
+
+const MIGRATE_FIX = "run npm run db:migrate against this database (a release step before starting the new version)";
+
+function neverMigrated(): CheckResult {
+  return fail(
+    "database migrations",
+    `none of the ${listMigrationNames().length} migrations has run here (no _prisma_migrations table)`,
+    MIGRATE_FIX,
+  );
 }
 
 async function checkMigrations(databaseUrl: string): Promise<CheckResult> {
@@ -90,13 +103,13 @@ async function checkMigrations(databaseUrl: string): Promise<CheckResult> {
       return fail(
         "database migrations",
         "could not read _prisma_migrations",
-        "run npm run db:migrate against this database (a release step before starting the new version)",
+        "grant the portal's database user SELECT on _prisma_migrations (it owns the schema in a normal setup)",
       );
     if (pending.length > 0)
       return fail(
         "database migrations",
         `${pending.length} of ${expected} not applied: ${pending.join(", ")}`,
-        "run npm run db:migrate against this database (a release step before starting the new version)",
+        MIGRATE_FIX,
       );
     return pass("database migrations", `all ${expected} applied`);
   } finally {
