@@ -121,6 +121,39 @@ describe("npm run doctor against the local stack", () => {
     expect(linesWith(report, "FAIL")).toHaveLength(1);
   });
 
+  // docs/iam-policy.json grants neither sso:DescribeInstance nor sso:ListInstances.
+  const leastPrivilege = [
+    { operation: "DescribeInstance", fault: "access-denied" as const, count: 1 },
+    { operation: "ListInstances", fault: "access-denied" as const, count: 1 },
+  ];
+
+  it("with the least-privilege policy (no DescribeInstance / ListInstances): the instance is checked with a permitted read", async () => {
+    sim.setConfig({ nextFaults: leastPrivilege });
+    const report = await doctor();
+    expect(linesWith(report, "FAIL")).toEqual([]);
+    expect(report.lines).toContainEqual(
+      expect.stringMatching(
+        /^PASS {2}Identity Center instance: .* answers ListPermissionSets \(sso:DescribeInstance and sso:ListInstances are denied/,
+      ),
+    );
+    expect(report.lines).toContainEqual(
+      expect.stringMatching(
+        /^WARN {2}delegated administration: not verified: the instance's owner \(management\) account is unknown/,
+      ),
+    );
+  });
+
+  it("with the least-privilege policy, a wrong instance ARN still FAILs", async () => {
+    sim.setConfig({ nextFaults: leastPrivilege });
+    const report = await doctor({ IDENTITY_CENTER_INSTANCE_ARN: "arn:aws:sso:::instance/ssoins-0000000000000bad" });
+    expect(report.exitCode).toBe(1);
+    expect(linesWith(report, "FAIL")).toEqual([
+      expect.stringMatching(
+        /^FAIL {2}Identity Center instance: arn:aws:sso:::instance\/ssoins-0000000000000bad: ResourceNotFoundException/,
+      ),
+    ]);
+  });
+
   it("a wrong identity store id: FAIL with the instance's own store in the fix", async () => {
     const report = await doctor({ IDENTITY_STORE_ID: "d-0000000bad" });
     expect(report.exitCode).toBe(1);
@@ -229,7 +262,7 @@ describe("npm run doctor against the local stack", () => {
 
   // Runs last: every report above, passing and failing, was made with the distinctive secrets.
   it("never prints a secret, in any of the runs above, nor keeps one in a check result", () => {
-    expect(reports.length).toBeGreaterThanOrEqual(11);
+    expect(reports.length).toBeGreaterThanOrEqual(13);
     const secrets = [...Object.values(SECRETS), WRONG_CLIENT_SECRET];
     for (const report of reports) {
       const printed = report.lines.join("\n");

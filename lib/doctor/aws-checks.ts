@@ -236,7 +236,8 @@ async function probeInstance(
     results.push(pass("Identity Center instance", `${config.instanceArn} answers ListPermissionSets ${denied}`));
   } catch (error) {
     const failure = toAwsPortError(error);
-    found = false;
+    // A denial is reported by the ListPermissionSets permission line; only a wrong instance stops the probes.
+    found = failure.code === "ACCESS_DENIED";
     results.push(
       failure.code === "ACCESS_DENIED"
         ? warn("Identity Center instance", `not verified ${denied}: ListPermissionSets was denied too`, arnFix)
@@ -249,14 +250,13 @@ async function probeInstance(
       pass("identity store", `${config.identityStoreId} answers ListGroups (not compared with the instance)`),
     );
   } catch (error) {
-    found = false;
-    results.push(
-      fail(
-        "identity store",
-        `${config.identityStoreId}: ${describeError(error)}`,
-        "set IDENTITY_STORE_ID to the identity store of the instance (Identity Center console, Settings)",
-      ),
-    );
+    const storeFix = "set IDENTITY_STORE_ID to the identity store of the instance (Identity Center console, Settings)";
+    if (toAwsPortError(error).code === "ACCESS_DENIED")
+      results.push(warn("identity store", `not verified: ListGroups was denied (${describeError(error)})`, storeFix));
+    else {
+      found = false;
+      results.push(fail("identity store", `${config.identityStoreId}: ${describeError(error)}`, storeFix));
+    }
   }
   return { results, found };
 }
