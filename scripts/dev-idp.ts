@@ -1,52 +1,67 @@
 // Local OIDC identity provider for the demo and e2e tests: real authorization-code flow with PKCE, persona picker.
 import http from "node:http";
 import { randomBytes } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import { pathToFileURL } from "node:url";
 import Provider from "oidc-provider";
 import { findPersona, PERSONAS } from "../lib/demo/personas";
 import { getEnv, parseLocalStackSettings } from "../lib/env";
 
-const env = getEnv();
-const settings = parseLocalStackSettings();
-const issuer = new URL(env.OIDC_ISSUER);
-const port = Number(issuer.port || settings.IDP_PORT);
+export interface DevIdpOptions {
+  clientId: string;
+  clientSecret: string;
+  appUrl: string;
+  /** 0 picks a free port; the issuer is then http://127.0.0.1:<port>. */
+  port: number;
+  /** Defaults to http://127.0.0.1:<port>. */
+  issuer?: string;
+}
 
-const provider = new Provider(env.OIDC_ISSUER, {
-  clients: [
-    {
-      client_id: env.OIDC_CLIENT_ID,
-      client_secret: env.OIDC_CLIENT_SECRET,
-      redirect_uris: [`${env.APP_URL}/api/auth/callback/oidc`],
-      post_logout_redirect_uris: [`${env.APP_URL}/signin`],
-      grant_types: ["authorization_code"],
-      response_types: ["code"],
-      token_endpoint_auth_method: "client_secret_basic",
-    },
-  ],
-  pkce: { required: () => true },
-  // Put email, name and groups in the ID token so Auth.js sees them without a userinfo call.
-  conformIdTokenClaims: false,
-  claims: { openid: ["sub"], email: ["email", "email_verified"], profile: ["name"], groups: ["groups"] },
-  scopes: ["openid", "email", "profile", "groups"],
-  features: { devInteractions: { enabled: false } },
-  interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
-  cookies: { keys: [randomBytes(32).toString("hex")] },
-  async findAccount(_ctx, sub) {
-    const persona = findPersona(sub);
-    if (!persona) return undefined;
-    return {
-      accountId: persona.key,
-      async claims() {
-        return {
-          sub: persona.key,
-          email: persona.email,
-          email_verified: true,
-          name: persona.name,
-          groups: persona.groups,
-        };
+export interface DevIdpHandle {
+  issuer: string;
+  server: http.Server;
+  close(): Promise<void>;
+}
+
+function createProvider(issuerUrl: string, options: DevIdpOptions) {
+  return new Provider(issuerUrl, {
+    clients: [
+      {
+        client_id: options.clientId,
+        client_secret: options.clientSecret,
+        redirect_uris: [`${options.appUrl}/api/auth/callback/oidc`],
+        post_logout_redirect_uris: [`${options.appUrl}/signin`],
+        grant_types: ["authorization_code"],
+        response_types: ["code"],
+        token_endpoint_auth_method: "client_secret_basic",
       },
-    };
-  },
-});
+    ],
+    pkce: { required: () => true },
+    // Put email, name and groups in the ID token so Auth.js sees them without a userinfo call.
+    conformIdTokenClaims: false,
+    claims: { openid: ["sub"], email: ["email", "email_verified"], profile: ["name"], groups: ["groups"] },
+    scopes: ["openid", "email", "profile", "groups"],
+    features: { devInteractions: { enabled: false } },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    cookies: { keys: [randomBytes(32).toString("hex")] },
+    async findAccount(_ctx, sub) {
+      const persona = findPersona(sub);
+      if (!persona) return undefined;
+      return {
+        accountId: persona.key,
+        async claims() {
+          return {
+            sub: persona.key,
+            email: persona.email,
+            email_verified: true,
+            name: persona.name,
+            groups: persona.groups,
+          };
+        },
+      };
+    },
+  });
+}
 
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -74,54 +89,93 @@ async function readForm(req: http.IncomingMessage): Promise<URLSearchParams> {
   return new URLSearchParams(body);
 }
 
-const oidcHandler = provider.callback();
-
-const server = http.createServer(async (req, res) => {
-  const url = new URL(req.url ?? "/", env.OIDC_ISSUER);
-  const match = url.pathname.match(/^\/interaction\/([\w-]+)(\/login)?$/);
-  if (!match) return oidcHandler(req, res);
-  try {
-    const details = await provider.interactionDetails(req, res);
-    if (details.prompt.name === "consent") {
-      // Local demo: the portal is a first-party client, so consent is granted without a screen.
-      const grant = new provider.Grant({
-        accountId: details.session!.accountId,
-        clientId: String(details.params.client_id),
-      });
-      grant.addOIDCScope(String(details.params.scope));
-      const grantId = await grant.save();
-      return provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
-    }
-    if (match[2] && req.method === "POST") {
-      const persona = findPersona((await readForm(req)).get("persona") ?? "");
-      if (!persona) {
-        res.writeHead(400, { "content-type": "text/html; charset=utf-8" });
-        return res.end(loginPage(details.uid, "Unknown persona."));
+/** Starts the IdP on 127.0.0.1; in-process for tests (the doctor's), or as the dev-idp script below. */
+export async function startDevIdp(options: DevIdpOptions): Promise<DevIdpHandle> {
+  // The issuer names the port, so the provider exists only once the server listens.
+  const ready: { provider?: Provider; oidcHandler?: ReturnType<Provider["callback"]> } = {};
+  const server = http.createServer(async (req, res) => {
+    const { provider, oidcHandler } = ready;
+    if (!provider || !oidcHandler) return res.writeHead(503).end();
+    const url = new URL(req.url ?? "/", provider.issuer);
+    const match = url.pathname.match(/^\/interaction\/([\w-]+)(\/login)?$/);
+    if (!match) return oidcHandler(req, res);
+    try {
+      const details = await provider.interactionDetails(req, res);
+      if (details.prompt.name === "consent") {
+        // Local demo: the portal is a first-party client, so consent is granted without a screen.
+        const grant = new provider.Grant({
+          accountId: details.session!.accountId,
+          clientId: String(details.params.client_id),
+        });
+        grant.addOIDCScope(String(details.params.scope));
+        const grantId = await grant.save();
+        return provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
       }
-      return provider.interactionFinished(
-        req,
-        res,
-        { login: { accountId: persona.key } },
-        { mergeWithLastSubmission: false },
-      );
+      if (match[2] && req.method === "POST") {
+        const persona = findPersona((await readForm(req)).get("persona") ?? "");
+        if (!persona) {
+          res.writeHead(400, { "content-type": "text/html; charset=utf-8" });
+          return res.end(loginPage(details.uid, "Unknown persona."));
+        }
+        return provider.interactionFinished(
+          req,
+          res,
+          { login: { accountId: persona.key } },
+          { mergeWithLastSubmission: false },
+        );
+      }
+      res.writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" });
+      res.end(loginPage(details.uid));
+    } catch {
+      res.writeHead(400, { "content-type": "text/html; charset=utf-8" });
+      res.end("<p>This sign-in attempt expired or is invalid. Go back to the portal and sign in again.</p>");
     }
-    res.writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" });
-    res.end(loginPage(details.uid));
-  } catch {
-    res.writeHead(400, { "content-type": "text/html; charset=utf-8" });
-    res.end("<p>This sign-in attempt expired or is invalid. Go back to the portal and sign in again.</p>");
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const issuer = options.issuer ?? `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  ready.provider = createProvider(issuer, options);
+  ready.oidcHandler = ready.provider.callback();
+  return {
+    issuer,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function main() {
+  const env = getEnv();
+  const settings = parseLocalStackSettings();
+  const port = Number(new URL(env.OIDC_ISSUER).port || settings.IDP_PORT);
+  try {
+    const idp = await startDevIdp({
+      clientId: env.OIDC_CLIENT_ID,
+      clientSecret: env.OIDC_CLIENT_SECRET,
+      appUrl: env.APP_URL,
+      port,
+      issuer: env.OIDC_ISSUER,
+    });
+    console.log(`IDP READY ${env.OIDC_ISSUER}`);
+    for (const signal of ["SIGINT", "SIGTERM"] as const)
+      process.on(signal, () => idp.server.close(() => process.exit(0)));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    console.error(
+      code === "EADDRINUSE"
+        ? `Dev IdP: port ${port} is already in use; set IDP_PORT (and OIDC_ISSUER) to a free port.`
+        : `Dev IdP failed: ${(error as Error).message}`,
+    );
+    process.exit(1);
   }
-});
+}
 
-server.on("error", (error: NodeJS.ErrnoException) => {
-  console.error(
-    error.code === "EADDRINUSE"
-      ? `Dev IdP: port ${port} is already in use; set IDP_PORT (and OIDC_ISSUER) to a free port.`
-      : `Dev IdP failed: ${error.message}`,
-  );
-  process.exit(1);
-});
-
-server.listen(port, "127.0.0.1", () => console.log(`IDP READY ${env.OIDC_ISSUER}`));
-
-for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => server.close(() => process.exit(0)));
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) void main();

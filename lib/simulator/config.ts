@@ -4,7 +4,7 @@ import { z } from "zod";
 const rate = z.number().min(0).max(1);
 const milliseconds = z.number().int().min(0).max(3_600_000);
 
-export const FaultKindSchema = z.enum(["throttle", "internal", "reset"]);
+export const FaultKindSchema = z.enum(["throttle", "internal", "reset", "access-denied"]);
 export type FaultKind = z.infer<typeof FaultKindSchema>;
 
 export const ScriptedFaultSchema = z.strictObject({

@@ -336,10 +336,11 @@ export const identityStoreService: ServiceDefinition = {
   validationError: (violations) => validationError(coralValidationMessage(violations)),
   throttlingError: (config) => throttling(config.retryAfterSeconds, config.throttleHttpStatus),
   internalError: internalServerError,
-  authorize(operation, ctx) {
-    const config = ctx.config();
-    if (config.callerMode !== "member") return;
+  accessDeniedError(operation, ctx) {
     const storeArn = `arn:aws:identitystore::${ctx.seed.organization.managementAccountId}:identitystore/${ctx.seed.identityStoreId}`;
-    throw accessDenied(notAuthorizedMessage(config, ctx.seed, `identitystore:${operation}`, storeArn));
+    return accessDenied(notAuthorizedMessage(ctx.config(), ctx.seed, `identitystore:${operation}`, storeArn));
+  },
+  authorize(operation, ctx) {
+    if (ctx.config().callerMode === "member") throw identityStoreService.accessDeniedError(operation, ctx);
   },
 };

@@ -217,6 +217,7 @@ export const organizationsService: ServiceDefinition = {
     organizationsInvalidInput(coralValidationMessage(violations), organizationsReason(violations[0]!.kind)),
   throttlingError: (config) => organizationsTooManyRequests(config.retryAfterSeconds, config.throttleHttpStatus),
   internalError: organizationsServiceException,
+  accessDeniedError: () => organizationsAccessDenied(),
   authorize(operation, ctx) {
     // Any member may describe its organization; the rest needs the management account or a delegated admin.
     if (ctx.config().callerMode === "member" && operation !== "DescribeOrganization") throw organizationsAccessDenied();

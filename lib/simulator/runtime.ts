@@ -10,6 +10,7 @@ import { organizationsService } from "./organizations";
 import { PageTokens } from "./pagination";
 import { DEMO_SEED, type DemoSeed } from "./seed";
 import { ssoAdminService } from "./sso-admin";
+import { handleStsQuery, stsAction } from "./sts";
 import {
   SimulatorState,
   type AssignmentKey,
@@ -277,6 +278,38 @@ export class SimulatorRuntime {
     return result;
   }
 
+  /** An STS query-protocol call (form-encoded Action=...), counted, faulted and logged like the JSON services. */
+  async invokeQuery(rawBody: string | undefined): Promise<InvokeResult> {
+    const arrivedAtMs = Date.now();
+    const operation = stsAction(rawBody) ?? "";
+    this.counters.calls[operation] = (this.counters.calls[operation] ?? 0) + 1;
+    if (this.config.latencyMs > 0) await sleep(this.config.latencyMs);
+    const fault = this.injector.decide("sts", operation, Date.now());
+    if (fault?.kind === "reset") this.counters.resets += 1;
+    const result =
+      fault?.kind === "reset"
+        ? "reset"
+        : handleStsQuery(rawBody ?? "", { config: this.config, seed: this.seed, fault });
+    const outcome = result === "reset" ? "reset" : result.outcome;
+    if (result !== "reset" && outcome !== "ok")
+      this.counters.errors[outcome] = (this.counters.errors[outcome] ?? 0) + 1;
+    this.recentCalls.push({
+      atMs: Date.now(),
+      target: `sts.${operation}`,
+      invocationId: undefined,
+      sdkRequest: undefined,
+      outcome,
+    });
+    this.callLog.push({
+      atMs: arrivedAtMs,
+      service: "sts",
+      operation,
+      outcome,
+      ...(fault ? { fault: fault.reason } : {}),
+    });
+    return result;
+  }
+
   private async dispatch(
     target: string | undefined,
     rawBody: string | undefined,
@@ -303,6 +336,7 @@ export class SimulatorRuntime {
       }
       if (fault?.kind === "throttle") throw service.throttlingError(config);
       if (fault?.kind === "internal") throw service.internalError();
+      if (fault?.kind === "access-denied") throw service.accessDeniedError(operationName, this.ctx);
       const body = this.parseBody(rawBody);
       service.authorize?.(operationName, this.ctx);
       const { input, violations } = validateInput(operation.input, body);

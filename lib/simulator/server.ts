@@ -1,4 +1,4 @@
-// One node:http server speaking awsJson 1.1 for sso-admin, identitystore and organizations, plus /__sim control.
+// One node:http server speaking awsJson 1.1 for sso-admin, identitystore and organizations, the STS query protocol, plus /__sim control.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { SimulatorConfigError, type SimulatorConfig, type SimulatorConfigPatch } from "./config";
@@ -101,6 +101,14 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
         );
       }
       const target = request.headers["x-amz-target"];
+      if (
+        target === undefined &&
+        String(request.headers["content-type"]).startsWith("application/x-www-form-urlencoded")
+      ) {
+        const result = await runtime.invokeQuery(body);
+        if (result === "reset") return request.socket.destroy();
+        return sendJson(response, result.status, result.headers, result.body);
+      }
       const result = await runtime.invoke(typeof target === "string" ? target : undefined, body, request.headers);
       if (result === "reset") {
         request.socket.destroy();

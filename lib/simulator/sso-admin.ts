@@ -52,6 +52,18 @@ function requireInstance(ctx: SimulatorContext, arn: unknown) {
   if (arn !== ctx.seed.instanceArn) throw resourceNotFound(`Instance ${String(arn)} does not exist.`);
 }
 
+function instanceMetadata(ctx: SimulatorContext) {
+  return {
+    InstanceArn: ctx.seed.instanceArn,
+    IdentityStoreId: ctx.seed.identityStoreId,
+    OwnerAccountId: ctx.seed.organization.managementAccountId,
+    Name: ctx.seed.instanceName,
+    CreatedDate: epochSeconds(ctx.seed.instanceCreatedAtMs),
+    Status: "ACTIVE",
+    PrimaryRegion: ctx.seed.region,
+  };
+}
+
 function requirePermissionSet(ctx: SimulatorContext, arn: unknown): PermissionSetRecord {
   const record = ctx.state.permissionSets.get(String(arn));
   if (!record) throw resourceNotFound(`Could not find PermissionSet with arn ${String(arn)}.`);
@@ -251,17 +263,15 @@ const operations: Record<string, OperationDefinition> = {
   ListInstances: {
     input: structure({ ...paging }),
     handle(input, ctx) {
-      const instance = {
-        InstanceArn: ctx.seed.instanceArn,
-        IdentityStoreId: ctx.seed.identityStoreId,
-        OwnerAccountId: ctx.seed.organization.managementAccountId,
-        Name: ctx.seed.instanceName,
-        CreatedDate: epochSeconds(ctx.seed.instanceCreatedAtMs),
-        Status: "ACTIVE",
-        PrimaryRegion: ctx.seed.region,
-      };
-      const result = page(ctx, "ListInstances", input, [instance]);
+      const result = page(ctx, "ListInstances", input, [instanceMetadata(ctx)]);
       return withToken({ Instances: result.items }, result.nextToken);
+    },
+  },
+  DescribeInstance: {
+    input: structure({ InstanceArn: instanceArn }),
+    handle(input, ctx) {
+      requireInstance(ctx, input.InstanceArn);
+      return instanceMetadata(ctx);
     },
   },
   ListPermissionSets: {
@@ -532,9 +542,9 @@ export const ssoAdminService: ServiceDefinition = {
   validationError: (violations) => validationError(coralValidationMessage(violations)),
   throttlingError: (config) => throttling(config.retryAfterSeconds, config.throttleHttpStatus),
   internalError: internalServerError,
+  accessDeniedError: (operation, ctx) =>
+    accessDenied(notAuthorizedMessage(ctx.config(), ctx.seed, `sso:${operation}`, ctx.seed.instanceArn)),
   authorize(operation, ctx) {
-    const config = ctx.config();
-    if (config.callerMode === "member")
-      throw accessDenied(notAuthorizedMessage(config, ctx.seed, `sso:${operation}`, ctx.seed.instanceArn));
+    if (ctx.config().callerMode === "member") throw ssoAdminService.accessDeniedError(operation, ctx);
   },
 };

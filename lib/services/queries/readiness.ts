@@ -1,4 +1,4 @@
-import { getPrisma } from "../../db";
+import { getPrisma, type PrismaClient } from "../../db";
 import { listMigrationNames } from "../../db/migration-files";
 
 export interface Readiness {
@@ -8,10 +8,10 @@ export interface Readiness {
 }
 
 /** Reports readiness without leaking connection details: only what an operator needs to act. */
-export async function checkReadiness(): Promise<Readiness> {
+export async function checkReadiness(db: PrismaClient = getPrisma()): Promise<Readiness> {
   const expected = listMigrationNames();
   try {
-    const rows = await getPrisma().$queryRaw<{ migration_name: string }[]>`
+    const rows = await db.$queryRaw<{ migration_name: string }[]>`
       SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`;
     const applied = new Set(rows.map((r) => r.migration_name));
     const pending = expected.filter((name) => !applied.has(name));
