@@ -12,8 +12,7 @@ export const STANDALONE_DIST_DIR = ".next-standalone";
 /** Entry files inside the app folder; docker/entrypoint.sh starts these (its test checks they match). */
 export const APP_ENTRIES = { web: "server.js", worker: "worker.mjs", migrate: "migrate.mjs" } as const;
 
-/** Read at run time from the working directory (migrations for `migrate` and /api/ready). */
-// No access policy: the demo one must never govern a real deployment, so the worker stops until POLICY_FILE is mounted.
+// Read from the working directory at run time; no access policy, so the demo one can never govern a real deployment.
 const RUNTIME_FILES = ["prisma/schema.prisma", "prisma/migrations", "docker/entrypoint.sh"];
 
 // The wasm schema engine is loaded from disk by `migrate`, so it cannot be bundled.
