@@ -9,6 +9,7 @@ const config = [
       "node_modules/**",
       ".next/**",
       ".next-test/**",
+      ".next-standalone/**",
       ".data/**",
       "lib/generated/**",
       "test-results/**",

@@ -8,6 +8,8 @@ export default function nextConfig(phase: string): NextConfig {
   const env = parseEnv(processEnvironment(), { building: phase === PHASE_PRODUCTION_BUILD });
   return {
     distDir: processEnvironment().NEXT_DIST_DIR || ".next",
+    // Only the container build (scripts/standalone-build.ts) asks for it: `next start` warns on a standalone build.
+    output: processEnvironment().NEXT_OUTPUT === "standalone" ? "standalone" : undefined,
     poweredByHeader: false,
     // Besides the request's own host, only the configured public host may post server actions.
     experimental: { serverActions: { allowedOrigins: serverActionOrigins(env.APP_URL) } },

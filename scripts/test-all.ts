@@ -1,4 +1,5 @@
-// `npm test`: lint, typecheck, migration check, vitest (unit + integration on a throwaway Postgres), a quick chaos run, Playwright e2e.
+// `npm test`: lint, typecheck, migration check, vitest (unit + integration on a throwaway Postgres), a quick chaos run,
+// the standalone (container) build started and used, Playwright e2e.
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import { chromiumPath, processEnvironment } from "../lib/env";
@@ -87,6 +88,8 @@ const built = run({
   command: [bin("next"), "build"],
   env: { NEXT_DIST_DIR: ".next-test", NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1" },
 });
+// The container's build steps (scripts/standalone-build.ts, as the Dockerfile runs them), started with node server.js.
+run({ name: "standalone", command: [process.execPath, "--import", "tsx", "scripts/standalone-check.ts"] });
 if (built) {
   run({
     name: "playwright",
