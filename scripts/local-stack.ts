@@ -11,6 +11,7 @@ import { applyMigrations } from "../lib/db/migrations";
 import { PERSONAS } from "../lib/demo/personas";
 import { DEMO_SEED } from "../lib/simulator/seed";
 import { relaunchArgs, STOP_WAVES } from "./local-stack-plan";
+import { startLabelled, waitForHttp } from "./labelled-process";
 import { launchInOwnGroup } from "./own-process-group";
 
 const startedAt = Date.now();
@@ -34,50 +35,15 @@ function readOrCreateSecret(file: string): string {
 }
 
 function startChild(name: string, args: string[], env: NodeJS.ProcessEnv, readyPattern: RegExp): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { env, stdio: ["ignore", "pipe", "pipe"] });
-    children.push({ name, process: child });
-    let ready = false;
-    const relay = (stream: NodeJS.ReadableStream, sink: NodeJS.WriteStream) => {
-      let buffer = "";
-      stream.on("data", (chunk: Buffer) => {
-        buffer += chunk.toString();
-        const lines = buffer.split("\n");
-        buffer = lines.pop() ?? "";
-        for (const line of lines) {
-          sink.write(`[${name}] ${line}\n`);
-          if (!ready && readyPattern.test(line)) {
-            ready = true;
-            resolve();
-          }
-        }
-      });
-    };
-    relay(child.stdout!, process.stdout);
-    relay(child.stderr!, process.stderr);
-    child.on("exit", (code, signal) => {
-      if (!ready)
-        reject(new Error(`${name} exited before it was ready (code ${code ?? signal}). See its output above.`));
-      else if (!shuttingDown) {
-        console.error(`[stack] ${name} stopped unexpectedly (code ${code ?? signal}); stopping the stack.`);
-        void shutdown(1);
-      }
-    });
-  });
-}
-
-async function waitForHttp(url: string, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      const response = await fetch(url);
-      if (response.ok) return;
-    } catch {
-      // not listening yet
+  const { child, ready, isReady } = startLabelled(name, args, { env }, readyPattern);
+  children.push({ name, process: child });
+  child.on("exit", (code, signal) => {
+    if (isReady() && !shuttingDown) {
+      console.error(`[stack] ${name} stopped unexpectedly (code ${code ?? signal}); stopping the stack.`);
+      void shutdown(1);
     }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`${url} did not answer within ${timeoutMs / 1000} s`);
+  });
+  return ready;
 }
 
 async function shutdown(code = 0) {

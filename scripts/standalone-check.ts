@@ -2,7 +2,7 @@
 // starts it the way docker/entrypoint.sh does (node migrate.mjs, worker.mjs, server.js, from that folder, with only the
 // variables a container gets) against an embedded database, the simulator and the dev IdP, signs alice in through the real
 // OIDC flow and checks one auto-approved grant in the simulator. `--app <dir>` reuses an already built folder.
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
@@ -12,6 +12,7 @@ import { chromium, type Page } from "@playwright/test";
 import { startEmbeddedDatabase, type EmbeddedDatabase } from "../lib/db/embedded-postgres";
 import { chromiumPath, e2ePortBase, processEnvironment } from "../lib/env";
 import { DEMO_SEED, seedAccount, seedPermissionSet, seedUser } from "../lib/simulator/seed";
+import { startLabelled, waitForHttp } from "./labelled-process";
 import { APP_ENTRIES } from "./standalone-build";
 
 // Ten above the e2e stack's four ports, so `npm test` and a parallel checkout's e2e never share one.
@@ -34,44 +35,9 @@ function startProcess(
   options: { cwd: string; env: NodeJS.ProcessEnv; uid?: number; gid?: number },
   ready: RegExp,
 ) {
-  const child = spawn(process.execPath, args, { ...options, stdio: ["ignore", "pipe", "pipe"] });
-  children.push(child);
-  return new Promise<void>((resolve, reject) => {
-    let isReady = false;
-    const relay = (stream: NodeJS.ReadableStream, sink: NodeJS.WriteStream) => {
-      let buffer = "";
-      stream.on("data", (chunk: Buffer) => {
-        buffer += chunk.toString();
-        const lines = buffer.split("\n");
-        buffer = lines.pop() ?? "";
-        for (const line of lines) {
-          sink.write(`[${name}] ${line}\n`);
-          if (!isReady && ready.test(line)) {
-            isReady = true;
-            resolve();
-          }
-        }
-      });
-    };
-    relay(child.stdout!, process.stdout);
-    relay(child.stderr!, process.stderr);
-    child.on("exit", (code, signal) => {
-      if (!isReady) reject(new Error(`${name} exited before it was ready (${code ?? signal})`));
-    });
-  });
-}
-
-async function waitForOk(url: string, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const ok = await fetch(url).then(
-      (response) => response.ok,
-      () => false,
-    );
-    if (ok) return;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`${url} did not answer 200 within ${timeoutMs / 1000} s`);
+  const started = startLabelled(name, args, options, ready);
+  children.push(started.child);
+  return started.ready;
 }
 
 function buildAppFolder(workDir: string): string {
@@ -207,8 +173,8 @@ async function main() {
   const fromApp = { cwd: appDir, env: containerEnv, ...containerUser };
   await startProcess("worker", [APP_ENTRIES.worker], fromApp, /WORKER READY/);
   await startProcess("web", [APP_ENTRIES.web], fromApp, /Ready in|started server|Local:/);
-  await waitForOk(`${appUrl}/api/health`, 30_000);
-  await waitForOk(`${appUrl}/api/ready`, 30_000);
+  await waitForHttp(`${appUrl}/api/health`, 30_000);
+  await waitForHttp(`${appUrl}/api/ready`, 30_000);
   log("web, worker, simulator and IdP are up");
 
   const browser = await chromium.launch({ executablePath: chromiumPath(), args: ["--no-sandbox", "--disable-gpu"] });
