@@ -29,6 +29,6 @@ case "$role" in
   web) exec node server.js "$@" ;;
   worker) exec node worker.mjs "$@" ;;
   migrate) exec node migrate.mjs "$@" ;;
-  doctor) fail "doctor is not part of this image yet (issue 18, item 2)." 69 ;;
+  doctor) exec node doctor.mjs "$@" ;;
   *) fail "unknown command '$role': expected web, worker, migrate or doctor." 64 ;;
 esac

@@ -10,7 +10,12 @@ import { processEnvironment } from "../lib/env";
 export const STANDALONE_DIST_DIR = ".next-standalone";
 
 /** Entry files inside the app folder; docker/entrypoint.sh starts these (its test checks they match). */
-export const APP_ENTRIES = { web: "server.js", worker: "worker.mjs", migrate: "migrate.mjs" } as const;
+export const APP_ENTRIES = {
+  web: "server.js",
+  worker: "worker.mjs",
+  migrate: "migrate.mjs",
+  doctor: "doctor.mjs",
+} as const;
 
 // Read from the working directory at run time; no access policy, so the demo one can never govern a real deployment.
 const RUNTIME_FILES = ["prisma/schema.prisma", "prisma/migrations", "docker/entrypoint.sh"];
@@ -21,6 +26,7 @@ const RUNTIME_PACKAGES = ["@prisma/schema-engine-wasm"];
 const BUNDLES: { entry: string; out: string }[] = [
   { entry: "lib/worker/main.ts", out: APP_ENTRIES.worker },
   { entry: "scripts/standalone-migrate.ts", out: APP_ENTRIES.migrate },
+  { entry: "scripts/doctor.ts", out: APP_ENTRIES.doctor },
 ];
 
 function run(command: string, args: string[], env: Record<string, string> = {}) {

@@ -186,6 +186,18 @@ async function main() {
   if (!(await simulatorHasAssignment(simulatorUrl)))
     throw new Error("the request is ACTIVE but the simulator lists no assignment for alice");
   log("the simulator lists alice's ReadOnly assignment on sandbox-alice");
+
+  const doctor = spawnSync(process.execPath, [APP_ENTRIES.doctor], {
+    cwd: appDir,
+    env: containerEnv,
+    encoding: "utf8",
+    ...containerUser,
+  });
+  process.stdout.write(doctor.stdout);
+  process.stderr.write(doctor.stderr);
+  if (doctor.status !== 0) throw new Error(`${APP_ENTRIES.doctor} reported a failure (exit ${doctor.status})`);
+  if (doctor.stdout.includes(containerEnv.AUTH_SECRET!)) throw new Error(`${APP_ENTRIES.doctor} printed AUTH_SECRET`);
+  log("the doctor bundle passes against the same stack and prints no secret");
 }
 
 async function stopAll() {
