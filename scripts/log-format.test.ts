@@ -23,4 +23,17 @@ describe("dev log formatting", () => {
     expect(logLineFormatter("pretty")("{not json")).toBe("{not json");
     expect(logLineFormatter("json")(line)).toBe(line);
   });
+
+  it("redacts OIDC codes and state in Next's own lines, and the dev request log skips the callback", async () => {
+    const request = " GET /api/auth/callback/oidc?code=one-time-code&state=state-value 302 in 40ms";
+    for (const format of ["pretty", "json"] as const)
+      expect(logLineFormatter(format)(request)).toBe(
+        " GET /api/auth/callback/oidc?code=[redacted]&state=[redacted] 302 in 40ms",
+      );
+    const { default: nextConfig } = await import("../next.config");
+    const logging = nextConfig("phase-development-server").logging;
+    const ignore = logging && typeof logging.incomingRequests === "object" ? logging.incomingRequests.ignore : [];
+    expect(ignore?.some((pattern) => pattern.test("/api/auth/callback/oidc?code=x&state=y"))).toBe(true);
+    expect(ignore?.some((pattern) => pattern.test("/requests/new"))).toBe(false);
+  });
 });
