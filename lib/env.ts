@@ -166,6 +166,8 @@ export const LocalStackSettings = z.object({
   APP_PORT: z.coerce.number().int().min(1024).max(65535).default(3000),
   IDP_PORT: z.coerce.number().int().min(1024).max(65535).default(3001),
   SIM_PORT: z.coerce.number().int().min(1024).max(65535).default(4566),
+  // How `npm run dev` shows the children's JSON log lines; the processes themselves always write JSON.
+  LOG_FORMAT: z.enum(["pretty", "json"], { message: 'expected "pretty" or "json"' }).default("pretty"),
 });
 export type LocalStackSettings = z.infer<typeof LocalStackSettings>;
 

@@ -1,12 +1,13 @@
 // Child processes of the local stack and the standalone check: output prefixed with their name, ready on a log line.
 import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
 
-/** Relays stdout/stderr line by line as `[name] line`; `ready` resolves on the first line matching, rejects on an early exit. */
+/** Relays stdout/stderr line by line as `[name] line` (after `format`); `ready` resolves on the first line matching, rejects on an early exit. */
 export function startLabelled(
   name: string,
   args: string[],
   options: Omit<SpawnOptions, "stdio">,
   readyPattern: RegExp,
+  format: (line: string) => string = (line) => line,
 ): { child: ChildProcess; ready: Promise<void>; isReady: () => boolean } {
   const child = spawn(process.execPath, args, { ...options, stdio: ["ignore", "pipe", "pipe"] });
   let isReady = false;
@@ -18,7 +19,7 @@ export function startLabelled(
         const lines = buffer.split("\n");
         buffer = lines.pop() ?? "";
         for (const line of lines) {
-          sink.write(`[${name}] ${line}\n`);
+          sink.write(`[${name}] ${format(line)}\n`);
           if (!isReady && readyPattern.test(line)) {
             isReady = true;
             resolve();

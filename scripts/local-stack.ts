@@ -13,6 +13,7 @@ import { DEMO_SEED } from "../lib/simulator/seed";
 import { relaunchArgs, STOP_WAVES } from "./local-stack-plan";
 import { startLabelled, waitForHttp } from "./labelled-process";
 import { launchInOwnGroup } from "./own-process-group";
+import { logLineFormatter } from "./log-format";
 
 const startedAt = Date.now();
 const testMode = process.argv.includes("--test");
@@ -35,7 +36,8 @@ function readOrCreateSecret(file: string): string {
 }
 
 function startChild(name: string, args: string[], env: NodeJS.ProcessEnv, readyPattern: RegExp): Promise<void> {
-  const { child, ready, isReady } = startLabelled(name, args, { env }, readyPattern);
+  const format = logLineFormatter(parseLocalStackSettings().LOG_FORMAT);
+  const { child, ready, isReady } = startLabelled(name, args, { env }, readyPattern, format);
   children.push({ name, process: child });
   child.on("exit", (code, signal) => {
     if (isReady() && !shuttingDown) {

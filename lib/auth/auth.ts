@@ -9,8 +9,10 @@ import type { Actor } from "../services/context";
 import { readGroupsClaim, rolesForGroups } from "./roles";
 import { clientFromHeaders } from "./client-info";
 import { secureCookiesFor } from "../web/security-headers";
+import { errorFields, log } from "../log";
 
 const env = getEnv();
+const authLog = log.child({ verb: "auth" });
 
 export const sessionCookiesAreSecure = () => secureCookiesFor(env.APP_URL, env.SECURE_COOKIES);
 
@@ -31,6 +33,12 @@ const buildConfig = (): NextAuthConfig => ({
   // From APP_URL, not from X-Forwarded-Proto, so a proxy header cannot turn Secure off.
   useSecureCookies: sessionCookiesAreSecure(),
   pages: { signIn: "/signin", error: "/signin" },
+  // Auth.js errors can carry the callback URL with its one-time code: they go through the redacting logger.
+  logger: {
+    error: (error) => authLog.error({ err: errorFields(error) }, "sign-in error"),
+    warn: (code) => authLog.warn({ warning: code }, "auth warning"),
+    debug: (message, metadata) => authLog.debug({ metadata }, message),
+  },
   providers: [
     {
       id: "oidc",

@@ -1,4 +1,5 @@
 import "server-only";
+import { randomUUID } from "node:crypto";
 import { headers } from "next/headers";
 import { getActor } from "../auth/actor";
 import { clientFromHeaders } from "../auth/client-info";
@@ -9,6 +10,7 @@ import type { ServiceContext } from "../services/context";
 import { withRefusalAudit, type AuditedVerb } from "../services/refusals/with-refusal-audit";
 import { getWebJobQueue } from "./job-queue";
 import { UNREADABLE_ACTION_MESSAGE } from "./request-guard";
+import { errorFields, log } from "../log";
 
 export type ActionResult<T> =
   { ok: true; data: T } | { ok: false; code: string; message: string; fieldErrors?: Record<string, string[]> };
@@ -27,8 +29,11 @@ export async function runAction<T>(
   call: ActionCall,
   verb: (args: { ctx: ServiceContext; queue: JobQueue }) => Promise<T>,
 ): Promise<ActionResult<T>> {
+  const startedAt = performance.now();
+  let actorId: string | undefined;
   try {
     const user = await getActor();
+    actorId = user?.userId;
     const ctx: ServiceContext = {
       actor: user ?? { type: "anonymous", ...clientFromHeaders(await headers()) },
       db: getPrisma(),
@@ -41,7 +46,17 @@ export async function runAction<T>(
     });
     return { ok: true, data };
   } catch (error) {
-    if (!isAppError(error)) console.error("[action] unexpected error", error);
+    if (!isAppError(error))
+      log.error(
+        {
+          requestId: randomUUID(),
+          verb: call.verb,
+          actorId,
+          durationMs: Math.round(performance.now() - startedAt),
+          err: errorFields(error),
+        },
+        "unexpected error in a server action",
+      );
     const safe = toUserError(error);
     return {
       ok: false,

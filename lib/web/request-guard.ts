@@ -1,6 +1,7 @@
 import { clientFromHeaders } from "../auth/client-info";
 import { getPrisma } from "../db";
 import { getEnv } from "../env";
+import { errorFields, log } from "../log";
 import { recordRefusal } from "../services/refusals/record-refusal";
 import { isForeignOriginMutation } from "./security-headers";
 
@@ -147,7 +148,9 @@ async function recordCrossSite(headers: Headers, weight: number): Promise<void> 
   await recordRefusal(
     { actor: { type: "anonymous", ...clientFromHeaders(headers) }, db: getPrisma(), now: () => new Date() },
     { verb: "server-action", target: headers.get("origin"), code: "FORBIDDEN", reason: CROSS_SITE_MESSAGE, weight },
-  ).catch((error: unknown) => console.error("[proxy] could not audit a cross-site action", error));
+  ).catch((error: unknown) =>
+    log.error({ verb: "server-action", weight, err: errorFields(error) }, "could not audit a cross-site action"),
+  );
   const next = crossSitePending;
   crossSitePending = null;
   if (next) await recordCrossSite(next.headers, next.weight);

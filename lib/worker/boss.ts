@@ -1,5 +1,6 @@
 import { PgBoss } from "pg-boss";
 import { QUEUES } from "../jobs/queues";
+import { errorFields, log } from "../log";
 
 export interface BossOptions {
   databaseUrl: string;
@@ -20,7 +21,7 @@ export async function startBoss({ databaseUrl, role }: BossOptions): Promise<PgB
     // Workers wake the moment a job is queued (an approval, a release) instead of at their next poll.
     useListenNotify: role === "worker",
   });
-  boss.on("error", (error) => console.error(`[jobs] queue error: ${error.message}`));
+  boss.on("error", (error) => log.error({ err: errorFields(error), role }, "job queue error"));
   await boss.start();
   if (role === "worker")
     for (const name of Object.values(QUEUES)) {

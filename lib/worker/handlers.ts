@@ -16,6 +16,7 @@ import { checkRemovalAlerts } from "../services/alerts/check-removal-alerts";
 import { summarizeRefusals } from "../services/refusals/record-refusal";
 import { reconcileAssignments, type ReconcileDeps } from "../services/reconcile/reconcile-assignments";
 import { unassignDrift } from "../services/reconcile/unassign-drift";
+import { errorFields, log as rootLog, type Logger } from "../log";
 
 export interface WorkerDeps {
   db: PrismaClient;
@@ -24,7 +25,8 @@ export interface WorkerDeps {
   port: IdentityCenterPort;
   grantDeps: GrantDeps;
   now?: () => Date;
-  log?: (line: string) => void;
+  /** Defaults to the process logger. */
+  logger?: Logger;
   /** How the reconciler treats drift; defaults to RECONCILE_MISSING and RECONCILE_OUT_OF_BAND. */
   reconcile?: ReconcileDeps["settings"];
   /** Defaults to REMOVAL_ALERT_AFTER_SECONDS. */
@@ -37,7 +39,7 @@ function contextFor(deps: WorkerDeps, job: string): ServiceContext {
 
 /** Registers every queue's handler; payloads are parsed before use and RetryLater hands the job back to pg-boss. */
 export async function registerHandlers(deps: WorkerDeps, concurrency: { grants: number; removals: number }) {
-  const log = deps.log ?? ((line: string) => console.log(line));
+  const logger = deps.logger ?? rootLog;
   const work = async <S extends z.ZodType>(
     name: QueueName,
     schema: S,
@@ -50,21 +52,33 @@ export async function registerHandlers(deps: WorkerDeps, concurrency: { grants: 
       { localConcurrency, batchSize: 1, pollingIntervalSeconds: 0.5, notifyPollingIntervalSeconds: 0.5 },
       async (jobs) => {
         for (const job of jobs) {
+          const jobLog = logger.child({ jobId: job.id, verb: name, actorId: `system:${name}` });
           const parsed = schema.safeParse(job.data);
           if (!parsed.success) {
-            log(`[worker] ${name} job ${job.id} has an invalid payload; dropped`);
+            jobLog.warn({ outcome: "dropped" }, "invalid payload; dropped");
             continue;
           }
+          const started = performance.now();
+          const durationMs = () => Math.round(performance.now() - started);
           try {
             const result = await run(contextFor(deps, name), parsed.data);
-            if (result !== undefined && typeof result === "string" && result !== "skipped" && result !== "not-due")
-              log(`[worker] ${name} ${JSON.stringify(parsed.data)} → ${result}`);
+            const outcome = typeof result === "string" ? result : "done";
+            // Routine no-ops (sweeps, not-yet-due checks) stay at debug so the info stream shows real work.
+            const routine = result === undefined || outcome === "skipped" || outcome === "not-due";
+            jobLog[routine ? "debug" : "info"](
+              { input: parsed.data, outcome, durationMs: durationMs() },
+              "job finished",
+            );
           } catch (error) {
             if (error instanceof RetryLater)
-              log(`[worker] ${name} ${JSON.stringify(parsed.data)} will retry: ${error.message}`);
+              jobLog.info(
+                { input: parsed.data, outcome: "retry", durationMs: durationMs(), reason: error.message },
+                "job will retry",
+              );
             else
-              log(
-                `[worker] ${name} ${JSON.stringify(parsed.data)} failed: ${error instanceof Error ? error.message : String(error)}`,
+              jobLog.error(
+                { input: parsed.data, outcome: "failed", durationMs: durationMs(), err: errorFields(error) },
+                "job failed",
               );
             throw error;
           }
@@ -90,7 +104,7 @@ export async function registerHandlers(deps: WorkerDeps, concurrency: { grants: 
         settings: deps.reconcile ?? { missing: getEnv().RECONCILE_MISSING, outOfBand: getEnv().RECONCILE_OUT_OF_BAND },
       },
     });
-    log(`[worker] reconcile: ${JSON.stringify(summary)}`);
+    logger.info({ verb: QUEUES.reconcileAssignments, summary }, "reconcile summary");
   });
   await work(QUEUES.unassignDrift, DriftJob, 2, (ctx, data) =>
     unassignDrift({ ctx, input: data, deps: deps.grantDeps }),
@@ -103,6 +117,7 @@ export async function registerHandlers(deps: WorkerDeps, concurrency: { grants: 
   );
   await work(QUEUES.summarizeRefusals, EmptyJob, 1, async (ctx) => {
     const { summarized } = await summarizeRefusals({ ctx });
-    if (summarized > 0) log(`[worker] refusals: ${summarized} repeated-refusal summaries written`);
+    if (summarized > 0)
+      logger.info({ verb: QUEUES.summarizeRefusals, summarized }, "repeated-refusal summaries written");
   });
 }

@@ -13,12 +13,15 @@ import { coalesceAssignmentListing } from "../services/grants/coalesced-listing"
 import { createFirstPollDelay } from "../services/grants/first-poll-delay";
 import { PgRateLimiter } from "./pg-rate-limiter";
 import { createPgSemaphore } from "./pg-semaphore";
+import { errorFields, log as rootLog } from "../log";
 import { createGrantClaims, SessionLocks } from "./pg-session-locks";
 
 const SWEEP_EVERY_MS = 5_000;
 const INVENTORY_EVERY_MS = 10 * 60_000;
 const REMOVAL_ALERT_CHECK_EVERY_MS = 30_000;
 const REFUSAL_SUMMARY_EVERY_MS = 30_000;
+
+const log = rootLog.child({ process: "worker" });
 
 async function main() {
   const env = getEnv();
@@ -44,21 +47,22 @@ async function main() {
   );
   const ctx = { actor: systemActor("startup"), db, now: () => new Date() };
   const policy = await loadPolicy({ ctx, input: { file: env.POLICY_FILE } });
-  console.log(`[worker] access policy ${policy.changed ? "loaded" : "unchanged"} (${env.POLICY_FILE})`);
+  log.info(
+    { policyFile: env.POLICY_FILE, changed: policy.changed },
+    `access policy ${policy.changed ? "loaded" : "unchanged"}`,
+  );
   // AWS being away must not keep a (re)started worker from removing access once it is back: sync later instead.
   const inventory = await syncInventory({ ctx: { ...ctx, actor: systemActor("inventory-sync") }, port }).catch(
     (error: unknown) => {
-      console.error(
-        `[worker] inventory sync failed at start-up, retrying in the background: ${error instanceof Error ? error.message : String(error)}`,
-      );
+      log.error({ err: errorFields(error) }, "inventory sync failed at start-up, retrying in the background");
       return null;
     },
   );
   if (inventory)
-    console.log(`[worker] inventory: ${inventory.accounts} accounts, ${inventory.permissionSets} permission sets`);
+    log.info({ accounts: inventory.accounts, permissionSets: inventory.permissionSets }, "inventory synced");
 
   // Create slots and grant claims are advisory locks on one session of this process, freed by the server if it dies.
-  const locks = new SessionLocks(requireDatabaseUrl(env));
+  const locks = new SessionLocks(requireDatabaseUrl(env), { log: (line) => log.warn(line) });
   const slots = createPgSemaphore(locks, { limit: env.AWS_MAX_INFLIGHT_CREATES });
   await registerHandlers(
     {
@@ -66,6 +70,7 @@ async function main() {
       boss,
       queue,
       port,
+      logger: log,
       grantDeps: {
         port,
         queue,
@@ -126,7 +131,7 @@ async function main() {
         .catch(() => undefined),
     REFUSAL_SUMMARY_EVERY_MS,
   );
-  console.log(`WORKER READY (${env.usingSimulator ? "simulated AWS" : `AWS ${env.AWS_REGION}`})`);
+  log.info(`WORKER READY (${env.usingSimulator ? "simulated AWS" : `AWS ${env.AWS_REGION}`})`);
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -137,16 +142,14 @@ async function main() {
     clearInterval(reconcileTimer);
     clearInterval(alertTimer);
     clearInterval(refusalTimer);
-    console.log(`[worker] ${signal}: finishing in-flight jobs`);
+    log.info({ signal }, "finishing in-flight jobs");
     // In-flight jobs finish; anything cut short stays in a resumable state that the next worker or the sweep picks up.
     let code = 0;
     try {
       await boss.stop({ graceful: true, timeout: 20_000 });
     } catch (error) {
       // A database that is down cannot stop us: whatever was in flight resumes from its saved state.
-      console.error(
-        `[worker] stopping the job queue failed: ${error instanceof Error ? error.message : String(error)}`,
-      );
+      log.error({ err: errorFields(error) }, "stopping the job queue failed");
       code = 1;
     }
     await locks.close();
@@ -158,6 +161,6 @@ async function main() {
 }
 
 main().catch((error: unknown) => {
-  console.error(`[worker] failed to start: ${error instanceof Error ? error.message : String(error)}`);
+  log.fatal({ err: errorFields(error) }, "failed to start");
   process.exit(1);
 });

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import pg from "pg";
 import type { GrantClaims } from "../services/grants/grant-support";
+import { log } from "../log";
 
 // Advisory lock classes (the first half of the two-int key); distinct from the one-bigint keys of tuple-lock.ts.
 export const LOCK_CLASS = { createSlot: 0x4a495401, grant: 0x4a495402 } as const;
@@ -39,7 +40,7 @@ export class SessionLocks {
     private readonly databaseUrl: string,
     options: SessionLocksOptions = {},
   ) {
-    this.log = options.log ?? ((line) => console.error(line));
+    this.log = options.log ?? ((line) => log.warn(line));
     this.queryTimeoutMs = options.queryTimeoutMs ?? 10_000;
   }
 

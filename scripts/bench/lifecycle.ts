@@ -25,6 +25,7 @@ import { coalesceAssignmentListing } from "../../lib/services/grants/coalesced-l
 import { PgRateLimiter } from "../../lib/worker/pg-rate-limiter";
 import { createPgSemaphore } from "../../lib/worker/pg-semaphore";
 import { createGrantClaims, SessionLocks } from "../../lib/worker/pg-session-locks";
+import { createLogger } from "../../lib/log";
 
 const LAG_GRANTS = 40;
 const BURST_GRANTS = 1000;
@@ -113,7 +114,7 @@ async function main() {
       boss,
       queue,
       port,
-      log: () => {},
+      logger: createLogger({ level: "silent", secrets: [] }),
       grantDeps: {
         port,
         queue,

@@ -2,6 +2,7 @@
 import { getActor } from "@/lib/auth/actor";
 import { getPrisma } from "@/lib/db";
 import { getEnv } from "@/lib/env";
+import { errorFields, log } from "@/lib/log";
 import { systemActor } from "@/lib/services/context";
 import { checkMetricsAccess, formatPrometheus, readPortalMetrics } from "@/lib/services/queries/portal-metrics";
 
@@ -31,7 +32,7 @@ export async function GET(request: Request) {
       headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8", "cache-control": "no-store" },
     });
   } catch (error) {
-    console.error("[metrics] unexpected error", error);
+    log.error({ verb: "metrics.read", err: errorFields(error) }, "metrics unavailable");
     return new Response("Metrics are unavailable right now.\n", {
       status: 500,
       headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" },

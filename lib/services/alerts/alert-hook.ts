@@ -1,4 +1,5 @@
 // Where raised alerts go after their transaction commits; the notifications work registers Slack and email here.
+import { log } from "../../log";
 
 export interface RaisedAlert {
   id: string;
@@ -14,8 +15,16 @@ export type AlertHandler = (alert: RaisedAlert) => void | Promise<void>;
 
 /** One structured line per alert: ids, kind and subject only, never AWS error text or tokens. */
 export function logAlert(alert: RaisedAlert) {
-  console.error(
-    `[ALERT] ${JSON.stringify({ kind: alert.kind, severity: alert.severity, alertId: alert.id, grantId: alert.grantId, key: alert.dedupeKey, subject: alert.subject })}`,
+  log.error(
+    {
+      kind: alert.kind,
+      severity: alert.severity,
+      alertId: alert.id,
+      grantId: alert.grantId,
+      key: alert.dedupeKey,
+      subject: alert.subject,
+    },
+    "ALERT",
   );
 }
 
@@ -37,7 +46,10 @@ export async function notifyAlertRaised(alert: RaisedAlert) {
     try {
       await handler(alert);
     } catch (error) {
-      console.error(`[alerts] handler failed for alert ${alert.id}: ${error instanceof Error ? error.name : "error"}`);
+      log.error(
+        { alertId: alert.id, errorType: error instanceof Error ? error.name : "error" },
+        "alert handler failed",
+      );
     }
   }
 }

@@ -15,6 +15,7 @@ import { logAlert, notifyAlertRaised, onAlert, type RaisedAlert } from "./alert-
 import { checkRemovalAlerts, removalAlertKey } from "./check-removal-alerts";
 import { raiseAlert } from "./raise-alert";
 import { startServiceHarness, type ServiceHarness } from "../../testing/service-harness";
+import { captureLogs } from "../../testing/captured-log";
 
 const METRICS_TOKEN = "metrics-token-for-tests-0123456789";
 // The route reads the session and the environment through these modules; the rest of the app is real.
@@ -235,7 +236,7 @@ describe("alert hooks", () => {
       throw new Error("slack is down");
     });
     const offGood = onAlert((alert) => void seen.push(alert.id));
-    const errors = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    const logs = captureLogs();
     await notifyAlertRaised({
       id: "a1",
       kind: "test",
@@ -248,13 +249,15 @@ describe("alert hooks", () => {
     offBad();
     offGood();
     expect(seen).toEqual(["a1"]);
-    expect(errors.mock.calls.some(([line]) => String(line).includes("handler failed"))).toBe(true);
-    expect(errors.mock.calls.some(([line]) => String(line).includes("slack is down"))).toBe(false);
-    errors.mockRestore();
+    logs.restore();
+    expect(logs.entries()).toContainEqual(
+      expect.objectContaining({ level: "error", msg: "alert handler failed", alertId: "a1", errorType: "Error" }),
+    );
+    expect(logs.text()).not.toContain("slack is down");
   });
 
-  it("the default handler logs one [ALERT] line without detail", () => {
-    const errors = vi.spyOn(console, "error").mockImplementation(() => undefined);
+  it("the default handler logs one ALERT JSON line without detail", () => {
+    const logs = captureLogs();
     logAlert({
       id: "a2",
       kind: "removal-unverified",
@@ -264,11 +267,19 @@ describe("alert hooks", () => {
       grantId: "g1",
       raisedAt: new Date(),
     });
-    expect(errors).toHaveBeenCalledTimes(1);
-    expect(String(errors.mock.calls[0]![0])).toMatch(
-      /^\[ALERT\] \{"kind":"removal-unverified","severity":"critical","alertId":"a2","grantId":"g1"/,
-    );
-    errors.mockRestore();
+    logs.restore();
+    expect(logs.entries()).toEqual([
+      expect.objectContaining({
+        level: "error",
+        msg: "ALERT",
+        kind: "removal-unverified",
+        severity: "critical",
+        alertId: "a2",
+        grantId: "g1",
+        key: "removal-unverified:g1",
+        subject: "Access not removed",
+      }),
+    ]);
   });
 
   it("raising is for the worker only, and one per key", async () => {

@@ -2,6 +2,7 @@ import { toAwsPortError } from "../../aws/errors";
 import type { ServiceContext } from "../context";
 import { assertClaimHeld, awaitOperation, RetryLater, type GrantClaim, type GrantDeps } from "./grant-support";
 import { moveGrant, recordGrantOperation } from "./grant-transitions";
+import { log } from "../../log";
 
 export type RemovalResult = "removed" | "skipped";
 
@@ -107,6 +108,6 @@ async function markRemovalFailed(
       now,
     ),
   );
-  console.error(`[ALERT] removal of grant ${grant.id} not verified: ${reason}`);
+  log.error({ grantId: grant.id, reason }, "ALERT removal of grant not verified");
   throw new RetryLater(`removal not verified: ${reason}`);
 }

@@ -25,6 +25,7 @@ import { recordAlert, resolveAlert } from "../alerts/raise-alert";
 import { moveGrant } from "../grants/grant-transitions";
 import { lockAssignmentTuple } from "../tuple-lock";
 import { ASSIGNMENT_MAY_EXIST_STATUSES, TERMINAL_GRANT_STATUSES } from "../../domain/request-lifecycle";
+import { errorFields, log } from "../../log";
 
 export interface ReconcileDeps {
   port: IdentityCenterPort;
@@ -79,7 +80,7 @@ export async function reconcileAssignments({ ctx, deps }: { ctx: ServiceContext;
     } catch (error) {
       // One bad tuple must not stop the rest; the next run sees it again.
       summary.errors += 1;
-      console.error(`[reconcile] ${what} failed: ${error instanceof Error ? error.message : String(error)}`);
+      log.error({ step: what, err: errorFields(error) }, "reconcile step failed");
     }
   };
 
@@ -206,11 +207,9 @@ async function observe(port: IdentityCenterPort, scope: Scope, now: () => Date) 
   };
   await Promise.all(Array.from({ length: Math.min(ACCOUNT_CONCURRENCY, accounts.length) }, worker));
   if (failures.length > 0)
-    console.error(
-      `[reconcile] could not list ${failures.length} target(s); they are skipped this round: ${failures
-        .slice(0, 5)
-        .map((f) => `${f.target} (${f.code})`)
-        .join(", ")}`,
+    log.error(
+      { count: failures.length, failures: failures.slice(0, 5).map((f) => ({ target: f.target, code: f.code })) },
+      "could not list reconcile targets; they are skipped this round",
     );
   return { targets, failures };
 }

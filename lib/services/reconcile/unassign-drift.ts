@@ -7,6 +7,7 @@ import { actorLabel, type ServiceContext } from "../context";
 import { awaitOperation, RetryLater, type GrantDeps } from "../grants/grant-support";
 import { lockAssignmentTuple } from "../tuple-lock";
 import { ASSIGNMENT_MAY_EXIST_STATUSES } from "../../domain/request-lifecycle";
+import { log } from "../../log";
 
 export type UnassignDriftResult = "removed" | "skipped" | "failed";
 
@@ -175,5 +176,5 @@ async function recordFailure(
         now,
       );
   });
-  console.error(`[reconcile] removal for drift finding ${finding.id} not verified`);
+  log.error({ findingId: finding.id }, "removal for drift finding not verified");
 }

@@ -2,6 +2,7 @@ import { isAppError } from "../../domain/errors";
 import { isAuditedRefusal } from "../../domain/refusal-window";
 import type { ServiceContext } from "../context";
 import { recordRefusal } from "./record-refusal";
+import { errorFields, log } from "../../log";
 
 // Every adapter (server actions, route handlers, later API, CLI, Slack) names the verb it runs, so every refusal is recorded the same way.
 export const AUDITED_VERBS = [
@@ -33,7 +34,7 @@ export async function withRefusalAudit<T>(
     if (isAppError(error) && !error.audited && isAuditedRefusal(error.code)) {
       // The caller's answer stays the refusal even if the trail is unreachable; the failure is logged for operators.
       await recordRefusal(ctx, { verb, target, code: error.code, reason: error.message }).catch((failure: unknown) =>
-        console.error(`[refusal] could not audit a refused ${verb}`, failure),
+        log.error({ verb, err: errorFields(failure) }, "could not audit a refused verb"),
       );
     }
     throw error;

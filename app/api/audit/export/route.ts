@@ -2,6 +2,7 @@
 import type { NextRequest } from "next/server";
 import { getActor } from "@/lib/auth/actor";
 import { getPrisma } from "@/lib/db";
+import { errorFields, log } from "@/lib/log";
 import { clientFromHeaders } from "@/lib/auth/client-info";
 import { AppError, isAppError, toUserError, type AppErrorCode } from "@/lib/domain/errors";
 import { exportAccessHistory } from "@/lib/services/queries/history-export";
@@ -51,7 +52,8 @@ export async function GET(request: NextRequest) {
       },
     });
   } catch (error) {
-    if (!isAppError(error)) console.error("[audit export] unexpected error", error);
+    if (!isAppError(error))
+      log.error({ verb: "audit.export", err: errorFields(error) }, "unexpected error in audit export");
     const safe = toUserError(error);
     return failure(safe.code, safe.message, safe.fieldErrors ? { fieldErrors: safe.fieldErrors } : {});
   }
