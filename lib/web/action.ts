@@ -9,6 +9,7 @@ import type { ServiceContext } from "../services/context";
 import { withRefusalAudit, type AuditedVerb } from "../services/refusals/with-refusal-audit";
 import { getWebJobQueue } from "./job-queue";
 import { UNREADABLE_ACTION_MESSAGE } from "./request-guard";
+import { timeAction } from "./route-metrics";
 
 export type ActionResult<T> =
   { ok: true; data: T } | { ok: false; code: string; message: string; fieldErrors?: Record<string, string[]> };
@@ -23,7 +24,14 @@ export interface ActionCall {
 }
 
 /** Thin adapter for server actions: every call re-authenticates, runs one verb, audits a refusal, and never leaks an internal error. */
-export async function runAction<T>(
+export function runAction<T>(
+  call: ActionCall,
+  verb: (args: { ctx: ServiceContext; queue: JobQueue }) => Promise<T>,
+): Promise<ActionResult<T>> {
+  return timeAction(call.verb, () => runVerb(call, verb));
+}
+
+async function runVerb<T>(
   call: ActionCall,
   verb: (args: { ctx: ServiceContext; queue: JobQueue }) => Promise<T>,
 ): Promise<ActionResult<T>> {

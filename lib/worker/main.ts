@@ -4,6 +4,8 @@ import { createPrismaClient } from "../db";
 import { getEnv, requireDatabaseUrl } from "../env";
 import { createBossJobQueue } from "../jobs/job-queue";
 import { QUEUES } from "../jobs/queues";
+import { readQueueStats } from "../metrics/queue-stats";
+import { getMetrics, recordAwsCall } from "../metrics/registry";
 import { systemActor } from "../services/context";
 import { syncInventory } from "../services/inventory/sync-inventory";
 import { loadPolicy } from "../services/policy/load-policy";
@@ -14,6 +16,7 @@ import { createFirstPollDelay } from "../services/grants/first-poll-delay";
 import { PgRateLimiter } from "./pg-rate-limiter";
 import { createPgSemaphore } from "./pg-semaphore";
 import { createGrantClaims, SessionLocks } from "./pg-session-locks";
+import { startMetricsServer } from "./metrics-server";
 
 const SWEEP_EVERY_MS = 5_000;
 const INVENTORY_EVERY_MS = 10 * 60_000;
@@ -40,6 +43,7 @@ async function main() {
         ratePerSecond: env.AWS_REQUESTS_PER_SECOND,
         burst: env.AWS_REQUESTS_PER_SECOND,
       }),
+      observeCall: recordAwsCall,
     },
   );
   const ctx = { actor: systemActor("startup"), db, now: () => new Date() };
@@ -126,6 +130,13 @@ async function main() {
         .catch(() => undefined),
     REFUSAL_SUMMARY_EVERY_MS,
   );
+  const metrics = getMetrics();
+  metrics.setQueueStatsSource(() => readQueueStats(db));
+  const metricsServer =
+    env.WORKER_METRICS_PORT && env.METRICS_TOKEN
+      ? await startMetricsServer({ port: env.WORKER_METRICS_PORT, token: env.METRICS_TOKEN, metrics })
+      : null;
+  if (metricsServer) console.log(`[worker] metrics on port ${env.WORKER_METRICS_PORT} (GET /metrics)`);
   console.log(`WORKER READY (${env.usingSimulator ? "simulated AWS" : `AWS ${env.AWS_REGION}`})`);
 
   let stopping = false;
@@ -137,6 +148,7 @@ async function main() {
     clearInterval(reconcileTimer);
     clearInterval(alertTimer);
     clearInterval(refusalTimer);
+    await metricsServer?.close();
     console.log(`[worker] ${signal}: finishing in-flight jobs`);
     // In-flight jobs finish; anything cut short stays in a resumable state that the next worker or the sweep picks up.
     let code = 0;
