@@ -36,6 +36,11 @@ describe("parseEnv", () => {
     ]).toEqual([0, "recreate", "remove", 60]);
   });
 
+  it("opens the worker's metrics port only when asked, and only with a token", () => {
+    expect(parseEnv({}).WORKER_METRICS_PORT).toBeUndefined();
+    expect(parseEnv({ WORKER_METRICS_PORT: "9464", METRICS_TOKEN: "x".repeat(24) }).WORKER_METRICS_PORT).toBe(9464);
+  });
+
   it("never puts the metrics token in the error message", () => {
     expect(() => parseEnv({ METRICS_TOKEN: "tok3n-too-short" })).toThrow(/^(?![\s\S]*tok3n)/);
   });
@@ -59,6 +64,8 @@ describe("parseEnv", () => {
     ["RECONCILE_OUT_OF_BAND", "REMOVE", /RECONCILE_OUT_OF_BAND: expected "report" or "remove"/],
     ["REMOVAL_ALERT_AFTER_SECONDS", "0", /REMOVAL_ALERT_AFTER_SECONDS: expected a number above 0/],
     ["METRICS_TOKEN", "short", /METRICS_TOKEN: expected at least 24 characters/],
+    ["WORKER_METRICS_PORT", "80", /WORKER_METRICS_PORT: expected a port from 1024 to 65535/],
+    ["WORKER_METRICS_PORT", "9464", /WORKER_METRICS_PORT: needs METRICS_TOKEN/],
   ])("rejects a bad %s and names it", (name, value, message) => {
     expect(() => parseEnv({ [name]: value })).toThrow(message);
     expect(() => parseEnv({ [name]: value })).toThrow(EnvError);

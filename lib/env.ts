@@ -103,6 +103,13 @@ export const EnvSchema = z.object({
     .string()
     .min(24, "expected at least 24 characters (generate one with: openssl rand -hex 24)")
     .optional(),
+  // The worker's own Prometheus listener (GET /metrics, METRICS_TOKEN bearer); unset, the worker opens no port.
+  WORKER_METRICS_PORT: z.coerce
+    .number({ message: "expected a port number" })
+    .int("expected a port number")
+    .min(1024, "expected a port from 1024 to 65535")
+    .max(65535, "expected a port from 1024 to 65535")
+    .optional(),
 });
 
 export type Env = z.infer<typeof EnvSchema> & { AUTH_SECRET: string; usingSimulator: boolean };
@@ -116,8 +123,12 @@ export class EnvError extends Error {
 
 /** Settings a running portal cannot do without against real AWS; `next build` checks only their shape. */
 function runtimeRequirements(env: z.infer<typeof EnvSchema>): string[] {
-  if (env.NODE_ENV !== "production" || env.AWS_SIMULATOR_URL) return [];
-  const problems: string[] = [];
+  // An open port must not serve metrics to anyone who asks.
+  const problems: string[] =
+    env.WORKER_METRICS_PORT && !env.METRICS_TOKEN
+      ? ["WORKER_METRICS_PORT: needs METRICS_TOKEN, which scrapers present as a bearer token"]
+      : [];
+  if (env.NODE_ENV !== "production" || env.AWS_SIMULATOR_URL) return problems;
   if (!env.AUTH_SECRET)
     problems.push("AUTH_SECRET: required against real AWS (generate one with: openssl rand -base64 32)");
   for (const key of ["IDENTITY_CENTER_INSTANCE_ARN", "IDENTITY_STORE_ID"] as const) {

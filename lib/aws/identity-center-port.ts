@@ -138,6 +138,15 @@ export interface IdentityCenterPortOptions {
   clients?: AwsClients;
   /** DescribePermissionSet calls in flight while listing permission sets. */
   describeConcurrency?: number;
+  /** Told of every port call once it settles (latency and error metrics); must not throw. */
+  observeCall?: (call: AwsCallObservation) => void;
+}
+
+export interface AwsCallObservation {
+  operation: string;
+  seconds: number;
+  /** Set when the call failed. */
+  error?: AwsPortError;
 }
 
 export type SdkIdentityCenterPort = IdentityCenterPort & { close(): void };
@@ -155,6 +164,12 @@ export function createIdentityCenterPort(
   const { ssoAdmin, identityStore, organizations } = clients;
   const { instanceArn, identityStoreId } = config;
   const describeConcurrency = Math.max(1, options.describeConcurrency ?? 4);
+  const call = <T>(operation: string, run: () => Promise<T>) => observedCall(operation, run, options.observeCall);
+  const collect = <Page, Item>(
+    operation: string,
+    pages: AsyncIterable<Page>,
+    itemsOf: (page: Page) => Item[] | undefined,
+  ) => call(operation, () => drain(pages, itemsOf));
 
   async function findUserId(
     operation: string,
@@ -435,25 +450,28 @@ export function createIdentityCenterPort(
 
 // ---- helpers --------------------------------------------------------------------------------
 
-async function call<T>(operation: string, run: () => Promise<T>): Promise<T> {
+async function observedCall<T>(
+  operation: string,
+  run: () => Promise<T>,
+  observe: ((call: AwsCallObservation) => void) | undefined,
+): Promise<T> {
+  const started = performance.now();
   try {
-    return await run();
+    const result = await run();
+    observe?.({ operation, seconds: (performance.now() - started) / 1000 });
+    return result;
   } catch (error) {
-    throw toAwsPortError(error, operation);
+    const portError = toAwsPortError(error, operation);
+    observe?.({ operation, seconds: (performance.now() - started) / 1000, error: portError });
+    throw portError;
   }
 }
 
 /** Drains a paginator (empty pages that still carry a token included) into one list. */
-async function collect<Page, Item>(
-  operation: string,
-  pages: AsyncIterable<Page>,
-  itemsOf: (page: Page) => Item[] | undefined,
-): Promise<Item[]> {
-  return call(operation, async () => {
-    const items: Item[] = [];
-    for await (const page of pages) items.push(...(itemsOf(page) ?? []));
-    return items;
-  });
+async function drain<Page, Item>(pages: AsyncIterable<Page>, itemsOf: (page: Page) => Item[] | undefined) {
+  const items: Item[] = [];
+  for await (const page of pages) items.push(...(itemsOf(page) ?? []));
+  return items;
 }
 
 const RATE_LIMITER_MIDDLEWARE = "portRateLimiterMiddleware";

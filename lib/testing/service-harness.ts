@@ -5,6 +5,7 @@ import type { PgBoss } from "pg-boss";
 import { createIdentityCenterPort, type IdentityCenterPort } from "../aws/identity-center-port";
 import { PERSONAS } from "../demo/personas";
 import { createBossJobQueue, type JobQueue } from "../jobs/job-queue";
+import { recordAwsCall } from "../metrics/registry";
 import { systemActor, type Actor, type ServiceContext, type UserActor } from "../services/context";
 import type { GrantDeps } from "../services/grants/grant-support";
 import { syncInventory } from "../services/inventory/sync-inventory";
@@ -48,12 +49,15 @@ export async function startServiceHarness({
   const sim = await startSimulator({ port: 0, config: { asyncDelayMs: 20, rateLimitPerSecond: 0 } });
   const boss = await startBoss({ databaseUrl: db.url, role: "worker" });
   const queue = createBossJobQueue(boss);
-  const port = createIdentityCenterPort({
-    region: "us-east-1",
-    instanceArn: DEMO_SEED.instanceArn,
-    identityStoreId: DEMO_SEED.identityStoreId,
-    endpoint: sim.url,
-  });
+  const port = createIdentityCenterPort(
+    {
+      region: "us-east-1",
+      instanceArn: DEMO_SEED.instanceArn,
+      identityStoreId: DEMO_SEED.identityStoreId,
+      endpoint: sim.url,
+    },
+    { observeCall: recordAwsCall },
+  );
   const deps: GrantDeps = { port, queue, poll: { initialDelayMs: 10, maxDelayMs: 50, timeoutMs: 10_000 } };
   const ctxFor = (actor: Actor): ServiceContext => ({ actor, db: db.prisma, now: () => new Date() });
   const system = () => ctxFor(systemActor(systemJob));

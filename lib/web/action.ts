@@ -11,6 +11,7 @@ import { withRefusalAudit, type AuditedVerb } from "../services/refusals/with-re
 import { getWebJobQueue } from "./job-queue";
 import { UNREADABLE_ACTION_MESSAGE } from "./request-guard";
 import { errorFields, log } from "../log";
+import { timeAction } from "./route-metrics";
 
 export type ActionResult<T> =
   { ok: true; data: T } | { ok: false; code: string; message: string; fieldErrors?: Record<string, string[]> };
@@ -25,7 +26,14 @@ export interface ActionCall {
 }
 
 /** Thin adapter for server actions: every call re-authenticates, runs one verb, audits a refusal, and never leaks an internal error. */
-export async function runAction<T>(
+export function runAction<T>(
+  call: ActionCall,
+  verb: (args: { ctx: ServiceContext; queue: JobQueue }) => Promise<T>,
+): Promise<ActionResult<T>> {
+  return timeAction(call.verb, () => runVerb(call, verb));
+}
+
+async function runVerb<T>(
   call: ActionCall,
   verb: (args: { ctx: ServiceContext; queue: JobQueue }) => Promise<T>,
 ): Promise<ActionResult<T>> {

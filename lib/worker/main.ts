@@ -4,6 +4,8 @@ import { createPrismaClient } from "../db";
 import { getEnv, requireDatabaseUrl } from "../env";
 import { createBossJobQueue } from "../jobs/job-queue";
 import { QUEUES } from "../jobs/queues";
+import { readQueueStats } from "../metrics/queue-stats";
+import { getMetrics, recordAwsCall } from "../metrics/registry";
 import { systemActor } from "../services/context";
 import { syncInventory } from "../services/inventory/sync-inventory";
 import { loadPolicy } from "../services/policy/load-policy";
@@ -15,6 +17,7 @@ import { PgRateLimiter } from "./pg-rate-limiter";
 import { createPgSemaphore } from "./pg-semaphore";
 import { errorFields, log as rootLog } from "../log";
 import { createGrantClaims, SessionLocks } from "./pg-session-locks";
+import { startMetricsServer } from "./metrics-server";
 
 const SWEEP_EVERY_MS = 5_000;
 const INVENTORY_EVERY_MS = 10 * 60_000;
@@ -43,6 +46,7 @@ async function main() {
         ratePerSecond: env.AWS_REQUESTS_PER_SECOND,
         burst: env.AWS_REQUESTS_PER_SECOND,
       }),
+      observeCall: recordAwsCall,
     },
   );
   const ctx = { actor: systemActor("startup"), db, now: () => new Date() };
@@ -131,6 +135,13 @@ async function main() {
         .catch(() => undefined),
     REFUSAL_SUMMARY_EVERY_MS,
   );
+  const metrics = getMetrics();
+  metrics.setQueueStatsSource(() => readQueueStats(db));
+  const metricsServer =
+    env.WORKER_METRICS_PORT && env.METRICS_TOKEN
+      ? await startMetricsServer({ port: env.WORKER_METRICS_PORT, token: env.METRICS_TOKEN, metrics })
+      : null;
+  if (metricsServer) log.info({ port: env.WORKER_METRICS_PORT }, "metrics listener on GET /metrics");
   log.info(`WORKER READY (${env.usingSimulator ? "simulated AWS" : `AWS ${env.AWS_REGION}`})`);
 
   let stopping = false;
@@ -142,6 +153,7 @@ async function main() {
     clearInterval(reconcileTimer);
     clearInterval(alertTimer);
     clearInterval(refusalTimer);
+    await metricsServer?.close();
     log.info({ signal }, "finishing in-flight jobs");
     // In-flight jobs finish; anything cut short stays in a resumable state that the next worker or the sweep picks up.
     let code = 0;

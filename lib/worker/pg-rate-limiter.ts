@@ -1,6 +1,7 @@
 import { setTimeout as delay } from "node:timers/promises";
 import type { RateLimiter } from "../aws/rate-limiter";
 import type { PrismaClient } from "../db";
+import { getMetrics } from "../metrics/registry";
 
 export interface PgRateLimiterOptions {
   /** One bucket per name (e.g. per Identity Center instance) in the AwsRateBucket table. */
@@ -49,6 +50,7 @@ export class PgRateLimiter implements RateLimiter {
   /** Resolves once the caller may send, with the bucket-clock time its token became usable (what the bucket bounds). */
   async acquire(): Promise<number> {
     const { waitMs, usableAtMs } = await this.take();
+    getMetrics().awsRateWait.observe(waitMs / 1000);
     if (waitMs > 0) await this.sleep(waitMs);
     return usableAtMs;
   }

@@ -1,6 +1,6 @@
 // GET /api/health - liveness: the process answers.
+import { withRouteMetrics } from "@/lib/web/route-metrics";
+
 export const dynamic = "force-dynamic";
 
-export function GET() {
-  return Response.json({ status: "ok" });
-}
+export const GET = withRouteMetrics("/api/health", () => Response.json({ status: "ok" }));

@@ -4,6 +4,7 @@ import { activationStep, decideUnactivatedEnd } from "../../domain/grant-decisio
 import { decideOnGrantStart } from "../../domain/refcount";
 import type { Grant } from "../../generated/prisma/client";
 import { QUEUES } from "../../jobs/queues";
+import { getMetrics, secondsBetween } from "../../metrics/registry";
 import type { ServiceContext } from "../context";
 import { lockAssignmentTuple } from "../tuple-lock";
 import {
@@ -166,7 +167,9 @@ async function activateClaimed(
       return "failed";
     }
     const requestId = issued.requestId;
-    await ctx.db.$transaction((tx) => recordGrantOperation(tx, ctx.actor, grant, "create", requestId, ctx.now()));
+    const issuedAt = ctx.now();
+    if (await ctx.db.$transaction((tx) => recordGrantOperation(tx, ctx.actor, grant, "create", requestId, issuedAt)))
+      getMetrics().grantCreateIssued.observe(secondsBetween(grant.startsAt, issuedAt));
     try {
       return await finishActivation(ctx, deps, claim, provisioning, requestId, earlierAttempt);
     } finally {
@@ -198,7 +201,7 @@ async function finishActivation(
     return "failed";
   }
   const now = ctx.now();
-  await ctx.db.$transaction(async (tx) => {
+  const activated = await ctx.db.$transaction(async (tx) => {
     const moved = await moveGrant(
       tx,
       ctx.actor,
@@ -207,14 +210,16 @@ async function finishActivation(
       { event: "provisioned", action: "grant.activated", data: { createVerifiedAt: now }, after: { awsRequestId } },
       now,
     );
-    if (!moved) return;
+    if (!moved) return false;
     await deps.queue.send(
       tx,
       QUEUES.deactivateGrant,
       { grantId: grant.id },
       { startAfter: grant.endsAt, singletonKey: `deactivate-${grant.id}-${grant.endsAt.getTime()}` },
     );
+    return true;
   });
+  if (activated) getMetrics().grantCreateVerified.observe(secondsBetween(grant.startsAt, now));
   return "activated";
 }
 

@@ -56,7 +56,7 @@ export async function moveGrant(
   return true;
 }
 
-/** Records the AWS request id of the create or delete this grant issued; first recorded wins, the status stays. */
+/** Records the AWS request id of the create or delete this grant issued; first recorded wins (true), the status stays. */
 export async function recordGrantOperation(
   tx: DbTransaction,
   actor: Actor,
@@ -64,7 +64,7 @@ export async function recordGrantOperation(
   kind: "create" | "delete",
   awsRequestId: string,
   now: Date,
-) {
+): Promise<boolean> {
   // A holder whose lock session dropped mid-call may have raced another: never overwrite its id.
   const changed = await tx.grant.updateMany({
     where:
@@ -78,7 +78,7 @@ export async function recordGrantOperation(
       version: { increment: 1 },
     },
   });
-  if (changed.count !== 1) return;
+  if (changed.count !== 1) return false;
   await emitAudit(
     tx,
     actor,
@@ -91,6 +91,7 @@ export async function recordGrantOperation(
     },
     now,
   );
+  return true;
 }
 
 /** Keeps the request's status in step with its grants, auditing the change in the same transaction. */

@@ -1,4 +1,5 @@
 import { toAwsPortError } from "../../aws/errors";
+import { getMetrics, secondsBetween } from "../../metrics/registry";
 import type { ServiceContext } from "../context";
 import { assertClaimHeld, awaitOperation, RetryLater, type GrantClaim, type GrantDeps } from "./grant-support";
 import { moveGrant, recordGrantOperation } from "./grant-transitions";
@@ -39,9 +40,13 @@ export async function removeGrantAssignment(
     if (issued.status !== "ALREADY_ABSENT") {
       const deleteRequestId = issued.requestId;
       awsRequestId = deleteRequestId;
-      await ctx.db.$transaction((tx) =>
-        recordGrantOperation(tx, ctx.actor, grant, "delete", deleteRequestId, ctx.now()),
-      );
+      const issuedAt = ctx.now();
+      if (
+        await ctx.db.$transaction((tx) =>
+          recordGrantOperation(tx, ctx.actor, grant, "delete", deleteRequestId, issuedAt),
+        )
+      )
+        getMetrics().grantDeleteIssued.observe(secondsBetween(grant.endsAt, issuedAt));
     }
   }
   if (awsRequestId) {
@@ -68,7 +73,7 @@ export async function removeGrantAssignment(
   if (stillAssigned)
     return markRemovalFailed(ctx, grant, "The removal reported success but the assignment is still listed.");
   const now = ctx.now();
-  await ctx.db.$transaction((tx) =>
+  const verified = await ctx.db.$transaction((tx) =>
     moveGrant(
       tx,
       ctx.actor,
@@ -83,6 +88,7 @@ export async function removeGrantAssignment(
       now,
     ),
   );
+  if (verified) getMetrics().grantDeleteVerified.observe(secondsBetween(grant.endsAt, now));
   return "removed";
 }
 

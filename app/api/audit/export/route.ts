@@ -6,6 +6,7 @@ import { errorFields, log } from "@/lib/log";
 import { clientFromHeaders } from "@/lib/auth/client-info";
 import { AppError, isAppError, toUserError, type AppErrorCode } from "@/lib/domain/errors";
 import { exportAccessHistory } from "@/lib/services/queries/history-export";
+import { withRouteMetrics } from "@/lib/web/route-metrics";
 import { historyInputFromParams } from "@/lib/services/queries/history-filters";
 import { withRefusalAudit } from "@/lib/services/refusals/with-refusal-audit";
 
@@ -31,7 +32,7 @@ function failure(code: AppErrorCode, message: string, extra: object = {}) {
   );
 }
 
-export async function GET(request: NextRequest) {
+export const GET = withRouteMetrics("/api/audit/export", async (request: NextRequest) => {
   const user = await getActor();
   const ctx = {
     actor: user ?? { type: "anonymous" as const, ...clientFromHeaders(request.headers) },
@@ -57,4 +58,4 @@ export async function GET(request: NextRequest) {
     const safe = toUserError(error);
     return failure(safe.code, safe.message, safe.fieldErrors ? { fieldErrors: safe.fieldErrors } : {});
   }
-}
+});
