@@ -64,9 +64,15 @@ export async function registerHandlers(deps: WorkerDeps, concurrency: { grants: 
             const result = await run(contextFor(deps, name), parsed.data);
             const outcome = typeof result === "string" ? result : "done";
             // Routine no-ops (sweeps, not-yet-due checks) stay at debug so the info stream shows real work.
-            const routine = result === undefined || outcome === "skipped" || outcome === "not-due";
+            const idle = isIdleResult(result);
+            const routine = idle || outcome === "skipped" || outcome === "not-due";
             jobLog[routine ? "debug" : "info"](
-              { input: parsed.data, outcome, durationMs: durationMs() },
+              {
+                input: parsed.data,
+                outcome,
+                ...(idle || typeof result !== "object" ? {} : { result }),
+                durationMs: durationMs(),
+              },
               "job finished",
             );
           } catch (error) {
@@ -120,4 +126,12 @@ export async function registerHandlers(deps: WorkerDeps, concurrency: { grants: 
     if (summarized > 0)
       logger.info({ verb: QUEUES.summarizeRefusals, summarized }, "repeated-refusal summaries written");
   });
+}
+
+/** A job that found nothing to do: no result, or counts that are all zero (a sweep that requeued nothing). */
+function isIdleResult(result: unknown): boolean {
+  if (result === undefined || result === null) return true;
+  if (typeof result !== "object") return false;
+  const values = Object.values(result);
+  return values.length > 0 && values.every((value) => value === 0);
 }
