@@ -68,6 +68,8 @@ function routeHandlers(): string[] {
       const source = fs.readFileSync(file, "utf8");
       const functions = [
         ...source.matchAll(/^export\s+(?:async\s+)?function\s+(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)\b/gm),
+        // A handler wrapped at export (export const GET = withRouteMetrics(...)).
+        ...source.matchAll(/^export\s+const\s+(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)\s*=/gm),
       ].map((match) => match[1]!);
       const destructured = [...source.matchAll(/^export\s+const\s+\{([^}]*)\}/gm)].flatMap((match) =>
         match[1]!.split(",").map((name) => name.trim()),
