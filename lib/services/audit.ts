@@ -35,8 +35,16 @@ function jsonOrNull(value: unknown) {
 }
 
 /** Writes one audit event inside the caller's transaction; a failed write rolls the mutation back. */
-export async function emitAudit(tx: DbTransaction, actor: Actor, input: AuditInput, occurredAt = new Date()) {
+/**
+ * Takes the audit chain lock for the rest of the transaction. A transaction that will audit and also locks rows that a
+ * worker locks (request, grant) takes it first, so every writer meets the locks in one order and none can deadlock.
+ */
+export async function lockAuditChain(tx: DbTransaction) {
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK})`;
+}
+
+export async function emitAudit(tx: DbTransaction, actor: Actor, input: AuditInput, occurredAt = new Date()) {
+  await lockAuditChain(tx);
   const last = await tx.auditEvent.findFirst({ orderBy: { seq: "desc" }, select: { hash: true } });
   const prevHash = last?.hash ?? GENESIS_HASH;
   const fields: ChainedEventFields = {

@@ -5,7 +5,7 @@ import { canApprove, countQuorum } from "../../domain/policy";
 import { assertAllowed, extensionMayBeDecided } from "../../domain/request-lifecycle";
 import { resolveExtension } from "../../domain/time-window";
 import type { JobQueue } from "../../jobs/job-queue";
-import { emitAudit } from "../audit";
+import { emitAudit, lockAuditChain } from "../audit";
 import { recordRefusal } from "../refusals/record-refusal";
 import { assertDenialExplained } from "./decide-request";
 import { requireUser } from "../authorize";
@@ -35,6 +35,8 @@ export async function decideExtension({ ctx, input, queue }: { ctx: ServiceConte
   assertDenialExplained(data, "extension");
   const now = ctx.now();
   const outcome = await ctx.db.$transaction(async (tx) => {
+    // The chain lock before any row lock: the worker takes them in the same order (lockAuditChain).
+    await lockAuditChain(tx);
     // Lock the request row so concurrent approvers count the extension quorum one at a time.
     const locked = await tx.$queryRaw<
       { id: string }[]

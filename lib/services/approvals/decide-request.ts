@@ -9,7 +9,7 @@ import {
   requestAwaitsDecision,
 } from "../../domain/request-lifecycle";
 import type { JobQueue } from "../../jobs/job-queue";
-import { emitAudit } from "../audit";
+import { emitAudit, lockAuditChain } from "../audit";
 import { recordRefusal } from "../refusals/record-refusal";
 import { requireUser } from "../authorize";
 import type { ServiceContext } from "../context";
@@ -38,6 +38,8 @@ export async function decideRequest({ ctx, input, queue }: { ctx: ServiceContext
   const now = ctx.now();
 
   const outcome = await ctx.db.$transaction(async (tx) => {
+    // The chain lock before any row lock: the worker takes them in the same order (lockAuditChain).
+    await lockAuditChain(tx);
     // Lock the request row so concurrent approvers count quorum one at a time.
     const locked = await tx.$queryRaw<
       { id: string }[]

@@ -1,7 +1,7 @@
 import type { DbTransaction } from "../../db";
 import { decideOnTupleEnd, grantEndEvent, grantMoveMaySettleRequest } from "../../domain/grant-decisions";
 import { deriveRequestStep, transitionGrant, type GrantEvent, type GrantStatus } from "../../domain/request-lifecycle";
-import { emitAudit } from "../audit";
+import { emitAudit, lockAuditChain } from "../audit";
 import type { Actor } from "../context";
 import { lockAssignmentTuple } from "../tuple-lock";
 
@@ -32,6 +32,7 @@ export async function moveGrant(
   now: Date,
 ): Promise<boolean> {
   const to = transitionGrant(from, move.event);
+  await lockAuditChain(tx);
   const changed = await tx.grant.updateMany({
     where: { id: grant.id, status: from },
     data: { ...move.data, status: to, version: { increment: 1 } },
@@ -65,6 +66,7 @@ export async function recordGrantOperation(
   awsRequestId: string,
   now: Date,
 ): Promise<boolean> {
+  await lockAuditChain(tx);
   // A holder whose lock session dropped mid-call may have raced another: never overwrite its id.
   const changed = await tx.grant.updateMany({
     where:

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seedAccount, seedPermissionSet } from "../../simulator/seed";
 import { startServiceHarness, type ServiceHarness } from "../../testing/service-harness";
+import { emitAudit } from "../audit";
 import { createRequest } from "../requests/create-request";
 import { moveGrant } from "./grant-transitions";
 
@@ -92,5 +93,30 @@ describe("moveGrant", () => {
     await expect(move(grant, "CANCELLED", "start-removal")).rejects.toMatchObject({ code: "INVALID_TRANSITION" });
     expect((await harness.db.prisma.grant.findUniqueOrThrow({ where: { id: grant.id } })).status).toBe("CANCELLED");
     expect(await auditRows(grant.id)).toHaveLength(before.length);
+  });
+});
+
+describe("lock order", () => {
+  it("a grant move never deadlocks with a transaction that audited first and then touches the same grant", async () => {
+    const grant = await scheduledGrant();
+    const actor = harness.system().actor;
+    let audited!: () => void;
+    const auditTaken = new Promise<void>((resolve) => (audited = resolve));
+    // The shape of a verb (or another job) that audits first and then writes the same grant row.
+    const auditsFirst = harness.db.prisma.$transaction(
+      async (tx) => {
+        await emitAudit(tx, actor, { action: "test.audit_first", entityType: "grant", entityId: grant.id });
+        audited();
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        await tx.grant.update({ where: { id: grant.id }, data: { attempts: { increment: 1 } } });
+      },
+      { timeout: 10_000 },
+    );
+    await auditTaken;
+    // Started while the other holds the chain lock: it must wait for the chain before it locks the grant row.
+    const moving = move(grant, "SCHEDULED", "start-provisioning");
+    const results = await Promise.allSettled([auditsFirst, moving]);
+    expect(results.map((r) => (r.status === "rejected" ? String(r.reason) : "ok"))).toEqual(["ok", "ok"]);
+    expect((await harness.db.prisma.grant.findUniqueOrThrow({ where: { id: grant.id } })).status).toBe("PROVISIONING");
   });
 });

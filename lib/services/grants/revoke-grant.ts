@@ -4,7 +4,7 @@ import { AppError } from "../../domain/errors";
 import { canRevoke } from "../../domain/policy";
 import { planRequestStep } from "../../domain/request-lifecycle";
 import type { JobQueue } from "../../jobs/job-queue";
-import { emitAudit } from "../audit";
+import { emitAudit, lockAuditChain } from "../audit";
 import { recordRefusal } from "../refusals/record-refusal";
 import { requireUser } from "../authorize";
 import type { ServiceContext } from "../context";
@@ -26,6 +26,8 @@ export async function revokeGrant({ ctx, input, queue }: { ctx: ServiceContext; 
   const { requestId, reason, expectedVersion } = parseInput(RevokeInput, input);
   const now = ctx.now();
   const outcome = await ctx.db.$transaction(async (tx) => {
+    // The chain lock before any row lock: the worker takes them in the same order (lockAuditChain).
+    await lockAuditChain(tx);
     const request = await tx.accessRequest.findUnique({
       where: { id: requestId },
       include: { requester: true, targets: true },

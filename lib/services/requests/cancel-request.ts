@@ -3,7 +3,7 @@ import { recordId } from "../../domain/safe-text";
 import { AppError } from "../../domain/errors";
 import { assertAllowed, planRequestStep, requesterMayCancel } from "../../domain/request-lifecycle";
 import type { JobQueue } from "../../jobs/job-queue";
-import { emitAudit } from "../audit";
+import { emitAudit, lockAuditChain } from "../audit";
 import { requireUser } from "../authorize";
 import type { ServiceContext } from "../context";
 import { parseInput } from "../parse-input";
@@ -18,6 +18,8 @@ export async function cancelRequest({ ctx, input, queue }: { ctx: ServiceContext
   const { requestId, expectedVersion } = parseInput(RequestIdInput, input);
   const now = ctx.now();
   return ctx.db.$transaction(async (tx) => {
+    // The chain lock before any row lock: the worker takes them in the same order (lockAuditChain).
+    await lockAuditChain(tx);
     const request = await tx.accessRequest.findUnique({ where: { id: requestId }, include: { grants: true } });
     if (!request || request.requesterId !== actor.userId)
       throw new AppError("NOT_FOUND", "That request does not exist.");

@@ -6,7 +6,7 @@ import { resolveExtension } from "../../domain/time-window";
 import type { JobQueue } from "../../jobs/job-queue";
 import { QUEUES } from "../../jobs/queues";
 import type { DbTransaction } from "../../db";
-import { emitAudit } from "../audit";
+import { emitAudit, lockAuditChain } from "../audit";
 import { requireUser } from "../authorize";
 import type { Actor, ServiceContext } from "../context";
 import { parseInput } from "../parse-input";
@@ -27,6 +27,8 @@ export async function extendRequest({ ctx, input, queue }: { ctx: ServiceContext
   const data = parseInput(ExtendRequestInput, input);
   const now = ctx.now();
   return ctx.db.$transaction(async (tx) => {
+    // The chain lock before any row lock: the worker takes them in the same order (lockAuditChain).
+    await lockAuditChain(tx);
     const request = await tx.accessRequest.findUnique({ where: { id: data.requestId } });
     if (!request || request.requesterId !== actor.userId)
       throw new AppError("NOT_FOUND", "That request does not exist.");
