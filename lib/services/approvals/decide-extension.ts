@@ -13,7 +13,7 @@ import type { ServiceContext } from "../context";
 import { parseInput } from "../parse-input";
 import { applyExtension } from "../requests/extend-request";
 import { assertExpectedVersion, ExpectedVersion, requestChanged } from "../requests/expected-version";
-import { describeTargets, policyForRequest } from "../requests/policy-targets";
+import { describeTargets, policyForRequest, policySubject } from "../requests/policy-targets";
 
 export const DecideExtensionInput = z.object({
   requestId: recordId(),
@@ -60,13 +60,7 @@ export async function decideExtension({ ctx, input, queue }: { ctx: ServiceConte
     const verdict = canApprove(
       policy,
       { userId: actor.userId, email: actor.email, groups: actor.groups },
-      {
-        requesterId: request.requesterId,
-        requesterEmail: request.requester.email ?? "",
-        ruleIds: request.matchedRuleId ? request.matchedRuleId.split(",") : undefined,
-        targets: targets.map((t) => ({ account: t.account, permissionSetName: t.permissionSetName })),
-        decisions: earlier,
-      },
+      { ...policySubject(request, targets), decisions: earlier },
     );
     if (!verdict.ok) return { refused: verdict, round };
     await tx.approvalDecision.create({

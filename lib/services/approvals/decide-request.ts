@@ -17,7 +17,7 @@ import { parseInput } from "../parse-input";
 import { deciderKind } from "../requests/actor-kind";
 import { createGrantsForRequest } from "../requests/create-request";
 import { assertExpectedVersion, ExpectedVersion } from "../requests/expected-version";
-import { describeTargets, policyForRequest } from "../requests/policy-targets";
+import { describeTargets, policyForRequest, policySubject } from "../requests/policy-targets";
 
 export const DecideRequestInput = z.object({
   requestId: recordId(),
@@ -55,15 +55,11 @@ export async function decideRequest({ ctx, input, queue }: { ctx: ServiceContext
 
     const policy = await policyForRequest(tx, request.policyId);
     const targets = await describeTargets(tx, request.targets);
-    const policyTargets = targets.map((t) => ({ account: t.account, permissionSetName: t.permissionSetName }));
     const verdict = canApprove(
       policy,
       { userId: actor.userId, email: actor.email, groups: actor.groups },
       {
-        requesterId: request.requesterId,
-        requesterEmail: request.requester.email ?? "",
-        ruleIds: request.matchedRuleId ? request.matchedRuleId.split(",") : undefined,
-        targets: policyTargets,
+        ...policySubject(request, targets),
         decisions: request.decisions.map((d) => ({
           approverId: d.approverId,
           decision: d.decision,

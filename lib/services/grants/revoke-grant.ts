@@ -12,7 +12,7 @@ import { parseInput } from "../parse-input";
 import { deciderKind } from "../requests/actor-kind";
 import { endRequestGrants } from "../requests/end-request-grants";
 import { assertExpectedVersion, ExpectedVersion } from "../requests/expected-version";
-import { describeTargets, policyForRequest } from "../requests/policy-targets";
+import { describeTargets, policyForRequest, policySubject } from "../requests/policy-targets";
 
 export const RevokeInput = z.object({
   requestId: recordId(),
@@ -39,12 +39,7 @@ export async function revokeGrant({ ctx, input, queue }: { ctx: ServiceContext; 
     const verdict = canRevoke(
       policy,
       { userId: actor.userId, email: actor.email, groups: actor.groups, isAdmin: actor.roles.includes("ADMIN") },
-      {
-        requesterId: request.requesterId,
-        requesterEmail: request.requester.email ?? "",
-        ruleIds: request.matchedRuleId ? request.matchedRuleId.split(",") : undefined,
-        targets: targets.map((t) => ({ account: t.account, permissionSetName: t.permissionSetName })),
-      },
+      policySubject(request, targets),
     );
     if (!verdict.ok) return { refused: verdict };
     assertExpectedVersion(expectedVersion, request.version);

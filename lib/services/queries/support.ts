@@ -1,4 +1,5 @@
 import type { Db } from "../../db";
+import { policySubject } from "../requests/policy-targets";
 import { AppError } from "../../domain/errors";
 import { canApprove, type RequestForApproval } from "../../domain/policy";
 import type { PolicyDocument } from "../../domain/policy-schema";
@@ -117,17 +118,15 @@ export interface RoutableRequest {
 
 /** The request as the domain's approval and revoke rules read it; a target gone from the inventory leaves no target, so nobody is routed. */
 export function requestForPolicy(request: RoutableRequest, names: TargetNames): Omit<RequestForApproval, "decisions"> {
-  return {
-    requesterId: request.requesterId,
-    requesterEmail: request.requester.email ?? "",
-    ruleIds: request.matchedRuleId ? request.matchedRuleId.split(",") : undefined,
-    targets: request.targets.every((t) => names.known(t))
+  return policySubject(
+    request,
+    request.targets.every((t) => names.known(t))
       ? request.targets.map((t) => ({
           account: { id: t.accountId, ouIds: names.account(t.accountId).ouIds },
           permissionSetName: names.permissionSet(t.permissionSetArn).name,
         }))
       : [],
-  };
+  );
 }
 
 /** Whether policy routes the request to this approver now; only decides what to show, the verb checks again. */

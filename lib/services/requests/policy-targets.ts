@@ -32,6 +32,19 @@ export async function describeTargets(db: Db, targets: TargetRef[]) {
   });
 }
 
+/** The request as the domain's approval and revoke rules read it: its requester, the rules it matched and its targets. */
+export function policySubject(
+  request: { requesterId: string; requester: { email: string | null }; matchedRuleId: string | null },
+  targets: { account: { id: string; ouIds: string[] }; permissionSetName: string }[],
+) {
+  return {
+    requesterId: request.requesterId,
+    requesterEmail: request.requester.email ?? "",
+    ruleIds: request.matchedRuleId ? request.matchedRuleId.split(",") : undefined,
+    targets: targets.map((t) => ({ account: t.account, permissionSetName: t.permissionSetName })),
+  };
+}
+
 /** The policy version a request was decided under, so a later policy edit cannot re-route its approvals. */
 export async function policyForRequest(db: Db, policyId: string | null): Promise<PolicyDocument> {
   const row = policyId ? await db.policy.findUnique({ where: { id: policyId } }) : null;
