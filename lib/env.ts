@@ -44,6 +44,73 @@ export type RoleMap = z.infer<typeof RoleMap>;
 
 const httpUrl = z.url({ protocol: /^https?$/, message: "expected an http(s) URL" });
 
+// A channel name (#lowercase, as Slack allows) or a channel id (C…/G…).
+const slackChannel = z
+  .string()
+  .regex(
+    /^(#[a-z0-9][a-z0-9._-]{0,79}|[CG][A-Z0-9]{8,20})$/,
+    'expected "#channel-name" (lowercase) or a channel id such as C0123456789',
+  );
+
+const emailList = z
+  .string()
+  .transform((text) =>
+    text
+      .split(",")
+      .map((a) => a.trim())
+      .filter(Boolean),
+  )
+  .pipe(
+    z
+      .array(
+        z
+          .string()
+          .regex(
+            /^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/,
+            "expected plain email addresses separated by commas",
+          ),
+      )
+      .min(1, "expected at least one email address"),
+  );
+
+const WebhookEndpoint = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "a name is lowercase letters, digits and -"),
+  url: httpUrl,
+  // Standard Webhooks secret: whsec_ + base64 of 24 to 64 random bytes.
+  secret: z
+    .string()
+    .regex(/^whsec_[A-Za-z0-9+/]{32,88}={0,2}$/, "expected whsec_ followed by base64 of 24-64 random bytes"),
+  events: z
+    .array(z.string().regex(/^(\*|[a-z]+(\.[a-z_]+)?|[a-z]+\.\*)$/, 'expected event types such as "request.*" or "*"'))
+    .min(1)
+    .default(["*"]),
+});
+export type WebhookEndpoint = z.infer<typeof WebhookEndpoint>;
+
+const webhookEndpoints = z.string().transform((text, ctx) => {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    ctx.addIssue({ code: "custom", message: "expected a JSON array of {name, url, secret, events}" });
+    return z.NEVER;
+  }
+  const result = z.array(WebhookEndpoint).max(20, "at most 20 endpoints").safeParse(parsed);
+  if (!result.success) {
+    // Name the entry and field, never echo the value (it holds a secret).
+    for (const issue of result.error.issues)
+      ctx.addIssue({ code: "custom", message: `[${issue.path.join(".")}] ${issue.message}` });
+    return z.NEVER;
+  }
+  const names = result.data.map((e) => e.name);
+  const duplicate = names.find((n, i) => names.indexOf(n) !== i);
+  if (duplicate) {
+    ctx.addIssue({ code: "custom", message: `endpoint name "${duplicate}" is used twice` });
+    return z.NEVER;
+  }
+  return result.data;
+});
+
 export const EnvSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   APP_URL: httpUrl.default("http://localhost:3000"),
@@ -103,6 +170,44 @@ export const EnvSchema = z.object({
     .string()
     .min(24, "expected at least 24 characters (generate one with: openssl rand -hex 24)")
     .optional(),
+  // Notifications: each channel is off while its settings are unset; see docs/notifications.md.
+  SLACK_BOT_TOKEN: z
+    .string()
+    .regex(/^xox[bpe]-[A-Za-z0-9-]{8,}$/, "expected a Slack bot token (xoxb-…)")
+    .optional(),
+  SLACK_SIGNING_SECRET: z
+    .string()
+    .regex(/^[0-9a-f]{16,128}$/, "expected the app's signing secret (hex, from Basic Information)")
+    .optional(),
+  // The Slack Web API base; only the local simulator changes it.
+  SLACK_API_URL: httpUrl.optional(),
+  // Interactions from any other workspace are refused.
+  SLACK_TEAM_ID: z
+    .string()
+    .regex(/^T[A-Z0-9]{2,20}$/, "expected a Slack workspace id (T…)")
+    .optional(),
+  SLACK_APPROVALS_CHANNEL: slackChannel.default("#access-approvals"),
+  SLACK_SECURITY_CHANNEL: slackChannel.default("#security-alerts"),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\/[^\s/?#]+(:\d+)?\/?(\?[^\s]*)?$/, "expected smtp://[user:pass@]host[:port] or smtps://…")
+    .refine((value) => URL.canParse(value), "expected smtp://[user:pass@]host[:port] or smtps://…")
+    .optional(),
+  MAIL_FROM: z
+    .string()
+    .regex(
+      /^([^<>\r\n]*<)?[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+>?$/,
+      'expected an address such as "JIT portal <jit@example.com>"',
+    )
+    .optional(),
+  // Mail lists: approvals that name no list of their own, and security alerts.
+  MAIL_APPROVALS_TO: emailList.optional(),
+  MAIL_SECURITY_TO: emailList.optional(),
+  WEBHOOK_ENDPOINTS: webhookEndpoints.optional(),
+  // Outbox retry schedule: the first retry waits this long, later ones grow ×4 up to an hour; a delivery is dead-lettered after the window.
+  NOTIFY_RETRY_BASE_MS: positiveInt(5_000),
+  NOTIFY_RETRY_WINDOW_SECONDS: positiveInt(86_400),
+  NOTIFY_MAX_ATTEMPTS: positiveInt(12),
   // The worker's own Prometheus listener (GET /metrics, METRICS_TOKEN bearer); unset, the worker opens no port.
   WORKER_METRICS_PORT: z.coerce
     .number({ message: "expected a port number" })
@@ -128,6 +233,15 @@ function runtimeRequirements(env: z.infer<typeof EnvSchema>): string[] {
     env.WORKER_METRICS_PORT && !env.METRICS_TOKEN
       ? ["WORKER_METRICS_PORT: needs METRICS_TOKEN, which scrapers present as a bearer token"]
       : [];
+  // A half-configured channel is reported, never half-enabled.
+  if (Boolean(env.SLACK_BOT_TOKEN) !== Boolean(env.SLACK_SIGNING_SECRET))
+    problems.push(
+      env.SLACK_BOT_TOKEN
+        ? "SLACK_SIGNING_SECRET: required with SLACK_BOT_TOKEN (interactions cannot be verified without it)"
+        : "SLACK_BOT_TOKEN: required with SLACK_SIGNING_SECRET",
+    );
+  if (Boolean(env.SMTP_URL) !== Boolean(env.MAIL_FROM))
+    problems.push(env.SMTP_URL ? "MAIL_FROM: required with SMTP_URL" : "SMTP_URL: required with MAIL_FROM");
   if (env.NODE_ENV !== "production" || env.AWS_SIMULATOR_URL) return problems;
   if (!env.AUTH_SECRET)
     problems.push("AUTH_SECRET: required against real AWS (generate one with: openssl rand -base64 32)");

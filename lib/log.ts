@@ -33,6 +33,10 @@ const SECRET_TEXT: readonly [RegExp, string][] = [
   [/\b((?:set-)?cookie:\s*)[^"\\\n]*/gi, `$1${REDACTED}`],
   [/((?:__Secure-|__Host-)?(?:authjs|next-auth)\.[\w.-]+=)[^;\s"\\]*/gi, `$1${REDACTED}`],
   [/(postgres(?:ql)?:\/\/[^:/\s"@]+:)[^@\s"]+@/gi, `$1${REDACTED}@`],
+  // Slack tokens, Standard Webhooks secrets, SMTP URL passwords.
+  [/\bxox[abposre]-[A-Za-z0-9-]+/g, REDACTED],
+  [/\bwhsec_[A-Za-z0-9+/=]+/g, REDACTED],
+  [/(smtps?:\/\/[^:/\s"@]+:)[^@\s"]+@/gi, `$1${REDACTED}@`],
 ];
 
 function escapeRegExp(text: string): string {

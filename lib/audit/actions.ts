@@ -14,6 +14,7 @@ export const AUDIT_ACTIONS = {
   "request.released": { title: "Released early by the requester", tone: "muted" },
   "request.revoked": { title: "Access revoked", tone: "error" },
   "request.expired": { title: "Expired without a decision", tone: "muted" },
+  "request.escalated": { title: "Escalated to the fallback approvers", tone: "info" },
   "request.active": { title: "Access is active", tone: "success" },
   "request.completed": { title: "Completed: all access removed", tone: "muted" },
   "request.failed": { title: "Request failed", tone: "error" },

@@ -163,6 +163,46 @@ export const ApproverSelector = z
   .refine((selector) => namesSomething(selector.groups, selector.users), "name at least one approver group or user");
 export type ApproverSelector = z.infer<typeof ApproverSelector>;
 
+// Slack channel as written in a rule: "#name" (lowercase, as Slack allows) or a channel id.
+const SlackChannel = quotedString("a Slack channel").regex(
+  /^(#[a-z0-9][a-z0-9._-]{0,79}|[CG][A-Z0-9]{8,20})$/,
+  'must be "#channel-name" (lowercase) or a channel id such as "C0123456789"',
+);
+
+export const EscalationRule = z.strictObject(
+  {
+    /** Minutes after the request was made; default three quarters of the approval window. */
+    afterMinutes: z
+      .number({ error: "must be a number of minutes" })
+      .int("must be whole minutes")
+      .min(1, "must be at least 1 minute")
+      .max(MAX_DURATION_MINUTES, "must be at most 30 days")
+      .optional(),
+    /** Who may also decide once the request is escalated, and who is told. */
+    approvers: ApproverSelector,
+  },
+  mapping("escalation"),
+);
+export type EscalationRule = z.infer<typeof EscalationRule>;
+
+/** Where a rule's notifications go; unset parts fall back to the settings (SLACK_APPROVALS_CHANNEL, MAIL_APPROVALS_TO). */
+export const NotifyRule = z.strictObject(
+  {
+    slackChannel: SlackChannel.optional(),
+    /** Mail lists that receive this rule's approval requests, besides each routed approver. */
+    emails: selectorList(Email, "emails", { keyOf: emailKey }).optional(),
+    /** How long before the end the requester is told (with an extend action). */
+    endingNoticeMinutes: z
+      .number({ error: "must be a number of minutes" })
+      .int("must be whole minutes")
+      .min(1, "must be at least 1 minute")
+      .max(1440, "must be at most 1440 minutes")
+      .default(10),
+  },
+  mapping("notify"),
+);
+export type NotifyRule = z.infer<typeof NotifyRule>;
+
 export const ApprovalRule = z.strictObject(
   {
     auto: z.boolean({ error: "must be true or false" }),
@@ -183,6 +223,8 @@ export const ApprovalRule = z.strictObject(
       .min(5, "must be at least 5 minutes")
       .max(MAX_DURATION_MINUTES, "must be at most 30 days")
       .optional(),
+    /** Who is asked, and may then decide, when nobody has decided by afterMinutes. */
+    escalation: EscalationRule.optional(),
   },
   mapping("approval"),
 );
@@ -209,6 +251,7 @@ export const AllowRule = z
       ticket: TicketRule.default({ required: false }),
       approval: ApprovalRule,
       extension: ExtensionRule.default({ allowed: false, requiresApproval: true }),
+      notify: NotifyRule.default({ endingNoticeMinutes: 10 }),
     },
     mapping("a rule"),
   )
@@ -240,6 +283,15 @@ export const AllowRule = z
     if (!auto && !distinctGroups && approvers && groups.length === 0 && required > users.length) {
       issue(["approval", "required"], `${required} approvals cannot come from ${users.length} named approver(s)`);
     }
+    if (auto && rule.approval.escalation)
+      issue(["approval", "escalation"], "an auto-approved request never waits: remove escalation, or set auto: false");
+    const escalateAfter = rule.approval.escalation?.afterMinutes;
+    if (
+      escalateAfter !== undefined &&
+      rule.approval.expiryMinutes !== undefined &&
+      escalateAfter >= rule.approval.expiryMinutes
+    )
+      issue(["approval", "escalation", "afterMinutes"], "must be before the request expires (approval.expiryMinutes)");
     if (rule.extension.allowed && rule.extension.requiresApproval && !approvers) {
       issue(["extension", "requiresApproval"], "extensions that need approval need approval.approvers");
     }

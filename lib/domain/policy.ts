@@ -175,10 +175,15 @@ function intersect(sets: readonly (readonly string[])[]): string[] {
 }
 
 /** Who a rule routes approvals to, or null when it names nobody (auto rules without extension approvers). */
-function approverRoute(rule: AllowRule): ApproverRoute | null {
+function approverRoute(rule: AllowRule, escalated = false): ApproverRoute | null {
   const approvers = rule.approval.approvers;
   if (!approvers) return null;
-  return { groups: approvers.groups ?? [], users: (approvers.users ?? []).map(emailKey) };
+  // Once escalated, the rule's fallback approvers may decide too.
+  const fallback = escalated ? rule.approval.escalation?.approvers : undefined;
+  return {
+    groups: [...new Set([...(approvers.groups ?? []), ...(fallback?.groups ?? [])])],
+    users: [...new Set([...(approvers.users ?? []), ...(fallback?.users ?? [])].map(emailKey))],
+  };
 }
 
 export interface ApproverRoute {
@@ -459,6 +464,8 @@ export interface RequestForApproval {
   decisions: readonly ApprovalDecisionRecord[];
   /** The rules the request was decided under (its matchedRuleId); without them routing uses every rule covering each target. */
   ruleIds?: readonly string[];
+  /** Escalated requests also route to the rules' escalation approvers. */
+  escalated?: boolean;
 }
 
 export type ApproveVerdict =
@@ -475,7 +482,7 @@ export function canApprove(policy: PolicyDocument, approver: Approver, request: 
     return { ok: false, code: "SELF_APPROVAL", reason: "Nobody can approve or deny their own request." };
   if (request.decisions.some((decision) => decision.approverId === approver.userId))
     return { ok: false, code: "CONFLICT", reason: "You already decided on this request." };
-  const routed = approverRoutesForRequest(policy, request.targets, request.ruleIds);
+  const routed = approverRoutesForRequest(policy, request.targets, request.ruleIds, request.escalated);
   const viaGroups = routed.groups.filter((group) => approver.groups.includes(group));
   const approverKey = emailKey(approver.email);
   const viaUser = approverKey !== "" && routed.users.includes(approverKey);
@@ -521,6 +528,7 @@ export function approverRoutesForRequest(
   policy: PolicyDocument,
   targets: readonly PolicyTarget[],
   ruleIds?: readonly string[],
+  escalated = false,
 ): ApproverRoute {
   const nobody: ApproverRoute = { groups: [], users: [] };
   if (targets.length === 0) return nobody;
@@ -532,7 +540,7 @@ export function approverRoutesForRequest(
     // A target no rule covers has no approver, so nobody can approve the request.
     if (rules.length === 0) return nobody;
     for (const rule of rules) {
-      const route = approverRoute(rule);
+      const route = approverRoute(rule, escalated);
       if (route) routes.push(route);
     }
   }
@@ -606,4 +614,17 @@ function maximumMatching(groupsPerApprover: readonly string[][]): number {
   for (let approver = 0; approver < groupsPerApprover.length; approver += 1)
     if (tryAssign(approver, new Set())) matched += 1;
   return matched;
+}
+
+/** Whether a request made under these rules escalates, and when: the earliest afterMinutes any of them sets. */
+export function escalationFor(
+  policy: PolicyDocument,
+  ruleIds: readonly string[],
+): { afterMinutes: number | undefined } | null {
+  const escalations = policy.rules
+    .filter((rule) => ruleIds.includes(rule.id) && rule.approval.escalation)
+    .map((rule) => rule.approval.escalation!);
+  if (escalations.length === 0) return null;
+  const minutes = escalations.flatMap((e) => (e.afterMinutes === undefined ? [] : [e.afterMinutes]));
+  return { afterMinutes: minutes.length > 0 ? Math.min(...minutes) : undefined };
 }

@@ -5,6 +5,7 @@ export const QUEUES = {
   activateGrant: "grant-activate",
   deactivateGrant: "grant-deactivate",
   expirePendingRequest: "request-expire-pending",
+  escalateRequest: "request-escalate",
   sweepGrants: "grant-sweep",
   syncInventory: "inventory-sync",
   reconcileAssignments: "assignments-reconcile",

@@ -22,3 +22,12 @@ export async function readQueueStats(db: PrismaClient): Promise<QueueStat[]> {
     };
   });
 }
+
+/** Dead letters per notification channel, for the alert rule. */
+export async function readOutboxStats(db: PrismaClient): Promise<{ channel: string; dead: number }[]> {
+  const rows = await db.notificationDelivery.groupBy({ by: ["channel"], where: { status: "DEAD" }, _count: true });
+  return (["SLACK", "EMAIL", "WEBHOOK"] as const).map((channel) => ({
+    channel,
+    dead: rows.find((r) => r.channel === channel)?._count ?? 0,
+  }));
+}

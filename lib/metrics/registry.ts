@@ -20,6 +20,7 @@ function createMetrics() {
   const grantStep = (name: string, help: string) =>
     new Histogram({ name, help, buckets: GRANT_STEP_BUCKETS, registers: [registry] });
   let queueStats: (() => Promise<QueueStat[]>) | null = null;
+  let outboxStats: (() => Promise<{ channel: string; dead: number }[]>) | null = null;
   let queueStatsPromise: Promise<QueueStat[]> | null = null;
   // The three queue gauges are collected together: they share one query while it is in flight.
   const readQueueStats = async () => {
@@ -98,6 +99,28 @@ function createMetrics() {
         for (const stat of await readQueueStats()) this.set({ queue: stat.queue }, stat.oldestWaitingSeconds);
       },
     }),
+    notificationDelivery: new Histogram({
+      name: "jit_notification_delivery_seconds",
+      help: "Notification event to its delivery's outcome (sent, skipped, retry, dead), by channel; scheduled ones from their due time.",
+      labelNames: ["channel", "outcome"] as const,
+      buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 1800, 3600],
+      registers: [registry],
+    }),
+    notificationDeadLetters: new Gauge({
+      name: "jit_notification_dead_letters",
+      help: "Deliveries given up on (status DEAD) and not retried, by channel (read from the outbox at scrape time).",
+      labelNames: ["channel"] as const,
+      registers: [registry],
+      async collect() {
+        if (!outboxStats) return;
+        this.reset();
+        for (const stat of await outboxStats()) this.set({ channel: stat.channel }, stat.dead);
+      },
+    }),
+    /** Where the dead-letter gauge reads from; unset, it stays empty. */
+    setOutboxStatsSource(source: (() => Promise<{ channel: string; dead: number }[]>) | null) {
+      outboxStats = source;
+    },
     /** Where the queue gauges read from; unset, they stay empty. */
     setQueueStatsSource(source: (() => Promise<QueueStat[]>) | null) {
       queueStats = source;

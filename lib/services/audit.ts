@@ -3,6 +3,7 @@ import type { DbTransaction } from "../db";
 import { Prisma } from "../generated/prisma/client";
 import { chainHash, GENESIS_HASH, type ChainedEventFields } from "../audit/chain";
 import { actorLabel, type Actor } from "./context";
+import { enqueueNotificationsForAudit } from "./notifications/enqueue-notifications";
 
 // Serializes audit writers so concurrent transactions extend one unbroken chain.
 const AUDIT_CHAIN_LOCK = 7_419_001;
@@ -64,7 +65,7 @@ export async function emitAudit(tx: DbTransaction, actor: Actor, input: AuditInp
     ip: actor.type === "system" ? null : textWithoutNul(actor.ip),
     userAgent: actor.type === "system" ? null : textWithoutNul(actor.userAgent),
   };
-  return tx.auditEvent.create({
+  const event = await tx.auditEvent.create({
     data: {
       ...fields,
       actorType: fields.actorType as "USER" | "SYSTEM" | "ANONYMOUS",
@@ -74,4 +75,16 @@ export async function emitAudit(tx: DbTransaction, actor: Actor, input: AuditInp
       hash: chainHash(prevHash, fields),
     },
   });
+  // Who must hear about this change is decided here, in its transaction: a rolled-back change notifies nobody.
+  await enqueueNotificationsForAudit(tx, {
+    auditId: event.id,
+    action: fields.action,
+    entityType: fields.entityType,
+    entityId: fields.entityId,
+    requestId: fields.requestId,
+    after: fields.after,
+    reason: fields.reason,
+    occurredAt: fields.occurredAt,
+  });
+  return event;
 }

@@ -18,6 +18,10 @@ import { createPgSemaphore } from "./pg-semaphore";
 import { errorFields, log as rootLog } from "../log";
 import { createGrantClaims, SessionLocks } from "./pg-session-locks";
 import { startMetricsServer } from "./metrics-server";
+import { readOutboxStats } from "../metrics/queue-stats";
+import { createChannelSenders } from "../notifications/senders";
+import { startDeliveryLoop } from "../services/notifications/deliver-notifications";
+import { notificationSettings } from "../services/notifications/settings";
 
 const SWEEP_EVERY_MS = 5_000;
 const INVENTORY_EVERY_MS = 10 * 60_000;
@@ -137,6 +141,36 @@ async function main() {
   );
   const metrics = getMetrics();
   metrics.setQueueStatsSource(() => readQueueStats(db));
+  metrics.setOutboxStatsSource(() => readOutboxStats(db));
+  // Notifications leave through the outbox loop, never from inside a grant's or a decision's transaction.
+  const notifySettings = notificationSettings();
+  const senders = createChannelSenders(notifySettings, { db, log });
+  const deliveries = startDeliveryLoop({
+    db,
+    databaseUrl: requireDatabaseUrl(env),
+    senders,
+    retry: notifySettings.retry,
+    onError: (error) => log.error({ err: errorFields(error) }, "notification delivery loop"),
+    onDelivered: (delivery, outcome, latencyMs) => {
+      const result = outcome.status === "failed" ? "retry" : outcome.status;
+      metrics.notificationDelivery.observe({ channel: delivery.channel, outcome: result }, latencyMs / 1000);
+      log[outcome.status === "failed" ? "warn" : "debug"](
+        {
+          deliveryId: delivery.id,
+          channel: delivery.channel,
+          event: delivery.notification.type,
+          attempt: delivery.attempts,
+          outcome: outcome.status,
+          ...(outcome.status === "failed" ? { failure: outcome.failure } : {}),
+        },
+        "notification delivery",
+      );
+    },
+  });
+  log.info(
+    { channels: Object.keys(senders), webhooks: notifySettings.webhooks.map((w) => w.name) },
+    "notification channels",
+  );
   const metricsServer =
     env.WORKER_METRICS_PORT && env.METRICS_TOKEN
       ? await startMetricsServer({ port: env.WORKER_METRICS_PORT, token: env.METRICS_TOKEN, metrics })
@@ -154,6 +188,7 @@ async function main() {
     clearInterval(alertTimer);
     clearInterval(refusalTimer);
     await metricsServer?.close();
+    await deliveries.stop();
     log.info({ signal }, "finishing in-flight jobs");
     // In-flight jobs finish; anything cut short stays in a resumable state that the next worker or the sweep picks up.
     let code = 0;

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { safeText, wholeMinutes } from "../../domain/safe-text";
 import { AppError } from "../../domain/errors";
-import { approvalWindowMinutes, evaluateRequest } from "../../domain/policy";
+import { approvalWindowMinutes, escalationFor, evaluateRequest } from "../../domain/policy";
+import { escalationAt } from "../../domain/notifications";
 import { pendingApprovalExpiresAt, resolveWindow } from "../../domain/time-window";
 import type { JobQueue } from "../../jobs/job-queue";
 import { QUEUES } from "../../jobs/queues";
@@ -143,6 +144,17 @@ export async function createRequest({ ctx, input, queue }: { ctx: ServiceContext
         { requestId: request.id },
         { startAfter: approvalExpiresAt!, singletonKey: `expire-${request.id}` },
       );
+      const escalation = escalationFor(policy.document, verdict.decision.ruleIds);
+      if (escalation)
+        await queue.send(
+          tx,
+          QUEUES.escalateRequest,
+          { requestId: request.id },
+          {
+            startAfter: escalationAt(request.createdAt, approvalExpiresAt!, escalation.afterMinutes),
+            singletonKey: `escalate-${request.id}`,
+          },
+        );
     }
     return { requestId: request.id, status: request.status };
   });

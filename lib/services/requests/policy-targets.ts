@@ -34,7 +34,13 @@ export async function describeTargets(db: Db, targets: TargetRef[]) {
 
 /** The request as the domain's approval and revoke rules read it: its requester, the rules it matched and its targets. */
 export function policySubject(
-  request: { requesterId: string; requester: { email: string | null }; matchedRuleId: string | null },
+  request: {
+    requesterId: string;
+    requester: { email: string | null };
+    matchedRuleId: string | null;
+    status?: string;
+    escalatedAt?: Date | null;
+  },
   targets: { account: { id: string; ouIds: string[] }; permissionSetName: string }[],
 ) {
   return {
@@ -42,6 +48,8 @@ export function policySubject(
     requesterEmail: request.requester.email ?? "",
     ruleIds: request.matchedRuleId ? request.matchedRuleId.split(",") : undefined,
     targets: targets.map((t) => ({ account: t.account, permissionSetName: t.permissionSetName })),
+    // Escalation widens who may decide the pending request only, never its extensions or revocation.
+    escalated: request.status === "PENDING" && Boolean(request.escalatedAt),
   };
 }
 

@@ -1,0 +1,16 @@
+import type { PrismaClient } from "../db";
+import type { Logger } from "../log";
+import type { ChannelSenders } from "../services/notifications/channel-sender";
+import type { NotificationSettings } from "../services/notifications/settings";
+import { createWebhookSender } from "./webhook/webhook-sender";
+
+// The channels this worker delivers through: only those whose settings are present.
+export function createChannelSenders(
+  settings: NotificationSettings,
+  deps: { db: PrismaClient; log: Logger },
+): ChannelSenders {
+  void deps;
+  return {
+    ...(settings.webhooks.length > 0 ? { WEBHOOK: createWebhookSender(settings.webhooks) } : {}),
+  };
+}
