@@ -135,6 +135,11 @@ async function writeNotification(
 ) {
   const timing = dueTime(type, change, request);
   if (!timing) return;
+  if (type === "request.updated") {
+    // One re-render per transaction, however many of its audit rows changed the request.
+    const [row] = await tx.$queryRaw<{ txid: string }[]>`SELECT txid_current()::text AS txid`;
+    timing.dedupeKey = `${type}:${request?.id ?? change.entityId}:tx${row?.txid}`;
+  }
   const deliveries = await plannedDeliveries(tx, settings, type, request);
   if (deliveries.length === 0) return;
   const payload = {
@@ -205,7 +210,6 @@ function dueTime(
     case "extension.approved":
     case "extension.denied":
       return { at: now, dedupeKey: `${type}:${subject}:${request?.extensionRound ?? 0}` };
-    case "request.updated":
     case "policy.reloaded":
     case "removal.alert":
     case "drift.found":
