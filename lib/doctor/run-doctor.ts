@@ -3,6 +3,7 @@ import { exitCodeFor, formatResult, scrubSecrets, skip, type CheckResult } from 
 import { checkDatabase } from "./database-checks";
 import { checkEnvironment } from "./environment-checks";
 import { checkOidc } from "./oidc-checks";
+import { checkNotifications } from "./notification-checks";
 
 // Checks every setting and dependency a deployment needs; `npm run doctor` prints one line per check.
 
@@ -10,6 +11,23 @@ export interface DoctorReport {
   results: CheckResult[];
   lines: string[];
   exitCode: number;
+}
+
+function urlPassword(url: string | undefined): string | undefined {
+  try {
+    return url ? decodeURIComponent(new URL(url).password) || undefined : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function webhookSecrets(json: string | undefined): string[] {
+  try {
+    const parsed: unknown = json ? JSON.parse(json) : [];
+    return Array.isArray(parsed) ? parsed.flatMap((e) => (typeof e?.secret === "string" ? [e.secret] : [])) : [];
+  } catch {
+    return [];
+  }
 }
 
 /** Values that must never reach the output, taken from the raw environment so even invalid ones are covered. */
@@ -28,10 +46,14 @@ function secretsIn(source: Record<string, string | undefined>): (string | undefi
     databasePassword,
     source.AWS_SECRET_ACCESS_KEY,
     source.AWS_SESSION_TOKEN,
+    source.SLACK_BOT_TOKEN,
+    source.SLACK_SIGNING_SECRET,
+    source.SMTP_URL,
+    urlPassword(source.SMTP_URL),
+    source.WEBHOOK_ENDPOINTS,
+    ...webhookSecrets(source.WEBHOOK_ENDPOINTS),
   ];
 }
-
-const NOT_BUILT = "not configured (the portal has no such channel yet)";
 
 export async function runDoctor(source: Record<string, string | undefined>): Promise<DoctorReport> {
   const environment = checkEnvironment(source);
@@ -39,13 +61,17 @@ export async function runDoctor(source: Record<string, string | undefined>): Pro
   const env = environment.env;
   if (!env) {
     const reason = "skipped: fix the environment values above first";
-    results.push(skip("database", reason), skip("OIDC", reason), skip("AWS", reason));
+    results.push(skip("database", reason), skip("OIDC", reason), skip("AWS", reason), skip("notifications", reason));
   } else {
     // Independent dependencies, checked side by side so a slow one does not hold up the rest.
-    const [database, oidc, aws] = await Promise.all([checkDatabase(env.DATABASE_URL), checkOidc(env), checkAws(env)]);
-    results.push(...database, ...oidc, ...aws);
+    const [database, oidc, aws, notifications] = await Promise.all([
+      checkDatabase(env.DATABASE_URL),
+      checkOidc(env),
+      checkAws(env),
+      checkNotifications(env),
+    ]);
+    results.push(...database, ...oidc, ...aws, ...notifications);
   }
-  results.push(skip("Slack", NOT_BUILT), skip("SMTP", NOT_BUILT), skip("webhooks", NOT_BUILT));
   const secrets = secretsIn(source);
   const lines = results.map((result) => scrubSecrets(formatResult(result), secrets));
   const failed = results.filter((result) => result.status === "FAIL").length;
