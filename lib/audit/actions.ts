@@ -52,6 +52,7 @@ export const AUDIT_ACTIONS = {
   "alert.acknowledged": { title: "Alert acknowledged", tone: "info" },
   "alert.resolved": { title: "Alert resolved", tone: "muted" },
   "policy.loaded": { title: "Access policy loaded", tone: "info" },
+  "notification.retried": { title: "Dead-letter notification retried", tone: "info" },
   "inventory.synced": { title: "AWS inventory synced", tone: "muted" },
   "history.exported": { title: "Access history exported", tone: "info" },
   "access.refused": { title: "Attempt refused", tone: "error" },

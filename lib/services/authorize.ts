@@ -17,6 +17,7 @@ export const PERMISSIONS = {
   "drift.read": ["AUDITOR", "ADMIN"],
   "drift.manage": ["ADMIN"],
   "alert.acknowledge": ["ADMIN"],
+  "notification.retry": ["ADMIN"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
