@@ -22,10 +22,11 @@ export default async function SignInPage({
   const env = getEnv();
   const message = error ? (ERROR_MESSAGES[error] ?? "Sign-in did not complete. Please try again.") : null;
 
-  // The target travels as a form field, not a closure: the action is a public POST and checks it again.
-  async function signInWithIdp(form: FormData) {
+  // The target travels as a form field, not a closure: the action is a public POST, so it checks the field again and takes any body.
+  async function signInWithIdp(form: unknown) {
     "use server";
-    await signIn("oidc", { redirectTo: safeReturnPath(form.get(RETURN_PATH_PARAM)) ?? HOME_PATH });
+    const requested = form instanceof FormData ? form.get(RETURN_PATH_PARAM) : null;
+    await signIn("oidc", { redirectTo: safeReturnPath(requested) ?? HOME_PATH });
   }
 
   return (
