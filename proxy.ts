@@ -1,6 +1,8 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { getEnv } from "./lib/env";
+import { signInPathFor } from "./lib/domain/return-path";
 import { guardRequest } from "./lib/web/request-guard";
+import { REQUESTED_PATH_HEADER, requestedPath } from "./lib/web/requested-path";
 import { contentSecurityPolicy, createNonce, transportSecurityHeaders } from "./lib/web/security-headers";
 
 // Optimistic only: visitors without a session cookie go to sign-in; pages still verify the session in the database.
@@ -16,7 +18,7 @@ function route(request: NextRequest, requestHeaders: Headers): NextResponse {
     return NextResponse.next({ request: { headers: requestHeaders } });
   if (pathname.startsWith("/api/"))
     return NextResponse.json({ ok: false, code: "UNAUTHENTICATED", message: "Sign in first." }, { status: 401 });
-  return NextResponse.redirect(new URL("/signin", request.url));
+  return NextResponse.redirect(new URL(signInPathFor(requestedPath(request.nextUrl)), request.url));
 }
 
 export async function proxy(request: NextRequest) {
@@ -33,6 +35,8 @@ export async function proxy(request: NextRequest) {
   const requestHeaders = new Headers(request.headers);
   requestHeaders.set("x-nonce", nonce);
   requestHeaders.set("Content-Security-Policy", csp);
+  // Always overwritten, so a client cannot choose where requireActor sends it after sign-in.
+  requestHeaders.set(REQUESTED_PATH_HEADER, requestedPath(request.nextUrl));
   const response = refused ? new NextResponse(refused.body, refused) : route(request, requestHeaders);
   response.headers.set("Content-Security-Policy", csp);
   for (const { key, value } of transportSecurityHeaders(env.APP_URL)) response.headers.set(key, value);

@@ -3,6 +3,7 @@ import path from "node:path";
 import { expect, test, type APIRequestContext, type APIResponse, type Browser } from "@playwright/test";
 import pg from "pg";
 import { rolesForGroups } from "../lib/auth/roles";
+import { signInPathFor } from "../lib/domain/return-path";
 import { PERSONAS, type Persona } from "../lib/demo/personas";
 import { parseEnv, type RoleName } from "../lib/env";
 import { E2E_PORTS } from "../playwright.config";
@@ -158,9 +159,16 @@ async function runMatrix(request: APIRequestContext, who: string, roles: RoleNam
     const status = response.status();
     const location = response.headers().location ?? "";
     const got = `${status} ${location}`;
-    if (roles === null && cell.allow !== "public")
-      check(status >= 300 && status < 400 && /\/signin$/.test(location), `page ${cell.visit} (→ /signin)`, got);
-    else if (roles !== null && cell.signedInRedirect)
+    if (roles === null && cell.allow !== "public") {
+      // Sent to sign-in with the page remembered, so the visitor comes back to it afterwards.
+      const expected = signInPathFor(cell.visit);
+      const target = location ? new URL(location, baseURL) : null;
+      check(
+        status >= 300 && status < 400 && target !== null && target.pathname + target.search === expected,
+        `page ${cell.visit} (→ ${expected})`,
+        got,
+      );
+    } else if (roles !== null && cell.signedInRedirect)
       check(
         status >= 300 && status < 400 && new URL(location, baseURL).pathname === cell.signedInRedirect,
         `page ${cell.visit} (→ ${cell.signedInRedirect})`,

@@ -2,6 +2,7 @@ import { redirect } from "next/navigation";
 import { signIn } from "@/lib/auth/auth";
 import { getActor } from "@/lib/auth/actor";
 import { getEnv } from "@/lib/env";
+import { HOME_PATH, RETURN_PATH_PARAM, safeReturnPath } from "@/lib/domain/return-path";
 
 const ERROR_MESSAGES: Record<string, string> = {
   AccessDenied:
@@ -13,16 +14,19 @@ const ERROR_MESSAGES: Record<string, string> = {
 export default async function SignInPage({
   searchParams,
 }: {
-  searchParams: Promise<{ error?: string; callbackUrl?: string }>;
+  searchParams: Promise<{ error?: string; callbackUrl?: string | string[] }>;
 }) {
-  if (await getActor()) redirect("/");
-  const { error } = await searchParams;
+  const { error, callbackUrl } = await searchParams;
+  const returnPath = safeReturnPath(callbackUrl) ?? HOME_PATH;
+  if (await getActor()) redirect(returnPath);
   const env = getEnv();
   const message = error ? (ERROR_MESSAGES[error] ?? "Sign-in did not complete. Please try again.") : null;
 
-  async function signInWithIdp() {
+  // The target travels as a form field, not a closure: the action is a public POST, so it checks the field again and takes any body.
+  async function signInWithIdp(form: unknown) {
     "use server";
-    await signIn("oidc", { redirectTo: "/" });
+    const requested = form instanceof FormData ? form.get(RETURN_PATH_PARAM) : null;
+    await signIn("oidc", { redirectTo: safeReturnPath(requested) ?? HOME_PATH });
   }
 
   return (
@@ -35,6 +39,7 @@ export default async function SignInPage({
         </p>
       ) : null}
       <form action={signInWithIdp} className="mt-6">
+        <input type="hidden" name={RETURN_PATH_PARAM} value={returnPath} />
         <button
           type="submit"
           className="w-full rounded-md bg-slate-900 px-4 py-2 font-semibold text-white hover:bg-slate-700"

@@ -5,6 +5,8 @@ import { redirect } from "next/navigation";
 import { getPrisma } from "../db";
 import type { Role } from "../generated/prisma/enums";
 import type { UserActor } from "../services/context";
+import { signInPathFor } from "../domain/return-path";
+import { REQUESTED_PATH_HEADER } from "../web/requested-path";
 import { sessionCookieName } from "../web/security-headers";
 import { auth, sessionCookiesAreSecure } from "./auth";
 import { clientFromHeaders } from "./client-info";
@@ -32,10 +34,10 @@ export const getActor = cache(async (): Promise<UserActor | null> => {
   };
 });
 
-/** For pages: no session sends the visitor to sign-in; a missing role shows the forbidden page. */
+/** For pages: no session sends the visitor to sign-in (and back here afterwards); a missing role shows the forbidden page. */
 export async function requireActor(anyOf?: Role[]): Promise<UserActor> {
   const actor = await getActor();
-  if (!actor) redirect("/signin");
+  if (!actor) redirect(signInPathFor((await headers()).get(REQUESTED_PATH_HEADER)));
   if (anyOf && !anyOf.some((role) => actor.roles.includes(role))) redirect("/forbidden");
   return actor;
 }

@@ -9,6 +9,7 @@ import type { Actor } from "../services/context";
 import { readGroupsClaim, rolesForGroups } from "./roles";
 import { clientFromHeaders } from "./client-info";
 import { secureCookiesFor } from "../web/security-headers";
+import { returnUrlOnOrigin } from "../domain/return-path";
 import { errorFields, log } from "../log";
 
 const env = getEnv();
@@ -60,6 +61,8 @@ const buildConfig = (): NextAuthConfig => ({
     },
   ],
   callbacks: {
+    // Every target next-auth redirects to (sign-in form, its callback cookie, sign-out) passes the same rule as the sign-in page.
+    redirect: ({ url, baseUrl }) => returnUrlOnOrigin(url, baseUrl),
     // Deny by default: no email or no mapped role means no session at all.
     signIn({ profile }) {
       if (!profile || typeof profile.email !== "string" || !profile.email) return false;
