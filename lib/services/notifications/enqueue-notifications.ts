@@ -255,10 +255,19 @@ async function plannedDeliveries(
       if (settings.slack && channels.size === 0) channels.add(settings.slack.approvalsChannel);
       for (const channel of channels) slack(`channel:${channel}`);
     }
-    for (const user of await routedUsers(tx, route, request.requesterId)) {
+    const users = await routedUsers(tx, route, request.requesterId);
+    for (const user of users) {
       if (decided.has(user.id)) continue;
       slack(`dm:${emailKey(user.email)}`);
       email(user.email);
+    }
+    // Approvers named by email are reachable before their first sign-in; group members only once the portal knows them.
+    const known = new Set(users.map((u) => emailKey(u.email)));
+    const requesterKey = emailKey(request.requester.email ?? "");
+    for (const address of route.users) {
+      if (known.has(address) || address === requesterKey) continue;
+      slack(`dm:${address}`);
+      email(address);
     }
     const lists = request.rules.flatMap((rule) => rule.notify.emails ?? []);
     for (const address of lists.length > 0 ? lists : (settings.email?.approvalsTo ?? [])) email(address);
