@@ -52,7 +52,7 @@ export function toStoredMessage(envelope: Envelope, mail: ParsedMail, receivedAt
     cc: addressText(mail.cc),
     subject: mail.subject ?? "",
     text: mail.text ?? null,
-    html: mail.html === false ? null : mail.html,
+    html: mail.html || null,
     receivedAt: receivedAt.toISOString(),
   };
 }
