@@ -32,6 +32,9 @@ export function sendJson(response: http.ServerResponse, status: number, value: u
   response.end(body);
 }
 
+// Also what the pages' favicon request gets, so a browser test sees no failed load in the console.
+export const sendNoContent = (response: http.ServerResponse) => void response.writeHead(204).end();
+
 export interface PageParts {
   title: string;
   body: string;

@@ -4,7 +4,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { simpleParser } from "mailparser";
 import { SMTPServer } from "smtp-server";
-import { closeServer, listen, readRawBody, sendJson, sendPage, urlFor } from "./http-kit";
+import { closeServer, listen, readRawBody, sendJson, sendNoContent, sendPage, urlFor } from "./http-kit";
 import { Mailbox, toStoredMessage, type StoredMessage } from "./mailbox";
 import { mailboxPage, messagePage } from "./pages";
 
@@ -134,5 +134,6 @@ async function handleWeb(mailbox: Mailbox, request: http.IncomingMessage, respon
   // GET /api/revision - what the pages poll to reload on change
   if (method === "GET" && url.pathname === "/api/revision")
     return sendJson(response, 200, { revision: mailbox.revision });
+  if (url.pathname === "/favicon.ico") return sendNoContent(response);
   return sendJson(response, 404, { error: "not found" });
 }

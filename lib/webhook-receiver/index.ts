@@ -1,7 +1,16 @@
 // Local webhook receiver: verifies each delivery with the standardwebhooks package, records it, and answers per
 // endpoint mode so the portal's retry, disable and timeout paths can be exercised.
 import http from "node:http";
-import { BodyTooLargeError, closeServer, listen, readRawBody, sendJson, sendPage, urlFor } from "../mail-sink/http-kit";
+import {
+  BodyTooLargeError,
+  closeServer,
+  listen,
+  readRawBody,
+  sendJson,
+  sendNoContent,
+  sendPage,
+  urlFor,
+} from "../mail-sink/http-kit";
 import {
   DeliveryLog,
   answerFor,
@@ -85,10 +94,7 @@ export async function startWebhookReceiver(options: StartWebhookReceiverOptions)
     const status = verification.verified ? answerFor(endpoint, delivery.attempt) : 401;
     if (status === null) return hold(delivery, response);
     log.answered(delivery, status);
-    if (status === 204) {
-      response.writeHead(204).end();
-      return;
-    }
+    if (status === 204) return sendNoContent(response);
     sendJson(response, status, { error: verification.failure ?? `endpoint mode ${endpoint.mode}` });
   }
 
@@ -134,6 +140,7 @@ export async function startWebhookReceiver(options: StartWebhookReceiverOptions)
       return sendJson(response, 200, [...endpoints.values()].map(publicEndpoint));
     if (method === "GET" && url.pathname === "/api/revision")
       return sendJson(response, 200, { revision: log.revision });
+    if (url.pathname === "/favicon.ico") return sendNoContent(response);
     sendJson(response, 404, { error: "not found" });
   }
 
