@@ -10,6 +10,7 @@ import { startEmbeddedDatabase, type EmbeddedDatabase } from "../lib/db/embedded
 import { applyMigrations } from "../lib/db/migrations";
 import { PERSONAS } from "../lib/demo/personas";
 import { DEMO_SEED } from "../lib/simulator/seed";
+import { devWebhookEndpointsSetting } from "../lib/webhook-receiver/dev-endpoints";
 import { relaunchArgs, STOP_WAVES } from "./local-stack-plan";
 import { startLabelled, waitForHttp } from "./labelled-process";
 import { launchInOwnGroup } from "./own-process-group";
@@ -84,6 +85,8 @@ async function main() {
   const appUrl = `http://localhost:${settings.APP_PORT}`;
   const idpUrl = `http://127.0.0.1:${settings.IDP_PORT}`;
   const simulatorUrl = `http://127.0.0.1:${settings.SIM_PORT}`;
+  const mailboxUrl = `http://127.0.0.1:${settings.MAILBOX_PORT}`;
+  const webhookReceiverUrl = `http://127.0.0.1:${settings.WEBHOOK_PORT}`;
 
   let databaseUrl = getEnv().DATABASE_URL;
   if (!databaseUrl) {
@@ -114,6 +117,11 @@ async function main() {
     IDENTITY_STORE_ID: DEMO_SEED.identityStoreId,
     SIM_PORT: String(settings.SIM_PORT),
     SIM_STATE_PATH: path.join(dataDir, "simulator", "state.json"),
+    // Notifications go to the local stand-ins: the SMTP sink (STARTTLS off) and the webhook receiver.
+    SMTP_URL: baseEnv.SMTP_URL || `smtp://127.0.0.1:${settings.SMTP_PORT}`,
+    MAIL_FROM: baseEnv.MAIL_FROM || "JIT Access Portal <jit-portal@example.com>",
+    MAIL_SECURITY_TO: baseEnv.MAIL_SECURITY_TO || "security-team@example.com",
+    WEBHOOK_ENDPOINTS: baseEnv.WEBHOOK_ENDPOINTS || devWebhookEndpointsSetting(webhookReceiverUrl),
   };
   // Fail here, with the variable named, rather than in four child processes at once.
   const { parseEnv } = await import("../lib/env");
@@ -123,6 +131,17 @@ async function main() {
   await Promise.all([
     startChild("simulator", [...tsx, "scripts/simulator.ts"], childEnv, /SIMULATOR READY/),
     startChild("idp", [...tsx, "scripts/dev-idp.ts"], childEnv, /IDP READY/),
+    startChild(
+      "sinks",
+      [
+        ...tsx,
+        "scripts/dev-sinks.ts",
+        ...["--smtp", String(settings.SMTP_PORT), "--mailbox", String(settings.MAILBOX_PORT)],
+        ...["--webhooks", String(settings.WEBHOOK_PORT)],
+      ],
+      childEnv,
+      /SINKS READY/,
+    ),
   ]);
   await startChild("worker", [...tsx, "lib/worker/main.ts"], childEnv, /WORKER READY/);
 
@@ -149,6 +168,8 @@ async function main() {
     Dev IdP         ${idpUrl}
     IC simulator    ${simulatorUrl}
     Database        ${database ? `embedded PostgreSQL, port ${settings.LOCAL_DB_PORT}` : "DATABASE_URL"}
+    Mailbox         ${mailboxUrl}   (every mail the portal sends)
+    Webhooks        ${webhookReceiverUrl}   (deliveries and whether each signature verified)
   Sign in as: ${PERSONAS.map((p) => `${p.key} (${p.description.toLowerCase()})`).join(", ")}
   Press Ctrl-C to stop.
 `);

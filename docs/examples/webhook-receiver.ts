@@ -7,7 +7,7 @@ if (!process.env.WEBHOOK_SECRET?.startsWith("whsec_"))
   throw new Error("set WEBHOOK_SECRET to the endpoint's whsec_ secret");
 const webhook = new Webhook(process.env.WEBHOOK_SECRET);
 const port = Number(process.env.PORT ?? 8080);
-const RETRY_WINDOW_MS = 76 * 3600_000; // the portal retries one event for about 75 hours under the same webhook-id
+const RETRY_WINDOW_MS = 25 * 3600_000; // the portal retries one event for up to 24 hours under the same webhook-id
 const seen = new Map<string, number>(); // webhook-id -> first seen (use your database in production)
 
 const server = http.createServer((request, response) => {
