@@ -68,7 +68,8 @@ function renderInput(block: Block, ctx: BlockRenderContext): string {
   const id = `input-${blockId}-${actionId}`.replace(/[^\w-]/g, "_");
   const name = `v:${blockId}:${actionId}`;
   const error = ctx.errors?.[blockId];
-  const value = ctx.values?.[blockId]?.[actionId] ?? (typeof element.initial_value === "string" ? element.initial_value : "");
+  const value =
+    ctx.values?.[blockId]?.[actionId] ?? (typeof element.initial_value === "string" ? element.initial_value : "");
   const describedBy = [block.hint ? `${id}-hint` : "", error ? `${id}-error` : ""].filter(Boolean).join(" ");
   const attributes = [
     `id="${id}"`,
@@ -118,7 +119,9 @@ function renderBlock(block: Block, ctx: BlockRenderContext): string {
       return `<div class="block context">${elements}</div>`;
     }
     case "actions": {
-      const elements = ((block.elements as Block[] | undefined) ?? []).map((element) => renderElement(block, element, ctx));
+      const elements = ((block.elements as Block[] | undefined) ?? []).map((element) =>
+        renderElement(block, element, ctx),
+      );
       return `<div class="block actions">${elements.join("")}</div>`;
     }
     case "header":

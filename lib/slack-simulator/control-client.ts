@@ -45,13 +45,15 @@ export class SlackSimulatorControl {
 
   /** channel: an id, "#name" or a user id (their DM with the bot); omitted = every channel. */
   async messages(channel?: string): Promise<StoredMessage[]> {
-    return (await this.call<{ messages: StoredMessage[] }>("GET", `messages${SlackSimulatorControl.query({ channel })}`))
-      .messages;
+    return (
+      await this.call<{ messages: StoredMessage[] }>("GET", `messages${SlackSimulatorControl.query({ channel })}`)
+    ).messages;
   }
 
   async ephemerals(filter: { user?: string; channel?: string } = {}): Promise<StoredEphemeral[]> {
-    return (await this.call<{ ephemerals: StoredEphemeral[] }>("GET", `ephemerals${SlackSimulatorControl.query(filter)}`))
-      .ephemerals;
+    return (
+      await this.call<{ ephemerals: StoredEphemeral[] }>("GET", `ephemerals${SlackSimulatorControl.query(filter)}`)
+    ).ephemerals;
   }
 
   async views(user?: string): Promise<StoredView[]> {

@@ -30,7 +30,8 @@ export type Submit = z.input<typeof SubmitSchema>;
 
 export const ConfigSchema = z.strictObject({ interactivityUrl: z.url().nullable() });
 
-const issues = (error: z.ZodError) => error.issues.map((issue) => `${issue.path.join(".") || "body"}: ${issue.message}`);
+const issues = (error: z.ZodError) =>
+  error.issues.map((issue) => `${issue.path.join(".") || "body"}: ${issue.message}`);
 
 function messagesIn(runtime: SlackSimulatorRuntime, channelRef: string | null) {
   const { state } = runtime;
@@ -65,7 +66,10 @@ export async function handleControl(
       return { status: 200, body: { ok: true } };
     // GET /_control/users - the workspace's users
     case "GET /_control/users":
-      return { status: 200, body: { users: [...state.users.values()], bot: state.seed.bot, teamId: state.seed.teamId } };
+      return {
+        status: 200,
+        body: { users: [...state.users.values()], bot: state.seed.bot, teamId: state.seed.teamId },
+      };
     // GET /_control/messages?channel= - stored messages with blocks, metadata and edit history
     case "GET /_control/messages":
       return { status: 200, body: { messages: messagesIn(runtime, query.get("channel")) } };

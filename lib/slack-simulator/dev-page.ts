@@ -286,6 +286,7 @@ export async function handlePage(
   const back = (userId: string) => redirect(`/?user=${encodeURIComponent(userId)}`);
   const route = `${method} ${pathname}`;
   if (route === "GET /") return html(renderPage(runtime, pickUser(runtime, query.get("user"))));
+  if (route === "GET /favicon.ico") return { status: 204, headers: {}, body: "" };
   if (route === "GET /_page/fragment") {
     const userId = pickUser(runtime, query.get("user"));
     const modal = renderModal(runtime, userId);

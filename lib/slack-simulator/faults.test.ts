@@ -99,7 +99,12 @@ describe("scripted faults", () => {
   });
 
   it("an error fault answers ok:false with the code until untilMs", async () => {
-    await control.addFault({ method: "users.lookupByEmail", mode: "error", code: "account_inactive", untilMs: nowMs + 1000 });
+    await control.addFault({
+      method: "users.lookupByEmail",
+      mode: "error",
+      code: "account_inactive",
+      untilMs: nowMs + 1000,
+    });
     for (let attempt = 0; attempt < 3; attempt += 1) {
       const error = await thrown(slack.users.lookupByEmail({ email: "alice@example.com" }));
       expect((error as WebAPIPlatformError).data.error).toBe("account_inactive");

@@ -17,10 +17,11 @@ let slack: WebClient;
 let control: SlackSimulatorControl;
 let receiver: Awaited<ReturnType<typeof startInteractionReceiver>>;
 let answer: (request: ReceivedRequest) => ReceiverAnswer = () => ({});
+let nowMs = Date.now();
 
 beforeAll(async () => {
   receiver = await startInteractionReceiver((request) => answer(request));
-  sim = await startTestSlackSimulator({ interactivityUrl: receiver.url });
+  sim = await startTestSlackSimulator({ interactivityUrl: receiver.url, now: () => nowMs });
   slack = testWebClient(sim.apiUrl);
   control = new SlackSimulatorControl(sim.url);
 });
@@ -29,6 +30,7 @@ afterAll(async () => {
   await receiver.close();
 });
 beforeEach(async () => {
+  nowMs = Date.now();
   await control.reset();
   receiver.received.length = 0;
   answer = () => ({});
@@ -118,14 +120,23 @@ describe("block_actions", () => {
   });
 
   it.each([
-    ["stale-timestamp", (request: ReceivedRequest) => Number(request.headers["x-slack-request-timestamp"]) < Date.now() / 1000 - 300],
+    [
+      "stale-timestamp",
+      (request: ReceivedRequest) => Number(request.headers["x-slack-request-timestamp"]) < Date.now() / 1000 - 300,
+    ],
     ["wrong-secret", (request: ReceivedRequest) => typeof request.headers["x-slack-signature"] === "string"],
     ["altered-body", (request: ReceivedRequest) => request.payload !== undefined],
     ["unsigned", (request: ReceivedRequest) => request.headers["x-slack-signature"] === undefined],
   ] as const)("the %s attack sends a request a correct receiver refuses", async (attack, shape) => {
     const ts = await postApproval();
     answer = (request) => ({ status: request.signatureValid ? 200 : 401 });
-    const outcome = await control.click({ user: BOB, channel: APPROVALS_CHANNEL_ID, ts, actionId: "approval.approve", attack });
+    const outcome = await control.click({
+      user: BOB,
+      channel: APPROVALS_CHANNEL_ID,
+      ts,
+      actionId: "approval.approve",
+      attack,
+    });
     const [request] = receiver.received;
     expect(request!.signatureValid).toBe(false);
     expect(shape(request!)).toBe(true);
@@ -230,5 +241,13 @@ describe("response_url", () => {
     const sixth = await respond(url, { text: "sixth" });
     expect(sixth.status).toBe(404);
     expect(await sixth.json()).toEqual({ ok: false, error: "used_url" });
+  });
+
+  it("expires 30 minutes after the interaction", async () => {
+    const { url } = await responseUrl();
+    nowMs += 30 * 60_000 + 1;
+    const late = await respond(url, { text: "too late" });
+    expect(late.status).toBe(404);
+    expect(await late.json()).toEqual({ ok: false, error: "expired_url" });
   });
 });

@@ -270,7 +270,7 @@ const ResponseUrlBodySchema = z.looseObject({
 });
 
 /** POST to a response_url: at most 5 uses within 30 minutes of the interaction. */
-export function useResponseUrl(env: MethodContext, id: string, rawBody: string): { status: number; body: unknown } {
+export function answerResponseUrl(env: MethodContext, id: string, rawBody: string): { status: number; body: unknown } {
   const { state } = env;
   const record = state.responseUrls.get(id);
   if (!record) return { status: 404, body: { ok: false, error: "no_such_url" } };

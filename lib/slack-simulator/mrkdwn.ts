@@ -1,7 +1,12 @@
 // Slack mrkdwn to safe HTML: *bold*, _italic_, ~strike~, `code`, <url|label>, <@U…>, <#C…|name>, <!date^…|fallback>.
 
 export const escapeHtml = (text: string) =>
-  text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
+  text
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;")
+    .replace(/'/g, "&#39;");
 
 // Slack escapes these three in message text; control sequences use the raw < and >.
 const decodeSlackEntities = (text: string) => text.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
@@ -44,13 +49,14 @@ export function mrkdwnToHtml(source: string, ctx: MrkdwnContext): string {
   const held: string[] = [];
   // Private-use placeholders keep rendered pieces out of the formatting pass.
   const hold = (html: string) => `\uE000${held.push(html) - 1}\uE001`;
-  let text = source.replace(/<([^<>\n]+)>/g, (_match, inner: string) => hold(controlSequence(inner, ctx)));
-  text = text.replace(/```([\s\S]+?)```/g, (_match, code: string) =>
+  // Code first: nothing inside a code span is formatted or linked.
+  let text = source.replace(/```([\s\S]+?)```/g, (_match, code: string) =>
     hold(`<pre>${escapeHtml(decodeSlackEntities(code))}</pre>`),
   );
   text = text.replace(/`([^`\n]+)`/g, (_match, code: string) =>
     hold(`<code>${escapeHtml(decodeSlackEntities(code))}</code>`),
   );
+  text = text.replace(/<([^<>\n]+)>/g, (_match, inner: string) => hold(controlSequence(inner, ctx)));
   text = escapeHtml(decodeSlackEntities(text));
   text = text
     .replace(/(^|[^\w*])\*(?=\S)([^*\n]*?\S)\*(?![\w*])/g, "$1<strong>$2</strong>")

@@ -135,7 +135,11 @@ export class SlackSimulatorRuntime {
     this.callCounts[method] = (this.callCounts[method] ?? 0) + 1;
     const answer = (body: Record<string, unknown>, outcome: string, fault?: LoggedCall["fault"]): ApiResponse => {
       this.log({ atMs, method, outcome, ...(fault ? { fault } : {}) });
-      return { status: 200, headers: { "Content-Type": "application/json; charset=utf-8" }, body: JSON.stringify(body) };
+      return {
+        status: 200,
+        headers: { "Content-Type": "application/json; charset=utf-8" },
+        body: JSON.stringify(body),
+      };
     };
     const fault = this.faults.scripted(method);
     if (fault?.kind === "delay") await sleep(fault.delayMs);

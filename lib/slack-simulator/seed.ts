@@ -55,7 +55,13 @@ export const DEFAULT_SLACK_SEED: SlackSeed = {
     })),
     // Same display name as alice, email one glyph away: the portal must match the exact address only.
     { id: LOOKALIKE_USER_ID, name: "a1ice", realName: "Alice Engineer", email: "a1ice@example.com" },
-    { id: UNCONFIRMED_USER_ID, name: "mallory", realName: "Mallory Unconfirmed", email: "mallory@example.com", isEmailConfirmed: false },
+    {
+      id: UNCONFIRMED_USER_ID,
+      name: "mallory",
+      realName: "Mallory Unconfirmed",
+      email: "mallory@example.com",
+      isEmailConfirmed: false,
+    },
     { id: DELETED_USER_ID, name: "gone", realName: "Gone Former", email: "gone@example.com", deleted: true },
     { id: OTHER_BOT_USER_ID, name: "helperbot", realName: "Helper Bot", email: "helperbot@example.com", isBot: true },
   ],

@@ -3,7 +3,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { handleControl } from "./control";
 import { handlePage } from "./dev-page";
-import { useResponseUrl, type InteractionOutcome } from "./interactions";
+import { answerResponseUrl, type InteractionOutcome } from "./interactions";
 import { SlackSimulatorRuntime, type RuntimeOptions } from "./runtime";
 import { parseApiRequest } from "./wire";
 import type { ClickInput, SubmitInput } from "./interactions";
@@ -66,7 +66,7 @@ async function route(runtime: SlackSimulatorRuntime, request: http.IncomingMessa
   }
   const responseUrlId = /^\/_response\/([0-9a-f]+)$/.exec(url.pathname)?.[1];
   if (responseUrlId && method === "POST") {
-    const result = useResponseUrl(runtime.methodContext(), responseUrlId, body);
+    const result = answerResponseUrl(runtime.methodContext(), responseUrlId, body);
     return sendJson(response, result.status, result.body);
   }
   if (url.pathname.startsWith("/_control/")) {

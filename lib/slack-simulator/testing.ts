@@ -3,7 +3,7 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { WebClient } from "@slack/web-api";
-import { startSlackSimulator, type StartSlackSimulatorOptions } from "./server";
+import { startSlackSimulator, type StartSlackSimulatorOptions } from "./index";
 
 export const TEST_BOT_TOKEN = "xoxb-test-bot-token";
 export const TEST_SIGNING_SECRET = "test-signing-secret";
@@ -14,7 +14,11 @@ export function startTestSlackSimulator(options: Partial<StartSlackSimulatorOpti
 
 /** The client the portal uses: no retries of its own, 429 rejected at once. */
 export function testWebClient(apiUrl: string, token: string | null = TEST_BOT_TOKEN) {
-  return new WebClient(token ?? undefined, { slackApiUrl: apiUrl, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true });
+  return new WebClient(token ?? undefined, {
+    slackApiUrl: apiUrl,
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+  });
 }
 
 export interface ReceivedRequest {

@@ -123,7 +123,11 @@ describe("chat.postMessage", () => {
 
 describe("chat.update and conversations.history", () => {
   it("updates text and blocks, keeps history, and history shows the latest version", async () => {
-    const posted = await slack.chat.postMessage({ channel: APPROVALS_CHANNEL_ID, text: "pending", blocks: approvalBlocks });
+    const posted = await slack.chat.postMessage({
+      channel: APPROVALS_CHANNEL_ID,
+      text: "pending",
+      blocks: approvalBlocks,
+    });
     const decided = [{ type: "section", text: { type: "mrkdwn", text: "Approved by <@U0BOB>" } }];
     const updated = await slack.chat.update({
       channel: APPROVALS_CHANNEL_ID,
@@ -177,7 +181,10 @@ describe("chat.update and conversations.history", () => {
     const plain = await slack.conversations.history({ channel: APPROVALS_CHANNEL_ID });
     expect(plain.messages!.map((message) => message.text)).toEqual(["three", "two", "one"]);
     expect(plain.messages![0]!.metadata).toBeUndefined();
-    const withMetadata = await slack.conversations.history({ channel: APPROVALS_CHANNEL_ID, include_all_metadata: true });
+    const withMetadata = await slack.conversations.history({
+      channel: APPROVALS_CHANNEL_ID,
+      include_all_metadata: true,
+    });
     expect(withMetadata.messages![0]!.metadata).toEqual(metadata);
     const firstPage = await slack.conversations.history({ channel: APPROVALS_CHANNEL_ID, limit: 2 });
     expect(firstPage.has_more).toBe(true);
@@ -200,9 +207,9 @@ describe("chat.postEphemeral", () => {
   });
 
   it("refuses unknown users and users outside the DM", async () => {
-    expect(await slackError(slack.chat.postEphemeral({ channel: APPROVALS_CHANNEL_ID, user: "U0NOBODY", text: "x" }))).toBe(
-      "user_not_found",
-    );
+    expect(
+      await slackError(slack.chat.postEphemeral({ channel: APPROVALS_CHANNEL_ID, user: "U0NOBODY", text: "x" })),
+    ).toBe("user_not_found");
     expect(await slackError(slack.chat.postEphemeral({ channel: "D0ALICE", user: BOB, text: "x" }))).toBe(
       "user_not_in_channel",
     );
@@ -297,14 +304,20 @@ describe("views", () => {
 
   it("a modal with an input block needs a submit button", async () => {
     const triggerId = await control.issueTrigger(BOB);
-    const { submit: _submit, ...withoutSubmit } = modal;
-    expect(await slackError(slack.views.open({ trigger_id: triggerId, view: withoutSubmit }))).toBe("invalid_arguments");
+    const withoutSubmit = { ...modal, submit: undefined };
+    expect(await slackError(slack.views.open({ trigger_id: triggerId, view: withoutSubmit }))).toBe(
+      "invalid_arguments",
+    );
   });
 
   it("views.update replaces the view, checks the hash and refuses unknown views", async () => {
     const opened = await slack.views.open({ trigger_id: await control.issueTrigger(BOB), view: modal });
     const updatedView = { ...modal, title: { type: "plain_text" as const, text: "Denied" }, blocks: [] };
-    const updated = await slack.views.update({ view_id: opened.view!.id!, hash: opened.view!.hash!, view: updatedView });
+    const updated = await slack.views.update({
+      view_id: opened.view!.id!,
+      hash: opened.view!.hash!,
+      view: updatedView,
+    });
     expect(updated.view).toMatchObject({ id: opened.view!.id, title: { text: "Denied" } });
     expect(updated.view!.hash).not.toBe(opened.view!.hash);
     expect(
