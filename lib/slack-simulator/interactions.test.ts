@@ -145,11 +145,12 @@ describe("block_actions", () => {
 
   it("records a timeout when the app does not answer within 3 s", async () => {
     const ts = await postApproval();
-    answer = () => ({ delayMs: 3_500 });
+    answer = () => ({ delayMs: 4_500 });
     const outcome = await control.click({ user: BOB, channel: APPROVALS_CHANNEL_ID, ts, actionId: "approval.approve" });
     expect(outcome).toMatchObject({ status: null, timedOut: true });
     expect(outcome.ms).toBeGreaterThanOrEqual(2_900);
-    expect(outcome.ms).toBeLessThan(3_400);
+    // Cut at Slack's 3 s, not when the late answer arrives.
+    expect(outcome.ms).toBeLessThan(4_000);
     expect((await control.interactions()).map((recorded) => recorded.id)).toEqual([outcome.id]);
   });
 
