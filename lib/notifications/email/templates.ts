@@ -499,7 +499,6 @@ function safeUrl(value: string | null | undefined): string | null {
 
 /** A header value on one line: no CR/LF or other controls that could start a new header. */
 function oneLine(value: string): string {
-  // eslint-disable-next-line no-control-regex
   return value
     .replace(/[\u0000-\u001F\u007F-\u009F\u2028\u2029]+/g, " ")
     .replace(/\s+/g, " ")
