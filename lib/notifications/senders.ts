@@ -2,6 +2,7 @@ import type { PrismaClient } from "../db";
 import type { Logger } from "../log";
 import type { ChannelSenders } from "../services/notifications/channel-sender";
 import type { NotificationSettings } from "../services/notifications/settings";
+import { createEmailSender } from "./email/email-sender";
 import { createWebhookSender } from "./webhook/webhook-sender";
 
 // The channels this worker delivers through: only those whose settings are present.
@@ -11,6 +12,14 @@ export function createChannelSenders(
 ): ChannelSenders {
   void deps;
   return {
+    ...(settings.email
+      ? {
+          EMAIL: createEmailSender(settings.email, {
+            appUrl: settings.appUrl,
+            accessPortalUrl: settings.accessPortalUrl,
+          }),
+        }
+      : {}),
     ...(settings.webhooks.length > 0 ? { WEBHOOK: createWebhookSender(settings.webhooks) } : {}),
   };
 }
