@@ -3,6 +3,7 @@ import type { Logger } from "../log";
 import type { ChannelSenders } from "../services/notifications/channel-sender";
 import type { NotificationSettings } from "../services/notifications/settings";
 import { createEmailSender } from "./email/email-sender";
+import { createSlackSender } from "./slack/slack-sender";
 import { createWebhookSender } from "./webhook/webhook-sender";
 
 // The channels this worker delivers through: only those whose settings are present.
@@ -10,8 +11,8 @@ export function createChannelSenders(
   settings: NotificationSettings,
   deps: { db: PrismaClient; log: Logger },
 ): ChannelSenders {
-  void deps;
   return {
+    ...(settings.slack ? { SLACK: createSlackSender(settings.slack, deps) } : {}),
     ...(settings.email
       ? {
           EMAIL: createEmailSender(settings.email, {
