@@ -53,7 +53,6 @@ let receiver: http.Server;
 let slackOverrides: Partial<SlackSettings> = {};
 const deferred: Promise<void>[] = [];
 const log = createLogger({ level: "silent", secrets: [] });
-const replay = new ReplayGuard();
 
 function slackSettings(): SlackSettings {
   return {
@@ -93,7 +92,8 @@ function startReceiver() {
           queue: async () => harness.queue,
           defer: (task) => deferred.push(task()),
           now: () => new Date(),
-          replay,
+          // A guard per request, as each web replica has its own: the database is what they share.
+          replay: new ReplayGuard(harness.db.prisma),
           installedTeamId: async () => (await client.auth.test()).team_id,
           log,
         },

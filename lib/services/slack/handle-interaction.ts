@@ -108,7 +108,7 @@ export async function handleSlackInteraction(
     log.warn({ reason: verdict.reason }, "refused a Slack interaction that failed verification");
     return plain(401, "request not verified");
   }
-  if (!deps.replay.firstSighting(signature!, deps.now().getTime())) {
+  if (!(await deps.replay.firstSighting(signature!, deps.now().getTime()))) {
     log.warn({}, "refused a replayed Slack interaction");
     return plain(401, "request not verified");
   }

@@ -2,6 +2,7 @@ import type { WebClient } from "@slack/web-api";
 import type { SlackSettings } from "../notifications/settings";
 import { createSlackClient } from "./slack-client";
 import { ReplayGuard } from "./verify-slack-request";
+import type { PrismaClient } from "../../db";
 
 // What the interaction route keeps between requests in one process: the client, seen signatures, the workspace id.
 
@@ -13,9 +14,8 @@ interface Runtime {
 }
 
 const holder = globalThis as unknown as { slackInteractionRuntime?: Runtime };
-const replay = new ReplayGuard();
 
-export function slackInteractionRuntime(settings: SlackSettings | null): Runtime {
+export function slackInteractionRuntime(settings: SlackSettings | null, db: PrismaClient): Runtime {
   const key = `${settings?.apiUrl ?? ""} ${settings?.botToken ?? ""}`;
   if (holder.slackInteractionRuntime?.key === key) return holder.slackInteractionRuntime;
   const client = createSlackClient(
@@ -25,7 +25,7 @@ export function slackInteractionRuntime(settings: SlackSettings | null): Runtime
   holder.slackInteractionRuntime = {
     key,
     client,
-    replay: holder.slackInteractionRuntime?.replay ?? replay,
+    replay: new ReplayGuard(db),
     installedTeamId: () => {
       // A failed lookup is not cached, so the next click asks again.
       team ??= client.auth.test().then(

@@ -1,4 +1,5 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import type { PrismaClient } from "../../db";
 
 // Slack's v0 request signature, checked on the raw body before anything in it is read.
 
@@ -28,15 +29,20 @@ export function verifySlackSignature(
     : { ok: false, reason: "mismatch" };
 }
 
-/** Signatures seen in the last ten minutes (the skew window both ways): a request sent again is refused. */
+/** Signatures seen in the last ten minutes (the skew window both ways), kept in Postgres so every web replica refuses a resend. */
 export class ReplayGuard {
-  private readonly seen = new Map<string, number>();
+  constructor(private readonly db: PrismaClient) {}
 
   /** True the first time a signature is offered within its window. */
-  firstSighting(signature: string, nowMs: number): boolean {
-    for (const [key, expiresAt] of this.seen) if (expiresAt <= nowMs) this.seen.delete(key);
-    if (this.seen.has(signature)) return false;
-    this.seen.set(signature, nowMs + REPLAY_WINDOW_MS);
-    return true;
+  async firstSighting(signature: string, nowMs: number): Promise<boolean> {
+    const now = new Date(nowMs);
+    const signatureHash = createHash("sha256").update(signature).digest("hex");
+    // Expired sightings go first, so a signature whose window closed is judged (and refused) by the timestamp check only.
+    await this.db.slackInteractionSeen.deleteMany({ where: { expiresAt: { lte: now } } });
+    const inserted = await this.db.$executeRaw`
+      INSERT INTO "SlackInteractionSeen" ("signatureHash", "expiresAt")
+      VALUES (${signatureHash}, ${new Date(nowMs + REPLAY_WINDOW_MS)})
+      ON CONFLICT ("signatureHash") DO NOTHING`;
+    return inserted === 1;
   }
 }

@@ -12,7 +12,7 @@ export const dynamic = "force-dynamic";
 
 export const POST = withRouteMetrics("/api/slack/interactions", async (request: Request) => {
   const settings = notificationSettings().slack;
-  const runtime = slackInteractionRuntime(settings);
+  const runtime = slackInteractionRuntime(settings, getPrisma());
   return handleSlackInteraction(
     {
       db: getPrisma(),
