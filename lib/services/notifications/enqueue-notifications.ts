@@ -164,8 +164,8 @@ async function writeNotification(
     portalUrl: request ? `${settings.appUrl}/requests/${request.id}` : subjectUrl(settings, change),
   };
   const inserted = await tx.$queryRaw<{ id: string }[]>`
-    INSERT INTO "Notification" (id, type, "dedupeKey", "requestId", payload)
-    VALUES (${`ntf_${change.auditId}_${type}`}, ${type}, ${timing.dedupeKey}, ${request?.id ?? null}, ${JSON.stringify(payload)}::jsonb)
+    INSERT INTO "Notification" (id, type, "dedupeKey", "requestId", payload, "createdAt")
+    VALUES (${`ntf_${change.auditId}_${type}`}, ${type}, ${timing.dedupeKey}, ${request?.id ?? null}, ${JSON.stringify(payload)}::jsonb, ${change.occurredAt})
     ON CONFLICT ("dedupeKey") DO NOTHING
     RETURNING id`;
   if (inserted.length === 0) return;
@@ -175,6 +175,8 @@ async function writeNotification(
       channel: d.channel,
       target: d.target,
       nextAttemptAt: timing.at,
+      // The retry window counts from the change, on the same clock as the due time.
+      createdAt: change.occurredAt,
     })),
     skipDuplicates: true,
   });
