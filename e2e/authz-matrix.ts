@@ -36,6 +36,7 @@ export const PAGES: PageCell[] = [
   { route: "/audit/refusals", visit: "/audit/refusals", allow: ["AUDITOR", "ADMIN"], allowedStatus: 200 },
   { route: "/policy", visit: "/policy", allow: EVERY_ROLE, allowedStatus: 200 },
   { route: "/admin/drift", visit: "/admin/drift", allow: ["AUDITOR", "ADMIN"], allowedStatus: 200 },
+  { route: "/admin/notifications", visit: "/admin/notifications", allow: ["ADMIN"], allowedStatus: 200 },
 ];
 
 export interface RouteCell {
@@ -64,6 +65,14 @@ export const ROUTES: RouteCell[] = [
   { route: "/api/auth/[...nextauth]", method: "GET", call: "/api/auth/providers", allow: PUBLIC, allowedStatus: 200 },
   // Auth.js refuses a sign-out without its CSRF token; the spec checks the session survives it.
   { route: "/api/auth/[...nextauth]", method: "POST", call: "/api/auth/signout", allow: PUBLIC, allowedStatus: 302 },
+  // Slack signs every interaction; the probe's unsigned post is refused whoever sends it (session cookies count for nothing).
+  {
+    route: "/api/slack/interactions",
+    method: "POST",
+    call: "/api/slack/interactions",
+    allow: PUBLIC,
+    allowedStatus: 401,
+  },
 ];
 
 export interface ActionCell {
@@ -162,6 +171,14 @@ export const ACTIONS: ActionCell[] = [
     purpose: "acknowledge an alert",
     allow: ["ADMIN"],
     fields: { alertId: MISSING_ID, note: "authorization matrix probe" },
+    passedCode: "NOT_FOUND",
+  },
+  {
+    file: "app/(portal)/admin/notifications/actions.ts",
+    exportedName: "retryDeliveryAction",
+    purpose: "retry a dead-lettered notification",
+    allow: ["ADMIN"],
+    fields: { deliveryId: MISSING_ID },
     passedCode: "NOT_FOUND",
   },
   {
