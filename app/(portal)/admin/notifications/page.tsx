@@ -151,7 +151,7 @@ export default async function NotificationsPage({ searchParams }: { searchParams
       </div>
 
       <Card title="By channel" testId="delivery-counts">
-        <div className="-mx-5 overflow-x-auto">
+        <div className="relative -mx-5 overflow-x-auto">
           <table className="w-full text-left text-sm">
             <caption className="sr-only">Deliveries per channel and status</caption>
             <thead className="border-b border-slate-100 text-xs tracking-wide text-slate-500 uppercase">
@@ -240,7 +240,8 @@ export default async function NotificationsPage({ searchParams }: { searchParams
         {deliveries.length === 0 ? (
           <EmptyState>{filtered ? "No deliveries match this filter." : "Nothing has been sent yet."}</EmptyState>
         ) : (
-          <div className="-mx-5 overflow-x-auto" data-testid="deliveries-scroll">
+          // relative: the screen-reader-only header is positioned, and must not widen the page from inside the scroller.
+          <div className="relative -mx-5 overflow-x-auto" data-testid="deliveries-scroll">
             <table className="w-full min-w-[56rem] text-left text-sm">
               <caption className="px-5 pb-2 text-left text-xs text-slate-500">
                 The latest {deliveries.length} deliveries{shown ? ` (${shown})` : ""}, most recently changed first.
