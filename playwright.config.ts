@@ -3,7 +3,16 @@ import { chromiumPath, e2ePortBase } from "./lib/env";
 
 // The whole stack runs on its own ports with a throwaway database, so a running `npm run dev` is never touched.
 const base = e2ePortBase();
-export const E2E_PORTS = { app: base, idp: base + 1, simulator: base + 2, database: base + 3 };
+export const E2E_PORTS = {
+  app: base,
+  idp: base + 1,
+  simulator: base + 2,
+  database: base + 3,
+  slack: base + 4,
+  smtp: base + 5,
+  mailbox: base + 6,
+  webhooks: base + 7,
+};
 
 export default defineConfig({
   testDir: "e2e",
@@ -44,6 +53,10 @@ export default defineConfig({
       IDP_PORT: String(E2E_PORTS.idp),
       SIM_PORT: String(E2E_PORTS.simulator),
       LOCAL_DB_PORT: String(E2E_PORTS.database),
+      SLACK_SIM_PORT: String(E2E_PORTS.slack),
+      SMTP_PORT: String(E2E_PORTS.smtp),
+      MAILBOX_PORT: String(E2E_PORTS.mailbox),
+      WEBHOOK_PORT: String(E2E_PORTS.webhooks),
       NEXT_DIST_DIR: ".next-test",
       SIM_ASYNC_DELAY_MS: "300",
       // Reconcile often so the drift spec sees an out-of-band assignment within seconds; every other spec runs under it too.

@@ -93,3 +93,80 @@ describe("parseEnv", () => {
     }
   });
 });
+
+describe("notification settings", () => {
+  const SECRET = "whsec_" + Buffer.from("0123456789abcdef0123456789abcdef").toString("base64");
+  const problemsOf = (source: Record<string, string>) => {
+    try {
+      parseEnv(source);
+      return [];
+    } catch (error) {
+      if (error instanceof EnvError) return error.problems;
+      throw error;
+    }
+  };
+
+  it("every channel is off by default, with the default channel names", () => {
+    const env = parseEnv({});
+    expect([env.SLACK_BOT_TOKEN, env.SMTP_URL, env.WEBHOOK_ENDPOINTS]).toEqual([undefined, undefined, undefined]);
+    expect([env.SLACK_APPROVALS_CHANNEL, env.SLACK_SECURITY_CHANNEL]).toEqual([
+      "#access-approvals",
+      "#security-alerts",
+    ]);
+  });
+
+  it("accepts a whole configuration", () => {
+    const env = parseEnv({
+      SLACK_BOT_TOKEN: "xoxb-1234-5678-abcdef",
+      SLACK_SIGNING_SECRET: "0123456789abcdef0123456789abcdef",
+      SLACK_TEAM_ID: "T0123ABC",
+      SLACK_APPROVALS_CHANNEL: "C0123456789",
+      SMTP_URL: "smtps://jit:p%40ss@mail.example.com:465",
+      MAIL_FROM: "JIT portal <jit@example.com>",
+      MAIL_SECURITY_TO: "sec@example.com, soc@example.com",
+      WEBHOOK_ENDPOINTS: JSON.stringify([
+        { name: "siem", url: "https://siem.example.com/hook", secret: SECRET, events: ["request.*"] },
+      ]),
+    });
+    expect(env.MAIL_SECURITY_TO).toEqual(["sec@example.com", "soc@example.com"]);
+    expect(env.WEBHOOK_ENDPOINTS?.[0]?.name).toBe("siem");
+  });
+
+  it.each([
+    ["SLACK_APPROVALS_CHANNEL", "#Approvals Team"],
+    ["SLACK_SECURITY_CHANNEL", "security"],
+    ["SMTP_URL", "http://mail.example.com"],
+    ["SMTP_URL", "smtp://"],
+    ["SLACK_BOT_TOKEN", "not-a-token"],
+    ["SLACK_TEAM_ID", "workspace"],
+    ["MAIL_SECURITY_TO", "security team"],
+    ["WEBHOOK_ENDPOINTS", "{not json"],
+    ["WEBHOOK_ENDPOINTS", JSON.stringify([{ name: "x", url: "ftp://x", secret: SECRET }])],
+    ["WEBHOOK_ENDPOINTS", JSON.stringify([{ name: "x", url: "https://x.example", secret: "short" }])],
+  ])("a bad %s stops start-up with the variable named", (name, value) => {
+    const problems = problemsOf({ [name]: value });
+    expect(
+      problems.some((p) => p.startsWith(`${name}:`) || p.startsWith(`${name}.`)),
+      problems.join("; "),
+    ).toBe(true);
+  });
+
+  it("a half-configured channel is reported, never half-enabled", () => {
+    expect(problemsOf({ SLACK_BOT_TOKEN: "xoxb-1234-5678-abcdef" })).toEqual([
+      "SLACK_SIGNING_SECRET: required with SLACK_BOT_TOKEN (interactions cannot be verified without it)",
+    ]);
+    expect(problemsOf({ SMTP_URL: "smtp://mail.example.com:587" })).toEqual(["MAIL_FROM: required with SMTP_URL"]);
+  });
+
+  it("a duplicate webhook name is refused, and no secret is echoed", () => {
+    const problems = problemsOf({
+      WEBHOOK_ENDPOINTS: JSON.stringify([
+        { name: "siem", url: "https://a.example", secret: SECRET },
+        { name: "siem", url: "https://b.example", secret: "whsec_tooshort" },
+      ]),
+    });
+    expect(problems.join(" ")).toContain("WEBHOOK_ENDPOINTS");
+    expect(problems.join(" ")).not.toContain(SECRET.slice(6));
+    expect(problems.join(" ")).not.toContain("tooshort");
+  });
+});

@@ -291,6 +291,11 @@ export const LocalStackSettings = z.object({
   APP_PORT: z.coerce.number().int().min(1024).max(65535).default(3000),
   IDP_PORT: z.coerce.number().int().min(1024).max(65535).default(3001),
   SIM_PORT: z.coerce.number().int().min(1024).max(65535).default(4566),
+  // Local stand-ins for Slack, SMTP (and its mailbox page) and a webhook receiver.
+  SLACK_SIM_PORT: z.coerce.number().int().min(1024).max(65535).default(4580),
+  SMTP_PORT: z.coerce.number().int().min(1024).max(65535).default(2525),
+  MAILBOX_PORT: z.coerce.number().int().min(1024).max(65535).default(4581),
+  WEBHOOK_PORT: z.coerce.number().int().min(1024).max(65535).default(4582),
   // How `npm run dev` shows the children's JSON log lines; the processes themselves always write JSON.
   LOG_FORMAT: z.enum(["pretty", "json"], { message: 'expected "pretty" or "json"' }).default("pretty"),
 });

@@ -10,7 +10,14 @@ const SPECIFIER = /(?:\bfrom\s+|\bimport\s*\(\s*|\bimport\s+|\brequire\s*\(\s*)[
 // Started by a command, not imported: `npm run worker`.
 const ENTRY_POINTS = new Set(["lib/worker/main.ts"]);
 // Stand-ins and test infrastructure: shipped code never imports them.
-const NON_PRODUCT_FOLDERS = ["lib/testing/", "lib/simulator/", "lib/demo/"];
+const NON_PRODUCT_FOLDERS = [
+  "lib/testing/",
+  "lib/simulator/",
+  "lib/slack-simulator/",
+  "lib/mail-sink/",
+  "lib/webhook-receiver/",
+  "lib/demo/",
+];
 
 interface ModuleImports {
   file: string;
@@ -78,6 +85,13 @@ describe("lib/ import rules (lib/README.md)", () => {
     expect(violations(simulator, (target) => !allowed(target))).toEqual([]);
   });
 
+  it("lib/slack-simulator imports only itself, lib/demo and the Identity Center simulator's token bucket", () => {
+    const simulator = libModules.filter((module) => module.file.startsWith("lib/slack-simulator/"));
+    const allowed = (target: string) =>
+      target.startsWith("lib/slack-simulator/") || target.startsWith("lib/demo/") || target === "lib/simulator/faults";
+    expect(violations(simulator, (target) => !allowed(target))).toEqual([]);
+  });
+
   // The web and the worker call services, not the reverse.
   it("lib/services never imports lib/auth, lib/web or lib/worker", () => {
     const services = libModules.filter((module) => module.file.startsWith("lib/services/") && !module.isTest);
@@ -89,15 +103,15 @@ describe("lib/ import rules (lib/README.md)", () => {
     expect(violations(port, (target) => !target.startsWith("lib/aws/"))).toEqual([]);
   });
 
-  it("shipped code never imports lib/testing, lib/simulator or lib/demo", () => {
+  it("shipped code never imports lib/testing, the local stand-ins (simulators, mail sink, webhook receiver) or lib/demo", () => {
     const nonProduct = (target: string) => NON_PRODUCT_FOLDERS.some((folder) => target.startsWith(folder));
     expect(violations(productModules, nonProduct)).toEqual([]);
   });
 
   // Seeds and helpers used only by scripts/ or e2e/ live there, not in lib/.
-  it("every module in lib/ is used from lib/, app/, components/ or proxy.ts", () => {
+  it("every module in lib/ is used from lib/, app/, components/, proxy.ts or instrumentation.ts", () => {
     const importers = [...libModules, ...["app", "components"].flatMap(listSources).map(readImports)];
-    importers.push(readImports("proxy.ts"));
+    importers.push(readImports("proxy.ts"), readImports("instrumentation.ts"));
     const imported = new Set(
       importers.flatMap((module) =>
         module.imports

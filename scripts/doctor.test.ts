@@ -108,7 +108,7 @@ describe("npm run doctor against the local stack", () => {
     expect(report.lines).toContainEqual(
       expect.stringMatching(/^WARN {2}AWS permission sso:CreateAccountAssignment: not verified/),
     );
-    expect(report.lines).toContainEqual(expect.stringMatching(/^SKIP {2}Slack: not configured/));
+    expect(report.lines).toContainEqual(expect.stringMatching(/^SKIP {2}Slack: off \(SLACK_BOT_TOKEN is not set\)/));
   });
 
   it("a wrong instance ARN: FAIL naming the ARN and the instance that exists, exit code 1", async () => {

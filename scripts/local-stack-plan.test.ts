@@ -4,13 +4,13 @@ import { OWN_GROUP_FLAG, relaunchArgs, STOP_WAVES, type StackPart } from "./loca
 const waveOf = (part: StackPart) => STOP_WAVES.findIndex((wave) => wave.includes(part));
 
 describe("STOP_WAVES", () => {
-  it("stops web and worker first, then the simulator and IdP, then the database last and alone", () => {
-    expect(STOP_WAVES).toEqual([["web", "worker"], ["simulator", "idp"], ["database"]]);
+  it("stops web and worker first, then the simulators, IdP and sinks, then the database last and alone", () => {
+    expect(STOP_WAVES).toEqual([["web", "worker"], ["simulator", "idp", "slack", "sinks"], ["database"]]);
     for (const user of ["web", "worker"] as const) expect(waveOf(user)).toBeLessThan(waveOf("database"));
     expect(STOP_WAVES.at(-1)).toEqual(["database"]);
   });
   it("stops every part exactly once", () => {
-    expect(STOP_WAVES.flat().sort()).toEqual(["database", "idp", "simulator", "web", "worker"]);
+    expect(STOP_WAVES.flat().sort()).toEqual(["database", "idp", "simulator", "sinks", "slack", "web", "worker"]);
   });
 });
 

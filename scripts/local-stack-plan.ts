@@ -1,9 +1,13 @@
 // The local stack's shutdown as data: what stops in which wave, and how the stack keeps terminal signals to itself.
 
-export type StackPart = "web" | "worker" | "simulator" | "idp" | "database";
+export type StackPart = "web" | "worker" | "simulator" | "idp" | "slack" | "sinks" | "database";
 
 /** Waves stopped one after the other: users of the database first, then what they call, the database last. */
-export const STOP_WAVES: readonly (readonly StackPart[])[] = [["web", "worker"], ["simulator", "idp"], ["database"]];
+export const STOP_WAVES: readonly (readonly StackPart[])[] = [
+  ["web", "worker"],
+  ["simulator", "idp", "slack", "sinks"],
+  ["database"],
+];
 
 /** Passed to the re-launched stack, which runs in its own process group. */
 export const OWN_GROUP_FLAG = "--own-process-group";

@@ -10,6 +10,11 @@ import { startEmbeddedDatabase, type EmbeddedDatabase } from "../lib/db/embedded
 import { applyMigrations } from "../lib/db/migrations";
 import { PERSONAS } from "../lib/demo/personas";
 import { DEMO_SEED } from "../lib/simulator/seed";
+import { devWebhookEndpointsSetting } from "../lib/webhook-receiver/dev-endpoints";
+import { DEFAULT_SLACK_SEED } from "../lib/slack-simulator/seed";
+
+// The simulator accepts whatever token it is started with; a real workspace's token comes from SLACK_BOT_TOKEN.
+const LOCAL_SLACK_BOT_TOKEN = "xoxb-local-slack-simulator";
 import { relaunchArgs, STOP_WAVES } from "./local-stack-plan";
 import { startLabelled, waitForHttp } from "./labelled-process";
 import { launchInOwnGroup } from "./own-process-group";
@@ -28,9 +33,9 @@ function log(message: string) {
   console.log(`[stack] ${message}`);
 }
 
-function readOrCreateSecret(file: string): string {
+function readOrCreateSecret(file: string, encoding: "base64url" | "hex" = "base64url"): string {
   if (fs.existsSync(file)) return fs.readFileSync(file, "utf8").trim();
-  const secret = randomBytes(32).toString("base64url");
+  const secret = randomBytes(32).toString(encoding);
   fs.writeFileSync(file, secret, { mode: 0o600 });
   return secret;
 }
@@ -84,6 +89,9 @@ async function main() {
   const appUrl = `http://localhost:${settings.APP_PORT}`;
   const idpUrl = `http://127.0.0.1:${settings.IDP_PORT}`;
   const simulatorUrl = `http://127.0.0.1:${settings.SIM_PORT}`;
+  const slackUrl = `http://127.0.0.1:${settings.SLACK_SIM_PORT}`;
+  const mailboxUrl = `http://127.0.0.1:${settings.MAILBOX_PORT}`;
+  const webhookReceiverUrl = `http://127.0.0.1:${settings.WEBHOOK_PORT}`;
 
   let databaseUrl = getEnv().DATABASE_URL;
   if (!databaseUrl) {
@@ -114,6 +122,16 @@ async function main() {
     IDENTITY_STORE_ID: DEMO_SEED.identityStoreId,
     SIM_PORT: String(settings.SIM_PORT),
     SIM_STATE_PATH: path.join(dataDir, "simulator", "state.json"),
+    // Notifications go to the local stand-ins: the Slack simulator, the SMTP sink (STARTTLS off) and the webhook receiver.
+    SLACK_BOT_TOKEN: baseEnv.SLACK_BOT_TOKEN || LOCAL_SLACK_BOT_TOKEN,
+    SLACK_SIGNING_SECRET:
+      baseEnv.SLACK_SIGNING_SECRET || readOrCreateSecret(path.join(dataDir, "slack-signing-secret"), "hex"),
+    SLACK_API_URL: baseEnv.SLACK_API_URL || `${slackUrl}/api/`,
+    SLACK_TEAM_ID: baseEnv.SLACK_TEAM_ID || DEFAULT_SLACK_SEED.teamId,
+    SMTP_URL: baseEnv.SMTP_URL || `smtp://127.0.0.1:${settings.SMTP_PORT}`,
+    MAIL_FROM: baseEnv.MAIL_FROM || "JIT Access Portal <jit-portal@example.com>",
+    MAIL_SECURITY_TO: baseEnv.MAIL_SECURITY_TO || "security-team@example.com",
+    WEBHOOK_ENDPOINTS: baseEnv.WEBHOOK_ENDPOINTS || devWebhookEndpointsSetting(webhookReceiverUrl),
   };
   // Fail here, with the variable named, rather than in four child processes at once.
   const { parseEnv } = await import("../lib/env");
@@ -123,6 +141,29 @@ async function main() {
   await Promise.all([
     startChild("simulator", [...tsx, "scripts/simulator.ts"], childEnv, /SIMULATOR READY/),
     startChild("idp", [...tsx, "scripts/dev-idp.ts"], childEnv, /IDP READY/),
+    startChild(
+      "slack",
+      [
+        ...tsx,
+        "scripts/slack-simulator.ts",
+        ...["--port", String(settings.SLACK_SIM_PORT), "--bot-token", childEnv.SLACK_BOT_TOKEN!],
+        ...["--signing-secret", childEnv.SLACK_SIGNING_SECRET!],
+        ...["--interactivity-url", `${appUrl}/api/slack/interactions`],
+      ],
+      childEnv,
+      /SLACK SIMULATOR READY/,
+    ),
+    startChild(
+      "sinks",
+      [
+        ...tsx,
+        "scripts/dev-sinks.ts",
+        ...["--smtp", String(settings.SMTP_PORT), "--mailbox", String(settings.MAILBOX_PORT)],
+        ...["--webhooks", String(settings.WEBHOOK_PORT)],
+      ],
+      childEnv,
+      /SINKS READY/,
+    ),
   ]);
   await startChild("worker", [...tsx, "lib/worker/main.ts"], childEnv, /WORKER READY/);
 
@@ -149,6 +190,9 @@ async function main() {
     Dev IdP         ${idpUrl}
     IC simulator    ${simulatorUrl}
     Database        ${database ? `embedded PostgreSQL, port ${settings.LOCAL_DB_PORT}` : "DATABASE_URL"}
+    Slack           ${slackUrl}   (the simulated workspace: approve and deny from the DMs and #access-approvals)
+    Mailbox         ${mailboxUrl}   (every mail the portal sends)
+    Webhooks        ${webhookReceiverUrl}   (deliveries and whether each signature verified)
   Sign in as: ${PERSONAS.map((p) => `${p.key} (${p.description.toLowerCase()})`).join(", ")}
   Press Ctrl-C to stop.
 `);

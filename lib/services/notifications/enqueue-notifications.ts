@@ -164,8 +164,8 @@ async function writeNotification(
     portalUrl: request ? `${settings.appUrl}/requests/${request.id}` : subjectUrl(settings, change),
   };
   const inserted = await tx.$queryRaw<{ id: string }[]>`
-    INSERT INTO "Notification" (id, type, "dedupeKey", "requestId", payload)
-    VALUES (${`ntf_${change.auditId}_${type}`}, ${type}, ${timing.dedupeKey}, ${request?.id ?? null}, ${JSON.stringify(payload)}::jsonb)
+    INSERT INTO "Notification" (id, type, "dedupeKey", "requestId", payload, "createdAt")
+    VALUES (${`ntf_${change.auditId}_${type}`}, ${type}, ${timing.dedupeKey}, ${request?.id ?? null}, ${JSON.stringify(payload)}::jsonb, ${change.occurredAt})
     ON CONFLICT ("dedupeKey") DO NOTHING
     RETURNING id`;
   if (inserted.length === 0) return;
@@ -175,6 +175,8 @@ async function writeNotification(
       channel: d.channel,
       target: d.target,
       nextAttemptAt: timing.at,
+      // The retry window counts from the change, on the same clock as the due time.
+      createdAt: change.occurredAt,
     })),
     skipDuplicates: true,
   });
@@ -255,10 +257,19 @@ async function plannedDeliveries(
       if (settings.slack && channels.size === 0) channels.add(settings.slack.approvalsChannel);
       for (const channel of channels) slack(`channel:${channel}`);
     }
-    for (const user of await routedUsers(tx, route, request.requesterId)) {
+    const users = await routedUsers(tx, route, request.requesterId);
+    for (const user of users) {
       if (decided.has(user.id)) continue;
       slack(`dm:${emailKey(user.email)}`);
       email(user.email);
+    }
+    // Approvers named by email are reachable before their first sign-in; group members only once the portal knows them.
+    const known = new Set(users.map((u) => emailKey(u.email)));
+    const requesterKey = emailKey(request.requester.email ?? "");
+    for (const address of route.users) {
+      if (known.has(address) || address === requesterKey) continue;
+      slack(`dm:${address}`);
+      email(address);
     }
     const lists = request.rules.flatMap((rule) => rule.notify.emails ?? []);
     for (const address of lists.length > 0 ? lists : (settings.email?.approvalsTo ?? [])) email(address);

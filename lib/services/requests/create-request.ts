@@ -79,6 +79,8 @@ export async function createRequest({ ctx, input, queue }: { ctx: ServiceContext
       data: {
         requesterId: actor.userId,
         policyId: policy.id,
+        // The verb's clock, not the database's: the reminder and escalation times are measured from it.
+        createdAt: now,
         status: auto ? "APPROVED" : "PENDING",
         justification: data.justification,
         ticket: data.ticket ?? null,
