@@ -26,7 +26,7 @@ export function NavBar({
         <Link href="/" className="font-semibold">
           JIT Access
         </Link>
-        <nav className="flex items-center gap-1 text-sm" aria-label="Main">
+        <nav className="flex flex-wrap items-center gap-1 text-sm" aria-label="Main">
           <NavLink href="/" exact>
             Home
           </NavLink>
@@ -52,6 +52,7 @@ export function NavBar({
           {actor.roles.includes("ADMIN") || actor.roles.includes("AUDITOR") ? (
             <NavLink href="/admin/drift">Drift</NavLink>
           ) : null}
+          {rolesAllow(actor.roles, "admin.read") ? <NavLink href="/admin/notifications">Notifications</NavLink> : null}
         </nav>
         <div className="ml-auto flex items-center gap-3 text-sm">
           <span data-testid="current-user">{actor.name ?? actor.email}</span>

@@ -115,7 +115,8 @@ async function writableState(): Promise<Record<string, number>> {
       (SELECT count(*)::int FROM "ApprovalDecision") AS decisions,
       (SELECT count(*)::int FROM "Grant") AS grants,
       (SELECT count(*)::int FROM "DriftFinding" WHERE status <> 'OPEN') AS "closedFindings",
-      (SELECT count(*)::int FROM "Alert" WHERE status = 'ACKNOWLEDGED') AS "acknowledgedAlerts"`);
+      (SELECT count(*)::int FROM "Alert" WHERE status = 'ACKNOWLEDGED') AS "acknowledgedAlerts",
+      (SELECT count(*)::int FROM "AuditEvent" WHERE action = 'notification.retried') AS "retriedNotifications"`);
     return rows[0]!;
   } finally {
     await client.end();

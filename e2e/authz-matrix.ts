@@ -36,6 +36,7 @@ export const PAGES: PageCell[] = [
   { route: "/audit/refusals", visit: "/audit/refusals", allow: ["AUDITOR", "ADMIN"], allowedStatus: 200 },
   { route: "/policy", visit: "/policy", allow: EVERY_ROLE, allowedStatus: 200 },
   { route: "/admin/drift", visit: "/admin/drift", allow: ["AUDITOR", "ADMIN"], allowedStatus: 200 },
+  { route: "/admin/notifications", visit: "/admin/notifications", allow: ["ADMIN"], allowedStatus: 200 },
 ];
 
 export interface RouteCell {
@@ -170,6 +171,14 @@ export const ACTIONS: ActionCell[] = [
     purpose: "acknowledge an alert",
     allow: ["ADMIN"],
     fields: { alertId: MISSING_ID, note: "authorization matrix probe" },
+    passedCode: "NOT_FOUND",
+  },
+  {
+    file: "app/(portal)/admin/notifications/actions.ts",
+    exportedName: "retryDeliveryAction",
+    purpose: "retry a dead-lettered notification",
+    allow: ["ADMIN"],
+    fields: { deliveryId: MISSING_ID },
     passedCode: "NOT_FOUND",
   },
   {

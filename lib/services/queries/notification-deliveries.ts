@@ -9,10 +9,31 @@ export const DeliveryFilter = z.object({
 });
 export type DeliveryFilter = z.infer<typeof DeliveryFilter>;
 
+/** Where a delivery goes, as the page shows it (the stored target is "channel:#x", "dm:<email>", an address, ...). */
+export type DeliveryTarget =
+  | { kind: "slack-channel"; channel: string }
+  | { kind: "slack-dm"; email: string }
+  | { kind: "slack-copies"; requestId: string }
+  | { kind: "email"; address: string }
+  | { kind: "webhook"; endpoint: string }
+  | { kind: "unknown"; raw: string };
+
+export function describeDeliveryTarget(channel: NotificationChannel, target: string): DeliveryTarget {
+  if (channel === "EMAIL") return { kind: "email", address: target };
+  if (channel === "WEBHOOK") return { kind: "webhook", endpoint: target };
+  const at = target.indexOf(":");
+  const [prefix, value] = at < 0 ? ["", ""] : [target.slice(0, at), target.slice(at + 1)];
+  if (value === "") return { kind: "unknown", raw: target };
+  if (prefix === "channel") return { kind: "slack-channel", channel: value };
+  if (prefix === "dm") return { kind: "slack-dm", email: value };
+  if (prefix === "copies") return { kind: "slack-copies", requestId: value };
+  return { kind: "unknown", raw: target };
+}
+
 export interface DeliveryRow {
   id: string;
   channel: NotificationChannel;
-  target: string;
+  target: DeliveryTarget;
   status: DeliveryStatus;
   attempts: number;
   nextAttemptAt: Date;
@@ -56,7 +77,7 @@ export async function notificationDeliveries({ ctx, input }: { ctx: ServiceConte
   const deliveries: DeliveryRow[] = rows.map((row) => ({
     id: row.id,
     channel: row.channel,
-    target: row.target,
+    target: describeDeliveryTarget(row.channel, row.target),
     status: row.status,
     attempts: row.attempts,
     nextAttemptAt: row.nextAttemptAt,

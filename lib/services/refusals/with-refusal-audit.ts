@@ -16,6 +16,7 @@ export const AUDITED_VERBS = [
   "drift.accept",
   "drift.remove",
   "alert.acknowledge",
+  "notification.retry",
   "history.export",
   "server-action",
 ] as const;
