@@ -10,7 +10,14 @@ const SPECIFIER = /(?:\bfrom\s+|\bimport\s*\(\s*|\bimport\s+|\brequire\s*\(\s*)[
 // Started by a command, not imported: `npm run worker`.
 const ENTRY_POINTS = new Set(["lib/worker/main.ts"]);
 // Stand-ins and test infrastructure: shipped code never imports them.
-const NON_PRODUCT_FOLDERS = ["lib/testing/", "lib/simulator/", "lib/slack-simulator/", "lib/demo/"];
+const NON_PRODUCT_FOLDERS = [
+  "lib/testing/",
+  "lib/simulator/",
+  "lib/slack-simulator/",
+  "lib/mail-sink/",
+  "lib/webhook-receiver/",
+  "lib/demo/",
+];
 
 interface ModuleImports {
   file: string;
@@ -96,7 +103,7 @@ describe("lib/ import rules (lib/README.md)", () => {
     expect(violations(port, (target) => !target.startsWith("lib/aws/"))).toEqual([]);
   });
 
-  it("shipped code never imports lib/testing, lib/simulator, lib/slack-simulator or lib/demo", () => {
+  it("shipped code never imports lib/testing, the local stand-ins (simulators, mail sink, webhook receiver) or lib/demo", () => {
     const nonProduct = (target: string) => NON_PRODUCT_FOLDERS.some((folder) => target.startsWith(folder));
     expect(violations(productModules, nonProduct)).toEqual([]);
   });

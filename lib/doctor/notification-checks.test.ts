@@ -1,17 +1,21 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { SMTPServer } from "smtp-server";
+import { startSlackSimulator, type SlackSimulatorHandle } from "../slack-simulator/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatResult } from "./check-result";
 import { checkNotifications } from "./notification-checks";
 
 let smtp: SMTPServer;
+let slack: SlackSimulatorHandle;
+const SLACK_TOKEN = "xoxb-doctor-test-token";
 let smtpPort = 0;
 let web: http.Server;
 let webUrl = "";
 const SECRET = "whsec_" + Buffer.from("0123456789abcdef0123456789abcdef").toString("base64");
 
 beforeAll(async () => {
+  slack = await startSlackSimulator({ botToken: SLACK_TOKEN, signingSecret: "0123456789abcdef0123456789abcdef" });
   smtp = new SMTPServer({
     authOptional: true,
     disabledCommands: ["STARTTLS"],
@@ -28,6 +32,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await slack.close();
   await new Promise<void>((resolve) => smtp.close(() => resolve()));
   web.close();
 });
@@ -46,6 +51,21 @@ describe("notification checks", () => {
   it("every channel off is three SKIP lines", async () => {
     const results = await checkNotifications(none);
     expect(results.map((r) => r.status)).toEqual(["SKIP", "SKIP", "SKIP"]);
+  });
+
+  it("Slack: the right token passes naming the workspace, a wrong one fails with Slack's code, another workspace fails", async () => {
+    const slackEnv = { ...none, SLACK_API_URL: slack.apiUrl, SLACK_SIGNING_SECRET: "0123456789abcdef0123456789abcdef" };
+    const good = await checkNotifications({ ...slackEnv, SLACK_BOT_TOKEN: SLACK_TOKEN });
+    expect(good.find((r) => r.check === "Slack bot token")).toMatchObject({
+      status: "PASS",
+      detail: expect.stringContaining("T0JITDEMO"),
+    });
+    const wrong = await checkNotifications({ ...slackEnv, SLACK_BOT_TOKEN: "xoxb-not-the-right-one" });
+    const line = formatResult(wrong.find((r) => r.check === "Slack bot token")!);
+    expect(line).toMatch(/^FAIL .*invalid_auth/);
+    expect(line).not.toContain("xoxb-not-the-right-one");
+    const otherTeam = await checkNotifications({ ...slackEnv, SLACK_BOT_TOKEN: SLACK_TOKEN, SLACK_TEAM_ID: "T0OTHER" });
+    expect(otherTeam.find((r) => r.check === "Slack workspace")).toMatchObject({ status: "FAIL" });
   });
 
   it("an SMTP server that answers passes; a wrong password and a closed port fail without printing the password", async () => {

@@ -2,6 +2,7 @@ import type { PrismaClient } from "../db";
 import type { Logger } from "../log";
 import type { ChannelSenders } from "../services/notifications/channel-sender";
 import type { NotificationSettings } from "../services/notifications/settings";
+import { createEmailSender } from "./email/email-sender";
 import { createSlackSender } from "./slack/slack-sender";
 import { createWebhookSender } from "./webhook/webhook-sender";
 
@@ -12,6 +13,14 @@ export function createChannelSenders(
 ): ChannelSenders {
   return {
     ...(settings.slack ? { SLACK: createSlackSender(settings.slack, deps) } : {}),
+    ...(settings.email
+      ? {
+          EMAIL: createEmailSender(settings.email, {
+            appUrl: settings.appUrl,
+            accessPortalUrl: settings.accessPortalUrl,
+          }),
+        }
+      : {}),
     ...(settings.webhooks.length > 0 ? { WEBHOOK: createWebhookSender(settings.webhooks) } : {}),
   };
 }
