@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { seedAccount, seedPermissionSet, seedUser } from "../lib/simulator/seed";
-import { dbQuery, personaPage } from "./fixtures";
+import { dbQuery, personaPage, requestStatus, simulatorAssignees } from "./fixtures";
 import {
   APPROVALS_CHANNEL,
   auditActions,
@@ -10,9 +10,7 @@ import {
   relayInteractions,
   requestAccess,
   requestRowStatus,
-  requestStatus,
   setWebhookMode,
-  simulatorAssignees,
   slack,
   slackArticle,
   slackDm,

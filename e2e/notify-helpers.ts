@@ -1,10 +1,8 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { ListAccountAssignmentsCommand, SSOAdminClient } from "@aws-sdk/client-sso-admin";
 import { expect, type Browser, type Locator, type Page } from "@playwright/test";
 import type { PersonaKey } from "../lib/demo/personas";
 import type { StoredMessage as Mail } from "../lib/mail-sink/mailbox";
-import { DEMO_SEED } from "../lib/simulator/seed";
 import { SlackSimulatorControl } from "../lib/slack-simulator/control-client";
 import type { StoredMessage } from "../lib/slack-simulator/state";
 import type { Delivery, EndpointMode } from "../lib/webhook-receiver/deliveries";
@@ -80,8 +78,6 @@ export async function requestAccess(
   return new URL(page.url()).pathname.split("/").at(-1)!;
 }
 
-export const requestStatus = (page: Page) => page.getByTestId("request-detail").getByTestId("request-status").first();
-
 /** The simulator's dev page in a browser context of its own, as the persona's Slack user (picked in "Who am I"). */
 export async function slackPageAs(browser: Browser, persona: PersonaKey): Promise<Page> {
   const page = await (await browser.newContext()).newPage();
@@ -113,22 +109,6 @@ export async function auditActions(requestId: string): Promise<string[]> {
 export async function requestRowStatus(requestId: string): Promise<string> {
   const [row] = await dbQuery<{ status: string }>(`SELECT status FROM "AccessRequest" WHERE id = $1`, [requestId]);
   return row!.status;
-}
-
-export async function simulatorAssignees(accountId: string, permissionSetArn: string): Promise<string[]> {
-  const sso = new SSOAdminClient({
-    endpoint: `http://127.0.0.1:${E2E_PORTS.simulator}`,
-    region: "us-east-1",
-    credentials: { accessKeyId: "e2e", secretAccessKey: "e2e" },
-  });
-  const listed = await sso.send(
-    new ListAccountAssignmentsCommand({
-      InstanceArn: DEMO_SEED.instanceArn,
-      AccountId: accountId,
-      PermissionSetArn: permissionSetArn,
-    }),
-  );
-  return (listed.AccountAssignments ?? []).map((a) => a.PrincipalId!);
 }
 
 export interface CapturedInteraction {
