@@ -182,7 +182,6 @@ test("nobody decides from Slack what they may not: frank on his own request, gra
   await expect
     .poll(async () => (await slack.ephemerals({ user: slackUser("grace") })).map((e) => e.text), SETTLE)
     .toContain("You are not an approver for this request.");
-  expect(await slack.ephemerals({ user: slackUser("bob") })).toEqual([]);
 
   expect(await requestRowStatus(requestId)).toBe("PENDING");
   expect(await decisionRows(requestId)).toEqual([]);
@@ -341,7 +340,7 @@ test("Slack answering 429 then 500 delays neither the grant nor duplicates the m
   test.setTimeout(180_000);
   const faultsFrom = Date.now();
   // Throttled for a while (not counted against the delivery), then two server errors (counted), then healthy.
-  const throttledUntil = faultsFrom + 20_000;
+  const throttledUntil = faultsFrom + 30_000;
   await slack.addFault({ method: "chat.postMessage", mode: "429", retryAfterSeconds: 1, untilMs: throttledUntil });
   await slack.addFault({ method: "chat.postMessage", mode: "500", count: 2 });
   try {
