@@ -61,6 +61,9 @@ export default defineConfig({
       SIM_ASYNC_DELAY_MS: "300",
       // Reconcile often so the drift spec sees an out-of-band assignment within seconds; every other spec runs under it too.
       RECONCILE_EVERY_SECONDS: "5",
+      // Short notification retries so the notifications spec sees a retried delivery succeed and a failing one dead-lettered.
+      NOTIFY_RETRY_BASE_MS: "200",
+      NOTIFY_MAX_ATTEMPTS: "3",
     },
   },
 });

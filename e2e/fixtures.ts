@@ -1,6 +1,8 @@
+import { ListAccountAssignmentsCommand, SSOAdminClient } from "@aws-sdk/client-sso-admin";
 import { expect, type Browser, type Page } from "@playwright/test";
 import pg from "pg";
 import type { PersonaKey } from "../lib/demo/personas";
+import { DEMO_SEED } from "../lib/simulator/seed";
 import { E2E_PORTS } from "../playwright.config";
 
 /** Signs in through the real OIDC flow: portal → dev IdP persona picker → callback → portal home. */
@@ -25,6 +27,9 @@ export async function personaPage(browser: Browser, persona: PersonaKey): Promis
   await signInAs(page, persona);
   return page;
 }
+
+/** The status badge on a request page (its data-status is the request's state). */
+export const requestStatus = (page: Page) => page.getByTestId("request-detail").getByTestId("request-status").first();
 
 /** Reads the e2e stack's database directly, for what the UI does not show (exact timestamps, row counts). */
 export async function dbQuery<T extends pg.QueryResultRow>(sql: string, values: unknown[] = []): Promise<T[]> {
@@ -59,4 +64,21 @@ export async function captureApprovePost(
   expect(captured!.body.toString()).toContain(requestId);
   await approver.unroute("**/approvals");
   return captured!;
+}
+
+/** Principals Identity Center (the simulator) lists for the account and permission set, read with the real SDK. */
+export async function simulatorAssignees(accountId: string, permissionSetArn: string): Promise<string[]> {
+  const sso = new SSOAdminClient({
+    endpoint: `http://127.0.0.1:${E2E_PORTS.simulator}`,
+    region: "us-east-1",
+    credentials: { accessKeyId: "e2e", secretAccessKey: "e2e" },
+  });
+  const listed = await sso.send(
+    new ListAccountAssignmentsCommand({
+      InstanceArn: DEMO_SEED.instanceArn,
+      AccountId: accountId,
+      PermissionSetArn: permissionSetArn,
+    }),
+  );
+  return (listed.AccountAssignments ?? []).map((a) => a.PrincipalId!);
 }

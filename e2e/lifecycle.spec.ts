@@ -1,9 +1,7 @@
-import { ListAccountAssignmentsCommand, SSOAdminClient } from "@aws-sdk/client-sso-admin";
 import { expect, test, type Browser, type Page } from "@playwright/test";
 import type { PersonaKey } from "../lib/demo/personas";
-import { DEMO_SEED, seedAccount, seedPermissionSet, seedUser } from "../lib/simulator/seed";
-import { E2E_PORTS } from "../playwright.config";
-import { signInAs } from "./fixtures";
+import { seedAccount, seedPermissionSet, seedUser } from "../lib/simulator/seed";
+import { signInAs, simulatorAssignees } from "./fixtures";
 
 const PAYMENTS_PROD = "210987654321";
 const PAYMENTS_STAGING = seedAccount("payments-staging")!.id;
@@ -118,22 +116,6 @@ test("approvers cannot reach the request form", async ({ page }) => {
   await page.goto("/requests/new");
   await expect(page).toHaveURL(/\/forbidden$/);
 });
-
-async function simulatorAssignees(accountId: string, permissionSetArn: string): Promise<string[]> {
-  const sso = new SSOAdminClient({
-    endpoint: `http://127.0.0.1:${E2E_PORTS.simulator}`,
-    region: "us-east-1",
-    credentials: { accessKeyId: "e2e", secretAccessKey: "e2e" },
-  });
-  const listed = await sso.send(
-    new ListAccountAssignmentsCommand({
-      InstanceArn: DEMO_SEED.instanceArn,
-      AccountId: accountId,
-      PermissionSetArn: permissionSetArn,
-    }),
-  );
-  return (listed.AccountAssignments ?? []).map((a) => a.PrincipalId!);
-}
 
 test("a one-minute grant appears in Identity Center and disappears on its own at expiry", async ({ browser }) => {
   test.setTimeout(180_000);

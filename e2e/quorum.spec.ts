@@ -1,8 +1,6 @@
-import { ListAccountAssignmentsCommand, SSOAdminClient } from "@aws-sdk/client-sso-admin";
 import { expect, test, type Page } from "@playwright/test";
-import { DEMO_SEED, seedAccount, seedPermissionSet, seedUser } from "../lib/simulator/seed";
-import { E2E_PORTS } from "../playwright.config";
-import { dbQuery, personaPage } from "./fixtures";
+import { seedAccount, seedPermissionSet, seedUser } from "../lib/simulator/seed";
+import { dbQuery, personaPage, simulatorAssignees } from "./fixtures";
 
 // payments-engineers-admin: two approvals from distinct groups (team-payments-leads: bob, frank; security-approvers: grace).
 const PAYMENTS_STAGING = seedAccount("payments-staging")!.id;
@@ -35,22 +33,6 @@ async function requestRow(requestId: string) {
     [requestId],
   );
   return row!;
-}
-
-async function simulatorAssignees(): Promise<string[]> {
-  const sso = new SSOAdminClient({
-    endpoint: `http://127.0.0.1:${E2E_PORTS.simulator}`,
-    region: "us-east-1",
-    credentials: { accessKeyId: "e2e", secretAccessKey: "e2e" },
-  });
-  const listed = await sso.send(
-    new ListAccountAssignmentsCommand({
-      InstanceArn: DEMO_SEED.instanceArn,
-      AccountId: PAYMENTS_STAGING,
-      PermissionSetArn: ADMINISTRATOR_ACCESS,
-    }),
-  );
-  return (listed.AccountAssignments ?? []).map((a) => a.PrincipalId!);
 }
 
 test("two approvals from distinct groups: a second payments lead does not count, a security approver completes it, and the extension needs the same", async ({
@@ -87,7 +69,7 @@ test("two approvals from distinct groups: a second payments lead does not count,
   const grace = await personaPage(browser, "grace");
   await decideInQueue(grace, requestId, "request");
   await expect(requestStatus(alice)).toHaveAttribute("data-status", "ACTIVE", SETTLE);
-  expect(await simulatorAssignees()).toContain(seedUser("alice")!.userId);
+  expect(await simulatorAssignees(PAYMENTS_STAGING, ADMINISTRATOR_ACCESS)).toContain(seedUser("alice")!.userId);
 
   // The extension is routed and counted like the request: one payments lead is not enough, nor two.
   const endsAt = (await requestRow(requestId)).endsAt.getTime();
