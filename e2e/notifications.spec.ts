@@ -340,7 +340,8 @@ test("Slack answering 429 then 500 delays neither the grant nor duplicates the m
   test.setTimeout(180_000);
   const faultsFrom = Date.now();
   // Throttled for a while (not counted against the delivery), then two server errors (counted), then healthy.
-  const throttledUntil = faultsFrom + 30_000;
+  // Long enough for the grant to activate on a slow, shared machine; the test asserts it did within the window.
+  const throttledUntil = faultsFrom + 60_000;
   await slack.addFault({ method: "chat.postMessage", mode: "429", retryAfterSeconds: 1, untilMs: throttledUntil });
   await slack.addFault({ method: "chat.postMessage", mode: "500", count: 2 });
   try {
@@ -465,8 +466,8 @@ test("webhooks: every delivery verifies, the flaky endpoint succeeds on a retry,
     await expect(requestStatus(alice)).toHaveAttribute("data-status", "ACTIVE", SETTLE);
     // NOTIFY_MAX_ATTEMPTS=3 in the e2e stack: three answered 500s, then the delivery is a dead letter.
     const deadLetter = () =>
-      dbQuery<{ status: string; attempts: number; lastError: string | null }>(
-        `SELECT d.status, d.attempts, d."lastError" FROM "NotificationDelivery" d JOIN "Notification" n ON n.id = d."notificationId"
+      dbQuery<{ id: string; status: string; attempts: number; lastError: string | null }>(
+        `SELECT d.id, d.status, d.attempts, d."lastError" FROM "NotificationDelivery" d JOIN "Notification" n ON n.id = d."notificationId"
          WHERE n."requestId" = $1 AND n.type = 'access.active' AND d.channel = 'WEBHOOK' AND d.target = 'portal-events'`,
         [failing],
       );
@@ -480,6 +481,13 @@ test("webhooks: every delivery verifies, the flaky endpoint succeeds on a retry,
       [2, 500, true],
       [3, 500, true],
     ]);
+    // The admin sees it among the dead letters, with why it failed.
+    const dave = await personaPage(browser, "dave");
+    await dave.goto("/admin/notifications?channel=WEBHOOK&status=DEAD");
+    const deadRow = dave.locator(`[data-testid="delivery-row"][data-delivery-id="${row!.id}"]`);
+    await expect(deadRow).toHaveAttribute("data-status", "DEAD");
+    await expect(deadRow.getByTestId("delivery-error")).toContainText("500");
+    await dave.context().close();
   } finally {
     await setWebhookMode("portal-events", "ok");
   }
