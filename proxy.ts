@@ -6,8 +6,17 @@ import { REQUESTED_PATH_HEADER, requestedPath } from "./lib/web/requested-path";
 import { contentSecurityPolicy, createNonce, transportSecurityHeaders } from "./lib/web/security-headers";
 
 // Optimistic only: visitors without a session cookie go to sign-in; pages still verify the session in the database.
-// /api/metrics checks its own bearer token (scrapers have no cookie) or admin session.
-const PUBLIC_PREFIXES = ["/signin", "/api/auth", "/api/health", "/api/ready", "/api/metrics", "/_next", "/favicon.ico"];
+// /api/metrics checks its own bearer token (scrapers have no cookie) or admin session; Slack's posts carry its signature.
+const PUBLIC_PREFIXES = [
+  "/signin",
+  "/api/auth",
+  "/api/health",
+  "/api/ready",
+  "/api/metrics",
+  "/api/slack/interactions",
+  "/_next",
+  "/favicon.ico",
+];
 const SESSION_COOKIES = ["authjs.session-token", "__Secure-authjs.session-token"];
 
 function route(request: NextRequest, requestHeaders: Headers): NextResponse {

@@ -61,6 +61,14 @@ export const ROUTES: RouteCell[] = [
     allow: EVERY_ROLE,
     allowedStatus: 200,
   },
+  // Slack's signature is the only credential: without it everyone, signed in or not, is refused the same way.
+  {
+    route: "/api/slack/interactions",
+    method: "POST",
+    call: "/api/slack/interactions",
+    allow: PUBLIC,
+    allowedStatus: 401,
+  },
   { route: "/api/auth/[...nextauth]", method: "GET", call: "/api/auth/providers", allow: PUBLIC, allowedStatus: 200 },
   // Auth.js refuses a sign-out without its CSRF token; the spec checks the session survives it.
   { route: "/api/auth/[...nextauth]", method: "POST", call: "/api/auth/signout", allow: PUBLIC, allowedStatus: 302 },

@@ -1,0 +1,50 @@
+import type { WebClient } from "@slack/web-api";
+import type { PrismaClient } from "../../db";
+import { emailKey } from "../../domain/policy-schema";
+import type { UserActor } from "../context";
+
+// Who clicked: a Slack user is a portal user only through a confirmed, exact (ASCII case-folded) email match.
+
+export type SlackIdentity =
+  { ok: true; actor: UserActor } | { ok: false; reason: "not-linked" | "unconfirmed" | "inactive" | "ambiguous" };
+
+const ASCII_EMAIL = /^[\x21-\x7e]+@[\x21-\x7e]+$/;
+
+/** The portal user behind a Slack user id, re-read from Slack and the database on every decision. */
+export async function portalActorForSlackUser(
+  client: WebClient,
+  db: PrismaClient,
+  slackUserId: string,
+): Promise<SlackIdentity> {
+  const { user } = await client.users.info({ user: slackUserId });
+  if (!user || user.deleted || user.is_bot || user.is_app_user) return { ok: false, reason: "inactive" };
+  // Absent means Slack did not say; an explicit false means the address is not proven to be theirs.
+  if (user.is_email_confirmed === false) return { ok: false, reason: "unconfirmed" };
+  const email = user.profile?.email?.trim();
+  if (!email || !ASCII_EMAIL.test(email)) return { ok: false, reason: "not-linked" };
+  const key = emailKey(email);
+  const candidates = await db.user.findMany({
+    where: { email: { equals: key, mode: "insensitive" } },
+    select: { id: true, email: true, name: true, roles: true, idpGroups: true, identityStoreUserId: true },
+    take: 3,
+  });
+  // The database's case folding is Unicode-aware; only an ASCII fold of the very same address counts here.
+  const matches = candidates.filter((u) => u.email !== null && emailKey(u.email) === key);
+  if (matches.length > 1) return { ok: false, reason: "ambiguous" };
+  const match = matches[0];
+  if (!match?.email || match.roles.length === 0) return { ok: false, reason: "not-linked" };
+  return {
+    ok: true,
+    actor: {
+      type: "user",
+      userId: match.id,
+      email: match.email,
+      name: match.name,
+      roles: match.roles,
+      groups: match.idpGroups,
+      identityStoreUserId: match.identityStoreUserId,
+      ip: null,
+      userAgent: "slack",
+    },
+  };
+}
