@@ -278,10 +278,10 @@ export function approvalMessage(request: RequestSnapshot, heading: ApprovalHeadi
     blocks.push(context(outcomeLine(request), `${blockId}:outcome`));
     blocks.push(context(link(request.portalUrl, "Open in portal"), `${blockId}:link`));
   }
-  const fallbackState = open ? "waits for approval" : (CLOSED_HEADINGS[request.status] ?? request.status).toLowerCase();
+  const fallbackState = open ? "waits for approval" : `is ${request.status.toLowerCase()}`;
   return {
     text: clip(
-      `Access request from ${person(request.requester)} (${whatText(request)}) ${open ? fallbackState : `: ${fallbackState}`}`,
+      `Access request from ${person(request.requester)} (${whatText(request)}) ${fallbackState}`,
       MAX_FALLBACK_TEXT,
     ),
     blocks: blocks.slice(0, MAX_BLOCKS),

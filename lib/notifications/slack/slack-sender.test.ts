@@ -236,7 +236,16 @@ describe("Slack sender against the simulator", () => {
     const [first] = await deliver(requestId, slack, { type: "request.waiting", target });
     expect(first!.outcome).toMatchObject({ status: "failed", failure: { kind: "transient" } });
     expect((first!.outcome as { failure: { error: string } }).failure.error).toContain(NO_ANSWER_PREFIX);
-    await new Promise((resolve) => setTimeout(resolve, 800));
+    // Wait for Slack's side to finish the late post, rather than guessing how long it takes.
+    const conversation = target.startsWith("dm:") ? slackUserIdFor("bob") : APPROVALS_CHANNEL_ID;
+    const postsOf = async () =>
+      (await control.messages(conversation)).filter(
+        (m) =>
+          (m.metadata as { event_payload?: { delivery_id?: string } } | undefined)?.event_payload?.delivery_id ===
+          first!.delivery.id,
+      );
+    for (let waited = 0; (await postsOf()).length === 0 && waited < 10_000; waited += 50)
+      await new Promise((resolve) => setTimeout(resolve, 50));
     await harness.db.prisma.notificationDelivery.update({
       where: { id: first!.delivery.id },
       data: { nextAttemptAt: new Date(0) },
@@ -245,12 +254,7 @@ describe("Slack sender against the simulator", () => {
     const [second] = await deliver(requestId, slack, { type: "request.waiting", target });
     expect(second!.outcome.status).toBe("sent");
     expect((await control.calls()).counts["chat.postMessage"]).toBe(postsBefore);
-    const conversation = target.startsWith("dm:") ? slackUserIdFor("bob") : APPROVALS_CHANNEL_ID;
-    const posts = (await control.messages(conversation)).filter(
-      (m) =>
-        (m.metadata as { event_payload?: { delivery_id?: string } } | undefined)?.event_payload?.delivery_id ===
-        first!.delivery.id,
-    );
+    const posts = await postsOf();
     expect(posts).toHaveLength(1);
     expect(await harness.db.prisma.slackApprovalMessage.count({ where: { requestId, ts: posts[0]!.ts } })).toBe(1);
   });
