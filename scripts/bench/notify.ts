@@ -4,7 +4,8 @@
 // (startDeliveryLoop + createChannelSenders, as lib/worker/main.ts does) and the portal's production build (`next start`).
 // Flags: --requests N (default 200), --burst N (default 1000), --recipients N (DM conversations the burst spreads
 // over, default 50), --loops N (delivery loops during the burst, like worker replicas, default 2),
-// --dist-dir DIR (the production build, default .next-test; built when missing), --rebuild (build it again).
+// --dist-dir DIR (the production build, default .next-test; built when missing), --rebuild (build it again),
+// --faults (during the burst, some posts fail with HTTP 500 and some are performed after the client timed out).
 import { spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
@@ -21,6 +22,7 @@ import { createBossJobQueue } from "../../lib/jobs/job-queue";
 import { createLogger } from "../../lib/log";
 import { createChannelSenders } from "../../lib/notifications/senders";
 import { METADATA_EVENT_TYPE } from "../../lib/notifications/slack/slack-sender";
+import { SLACK_TIMEOUT_MS } from "../../lib/services/slack/slack-client";
 import { systemActor, type UserActor } from "../../lib/services/context";
 import { startDeliveryLoop } from "../../lib/services/notifications/deliver-notifications";
 import {
@@ -40,6 +42,7 @@ import {
   startSlackSimulator,
   type SeedUser,
 } from "../../lib/slack-simulator";
+import { METHOD_TIERS } from "../../lib/slack-simulator/faults";
 import type { StoredMessage } from "../../lib/slack-simulator/state";
 import { DEMO_SEED, MANAGEMENT_ACCOUNT_ID } from "../../lib/simulator/seed";
 import { startSimulator } from "../../lib/simulator/server";
@@ -54,6 +57,11 @@ const REQUEST_SPACING_MS = 100;
 const WARM_UP_CLICKS = 5;
 // A click whose decision has not committed by then counts as undecided.
 const DECISION_TIMEOUT_MS = 10_000;
+// With --faults: how many burst posts the simulator fails with HTTP 500.
+const FAULTY_POSTS = 20;
+// chat.postMessage's documented tier, which the simulator applies per conversation.
+const POSTS_PER_SECOND = METHOD_TIERS["chat.postMessage"]!.perMinute / 60;
+const POST_BURST = METHOD_TIERS["chat.postMessage"]!.burst;
 const log = createLogger({ level: "silent", secrets: [] });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 // What to stop on the way out, newest first, whether the run finished or failed.
@@ -72,6 +80,7 @@ function readOptions() {
       loops: { type: "string", default: "2" },
       "dist-dir": { type: "string", default: ".next-test" },
       rebuild: { type: "boolean", default: false },
+      faults: { type: "boolean", default: false },
     },
   });
   const numbers = {
@@ -83,7 +92,7 @@ function readOptions() {
   for (const [name, value] of Object.entries(numbers))
     if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} expects a positive whole number`);
   if (numbers.requests <= WARM_UP_CLICKS) throw new Error(`--requests must be more than ${WARM_UP_CLICKS}`);
-  return { ...numbers, distDir: values["dist-dir"], rebuild: values.rebuild };
+  return { ...numbers, distDir: values["dist-dir"], rebuild: values.rebuild, faults: values.faults };
 }
 
 /** A Slack ts ("seconds.micros") as epoch milliseconds; the simulator stamps it with its clock when it stores the post. */
@@ -125,6 +134,9 @@ function ensureBuild(distDir: string, rebuild: boolean, env: NodeJS.ProcessEnv) 
 
 async function main() {
   const options = readOptions();
+  const baseEnv = processEnvironment();
+  // Before anything is timed, so a build never competes with the measurements.
+  ensureBuild(options.distDir, options.rebuild, baseEnv);
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "bench-notify-"));
   fs.chmodSync(root, 0o755);
   stops.push(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -274,14 +286,14 @@ async function main() {
   const dmLags = lagsTo("dm:");
   if (channelLags.some(Number.isNaN) || dmLags.some(Number.isNaN))
     throw new Error("a request.waiting delivery has no message in the simulator");
-  note(`${options.requests} requests, ${REQUEST_SPACING_MS} ms apart; ${dmLags.length} approver DMs`);
+  note(
+    `${options.requests} requests, ${REQUEST_SPACING_MS} ms apart, Slack rate limits off; ${dmLags.length} approver DMs`,
+  );
   bench("notify_request_to_slack_p50", percentile(channelLags, 50), "ms");
   bench("notify_request_to_slack_p99", percentile(channelLags, 99), "ms");
   bench("notify_request_to_slack_dm_p99", percentile(dmLags, 99), "ms");
 
   // 2. Approve clicks signed by the simulator, answered by the portal's route under `next start`.
-  const baseEnv = processEnvironment();
-  ensureBuild(options.distDir, options.rebuild, baseEnv);
   const web = startLabelled(
     "web",
     ["node_modules/next/dist/bin/next", "start", "-p", String(appPort), "-H", "127.0.0.1"],
@@ -354,6 +366,14 @@ async function main() {
     where: { type: "request.approved", requestId: { in: requestIds } },
   });
   const burstIds = Array.from({ length: options.burst }, (_, i) => `ntf_bench_${i}`);
+  if (options.faults) {
+    // Posts refused with HTTP 500 (not performed), and posts performed after the client gave up (ambiguous).
+    await control.addFault({ method: "chat.postMessage", mode: "500", count: FAULTY_POSTS });
+    await control.addFault({ method: "chat.postMessage", mode: "delay", delayMs: SLACK_TIMEOUT_MS + 1000, count: 5 });
+    note(
+      `faults: ${FAULTY_POSTS} posts answered HTTP 500, 5 performed after the client's ${SLACK_TIMEOUT_MS} ms timeout`,
+    );
+  }
   const burstStarted = Date.now();
   await db.$transaction(async (tx) => {
     await tx.notification.createMany({
@@ -401,12 +421,18 @@ async function main() {
   const totalSeconds = (lastPostMs - burstStarted) / 1000;
   const calls = await control.calls();
   const throttled = calls.log.filter((c) => c.atMs >= burstStarted && c.outcome === "ratelimited").length;
+  if ((calls.log[0]?.atMs ?? 0) > burstStarted)
+    note("the simulator's call log was full: the 429 count is a lower bound");
+  // Slack's pace alone: each conversation's posts beyond the burst allowance at one a second.
+  const boundSeconds = Math.max(0, Math.ceil(options.burst / options.recipients) - POST_BURST) / POSTS_PER_SECOND;
   note(
-    `${options.burst} notifications to ${options.recipients} DMs (chat.postMessage 1/s per conversation, burst 5), ${options.loops} delivery loops`,
+    `${options.burst} notifications to ${options.recipients} DMs (chat.postMessage ${POSTS_PER_SECOND}/s per conversation, burst ${POST_BURST}), ${options.loops} delivery loops`,
   );
   bench("notify_burst_notifications", options.burst, "count");
   bench("notify_burst_total", totalSeconds, "s");
   bench("notify_burst_throughput", options.burst / totalSeconds, "msg/s");
+  bench("notify_burst_bound", boundSeconds, "s");
+  if (boundSeconds > 0) bench("notify_burst_ratio_to_bound", totalSeconds / boundSeconds, "x");
   bench("notify_burst_throttled_by_simulator", throttled, "responses");
   bench("notify_burst_dead", burst.filter((d) => d.status === "DEAD").length, "count");
   bench("notify_lost", lost, "count");
