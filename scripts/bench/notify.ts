@@ -5,7 +5,8 @@
 // Flags: --requests N (default 200), --burst N (default 1000), --recipients N (DM conversations the burst spreads
 // over, default 50), --loops N (delivery loops during the burst, like worker replicas, default 2),
 // --dist-dir DIR (the production build, default .next-test; built when missing), --rebuild (build it again),
-// --faults (during the burst, some posts fail with HTTP 500 and some are performed after the client timed out).
+// --faults (during the burst, some posts fail with HTTP 500 and some are performed after the client timed out),
+// --unpaced-clicks (the next click as soon as the previous one is acknowledged, not after its decision).
 import { spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
@@ -81,6 +82,7 @@ function readOptions() {
       "dist-dir": { type: "string", default: ".next-test" },
       rebuild: { type: "boolean", default: false },
       faults: { type: "boolean", default: false },
+      "unpaced-clicks": { type: "boolean", default: false },
     },
   });
   const numbers = {
@@ -92,7 +94,13 @@ function readOptions() {
   for (const [name, value] of Object.entries(numbers))
     if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} expects a positive whole number`);
   if (numbers.requests <= WARM_UP_CLICKS) throw new Error(`--requests must be more than ${WARM_UP_CLICKS}`);
-  return { ...numbers, distDir: values["dist-dir"], rebuild: values.rebuild, faults: values.faults };
+  return {
+    ...numbers,
+    distDir: values["dist-dir"],
+    rebuild: values.rebuild,
+    faults: values.faults,
+    unpacedClicks: values["unpaced-clicks"],
+  };
 }
 
 /** A Slack ts ("seconds.micros") as epoch milliseconds; the simulator stamps it with its clock when it stores the post. */
@@ -319,12 +327,19 @@ async function main() {
       actionId: "approval.approve",
     });
     clicked.push({ requestId: copy.requestId, sentAtMs: outcome.sentAtMs, ackMs: outcome.ms, status: outcome.status });
+    if (options.unpacedClicks) continue;
     await waitFor(
       "a decision",
       async () => (await db.approvalDecision.count({ where: { requestId: copy.requestId } })) > 0,
       DECISION_TIMEOUT_MS,
     ).catch(() => undefined);
   }
+  if (options.unpacedClicks)
+    await waitFor(
+      "the decisions",
+      async () => (await db.approvalDecision.count({ where: { requestId: { in: requestIds } } })) === copies.length,
+      DECISION_TIMEOUT_MS,
+    ).catch(() => undefined);
   const decisions = await db.approvalDecision.findMany({
     where: { requestId: { in: requestIds }, approverId: users.bob!.userId },
     select: { requestId: true, createdAt: true },
