@@ -347,7 +347,7 @@ async function main() {
   const decidedAt = new Map(decisions.map((d) => [d.requestId, d.createdAt.getTime()]));
   const measured = clicked.slice(WARM_UP_CLICKS);
   note(
-    `${measured.length} approve clicks measured after ${WARM_UP_CLICKS} warm-up clicks, each after the previous decision`,
+    `${measured.length} approve clicks measured after ${WARM_UP_CLICKS} warm-up clicks, ${options.unpacedClicks ? "each as soon as the previous was acknowledged" : "each after the previous decision"}`,
   );
   bench(
     "notify_interaction_ack_p50",
