@@ -390,25 +390,28 @@ async function main() {
     );
   }
   const burstStarted = Date.now();
-  await db.$transaction(async (tx) => {
-    await tx.notification.createMany({
-      data: burstIds.map((id) => ({
-        id,
-        type: template.type,
-        dedupeKey: `bench:${id}`,
-        requestId: template.requestId,
-        payload: template.payload as object,
-      })),
-    });
-    await tx.notificationDelivery.createMany({
-      data: burstIds.map((notificationId, i) => ({
-        notificationId,
-        channel: "SLACK" as const,
-        target: `dm:${recipients[i % recipients.length]!.email}`,
-      })),
-    });
-    await tx.$executeRaw`SELECT pg_notify('notification_outbox', '')`;
-  });
+  await db.$transaction(
+    async (tx) => {
+      await tx.notification.createMany({
+        data: burstIds.map((id) => ({
+          id,
+          type: template.type,
+          dedupeKey: `bench:${id}`,
+          requestId: template.requestId,
+          payload: template.payload as object,
+        })),
+      });
+      await tx.notificationDelivery.createMany({
+        data: burstIds.map((notificationId, i) => ({
+          notificationId,
+          channel: "SLACK" as const,
+          target: `dm:${recipients[i % recipients.length]!.email}`,
+        })),
+      });
+      await tx.$executeRaw`SELECT pg_notify('notification_outbox', '')`;
+    },
+    { timeout: 60_000 },
+  );
   await waitFor(
     "the burst",
     async () =>
