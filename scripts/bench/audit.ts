@@ -19,19 +19,11 @@ import type { ServiceContext, UserActor } from "../../lib/services/context";
 import { exportAccessHistory } from "../../lib/services/queries/history-export";
 import { getHistoryInsights } from "../../lib/services/queries/history-insights";
 import { listAccessHistory } from "../../lib/services/queries/history-list";
-
-const bench = (name: string, value: number, unit: string) =>
-  console.log(`BENCH ${name} ${Number.isInteger(value) ? value : value.toFixed(3)} ${unit}`);
-const note = (line: string) => console.log(`# ${line}`);
+import { bench, note, percentile } from "./report";
 
 // A forced collection shows what the export really retains, apart from garbage V8 has not collected yet.
 v8.setFlagsFromString("--expose-gc");
 const collectGarbage = vm.runInNewContext("gc") as () => void;
-
-function percentile(values: number[], p: number) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
-}
 
 async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
   const started = performance.now();

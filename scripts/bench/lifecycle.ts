@@ -26,20 +26,14 @@ import { PgRateLimiter } from "../../lib/worker/pg-rate-limiter";
 import { createPgSemaphore } from "../../lib/worker/pg-semaphore";
 import { createGrantClaims, SessionLocks } from "../../lib/worker/pg-session-locks";
 import { createLogger } from "../../lib/log";
+import { bench, percentile } from "./report";
 
 const LAG_GRANTS = 40;
 const BURST_GRANTS = 1000;
 // Calls one verified removal needs at least: DeleteAccountAssignment, one status lookup, one ListAccountAssignments check.
 const CALLS_PER_REMOVAL = 3;
 
-const bench = (name: string, value: number, unit: string) =>
-  console.log(`BENCH ${name} ${Number.isInteger(value) ? value : value.toFixed(3)} ${unit}`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function percentile(values: number[], p: number) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
-}
 
 async function main() {
   const env = parseEnv({});
