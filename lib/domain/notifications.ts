@@ -129,7 +129,8 @@ export interface RetrySettings {
 
 export type DeliveryFailure =
   | { kind: "throttled"; retryAfterMs: number }
-  | { kind: "transient"; error: string }
+  /** ambiguous: no answer came back, so the channel may have acted on the attempt. */
+  | { kind: "transient"; error: string; ambiguous?: boolean }
   | { kind: "permanent"; error: string };
 
 export type RetryPlan = { action: "retry"; at: Date; countsAsAttempt: boolean } | { action: "dead"; reason: string };

@@ -53,6 +53,7 @@ function delivery(
     attempts: 1,
     createdAt: new Date("2030-01-07T10:00:00Z"),
     dueAt: new Date("2030-01-07T10:00:00Z"),
+    maybeSent: false,
     notification: {
       id: "ntf_1",
       type,

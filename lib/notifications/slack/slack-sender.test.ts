@@ -246,10 +246,17 @@ describe("Slack sender against the simulator", () => {
       );
     for (let waited = 0; (await postsOf()).length === 0 && waited < 10_000; waited += 50)
       await new Promise((resolve) => setTimeout(resolve, 50));
-    await harness.db.prisma.notificationDelivery.update({
-      where: { id: first!.delivery.id },
-      data: { nextAttemptAt: new Date(0) },
-    });
+    const dueNow = () =>
+      harness.db.prisma.notificationDelivery.update({
+        where: { id: first!.delivery.id },
+        data: { nextAttemptAt: new Date(0) },
+      });
+    // A throttled attempt in between (here the history read) must not make the next one forget to look.
+    await dueNow();
+    await control.addFault({ method: "conversations.history", mode: "429", count: 1, retryAfterSeconds: 1 });
+    const [throttled] = await deliver(requestId, slack, { type: "request.waiting", target });
+    expect(throttled!.outcome).toMatchObject({ status: "failed", failure: { kind: "throttled" } });
+    await dueNow();
     const postsBefore = (await control.calls()).counts["chat.postMessage"];
     const [second] = await deliver(requestId, slack, { type: "request.waiting", target });
     expect(second!.outcome.status).toBe("sent");

@@ -4,13 +4,7 @@ import type { DeliveryFailure, NotificationEventType } from "../../domain/notifi
 import type { Logger } from "../../log";
 import type { ChannelSender, ClaimedDelivery, SendOutcome } from "../../services/notifications/channel-sender";
 import type { SlackSettings } from "../../services/notifications/settings";
-import {
-  createSlackClient,
-  NO_ANSWER_PREFIX,
-  SLACK_TIMEOUT_MS,
-  slackErrorCode,
-  slackFailure,
-} from "../../services/slack/slack-client";
+import { createSlackClient, SLACK_TIMEOUT_MS, slackErrorCode, slackFailure } from "../../services/slack/slack-client";
 import {
   extensionMessage,
   approvalMessage,
@@ -119,12 +113,7 @@ export function createSlackSender(
 
   /** After a call that got no answer, the message may exist: find it by the delivery id in its metadata. */
   async function earlierPost(delivery: ClaimedDelivery, target: Target, postTo: string) {
-    if (delivery.attempts <= 1) return null;
-    const row = await deps.db.notificationDelivery.findUnique({
-      where: { id: delivery.id },
-      select: { lastError: true },
-    });
-    if (!row?.lastError?.startsWith(NO_ANSWER_PREFIX)) return null;
+    if (!delivery.maybeSent) return null;
     const channelId = await conversationIdFor(target, postTo);
     if (!channelId) {
       deps.log.warn({ deliveryId: delivery.id }, "cannot check the Slack channel for an earlier post; posting again");

@@ -12,6 +12,8 @@ export interface ClaimedDelivery {
   createdAt: Date;
   /** When this attempt was due. */
   dueAt: Date;
+  /** An earlier attempt got no answer: the message may already exist (senders check before sending again). */
+  maybeSent: boolean;
   notification: {
     id: string;
     type: NotificationEventType;

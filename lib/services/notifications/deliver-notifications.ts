@@ -3,7 +3,7 @@ import type { PrismaClient } from "../../db";
 import { planRetry, stillRelevant, type NotificationEventType } from "../../domain/notifications";
 import { safeErrorText } from "./safe-error";
 import type { ChannelSenders, ClaimedDelivery, SendOutcome } from "./channel-sender";
-import type { RetrySettings } from "../../domain/notifications";
+import type { DeliveryFailure, RetrySettings } from "../../domain/notifications";
 
 // The outbox reader: claims due deliveries with a lease, sends them outside any transaction, records each outcome.
 
@@ -16,6 +16,7 @@ interface ClaimedRow {
   attempts: number;
   createdAt: Date;
   nextAttemptAt: Date;
+  maybeSent: boolean;
   notificationId: string;
   type: string;
   requestId: string | null;
@@ -41,7 +42,7 @@ export async function claimDueDeliveries(
     SET "leaseUntil" = ${leaseUntil}, attempts = d.attempts + 1, "updatedAt" = ${now}
     FROM due, "Notification" n
     WHERE d.id = due.id AND n.id = d."notificationId"
-    RETURNING d.id, d.channel, d.target, d.attempts, d."createdAt", d."nextAttemptAt", n.id AS "notificationId", n.type,
+    RETURNING d.id, d.channel, d.target, d.attempts, d."createdAt", d."nextAttemptAt", d."maybeSent", n.id AS "notificationId", n.type,
       n."requestId", n.payload, n."createdAt" AS "notificationCreatedAt"`;
   return rows
     .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())
@@ -52,6 +53,7 @@ export async function claimDueDeliveries(
       attempts: row.attempts,
       createdAt: row.createdAt,
       dueAt: row.nextAttemptAt,
+      maybeSent: row.maybeSent,
       notification: {
         id: row.notificationId,
         type: row.type as NotificationEventType,
@@ -130,6 +132,8 @@ async function recordOutcome(deps: DeliverDeps, delivery: ClaimedDelivery, outco
         : {
             nextAttemptAt: plan.at,
             lastError: error.slice(0, 1000),
+            // Sticky until the delivery settles: a throttled retry in between must not forget it.
+            ...(outcome.failure.kind === "transient" && outcome.failure.ambiguous ? { maybeSent: true } : {}),
             leaseUntil: null,
             // Throttling is the channel's pace, not this delivery's failure.
             ...(plan.countsAsAttempt ? {} : { attempts: { decrement: 1 } }),
@@ -173,8 +177,15 @@ export function startDeliveryLoop(options: DeliveryLoopOptions): { stop(): Promi
           byTarget.set(`${d.channel} ${d.target}`, [...(byTarget.get(`${d.channel} ${d.target}`) ?? []), d]);
         await Promise.all(
           [...byTarget.values()].map(async (queue) => {
+            let throttled: DeliveryFailure | null = null;
             for (const delivery of queue) {
+              // The channel asked this target to wait: the rest of its batch waits too, unsent.
+              if (throttled) {
+                await recordOutcome(options, delivery, { status: "failed", failure: throttled }, new Date());
+                continue;
+              }
               const outcome = await deliverOne(options, delivery);
+              if (outcome.status === "failed" && outcome.failure.kind === "throttled") throttled = outcome.failure;
               // From the event, or for a scheduled one (reminder, ending notice) from when it fell due.
               const since = Math.max(
                 delivery.notification.createdAt.getTime(),

@@ -19,7 +19,12 @@ import { startServiceHarness, type ServiceHarness } from "../../testing/service-
 import { claimDueDeliveries, deliverOne } from "../notifications/deliver-notifications";
 import { useNotificationSettings, type NotificationSettings, type SlackSettings } from "../notifications/settings";
 import { createRequest } from "../requests/create-request";
-import { GENERIC_FAILURE_MESSAGE, handleSlackInteraction, NOT_LINKED_MESSAGE } from "./handle-interaction";
+import {
+  createLimiter,
+  GENERIC_FAILURE_MESSAGE,
+  handleSlackInteraction,
+  NOT_LINKED_MESSAGE,
+} from "./handle-interaction";
 import { createSlackClient } from "./slack-client";
 import { ReplayGuard, verifySlackSignature } from "./verify-slack-request";
 
@@ -407,5 +412,33 @@ describe("verifySlackSignature", () => {
     expect(verifySlackSignature(body, at(0), sign(at(0)), "", now).ok).toBe(false);
     expect(verifySlackSignature(body, null, sign(at(0)), TEST_SIGNING_SECRET, now).ok).toBe(false);
     expect(verifySlackSignature(body, at(0), null, TEST_SIGNING_SECRET, now).ok).toBe(false);
+  });
+});
+
+describe("createLimiter", () => {
+  it("runs at most the given number of tasks at once and every task in turn", async () => {
+    const limiter = createLimiter(3);
+    let active = 0;
+    let peak = 0;
+    const done: number[] = [];
+    await Promise.all(
+      Array.from({ length: 20 }, (_, index) =>
+        limiter.run(async () => {
+          active++;
+          peak = Math.max(peak, active);
+          await new Promise((resolve) => setTimeout(resolve, 1 + (index % 3)));
+          active--;
+          done.push(index);
+        }),
+      ),
+    );
+    expect(peak).toBe(3);
+    expect(done.sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+  });
+
+  it("a failing task frees its slot", async () => {
+    const limiter = createLimiter(1);
+    await expect(limiter.run(() => Promise.reject(new Error("boom")))).rejects.toThrow("boom");
+    await expect(limiter.run(async () => "next")).resolves.toBe("next");
   });
 });

@@ -149,13 +149,41 @@ function parsePayload(rawBody: string) {
   return null;
 }
 
+/**
+ * Deferred decisions wait their turn in this process instead of all asking the database at once: every decision takes
+ * the audit chain lock, so a burst of clicks beyond the pool would otherwise time out waiting for a connection.
+ */
+export function createLimiter(concurrency: number) {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return {
+    async run<T>(task: () => Promise<T>): Promise<T> {
+      // A finishing task hands its slot straight to the next waiter, so the count never exceeds the limit.
+      if (running >= concurrency) await new Promise<void>((resolve) => waiting.push(resolve));
+      else running++;
+      try {
+        return await task();
+      } finally {
+        const next = waiting.shift();
+        if (next) next();
+        else running--;
+      }
+    },
+  };
+}
+const decisionSlots = createLimiter(4);
+
 async function onBlockActions(deps: InteractionDeps, payload: z.infer<typeof BlockActions>): Promise<Response> {
   const action = payload.actions[0]!;
   const channel = payload.channel?.id ?? payload.container?.channel_id;
   const requestId = RequestIdValue.safeParse(action.value);
   if (action.action_id === APPROVE_ACTION_ID && requestId.success && channel) {
     // Acknowledged now; the decision runs after the response so Slack's 3 s limit never depends on the database.
-    deps.defer(() => approveFromSlack(deps, payload.user.id, payload.team?.id ?? null, channel, requestId.data));
+    deps.defer(() =>
+      decisionSlots.run(() =>
+        approveFromSlack(deps, payload.user.id, payload.team?.id ?? null, channel, requestId.data),
+      ),
+    );
     return ack();
   }
   if (action.action_id === DENY_ACTION_ID && requestId.success && payload.trigger_id) {

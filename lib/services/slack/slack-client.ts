@@ -80,6 +80,7 @@ export function slackFailure(error: unknown): DeliveryFailure {
     return {
       kind: "transient",
       error: timedOut ? `${NO_ANSWER_PREFIX} in time` : `${NO_ANSWER_PREFIX}: ${safeErrorText(original)}`,
+      ambiguous: true,
     };
   }
   return { kind: "transient", error: safeErrorText(error) };

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "NotificationDelivery" ADD COLUMN     "maybeSent" BOOLEAN NOT NULL DEFAULT false;
