@@ -242,7 +242,8 @@ function operatorMatches(operator: string, request: string, values: readonly str
 
 function lookup(keys: RequestContext["keys"], name: string): string | undefined {
   const wanted = name.toLowerCase();
-  for (const [key, value] of Object.entries(keys)) if (value !== undefined && key.toLowerCase() === wanted) return value;
+  for (const [key, value] of Object.entries(keys))
+    if (value !== undefined && key.toLowerCase() === wanted) return value;
   return undefined;
 }
 
