@@ -2,16 +2,21 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { ListAccountAliasesCommand } from "@aws-sdk/client-iam";
+import { GetRoleCredentialsCommand } from "@aws-sdk/client-sso";
 import {
   CreateAccountAssignmentCommand,
   DescribeAccountAssignmentCreationStatusCommand,
+  GetInlinePolicyForPermissionSetCommand,
   ListAccountAssignmentsCommand,
+  ListAccountsForProvisionedPermissionSetCommand,
+  PutInlinePolicyToPermissionSetCommand,
 } from "@aws-sdk/client-sso-admin";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { StateFileError } from "./persistence";
 import { DEMO_SEED, seedAccount, seedPermissionSet, seedUser } from "./seed";
 import { startSimulator, type SimulatorHandle } from "./server";
-import { sdkClients, startTestSimulator, waitUntil } from "./testing";
+import { sdkClients, startTestSimulator, userClients, waitUntil } from "./testing";
 
 const INSTANCE_ARN = DEMO_SEED.instanceArn;
 const alice = seedUser("alice");
@@ -150,6 +155,49 @@ describe("state persistence", () => {
         }),
       );
       expect(status.AccountAssignmentCreationStatus!.Status).toBe("SUCCEEDED");
+    } finally {
+      await second.close();
+    }
+  });
+
+  it("keeps inline policies, per-account versions, portal tokens and role sessions across a restart", async () => {
+    const statePath = temporaryStatePath();
+    const first = await startSimulator({ statePath, config: { asyncDelayMs: 10, rateLimitPerSecond: 0 } });
+    const sso = sdkClients(first.url).ssoAdmin;
+    await sso.send(createAlice());
+    await waitUntil(
+      () => sso.send(listAlice()),
+      (output) => output.AccountAssignments!.length === 1,
+    );
+    const { accessToken } = first.issuePortalToken(alice.userId);
+    const { roleCredentials } = await userClients(first.url).portal.send(
+      new GetRoleCredentialsCommand({ accessToken, accountId: paymentsProd.id, roleName: readOnly.name }),
+    );
+    const policy = JSON.stringify({ Statement: { Effect: "Deny", Action: "s3:*", Resource: "*" } });
+    const target = { InstanceArn: INSTANCE_ARN, PermissionSetArn: readOnly.arn };
+    await sso.send(new PutInlinePolicyToPermissionSetCommand({ ...target, InlinePolicy: policy }));
+    await first.close();
+
+    const second = await startSimulator({ statePath, config: { rateLimitPerSecond: 0 } });
+    try {
+      const reopened = sdkClients(second.url).ssoAdmin;
+      expect((await reopened.send(new GetInlinePolicyForPermissionSetCommand(target))).InlinePolicy).toBe(policy);
+      const stale = await reopened.send(
+        new ListAccountsForProvisionedPermissionSetCommand({
+          ...target,
+          ProvisioningStatus: "LATEST_PERMISSION_SET_NOT_PROVISIONED",
+        }),
+      );
+      expect(stale.AccountIds).toEqual([paymentsProd.id]);
+      const user = userClients(second.url);
+      await user.portal.send(
+        new GetRoleCredentialsCommand({ accessToken, accountId: paymentsProd.id, roleName: readOnly.name }),
+      );
+      const { accessKeyId, secretAccessKey, sessionToken } = roleCredentials!;
+      const aliases = await user
+        .iam({ accessKeyId: accessKeyId!, secretAccessKey: secretAccessKey!, sessionToken: sessionToken! })
+        .send(new ListAccountAliasesCommand({}));
+      expect(aliases.AccountAliases).toEqual(["payments-prod"]);
     } finally {
       await second.close();
     }
