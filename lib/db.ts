@@ -7,7 +7,11 @@ export type DbTransaction = Parameters<Parameters<PrismaClient["$transaction"]>[
 export type Db = PrismaClient | DbTransaction;
 
 export function createPrismaClient(databaseUrl: string): PrismaClient {
-  return new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl, max: 10 }) });
+  return new PrismaClient({
+    adapter: new PrismaPg({ connectionString: databaseUrl, max: 10 }),
+    // A burst (a queue of Slack clicks, a bulk decision) waits for a pooled connection instead of failing after 2 s.
+    transactionOptions: { maxWait: 10_000 },
+  });
 }
 
 const holder = globalThis as unknown as { portalPrisma?: PrismaClient };
