@@ -262,7 +262,8 @@ describe("planInlinePolicy", () => {
     expect(planInlinePolicy(big, [tracked(ALICE, 0)], now).kind).toBe("put");
     const edit = planInlinePolicy(big, [tracked(ALICE, 0), tracked(BOB, 0)], now);
     expect(edit).toMatchObject({ kind: "too-large" });
-    if (edit.kind === "too-large") expect(edit.nonWhitespaceBytes).toBeGreaterThan(INLINE_POLICY_MAX_NON_WHITESPACE_BYTES);
+    if (edit.kind === "too-large")
+      expect(edit.nonWhitespaceBytes).toBeGreaterThan(INLINE_POLICY_MAX_NON_WHITESPACE_BYTES);
   });
 
   it("counts whitespace toward the 32,768-byte limit but not the non-whitespace one", () => {
