@@ -374,3 +374,8 @@ class JsonScanner {
     while (this.at < this.text.length && " \t\n\r".includes(this.text[this.at]!)) this.at++;
   }
 }
+
+/** ProvisionPermissionSet FAILED because the set has no assignment (so no role) left in that account (reference §2.7). */
+export function isNotProvisionedFailure(reason: string | null | undefined): boolean {
+  return typeof reason === "string" && /\b404\b[\s\S]*assignment not found/i.test(reason);
+}
