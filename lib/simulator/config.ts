@@ -4,7 +4,7 @@ import { z } from "zod";
 const rate = z.number().min(0).max(1);
 const milliseconds = z.number().int().min(0).max(3_600_000);
 
-export const FaultKindSchema = z.enum(["throttle", "internal", "reset", "access-denied"]);
+export const FaultKindSchema = z.enum(["throttle", "internal", "reset", "access-denied", "conflict"]);
 export type FaultKind = z.infer<typeof FaultKindSchema>;
 
 export const ScriptedFaultSchema = z.strictObject({
@@ -70,6 +70,10 @@ export const SimulatorConfigSchema = z.strictObject({
   identitySource: z.enum(["identity-center", "ad-sync"]),
   /** Reject requests whose SigV4 credential scope names another service. */
   verifySigningService: z.boolean(),
+  /** ProvisionPermissionSet to an account with no assignment: FAILED "Assignment not found", or the role gets created (both observed). */
+  provisionWithoutAssignment: z.enum(["failed", "creates-role"]),
+  /** What GetInlinePolicyForPermissionSet answers for a set without one (AWS's choice is undocumented). */
+  emptyInlinePolicy: z.enum(["empty-string", "omitted"]),
   /** Completed operation records kept for status lookups. */
   maxRetainedOperations: z.number().int().min(100),
 });
@@ -106,6 +110,8 @@ export const DEFAULT_SIMULATOR_CONFIG: SimulatorConfig = {
   managementAccountIamPermissions: true,
   identitySource: "identity-center",
   verifySigningService: false,
+  provisionWithoutAssignment: "failed",
+  emptyInlinePolicy: "empty-string",
   maxRetainedOperations: 10_000,
 };
 

@@ -33,6 +33,8 @@ export interface ServiceDefinition {
   validationError(violations: readonly Violation[]): ServiceError;
   throttlingError(config: SimulatorConfig): ServiceError;
   internalError(): ServiceError;
+  /** What the "conflict" fault answers; services without a ConflictException answer internalError. */
+  conflictError?(): ServiceError;
   /** What the service answers when the caller's IAM policy does not allow the operation (the "access-denied" fault). */
   accessDeniedError(operation: string, ctx: SimulatorContext): ServiceError;
   /** Runs after validation: caller-mode restrictions that apply to every operation of the service. */

@@ -16,6 +16,23 @@ export const SeedAssignmentSchema = z.strictObject({
 });
 export type SeedAssignmentInput = z.infer<typeof SeedAssignmentSchema>;
 
+export const PortalTokenRequestSchema = z.strictObject({
+  /** Identity Store user id the token signs in as. */
+  userId: z.string().min(1),
+  expiresInSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(90 * 24 * 3600)
+    .optional(),
+});
+
+export const InlinePolicyOverrideSchema = z.strictObject({
+  permissionSetArn: z.string().min(1),
+  /** null removes the policy; the text is stored without validation. */
+  inlinePolicy: z.string().nullable(),
+});
+
 function parseJson(raw: string): unknown {
   return raw.trim() === "" ? {} : JSON.parse(raw);
 }
@@ -69,6 +86,31 @@ export function handleControl(
       } catch (error) {
         return { status: 400, body: { error: (error as Error).message } };
       }
+    }
+    // POST /__sim/portal-tokens - an access-portal token for a user (dev stand-in for the OIDC device flow)
+    case "POST /__sim/portal-tokens": {
+      const parsed = PortalTokenRequestSchema.safeParse(body);
+      if (!parsed.success)
+        return { status: 400, body: { error: "invalid token request", issues: describeZodIssues(parsed.error) } };
+      try {
+        const token = runtime.issuePortalToken(parsed.data.userId, parsed.data.expiresInSeconds);
+        return { status: 201, body: { accessToken: token.accessToken, expiresAtMs: token.expiresAtMs } };
+      } catch (error) {
+        return { status: 400, body: { error: (error as Error).message } };
+      }
+    }
+    // POST /__sim/inline-policy - overwrite a permission set's inline policy out of band (console edit, Terraform apply)
+    case "POST /__sim/inline-policy": {
+      const parsed = InlinePolicyOverrideSchema.safeParse(body);
+      if (!parsed.success)
+        return {
+          status: 400,
+          body: { error: "invalid inline policy override", issues: describeZodIssues(parsed.error) },
+        };
+      const updated = runtime.setInlinePolicyOutOfBand(parsed.data.permissionSetArn, parsed.data.inlinePolicy);
+      return updated
+        ? { status: 200, body: { ok: true } }
+        : { status: 404, body: { error: `unknown permission set ${parsed.data.permissionSetArn}` } };
     }
     default:
       return { status: 404, body: { error: `no control endpoint ${route}` } };

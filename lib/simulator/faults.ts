@@ -1,7 +1,7 @@
 // Rate limits and injected faults, decided before an operation runs.
 import type { FaultKind, ScriptedFault, SimulatorConfig } from "./config";
 
-export type ServiceName = "sso-admin" | "identitystore" | "organizations" | "sts";
+export type ServiceName = "sso-admin" | "identitystore" | "organizations" | "sts" | "iam" | "sso";
 
 /** mulberry32: tiny, fast and good enough to make fault sequences reproducible. */
 export function createRandom(seed: number | null): () => number {
@@ -73,8 +73,8 @@ export class FaultInjector {
   }
 
   private bucketAllows(service: ServiceName, operation: string, nowMs: number): boolean {
-    // STS is only asked who the caller is; its real quota (600 req/s) is never the bottleneck here.
-    if (service === "sts") return true;
+    // STS, IAM and the access portal only serve probes and simulated users here; their quotas are never the bottleneck.
+    if (service === "sts" || service === "iam" || service === "sso") return true;
     const { key, rate, burst } =
       service === "sso-admin"
         ? { key: "sso-admin", rate: this.config.rateLimitPerSecond, burst: this.config.rateLimitBurst }

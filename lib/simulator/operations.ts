@@ -2,6 +2,7 @@
 import { randomUUID } from "node:crypto";
 import { callerArn } from "./caller";
 import type { FailureRule, SimulatorConfig } from "./config";
+import { parsePolicy } from "./policy";
 import { INSTANCE_ID, type DemoSeed } from "./seed";
 import {
   assignmentKeyOf,
@@ -14,6 +15,9 @@ import {
 export const FAILURE_REASONS = {
   internal: "An unexpected internal service exception was encountered",
   assignmentNotFound: "Received a 404 status error: Assignment not found.",
+  // Simulator wording: AWS's text for a policy that passes Put but fails provisioning is not documented.
+  malformedInlinePolicy: (problem: string) =>
+    `Received a 400 status error: The inline policy of the permission set is invalid: ${problem}`,
   roleQuota: () =>
     `Received a 409 status error: Cannot exceed quota for RolesPerAccount: 1000 (Service: AmazonIdentityManagement; Status Code: 409; Error Code: LimitExceeded; Request ID: ${randomUUID()}; Proxy: null)`,
   managementAccountIamDenied: (caller: string, managementAccountId: string) =>
@@ -66,6 +70,8 @@ export class OperationEngine {
     target: { targetType: "AWS_ACCOUNT"; accountId: string } | { targetType: "ALL_PROVISIONED_ACCOUNTS" },
   ): ProvisioningOperation {
     const now = this.deps.now();
+    const set = this.deps.state.permissionSets.get(permissionSetArn);
+    // Ships the version current at the request; an edit made while it runs stays NOT_PROVISIONED.
     const operation: ProvisioningOperation = {
       requestId: randomUUID(),
       status: "IN_PROGRESS",
@@ -74,6 +80,8 @@ export class OperationEngine {
       ...(target.targetType === "AWS_ACCOUNT" ? { accountId: target.accountId } : {}),
       createdAtMs: now,
       completesAtMs: now + this.deps.config().asyncDelayMs,
+      policyVersion: set?.policyVersion ?? 1,
+      ...(set?.inlinePolicy !== undefined ? { inlinePolicy: set.inlinePolicy } : {}),
     };
     this.deps.state.provisioning.set(operation.requestId, operation);
     this.schedule(operation.requestId, operation.completesAtMs - now, () => this.completeProvisioning(operation));
@@ -201,12 +209,17 @@ export class OperationEngine {
     );
     let failureReason: string | undefined;
     let failed = false;
+    const malformed = operation.inlinePolicy === undefined ? undefined : parsePolicy(operation.inlinePolicy);
+    const createsRole = config.provisionWithoutAssignment === "creates-role";
     if (rule) {
       failed = true;
       failureReason = rule.failureReason ?? undefined;
-    } else if (operation.targetType === "AWS_ACCOUNT" && targets.length === 0) {
+    } else if (operation.targetType === "AWS_ACCOUNT" && targets.length === 0 && !createsRole) {
       failed = true;
       failureReason = FAILURE_REASONS.assignmentNotFound;
+    } else if (malformed && !malformed.ok) {
+      failed = true;
+      failureReason = FAILURE_REASONS.malformedInlinePolicy(malformed.problem);
     } else if (config.asyncFailureRate > 0 && this.deps.random() < config.asyncFailureRate) {
       failed = true;
       failureReason = FAILURE_REASONS.internal;
@@ -216,7 +229,10 @@ export class OperationEngine {
       if (failureReason !== undefined) operation.failureReason = failureReason;
     } else {
       operation.status = "SUCCEEDED";
-      for (const record of targets) record.latest = true;
+      const shipped = { policyVersion: operation.policyVersion ?? 1, inlinePolicy: operation.inlinePolicy };
+      const accountIds =
+        operation.targetType === "AWS_ACCOUNT" ? [operation.accountId!] : targets.map((record) => record.accountId);
+      for (const accountId of accountIds) state.provisionCurrent(operation.permissionSetArn, accountId, shipped);
     }
     this.deps.changed();
   }

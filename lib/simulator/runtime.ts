@@ -3,13 +3,17 @@ import { randomUUID } from "node:crypto";
 import { applyConfigPatch, DEFAULT_SIMULATOR_CONFIG, type ScriptedFault, type SimulatorConfig } from "./config";
 import type { ServiceDefinition, SimulatorContext } from "./context";
 import { serializationError, ServiceError, unknownOperation } from "./errors";
-import { createRandom, FaultInjector } from "./faults";
+import { createRandom, FaultInjector, type FaultDecision } from "./faults";
 import { identityStoreService } from "./identitystore";
 import { OperationEngine } from "./operations";
 import { organizationsService } from "./organizations";
 import { PageTokens } from "./pagination";
 import { DEMO_SEED, type DemoSeed } from "./seed";
 import { ssoAdminService } from "./sso-admin";
+import { handleIamQuery } from "./iam";
+import { handlePortal, issuePortalToken, PORTAL_ROUTES, portalError } from "./portal";
+import { authenticate, sessionIdentity } from "./sessions";
+import { parseAuthorization, type SignedRequest } from "./sigv4";
 import { handleStsQuery, stsAction } from "./sts";
 import {
   SimulatorState,
@@ -17,6 +21,7 @@ import {
   type AssignmentOperation,
   type AssignmentRecord,
   type ProvisionedRecord,
+  type PortalToken,
   type ProvisioningOperation,
   type StateSnapshot,
 } from "./state";
@@ -55,6 +60,17 @@ export interface SimulatorStateView {
   recentOperations: AssignmentOperation[];
   operationCounts: Record<"create" | "delete", Record<"IN_PROGRESS" | "SUCCEEDED" | "FAILED", number>>;
   provisioned: ProvisionedRecord[];
+  /** Each permission set's current inline policy and version (accounts' copies are in `provisioned`). */
+  inlinePolicies: { permissionSetArn: string; policyVersion: number; inlinePolicy?: string }[];
+  /** Role sessions issued by GetRoleCredentials, without their secrets. */
+  roleSessions: {
+    accessKeyId: string;
+    userId: string;
+    accountId: string;
+    permissionSetArn: string;
+    issuedAtMs: number;
+    expiresAtMs: number;
+  }[];
   counters: SimulatorCounters;
   /** The last 200 AWS calls, oldest first. */
   recentCalls: RecordedCall[];
@@ -224,6 +240,21 @@ export class SimulatorRuntime {
       recentOperations: operations.slice(-50).map(copy),
       operationCounts,
       provisioned: [...state.provisioned.values()].map(copy),
+      inlinePolicies: [...state.permissionSets.values()].map((set) => ({
+        permissionSetArn: set.arn,
+        policyVersion: set.policyVersion,
+        ...(set.inlinePolicy !== undefined ? { inlinePolicy: set.inlinePolicy } : {}),
+      })),
+      roleSessions: [...state.roleSessions.values()].map(
+        ({ accessKeyId, userId, accountId, permissionSetArn, issuedAtMs, expiresAtMs }) => ({
+          accessKeyId,
+          userId,
+          accountId,
+          permissionSetArn,
+          issuedAtMs,
+          expiresAtMs,
+        }),
+      ),
       counters: structuredClone(this.counters),
       recentCalls: this.recentCalls.slice(-RECENT_CALLS_KEPT).map((call) => ({ ...call })),
       pendingFaults: this.injector.pendingFaults(),
@@ -278,35 +309,115 @@ export class SimulatorRuntime {
     return result;
   }
 
-  /** An STS query-protocol call (form-encoded Action=...), counted, faulted and logged like the JSON services. */
-  async invokeQuery(rawBody: string | undefined): Promise<InvokeResult> {
-    const arrivedAtMs = Date.now();
-    const operation = stsAction(rawBody) ?? "";
-    this.counters.calls[operation] = (this.counters.calls[operation] ?? 0) + 1;
-    if (this.config.latencyMs > 0) await sleep(this.config.latencyMs);
-    const fault = this.injector.decide("sts", operation, Date.now());
-    if (fault?.kind === "reset") this.counters.resets += 1;
-    const result =
-      fault?.kind === "reset"
-        ? "reset"
-        : handleStsQuery(rawBody ?? "", { config: this.config, seed: this.seed, fault });
-    const outcome = result === "reset" ? "reset" : result.outcome;
-    if (result !== "reset" && outcome !== "ok")
+  /** Issues an access-portal token for an Identity Store user (dev stand-in for the OIDC device flow). */
+  issuePortalToken(userId: string, ttlSeconds?: number): PortalToken {
+    if (!this.seed.users.some((user) => user.userId === userId)) throw new Error(`unknown user ${userId}`);
+    return issuePortalToken(this.ctx, userId, ttlSeconds);
+  }
+
+  /** Replaces (or with null removes) a permission set's inline policy without validation, as a console edit or a broken import would. */
+  setInlinePolicyOutOfBand(permissionSetArn: string, inlinePolicy: string | null): boolean {
+    const set = this.ctx.state.permissionSets.get(permissionSetArn);
+    if (!set) return false;
+    this.ctx.state.editPermissionSet(set, () => {
+      if (inlinePolicy === null) delete set.inlinePolicy;
+      else set.inlinePolicy = inlinePolicy;
+    });
+    this.onStateChange();
+    return true;
+  }
+
+  private record(service: string, operation: string, arrivedAtMs: number, outcome: string, fault: FaultDecision) {
+    if (outcome !== "ok" && outcome !== "reset")
       this.counters.errors[outcome] = (this.counters.errors[outcome] ?? 0) + 1;
     this.recentCalls.push({
       atMs: Date.now(),
-      target: `sts.${operation}`,
+      target: `${service}.${operation}`,
       invocationId: undefined,
       sdkRequest: undefined,
       outcome,
     });
-    this.callLog.push({
-      atMs: arrivedAtMs,
-      service: "sts",
+    this.callLog.push({ atMs: arrivedAtMs, service, operation, outcome, ...(fault ? { fault: fault.reason } : {}) });
+  }
+
+  /** A query-protocol call (form-encoded Action=...): IAM when signed for "iam", else STS; counted, faulted and logged. */
+  async invokeQuery(signed: SignedRequest): Promise<InvokeResult> {
+    const arrivedAtMs = Date.now();
+    const service = parseAuthorization(signed.headers.authorization)?.service === "iam" ? "iam" : "sts";
+    const operation = stsAction(signed.body) ?? "";
+    this.counters.calls[operation] = (this.counters.calls[operation] ?? 0) + 1;
+    if (this.config.latencyMs > 0) await sleep(this.config.latencyMs);
+    const fault = this.injector.decide(service, operation, Date.now());
+    if (fault?.kind === "reset") {
+      this.counters.resets += 1;
+      this.record(service, operation, arrivedAtMs, "reset", fault);
+      return "reset";
+    }
+    const result =
+      service === "iam"
+        ? handleIamQuery(this.ctx, signed, fault)
+        : handleStsQuery(signed.body, {
+            config: this.config,
+            seed: this.seed,
+            fault,
+            auth: authenticate(this.ctx, signed),
+            identify: (session) => sessionIdentity(this.ctx, session),
+          });
+    this.record(service, operation, arrivedAtMs, result.outcome, fault);
+    return result;
+  }
+
+  /** An access-portal (restJson1) call, or undefined when the route is not one of the portal's. */
+  async invokePortal(
+    method: string,
+    url: string,
+    headers: Record<string, string | string[] | undefined>,
+  ): Promise<InvokeResult | undefined> {
+    const [pathname = "/", search = ""] = url.split("?");
+    const operation = PORTAL_ROUTES[`${method} ${pathname}`];
+    if (operation === undefined) return undefined;
+    const arrivedAtMs = Date.now();
+    const requestId = randomUUID();
+    this.counters.calls[operation] = (this.counters.calls[operation] ?? 0) + 1;
+    if (this.config.latencyMs > 0) await sleep(this.config.latencyMs);
+    const fault = this.injector.decide("sso", operation, Date.now());
+    if (fault?.kind === "reset") {
+      this.counters.resets += 1;
+      this.record("sso", operation, arrivedAtMs, "reset", fault);
+      return "reset";
+    }
+    let result: AwsResponse;
+    try {
+      if (fault?.kind === "throttle") throw portalError.tooManyRequests();
+      if (fault?.kind === "internal" || fault?.kind === "conflict") throw portalError.internal();
+      if (fault?.kind === "access-denied") throw portalError.forbidden();
+      const output = handlePortal(this.ctx, operation, new URLSearchParams(search), headers);
+      result = {
+        status: 200,
+        headers: { "Content-Type": "application/json", "x-amzn-RequestId": requestId },
+        body: output === undefined ? "" : JSON.stringify(output),
+      };
+    } catch (error) {
+      const known = error instanceof ServiceError ? error : portalError.internal();
+      if (!(error instanceof ServiceError)) console.error(`[simulator] ${operation} failed unexpectedly:`, error);
+      if (known.errorType === "TooManyRequestsException") this.counters.throttled += 1;
+      result = {
+        status: known.status,
+        headers: {
+          "Content-Type": "application/json",
+          "x-amzn-RequestId": requestId,
+          "x-amzn-ErrorType": known.errorType,
+        },
+        body: JSON.stringify({ message: known.message }),
+      };
+    }
+    this.record(
+      "sso",
       operation,
-      outcome,
-      ...(fault ? { fault: fault.reason } : {}),
-    });
+      arrivedAtMs,
+      result.status === 200 ? "ok" : result.headers["x-amzn-ErrorType"]!,
+      fault,
+    );
     return result;
   }
 
@@ -336,6 +447,7 @@ export class SimulatorRuntime {
       }
       if (fault?.kind === "throttle") throw service.throttlingError(config);
       if (fault?.kind === "internal") throw service.internalError();
+      if (fault?.kind === "conflict") throw service.conflictError?.() ?? service.internalError();
       if (fault?.kind === "access-denied") throw service.accessDeniedError(operationName, this.ctx);
       const body = this.parseBody(rawBody);
       service.authorize?.(operationName, this.ctx);

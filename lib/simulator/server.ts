@@ -1,4 +1,5 @@
-// One node:http server speaking awsJson 1.1 for sso-admin, identitystore and organizations, the STS query protocol, plus /__sim control.
+// One node:http server: awsJson 1.1 (sso-admin, identitystore, organizations), the query protocol (STS, IAM),
+// the access portal's restJson routes (sso), plus /__sim control.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { SimulatorConfigError, type SimulatorConfig, type SimulatorConfigPatch } from "./config";
@@ -32,6 +33,8 @@ export interface SimulatorHandle {
   /** Adds an assignment out of band (no async operation); false if it already existed. */
   seedAssignment(assignment: AssignmentKey): boolean;
   removeAssignment(assignment: AssignmentKey): boolean;
+  /** An access-portal token for an Identity Store user, as POST /__sim/portal-tokens returns. */
+  issuePortalToken(userId: string, expiresInSeconds?: number): { accessToken: string; expiresAtMs: number };
 }
 
 function readBody(request: http.IncomingMessage): Promise<string | undefined> {
@@ -92,6 +95,9 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
         const result = handleControl(runtime, request.method ?? "GET", pathname, body);
         return sendJson(response, result.status, { "Content-Type": "application/json" }, JSON.stringify(result.body));
       }
+      const portal = await runtime.invokePortal(request.method ?? "GET", request.url ?? "/", request.headers);
+      if (portal === "reset") return request.socket.destroy();
+      if (portal !== undefined) return sendJson(response, portal.status, portal.headers, portal.body);
       if (request.method !== "POST") {
         return sendJson(
           response,
@@ -105,7 +111,12 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
         target === undefined &&
         String(request.headers["content-type"]).startsWith("application/x-www-form-urlencoded")
       ) {
-        const result = await runtime.invokeQuery(body);
+        const result = await runtime.invokeQuery({
+          method: "POST",
+          url: request.url ?? "/",
+          headers: request.headers,
+          body: body ?? "",
+        });
         if (result === "reset") return request.socket.destroy();
         return sendJson(response, result.status, result.headers, result.body);
       }
@@ -153,6 +164,10 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
     reset: () => runtime.reset(),
     seedAssignment: (assignment) => runtime.seedAssignment(assignment),
     removeAssignment: (assignment) => runtime.removeAssignment(assignment),
+    issuePortalToken: (userId, expiresInSeconds) => {
+      const { accessToken, expiresAtMs } = runtime.issuePortalToken(userId, expiresInSeconds);
+      return { accessToken, expiresAtMs };
+    },
   };
 }
 

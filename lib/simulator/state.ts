@@ -37,6 +37,9 @@ export interface ProvisioningOperation {
   failureReason?: string;
   createdAtMs: number;
   completesAtMs: number;
+  /** The permission set version and inline policy this request ships (captured when it starts). */
+  policyVersion?: number;
+  inlinePolicy?: string;
 }
 
 export interface PermissionSetRecord {
@@ -46,6 +49,10 @@ export interface PermissionSetRecord {
   sessionDuration: string;
   relayState?: string;
   createdAtMs: number;
+  /** The one inline policy, verbatim as put. */
+  inlinePolicy?: string;
+  /** Bumped by every edit (inline policy, session duration, ...); accounts carry the version last provisioned. */
+  policyVersion: number;
 }
 
 export interface ProvisionedRecord {
@@ -53,6 +60,29 @@ export interface ProvisionedRecord {
   accountId: string;
   /** false once the permission set was edited and not yet re-provisioned to the account. */
   latest: boolean;
+  policyVersion: number;
+  /** The account's copy of the inline policy (what role sessions there are evaluated against). */
+  inlinePolicy?: string;
+}
+
+export interface PortalToken {
+  accessToken: string;
+  userId: string;
+  issuedAtMs: number;
+  expiresAtMs: number;
+}
+
+/** Credentials GetRoleCredentials issued: who, where, which permission set, and aws:TokenIssueTime. */
+export interface RoleSession {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
+  userId: string;
+  userName: string;
+  accountId: string;
+  permissionSetArn: string;
+  issuedAtMs: number;
+  expiresAtMs: number;
 }
 
 export const assignmentKeyOf = (key: AssignmentKey) =>
@@ -68,6 +98,14 @@ const assignmentKeySchema = {
   principalId: z.string(),
 };
 
+const provisionedSchema = z.object({
+  permissionSetArn: z.string(),
+  accountId: z.string(),
+  latest: z.boolean(),
+  policyVersion: z.number().default(1),
+  inlinePolicy: z.string().optional(),
+});
+
 export const StateSnapshotSchema = z.object({
   version: z.literal(1),
   permissionSets: z.array(
@@ -78,6 +116,8 @@ export const StateSnapshotSchema = z.object({
       sessionDuration: z.string(),
       relayState: z.string().optional(),
       createdAtMs: z.number(),
+      inlinePolicy: z.string().optional(),
+      policyVersion: z.number().default(1),
     }),
   ),
   assignments: z.array(
@@ -105,9 +145,31 @@ export const StateSnapshotSchema = z.object({
       failureReason: z.string().optional(),
       createdAtMs: z.number(),
       completesAtMs: z.number(),
+      policyVersion: z.number().optional(),
+      inlinePolicy: z.string().optional(),
     }),
   ),
-  provisioned: z.array(z.object({ permissionSetArn: z.string(), accountId: z.string(), latest: z.boolean() })),
+  provisioned: z.array(provisionedSchema),
+  /** Copies of roles deleted with the last assignment, which live sessions keep evaluating. */
+  retiredRoles: z.array(provisionedSchema).default([]),
+  portalTokens: z
+    .array(z.object({ accessToken: z.string(), userId: z.string(), issuedAtMs: z.number(), expiresAtMs: z.number() }))
+    .default([]),
+  roleSessions: z
+    .array(
+      z.object({
+        accessKeyId: z.string(),
+        secretAccessKey: z.string(),
+        sessionToken: z.string(),
+        userId: z.string(),
+        userName: z.string(),
+        accountId: z.string(),
+        permissionSetArn: z.string(),
+        issuedAtMs: z.number(),
+        expiresAtMs: z.number(),
+      }),
+    )
+    .default([]),
 });
 export type StateSnapshot = z.infer<typeof StateSnapshotSchema>;
 
@@ -118,6 +180,10 @@ export class SimulatorState {
   readonly operations = new Map<string, AssignmentOperation>();
   readonly provisioning = new Map<string, ProvisioningOperation>();
   readonly provisioned = new Map<string, ProvisionedRecord>();
+  readonly retiredRoles = new Map<string, ProvisionedRecord>();
+  readonly portalTokens = new Map<string, PortalToken>();
+  /** By access key id. */
+  readonly roleSessions = new Map<string, RoleSession>();
   /** In-flight assignment operation per assignment tuple. */
   readonly inflightByAssignment = new Map<string, string>();
   inflightCreates = 0;
@@ -133,6 +199,7 @@ export class SimulatorState {
         description: set.description,
         sessionDuration: set.sessionDuration,
         createdAtMs: set.createdAtMs,
+        policyVersion: 1,
       });
     }
     for (const assignment of seed.standingAssignments) {
@@ -155,6 +222,10 @@ export class SimulatorState {
     for (const operation of snapshot.provisioning) state.provisioning.set(operation.requestId, operation);
     for (const record of snapshot.provisioned)
       state.provisioned.set(provisionedKeyOf(record.permissionSetArn, record.accountId), record);
+    for (const record of snapshot.retiredRoles)
+      state.retiredRoles.set(provisionedKeyOf(record.permissionSetArn, record.accountId), record);
+    for (const token of snapshot.portalTokens) state.portalTokens.set(token.accessToken, token);
+    for (const session of snapshot.roleSessions) state.roleSessions.set(session.accessKeyId, session);
     return state;
   }
 
@@ -166,6 +237,9 @@ export class SimulatorState {
       operations: [...this.operations.values()],
       provisioning: [...this.provisioning.values()],
       provisioned: [...this.provisioned.values()],
+      retiredRoles: [...this.retiredRoles.values()],
+      portalTokens: [...this.portalTokens.values()],
+      roleSessions: [...this.roleSessions.values()],
     };
   }
 
@@ -176,20 +250,69 @@ export class SimulatorState {
     this.assignments.set(key, record);
     this.countPair(record, 1);
     const provisionedKey = provisionedKeyOf(record.permissionSetArn, record.accountId);
-    if (!this.provisioned.has(provisionedKey))
-      this.provisioned.set(provisionedKey, {
-        permissionSetArn: record.permissionSetArn,
-        accountId: record.accountId,
-        latest: true,
-      });
+    if (!this.provisioned.has(provisionedKey)) this.provisionCurrent(record.permissionSetArn, record.accountId);
     return true;
   }
 
-  /** Removes the assignment; the last one for a permission set in an account deprovisions it (its role is deleted). */
+  /** Creates (or replaces) the account's role with the permission set's current version and inline policy. */
+  provisionCurrent(
+    permissionSetArn: string,
+    accountId: string,
+    shipped?: { policyVersion: number; inlinePolicy?: string },
+  ) {
+    const set = this.permissionSets.get(permissionSetArn);
+    const policyVersion = shipped?.policyVersion ?? set?.policyVersion ?? 1;
+    const inlinePolicy = shipped ? shipped.inlinePolicy : set?.inlinePolicy;
+    const key = provisionedKeyOf(permissionSetArn, accountId);
+    this.retiredRoles.delete(key);
+    this.provisioned.set(key, {
+      permissionSetArn,
+      accountId,
+      latest: policyVersion === (set?.policyVersion ?? 1),
+      policyVersion,
+      ...(inlinePolicy !== undefined ? { inlinePolicy } : {}),
+    });
+  }
+
+  /** Any edit of a permission set: a new version that no account has until ProvisionPermissionSet ships it. */
+  editPermissionSet(set: PermissionSetRecord, edit: () => void) {
+    edit();
+    set.policyVersion += 1;
+    for (const record of this.provisioned.values()) if (record.permissionSetArn === set.arn) record.latest = false;
+  }
+
+  /**
+   * Removes the assignment; the last one for a permission set in an account deprovisions it (its role is deleted).
+   * Sessions already issued keep the role's last policy copy until they expire (see README).
+   */
   removeAssignment(key: AssignmentKey): boolean {
     if (!this.assignments.delete(assignmentKeyOf(key))) return false;
-    if (this.countPair(key, -1) === 0) this.provisioned.delete(provisionedKeyOf(key.permissionSetArn, key.accountId));
+    if (this.countPair(key, -1) === 0) {
+      const pairKey = provisionedKeyOf(key.permissionSetArn, key.accountId);
+      const record = this.provisioned.get(pairKey);
+      this.provisioned.delete(pairKey);
+      if (record) this.retiredRoles.set(pairKey, record);
+    }
     return true;
+  }
+
+  /** The policy copy a role session in this account is evaluated against: the live role, else the deleted one's. */
+  roleCopy(permissionSetArn: string, accountId: string): ProvisionedRecord | undefined {
+    const key = provisionedKeyOf(permissionSetArn, accountId);
+    return this.provisioned.get(key) ?? this.retiredRoles.get(key);
+  }
+
+  /** A USER assignment, or one through a group the user belongs to. */
+  userHasAssignment(userId: string, groupIds: readonly string[], accountId: string, permissionSetArn: string): boolean {
+    if (
+      this.assignments.has(assignmentKeyOf({ accountId, permissionSetArn, principalType: "USER", principalId: userId }))
+    )
+      return true;
+    return groupIds.some((groupId) =>
+      this.assignments.has(
+        assignmentKeyOf({ accountId, permissionSetArn, principalType: "GROUP", principalId: groupId }),
+      ),
+    );
   }
 
   private countPair(key: AssignmentKey, delta: number): number {

@@ -3,27 +3,17 @@ import { randomUUID } from "node:crypto";
 import { callerAccountId, callerArn, notAuthorizedMessage } from "./caller";
 import type { SimulatorConfig } from "./config";
 import type { FaultDecision } from "./faults";
+import { credentialError, escapeXml, queryError, type QueryResponse } from "./iam";
 import type { DemoSeed } from "./seed";
+import type { SessionAuth, SessionIdentity } from "./sessions";
 
 const STS_NAMESPACE = "https://sts.amazonaws.com/doc/2011-06-15/";
 const STS_VERSION = "2011-06-15";
 
-export interface StsResponse {
-  status: number;
-  headers: Record<string, string>;
-  body: string;
-  /** "ok" or the error code, for counters and the call log. */
-  outcome: string;
-}
+export type StsResponse = QueryResponse;
 
-const escapeXml = (text: string) =>
-  text.replace(/[<>&'"]/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", "'": "&apos;", '"': "&quot;" })[c]!);
-
-function errorResponse(status: number, type: "Sender" | "Receiver", code: string, message: string): StsResponse {
-  const requestId = randomUUID();
-  const body = `<ErrorResponse xmlns="${STS_NAMESPACE}"><Error><Type>${type}</Type><Code>${code}</Code><Message>${escapeXml(message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`;
-  return { status, headers: { "Content-Type": "text/xml", "x-amzn-RequestId": requestId }, body, outcome: code };
-}
+const errorResponse = (status: number, type: "Sender" | "Receiver", code: string, message: string) =>
+  queryError(STS_NAMESPACE, status, type, code, message);
 
 /** The Action named by a form-encoded query request, or undefined when the body is not one. */
 export function stsAction(rawBody: string | undefined): string | undefined {
@@ -33,7 +23,14 @@ export function stsAction(rawBody: string | undefined): string | undefined {
 
 export function handleStsQuery(
   rawBody: string,
-  context: { config: SimulatorConfig; seed: DemoSeed; fault: FaultDecision },
+  context: {
+    config: SimulatorConfig;
+    seed: DemoSeed;
+    fault: FaultDecision;
+    /** Who signed the request; a role session is answered with its own identity. */
+    auth: SessionAuth;
+    identify(session: Extract<SessionAuth, { kind: "session" }>["session"]): SessionIdentity;
+  },
 ): StsResponse {
   const params = new URLSearchParams(rawBody);
   const action = params.get("Action") ?? "";
@@ -51,8 +48,10 @@ export function handleStsQuery(
       "InvalidAction",
       `Could not find operation ${action} for version ${params.get("Version") ?? ""}`,
     );
-  const { config, seed, fault } = context;
+  const { config, seed, fault, auth } = context;
   if (fault?.kind === "throttle") return errorResponse(400, "Sender", "Throttling", "Rate exceeded");
+  if (auth.kind === "invalid" || auth.kind === "expired" || auth.kind === "signature")
+    return credentialError(STS_NAMESPACE, auth);
   if (fault?.kind === "internal")
     return errorResponse(500, "Receiver", "InternalFailure", "An internal error occurred. Try again.");
   // GetCallerIdentity needs no permission in real AWS; the fault stands in for an explicit deny or bad credentials.
@@ -63,7 +62,16 @@ export function handleStsQuery(
       "AccessDenied",
       notAuthorizedMessage(config, seed, "sts:GetCallerIdentity", "*"),
     );
+  // A role session is answered even under an explicit deny: GetCallerIdentity needs no permission (reference §5.3).
+  const who =
+    auth.kind === "session"
+      ? context.identify(auth.session)
+      : {
+          arn: callerArn(config, seed),
+          userId: "AROAEXAMPLESIMULATOR:jit-portal",
+          account: callerAccountId(config, seed),
+        };
   const requestId = randomUUID();
-  const body = `<GetCallerIdentityResponse xmlns="${STS_NAMESPACE}"><GetCallerIdentityResult><Arn>${escapeXml(callerArn(config, seed))}</Arn><UserId>AROAEXAMPLESIMULATOR:jit-portal</UserId><Account>${callerAccountId(config, seed)}</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></GetCallerIdentityResponse>`;
+  const body = `<GetCallerIdentityResponse xmlns="${STS_NAMESPACE}"><GetCallerIdentityResult><Arn>${escapeXml(who.arn)}</Arn><UserId>${escapeXml(who.userId)}</UserId><Account>${who.account}</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></GetCallerIdentityResponse>`;
   return { status: 200, headers: { "Content-Type": "text/xml", "x-amzn-RequestId": requestId }, body, outcome: "ok" };
 }

@@ -1,7 +1,10 @@
 // Helpers for tests that talk to the simulator through the real AWS SDK clients.
 import { IdentitystoreClient } from "@aws-sdk/client-identitystore";
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
+import { IAMClient } from "@aws-sdk/client-iam";
+import { SSOClient } from "@aws-sdk/client-sso";
 import { SSOAdminClient } from "@aws-sdk/client-sso-admin";
+import { STSClient } from "@aws-sdk/client-sts";
 import type { SimulatorConfigPatch } from "./config";
 import { startSimulator, type SimulatorHandle } from "./server";
 
@@ -19,6 +22,19 @@ export function sdkClients(url: string, options: { maxAttempts?: number } = {}):
     ssoAdmin: new SSOAdminClient(config),
     identityStore: new IdentitystoreClient(config),
     organizations: new OrganizationsClient(config),
+  };
+}
+
+/** What a simulated user holds: the access portal client, and IAM/STS clients for a set of role credentials. */
+export function userClients(url: string) {
+  const base = { endpoint: url, region: "us-east-1", maxAttempts: 1 };
+  return {
+    // The portal's operations are unsigned (bearer token); the SDK still wants a region.
+    portal: new SSOClient(base),
+    iam: (credentials: { accessKeyId: string; secretAccessKey: string; sessionToken: string }) =>
+      new IAMClient({ ...base, credentials }),
+    sts: (credentials: { accessKeyId: string; secretAccessKey: string; sessionToken: string }) =>
+      new STSClient({ ...base, credentials }),
   };
 }
 
