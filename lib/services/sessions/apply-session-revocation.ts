@@ -1,5 +1,8 @@
+import { z } from "zod";
 import { toAwsPortError } from "../../aws/errors";
+import { AssignmentTuple } from "../../aws/identity-center-port";
 import { AppError } from "../../domain/errors";
+import { recordId } from "../../domain/safe-text";
 import {
   isIdentityStoreUserId,
   isNotProvisionedFailure,
@@ -10,6 +13,7 @@ import {
 import { Prisma, type SessionRevocation } from "../../generated/prisma/client";
 import { emitAudit } from "../audit";
 import type { ServiceContext } from "../context";
+import { parseInput } from "../parse-input";
 import { RetryLater } from "../grants/grant-support";
 import type { PermissionSetLock } from "./permission-set-lock";
 import {
@@ -22,11 +26,19 @@ import {
   type SessionRevocationDeps,
 } from "./revocation-support";
 
-export type ApplySessionRevocationInput =
+export const ApplySessionRevocationInput = z.union([
   /** A grant that ended (or is ending): the cutoff is `endedAt`, else the earlier of its end and now, plus the skew margin. */
-  | { grantId: string; endedAt?: Date }
+  z.strictObject({ grantId: recordId(), endedAt: z.coerce.date().optional() }),
   /** A tuple without a grant (e.g. drift): cut that user's sessions of the set issued before `cutoff`. */
-  | { permissionSetArn: string; accountId: string; identityStoreUserId: string; cutoff: Date };
+  z.strictObject({
+    permissionSetArn: AssignmentTuple.shape.permissionSetArn,
+    accountId: AssignmentTuple.shape.accountId,
+    // Not checked here: a user without a usable id is recorded as FAILED with an alert that says so.
+    identityStoreUserId: z.string().max(200),
+    cutoff: z.coerce.date(),
+  }),
+]);
+export type ApplySessionRevocationInput = z.input<typeof ApplySessionRevocationInput>;
 
 export interface ApplySessionRevocationResult {
   revocationId: string;
@@ -43,11 +55,11 @@ export async function applySessionRevocation({
   deps,
 }: {
   ctx: ServiceContext;
-  input: ApplySessionRevocationInput;
+  input: unknown;
   deps: SessionRevocationDeps;
 }): Promise<ApplySessionRevocationResult> {
   if (ctx.actor.type !== "system") throw new AppError("FORBIDDEN", "Only the worker cuts AWS sessions.");
-  const row = await findOrRecordRevocation(ctx, deps, input);
+  const row = await findOrRecordRevocation(ctx, deps, parseInput(ApplySessionRevocationInput, input));
   if (!needsWork(row)) return { revocationId: row.id, status: row.status };
   return withPermissionSetLock(deps, row.permissionSetArn, (lock) => applyUnderLock(ctx, deps, row.id, lock));
 }
@@ -221,7 +233,7 @@ async function finishExpired(ctx: ServiceContext, row: SessionRevocation): Promi
 async function findOrRecordRevocation(
   ctx: ServiceContext,
   deps: SessionRevocationDeps,
-  input: ApplySessionRevocationInput,
+  input: z.output<typeof ApplySessionRevocationInput>,
 ): Promise<SessionRevocation> {
   if ("grantId" in input) {
     const grant = await ctx.db.grant.findUnique({

@@ -115,6 +115,39 @@ const auditActions = (entityId: string) =>
     .findMany({ where: { entityId }, orderBy: { seq: "asc" } })
     .then((events) => events.map((event) => ({ action: event.action, after: event.after })));
 
+let users = 0;
+/** A grant of ReadOnly on payments-prod, ACTIVE until `endsAt`, for a fresh portal user. */
+async function insertGrant(principalId: string | null, endsAt: Date, identityStoreUserId = principalId) {
+  const user = await db.prisma.user.create({ data: { email: `user${users++}@example.com`, identityStoreUserId } });
+  const request = await db.prisma.accessRequest.create({
+    data: {
+      requesterId: user.id,
+      status: "ACTIVE",
+      justification: "session revocation test",
+      durationMinutes: 60,
+      startsAt: new Date(endsAt.getTime() - HOUR),
+      endsAt,
+      requiredApprovals: 0,
+    },
+  });
+  const target = await db.prisma.requestTarget.create({
+    data: { requestId: request.id, accountId: paymentsProd.id, permissionSetArn: readOnly.arn },
+  });
+  return db.prisma.grant.create({
+    data: {
+      requestId: request.id,
+      targetId: target.id,
+      userId: user.id,
+      accountId: paymentsProd.id,
+      permissionSetArn: readOnly.arn,
+      principalId,
+      status: "ACTIVE",
+      startsAt: new Date(endsAt.getTime() - HOUR),
+      endsAt,
+    },
+  });
+}
+
 async function aliceSession() {
   const token = await fetch(`${sim.url}/__sim/portal-tokens`, {
     method: "POST",
@@ -368,6 +401,71 @@ describe("applySessionRevocation", () => {
     expect(result.status).toBe("FAILED");
     expect((await db.prisma.alert.findFirstOrThrow()).subject).toMatch(/no IAM Identity Center user id/);
     expect(await policyText()).toBeNull();
+  });
+
+  it("takes a grant: cutoff from its end plus the margin, events on its request's timeline, one row however often it runs", async () => {
+    const { ctx, deps } = worker();
+    const endsAt = new Date(Math.floor(Date.now() / 1000) * 1000 - 5_000);
+    const grant = await insertGrant(alice.userId, endsAt);
+    const first = await applySessionRevocation({ ctx, deps, input: { grantId: grant.id } });
+    clock.now = new Date(Date.now() + 10_000);
+    const again = await applySessionRevocation({ ctx, deps, input: { grantId: grant.id } });
+    expect(again).toEqual(first);
+    const row = await db.prisma.sessionRevocation.findUniqueOrThrow({ where: { id: first.revocationId } });
+    expect(row).toMatchObject({ grantId: grant.id, status: "VERIFIED", identityStoreUserId: alice.userId });
+    expect(row.cutoff).toEqual(new Date(endsAt.getTime() + 60_000));
+    const timeline = await db.prisma.auditEvent.findMany({ where: { requestId: grant.requestId } });
+    expect(timeline.map((event) => event.action)).toEqual([
+      "session.revocation_applied",
+      "session.revocation_verified",
+    ]);
+
+    // The assignment was deleted later than planned: a later end adds a later cutoff, still one statement.
+    const deletedAt = new Date(endsAt.getTime() + 120_000);
+    await applySessionRevocation({ ctx, deps, input: { grantId: grant.id, endedAt: deletedAt.toISOString() } });
+    expect(readPortalStatements(await policyText())).toEqual({
+      ok: true,
+      statements: [{ identityStoreUserId: alice.userId, cutoff: new Date(deletedAt.getTime() + 60_000) }],
+    });
+  });
+
+  it("a grant whose user has no Identity Store id: FAILED, and the alert names the user and why", async () => {
+    const { ctx, deps } = worker();
+    const grant = await insertGrant(null, new Date());
+    const result = await applySessionRevocation({ ctx, deps, input: { grantId: grant.id } });
+    expect(result.status).toBe("FAILED");
+    const alert = await db.prisma.alert.findFirstOrThrow();
+    expect(alert).toMatchObject({ grantId: grant.id, severity: "critical" });
+    expect(alert.subject).toMatch(
+      /^Live AWS sessions of user\d+@example\.com cannot be cut: the user has no IAM Identity Center user id/,
+    );
+    expect(calls("PutInlinePolicyToPermissionSet")).toBe(0);
+  });
+
+  it("retries a FAILED provisioning, then past the threshold raises the fail-closed alert", async () => {
+    sim.setConfig({ failureRules: [{ kind: "provision", permissionSetArn: readOnly.arn, failureReason: "internal" }] });
+    const { ctx, deps } = worker({ provisioningFailuresBeforeAlert: 2 });
+    const input = tuple(alice.userId, new Date(Date.now() + 60_000));
+    await expect(applySessionRevocation({ ctx, deps, input })).rejects.toBeInstanceOf(RetryLater);
+    expect(await db.prisma.alert.count()).toBe(0);
+    expect((await applySessionRevocation({ ctx, deps, input })).status).toBe("FAILED");
+    const alert = await db.prisma.alert.findFirstOrThrow();
+    expect(alert.subject).toMatch(/provisioning the deny to the account kept failing/);
+    // Fixed AWS-side: the next run cuts the sessions.
+    sim.setConfig({ failureRules: [] });
+    expect((await applySessionRevocation({ ctx, deps, input })).status).toBe("VERIFIED");
+  });
+
+  it("rejects malformed input from a job before touching anything", async () => {
+    const { ctx, deps } = worker();
+    for (const input of [
+      { grantId: "" },
+      { ...tuple(alice.userId, new Date()), accountId: "12345" },
+      { ...tuple(alice.userId, new Date()), cutoff: "yesterday" },
+      { ...tuple(alice.userId, new Date()), extra: true },
+    ])
+      await expect(applySessionRevocation({ ctx, deps, input })).rejects.toMatchObject({ code: "VALIDATION" });
+    expect(await db.prisma.sessionRevocation.count()).toBe(0);
   });
 
   it("refuses a caller that is not the worker", async () => {
