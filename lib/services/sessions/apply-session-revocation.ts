@@ -289,6 +289,8 @@ async function recordRevocation(
 ): Promise<SessionRevocation> {
   const { identityStoreUserId, userLabel, ...fields } = target;
   if (!identityStoreUserId || !isIdentityStoreUserId(identityStoreUserId)) {
+    const recorded = await ctx.db.sessionRevocation.findFirst({ where: { ...fields, identityStoreUserId: null } });
+    if (recorded) return recorded;
     const row = await ctx.db.sessionRevocation.create({
       data: { ...fields, identityStoreUserId: null, expiresAt: revocationExpiry(target.cutoff, null) },
     });

@@ -397,8 +397,11 @@ describe("applySessionRevocation", () => {
 
   it("cannot revoke a user without an Identity Store id, and the alert says so", async () => {
     const { ctx, deps } = worker();
-    const result = await applySessionRevocation({ ctx, deps, input: tuple("", new Date(Date.now() + 60_000)) });
+    const input = tuple("", new Date(Date.now() + 60_000));
+    const result = await applySessionRevocation({ ctx, deps, input });
     expect(result.status).toBe("FAILED");
+    expect(await applySessionRevocation({ ctx, deps, input })).toEqual(result);
+    expect(await db.prisma.alert.count()).toBe(1);
     expect((await db.prisma.alert.findFirstOrThrow()).subject).toMatch(/no IAM Identity Center user id/);
     expect(await policyText()).toBeNull();
   });
