@@ -11,6 +11,7 @@ import {
   type Revocation,
 } from "../../domain/session-revocation";
 import { Prisma, type SessionRevocation } from "../../generated/prisma/client";
+import { resolveAlert } from "../alerts/raise-alert";
 import { emitAudit } from "../audit";
 import type { ServiceContext } from "../context";
 import { parseInput } from "../parse-input";
@@ -21,6 +22,7 @@ import {
   editInlinePolicy,
   failRevocation,
   requestIdOf,
+  sessionRevocationAlertKey,
   startProvisioning,
   withPermissionSetLock,
   type SessionRevocationDeps,
@@ -174,6 +176,17 @@ async function applyUnderLock(
             cutoff: revocation.cutoff.toISOString(),
             awsRequestId: provisionRequestId,
           },
+        },
+        verifiedAt,
+      );
+      // An earlier attempt's alert is over once the deny is provisioned.
+      await resolveAlert(
+        tx,
+        ctx.actor,
+        {
+          dedupeKey: sessionRevocationAlertKey(revocation.id),
+          reason: "the session deny was provisioned",
+          requestId: await requestIdOf(tx, revocation),
         },
         verifiedAt,
       );

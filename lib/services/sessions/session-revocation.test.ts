@@ -457,6 +457,7 @@ describe("applySessionRevocation", () => {
     // Fixed AWS-side: the next run cuts the sessions.
     sim.setConfig({ failureRules: [] });
     expect((await applySessionRevocation({ ctx, deps, input })).status).toBe("VERIFIED");
+    expect((await db.prisma.alert.findUniqueOrThrow({ where: { id: alert.id } })).status).toBe("RESOLVED");
   });
 
   it("rejects malformed input from a job before touching anything", async () => {
