@@ -87,12 +87,19 @@ locals {
       "sso:ListPermissionSetsProvisionedToAccount",
       "sso:DescribeAccountAssignmentCreationStatus",
       "sso:DescribeAccountAssignmentDeletionStatus",
+      "sso:GetInlinePolicyForPermissionSet",
+      "sso:DescribePermissionSetProvisioningStatus",
     ]
     IdentityCenterCreateAssignments = [
       "sso:CreateAccountAssignment",
     ]
     IdentityCenterDeleteAssignments = [
       "sso:DeleteAccountAssignment",
+    ]
+    IdentityCenterSessionRevocation = [
+      "sso:PutInlinePolicyToPermissionSet",
+      "sso:DeleteInlinePolicyFromPermissionSet",
+      "sso:ProvisionPermissionSet",
     ]
     IdentityStoreRead = [
       "identitystore:GetUserId",
@@ -194,6 +201,12 @@ data "aws_iam_policy_document" "portal" {
   statement {
     sid       = "IdentityCenterDeleteAssignments"
     actions   = local.portal_actions.IdentityCenterDeleteAssignments
+    resources = local.identity_center_resources
+  }
+
+  statement {
+    sid       = "IdentityCenterSessionRevocation"
+    actions   = local.portal_actions.IdentityCenterSessionRevocation
     resources = local.identity_center_resources
   }
 

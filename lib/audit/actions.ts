@@ -40,6 +40,10 @@ export const AUDIT_ACTIONS = {
   "grant.ended_assignment_kept": { title: "Ended; assignment kept for other access", tone: "muted" },
   "grant.assignment_lost": { title: "Assignment missing in AWS (found by reconciliation)", tone: "error" },
   "grant.recreating": { title: "Missing assignment being re-created", tone: "info" },
+  "session.revocation_applied": { title: "Live AWS sessions: deny written and provisioning started", tone: "info" },
+  "session.revocation_verified": { title: "Live AWS sessions cut (provisioning succeeded)", tone: "success" },
+  "session.revocation_cleaned": { title: "Session deny removed after every old session expired", tone: "muted" },
+  "session.revocation_failed": { title: "Live AWS sessions could not be cut", tone: "error" },
   "drift.detected": { title: "Drift detected", tone: "error" },
   "drift.resolved": { title: "Drift resolved", tone: "muted" },
   "drift.accepted": { title: "Out-of-band assignment accepted as standing", tone: "info" },
@@ -63,7 +67,7 @@ export type KnownAuditAction = keyof typeof AUDIT_ACTIONS;
 
 /** Actions that belong to a request's life, offered as the dashboard's event-type filter. */
 export const REQUEST_EVENT_ACTIONS = (Object.keys(AUDIT_ACTIONS) as KnownAuditAction[]).filter(
-  (a) => a.startsWith("request.") || a.startsWith("grant."),
+  (a) => a.startsWith("request.") || a.startsWith("grant.") || a.startsWith("session."),
 );
 
 export function describeAction(action: string): { title: string; tone: AuditTone } {

@@ -15,12 +15,18 @@ import {
   DeleteAccountAssignmentCommand,
   DescribeAccountAssignmentCreationStatusCommand,
   DescribeAccountAssignmentDeletionStatusCommand,
+  DeleteInlinePolicyFromPermissionSetCommand,
   DescribePermissionSetCommand,
+  DescribePermissionSetProvisioningStatusCommand,
+  GetInlinePolicyForPermissionSetCommand,
   paginateListAccountAssignments,
   paginateListAccountAssignmentsForPrincipal,
   paginateListPermissionSets,
   paginateListPermissionSetsProvisionedToAccount,
+  ProvisionPermissionSetCommand,
+  PutInlinePolicyToPermissionSetCommand,
   type AccountAssignmentOperationStatus,
+  type PermissionSetProvisioningStatus,
   type SSOAdminClient,
 } from "@aws-sdk/client-sso-admin";
 import { z } from "zod";
@@ -129,6 +135,16 @@ export interface IdentityCenterPort {
   unassign(tuple: AssignmentTuple): Promise<AssignmentOperation | AlreadyAbsent>;
   creationStatus(requestId: string): Promise<AssignmentStatusReport>;
   deletionStatus(requestId: string): Promise<AssignmentStatusReport>;
+  /** Null when the set no longer exists. */
+  describePermissionSet(permissionSetArn: string): Promise<PermissionSetSummary | null>;
+  /** The set's inline policy text; null when it has none (AWS answers "" or omits it). */
+  getInlinePolicy(permissionSetArn: string): Promise<string | null>;
+  /** Replaces the whole inline policy; reaches accounts only after provisionPermissionSet. */
+  putInlinePolicy(permissionSetArn: string, policy: string): Promise<void>;
+  deleteInlinePolicy(permissionSetArn: string): Promise<void>;
+  /** Pushes the set's current definition to one account's role; poll with provisioningStatus. */
+  provisionPermissionSet(permissionSetArn: string, accountId: string): Promise<AssignmentOperation>;
+  provisioningStatus(requestId: string): Promise<AssignmentStatusReport>;
 }
 
 export interface IdentityCenterPortOptions {
@@ -442,6 +458,70 @@ export function createIdentityCenterPort(
         return toStatusReport(output.AccountAssignmentDeletionStatus, "DescribeAccountAssignmentDeletionStatus");
       }),
 
+    describePermissionSet: (permissionSetArn) => describePermissionSet(validPermissionSetArn(permissionSetArn)),
+
+    getInlinePolicy: (permissionSetArn) =>
+      call("GetInlinePolicyForPermissionSet", async () => {
+        const output = await ssoAdmin.send(
+          new GetInlinePolicyForPermissionSetCommand({
+            InstanceArn: instanceArn,
+            PermissionSetArn: validPermissionSetArn(permissionSetArn, "GetInlinePolicyForPermissionSet"),
+          }),
+        );
+        return output.InlinePolicy ? output.InlinePolicy : null;
+      }),
+
+    putInlinePolicy: (permissionSetArn, policy) =>
+      call("PutInlinePolicyToPermissionSet", async () => {
+        await ssoAdmin.send(
+          new PutInlinePolicyToPermissionSetCommand({
+            InstanceArn: instanceArn,
+            PermissionSetArn: validPermissionSetArn(permissionSetArn, "PutInlinePolicyToPermissionSet"),
+            InlinePolicy: policy,
+          }),
+        );
+      }),
+
+    deleteInlinePolicy: (permissionSetArn) =>
+      call("DeleteInlinePolicyFromPermissionSet", async () => {
+        await ssoAdmin.send(
+          new DeleteInlinePolicyFromPermissionSetCommand({
+            InstanceArn: instanceArn,
+            PermissionSetArn: validPermissionSetArn(permissionSetArn, "DeleteInlinePolicyFromPermissionSet"),
+          }),
+        );
+      }),
+
+    provisionPermissionSet: (permissionSetArn, accountId) =>
+      call("ProvisionPermissionSet", async () => {
+        if (!ACCOUNT_ID.test(accountId))
+          throw new AwsPortError({
+            code: "VALIDATION",
+            operation: "ProvisionPermissionSet",
+            message: "ProvisionPermissionSet: the account id is malformed.",
+          });
+        const output = await ssoAdmin.send(
+          new ProvisionPermissionSetCommand({
+            InstanceArn: instanceArn,
+            PermissionSetArn: validPermissionSetArn(permissionSetArn, "ProvisionPermissionSet"),
+            TargetType: "AWS_ACCOUNT",
+            TargetId: accountId,
+          }),
+        );
+        return toOperation(output.PermissionSetProvisioningStatus, "ProvisionPermissionSet");
+      }),
+
+    provisioningStatus: (requestId) =>
+      call("DescribePermissionSetProvisioningStatus", async () => {
+        const output = await ssoAdmin.send(
+          new DescribePermissionSetProvisioningStatusCommand({
+            InstanceArn: instanceArn,
+            ProvisionPermissionSetRequestId: requestId,
+          }),
+        );
+        return toStatusReport(output.PermissionSetProvisioningStatus, "DescribePermissionSetProvisioningStatus");
+      }),
+
     close: () => {
       if (ownsClients) destroyAwsClients(clients);
     },
@@ -505,6 +585,15 @@ function validateTuple(tuple: AssignmentTuple, operation: string): AssignmentTup
   });
 }
 
+function validPermissionSetArn(arn: string, operation = "DescribePermissionSet"): string {
+  if (PERMISSION_SET_ARN.test(arn)) return arn;
+  throw new AwsPortError({
+    code: "VALIDATION",
+    operation,
+    message: `${operation}: the permission set ARN is malformed.`,
+  });
+}
+
 function toAssignmentInput(tuple: AssignmentTuple) {
   return {
     TargetId: tuple.accountId,
@@ -527,7 +616,9 @@ function toOperationStatus(value: unknown, operation: string): AssignmentOperati
   });
 }
 
-function toOperation(status: AccountAssignmentOperationStatus | undefined, operation: string): AssignmentOperation {
+type OperationStatusShape = AccountAssignmentOperationStatus | PermissionSetProvisioningStatus;
+
+function toOperation(status: OperationStatusShape | undefined, operation: string): AssignmentOperation {
   if (!status?.RequestId)
     throw new AwsPortError({ code: "UNKNOWN", operation, detail: "the response carried no RequestId to track" });
   return {
@@ -537,10 +628,7 @@ function toOperation(status: AccountAssignmentOperationStatus | undefined, opera
   };
 }
 
-function toStatusReport(
-  status: AccountAssignmentOperationStatus | undefined,
-  operation: string,
-): AssignmentStatusReport {
+function toStatusReport(status: OperationStatusShape | undefined, operation: string): AssignmentStatusReport {
   if (!status) throw new AwsPortError({ code: "UNKNOWN", operation, detail: "the response carried no status" });
   return {
     status: toOperationStatus(status.Status, operation),

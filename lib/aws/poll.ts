@@ -51,11 +51,52 @@ export async function waitForAssignmentStatus(
   requestId: string,
   options: PollOptions,
 ): Promise<FinalAssignmentStatus> {
+  const describe = kind === "creation" ? port.creationStatus : port.deletionStatus;
+  return pollUntilFinal(describe, requestId, options, (waitedMs, lastObserved, cause) => {
+    return new AssignmentStatusTimeoutError(kind, requestId, waitedMs, lastObserved, cause);
+  });
+}
+
+/** AWS had not finished provisioning a permission set within the timeout; it may still complete later. */
+export class ProvisioningStatusTimeoutError extends AwsPortError {
+  constructor(
+    readonly requestId: string,
+    readonly waitedMs: number,
+    readonly lastObserved: string,
+    cause?: unknown,
+  ) {
+    super({
+      code: "UNAVAILABLE",
+      operation: "DescribePermissionSetProvisioningStatus",
+      message: `AWS did not finish provisioning the permission set within ${Math.round(waitedMs / 1000)} s; the portal will check again later.`,
+      detail: `request ${requestId}: last observed ${lastObserved}`,
+      cause,
+    });
+    this.name = "ProvisioningStatusTimeoutError";
+  }
+}
+
+/** Polls a ProvisionPermissionSet request the same way as an assignment operation. */
+export async function waitForProvisioningStatus(
+  port: Pick<IdentityCenterPort, "provisioningStatus">,
+  requestId: string,
+  options: PollOptions,
+): Promise<FinalAssignmentStatus> {
+  return pollUntilFinal(port.provisioningStatus, requestId, options, (waitedMs, lastObserved, cause) => {
+    return new ProvisioningStatusTimeoutError(requestId, waitedMs, lastObserved, cause);
+  });
+}
+
+async function pollUntilFinal(
+  describe: (requestId: string) => Promise<AssignmentStatusReport>,
+  requestId: string,
+  options: PollOptions,
+  timedOut: (waitedMs: number, lastObserved: string, cause: unknown) => AwsPortError,
+): Promise<FinalAssignmentStatus> {
   const sleep = options.sleep ?? ((ms: number) => delay(ms));
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
   const graceMs = options.notVisibleGraceMs ?? Math.min(DEFAULT_NOT_VISIBLE_GRACE_MS, options.timeoutMs);
-  const describe = kind === "creation" ? port.creationStatus : port.deletionStatus;
 
   const startedAt = now();
   let slept = 0;
@@ -78,7 +119,7 @@ export async function waitForAssignmentStatus(
     }
 
     const remaining = options.timeoutMs - elapsed();
-    if (remaining <= 0) throw new AssignmentStatusTimeoutError(kind, requestId, elapsed(), lastObserved, lastError);
+    if (remaining <= 0) throw timedOut(elapsed(), lastObserved, lastError);
     const ceiling = Math.min(options.maxDelayMs, options.initialDelayMs * 2 ** attempt);
     // Half fixed, half random: spreads pollers apart without ever collapsing the wait to zero.
     const backoff = ceiling / 2 + random() * (ceiling / 2);

@@ -14,6 +14,8 @@ import {
   DescribeAccountAssignmentCreationStatusCommand,
   DescribeAccountAssignmentDeletionStatusCommand,
   DescribePermissionSetCommand,
+  DescribePermissionSetProvisioningStatusCommand,
+  GetInlinePolicyForPermissionSetCommand,
   ListAccountAssignmentsCommand,
   ListAccountAssignmentsForPrincipalCommand,
   ListPermissionSetsCommand,
@@ -126,6 +128,26 @@ export const READ_PROBES: readonly ReadProbe[] = [
       ),
   },
   {
+    action: "sso:GetInlinePolicyForPermissionSet",
+    run: ({ ssoAdmin }, state) =>
+      ssoAdmin.send(
+        new GetInlinePolicyForPermissionSetCommand({
+          InstanceArn: state.instanceArn,
+          PermissionSetArn: state.permissionSetArn ?? madeUpPermissionSetArn(state.instanceArn),
+        }),
+      ),
+  },
+  {
+    action: "sso:DescribePermissionSetProvisioningStatus",
+    run: ({ ssoAdmin }, state) =>
+      ssoAdmin.send(
+        new DescribePermissionSetProvisioningStatusCommand({
+          InstanceArn: state.instanceArn,
+          ProvisionPermissionSetRequestId: randomUUID(),
+        }),
+      ),
+  },
+  {
     action: "identitystore:GetUserId",
     run: ({ identityStore }, state) =>
       identityStore.send(
@@ -180,8 +202,14 @@ export const READ_PROBES: readonly ReadProbe[] = [
   },
 ];
 
-/** Actions that change assignments: the doctor never calls them, so it cannot prove they are allowed. */
-export const WRITE_ACTIONS = ["sso:CreateAccountAssignment", "sso:DeleteAccountAssignment"] as const;
+/** Actions that change assignments or permission sets: the doctor never calls them, so it cannot prove they are allowed. */
+export const WRITE_ACTIONS = [
+  "sso:CreateAccountAssignment",
+  "sso:DeleteAccountAssignment",
+  "sso:PutInlinePolicyToPermissionSet",
+  "sso:DeleteInlinePolicyFromPermissionSet",
+  "sso:ProvisionPermissionSet",
+] as const;
 
 /** The policy statement needed only when assignments target the management account (see the delegated-admin check). */
 export const MANAGEMENT_ACCOUNT_STATEMENT_SID = "OptionalManagementAccountTargetsIam";

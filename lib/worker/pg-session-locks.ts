@@ -1,10 +1,11 @@
 import { createHash } from "node:crypto";
 import pg from "pg";
 import type { GrantClaims } from "../services/grants/grant-support";
+import { waitingLocks, type PermissionSetLocks } from "../services/sessions/permission-set-lock";
 import { log } from "../log";
 
 // Advisory lock classes (the first half of the two-int key); distinct from the one-bigint keys of tuple-lock.ts.
-export const LOCK_CLASS = { createSlot: 0x4a495401, grant: 0x4a495402 } as const;
+export const LOCK_CLASS = { createSlot: 0x4a495401, grant: 0x4a495402, permissionSet: 0x4a495403 } as const;
 
 /** A session-level advisory lock held by this process. */
 export interface SessionLock {
@@ -211,4 +212,12 @@ export function createGrantClaims(locks: SessionLocks): GrantClaims {
       return locks.tryLock(LOCK_CLASS.grant, lockObjectId(grantId));
     },
   };
+}
+
+/** One editor per permission set's inline policy across every worker; a dead holder's lock frees itself. */
+export function createPermissionSetLocks(locks: SessionLocks, options?: { timeoutMs?: number }): PermissionSetLocks {
+  return waitingLocks(
+    (permissionSetArn) => locks.tryLock(LOCK_CLASS.permissionSet, lockObjectId(permissionSetArn)),
+    options,
+  );
 }

@@ -1,0 +1,289 @@
+import { describe, expect, it } from "vitest";
+import {
+  INLINE_POLICY_MAX_NON_WHITESPACE_BYTES,
+  isIdentityStoreUserId,
+  measure,
+  mergeRevocations,
+  planInlinePolicy,
+  portalStatement,
+  readPortalStatements,
+  revocationCutoff,
+  revocationExpiry,
+  revocationSid,
+  type InlinePolicyEdit,
+  type TrackedRevocation,
+} from "./session-revocation";
+
+const now = new Date("2030-01-15T10:00:00.000Z");
+const at = (minutes: number) => new Date(now.getTime() + minutes * 60_000);
+const ALICE = "9067668d9d-521fd823-c07c-4ed1-8c8f-c3e223c44a28";
+const BOB = "b0b0b0b0-1111-2222-3333-444444444444";
+const CAROL = "9067668d9d-c0c0c0c0-1111-2222-3333-444444444444";
+const tracked = (identityStoreUserId: string, cutoffMinutes: number, expiresMinutes = cutoffMinutes + 60) => ({
+  identityStoreUserId,
+  cutoff: at(cutoffMinutes),
+  expiresAt: at(expiresMinutes),
+});
+const statementText = (userId: string, cutoffMinutes: number) =>
+  JSON.stringify(portalStatement({ identityStoreUserId: userId, cutoff: at(cutoffMinutes) }));
+
+const CUSTOMER_A = `{ "Sid" : "ReadLogs",\n  "Effect": "Allow", "Action": ["logs:Get*"], "Resource": "*" }`;
+const CUSTOMER_B = `{"Effect":"Deny","Action":"s3:DeleteBucket","Resource":"*","Condition":{"NumericLessThan":{"aws:MultiFactorAuthAge":3600.50}}}`;
+const customerPolicy = `{\n  "Version": "2012-10-17",\n  "Statement": [\n    ${CUSTOMER_A},\n    ${CUSTOMER_B}\n  ]\n}`;
+
+function put(edit: InlinePolicyEdit): string {
+  if (edit.kind !== "put") throw new Error(`expected a put, got ${JSON.stringify(edit)}`);
+  return edit.policy;
+}
+
+describe("the statement", () => {
+  it("denies everything for the user's sessions issued before the cutoff, with an alphanumeric Sid", () => {
+    expect(portalStatement({ identityStoreUserId: ALICE, cutoff: new Date("2026-11-23T10:15:00.000Z") })).toEqual({
+      Sid: "JitPortalRevoke9067668d9dx521fd823xc07cx4ed1x8c8fxc3e223c44a28",
+      Effect: "Deny",
+      Action: "*",
+      Resource: "*",
+      Condition: {
+        StringEquals: { "identitystore:userId": ALICE },
+        DateLessThan: { "aws:TokenIssueTime": "2026-11-23T10:15:00Z" },
+      },
+    });
+  });
+
+  it.each([
+    ["a prefixed id", ALICE, true],
+    ["a bare UUID", BOB, true],
+    ["upper-case hex", BOB.toUpperCase(), true],
+    ["an email", "alice@example.com", false],
+    ["an id with a quote (would break out of the JSON)", `${BOB}"`, false],
+    ["an id with an x (would collide with the encoding of -)", BOB.replace("-", "x"), false],
+    ["an empty id", "", false],
+    ["a wildcard", "*", false],
+  ])("Identity Store id check: %s", (_name, id, valid) => {
+    expect(isIdentityStoreUserId(id)).toBe(valid);
+    if (valid) expect(revocationSid(id)).toMatch(/^JitPortalRevoke[A-Za-z0-9]+$/);
+    else expect(() => revocationSid(id)).toThrow();
+  });
+
+  it("gives different users different Sids, case included", () => {
+    const ids = [ALICE, BOB, BOB.toUpperCase(), CAROL];
+    expect(new Set(ids.map(revocationSid)).size).toBe(ids.length);
+  });
+
+  it.each([
+    ["a whole second", "2030-01-15T10:00:00.000Z", "2030-01-15T10:01:00.000Z"],
+    ["milliseconds round up, never down", "2030-01-15T10:00:00.001Z", "2030-01-15T10:01:01.000Z"],
+    ["the last millisecond of a second", "2030-01-15T10:00:00.999Z", "2030-01-15T10:01:01.000Z"],
+  ])("cutoff is the end plus the skew margin: %s", (_name, end, cutoff) => {
+    expect(revocationCutoff(new Date(end)).toISOString()).toBe(cutoff);
+  });
+
+  it.each([
+    ["the set's duration", 240, 240],
+    ["below AWS's minimum counts as 1 h", 15, 60],
+    ["above AWS's maximum counts as 12 h", 2000, 720],
+    ["unknown means the 12 h hard maximum", null, 720],
+    ["not a number means 12 h", Number.NaN, 720],
+    ["a fraction rounds up", 60.2, 61],
+  ])("expiry is the cutoff plus %s", (_name, minutes, expected) => {
+    expect(revocationExpiry(at(0), minutes)).toEqual(at(expected));
+  });
+});
+
+describe("mergeRevocations", () => {
+  it.each<[string, TrackedRevocation[], TrackedRevocation[]]>([
+    ["nothing tracked", [], []],
+    ["one user, one entry", [tracked(ALICE, -10)], [tracked(ALICE, -10)]],
+    [
+      "one user, two entries: the latest cutoff and the latest expiry",
+      [tracked(ALICE, -10, 300), tracked(ALICE, 5, 65)],
+      [tracked(ALICE, 5, 300)],
+    ],
+    ["an expired entry drops out", [tracked(ALICE, -120, -60)], []],
+    ["expiring exactly now drops out", [tracked(ALICE, -60, 0)], []],
+    [
+      "an expired later cutoff drops out, the earlier one still covering its own sessions stays",
+      [tracked(ALICE, -90, -1), tracked(ALICE, -100, 500)],
+      [tracked(ALICE, -100, 500)],
+    ],
+    [
+      "several users stay apart, sorted by id",
+      [tracked(CAROL, 1), tracked(BOB, 2), tracked(ALICE, 3)],
+      [tracked(ALICE, 3), tracked(CAROL, 1), tracked(BOB, 2)],
+    ],
+  ])("%s", (_name, input, expected) => {
+    expect(mergeRevocations(input, now)).toEqual(expected);
+  });
+});
+
+describe("planInlinePolicy", () => {
+  it("writes a compact new policy when the set has none", () => {
+    for (const none of [null, undefined, "", "  \n"]) {
+      const policy = put(planInlinePolicy(none, [tracked(ALICE, 0)], now));
+      expect(policy).toBe(`{"Version":"2012-10-17","Statement":[${statementText(ALICE, 0)}]}`);
+    }
+  });
+
+  it("keeps every customer statement byte for byte, in order, with the Version and other members (compacted between them)", () => {
+    const withId = customerPolicy.replace('"Version"', '"Id": "customer-doc",\n  "Version"');
+    const policy = put(planInlinePolicy(withId, [tracked(BOB, 0), tracked(ALICE, 0)], now));
+    expect(policy).toBe(
+      `{"Id":"customer-doc","Version":"2012-10-17","Statement":[${CUSTOMER_A},${CUSTOMER_B},${statementText(ALICE, 0)},${statementText(BOB, 0)}]}`,
+    );
+    // Taking them out again leaves the customer's statements as they were.
+    const cleaned = put(planInlinePolicy(policy, [], now));
+    expect(cleaned).toBe(`{"Id":"customer-doc","Version":"2012-10-17","Statement":[${CUSTOMER_A},${CUSTOMER_B}]}`);
+    expect(JSON.parse(cleaned)).toEqual(JSON.parse(withId));
+  });
+
+  it("accepts a single Statement object and keeps it", () => {
+    const single = `{"Version":"2012-10-17","Statement":${CUSTOMER_A}}`;
+    expect(put(planInlinePolicy(single, [tracked(ALICE, 0)], now))).toBe(
+      `{"Version":"2012-10-17","Statement":[${CUSTOMER_A},${statementText(ALICE, 0)}]}`,
+    );
+  });
+
+  it("replaces a user's statement by the later cutoff: one statement per user", () => {
+    const first = put(planInlinePolicy(customerPolicy, [tracked(ALICE, 0)], now));
+    const second = put(planInlinePolicy(first, [tracked(ALICE, 0), tracked(ALICE, 30)], now));
+    expect(readPortalStatements(second)).toEqual({
+      ok: true,
+      statements: [{ identityStoreUserId: ALICE, cutoff: at(30) }],
+    });
+    expect(second.split("JitPortalRevoke").length - 1).toBe(1);
+  });
+
+  it("is unchanged when the policy already holds exactly the wanted statements (apply twice)", () => {
+    const first = put(planInlinePolicy(customerPolicy, [tracked(ALICE, 0), tracked(BOB, 5)], now));
+    expect(planInlinePolicy(first, [tracked(BOB, 5), tracked(ALICE, 0)], now)).toEqual({
+      kind: "unchanged",
+      statements: [
+        { identityStoreUserId: ALICE, cutoff: at(0) },
+        { identityStoreUserId: BOB, cutoff: at(5) },
+      ],
+    });
+    expect(planInlinePolicy(customerPolicy, [], now)).toEqual({ kind: "unchanged", statements: [] });
+    expect(planInlinePolicy(null, [], now)).toEqual({ kind: "unchanged", statements: [] });
+  });
+
+  it("puts back a portal statement someone removed or altered the cutoff of", () => {
+    const altered = `{"Version":"2012-10-17","Statement":[${statementText(ALICE, -600)}]}`;
+    expect(put(planInlinePolicy(altered, [tracked(ALICE, 0)], now))).toBe(
+      `{"Version":"2012-10-17","Statement":[${statementText(ALICE, 0)}]}`,
+    );
+  });
+
+  it("deletes the policy when the last portal statement goes and the customer wrote none", () => {
+    const ours = put(planInlinePolicy(null, [tracked(ALICE, 0, 60)], now));
+    expect(planInlinePolicy(ours, [tracked(ALICE, 0, 60)], at(61))).toEqual({ kind: "delete" });
+    expect(planInlinePolicy(`{"Version":"2012-10-17","Statement":[]}`, [], now)).toEqual({
+      kind: "unchanged",
+      statements: [],
+    });
+  });
+
+  it("removes only expired statements at cleanup", () => {
+    const both = put(planInlinePolicy(customerPolicy, [tracked(ALICE, 0, 60), tracked(BOB, 0, 600)], now));
+    const cleaned = put(planInlinePolicy(both, [tracked(ALICE, 0, 60), tracked(BOB, 0, 600)], at(120)));
+    expect(readPortalStatements(cleaned)).toEqual({
+      ok: true,
+      statements: [{ identityStoreUserId: BOB, cutoff: at(0) }],
+    });
+    expect(cleaned).toContain(CUSTOMER_A);
+    expect(cleaned).toContain(CUSTOMER_B);
+  });
+
+  it.each([
+    ["not JSON", "{Version: 2012}"],
+    ["trailing text after the object", `${customerPolicy} {}`],
+    ["a JSON list at the top", "[]"],
+    ["a string at the top", '"policy"'],
+    ["no Statement", `{"Version":"2012-10-17"}`],
+    ["a Statement that is a string", `{"Version":"2012-10-17","Statement":"Allow"}`],
+    ["a statement that is not an object", `{"Version":"2012-10-17","Statement":[${CUSTOMER_A},42]}`],
+    ["a repeated top-level key", `{"Version":"2012-10-17","Statement":[],"Statement":[${CUSTOMER_A}]}`],
+    ["a repeated key inside a statement", `{"Statement":[{"Sid":"A","Sid":"JitPortalRevokeX","Effect":"Deny"}]}`],
+    ["a control character in a string", `{"Statement":[{"Sid":"A\u0001"}]}`],
+    ["a bad escape", `{"Statement":[{"Sid":"\\x41"}]}`],
+    ["a leading zero", `{"Statement":[{"N":01}]}`],
+    ["an unclosed list", `{"Statement":[${CUSTOMER_A}`],
+    ["deep nesting", `{"Statement":${"[".repeat(200)}${"]".repeat(200)}}`],
+    ["a character outside Latin-1", `{"Statement":[{"Sid":"caf\u2011e"}]}`],
+    [
+      "a customer statement smuggled under the portal prefix (allow)",
+      `{"Statement":[{"Sid":"JitPortalRevokeAdmin","Effect":"Allow","Action":"*","Resource":"*"}]}`,
+    ],
+    [
+      "a portal-looking statement with an extra condition",
+      `{"Statement":[${statementText(ALICE, 0).replace('"Condition":{', '"Condition":{"Bool":{"aws:SecureTransport":"true"},')}]}`,
+    ],
+    [
+      "a portal Sid that names another user than its condition",
+      `{"Statement":[${statementText(ALICE, 0).replace(revocationSid(ALICE), revocationSid(BOB))}]}`,
+    ],
+    [
+      "a portal statement with a cutoff we would not write",
+      `{"Statement":[${statementText(ALICE, 0).replace("T10:00:00Z", "T10:00:00.000Z")}]}`,
+    ],
+    ["the same portal statement twice", `{"Statement":[${statementText(ALICE, 0)},${statementText(ALICE, 0)}]}`],
+  ])("refuses to touch a malformed policy: %s", (_name, text) => {
+    const edit = planInlinePolicy(text, [tracked(ALICE, 0)], now);
+    expect(edit.kind).toBe("malformed");
+    expect(readPortalStatements(text).ok).toBe(false);
+    // The reason names what is wrong, never the customer's text.
+    if (edit.kind === "malformed") expect(edit.reason).not.toContain("ReadLogs");
+  });
+
+  it("refuses a revocation for something that is not an Identity Store user id", () => {
+    expect(planInlinePolicy(null, [tracked('x"},{"Effect":"Allow', 0)], now).kind).toBe("malformed");
+  });
+
+  it("accepts statements a portal wrote with keys in another order (a tool may re-serialize them)", () => {
+    const reordered = JSON.stringify({
+      Condition: {
+        DateLessThan: { "aws:TokenIssueTime": "2030-01-15T10:00:00Z" },
+        StringEquals: { "identitystore:userId": ALICE },
+      },
+      Resource: "*",
+      Action: "*",
+      Effect: "Deny",
+      Sid: revocationSid(ALICE),
+    });
+    expect(readPortalStatements(`{"Statement":[${reordered}]}`)).toEqual({
+      ok: true,
+      statements: [{ identityStoreUserId: ALICE, cutoff: at(0) }],
+    });
+  });
+
+  it("reports too large instead of writing past the non-whitespace limit", () => {
+    const padding = "a".repeat(INLINE_POLICY_MAX_NON_WHITESPACE_BYTES - 450);
+    const big = `{"Version":"2012-10-17","Statement":[{"Sid":"Big","Effect":"Allow","Action":"s3:${padding}","Resource":"*"}]}`;
+    expect(measure(big).nonWhitespaceBytes).toBeLessThanOrEqual(INLINE_POLICY_MAX_NON_WHITESPACE_BYTES);
+    expect(planInlinePolicy(big, [tracked(ALICE, 0)], now).kind).toBe("put");
+    const edit = planInlinePolicy(big, [tracked(ALICE, 0), tracked(BOB, 0)], now);
+    expect(edit).toMatchObject({ kind: "too-large" });
+    if (edit.kind === "too-large")
+      expect(edit.nonWhitespaceBytes).toBeGreaterThan(INLINE_POLICY_MAX_NON_WHITESPACE_BYTES);
+  });
+
+  it("counts whitespace toward the 32,768-byte limit but not the non-whitespace one", () => {
+    const spaced = `{"Version":"2012-10-17","Statement":[{"Sid":"Spaced",${" ".repeat(32_500)}"Effect":"Allow","Action":"s3:Get*","Resource":"*"}]}`;
+    expect(measure(spaced).bytes).toBeLessThan(32_768);
+    expect(planInlinePolicy(spaced, [tracked(ALICE, 0)], now).kind).toBe("too-large");
+  });
+
+  it("counts Latin-1 characters above 0x7F as two bytes", () => {
+    expect(measure("é")).toEqual({ bytes: 2, nonWhitespaceBytes: 2 });
+    expect(measure(" \t\r\n")).toEqual({ bytes: 4, nonWhitespaceBytes: 0 });
+  });
+
+  it("fits 36 users in an otherwise empty policy, not 37 (merge per user is what keeps it there)", () => {
+    const users = Array.from({ length: 37 }, (_, i) => ({
+      identityStoreUserId: `9067668d9d-${i.toString(16).padStart(8, "0")}-1111-2222-3333-444444444444`,
+      cutoff: at(0),
+      expiresAt: at(60),
+    }));
+    expect(planInlinePolicy(null, users.slice(0, 36), now).kind).toBe("put");
+    expect(planInlinePolicy(null, users, now).kind).toBe("too-large");
+  });
+});

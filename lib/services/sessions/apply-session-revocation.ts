@@ -1,0 +1,360 @@
+import { z } from "zod";
+import { toAwsPortError } from "../../aws/errors";
+import { AssignmentTuple } from "../../aws/identity-center-port";
+import { AppError } from "../../domain/errors";
+import { recordId } from "../../domain/safe-text";
+import {
+  isIdentityStoreUserId,
+  isNotProvisionedFailure,
+  revocationCutoff,
+  revocationExpiry,
+  type Revocation,
+} from "../../domain/session-revocation";
+import { Prisma, type SessionRevocation } from "../../generated/prisma/client";
+import { resolveAlert } from "../alerts/raise-alert";
+import { emitAudit } from "../audit";
+import type { ServiceContext } from "../context";
+import { parseInput } from "../parse-input";
+import { RetryLater } from "../grants/grant-support";
+import type { PermissionSetLock } from "./permission-set-lock";
+import {
+  awaitProvisioning,
+  editInlinePolicy,
+  failRevocation,
+  requestIdOf,
+  sessionRevocationAlertKey,
+  startProvisioning,
+  withPermissionSetLock,
+  type SessionRevocationDeps,
+} from "./revocation-support";
+
+export const ApplySessionRevocationInput = z.union([
+  /** A grant that ended (or is ending): the cutoff is `endedAt`, else the earlier of its end and now, plus the skew margin. */
+  z.strictObject({ grantId: recordId(), endedAt: z.coerce.date().optional() }),
+  /** A tuple without a grant (e.g. drift): cut that user's sessions of the set issued before `cutoff`. */
+  z.strictObject({
+    permissionSetArn: AssignmentTuple.shape.permissionSetArn,
+    accountId: AssignmentTuple.shape.accountId,
+    // Not checked here: a user without a usable id is recorded as FAILED with an alert that says so.
+    identityStoreUserId: z.string().max(200),
+    cutoff: z.coerce.date(),
+  }),
+]);
+export type ApplySessionRevocationInput = z.input<typeof ApplySessionRevocationInput>;
+
+export interface ApplySessionRevocationResult {
+  revocationId: string;
+  status: SessionRevocation["status"];
+}
+
+/**
+ * Worker verb: makes the permission set's inline policy deny the user's sessions issued before the cutoff, provisions it
+ * to the account and waits for SUCCEEDED. Idempotent; a worker killed at any point resumes from the recorded state.
+ */
+export async function applySessionRevocation({
+  ctx,
+  input,
+  deps,
+}: {
+  ctx: ServiceContext;
+  input: unknown;
+  deps: SessionRevocationDeps;
+}): Promise<ApplySessionRevocationResult> {
+  if (ctx.actor.type !== "system") throw new AppError("FORBIDDEN", "Only the worker cuts AWS sessions.");
+  const row = await findOrRecordRevocation(ctx, deps, parseInput(ApplySessionRevocationInput, input));
+  if (!needsWork(row)) return { revocationId: row.id, status: row.status };
+  return withPermissionSetLock(deps, row.permissionSetArn, (lock) => applyUnderLock(ctx, deps, row.id, lock));
+}
+
+// A FAILED revocation with a user id is tried again (the customer may have fixed the policy); without one it never can be.
+const needsWork = (row: SessionRevocation) =>
+  row.identityStoreUserId !== null && (row.status === "PENDING" || row.status === "APPLIED" || row.status === "FAILED");
+
+async function applyUnderLock(
+  ctx: ServiceContext,
+  deps: SessionRevocationDeps,
+  revocationId: string,
+  lock: PermissionSetLock,
+): Promise<ApplySessionRevocationResult> {
+  // Re-read under the lock: another worker may have finished it, or covered it with its own provisioning.
+  const row = await ctx.db.sessionRevocation.findUniqueOrThrow({ where: { id: revocationId } });
+  if (!needsWork(row)) return { revocationId: row.id, status: row.status };
+  if (row.expiresAt <= ctx.now()) return finishExpired(ctx, row);
+
+  let provisionRequestId = row.status === "APPLIED" ? row.provisionRequestId : null;
+  let statements: Revocation[] = [];
+  if (!provisionRequestId) {
+    const outcome = await editInlinePolicy(ctx, deps, row.permissionSetArn, lock);
+    if (outcome.kind === "permission-set-missing") {
+      await failRevocation(ctx, row, "The permission set no longer exists in IAM Identity Center.", {
+        severity: "warning",
+        subject: "A permission set was deleted while the portal was cutting a user's sessions of it",
+      });
+      return { revocationId: row.id, status: "FAILED" };
+    }
+    if (outcome.kind === "refused") {
+      const tooLarge = outcome.edit.kind === "too-large";
+      await failRevocation(ctx, row, outcome.edit.reason, {
+        severity: "critical",
+        subject: tooLarge
+          ? "Live AWS sessions not cut: the permission set's inline policy would exceed AWS's size limit"
+          : "Live AWS sessions not cut: the permission set's inline policy could not be read, so the portal left it untouched",
+      });
+      return { revocationId: row.id, status: "FAILED" };
+    }
+    if (outcome.edit.kind === "put" || outcome.edit.kind === "unchanged") statements = outcome.edit.statements;
+    provisionRequestId = await startProvisioning(deps, row.permissionSetArn, row.accountId, lock);
+    const appliedAt = ctx.now();
+    const policyChanged = outcome.kind === "written";
+    await ctx.db.$transaction(async (tx) => {
+      await tx.sessionRevocation.update({
+        where: { id: row.id },
+        data: { status: "APPLIED", provisionRequestId, appliedAt, lastError: null },
+      });
+      await emitAudit(
+        tx,
+        ctx.actor,
+        {
+          action: "session.revocation_applied",
+          entityType: "session_revocation",
+          entityId: row.id,
+          requestId: await requestIdOf(tx, row),
+          before: { status: row.status },
+          after: {
+            status: "APPLIED",
+            permissionSetArn: row.permissionSetArn,
+            accountId: row.accountId,
+            cutoff: row.cutoff.toISOString(),
+            expiresAt: row.expiresAt.toISOString(),
+            policyChanged,
+            awsRequestId: provisionRequestId,
+          },
+        },
+        appliedAt,
+      );
+    });
+  }
+
+  const outcome = await awaitProvisioning(deps, provisionRequestId);
+  if (outcome.status === "FAILED") return provisioningFailed(ctx, deps, row, outcome.failureReason);
+  const verifiedAt = ctx.now();
+  await ctx.db.$transaction(async (tx) => {
+    const covered = await tx.sessionRevocation.findMany({
+      where: {
+        permissionSetArn: row.permissionSetArn,
+        accountId: row.accountId,
+        status: { in: ["PENDING", "APPLIED"] },
+        OR: [
+          { id: row.id },
+          // Others whose statement this provisioning carried need no provisioning of their own.
+          ...statements.map((statement) => ({
+            identityStoreUserId: statement.identityStoreUserId,
+            cutoff: { lte: statement.cutoff },
+          })),
+        ],
+      },
+    });
+    for (const revocation of covered) {
+      const moved = await tx.sessionRevocation.updateMany({
+        where: { id: revocation.id, status: revocation.status },
+        data: { status: "VERIFIED", verifiedAt, provisionRequestId, lastError: null },
+      });
+      if (moved.count === 0) continue;
+      await emitAudit(
+        tx,
+        ctx.actor,
+        {
+          action: "session.revocation_verified",
+          entityType: "session_revocation",
+          entityId: revocation.id,
+          requestId: await requestIdOf(tx, revocation),
+          before: { status: revocation.status },
+          after: {
+            status: "VERIFIED",
+            permissionSetArn: revocation.permissionSetArn,
+            accountId: revocation.accountId,
+            cutoff: revocation.cutoff.toISOString(),
+            awsRequestId: provisionRequestId,
+          },
+        },
+        verifiedAt,
+      );
+      // An earlier attempt's alert is over once the deny is provisioned.
+      await resolveAlert(
+        tx,
+        ctx.actor,
+        {
+          dedupeKey: sessionRevocationAlertKey(revocation.id),
+          reason: "the session deny was provisioned",
+          requestId: await requestIdOf(tx, revocation),
+        },
+        verifiedAt,
+      );
+    }
+  });
+  return { revocationId: row.id, status: "VERIFIED" };
+}
+
+/** FAILED provisioning leaves the account on the old policy: retried, then past the threshold FAILED with the alert. */
+async function provisioningFailed(
+  ctx: ServiceContext,
+  deps: SessionRevocationDeps,
+  row: SessionRevocation,
+  failureReason: string | undefined,
+): Promise<never | ApplySessionRevocationResult> {
+  const reason = failureReason ?? "IAM Identity Center reported the provisioning as FAILED without a reason.";
+  const attempts = row.attempts + 1;
+  await ctx.db.sessionRevocation.update({
+    where: { id: row.id },
+    data: { attempts, provisionRequestId: null, status: "PENDING", lastError: reason.slice(0, 1000) },
+  });
+  if (attempts < (deps.provisioningFailuresBeforeAlert ?? 3) && !isNotProvisionedFailure(reason))
+    throw new RetryLater(`provisioning the session deny FAILED: ${reason}`);
+  await failRevocation(ctx, { ...row, status: "PENDING" }, reason, {
+    severity: "critical",
+    subject: isNotProvisionedFailure(reason)
+      ? "Live AWS sessions not confirmed cut: the permission set was no longer provisioned in the account (assignment removed before the deny)"
+      : "Live AWS sessions not cut: provisioning the deny to the account kept failing",
+    detail: { attempts },
+  });
+  return { revocationId: row.id, status: "FAILED" };
+}
+
+/** Every session issued before the cutoff has expired already: nothing is left to cut. */
+async function finishExpired(ctx: ServiceContext, row: SessionRevocation): Promise<ApplySessionRevocationResult> {
+  const now = ctx.now();
+  await ctx.db.$transaction(async (tx) => {
+    await tx.sessionRevocation.update({ where: { id: row.id }, data: { status: "CLEANED", cleanedAt: now } });
+    await emitAudit(
+      tx,
+      ctx.actor,
+      {
+        action: "session.revocation_cleaned",
+        entityType: "session_revocation",
+        entityId: row.id,
+        requestId: await requestIdOf(tx, row),
+        before: { status: row.status },
+        after: { status: "CLEANED", permissionSetArn: row.permissionSetArn, accountId: row.accountId },
+        reason: "every session issued before the cutoff had expired before the deny was applied",
+      },
+      now,
+    );
+  });
+  return { revocationId: row.id, status: "CLEANED" };
+}
+
+async function findOrRecordRevocation(
+  ctx: ServiceContext,
+  deps: SessionRevocationDeps,
+  input: z.output<typeof ApplySessionRevocationInput>,
+): Promise<SessionRevocation> {
+  if ("grantId" in input) {
+    const grant = await ctx.db.grant.findUnique({
+      where: { id: input.grantId },
+      select: {
+        id: true,
+        accountId: true,
+        permissionSetArn: true,
+        principalId: true,
+        endsAt: true,
+        user: { select: { email: true, identityStoreUserId: true } },
+      },
+    });
+    if (!grant) throw new AppError("NOT_FOUND", "That grant does not exist.");
+    const cutoff = revocationCutoff(input.endedAt ?? earlierOf(grant.endsAt, ctx.now()));
+    const existing = await ctx.db.sessionRevocation.findFirst({
+      where: { grantId: grant.id, status: { not: "CLEANED" } },
+      orderBy: { cutoff: "desc" },
+    });
+    // A retry resumes the revocation already recorded; only an explicitly later end adds a later cutoff.
+    if (existing && (!input.endedAt || existing.cutoff >= cutoff)) return existing;
+    const identityStoreUserId = grant.principalId ?? grant.user.identityStoreUserId;
+    return recordRevocation(ctx, deps, {
+      grantId: grant.id,
+      permissionSetArn: grant.permissionSetArn,
+      accountId: grant.accountId,
+      identityStoreUserId,
+      cutoff,
+      userLabel: grant.user.email ?? "a user",
+    });
+  }
+  return recordRevocation(ctx, deps, {
+    grantId: null,
+    permissionSetArn: input.permissionSetArn,
+    accountId: input.accountId,
+    identityStoreUserId: input.identityStoreUserId,
+    cutoff: input.cutoff,
+    userLabel: input.identityStoreUserId,
+  });
+}
+
+async function recordRevocation(
+  ctx: ServiceContext,
+  deps: SessionRevocationDeps,
+  target: {
+    grantId: string | null;
+    permissionSetArn: string;
+    accountId: string;
+    identityStoreUserId: string | null;
+    cutoff: Date;
+    userLabel: string;
+  },
+): Promise<SessionRevocation> {
+  const { identityStoreUserId, userLabel, ...fields } = target;
+  if (!identityStoreUserId || !isIdentityStoreUserId(identityStoreUserId)) {
+    const recorded = await ctx.db.sessionRevocation.findFirst({ where: { ...fields, identityStoreUserId: null } });
+    if (recorded) return recorded;
+    const row = await ctx.db.sessionRevocation.create({
+      data: { ...fields, identityStoreUserId: null, expiresAt: revocationExpiry(target.cutoff, null) },
+    });
+    await failRevocation(
+      ctx,
+      row,
+      "The user has no IAM Identity Center user id, so the portal cannot deny their sessions.",
+      {
+        severity: "critical",
+        subject: `Live AWS sessions of ${userLabel} cannot be cut: the user has no IAM Identity Center user id in the portal`,
+      },
+    );
+    return ctx.db.sessionRevocation.findUniqueOrThrow({ where: { id: row.id } });
+  }
+  const expiresAt = revocationExpiry(target.cutoff, await longestSessionMinutes(ctx, deps, target.permissionSetArn));
+  const key = {
+    permissionSetArn: target.permissionSetArn,
+    accountId: target.accountId,
+    identityStoreUserId,
+    cutoff: target.cutoff,
+  };
+  try {
+    return await ctx.db.sessionRevocation.upsert({
+      where: { permissionSetArn_accountId_identityStoreUserId_cutoff: key },
+      create: { ...fields, identityStoreUserId, expiresAt },
+      update: {},
+    });
+  } catch (error) {
+    // Two workers recording the same revocation at once: the other one's row is the one.
+    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002")
+      return ctx.db.sessionRevocation.findUniqueOrThrow({
+        where: { permissionSetArn_accountId_identityStoreUserId_cutoff: key },
+      });
+    throw error;
+  }
+}
+
+/** The longer of the inventory's and AWS's current session duration; null (→ 12 h) when neither is known. */
+async function longestSessionMinutes(ctx: ServiceContext, deps: SessionRevocationDeps, permissionSetArn: string) {
+  const known = await ctx.db.permissionSet.findUnique({
+    where: { arn: permissionSetArn },
+    select: { sessionDurationMinutes: true },
+  });
+  let live: number | null = null;
+  try {
+    live = (await deps.port.describePermissionSet(permissionSetArn))?.sessionDurationMinutes ?? null;
+  } catch (error) {
+    if (toAwsPortError(error).retryable) throw new RetryLater(`DescribePermissionSet: ${toAwsPortError(error).code}`);
+  }
+  if (known === null && live === null) return null;
+  return Math.max(known?.sessionDurationMinutes ?? 0, live ?? 0);
+}
+
+const earlierOf = (a: Date, b: Date) => (a.getTime() <= b.getTime() ? a : b);

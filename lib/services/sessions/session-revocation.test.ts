@@ -1,0 +1,515 @@
+import { ListAccountAliasesCommand } from "@aws-sdk/client-iam";
+import { GetRoleCredentialsCommand, type RoleCredentials } from "@aws-sdk/client-sso";
+import {
+  CreateAccountAssignmentCommand,
+  DescribeAccountAssignmentCreationStatusCommand,
+  ListAccountsForProvisionedPermissionSetCommand,
+  PutInlinePolicyToPermissionSetCommand,
+  type SSOAdminClient,
+} from "@aws-sdk/client-sso-admin";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { AwsPortError } from "../../aws/errors";
+import { createIdentityCenterPort, type SdkIdentityCenterPort } from "../../aws/identity-center-port";
+import { createPrismaClient, type PrismaClient } from "../../db";
+import { readPortalStatements, revocationSid } from "../../domain/session-revocation";
+import { DEMO_SEED, seedAccount, seedPermissionSet, seedUser } from "../../simulator/seed";
+import type { SimulatorHandle } from "../../simulator/server";
+import { rejectionOf, sdkClients, startTestSimulator, userClients, waitUntil } from "../../simulator/testing";
+import { createTestDatabase, type TestDatabase } from "../../testing/test-database";
+import { createPermissionSetLocks, SessionLocks } from "../../worker/pg-session-locks";
+import { systemActor, type ServiceContext } from "../context";
+import { RetryLater } from "../grants/grant-support";
+import { applySessionRevocation } from "./apply-session-revocation";
+import { cleanSessionRevocations } from "./clean-session-revocations";
+import type { SessionRevocationDeps } from "./revocation-support";
+
+const INSTANCE_ARN = DEMO_SEED.instanceArn;
+const alice = seedUser("alice");
+const bob = seedUser("bob");
+const readOnly = seedPermissionSet("ReadOnly");
+const paymentsProd = seedAccount("payments-prod");
+const HOUR = 3_600_000;
+const CUSTOMER_POLICY = `{
+  "Version": "2012-10-17",
+  "Statement": [
+    { "Sid": "CustomerS3Read",  "Effect": "Allow", "Action": ["s3:Get*"], "Resource": "*" },
+    {"Effect":"Deny","Action":"s3:DeleteBucket","Resource":"*"}
+  ]
+}`;
+const CUSTOMER_STATEMENTS = [
+  `{ "Sid": "CustomerS3Read",  "Effect": "Allow", "Action": ["s3:Get*"], "Resource": "*" }`,
+  `{"Effect":"Deny","Action":"s3:DeleteBucket","Resource":"*"}`,
+];
+
+let db: TestDatabase;
+let sim: SimulatorHandle;
+let sso: SSOAdminClient;
+let port: SdkIdentityCenterPort;
+const prismas: PrismaClient[] = [];
+const lockSessions: SessionLocks[] = [];
+let clock: { now: Date };
+
+function worker(overrides: Partial<SessionRevocationDeps> = {}) {
+  const prisma = createPrismaClient(db.url);
+  const locks = new SessionLocks(db.url, { log: () => {} });
+  prismas.push(prisma);
+  lockSessions.push(locks);
+  const ctx: ServiceContext = { actor: systemActor("test-sessions"), db: prisma, now: () => clock.now };
+  const deps: SessionRevocationDeps = {
+    port,
+    poll: { initialDelayMs: 10, maxDelayMs: 50, timeoutMs: 10_000 },
+    locks: createPermissionSetLocks(locks),
+    conflictDelayMs: 10,
+    ...overrides,
+  };
+  return { ctx, deps };
+}
+
+const tuple = (identityStoreUserId: string, cutoff: Date) => ({
+  permissionSetArn: readOnly.arn,
+  accountId: paymentsProd.id,
+  identityStoreUserId,
+  cutoff,
+});
+
+async function assign(principalId: string) {
+  const started = await sso.send(
+    new CreateAccountAssignmentCommand({
+      InstanceArn: INSTANCE_ARN,
+      TargetId: paymentsProd.id,
+      TargetType: "AWS_ACCOUNT",
+      PermissionSetArn: readOnly.arn,
+      PrincipalType: "USER",
+      PrincipalId: principalId,
+    }),
+  );
+  await waitUntil(
+    () =>
+      sso.send(
+        new DescribeAccountAssignmentCreationStatusCommand({
+          InstanceArn: INSTANCE_ARN,
+          AccountAssignmentCreationRequestId: started.AccountAssignmentCreationStatus!.RequestId!,
+        }),
+      ),
+    (output) => output.AccountAssignmentCreationStatus!.Status === "SUCCEEDED",
+  );
+}
+
+const putCustomerPolicy = (text: string) =>
+  sso.send(
+    new PutInlinePolicyToPermissionSetCommand({
+      InstanceArn: INSTANCE_ARN,
+      PermissionSetArn: readOnly.arn,
+      InlinePolicy: text,
+    }),
+  );
+const policyText = () => port.getInlinePolicy(readOnly.arn);
+const portalUsers = async () => {
+  const read = readPortalStatements(await policyText());
+  if (!read.ok) throw new Error(read.reason);
+  return read.statements.map((statement) => statement.identityStoreUserId);
+};
+const calls = (operation: string) => sim.getState().counters.calls[operation] ?? 0;
+const auditActions = (entityId: string) =>
+  db.prisma.auditEvent
+    .findMany({ where: { entityId }, orderBy: { seq: "asc" } })
+    .then((events) => events.map((event) => ({ action: event.action, after: event.after })));
+
+let users = 0;
+/** A grant of ReadOnly on payments-prod, ACTIVE until `endsAt`, for a fresh portal user. */
+async function insertGrant(principalId: string | null, endsAt: Date, identityStoreUserId = principalId) {
+  const user = await db.prisma.user.create({ data: { email: `user${users++}@example.com`, identityStoreUserId } });
+  const request = await db.prisma.accessRequest.create({
+    data: {
+      requesterId: user.id,
+      status: "ACTIVE",
+      justification: "session revocation test",
+      durationMinutes: 60,
+      startsAt: new Date(endsAt.getTime() - HOUR),
+      endsAt,
+      requiredApprovals: 0,
+    },
+  });
+  const target = await db.prisma.requestTarget.create({
+    data: { requestId: request.id, accountId: paymentsProd.id, permissionSetArn: readOnly.arn },
+  });
+  return db.prisma.grant.create({
+    data: {
+      requestId: request.id,
+      targetId: target.id,
+      userId: user.id,
+      accountId: paymentsProd.id,
+      permissionSetArn: readOnly.arn,
+      principalId,
+      status: "ACTIVE",
+      startsAt: new Date(endsAt.getTime() - HOUR),
+      endsAt,
+    },
+  });
+}
+
+async function aliceSession() {
+  const token = await fetch(`${sim.url}/__sim/portal-tokens`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ userId: alice.userId }),
+  }).then((response) => response.json() as Promise<{ accessToken: string }>);
+  const user = userClients(sim.url);
+  const output = await user.portal.send(
+    new GetRoleCredentialsCommand({
+      accessToken: token.accessToken,
+      accountId: paymentsProd.id,
+      roleName: readOnly.name,
+    }),
+  );
+  const { accessKeyId, secretAccessKey, sessionToken } = output.roleCredentials as Required<RoleCredentials>;
+  return () => user.iam({ accessKeyId, secretAccessKey, sessionToken }).send(new ListAccountAliasesCommand({}));
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  sim = await startTestSimulator();
+  sso = sdkClients(sim.url).ssoAdmin;
+  port = createIdentityCenterPort({
+    region: DEMO_SEED.region,
+    instanceArn: INSTANCE_ARN,
+    identityStoreId: DEMO_SEED.identityStoreId,
+    endpoint: sim.url,
+  });
+});
+
+beforeEach(async () => {
+  sim.reset();
+  clock = { now: new Date() };
+  await db.prisma.sessionRevocation.deleteMany();
+  await db.prisma.alert.deleteMany();
+  await assign(alice.userId);
+  await assign(bob.userId);
+});
+
+afterAll(async () => {
+  for (const locks of lockSessions) await locks.close();
+  for (const prisma of prismas) await prisma.$disconnect();
+  port?.close();
+  await sim?.close();
+  await db?.drop();
+});
+
+describe("applySessionRevocation", () => {
+  it("writes the deny, provisions it, and the user's session opened before the cutoff is then refused", async () => {
+    const { ctx, deps } = worker();
+    const listAliases = await aliceSession();
+    expect((await listAliases()).AccountAliases).toEqual(["payments-prod"]);
+
+    const result = await applySessionRevocation({ ctx, deps, input: tuple(alice.userId, new Date(Date.now() + 2000)) });
+    expect(result.status).toBe("VERIFIED");
+    expect(await portalUsers()).toEqual([alice.userId]);
+    const stale = await sso.send(
+      new ListAccountsForProvisionedPermissionSetCommand({
+        InstanceArn: INSTANCE_ARN,
+        PermissionSetArn: readOnly.arn,
+        ProvisioningStatus: "LATEST_PERMISSION_SET_NOT_PROVISIONED",
+      }),
+    );
+    expect(stale.AccountIds).toEqual([]);
+    expect((await rejectionOf(listAliases())).name).toBe("AccessDenied");
+
+    const row = await db.prisma.sessionRevocation.findUniqueOrThrow({ where: { id: result.revocationId } });
+    // ReadOnly lasts PT1H: the statement may go an hour after the cutoff.
+    expect(row.expiresAt.getTime() - row.cutoff.getTime()).toBe(HOUR);
+    expect(row.provisionRequestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(await auditActions(row.id)).toEqual([
+      {
+        action: "session.revocation_applied",
+        after: expect.objectContaining({ awsRequestId: row.provisionRequestId, policyChanged: true }),
+      },
+      {
+        action: "session.revocation_verified",
+        after: expect.objectContaining({ awsRequestId: row.provisionRequestId }),
+      },
+    ]);
+  });
+
+  it("applied twice writes one statement and calls AWS no more the second time", async () => {
+    const { ctx, deps } = worker();
+    const input = tuple(alice.userId, new Date(Date.now() + 60_000));
+    const first = await applySessionRevocation({ ctx, deps, input });
+    const puts = calls("PutInlinePolicyToPermissionSet");
+    const provisions = calls("ProvisionPermissionSet");
+    const second = await applySessionRevocation({ ctx, deps, input });
+    expect(second).toEqual(first);
+    expect(calls("PutInlinePolicyToPermissionSet")).toBe(puts);
+    expect(calls("ProvisionPermissionSet")).toBe(provisions);
+    expect((await policyText())!.split(revocationSid(alice.userId)).length - 1).toBe(1);
+    expect(await db.prisma.sessionRevocation.count()).toBe(1);
+  });
+
+  it("merges a later revocation of the same user into their one statement, latest cutoff", async () => {
+    const { ctx, deps } = worker();
+    await applySessionRevocation({ ctx, deps, input: tuple(alice.userId, new Date(Date.now() + 60_000)) });
+    const later = new Date(Math.ceil((Date.now() + 600_000) / 1000) * 1000);
+    await applySessionRevocation({ ctx, deps, input: tuple(alice.userId, later) });
+    const read = readPortalStatements(await policyText());
+    expect(read).toEqual({ ok: true, statements: [{ identityStoreUserId: alice.userId, cutoff: later }] });
+  });
+
+  it("keeps the customer's statements byte for byte through apply and cleanup", async () => {
+    await putCustomerPolicy(CUSTOMER_POLICY);
+    const { ctx, deps } = worker();
+    await applySessionRevocation({ ctx, deps, input: tuple(alice.userId, new Date(Date.now() + 60_000)) });
+    await applySessionRevocation({ ctx, deps, input: tuple(bob.userId, new Date(Date.now() + 60_000)) });
+    const withBoth = (await policyText())!;
+    for (const statement of CUSTOMER_STATEMENTS) expect(withBoth).toContain(statement);
+    expect(withBoth.indexOf(CUSTOMER_STATEMENTS[0]!)).toBeLessThan(withBoth.indexOf(CUSTOMER_STATEMENTS[1]!));
+
+    clock.now = new Date(Date.now() + 3 * HOUR);
+    expect(await cleanSessionRevocations({ ctx, deps })).toEqual({ cleaned: 2, skipped: [] });
+    const cleaned = (await policyText())!;
+    expect(cleaned).toBe(`{"Version":"2012-10-17","Statement":[${CUSTOMER_STATEMENTS.join(",")}]}`);
+    expect(JSON.parse(cleaned)).toEqual(JSON.parse(CUSTOMER_POLICY));
+  });
+
+  it("two workers revoking two users on one permission set at once keep both statements", async () => {
+    // The slow worker has read the policy when the fast one starts, and writes only once the fast one is done (or could
+    // not get in): without the lock its stale edit would drop the fast one's statement.
+    let slowHasRead!: () => void;
+    const slowReading = new Promise<void>((resolve) => (slowHasRead = resolve));
+    let fastDone!: () => void;
+    const fastFinished = new Promise<void>((resolve) => (fastDone = resolve));
+    const slowRead = {
+      ...port,
+      getInlinePolicy: async (arn: string) => {
+        const text = await port.getInlinePolicy(arn);
+        slowHasRead();
+        await Promise.race([fastFinished, new Promise((resolve) => setTimeout(resolve, 2_000))]);
+        return text;
+      },
+    };
+    const slow = worker({ port: slowRead });
+    const fast = worker();
+    const cutoff = new Date(Date.now() + 60_000);
+    const results = await Promise.all([
+      applySessionRevocation({ ...slow, input: tuple(bob.userId, cutoff) }),
+      slowReading.then(() =>
+        applySessionRevocation({ ...fast, input: tuple(alice.userId, cutoff) }).finally(() => fastDone()),
+      ),
+    ]);
+    expect(results.map((result) => result.status)).toEqual(["VERIFIED", "VERIFIED"]);
+    expect((await portalUsers()).sort()).toEqual([alice.userId, bob.userId].sort());
+  });
+
+  it("re-reads and merges when a write conflicts", async () => {
+    let conflicts = 1;
+    const conflictingPort = {
+      ...port,
+      putInlinePolicy: async (arn: string, policy: string) => {
+        if (conflicts-- > 0) {
+          // Someone else's write lands first.
+          await putCustomerPolicy(CUSTOMER_POLICY);
+          throw new AwsPortError({ code: "CONFLICT", operation: "PutInlinePolicyToPermissionSet" });
+        }
+        return port.putInlinePolicy(arn, policy);
+      },
+    };
+    const { ctx, deps } = worker({ port: conflictingPort });
+    const result = await applySessionRevocation({
+      ctx,
+      deps,
+      input: tuple(alice.userId, new Date(Date.now() + 60_000)),
+    });
+    expect(result.status).toBe("VERIFIED");
+    const text = (await policyText())!;
+    for (const statement of CUSTOMER_STATEMENTS) expect(text).toContain(statement);
+    expect(await portalUsers()).toEqual([alice.userId]);
+  });
+
+  it("resumes after a worker died between the write and the provisioning", async () => {
+    let dies = true;
+    const dyingPort = {
+      ...port,
+      provisionPermissionSet: async (arn: string, accountId: string) => {
+        if (dies) throw new Error("worker killed");
+        return port.provisionPermissionSet(arn, accountId);
+      },
+    };
+    const { ctx, deps } = worker({ port: dyingPort });
+    const input = tuple(alice.userId, new Date(Date.now() + 60_000));
+    await expect(applySessionRevocation({ ctx, deps, input })).rejects.toThrow();
+    expect(await portalUsers()).toEqual([alice.userId]);
+    dies = false;
+    expect((await applySessionRevocation({ ctx, deps, input })).status).toBe("VERIFIED");
+    expect((await policyText())!.split(revocationSid(alice.userId)).length - 1).toBe(1);
+  });
+
+  it("resumes a provisioning already issued instead of issuing another", async () => {
+    let lookupsFail = true;
+    const flakyPort = {
+      ...port,
+      provisioningStatus: async (requestId: string) => {
+        if (lookupsFail)
+          throw new AwsPortError({ code: "UNAVAILABLE", operation: "DescribePermissionSetProvisioningStatus" });
+        return port.provisioningStatus(requestId);
+      },
+    };
+    const { ctx, deps } = worker({ port: flakyPort, poll: { initialDelayMs: 5, maxDelayMs: 10, timeoutMs: 50 } });
+    const input = tuple(alice.userId, new Date(Date.now() + 60_000));
+    await expect(applySessionRevocation({ ctx, deps, input })).rejects.toBeInstanceOf(RetryLater);
+    const provisions = calls("ProvisionPermissionSet");
+    const applied = await db.prisma.sessionRevocation.findFirstOrThrow();
+    expect(applied.status).toBe("APPLIED");
+    lookupsFail = false;
+    expect((await applySessionRevocation({ ctx, deps, input })).status).toBe("VERIFIED");
+    expect(calls("ProvisionPermissionSet")).toBe(provisions);
+  });
+
+  it("never rewrites a malformed customer policy: FAILED and the fail-closed alert", async () => {
+    const smuggled = `{"Version":"2012-10-17","Statement":[{"Sid":"JitPortalRevokeMine","Effect":"Allow","Action":"s3:*","Resource":"*"}]}`;
+    await putCustomerPolicy(smuggled);
+    const { ctx, deps } = worker();
+    const puts = calls("PutInlinePolicyToPermissionSet");
+    const result = await applySessionRevocation({
+      ctx,
+      deps,
+      input: tuple(alice.userId, new Date(Date.now() + 60_000)),
+    });
+    expect(result.status).toBe("FAILED");
+    expect(await policyText()).toBe(smuggled);
+    expect(calls("PutInlinePolicyToPermissionSet")).toBe(puts);
+    const alert = await db.prisma.alert.findFirstOrThrow();
+    expect(alert).toMatchObject({ kind: "session-revocation-failed", severity: "critical", status: "OPEN" });
+    expect(alert.subject).toMatch(/could not be read/);
+  });
+
+  it("reports an overflow of the policy size instead of writing it", async () => {
+    const padding = "a".repeat(10_000);
+    await putCustomerPolicy(
+      `{"Version":"2012-10-17","Statement":[{"Sid":"Big","Effect":"Allow","Action":"s3:${padding}","Resource":"*"}]}`,
+    );
+    const { ctx, deps } = worker();
+    const result = await applySessionRevocation({
+      ctx,
+      deps,
+      input: tuple(alice.userId, new Date(Date.now() + 60_000)),
+    });
+    expect(result.status).toBe("FAILED");
+    expect((await db.prisma.alert.findFirstOrThrow()).subject).toMatch(/size limit/);
+  });
+
+  it("cannot revoke a user without an Identity Store id, and the alert says so", async () => {
+    const { ctx, deps } = worker();
+    const input = tuple("", new Date(Date.now() + 60_000));
+    const result = await applySessionRevocation({ ctx, deps, input });
+    expect(result.status).toBe("FAILED");
+    expect(await applySessionRevocation({ ctx, deps, input })).toEqual(result);
+    expect(await db.prisma.alert.count()).toBe(1);
+    expect((await db.prisma.alert.findFirstOrThrow()).subject).toMatch(/no IAM Identity Center user id/);
+    expect(await policyText()).toBeNull();
+  });
+
+  it("takes a grant: cutoff from its end plus the margin, events on its request's timeline, one row however often it runs", async () => {
+    const { ctx, deps } = worker();
+    const endsAt = new Date(Math.floor(Date.now() / 1000) * 1000 - 5_000);
+    const grant = await insertGrant(alice.userId, endsAt);
+    const first = await applySessionRevocation({ ctx, deps, input: { grantId: grant.id } });
+    clock.now = new Date(Date.now() + 10_000);
+    const again = await applySessionRevocation({ ctx, deps, input: { grantId: grant.id } });
+    expect(again).toEqual(first);
+    const row = await db.prisma.sessionRevocation.findUniqueOrThrow({ where: { id: first.revocationId } });
+    expect(row).toMatchObject({ grantId: grant.id, status: "VERIFIED", identityStoreUserId: alice.userId });
+    expect(row.cutoff).toEqual(new Date(endsAt.getTime() + 60_000));
+    const timeline = await db.prisma.auditEvent.findMany({ where: { requestId: grant.requestId } });
+    expect(timeline.map((event) => event.action)).toEqual([
+      "session.revocation_applied",
+      "session.revocation_verified",
+    ]);
+
+    // The assignment was deleted later than planned: a later end adds a later cutoff, still one statement.
+    const deletedAt = new Date(endsAt.getTime() + 120_000);
+    await applySessionRevocation({ ctx, deps, input: { grantId: grant.id, endedAt: deletedAt.toISOString() } });
+    expect(readPortalStatements(await policyText())).toEqual({
+      ok: true,
+      statements: [{ identityStoreUserId: alice.userId, cutoff: new Date(deletedAt.getTime() + 60_000) }],
+    });
+  });
+
+  it("a grant whose user has no Identity Store id: FAILED, and the alert names the user and why", async () => {
+    const { ctx, deps } = worker();
+    const grant = await insertGrant(null, new Date());
+    const result = await applySessionRevocation({ ctx, deps, input: { grantId: grant.id } });
+    expect(result.status).toBe("FAILED");
+    const alert = await db.prisma.alert.findFirstOrThrow();
+    expect(alert).toMatchObject({ grantId: grant.id, severity: "critical" });
+    expect(alert.subject).toMatch(
+      /^Live AWS sessions of user\d+@example\.com cannot be cut: the user has no IAM Identity Center user id/,
+    );
+    expect(calls("PutInlinePolicyToPermissionSet")).toBe(0);
+  });
+
+  it("retries a FAILED provisioning, then past the threshold raises the fail-closed alert", async () => {
+    sim.setConfig({ failureRules: [{ kind: "provision", permissionSetArn: readOnly.arn, failureReason: "internal" }] });
+    const { ctx, deps } = worker({ provisioningFailuresBeforeAlert: 2 });
+    const input = tuple(alice.userId, new Date(Date.now() + 60_000));
+    await expect(applySessionRevocation({ ctx, deps, input })).rejects.toBeInstanceOf(RetryLater);
+    expect(await db.prisma.alert.count()).toBe(0);
+    expect((await applySessionRevocation({ ctx, deps, input })).status).toBe("FAILED");
+    const alert = await db.prisma.alert.findFirstOrThrow();
+    expect(alert.subject).toMatch(/provisioning the deny to the account kept failing/);
+    // Fixed AWS-side: the next run cuts the sessions.
+    sim.setConfig({ failureRules: [] });
+    expect((await applySessionRevocation({ ctx, deps, input })).status).toBe("VERIFIED");
+    expect((await db.prisma.alert.findUniqueOrThrow({ where: { id: alert.id } })).status).toBe("RESOLVED");
+  });
+
+  it("rejects malformed input from a job before touching anything", async () => {
+    const { ctx, deps } = worker();
+    for (const input of [
+      { grantId: "" },
+      { ...tuple(alice.userId, new Date()), accountId: "12345" },
+      { ...tuple(alice.userId, new Date()), cutoff: "yesterday" },
+      { ...tuple(alice.userId, new Date()), extra: true },
+    ])
+      await expect(applySessionRevocation({ ctx, deps, input })).rejects.toMatchObject({ code: "VALIDATION" });
+    expect(await db.prisma.sessionRevocation.count()).toBe(0);
+  });
+
+  it("refuses a caller that is not the worker", async () => {
+    const { ctx, deps } = worker();
+    const asUser: ServiceContext = { ...ctx, actor: { type: "anonymous", ip: null, userAgent: null } };
+    await expect(
+      applySessionRevocation({ ctx: asUser, deps, input: tuple(alice.userId, new Date()) }),
+    ).rejects.toMatchObject({ code: "FORBIDDEN" });
+  });
+});
+
+describe("cleanSessionRevocations", () => {
+  it("removes only expired statements, then deletes the policy when nothing is left", async () => {
+    const { ctx, deps } = worker();
+    const start = Date.now();
+    await applySessionRevocation({ ctx, deps, input: tuple(alice.userId, new Date(start + 60_000)) });
+    await applySessionRevocation({ ctx, deps, input: tuple(bob.userId, new Date(start + 2 * HOUR)) });
+
+    clock.now = new Date(start + 30 * 60_000);
+    expect(await cleanSessionRevocations({ ctx, deps })).toEqual({ cleaned: 0, skipped: [] });
+    expect((await portalUsers()).sort()).toEqual([alice.userId, bob.userId].sort());
+
+    clock.now = new Date(start + 90 * 60_000);
+    const provisions = calls("ProvisionPermissionSet");
+    expect(await cleanSessionRevocations({ ctx, deps })).toEqual({ cleaned: 1, skipped: [] });
+    expect(await portalUsers()).toEqual([bob.userId]);
+    expect(calls("ProvisionPermissionSet")).toBe(provisions + 1);
+    const aliceRow = await db.prisma.sessionRevocation.findFirstOrThrow({
+      where: { identityStoreUserId: alice.userId },
+    });
+    expect(aliceRow.status).toBe("CLEANED");
+    expect((await auditActions(aliceRow.id)).at(-1)).toEqual({
+      action: "session.revocation_cleaned",
+      after: expect.objectContaining({ awsRequestId: aliceRow.cleanupRequestId }),
+    });
+
+    clock.now = new Date(start + 4 * HOUR);
+    expect(await cleanSessionRevocations({ ctx, deps })).toEqual({ cleaned: 1, skipped: [] });
+    expect(calls("DeleteInlinePolicyFromPermissionSet")).toBe(1);
+    expect(await policyText()).toBeNull();
+    expect(await cleanSessionRevocations({ ctx, deps })).toEqual({ cleaned: 0, skipped: [] });
+  });
+});
