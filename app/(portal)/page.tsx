@@ -69,10 +69,7 @@ export default async function HomePage() {
                   </div>
                   <AccessPortalNote />
                 </div>
-                <SessionWarning
-                  endsAt={grant.endsAt.toISOString()}
-                  sessionDurationMinutes={grant.sessionDurationMinutes}
-                />
+                {grant.sessionWarning ? <SessionWarning text={grant.sessionWarning} /> : null}
               </li>
             ))}
           </ul>

@@ -39,14 +39,9 @@ export function AuditTimelineList({
               aria-hidden
               className={`absolute top-1.5 -left-[1.65rem] size-2.5 rounded-full ring-4 ring-white ${DOT[e.tone]}`}
             />
-            <p className="font-semibold">
-              {e.title}
-              {e.entityType === "grant" ? (
-                <span className="ml-1 font-mono text-xs font-normal text-slate-500">grant {e.entityId}</span>
-              ) : null}
-            </p>
+            <p className="font-semibold">{e.title}</p>
             <p className="text-xs text-slate-500">
-              <LocalTime iso={e.at.toISOString()} /> · {e.actor}
+              <LocalTime iso={e.at.toISOString()} mode="seconds" /> · {e.actor}
               {e.ip ? <> · {e.ip}</> : null}
             </p>
             {e.awsRequestId ? (
@@ -66,6 +61,12 @@ export function AuditTimelineList({
                   <span className="font-mono">{e.hash.slice(0, 12)}…</span>
                 </summary>
                 <dl className="mt-1 grid grid-cols-[6rem_1fr] gap-x-3 gap-y-1">
+                  {e.entityType === "grant" ? (
+                    <>
+                      <dt className="text-slate-500">grant</dt>
+                      <dd className="font-mono break-all">{e.entityId}</dd>
+                    </>
+                  ) : null}
                   <dt className="text-slate-500">hash</dt>
                   <dd className="font-mono break-all">{e.hash}</dd>
                   <dt className="text-slate-500">previous</dt>

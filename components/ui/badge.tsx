@@ -17,6 +17,7 @@ const STATUS_TONES: Record<string, Tone> = {
   SCHEDULED: "sky",
   PROVISIONING: "violet",
   REMOVING: "violet",
+  ENDING: "violet",
   ACTIVE: "green",
   COMPLETED: "gray",
   REMOVED: "gray",
@@ -47,19 +48,32 @@ export function Badge({
   );
 }
 
-/** One badge for request and grant statuses; data-status carries the raw value for tests and scripts. */
-export function StatusBadge({ status, kind = "request" }: { status: string; kind?: "request" | "grant" }) {
-  const label = (kind === "grant" ? GRANT_STATUS_LABELS : REQUEST_STATUS_LABELS)[status] ?? status;
+/**
+ * One badge for request and grant statuses; data-status carries the raw value for tests and scripts. A derived status
+ * (ENDING, from lib/domain/request-presentation.ts) brings its own label and keeps the raw one in data-status.
+ */
+export function StatusBadge({
+  status,
+  kind = "request",
+  label,
+  rawStatus,
+}: {
+  status: string;
+  kind?: "request" | "grant";
+  label?: string | null;
+  rawStatus?: string;
+}) {
+  const text = label ?? (kind === "grant" ? GRANT_STATUS_LABELS : REQUEST_STATUS_LABELS)[status] ?? status;
   const tone = STATUS_TONES[status] ?? "gray";
-  const moving = status === "PROVISIONING" || status === "REMOVING";
+  const moving = status === "PROVISIONING" || status === "REMOVING" || status === "ENDING";
   return (
     <span
       data-testid={`${kind}-status`}
-      data-status={status}
+      data-status={rawStatus ?? status}
       className={`inline-flex items-center gap-1 rounded-full px-2 py-0.5 text-xs font-semibold whitespace-nowrap ring-1 ring-inset ${TONES[tone]}`}
     >
       {moving ? <span aria-hidden className="size-1.5 animate-pulse rounded-full bg-current" /> : null}
-      {label}
+      {text}
     </span>
   );
 }

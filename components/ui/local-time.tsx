@@ -10,7 +10,8 @@ export function LocalTime({
   mode = "datetime",
 }: {
   iso: string | null | undefined;
-  mode?: "datetime" | "time" | "date";
+  /** "seconds": a date and time to the second, for audit events. */
+  mode?: "datetime" | "time" | "date" | "seconds";
 }) {
   const hydrated = useSyncExternalStore(
     noop,
@@ -24,10 +25,13 @@ export function LocalTime({
       ? { hour: "2-digit", minute: "2-digit" }
       : mode === "date"
         ? { dateStyle: "medium" }
-        : { dateStyle: "medium", timeStyle: "short" };
+        : { dateStyle: "medium", timeStyle: mode === "seconds" ? "medium" : "short" };
   const text = hydrated
     ? date.toLocaleString(undefined, options)
-    : `${date.toISOString().slice(0, 16).replace("T", " ")} UTC`;
+    : `${date
+        .toISOString()
+        .slice(0, mode === "seconds" ? 19 : 16)
+        .replace("T", " ")} UTC`;
   return (
     <time dateTime={iso} title={iso}>
       {text}

@@ -8,7 +8,6 @@ import {
   resolveExtension,
   resolveWindow,
   sessionOutlivesGrant,
-  sessionOverrunWarning,
   type WindowInput,
 } from "./time-window";
 
@@ -188,13 +187,6 @@ describe("sessions that outlive the grant", () => {
     [720, 30, true],
   ])("a %i min session with %i min left → %s", (session, remaining, outlives) => {
     expect(sessionOutlivesGrant(session, remaining)).toBe(outlives);
-    expect(sessionOverrunWarning(session, remaining) === null).toBe(!outlives);
-  });
-
-  it("says by how much", () => {
-    expect(sessionOverrunWarning(720, 30)).toBe(
-      "An AWS session started now stays valid for up to 12 h, 11 h 30 min after this access ends.",
-    );
   });
 
   it("counts whole minutes left and never goes negative", () => {

@@ -121,12 +121,6 @@ export function sessionOutlivesGrant(sessionDurationMinutes: number, remainingMi
   return sessionDurationMinutes > remainingMinutes;
 }
 
-/** The warning to show next to an active grant, or null when sessions end with the grant. */
-export function sessionOverrunWarning(sessionDurationMinutes: number, remainingMinutes: number): string | null {
-  if (!sessionOutlivesGrant(sessionDurationMinutes, remainingMinutes)) return null;
-  return `An AWS session started now stays valid for up to ${formatMinutes(sessionDurationMinutes)}, ${formatMinutes(sessionDurationMinutes - remainingMinutes)} after this access ends.`;
-}
-
 export function formatMinutes(minutes: number): string {
   const hours = Math.floor(minutes / 60);
   const rest = minutes % 60;

@@ -13,7 +13,7 @@ import { HistoryFilterForm } from "@/components/audit/history-filter-form";
 import { HistoryTable } from "@/components/audit/history-table";
 import { Alert } from "@/components/ui/alert";
 import { buttonClass } from "@/components/ui/button";
-import { Card } from "@/components/ui/card";
+import { Card, EmptyState } from "@/components/ui/card";
 import { pageContext } from "../page-context";
 
 type SearchParams = Record<string, string | string[] | undefined>;
@@ -38,7 +38,7 @@ export default async function AccessHistoryPage({ searchParams }: { searchParams
   const ctx = await pageContext();
   const params = await searchParams;
   const everyone = hasPermission(ctx.actor, "history.read-all");
-  const { filters, ignored } = readHistoryFilters(params);
+  const { filters, ignored, rangeProblem } = readHistoryFilters(params);
   const after = Cursor.safeParse(single(params.after));
   const before = Cursor.safeParse(single(params.before));
   const position = before.success
@@ -49,7 +49,8 @@ export default async function AccessHistoryPage({ searchParams }: { searchParams
   const badPosition = Boolean((params.after && !after.success) || (params.before && !before.success));
 
   const [page, options] = await Promise.all([
-    listAccessHistory({ ctx, input: { ...filters, ...position } }),
+    // An inverted range is answered with a message, not with a query that cannot match.
+    rangeProblem ? null : listAccessHistory({ ctx, input: { ...filters, ...position } }),
     getHistoryFilterOptions({ ctx }),
   ]);
   const query = historySearchParams(filters);
@@ -62,7 +63,11 @@ export default async function AccessHistoryPage({ searchParams }: { searchParams
       <div className="flex flex-wrap items-end justify-between gap-4">
         <div>
           <h1 className="text-2xl font-semibold">{everyone ? "Access history" : "My access history"}</h1>
-          <p className="mt-1 text-sm text-slate-600" data-testid="history-scope" data-scope={page.scope}>
+          <p
+            className="mt-1 text-sm text-slate-600"
+            data-testid="history-scope"
+            data-scope={page?.scope ?? (everyone ? "all" : "own")}
+          >
             {everyone
               ? "Every request, who decided it and what happened, from the audit log."
               : "Your own requests only. Auditors and admins see everyone's."}
@@ -90,6 +95,12 @@ export default async function AccessHistoryPage({ searchParams }: { searchParams
         </Alert>
       ) : null}
 
+      {rangeProblem ? (
+        <Alert tone="error" title="Check the dates" testId="range-problem">
+          {rangeProblem}
+        </Alert>
+      ) : null}
+
       <Card>
         <HistoryFilterForm
           key={query.toString()}
@@ -107,14 +118,14 @@ export default async function AccessHistoryPage({ searchParams }: { searchParams
           <span className="text-xs text-slate-500">{filters.sort === "oldest" ? "oldest first" : "newest first"}</span>
         }
       >
-        <HistoryTable rows={page.rows} showRequester={everyone} />
+        {page ? <HistoryTable rows={page.rows} showRequester={everyone} /> : <EmptyState>{rangeProblem}</EmptyState>}
         <nav
           className="mt-4 flex flex-wrap items-center justify-between gap-3 text-sm"
           aria-label="Pages"
           data-testid="history-pagination"
         >
           <span>
-            {page.prevCursor ? (
+            {page?.prevCursor ? (
               <Link
                 href={`/audit${query.size ? `?${query}` : ""}`}
                 className="mr-4 text-sky-700 hover:underline"
@@ -125,7 +136,7 @@ export default async function AccessHistoryPage({ searchParams }: { searchParams
             ) : null}
           </span>
           <span className="flex gap-4">
-            {page.prevCursor ? (
+            {page?.prevCursor ? (
               <Link
                 href={href({ before: page.prevCursor })}
                 className="text-sky-700 hover:underline"
@@ -135,7 +146,7 @@ export default async function AccessHistoryPage({ searchParams }: { searchParams
                 ← Previous page
               </Link>
             ) : null}
-            {page.nextCursor ? (
+            {page?.nextCursor ? (
               <Link
                 href={href({ after: page.nextCursor })}
                 className="text-sky-700 hover:underline"

@@ -2,11 +2,13 @@ import { z } from "zod";
 import { recordId } from "../../domain/safe-text";
 import { describeAction, type AuditTone } from "../../audit/actions";
 import { AppError } from "../../domain/errors";
+import { timelineEventTitle } from "../../domain/request-presentation";
 import type { ActorType, RequestStatus } from "../../generated/prisma/enums";
 import { hasPermission } from "../authorize";
 import type { ServiceContext } from "../context";
 import { parseInput } from "../parse-input";
-import { hasAnyRole, requireViewer } from "./support";
+import { presentRequestGrants } from "./grant-presentation";
+import { hasAnyRole, loadTargetNames, requireViewer } from "./support";
 
 export const AuditTimelineInput = z.object({ requestId: recordId() });
 
@@ -20,6 +22,8 @@ export interface AuditTimelineEntry {
   tone: AuditTone;
   entityType: string;
   entityId: string;
+  /** For a grant event: "PowerUser on payments-prod", the target the grant id stands for. */
+  target: string | null;
   reason: string | null;
   awsRequestId: string | null;
   before: unknown;
@@ -70,6 +74,9 @@ export async function getAuditTimeline({
       createdAt: true,
       requesterId: true,
       requester: { select: { email: true, name: true } },
+      targets: {
+        select: { accountId: true, permissionSetArn: true, grant: { select: { id: true, keptForOtherGrant: true } } },
+      },
     },
   });
   if (!request || !(request.requesterId === actor.userId || hasAnyRole(actor, READERS)))
@@ -96,6 +103,8 @@ export async function getAuditTimeline({
       prevHash: true,
     },
   });
+  const names = await loadTargetNames(ctx.db, request.targets);
+  const grants = await presentRequestGrants(ctx.db, request.targets, names, events);
   return {
     requestId: request.id,
     status: request.status,
@@ -103,7 +112,8 @@ export async function getAuditTimeline({
     requester: request.requester,
     truncated: events.length > MAX_EVENTS,
     entries: events.slice(0, MAX_EVENTS).map((e) => {
-      const { title, tone } = describeAction(e.action);
+      const { title: generic, tone } = describeAction(e.action);
+      const title = timelineEventTitle({ ...e, title: generic }, grants);
       return {
         seq: e.seq.toString(),
         at: e.occurredAt,
@@ -114,6 +124,7 @@ export async function getAuditTimeline({
         tone,
         entityType: e.entityType,
         entityId: e.entityId,
+        target: e.entityType === "grant" ? (grants.get(e.entityId)?.label ?? null) : null,
         reason: e.reason,
         awsRequestId: awsRequestId(e.after),
         before: e.before,

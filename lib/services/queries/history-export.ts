@@ -5,7 +5,7 @@ import { Prisma } from "../../generated/prisma/client";
 import { emitAudit } from "../audit";
 import type { ServiceContext } from "../context";
 import { parseInput } from "../parse-input";
-import { HistoryFilters, type HistoryCursor } from "./history-filters";
+import { assertRangeMakesSense, HistoryFilters, type HistoryCursor } from "./history-filters";
 import {
   historyConditions,
   historyScope,
@@ -190,6 +190,7 @@ export async function exportAccessHistory({
 }): Promise<HistoryExport> {
   const scope = historyScope(ctx.actor);
   const { format, ...filters } = parseInput(HistoryExportInput, input);
+  assertRangeMakesSense(filters);
   const now = ctx.now();
   const query = { filters, scope, plan: await planHistoryQuery(ctx.db, filters) };
   await ctx.db.$transaction((tx) =>

@@ -18,6 +18,7 @@ describe("history filters reject text Postgres or an auditor must not see", () =
     expect(readHistoryFilters({ q: "  deploy 50% ", requester: "Alice@Example.com" })).toEqual({
       filters: { q: "deploy 50%", requester: "alice@example.com", sort: "newest" },
       ignored: [],
+      rangeProblem: null,
     });
   });
 

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { AppError } from "../../domain/errors";
+import { historyRangeProblem } from "../../domain/history-range";
 import { REQUEST_STATUSES } from "../../domain/request-lifecycle";
 import { safeText } from "../../domain/safe-text";
 
@@ -108,6 +110,20 @@ export function upperBound(value: string): Date {
   return DAY.test(value) ? new Date(date.getTime() + 86_400_000) : date;
 }
 
+/** The inverted-range message for these filters, or null. */
+export function rangeProblem(filters: Pick<HistoryFilters, "from" | "to">): string | null {
+  return historyRangeProblem(
+    filters.from ? lowerBound(filters.from) : null,
+    filters.to ? upperBound(filters.to) : null,
+  );
+}
+
+/** Queries refuse an inverted range as a field error rather than answer it with an empty result. */
+export function assertRangeMakesSense(filters: Pick<HistoryFilters, "from" | "to">): void {
+  const problem = rangeProblem(filters);
+  if (problem) throw new AppError("VALIDATION", problem, { fieldErrors: { from: [problem] } });
+}
+
 type RawParams = URLSearchParams | Record<string, string | string[] | undefined>;
 
 function entries(params: RawParams): [string, string][] {
@@ -134,7 +150,12 @@ export function historyInputFromParams(
 }
 
 /** For pages: keeps the filters that parse and names the ones dropped, so a hand-edited URL still renders. */
-export function readHistoryFilters(params: RawParams): { filters: HistoryFilters; ignored: HistoryFilterKey[] } {
+export function readHistoryFilters(params: RawParams): {
+  filters: HistoryFilters;
+  ignored: HistoryFilterKey[];
+  /** From is after To: the page says so and runs no query. */
+  rangeProblem: string | null;
+} {
   const raw = historyInputFromParams(params, []);
   const ignored: HistoryFilterKey[] = [];
   const valid: Record<string, unknown> = {};
@@ -144,7 +165,8 @@ export function readHistoryFilters(params: RawParams): { filters: HistoryFilters
     if (parsed.success) valid[key] = parsed.data;
     else ignored.push(key);
   }
-  return { filters: HistoryFilters.parse(valid), ignored };
+  const filters = HistoryFilters.parse(valid);
+  return { filters, ignored, rangeProblem: rangeProblem(filters) };
 }
 
 /** The canonical query string for a set of filters; the default sort is left out to keep links short. */

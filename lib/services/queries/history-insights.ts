@@ -3,7 +3,7 @@ import { Prisma } from "../../generated/prisma/client";
 import { requireUser } from "../authorize";
 import type { ServiceContext } from "../context";
 import { parseInput } from "../parse-input";
-import { HistoryFilters, lowerBound, upperBound } from "./history-filters";
+import { assertRangeMakesSense, HistoryFilters, lowerBound, upperBound } from "./history-filters";
 import { historyConditions, planHistoryQuery, targetConditions, whereClause } from "./history-sql";
 
 // Aggregates for the auditor charts, computed in SQL over the same filtered rows as the dashboard.
@@ -113,6 +113,7 @@ export async function getHistoryInsights({
 }): Promise<HistoryInsights> {
   requireUser(ctx.actor, "history.read-all");
   const { fast, hoursFrom, hoursTo, days, tz, ...parsed } = parseInput(HistoryInsightsInput, input);
+  assertRangeMakesSense(parsed);
   const settings: InsightSettings = { fast, hoursFrom, hoursTo, days, tz };
   const now = ctx.now();
   const defaulted = !parsed.from && !parsed.to;

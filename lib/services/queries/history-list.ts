@@ -2,7 +2,13 @@ import type { Db } from "../../db";
 import type { RequestStatus } from "../../generated/prisma/enums";
 import type { ServiceContext } from "../context";
 import { parseInput } from "../parse-input";
-import { encodeCursor, HistoryPageInput, type HistoryCursor, type HistoryFilters } from "./history-filters";
+import {
+  assertRangeMakesSense,
+  encodeCursor,
+  HistoryPageInput,
+  type HistoryCursor,
+  type HistoryFilters,
+} from "./history-filters";
 import {
   historyConditions,
   historyScope,
@@ -170,6 +176,7 @@ function toRow(r: PageRow, targets: HistoryTarget[], decisions: HistoryDecision[
 export async function listAccessHistory({ ctx, input }: { ctx: ServiceContext; input: unknown }): Promise<HistoryPage> {
   const scope = historyScope(ctx.actor);
   const { after, before, limit, ...filters } = parseInput(HistoryPageInput, input);
+  assertRangeMakesSense(filters);
   const query = { filters, scope, plan: await planHistoryQuery(ctx.db, filters) };
   let direction: KeysetDirection = before ? "backward" : "forward";
   let rows = await fetchHistoryRows(ctx.db, query, before ?? after, direction, limit + 1);

@@ -1,4 +1,5 @@
 import { countQuorum } from "../../domain/policy";
+import { sessionWarningText } from "../../domain/request-presentation";
 import type { RequestStatus } from "../../generated/prisma/enums";
 import type { ServiceContext } from "../context";
 import { isLive, loadTargetNames, requireViewer, summarizeTarget, type TargetSummary } from "./support";
@@ -27,6 +28,8 @@ export interface ActiveGrantView {
   endsAt: Date;
   /** How long a console session of this permission set lasts (null when the set left the inventory). */
   sessionDurationMinutes: number | null;
+  /** Set on the last listed grant of each request only, so the warning reads once per request. */
+  sessionWarning: string | null;
 }
 
 export interface MyRequestsView {
@@ -76,6 +79,13 @@ export async function listMyRequests({
     }),
   ]);
   const names = await loadTargetNames(ctx.db, [...requests.flatMap((r) => r.targets), ...grants]);
+  const lastGrantOfRequest = new Map(grants.map((g) => [g.requestId, g.id]));
+  const sessionWarning = (requestId: string) =>
+    sessionWarningText(
+      grants
+        .filter((g) => g.requestId === requestId)
+        .map((g) => names.permissionSet(g.permissionSetArn).sessionDurationMinutes),
+    );
   return {
     requests: requests.map((r) => ({
       id: r.id,
@@ -100,6 +110,7 @@ export async function listMyRequests({
       startsAt: g.startsAt,
       endsAt: g.endsAt,
       sessionDurationMinutes: names.permissionSet(g.permissionSetArn).sessionDurationMinutes,
+      sessionWarning: lastGrantOfRequest.get(g.requestId) === g.id ? sessionWarning(g.requestId) : null,
     })),
     live:
       grants.length > 0 ||

@@ -5,6 +5,15 @@ import { AppError } from "../../domain/errors";
 import { canRevoke, countQuorum } from "../../domain/policy";
 import type { PolicyDocument } from "../../domain/policy-schema";
 import {
+  describeWindow,
+  keptAssignmentText,
+  requestHeadline,
+  sessionWarningText,
+  timelineEventTitle,
+  ungrantedTargetText,
+  type GrantPresentation,
+} from "../../domain/request-presentation";
+import {
   approvalWindowOpen,
   ASSIGNMENT_MAY_EXIST_STATUSES,
   extensionMayBeDecided,
@@ -18,6 +27,7 @@ import type { Decision, DecisionSubject, GrantStatus, RequestStatus } from "../.
 import type { ServiceContext } from "../context";
 import { parseInput } from "../parse-input";
 import { policyForRequest } from "../requests/policy-targets";
+import { presentRequestGrants } from "./grant-presentation";
 import {
   hasAnyRole,
   isLive,
@@ -43,12 +53,16 @@ export interface GrantView {
   deleteIssuedAt: Date | null;
   deleteVerifiedAt: Date | null;
   keptForOtherGrant: boolean;
+  /** For a kept assignment: that access ended and which grant still holds the assignment. */
+  keptNote: string | null;
   failureReason: string | null;
 }
 
 export interface TargetView extends TargetSummary {
   sessionDurationMinutes: number | null;
   grant: GrantView | null;
+  /** What a target without a grant will get: "after approval" while it may, else "not granted". */
+  ungrantedText: string;
 }
 
 export interface DecisionView {
@@ -85,6 +99,12 @@ export interface RequestDetail {
   durationMinutes: number;
   maxDurationMinutes: number;
   startedImmediately: boolean;
+  /** "1 h asked, 20 min used, …" or that it never started. */
+  windowText: string;
+  /** The header badge: the status, or "Ending: removal in progress" while the banner says access is being removed. */
+  headline: { key: string; label: string | null };
+  /** One sentence for the request while it is active, or null. */
+  sessionWarning: string | null;
   justification: string;
   ticket: string | null;
   requiredApprovals: number;
@@ -166,8 +186,10 @@ export async function getRequestDetail({
       },
     }),
   ]);
+  const grantViews = await presentRequestGrants(ctx.db, request.targets, names, events);
   const targets: TargetView[] = request.targets.map((t) => ({
     ...summarizeTarget(names, t),
+    ungrantedText: ungrantedTargetText(request.status),
     sessionDurationMinutes: names.permissionSet(t.permissionSetArn).sessionDurationMinutes,
     grant: t.grant
       ? {
@@ -182,20 +204,14 @@ export async function getRequestDetail({
           deleteIssuedAt: t.grant.deleteIssuedAt,
           deleteVerifiedAt: t.grant.deleteVerifiedAt,
           keptForOtherGrant: t.grant.keptForOtherGrant,
+          keptNote: keptNote(grantViews.get(t.grant.id)),
           failureReason: t.grant.failureReason,
         }
       : null,
   }));
-  const grantLabels = new Map(
-    request.targets
-      .filter((t) => t.grant)
-      .map((t) => [
-        t.grant!.id,
-        `${names.permissionSet(t.permissionSetArn).name} on ${names.account(t.accountId).name}`,
-      ]),
-  );
   const grantStatuses = targets.flatMap((t) => (t.grant ? [t.grant.status] : []));
   const now = ctx.now();
+  const ending = request.endsAt <= now && grantStatuses.some((s) => ASSIGNMENT_MAY_EXIST_STATUSES.includes(s));
   const running = isRunning(request.status, request.endsAt, now);
   const decider = !isRequester && hasAnyRole(actor, DECIDERS);
   const requestDecisions = request.decisions.filter((d) => d.kind === "REQUEST");
@@ -254,6 +270,15 @@ export async function getRequestDetail({
     durationMinutes: request.durationMinutes,
     maxDurationMinutes: request.maxDurationMinutes,
     startedImmediately: request.startedImmediately,
+    windowText: describeWindow({
+      ...request,
+      grants: request.targets.flatMap((t) => (t.grant ? [t.grant] : [])),
+    }),
+    headline: requestHeadline(request.status, ending),
+    sessionWarning:
+      request.status === "ACTIVE" && !ending
+        ? sessionWarningText(targets.filter((t) => t.grant?.status === "ACTIVE").map((t) => t.sessionDurationMinutes))
+        : null,
     justification: request.justification,
     ticket: request.ticket,
     requiredApprovals: request.requiredApprovals,
@@ -281,9 +306,9 @@ export async function getRequestDetail({
       viaGroups: d.viaGroups,
       at: d.createdAt,
     })),
-    timeline: events.map((e) => describeEvent(e, grantLabels)),
+    timeline: events.map((e) => describeEvent(e, grantViews)),
     live: isLive(request.status, grantStatuses),
-    ending: request.endsAt <= now && grantStatuses.some((s) => ASSIGNMENT_MAY_EXIST_STATUSES.includes(s)),
+    ending,
     viewer: {
       isRequester,
       canCancel: mayCancel,
@@ -300,6 +325,10 @@ export async function getRequestDetail({
       canDecideExtension: mayDecideExtension,
     },
   };
+}
+
+function keptNote(grant: GrantPresentation | undefined): string | null {
+  return grant?.kept ? keptAssignmentText(grant.kept) : null;
 }
 
 function stringField(value: unknown, key: string): string | null {
@@ -322,11 +351,10 @@ function describeEvent(
     after: unknown;
     reason: string | null;
   },
-  grantLabels: Map<string, string>,
+  grants: ReadonlyMap<string, GrantPresentation>,
 ): TimelineEntry {
   const known = describeAction(event.action);
-  const grantLabel = event.entityType === "grant" ? grantLabels.get(event.entityId) : undefined;
-  const title = `${known.title}${grantLabel ? `: ${grantLabel}` : ""}`;
+  const title = timelineEventTitle({ ...event, title: known.title }, grants);
   const code = event.action.endsWith("_refused") ? stringField(event.after, "code") : null;
   return {
     seq: event.seq.toString(),

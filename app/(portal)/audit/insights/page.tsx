@@ -65,7 +65,9 @@ function readSettings(params: SearchParams): { settings: Record<string, string>;
 export default async function InsightsPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const ctx = await pageContext(["AUDITOR", "ADMIN"]);
   const params = await searchParams;
-  const { filters, ignored } = readHistoryFilters(params);
+  const { filters: asked, ignored, rangeProblem } = readHistoryFilters(params);
+  // With an inverted range the charts fall back to the default window and the page says why.
+  const filters = rangeProblem ? { ...asked, from: undefined, to: undefined } : asked;
   const { settings, ignored: ignoredSettings } = readSettings(params);
   const [insights, options] = await Promise.all([
     getHistoryInsights({ ctx, input: { ...filters, ...settings } }),
@@ -102,6 +104,12 @@ export default async function InsightsPage({ searchParams }: { searchParams: Pro
       {ignored.length + ignoredSettings.length > 0 ? (
         <Alert tone="warning">
           Some parameters were not understood and are ignored: {[...ignored, ...ignoredSettings].join(", ")}.
+        </Alert>
+      ) : null}
+
+      {rangeProblem ? (
+        <Alert tone="error" title="Check the dates" testId="range-problem">
+          {rangeProblem} The charts show the default range instead.
         </Alert>
       ) : null}
 

@@ -71,7 +71,7 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
         </div>
         <div className="flex items-center gap-3">
           <LiveRefresh active={r.live} />
-          <StatusBadge status={r.status} />
+          <StatusBadge status={r.headline.key} label={r.headline.label} rawStatus={r.status} />
         </div>
       </div>
 
@@ -99,15 +99,7 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
             </span>
             <AccessPortalNote />
           </div>
-          {r.targets.map((t) =>
-            t.grant?.status === "ACTIVE" ? (
-              <SessionWarning
-                key={t.grant.id}
-                endsAt={t.grant.endsAt.toISOString()}
-                sessionDurationMinutes={t.sessionDurationMinutes}
-              />
-            ) : null,
-          )}
+          {r.sessionWarning ? <SessionWarning text={r.sessionWarning} /> : null}
         </Alert>
       ) : null}
 
@@ -121,13 +113,8 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
                   value: (
                     <>
                       <LocalTime iso={r.startsAt.toISOString()} /> → <LocalTime iso={r.endsAt.toISOString()} />{" "}
-                      <span className="text-slate-500">
-                        (
-                        {windowMinutes === r.durationMinutes
-                          ? formatMinutes(windowMinutes)
-                          : `${formatMinutes(r.durationMinutes)} asked, ${formatMinutes(windowMinutes)} used`}
-                        {r.startedImmediately ? ", starts when approved" : ", scheduled"}; policy max{" "}
-                        {formatMinutes(r.maxDurationMinutes)})
+                      <span className="text-slate-500" data-testid="window-text">
+                        ({r.windowText})
                       </span>
                     </>
                   ),
@@ -210,11 +197,13 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
                         {t.grant ? (
                           <StatusBadge status={t.grant.status} kind="grant" />
                         ) : (
-                          <span className="text-xs text-slate-500">after approval</span>
+                          <span className="text-xs text-slate-500" data-testid="ungranted-target">
+                            {t.ungrantedText}
+                          </span>
                         )}
-                        {t.grant?.keptForOtherGrant ? (
-                          <span className="mt-1 block text-xs text-slate-500">
-                            assignment kept: other access still needs it
+                        {t.grant?.keptNote ? (
+                          <span className="mt-1 block text-xs text-slate-500" data-testid="kept-note">
+                            {t.grant.keptNote}
                           </span>
                         ) : null}
                         {t.grant?.failureReason ? (
@@ -288,7 +277,7 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
                     />
                     <p className="font-semibold">{e.title}</p>
                     <p className="text-xs text-slate-500">
-                      <LocalTime iso={e.at.toISOString()} /> · {e.actor}
+                      <LocalTime iso={e.at.toISOString()} mode="seconds" /> · {e.actor}
                     </p>
                     {e.awsRequestId ? (
                       <p className="text-xs text-slate-600">

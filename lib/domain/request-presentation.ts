@@ -1,0 +1,124 @@
+import {
+  ASSIGNMENT_MAY_EXIST_STATUSES,
+  isTerminalRequestStatus,
+  type GrantStatus,
+  type RequestStatus,
+} from "./request-lifecycle";
+import { formatMinutes } from "./time-window";
+
+// What a request page says about a request: each text follows from the data here, so a page never claims more than happened.
+
+/** "1 hour", "2 hours 30 minutes", "45 minutes": for sentences, where "1 h" reads like a typo. */
+export function durationInWords(minutes: number): string {
+  const m = Math.max(0, Math.round(minutes));
+  const hours = Math.floor(m / 60);
+  const rest = m % 60;
+  const part = (n: number, unit: string) => `${n} ${unit}${n === 1 ? "" : "s"}`;
+  if (hours === 0) return part(rest, "minute");
+  return rest === 0 ? part(hours, "hour") : `${part(hours, "hour")} ${part(rest, "minute")}`;
+}
+
+export interface GrantTrace {
+  status: GrantStatus;
+  /** Set once a create was sent to AWS: from then on the access may have been usable. */
+  createIssuedAt: Date | null;
+}
+
+/** True when some grant reached AWS; a request cancelled, denied or expired before that never gave any access. */
+export function accessWasUsed(grants: readonly GrantTrace[]): boolean {
+  return grants.some(
+    (g) => g.createIssuedAt !== null || g.status === "REMOVED" || ASSIGNMENT_MAY_EXIST_STATUSES.includes(g.status),
+  );
+}
+
+export interface WindowFacts {
+  status: RequestStatus;
+  startsAt: Date;
+  endsAt: Date;
+  durationMinutes: number;
+  maxDurationMinutes: number;
+  startedImmediately: boolean;
+  grants: readonly GrantTrace[];
+}
+
+/** The text beside a request's window: how long was asked, how long was used, or that it never started. */
+export function describeWindow(facts: WindowFacts): string {
+  const policyMax = `policy max ${formatMinutes(facts.maxDurationMinutes)}`;
+  if (isTerminalRequestStatus(facts.status) && !accessWasUsed(facts.grants))
+    return `${formatMinutes(facts.durationMinutes)} asked; never started, no access was used; ${policyMax}`;
+  const windowMinutes = Math.max(0, Math.round((facts.endsAt.getTime() - facts.startsAt.getTime()) / 60_000));
+  const length =
+    windowMinutes === facts.durationMinutes
+      ? formatMinutes(windowMinutes)
+      : `${formatMinutes(facts.durationMinutes)} asked, ${formatMinutes(windowMinutes)} used`;
+  return `${length}${facts.startedImmediately ? ", starts when approved" : ", scheduled"}; ${policyMax}`;
+}
+
+/** A target without a grant: it gets one at approval while the request can still be approved, never after. */
+export function ungrantedTargetText(status: RequestStatus): string {
+  return status === "PENDING" || status === "APPROVED" ? "after approval" : "not granted";
+}
+
+export type KeptReason = "standing-assignment" | "covered-by-active-grant";
+
+/** Why an ended grant left its AWS assignment in place, and which requests' grants hold it now. */
+export interface KeptAssignment {
+  reason: KeptReason;
+  coveringRequestIds: readonly string[];
+}
+
+/** Why the assignment outlived a grant: "for the other active grant of request …" or "because it is a standing assignment …". */
+export function keptAssignmentReason(kept: KeptAssignment): string {
+  if (kept.reason === "standing-assignment") return "because it is a standing assignment outside the portal";
+  const ids = kept.coveringRequestIds;
+  if (ids.length === 0) return "for another active grant";
+  return `for the other active grant of request ${ids.join(", ")}`;
+}
+
+/** The note beside a grant whose assignment was kept. */
+export function keptAssignmentText(kept: KeptAssignment): string {
+  return `Access ended; the assignment stays ${keptAssignmentReason(kept)}.`;
+}
+
+export interface GrantPresentation {
+  /** "PowerUser on payments-prod". */
+  label: string;
+  kept: KeptAssignment | null;
+}
+
+export interface TimelineEventFacts {
+  action: string;
+  /** The generic title of the action (lib/audit/actions.ts). */
+  title: string;
+  entityType: string;
+  entityId: string;
+}
+
+/** A timeline row's title: grant events name their target, and an end that kept an assignment says so instead of "all access removed". */
+export function timelineEventTitle(event: TimelineEventFacts, grants: ReadonlyMap<string, GrantPresentation>): string {
+  const grant = event.entityType === "grant" ? grants.get(event.entityId) : undefined;
+  if (event.action === "request.completed") {
+    const kept = [...grants.values()].filter((g) => g.kept);
+    if (kept.length === 0) return event.title;
+    return `Completed: access ended; ${kept.map((g) => `${g.label} stays assigned ${keptAssignmentReason(g.kept!)}`).join("; ")}`;
+  }
+  if (grant?.kept && event.action === "grant.ended_assignment_kept")
+    return `Access ended: ${grant.label}; the assignment stays ${keptAssignmentReason(grant.kept)}`;
+  return grant ? `${event.title}: ${grant.label}` : event.title;
+}
+
+/** The request status shown in the header; while access is still being removed it says so, as the banner does. */
+export function requestHeadline(status: RequestStatus, ending: boolean): { key: string; label: string | null } {
+  if (!ending) return { key: status, label: null };
+  return { key: "ENDING", label: `${status === "REVOKED" ? "Revoked" : "Ending"}: removal in progress` };
+}
+
+/**
+ * AWS does not end console or CLI sessions when an assignment is removed; one sentence per request, with the longest session
+ * of its targets, or null when no session length is known.
+ */
+export function sessionWarningText(sessionDurationMinutes: readonly (number | null)[]): string | null {
+  const known = sessionDurationMinutes.filter((m): m is number => m !== null && m > 0);
+  if (known.length === 0) return null;
+  return `An AWS session opened during this access can stay valid for up to ${durationInWords(Math.max(...known))} after it ends.`;
+}
