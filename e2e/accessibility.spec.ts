@@ -128,7 +128,7 @@ for (const cell of PAGES) {
   });
 }
 
-test("the favicon is served and every page links an icon", async ({ browser, request }) => {
+test("the favicon is served from public/ and the root layout links it", async ({ browser, request }) => {
   const favicon = await request.get("/favicon.ico");
   expect(favicon.status()).toBe(200);
   expect(favicon.headers()["content-type"]).toMatch(/image\//);

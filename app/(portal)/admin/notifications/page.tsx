@@ -155,7 +155,7 @@ export default async function NotificationsPage({ searchParams }: { searchParams
       </div>
 
       <Card title="By channel" testId="delivery-counts">
-        <TableScroll label="Deliveries per channel">
+        <TableScroll label="Outbox counts">
           <table className="w-full text-left text-sm">
             <caption className="sr-only">Deliveries per channel and status</caption>
             <thead className="border-b border-slate-100 text-xs tracking-wide text-slate-500 uppercase">
