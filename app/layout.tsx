@@ -9,6 +9,8 @@ export const dynamic = "force-dynamic";
 export const metadata: Metadata = {
   title: "JIT Access Portal",
   description: "Just-in-time elevation for AWS IAM Identity Center",
+  // public/favicon.ico, drawn by scripts/make-favicon.ts; the proxy lets it through without a session.
+  icons: { icon: "/favicon.ico" },
 };
 
 export default function RootLayout({ children }: { children: React.ReactNode }) {

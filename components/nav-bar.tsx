@@ -22,7 +22,7 @@ export function NavBar({
   const decides = actor.roles.includes("APPROVER") || actor.roles.includes("ADMIN");
   return (
     <header className="border-b border-slate-200 bg-white">
-      <div className="mx-auto flex max-w-6xl flex-wrap items-center gap-x-6 gap-y-2 px-6 py-3">
+      <div className="mx-auto flex max-w-6xl flex-wrap items-center gap-x-6 gap-y-2 px-4 py-3 sm:px-6">
         <Link href="/" className="font-semibold">
           JIT Access
         </Link>

@@ -18,13 +18,23 @@ export default async function PortalLayout({ children }: { children: React.React
 
   return (
     <div className="min-h-screen">
+      <a
+        href="#content"
+        data-testid="skip-link"
+        className="sr-only z-50 rounded-md bg-white px-4 py-2 font-semibold text-slate-900 shadow focus:not-sr-only focus:absolute focus:top-2 focus:left-2"
+      >
+        Skip to content
+      </a>
       <AdminAlertBanner summary={alerts} />
       <NavBar
         actor={{ name: actor.name, email: actor.email, roles: actor.roles }}
         pendingApprovals={pending}
         signOutAction={signOutAction}
       />
-      <main className="mx-auto max-w-6xl px-6 py-8">{children}</main>
+      {/* tabIndex lets the skip link move focus here, not only scroll. */}
+      <main id="content" tabIndex={-1} className="mx-auto max-w-6xl px-4 py-8 outline-none sm:px-6">
+        {children}
+      </main>
     </div>
   );
 }

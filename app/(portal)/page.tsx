@@ -11,6 +11,7 @@ import { Card, EmptyState } from "@/components/ui/card";
 import { Countdown } from "@/components/ui/countdown";
 import { LiveRefresh } from "@/components/ui/live-refresh";
 import { LocalTime } from "@/components/ui/local-time";
+import { TableScroll } from "@/components/ui/table-scroll";
 import { rolesAllow } from "@/lib/services/authorize";
 import { pageContext, pendingCountForViewer } from "./page-context";
 
@@ -87,7 +88,7 @@ export default async function HomePage() {
               when you need it; nothing is granted in advance.
             </EmptyState>
           ) : (
-            <div className="-mx-5 overflow-x-auto">
+            <TableScroll label="My requests">
               <table className="w-full text-left text-sm">
                 <thead className="border-b border-slate-100 text-xs tracking-wide text-slate-500 uppercase">
                   <tr>
@@ -132,7 +133,7 @@ export default async function HomePage() {
                   ))}
                 </tbody>
               </table>
-            </div>
+            </TableScroll>
           )}
         </Card>
       ) : null}

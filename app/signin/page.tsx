@@ -30,7 +30,7 @@ export default async function SignInPage({
   }
 
   return (
-    <main className="mx-auto mt-24 max-w-md rounded-xl border border-slate-200 bg-white p-8 shadow-sm">
+    <main className="mx-4 mt-24 max-w-md rounded-xl border border-slate-200 bg-white p-8 shadow-sm sm:mx-auto">
       <h1 className="text-2xl font-semibold">JIT Access Portal</h1>
       <p className="mt-2 text-slate-600">Request time-boxed AWS access. Nobody holds standing admin rights.</p>
       {message ? (

@@ -42,7 +42,7 @@ function Labelled({
   wide?: boolean;
 }) {
   return (
-    <div className={`space-y-1 ${wide ? "sm:col-span-2" : ""}`}>
+    <div className={`min-w-0 space-y-1 ${wide ? "sm:col-span-2" : ""}`}>
       <label htmlFor={id} className="block text-xs font-semibold tracking-wide text-slate-600 uppercase">
         {label}
       </label>
@@ -92,7 +92,7 @@ export function HistoryFilterForm({
       data-testid="history-filters"
       aria-busy={pending}
     >
-      <div className="grid gap-3 sm:grid-cols-2 lg:grid-cols-4">
+      <div className="grid grid-cols-1 gap-3 sm:grid-cols-2 lg:grid-cols-4">
         <Labelled id="f-q" label="Search" wide>
           <input
             id="f-q"
@@ -100,15 +100,27 @@ export function HistoryFilterForm({
             type="search"
             defaultValue={values.q}
             placeholder="Words from the justification, or a ticket"
-            className={inputClass}
+            className={`${inputClass} w-full`}
             maxLength={200}
           />
         </Labelled>
         <Labelled id="f-from" label="From (UTC)">
-          <input id="f-from" name="from" type="date" defaultValue={values.from?.slice(0, 10)} className={inputClass} />
+          <input
+            id="f-from"
+            name="from"
+            type="date"
+            defaultValue={values.from?.slice(0, 10)}
+            className={`${inputClass} w-full`}
+          />
         </Labelled>
         <Labelled id="f-to" label="To (UTC, inclusive)">
-          <input id="f-to" name="to" type="date" defaultValue={values.to?.slice(0, 10)} className={inputClass} />
+          <input
+            id="f-to"
+            name="to"
+            type="date"
+            defaultValue={values.to?.slice(0, 10)}
+            className={`${inputClass} w-full`}
+          />
         </Labelled>
         {showRequester ? (
           <Labelled id="f-requester" label="Requester">
@@ -118,7 +130,7 @@ export function HistoryFilterForm({
               type="email"
               defaultValue={values.requester}
               placeholder="email"
-              className={inputClass}
+              className={`${inputClass} w-full`}
             />
           </Labelled>
         ) : null}
@@ -129,11 +141,11 @@ export function HistoryFilterForm({
             type="email"
             defaultValue={values.approver}
             placeholder="email"
-            className={inputClass}
+            className={`${inputClass} w-full`}
           />
         </Labelled>
         <Labelled id="f-account" label="Account">
-          <select id="f-account" name="account" defaultValue={values.account ?? ""} className={inputClass}>
+          <select id="f-account" name="account" defaultValue={values.account ?? ""} className={`${inputClass} w-full`}>
             <option value="">Any account</option>
             {choices.accounts.map((a) => (
               <option key={a.id} value={a.id}>
@@ -143,7 +155,7 @@ export function HistoryFilterForm({
           </select>
         </Labelled>
         <Labelled id="f-ou" label="Organizational unit">
-          <select id="f-ou" name="ou" defaultValue={values.ou ?? ""} className={inputClass}>
+          <select id="f-ou" name="ou" defaultValue={values.ou ?? ""} className={`${inputClass} w-full`}>
             <option value="">Any OU</option>
             {choices.ous.map((o) => (
               <option key={o.id} value={o.id}>
@@ -157,7 +169,7 @@ export function HistoryFilterForm({
             id="f-permission-set"
             name="permissionSet"
             defaultValue={values.permissionSet ?? ""}
-            className={inputClass}
+            className={`${inputClass} w-full`}
           >
             <option value="">Any permission set</option>
             {choices.permissionSets.map((p) => (
@@ -168,7 +180,7 @@ export function HistoryFilterForm({
           </select>
         </Labelled>
         <Labelled id="f-status" label="Status">
-          <select id="f-status" name="status" defaultValue={statusValue} className={inputClass}>
+          <select id="f-status" name="status" defaultValue={statusValue} className={`${inputClass} w-full`}>
             <option value="">Any status</option>
             {STATUSES.map((s) => (
               <option key={s} value={s}>
@@ -186,7 +198,7 @@ export function HistoryFilterForm({
           </select>
         </Labelled>
         <Labelled id="f-event" label="Event type">
-          <select id="f-event" name="event" defaultValue={values.event ?? ""} className={inputClass}>
+          <select id="f-event" name="event" defaultValue={values.event ?? ""} className={`${inputClass} w-full`}>
             <option value="">Any event</option>
             {choices.events.map((e) => (
               <option key={e.action} value={e.action}>
@@ -199,7 +211,7 @@ export function HistoryFilterForm({
           </select>
         </Labelled>
         <Labelled id="f-sort" label="Order">
-          <select id="f-sort" name="sort" defaultValue={values.sort ?? "newest"} className={inputClass}>
+          <select id="f-sort" name="sort" defaultValue={values.sort ?? "newest"} className={`${inputClass} w-full`}>
             <option value="newest">Newest first</option>
             <option value="oldest">Oldest first</option>
           </select>

@@ -4,12 +4,13 @@ import { TargetList } from "@/components/target-list";
 import { Badge, StatusBadge } from "@/components/ui/badge";
 import { EmptyState } from "@/components/ui/card";
 import { LocalTime } from "@/components/ui/local-time";
+import { TableScroll } from "@/components/ui/table-scroll";
 
 const JUSTIFICATION_PREVIEW = 140;
 
 function Decisions({ row }: { row: HistoryRow }) {
   if (row.autoApproved) return <Badge tone="violet">self-service</Badge>;
-  if (row.decisions.length === 0) return <span className="text-slate-400">none</span>;
+  if (row.decisions.length === 0) return <span className="text-slate-500">none</span>;
   return (
     <ul className="space-y-0.5">
       {row.decisions.map((d) => (
@@ -28,7 +29,7 @@ function Decisions({ row }: { row: HistoryRow }) {
 export function HistoryTable({ rows, showRequester }: { rows: HistoryRow[]; showRequester: boolean }) {
   if (rows.length === 0) return <EmptyState>No requests match these filters.</EmptyState>;
   return (
-    <div className="-mx-5 overflow-x-auto">
+    <TableScroll label="Requests">
       <table className="w-full text-left text-sm" data-testid="history-table">
         <thead className="border-b border-slate-100 text-xs tracking-wide text-slate-500 uppercase">
           <tr>
@@ -83,7 +84,7 @@ export function HistoryTable({ rows, showRequester }: { rows: HistoryRow[]; show
               <td className="px-5 py-3 text-xs whitespace-nowrap">
                 <Link
                   href={`/audit/requests/${row.id}`}
-                  className="block font-semibold text-sky-700 hover:underline"
+                  className="block font-semibold text-sky-700 underline underline-offset-2 hover:text-sky-900"
                   data-testid="timeline-link"
                 >
                   Timeline
@@ -100,6 +101,6 @@ export function HistoryTable({ rows, showRequester }: { rows: HistoryRow[]; show
           ))}
         </tbody>
       </table>
-    </div>
+    </TableScroll>
   );
 }

@@ -60,7 +60,7 @@ export function AuditTimelineList({
                   #{e.seq} · <span className="font-mono">{e.action}</span> · hash{" "}
                   <span className="font-mono">{e.hash.slice(0, 12)}…</span>
                 </summary>
-                <dl className="mt-1 grid grid-cols-[6rem_1fr] gap-x-3 gap-y-1">
+                <dl className="mt-1 grid grid-cols-[6rem_minmax(0,1fr)] gap-x-3 gap-y-1">
                   {e.entityType === "grant" ? (
                     <>
                       <dt className="text-slate-500">grant</dt>

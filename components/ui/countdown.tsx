@@ -6,7 +6,7 @@ import { useNow } from "./use-now";
 /** Time left until `to`, ticking every second. */
 export function Countdown({ to, endedText = "ended", testId }: { to: string; endedText?: string; testId?: string }) {
   const now = useNow();
-  if (now === 0) return <span className="text-slate-400 tabular-nums">…</span>;
+  if (now === 0) return <span className="text-slate-500 tabular-nums">…</span>;
   const left = new Date(to).getTime() - now;
   return (
     <span
@@ -21,6 +21,6 @@ export function Countdown({ to, endedText = "ended", testId }: { to: string; end
 /** How long ago `from` was, in coarse units. */
 export function Age({ from }: { from: string }) {
   const now = useNow();
-  if (now === 0) return <span className="text-slate-400">…</span>;
+  if (now === 0) return <span className="text-slate-500">…</span>;
   return <span className="tabular-nums">{formatAge(now - new Date(from).getTime())}</span>;
 }

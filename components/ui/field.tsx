@@ -1,6 +1,6 @@
 // No width here: callers add w-full or a fixed width, since two width utilities in one class list do not override by order.
 export const inputClass =
-  "block rounded-md border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm placeholder:text-slate-400 focus:border-sky-600 focus:outline-none focus:ring-2 focus:ring-sky-600/20 aria-[invalid=true]:border-red-500";
+  "block rounded-md border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm placeholder:text-slate-500 focus:border-sky-600 focus:outline-2 focus:outline-offset-1 focus:outline-sky-600 aria-[invalid=true]:border-red-500";
 
 /** A labelled control with its hint and the server's messages for that field right below it. */
 export function Field({

@@ -35,7 +35,7 @@ export default async function ApprovalsPage() {
             {queue.requests.map((r) => (
               <li
                 key={r.id}
-                className="grid gap-4 py-4 first:pt-0 last:pb-0 md:grid-cols-[1fr_18rem]"
+                className="grid grid-cols-1 gap-4 py-4 first:pt-0 last:pb-0 md:grid-cols-[minmax(0,1fr)_18rem]"
                 data-testid="queue-item"
                 data-request-id={r.id}
               >
@@ -73,7 +73,7 @@ export default async function ApprovalsPage() {
                     {r.ticket ? (
                       <span className="font-mono">{r.ticket}</span>
                     ) : (
-                      <span className="text-slate-400">none</span>
+                      <span className="text-slate-500">none</span>
                     )}{" "}
                     · Approvals:{" "}
                     <span className="font-semibold">
@@ -106,7 +106,7 @@ export default async function ApprovalsPage() {
             {queue.extensions.map((x) => (
               <li
                 key={x.id}
-                className="grid gap-4 py-4 first:pt-0 last:pb-0 md:grid-cols-[1fr_18rem]"
+                className="grid grid-cols-1 gap-4 py-4 first:pt-0 last:pb-0 md:grid-cols-[minmax(0,1fr)_18rem]"
                 data-testid="extension-item"
                 data-request-id={x.id}
               >

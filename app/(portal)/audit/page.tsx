@@ -128,7 +128,7 @@ export default async function AccessHistoryPage({ searchParams }: { searchParams
             {page?.prevCursor ? (
               <Link
                 href={`/audit${query.size ? `?${query}` : ""}`}
-                className="mr-4 text-sky-700 hover:underline"
+                className="mr-4 text-sky-700 underline underline-offset-2 hover:text-sky-900"
                 data-testid="first-page"
               >
                 First page
@@ -139,7 +139,7 @@ export default async function AccessHistoryPage({ searchParams }: { searchParams
             {page?.prevCursor ? (
               <Link
                 href={href({ before: page.prevCursor })}
-                className="text-sky-700 hover:underline"
+                className="text-sky-700 underline underline-offset-2 hover:text-sky-900"
                 data-testid="previous-page"
                 rel="prev"
               >
@@ -149,7 +149,7 @@ export default async function AccessHistoryPage({ searchParams }: { searchParams
             {page?.nextCursor ? (
               <Link
                 href={href({ after: page.nextCursor })}
-                className="text-sky-700 hover:underline"
+                className="text-sky-700 underline underline-offset-2 hover:text-sky-900"
                 data-testid="next-page"
                 rel="next"
               >

@@ -4,10 +4,11 @@ import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
 import { LocalTime } from "@/components/ui/local-time";
+import { TableScroll } from "@/components/ui/table-scroll";
 import { pageContext } from "../page-context";
 
 function List({ items, empty = "—" }: { items: string[] | undefined; empty?: string }) {
-  if (!items || items.length === 0) return <span className="text-slate-400">{empty}</span>;
+  if (!items || items.length === 0) return <span className="text-slate-500">{empty}</span>;
   return (
     <span className="flex flex-wrap gap-1">
       {items.map((item) => (
@@ -87,7 +88,7 @@ export default async function PolicyPage() {
       ) : (
         <>
           <Card title={`Allow rules (${doc.rules.length})`} testId="policy-rules">
-            <div className="-mx-5 overflow-x-auto">
+            <TableScroll label="Allow rules">
               <table className="w-full text-left text-sm">
                 <thead className="border-b border-slate-100 text-xs tracking-wide text-slate-500 uppercase">
                   <tr>
@@ -138,7 +139,7 @@ export default async function PolicyPage() {
                   ))}
                 </tbody>
               </table>
-            </div>
+            </TableScroll>
           </Card>
 
           <Card title={`Deny rules (${doc.deny.length})`} testId="policy-deny-rules">
@@ -147,7 +148,7 @@ export default async function PolicyPage() {
                 No explicit deny rules; anything no allow rule covers is denied anyway.
               </p>
             ) : (
-              <div className="-mx-5 overflow-x-auto">
+              <TableScroll label="Deny rules">
                 <table className="w-full text-left text-sm">
                   <thead className="border-b border-slate-100 text-xs tracking-wide text-slate-500 uppercase">
                     <tr>
@@ -167,7 +168,7 @@ export default async function PolicyPage() {
                     ))}
                   </tbody>
                 </table>
-              </div>
+              </TableScroll>
             )}
           </Card>
           <p className="text-sm text-slate-600" data-testid="approval-expiry-note">

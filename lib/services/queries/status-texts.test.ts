@@ -255,4 +255,3 @@ describe("history with From after To", () => {
     });
   });
 });
-

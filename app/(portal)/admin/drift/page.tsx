@@ -26,7 +26,7 @@ const ACTION_LABELS: Record<string, string> = {
 function FindingItem({ finding }: { finding: FindingRow }) {
   return (
     <li
-      className="grid gap-4 py-4 first:pt-0 last:pb-0 md:grid-cols-[1fr_20rem]"
+      className="grid grid-cols-1 gap-4 py-4 first:pt-0 last:pb-0 md:grid-cols-[minmax(0,1fr)_20rem]"
       data-testid="drift-finding"
       data-finding-id={finding.id}
       data-kind={finding.kind}
@@ -66,7 +66,7 @@ function FindingItem({ finding }: { finding: FindingRow }) {
 function AlertItem({ alert, canManage }: { alert: AlertRow; canManage: boolean }) {
   return (
     <li
-      className="grid gap-3 py-3 first:pt-0 last:pb-0 md:grid-cols-[1fr_auto]"
+      className="grid grid-cols-1 gap-3 py-3 first:pt-0 last:pb-0 md:grid-cols-[minmax(0,1fr)_auto]"
       data-testid="alert-item"
       data-alert-id={alert.id}
       data-status={alert.status}

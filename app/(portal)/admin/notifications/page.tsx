@@ -13,6 +13,7 @@ import { Card, EmptyState } from "@/components/ui/card";
 import { inputClass } from "@/components/ui/field";
 import { LiveRefresh } from "@/components/ui/live-refresh";
 import { LocalTime } from "@/components/ui/local-time";
+import { TableScroll } from "@/components/ui/table-scroll";
 import { pageContext } from "../../page-context";
 import { RetryDeliveryForm } from "./retry-form";
 
@@ -102,15 +103,18 @@ function DeliveryItem({ row }: { row: DeliveryRow }) {
         <WhenCell row={row} />
       </td>
       <td className="max-w-xs px-5 py-3 break-words text-slate-700" data-testid="delivery-error">
-        {row.lastError ?? <span className="text-slate-400">—</span>}
+        {row.lastError ?? <span className="text-slate-500">—</span>}
       </td>
       <td className="px-5 py-3 whitespace-nowrap">
         {row.requestId ? (
-          <Link href={`/requests/${row.requestId}`} className="text-sky-700 hover:underline">
+          <Link
+            href={`/requests/${row.requestId}`}
+            className="text-sky-700 underline underline-offset-2 hover:text-sky-900"
+          >
             View request
           </Link>
         ) : (
-          <span className="text-slate-400">—</span>
+          <span className="text-slate-500">—</span>
         )}
       </td>
       <td className="px-5 py-3">
@@ -151,7 +155,7 @@ export default async function NotificationsPage({ searchParams }: { searchParams
       </div>
 
       <Card title="By channel" testId="delivery-counts">
-        <div className="relative -mx-5 overflow-x-auto">
+        <TableScroll label="Outbox counts">
           <table className="w-full text-left text-sm">
             <caption className="sr-only">Deliveries per channel and status</caption>
             <thead className="border-b border-slate-100 text-xs tracking-wide text-slate-500 uppercase">
@@ -183,7 +187,7 @@ export default async function NotificationsPage({ searchParams }: { searchParams
                           {row.byStatus[status]}
                         </Link>
                       ) : (
-                        <span className="text-slate-400">0</span>
+                        <span className="text-slate-500">0</span>
                       )}
                     </td>
                   ))}
@@ -191,7 +195,7 @@ export default async function NotificationsPage({ searchParams }: { searchParams
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       </Card>
 
       <Card title="Deliveries" testId="deliveries">
@@ -232,7 +236,10 @@ export default async function NotificationsPage({ searchParams }: { searchParams
             Filter
           </button>
           {filtered ? (
-            <Link href="/admin/notifications" className="py-2 text-sm text-sky-700 hover:underline">
+            <Link
+              href="/admin/notifications"
+              className="py-2 text-sm text-sky-700 underline underline-offset-2 hover:text-sky-900"
+            >
               Show all
             </Link>
           ) : null}
@@ -241,7 +248,7 @@ export default async function NotificationsPage({ searchParams }: { searchParams
           <EmptyState>{filtered ? "No deliveries match this filter." : "Nothing has been sent yet."}</EmptyState>
         ) : (
           // relative: the screen-reader-only header is positioned, and must not widen the page from inside the scroller.
-          <div className="relative -mx-5 overflow-x-auto" data-testid="deliveries-scroll">
+          <TableScroll label="Deliveries" testId="deliveries-scroll">
             <table className="w-full min-w-[56rem] text-left text-sm">
               <caption className="px-5 pb-2 text-left text-xs text-slate-500">
                 The latest {deliveries.length} deliveries{shown ? ` (${shown})` : ""}, most recently changed first.
@@ -280,7 +287,7 @@ export default async function NotificationsPage({ searchParams }: { searchParams
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableScroll>
         )}
       </Card>
     </div>

@@ -96,7 +96,10 @@ export default async function InsightsPage({ searchParams }: { searchParams: Pro
             ), with the same filters as the history.
           </p>
         </div>
-        <Link href={`/audit${query ? `?${query}` : ""}`} className="text-sm text-sky-700 hover:underline">
+        <Link
+          href={`/audit${query ? `?${query}` : ""}`}
+          className="text-sm text-sky-700 underline underline-offset-2 hover:text-sky-900"
+        >
           Show these requests
         </Link>
       </div>
@@ -121,44 +124,51 @@ export default async function InsightsPage({ searchParams }: { searchParams: Pro
           choices={options}
           showRequester
         >
-          <fieldset className="grid gap-3 border-t border-slate-100 pt-4 sm:grid-cols-2 lg:grid-cols-5">
+          <fieldset className="grid min-w-0 grid-cols-1 gap-3 border-t border-slate-100 pt-4 sm:grid-cols-2 lg:grid-cols-5">
             <legend className="sr-only">Thresholds</legend>
-            <label className="space-y-1 text-xs font-semibold tracking-wide text-slate-600 uppercase">
+            <label className="block min-w-0 space-y-1 text-xs font-semibold tracking-wide text-slate-600 uppercase">
               Fast approval under (s)
-              <input name="fast" type="number" min={1} max={3600} defaultValue={s.fast} className={inputClass} />
+              <input
+                name="fast"
+                type="number"
+                min={1}
+                max={3600}
+                defaultValue={s.fast}
+                className={`${inputClass} w-full`}
+              />
             </label>
-            <label className="space-y-1 text-xs font-semibold tracking-wide text-slate-600 uppercase">
+            <label className="block min-w-0 space-y-1 text-xs font-semibold tracking-wide text-slate-600 uppercase">
               Business hours from
-              <input name="hoursFrom" type="time" defaultValue={s.hoursFrom} className={inputClass} />
+              <input name="hoursFrom" type="time" defaultValue={s.hoursFrom} className={`${inputClass} w-full`} />
             </label>
-            <label className="space-y-1 text-xs font-semibold tracking-wide text-slate-600 uppercase">
+            <label className="block min-w-0 space-y-1 text-xs font-semibold tracking-wide text-slate-600 uppercase">
               to
               <input
                 name="hoursTo"
                 type="time"
                 defaultValue={s.hoursTo === "24:00" ? "23:59" : s.hoursTo}
-                className={inputClass}
+                className={`${inputClass} w-full`}
               />
             </label>
-            <label className="space-y-1 text-xs font-semibold tracking-wide text-slate-600 uppercase">
+            <label className="block min-w-0 space-y-1 text-xs font-semibold tracking-wide text-slate-600 uppercase">
               Working days (ISO)
               <input
                 name="days"
                 defaultValue={compactDays(s.days)}
                 placeholder="1-5"
                 pattern="[1-7](-[1-7])?(,[1-7](-[1-7])?)*"
-                className={inputClass}
+                className={`${inputClass} w-full`}
               />
             </label>
-            <label className="space-y-1 text-xs font-semibold tracking-wide text-slate-600 uppercase">
+            <label className="block min-w-0 space-y-1 text-xs font-semibold tracking-wide text-slate-600 uppercase">
               Time zone
-              <input name="tz" defaultValue={s.tz} placeholder="UTC" className={inputClass} />
+              <input name="tz" defaultValue={s.tz} placeholder="UTC" className={`${inputClass} w-full`} />
             </label>
           </fieldset>
         </HistoryFilterForm>
       </Card>
 
-      <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
+      <div className="grid grid-cols-1 gap-4 sm:grid-cols-2 lg:grid-cols-3">
         <Stat
           testId="stat-requests"
           label="Requests"
@@ -216,7 +226,7 @@ export default async function InsightsPage({ searchParams }: { searchParams: Pro
         )}
       </Card>
 
-      <div className="grid gap-6 lg:grid-cols-3">
+      <div className="grid grid-cols-1 gap-6 lg:grid-cols-3">
         <Card title="Top accounts">
           {insights.top.accounts.length ? (
             <RankingChart data={insights.top.accounts} label="Top accounts by requests" testId="chart-top-accounts" />
@@ -244,7 +254,7 @@ export default async function InsightsPage({ searchParams }: { searchParams: Pro
         </Card>
       </div>
 
-      <div className="grid gap-6 lg:grid-cols-2">
+      <div className="grid grid-cols-1 gap-6 lg:grid-cols-2">
         <Card title={`Active now (${insights.activeNow.count})`} testId="active-now">
           <ElevationList items={insights.activeNow.items} empty="Nobody holds elevated access right now." />
         </Card>
@@ -257,7 +267,7 @@ export default async function InsightsPage({ searchParams }: { searchParams: Pro
         {insights.fastApprovals.items.length === 0 ? (
           <EmptyState>None in this range.</EmptyState>
         ) : (
-          <div className="grid gap-6 lg:grid-cols-[16rem_1fr]">
+          <div className="grid grid-cols-1 gap-6 lg:grid-cols-[16rem_minmax(0,1fr)]">
             <ul className="space-y-1 text-sm">
               {insights.fastApprovals.byApprover.map((a) => (
                 <li key={a.key} className="flex justify-between gap-3">
@@ -270,7 +280,10 @@ export default async function InsightsPage({ searchParams }: { searchParams: Pro
               {insights.fastApprovals.items.map((f) => (
                 <li key={`${f.requestId}-${f.approverEmail}`} className="flex flex-wrap justify-between gap-2 py-1.5">
                   <span>
-                    <Link href={`/audit/requests/${f.requestId}`} className="text-sky-700 hover:underline">
+                    <Link
+                      href={`/audit/requests/${f.requestId}`}
+                      className="text-sky-700 underline underline-offset-2 hover:text-sky-900"
+                    >
                       {f.requesterEmail ?? "unknown"}
                     </Link>{" "}
                     approved by {f.approverEmail ?? "unknown"}
@@ -324,7 +337,10 @@ function ElevationList({
           className="flex flex-wrap justify-between gap-2 py-1.5"
         >
           <span>
-            <Link href={`/audit/requests/${e.requestId}`} className="text-sky-700 hover:underline">
+            <Link
+              href={`/audit/requests/${e.requestId}`}
+              className="text-sky-700 underline underline-offset-2 hover:text-sky-900"
+            >
               {e.requesterEmail ?? "unknown"}
             </Link>{" "}
             · {e.permissionSetName} on {e.accountName}

@@ -91,7 +91,7 @@ async function IntegrityResult({ ctx, anchor }: { ctx: ServiceContext; anchor: s
                           value: (
                             <Link
                               href={`/audit/requests/${report.problem!.requestId}`}
-                              className="text-sky-700 hover:underline"
+                              className="text-sky-700 underline underline-offset-2 hover:text-sky-900"
                             >
                               {report.problem!.requestId}
                             </Link>

@@ -4,6 +4,7 @@ import { listRefusals } from "@/lib/services/queries/refusal-list";
 import { Alert } from "@/components/ui/alert";
 import { Card, EmptyState } from "@/components/ui/card";
 import { LocalTime } from "@/components/ui/local-time";
+import { TableScroll } from "@/components/ui/table-scroll";
 import { pageContext } from "../../page-context";
 
 type SearchParams = Record<string, string | string[] | undefined>;
@@ -28,7 +29,7 @@ export default async function RefusalsPage({ searchParams }: { searchParams: Pro
       </div>
       {result === null ? (
         <Alert tone="warning" title="That page does not exist">
-          <Link href="/audit/refusals" className="text-sky-700 hover:underline">
+          <Link href="/audit/refusals" className="text-sky-700 underline underline-offset-2 hover:text-sky-900">
             Show the newest refusals
           </Link>
         </Alert>
@@ -37,7 +38,7 @@ export default async function RefusalsPage({ searchParams }: { searchParams: Pro
           {result.rows.length === 0 ? (
             <EmptyState>Nothing has been refused yet.</EmptyState>
           ) : (
-            <div className="-mx-5 overflow-x-auto">
+            <TableScroll label="Refusals">
               <table className="w-full text-left text-sm">
                 <thead className="border-b border-slate-100 text-xs tracking-wide text-slate-500 uppercase">
                   <tr>
@@ -64,7 +65,10 @@ export default async function RefusalsPage({ searchParams }: { searchParams: Pro
                       </td>
                       <td className="px-5 py-3 break-all">
                         {row.requestId ? (
-                          <Link href={`/audit/requests/${row.requestId}`} className="text-sky-700 hover:underline">
+                          <Link
+                            href={`/audit/requests/${row.requestId}`}
+                            className="text-sky-700 underline underline-offset-2 hover:text-sky-900"
+                          >
                             {row.requestId}
                           </Link>
                         ) : (
@@ -84,11 +88,14 @@ export default async function RefusalsPage({ searchParams }: { searchParams: Pro
                   ))}
                 </tbody>
               </table>
-            </div>
+            </TableScroll>
           )}
           {result.older ? (
             <div className="mt-4">
-              <Link href={`/audit/refusals?before=${result.older}`} className="text-sm text-sky-700 hover:underline">
+              <Link
+                href={`/audit/refusals?before=${result.older}`}
+                className="text-sm text-sky-700 underline underline-offset-2 hover:text-sky-900"
+              >
                 Older refusals
               </Link>
             </div>

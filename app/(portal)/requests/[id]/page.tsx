@@ -10,6 +10,7 @@ import { Card, DescriptionList, EmptyState } from "@/components/ui/card";
 import { Countdown } from "@/components/ui/countdown";
 import { LiveRefresh } from "@/components/ui/live-refresh";
 import { LocalTime } from "@/components/ui/local-time";
+import { TableScroll } from "@/components/ui/table-scroll";
 import { pageContext } from "../../page-context";
 import { DecisionForm } from "../../approvals/decision-form";
 import { CancelForm, ExtendForm, ReleaseForm, RevokeForm } from "./request-actions";
@@ -103,7 +104,7 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
         </Alert>
       ) : null}
 
-      <div className="grid gap-6 lg:grid-cols-[1fr_20rem]">
+      <div className="grid grid-cols-1 gap-6 lg:grid-cols-[minmax(0,1fr)_20rem]">
         <div className="space-y-6">
           <Card title="Request">
             <DescriptionList
@@ -125,7 +126,7 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
                   value: r.ticket ? (
                     <span className="font-mono">{r.ticket}</span>
                   ) : (
-                    <span className="text-slate-400">none</span>
+                    <span className="text-slate-500">none</span>
                   ),
                 },
                 {
@@ -170,7 +171,7 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
           </Card>
 
           <Card title="Access per target" testId="grants">
-            <div className="-mx-5 overflow-x-auto">
+            <TableScroll label="Access per target">
               <table className="w-full text-left text-sm">
                 <thead className="border-b border-slate-100 text-xs tracking-wide text-slate-500 uppercase">
                   <tr>
@@ -228,7 +229,7 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
                   ))}
                 </tbody>
               </table>
-            </div>
+            </TableScroll>
           </Card>
 
           <Card title="Approvals" testId="decisions">
@@ -359,7 +360,7 @@ function AwsStep({
   issuedAt: string | null;
   verifiedAt: string | null;
 }) {
-  if (!requestId && !verifiedAt) return <span className="text-slate-400">—</span>;
+  if (!requestId && !verifiedAt) return <span className="text-slate-500">—</span>;
   return (
     <div className="space-y-0.5">
       {requestId ? (

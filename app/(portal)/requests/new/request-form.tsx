@@ -99,7 +99,12 @@ export function RequestForm({
     setSelectedKeys((keys) => (keys.includes(key) ? keys.filter((k) => k !== key) : [...keys, key]));
 
   return (
-    <form onSubmit={onSubmit} className="grid gap-6 lg:grid-cols-[1fr_20rem]" data-testid="request-form" noValidate>
+    <form
+      onSubmit={onSubmit}
+      className="grid grid-cols-1 gap-6 lg:grid-cols-[minmax(0,1fr)_20rem]"
+      data-testid="request-form"
+      noValidate
+    >
       <div className="space-y-6">
         <FormMessage state={state} fields={FIELDS} />
 

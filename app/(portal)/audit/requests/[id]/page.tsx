@@ -23,7 +23,7 @@ export default async function RequestAuditTrailPage({ params }: { params: Promis
       <div className="flex flex-wrap items-start justify-between gap-4">
         <div>
           <p className="text-sm text-slate-500">
-            <Link href="/audit" className="text-sky-700 hover:underline">
+            <Link href="/audit" className="text-sky-700 underline underline-offset-2 hover:text-sky-900">
               Access history
             </Link>{" "}
             / request <span className="font-mono">{timeline.requestId}</span>
@@ -32,7 +32,10 @@ export default async function RequestAuditTrailPage({ params }: { params: Promis
           <p className="mt-1 text-sm text-slate-600">
             Requested by {timeline.requester.name ?? timeline.requester.email} ·{" "}
             <LocalTime iso={timeline.createdAt.toISOString()} /> ·{" "}
-            <Link href={`/requests/${timeline.requestId}`} className="text-sky-700 hover:underline">
+            <Link
+              href={`/requests/${timeline.requestId}`}
+              className="text-sky-700 underline underline-offset-2 hover:text-sky-900"
+            >
               open the request
             </Link>
           </p>
