@@ -311,6 +311,12 @@ async function main() {
   stops.push(() => stopChild(web.child));
   await web.ready;
   await waitForHttp(`${appUrl}/api/ready`, 60_000);
+  // An unsigned post must be refused by the route; a 404 means the build predates it.
+  const probe = await fetch(`${appUrl}/api/slack/interactions`, { method: "POST", body: "payload=%7B%7D" });
+  if (probe.status !== 401)
+    throw new Error(
+      `the build in ${options.distDir} answered ${probe.status} to an unsigned Slack interaction (expected 401): it is older than the code, run with --rebuild`,
+    );
   await control.setInteractivityUrl(`${appUrl}/api/slack/interactions`);
   note(`interactions: the production build (next start) on ${appUrl}`);
   const copies = await db.slackApprovalMessage.findMany({
