@@ -143,6 +143,7 @@ describe("notification settings", () => {
     ["WEBHOOK_ENDPOINTS", "{not json"],
     ["WEBHOOK_ENDPOINTS", JSON.stringify([{ name: "x", url: "ftp://x", secret: SECRET }])],
     ["WEBHOOK_ENDPOINTS", JSON.stringify([{ name: "x", url: "https://x.example", secret: "short" }])],
+    ["WEBHOOK_ENDPOINTS", JSON.stringify([{ name: "x", url: "https://user:pass@x.example/hook", secret: SECRET }])],
   ])("a bad %s stops start-up with the variable named", (name, value) => {
     const problems = problemsOf({ [name]: value });
     expect(

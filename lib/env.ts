@@ -75,7 +75,10 @@ const emailList = z
 
 const WebhookEndpoint = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "a name is lowercase letters, digits and -"),
-  url: httpUrl,
+  url: httpUrl.refine(
+    (url) => !URL.canParse(url) || (new URL(url).username === "" && new URL(url).password === ""),
+    "put no user or password in the URL (it would show in errors); authenticate with the signature",
+  ),
   // Standard Webhooks secret: whsec_ + base64 of 24 to 64 random bytes.
   secret: z
     .string()

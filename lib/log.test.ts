@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { createLogger, type Logger } from "./log";
+import { parseEnv } from "./env";
+import { createLogger, loggerSettings, type Logger } from "./log";
 
 const AUTH_SECRET = "auth-secret-value-0123456789abcdefghijklmnop";
 const CLIENT_SECRET = "oidc-client-secret-value-xyz";
@@ -97,5 +98,21 @@ describe("logger", () => {
     ])
       expect(output).not.toContain(value);
     expect(output).toContain("/api/auth/callback/oidc?code=[redacted]&state=[redacted]");
+  });
+});
+
+describe("loggerSettings", () => {
+  it("lists every configured secret, the notification channels' included", () => {
+    const whsec = "whsec_" + Buffer.from("0123456789abcdef0123456789abcdef").toString("base64");
+    const env = parseEnv({
+      SLACK_BOT_TOKEN: "xoxb-1234-5678-abcdefgh",
+      SLACK_SIGNING_SECRET: "0123456789abcdef0123456789abcdef",
+      SMTP_URL: "smtp://jit:smtp-pass-word@mail.example.com:587",
+      MAIL_FROM: "jit@example.com",
+      WEBHOOK_ENDPOINTS: JSON.stringify([{ name: "siem", url: "https://siem.example.com/hook", secret: whsec }]),
+    });
+    expect(loggerSettings(env).secrets).toEqual(
+      expect.arrayContaining(["xoxb-1234-5678-abcdefgh", "0123456789abcdef0123456789abcdef", "smtp-pass-word", whsec]),
+    );
   });
 });

@@ -121,9 +121,16 @@ export function loggerSettings(env: Env): Omit<LoggerSettings, "destination"> {
   const databasePassword = env.DATABASE_URL ? safePassword(env.DATABASE_URL) : undefined;
   return {
     level: env.LOG_LEVEL,
-    secrets: [env.AUTH_SECRET, env.OIDC_CLIENT_SECRET, env.METRICS_TOKEN, databasePassword].filter(
-      (value): value is string => Boolean(value),
-    ),
+    secrets: [
+      env.AUTH_SECRET,
+      env.OIDC_CLIENT_SECRET,
+      env.METRICS_TOKEN,
+      databasePassword,
+      env.SLACK_BOT_TOKEN,
+      env.SLACK_SIGNING_SECRET,
+      env.SMTP_URL ? safePassword(env.SMTP_URL) : undefined,
+      ...(env.WEBHOOK_ENDPOINTS ?? []).map((endpoint) => endpoint.secret),
+    ].filter((value): value is string => Boolean(value)),
   };
 }
 

@@ -70,7 +70,7 @@ export async function startServiceHarness({
   for (const persona of PERSONAS) {
     const roles = [...new Set(persona.groups.flatMap((group) => TEST_ROLES[group] ?? []))];
     const user = await db.prisma.user.create({
-      data: { email: persona.email, name: persona.name, roles, idpGroups: persona.groups },
+      data: { email: persona.email, name: persona.name, roles, idpGroups: persona.groups, lastSignInAt: new Date() },
     });
     users[persona.key] = {
       type: "user",

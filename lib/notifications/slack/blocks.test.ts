@@ -199,7 +199,8 @@ describe("user text cannot inject mentions or links", () => {
       const message = renderNotification(
         payload(type, { request: request({ ...overrides, extension: { minutes: 30, justification: hostile } }) }),
       );
-      for (const text of mrkdwnTexts(message.blocks)) {
+      // The fallback text (push notifications) too.
+      for (const text of [...mrkdwnTexts(message.blocks), message.text]) {
         expect(text).not.toContain("<!channel>");
         expect(text).not.toContain("<@U0BOB>");
         expect(text).not.toContain("<https://evil.test");

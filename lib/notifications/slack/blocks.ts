@@ -281,7 +281,8 @@ export function approvalMessage(request: RequestSnapshot, heading: ApprovalHeadi
   const fallbackState = open ? "waits for approval" : `is ${request.status.toLowerCase()}`;
   return {
     text: clip(
-      `Access request from ${person(request.requester)} (${whatText(request)}) ${fallbackState}`,
+      // The fallback shows in push notifications: user text in it is escaped like in the blocks.
+      esc(`Access request from ${person(request.requester)} (${whatText(request)}) ${fallbackState}`),
       MAX_FALLBACK_TEXT,
     ),
     blocks: blocks.slice(0, MAX_BLOCKS),
@@ -314,7 +315,7 @@ export function extensionMessage(request: RequestSnapshot): SlackMessage {
   ];
   return {
     text: clip(
-      `Extension of ${whatText(request)} for ${person(request.requester)} waits for approval`,
+      esc(`Extension of ${whatText(request)} for ${person(request.requester)} waits for approval`),
       MAX_FALLBACK_TEXT,
     ),
     blocks,
@@ -407,7 +408,7 @@ function requesterMessage(payload: NotificationPayload, request: RequestSnapshot
   }
   if (payload.type !== "access.ending") blocks.push(context(portal));
   return {
-    text: clip(`${NOTIFICATION_EVENTS[payload.type].summary}: ${whatText(request)}`, MAX_FALLBACK_TEXT),
+    text: clip(esc(`${NOTIFICATION_EVENTS[payload.type].summary}: ${whatText(request)}`), MAX_FALLBACK_TEXT),
     blocks,
   };
 }

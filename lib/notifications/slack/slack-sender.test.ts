@@ -92,7 +92,7 @@ async function deliver(
   requestId: string,
   slack: ChannelSender,
   filter: { type?: string; target?: string } = {},
-): Promise<{ delivery: ClaimedDelivery; outcome: Awaited<ReturnType<typeof deliverOne>> }[]> {
+): Promise<{ delivery: ClaimedDelivery; outcome: NonNullable<Awaited<ReturnType<typeof deliverOne>>> }[]> {
   const mine = (d: ClaimedDelivery) =>
     d.notification.requestId === requestId &&
     d.channel === "SLACK" &&
@@ -110,7 +110,7 @@ async function deliver(
   for (const delivery of claimed.filter(mine))
     results.push({
       delivery,
-      outcome: await deliverOne(
+      outcome: await deliveredOrThrow(
         { db: harness.db.prisma, senders: { SLACK: slack }, retry: settings().retry },
         delivery,
       ),
@@ -119,6 +119,13 @@ async function deliver(
 }
 
 const actionsIn = (blocks: unknown[]) => blocks.filter((b) => (b as { type: string }).type === "actions");
+
+/** A single worker in these tests always holds its lease; losing it would be a bug worth failing on. */
+async function deliveredOrThrow(...args: Parameters<typeof deliverOne>) {
+  const outcome = await deliverOne(...args);
+  if (!outcome) throw new Error("the delivery's lease was lost");
+  return outcome;
+}
 
 describe("Slack sender against the simulator", () => {
   it("posts the waiting request to the channel and DMs each approver by email, and keeps every copy", async () => {

@@ -135,11 +135,18 @@ async function requestPowerUser(now: Date) {
   return requestId;
 }
 
+/** These tests drive one worker at a time, which always holds its lease. */
+async function deliveredOrThrow(...args: Parameters<typeof deliverOne>) {
+  const outcome = await deliverOne(...args);
+  if (!outcome) throw new Error("the delivery's lease was lost");
+  return outcome;
+}
+
 /** One worker pass at `now`: claims everything due and delivers it with the real senders. */
 async function workerPass(now: Date): Promise<{ delivery: ClaimedDelivery; outcome: SendOutcome }[]> {
   const done = [];
   for (const delivery of await claimDueDeliveries(harness.db.prisma, { limit: 500, leaseMs: LEASE_MS, now }))
-    done.push({ delivery, outcome: await sendCounted(() => deliverOne(deps(now), delivery), delivery) });
+    done.push({ delivery, outcome: await sendCounted(() => deliveredOrThrow(deps(now), delivery), delivery) });
   return done;
 }
 
@@ -342,12 +349,12 @@ describe("an approval that is never given", () => {
     const toBob = claimed.find((d) => d.target === "bob@example.com" && d.notification.requestId === requestId)!;
     expect(await sendCounted(() => senders.EMAIL!.send(toBob), toBob)).toMatchObject({ status: "sent" });
     for (const delivery of claimed)
-      if (delivery !== toBob) await sendCounted(() => deliverOne(deps(at(t0, 0)), delivery), delivery);
+      if (delivery !== toBob) await sendCounted(() => deliveredOrThrow(deps(at(t0, 0)), delivery), delivery);
 
     const afterLease = new Date(at(t0, 0).getTime() + LEASE_MS + 1);
     const again = await claimDueDeliveries(harness.db.prisma, { limit: 500, leaseMs: LEASE_MS, now: afterLease });
     expect(again.map((d) => [d.id, d.attempts])).toEqual([[toBob.id, 2]]);
-    expect(await sendCounted(() => deliverOne(deps(afterLease), again[0]!), again[0]!)).toMatchObject({
+    expect(await sendCounted(() => deliveredOrThrow(deps(afterLease), again[0]!), again[0]!)).toMatchObject({
       status: "sent",
     });
 

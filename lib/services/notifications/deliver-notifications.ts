@@ -69,11 +69,21 @@ export interface DeliverDeps {
   senders: ChannelSenders;
   retry: RetrySettings;
   now?: () => Date;
+  leaseMs?: number;
 }
 
-/** Sends one claimed delivery and records what happened; never throws (a failure is an outcome). */
-export async function deliverOne(deps: DeliverDeps, delivery: ClaimedDelivery): Promise<SendOutcome> {
+/**
+ * Sends one claimed delivery and records what happened; never throws (a failure is an outcome). A delivery that waited in
+ * its batch until its lease ran out may belong to another worker by now: it is renewed first, or left alone (null).
+ */
+export async function deliverOne(deps: DeliverDeps, delivery: ClaimedDelivery): Promise<SendOutcome | null> {
   const now = deps.now ?? (() => new Date());
+  const renewedAt = now();
+  const renewed = await deps.db.notificationDelivery.updateMany({
+    where: { id: delivery.id, attempts: delivery.attempts, status: "PENDING", leaseUntil: { gt: renewedAt } },
+    data: { leaseUntil: new Date(renewedAt.getTime() + (deps.leaseMs ?? DEFAULT_LEASE_MS)) },
+  });
+  if (renewed.count !== 1) return null;
   let outcome: SendOutcome;
   try {
     outcome = await sendIfRelevant(deps, delivery);
@@ -185,6 +195,7 @@ export function startDeliveryLoop(options: DeliveryLoopOptions): { stop(): Promi
                 continue;
               }
               const outcome = await deliverOne(options, delivery);
+              if (!outcome) continue;
               if (outcome.status === "failed" && outcome.failure.kind === "throttled") throttled = outcome.failure;
               // From the event, or for a scheduled one (reminder, ending notice) from when it fell due.
               const since = Math.max(

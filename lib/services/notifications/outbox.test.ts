@@ -253,10 +253,37 @@ describe("notification outbox", () => {
       { db: harness.db.prisma, senders: { WEBHOOK: sender }, retry: settings().retry },
       claimed[0]!,
     );
-    expect(outcome.status).toBe("skipped");
+    expect(outcome?.status).toBe("skipped");
     expect((await deliveriesOf(requestId, "approval.reminder")).find((d) => d.channel === "WEBHOOK")?.status).toBe(
       "SKIPPED",
     );
+  });
+
+  it("a delivery whose lease ran out while it waited in its batch is left to the worker that claimed it since", async () => {
+    useNotificationSettings(settings({ slack: null, email: null }));
+    const requestId = await requestPowerUser();
+    const deps = {
+      db: harness.db.prisma,
+      senders: { WEBHOOK: createWebhookSender(settings().webhooks) },
+      retry: settings().retry,
+    };
+    const mine = (list: Awaited<ReturnType<typeof claimDueDeliveries>>) =>
+      list.filter((d) => d.notification.requestId === requestId && d.notification.type === "request.waiting");
+    const start = new Date();
+    const [first] = mine(await claimDueDeliveries(harness.db.prisma, { limit: 500, leaseMs: 1000, now: start }));
+    // Worker A stalls past its lease; worker B claims the delivery and sends it.
+    const later = new Date(start.getTime() + 1500);
+    const [second] = mine(await claimDueDeliveries(harness.db.prisma, { limit: 500, now: later }));
+    expect(second?.id).toBe(first!.id);
+    const sentBefore = received.filter((r) => r.id === first!.id).length;
+    expect(await deliverOne({ ...deps, now: () => later }, second!)).toMatchObject({ status: "sent" });
+    // A wakes up: it must not send again, and changes nothing.
+    expect(await deliverOne({ ...deps, now: () => later }, first!)).toBeNull();
+    expect(received.filter((r) => r.id === first!.id).length).toBe(sentBefore + 1);
+    expect(await harness.db.prisma.notificationDelivery.findUniqueOrThrow({ where: { id: first!.id } })).toMatchObject({
+      status: "SENT",
+      attempts: 2,
+    });
   });
 
   it("webhook deliveries are signed, keep their id across retries, and a failing endpoint ends in the dead letters", async () => {

@@ -24,6 +24,7 @@ import {
   GENERIC_FAILURE_MESSAGE,
   handleSlackInteraction,
   NOT_LINKED_MESSAGE,
+  SIGN_IN_FIRST_MESSAGE,
 } from "./handle-interaction";
 import { createSlackClient } from "./slack-client";
 import { ReplayGuard, verifySlackSignature } from "./verify-slack-request";
@@ -377,6 +378,27 @@ describe("Slack interactions", () => {
       errors: { deny_reason: "You cannot deny your own request." },
     });
     expect(await decisionsOf(requestId)).toEqual([]);
+  });
+
+  // After the unlinked-account tests: refusals by the anonymous Slack actor within a minute fold into one audit row.
+  it("an approver whose groups were read more than 8 hours ago must sign in again before deciding from Slack", async () => {
+    const { requestId, ts } = await request("alice", "PowerUser");
+    const bob = { email: "bob@example.com" };
+    const stale = new Date(Date.now() - 9 * 60 * 60 * 1000);
+    await harness.db.prisma.user.update({ where: bob, data: { lastSignInAt: stale } });
+    try {
+      await click(slackUserIdFor("bob"), ts);
+      await settle();
+      expect(await decisionsOf(requestId)).toEqual([]);
+      expect(await ephemeralsFor(slackUserIdFor("bob"))).toContain(SIGN_IN_FIRST_MESSAGE);
+      // A fresh sign-in (which re-reads the IdP groups) lets the same click through.
+      await harness.db.prisma.user.update({ where: bob, data: { lastSignInAt: new Date() } });
+      await click(slackUserIdFor("bob"), ts);
+      await settle();
+      expect((await decisionsOf(requestId)).map((d) => d.approver.email)).toEqual(["bob@example.com"]);
+    } finally {
+      await harness.db.prisma.user.update({ where: bob, data: { lastSignInAt: new Date() } });
+    }
   });
 
   it("an unexpected failure is acknowledged and the clicker told to use the portal", async () => {

@@ -24,6 +24,10 @@ import { ReplayGuard, verifySlackSignature } from "./verify-slack-request";
 const MAX_BODY_BYTES = 1024 * 1024;
 
 export const NOT_LINKED_MESSAGE = "Your Slack account is not linked to a portal user (matching email).";
+export const SIGN_IN_FIRST_MESSAGE =
+  "Sign in to the portal first: your approver groups are checked when you sign in, and are trusted for 8 hours.";
+const identityRefusal = (identity: Extract<SlackIdentity, { ok: false }>) =>
+  identity.reason === "groups-stale" ? SIGN_IN_FIRST_MESSAGE : NOT_LINKED_MESSAGE;
 export const GENERIC_FAILURE_MESSAGE = "Something went wrong; try the portal.";
 
 export interface InteractionDeps {
@@ -108,7 +112,15 @@ export async function handleSlackInteraction(
     log.warn({ reason: verdict.reason }, "refused a Slack interaction that failed verification");
     return plain(401, "request not verified");
   }
-  if (!(await deps.replay.firstSighting(signature!, deps.now().getTime()))) {
+  let fresh: boolean;
+  try {
+    fresh = await deps.replay.firstSighting(signature!, deps.now().getTime());
+  } catch (error) {
+    // Without the replay record nothing is decided: Slack shows the failure and the approver clicks again.
+    log.error({ err: errorFields(error) }, "could not check a Slack interaction for replay");
+    return plain(503, "try again");
+  }
+  if (!fresh) {
     log.warn({}, "refused a replayed Slack interaction");
     return plain(401, "request not verified");
   }
@@ -236,10 +248,10 @@ async function onViewSubmission(deps: InteractionDeps, payload: z.infer<typeof V
     payload.view.state.values[DENY_REASON_BLOCK_ID]?.[DENY_REASON_ACTION_ID]?.value ?? "",
   );
   if (!reason.success) return fail(reason.error.issues[0]?.message ?? "Say why you deny the request.");
-  const identity = await portalActorForSlackUser(deps.client, deps.db, payload.user.id);
+  const identity = await portalActorForSlackUser(deps.client, deps.db, payload.user.id, deps.now());
   if (!identity.ok) {
     await auditUnlinked(deps, identity, payload.user.id, payload.team?.id ?? null, metadata.requestId);
-    return fail(NOT_LINKED_MESSAGE);
+    return fail(identityRefusal(identity));
   }
   try {
     await decide(deps, identity.actor, metadata.requestId, "DENY", reason.data);
@@ -258,10 +270,10 @@ async function approveFromSlack(
   requestId: string,
 ) {
   try {
-    const identity = await portalActorForSlackUser(deps.client, deps.db, slackUserId);
+    const identity = await portalActorForSlackUser(deps.client, deps.db, slackUserId, deps.now());
     if (!identity.ok) {
       await auditUnlinked(deps, identity, slackUserId, teamId, requestId);
-      await tellClicker(deps, channel, slackUserId, NOT_LINKED_MESSAGE);
+      await tellClicker(deps, channel, slackUserId, identityRefusal(identity));
       return;
     }
     try {

@@ -6,7 +6,11 @@ import type { UserActor } from "../context";
 // Who clicked: a Slack user is a portal user only through a confirmed, exact (ASCII case-folded) email match.
 
 export type SlackIdentity =
-  { ok: true; actor: UserActor } | { ok: false; reason: "not-linked" | "unconfirmed" | "inactive" | "ambiguous" };
+  | { ok: true; actor: UserActor }
+  | { ok: false; reason: "not-linked" | "unconfirmed" | "inactive" | "ambiguous" | "groups-stale" };
+
+/** Groups and roles are read from the IdP at sign-in; a decision from Slack trusts them only as long as a web session would. */
+export const SLACK_GROUPS_FRESH_FOR_MS = 8 * 60 * 60 * 1000;
 
 const ASCII_EMAIL = /^[\x21-\x7e]+@[\x21-\x7e]+$/;
 
@@ -15,6 +19,7 @@ export async function portalActorForSlackUser(
   client: WebClient,
   db: PrismaClient,
   slackUserId: string,
+  now: Date = new Date(),
 ): Promise<SlackIdentity> {
   const { user } = await client.users.info({ user: slackUserId });
   if (!user || user.deleted || user.is_bot || user.is_app_user) return { ok: false, reason: "inactive" };
@@ -25,7 +30,15 @@ export async function portalActorForSlackUser(
   const key = emailKey(email);
   const candidates = await db.user.findMany({
     where: { email: { equals: key, mode: "insensitive" } },
-    select: { id: true, email: true, name: true, roles: true, idpGroups: true, identityStoreUserId: true },
+    select: {
+      id: true,
+      email: true,
+      name: true,
+      roles: true,
+      idpGroups: true,
+      identityStoreUserId: true,
+      lastSignInAt: true,
+    },
     take: 3,
   });
   // The database's case folding is Unicode-aware; only an ASCII fold of the very same address counts here.
@@ -33,6 +46,9 @@ export async function portalActorForSlackUser(
   if (matches.length > 1) return { ok: false, reason: "ambiguous" };
   const match = matches[0];
   if (!match?.email || match.roles.length === 0) return { ok: false, reason: "not-linked" };
+  // Someone removed from an approver group in the IdP must not keep approving from Slack on groups read long ago.
+  if (!match.lastSignInAt || now.getTime() - match.lastSignInAt.getTime() > SLACK_GROUPS_FRESH_FOR_MS)
+    return { ok: false, reason: "groups-stale" };
   return {
     ok: true,
     actor: {
