@@ -313,7 +313,7 @@ async function recordRevocation(
       "The user has no IAM Identity Center user id, so the portal cannot deny their sessions.",
       {
         severity: "critical",
-        subject: `Live AWS sessions of ${userLabel} cannot be cut: the user has no IAM Identity Center user id in the portal`,
+        subject: `Live AWS sessions of ${userLabel || "a user"} cannot be cut: the user has no IAM Identity Center user id in the portal`,
       },
     );
     return ctx.db.sessionRevocation.findUniqueOrThrow({ where: { id: row.id } });
