@@ -118,7 +118,7 @@ export function createLogger(settings: LoggerSettings): Logger {
 
 /** The settings a process's logger takes from its environment. */
 export function loggerSettings(env: Env): Omit<LoggerSettings, "destination"> {
-  const databasePassword = env.DATABASE_URL ? safePassword(env.DATABASE_URL) : undefined;
+  const databasePassword = urlPassword(env.DATABASE_URL);
   return {
     level: env.LOG_LEVEL,
     secrets: [
@@ -128,15 +128,16 @@ export function loggerSettings(env: Env): Omit<LoggerSettings, "destination"> {
       databasePassword,
       env.SLACK_BOT_TOKEN,
       env.SLACK_SIGNING_SECRET,
-      env.SMTP_URL ? safePassword(env.SMTP_URL) : undefined,
+      urlPassword(env.SMTP_URL),
       ...(env.WEBHOOK_ENDPOINTS ?? []).map((endpoint) => endpoint.secret),
     ].filter((value): value is string => Boolean(value)),
   };
 }
 
-function safePassword(url: string): string | undefined {
+/** The password in a connection URL (database, SMTP), for redaction; undefined when there is none or it does not parse. */
+export function urlPassword(url: string | undefined): string | undefined {
   try {
-    return decodeURIComponent(new URL(url).password) || undefined;
+    return url ? decodeURIComponent(new URL(url).password) || undefined : undefined;
   } catch {
     return undefined;
   }

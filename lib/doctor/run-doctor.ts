@@ -1,3 +1,4 @@
+import { urlPassword } from "../log";
 import { checkAws } from "./aws-checks";
 import { exitCodeFor, formatResult, scrubSecrets, skip, type CheckResult } from "./check-result";
 import { checkDatabase } from "./database-checks";
@@ -13,14 +14,6 @@ export interface DoctorReport {
   exitCode: number;
 }
 
-function urlPassword(url: string | undefined): string | undefined {
-  try {
-    return url ? decodeURIComponent(new URL(url).password) || undefined : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 function webhookSecrets(json: string | undefined): string[] {
   try {
     const parsed: unknown = json ? JSON.parse(json) : [];
@@ -32,18 +25,12 @@ function webhookSecrets(json: string | undefined): string[] {
 
 /** Values that must never reach the output, taken from the raw environment so even invalid ones are covered. */
 function secretsIn(source: Record<string, string | undefined>): (string | undefined)[] {
-  let databasePassword: string | undefined;
-  try {
-    databasePassword = source.DATABASE_URL ? decodeURIComponent(new URL(source.DATABASE_URL).password) : undefined;
-  } catch {
-    databasePassword = undefined;
-  }
   return [
     source.AUTH_SECRET,
     source.OIDC_CLIENT_SECRET,
     source.METRICS_TOKEN,
     source.DATABASE_URL,
-    databasePassword,
+    urlPassword(source.DATABASE_URL),
     source.AWS_SECRET_ACCESS_KEY,
     source.AWS_SESSION_TOKEN,
     source.SLACK_BOT_TOKEN,

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { deliveredOrThrow } from "../../testing/deliver-or-throw";
 import { createLogger } from "../../log";
 import { decideRequest } from "../../services/approvals/decide-request";
 import type { ChannelSender, ClaimedDelivery } from "../../services/notifications/channel-sender";
@@ -119,13 +120,6 @@ async function deliver(
 }
 
 const actionsIn = (blocks: unknown[]) => blocks.filter((b) => (b as { type: string }).type === "actions");
-
-/** A single worker in these tests always holds its lease; losing it would be a bug worth failing on. */
-async function deliveredOrThrow(...args: Parameters<typeof deliverOne>) {
-  const outcome = await deliverOne(...args);
-  if (!outcome) throw new Error("the delivery's lease was lost");
-  return outcome;
-}
 
 describe("Slack sender against the simulator", () => {
   it("posts the waiting request to the channel and DMs each approver by email, and keeps every copy", async () => {

@@ -1,4 +1,5 @@
 import http from "node:http";
+import { deliveredOrThrow } from "../../testing/deliver-or-throw";
 import type { AddressInfo } from "node:net";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -15,7 +16,7 @@ import { escalateRequest } from "../requests/escalate-request";
 import { expirePendingRequest } from "../requests/expire-pending-request";
 import { describeTargets, policyForRequest, policySubject } from "../requests/policy-targets";
 import type { ChannelSenders, ClaimedDelivery, SendOutcome } from "./channel-sender";
-import { claimDueDeliveries, deliverOne } from "./deliver-notifications";
+import { claimDueDeliveries } from "./deliver-notifications";
 import { useNotificationSettings, type NotificationSettings } from "./settings";
 
 // An approval that is never given, on a simulated clock: waiting, half-time reminder, escalation, expiry.
@@ -133,13 +134,6 @@ async function requestPowerUser(now: Date) {
     },
   });
   return requestId;
-}
-
-/** These tests drive one worker at a time, which always holds its lease. */
-async function deliveredOrThrow(...args: Parameters<typeof deliverOne>) {
-  const outcome = await deliverOne(...args);
-  if (!outcome) throw new Error("the delivery's lease was lost");
-  return outcome;
 }
 
 /** One worker pass at `now`: claims everything due and delivers it with the real senders. */

@@ -82,6 +82,11 @@ async function loadRequest(tx: DbTransaction, requestId: string) {
   return { ...request, targetsDescribed: targets, policyDocument: policy, rules, ruleIds };
 }
 
+/** The request's decisions plus those of its current extension round (earlier rounds no longer count). */
+function currentRoundDecisions(request: LoadedRequest) {
+  return request.decisions.filter((d) => d.kind === "REQUEST" || d.round === request.extensionRound);
+}
+
 /** The snapshot renderers and webhooks read; documented in docs/webhooks.md. */
 function requestSnapshot(settings: NotificationSettings, request: LoadedRequest) {
   const risks = requestRisks({
@@ -108,15 +113,13 @@ function requestSnapshot(settings: NotificationSettings, request: LoadedRequest)
     approvals: { required: request.requiredApprovals, distinctGroups: request.distinctGroups },
     approvalExpiresAt: request.approvalExpiresAt?.toISOString() ?? null,
     escalated: Boolean(request.escalatedAt),
-    decisions: request.decisions
-      .filter((d) => d.kind === "REQUEST" || d.round === request.extensionRound)
-      .map((d) => ({
-        kind: d.kind,
-        decision: d.decision,
-        by: { email: d.approver.email, name: d.approver.name },
-        comment: d.comment,
-        at: d.createdAt.toISOString(),
-      })),
+    decisions: currentRoundDecisions(request).map((d) => ({
+      kind: d.kind,
+      decision: d.decision,
+      by: { email: d.approver.email, name: d.approver.name },
+      comment: d.comment,
+      at: d.createdAt.toISOString(),
+    })),
     extension:
       request.extensionRequestedMinutes !== null
         ? { minutes: request.extensionRequestedMinutes, justification: request.extensionJustification }
@@ -246,11 +249,7 @@ async function plannedDeliveries(
   } else if (request) {
     const escalation = audience === "escalation-approvers";
     const route = escalation ? escalationRoute(request.rules) : approverRoute(request);
-    const decided = new Set(
-      request.decisions
-        .filter((d) => d.kind === "REQUEST" || d.round === request.extensionRound)
-        .map((d) => d.approverId),
-    );
+    const decided = new Set(currentRoundDecisions(request).map((d) => d.approverId));
     // Only the requests' own channel message is new; reminders and escalations go to people.
     if (type === "request.waiting" || type === "extension.waiting" || escalation) {
       const channels = new Set(request.rules.map((rule) => rule.notify.slackChannel).filter(Boolean) as string[]);
