@@ -44,6 +44,23 @@ export async function dbQuery<T extends pg.QueryResultRow>(sql: string, values: 
   }
 }
 
+/** Ends a live request from its page, as the requester would, and waits until the removal is verified. */
+export async function releaseEarly(page: Page, requestId: string) {
+  await page.goto(`/requests/${requestId}`);
+  await page.getByTestId("release-early").click();
+  await expect(requestStatus(page)).toHaveAttribute("data-status", "COMPLETED", { timeout: 60_000 });
+}
+
+/** Grants of one user on one account and permission set that may still hold the assignment. */
+export async function liveGrantsOn(target: { email: string; accountId: string; permissionSetArn: string }) {
+  return dbQuery<{ id: string; requestId: string; status: string }>(
+    `SELECT g.id, g."requestId", g.status FROM "Grant" g JOIN "User" u ON u.id = g."userId"
+     WHERE u.email = $1 AND g."accountId" = $2 AND g."permissionSetArn" = $3
+       AND g.status IN ('SCHEDULED', 'PROVISIONING', 'ACTIVE', 'REMOVING', 'REMOVAL_FAILED')`,
+    [target.email, target.accountId, target.permissionSetArn],
+  );
+}
+
 /** Sends the exact approve POST another approver's browser would send, without letting it reach the server. */
 export async function captureApprovePost(
   approver: Page,

@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { seedAccount, seedPermissionSet, seedUser } from "../lib/simulator/seed";
-import { dbQuery, personaPage, requestStatus, simulatorAssignees } from "./fixtures";
+import { dbQuery, personaPage, releaseEarly, requestStatus, simulatorAssignees } from "./fixtures";
 import {
   APPROVALS_CHANNEL,
   auditActions,
@@ -457,8 +457,9 @@ test("webhooks: every delivery verifies, the flaky endpoint succeeds on a retry,
   expect(all.filter((d) => !d.verified)).toEqual([]);
 
   await setWebhookMode("portal-events", "fail-500");
+  let failing: string | undefined;
   try {
-    const failing = await requestAccess(alice, {
+    failing = await requestAccess(alice, {
       account: "payments-staging",
       permissionSet: "ReadOnly",
       justification: "Read staging settlements while the receiver fails",
@@ -491,5 +492,7 @@ test("webhooks: every delivery verifies, the flaky endpoint succeeds on a retry,
   } finally {
     await setWebhookMode("portal-events", "ok");
   }
+  // Leave no live grant behind: later specs request the same targets for alice.
+  for (const requestId of [failing, delivered]) await releaseEarly(alice, requestId!);
   await alice.context().close();
 });

@@ -1,6 +1,7 @@
 import { expect, test, type Page } from "@playwright/test";
 import { E2E_PORTS } from "../playwright.config";
-import { personaPage } from "./fixtures";
+import { seedAccount, seedPermissionSet } from "../lib/simulator/seed";
+import { liveGrantsOn, personaPage } from "./fixtures";
 
 // The texts on a request page say what happened: a request that never started used nothing, and the header agrees with
 // the banner while access is being removed.
@@ -44,6 +45,13 @@ test("while access is being removed the header says 'Ending: removal in progress
   browser,
 }) => {
   test.setTimeout(180_000);
+  // Another live grant on the same target would keep the assignment, and the removal would never be in progress.
+  const target = {
+    email: "alice@example.com",
+    accountId: seedAccount("payments-staging")!.id,
+    permissionSetArn: seedPermissionSet("ReadOnly")!.arn,
+  };
+  expect(await liveGrantsOn(target), "a spec before this one left alice a live ReadOnly grant").toEqual([]);
   const alice = await personaPage(browser, "alice");
   await alice.goto("/requests/new");
   await alice.getByTestId("account-search").fill("payments-staging");
