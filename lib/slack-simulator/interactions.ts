@@ -43,7 +43,8 @@ export class InteractionError extends Error {}
 
 const userRef = (env: InteractionEnvironment, userId: string) => {
   const user = env.state.users.get(userId);
-  return { id: userId, username: user?.name ?? userId, name: user?.name ?? userId, team_id: env.state.seed.teamId };
+  const teamId = user?.homeTeamId ?? env.state.seed.teamId;
+  return { id: userId, username: user?.name ?? userId, name: user?.name ?? userId, team_id: teamId };
 };
 
 const teamRef = (env: InteractionEnvironment) => ({ id: env.state.seed.teamId, domain: env.state.seed.teamDomain });

@@ -28,7 +28,7 @@ const UPDATE_TEXT_LIMIT = 4_000;
 const TRIGGER_SHAPE = /^\d+\.\d+\.[0-9a-f]+$/;
 
 function userObject(user: SeedUser, ctx: MethodContext) {
-  const { teamId } = ctx.state.seed;
+  const teamId = user.homeTeamId ?? ctx.state.seed.teamId;
   return {
     id: user.id,
     team_id: teamId,
@@ -45,7 +45,7 @@ function userObject(user: SeedUser, ctx: MethodContext) {
     is_ultra_restricted: false,
     is_bot: user.isBot ?? false,
     is_app_user: false,
-    is_email_confirmed: user.isEmailConfirmed ?? true,
+    ...(user.isEmailConfirmed === null ? {} : { is_email_confirmed: user.isEmailConfirmed ?? true }),
     updated: 1_700_000_000,
     profile: {
       email: user.email,
@@ -247,7 +247,10 @@ const conversationsHistory: MethodHandler = (args, ctx) => {
 const usersLookupByEmail: MethodHandler = (args, ctx) => {
   const email = stringArg(args, "email")?.toLowerCase();
   // Matched case-insensitively; the profile keeps the address as stored.
-  const user = [...ctx.state.users.values()].find((candidate) => candidate.email.toLowerCase() === email);
+  // Only this workspace's own members; a Slack Connect member from another organization is not found by address.
+  const user = [...ctx.state.users.values()].find(
+    (candidate) => !candidate.homeTeamId && candidate.email.toLowerCase() === email,
+  );
   if (!email || !user) throw new SlackApiError("users_not_found");
   return { user: userObject(user, ctx) };
 };

@@ -7,7 +7,10 @@ export interface SeedUser {
   name: string;
   realName: string;
   email: string;
-  isEmailConfirmed?: boolean;
+  /** null: users.info leaves `is_email_confirmed` out, as Slack may. */
+  isEmailConfirmed?: boolean | null;
+  /** A Slack Connect member from another organization's workspace, seen in a shared channel. */
+  homeTeamId?: string;
   deleted?: boolean;
   isBot?: boolean;
 }
@@ -33,6 +36,8 @@ export interface SlackSeed {
 export const LOOKALIKE_USER_ID = "U0A1ICE";
 export const UNCONFIRMED_USER_ID = "U0MALLORY";
 export const DELETED_USER_ID = "U0GONE";
+export const PARTNER_USER_ID = "U0PARTNERBOB";
+export const UNREPORTED_EMAIL_USER_ID = "U0QUIETBOB";
 export const OTHER_BOT_USER_ID = "U0HELPER";
 export const APPROVALS_CHANNEL_ID = "C0APPROVALS";
 export const SECURITY_CHANNEL_ID = "C0SECALERTS";
@@ -61,6 +66,22 @@ export const DEFAULT_SLACK_SEED: SlackSeed = {
       realName: "Mallory Unconfirmed",
       email: "mallory@example.com",
       isEmailConfirmed: false,
+    },
+    // A partner organization's member with bob's address, confirmed in their own workspace: not bob.
+    {
+      id: PARTNER_USER_ID,
+      name: "bob.partner",
+      realName: "Bob Partner",
+      email: "bob@example.com",
+      homeTeamId: "T0PARTNER",
+    },
+    // Bob's address again, but Slack does not say whether it was confirmed.
+    {
+      id: UNREPORTED_EMAIL_USER_ID,
+      name: "bob.quiet",
+      realName: "Bob Unreported",
+      email: "bob@example.com",
+      isEmailConfirmed: null,
     },
     { id: DELETED_USER_ID, name: "gone", realName: "Gone Former", email: "gone@example.com", deleted: true },
     { id: OTHER_BOT_USER_ID, name: "helperbot", realName: "Helper Bot", email: "helperbot@example.com", isBot: true },

@@ -11,7 +11,9 @@ import {
   SlackSimulatorControl,
   slackSignature,
   slackUserIdFor,
+  PARTNER_USER_ID,
   UNCONFIRMED_USER_ID,
+  UNREPORTED_EMAIL_USER_ID,
   type SlackSimulatorHandle,
 } from "../../slack-simulator";
 import { startTestSlackSimulator, TEST_BOT_TOKEN, TEST_SIGNING_SECRET } from "../../slack-simulator/testing";
@@ -303,6 +305,8 @@ describe("Slack interactions", () => {
 
   it.each([
     ["an unconfirmed email", UNCONFIRMED_USER_ID],
+    ["an email Slack does not report as confirmed", UNREPORTED_EMAIL_USER_ID],
+    ["a partner organization's member (Slack Connect) with the approver's email", PARTNER_USER_ID],
     ["a deleted account", DELETED_USER_ID],
   ])("%s is not linked, though a portal approver has that email", async (_, user) => {
     const { requestId, ts } = await request("alice", "PowerUser");

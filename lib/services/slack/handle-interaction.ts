@@ -137,8 +137,8 @@ export async function handleSlackInteraction(
       log.warn({ teamId: payload.team?.id ?? null }, "refused a Slack interaction from another workspace");
       return plain(403, "wrong workspace");
     }
-    if (payload.type === "block_actions") return await onBlockActions(deps, payload);
-    return await onViewSubmission(deps, payload);
+    if (payload.type === "block_actions") return await onBlockActions(deps, payload, expectedTeam);
+    return await onViewSubmission(deps, payload, expectedTeam);
   } catch (error) {
     log.error({ err: errorFields(error) }, "unexpected error in a Slack interaction");
     if (payload.type === "block_actions") {
@@ -185,17 +185,17 @@ export function createLimiter(concurrency: number) {
 }
 const decisionSlots = createLimiter(4);
 
-async function onBlockActions(deps: InteractionDeps, payload: z.infer<typeof BlockActions>): Promise<Response> {
+async function onBlockActions(
+  deps: InteractionDeps,
+  payload: z.infer<typeof BlockActions>,
+  teamId: string,
+): Promise<Response> {
   const action = payload.actions[0]!;
   const channel = payload.channel?.id ?? payload.container?.channel_id;
   const requestId = RequestIdValue.safeParse(action.value);
   if (action.action_id === APPROVE_ACTION_ID && requestId.success && channel) {
     // Acknowledged now; the decision runs after the response so Slack's 3 s limit never depends on the database.
-    deps.defer(() =>
-      decisionSlots.run(() =>
-        approveFromSlack(deps, payload.user.id, payload.team?.id ?? null, channel, requestId.data),
-      ),
-    );
+    deps.defer(() => decisionSlots.run(() => approveFromSlack(deps, payload.user.id, teamId, channel, requestId.data)));
     return ack();
   }
   if (action.action_id === DENY_ACTION_ID && requestId.success && payload.trigger_id) {
@@ -235,7 +235,11 @@ export function denyModal(requestId: string, channel?: string, ts?: string) {
   };
 }
 
-async function onViewSubmission(deps: InteractionDeps, payload: z.infer<typeof ViewSubmission>): Promise<Response> {
+async function onViewSubmission(
+  deps: InteractionDeps,
+  payload: z.infer<typeof ViewSubmission>,
+  teamId: string,
+): Promise<Response> {
   if (payload.view.callback_id !== DENY_MODAL_CALLBACK_ID) return ack();
   const fail = (message: string) => json({ response_action: "errors", errors: { [DENY_REASON_BLOCK_ID]: message } });
   let metadata: z.infer<typeof DenyMetadata>;
@@ -248,9 +252,9 @@ async function onViewSubmission(deps: InteractionDeps, payload: z.infer<typeof V
     payload.view.state.values[DENY_REASON_BLOCK_ID]?.[DENY_REASON_ACTION_ID]?.value ?? "",
   );
   if (!reason.success) return fail(reason.error.issues[0]?.message ?? "Say why you deny the request.");
-  const identity = await portalActorForSlackUser(deps.client, deps.db, payload.user.id, deps.now());
+  const identity = await portalActorForSlackUser(deps.client, deps.db, payload.user.id, teamId, deps.now());
   if (!identity.ok) {
-    await auditUnlinked(deps, identity, payload.user.id, payload.team?.id ?? null, metadata.requestId);
+    await auditUnlinked(deps, identity, payload.user.id, teamId, metadata.requestId);
     return fail(identityRefusal(identity));
   }
   try {
@@ -265,12 +269,12 @@ async function onViewSubmission(deps: InteractionDeps, payload: z.infer<typeof V
 async function approveFromSlack(
   deps: InteractionDeps,
   slackUserId: string,
-  teamId: string | null,
+  teamId: string,
   channel: string,
   requestId: string,
 ) {
   try {
-    const identity = await portalActorForSlackUser(deps.client, deps.db, slackUserId, deps.now());
+    const identity = await portalActorForSlackUser(deps.client, deps.db, slackUserId, teamId, deps.now());
     if (!identity.ok) {
       await auditUnlinked(deps, identity, slackUserId, teamId, requestId);
       await tellClicker(deps, channel, slackUserId, identityRefusal(identity));

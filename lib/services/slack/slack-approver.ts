@@ -7,7 +7,7 @@ import type { UserActor } from "../context";
 
 export type SlackIdentity =
   | { ok: true; actor: UserActor }
-  | { ok: false; reason: "not-linked" | "unconfirmed" | "inactive" | "ambiguous" | "groups-stale" };
+  | { ok: false; reason: "not-linked" | "unconfirmed" | "other-workspace" | "inactive" | "ambiguous" | "groups-stale" };
 
 /** Groups and roles are read from the IdP at sign-in; a decision from Slack trusts them only as long as a web session would. */
 export const SLACK_GROUPS_FRESH_FOR_MS = 8 * 60 * 60 * 1000;
@@ -19,12 +19,15 @@ export async function portalActorForSlackUser(
   client: WebClient,
   db: PrismaClient,
   slackUserId: string,
+  workspaceTeamId: string,
   now: Date = new Date(),
 ): Promise<SlackIdentity> {
   const { user } = await client.users.info({ user: slackUserId });
   if (!user || user.deleted || user.is_bot || user.is_app_user) return { ok: false, reason: "inactive" };
-  // Absent means Slack did not say; an explicit false means the address is not proven to be theirs.
-  if (user.is_email_confirmed === false) return { ok: false, reason: "unconfirmed" };
+  // A Slack Connect member's address was confirmed by another organization's workspace, not by ours.
+  if (user.team_id !== workspaceTeamId) return { ok: false, reason: "other-workspace" };
+  // Only an address Slack says it confirmed links an account; an absent answer is not a yes.
+  if (user.is_email_confirmed !== true) return { ok: false, reason: "unconfirmed" };
   const email = user.profile?.email?.trim();
   if (!email || !ASCII_EMAIL.test(email)) return { ok: false, reason: "not-linked" };
   const key = emailKey(email);
