@@ -214,6 +214,35 @@ describe("Slack sender against the simulator", () => {
     expect(row.lastError).not.toContain(TEST_BOT_TOKEN);
   });
 
+  it("a worker that dies after Slack took its post finds that message on the next claim and posts nothing again", async () => {
+    const requestId = await requestPowerUser();
+    const target = "channel:#access-approvals";
+    const ours = (d: ClaimedDelivery) =>
+      d.notification.requestId === requestId && d.notification.type === "request.waiting" && d.target === target;
+    const claimedAt = new Date();
+    const claimed = await claimDueDeliveries(harness.db.prisma, { limit: 500, leaseMs: 1000, now: claimedAt });
+    await harness.db.prisma.notificationDelivery.updateMany({
+      where: { id: { in: claimed.filter((d) => !ours(d)).map((d) => d.id) } },
+      data: { leaseUntil: null, attempts: { decrement: 1 } },
+    });
+    const first = claimed.find(ours)!;
+    expect(first.maybeSent).toBe(false);
+    // The post goes through, then the worker dies before it records the outcome.
+    expect(await sender().send(first)).toMatchObject({ status: "sent" });
+    expect(await control.messages(APPROVALS_CHANNEL_ID)).toHaveLength(1);
+
+    const afterLease = new Date(claimedAt.getTime() + 1500);
+    const again = (await claimDueDeliveries(harness.db.prisma, { limit: 500, now: afterLease })).filter(ours);
+    expect(again.map((d) => [d.id, d.maybeSent])).toEqual([[first.id, true]]);
+    const outcome = await deliveredOrThrow(
+      { db: harness.db.prisma, senders: { SLACK: sender() }, retry: settings().retry, now: () => afterLease },
+      again[0]!,
+    );
+    const [message] = await control.messages(APPROVALS_CHANNEL_ID);
+    expect(outcome).toEqual({ status: "sent", externalRef: `${APPROVALS_CHANNEL_ID}/${message!.ts}` });
+    expect(await control.messages(APPROVALS_CHANNEL_ID)).toHaveLength(1);
+  });
+
   it("a DM to an address no Slack user has is permanent", async () => {
     const requestId = await requestPowerUser();
     const [real] = await deliver(requestId, sender(), { type: "request.waiting", target: "dm:bob@example.com" });

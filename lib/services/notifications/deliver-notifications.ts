@@ -39,7 +39,9 @@ export async function claimDueDeliveries(
       FOR UPDATE SKIP LOCKED
     )
     UPDATE "NotificationDelivery" d
-    SET "leaseUntil" = ${leaseUntil}, attempts = d.attempts + 1, "updatedAt" = ${now}
+    -- A lease still set means the last holder never recorded an outcome: it may have died after the channel took it.
+    SET "leaseUntil" = ${leaseUntil}, attempts = d.attempts + 1, "updatedAt" = ${now},
+      "maybeSent" = d."maybeSent" OR d."leaseUntil" IS NOT NULL
     FROM due, "Notification" n
     WHERE d.id = due.id AND n.id = d."notificationId"
     RETURNING d.id, d.channel, d.target, d.attempts, d."createdAt", d."nextAttemptAt", d."maybeSent", n.id AS "notificationId", n.type,
