@@ -116,6 +116,53 @@ describe("retryDelivery", () => {
     expect(await retriedAudits(dead.id)).toHaveLength(1);
   });
 
+  it("two admins retrying one dead letter at once: one wins, the others are told it is pending, one audit row", async () => {
+    const dead = await seedDelivery();
+    const dave = harness.ctxFor(harness.users.dave!);
+    const results = await Promise.allSettled(
+      Array.from({ length: 5 }, () => retryDelivery({ ctx: dave, input: { deliveryId: dead.id } })),
+    );
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    const refusals = results.flatMap((r) => (r.status === "rejected" ? [r.reason as Error] : []));
+    expect(refusals.map((e) => [(e as { code?: string }).code, e.message])).toEqual(
+      Array.from({ length: 4 }, () => ["CONFLICT", "Only dead letters can be retried; this one is pending."]),
+    );
+    expect(await retriedAudits(dead.id)).toHaveLength(1);
+    expect(await deliveryRow(dead.id)).toMatchObject({ status: "PENDING", attempts: 0 });
+  });
+
+  it("a retry that read the dead letter just before another retry committed names the status it lost to", async () => {
+    const dead = await seedDelivery();
+    const db = harness.db.prisma;
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let updated!: () => void;
+    const holding = new Promise<void>((resolve) => (updated = resolve));
+    // The other admin's retry: its update holds the row until we let it commit.
+    const other = db.$transaction(
+      async (tx) => {
+        await tx.$executeRaw`UPDATE "NotificationDelivery" SET status = 'PENDING' WHERE id = ${dead.id}`;
+        updated();
+        await released;
+      },
+      { timeout: 30_000 },
+    );
+    await holding;
+    const mine = retryDelivery({ ctx: harness.ctxFor(harness.users.dave!), input: { deliveryId: dead.id } });
+    // Commit the other retry only once ours has read DEAD and waits on the row lock.
+    await expect
+      .poll(
+        async () => (await db.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM pg_locks WHERE NOT granted`)[0]!.n,
+      )
+      .toBeGreaterThan(0n);
+    release();
+    await other;
+    await expect(mine).rejects.toMatchObject({
+      code: "CONFLICT",
+      message: "Only dead letters can be retried; this one is pending.",
+    });
+  });
+
   it("answers an unknown or malformed id as not found or invalid, never as an internal error", async () => {
     const dave = harness.ctxFor(harness.users.dave!);
     await expectCode(retryDelivery({ ctx: dave, input: { deliveryId: "no-such-delivery" } }), "NOT_FOUND");

@@ -31,8 +31,12 @@ export async function retryDelivery({ ctx, input }: { ctx: ServiceContext; input
       where: { id: deliveryId, status: "DEAD" },
       data: { status: "PENDING", attempts: 0, nextAttemptAt: now, createdAt: now, leaseUntil: null },
     });
-    if (changed.count !== 1)
-      throw new AppError("CONFLICT", `Only dead letters can be retried; this one is ${delivery.status.toLowerCase()}.`);
+    if (changed.count !== 1) {
+      // Read again: another admin's retry may have committed between the first read and the update.
+      const current = await tx.notificationDelivery.findUnique({ where: { id: deliveryId }, select: { status: true } });
+      const status = (current?.status ?? delivery.status).toLowerCase();
+      throw new AppError("CONFLICT", `Only dead letters can be retried; this one is ${status}.`);
+    }
     await emitAudit(
       tx,
       actor,
