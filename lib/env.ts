@@ -211,6 +211,8 @@ export const EnvSchema = z.object({
   NOTIFY_RETRY_BASE_MS: positiveInt(5_000),
   NOTIFY_RETRY_WINDOW_SECONDS: positiveInt(86_400),
   NOTIFY_MAX_ATTEMPTS: positiveInt(12),
+  // Sent and skipped notifications are deleted after this many days (the audit log keeps the events); dead letters stay.
+  NOTIFY_RETENTION_DAYS: positiveInt(30),
   // The worker's own Prometheus listener (GET /metrics, METRICS_TOKEN bearer); unset, the worker opens no port.
   WORKER_METRICS_PORT: z.coerce
     .number({ message: "expected a port number" })

@@ -150,6 +150,8 @@ async function main() {
     databaseUrl: requireDatabaseUrl(env),
     senders,
     retry: notifySettings.retry,
+    retentionDays: env.NOTIFY_RETENTION_DAYS,
+    onPurged: (count) => count > 0 && log.info({ count }, "purged settled notifications past their retention"),
     onError: (error) => log.error({ err: errorFields(error) }, "notification delivery loop"),
     onDelivered: (delivery, outcome, latencyMs) => {
       const result = outcome.status === "failed" ? "retry" : outcome.status;

@@ -1,6 +1,7 @@
 import pg from "pg";
 import type { PrismaClient } from "../../db";
 import { planRetry, stillRelevant, type NotificationEventType } from "../../domain/notifications";
+import { purgeSettledNotifications } from "./purge-notifications";
 import { safeErrorText } from "./safe-error";
 import type { ChannelSenders, ClaimedDelivery, SendOutcome } from "./channel-sender";
 import type { DeliveryFailure, RetrySettings } from "../../domain/notifications";
@@ -8,6 +9,7 @@ import type { DeliveryFailure, RetrySettings } from "../../domain/notifications"
 // The outbox reader: claims due deliveries with a lease, sends them outside any transaction, records each outcome.
 
 const DEFAULT_LEASE_MS = 60_000;
+const PURGE_EVERY_MS = 60 * 60_000;
 
 interface ClaimedRow {
   id: string;
@@ -157,6 +159,9 @@ export interface DeliveryLoopOptions extends DeliverDeps {
   databaseUrl: string;
   batchSize?: number;
   idlePollMs?: number;
+  /** Settled notifications older than this many days are deleted about hourly; unset, nothing is purged. */
+  retentionDays?: number;
+  onPurged?: (count: number) => void;
   onError?: (error: unknown) => void;
   onDelivered?: (delivery: ClaimedDelivery, outcome: SendOutcome, latencyMs: number) => void;
 }
@@ -178,9 +183,18 @@ export function startDeliveryLoop(options: DeliveryLoopOptions): { stop(): Promi
     .then(() => listener.query("LISTEN notification_outbox"))
     .catch((error: unknown) => options.onError?.(error));
 
+  let purgedAt = 0;
+  const purgeWhenDue = async () => {
+    if (!options.retentionDays || Date.now() - purgedAt < PURGE_EVERY_MS) return;
+    purgedAt = Date.now();
+    const before = new Date(purgedAt - options.retentionDays * 86_400_000);
+    options.onPurged?.(await purgeSettledNotifications(options.db, { before }));
+  };
+
   const loop = (async () => {
     await listening;
     while (!stopped) {
+      await purgeWhenDue().catch((error: unknown) => options.onError?.(error));
       let claimed: ClaimedDelivery[] = [];
       try {
         claimed = await claimDueDeliveries(options.db, { limit: batchSize });
