@@ -23,7 +23,11 @@ export function SecurityOverviewSections({ overview }: { overview: SecurityOverv
         {overview.alerts.length === 0 ? (
           <EmptyState>
             No unresolved alerts.
-            {overview.openDriftFindings > 0 ? ` ${overview.openDriftFindings} drift finding(s) are open.` : ""}
+            {overview.openDriftFindings === 1
+              ? " One drift finding is open."
+              : overview.openDriftFindings > 1
+                ? ` ${overview.openDriftFindings} drift findings are open.`
+                : ""}
           </EmptyState>
         ) : (
           <ul className="divide-y divide-slate-100 text-sm">

@@ -246,7 +246,7 @@ describe("inventoryOverview", () => {
       expect.objectContaining({ requestId: ids.aliceActive, user: "alice@example.com", status: "ACTIVE" }),
     ]);
     expect(payments.standing).toEqual([]);
-    expect(payments.outOfBand.map((h) => [h.label, h.principalType])).toEqual([[IDS.stranger, "USER"]]);
+    expect(payments.outOfBand.map((h) => [h.label, h.principalType])).toEqual([[`user ${IDS.stranger}`, "USER"]]);
     expect(payments.eligibility!.eligible.map((r) => [r.ruleId, r.groups, r.requiredApprovals])).toEqual([
       ["payments-power", ["team-payments"], 1],
     ]);

@@ -199,7 +199,8 @@ export async function inventoryOverview({
   const labelOf = (principalId: string) => {
     const person = personOf.get(principalId);
     if (person) return person;
-    return kindOf(principalId) === "GROUP" ? `group ${principalId}` : principalId;
+    const kind = kindOf(principalId);
+    return kind === "GROUP" ? `group ${principalId}` : kind === "USER" ? `user ${principalId}` : principalId;
   };
 
   const accounts: InventoryAccount[] = accountRows.map((a) => ({

@@ -319,35 +319,6 @@ export default async function InventoryPage({ searchParams }: { searchParams: Pr
         </Alert>
       ) : null}
 
-      <Card title="Search and filter">
-        <FilterForm filters={filters} overview={overview} />
-      </Card>
-
-      <Card
-        title={`Who holds access (${overview.cells.length}${overview.truncated ? "+" : ""})`}
-        testId="inventory-access"
-      >
-        {overview.truncated ? (
-          <p className="mb-3 text-sm text-amber-800">
-            Showing the first {INVENTORY_CELL_LIMIT} account and permission set pairs; narrow the filters to see the
-            rest.
-          </p>
-        ) : null}
-        {overview.cells.length === 0 ? (
-          <EmptyState>
-            {filtered
-              ? "Nothing matches these filters."
-              : "No account and permission set pair is held by anyone or named by the policy."}
-          </EmptyState>
-        ) : (
-          <ul className="divide-y divide-slate-100">
-            {overview.cells.map((cell) => (
-              <CellItem key={`${cell.account.id}|${cell.permissionSet.arn}`} cell={cell} />
-            ))}
-          </ul>
-        )}
-      </Card>
-
       <div className="grid grid-cols-1 gap-6 lg:grid-cols-2">
         <Card title="Organization" testId="ou-tree">
           {overview.tree.length === 0 ? (
@@ -402,6 +373,34 @@ export default async function InventoryPage({ searchParams }: { searchParams: Pr
           )}
         </Card>
       </div>
+      <Card title="Search and filter">
+        <FilterForm filters={filters} overview={overview} />
+      </Card>
+
+      <Card
+        title={`Who holds access (${overview.cells.length}${overview.truncated ? "+" : ""})`}
+        testId="inventory-access"
+      >
+        {overview.truncated ? (
+          <p className="mb-3 text-sm text-amber-800">
+            Showing the first {INVENTORY_CELL_LIMIT} account and permission set pairs; narrow the filters to see the
+            rest.
+          </p>
+        ) : null}
+        {overview.cells.length === 0 ? (
+          <EmptyState>
+            {filtered
+              ? "Nothing matches these filters."
+              : "No account and permission set pair is held by anyone or named by the policy."}
+          </EmptyState>
+        ) : (
+          <ul className="divide-y divide-slate-100">
+            {overview.cells.map((cell) => (
+              <CellItem key={`${cell.account.id}|${cell.permissionSet.arn}`} cell={cell} />
+            ))}
+          </ul>
+        )}
+      </Card>
     </div>
   );
 }
