@@ -52,6 +52,8 @@ export function NavBar({
           {actor.roles.includes("ADMIN") || actor.roles.includes("AUDITOR") ? (
             <NavLink href="/admin/drift">Drift</NavLink>
           ) : null}
+          {rolesAllow(actor.roles, "grants.read-active") ? <NavLink href="/access-now">Access now</NavLink> : null}
+          {rolesAllow(actor.roles, "inventory.read") ? <NavLink href="/admin/inventory">Inventory</NavLink> : null}
           {rolesAllow(actor.roles, "admin.read") ? <NavLink href="/admin/notifications">Notifications</NavLink> : null}
         </nav>
         <div className="ml-auto flex items-center gap-3 text-sm">

@@ -37,6 +37,8 @@ export const PAGES: PageCell[] = [
   { route: "/policy", visit: "/policy", allow: EVERY_ROLE, allowedStatus: 200 },
   { route: "/admin/drift", visit: "/admin/drift", allow: ["AUDITOR", "ADMIN"], allowedStatus: 200 },
   { route: "/admin/notifications", visit: "/admin/notifications", allow: ["ADMIN"], allowedStatus: 200 },
+  { route: "/admin/inventory", visit: "/admin/inventory", allow: ["ADMIN"], allowedStatus: 200 },
+  { route: "/access-now", visit: "/access-now", allow: ["AUDITOR", "ADMIN"], allowedStatus: 200 },
 ];
 
 export interface RouteCell {
@@ -180,6 +182,14 @@ export const ACTIONS: ActionCell[] = [
     allow: ["ADMIN"],
     fields: { deliveryId: MISSING_ID },
     passedCode: "NOT_FOUND",
+  },
+  {
+    file: "app/(portal)/admin/inventory/actions.ts",
+    exportedName: "refreshInventoryAction",
+    purpose: "queue an inventory refresh",
+    allow: ["ADMIN"],
+    fields: {},
+    passedCode: "VALIDATION",
   },
   {
     file: "app/signin/page.tsx",

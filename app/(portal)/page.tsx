@@ -13,13 +13,20 @@ import { LiveRefresh } from "@/components/ui/live-refresh";
 import { LocalTime } from "@/components/ui/local-time";
 import { TableScroll } from "@/components/ui/table-scroll";
 import { rolesAllow } from "@/lib/services/authorize";
+import { securityOverview } from "@/lib/services/queries/security-overview";
+import { SecurityOverviewSections } from "./security-overview";
 import { pageContext, pendingCountForViewer } from "./page-context";
 
 export default async function HomePage() {
   const ctx = await pageContext();
   const { actor } = ctx;
   const isRequester = rolesAllow(actor.roles, "request.create");
-  const [mine, pending] = await Promise.all([listMyRequests({ ctx }), pendingCountForViewer()]);
+  const watchesAccess = rolesAllow(actor.roles, "grants.read-active");
+  const [mine, pending, security] = await Promise.all([
+    listMyRequests({ ctx }),
+    pendingCountForViewer(),
+    watchesAccess ? securityOverview({ ctx }) : null,
+  ]);
 
   return (
     <div className="space-y-6">
@@ -48,6 +55,8 @@ export default async function HomePage() {
           </Link>
         </Alert>
       ) : null}
+
+      {security ? <SecurityOverviewSections overview={security} /> : null}
 
       {mine.activeGrants.length > 0 ? (
         <Card title="Active access" testId="active-grants">

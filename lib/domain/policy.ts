@@ -117,7 +117,7 @@ function permissionSetMatches(names: readonly string[], permissionSetName: strin
   return names.some((name) => name === WILDCARD || name === permissionSetName);
 }
 
-function ruleCoversTarget(rule: AllowRule | DenyRule, target: PolicyTarget): boolean {
+export function ruleCoversTarget(rule: AllowRule | DenyRule, target: PolicyTarget): boolean {
   return (
     accountMatches(rule.accounts, target.account) && permissionSetMatches(rule.permissionSets, target.permissionSetName)
   );

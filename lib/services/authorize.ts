@@ -18,6 +18,9 @@ export const PERMISSIONS = {
   "drift.manage": ["ADMIN"],
   "alert.acknowledge": ["ADMIN"],
   "notification.retry": ["ADMIN"],
+  "inventory.read": ["ADMIN"],
+  "inventory.refresh": ["ADMIN"],
+  "grants.read-active": ["AUDITOR", "ADMIN"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -17,6 +17,7 @@ export const AUDITED_VERBS = [
   "drift.remove",
   "alert.acknowledge",
   "notification.retry",
+  "inventory.refresh",
   "history.export",
   "server-action",
 ] as const;
