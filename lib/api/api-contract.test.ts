@@ -39,6 +39,30 @@ rules:
     extension: { allowed: true, requiresApproval: true }
 `;
 
+// The answers' shapes as these tests read them (matchers check the rest).
+interface ApiRequestAnswer {
+  id: string;
+  status: string;
+  url: string;
+  requester: { email: string };
+}
+interface ApiAnswer {
+  error: { code: string; message: string; fields: Record<string, string> };
+  request: ApiRequestAnswer;
+  requests: ApiRequestAnswer[];
+  targets: unknown[];
+  email: string;
+}
+interface DeviceStart {
+  device_code: string;
+  user_code: string;
+  verification_uri_complete: string;
+}
+interface TokenAnswer {
+  access_token: string;
+  error: string;
+}
+
 let harness: ServiceHarness;
 let users: Record<string, UserActor>;
 let deps: ApiDeps;
@@ -68,7 +92,7 @@ async function call<Body>(
     httpRequest(endpoint.method, url, { token, body, type: options.type }),
     options.id ? { id: options.id } : {},
   );
-  return { status: response.status, json: (await response.json()) as Record<string, any> };
+  return { status: response.status, json: (await response.json()) as ApiAnswer };
 }
 
 async function startDevice(deviceName = "laptop-1") {
@@ -78,7 +102,7 @@ async function startDevice(deviceName = "laptop-1") {
       body: JSON.stringify({ client_id: "jit-cli", device_name: deviceName }),
     }),
   );
-  return { status: response.status, json: (await response.json()) as Record<string, any> };
+  return { status: response.status, json: (await response.json()) as DeviceStart };
 }
 
 async function poll(deviceCode: string, form = false) {
@@ -94,7 +118,7 @@ async function poll(deviceCode: string, form = false) {
       type: form ? "application/x-www-form-urlencoded" : "application/json",
     }),
   );
-  return { status: response.status, json: (await response.json()) as Record<string, any> };
+  return { status: response.status, json: (await response.json()) as TokenAnswer };
 }
 
 const ctxFor = (actor: UserActor) => ({ actor: { ...actor, ip: "198.51.100.7" }, db: harness.db.prisma, now });
