@@ -208,6 +208,14 @@ describe("device sign-in (RFC 8628)", () => {
     } finally {
       clock -= 601_000;
     }
+    clock += 2 * 3_600_000;
+    try {
+      await startDevice("next-day-box");
+      const stale = await harness.db.prisma.deviceAuthorization.count({ where: { deviceName: "late-box" } });
+      expect(stale, "rows long expired are dropped").toBe(0);
+    } finally {
+      clock -= 2 * 3_600_000;
+    }
   });
 
   it("refuses bad bodies in our shape and unknown grants in the RFC's", async () => {
