@@ -605,7 +605,12 @@ describe("OpenAPI", () => {
     }
   });
 
-  it("is OpenAPI 3.1 with the shared error shape and bearer security", () => {
+  it("is OpenAPI 3.1 with the shared error shape, bearer security and unique operation ids", () => {
+    const ids = Object.values(document.paths ?? {}).flatMap((item) =>
+      Object.values(item as Record<string, { operationId?: string }>).map((op) => op.operationId),
+    );
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toContain("postRequestsByIdApprove");
     expect(document.openapi).toBe("3.1.0");
     expect(document.components?.schemas).toHaveProperty("Error");
     expect(document.components?.schemas).toHaveProperty("Request");
