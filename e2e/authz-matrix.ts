@@ -39,6 +39,8 @@ export const PAGES: PageCell[] = [
   { route: "/admin/notifications", visit: "/admin/notifications", allow: ["ADMIN"], allowedStatus: 200 },
   { route: "/admin/inventory", visit: "/admin/inventory", allow: ["ADMIN"], allowedStatus: 200 },
   { route: "/access-now", visit: "/access-now", allow: ["AUDITOR", "ADMIN"], allowedStatus: 200 },
+  { route: "/device", visit: "/device", allow: EVERY_ROLE, allowedStatus: 200 },
+  { route: "/devices", visit: "/devices", allow: EVERY_ROLE, allowedStatus: 200 },
 ];
 
 export interface RouteCell {
@@ -73,6 +75,36 @@ export const ROUTES: RouteCell[] = [
     allowedStatus: 401,
   },
   { route: "/api/auth/[...nextauth]", method: "GET", call: "/api/auth/providers", allow: PUBLIC, allowedStatus: 200 },
+  // API v1: a bearer token is the only credential (a session cookie is not), so everyone without one gets 401 alike.
+  ...(
+    [
+      ["GET", "/api/v1/me"],
+      ["GET", "/api/v1/targets"],
+      ["GET", "/api/v1/requests"],
+      ["POST", "/api/v1/requests"],
+      ["GET", "/api/v1/requests/[id]"],
+      ["POST", "/api/v1/requests/[id]/cancel"],
+      ["POST", "/api/v1/requests/[id]/release"],
+      ["POST", "/api/v1/requests/[id]/extend"],
+      ["POST", "/api/v1/requests/[id]/approve"],
+      ["POST", "/api/v1/requests/[id]/deny"],
+      ["GET", "/api/v1/approvals"],
+      ["GET", "/api/v1/history"],
+    ] as const
+  ).map(([method, route]) => ({
+    route,
+    method,
+    call: route.replace("[id]", MISSING_ID),
+    allow: PUBLIC,
+    allowedStatus: 401,
+  })),
+  // Any other path under /api/v1 is a JSON 404 for everyone.
+  { route: "/api/v1/[...path]", method: "GET", call: "/api/v1/no-such-route", allow: PUBLIC, allowedStatus: 404 },
+  { route: "/api/v1/[...path]", method: "POST", call: "/api/v1/no/such/route", allow: PUBLIC, allowedStatus: 404 },
+  { route: "/api/v1/openapi.json", method: "GET", call: "/api/v1/openapi.json", allow: PUBLIC, allowedStatus: 200 },
+  // The device flow's own endpoints take no credential; an empty body is a 400 for everyone.
+  { route: "/api/v1/device/code", method: "POST", call: "/api/v1/device/code", allow: PUBLIC, allowedStatus: 400 },
+  { route: "/api/v1/device/token", method: "POST", call: "/api/v1/device/token", allow: PUBLIC, allowedStatus: 400 },
   // Auth.js refuses a sign-out without its CSRF token; the spec checks the session survives it.
   { route: "/api/auth/[...nextauth]", method: "POST", call: "/api/auth/signout", allow: PUBLIC, allowedStatus: 302 },
 ];
@@ -190,6 +222,22 @@ export const ACTIONS: ActionCell[] = [
     allow: ["ADMIN"],
     fields: {},
     passedCode: "VALIDATION",
+  },
+  {
+    file: "app/(portal)/device/actions.ts",
+    exportedName: "decideDeviceAction",
+    purpose: "approve or deny a device sign-in",
+    allow: EVERY_ROLE,
+    fields: { userCode: "BCDF-GHJK", decision: "APPROVE" },
+    passedCode: "NOT_FOUND",
+  },
+  {
+    file: "app/(portal)/device/actions.ts",
+    exportedName: "revokeDeviceAction",
+    purpose: "sign a device out",
+    allow: EVERY_ROLE,
+    fields: { tokenId: MISSING_ID },
+    passedCode: "NOT_FOUND",
   },
   {
     file: "app/signin/page.tsx",

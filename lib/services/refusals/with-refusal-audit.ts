@@ -19,6 +19,13 @@ export const AUDITED_VERBS = [
   "notification.retry",
   "inventory.refresh",
   "history.export",
+  "history.read",
+  "request.read",
+  "approvals.read",
+  "targets.read",
+  "device.authorize",
+  "device.revoke",
+  "api",
   "server-action",
 ] as const;
 export type AuditedVerb = (typeof AUDITED_VERBS)[number];
