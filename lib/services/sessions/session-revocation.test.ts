@@ -16,7 +16,12 @@ import {
 } from "../../aws/identity-center-port";
 import type { JobQueue } from "../../jobs/job-queue";
 import { createPrismaClient, type PrismaClient } from "../../db";
-import { readPortalStatements, revocationSid } from "../../domain/session-revocation";
+import {
+  INLINE_POLICY_MAX_NON_WHITESPACE_BYTES,
+  measure,
+  readPortalStatements,
+  revocationSid,
+} from "../../domain/session-revocation";
 import { DEMO_SEED, seedAccount, seedPermissionSet, seedUser } from "../../simulator/seed";
 import type { SimulatorHandle } from "../../simulator/server";
 import { rejectionOf, sdkClients, startTestSimulator, userClients, waitUntil } from "../../simulator/testing";
@@ -302,6 +307,22 @@ describe("applySessionRevocation", () => {
     ]);
     expect(results.map((result) => result.status)).toEqual(["VERIFIED", "VERIFIED"]);
     expect((await portalUsers()).sort()).toEqual([alice.userId, bob.userId].sort());
+  });
+
+  it("100 users of one permission set ending together, on two workers: all denied, the policy within the size limit", async () => {
+    const cutoff = new Date(Math.ceil((Date.now() + 60_000) / 1000) * 1000);
+    const ids = Array.from({ length: 100 }, (_, i) => `${i.toString(16).padStart(8, "0")}-1111-2222-3333-444444444444`);
+    const workers = [worker(), worker()];
+    const results = await Promise.all(
+      ids.map((id, i) => applySessionRevocation({ ...workers[i % 2]!, input: tuple(id, cutoff) })),
+    );
+    expect(results.every((result) => result.status === "VERIFIED")).toBe(true);
+    expect((await portalUsers()).sort()).toEqual([...ids].sort());
+    expect(measure((await policyText())!).nonWhitespaceBytes).toBeLessThanOrEqual(
+      INLINE_POLICY_MAX_NON_WHITESPACE_BYTES,
+    );
+    // Later revocations ride on an earlier worker's provisioning when it already carried their statement.
+    expect(calls("ProvisionPermissionSet")).toBeLessThanOrEqual(100);
   });
 
   it("re-reads and merges when a write conflicts", async () => {
