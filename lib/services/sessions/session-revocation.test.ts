@@ -29,6 +29,7 @@ import { createTestDatabase, type TestDatabase } from "../../testing/test-databa
 import { createPermissionSetLocks, SessionLocks } from "../../worker/pg-session-locks";
 import { systemActor, type ServiceContext } from "../context";
 import { deactivateGrant } from "../grants/deactivate-grant";
+import { getAuditTimeline } from "../queries/audit-timeline";
 import { RetryLater, type GrantDeps } from "../grants/grant-support";
 import { applySessionRevocation } from "./apply-session-revocation";
 import { cleanSessionRevocations } from "./clean-session-revocations";
@@ -555,7 +556,8 @@ describe("a grant's end cuts its live sessions (removeGrantAssignment)", () => {
   }
   const endGrantNow = (ctx: ServiceContext, grantDeps: GrantDeps, grantId: string) =>
     deactivateGrant({ ctx, input: { grantId }, deps: grantDeps });
-  const ended = () => new Date(Math.floor(Date.now() / 1000) * 1000 - 1_000);
+  // Relative to the verbs' clock (set before the slower setup ran), so the grant is due however long that took.
+  const ended = () => new Date(Math.floor(clock.now.getTime() / 1000) * 1000 - 1_000);
   // Each case's grant must be the tuple's only one, or the assignment is kept for an earlier case's grant.
   beforeEach(() => db.prisma.grant.deleteMany());
 
@@ -579,6 +581,40 @@ describe("a grant's end cuts its live sessions (removeGrantAssignment)", () => {
     expect(await auditActions(revocation.id)).toEqual([
       expect.objectContaining({ action: "session.revocation_applied" }),
       expect.objectContaining({ action: "session.revocation_verified" }),
+    ]);
+    // The request's timeline shows them, with the target and the AWS request id of the provisioning.
+    const auditor = await db.prisma.user.create({
+      data: { email: `auditor${users++}@example.com`, roles: ["AUDITOR"] },
+    });
+    const timeline = await getAuditTimeline({
+      ctx: {
+        ...ctx,
+        actor: {
+          type: "user",
+          userId: auditor.id,
+          email: auditor.email!,
+          name: null,
+          roles: ["AUDITOR"],
+          groups: [],
+          identityStoreUserId: null,
+          ip: null,
+          userAgent: null,
+        },
+      },
+      input: { requestId: grant.requestId },
+    });
+    // No inventory synced here, so the names fall back to the ids.
+    const target = `${readOnly.arn.split("/").pop()} on ${paymentsProd.id}`;
+    expect(timeline.entries.filter((entry) => entry.entityType === "session_revocation")).toEqual([
+      expect.objectContaining({
+        title: `Live AWS sessions: deny written and provisioning started: ${target}`,
+        awsRequestId: revocation.provisionRequestId,
+        target,
+      }),
+      expect.objectContaining({
+        title: `Live AWS sessions cut (provisioning succeeded): ${target}`,
+        awsRequestId: revocation.provisionRequestId,
+      }),
     ]);
   });
 
