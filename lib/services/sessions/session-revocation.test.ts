@@ -30,6 +30,7 @@ import { createPermissionSetLocks, SessionLocks } from "../../worker/pg-session-
 import { systemActor, type ServiceContext } from "../context";
 import { deactivateGrant } from "../grants/deactivate-grant";
 import { getAuditTimeline } from "../queries/audit-timeline";
+import { reconcileSessionStatements } from "../reconcile/reconcile-session-statements";
 import { RetryLater, type GrantDeps } from "../grants/grant-support";
 import { applySessionRevocation } from "./apply-session-revocation";
 import { cleanSessionRevocations } from "./clean-session-revocations";
@@ -506,6 +507,45 @@ describe("applySessionRevocation", () => {
     await expect(
       applySessionRevocation({ ctx: asUser, deps, input: tuple(alice.userId, new Date()) }),
     ).rejects.toMatchObject({ code: "FORBIDDEN" });
+  });
+});
+
+describe("reconcileSessionStatements", () => {
+  it("reports a deny overwritten outside the portal (a Terraform apply) and applies it again, keeping the new customer text", async () => {
+    const { ctx, deps } = worker();
+    const listAliases = await aliceSession();
+    const applied = await applySessionRevocation({
+      ctx,
+      deps,
+      input: tuple(alice.userId, new Date(Date.now() + 60_000)),
+    });
+    expect(await reconcileSessionStatements({ ctx, deps })).toEqual({ reapplied: 0, skipped: [] });
+
+    // Terraform writes its own document and provisions it: the deny is gone from the account too.
+    await putCustomerPolicy(CUSTOMER_POLICY);
+    await port.provisionPermissionSet(readOnly.arn, paymentsProd.id);
+    await waitUntil(
+      () =>
+        listAliases().then(
+          () => "allowed",
+          () => "denied",
+        ),
+      (outcome) => outcome === "allowed",
+    );
+
+    expect(await reconcileSessionStatements({ ctx, deps })).toEqual({ reapplied: 1, skipped: [] });
+    expect(await portalUsers()).toEqual([alice.userId]);
+    for (const statement of CUSTOMER_STATEMENTS) expect(await policyText()).toContain(statement);
+    expect((await rejectionOf(listAliases())).name).toBe("AccessDenied");
+    expect((await auditActions(applied.revocationId)).map((event) => event.action)).toEqual([
+      "session.revocation_applied",
+      "session.revocation_verified",
+      "session.revocation_missing",
+      "session.revocation_applied",
+      "session.revocation_verified",
+    ]);
+    expect(await db.prisma.alert.findFirstOrThrow()).toMatchObject({ severity: "warning" });
+    expect(await reconcileSessionStatements({ ctx, deps })).toEqual({ reapplied: 0, skipped: [] });
   });
 });
 
