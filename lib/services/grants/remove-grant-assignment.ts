@@ -5,6 +5,7 @@ import { assertClaimHeld, awaitOperation, RetryLater, type GrantClaim, type Gran
 import { moveGrant, recordGrantOperation } from "./grant-transitions";
 import { log } from "../../log";
 import { applySessionRevocation } from "../sessions/apply-session-revocation";
+import { failRevocation } from "../sessions/revocation-support";
 
 export type RemovalResult = "removed" | "skipped";
 
@@ -148,9 +149,25 @@ async function cutLiveSessions(ctx: ServiceContext, deps: GrantDeps, grantId: st
     });
     if (!recorded || recorded.cutoff > removedBy) return;
   }
-  await applySessionRevocation({
-    ctx,
-    input: removedBy ? { grantId, endedAt: removedBy } : { grantId },
-    deps: { port: deps.port, poll: deps.poll, ...deps.sessions },
-  });
+  try {
+    await applySessionRevocation({
+      ctx,
+      input: removedBy ? { grantId, endedAt: removedBy } : { grantId },
+      deps: { port: deps.port, poll: deps.poll, ...deps.sessions },
+    });
+  } catch (error) {
+    if (error instanceof RetryLater) throw error;
+    // A refusal AWS will repeat (say the portal's role lacks sso:PutInlinePolicyToPermissionSet) must not keep the access.
+    const recorded = await ctx.db.sessionRevocation.findFirst({
+      where: { grantId, status: { not: "CLEANED" } },
+      orderBy: { cutoff: "desc" },
+    });
+    const reason = `IAM Identity Center refused the session deny: ${toAwsPortError(error).message}`;
+    if (recorded)
+      await failRevocation(ctx, recorded, reason, {
+        severity: "critical",
+        subject: "Live AWS sessions not cut: IAM Identity Center refused the session deny",
+      });
+    log.error({ grantId, reason }, "ALERT session deny refused; removing the assignment anyway");
+  }
 }

@@ -742,6 +742,21 @@ describe("a grant's end cuts its live sessions (removeGrantAssignment)", () => {
     expect((await db.prisma.alert.findFirstOrThrow()).subject).toMatch(/could not be read/);
   });
 
+  it("AWS refusing the deny for good (the portal's role lacks the permission): alert, and the assignment still goes", async () => {
+    const grant = await insertGrant(alice.userId, ended());
+    const refusing: IdentityCenterPort = {
+      ...port,
+      putInlinePolicy: async () => {
+        throw new AwsPortError({ code: "ACCESS_DENIED", operation: "PutInlinePolicyToPermissionSet" });
+      },
+    };
+    const { ctx, grantDeps } = grantWorker(refusing);
+    expect(await endGrantNow(ctx, grantDeps, grant.id)).toBe("removed");
+    const alert = await db.prisma.alert.findFirstOrThrow();
+    expect(alert).toMatchObject({ severity: "critical", grantId: grant.id });
+    expect(alert.subject).toMatch(/refused the session deny/);
+  });
+
   it("a permission set deleted meanwhile is reported, not crashed on", async () => {
     const grant = await insertGrant(alice.userId, ended());
     const gone: IdentityCenterPort = {
