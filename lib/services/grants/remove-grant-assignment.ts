@@ -1,4 +1,4 @@
-import { toAwsPortError } from "../../aws/errors";
+import { toAwsPortError, type AwsPortErrorCode } from "../../aws/errors";
 import { getMetrics, secondsBetween } from "../../metrics/registry";
 import type { ServiceContext } from "../context";
 import { assertClaimHeld, awaitOperation, RetryLater, type GrantClaim, type GrantDeps } from "./grant-support";
@@ -125,6 +125,8 @@ async function markRemovalFailed(
   throw new RetryLater(`removal not verified: ${reason}`);
 }
 
+const DEFINITE_REFUSALS: ReadonlySet<AwsPortErrorCode> = new Set(["ACCESS_DENIED", "VALIDATION", "QUOTA_EXCEEDED"]);
+
 /** The grant's snapshotted policy promise: cut live sessions at the end unless its rules said `sessionRevocation: off`. */
 async function promisedSessionCut(ctx: ServiceContext, targetId: string): Promise<boolean> {
   const target = await ctx.db.requestTarget.findUnique({
@@ -156,8 +158,9 @@ async function cutLiveSessions(ctx: ServiceContext, deps: GrantDeps, grantId: st
       deps: { port: deps.port, poll: deps.poll, ...deps.sessions },
     });
   } catch (error) {
-    if (error instanceof RetryLater) throw error;
-    // A refusal AWS will repeat (say the portal's role lacks sso:PutInlinePolicyToPermissionSet) must not keep the access.
+    // A refusal AWS will repeat (say the portal's role lacks sso:PutInlinePolicyToPermissionSet) must not keep the access;
+    // anything else (a dead worker, an unknown fault) is retried, and the unverified-removal alert follows if it lasts.
+    if (error instanceof RetryLater || !DEFINITE_REFUSALS.has(toAwsPortError(error).code)) throw error;
     const recorded = await ctx.db.sessionRevocation.findFirst({
       where: { grantId, status: { not: "CLEANED" } },
       orderBy: { cutoff: "desc" },
