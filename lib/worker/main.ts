@@ -16,7 +16,7 @@ import { createFirstPollDelay } from "../services/grants/first-poll-delay";
 import { PgRateLimiter } from "./pg-rate-limiter";
 import { createPgSemaphore } from "./pg-semaphore";
 import { errorFields, log as rootLog } from "../log";
-import { createGrantClaims, SessionLocks } from "./pg-session-locks";
+import { createGrantClaims, createPermissionSetLocks, SessionLocks } from "./pg-session-locks";
 import { startMetricsServer } from "./metrics-server";
 import { readOutboxStats } from "../metrics/queue-stats";
 import { createChannelSenders } from "../notifications/senders";
@@ -27,6 +27,7 @@ const SWEEP_EVERY_MS = 5_000;
 const INVENTORY_EVERY_MS = 10 * 60_000;
 const REMOVAL_ALERT_CHECK_EVERY_MS = 30_000;
 const REFUSAL_SUMMARY_EVERY_MS = 30_000;
+const SESSION_CLEANUP_EVERY_MS = 60_000;
 
 const log = rootLog.child({ process: "worker" });
 
@@ -87,6 +88,8 @@ async function main() {
         claims: createGrantClaims(locks),
         listForVerification: coalesceAssignmentListing(port),
         firstPoll: createFirstPollDelay({ initialMs: 1000, minMs: 100, maxMs: 10_000 }),
+        // One editor per permission set's inline policy across every worker process.
+        sessions: { locks: createPermissionSetLocks(locks) },
       },
     },
     { grants: Math.max(env.AWS_MAX_INFLIGHT_CREATES * 2, 8), removals: 50 },
@@ -139,6 +142,13 @@ async function main() {
         .catch(() => undefined),
     REFUSAL_SUMMARY_EVERY_MS,
   );
+  const sessionCleanupTimer = setInterval(
+    () =>
+      void boss
+        .send(QUEUES.cleanSessionRevocations, {}, { singletonKey: "session-cleanup", singletonSeconds: 50 })
+        .catch(() => undefined),
+    SESSION_CLEANUP_EVERY_MS,
+  );
   const metrics = getMetrics();
   metrics.setQueueStatsSource(() => readQueueStats(db));
   metrics.setOutboxStatsSource(() => readOutboxStats(db));
@@ -189,6 +199,7 @@ async function main() {
     clearInterval(reconcileTimer);
     clearInterval(alertTimer);
     clearInterval(refusalTimer);
+    clearInterval(sessionCleanupTimer);
     await metricsServer?.close();
     await deliveries.stop();
     log.info({ signal }, "finishing in-flight jobs");

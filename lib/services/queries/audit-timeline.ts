@@ -48,6 +48,14 @@ export interface AuditTimeline {
 const READERS = ["APPROVER", "ADMIN", "AUDITOR"] as const;
 const MAX_EVENTS = 1_000;
 
+/** A session revocation event names its target in `after`; the timeline shows it as a grant event would. */
+function sessionTargetLabel(after: unknown, names: Awaited<ReturnType<typeof loadTargetNames>>): string | null {
+  if (!after || typeof after !== "object" || Array.isArray(after)) return null;
+  const { accountId, permissionSetArn } = after as Record<string, unknown>;
+  if (typeof accountId !== "string" || typeof permissionSetArn !== "string") return null;
+  return `${names.permissionSet(permissionSetArn).name} on ${names.account(accountId).name}`;
+}
+
 function awsRequestId(after: unknown): string | null {
   if (after && typeof after === "object" && !Array.isArray(after)) {
     const value = (after as Record<string, unknown>).awsRequestId;
@@ -113,7 +121,10 @@ export async function getAuditTimeline({
     truncated: events.length > MAX_EVENTS,
     entries: events.slice(0, MAX_EVENTS).map((e) => {
       const { title: generic, tone } = describeAction(e.action);
-      const title = timelineEventTitle({ ...e, title: generic }, grants);
+      const sessionTarget = e.entityType === "session_revocation" ? sessionTargetLabel(e.after, names) : null;
+      const title = sessionTarget
+        ? `${generic}: ${sessionTarget}`
+        : timelineEventTitle({ ...e, title: generic }, grants);
       return {
         seq: e.seq.toString(),
         at: e.occurredAt,
@@ -124,7 +135,7 @@ export async function getAuditTimeline({
         tone,
         entityType: e.entityType,
         entityId: e.entityId,
-        target: e.entityType === "grant" ? (grants.get(e.entityId)?.label ?? null) : null,
+        target: e.entityType === "grant" ? (grants.get(e.entityId)?.label ?? null) : sessionTarget,
         reason: e.reason,
         awsRequestId: awsRequestId(e.after),
         before: e.before,

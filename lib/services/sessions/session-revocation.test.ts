@@ -9,16 +9,29 @@ import {
 } from "@aws-sdk/client-sso-admin";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { AwsPortError } from "../../aws/errors";
-import { createIdentityCenterPort, type SdkIdentityCenterPort } from "../../aws/identity-center-port";
+import {
+  createIdentityCenterPort,
+  type IdentityCenterPort,
+  type SdkIdentityCenterPort,
+} from "../../aws/identity-center-port";
+import type { JobQueue } from "../../jobs/job-queue";
 import { createPrismaClient, type PrismaClient } from "../../db";
-import { readPortalStatements, revocationSid } from "../../domain/session-revocation";
+import {
+  INLINE_POLICY_MAX_NON_WHITESPACE_BYTES,
+  measure,
+  readPortalStatements,
+  revocationSid,
+} from "../../domain/session-revocation";
 import { DEMO_SEED, seedAccount, seedPermissionSet, seedUser } from "../../simulator/seed";
 import type { SimulatorHandle } from "../../simulator/server";
 import { rejectionOf, sdkClients, startTestSimulator, userClients, waitUntil } from "../../simulator/testing";
 import { createTestDatabase, type TestDatabase } from "../../testing/test-database";
 import { createPermissionSetLocks, SessionLocks } from "../../worker/pg-session-locks";
 import { systemActor, type ServiceContext } from "../context";
-import { RetryLater } from "../grants/grant-support";
+import { deactivateGrant } from "../grants/deactivate-grant";
+import { getAuditTimeline } from "../queries/audit-timeline";
+import { reconcileSessionStatements } from "../reconcile/reconcile-session-statements";
+import { RetryLater, type GrantDeps } from "../grants/grant-support";
 import { applySessionRevocation } from "./apply-session-revocation";
 import { cleanSessionRevocations } from "./clean-session-revocations";
 import type { SessionRevocationDeps } from "./revocation-support";
@@ -298,6 +311,22 @@ describe("applySessionRevocation", () => {
     expect((await portalUsers()).sort()).toEqual([alice.userId, bob.userId].sort());
   });
 
+  it("100 users of one permission set ending together, on two workers: all denied, the policy within the size limit", async () => {
+    const cutoff = new Date(Math.ceil((Date.now() + 60_000) / 1000) * 1000);
+    const ids = Array.from({ length: 100 }, (_, i) => `${i.toString(16).padStart(8, "0")}-1111-2222-3333-444444444444`);
+    const workers = [worker(), worker()];
+    const results = await Promise.all(
+      ids.map((id, i) => applySessionRevocation({ ...workers[i % 2]!, input: tuple(id, cutoff) })),
+    );
+    expect(results.every((result) => result.status === "VERIFIED")).toBe(true);
+    expect((await portalUsers()).sort()).toEqual([...ids].sort());
+    expect(measure((await policyText())!).nonWhitespaceBytes).toBeLessThanOrEqual(
+      INLINE_POLICY_MAX_NON_WHITESPACE_BYTES,
+    );
+    // Later revocations ride on an earlier worker's provisioning when it already carried their statement.
+    expect(calls("ProvisionPermissionSet")).toBeLessThanOrEqual(100);
+  });
+
   it("re-reads and merges when a write conflicts", async () => {
     let conflicts = 1;
     const conflictingPort = {
@@ -481,6 +510,45 @@ describe("applySessionRevocation", () => {
   });
 });
 
+describe("reconcileSessionStatements", () => {
+  it("reports a deny overwritten outside the portal (a Terraform apply) and applies it again, keeping the new customer text", async () => {
+    const { ctx, deps } = worker();
+    const listAliases = await aliceSession();
+    const applied = await applySessionRevocation({
+      ctx,
+      deps,
+      input: tuple(alice.userId, new Date(Date.now() + 60_000)),
+    });
+    expect(await reconcileSessionStatements({ ctx, deps })).toEqual({ reapplied: 0, skipped: [] });
+
+    // Terraform writes its own document and provisions it: the deny is gone from the account too.
+    await putCustomerPolicy(CUSTOMER_POLICY);
+    await port.provisionPermissionSet(readOnly.arn, paymentsProd.id);
+    await waitUntil(
+      () =>
+        listAliases().then(
+          () => "allowed",
+          () => "denied",
+        ),
+      (outcome) => outcome === "allowed",
+    );
+
+    expect(await reconcileSessionStatements({ ctx, deps })).toEqual({ reapplied: 1, skipped: [] });
+    expect(await portalUsers()).toEqual([alice.userId]);
+    for (const statement of CUSTOMER_STATEMENTS) expect(await policyText()).toContain(statement);
+    expect((await rejectionOf(listAliases())).name).toBe("AccessDenied");
+    expect((await auditActions(applied.revocationId)).map((event) => event.action)).toEqual([
+      "session.revocation_applied",
+      "session.revocation_verified",
+      "session.revocation_missing",
+      "session.revocation_applied",
+      "session.revocation_verified",
+    ]);
+    expect(await db.prisma.alert.findFirstOrThrow()).toMatchObject({ severity: "warning" });
+    expect(await reconcileSessionStatements({ ctx, deps })).toEqual({ reapplied: 0, skipped: [] });
+  });
+});
+
 describe("cleanSessionRevocations", () => {
   it("removes only expired statements, then deletes the policy when nothing is left", async () => {
     const { ctx, deps } = worker();
@@ -512,4 +580,271 @@ describe("cleanSessionRevocations", () => {
     expect(await policyText()).toBeNull();
     expect(await cleanSessionRevocations({ ctx, deps })).toEqual({ cleaned: 0, skipped: [] });
   });
+});
+
+describe("a grant's end cuts its live sessions (removeGrantAssignment)", () => {
+  const noQueue: JobQueue = { send: async () => undefined };
+  function grantWorker(portOverride: IdentityCenterPort = port, sessions: Partial<SessionRevocationDeps> = {}) {
+    const { ctx, deps } = worker({ port: portOverride, ...sessions });
+    const grantDeps: GrantDeps = {
+      port: portOverride,
+      queue: noQueue,
+      poll: deps.poll,
+      sessions: { locks: deps.locks, conflictDelayMs: 10, ...sessions },
+    };
+    return { ctx, grantDeps };
+  }
+  const endGrantNow = (ctx: ServiceContext, grantDeps: GrantDeps, grantId: string) =>
+    deactivateGrant({ ctx, input: { grantId }, deps: grantDeps });
+  // Relative to the verbs' clock (set before the slower setup ran), so the grant is due however long that took.
+  const ended = () => new Date(Math.floor(clock.now.getTime() / 1000) * 1000 - 1_000);
+  // Each case's grant must be the tuple's only one, or the assignment is kept for an earlier case's grant.
+  beforeEach(() => db.prisma.grant.deleteMany());
+
+  it("denies the session opened during the grant, provisioned before the assignment is deleted", async () => {
+    const listAliases = await aliceSession();
+    const grant = await insertGrant(alice.userId, ended());
+    let deniedAtDelete: string | null = null;
+    const watching: IdentityCenterPort = {
+      ...port,
+      unassign: async (tuple) => {
+        deniedAtDelete = (await rejectionOf(listAliases())).name;
+        return port.unassign(tuple);
+      },
+    };
+    const { ctx, grantDeps } = grantWorker(watching);
+    expect(await endGrantNow(ctx, grantDeps, grant.id)).toBe("removed");
+    expect(deniedAtDelete).toBe("AccessDenied");
+    expect((await rejectionOf(listAliases())).name).toBe("AccessDenied");
+    const revocation = await db.prisma.sessionRevocation.findFirstOrThrow({ where: { grantId: grant.id } });
+    expect(revocation).toMatchObject({ status: "VERIFIED", cutoff: new Date(grant.endsAt.getTime() + 60_000) });
+    expect(await auditActions(revocation.id)).toEqual([
+      expect.objectContaining({ action: "session.revocation_applied" }),
+      expect.objectContaining({ action: "session.revocation_verified" }),
+    ]);
+    // The request's timeline shows them, with the target and the AWS request id of the provisioning.
+    const auditor = await db.prisma.user.create({
+      data: { email: `auditor${users++}@example.com`, roles: ["AUDITOR"] },
+    });
+    const timeline = await getAuditTimeline({
+      ctx: {
+        ...ctx,
+        actor: {
+          type: "user",
+          userId: auditor.id,
+          email: auditor.email!,
+          name: null,
+          roles: ["AUDITOR"],
+          groups: [],
+          identityStoreUserId: null,
+          ip: null,
+          userAgent: null,
+        },
+      },
+      input: { requestId: grant.requestId },
+    });
+    // No inventory synced here, so the names fall back to the ids.
+    const target = `${readOnly.arn.split("/").pop()} on ${paymentsProd.id}`;
+    expect(timeline.entries.filter((entry) => entry.entityType === "session_revocation")).toEqual([
+      expect.objectContaining({
+        title: `Live AWS sessions: deny written and provisioning started: ${target}`,
+        awsRequestId: revocation.provisionRequestId,
+        target,
+      }),
+      expect.objectContaining({
+        title: `Live AWS sessions cut (provisioning succeeded): ${target}`,
+        awsRequestId: revocation.provisionRequestId,
+      }),
+    ]);
+  });
+
+  it("a grant ending while another grant of the same assignment is active: assignment kept, no deny, its sessions live on", async () => {
+    const listAliases = await aliceSession();
+    const first = await insertGrant(alice.userId, ended());
+    // A second request's grant of the same tuple, still within its window.
+    const covering = await insertGrant(alice.userId, new Date(Date.now() + HOUR));
+    const { ctx, grantDeps } = grantWorker();
+    expect(await endGrantNow(ctx, grantDeps, first.id)).toBe("kept");
+    expect(calls("PutInlinePolicyToPermissionSet")).toBe(0);
+    expect(await db.prisma.sessionRevocation.count()).toBe(0);
+    expect((await listAliases()).AccountAliases).toEqual(["payments-prod"]);
+
+    await db.prisma.grant.update({ where: { id: covering.id }, data: { endsAt: ended() } });
+    expect(await endGrantNow(ctx, grantDeps, covering.id)).toBe("removed");
+    expect((await rejectionOf(listAliases())).name).toBe("AccessDenied");
+  });
+
+  it("the statement is cleaned once the set's session duration has passed, and the user's next grant works", async () => {
+    const grant = await insertGrant(alice.userId, ended());
+    const { ctx, grantDeps } = grantWorker();
+    expect(await endGrantNow(ctx, grantDeps, grant.id)).toBe("removed");
+    await assign(alice.userId);
+    const minted = await aliceSession();
+    // Minted before the cutoff (end + 1 min): still denied until cleanup.
+    expect((await rejectionOf(minted())).name).toBe("AccessDenied");
+    const cleanupDeps = { port, poll: grantDeps.poll, ...grantDeps.sessions };
+    clock.now = new Date(grant.endsAt.getTime() + 30 * 60_000);
+    expect(await cleanSessionRevocations({ ctx, deps: cleanupDeps })).toEqual({ cleaned: 0, skipped: [] });
+    clock.now = new Date(grant.endsAt.getTime() + HOUR + 61_000);
+    expect(await cleanSessionRevocations({ ctx, deps: cleanupDeps })).toEqual({ cleaned: 1, skipped: [] });
+    expect(await policyText()).toBeNull();
+    expect((await minted()).AccountAliases).toEqual(["payments-prod"]);
+  });
+
+  it("a rule with sessionRevocation: off removes the assignment only", async () => {
+    const listAliases = await aliceSession();
+    const grant = await insertGrant(alice.userId, ended());
+    await db.prisma.requestTarget.update({ where: { id: grant.targetId }, data: { revokeSessionsOnEnd: false } });
+    const { ctx, grantDeps } = grantWorker();
+    expect(await endGrantNow(ctx, grantDeps, grant.id)).toBe("removed");
+    expect(calls("PutInlinePolicyToPermissionSet")).toBe(0);
+    expect((await listAliases()).AccountAliases).toEqual(["payments-prod"]);
+  });
+
+  it("credentials minted after the cutoff but before a late delete are cut too (the cutoff moves to the delete)", async () => {
+    // The worker was away: the grant ended ten minutes ago, so its cutoff (end + 1 min) is long past.
+    const grant = await insertGrant(alice.userId, new Date(ended().getTime() - 10 * 60_000));
+    const mintedLate = await aliceSession();
+    const { ctx, grantDeps } = grantWorker();
+    expect(await endGrantNow(ctx, grantDeps, grant.id)).toBe("removed");
+    expect((await rejectionOf(mintedLate())).name).toBe("AccessDenied");
+    expect(await portalUsers()).toEqual([alice.userId]);
+    const rows = await db.prisma.sessionRevocation.findMany({
+      where: { grantId: grant.id },
+      orderBy: { cutoff: "asc" },
+    });
+    expect(rows.map((row) => row.status)).toEqual(["VERIFIED", "VERIFIED"]);
+  });
+
+  it("a delete slower than the margin moves the cutoff past it afterwards, provisioned while the set is still in the account", async () => {
+    const grant = await insertGrant(alice.userId, ended());
+    const slowDelete: IdentityCenterPort = {
+      ...port,
+      unassign: async (tuple) => {
+        const issued = await port.unassign(tuple);
+        clock.now = new Date(clock.now.getTime() + 3 * 60_000);
+        return issued;
+      },
+    };
+    const { ctx, grantDeps } = grantWorker(slowDelete);
+    expect(await endGrantNow(ctx, grantDeps, grant.id)).toBe("removed");
+    const rows = await db.prisma.sessionRevocation.findMany({
+      where: { grantId: grant.id },
+      orderBy: { cutoff: "asc" },
+    });
+    expect(rows.map((row) => row.status)).toEqual(["VERIFIED", "VERIFIED"]);
+    expect(rows[1]!.cutoff.getTime()).toBeGreaterThan(clock.now.getTime());
+    // Bob still holds the set in the account, so provisioning after alice's delete still reaches the role.
+    expect(readPortalStatements(await policyText())).toEqual({
+      ok: true,
+      statements: [{ identityStoreUserId: alice.userId, cutoff: rows[1]!.cutoff }],
+    });
+  });
+
+  it("provisioning keeps failing: the grant stays REMOVING while retried, then the fail-closed alert and the assignment still goes", async () => {
+    sim.setConfig({ failureRules: [{ kind: "provision", permissionSetArn: readOnly.arn, failureReason: "internal" }] });
+    const grant = await insertGrant(alice.userId, ended());
+    const { ctx, grantDeps } = grantWorker(port, { provisioningFailuresBeforeAlert: 2 });
+    await expect(endGrantNow(ctx, grantDeps, grant.id)).rejects.toBeInstanceOf(RetryLater);
+    expect(await db.prisma.grant.findUniqueOrThrow({ where: { id: grant.id } })).toMatchObject({
+      status: "REMOVING",
+      deleteRequestId: null,
+    });
+    expect(calls("DeleteAccountAssignment")).toBe(0);
+    expect(await endGrantNow(ctx, grantDeps, grant.id)).toBe("removed");
+    const alert = await db.prisma.alert.findFirstOrThrow();
+    expect(alert).toMatchObject({ kind: "session-revocation-failed", severity: "critical", grantId: grant.id });
+    sim.setConfig({ failureRules: [] });
+  });
+
+  it("a malformed customer policy: never rewritten, alert, assignment removed, no crash", async () => {
+    const smuggled = `{"Version":"2012-10-17","Statement":[{"Sid":"JitPortalRevokeMine","Effect":"Allow","Action":"s3:*","Resource":"*"}]}`;
+    await putCustomerPolicy(smuggled);
+    const grant = await insertGrant(alice.userId, ended());
+    const { ctx, grantDeps } = grantWorker();
+    expect(await endGrantNow(ctx, grantDeps, grant.id)).toBe("removed");
+    expect(await policyText()).toBe(smuggled);
+    expect((await db.prisma.alert.findFirstOrThrow()).subject).toMatch(/could not be read/);
+  });
+
+  it("AWS refusing the deny for good (the portal's role lacks the permission): alert, and the assignment still goes", async () => {
+    const grant = await insertGrant(alice.userId, ended());
+    const refusing: IdentityCenterPort = {
+      ...port,
+      putInlinePolicy: async () => {
+        throw new AwsPortError({ code: "ACCESS_DENIED", operation: "PutInlinePolicyToPermissionSet" });
+      },
+    };
+    const { ctx, grantDeps } = grantWorker(refusing);
+    expect(await endGrantNow(ctx, grantDeps, grant.id)).toBe("removed");
+    const alert = await db.prisma.alert.findFirstOrThrow();
+    expect(alert).toMatchObject({ severity: "critical", grantId: grant.id });
+    expect(alert.subject).toMatch(/refused the session deny/);
+  });
+
+  it("a permission set deleted meanwhile is reported, not crashed on", async () => {
+    const grant = await insertGrant(alice.userId, ended());
+    const gone: IdentityCenterPort = {
+      ...port,
+      getInlinePolicy: async () => {
+        throw new AwsPortError({ code: "NOT_FOUND", operation: "GetInlinePolicyForPermissionSet" });
+      },
+    };
+    const { ctx, grantDeps } = grantWorker(gone);
+    expect(await endGrantNow(ctx, grantDeps, grant.id)).toBe("removed");
+    expect(await db.prisma.alert.findFirstOrThrow()).toMatchObject({ severity: "warning", grantId: grant.id });
+  });
+
+  const steps = [
+    "GetInlinePolicyForPermissionSet",
+    "PutInlinePolicyToPermissionSet",
+    "ProvisionPermissionSet",
+    "DescribePermissionSetProvisioningStatus",
+    "DeleteAccountAssignment",
+    "DescribeAccountAssignmentDeletionStatus",
+  ] as const;
+  it.each(steps)(
+    "a worker killed right after %s resumes to one statement, a denied session and one delete",
+    async (step) => {
+      const listAliases = await aliceSession();
+      const grant = await insertGrant(alice.userId, ended());
+      let killed = false;
+      const dieAfter =
+        <A extends unknown[], R>(operation: string, call: (...args: A) => Promise<R>) =>
+        async (...args: A) => {
+          const result = await call(...args);
+          if (operation === step && !killed) {
+            killed = true;
+            throw new Error("worker killed");
+          }
+          return result;
+        };
+      const dying: IdentityCenterPort = {
+        ...port,
+        getInlinePolicy: dieAfter("GetInlinePolicyForPermissionSet", port.getInlinePolicy),
+        putInlinePolicy: dieAfter("PutInlinePolicyToPermissionSet", port.putInlinePolicy),
+        provisionPermissionSet: dieAfter("ProvisionPermissionSet", port.provisionPermissionSet),
+        provisioningStatus: dieAfter("DescribePermissionSetProvisioningStatus", port.provisioningStatus),
+        unassign: dieAfter("DeleteAccountAssignment", port.unassign),
+        deletionStatus: dieAfter("DescribeAccountAssignmentDeletionStatus", port.deletionStatus),
+      };
+      const { ctx, grantDeps } = grantWorker(dying);
+      // The "kill" surfaces as whatever the step's error handling makes of it; the next run must converge all the same.
+      await expect(endGrantNow(ctx, grantDeps, grant.id)).rejects.toThrow();
+      // A repeated delete answers CONFLICT while the first is still running: the job is handed back, as pg-boss would.
+      const resumed = await waitUntil(
+        () => endGrantNow(ctx, grantDeps, grant.id).catch((error: unknown) => error),
+        (outcome) => !(outcome instanceof RetryLater),
+      );
+      expect(resumed).toBe("removed");
+      expect(killed).toBe(true);
+      expect((await rejectionOf(listAliases())).name).toBe("AccessDenied");
+      expect((await policyText())!.split(revocationSid(alice.userId)).length - 1).toBe(1);
+      // Only a delete whose answer was lost is issued again (answered CONFLICT until the first finishes).
+      if (step !== "DeleteAccountAssignment") expect(calls("DeleteAccountAssignment")).toBe(1);
+      expect(await db.prisma.sessionRevocation.findFirstOrThrow({ where: { grantId: grant.id } })).toMatchObject({
+        status: "VERIFIED",
+      });
+    },
+  );
 });
