@@ -6,7 +6,8 @@ import { REQUESTED_PATH_HEADER, requestedPath } from "./lib/web/requested-path";
 import { contentSecurityPolicy, createNonce, transportSecurityHeaders } from "./lib/web/security-headers";
 
 // Optimistic only: visitors without a session cookie go to sign-in; pages still verify the session in the database.
-// /api/metrics checks its own bearer token (scrapers have no cookie) or admin session; Slack's posts carry its signature.
+// /api/metrics checks its own bearer token (scrapers have no cookie) or admin session; Slack's posts carry its signature;
+// /api/v1 checks its bearer token in every route (the CLI has no cookie).
 const PUBLIC_PREFIXES = [
   "/signin",
   "/api/auth",
@@ -14,6 +15,7 @@ const PUBLIC_PREFIXES = [
   "/api/ready",
   "/api/metrics",
   "/api/slack/interactions",
+  "/api/v1",
   "/_next",
   "/favicon.ico",
 ];

@@ -37,6 +37,8 @@ export const PAGES: PageCell[] = [
   { route: "/policy", visit: "/policy", allow: EVERY_ROLE, allowedStatus: 200 },
   { route: "/admin/drift", visit: "/admin/drift", allow: ["AUDITOR", "ADMIN"], allowedStatus: 200 },
   { route: "/admin/notifications", visit: "/admin/notifications", allow: ["ADMIN"], allowedStatus: 200 },
+  { route: "/device", visit: "/device", allow: EVERY_ROLE, allowedStatus: 200 },
+  { route: "/devices", visit: "/devices", allow: EVERY_ROLE, allowedStatus: 200 },
 ];
 
 export interface RouteCell {
@@ -71,6 +73,33 @@ export const ROUTES: RouteCell[] = [
     allowedStatus: 401,
   },
   { route: "/api/auth/[...nextauth]", method: "GET", call: "/api/auth/providers", allow: PUBLIC, allowedStatus: 200 },
+  // API v1: a bearer token is the only credential (a session cookie is not), so everyone without one gets 401 alike.
+  ...(
+    [
+      ["GET", "/api/v1/me"],
+      ["GET", "/api/v1/targets"],
+      ["GET", "/api/v1/requests"],
+      ["POST", "/api/v1/requests"],
+      ["GET", "/api/v1/requests/[id]"],
+      ["POST", "/api/v1/requests/[id]/cancel"],
+      ["POST", "/api/v1/requests/[id]/release"],
+      ["POST", "/api/v1/requests/[id]/extend"],
+      ["POST", "/api/v1/requests/[id]/approve"],
+      ["POST", "/api/v1/requests/[id]/deny"],
+      ["GET", "/api/v1/approvals"],
+      ["GET", "/api/v1/history"],
+    ] as const
+  ).map(([method, route]) => ({
+    route,
+    method,
+    call: route.replace("[id]", MISSING_ID),
+    allow: PUBLIC,
+    allowedStatus: 401,
+  })),
+  { route: "/api/v1/openapi.json", method: "GET", call: "/api/v1/openapi.json", allow: PUBLIC, allowedStatus: 200 },
+  // The device flow's own endpoints take no credential; an empty body is a 400 for everyone.
+  { route: "/api/v1/device/code", method: "POST", call: "/api/v1/device/code", allow: PUBLIC, allowedStatus: 400 },
+  { route: "/api/v1/device/token", method: "POST", call: "/api/v1/device/token", allow: PUBLIC, allowedStatus: 400 },
   // Auth.js refuses a sign-out without its CSRF token; the spec checks the session survives it.
   { route: "/api/auth/[...nextauth]", method: "POST", call: "/api/auth/signout", allow: PUBLIC, allowedStatus: 302 },
 ];
@@ -179,6 +208,22 @@ export const ACTIONS: ActionCell[] = [
     purpose: "retry a dead-lettered notification",
     allow: ["ADMIN"],
     fields: { deliveryId: MISSING_ID },
+    passedCode: "NOT_FOUND",
+  },
+  {
+    file: "app/(portal)/device/actions.ts",
+    exportedName: "decideDeviceAction",
+    purpose: "approve or deny a device sign-in",
+    allow: EVERY_ROLE,
+    fields: { userCode: "BCDF-GHJK", decision: "APPROVE" },
+    passedCode: "NOT_FOUND",
+  },
+  {
+    file: "app/(portal)/device/actions.ts",
+    exportedName: "revokeDeviceAction",
+    purpose: "sign a device out",
+    allow: EVERY_ROLE,
+    fields: { tokenId: MISSING_ID },
     passedCode: "NOT_FOUND",
   },
   {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { WEB_SESSION_MAX_AGE_MINUTES } from "./domain/device-sign-in";
 
 // The one module that reads process.env: every setting is validated here, unset means the local demo default.
 
@@ -212,6 +213,16 @@ export const EnvSchema = z.object({
   NOTIFY_RETRY_WINDOW_SECONDS: positiveInt(86_400),
   NOTIFY_MAX_ATTEMPTS: positiveInt(12),
   // The worker's own Prometheus listener (GET /metrics, METRICS_TOKEN bearer); unset, the worker opens no port.
+  // Lifetime of an API token from `jit login`; never above the web session's 8 h.
+  API_TOKEN_TTL_MINUTES: z.coerce
+    .number({ message: "expected a whole number of minutes" })
+    .int("expected a whole number of minutes")
+    .min(5, "expected at least 5 minutes")
+    .max(
+      WEB_SESSION_MAX_AGE_MINUTES,
+      `expected at most ${WEB_SESSION_MAX_AGE_MINUTES} minutes (the web session lifetime)`,
+    )
+    .default(WEB_SESSION_MAX_AGE_MINUTES),
   WORKER_METRICS_PORT: z.coerce
     .number({ message: "expected a port number" })
     .int("expected a port number")

@@ -10,6 +10,7 @@ import { readGroupsClaim, rolesForGroups } from "./roles";
 import { clientFromHeaders } from "./client-info";
 import { secureCookiesFor } from "../web/security-headers";
 import { returnUrlOnOrigin } from "../domain/return-path";
+import { WEB_SESSION_MAX_AGE_MINUTES } from "../domain/device-sign-in";
 import { errorFields, log } from "../log";
 
 const env = getEnv();
@@ -28,7 +29,7 @@ async function requestClient() {
 // Built on first use, not at import: `next build` loads this module without a database.
 const buildConfig = (): NextAuthConfig => ({
   adapter: PrismaAdapter(getPrisma()),
-  session: { strategy: "database", maxAge: 8 * 60 * 60, updateAge: 15 * 60 },
+  session: { strategy: "database", maxAge: WEB_SESSION_MAX_AGE_MINUTES * 60, updateAge: 15 * 60 },
   secret: env.AUTH_SECRET,
   trustHost: true,
   // From APP_URL, not from X-Forwarded-Proto, so a proxy header cannot turn Secure off.

@@ -18,6 +18,9 @@ export const PERMISSIONS = {
   "drift.manage": ["ADMIN"],
   "alert.acknowledge": ["ADMIN"],
   "notification.retry": ["ADMIN"],
+  // Device sign-in (jit login): anyone may sign their own devices in and out; admins may sign anyone's out.
+  "device.authorize": ["REQUESTER", "APPROVER", "AUDITOR", "ADMIN"],
+  "device.revoke-any": ["ADMIN"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -18,6 +18,13 @@ export const AUDITED_VERBS = [
   "alert.acknowledge",
   "notification.retry",
   "history.export",
+  "history.read",
+  "request.read",
+  "approvals.read",
+  "targets.read",
+  "device.authorize",
+  "device.revoke",
+  "api",
   "server-action",
 ] as const;
 export type AuditedVerb = (typeof AUDITED_VERBS)[number];

@@ -1,0 +1,37 @@
+"use server";
+
+import { decideDeviceAuthorization } from "@/lib/services/devices/decide-device-authorization";
+import { revokeApiToken } from "@/lib/services/devices/revoke-api-token";
+import { runAction } from "@/lib/web/action";
+import { deviceGuessLimiter } from "@/lib/web/api-route";
+import { revalidatePath } from "next/cache";
+import type { FormState } from "@/components/ui/action-form";
+import { text } from "../form-data";
+
+// POST - approve or deny a `jit login` for the signed-in person; the device receives its token on its next poll.
+export async function decideDeviceAction(_previous: FormState, formData: FormData): Promise<FormState> {
+  const input = { userCode: text(formData, "userCode") ?? "", decision: text(formData, "decision") };
+  const result = await runAction({ verb: "device.authorize", form: formData }, ({ ctx }) =>
+    decideDeviceAuthorization({ ctx, input, limiter: deviceGuessLimiter() }),
+  );
+  if (!result.ok) return result;
+  revalidatePath("/devices");
+  return {
+    ok: true,
+    message:
+      result.data.decision === "APPROVE"
+        ? `Approved. ${result.data.deviceName} is now signed in as you; return to the terminal.`
+        : `Denied. ${result.data.deviceName} was not signed in.`,
+  };
+}
+
+// POST - sign one device out (its owner, or an admin).
+export async function revokeDeviceAction(_previous: FormState, formData: FormData): Promise<FormState> {
+  const input = { tokenId: text(formData, "tokenId") };
+  const result = await runAction({ verb: "device.revoke", form: formData, target: input.tokenId }, ({ ctx }) =>
+    revokeApiToken({ ctx, input }),
+  );
+  if (!result.ok) return result;
+  revalidatePath("/devices");
+  return { ok: true, message: `${result.data.deviceName} was signed out.` };
+}

@@ -1,0 +1,7 @@
+// GET /api/v1/approvals - see lib/api/endpoints.ts (bearer token, same verbs as the pages).
+import { approvalsEndpoint } from "@/lib/api/endpoints";
+import { serveApi } from "@/lib/web/api-route";
+
+export const dynamic = "force-dynamic";
+
+export const GET = serveApi(approvalsEndpoint);

@@ -1,0 +1,7 @@
+// POST /api/v1/requests/{id}/release - see lib/api/endpoints.ts (bearer token, same verbs as the pages).
+import { releaseEndpoint } from "@/lib/api/endpoints";
+import { serveApi } from "@/lib/web/api-route";
+
+export const dynamic = "force-dynamic";
+
+export const POST = serveApi(releaseEndpoint);
