@@ -1,63 +1,13 @@
 import { z } from "zod";
+// The portal's own wire schemas, so the CLI and the routes cannot drift apart.
+import { ApiError, Me, RequestView, Target } from "../lib/api/schemas";
 import { CliError, EXIT, exitCodeForApiError } from "./errors";
 
 export type Fetch = typeof globalThis.fetch;
 
-const ApiErrorBody = z.object({
-  error: z.object({
-    code: z.string(),
-    message: z.string(),
-    fields: z.record(z.string(), z.union([z.string(), z.array(z.string())])).optional(),
-  }),
-});
-
-export const Me = z.looseObject({
-  id: z.string(),
-  email: z.string(),
-  name: z.string().nullish(),
-  roles: z.array(z.string()),
-});
-export type Me = z.infer<typeof Me>;
-
-export const Target = z.looseObject({
-  accountId: z.string(),
-  accountName: z.string(),
-  permissionSetName: z.string(),
-  permissionSetArn: z.string(),
-  maxDurationMinutes: z.number(),
-  approval: z.enum(["auto", "required"]),
-  ticketRequired: z.boolean(),
-  ticketHint: z
-    .string()
-    .nullish()
-    .transform((hint) => hint ?? undefined),
-});
-export const Targets = z.object({ targets: z.array(Target) });
-
-export const RequestView = z.looseObject({
-  id: z.string(),
-  status: z.string(),
-  version: z.number().optional(),
-  requester: z.looseObject({ email: z.string(), name: z.string().nullish() }).optional(),
-  startsAt: z.string().nullish(),
-  endsAt: z.string().nullish(),
-  durationMinutes: z.number().nullish(),
-  justification: z.string().nullish(),
-  ticket: z.string().nullish(),
-  targets: z.array(
-    z.looseObject({
-      accountId: z.string(),
-      accountName: z.string(),
-      permissionSetName: z.string(),
-      permissionSetArn: z.string().optional(),
-      grantStatus: z.string().nullish(),
-    }),
-  ),
-  approvals: z.unknown().optional(),
-  requiredApprovals: z.number().nullish(),
-  url: z.string().nullish(),
-});
+export { Me, RequestView };
 export type RequestView = z.infer<typeof RequestView>;
+export const Targets = z.object({ targets: z.array(Target), message: z.string().optional() });
 export const OneRequest = z.object({ request: RequestView });
 export const RequestList = z.object({ requests: z.array(RequestView) });
 
@@ -73,13 +23,11 @@ export async function readResponse<T>(response: Response, schema: z.ZodType<T>):
     // A proxy's HTML page, for example: handled below by status.
   }
   if (!response.ok) {
-    const parsed = ApiErrorBody.safeParse(body);
+    const parsed = ApiError.safeParse(body);
     if (!parsed.success)
       throw new CliError(EXIT.other, `The portal answered HTTP ${response.status} without an explanation.`);
     const { code, message, fields } = parsed.data.error;
-    const details = Object.entries(fields ?? {}).map(
-      ([field, problem]) => `  ${field}: ${Array.isArray(problem) ? problem.join(" ") : problem}`,
-    );
+    const details = Object.entries(fields ?? {}).map(([field, problem]) => `  ${field}: ${problem}`);
     throw new CliError(exitCodeForApiError(code), [message, ...details].join("\n"), code);
   }
   const parsed = schema.safeParse(body);

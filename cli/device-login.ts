@@ -1,22 +1,12 @@
-import { z } from "zod";
+import type { z } from "zod";
+import { DeviceCodeAnswer, DeviceTokenAnswer, DeviceTokenError } from "../lib/api/schemas";
 import { send, type Fetch } from "./api";
 import { CliError, EXIT } from "./errors";
 
 export const CLIENT_ID = "jit-cli";
 const DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code";
 
-const DeviceCode = z.object({
-  device_code: z.string().min(1),
-  user_code: z.string().min(1),
-  verification_uri: z.string(),
-  verification_uri_complete: z.string().optional(),
-  expires_in: z.number().positive(),
-  interval: z.number().positive().optional(),
-});
-export type DeviceCode = z.infer<typeof DeviceCode>;
-
-const TokenGranted = z.object({ access_token: z.string().min(1), token_type: z.string(), expires_in: z.number() });
-const TokenRefused = z.object({ error: z.string(), error_description: z.string().optional() });
+export type DeviceCode = z.infer<typeof DeviceCodeAnswer>;
 
 export interface DeviceLoginDeps {
   fetch: Fetch;
@@ -57,12 +47,12 @@ export async function deviceLogin(portal: string, deviceName: string, deps: Devi
     client_id: CLIENT_ID,
     device_name: deviceName,
   });
-  const code = DeviceCode.safeParse(await jsonOf(codeResponse));
+  const code = DeviceCodeAnswer.safeParse(await jsonOf(codeResponse));
   if (!codeResponse.ok || !code.success)
     throw new CliError(EXIT.other, `The portal at ${portal} did not start a sign-in (HTTP ${codeResponse.status}).`);
   deps.prompt(code.data);
 
-  let intervalMs = (code.data.interval ?? 5) * 1000;
+  let intervalMs = code.data.interval * 1000;
   const deadline = deps.now() + code.data.expires_in * 1000;
   while (deps.now() < deadline) {
     await deps.sleep(intervalMs);
@@ -72,13 +62,13 @@ export async function deviceLogin(portal: string, deviceName: string, deps: Devi
       client_id: CLIENT_ID,
     });
     const body = await jsonOf(response);
-    const granted = TokenGranted.safeParse(body);
+    const granted = DeviceTokenAnswer.safeParse(body);
     if (response.ok && granted.success)
       return {
         accessToken: granted.data.access_token,
         expiresAt: new Date(deps.now() + granted.data.expires_in * 1000),
       };
-    const refused = TokenRefused.safeParse(body);
+    const refused = DeviceTokenError.pick({ error: true }).safeParse(body);
     const error = refused.success ? refused.data.error : `HTTP ${response.status}`;
     if (error === "authorization_pending") continue;
     if (error === "slow_down") {

@@ -10,29 +10,23 @@ export function formatTime(iso: string | null | undefined): string {
   return Number.isNaN(time.getTime()) ? "-" : `${time.toISOString().slice(0, 16).replace("T", " ")} UTC`;
 }
 
-export function approvalCount(request: RequestView): number | null {
-  if (Array.isArray(request.approvals)) return request.approvals.length;
-  return typeof request.approvals === "number" ? request.approvals : null;
-}
-
 const targetText = (target: RequestView["targets"][number]) =>
   `${target.accountName} (${target.accountId}) ${target.permissionSetName}`;
 
 export function formatRequest(request: RequestView): string {
   const lines = [`Request ${request.id}: ${request.status}`];
-  if (request.requester) lines.push(`  requested by ${request.requester.email}`);
+  const requester = request.requester.email ?? request.requester.name;
+  if (requester) lines.push(`  requested by ${requester}`);
   for (const target of request.targets)
     lines.push(`  ${targetText(target)}${target.grantStatus ? `, grant ${target.grantStatus}` : ""}`);
-  const length = request.durationMinutes ? ` (${formatMinutes(request.durationMinutes)})` : "";
-  if (request.startsAt || request.endsAt)
-    lines.push(`  window: ${formatTime(request.startsAt)} to ${formatTime(request.endsAt)}${length}`);
-  else if (length) lines.push(`  for${length}, starting when approved`);
-  if (request.justification) lines.push(`  reason: ${request.justification}`);
+  lines.push(
+    `  window: ${formatTime(request.startsAt)} to ${formatTime(request.endsAt)} (${formatMinutes(request.durationMinutes)})`,
+  );
+  lines.push(`  reason: ${request.justification}`);
   if (request.ticket) lines.push(`  ticket: ${request.ticket}`);
-  const approvals = approvalCount(request);
-  if (request.requiredApprovals && approvals !== null)
-    lines.push(`  approvals: ${approvals} of ${request.requiredApprovals}`);
-  if (request.url) lines.push(`  ${request.url}`);
+  if (request.requiredApprovals > 0) lines.push(`  approvals: ${request.approvals} of ${request.requiredApprovals}`);
+  if (request.closeReason) lines.push(`  ${request.closeReason}`);
+  lines.push(`  ${request.url}`);
   return lines.join("\n");
 }
 

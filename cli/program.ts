@@ -19,7 +19,7 @@ import { parseDuration, parseStart } from "./duration";
 import { CliError, EXIT, EXIT_CODES_HELP, type ExitCode } from "./errors";
 import { OPEN_STATUSES, formatRequest, formatRequestLine, formatTargets, formatTime } from "./format";
 import { Output, type Io } from "./output";
-import { resolveTarget, type RequestableTarget } from "./targets";
+import { resolveTarget } from "./targets";
 import { waitStep } from "./wait";
 
 export interface CliDeps {
@@ -236,16 +236,16 @@ overrides), readable only by you. Optional settings in config.json next to it: p
 async function login(session: Session, options: { deviceName?: string; browser: boolean }) {
   const { deps, out } = session;
   const portal = session.portal();
-  const deviceName = (options.deviceName ?? deps.hostname()).trim() || "jit-cli";
+  const deviceName = (options.deviceName ?? deps.hostname()).trim().slice(0, 64) || "jit-cli";
   const token = await deviceLogin(portal, deviceName, {
     fetch: deps.fetch,
     sleep: deps.sleep,
     now: () => deps.now().getTime(),
     prompt: (code) => {
       out.info(`To sign in, open ${code.verification_uri} and enter the code ${code.user_code}`);
-      if (code.verification_uri_complete) out.info(`or open ${code.verification_uri_complete}`);
+      out.info(`or open ${code.verification_uri_complete}`);
       out.info("Waiting for you to confirm in the browser…");
-      if (options.browser) deps.openBrowser(code.verification_uri_complete ?? code.verification_uri);
+      if (options.browser) deps.openBrowser(code.verification_uri_complete);
     },
   });
   const credentials = { portal, accessToken: token.accessToken, expiresAt: token.expiresAt.toISOString(), deviceName };
@@ -281,7 +281,7 @@ async function whoami(session: Session) {
 
 async function targets(session: Session) {
   const listed = await session.api().get("/targets", Targets);
-  session.out.result(listed, formatTargets(listed.targets));
+  session.out.result(listed, [formatTargets(listed.targets), listed.message ?? ""].filter(Boolean).join("\n"));
 }
 
 interface RequestOptions {
@@ -311,7 +311,7 @@ async function request(session: Session, options: RequestOptions) {
 
   const api = session.api();
   const { targets: requestable } = await api.get("/targets", Targets);
-  const target = parsed(resolveTarget(requestable as RequestableTarget[], options.account, options.permissionSet));
+  const target = parsed(resolveTarget(requestable, options.account, options.permissionSet));
   const created = await api.post(
     "/requests",
     {

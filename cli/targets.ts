@@ -1,16 +1,9 @@
+import type { z } from "zod";
+import type { Target } from "../lib/api/schemas";
 import type { Parsed } from "./duration";
 import { didYouMean } from "./suggest";
 
-export interface RequestableTarget {
-  accountId: string;
-  accountName: string;
-  permissionSetName: string;
-  permissionSetArn: string;
-  maxDurationMinutes: number;
-  approval: "auto" | "required";
-  ticketRequired: boolean;
-  ticketHint?: string;
-}
+export type RequestableTarget = z.infer<typeof Target>;
 
 const ACCOUNT_ID = /^\d{12}$/;
 const sameName = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();

@@ -1,21 +1,37 @@
 import { describe, expect, it } from "vitest";
-import type { RequestView } from "./api";
+import { RequestView } from "./api";
 import { waitStep } from "./wait";
 
 const NOW = new Date("2026-12-05T10:00:00Z");
 
-const request = (status: string, grants: (string | null)[], extra: Partial<RequestView> = {}): RequestView => ({
-  id: "req1",
-  status,
-  targets: grants.map((grantStatus, index) => ({
-    accountId: `00000000000${index}`,
-    accountName: `account-${index}`,
-    permissionSetName: "ReadOnly",
-    grantStatus,
-  })),
-  url: "http://portal.test/requests/req1",
-  ...extra,
-});
+type Status = RequestView["status"];
+type GrantStatus = RequestView["targets"][number]["grantStatus"];
+
+const request = (status: Status, grants: GrantStatus[], extra: Partial<RequestView> = {}): RequestView =>
+  RequestView.parse({
+    id: "req1",
+    status,
+    version: 1,
+    requester: { email: "alice@example.com", name: "Alice" },
+    createdAt: "2026-12-05T09:59:00.000Z",
+    startsAt: "2026-12-05T10:00:00.000Z",
+    endsAt: "2026-12-05T11:00:00.000Z",
+    durationMinutes: 60,
+    justification: "debugging",
+    ticket: null,
+    closeReason: null,
+    targets: grants.map((grantStatus, index) => ({
+      accountId: `00000000000${index}`,
+      accountName: `account-${index}`,
+      permissionSetName: "ReadOnly",
+      permissionSetArn: "arn:aws:sso:::permissionSet/ssoins-1/ps-1",
+      grantStatus,
+    })),
+    approvals: 0,
+    requiredApprovals: 1,
+    url: "http://portal.test/requests/req1",
+    ...extra,
+  });
 
 describe("waitStep", () => {
   it.each([
@@ -28,10 +44,10 @@ describe("waitStep", () => {
   it.each([
     [
       "pending with a count",
-      request("PENDING", [null], { approvals: [], requiredApprovals: 2 }),
-      "Waiting for approval (0 of 2 approvals)…",
+      request("PENDING", [null], { approvals: 1, requiredApprovals: 2 }),
+      "Waiting for approval (1 of 2 approvals)…",
     ],
-    ["pending without a count", request("PENDING", [null]), "Waiting for approval…"],
+    ["pending, auto-approval", request("PENDING", [null], { requiredApprovals: 0 }), "Waiting for approval…"],
     [
       "approved, scheduled for later",
       request("APPROVED", ["SCHEDULED"], { startsAt: "2026-12-05T14:00:00Z" }),
@@ -65,11 +81,18 @@ describe("waitStep", () => {
     ["CANCELLED", 1, "The request was cancelled."],
     ["FAILED", 1, "could not be granted"],
     ["COMPLETED", 1, "already ended"],
-  ])("ends on %s with exit code %i", (status, exitCode, message) => {
+  ] as const)("ends on %s with exit code %i", (status, exitCode, message) => {
     const step = waitStep(request(status, [null]), NOW);
     expect(step.kind).toBe("ended");
     expect(step.kind === "ended" && step.exitCode).toBe(exitCode);
     expect(step.kind === "ended" && step.message).toContain(message);
+  });
+
+  it("says why the portal closed the request", () => {
+    const step = waitStep(request("DENIED", [null], { closeReason: "Denied by bob@example.com: not now" }), NOW);
+    expect(step.kind === "ended" && step.message).toBe(
+      "The request was denied: Denied by bob@example.com: not now. See http://portal.test/requests/req1",
+    );
   });
 
   it("ends when a grant failed even if the request has not caught up yet", () => {
