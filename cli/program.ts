@@ -153,7 +153,7 @@ overrides), readable only by you. Optional settings in config.json next to it: p
 
   program
     .command("logout")
-    .description("forget this machine's token and revoke it at the portal")
+    .description("delete this machine's token (the portal's /devices page revokes it there)")
     .action(action(logout));
   program.command("whoami").description("who you are signed in as, and until when").action(action(whoami));
   program
@@ -261,10 +261,11 @@ async function logout(session: Session) {
   const { deps, out } = session;
   const credentials = readCredentials(deps.env);
   const deleted = deleteCredentials(deps.env);
+  // The API offers no route to revoke the calling token; the portal's devices page does.
   out.result(
-    { signedOut: deleted, portal: credentials?.portal ?? null },
-    deleted
-      ? `Signed out of ${credentials?.portal ?? "the portal"}; the token is deleted from this machine.`
+    { signedOut: deleted, portal: credentials?.portal ?? null, expiresAt: credentials?.expiresAt ?? null },
+    credentials
+      ? `Signed out: the token is deleted from this machine. To end it at the portal before ${formatTime(credentials.expiresAt)}, sign this device out at ${credentials.portal}/devices.`
       : "You were not signed in.",
   );
 }
