@@ -82,6 +82,7 @@ export const createRequestEndpoint = endpoint({
   path: "/api/v1/requests",
   summary: "Ask for access",
   verb: "request.create",
+  permission: "request.create",
   body: CreateRequestBody,
   run: async (call) => {
     const { ctx, body, deps } = call;
@@ -108,6 +109,7 @@ export const cancelEndpoint = endpoint({
   path: "/api/v1/requests/{id}/cancel",
   summary: "Withdraw my request before it starts",
   verb: "request.cancel",
+  permission: "request.cancel",
   body: EmptyBody,
   fieldNames: REQUEST_FIELD_NAMES,
   run: async (call) => {
@@ -121,6 +123,7 @@ export const releaseEndpoint = endpoint({
   path: "/api/v1/requests/{id}/release",
   summary: "Give my access back early",
   verb: "request.release",
+  permission: "grant.release",
   body: EmptyBody,
   fieldNames: REQUEST_FIELD_NAMES,
   run: async (call) => {
@@ -134,6 +137,7 @@ export const extendEndpoint = endpoint({
   path: "/api/v1/requests/{id}/extend",
   summary: "Ask for more time on my active request",
   verb: "request.extend",
+  permission: "request.extend",
   body: ExtendBody,
   fieldNames: REQUEST_FIELD_NAMES,
   run: async (call) => {
@@ -170,6 +174,7 @@ export const approveEndpoint = endpoint({
   path: "/api/v1/requests/{id}/approve",
   summary: "Approve a request routed to me",
   verb: "request.decide",
+  permission: "request.decide",
   body: ApproveBody,
   fieldNames: REQUEST_FIELD_NAMES,
   run: decide("APPROVE"),
@@ -180,6 +185,7 @@ export const denyEndpoint = endpoint({
   path: "/api/v1/requests/{id}/deny",
   summary: "Deny a request routed to me (a comment is required)",
   verb: "request.decide",
+  permission: "request.decide",
   body: DenyBody,
   fieldNames: REQUEST_FIELD_NAMES,
   run: decide("DENY"),

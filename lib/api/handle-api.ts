@@ -5,6 +5,7 @@ import type { PrismaClient } from "../db";
 import { AppError, isAppError, toUserError, type AppErrorCode } from "../domain/errors";
 import type { JobQueue } from "../jobs/job-queue";
 import { errorFields, log } from "../log";
+import { authorize, type Permission } from "../services/authorize";
 import { actorForBearer } from "../services/devices/bearer-actor";
 import { API_CHANNEL } from "../services/devices/user-actor";
 import type { Actor, ServiceContext, UserActor } from "../services/context";
@@ -58,6 +59,8 @@ export interface ApiEndpoint<Body = unknown> {
   /** The name its refusals are audited under. */
   verb: AuditedVerb;
   body?: z.ZodType<Body>;
+  /** The verb's permission, checked before the body is read so a refusal never depends on what was sent. */
+  permission?: Permission;
   /** Query parameters, for the OpenAPI document; the verb parses them. */
   query?: z.ZodObject;
   /** Verb field names shown under the API's names (extraMinutes → minutes). */
@@ -138,6 +141,7 @@ export async function handleApiCall<Body>(
     if (actor) ctx.actor = actor;
     const result = await withRefusalAudit(endpoint.verb, ctx, params.id ?? null, async () => {
       if (!actor) throw new AppError("UNAUTHENTICATED", SIGN_IN_AGAIN_MESSAGE);
+      if (endpoint.permission) authorize(actor, endpoint.permission);
       const raw = endpoint.method === "POST" ? await readApiBody(request) : {};
       const body = endpoint.body ? parseBody(endpoint.body, raw) : (raw as Body);
       const query = Object.fromEntries(new URL(request.url).searchParams);
