@@ -23,7 +23,8 @@ type RouteContext = { params: Promise<Record<string, string | string[]>> };
 /** An App Router handler for one endpoint, timed under its route pattern. */
 export function serveApi<Body>(endpoint: ApiEndpoint<Body>) {
   return withRouteMetrics(endpoint.path, async (request: Request, context?: RouteContext) => {
-    const raw = context ? await context.params : {};
+    // Next passes params that resolve to undefined on routes without a dynamic segment.
+    const raw = (context ? await context.params : undefined) ?? {};
     const params = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, Array.isArray(v) ? v.join("/") : v]));
     return handleApiCall(endpoint, apiDeps(), request, params);
   });

@@ -14,8 +14,8 @@ export async function decideDeviceAction(_previous: FormState, formData: FormDat
   const result = await runAction({ verb: "device.authorize", form: formData }, ({ ctx }) =>
     decideDeviceAuthorization({ ctx, input, limiter: deviceGuessLimiter() }),
   );
+  // No revalidatePath: it would re-render this page, whose code is no longer pending, over the success message.
   if (!result.ok) return result;
-  revalidatePath("/devices");
   return {
     ok: true,
     message:
