@@ -11,6 +11,19 @@ export const Targets = z.object({ targets: z.array(Target), message: z.string().
 export const OneRequest = z.object({ request: RequestView });
 export const RequestList = z.object({ requests: z.array(RequestView) });
 
+// The API's body fields under the names of the flags that fill them.
+const FIELD_FLAGS: Record<string, string> = {
+  durationMinutes: "--for",
+  justification: "--reason",
+  ticket: "--ticket",
+  startsAt: "--start",
+  targets: "--account/--permission-set",
+  minutes: "--by",
+  comment: "--comment",
+};
+
+const flagFor = (field: string) => FIELD_FLAGS[field.split(".")[0]!] ?? field;
+
 const MISUNDERSTOOD = "The portal answered in a way this version of jit does not understand; update jit.";
 
 /** Reads a JSON response or turns the portal's error shape into a CliError with its exit code. */
@@ -27,7 +40,7 @@ export async function readResponse<T>(response: Response, schema: z.ZodType<T>):
     if (!parsed.success)
       throw new CliError(EXIT.other, `The portal answered HTTP ${response.status} without an explanation.`);
     const { code, message, fields } = parsed.data.error;
-    const details = Object.entries(fields ?? {}).map(([field, problem]) => `  ${field}: ${problem}`);
+    const details = Object.entries(fields ?? {}).map(([field, problem]) => `  ${flagFor(field)}: ${problem}`);
     throw new CliError(exitCodeForApiError(code), [message, ...details].join("\n"), code);
   }
   const parsed = schema.safeParse(body);

@@ -20,7 +20,7 @@ export function formatRequest(request: RequestView): string {
   for (const target of request.targets)
     lines.push(`  ${targetText(target)}${target.grantStatus ? `, grant ${target.grantStatus}` : ""}`);
   lines.push(
-    `  window: ${formatTime(request.startsAt)} to ${formatTime(request.endsAt)} (${formatMinutes(request.durationMinutes)})`,
+    `  window: ${formatTime(request.startsAt)} to ${formatTime(request.endsAt)} (asked for ${formatMinutes(request.durationMinutes)})`,
   );
   lines.push(`  reason: ${request.justification}`);
   if (request.ticket) lines.push(`  ticket: ${request.ticket}`);

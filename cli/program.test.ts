@@ -244,6 +244,27 @@ describe("jit request", () => {
     expect(stderr).toBe("jit: PowerUser on payments-prod needs a ticket such as PAY-123.\n");
   });
 
+  it("names the flag to fix when the portal refuses a field (exit 2)", async () => {
+    routes["POST /api/v1/requests"] = () => ({
+      status: 400,
+      body: {
+        error: {
+          code: "VALIDATION",
+          message: "Some fields need attention.",
+          fields: {
+            durationMinutes: "The policy allows at most 4 h for this access.",
+            ticket: "A ticket is required.",
+          },
+        },
+      },
+    });
+    const args = ["--account", "payments-prod", "--permission-set", "PowerUser", "--for", "5h", "--reason", "x"];
+    expect(await run("request", ...args)).toBe(2);
+    expect(stderr).toBe(
+      "jit: Some fields need attention.\n  --for: The policy allows at most 4 h for this access.\n  --ticket: A ticket is required.\n",
+    );
+  });
+
   it("sends the resolved target, minutes, reason, ticket and start", async () => {
     routes["POST /api/v1/requests"] = () => ({ status: 201, body: { request: requestView("PENDING", null) } });
     expect(
@@ -415,6 +436,14 @@ describe("approver and request commands", () => {
     expect(await run("deny", "req1", "--comment", "not now")).toBe(0);
     expect(JSON.parse(calls.at(-1)!.body!)).toEqual({ comment: "not now" });
     expect(stdout).toContain("Denied. Request req1 is now DENIED.");
+  });
+
+  it("release says the removal is under way while the request is still active", async () => {
+    routes["POST /api/v1/requests/req1/release"] = ok({ request: requestView("ACTIVE", "REMOVING") });
+    expect(await run("release", "req1")).toBe(0);
+    expect(stdout).toBe(
+      "Released. The assignment is being removed; jit status req1 says COMPLETED once AWS confirms it is gone.\n",
+    );
   });
 
   it("extend sends whole minutes", async () => {

@@ -413,19 +413,36 @@ async function status(session: Session, id: string | undefined, flags: { all?: b
   );
 }
 
-async function changeRequest(session: Session, id: string, verb: string, body: unknown, done: string) {
+async function changeRequest(
+  session: Session,
+  id: string,
+  verb: string,
+  body: unknown,
+  done: (view: RequestView) => string,
+) {
   const { request: view } = await session.api().post(`/requests/${encodeURIComponent(id)}/${verb}`, body, OneRequest);
-  session.out.result({ request: view }, `${done} Request ${view.id} is now ${view.status}.`);
+  session.out.result({ request: view }, done(view));
 }
 
-const cancel = (session: Session, id: string) => changeRequest(session, id, "cancel", {}, "Cancelled.");
+const cancel = (session: Session, id: string) =>
+  changeRequest(session, id, "cancel", {}, (view) => `Cancelled. Request ${view.id} is now ${view.status}.`);
 const release = (session: Session, id: string) =>
-  changeRequest(session, id, "release", {}, "Released; the assignment is being removed.");
+  changeRequest(session, id, "release", {}, (view) =>
+    view.status === "ACTIVE" || view.status === "APPROVED"
+      ? `Released. The assignment is being removed; jit status ${view.id} says COMPLETED once AWS confirms it is gone.`
+      : `Released. Request ${view.id} is now ${view.status}.`,
+  );
 
 async function extend(session: Session, id: string, flags: { by: string; reason?: string }) {
   const minutes = parsed(parseDuration(flags.by));
   const body = flags.reason === undefined ? { minutes } : { minutes, justification: flags.reason };
-  await changeRequest(session, id, "extend", body, `Asked for ${durationText(minutes)} more.`);
+  await changeRequest(
+    session,
+    id,
+    "extend",
+    body,
+    (view) => `Asked for ${durationText(minutes)} more. Request ${view.id} now ends at ${formatTime(view.endsAt)}.`,
+  );
 }
 
 async function approvals(session: Session) {
@@ -437,6 +454,18 @@ async function approvals(session: Session) {
 }
 
 const approve = (session: Session, id: string, flags: { comment?: string }) =>
-  changeRequest(session, id, "approve", flags.comment === undefined ? {} : { comment: flags.comment }, "Approved.");
+  changeRequest(
+    session,
+    id,
+    "approve",
+    flags.comment === undefined ? {} : { comment: flags.comment },
+    (view) => `Approved. Request ${view.id} is now ${view.status}.`,
+  );
 const deny = (session: Session, id: string, flags: { comment: string }) =>
-  changeRequest(session, id, "deny", { comment: flags.comment }, "Denied.");
+  changeRequest(
+    session,
+    id,
+    "deny",
+    { comment: flags.comment },
+    (view) => `Denied. Request ${view.id} is now ${view.status}.`,
+  );
