@@ -14,9 +14,11 @@ export const EXIT_CODES_HELP = `
 Exit codes:
   0  done
   1  any other failure (the portal unreachable, a conflict, a failed grant)
-  2  bad arguments or input (unknown account or permission set, bad duration)
+  2  bad arguments or input: an unknown account or permission set, or a duration, ticket or start the policy
+     does not accept (the reason is printed)
   3  not signed in, or the sign-in expired or was revoked: run jit login
-  4  refused: by the access policy (its reason is printed), by an approver, or not allowed for you
+  4  refused: the policy denies the access, your role does not allow the command, an approver denied it,
+     or you tried to approve your own request
   5  expired: the request or the sign-in code expired before it was decided
   6  timed out waiting (--wait)`;
 
