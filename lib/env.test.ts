@@ -36,6 +36,11 @@ describe("parseEnv", () => {
     ]).toEqual([0, "recreate", "remove", 60]);
   });
 
+  it("gives API tokens the web session's 8 h unless told less", () => {
+    expect(parseEnv({}).API_TOKEN_TTL_MINUTES).toBe(480);
+    expect(parseEnv({ API_TOKEN_TTL_MINUTES: "60" }).API_TOKEN_TTL_MINUTES).toBe(60);
+  });
+
   it("opens the worker's metrics port only when asked, and only with a token", () => {
     expect(parseEnv({}).WORKER_METRICS_PORT).toBeUndefined();
     expect(parseEnv({ WORKER_METRICS_PORT: "9464", METRICS_TOKEN: "x".repeat(24) }).WORKER_METRICS_PORT).toBe(9464);
@@ -65,6 +70,12 @@ describe("parseEnv", () => {
     ["REMOVAL_ALERT_AFTER_SECONDS", "0", /REMOVAL_ALERT_AFTER_SECONDS: expected a number above 0/],
     ["METRICS_TOKEN", "short", /METRICS_TOKEN: expected at least 24 characters/],
     ["WORKER_METRICS_PORT", "80", /WORKER_METRICS_PORT: expected a port from 1024 to 65535/],
+    [
+      "API_TOKEN_TTL_MINUTES",
+      "481",
+      /API_TOKEN_TTL_MINUTES: expected at most 480 minutes \(the web session lifetime\)/,
+    ],
+    ["API_TOKEN_TTL_MINUTES", "1", /API_TOKEN_TTL_MINUTES: expected at least 5 minutes/],
     ["WORKER_METRICS_PORT", "9464", /WORKER_METRICS_PORT: needs METRICS_TOKEN/],
   ])("rejects a bad %s and names it", (name, value, message) => {
     expect(() => parseEnv({ [name]: value })).toThrow(message);

@@ -102,6 +102,15 @@ describe("logger", () => {
 });
 
 describe("loggerSettings", () => {
+  it("never prints a jit login token or device code, under any key or inside text", () => {
+    const { logger, lines } = captured();
+    const token = "jit_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8S9t0U1v";
+    logger.info({ device_code: "dc-secret-value", user_code: "BCDF-GHJK", body: { accessToken: token } }, "poll");
+    logger.warn(`failed for device_code=dc-secret-value&user_code=BCDF-GHJK with ${token}`);
+    const output = lines.join("");
+    for (const secret of [token, "dc-secret-value", "BCDF-GHJK"]) expect(output).not.toContain(secret);
+  });
+
   it("lists every configured secret, the notification channels' included", () => {
     const whsec = "whsec_" + Buffer.from("0123456789abcdef0123456789abcdef").toString("base64");
     const env = parseEnv({

@@ -21,12 +21,12 @@ const REDACTED = "[redacted]";
 
 // Keys whose values are credentials wherever they appear in a logged object.
 const SECRET_KEY =
-  /^(authorization|proxy-authorization|cookie|set-cookie|password|passphrase|code_verifier|api[-_]?key|.*secret.*|.*token.*|x-slack-signature)$/i;
+  /^(authorization|proxy-authorization|cookie|set-cookie|password|passphrase|code_verifier|device_code|user_code|api[-_]?key|.*secret.*|.*token.*|x-slack-signature)$/i;
 
 // Text patterns: OIDC/OAuth query values, bearer and basic credentials, cookie headers, database URL passwords.
 const SECRET_TEXT: readonly [RegExp, string][] = [
   [
-    /\b((?:code|state|session_state|id_token|access_token|refresh_token|token|client_secret|code_verifier)=)[^&#\s"'\\]*/gi,
+    /\b((?:code|device_code|user_code|state|session_state|id_token|access_token|refresh_token|token|client_secret|code_verifier)=)[^&#\s"'\\]*/gi,
     `$1${REDACTED}`,
   ],
   [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/g, `$1 ${REDACTED}`],
@@ -36,6 +36,8 @@ const SECRET_TEXT: readonly [RegExp, string][] = [
   // Slack tokens, Standard Webhooks secrets, SMTP URL passwords.
   [/\bxox[abposre]-[A-Za-z0-9-]+/g, REDACTED],
   [/\bwhsec_[A-Za-z0-9+/=]+/g, REDACTED],
+  // API tokens from `jit login`.
+  [/\bjit_[A-Za-z0-9_-]{20,}/g, REDACTED],
   [/(smtps?:\/\/[^:/\s"@]+:)[^@\s"]+@/gi, `$1${REDACTED}@`],
 ];
 

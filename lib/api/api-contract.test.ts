@@ -208,6 +208,14 @@ describe("device sign-in (RFC 8628)", () => {
     } finally {
       clock -= 601_000;
     }
+    clock += 2 * 3_600_000;
+    try {
+      await startDevice("next-day-box");
+      const stale = await harness.db.prisma.deviceAuthorization.count({ where: { deviceName: "late-box" } });
+      expect(stale, "rows long expired are dropped").toBe(0);
+    } finally {
+      clock -= 2 * 3_600_000;
+    }
   });
 
   it("refuses bad bodies in our shape and unknown grants in the RFC's", async () => {
@@ -597,7 +605,12 @@ describe("OpenAPI", () => {
     }
   });
 
-  it("is OpenAPI 3.1 with the shared error shape and bearer security", () => {
+  it("is OpenAPI 3.1 with the shared error shape, bearer security and unique operation ids", () => {
+    const ids = Object.values(document.paths ?? {}).flatMap((item) =>
+      Object.values(item as Record<string, { operationId?: string }>).map((op) => op.operationId),
+    );
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toContain("postRequestsByIdApprove");
     expect(document.openapi).toBe("3.1.0");
     expect(document.components?.schemas).toHaveProperty("Error");
     expect(document.components?.schemas).toHaveProperty("Request");

@@ -34,12 +34,21 @@ const errorAnswers = Object.fromEntries(
   ]),
 );
 
+/** getRequestsById, postRequestsByIdCancel: the method and the path after /api/v1, camel-cased. */
+function operationId(endpoint: ApiEndpoint<never>): string {
+  const words = endpoint.path
+    .replace("/api/v1/", "")
+    .replace("{id}", "by-id")
+    .split(/[^a-zA-Z]+/);
+  return endpoint.method.toLowerCase() + words.map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join("");
+}
+
 function operation(endpoint: ApiEndpoint<never>): ZodOpenApiOperationObject {
   const answer = ANSWERS[`${endpoint.method} ${endpoint.path}`] ?? z.object({ request: RequestView });
   const created = endpoint.method === "POST" && endpoint.path === "/api/v1/requests";
   return {
     summary: endpoint.summary,
-    operationId: `${endpoint.method.toLowerCase()}${endpoint.path.replace(/[^a-zA-Z]+(.)?/g, (_, c: string | undefined) => (c ?? "").toUpperCase())}`,
+    operationId: operationId(endpoint),
     security: [{ bearer: [] }],
     ...(endpoint.path.includes("{id}") || endpoint.query
       ? {

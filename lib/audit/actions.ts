@@ -59,6 +59,10 @@ export const AUDIT_ACTIONS = {
   "notification.retried": { title: "Dead-letter notification retried", tone: "info" },
   "inventory.synced": { title: "AWS inventory synced", tone: "muted" },
   "history.exported": { title: "Access history exported", tone: "info" },
+  "device.authorized": { title: "Device sign-in approved", tone: "info" },
+  "device.denied": { title: "Device sign-in denied", tone: "muted" },
+  "device.token_issued": { title: "Device signed in (API token issued)", tone: "info" },
+  "device.token_revoked": { title: "Device signed out (API token revoked)", tone: "muted" },
   "access.refused": { title: "Attempt refused", tone: "error" },
   "access.refused_repeated": { title: "Attempts refused repeatedly (count in details)", tone: "error" },
 } as const satisfies Record<string, { title: string; tone: AuditTone }>;

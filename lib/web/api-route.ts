@@ -4,7 +4,6 @@ import { getPrisma } from "../db";
 import { getEnv, requireDatabaseUrl } from "../env";
 import { createGuessLimiter, type DeviceCodeGuessLimiter } from "../services/devices/guess-limiter";
 import { getWebJobQueue } from "./job-queue";
-import { routeParams, type RouteContext } from "./route-params";
 import { withRouteMetrics } from "./route-metrics";
 
 /** What every /api/v1 route of this process uses. */
@@ -19,11 +18,16 @@ export function apiDeps(): ApiDeps {
   };
 }
 
+type RouteContext = { params: Promise<Record<string, string | string[]>> };
+
 /** An App Router handler for one endpoint, timed under its route pattern. */
 export function serveApi<Body>(endpoint: ApiEndpoint<Body>) {
-  return withRouteMetrics(endpoint.path, async (request: Request, context?: RouteContext) =>
-    handleApiCall(endpoint, apiDeps(), request, await routeParams(context)),
-  );
+  return withRouteMetrics(endpoint.path, async (request: Request, context?: RouteContext) => {
+    // Next passes params as a promise, resolving to undefined on a route without dynamic segments.
+    const raw = (context ? await context.params : undefined) ?? {};
+    const params = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, Array.isArray(v) ? v.join("/") : v]));
+    return handleApiCall(endpoint, apiDeps(), request, params);
+  });
 }
 
 const holder = globalThis as unknown as { deviceGuessLimiter?: DeviceCodeGuessLimiter };

@@ -4,7 +4,6 @@ import { decideDeviceAuthorization } from "@/lib/services/devices/decide-device-
 import { revokeApiToken } from "@/lib/services/devices/revoke-api-token";
 import { runAction } from "@/lib/web/action";
 import { deviceGuessLimiter } from "@/lib/web/api-route";
-import { revalidatePath } from "next/cache";
 import type { FormState } from "@/components/ui/action-form";
 import { text } from "../form-data";
 
@@ -14,7 +13,7 @@ export async function decideDeviceAction(_previous: FormState, formData: FormDat
   const result = await runAction({ verb: "device.authorize", form: formData }, ({ ctx }) =>
     decideDeviceAuthorization({ ctx, input, limiter: deviceGuessLimiter() }),
   );
-  // No revalidatePath: it would re-render this page, whose code is no longer pending, over the success message.
+  // No revalidation: this page re-rendered would look the now-used code up again and count it as a wrong guess.
   if (!result.ok) return result;
   return {
     ok: true,
@@ -31,7 +30,7 @@ export async function revokeDeviceAction(_previous: FormState, formData: FormDat
   const result = await runAction({ verb: "device.revoke", form: formData, target: input.tokenId }, ({ ctx }) =>
     revokeApiToken({ ctx, input }),
   );
+  // The row stays with its message until the next visit, like a retried delivery on the notifications page.
   if (!result.ok) return result;
-  revalidatePath("/devices");
   return { ok: true, message: `${result.data.deviceName} was signed out.` };
 }

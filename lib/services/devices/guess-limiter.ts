@@ -26,7 +26,8 @@ export function createGuessLimiter(pool: pg.Pool): DeviceCodeGuessLimiter {
     keyPrefix: "device-user",
     points: GUESS_LIMITS.perUser.points,
     duration: GUESS_LIMITS.perUser.durationSeconds,
-    clearExpiredByTimeout: false,
+    // Both limiters share the table: one (unref'd) sweep of expired rows every 5 minutes serves them both.
+    clearExpiredByTimeout: true,
   });
   const perIp = new RateLimiterPostgres({
     ...common,

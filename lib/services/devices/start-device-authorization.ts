@@ -37,6 +37,8 @@ export async function startDeviceAuthorization({
 }): Promise<DeviceAuthorizationStart> {
   const data = parseInput(StartDeviceAuthorizationInput, input);
   const now = ctx.now();
+  // Anyone may ask for codes: rows an hour past their expiry are of no use to anyone and are dropped here.
+  await ctx.db.deviceAuthorization.deleteMany({ where: { expiresAt: { lt: new Date(now.getTime() - 3_600_000) } } });
   const deviceCode = newDeviceCode();
   // A live code equal to a new one is vanishingly rare (20^8); drawing again keeps every live code unique.
   for (let attempt = 0; ; attempt++) {
