@@ -96,6 +96,9 @@ export const ROUTES: RouteCell[] = [
     allow: PUBLIC,
     allowedStatus: 401,
   })),
+  // Any other path under /api/v1 is a JSON 404 for everyone.
+  { route: "/api/v1/[...path]", method: "GET", call: "/api/v1/no-such-route", allow: PUBLIC, allowedStatus: 404 },
+  { route: "/api/v1/[...path]", method: "POST", call: "/api/v1/no/such/route", allow: PUBLIC, allowedStatus: 404 },
   { route: "/api/v1/openapi.json", method: "GET", call: "/api/v1/openapi.json", allow: PUBLIC, allowedStatus: 200 },
   // The device flow's own endpoints take no credential; an empty body is a 400 for everyone.
   { route: "/api/v1/device/code", method: "POST", call: "/api/v1/device/code", allow: PUBLIC, allowedStatus: 400 },

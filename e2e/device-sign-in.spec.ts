@@ -103,6 +103,9 @@ test("a device signs in through the browser, calls the API with its token, and i
   });
   expect(notJson.status()).toBe(400);
   expect(await notJson.json()).toMatchObject({ error: { code: "VALIDATION" } });
+  const unknown = await request.get("/api/v1/requests/some-id/nonsense", { headers: bearer });
+  expect(unknown.status()).toBe(404);
+  expect(await unknown.json()).toMatchObject({ error: { code: "NOT_FOUND" } });
 
   await alice.goto("/devices");
   const row = alice.getByTestId("device-row").filter({ hasText: "e2e-laptop" });
