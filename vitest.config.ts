@@ -4,7 +4,7 @@ import path from "node:path";
 export default defineConfig({
   resolve: { alias: { "@": path.resolve(import.meta.dirname) } },
   test: {
-    include: ["lib/**/*.test.ts", "scripts/**/*.test.ts"],
+    include: ["lib/**/*.test.ts", "scripts/**/*.test.ts", "cli/**/*.test.ts"],
     environment: "node",
     globalSetup: ["./lib/testing/global-setup.ts"],
     testTimeout: 30_000,

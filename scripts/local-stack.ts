@@ -194,6 +194,8 @@ async function main() {
     Mailbox         ${mailboxUrl}   (every mail the portal sends)
     Webhooks        ${webhookReceiverUrl}   (deliveries and whether each signature verified)
   Sign in as: ${PERSONAS.map((p) => `${p.key} (${p.description.toLowerCase()})`).join(", ")}
+  Try the CLI:  JIT_PORTAL_URL=${appUrl} npx jit login   (confirm the code in the browser as alice)
+                JIT_PORTAL_URL=${appUrl} npx jit request --account sandbox-alice --permission-set ReadOnly --for 1h --reason "try the CLI" --wait
   Press Ctrl-C to stop.
 `);
   console.log(`PORTAL READY ${appUrl} in ${seconds}s`);
