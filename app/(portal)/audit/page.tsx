@@ -55,7 +55,8 @@ export default async function AccessHistoryPage({ searchParams }: { searchParams
   ]);
   const query = historySearchParams(filters);
   const href = (extra: Record<string, string>) => `/audit?${historySearchParams(filters, extra).toString()}`;
-  const exportHref = (format: string) => `/api/audit/export?${historySearchParams(filters, { format }).toString()}`;
+  const exportHref = (format: string, per?: string) =>
+    `/api/audit/export?${historySearchParams(filters, { format, per }).toString()}`;
   const values = { ...filters, status: filters.status?.join(",") };
 
   return (
@@ -84,6 +85,22 @@ export default async function AccessHistoryPage({ searchParams }: { searchParams
           </a>
           <a href={exportHref("jsonl")} download className={buttonClass("secondary", "sm")} data-testid="export-jsonl">
             Export JSONL
+          </a>
+          <a
+            href={exportHref("csv", "event")}
+            download
+            className={buttonClass("secondary", "sm")}
+            data-testid="export-events-csv"
+          >
+            Events CSV
+          </a>
+          <a
+            href={exportHref("jsonl", "event")}
+            download
+            className={buttonClass("secondary", "sm")}
+            data-testid="export-events-jsonl"
+          >
+            Events JSONL
           </a>
         </div>
       </div>
