@@ -84,6 +84,7 @@ test("request, approve, grant, release early: the whole lifecycle through the UI
   await grant.getByRole("link", { name: /PowerUser on payments-prod/ }).click();
   await expect(alice).toHaveURL(new RegExp(`/requests/${requestId}$`));
   await alice.getByTestId("release-early").click();
+  await alice.getByTestId("release-early-confirm").click();
   await expect(requestStatus(alice)).toHaveAttribute("data-status", "COMPLETED", SETTLE);
   await expect(alice.getByTestId("grant-row").getByTestId("grant-status")).toHaveAttribute("data-status", "REMOVED");
   await expect(alice.getByTestId("timeline")).toContainText("Released early by the requester");

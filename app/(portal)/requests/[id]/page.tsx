@@ -1,11 +1,13 @@
 import { notFound } from "next/navigation";
 import { isAppError } from "@/lib/domain/errors";
+import { requestAgainQuery } from "@/lib/domain/request-prefill";
 import { getRequestDetail, type RequestDetail, type TimelineTone } from "@/lib/services/queries/request-detail";
 import { formatMinutes } from "@/components/format";
 import { AccessPortalNote } from "@/components/access-portal-note";
 import { SessionWarning } from "@/components/session-warning";
 import { Alert } from "@/components/ui/alert";
 import { Badge, StatusBadge } from "@/components/ui/badge";
+import { ButtonLink } from "@/components/ui/button";
 import { Card, DescriptionList, EmptyState } from "@/components/ui/card";
 import { Countdown } from "@/components/ui/countdown";
 import { LiveRefresh } from "@/components/ui/live-refresh";
@@ -70,9 +72,19 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
             · requested <LocalTime iso={r.createdAt.toISOString()} />
           </p>
         </div>
-        <div className="flex items-center gap-3">
+        <div className="flex flex-wrap items-center gap-3">
           <LiveRefresh active={r.live} />
           <StatusBadge status={r.headline.key} label={r.headline.label} rawStatus={r.status} />
+          {viewer.isRequester ? (
+            <ButtonLink
+              href={`/requests/new?${requestAgainQuery(r)}`}
+              variant="secondary"
+              size="sm"
+              testId="request-again"
+            >
+              Request again
+            </ButtonLink>
+          ) : null}
         </div>
       </div>
 

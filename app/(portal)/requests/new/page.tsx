@@ -1,11 +1,17 @@
+import { readRequestPrefill } from "@/lib/domain/request-prefill";
 import { getRequestFormOptions } from "@/lib/services/queries/request-form-options";
 import { Alert } from "@/components/ui/alert";
 import { PERMISSIONS } from "@/lib/services/authorize";
 import { pageContext } from "../../page-context";
 import { RequestForm } from "./request-form";
 
-export default async function NewRequestPage() {
+export default async function NewRequestPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const ctx = await pageContext([...PERMISSIONS["request.create"]]);
+  const prefill = readRequestPrefill(await searchParams);
   const options = await getRequestFormOptions({ ctx });
   return (
     <div className="space-y-6">
@@ -21,7 +27,7 @@ export default async function NewRequestPage() {
           {options.message}
         </Alert>
       ) : (
-        <RequestForm accounts={options.accounts} minDurationMinutes={options.minDurationMinutes} />
+        <RequestForm accounts={options.accounts} minDurationMinutes={options.minDurationMinutes} prefill={prefill} />
       )}
     </div>
   );

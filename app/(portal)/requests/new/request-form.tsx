@@ -1,7 +1,8 @@
 "use client";
 
 import { useMemo, useState, useSyncExternalStore } from "react";
-import { ticketMatches } from "@/lib/domain/ticket-pattern";
+import type { RequestPrefill } from "@/lib/domain/request-prefill";
+import { describeTicketFormat, ticketMatches } from "@/lib/domain/ticket-pattern";
 import type { AccountOption, PermissionSetOption } from "@/lib/services/queries/request-form-options";
 import { formatMinutes } from "@/components/format";
 import { FormMessage, useActionForm } from "@/components/ui/action-form";
@@ -11,7 +12,15 @@ import { Field, FieldErrors, inputClass } from "@/components/ui/field";
 import { createRequestAction } from "./actions";
 
 const PRESETS = [30, 60, 120, 240, 480];
-const FIELDS = ["targets", "durationMinutes", "startMode", "startsAt", "justification", "ticket"];
+// Each field's name in the error summary, so a message says which field it is about.
+const FIELD_LABELS: Record<string, string> = {
+  targets: "Accounts and permission sets",
+  durationMinutes: "Duration",
+  startMode: "Start",
+  startsAt: "Start time",
+  justification: "Justification",
+  ticket: "Ticket",
+};
 const noop = () => () => {};
 
 interface Selected {
@@ -37,9 +46,12 @@ function localInputToIso(value: string): string | null {
 export function RequestForm({
   accounts,
   minDurationMinutes,
+  prefill,
 }: {
   accounts: AccountOption[];
   minDurationMinutes: number;
+  /** From "Request again"; targets the policy no longer offers are dropped. */
+  prefill?: RequestPrefill | undefined;
 }) {
   const { state, pending, onSubmit, errorsFor } = useActionForm(createRequestAction);
   const hydrated = useSyncExternalStore(
@@ -48,14 +60,21 @@ export function RequestForm({
     () => false,
   );
   const [search, setSearch] = useState("");
-  const [selectedKeys, setSelectedKeys] = useState<string[]>([]);
-  const [duration, setDuration] = useState<{ mode: "preset"; minutes: number } | { mode: "custom"; text: string }>({
-    mode: "preset",
-    minutes: 60,
-  });
+  const [selectedKeys, setSelectedKeys] = useState<string[]>(() =>
+    (prefill?.targets ?? []).filter((key) =>
+      accounts.some((a) => a.permissionSets.some((set) => keyOf(a.id, set.arn) === key)),
+    ),
+  );
+  const [duration, setDuration] = useState<{ mode: "preset"; minutes: number } | { mode: "custom"; text: string }>(
+    () => {
+      const minutes = prefill?.durationMinutes;
+      if (!minutes) return { mode: "preset", minutes: 60 };
+      return PRESETS.includes(minutes) ? { mode: "preset", minutes } : { mode: "custom", text: String(minutes) };
+    },
+  );
   const [startMode, setStartMode] = useState<"now" | "scheduled">("now");
   const [startLocal, setStartLocal] = useState("");
-  const [justification, setJustification] = useState("");
+  const [justification, setJustification] = useState(prefill?.justification ?? "");
   const [ticket, setTicket] = useState("");
 
   const setByKey = useMemo(() => {
@@ -81,6 +100,8 @@ export function RequestForm({
   const maxMinutes = selected.length > 0 ? Math.min(...selected.map((s) => s.set.maxDurationMinutes)) : null;
   const ticketRequired = selected.some((s) => s.set.ticket.required);
   const ticketPatterns = [...new Set(selected.flatMap((s) => s.set.ticket.patterns))];
+  const ticketExamples = [...new Set(selected.flatMap((s) => s.set.ticket.examples))];
+  const ticketFormat = describeTicketFormat({ patterns: ticketPatterns, examples: ticketExamples });
   const autoApprove = selected.length > 0 && selected.every((s) => s.set.autoApprove);
   const approvalsNeeded = Math.max(
     0,
@@ -106,7 +127,7 @@ export function RequestForm({
       noValidate
     >
       <div className="space-y-6">
-        <FormMessage state={state} fields={FIELDS} />
+        <FormMessage state={state} fieldLabels={FIELD_LABELS} />
 
         <fieldset className="space-y-3 rounded-xl border border-slate-200 bg-white p-5 shadow-sm">
           <legend className="px-1 text-base font-semibold">1. What do you need?</legend>
@@ -123,7 +144,7 @@ export function RequestForm({
             autoComplete="off"
             data-testid="account-search"
           />
-          <div className="max-h-96 divide-y divide-slate-100 overflow-y-auto rounded-lg border border-slate-200">
+          <div className="divide-y divide-slate-100 rounded-lg border border-slate-200" data-testid="account-list">
             {visibleAccounts.length === 0 ? (
               <p className="p-4 text-sm text-slate-500">No eligible account matches “{search}”.</p>
             ) : null}
@@ -328,7 +349,9 @@ export function RequestForm({
               required={ticketRequired}
               errors={errorsFor("ticket")}
               hint={
-                ticketPatterns.length > 0 ? (
+                ticketExamples.length > 0 ? (
+                  <span data-testid="ticket-hint">For example {ticketExamples.join(" or ")}.</span>
+                ) : ticketPatterns.length > 0 ? (
                   <>
                     Expected format:{" "}
                     {ticketPatterns.map((p) => (
@@ -351,9 +374,12 @@ export function RequestForm({
                 aria-invalid={Boolean(errorsFor("ticket")) || ticketMismatch}
                 autoComplete="off"
                 maxLength={64}
+                placeholder={ticketExamples[0]}
               />
               {ticketMismatch && !errorsFor("ticket") ? (
-                <p className="text-sm text-amber-700">This does not match the expected format yet.</p>
+                <p className="text-sm text-amber-700" data-testid="ticket-mismatch">
+                  This does not have the expected form yet{ticketFormat ? `; write it ${ticketFormat}` : ""}.
+                </p>
               ) : null}
             </Field>
           ) : null}
