@@ -76,7 +76,7 @@ export default async function ApprovalsPage({
         {queue.extensions.length === 0 ? (
           <EmptyState>No extension waits for your decision.</EmptyState>
         ) : (
-          <ul className="divide-y divide-slate-100">
+          <ul className="divide-y divide-slate-100 dark:divide-slate-800">
             {queue.extensions.map((x) => (
               <li
                 key={x.id}
@@ -89,7 +89,7 @@ export default async function ApprovalsPage({
                     <span className="font-semibold">{x.requester.name ?? x.requester.email}</span> asks for{" "}
                     <span className="font-semibold">+{formatMinutes(x.extraMinutes)}</span>
                     {x.requestedAt ? (
-                      <span className="text-slate-500">
+                      <span className="text-slate-500 dark:text-slate-400">
                         {" "}
                         · requested <Age from={x.requestedAt.toISOString()} /> ago
                       </span>
@@ -98,12 +98,12 @@ export default async function ApprovalsPage({
                   <Link href={`/requests/${x.id}`} className="block hover:underline">
                     <TargetList targets={x.targets} />
                   </Link>
-                  <p className="text-sm text-slate-600">
+                  <p className="text-sm text-slate-600 dark:text-slate-400">
                     Currently ends <LocalTime iso={x.endsAt.toISOString()} /> (<Countdown to={x.endsAt.toISOString()} />{" "}
                     left)
                   </p>
                   {x.justification ? (
-                    <blockquote className="border-l-2 border-slate-200 pl-3 text-sm text-slate-800">
+                    <blockquote className="border-l-2 border-slate-200 pl-3 text-sm text-slate-800 dark:border-slate-700 dark:text-slate-200">
                       {x.justification}
                     </blockquote>
                   ) : null}
@@ -120,7 +120,9 @@ export default async function ApprovalsPage({
           </ul>
         )}
       </Card>
-      {total === 0 ? null : <p className="text-xs text-slate-500">Denials need a comment; the requester sees it.</p>}
+      {total === 0 ? null : (
+        <p className="text-xs text-slate-500 dark:text-slate-400">Denials need a comment; the requester sees it.</p>
+      )}
     </div>
   );
 }

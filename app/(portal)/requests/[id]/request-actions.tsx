@@ -31,7 +31,7 @@ export function ReleaseForm({ requestId, version }: { requestId: string; version
     <form onSubmit={onSubmit} className="space-y-2">
       <input type="hidden" name="requestId" value={requestId} />
       <input type="hidden" name="expectedVersion" value={version} />
-      <p className="text-sm text-slate-600">Done early? Give the access back now.</p>
+      <p className="text-sm text-slate-600 dark:text-slate-400">Done early? Give the access back now.</p>
       <FormMessage state={state} testId="release-message" />
       <ConfirmSubmit
         label="Release early"

@@ -17,7 +17,7 @@ export default async function NewRequestPage({
     <div className="space-y-6">
       <div>
         <h1 className="text-2xl font-semibold">Request access</h1>
-        <p className="mt-1 text-sm text-slate-600">
+        <p className="mt-1 text-sm text-slate-600 dark:text-slate-400">
           Only what the access policy lets you request is listed. Access is granted for the window you choose and
           removed when it ends.
         </p>

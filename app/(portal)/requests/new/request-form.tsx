@@ -129,7 +129,7 @@ export function RequestForm({
       <div className="space-y-6">
         <FormMessage state={state} fieldLabels={FIELD_LABELS} />
 
-        <fieldset className="space-y-3 rounded-xl border border-slate-200 bg-white p-5 shadow-sm">
+        <fieldset className="space-y-3 rounded-xl border border-slate-200 bg-white p-5 shadow-sm dark:border-slate-700 dark:bg-slate-900">
           <legend className="px-1 text-base font-semibold">1. What do you need?</legend>
           <label htmlFor="account-search" className="sr-only">
             Search accounts
@@ -144,16 +144,19 @@ export function RequestForm({
             autoComplete="off"
             data-testid="account-search"
           />
-          <div className="divide-y divide-slate-100 rounded-lg border border-slate-200" data-testid="account-list">
+          <div
+            className="divide-y divide-slate-100 rounded-lg border border-slate-200 dark:divide-slate-800 dark:border-slate-700"
+            data-testid="account-list"
+          >
             {visibleAccounts.length === 0 ? (
-              <p className="p-4 text-sm text-slate-500">No eligible account matches “{search}”.</p>
+              <p className="p-4 text-sm text-slate-500 dark:text-slate-400">No eligible account matches “{search}”.</p>
             ) : null}
             {visibleAccounts.map((account) => (
               <div key={account.id} className="p-3" data-testid="account-option" data-account-id={account.id}>
                 <div className="flex flex-wrap items-baseline gap-x-2">
                   <span className="font-semibold">{account.name}</span>
-                  <span className="font-mono text-xs text-slate-500">{account.id}</span>
-                  <span className="text-xs text-slate-500">{account.ouPath}</span>
+                  <span className="font-mono text-xs text-slate-500 dark:text-slate-400">{account.id}</span>
+                  <span className="text-xs text-slate-500 dark:text-slate-400">{account.ouPath}</span>
                 </div>
                 <div className="mt-2 flex flex-wrap gap-2">
                   {account.permissionSets.map((set) => {
@@ -163,7 +166,7 @@ export function RequestForm({
                       <label
                         key={set.arn}
                         title={set.description ?? undefined}
-                        className={`flex cursor-pointer items-center gap-2 rounded-md border px-2.5 py-1.5 text-sm ${checked ? "border-sky-600 bg-sky-50" : "border-slate-300 bg-white hover:bg-slate-50"}`}
+                        className={`flex cursor-pointer items-center gap-2 rounded-md border px-2.5 py-1.5 text-sm ${checked ? "border-sky-600 bg-sky-50 dark:border-sky-400 dark:bg-sky-950" : "border-slate-300 bg-white hover:bg-slate-50 dark:border-slate-600 dark:bg-slate-900 dark:hover:bg-slate-800"}`}
                       >
                         <input
                           type="checkbox"
@@ -173,7 +176,7 @@ export function RequestForm({
                           className="accent-sky-700"
                         />
                         <span className="font-semibold">{set.name}</span>
-                        <span className="text-xs text-slate-500">
+                        <span className="text-xs text-slate-500 dark:text-slate-400">
                           session {formatMinutes(set.sessionDurationMinutes)} · max{" "}
                           {formatMinutes(set.maxDurationMinutes)}
                           {set.autoApprove
@@ -199,10 +202,10 @@ export function RequestForm({
           <FieldErrors id="targets-error" errors={errorsFor("targets")} />
         </fieldset>
 
-        <fieldset className="space-y-4 rounded-xl border border-slate-200 bg-white p-5 shadow-sm">
+        <fieldset className="space-y-4 rounded-xl border border-slate-200 bg-white p-5 shadow-sm dark:border-slate-700 dark:bg-slate-900">
           <legend className="px-1 text-base font-semibold">2. When and for how long?</legend>
           <div className="space-y-1">
-            <span id="duration-label" className="block text-sm font-semibold text-slate-800">
+            <span id="duration-label" className="block text-sm font-semibold text-slate-800 dark:text-slate-200">
               Duration
             </span>
             <div className="flex flex-wrap gap-2" role="group" aria-labelledby="duration-label">
@@ -216,7 +219,7 @@ export function RequestForm({
                     disabled={disabled}
                     aria-pressed={active}
                     onClick={() => setDuration({ mode: "preset", minutes })}
-                    className={`rounded-md border px-3 py-1.5 text-sm font-semibold disabled:cursor-not-allowed disabled:opacity-40 ${active ? "border-sky-700 bg-sky-700 text-white" : "border-slate-300 bg-white hover:bg-slate-50"}`}
+                    className={`rounded-md border px-3 py-1.5 text-sm font-semibold disabled:cursor-not-allowed disabled:opacity-40 ${active ? "border-sky-700 bg-sky-700 text-white dark:border-sky-400" : "border-slate-300 bg-white hover:bg-slate-50 dark:border-slate-600 dark:bg-slate-900 dark:hover:bg-slate-800"}`}
                   >
                     {formatMinutes(minutes)}
                   </button>
@@ -226,7 +229,7 @@ export function RequestForm({
                 type="button"
                 aria-pressed={duration.mode === "custom"}
                 onClick={() => setDuration({ mode: "custom", text: String(durationMinutes || "") })}
-                className={`rounded-md border px-3 py-1.5 text-sm font-semibold ${duration.mode === "custom" ? "border-sky-700 bg-sky-700 text-white" : "border-slate-300 bg-white hover:bg-slate-50"}`}
+                className={`rounded-md border px-3 py-1.5 text-sm font-semibold ${duration.mode === "custom" ? "border-sky-700 bg-sky-700 text-white dark:border-sky-400" : "border-slate-300 bg-white hover:bg-slate-50 dark:border-slate-600 dark:bg-slate-900 dark:hover:bg-slate-800"}`}
               >
                 Custom
               </button>
@@ -250,7 +253,7 @@ export function RequestForm({
                   data-testid="custom-minutes"
                 />
                 {durationValid ? (
-                  <span className="text-sm text-slate-500">= {formatMinutes(durationMinutes)}</span>
+                  <span className="text-sm text-slate-500 dark:text-slate-400">= {formatMinutes(durationMinutes)}</span>
                 ) : null}
               </div>
             ) : null}
@@ -259,13 +262,13 @@ export function RequestForm({
               name="durationMinutes"
               value={duration.mode === "preset" ? String(duration.minutes) : duration.text}
             />
-            <p className="text-xs text-slate-500">
+            <p className="text-xs text-slate-500 dark:text-slate-400">
               {maxMinutes !== null
                 ? `The policy allows at most ${formatMinutes(maxMinutes)} for what you picked.`
                 : "Pick targets to see the policy's limit."}
             </p>
             {overMax ? (
-              <p className="text-sm text-red-700">
+              <p className="text-sm text-red-700 dark:text-red-300">
                 That is longer than the {formatMinutes(maxMinutes!)} the policy allows.
               </p>
             ) : null}
@@ -273,7 +276,7 @@ export function RequestForm({
           </div>
 
           <div className="space-y-2">
-            <span className="block text-sm font-semibold text-slate-800">Start</span>
+            <span className="block text-sm font-semibold text-slate-800 dark:text-slate-200">Start</span>
             <div className="flex flex-wrap gap-4 text-sm">
               <label className="flex items-center gap-2">
                 <input
@@ -313,7 +316,9 @@ export function RequestForm({
                   aria-invalid={Boolean(errorsFor("startsAt"))}
                   data-testid="starts-at"
                 />
-                {timeZone ? <p className="text-xs text-slate-500">Your time zone: {timeZone}</p> : null}
+                {timeZone ? (
+                  <p className="text-xs text-slate-500 dark:text-slate-400">Your time zone: {timeZone}</p>
+                ) : null}
                 {startsAtIso ? <input type="hidden" name="startsAt" value={startsAtIso} /> : null}
               </div>
             ) : null}
@@ -322,7 +327,7 @@ export function RequestForm({
           </div>
         </fieldset>
 
-        <fieldset className="space-y-4 rounded-xl border border-slate-200 bg-white p-5 shadow-sm">
+        <fieldset className="space-y-4 rounded-xl border border-slate-200 bg-white p-5 shadow-sm dark:border-slate-700 dark:bg-slate-900">
           <legend className="px-1 text-base font-semibold">3. Why?</legend>
           <Field
             id="justification"
@@ -355,7 +360,7 @@ export function RequestForm({
                   <>
                     Expected format:{" "}
                     {ticketPatterns.map((p) => (
-                      <code key={p} className="mr-1 rounded bg-slate-100 px-1">
+                      <code key={p} className="mr-1 rounded bg-slate-100 px-1 dark:bg-slate-800">
                         {p}
                       </code>
                     ))}
@@ -377,7 +382,7 @@ export function RequestForm({
                 placeholder={ticketExamples[0]}
               />
               {ticketMismatch && !errorsFor("ticket") ? (
-                <p className="text-sm text-amber-700" data-testid="ticket-mismatch">
+                <p className="text-sm text-amber-700 dark:text-amber-300" data-testid="ticket-mismatch">
                   This does not have the expected form yet{ticketFormat ? `; write it ${ticketFormat}` : ""}.
                 </p>
               ) : null}
@@ -387,10 +392,13 @@ export function RequestForm({
       </div>
 
       <aside className="space-y-4 lg:sticky lg:top-6 lg:self-start">
-        <div className="rounded-xl border border-slate-200 bg-white p-5 shadow-sm" data-testid="request-summary">
+        <div
+          className="rounded-xl border border-slate-200 bg-white p-5 shadow-sm dark:border-slate-700 dark:bg-slate-900"
+          data-testid="request-summary"
+        >
           <h2 className="font-semibold">Your request</h2>
           {selected.length === 0 ? (
-            <p className="mt-2 text-sm text-slate-500">Nothing picked yet.</p>
+            <p className="mt-2 text-sm text-slate-500 dark:text-slate-400">Nothing picked yet.</p>
           ) : (
             <ul className="mt-2 space-y-1 text-sm">
               {selected.map((s) => (
@@ -401,7 +409,7 @@ export function RequestForm({
                   <button
                     type="button"
                     onClick={() => toggle(keyOf(s.account.id, s.set.arn))}
-                    className="text-xs text-slate-500 underline hover:text-slate-900"
+                    className="text-xs text-slate-500 underline hover:text-slate-900 dark:text-slate-400 dark:hover:text-slate-100"
                     aria-label={`Remove ${s.set.name} on ${s.account.name}`}
                   >
                     remove
@@ -412,17 +420,17 @@ export function RequestForm({
           )}
           <dl className="mt-4 space-y-1 text-sm">
             <div className="flex justify-between gap-2">
-              <dt className="text-slate-500">Duration</dt>
+              <dt className="text-slate-500 dark:text-slate-400">Duration</dt>
               <dd>{durationValid ? formatMinutes(durationMinutes) : "—"}</dd>
             </div>
             <div className="flex justify-between gap-2">
-              <dt className="text-slate-500">Starts</dt>
+              <dt className="text-slate-500 dark:text-slate-400">Starts</dt>
               <dd>
                 {startMode === "now" ? "now" : startsAtIso && hydrated ? new Date(startsAtIso).toLocaleString() : "—"}
               </dd>
             </div>
             <div className="flex justify-between gap-2">
-              <dt className="text-slate-500">Approval</dt>
+              <dt className="text-slate-500 dark:text-slate-400">Approval</dt>
               <dd>
                 {selected.length === 0
                   ? "—"
