@@ -12,7 +12,7 @@ const RULE = "payments-engineers-admin";
 async function seedPendingRequests(count: number, tag: string): Promise<string[]> {
   const [alice] = await dbQuery<{ id: string }>(`SELECT id FROM "User" WHERE email = 'alice@example.com'`);
   const [policy] = await dbQuery<{ id: string }>(
-    `SELECT id FROM "Policy" WHERE active ORDER BY "createdAt" DESC LIMIT 1`,
+    `SELECT id FROM "Policy" WHERE active ORDER BY "loadedAt" DESC LIMIT 1`,
   );
   const rows = await dbQuery<{ id: string }>(
     `WITH r AS (

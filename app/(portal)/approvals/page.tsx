@@ -62,13 +62,15 @@ export default async function ApprovalsPage({
               Some filters in the address were not understood, so the whole queue is shown.
             </Alert>
           ) : null}
-          {queue.totalRequests === 0 ? (
-            <EmptyState>Nothing waits for your decision.</EmptyState>
-          ) : queue.requests.length === 0 ? (
-            <EmptyState>No pending request matches these filters.</EmptyState>
-          ) : (
-            <QueueTable items={queue.requests} />
-          )}
+          {/* Always mounted: after a bulk decision empties the queue, its per-row outcomes must stay on screen. */}
+          <QueueTable
+            items={queue.requests}
+            emptyText={
+              queue.totalRequests === 0
+                ? "Nothing waits for your decision."
+                : "No pending request matches these filters."
+            }
+          />
         </div>
       </Card>
 

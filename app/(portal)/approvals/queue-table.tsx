@@ -9,6 +9,7 @@ import { TargetList } from "@/components/target-list";
 import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
+import { EmptyState } from "@/components/ui/card";
 import { Age, Countdown } from "@/components/ui/countdown";
 import { inputClass } from "@/components/ui/field";
 import { LocalTime } from "@/components/ui/local-time";
@@ -28,7 +29,7 @@ const requestLabel = (item: QueueItem) =>
   `${item.requester.name ?? item.requester.email ?? "someone"}: ${item.targets.map(targetLabel).join(", ")}`;
 
 /** The pending requests as a table (stacked rows on a phone), each with its one-click decision, plus bulk decisions. */
-export function QueueTable({ items }: { items: QueueItem[] }) {
+export function QueueTable({ items, emptyText }: { items: QueueItem[]; emptyText: string }) {
   const [selected, setSelected] = useState<string[]>([]);
   const [state, dispatch, pending] = useActionState<BulkState, FormData>(bulkDecideAction, null);
   // Labels of the rows a bulk decision was about: decided rows leave the queue, their outcome must still read clearly.
@@ -54,7 +55,9 @@ export function QueueTable({ items }: { items: QueueItem[] }) {
 
   return (
     <div className="space-y-4">
+      {items.length === 0 ? <EmptyState>{emptyText}</EmptyState> : null}
       <form
+        hidden={items.length === 0}
         onSubmit={onSubmit}
         className="grid grid-cols-1 gap-3 rounded-lg border border-slate-200 bg-slate-50 p-3 sm:grid-cols-[minmax(0,1fr)_auto] dark:border-slate-700 dark:bg-slate-800/60"
         data-testid="bulk-form"
@@ -131,7 +134,7 @@ export function QueueTable({ items }: { items: QueueItem[] }) {
         </Alert>
       ) : null}
 
-      <table className="w-full text-left text-sm max-md:block" data-testid="queue-table">
+      <table className="w-full text-left text-sm max-md:block" data-testid="queue-table" hidden={items.length === 0}>
         <thead className="border-b border-slate-200 text-xs tracking-wide text-slate-600 uppercase max-md:hidden dark:border-slate-700 dark:text-slate-400">
           <tr>
             <th scope="col" className="w-8 py-2 pr-2">
