@@ -6,7 +6,7 @@ export function AccessPortalNote() {
   const env = getEnv();
   if (env.usingSimulator) {
     return (
-      <p data-testid="simulator-note" className="text-xs text-slate-500">
+      <p data-testid="simulator-note" className="text-xs text-slate-500 dark:text-slate-400">
         Simulated AWS: the assignment exists in the local Identity Center simulator; there is no console to open.
       </p>
     );

@@ -21,7 +21,7 @@ export function NavBar({
   const isRequester = rolesAllow(actor.roles, "request.create");
   const decides = actor.roles.includes("APPROVER") || actor.roles.includes("ADMIN");
   return (
-    <header className="border-b border-slate-200 bg-white">
+    <header className="border-b border-slate-200 bg-white dark:border-slate-700 dark:bg-slate-900">
       <div className="mx-auto flex max-w-6xl flex-wrap items-center gap-x-6 gap-y-2 px-4 py-3 sm:px-6">
         <Link href="/" className="font-semibold">
           JIT Access
@@ -61,13 +61,19 @@ export function NavBar({
           <span data-testid="current-user">{actor.name ?? actor.email}</span>
           <span data-testid="current-roles" className="flex gap-1">
             {actor.roles.map((role) => (
-              <span key={role} className="rounded bg-slate-100 px-2 py-0.5 text-xs font-semibold text-slate-700">
+              <span
+                key={role}
+                className="rounded bg-slate-100 px-2 py-0.5 text-xs font-semibold text-slate-700 dark:bg-slate-800 dark:text-slate-300"
+              >
                 {ROLE_LABELS[role] ?? role}
               </span>
             ))}
           </span>
           <form action={signOutAction}>
-            <button type="submit" className="rounded-md border border-slate-300 px-3 py-1 hover:bg-slate-50">
+            <button
+              type="submit"
+              className="rounded-md border border-slate-300 px-3 py-1 hover:bg-slate-50 dark:border-slate-600 dark:hover:bg-slate-800"
+            >
               Sign out
             </button>
           </form>

@@ -10,9 +10,12 @@ export function TargetList({
     <ul className="space-y-0.5">
       {targets.map((t) => (
         <li key={`${t.accountId}|${t.permissionSetName}`} className="text-sm">
-          <span className="font-semibold">{t.permissionSetName}</span> <span className="text-slate-500">on</span>{" "}
-          {t.accountName} <span className="font-mono text-xs text-slate-500">{t.accountId}</span>
-          {showOu && t.ouPath ? <span className="block text-xs text-slate-500">{t.ouPath}</span> : null}
+          <span className="font-semibold">{t.permissionSetName}</span>{" "}
+          <span className="text-slate-500 dark:text-slate-400">on</span> {t.accountName}{" "}
+          <span className="font-mono text-xs text-slate-500 dark:text-slate-400">{t.accountId}</span>
+          {showOu && t.ouPath ? (
+            <span className="block text-xs text-slate-500 dark:text-slate-400">{t.ouPath}</span>
+          ) : null}
         </li>
       ))}
     </ul>

@@ -26,10 +26,13 @@ const PERSONAS_BY_ROLES = PERSONAS.filter(
     PERSONAS.findIndex((other) => roleSet(other).join("+") === roleSet(persona).join("+")) === index,
 );
 
+type Scheme = "light" | "dark";
+
 interface Finding {
   page: string;
   persona: string;
   width: number;
+  scheme: Scheme;
   violations: { id: string; impact: string; nodes: number; targets: string[] }[];
   overflow: { scrollWidth: number; clientWidth: number };
 }
@@ -63,8 +66,9 @@ async function createRequest(page: Page): Promise<string> {
 
 const visitOf = (cell: PageCell) => cell.visit.replace(MISSING_ID, requestId);
 
-async function check(page: Page, cell: PageCell, persona: string, width: number): Promise<Finding> {
+async function check(page: Page, cell: PageCell, persona: string, width: number, scheme: Scheme): Promise<Finding> {
   await page.setViewportSize({ width, height: 900 });
+  await page.emulateMedia({ colorScheme: scheme });
   const response = await page.goto(visitOf(cell));
   expect(response?.status(), `${cell.visit} as ${persona}`).toBeLessThan(500);
   const results = await new AxeBuilder({ page }).withTags(AXE_TAGS).analyze();
@@ -76,6 +80,7 @@ async function check(page: Page, cell: PageCell, persona: string, width: number)
     page: cell.route,
     persona,
     width,
+    scheme,
     violations: results.violations
       .filter((violation) => BLOCKING.has(violation.impact ?? ""))
       .map((violation) => ({
@@ -103,22 +108,28 @@ test.afterAll(async () => {
   );
 });
 
+// Colour contrast is what changes in the dark scheme; one width is enough for it.
+const VISITS: { width: number; scheme: Scheme }[] = [
+  ...WIDTHS.map((width) => ({ width, scheme: "light" as const })),
+  { width: WIDTHS[0], scheme: "dark" },
+];
+
 for (const cell of PAGES) {
-  test(`${cell.route}: no serious or critical axe violation and no horizontal overflow at ${WIDTHS.join(" and ")} px`, async ({
+  test(`${cell.route}: no serious or critical axe violation (light and dark) and no horizontal overflow at ${WIDTHS.join(" and ")} px`, async ({
     browser,
   }) => {
     const visitors =
       cell.allow === PUBLIC ? [null] : PERSONAS_BY_ROLES.filter((persona) => allows(cell.allow, roleSet(persona)));
     expect(visitors.length, `someone may open ${cell.route}`).toBeGreaterThan(0);
     // Axe on a busy shared machine takes seconds per page: the budget grows with the number of visits.
-    test.setTimeout(visitors.length * WIDTHS.length * 30_000 + 60_000);
+    test.setTimeout(visitors.length * VISITS.length * 30_000 + 60_000);
     for (const persona of visitors) {
       const page = await signedInPage(browser, persona);
-      for (const width of WIDTHS) {
-        const finding = await check(page, cell, persona?.key ?? "anonymous", width);
+      for (const { width, scheme } of VISITS) {
+        const finding = await check(page, cell, persona?.key ?? "anonymous", width, scheme);
         findings.push(finding);
         if (REPORT_ONLY) continue;
-        const where = `${cell.route} as ${finding.persona} at ${width} px`;
+        const where = `${cell.route} as ${finding.persona} at ${width} px (${scheme})`;
         expect.soft(finding.violations, `${where}: serious or critical axe violations`).toEqual([]);
         expect
           .soft(finding.overflow.scrollWidth, `${where}: page wider than the viewport`)

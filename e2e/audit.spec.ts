@@ -42,6 +42,7 @@ test.describe.serial("access history", () => {
 
     await expect(requestStatus(erin)).toHaveAttribute("data-status", "ACTIVE", SETTLE);
     await erin.getByTestId("release-early").click();
+    await erin.getByTestId("release-early-confirm").click();
     await expect(requestStatus(erin)).toHaveAttribute("data-status", "COMPLETED", SETTLE);
     await expect(erin.getByTestId("grant-row").getByTestId("grant-status")).toHaveAttribute(
       "data-status",

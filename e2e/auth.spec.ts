@@ -66,3 +66,17 @@ test("the portal shows that it runs against simulated AWS", async ({ page }) => 
   await page.goto("/signin");
   await expect(page.getByTestId("simulator-banner")).toContainText("Simulated AWS");
 });
+
+test("signing out and in again offers the IdP's account choice, so alice can switch to bob", async ({ page }) => {
+  await signInAs(page, "alice");
+  await expect(page.getByTestId("current-roles")).toContainText("Requester");
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(/\/signin/);
+  // The IdP still has alice's session; the prompt makes it ask again instead of signing her straight back in.
+  await page.getByRole("button", { name: /Sign in with/ }).click();
+  await expect(page.locator('button[data-persona="bob"]')).toBeVisible();
+  await page.locator('button[data-persona="bob"]').click();
+  await expect(page).toHaveURL(/\/$/);
+  await expect(page.getByTestId("current-roles")).toContainText("Approver");
+  await expect(page.getByTestId("current-roles")).not.toContainText("Requester");
+});

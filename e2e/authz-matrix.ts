@@ -177,6 +177,14 @@ export const ACTIONS: ActionCell[] = [
   },
   {
     file: "app/(portal)/approvals/actions.ts",
+    exportedName: "bulkDecideAction",
+    purpose: "approve or deny selected requests, each through the decide verb",
+    allow: ["APPROVER", "ADMIN"],
+    fields: { selected: `${MISSING_ID}@1`, decision: "APPROVE", comment: "authorization matrix probe" },
+    passedCode: "NOT_FOUND",
+  },
+  {
+    file: "app/(portal)/approvals/actions.ts",
     exportedName: "decideExtensionAction",
     purpose: "approve or deny an extension",
     allow: ["APPROVER", "ADMIN"],

@@ -101,7 +101,10 @@ test.beforeAll(async ({ browser }) => {
   await alice.getByTestId("submit-request").click();
   await expect(alice).toHaveURL(/\/requests\/(?!new)[^/]+$/);
   const requestId = alice.url().split("/").at(-1)!;
-  cancelForm = await capture(alice, `/requests/${requestId}`, () => alice.getByTestId("cancel-request").click());
+  cancelForm = await capture(alice, `/requests/${requestId}`, async () => {
+    await alice.getByTestId("cancel-request").click();
+    await alice.getByTestId("cancel-request-confirm").click();
+  });
   expect(cancelForm.body.toString()).toContain(requestId);
 });
 

@@ -48,6 +48,7 @@ export async function dbQuery<T extends pg.QueryResultRow>(sql: string, values: 
 export async function releaseEarly(page: Page, requestId: string) {
   await page.goto(`/requests/${requestId}`);
   await page.getByTestId("release-early").click();
+  await page.getByTestId("release-early-confirm").click();
   await expect(requestStatus(page)).toHaveAttribute("data-status", "COMPLETED", { timeout: 60_000 });
 }
 

@@ -27,7 +27,7 @@ test("request, approve, grant, release early: the whole lifecycle through the UI
   await alice.getByRole("checkbox", { name: "PowerUser on payments-prod" }).check();
   await alice.getByRole("button", { name: "30 min", exact: true }).click();
   await alice.getByLabel("Justification").fill("Rotate the payment gateway keys after INC-1234");
-  await expect(alice.getByText("Expected format:")).toBeVisible();
+  await expect(alice.getByTestId("ticket-hint")).toHaveText("For example PAY-1234.");
 
   // A server-side refusal shows next to the field and keeps everything typed.
   await alice.getByLabel("Ticket").fill("JIRA-1");
@@ -84,6 +84,7 @@ test("request, approve, grant, release early: the whole lifecycle through the UI
   await grant.getByRole("link", { name: /PowerUser on payments-prod/ }).click();
   await expect(alice).toHaveURL(new RegExp(`/requests/${requestId}$`));
   await alice.getByTestId("release-early").click();
+  await alice.getByTestId("release-early-confirm").click();
   await expect(requestStatus(alice)).toHaveAttribute("data-status", "COMPLETED", SETTLE);
   await expect(alice.getByTestId("grant-row").getByTestId("grant-status")).toHaveAttribute("data-status", "REMOVED");
   await expect(alice.getByTestId("timeline")).toContainText("Released early by the requester");

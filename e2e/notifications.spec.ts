@@ -82,6 +82,8 @@ test("bob approves alice's request from his Slack DM: access granted, every copy
   expect(mail!.text).toContain(`${baseURL}/requests/${requestId}`);
 
   await alice.getByTestId("release-early").click();
+
+  await alice.getByTestId("release-early-confirm").click();
   await expect(requestStatus(alice)).toHaveAttribute("data-status", "COMPLETED", SETTLE);
   await bobSlack.context().close();
   await alice.context().close();
@@ -198,6 +200,7 @@ test("nobody decides from Slack what they may not: frank on his own request, gra
   ).toBe(200);
   await expect(requestStatus(frank)).toHaveAttribute("data-status", "ACTIVE", SETTLE);
   await frank.getByTestId("release-early").click();
+  await frank.getByTestId("release-early-confirm").click();
   await expect(requestStatus(frank)).toHaveAttribute("data-status", "COMPLETED", SETTLE);
   await frankSlack.context().close();
   await frank.context().close();
@@ -246,6 +249,7 @@ test("AdministratorAccess on payments needs bob and grace from Slack: one approv
     SETTLE,
   );
   await alice.getByTestId("release-early").click();
+  await alice.getByTestId("release-early-confirm").click();
   await expect(requestStatus(alice)).toHaveAttribute("data-status", "COMPLETED", SETTLE);
   await bobSlack.context().close();
   await alice.context().close();
@@ -286,6 +290,7 @@ test("forged, stale and altered Slack interactions are refused with 401 and deci
   ).toBe(200);
   await expect(requestStatus(alice)).toHaveAttribute("data-status", "ACTIVE", SETTLE);
   await alice.getByTestId("release-early").click();
+  await alice.getByTestId("release-early-confirm").click();
   await expect(requestStatus(alice)).toHaveAttribute("data-status", "COMPLETED", SETTLE);
   await alice.context().close();
 });
@@ -385,6 +390,7 @@ test("Slack answering 429 then 500 delays neither the grant nor duplicates the m
     expect(outcomes.filter((outcome) => outcome === "http500")).toHaveLength(2);
     expect(outcomes.indexOf("http500")).toBeGreaterThan(outcomes.lastIndexOf("ratelimited"));
     await alice.getByTestId("release-early").click();
+    await alice.getByTestId("release-early-confirm").click();
     await expect(requestStatus(alice)).toHaveAttribute("data-status", "COMPLETED", SETTLE);
     await alice.context().close();
   } finally {

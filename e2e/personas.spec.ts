@@ -70,6 +70,7 @@ test("an admin holds no standing access and requests it like anyone; another app
   await item.getByTestId("approve").click();
   await expect(requestStatus(dave)).toHaveAttribute("data-status", "ACTIVE", SETTLE);
   await dave.getByTestId("release-early").click();
+  await dave.getByTestId("release-early-confirm").click();
   await expect(requestStatus(dave)).toHaveAttribute("data-status", "COMPLETED", SETTLE);
   await bob.context().close();
   await dave.context().close();

@@ -98,6 +98,8 @@ test("two approvals from distinct groups: a second payments lead does not count,
   await expect(alice.getByTestId("request-detail")).not.toContainText("waiting for approval");
 
   await alice.getByTestId("release-early").click();
+
+  await alice.getByTestId("release-early-confirm").click();
   await expect(requestStatus(alice)).toHaveAttribute("data-status", "COMPLETED", SETTLE);
   for (const page of [alice, bob, frank, grace]) await page.context().close();
 });

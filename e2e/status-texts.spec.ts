@@ -33,6 +33,8 @@ test("a request cancelled before approval says it never started, and its target 
   await expect(alice.getByTestId("ungranted-target")).toHaveText("after approval");
 
   await alice.getByTestId("cancel-request").click();
+
+  await alice.getByTestId("cancel-request-confirm").click();
   await expect(requestStatus(alice)).toHaveAttribute("data-status", "CANCELLED", SETTLE);
   await expect(alice.getByTestId("window-text")).toContainText("never started, no access was used");
   await expect(alice.getByTestId("window-text")).not.toContainText("used,");
@@ -69,6 +71,7 @@ test("while access is being removed the header says 'Ending: removal in progress
   await simulatorConfig({ asyncDelayMs: 20_000 });
   try {
     await alice.getByTestId("release-early").click();
+    await alice.getByTestId("release-early-confirm").click();
     await expect(alice.getByTestId("ending-banner")).toBeVisible(SETTLE);
     await expect(requestStatus(alice)).toHaveText("Ending: removal in progress");
     await expect(requestStatus(alice)).not.toHaveText("Active");

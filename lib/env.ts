@@ -131,6 +131,8 @@ export const EnvSchema = z.object({
   OIDC_CLIENT_SECRET: z.string().min(1).default("local-dev-idp-client-secret"),
   OIDC_PROVIDER_NAME: z.string().min(1).default("Local dev IdP"),
   OIDC_GROUPS_CLAIM: z.string().min(1).default("groups"),
+  // Sent as the OIDC prompt on every sign-in, so signing out and in again offers the IdP's account choice; "omit" sends none.
+  OIDC_PROMPT: z.enum(["login", "select_account", "consent", "omit"]).default("login"),
   IDP_ROLE_MAP: RoleMap.default(RoleMap.parse(DEFAULT_ROLE_MAP)),
   AWS_REGION: z
     .string()

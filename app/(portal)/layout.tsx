@@ -21,7 +21,7 @@ export default async function PortalLayout({ children }: { children: React.React
       <a
         href="#content"
         data-testid="skip-link"
-        className="sr-only z-50 rounded-md bg-white px-4 py-2 font-semibold text-slate-900 shadow focus:not-sr-only focus:absolute focus:top-2 focus:left-2"
+        className="sr-only z-50 rounded-md bg-white px-4 py-2 font-semibold text-slate-900 shadow focus:not-sr-only focus:absolute focus:top-2 focus:left-2 dark:bg-slate-900 dark:text-slate-100"
       >
         Skip to content
       </a>

@@ -33,7 +33,7 @@ export default async function HomePage() {
       <div className="flex flex-wrap items-center justify-between gap-4">
         <div>
           <h1 className="text-2xl font-semibold">Welcome, {actor.name ?? actor.email}</h1>
-          <p className="mt-1 text-sm text-slate-600" data-testid="role-summary">
+          <p className="mt-1 text-sm text-slate-600 dark:text-slate-400" data-testid="role-summary">
             Signed in as {actor.email} with roles: {actor.roles.join(", ").toLowerCase()}.
           </p>
         </div>
@@ -60,7 +60,7 @@ export default async function HomePage() {
 
       {mine.activeGrants.length > 0 ? (
         <Card title="Active access" testId="active-grants">
-          <ul className="divide-y divide-slate-100">
+          <ul className="divide-y divide-slate-100 dark:divide-slate-800">
             {mine.activeGrants.map((grant) => (
               <li key={grant.grantId} className="py-3 first:pt-0 last:pb-0" data-testid="active-grant">
                 <div className="flex flex-wrap items-center justify-between gap-3">
@@ -68,8 +68,8 @@ export default async function HomePage() {
                     <Link href={`/requests/${grant.requestId}`} className="font-semibold hover:underline">
                       {grant.permissionSetName} on {grant.accountName}
                     </Link>{" "}
-                    <span className="font-mono text-xs text-slate-500">{grant.accountId}</span>
-                    <p className="text-sm text-slate-600">
+                    <span className="font-mono text-xs text-slate-500 dark:text-slate-400">{grant.accountId}</span>
+                    <p className="text-sm text-slate-600 dark:text-slate-400">
                       Ends <LocalTime iso={grant.endsAt.toISOString()} /> ·{" "}
                       <Countdown to={grant.endsAt.toISOString()} testId="grant-countdown" /> left
                       {grant.sessionDurationMinutes !== null ? (
@@ -91,7 +91,7 @@ export default async function HomePage() {
           {mine.requests.length === 0 ? (
             <EmptyState>
               You have no requests yet.{" "}
-              <Link href="/requests/new" className="font-semibold text-sky-700 underline">
+              <Link href="/requests/new" className="font-semibold text-sky-700 underline dark:text-sky-300">
                 Request access
               </Link>{" "}
               when you need it; nothing is granted in advance.
@@ -99,7 +99,7 @@ export default async function HomePage() {
           ) : (
             <TableScroll label="My requests">
               <table className="w-full text-left text-sm">
-                <thead className="border-b border-slate-100 text-xs tracking-wide text-slate-500 uppercase">
+                <thead className="border-b border-slate-100 text-xs tracking-wide text-slate-500 uppercase dark:border-slate-800 dark:text-slate-400">
                   <tr>
                     <th className="px-5 py-2 font-semibold">Access</th>
                     <th className="px-5 py-2 font-semibold">Window</th>
@@ -107,35 +107,37 @@ export default async function HomePage() {
                     <th className="px-5 py-2 font-semibold">Requested</th>
                   </tr>
                 </thead>
-                <tbody className="divide-y divide-slate-100">
+                <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
                   {mine.requests.map((r) => (
                     <tr
                       key={r.id}
                       data-testid="my-request"
                       data-request-id={r.id}
-                      className="align-top hover:bg-slate-50"
+                      className="align-top hover:bg-slate-50 dark:hover:bg-slate-800"
                     >
                       <td className="px-5 py-3">
                         <Link href={`/requests/${r.id}`} className="block hover:underline" data-testid="request-link">
                           <TargetList targets={r.targets} />
                         </Link>
                       </td>
-                      <td className="px-5 py-3 whitespace-nowrap text-slate-600">
+                      <td className="px-5 py-3 whitespace-nowrap text-slate-600 dark:text-slate-400">
                         <LocalTime iso={r.startsAt.toISOString()} />
                         <span className="block text-xs">{formatMinutes(r.durationMinutes)}</span>
                       </td>
                       <td className="px-5 py-3">
                         <StatusBadge status={r.status} />
                         {r.status === "PENDING" ? (
-                          <span className="mt-1 block text-xs text-slate-500">
+                          <span className="mt-1 block text-xs text-slate-500 dark:text-slate-400">
                             {r.approvals} of {r.requiredApprovals} approvals
                           </span>
                         ) : null}
                         {r.extensionPending ? (
-                          <span className="mt-1 block text-xs text-amber-700">extension waiting for approval</span>
+                          <span className="mt-1 block text-xs text-amber-700 dark:text-amber-300">
+                            extension waiting for approval
+                          </span>
                         ) : null}
                       </td>
-                      <td className="px-5 py-3 whitespace-nowrap text-slate-600">
+                      <td className="px-5 py-3 whitespace-nowrap text-slate-600 dark:text-slate-400">
                         <LocalTime iso={r.createdAt.toISOString()} />
                       </td>
                     </tr>

@@ -30,11 +30,16 @@ export default async function SignInPage({
   }
 
   return (
-    <main className="mx-4 mt-24 max-w-md rounded-xl border border-slate-200 bg-white p-8 shadow-sm sm:mx-auto">
+    <main className="mx-4 mt-24 max-w-md rounded-xl border border-slate-200 bg-white p-8 shadow-sm sm:mx-auto dark:border-slate-700 dark:bg-slate-900">
       <h1 className="text-2xl font-semibold">JIT Access Portal</h1>
-      <p className="mt-2 text-slate-600">Request time-boxed AWS access. Nobody holds standing admin rights.</p>
+      <p className="mt-2 text-slate-600 dark:text-slate-400">
+        Request time-boxed AWS access. Nobody holds standing admin rights.
+      </p>
       {message ? (
-        <p role="alert" className="mt-4 rounded-md bg-red-50 p-3 text-sm text-red-800">
+        <p
+          role="alert"
+          className="mt-4 rounded-md bg-red-50 p-3 text-sm text-red-800 dark:bg-red-950 dark:text-red-200"
+        >
           {message}
         </p>
       ) : null}
@@ -42,7 +47,7 @@ export default async function SignInPage({
         <input type="hidden" name={RETURN_PATH_PARAM} value={returnPath} />
         <button
           type="submit"
-          className="w-full rounded-md bg-slate-900 px-4 py-2 font-semibold text-white hover:bg-slate-700"
+          className="w-full rounded-md bg-slate-900 px-4 py-2 font-semibold text-white hover:bg-slate-700 dark:bg-sky-300 dark:text-slate-950 dark:hover:bg-sky-200"
         >
           Sign in with {env.OIDC_PROVIDER_NAME}
         </button>

@@ -55,13 +55,13 @@ function ChartTable({
 }) {
   return (
     <details className="mt-3 text-sm" data-testid={testId}>
-      <summary className="cursor-pointer text-sky-700 underline underline-offset-2">
+      <summary className="cursor-pointer text-sky-700 underline underline-offset-2 dark:text-sky-300">
         Show the numbers as a table
       </summary>
       <TableScroll label={caption} className="mt-2">
         <table className="w-full text-left text-sm">
           <caption className="sr-only">{caption}</caption>
-          <thead className="border-b border-slate-100 text-xs tracking-wide text-slate-500 uppercase">
+          <thead className="border-b border-slate-100 text-xs tracking-wide text-slate-500 uppercase dark:border-slate-800 dark:text-slate-400">
             <tr>
               {columns.map((column, index) => (
                 <th key={column} scope="col" className={`px-5 py-1.5 font-semibold ${index > 0 ? "text-right" : ""}`}>
@@ -70,7 +70,7 @@ function ChartTable({
               ))}
             </tr>
           </thead>
-          <tbody className="divide-y divide-slate-100">
+          <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
             {rows.map((row) => (
               <tr key={row.key}>
                 {row.cells.map((cell, index) =>
@@ -92,7 +92,7 @@ function ChartTable({
     </details>
   );
 }
-const axis = { fontSize: 11, fill: "#64748b" };
+const axis = { fontSize: 11, fill: "var(--chart-axis)" };
 
 export function OutcomesChart({ data }: { data: OutcomeDay[] }) {
   return (
@@ -100,7 +100,7 @@ export function OutcomesChart({ data }: { data: OutcomeDay[] }) {
       <div className="h-72" data-testid="chart-outcomes" role="img" aria-label="Requests per day by outcome">
         <ResponsiveContainer width="100%" height="100%">
           <ComposedChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: -16 }}>
-            <CartesianGrid strokeDasharray="3 3" vertical={false} stroke="#e2e8f0" />
+            <CartesianGrid strokeDasharray="3 3" vertical={false} stroke="var(--chart-grid)" />
             <XAxis dataKey="day" tickFormatter={shortDay} tick={axis} minTickGap={16} />
             <YAxis allowDecimals={false} tick={axis} />
             <Tooltip />
@@ -118,7 +118,7 @@ export function OutcomesChart({ data }: { data: OutcomeDay[] }) {
             <Line
               dataKey="selfService"
               name="Self-service"
-              stroke="#0369a1"
+              stroke="var(--chart-line)"
               strokeWidth={2}
               dot={false}
               isAnimationActive={false}
@@ -155,7 +155,7 @@ export function ApprovalTimeChart({ data }: { data: { day: string; p50: number |
       >
         <ResponsiveContainer width="100%" height="100%">
           <LineChart data={minutes} margin={{ top: 8, right: 8, bottom: 0, left: -16 }}>
-            <CartesianGrid strokeDasharray="3 3" vertical={false} stroke="#e2e8f0" />
+            <CartesianGrid strokeDasharray="3 3" vertical={false} stroke="var(--chart-grid)" />
             <XAxis dataKey="day" tickFormatter={shortDay} tick={axis} minTickGap={16} />
             <YAxis tick={axis} unit=" m" />
             <Tooltip formatter={(value) => `${value} min`} />
@@ -163,7 +163,7 @@ export function ApprovalTimeChart({ data }: { data: { day: string; p50: number |
             <Line
               dataKey="p50"
               name="p50"
-              stroke="#0369a1"
+              stroke="var(--chart-line)"
               strokeWidth={2}
               dot={false}
               connectNulls
@@ -209,7 +209,7 @@ export function RankingChart({
             <XAxis type="number" allowDecimals={false} tick={axis} />
             <YAxis type="category" dataKey="label" width={150} tick={axis} interval={0} />
             <Tooltip />
-            <Bar dataKey="count" name="Requests" fill="#0f172a" isAnimationActive={false} />
+            <Bar dataKey="count" name="Requests" fill="var(--chart-ink)" isAnimationActive={false} />
           </BarChart>
         </ResponsiveContainer>
       </div>

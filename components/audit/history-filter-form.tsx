@@ -43,7 +43,10 @@ function Labelled({
 }) {
   return (
     <div className={`min-w-0 space-y-1 ${wide ? "sm:col-span-2" : ""}`}>
-      <label htmlFor={id} className="block text-xs font-semibold tracking-wide text-slate-600 uppercase">
+      <label
+        htmlFor={id}
+        className="block text-xs font-semibold tracking-wide text-slate-600 uppercase dark:text-slate-400"
+      >
         {label}
       </label>
       {children}

@@ -10,12 +10,16 @@ const JUSTIFICATION_PREVIEW = 140;
 
 function Decisions({ row }: { row: HistoryRow }) {
   if (row.autoApproved) return <Badge tone="violet">self-service</Badge>;
-  if (row.decisions.length === 0) return <span className="text-slate-500">none</span>;
+  if (row.decisions.length === 0) return <span className="text-slate-500 dark:text-slate-400">none</span>;
   return (
     <ul className="space-y-0.5">
       {row.decisions.map((d) => (
         <li key={`${d.approverEmail}-${d.at.toISOString()}`} className="text-xs">
-          <span className={d.decision === "APPROVE" ? "text-emerald-700" : "text-red-700"}>
+          <span
+            className={
+              d.decision === "APPROVE" ? "text-emerald-700 dark:text-emerald-300" : "text-red-700 dark:text-red-300"
+            }
+          >
             {d.decision === "APPROVE" ? "approved" : "denied"}
           </span>{" "}
           by {d.approverName ?? d.approverEmail ?? "unknown"}
@@ -31,7 +35,7 @@ export function HistoryTable({ rows, showRequester }: { rows: HistoryRow[]; show
   return (
     <TableScroll label="Requests">
       <table className="w-full text-left text-sm" data-testid="history-table">
-        <thead className="border-b border-slate-100 text-xs tracking-wide text-slate-500 uppercase">
+        <thead className="border-b border-slate-100 text-xs tracking-wide text-slate-500 uppercase dark:border-slate-800 dark:text-slate-400">
           <tr>
             <th className="px-5 py-2 font-semibold">Requested</th>
             {showRequester ? <th className="px-5 py-2 font-semibold">Requester</th> : null}
@@ -44,23 +48,23 @@ export function HistoryTable({ rows, showRequester }: { rows: HistoryRow[]; show
             </th>
           </tr>
         </thead>
-        <tbody className="divide-y divide-slate-100">
+        <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
           {rows.map((row) => (
             <tr
               key={row.id}
-              className="align-top hover:bg-slate-50"
+              className="align-top hover:bg-slate-50 dark:hover:bg-slate-800"
               data-testid="history-row"
               data-request-id={row.id}
               data-status={row.status}
             >
-              <td className="px-5 py-3 whitespace-nowrap text-slate-600">
+              <td className="px-5 py-3 whitespace-nowrap text-slate-600 dark:text-slate-400">
                 <LocalTime iso={row.createdAt.toISOString()} />
               </td>
               {showRequester ? (
                 <td className="px-5 py-3">
                   <span className="block">{row.requester.name ?? row.requester.email}</span>
                   {row.requester.name ? (
-                    <span className="block text-xs text-slate-500">{row.requester.email}</span>
+                    <span className="block text-xs text-slate-500 dark:text-slate-400">{row.requester.email}</span>
                   ) : null}
                 </td>
               ) : null}
@@ -73,8 +77,10 @@ export function HistoryTable({ rows, showRequester }: { rows: HistoryRow[]; show
               <td className="px-5 py-3">
                 <Decisions row={row} />
               </td>
-              <td className="max-w-xs px-5 py-3 text-slate-700">
-                {row.ticket ? <span className="mr-1 font-mono text-xs text-slate-500">{row.ticket}</span> : null}
+              <td className="max-w-xs px-5 py-3 text-slate-700 dark:text-slate-300">
+                {row.ticket ? (
+                  <span className="mr-1 font-mono text-xs text-slate-500 dark:text-slate-400">{row.ticket}</span>
+                ) : null}
                 <span title={row.justification}>
                   {row.justification.length > JUSTIFICATION_PREVIEW
                     ? `${row.justification.slice(0, JUSTIFICATION_PREVIEW)}…`
@@ -84,14 +90,14 @@ export function HistoryTable({ rows, showRequester }: { rows: HistoryRow[]; show
               <td className="px-5 py-3 text-xs whitespace-nowrap">
                 <Link
                   href={`/audit/requests/${row.id}`}
-                  className="block font-semibold text-sky-700 underline underline-offset-2 hover:text-sky-900"
+                  className="block font-semibold text-sky-700 underline underline-offset-2 hover:text-sky-900 dark:text-sky-300 dark:hover:text-sky-100"
                   data-testid="timeline-link"
                 >
                   Timeline
                 </Link>
                 <Link
                   href={`/requests/${row.id}`}
-                  className="block text-slate-600 hover:underline"
+                  className="block text-slate-600 hover:underline dark:text-slate-400"
                   data-testid="request-link"
                 >
                   Request

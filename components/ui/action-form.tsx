@@ -23,14 +23,19 @@ export function useActionForm(action: FormAction) {
   return { state, pending, onSubmit, errorsFor };
 }
 
-/** The outcome of the last submit, with field errors that have no field of their own on this form. */
+/**
+ * The outcome of the last submit. With `fieldLabels`, every field error is listed by the field's name and links to it; otherwise
+ * only the errors of fields not on this form (`fields`) are listed, since the others show below their fields.
+ */
 export function FormMessage({
   state,
   fields = [],
+  fieldLabels,
   testId = "form-message",
 }: {
   state: FormState;
   fields?: string[];
+  fieldLabels?: Record<string, string>;
   testId?: string;
 }) {
   if (!state) return null;
@@ -40,13 +45,23 @@ export function FormMessage({
         {state.message}
       </Alert>
     ) : null;
-  const orphaned = Object.entries(state.fieldErrors ?? {})
-    .filter(([field]) => !fields.includes(field))
+  const entries = Object.entries(state.fieldErrors ?? {});
+  const named = fieldLabels ? entries.filter(([field]) => field in fieldLabels) : [];
+  const orphaned = entries
+    .filter(([field]) => !fields.includes(field) && !(fieldLabels && field in fieldLabels))
     .flatMap(([, messages]) => messages);
   return (
     <Alert tone="error" title={state.message} testId={testId}>
-      {orphaned.length > 0 ? (
+      {named.length > 0 || orphaned.length > 0 ? (
         <ul className="list-disc pl-5">
+          {named.map(([field, messages]) => (
+            <li key={field} data-testid={`error-summary-${field}`}>
+              <a href={`#${field}-error`} className="font-semibold underline">
+                {fieldLabels![field]}
+              </a>
+              : {messages.join(" ")}
+            </li>
+          ))}
           {orphaned.map((m) => (
             <li key={m}>{m}</li>
           ))}

@@ -3,12 +3,13 @@ import { GRANT_STATUS_LABELS, REQUEST_STATUS_LABELS } from "../format";
 type Tone = "gray" | "amber" | "sky" | "green" | "red" | "violet";
 
 const TONES: Record<Tone, string> = {
-  gray: "bg-slate-100 text-slate-700 ring-slate-200",
-  amber: "bg-amber-50 text-amber-800 ring-amber-200",
-  sky: "bg-sky-50 text-sky-800 ring-sky-200",
-  green: "bg-emerald-50 text-emerald-800 ring-emerald-200",
-  red: "bg-red-50 text-red-800 ring-red-200",
-  violet: "bg-violet-50 text-violet-800 ring-violet-200",
+  gray: "bg-slate-100 dark:bg-slate-800 text-slate-700 dark:text-slate-300 ring-slate-200 dark:ring-slate-700",
+  amber: "bg-amber-50 dark:bg-amber-950 text-amber-800 dark:text-amber-200 ring-amber-200 dark:ring-amber-800",
+  sky: "bg-sky-50 dark:bg-sky-950 text-sky-800 dark:text-sky-200 ring-sky-200 dark:ring-sky-800",
+  green:
+    "bg-emerald-50 dark:bg-emerald-950 text-emerald-800 dark:text-emerald-200 ring-emerald-200 dark:ring-emerald-800",
+  red: "bg-red-50 dark:bg-red-950 text-red-800 dark:text-red-200 ring-red-200 dark:ring-red-800",
+  violet: "bg-violet-50 dark:bg-violet-950 text-violet-800 dark:text-violet-200 ring-violet-200 dark:ring-violet-800",
 };
 
 const STATUS_TONES: Record<string, Tone> = {

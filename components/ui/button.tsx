@@ -3,10 +3,13 @@ import Link from "next/link";
 type Variant = "primary" | "secondary" | "danger" | "ghost";
 
 const VARIANTS: Record<Variant, string> = {
-  primary: "bg-slate-900 text-white hover:bg-slate-700 disabled:bg-slate-400",
-  secondary: "border border-slate-300 bg-white text-slate-800 hover:bg-slate-50 disabled:text-slate-400",
+  primary:
+    "bg-slate-900 text-white hover:bg-slate-700 disabled:bg-slate-400 dark:bg-sky-300 dark:text-slate-950 dark:hover:bg-sky-200 dark:disabled:bg-slate-600 dark:disabled:text-slate-300",
+  secondary:
+    "border border-slate-300 dark:border-slate-600 bg-white dark:bg-slate-900 text-slate-800 dark:text-slate-200 hover:bg-slate-50 dark:hover:bg-slate-800 disabled:text-slate-400 dark:disabled:text-slate-400",
   danger: "bg-red-700 text-white hover:bg-red-600 disabled:bg-red-300",
-  ghost: "text-slate-700 hover:bg-slate-100 disabled:text-slate-400",
+  ghost:
+    "text-slate-700 dark:text-slate-300 hover:bg-slate-100 dark:hover:bg-slate-800 disabled:text-slate-400 dark:disabled:text-slate-400",
 };
 
 export function buttonClass(variant: Variant = "primary", size: "sm" | "md" = "md"): string {
@@ -19,7 +22,7 @@ export function Button({
   size = "md",
   className = "",
   ...props
-}: React.ButtonHTMLAttributes<HTMLButtonElement> & { variant?: Variant; size?: "sm" | "md" }) {
+}: React.ComponentProps<"button"> & { variant?: Variant; size?: "sm" | "md" }) {
   return <button type="button" {...props} className={`${buttonClass(variant, size)} ${className}`} />;
 }
 

@@ -12,9 +12,12 @@ export function Card({
   testId?: string;
 }) {
   return (
-    <section data-testid={testId} className={`rounded-xl border border-slate-200 bg-white shadow-sm ${className}`}>
+    <section
+      data-testid={testId}
+      className={`rounded-xl border border-slate-200 bg-white shadow-sm dark:border-slate-700 dark:bg-slate-900 ${className}`}
+    >
       {title || actions ? (
-        <header className="flex flex-wrap items-center justify-between gap-3 border-b border-slate-100 px-5 py-3">
+        <header className="flex flex-wrap items-center justify-between gap-3 border-b border-slate-100 px-5 py-3 dark:border-slate-800">
           {title ? <h2 className="text-base font-semibold">{title}</h2> : <span />}
           {actions}
         </header>
@@ -26,7 +29,7 @@ export function Card({
 
 export function EmptyState({ children }: { children: React.ReactNode }) {
   return (
-    <p className="rounded-lg border border-dashed border-slate-300 px-4 py-6 text-center text-sm text-slate-500">
+    <p className="rounded-lg border border-dashed border-slate-300 px-4 py-6 text-center text-sm text-slate-500 dark:border-slate-600 dark:text-slate-400">
       {children}
     </p>
   );
@@ -38,8 +41,8 @@ export function DescriptionList({ items }: { items: { label: string; value: Reac
     <dl className="grid grid-cols-1 gap-x-6 gap-y-3 text-sm sm:grid-cols-[10rem_1fr]">
       {items.map((item) => (
         <div key={item.label} className="contents">
-          <dt className="font-semibold text-slate-500">{item.label}</dt>
-          <dd className="min-w-0 break-words text-slate-900">{item.value}</dd>
+          <dt className="font-semibold text-slate-500 dark:text-slate-400">{item.label}</dt>
+          <dd className="min-w-0 break-words text-slate-900 dark:text-slate-100">{item.value}</dd>
         </div>
       ))}
     </dl>

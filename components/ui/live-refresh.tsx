@@ -21,7 +21,10 @@ export function LiveRefresh({ active, intervalMs = 3000 }: { active: boolean; in
     return () => clearInterval(timer);
   }, [active, intervalMs, router]);
   return active ? (
-    <span className="inline-flex items-center gap-1.5 text-xs text-slate-500" data-testid="live-indicator">
+    <span
+      className="inline-flex items-center gap-1.5 text-xs text-slate-500 dark:text-slate-400"
+      data-testid="live-indicator"
+    >
       <span aria-hidden className="size-2 animate-pulse rounded-full bg-emerald-500" />
       live
     </span>

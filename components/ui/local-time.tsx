@@ -18,7 +18,7 @@ export function LocalTime({
     () => true,
     () => false,
   );
-  if (!iso) return <span className="text-slate-500">—</span>;
+  if (!iso) return <span className="text-slate-500 dark:text-slate-400">—</span>;
   const date = new Date(iso);
   const options: Intl.DateTimeFormatOptions =
     mode === "time"

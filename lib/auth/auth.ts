@@ -50,7 +50,12 @@ const buildConfig = (): NextAuthConfig => ({
       clientId: env.OIDC_CLIENT_ID,
       clientSecret: env.OIDC_CLIENT_SECRET,
       checks: ["pkce", "state", "nonce"],
-      authorization: { params: { scope: `openid email profile ${env.OIDC_GROUPS_CLAIM}` } },
+      authorization: {
+        params: {
+          scope: `openid email profile ${env.OIDC_GROUPS_CLAIM}`,
+          ...(env.OIDC_PROMPT === "omit" ? {} : { prompt: env.OIDC_PROMPT }),
+        },
+      },
       profile(profile) {
         return {
           id: String(profile.sub),

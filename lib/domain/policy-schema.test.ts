@@ -58,6 +58,12 @@ function problemsOf(mutate: (doc: Doc) => void) {
 
 const rule0 = (doc: Doc) => doc.rules[0] as Rule;
 
+function withRule0(mutate: (rule: Rule) => unknown): Doc {
+  const doc = structuredClone(validDocument()) as Doc;
+  mutate(rule0(doc));
+  return doc;
+}
+
 describe("PolicyDocument accepts", () => {
   it("a well-formed document and fills in defaults", () => {
     const result = parsePolicyDocument(validDocument());
@@ -66,6 +72,23 @@ describe("PolicyDocument accepts", () => {
     expect(result.policy.rules[1]!.ticket).toEqual({ required: false });
     expect(result.policy.rules[1]!.extension).toEqual({ allowed: false, requiresApproval: true });
     expect(result.policy.rules[1]!.approval).toEqual({ auto: true, required: 1, distinctGroups: false });
+  });
+
+  it("a ticket rule with an example hint, and the same rule without one (older files stay valid)", () => {
+    const withHint = parsePolicyDocument(
+      withRule0((rule) =>
+        Object.assign(rule, { ticket: { required: true, pattern: "^PAY-[0-9]+$", hint: "PAY-1234" } }),
+      ),
+    );
+    expect(withHint.ok && withHint.policy.rules[0]!.ticket).toEqual({
+      required: true,
+      pattern: "^PAY-[0-9]+$",
+      hint: "PAY-1234",
+    });
+    const without = parsePolicyDocument(
+      withRule0((rule) => (rule.ticket = { required: true, pattern: "^PAY-[0-9]+$" })),
+    );
+    expect(without.ok && without.policy.rules[0]!.ticket).toEqual({ required: true, pattern: "^PAY-[0-9]+$" });
   });
 
   it("a minimal document: deny by default with no rules", () => {
@@ -320,6 +343,25 @@ describe("PolicyDocument rejects, naming the path and the reason", () => {
         void (rule0(doc).approval = { auto: false, approvers: { groups: ["*"] }, required: 1, distinctGroups: false }),
       "rules[0].approval.approvers.groups[0]",
       "anyone approve",
+    ],
+    [
+      "a ticket hint the pattern refuses",
+      (doc) => void Object.assign(rule0(doc), { ticket: { required: true, pattern: "^PAY-[0-9]+$", hint: "JIRA-1" } }),
+      "rules[0].ticket.hint",
+      "matches the pattern",
+    ],
+    [
+      "a ticket hint with a control character",
+      (doc) =>
+        void Object.assign(rule0(doc), { ticket: { required: true, pattern: "^PAY-[0-9]+$", hint: "PAY-1\u0000" } }),
+      "rules[0].ticket.hint",
+      "control characters",
+    ],
+    [
+      "an empty ticket hint",
+      (doc) => void Object.assign(rule0(doc), { ticket: { required: true, hint: "" } }),
+      "rules[0].ticket.hint",
+      "must not be empty",
     ],
     [
       "an unanchored ticket pattern",

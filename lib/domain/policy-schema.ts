@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { ticketPatternProblem } from "./ticket-pattern";
+import { safeText } from "./safe-text";
+import { ticketMatches, ticketPatternProblem } from "./ticket-pattern";
 import { MAX_DURATION_MINUTES, MIN_DURATION_MINUTES } from "./time-window";
 
 /** Matches everything in a selector list; must be written out, and alone, so "everything" is never an accident. */
@@ -134,20 +135,34 @@ const Duration = z
   .min(MIN_DURATION_MINUTES, `must be at least ${MIN_DURATION_MINUTES} minute${MIN_DURATION_MINUTES === 1 ? "" : "s"}`)
   .max(MAX_DURATION_MINUTES, `must be at most ${MAX_DURATION_MINUTES} minutes (30 days)`);
 
-export const TicketRule = z.strictObject(
-  {
-    required: z.boolean({ error: "must be true or false" }),
-    /** Matched against the whole ticket; a supplied ticket must match even when not required. */
-    pattern: z
-      .string({ error: "must be a quoted regular expression" })
-      .superRefine((pattern, ctx) => {
-        const problem = ticketPatternProblem(pattern);
-        if (problem) ctx.addIssue({ code: "custom", message: problem });
-      })
-      .optional(),
-  },
-  mapping("ticket"),
-);
+export const MAX_TICKET_HINT_LENGTH = 40;
+
+export const TicketRule = z
+  .strictObject(
+    {
+      required: z.boolean({ error: "must be true or false" }),
+      /** Matched against the whole ticket; a supplied ticket must match even when not required. */
+      pattern: z
+        .string({ error: "must be a quoted regular expression" })
+        .superRefine((pattern, ctx) => {
+          const problem = ticketPatternProblem(pattern);
+          if (problem) ctx.addIssue({ code: "custom", message: problem });
+        })
+        .optional(),
+      /** An example ticket shown to requesters instead of the pattern, e.g. "PAY-1234"; it must match the pattern. */
+      hint: safeText("line")
+        .min(1, "must not be empty")
+        .max(MAX_TICKET_HINT_LENGTH, `must be at most ${MAX_TICKET_HINT_LENGTH} characters`)
+        .optional(),
+    },
+    mapping("ticket"),
+  )
+  .superRefine((rule, ctx) => {
+    // An example the pattern refuses would teach requesters the wrong format.
+    if (rule.hint !== undefined && rule.pattern !== undefined && !ticketPatternProblem(rule.pattern))
+      if (!ticketMatches(rule.pattern, rule.hint))
+        ctx.addIssue({ code: "custom", path: ["hint"], message: "must be an example that matches the pattern" });
+  });
 export type TicketRule = z.infer<typeof TicketRule>;
 
 export const ApproverSelector = z

@@ -4,6 +4,7 @@ import {
   approverGroupsForRequest,
   canApprove,
   canRevoke,
+  checkTicket,
   countQuorum,
   eligibleTargets,
   evaluateRequest,
@@ -327,7 +328,7 @@ describe("evaluateTarget", () => {
         allowed: true,
         ruleIds: ["broad-auto", "prod-strict", "prod-security"],
         maxDurationMinutes: 60,
-        ticket: { required: true, patterns: ["^PAY-[0-9]+$", "^[A-Z]+-[0-9]{1,4}$"] },
+        ticket: { required: true, patterns: ["^PAY-[0-9]+$", "^[A-Z]+-[0-9]{1,4}$"], examples: [] },
         approval: { auto: false, approverGroups: ["approvers"], approverUsers: [], required: 2, distinctGroups: false },
         extension: { allowed: false, requiresApproval: true },
         session: { revocation: "deny-on-end", shortWindowRefusals: [] },
@@ -355,6 +356,57 @@ describe("evaluateTarget", () => {
   });
 });
 
+describe("ticket examples", () => {
+  const hinted = { required: true, patterns: ["^PAY-[0-9]{1,8}$"], examples: ["PAY-1234"] };
+
+  it.each([
+    [
+      "a missing ticket names the example, not the pattern",
+      hinted,
+      "",
+      ["A ticket is required, for example PAY-1234."],
+    ],
+    [
+      "a mismatched ticket names the example, not the pattern",
+      hinted,
+      "pay 12",
+      ["This ticket does not have the expected form; write it for example PAY-1234."],
+    ],
+    ["a matching ticket passes", hinted, "PAY-77", []],
+    [
+      "two rules with examples name both",
+      { ...hinted, patterns: ["^PAY-[0-9]{1,8}$", "^[A-Z]+-[0-9]{1,4}$"], examples: ["PAY-1234", "OPS-12"] },
+      "",
+      ["A ticket is required, for example PAY-1234 or OPS-12."],
+    ],
+    [
+      "an old policy without a hint still names the pattern",
+      { ...hinted, examples: [] },
+      "nope",
+      ["The ticket must match ^PAY-[0-9]{1,8}$."],
+    ],
+  ])("%s", (_label, requirement, ticket, messages) => {
+    expect(checkTicket(requirement, ticket)).toEqual(messages);
+  });
+
+  it("the combined requirement carries every applicable rule's hint", () => {
+    const policy = policyOf({
+      ...demo,
+      rules: demo.rules.map((rule) =>
+        rule.ticket.pattern?.startsWith("^PAY") ? { ...rule, ticket: { ...rule.ticket, hint: "PAY-1234" } } : rule,
+      ),
+    });
+    const verdict = evaluateTarget(policy, alice, target("paymentsProd", "PowerUser"));
+    expect(verdict.allowed && verdict.ticket.examples).toEqual(["PAY-1234"]);
+    expect(
+      evaluateRequest(policy, alice, [target("paymentsProd", "PowerUser")], { durationMinutes: 60 }),
+    ).toMatchObject({
+      ok: false,
+      fieldErrors: { ticket: ["A ticket is required, for example PAY-1234."] },
+    });
+  });
+});
+
 describe("evaluateRequest", () => {
   const payments = [target("paymentsProd", "PowerUser")];
 
@@ -364,7 +416,7 @@ describe("evaluateRequest", () => {
       decision: {
         ruleIds: ["payments-power"],
         maxDurationMinutes: 240,
-        ticket: { required: true, patterns: ["^PAY-[0-9]{1,8}$"] },
+        ticket: { required: true, patterns: ["^PAY-[0-9]{1,8}$"], examples: [] },
         autoApprove: false,
         requiredApprovals: 1,
         distinctGroups: false,
@@ -431,7 +483,7 @@ describe("evaluateRequest", () => {
       payments,
       { durationMinutes: 60 },
       "VALIDATION",
-      { ticket: "A ticket is required (format: ^PAY-[0-9]{1,8}$)" },
+      { ticket: "A ticket is required, matching ^PAY-[0-9]{1,8}$." },
     ],
     [
       "the ticket is blank",

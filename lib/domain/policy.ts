@@ -9,7 +9,7 @@ import {
   type DenyRule,
   type RequesterSelector,
 } from "./policy-schema";
-import { MAX_TICKET_LENGTH, ticketMatches } from "./ticket-pattern";
+import { describeTicketFormat, MAX_TICKET_LENGTH, ticketMatches } from "./ticket-pattern";
 import { checkDuration, formatMinutes } from "./time-window";
 
 // ---------------------------------------------------------------------------------------------------------------------------
@@ -141,6 +141,8 @@ export interface TicketRequirement {
   required: boolean;
   /** A supplied ticket must match every pattern, whole-string. */
   patterns: string[];
+  /** Example tickets from the rules' hints, shown instead of the patterns. */
+  examples: string[];
 }
 
 export interface ApprovalRequirement {
@@ -232,6 +234,7 @@ function combineRules(rules: readonly AllowRule[]): Requirements {
     ticket: {
       required: rules.some((rule) => rule.ticket.required),
       patterns: [...new Set(rules.flatMap((rule) => (rule.ticket.pattern === undefined ? [] : [rule.ticket.pattern])))],
+      examples: [...new Set(rules.flatMap((rule) => (rule.ticket.hint === undefined ? [] : [rule.ticket.hint])))],
     },
     approval: {
       auto,
@@ -409,6 +412,7 @@ function combineTargets(targets: readonly AllowedTarget[]): RequestDecision {
     ticket: {
       required: targets.some((target) => target.ticket.required),
       patterns: [...new Set(targets.flatMap((target) => target.ticket.patterns))],
+      examples: [...new Set(targets.flatMap((target) => target.ticket.examples))],
     },
     autoApprove,
     requiredApprovals: autoApprove ? 0 : Math.max(...nonAuto.map((target) => target.approval.required)),
@@ -442,18 +446,14 @@ function checkWindowAgainstSessions(
 /** Form messages for a ticket against the combined requirement; empty when it is fine. */
 export function checkTicket(requirement: TicketRequirement, ticket: string | undefined): string[] {
   const given = ticket ?? "";
+  const format = describeTicketFormat(requirement);
   if (given.trim() === "")
-    return requirement.required
-      ? [
-          requirement.patterns.length > 0
-            ? `A ticket is required (format: ${requirement.patterns.join(" and ")}).`
-            : "A ticket is required.",
-        ]
-      : [];
+    return requirement.required ? [format ? `A ticket is required, ${format}.` : "A ticket is required."] : [];
   if (given.length > MAX_TICKET_LENGTH) return [`A ticket reference is at most ${MAX_TICKET_LENGTH} characters.`];
-  return requirement.patterns
-    .filter((pattern) => !ticketMatches(pattern, given))
-    .map((pattern) => `The ticket must match ${pattern}.`);
+  const mismatched = requirement.patterns.filter((pattern) => !ticketMatches(pattern, given));
+  if (mismatched.length === 0) return [];
+  if (requirement.examples.length > 0) return [`This ticket does not have the expected form; write it ${format}.`];
+  return mismatched.map((pattern) => `The ticket must match ${pattern}.`);
 }
 
 // ---------------------------------------------------------------------------------------------------------------------------

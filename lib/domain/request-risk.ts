@@ -15,7 +15,8 @@ const PRODUCTION = /(^|[^a-z])prod/i;
 export const LONG_WINDOW_MINUTES = 240;
 
 export interface RiskSubject {
-  targets: readonly { accountName: string; permissionSetName: string }[];
+  /** ouPath, when known, counts too: an account in a Production OU is production whatever its name. */
+  targets: readonly { accountName: string; permissionSetName: string; ouPath?: string }[];
   durationMinutes: number;
   startsAt: Date;
   ticket: string | null;
@@ -25,7 +26,8 @@ export interface RiskSubject {
 export function requestRisks(subject: RiskSubject): RiskFlag[] {
   const flags: RiskFlag[] = [];
   if (subject.targets.some((t) => ADMIN_SET.test(t.permissionSetName))) flags.push("administrator");
-  if (subject.targets.some((t) => PRODUCTION.test(t.accountName))) flags.push("production");
+  if (subject.targets.some((t) => PRODUCTION.test(t.accountName) || PRODUCTION.test(t.ouPath ?? "")))
+    flags.push("production");
   if (subject.durationMinutes > LONG_WINDOW_MINUTES) flags.push("long-window");
   const day = subject.startsAt.getUTCDay();
   const hour = subject.startsAt.getUTCHours();

@@ -143,3 +143,13 @@ function skipGroupPrefix(pattern: string, afterParen: number): number {
   const lookaround = /^\?(?:<=|<!|=|!|:)/.exec(rest);
   return afterParen + (lookaround ? lookaround[0].length : 1);
 }
+
+/** How a ticket should look, for form hints and messages: the policy's examples when it gives them, else the patterns. */
+export function describeTicketFormat(requirement: {
+  patterns: readonly string[];
+  examples: readonly string[];
+}): string | null {
+  if (requirement.examples.length > 0) return `for example ${requirement.examples.join(" or ")}`;
+  if (requirement.patterns.length > 0) return `matching ${requirement.patterns.join(" and ")}`;
+  return null;
+}

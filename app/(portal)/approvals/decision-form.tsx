@@ -10,10 +10,13 @@ export function DecisionForm({
   requestId,
   version,
   kind = "request",
+  compact = false,
 }: {
   requestId: string;
   version?: number;
   kind?: "request" | "extension";
+  /** One line for a queue row: the comment is optional to approve, so approving stays one click. */
+  compact?: boolean;
 }) {
   const { state, pending, onSubmit, errorsFor } = useActionForm(
     kind === "request" ? decideRequestAction : decideExtensionAction,
@@ -28,17 +31,31 @@ export function DecisionForm({
     >
       <input type="hidden" name="requestId" value={requestId} />
       {version !== undefined ? <input type="hidden" name="expectedVersion" value={version} /> : null}
-      <label htmlFor={commentId} className="block text-sm font-semibold text-slate-800">
-        Comment <span className="font-normal text-slate-500">(required to deny)</span>
+      <label
+        htmlFor={commentId}
+        className={`block font-semibold text-slate-800 dark:text-slate-200 ${compact ? "text-xs" : "text-sm"}`}
+      >
+        Comment <span className="font-normal text-slate-500 dark:text-slate-400">(required to deny)</span>
       </label>
-      <textarea
-        id={commentId}
-        name="comment"
-        rows={2}
-        className={`${inputClass} w-full`}
-        aria-invalid={Boolean(errorsFor("comment"))}
-        maxLength={1000}
-      />
+      {compact ? (
+        <input
+          id={commentId}
+          name="comment"
+          className={`${inputClass} w-full`}
+          aria-invalid={Boolean(errorsFor("comment"))}
+          maxLength={1000}
+          autoComplete="off"
+        />
+      ) : (
+        <textarea
+          id={commentId}
+          name="comment"
+          rows={2}
+          className={`${inputClass} w-full`}
+          aria-invalid={Boolean(errorsFor("comment"))}
+          maxLength={1000}
+        />
+      )}
       <FieldErrors id={`${commentId}-error`} errors={errorsFor("comment")} />
       <FormMessage state={state} fields={["comment"]} testId="decision-message" />
       <div className="flex gap-2">
@@ -46,6 +63,7 @@ export function DecisionForm({
           type="submit"
           name="decision"
           value="APPROVE"
+          size={compact ? "sm" : "md"}
           disabled={pending}
           data-testid={kind === "request" ? "approve" : "approve-extension"}
         >
@@ -56,6 +74,7 @@ export function DecisionForm({
           name="decision"
           value="DENY"
           variant="danger"
+          size={compact ? "sm" : "md"}
           disabled={pending}
           data-testid={kind === "request" ? "deny" : "deny-extension"}
         >

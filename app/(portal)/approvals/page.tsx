@@ -1,108 +1,84 @@
 import Link from "next/link";
-import { listApprovalQueue } from "@/lib/services/queries/approval-queue";
+import { ApprovalQueueFilters, listApprovalQueue } from "@/lib/services/queries/approval-queue";
 import { formatMinutes } from "@/components/format";
 import { TargetList } from "@/components/target-list";
-import { Badge } from "@/components/ui/badge";
 import { Card, EmptyState } from "@/components/ui/card";
 import { Age, Countdown } from "@/components/ui/countdown";
 import { LiveRefresh } from "@/components/ui/live-refresh";
 import { LocalTime } from "@/components/ui/local-time";
 import { pageContext } from "../page-context";
 import { DecisionForm } from "./decision-form";
+import { QueueFilters } from "./queue-filters";
+import { QueueTable } from "./queue-table";
+import { Alert } from "@/components/ui/alert";
 
-export default async function ApprovalsPage() {
+const FILTER_KEYS = ["account", "ou", "permissionSet", "requester", "rule", "waiting", "sort"] as const;
+
+export default async function ApprovalsPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const ctx = await pageContext(["APPROVER", "ADMIN"]);
-  const queue = await listApprovalQueue({ ctx });
-  const total = queue.requests.length + queue.extensions.length;
+  const params = await searchParams;
+  const input = Object.fromEntries(
+    FILTER_KEYS.flatMap((key) => {
+      const value = params[key];
+      return typeof value === "string" && value.trim() !== "" ? [[key, value]] : [];
+    }),
+  );
+  // A hand-edited filter is answered with a note and the whole queue, never an error page.
+  const parsed = ApprovalQueueFilters.safeParse(input);
+  const filterProblem = !parsed.success;
+  const filters = parsed.success ? parsed.data : ApprovalQueueFilters.parse({});
+  const queue = await listApprovalQueue({ ctx, input: filters });
+  const filtered = queue.requests.length !== queue.totalRequests;
+  const total = queue.totalRequests + queue.extensions.length;
 
   return (
     <div className="space-y-6">
       <div className="flex flex-wrap items-center justify-between gap-4">
         <div>
           <h1 className="text-2xl font-semibold">Approvals</h1>
-          <p className="mt-1 text-sm text-slate-600">
+          <p className="mt-1 text-sm text-slate-600 dark:text-slate-400">
             Requests the policy routes to you. Your own requests never appear here.
           </p>
         </div>
         <LiveRefresh active intervalMs={10_000} />
       </div>
 
-      <Card title={`Pending requests (${queue.requests.length})`} testId="approval-queue">
-        {queue.requests.length === 0 ? (
-          <EmptyState>Nothing waits for your decision.</EmptyState>
-        ) : (
-          <ul className="divide-y divide-slate-100">
-            {queue.requests.map((r) => (
-              <li
-                key={r.id}
-                className="grid grid-cols-1 gap-4 py-4 first:pt-0 last:pb-0 md:grid-cols-[minmax(0,1fr)_18rem]"
-                data-testid="queue-item"
-                data-request-id={r.id}
-              >
-                <div className="space-y-2">
-                  <div className="flex flex-wrap items-center gap-2 text-sm">
-                    <span className="font-semibold">{r.requester.name ?? r.requester.email}</span>
-                    {r.requester.name ? <span className="text-slate-500">{r.requester.email}</span> : null}
-                    <span className="text-slate-500">
-                      · waiting <Age from={r.createdAt.toISOString()} />
-                    </span>
-                    {r.approvalExpiresAt ? (
-                      <Badge tone="amber">
-                        expires in <Countdown to={r.approvalExpiresAt.toISOString()} endedText="now" />
-                      </Badge>
-                    ) : null}
-                  </div>
-                  <Link href={`/requests/${r.id}`} className="block hover:underline">
-                    <TargetList targets={r.targets} showOu />
-                  </Link>
-                  <p className="text-sm text-slate-600">
-                    {formatMinutes(r.durationMinutes)},{" "}
-                    {r.startedImmediately ? (
-                      "starting when approved"
-                    ) : (
-                      <>
-                        from <LocalTime iso={r.startsAt.toISOString()} />
-                      </>
-                    )}
-                  </p>
-                  <blockquote className="border-l-2 border-slate-200 pl-3 text-sm whitespace-pre-wrap text-slate-800">
-                    {r.justification}
-                  </blockquote>
-                  <p className="text-sm">
-                    Ticket:{" "}
-                    {r.ticket ? (
-                      <span className="font-mono">{r.ticket}</span>
-                    ) : (
-                      <span className="text-slate-500">none</span>
-                    )}{" "}
-                    · Approvals:{" "}
-                    <span className="font-semibold">
-                      {r.approvals} of {r.requiredApprovals}
-                    </span>
-                  </p>
-                  {r.decisions.length > 0 ? (
-                    <ul className="text-xs text-slate-600">
-                      {r.decisions.map((d) => (
-                        <li key={`${d.approverName}-${d.at.toISOString()}`}>
-                          {d.decision === "APPROVE" ? "Approved" : "Denied"} by {d.approverName}
-                          {d.comment ? `: “${d.comment}”` : ""}
-                        </li>
-                      ))}
-                    </ul>
-                  ) : null}
-                </div>
-                <DecisionForm requestId={r.id} version={r.version} />
-              </li>
-            ))}
-          </ul>
-        )}
+      <Card
+        title={
+          filtered
+            ? `Pending requests (${queue.requests.length} of ${queue.totalRequests})`
+            : `Pending requests (${queue.totalRequests})`
+        }
+        testId="approval-queue"
+      >
+        <div className="space-y-4">
+          {queue.totalRequests > 0 ? <QueueFilters values={filters} facets={queue.facets} /> : null}
+          {filterProblem ? (
+            <Alert tone="warning" testId="queue-filter-problem">
+              Some filters in the address were not understood, so the whole queue is shown.
+            </Alert>
+          ) : null}
+          {/* Always mounted: after a bulk decision empties the queue, its per-row outcomes must stay on screen. */}
+          <QueueTable
+            items={queue.requests}
+            emptyText={
+              queue.totalRequests === 0
+                ? "Nothing waits for your decision."
+                : "No pending request matches these filters."
+            }
+          />
+        </div>
       </Card>
 
       <Card title={`Extension requests (${queue.extensions.length})`} testId="extension-queue">
         {queue.extensions.length === 0 ? (
           <EmptyState>No extension waits for your decision.</EmptyState>
         ) : (
-          <ul className="divide-y divide-slate-100">
+          <ul className="divide-y divide-slate-100 dark:divide-slate-800">
             {queue.extensions.map((x) => (
               <li
                 key={x.id}
@@ -115,7 +91,7 @@ export default async function ApprovalsPage() {
                     <span className="font-semibold">{x.requester.name ?? x.requester.email}</span> asks for{" "}
                     <span className="font-semibold">+{formatMinutes(x.extraMinutes)}</span>
                     {x.requestedAt ? (
-                      <span className="text-slate-500">
+                      <span className="text-slate-500 dark:text-slate-400">
                         {" "}
                         · requested <Age from={x.requestedAt.toISOString()} /> ago
                       </span>
@@ -124,12 +100,12 @@ export default async function ApprovalsPage() {
                   <Link href={`/requests/${x.id}`} className="block hover:underline">
                     <TargetList targets={x.targets} />
                   </Link>
-                  <p className="text-sm text-slate-600">
+                  <p className="text-sm text-slate-600 dark:text-slate-400">
                     Currently ends <LocalTime iso={x.endsAt.toISOString()} /> (<Countdown to={x.endsAt.toISOString()} />{" "}
                     left)
                   </p>
                   {x.justification ? (
-                    <blockquote className="border-l-2 border-slate-200 pl-3 text-sm text-slate-800">
+                    <blockquote className="border-l-2 border-slate-200 pl-3 text-sm text-slate-800 dark:border-slate-700 dark:text-slate-200">
                       {x.justification}
                     </blockquote>
                   ) : null}
@@ -146,7 +122,9 @@ export default async function ApprovalsPage() {
           </ul>
         )}
       </Card>
-      {total === 0 ? null : <p className="text-xs text-slate-500">Denials need a comment; the requester sees it.</p>}
+      {total === 0 ? null : (
+        <p className="text-xs text-slate-500 dark:text-slate-400">Denials need a comment; the requester sees it.</p>
+      )}
     </div>
   );
 }

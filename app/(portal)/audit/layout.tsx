@@ -9,7 +9,7 @@ export default async function AuditLayout({ children }: { children: React.ReactN
       {hasPermission(actor, "history.read-all") ? (
         <nav
           aria-label="Audit"
-          className="flex flex-wrap gap-1 border-b border-slate-200 pb-2 text-sm"
+          className="flex flex-wrap gap-1 border-b border-slate-200 pb-2 text-sm dark:border-slate-700"
           data-testid="audit-tabs"
         >
           <NavLink href="/audit" exact>

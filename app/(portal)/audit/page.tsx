@@ -55,7 +55,8 @@ export default async function AccessHistoryPage({ searchParams }: { searchParams
   ]);
   const query = historySearchParams(filters);
   const href = (extra: Record<string, string>) => `/audit?${historySearchParams(filters, extra).toString()}`;
-  const exportHref = (format: string) => `/api/audit/export?${historySearchParams(filters, { format }).toString()}`;
+  const exportHref = (format: string, per?: string) =>
+    `/api/audit/export?${historySearchParams(filters, { format, per }).toString()}`;
   const values = { ...filters, status: filters.status?.join(",") };
 
   return (
@@ -64,7 +65,7 @@ export default async function AccessHistoryPage({ searchParams }: { searchParams
         <div>
           <h1 className="text-2xl font-semibold">{everyone ? "Access history" : "My access history"}</h1>
           <p
-            className="mt-1 text-sm text-slate-600"
+            className="mt-1 text-sm text-slate-600 dark:text-slate-400"
             data-testid="history-scope"
             data-scope={page?.scope ?? (everyone ? "all" : "own")}
           >
@@ -84,6 +85,22 @@ export default async function AccessHistoryPage({ searchParams }: { searchParams
           </a>
           <a href={exportHref("jsonl")} download className={buttonClass("secondary", "sm")} data-testid="export-jsonl">
             Export JSONL
+          </a>
+          <a
+            href={exportHref("csv", "event")}
+            download
+            className={buttonClass("secondary", "sm")}
+            data-testid="export-events-csv"
+          >
+            Events CSV
+          </a>
+          <a
+            href={exportHref("jsonl", "event")}
+            download
+            className={buttonClass("secondary", "sm")}
+            data-testid="export-events-jsonl"
+          >
+            Events JSONL
           </a>
         </div>
       </div>
@@ -115,7 +132,9 @@ export default async function AccessHistoryPage({ searchParams }: { searchParams
         title={hasActiveFilters(filters) ? "Matching requests" : "All requests"}
         testId="history-results"
         actions={
-          <span className="text-xs text-slate-500">{filters.sort === "oldest" ? "oldest first" : "newest first"}</span>
+          <span className="text-xs text-slate-500 dark:text-slate-400">
+            {filters.sort === "oldest" ? "oldest first" : "newest first"}
+          </span>
         }
       >
         {page ? <HistoryTable rows={page.rows} showRequester={everyone} /> : <EmptyState>{rangeProblem}</EmptyState>}
@@ -128,7 +147,7 @@ export default async function AccessHistoryPage({ searchParams }: { searchParams
             {page?.prevCursor ? (
               <Link
                 href={`/audit${query.size ? `?${query}` : ""}`}
-                className="mr-4 text-sky-700 underline underline-offset-2 hover:text-sky-900"
+                className="mr-4 text-sky-700 underline underline-offset-2 hover:text-sky-900 dark:text-sky-300 dark:hover:text-sky-100"
                 data-testid="first-page"
               >
                 First page
@@ -139,7 +158,7 @@ export default async function AccessHistoryPage({ searchParams }: { searchParams
             {page?.prevCursor ? (
               <Link
                 href={href({ before: page.prevCursor })}
-                className="text-sky-700 underline underline-offset-2 hover:text-sky-900"
+                className="text-sky-700 underline underline-offset-2 hover:text-sky-900 dark:text-sky-300 dark:hover:text-sky-100"
                 data-testid="previous-page"
                 rel="prev"
               >
@@ -149,7 +168,7 @@ export default async function AccessHistoryPage({ searchParams }: { searchParams
             {page?.nextCursor ? (
               <Link
                 href={href({ after: page.nextCursor })}
-                className="text-sky-700 underline underline-offset-2 hover:text-sky-900"
+                className="text-sky-700 underline underline-offset-2 hover:text-sky-900 dark:text-sky-300 dark:hover:text-sky-100"
                 data-testid="next-page"
                 rel="next"
               >

@@ -8,11 +8,11 @@ import { TableScroll } from "@/components/ui/table-scroll";
 import { pageContext } from "../page-context";
 
 function List({ items, empty = "—" }: { items: string[] | undefined; empty?: string }) {
-  if (!items || items.length === 0) return <span className="text-slate-500">{empty}</span>;
+  if (!items || items.length === 0) return <span className="text-slate-500 dark:text-slate-400">{empty}</span>;
   return (
     <span className="flex flex-wrap gap-1">
       {items.map((item) => (
-        <code key={item} className="rounded bg-slate-100 px-1.5 py-0.5 text-xs">
+        <code key={item} className="rounded bg-slate-100 px-1.5 py-0.5 text-xs dark:bg-slate-800">
           {item === "*" ? "any" : item}
         </code>
       ))}
@@ -56,7 +56,9 @@ export default async function PolicyPage() {
     <>
       <td className="min-w-56 px-5 py-3">
         <code className="font-semibold">{rule.id}</code>
-        {rule.description ? <p className="mt-1 max-w-xs text-xs text-slate-600">{rule.description}</p> : null}
+        {rule.description ? (
+          <p className="mt-1 max-w-xs text-xs text-slate-600 dark:text-slate-400">{rule.description}</p>
+        ) : null}
       </td>
       <td className="px-5 py-3">
         <List items={who(rule.requesters)} />
@@ -74,7 +76,7 @@ export default async function PolicyPage() {
     <div className="space-y-6">
       <div>
         <h1 className="text-2xl font-semibold">Access policy</h1>
-        <p className="mt-1 text-sm text-slate-600">
+        <p className="mt-1 text-sm text-slate-600 dark:text-slate-400">
           Read-only. Loaded from <code>{policy.sourcePath}</code> on <LocalTime iso={policy.loadedAt.toISOString()} />;
           changes go through the repository. Deny by default; a deny rule always wins; when several rules match, the
           strictest requirement applies.
@@ -90,7 +92,7 @@ export default async function PolicyPage() {
           <Card title={`Allow rules (${doc.rules.length})`} testId="policy-rules">
             <TableScroll label="Allow rules">
               <table className="w-full text-left text-sm">
-                <thead className="border-b border-slate-100 text-xs tracking-wide text-slate-500 uppercase">
+                <thead className="border-b border-slate-100 text-xs tracking-wide text-slate-500 uppercase dark:border-slate-800 dark:text-slate-400">
                   <tr>
                     <th className="px-5 py-2 font-semibold">Rule</th>
                     <th className="px-5 py-2 font-semibold">Who</th>
@@ -102,7 +104,7 @@ export default async function PolicyPage() {
                     <th className="px-5 py-2 font-semibold">Extension</th>
                   </tr>
                 </thead>
-                <tbody className="divide-y divide-slate-100 align-top">
+                <tbody className="divide-y divide-slate-100 align-top dark:divide-slate-800">
                   {doc.rules.map((rule) => (
                     <tr key={rule.id} data-testid="policy-rule">
                       {scopeCells(rule)}
@@ -118,10 +120,13 @@ export default async function PolicyPage() {
                           <>
                             {rule.approval.required} from <List items={rule.approval.approvers?.groups} />
                             {rule.approval.distinctGroups ? (
-                              <span className="block text-xs text-slate-500">distinct groups</span>
+                              <span className="block text-xs text-slate-500 dark:text-slate-400">distinct groups</span>
                             ) : null}
                             {policy.approvalWindows[rule.id] !== undefined ? (
-                              <span className="block text-xs text-slate-500" data-testid="approval-window">
+                              <span
+                                className="block text-xs text-slate-500 dark:text-slate-400"
+                                data-testid="approval-window"
+                              >
                                 waits up to {formatMinutes(policy.approvalWindows[rule.id]!)}
                               </span>
                             ) : null}
@@ -144,13 +149,13 @@ export default async function PolicyPage() {
 
           <Card title={`Deny rules (${doc.deny.length})`} testId="policy-deny-rules">
             {doc.deny.length === 0 ? (
-              <p className="text-sm text-slate-500">
+              <p className="text-sm text-slate-500 dark:text-slate-400">
                 No explicit deny rules; anything no allow rule covers is denied anyway.
               </p>
             ) : (
               <TableScroll label="Deny rules">
                 <table className="w-full text-left text-sm">
-                  <thead className="border-b border-slate-100 text-xs tracking-wide text-slate-500 uppercase">
+                  <thead className="border-b border-slate-100 text-xs tracking-wide text-slate-500 uppercase dark:border-slate-800 dark:text-slate-400">
                     <tr>
                       <th className="px-5 py-2 font-semibold">Rule</th>
                       <th className="px-5 py-2 font-semibold">Who</th>
@@ -159,7 +164,7 @@ export default async function PolicyPage() {
                       <th className="px-5 py-2 font-semibold">Reason shown</th>
                     </tr>
                   </thead>
-                  <tbody className="divide-y divide-slate-100 align-top">
+                  <tbody className="divide-y divide-slate-100 align-top dark:divide-slate-800">
                     {doc.deny.map((rule) => (
                       <tr key={rule.id} data-testid="policy-deny-rule">
                         {scopeCells(rule)}
@@ -171,7 +176,7 @@ export default async function PolicyPage() {
               </TableScroll>
             )}
           </Card>
-          <p className="text-sm text-slate-600" data-testid="approval-expiry-note">
+          <p className="text-sm text-slate-600 dark:text-slate-400" data-testid="approval-expiry-note">
             A pending request waits {formatMinutes(doc.defaults.pendingApprovalExpiryMinutes)} for its approvals unless
             its rule sets another window (the shortest applies when several rules match), whatever the duration asked: a
             &ldquo;start now&rdquo; window only begins at approval. A scheduled request can no longer be approved once
@@ -182,7 +187,7 @@ export default async function PolicyPage() {
 
       <Card title="Raw document">
         <details>
-          <summary className="cursor-pointer text-sm text-slate-600">
+          <summary className="cursor-pointer text-sm text-slate-600 dark:text-slate-400">
             Show the stored document (hash <code className="text-xs">{policy.contentHash.slice(0, 12)}</code>)
           </summary>
           <pre

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { csvCell, csvLine } from "../../audit/export-format";
+import { csvCell, csvLine, jsonLine } from "../../audit/export-format";
 import type { Db } from "../../db";
 import { Prisma } from "../../generated/prisma/client";
 import { emitAudit } from "../audit";
@@ -19,8 +19,13 @@ import {
 export const EXPORT_FORMATS = ["csv", "jsonl"] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
+export const EXPORT_GRANULARITIES = ["request", "event"] as const;
+export type ExportGranularity = (typeof EXPORT_GRANULARITIES)[number];
+
 export const HistoryExportInput = HistoryFilters.extend({
   format: z.enum(EXPORT_FORMATS, { message: "Choose csv or jsonl." }),
+  /** One row per request (the dashboard's rows) or one per audit event of those requests, for a SIEM. */
+  per: z.enum(EXPORT_GRANULARITIES, { message: "Choose one row per request or per event." }).default("request"),
 });
 
 export const EXPORT_PAGE_SIZE = 4_000;
@@ -45,6 +50,21 @@ export const CSV_COLUMNS = [
   "close_reason",
   "ticket",
   "justification",
+] as const;
+
+export const EVENT_CSV_COLUMNS = [
+  "seq",
+  "occurred_at",
+  "actor_type",
+  "actor",
+  "action",
+  "request_id",
+  "entity_type",
+  "entity_id",
+  "target",
+  "aws_request_id",
+  "hash",
+  "prev_hash",
 ] as const;
 
 export interface HistoryExport {
@@ -123,6 +143,24 @@ function jsonSelect(): Prisma.Sql {
     ) x`;
 }
 
+/** One row per audit event of the page's requests, in the page's order and then chain order; a grant event names its target. */
+function eventSelect(): Prisma.Sql {
+  return Prisma.sql`
+    ${pageTargets(Prisma.sql`
+      string_agg(coalesce(ps.name, t."permissionSetArn") || ' on ' || coalesce(a.name, t."accountId"), '; ' ORDER BY t.id) AS targets`)}
+    SELECT e.seq::text AS seq, ${iso(Prisma.sql`e."occurredAt"`)} AS occurred_at, e."actorType"::text AS actor_type,
+      e."actorLabel" AS actor, e.action, e."requestId" AS request_id, e."entityType" AS entity_type, e."entityId" AS entity_id,
+      CASE WHEN g.id IS NOT NULL THEN coalesce(gps.name, g."permissionSetArn") || ' on ' || coalesce(ga.name, g."accountId")
+           ELSE tg.targets END AS target,
+      e.after ->> 'awsRequestId' AS aws_request_id, e.hash, e."prevHash" AS prev_hash
+    FROM page r
+    JOIN "AuditEvent" e ON e."requestId" = r.id
+    LEFT JOIN tg ON tg."requestId" = r.id
+    LEFT JOIN "Grant" g ON e."entityType" = 'grant' AND g.id = e."entityId"
+    LEFT JOIN "AwsAccount" ga ON ga.id = g."accountId"
+    LEFT JOIN "PermissionSet" gps ON gps.arn = g."permissionSetArn"`;
+}
+
 type ExportQuery = { filters: HistoryFilters; scope: HistoryScope; plan: HistoryPlan };
 type ExportRow = Record<string, string | null>;
 
@@ -146,6 +184,7 @@ async function fetchExportRows(
   db: Db,
   query: ExportQuery,
   format: ExportFormat,
+  per: ExportGranularity,
   after: HistoryCursor | undefined,
   through: HistoryCursor | undefined,
 ): Promise<ExportRow[]> {
@@ -167,8 +206,8 @@ async function fetchExportRows(
       ${whereClause(conditions)}
       ORDER BY ${keyset.order}
     ),
-    ${format === "csv" ? csvSelect() : jsonSelect()}
-    ORDER BY ${keyset.order}`;
+    ${per === "event" ? eventSelect() : format === "csv" ? csvSelect() : jsonSelect()}
+    ORDER BY ${keyset.order}${per === "event" ? Prisma.sql`, e.seq` : Prisma.empty}`;
 }
 
 const encodeCsv = (row: ExportRow) => {
@@ -177,6 +216,27 @@ const encodeCsv = (row: ExportRow) => {
   return `${line}\r\n`;
 };
 const encodeJson = (row: ExportRow) => `${row.line}\n`;
+const encodeEventCsv = (row: ExportRow) => csvLine(EVENT_CSV_COLUMNS.map((column) => row[column]));
+const encodeEventJson = (row: ExportRow) =>
+  jsonLine({
+    seq: Number(row.seq),
+    occurredAt: row.occurred_at,
+    actorType: row.actor_type,
+    actor: row.actor,
+    action: row.action,
+    requestId: row.request_id,
+    entityType: row.entity_type,
+    entityId: row.entity_id,
+    target: row.target,
+    awsRequestId: row.aws_request_id,
+    hash: row.hash,
+    prevHash: row.prev_hash,
+  });
+
+const ENCODERS: Record<ExportGranularity, Record<ExportFormat, (row: ExportRow) => string>> = {
+  request: { csv: encodeCsv, jsonl: encodeJson },
+  event: { csv: encodeEventCsv, jsonl: encodeEventJson },
+};
 
 /** The dashboard's rows as a download, a few bounded pages in flight at a time so memory stays flat; who exported what is audited first. */
 export async function exportAccessHistory({
@@ -189,7 +249,7 @@ export async function exportAccessHistory({
   pageSize?: number;
 }): Promise<HistoryExport> {
   const scope = historyScope(ctx.actor);
-  const { format, ...filters } = parseInput(HistoryExportInput, input);
+  const { format, per, ...filters } = parseInput(HistoryExportInput, input);
   assertRangeMakesSense(filters);
   const now = ctx.now();
   const query = { filters, scope, plan: await planHistoryQuery(ctx.db, filters) };
@@ -201,14 +261,14 @@ export async function exportAccessHistory({
         action: "history.exported",
         entityType: "history",
         entityId: "access-history",
-        after: { format, scope: scope.kind, filters },
+        after: { format, per, scope: scope.kind, filters },
       },
       now,
     ),
   );
 
   const encoder = new TextEncoder();
-  const encode = format === "csv" ? encodeCsv : encodeJson;
+  const encode = ENCODERS[per][format];
   const boundaries = await pageBoundaries(ctx.db, query, pageSize);
   // Page i holds the rows after boundary i-1 through boundary i; the last page is open-ended so rows added meanwhile still show.
   const pageCount = boundaries.length + 1;
@@ -217,7 +277,7 @@ export async function exportAccessHistory({
   const topUp = () => {
     while (inFlight.length < EXPORT_PAGES_IN_FLIGHT && nextPage < pageCount) {
       const index = nextPage++;
-      const pending = fetchExportRows(ctx.db, query, format, boundaries[index - 1], boundaries[index]);
+      const pending = fetchExportRows(ctx.db, query, format, per, boundaries[index - 1], boundaries[index]);
       // A page fetched ahead may fail after the reader has gone; that must not become an unhandled rejection.
       pending.catch(() => undefined);
       inFlight.push(pending);
@@ -226,21 +286,26 @@ export async function exportAccessHistory({
   const stream = new ReadableStream<Uint8Array>(
     {
       start(controller) {
-        if (format === "csv") controller.enqueue(encoder.encode(csvLine(CSV_COLUMNS)));
+        if (format === "csv")
+          controller.enqueue(encoder.encode(csvLine(per === "event" ? EVENT_CSV_COLUMNS : CSV_COLUMNS)));
         topUp();
       },
       async pull(controller) {
-        const pending = inFlight.shift();
-        if (!pending) return controller.close();
-        const rows = await pending;
-        // Pages are independent, so the database reads the next ones (one per core) while this one is encoded.
-        topUp();
-        if (rows.length > 0) {
-          let chunk = "";
-          for (const row of rows) chunk += encode(row);
-          controller.enqueue(encoder.encode(chunk));
+        // A page of requests may hold no events; keep reading until something is enqueued, or the stream stalls.
+        for (;;) {
+          const pending = inFlight.shift();
+          if (!pending) return controller.close();
+          const rows = await pending;
+          // Pages are independent, so the database reads the next ones (one per core) while this one is encoded.
+          topUp();
+          if (rows.length > 0) {
+            let chunk = "";
+            for (const row of rows) chunk += encode(row);
+            controller.enqueue(encoder.encode(chunk));
+          }
+          if (inFlight.length === 0) return controller.close();
+          if (rows.length > 0) return;
         }
-        if (inFlight.length === 0) controller.close();
       },
       cancel() {
         nextPage = pageCount;
@@ -252,7 +317,7 @@ export async function exportAccessHistory({
   );
   const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\..*$/, "Z");
   return {
-    filename: `access-history-${stamp}.${format}`,
+    filename: `access-history${per === "event" ? "-events" : ""}-${stamp}.${format}`,
     contentType: format === "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson; charset=utf-8",
     stream,
   };

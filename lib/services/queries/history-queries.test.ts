@@ -6,7 +6,7 @@ import { emitAudit } from "../audit";
 import { systemActor, type ServiceContext, type UserActor } from "../context";
 import { checkAuditIntegrity } from "./audit-integrity";
 import { getAuditTimeline } from "./audit-timeline";
-import { CSV_COLUMNS, exportAccessHistory } from "./history-export";
+import { CSV_COLUMNS, EVENT_CSV_COLUMNS, exportAccessHistory } from "./history-export";
 import { HistoryFilters, type HistoryCursor } from "./history-filters";
 import { getHistoryInsights } from "./history-insights";
 import { fetchHistoryRows, listAccessHistory, type HistoryRow } from "./history-list";
@@ -105,10 +105,10 @@ async function decide(requestId: string, approver: string, decision: "APPROVE" |
   });
 }
 
-async function grant(requestId: string, status: "ACTIVE" | "REMOVED", verifiedAt: number) {
+async function grant(requestId: string, status: "ACTIVE" | "REMOVED", verifiedAt: number): Promise<string> {
   const target = await db.prisma.requestTarget.findFirstOrThrow({ where: { requestId } });
   const request = await db.prisma.accessRequest.findUniqueOrThrow({ where: { id: requestId } });
-  await db.prisma.grant.create({
+  const created = await db.prisma.grant.create({
     data: {
       requestId,
       targetId: target.id,
@@ -121,6 +121,7 @@ async function grant(requestId: string, status: "ACTIVE" | "REMOVED", verifiedAt
       createVerifiedAt: new Date(verifiedAt),
     },
   });
+  return created.id;
 }
 
 async function readAll(stream: ReadableStream<Uint8Array>): Promise<string> {
@@ -158,7 +159,7 @@ beforeAll(async () => {
     decidedAfterMs: 5_000,
   });
   await decide(ids.r1, "bob", "APPROVE", T0 + H + 5_000);
-  await grant(ids.r1, "REMOVED", Date.UTC(2025, 5, 7, 3));
+  ids.g1 = await grant(ids.r1, "REMOVED", Date.UTC(2025, 5, 7, 3));
   ids.r2 = await seed({
     requester: "alice",
     at: T0 + 2 * H,
@@ -246,7 +247,7 @@ beforeAll(async () => {
       {
         action: "grant.activated",
         entityType: "grant",
-        entityId: "g1",
+        entityId: ids.g1!,
         requestId: ids.r1!,
         after: { status: "ACTIVE", awsRequestId: "aws-1" },
       },
@@ -467,7 +468,10 @@ describe("who sees what", () => {
     const own = await getAuditTimeline({ ctx: as("alice"), input: { requestId: ids.r1 } });
     expect(own.entries.map((e) => e.action)).toEqual(["request.created", "request.approval_given", "grant.activated"]);
     expect(own.entries[0]!.ip).toBeNull();
-    expect(own.entries[2]).toMatchObject({ awsRequestId: "aws-1", title: "Assignment active (verified)" });
+    expect(own.entries[2]).toMatchObject({
+      awsRequestId: "aws-1",
+      title: "Assignment active (verified): PowerUser on payments-prod",
+    });
     await expectCode(getAuditTimeline({ ctx: as("alice"), input: { requestId: ids.r4 } }), "NOT_FOUND");
     const audited = await getAuditTimeline({ ctx: as("carol"), input: { requestId: ids.r1 } });
     expect(audited.entries[0]!.ip).toBe("10.0.0.9");
@@ -539,6 +543,70 @@ describe("exports", () => {
     });
     expect(event).toMatchObject({ actorLabel: "carol@example.com", entityType: "history" });
     expect(event.after).toMatchObject({ format: "csv", scope: "all", filters: { status: ["DENIED"] } });
+  });
+
+  it("exports one row per audit event with its chain hashes and AWS request id, for a SIEM", async () => {
+    const download = await exportAccessHistory({
+      ctx: as("carol"),
+      input: { format: "jsonl", per: "event", requester: "alice@example.com" },
+      pageSize: 2,
+    });
+    expect(download.filename).toMatch(/^access-history-events-\d{8}T\d{6}Z\.jsonl$/);
+    const events = (await readAll(download.stream))
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const r1Events = events.filter((e) => e.requestId === ids.r1);
+    const stored = await db.prisma.auditEvent.findMany({ where: { requestId: ids.r1 }, orderBy: { seq: "asc" } });
+    expect(r1Events).toEqual(
+      stored.map((e) => ({
+        seq: Number(e.seq),
+        occurredAt: e.occurredAt.toISOString(),
+        actorType: e.actorType,
+        actor: e.actorLabel,
+        action: e.action,
+        requestId: ids.r1,
+        entityType: e.entityType,
+        entityId: e.entityId,
+        target: "PowerUser on payments-prod",
+        awsRequestId: e.action === "grant.activated" ? "aws-1" : null,
+        hash: e.hash,
+        prevHash: e.prevHash,
+      })),
+    );
+    // The requester filter holds: erin's revoked request r4 has events but is not alice's.
+    expect(events.some((e) => e.requestId === ids.r4)).toBe(false);
+    expect(Object.keys(events[0]!)).toEqual([
+      "seq",
+      "occurredAt",
+      "actorType",
+      "actor",
+      "action",
+      "requestId",
+      "entityType",
+      "entityId",
+      "target",
+      "awsRequestId",
+      "hash",
+      "prevHash",
+    ]);
+  });
+
+  it("exports events as CSV with a header, and a requester only gets events of their own requests", async () => {
+    const download = await exportAccessHistory({ ctx: as("erin"), input: { format: "csv", per: "event" } });
+    const [header, ...rows] = parseCsv(await readAll(download.stream));
+    expect(header).toEqual([...EVENT_CSV_COLUMNS]);
+    const requestIdColumn = EVENT_CSV_COLUMNS.indexOf("request_id");
+    expect(rows.map((r) => r[requestIdColumn])).toEqual([ids.r4, ids.r4]);
+    expect(rows.map((r) => r[EVENT_CSV_COLUMNS.indexOf("action")])).toEqual(["request.created", "request.revoked"]);
+    expect(rows[1]![EVENT_CSV_COLUMNS.indexOf("prev_hash")]).toBe(rows[0]![EVENT_CSV_COLUMNS.indexOf("hash")]);
+    const alice = await exportAccessHistory({ ctx: as("alice"), input: { format: "csv", per: "event" } });
+    const aliceRows = parseCsv(await readAll(alice.stream)).slice(1);
+    expect(aliceRows.some((r) => r[requestIdColumn] === ids.r4)).toBe(false);
+  });
+
+  it("refuses an unknown export granularity", async () => {
+    await expectCode(exportAccessHistory({ ctx: as("carol"), input: { format: "csv", per: "row" } }), "VALIDATION");
   });
 
   it("refuses an unknown format", async () => {

@@ -565,6 +565,40 @@ describe("approval queue", () => {
     }
   });
 
+  it("filters by requester, rule, account, OU, permission set and waiting time, and counts the whole queue", async () => {
+    const ids_ = async (input: Record<string, string>) =>
+      (await listApprovalQueue({ ctx: as("bob"), input })).requests.map((r) => r.id);
+    expect(await ids_({ requester: "ALICE@example.com" })).toEqual([ids.alicePending]);
+    expect(await ids_({ rule: "payments-power" })).toEqual([ids.alicePending]);
+    expect(await ids_({ account: ACCOUNTS.paymentsProd.id })).toEqual([ids.alicePending, ids.lenaPending]);
+    expect(await ids_({ account: ACCOUNTS.sandbox.id })).toEqual([]);
+    expect(await ids_({ ou: WORKLOADS })).toEqual([ids.alicePending, ids.lenaPending]);
+    expect(await ids_({ ou: SANDBOX })).toEqual([]);
+    expect(await ids_({ permissionSet: "PowerUser" })).toEqual([ids.alicePending, ids.lenaPending]);
+    expect(await ids_({ permissionSet: "ReadOnly" })).toEqual([]);
+    expect(await ids_({ waiting: "1h" })).toEqual([]);
+    const filtered = await listApprovalQueue({ ctx: as("bob"), input: { requester: "lena@example.com" } });
+    expect(filtered.totalRequests).toBe(2);
+    expect(filtered.facets.requesters.map((f) => f.value)).toEqual(["alice@example.com", "lena@example.com"]);
+    expect(filtered.facets.rules).toEqual([{ value: "payments-power", label: "payments-power" }]);
+    expect(filtered.facets.ous.map((f) => f.value)).toEqual([ROOT, WORKLOADS]);
+  });
+
+  it("sorts oldest or newest first, and flags production access at a glance", async () => {
+    const newest = await listApprovalQueue({ ctx: as("bob"), input: { sort: "newest" } });
+    expect(newest.requests.map((r) => r.id)).toEqual([ids.lenaPending, ids.alicePending]);
+    const item = newest.requests[1]!;
+    expect(item.ruleIds).toEqual(["payments-power"]);
+    expect(item.risks).toContain("production");
+    expect(item.risks).not.toContain("no-ticket");
+  });
+
+  it("refuses a filter value outside its list or with control characters", async () => {
+    await expectCode(listApprovalQueue({ ctx: as("bob"), input: { waiting: "2h" } }), "VALIDATION");
+    await expectCode(listApprovalQueue({ ctx: as("bob"), input: { sort: "random" } }), "VALIDATION");
+    await expectCode(listApprovalQueue({ ctx: as("bob"), input: { requester: "a\u0000b" } }), "VALIDATION");
+  });
+
   it("is for approvers and admins; everyone else counts zero", async () => {
     await expectCode(listApprovalQueue({ ctx: as("alice") }), "FORBIDDEN");
     await expectCode(listApprovalQueue({ ctx: as("carol") }), "FORBIDDEN");

@@ -10,7 +10,7 @@ export interface PermissionSetOption {
   description: string | null;
   sessionDurationMinutes: number;
   maxDurationMinutes: number;
-  ticket: { required: boolean; patterns: string[] };
+  ticket: { required: boolean; patterns: string[]; examples: string[] };
   autoApprove: boolean;
   requiredApprovals: number;
 }
@@ -72,7 +72,11 @@ export async function getRequestFormOptions({ ctx }: { ctx: ServiceContext }): P
       description: target.permissionSet.description,
       sessionDurationMinutes: target.permissionSet.sessionDurationMinutes,
       maxDurationMinutes: target.maxDurationMinutes,
-      ticket: { required: target.ticket.required, patterns: [...target.ticket.patterns] },
+      ticket: {
+        required: target.ticket.required,
+        patterns: [...target.ticket.patterns],
+        examples: [...target.ticket.examples],
+      },
       autoApprove: target.autoApprove,
       requiredApprovals: target.requiredApprovals,
     });

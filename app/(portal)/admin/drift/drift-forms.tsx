@@ -29,8 +29,8 @@ export function DriftDecisionForm({ findingId }: { findingId: string }) {
       data-testid="drift-decision-form"
     >
       <input type="hidden" name="findingId" value={findingId} />
-      <label htmlFor={reasonId} className="block text-sm font-semibold text-slate-800">
-        Reason <span className="font-normal text-slate-500">(audited)</span>
+      <label htmlFor={reasonId} className="block text-sm font-semibold text-slate-800 dark:text-slate-200">
+        Reason <span className="font-normal text-slate-500 dark:text-slate-400">(audited)</span>
       </label>
       <textarea
         id={reasonId}

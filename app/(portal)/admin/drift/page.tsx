@@ -36,7 +36,9 @@ function FindingItem({ finding }: { finding: FindingRow }) {
           <Badge tone={finding.kind === "MISSING_ASSIGNMENT" ? "amber" : "red"}>{KIND_LABELS[finding.kind]}</Badge>
           {finding.status !== "OPEN" ? <Badge tone="gray">{finding.status.toLowerCase()}</Badge> : null}
           {finding.actionTaken ? (
-            <span className="text-slate-600">{ACTION_LABELS[finding.actionTaken] ?? finding.actionTaken}</span>
+            <span className="text-slate-600 dark:text-slate-400">
+              {ACTION_LABELS[finding.actionTaken] ?? finding.actionTaken}
+            </span>
           ) : null}
         </div>
         <p>
@@ -44,10 +46,10 @@ function FindingItem({ finding }: { finding: FindingRow }) {
             {finding.principalLabel ?? `${finding.principalType.toLowerCase()} ${finding.principalId}`}
           </span>{" "}
           · {finding.target.permissionSetName} on {finding.target.accountName}{" "}
-          <span className="font-mono text-xs text-slate-500">{finding.target.accountId}</span>
+          <span className="font-mono text-xs text-slate-500 dark:text-slate-400">{finding.target.accountId}</span>
         </p>
-        {finding.detail ? <p className="text-slate-600">{finding.detail}</p> : null}
-        <p className="text-xs text-slate-500">
+        {finding.detail ? <p className="text-slate-600 dark:text-slate-400">{finding.detail}</p> : null}
+        <p className="text-xs text-slate-500 dark:text-slate-400">
           First seen <LocalTime iso={finding.firstSeenAt.toISOString()} /> · last seen{" "}
           <LocalTime iso={finding.lastSeenAt.toISOString()} />
           {finding.resolvedAt ? (
@@ -79,7 +81,7 @@ function AlertItem({ alert, canManage }: { alert: AlertRow; canManage: boolean }
           <Badge tone="gray">{alert.status.toLowerCase()}</Badge>
           <span className="font-semibold">{alert.subject}</span>
         </div>
-        <p className="text-xs text-slate-500">
+        <p className="text-xs text-slate-500 dark:text-slate-400">
           Raised <LocalTime iso={alert.raisedAt.toISOString()} /> · last seen{" "}
           <LocalTime iso={alert.lastSeenAt.toISOString()} />
           {alert.acknowledgedAt ? (
@@ -119,7 +121,7 @@ export default async function DriftPage() {
       <div className="flex flex-wrap items-center justify-between gap-4">
         <div>
           <h1 className="text-2xl font-semibold">Drift and alerts</h1>
-          <p className="mt-1 text-sm text-slate-600">
+          <p className="mt-1 text-sm text-slate-600 dark:text-slate-400">
             What the reconciler found different between IAM Identity Center and the portal&apos;s grants, and removals
             that were not verified in time.
             {overview.canManage ? "" : " You can read this page; only admins act on it."}
@@ -132,7 +134,7 @@ export default async function DriftPage() {
         {overview.alerts.length === 0 ? (
           <EmptyState>No unresolved alerts.</EmptyState>
         ) : (
-          <ul className="divide-y divide-slate-100">
+          <ul className="divide-y divide-slate-100 dark:divide-slate-800">
             {overview.alerts.map((alert) => (
               <AlertItem key={alert.id} alert={alert} canManage={overview.canManage} />
             ))}
@@ -144,7 +146,7 @@ export default async function DriftPage() {
         {overview.openFindings.length === 0 ? (
           <EmptyState>Every assignment in scope matches a grant or a standing assignment.</EmptyState>
         ) : (
-          <ul className="divide-y divide-slate-100">
+          <ul className="divide-y divide-slate-100 dark:divide-slate-800">
             {overview.openFindings.map((finding) => (
               <FindingItem key={finding.id} finding={finding} />
             ))}
@@ -154,7 +156,7 @@ export default async function DriftPage() {
 
       {overview.recentlyClosedFindings.length > 0 || overview.recentlyResolvedAlerts.length > 0 ? (
         <Card title="Recently closed" testId="closed-drift">
-          <ul className="divide-y divide-slate-100">
+          <ul className="divide-y divide-slate-100 dark:divide-slate-800">
             {overview.recentlyResolvedAlerts.map((alert) => (
               <AlertItem key={alert.id} alert={alert} canManage={false} />
             ))}

@@ -85,10 +85,12 @@ function DeliveryItem({ row }: { row: DeliveryRow }) {
     <tr data-testid="delivery-row" data-delivery-id={row.id} data-status={row.status} data-channel={row.channel}>
       <th scope="row" className="px-5 py-3 text-left font-normal">
         <span className="block">{eventSummary(row.event)}</span>
-        <code className="text-xs text-slate-500">{row.event}</code>
+        <code className="text-xs text-slate-500 dark:text-slate-400">{row.event}</code>
       </th>
       <td className="px-5 py-3">
-        <span className="block text-xs font-semibold text-slate-500">{CHANNEL_LABELS[row.channel]}</span>
+        <span className="block text-xs font-semibold text-slate-500 dark:text-slate-400">
+          {CHANNEL_LABELS[row.channel]}
+        </span>
         <span className="break-all" data-testid="delivery-target">
           {target}
         </span>
@@ -102,19 +104,19 @@ function DeliveryItem({ row }: { row: DeliveryRow }) {
       <td className="px-5 py-3 whitespace-nowrap">
         <WhenCell row={row} />
       </td>
-      <td className="max-w-xs px-5 py-3 break-words text-slate-700" data-testid="delivery-error">
-        {row.lastError ?? <span className="text-slate-500">—</span>}
+      <td className="max-w-xs px-5 py-3 break-words text-slate-700 dark:text-slate-300" data-testid="delivery-error">
+        {row.lastError ?? <span className="text-slate-500 dark:text-slate-400">—</span>}
       </td>
       <td className="px-5 py-3 whitespace-nowrap">
         {row.requestId ? (
           <Link
             href={`/requests/${row.requestId}`}
-            className="text-sky-700 underline underline-offset-2 hover:text-sky-900"
+            className="text-sky-700 underline underline-offset-2 hover:text-sky-900 dark:text-sky-300 dark:hover:text-sky-100"
           >
             View request
           </Link>
         ) : (
-          <span className="text-slate-500">—</span>
+          <span className="text-slate-500 dark:text-slate-400">—</span>
         )}
       </td>
       <td className="px-5 py-3">
@@ -146,7 +148,7 @@ export default async function NotificationsPage({ searchParams }: { searchParams
       <div className="flex flex-wrap items-center justify-between gap-4">
         <div>
           <h1 className="text-2xl font-semibold">Notifications</h1>
-          <p className="mt-1 text-sm text-slate-600">
+          <p className="mt-1 text-sm text-slate-600 dark:text-slate-400">
             Slack, email and webhook deliveries from the outbox. A delivery that kept failing is dead: fix the cause,
             then retry it.
           </p>
@@ -158,7 +160,7 @@ export default async function NotificationsPage({ searchParams }: { searchParams
         <TableScroll label="Outbox counts">
           <table className="w-full text-left text-sm">
             <caption className="sr-only">Deliveries per channel and status</caption>
-            <thead className="border-b border-slate-100 text-xs tracking-wide text-slate-500 uppercase">
+            <thead className="border-b border-slate-100 text-xs tracking-wide text-slate-500 uppercase dark:border-slate-800 dark:text-slate-400">
               <tr>
                 <th scope="col" className="px-5 py-2 font-semibold">
                   Channel
@@ -170,7 +172,7 @@ export default async function NotificationsPage({ searchParams }: { searchParams
                 ))}
               </tr>
             </thead>
-            <tbody className="divide-y divide-slate-100">
+            <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
               {counts.map((row) => (
                 <tr key={row.channel} data-testid="channel-counts" data-channel={row.channel}>
                   <th scope="row" className="px-5 py-2 font-semibold">
@@ -181,13 +183,13 @@ export default async function NotificationsPage({ searchParams }: { searchParams
                       {row.byStatus[status] > 0 ? (
                         <Link
                           href={filterHref({ channel: row.channel, status })}
-                          className={`hover:underline ${status === "DEAD" ? "font-semibold text-red-700" : "text-sky-700"}`}
+                          className={`hover:underline ${status === "DEAD" ? "font-semibold text-red-700 dark:text-red-300" : "text-sky-700 dark:text-sky-300"}`}
                           aria-label={`${row.byStatus[status]} ${STATUS_LABELS[status].toLowerCase()} ${CHANNEL_LABELS[row.channel]} deliveries`}
                         >
                           {row.byStatus[status]}
                         </Link>
                       ) : (
-                        <span className="text-slate-500">0</span>
+                        <span className="text-slate-500 dark:text-slate-400">0</span>
                       )}
                     </td>
                   ))}
@@ -207,7 +209,7 @@ export default async function NotificationsPage({ searchParams }: { searchParams
           aria-label="Filter deliveries"
         >
           <div className="space-y-1">
-            <label htmlFor="f-channel" className="block text-sm font-semibold text-slate-800">
+            <label htmlFor="f-channel" className="block text-sm font-semibold text-slate-800 dark:text-slate-200">
               Channel
             </label>
             <select id="f-channel" name="channel" defaultValue={filter.channel ?? ""} className={inputClass}>
@@ -220,7 +222,7 @@ export default async function NotificationsPage({ searchParams }: { searchParams
             </select>
           </div>
           <div className="space-y-1">
-            <label htmlFor="f-status" className="block text-sm font-semibold text-slate-800">
+            <label htmlFor="f-status" className="block text-sm font-semibold text-slate-800 dark:text-slate-200">
               Status
             </label>
             <select id="f-status" name="status" defaultValue={filter.status ?? ""} className={inputClass}>
@@ -238,7 +240,7 @@ export default async function NotificationsPage({ searchParams }: { searchParams
           {filtered ? (
             <Link
               href="/admin/notifications"
-              className="py-2 text-sm text-sky-700 underline underline-offset-2 hover:text-sky-900"
+              className="py-2 text-sm text-sky-700 underline underline-offset-2 hover:text-sky-900 dark:text-sky-300 dark:hover:text-sky-100"
             >
               Show all
             </Link>
@@ -250,10 +252,10 @@ export default async function NotificationsPage({ searchParams }: { searchParams
           // relative: the screen-reader-only header is positioned, and must not widen the page from inside the scroller.
           <TableScroll label="Deliveries" testId="deliveries-scroll">
             <table className="w-full min-w-[56rem] text-left text-sm">
-              <caption className="px-5 pb-2 text-left text-xs text-slate-500">
+              <caption className="px-5 pb-2 text-left text-xs text-slate-500 dark:text-slate-400">
                 The latest {deliveries.length} deliveries{shown ? ` (${shown})` : ""}, most recently changed first.
               </caption>
-              <thead className="border-b border-slate-100 text-xs tracking-wide text-slate-500 uppercase">
+              <thead className="border-b border-slate-100 text-xs tracking-wide text-slate-500 uppercase dark:border-slate-800 dark:text-slate-400">
                 <tr>
                   <th scope="col" className="px-5 py-2 font-semibold">
                     Event
@@ -281,7 +283,7 @@ export default async function NotificationsPage({ searchParams }: { searchParams
                   </th>
                 </tr>
               </thead>
-              <tbody className="divide-y divide-slate-100 align-top">
+              <tbody className="divide-y divide-slate-100 align-top dark:divide-slate-800">
                 {deliveries.map((row) => (
                   <DeliveryItem key={row.id} row={row} />
                 ))}

@@ -40,10 +40,13 @@ function Stat({
   testId: string;
 }) {
   return (
-    <div className="rounded-xl border border-slate-200 bg-white px-4 py-3 shadow-sm" data-testid={testId}>
-      <p className="text-xs font-semibold tracking-wide text-slate-500 uppercase">{label}</p>
+    <div
+      className="rounded-xl border border-slate-200 bg-white px-4 py-3 shadow-sm dark:border-slate-700 dark:bg-slate-900"
+      data-testid={testId}
+    >
+      <p className="text-xs font-semibold tracking-wide text-slate-500 uppercase dark:text-slate-400">{label}</p>
       <p className="mt-1 text-2xl font-semibold tabular-nums">{value}</p>
-      {hint ? <p className="mt-0.5 text-xs text-slate-500">{hint}</p> : null}
+      {hint ? <p className="mt-0.5 text-xs text-slate-500 dark:text-slate-400">{hint}</p> : null}
     </div>
   );
 }
@@ -84,7 +87,7 @@ export default async function InsightsPage({ searchParams }: { searchParams: Pro
       <div className="flex flex-wrap items-end justify-between gap-4">
         <div>
           <h1 className="text-2xl font-semibold">Insights</h1>
-          <p className="mt-1 text-sm text-slate-600">
+          <p className="mt-1 text-sm text-slate-600 dark:text-slate-400">
             {insights.window.defaulted ? `The last ${DEFAULT_INSIGHT_DAYS} days` : "The chosen range"} (from{" "}
             <LocalTime iso={insights.window.from.toISOString()} mode="date" />
             {insights.window.to ? (
@@ -98,7 +101,7 @@ export default async function InsightsPage({ searchParams }: { searchParams: Pro
         </div>
         <Link
           href={`/audit${query ? `?${query}` : ""}`}
-          className="text-sm text-sky-700 underline underline-offset-2 hover:text-sky-900"
+          className="text-sm text-sky-700 underline underline-offset-2 hover:text-sky-900 dark:text-sky-300 dark:hover:text-sky-100"
         >
           Show these requests
         </Link>
@@ -124,9 +127,9 @@ export default async function InsightsPage({ searchParams }: { searchParams: Pro
           choices={options}
           showRequester
         >
-          <fieldset className="grid min-w-0 grid-cols-1 gap-3 border-t border-slate-100 pt-4 sm:grid-cols-2 lg:grid-cols-5">
+          <fieldset className="grid min-w-0 grid-cols-1 gap-3 border-t border-slate-100 pt-4 sm:grid-cols-2 lg:grid-cols-5 dark:border-slate-800">
             <legend className="sr-only">Thresholds</legend>
-            <label className="block min-w-0 space-y-1 text-xs font-semibold tracking-wide text-slate-600 uppercase">
+            <label className="block min-w-0 space-y-1 text-xs font-semibold tracking-wide text-slate-600 uppercase dark:text-slate-400">
               Fast approval under (s)
               <input
                 name="fast"
@@ -137,11 +140,11 @@ export default async function InsightsPage({ searchParams }: { searchParams: Pro
                 className={`${inputClass} w-full`}
               />
             </label>
-            <label className="block min-w-0 space-y-1 text-xs font-semibold tracking-wide text-slate-600 uppercase">
+            <label className="block min-w-0 space-y-1 text-xs font-semibold tracking-wide text-slate-600 uppercase dark:text-slate-400">
               Business hours from
               <input name="hoursFrom" type="time" defaultValue={s.hoursFrom} className={`${inputClass} w-full`} />
             </label>
-            <label className="block min-w-0 space-y-1 text-xs font-semibold tracking-wide text-slate-600 uppercase">
+            <label className="block min-w-0 space-y-1 text-xs font-semibold tracking-wide text-slate-600 uppercase dark:text-slate-400">
               to
               <input
                 name="hoursTo"
@@ -150,7 +153,7 @@ export default async function InsightsPage({ searchParams }: { searchParams: Pro
                 className={`${inputClass} w-full`}
               />
             </label>
-            <label className="block min-w-0 space-y-1 text-xs font-semibold tracking-wide text-slate-600 uppercase">
+            <label className="block min-w-0 space-y-1 text-xs font-semibold tracking-wide text-slate-600 uppercase dark:text-slate-400">
               Working days (ISO)
               <input
                 name="days"
@@ -160,7 +163,7 @@ export default async function InsightsPage({ searchParams }: { searchParams: Pro
                 className={`${inputClass} w-full`}
               />
             </label>
-            <label className="block min-w-0 space-y-1 text-xs font-semibold tracking-wide text-slate-600 uppercase">
+            <label className="block min-w-0 space-y-1 text-xs font-semibold tracking-wide text-slate-600 uppercase dark:text-slate-400">
               Time zone
               <input name="tz" defaultValue={s.tz} placeholder="UTC" className={`${inputClass} w-full`} />
             </label>
@@ -181,9 +184,9 @@ export default async function InsightsPage({ searchParams }: { searchParams: Pro
           value={
             <>
               {duration(insights.timeToApprove.p50Seconds)}{" "}
-              <span className="text-base font-normal text-slate-500">p50</span> ·{" "}
+              <span className="text-base font-normal text-slate-500 dark:text-slate-400">p50</span> ·{" "}
               {duration(insights.timeToApprove.p90Seconds)}{" "}
-              <span className="text-base font-normal text-slate-500">p90</span>
+              <span className="text-base font-normal text-slate-500 dark:text-slate-400">p90</span>
             </>
           }
           hint={`${insights.timeToApprove.approved.toLocaleString("en-US")} requests approved by a person`}
@@ -276,19 +279,19 @@ export default async function InsightsPage({ searchParams }: { searchParams: Pro
                 </li>
               ))}
             </ul>
-            <ul className="divide-y divide-slate-100 text-sm">
+            <ul className="divide-y divide-slate-100 text-sm dark:divide-slate-800">
               {insights.fastApprovals.items.map((f) => (
                 <li key={`${f.requestId}-${f.approverEmail}`} className="flex flex-wrap justify-between gap-2 py-1.5">
                   <span>
                     <Link
                       href={`/audit/requests/${f.requestId}`}
-                      className="text-sky-700 underline underline-offset-2 hover:text-sky-900"
+                      className="text-sky-700 underline underline-offset-2 hover:text-sky-900 dark:text-sky-300 dark:hover:text-sky-100"
                     >
                       {f.requesterEmail ?? "unknown"}
                     </Link>{" "}
                     approved by {f.approverEmail ?? "unknown"}
                   </span>
-                  <span className="text-slate-500">
+                  <span className="text-slate-500 dark:text-slate-400">
                     after {f.seconds.toFixed(1)} s · <LocalTime iso={f.at.toISOString()} />
                   </span>
                 </li>
@@ -330,7 +333,7 @@ function ElevationList({
 }) {
   if (items.length === 0) return <EmptyState>{empty}</EmptyState>;
   return (
-    <ul className="divide-y divide-slate-100 text-sm">
+    <ul className="divide-y divide-slate-100 text-sm dark:divide-slate-800">
       {items.map((e) => (
         <li
           key={`${e.requestId}-${e.accountName}-${e.permissionSetName}`}
@@ -339,13 +342,15 @@ function ElevationList({
           <span>
             <Link
               href={`/audit/requests/${e.requestId}`}
-              className="text-sky-700 underline underline-offset-2 hover:text-sky-900"
+              className="text-sky-700 underline underline-offset-2 hover:text-sky-900 dark:text-sky-300 dark:hover:text-sky-100"
             >
               {e.requesterEmail ?? "unknown"}
             </Link>{" "}
             · {e.permissionSetName} on {e.accountName}
           </span>
-          <span className="text-slate-500">{showLocal ? e.local : <LocalTime iso={e.at.toISOString()} />}</span>
+          <span className="text-slate-500 dark:text-slate-400">
+            {showLocal ? e.local : <LocalTime iso={e.at.toISOString()} />}
+          </span>
         </li>
       ))}
     </ul>

@@ -91,7 +91,7 @@ async function IntegrityResult({ ctx, anchor }: { ctx: ServiceContext; anchor: s
                           value: (
                             <Link
                               href={`/audit/requests/${report.problem!.requestId}`}
-                              className="text-sky-700 underline underline-offset-2 hover:text-sky-900"
+                              className="text-sky-700 underline underline-offset-2 hover:text-sky-900 dark:text-sky-300 dark:hover:text-sky-100"
                             >
                               {report.problem!.requestId}
                             </Link>
@@ -141,7 +141,7 @@ export default async function IntegrityPage({ searchParams }: { searchParams: Pr
     <div className="space-y-6">
       <div>
         <h1 className="text-2xl font-semibold">Audit chain integrity</h1>
-        <p className="mt-1 max-w-3xl text-sm text-slate-600">
+        <p className="mt-1 max-w-3xl text-sm text-slate-600 dark:text-slate-400">
           Every audit event stores the SHA-256 of the event before it. This page re-reads the whole log in order and
           recomputes each hash, so an edited, deleted or reordered event is named here. A rewrite of the entire table is
           caught by comparing with a hash kept outside the database (docs/audit-anchoring.md).
@@ -165,7 +165,7 @@ export default async function IntegrityPage({ searchParams }: { searchParams: Pr
           className="flex flex-wrap items-end gap-3"
           data-testid="anchor-form"
         >
-          <label className="min-w-72 flex-1 space-y-1 text-sm font-semibold text-slate-800">
+          <label className="min-w-72 flex-1 space-y-1 text-sm font-semibold text-slate-800 dark:text-slate-200">
             Sequence number and hash from your external copy
             <input
               name="anchor"

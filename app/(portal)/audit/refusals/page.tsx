@@ -22,14 +22,17 @@ export default async function RefusalsPage({ searchParams }: { searchParams: Pro
     <div className="space-y-6">
       <div>
         <h1 className="text-2xl font-semibold">Refused attempts</h1>
-        <p className="mt-1 text-sm text-slate-600">
+        <p className="mt-1 text-sm text-slate-600 dark:text-slate-400">
           Every refused change, newest first. Repeats by one person of one action within a minute are folded into one
           line with a count, so probing stays visible without flooding the audit log.
         </p>
       </div>
       {result === null ? (
         <Alert tone="warning" title="That page does not exist">
-          <Link href="/audit/refusals" className="text-sky-700 underline underline-offset-2 hover:text-sky-900">
+          <Link
+            href="/audit/refusals"
+            className="text-sky-700 underline underline-offset-2 hover:text-sky-900 dark:text-sky-300 dark:hover:text-sky-100"
+          >
             Show the newest refusals
           </Link>
         </Alert>
@@ -40,7 +43,7 @@ export default async function RefusalsPage({ searchParams }: { searchParams: Pro
           ) : (
             <TableScroll label="Refusals">
               <table className="w-full text-left text-sm">
-                <thead className="border-b border-slate-100 text-xs tracking-wide text-slate-500 uppercase">
+                <thead className="border-b border-slate-100 text-xs tracking-wide text-slate-500 uppercase dark:border-slate-800 dark:text-slate-400">
                   <tr>
                     <th className="px-5 py-2 font-semibold">When</th>
                     <th className="px-5 py-2 font-semibold">Who</th>
@@ -50,7 +53,7 @@ export default async function RefusalsPage({ searchParams }: { searchParams: Pro
                     <th className="px-5 py-2 text-right font-semibold">Attempts</th>
                   </tr>
                 </thead>
-                <tbody className="divide-y divide-slate-100 align-top">
+                <tbody className="divide-y divide-slate-100 align-top dark:divide-slate-800">
                   {result.rows.map((row) => (
                     <tr key={row.seq} data-testid="refusal-row" data-verb={row.verb} data-code={row.code ?? ""}>
                       <td className="px-5 py-3 whitespace-nowrap">
@@ -58,7 +61,9 @@ export default async function RefusalsPage({ searchParams }: { searchParams: Pro
                       </td>
                       <td className="px-5 py-3">
                         {row.actorLabel}
-                        {row.ip ? <span className="block text-xs text-slate-500">{row.ip}</span> : null}
+                        {row.ip ? (
+                          <span className="block text-xs text-slate-500 dark:text-slate-400">{row.ip}</span>
+                        ) : null}
                       </td>
                       <td className="px-5 py-3">
                         <code className="text-xs">{row.verb}</code>
@@ -67,7 +72,7 @@ export default async function RefusalsPage({ searchParams }: { searchParams: Pro
                         {row.requestId ? (
                           <Link
                             href={`/audit/requests/${row.requestId}`}
-                            className="text-sky-700 underline underline-offset-2 hover:text-sky-900"
+                            className="text-sky-700 underline underline-offset-2 hover:text-sky-900 dark:text-sky-300 dark:hover:text-sky-100"
                           >
                             {row.requestId}
                           </Link>
@@ -77,7 +82,9 @@ export default async function RefusalsPage({ searchParams }: { searchParams: Pro
                       </td>
                       <td className="px-5 py-3">
                         {row.code ? (
-                          <span className="block text-xs font-semibold text-slate-700">{row.code}</span>
+                          <span className="block text-xs font-semibold text-slate-700 dark:text-slate-300">
+                            {row.code}
+                          </span>
                         ) : null}
                         {row.reason}
                       </td>
@@ -94,7 +101,7 @@ export default async function RefusalsPage({ searchParams }: { searchParams: Pro
             <div className="mt-4">
               <Link
                 href={`/audit/refusals?before=${result.older}`}
-                className="text-sm text-sky-700 underline underline-offset-2 hover:text-sky-900"
+                className="text-sm text-sky-700 underline underline-offset-2 hover:text-sky-900 dark:text-sky-300 dark:hover:text-sky-100"
               >
                 Older refusals
               </Link>

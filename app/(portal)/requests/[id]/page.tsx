@@ -1,11 +1,13 @@
 import { notFound } from "next/navigation";
 import { isAppError } from "@/lib/domain/errors";
+import { requestAgainQuery } from "@/lib/domain/request-prefill";
 import { getRequestDetail, type RequestDetail, type TimelineTone } from "@/lib/services/queries/request-detail";
 import { formatMinutes } from "@/components/format";
 import { AccessPortalNote } from "@/components/access-portal-note";
 import { SessionWarning } from "@/components/session-warning";
 import { Alert } from "@/components/ui/alert";
 import { Badge, StatusBadge } from "@/components/ui/badge";
+import { ButtonLink } from "@/components/ui/button";
 import { Card, DescriptionList, EmptyState } from "@/components/ui/card";
 import { Countdown } from "@/components/ui/countdown";
 import { LiveRefresh } from "@/components/ui/live-refresh";
@@ -58,21 +60,31 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
     <div className="space-y-6" data-testid="request-detail" data-request-id={r.id}>
       <div className="flex flex-wrap items-start justify-between gap-4">
         <div>
-          <p className="text-sm text-slate-500">
+          <p className="text-sm text-slate-500 dark:text-slate-400">
             Request <span className="font-mono">{r.id}</span>
           </p>
           <h1 className="text-2xl font-semibold">{title}</h1>
-          <p className="mt-1 text-sm text-slate-600">
+          <p className="mt-1 text-sm text-slate-600 dark:text-slate-400">
             by {r.requester.name ?? r.requester.email}{" "}
             {r.requester.name && r.requester.email ? (
-              <span className="text-slate-500">({r.requester.email})</span>
+              <span className="text-slate-500 dark:text-slate-400">({r.requester.email})</span>
             ) : null}{" "}
             · requested <LocalTime iso={r.createdAt.toISOString()} />
           </p>
         </div>
-        <div className="flex items-center gap-3">
+        <div className="flex flex-wrap items-center gap-3">
           <LiveRefresh active={r.live} />
           <StatusBadge status={r.headline.key} label={r.headline.label} rawStatus={r.status} />
+          {viewer.isRequester ? (
+            <ButtonLink
+              href={`/requests/new?${requestAgainQuery(r)}`}
+              variant="secondary"
+              size="sm"
+              testId="request-again"
+            >
+              Request again
+            </ButtonLink>
+          ) : null}
         </div>
       </div>
 
@@ -114,7 +126,7 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
                   value: (
                     <>
                       <LocalTime iso={r.startsAt.toISOString()} /> → <LocalTime iso={r.endsAt.toISOString()} />{" "}
-                      <span className="text-slate-500" data-testid="window-text">
+                      <span className="text-slate-500 dark:text-slate-400" data-testid="window-text">
                         ({r.windowText})
                       </span>
                     </>
@@ -126,7 +138,7 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
                   value: r.ticket ? (
                     <span className="font-mono">{r.ticket}</span>
                   ) : (
-                    <span className="text-slate-500">none</span>
+                    <span className="text-slate-500 dark:text-slate-400">none</span>
                   ),
                 },
                 {
@@ -138,7 +150,7 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
                       <>
                         {r.approvals} of {r.requiredApprovals}
                         {r.status === "PENDING" && r.approvalExpiresAt ? (
-                          <span className="text-slate-500" data-testid="approval-expiry">
+                          <span className="text-slate-500 dark:text-slate-400" data-testid="approval-expiry">
                             {" "}
                             · waits for approval until <LocalTime iso={r.approvalExpiresAt.toISOString()} /> (
                             <Countdown to={r.approvalExpiresAt.toISOString()} endedText="now" />)
@@ -158,7 +170,9 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
                               {r.extension.pending.approvals} of {r.extension.pending.required} approvals
                             </span>
                             {r.extension.pending.justification ? (
-                              <span className="block text-slate-600">“{r.extension.pending.justification}”</span>
+                              <span className="block text-slate-600 dark:text-slate-400">
+                                “{r.extension.pending.justification}”
+                              </span>
                             ) : null}
                           </>
                         ),
@@ -173,7 +187,7 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
           <Card title="Access per target" testId="grants">
             <TableScroll label="Access per target">
               <table className="w-full text-left text-sm">
-                <thead className="border-b border-slate-100 text-xs tracking-wide text-slate-500 uppercase">
+                <thead className="border-b border-slate-100 text-xs tracking-wide text-slate-500 uppercase dark:border-slate-800 dark:text-slate-400">
                   <tr>
                     <th className="px-5 py-2 font-semibold">Target</th>
                     <th className="px-5 py-2 font-semibold">Status</th>
@@ -181,15 +195,17 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
                     <th className="px-5 py-2 font-semibold">Removed (AWS)</th>
                   </tr>
                 </thead>
-                <tbody className="divide-y divide-slate-100">
+                <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
                   {r.targets.map((t) => (
                     <tr key={`${t.accountId}|${t.permissionSetArn}`} className="align-top" data-testid="grant-row">
                       <td className="px-5 py-3">
                         <span className="font-semibold">{t.permissionSetName}</span> on {t.accountName}{" "}
-                        <span className="font-mono text-xs text-slate-500">{t.accountId}</span>
-                        {t.ouPath ? <span className="block text-xs text-slate-500">{t.ouPath}</span> : null}
+                        <span className="font-mono text-xs text-slate-500 dark:text-slate-400">{t.accountId}</span>
+                        {t.ouPath ? (
+                          <span className="block text-xs text-slate-500 dark:text-slate-400">{t.ouPath}</span>
+                        ) : null}
                         {t.sessionDurationMinutes !== null ? (
-                          <span className="block text-xs text-slate-500">
+                          <span className="block text-xs text-slate-500 dark:text-slate-400">
                             console session {formatMinutes(t.sessionDurationMinutes)}
                           </span>
                         ) : null}
@@ -198,17 +214,22 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
                         {t.grant ? (
                           <StatusBadge status={t.grant.status} kind="grant" />
                         ) : (
-                          <span className="text-xs text-slate-500" data-testid="ungranted-target">
+                          <span className="text-xs text-slate-500 dark:text-slate-400" data-testid="ungranted-target">
                             {t.ungrantedText}
                           </span>
                         )}
                         {t.grant?.keptNote ? (
-                          <span className="mt-1 block text-xs text-slate-500" data-testid="kept-note">
+                          <span
+                            className="mt-1 block text-xs text-slate-500 dark:text-slate-400"
+                            data-testid="kept-note"
+                          >
                             {t.grant.keptNote}
                           </span>
                         ) : null}
                         {t.grant?.failureReason ? (
-                          <span className="mt-1 block text-xs text-red-700">{t.grant.failureReason}</span>
+                          <span className="mt-1 block text-xs text-red-700 dark:text-red-300">
+                            {t.grant.failureReason}
+                          </span>
                         ) : null}
                       </td>
                       <td className="px-5 py-3 text-xs">
@@ -249,16 +270,18 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
                       >{`${d.decision === "APPROVE" ? "Approved" : "Denied"}${d.kind === "EXTENSION" ? " extension" : ""}`}</Badge>
                       <span className="font-semibold">{d.approverName}</span>
                       {d.approverEmail && d.approverEmail !== d.approverName ? (
-                        <span className="text-slate-500">{d.approverEmail}</span>
+                        <span className="text-slate-500 dark:text-slate-400">{d.approverEmail}</span>
                       ) : null}
-                      <span className="text-slate-500">
+                      <span className="text-slate-500 dark:text-slate-400">
                         · <LocalTime iso={d.at.toISOString()} />
                       </span>
                       {d.viaGroups.length > 0 ? (
-                        <span className="text-xs text-slate-500">via {d.viaGroups.join(", ")}</span>
+                        <span className="text-xs text-slate-500 dark:text-slate-400">via {d.viaGroups.join(", ")}</span>
                       ) : null}
                     </div>
-                    {d.comment ? <p className="mt-1 whitespace-pre-wrap text-slate-700">“{d.comment}”</p> : null}
+                    {d.comment ? (
+                      <p className="mt-1 whitespace-pre-wrap text-slate-700 dark:text-slate-300">“{d.comment}”</p>
+                    ) : null}
                   </li>
                 ))}
               </ul>
@@ -269,7 +292,7 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
             {r.timeline.length === 0 ? (
               <EmptyState>No events recorded.</EmptyState>
             ) : (
-              <ol className="relative space-y-4 border-l border-slate-200 pl-5">
+              <ol className="relative space-y-4 border-l border-slate-200 pl-5 dark:border-slate-700">
                 {r.timeline.map((e) => (
                   <li key={e.seq} className="relative text-sm" data-testid="timeline-entry">
                     <span
@@ -277,17 +300,17 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
                       className={`absolute top-1.5 -left-[1.65rem] size-2.5 rounded-full ring-4 ring-white ${DOT[e.tone]}`}
                     />
                     <p className="font-semibold">{e.title}</p>
-                    <p className="text-xs text-slate-500">
+                    <p className="text-xs text-slate-500 dark:text-slate-400">
                       <LocalTime iso={e.at.toISOString()} mode="seconds" /> · {e.actor}
                     </p>
                     {e.awsRequestId ? (
-                      <p className="text-xs text-slate-600">
+                      <p className="text-xs text-slate-600 dark:text-slate-400">
                         AWS request id <span className="font-mono">{e.awsRequestId}</span>
                       </p>
                     ) : null}
                     {e.detail ? (
                       <p
-                        className={`mt-0.5 whitespace-pre-wrap ${e.tone === "error" ? "text-red-700" : "text-slate-700"}`}
+                        className={`mt-0.5 whitespace-pre-wrap ${e.tone === "error" ? "text-red-700 dark:text-red-300" : "text-slate-700 dark:text-slate-300"}`}
                       >
                         {e.detail}
                       </p>
@@ -308,7 +331,7 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
           {viewer.canDecideExtension && r.extension.pending ? (
             <Card title={`Extension: +${formatMinutes(r.extension.pending.minutes)}`}>
               {r.extension.pending.justification ? (
-                <p className="mb-3 text-sm text-slate-700">“{r.extension.pending.justification}”</p>
+                <p className="mb-3 text-sm text-slate-700 dark:text-slate-300">“{r.extension.pending.justification}”</p>
               ) : null}
               <DecisionForm requestId={r.id} version={r.version} kind="extension" />
             </Card>
@@ -339,7 +362,7 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
             </Card>
           ) : null}
           {!hasActions ? (
-            <p className="text-sm text-slate-500">
+            <p className="text-sm text-slate-500 dark:text-slate-400">
               {viewer.isRequester && r.extension.pending
                 ? "Your extension waits for an approver."
                 : "Nothing to do here right now."}
@@ -360,7 +383,7 @@ function AwsStep({
   issuedAt: string | null;
   verifiedAt: string | null;
 }) {
-  if (!requestId && !verifiedAt) return <span className="text-slate-500">—</span>;
+  if (!requestId && !verifiedAt) return <span className="text-slate-500 dark:text-slate-400">—</span>;
   return (
     <div className="space-y-0.5">
       {requestId ? (
@@ -369,16 +392,16 @@ function AwsStep({
         </p>
       ) : null}
       {issuedAt ? (
-        <p className="text-slate-500">
+        <p className="text-slate-500 dark:text-slate-400">
           issued <LocalTime iso={issuedAt} />
         </p>
       ) : null}
       {verifiedAt ? (
-        <p className="text-emerald-700">
+        <p className="text-emerald-700 dark:text-emerald-300">
           verified <LocalTime iso={verifiedAt} />
         </p>
       ) : (
-        <p className="text-slate-500">not verified yet</p>
+        <p className="text-slate-500 dark:text-slate-400">not verified yet</p>
       )}
     </div>
   );

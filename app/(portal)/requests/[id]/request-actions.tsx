@@ -2,6 +2,7 @@
 
 import { FormMessage, useActionForm } from "@/components/ui/action-form";
 import { Button } from "@/components/ui/button";
+import { ConfirmSubmit } from "@/components/ui/confirm-submit";
 import { Field, inputClass } from "@/components/ui/field";
 import { cancelRequestAction, extendRequestAction, releaseRequestAction, revokeRequestAction } from "./actions";
 
@@ -12,9 +13,14 @@ export function CancelForm({ requestId, version }: { requestId: string; version:
       <input type="hidden" name="requestId" value={requestId} />
       <input type="hidden" name="expectedVersion" value={version} />
       <FormMessage state={state} testId="cancel-message" />
-      <Button type="submit" variant="secondary" disabled={pending} className="w-full" data-testid="cancel-request">
-        Cancel request
-      </Button>
+      <ConfirmSubmit
+        label="Cancel request"
+        question="Cancel this request? Approvers can no longer approve it."
+        confirmLabel="Confirm cancel"
+        keepLabel="Keep request"
+        disabled={pending}
+        testId="cancel-request"
+      />
     </form>
   );
 }
@@ -25,11 +31,17 @@ export function ReleaseForm({ requestId, version }: { requestId: string; version
     <form onSubmit={onSubmit} className="space-y-2">
       <input type="hidden" name="requestId" value={requestId} />
       <input type="hidden" name="expectedVersion" value={version} />
-      <p className="text-sm text-slate-600">Done early? Give the access back now.</p>
+      <p className="text-sm text-slate-600 dark:text-slate-400">Done early? Give the access back now.</p>
       <FormMessage state={state} testId="release-message" />
-      <Button type="submit" disabled={pending} className="w-full" data-testid="release-early">
-        Release early
-      </Button>
+      <ConfirmSubmit
+        label="Release early"
+        question="Give the access back now? It is removed from AWS and cannot be resumed."
+        confirmLabel="Confirm release"
+        keepLabel="Keep access"
+        variant="primary"
+        disabled={pending}
+        testId="release-early"
+      />
     </form>
   );
 }
@@ -110,9 +122,15 @@ export function RevokeForm({ requestId, version }: { requestId: string; version:
         />
       </Field>
       <FormMessage state={state} fields={["reason"]} testId="revoke-message" />
-      <Button type="submit" variant="danger" disabled={pending} className="w-full" data-testid="revoke">
-        Revoke access now
-      </Button>
+      <ConfirmSubmit
+        label="Revoke access now"
+        question="Revoke this access now? The requester loses it at once."
+        confirmLabel="Confirm revoke"
+        keepLabel="Keep access"
+        variant="danger"
+        disabled={pending}
+        testId="revoke"
+      />
     </form>
   );
 }

@@ -1,17 +1,23 @@
+import { readRequestPrefill } from "@/lib/domain/request-prefill";
 import { getRequestFormOptions } from "@/lib/services/queries/request-form-options";
 import { Alert } from "@/components/ui/alert";
 import { PERMISSIONS } from "@/lib/services/authorize";
 import { pageContext } from "../../page-context";
 import { RequestForm } from "./request-form";
 
-export default async function NewRequestPage() {
+export default async function NewRequestPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const ctx = await pageContext([...PERMISSIONS["request.create"]]);
+  const prefill = readRequestPrefill(await searchParams);
   const options = await getRequestFormOptions({ ctx });
   return (
     <div className="space-y-6">
       <div>
         <h1 className="text-2xl font-semibold">Request access</h1>
-        <p className="mt-1 text-sm text-slate-600">
+        <p className="mt-1 text-sm text-slate-600 dark:text-slate-400">
           Only what the access policy lets you request is listed. Access is granted for the window you choose and
           removed when it ends.
         </p>
@@ -21,7 +27,7 @@ export default async function NewRequestPage() {
           {options.message}
         </Alert>
       ) : (
-        <RequestForm accounts={options.accounts} minDurationMinutes={options.minDurationMinutes} />
+        <RequestForm accounts={options.accounts} minDurationMinutes={options.minDurationMinutes} prefill={prefill} />
       )}
     </div>
   );

@@ -1,7 +1,8 @@
 "use client";
 
 import { useMemo, useState, useSyncExternalStore } from "react";
-import { ticketMatches } from "@/lib/domain/ticket-pattern";
+import type { RequestPrefill } from "@/lib/domain/request-prefill";
+import { describeTicketFormat, ticketMatches } from "@/lib/domain/ticket-pattern";
 import type { AccountOption, PermissionSetOption } from "@/lib/services/queries/request-form-options";
 import { formatMinutes } from "@/components/format";
 import { FormMessage, useActionForm } from "@/components/ui/action-form";
@@ -11,7 +12,15 @@ import { Field, FieldErrors, inputClass } from "@/components/ui/field";
 import { createRequestAction } from "./actions";
 
 const PRESETS = [30, 60, 120, 240, 480];
-const FIELDS = ["targets", "durationMinutes", "startMode", "startsAt", "justification", "ticket"];
+// Each field's name in the error summary, so a message says which field it is about.
+const FIELD_LABELS: Record<string, string> = {
+  targets: "Accounts and permission sets",
+  durationMinutes: "Duration",
+  startMode: "Start",
+  startsAt: "Start time",
+  justification: "Justification",
+  ticket: "Ticket",
+};
 const noop = () => () => {};
 
 interface Selected {
@@ -37,9 +46,12 @@ function localInputToIso(value: string): string | null {
 export function RequestForm({
   accounts,
   minDurationMinutes,
+  prefill,
 }: {
   accounts: AccountOption[];
   minDurationMinutes: number;
+  /** From "Request again"; targets the policy no longer offers are dropped. */
+  prefill?: RequestPrefill | undefined;
 }) {
   const { state, pending, onSubmit, errorsFor } = useActionForm(createRequestAction);
   const hydrated = useSyncExternalStore(
@@ -48,14 +60,21 @@ export function RequestForm({
     () => false,
   );
   const [search, setSearch] = useState("");
-  const [selectedKeys, setSelectedKeys] = useState<string[]>([]);
-  const [duration, setDuration] = useState<{ mode: "preset"; minutes: number } | { mode: "custom"; text: string }>({
-    mode: "preset",
-    minutes: 60,
-  });
+  const [selectedKeys, setSelectedKeys] = useState<string[]>(() =>
+    (prefill?.targets ?? []).filter((key) =>
+      accounts.some((a) => a.permissionSets.some((set) => keyOf(a.id, set.arn) === key)),
+    ),
+  );
+  const [duration, setDuration] = useState<{ mode: "preset"; minutes: number } | { mode: "custom"; text: string }>(
+    () => {
+      const minutes = prefill?.durationMinutes;
+      if (!minutes) return { mode: "preset", minutes: 60 };
+      return PRESETS.includes(minutes) ? { mode: "preset", minutes } : { mode: "custom", text: String(minutes) };
+    },
+  );
   const [startMode, setStartMode] = useState<"now" | "scheduled">("now");
   const [startLocal, setStartLocal] = useState("");
-  const [justification, setJustification] = useState("");
+  const [justification, setJustification] = useState(prefill?.justification ?? "");
   const [ticket, setTicket] = useState("");
 
   const setByKey = useMemo(() => {
@@ -81,6 +100,8 @@ export function RequestForm({
   const maxMinutes = selected.length > 0 ? Math.min(...selected.map((s) => s.set.maxDurationMinutes)) : null;
   const ticketRequired = selected.some((s) => s.set.ticket.required);
   const ticketPatterns = [...new Set(selected.flatMap((s) => s.set.ticket.patterns))];
+  const ticketExamples = [...new Set(selected.flatMap((s) => s.set.ticket.examples))];
+  const ticketFormat = describeTicketFormat({ patterns: ticketPatterns, examples: ticketExamples });
   const autoApprove = selected.length > 0 && selected.every((s) => s.set.autoApprove);
   const approvalsNeeded = Math.max(
     0,
@@ -106,9 +127,9 @@ export function RequestForm({
       noValidate
     >
       <div className="space-y-6">
-        <FormMessage state={state} fields={FIELDS} />
+        <FormMessage state={state} fieldLabels={FIELD_LABELS} />
 
-        <fieldset className="space-y-3 rounded-xl border border-slate-200 bg-white p-5 shadow-sm">
+        <fieldset className="space-y-3 rounded-xl border border-slate-200 bg-white p-5 shadow-sm dark:border-slate-700 dark:bg-slate-900">
           <legend className="px-1 text-base font-semibold">1. What do you need?</legend>
           <label htmlFor="account-search" className="sr-only">
             Search accounts
@@ -123,16 +144,19 @@ export function RequestForm({
             autoComplete="off"
             data-testid="account-search"
           />
-          <div className="max-h-96 divide-y divide-slate-100 overflow-y-auto rounded-lg border border-slate-200">
+          <div
+            className="divide-y divide-slate-100 rounded-lg border border-slate-200 dark:divide-slate-800 dark:border-slate-700"
+            data-testid="account-list"
+          >
             {visibleAccounts.length === 0 ? (
-              <p className="p-4 text-sm text-slate-500">No eligible account matches “{search}”.</p>
+              <p className="p-4 text-sm text-slate-500 dark:text-slate-400">No eligible account matches “{search}”.</p>
             ) : null}
             {visibleAccounts.map((account) => (
               <div key={account.id} className="p-3" data-testid="account-option" data-account-id={account.id}>
                 <div className="flex flex-wrap items-baseline gap-x-2">
                   <span className="font-semibold">{account.name}</span>
-                  <span className="font-mono text-xs text-slate-500">{account.id}</span>
-                  <span className="text-xs text-slate-500">{account.ouPath}</span>
+                  <span className="font-mono text-xs text-slate-500 dark:text-slate-400">{account.id}</span>
+                  <span className="text-xs text-slate-500 dark:text-slate-400">{account.ouPath}</span>
                 </div>
                 <div className="mt-2 flex flex-wrap gap-2">
                   {account.permissionSets.map((set) => {
@@ -142,7 +166,7 @@ export function RequestForm({
                       <label
                         key={set.arn}
                         title={set.description ?? undefined}
-                        className={`flex cursor-pointer items-center gap-2 rounded-md border px-2.5 py-1.5 text-sm ${checked ? "border-sky-600 bg-sky-50" : "border-slate-300 bg-white hover:bg-slate-50"}`}
+                        className={`flex cursor-pointer items-center gap-2 rounded-md border px-2.5 py-1.5 text-sm ${checked ? "border-sky-600 bg-sky-50 dark:border-sky-400 dark:bg-sky-950" : "border-slate-300 bg-white hover:bg-slate-50 dark:border-slate-600 dark:bg-slate-900 dark:hover:bg-slate-800"}`}
                       >
                         <input
                           type="checkbox"
@@ -152,7 +176,7 @@ export function RequestForm({
                           className="accent-sky-700"
                         />
                         <span className="font-semibold">{set.name}</span>
-                        <span className="text-xs text-slate-500">
+                        <span className="text-xs text-slate-500 dark:text-slate-400">
                           session {formatMinutes(set.sessionDurationMinutes)} · max{" "}
                           {formatMinutes(set.maxDurationMinutes)}
                           {set.autoApprove
@@ -178,10 +202,10 @@ export function RequestForm({
           <FieldErrors id="targets-error" errors={errorsFor("targets")} />
         </fieldset>
 
-        <fieldset className="space-y-4 rounded-xl border border-slate-200 bg-white p-5 shadow-sm">
+        <fieldset className="space-y-4 rounded-xl border border-slate-200 bg-white p-5 shadow-sm dark:border-slate-700 dark:bg-slate-900">
           <legend className="px-1 text-base font-semibold">2. When and for how long?</legend>
           <div className="space-y-1">
-            <span id="duration-label" className="block text-sm font-semibold text-slate-800">
+            <span id="duration-label" className="block text-sm font-semibold text-slate-800 dark:text-slate-200">
               Duration
             </span>
             <div className="flex flex-wrap gap-2" role="group" aria-labelledby="duration-label">
@@ -195,7 +219,7 @@ export function RequestForm({
                     disabled={disabled}
                     aria-pressed={active}
                     onClick={() => setDuration({ mode: "preset", minutes })}
-                    className={`rounded-md border px-3 py-1.5 text-sm font-semibold disabled:cursor-not-allowed disabled:opacity-40 ${active ? "border-sky-700 bg-sky-700 text-white" : "border-slate-300 bg-white hover:bg-slate-50"}`}
+                    className={`rounded-md border px-3 py-1.5 text-sm font-semibold disabled:cursor-not-allowed disabled:opacity-40 ${active ? "border-sky-700 bg-sky-700 text-white dark:border-sky-400" : "border-slate-300 bg-white hover:bg-slate-50 dark:border-slate-600 dark:bg-slate-900 dark:hover:bg-slate-800"}`}
                   >
                     {formatMinutes(minutes)}
                   </button>
@@ -205,7 +229,7 @@ export function RequestForm({
                 type="button"
                 aria-pressed={duration.mode === "custom"}
                 onClick={() => setDuration({ mode: "custom", text: String(durationMinutes || "") })}
-                className={`rounded-md border px-3 py-1.5 text-sm font-semibold ${duration.mode === "custom" ? "border-sky-700 bg-sky-700 text-white" : "border-slate-300 bg-white hover:bg-slate-50"}`}
+                className={`rounded-md border px-3 py-1.5 text-sm font-semibold ${duration.mode === "custom" ? "border-sky-700 bg-sky-700 text-white dark:border-sky-400" : "border-slate-300 bg-white hover:bg-slate-50 dark:border-slate-600 dark:bg-slate-900 dark:hover:bg-slate-800"}`}
               >
                 Custom
               </button>
@@ -229,7 +253,7 @@ export function RequestForm({
                   data-testid="custom-minutes"
                 />
                 {durationValid ? (
-                  <span className="text-sm text-slate-500">= {formatMinutes(durationMinutes)}</span>
+                  <span className="text-sm text-slate-500 dark:text-slate-400">= {formatMinutes(durationMinutes)}</span>
                 ) : null}
               </div>
             ) : null}
@@ -238,13 +262,13 @@ export function RequestForm({
               name="durationMinutes"
               value={duration.mode === "preset" ? String(duration.minutes) : duration.text}
             />
-            <p className="text-xs text-slate-500">
+            <p className="text-xs text-slate-500 dark:text-slate-400">
               {maxMinutes !== null
                 ? `The policy allows at most ${formatMinutes(maxMinutes)} for what you picked.`
                 : "Pick targets to see the policy's limit."}
             </p>
             {overMax ? (
-              <p className="text-sm text-red-700">
+              <p className="text-sm text-red-700 dark:text-red-300">
                 That is longer than the {formatMinutes(maxMinutes!)} the policy allows.
               </p>
             ) : null}
@@ -252,7 +276,7 @@ export function RequestForm({
           </div>
 
           <div className="space-y-2">
-            <span className="block text-sm font-semibold text-slate-800">Start</span>
+            <span className="block text-sm font-semibold text-slate-800 dark:text-slate-200">Start</span>
             <div className="flex flex-wrap gap-4 text-sm">
               <label className="flex items-center gap-2">
                 <input
@@ -292,7 +316,9 @@ export function RequestForm({
                   aria-invalid={Boolean(errorsFor("startsAt"))}
                   data-testid="starts-at"
                 />
-                {timeZone ? <p className="text-xs text-slate-500">Your time zone: {timeZone}</p> : null}
+                {timeZone ? (
+                  <p className="text-xs text-slate-500 dark:text-slate-400">Your time zone: {timeZone}</p>
+                ) : null}
                 {startsAtIso ? <input type="hidden" name="startsAt" value={startsAtIso} /> : null}
               </div>
             ) : null}
@@ -301,7 +327,7 @@ export function RequestForm({
           </div>
         </fieldset>
 
-        <fieldset className="space-y-4 rounded-xl border border-slate-200 bg-white p-5 shadow-sm">
+        <fieldset className="space-y-4 rounded-xl border border-slate-200 bg-white p-5 shadow-sm dark:border-slate-700 dark:bg-slate-900">
           <legend className="px-1 text-base font-semibold">3. Why?</legend>
           <Field
             id="justification"
@@ -328,11 +354,13 @@ export function RequestForm({
               required={ticketRequired}
               errors={errorsFor("ticket")}
               hint={
-                ticketPatterns.length > 0 ? (
+                ticketExamples.length > 0 ? (
+                  <span data-testid="ticket-hint">For example {ticketExamples.join(" or ")}.</span>
+                ) : ticketPatterns.length > 0 ? (
                   <>
                     Expected format:{" "}
                     {ticketPatterns.map((p) => (
-                      <code key={p} className="mr-1 rounded bg-slate-100 px-1">
+                      <code key={p} className="mr-1 rounded bg-slate-100 px-1 dark:bg-slate-800">
                         {p}
                       </code>
                     ))}
@@ -351,9 +379,12 @@ export function RequestForm({
                 aria-invalid={Boolean(errorsFor("ticket")) || ticketMismatch}
                 autoComplete="off"
                 maxLength={64}
+                placeholder={ticketExamples[0]}
               />
               {ticketMismatch && !errorsFor("ticket") ? (
-                <p className="text-sm text-amber-700">This does not match the expected format yet.</p>
+                <p className="text-sm text-amber-700 dark:text-amber-300" data-testid="ticket-mismatch">
+                  This does not have the expected form yet{ticketFormat ? `; write it ${ticketFormat}` : ""}.
+                </p>
               ) : null}
             </Field>
           ) : null}
@@ -361,10 +392,13 @@ export function RequestForm({
       </div>
 
       <aside className="space-y-4 lg:sticky lg:top-6 lg:self-start">
-        <div className="rounded-xl border border-slate-200 bg-white p-5 shadow-sm" data-testid="request-summary">
+        <div
+          className="rounded-xl border border-slate-200 bg-white p-5 shadow-sm dark:border-slate-700 dark:bg-slate-900"
+          data-testid="request-summary"
+        >
           <h2 className="font-semibold">Your request</h2>
           {selected.length === 0 ? (
-            <p className="mt-2 text-sm text-slate-500">Nothing picked yet.</p>
+            <p className="mt-2 text-sm text-slate-500 dark:text-slate-400">Nothing picked yet.</p>
           ) : (
             <ul className="mt-2 space-y-1 text-sm">
               {selected.map((s) => (
@@ -375,7 +409,7 @@ export function RequestForm({
                   <button
                     type="button"
                     onClick={() => toggle(keyOf(s.account.id, s.set.arn))}
-                    className="text-xs text-slate-500 underline hover:text-slate-900"
+                    className="text-xs text-slate-500 underline hover:text-slate-900 dark:text-slate-400 dark:hover:text-slate-100"
                     aria-label={`Remove ${s.set.name} on ${s.account.name}`}
                   >
                     remove
@@ -386,17 +420,17 @@ export function RequestForm({
           )}
           <dl className="mt-4 space-y-1 text-sm">
             <div className="flex justify-between gap-2">
-              <dt className="text-slate-500">Duration</dt>
+              <dt className="text-slate-500 dark:text-slate-400">Duration</dt>
               <dd>{durationValid ? formatMinutes(durationMinutes) : "—"}</dd>
             </div>
             <div className="flex justify-between gap-2">
-              <dt className="text-slate-500">Starts</dt>
+              <dt className="text-slate-500 dark:text-slate-400">Starts</dt>
               <dd>
                 {startMode === "now" ? "now" : startsAtIso && hydrated ? new Date(startsAtIso).toLocaleString() : "—"}
               </dd>
             </div>
             <div className="flex justify-between gap-2">
-              <dt className="text-slate-500">Approval</dt>
+              <dt className="text-slate-500 dark:text-slate-400">Approval</dt>
               <dd>
                 {selected.length === 0
                   ? "—"

@@ -1,4 +1,4 @@
-// GET /api/audit/export - the access history as a CSV or JSONL download, with the dashboard's filters and authorization.
+// GET /api/audit/export - the access history (per request, or per audit event with per=event) as a CSV or JSONL download, with the dashboard's filters and authorization.
 import type { NextRequest } from "next/server";
 import { getActor } from "@/lib/auth/actor";
 import { getPrisma } from "@/lib/db";
@@ -42,7 +42,10 @@ export const GET = withRouteMetrics("/api/audit/export", async (request: NextReq
   try {
     const download = await withRefusalAudit("history.export", ctx, null, () => {
       if (!user) throw new AppError("UNAUTHENTICATED", "Sign in first.");
-      return exportAccessHistory({ ctx, input: historyInputFromParams(request.nextUrl.searchParams, ["format"]) });
+      return exportAccessHistory({
+        ctx,
+        input: historyInputFromParams(request.nextUrl.searchParams, ["format", "per"]),
+      });
     });
     return new Response(download.stream, {
       headers: {

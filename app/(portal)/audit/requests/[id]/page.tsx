@@ -22,19 +22,22 @@ export default async function RequestAuditTrailPage({ params }: { params: Promis
     <div className="space-y-6" data-testid="request-audit-trail" data-request-id={timeline.requestId}>
       <div className="flex flex-wrap items-start justify-between gap-4">
         <div>
-          <p className="text-sm text-slate-500">
-            <Link href="/audit" className="text-sky-700 underline underline-offset-2 hover:text-sky-900">
+          <p className="text-sm text-slate-500 dark:text-slate-400">
+            <Link
+              href="/audit"
+              className="text-sky-700 underline underline-offset-2 hover:text-sky-900 dark:text-sky-300 dark:hover:text-sky-100"
+            >
               Access history
             </Link>{" "}
             / request <span className="font-mono">{timeline.requestId}</span>
           </p>
           <h1 className="text-2xl font-semibold">Audit trail</h1>
-          <p className="mt-1 text-sm text-slate-600">
+          <p className="mt-1 text-sm text-slate-600 dark:text-slate-400">
             Requested by {timeline.requester.name ?? timeline.requester.email} ·{" "}
             <LocalTime iso={timeline.createdAt.toISOString()} /> ·{" "}
             <Link
               href={`/requests/${timeline.requestId}`}
-              className="text-sky-700 underline underline-offset-2 hover:text-sky-900"
+              className="text-sky-700 underline underline-offset-2 hover:text-sky-900 dark:text-sky-300 dark:hover:text-sky-100"
             >
               open the request
             </Link>
