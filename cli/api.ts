@@ -10,6 +10,7 @@ export type RequestView = z.infer<typeof RequestView>;
 export const Targets = z.object({ targets: z.array(Target), message: z.string().optional() });
 export const OneRequest = z.object({ request: RequestView });
 export const RequestList = z.object({ requests: z.array(RequestView) });
+export const SignedOut = z.object({ signedOut: z.string() });
 
 // The API's body fields under the names of the flags that fill them.
 const FIELD_FLAGS: Record<string, string> = {

@@ -173,11 +173,28 @@ describe("signed out, expired or revoked", () => {
     expect(stderr).toBe("jit: Your sign-in has expired or was revoked; run jit login.\n");
   });
 
-  it("logout deletes the token file", async () => {
+  it("logout ends the token at the portal with that token, then deletes the token file", async () => {
     signIn();
+    routes["POST /api/v1/device/sign-out"] = ok({ signedOut: "test-laptop" });
     expect(await run("logout")).toBe(0);
+    expect(calls).toEqual([
+      expect.objectContaining({ path: "/api/v1/device/sign-out", authorization: `Bearer ${TOKEN}` }),
+    ]);
+    expect(stdout).toContain("the token no longer works");
     expect(fs.existsSync(path.join(dir, "jit", "credentials.json"))).toBe(false);
     expect(await run("whoami")).toBe(3);
+  });
+
+  it("logout still deletes the token file when the portal cannot be reached, and says the token lives on", async () => {
+    signIn();
+    routes["POST /api/v1/device/sign-out"] = () => {
+      throw new TypeError("fetch failed");
+    };
+    expect(await run("logout")).toBe(0);
+    expect(stdout).toContain("stays valid until");
+    expect(stdout).toContain(`${PORTAL}/devices`);
+    expect(stdout).not.toContain(TOKEN);
+    expect(fs.existsSync(path.join(dir, "jit", "credentials.json"))).toBe(false);
   });
 });
 

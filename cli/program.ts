@@ -3,7 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import { Command, CommanderError, Option } from "commander";
 import { z } from "zod";
-import { Me, OneRequest, PortalApi, RequestList, Targets, type Fetch, type RequestView } from "./api";
+import { Me, OneRequest, PortalApi, RequestList, SignedOut, Targets, type Fetch, type RequestView } from "./api";
 import { defaultProfileName, isProfileName, writeProfile, type SsoProfile } from "./aws-profile";
 import {
   configDir,
@@ -153,7 +153,7 @@ overrides), readable only by you. Optional settings in config.json next to it: p
 
   program
     .command("logout")
-    .description("delete this machine's token (the portal's /devices page revokes it there)")
+    .description("end this machine's token at the portal and delete it here")
     .action(action(logout));
   program.command("whoami").description("who you are signed in as, and until when").action(action(whoami));
   program
@@ -260,13 +260,27 @@ async function login(session: Session, options: { deviceName?: string; browser: 
 async function logout(session: Session) {
   const { deps, out } = session;
   const credentials = readCredentials(deps.env);
-  const deleted = deleteCredentials(deps.env);
-  // The API offers no route to revoke the calling token; the portal's devices page does.
+  if (!credentials) {
+    out.result({ signedOut: false, revokedAtPortal: false, portal: null }, "You were not signed in.");
+    return;
+  }
+  // End the token at the portal first; the local file goes whatever the portal answers.
+  let revokedAtPortal = false;
+  let problem: string | null = null;
+  try {
+    const api = new PortalApi(credentials.portal, credentials.accessToken, deps.fetch);
+    await api.post("/device/sign-out", {}, SignedOut);
+    revokedAtPortal = true;
+  } catch (error) {
+    if (error instanceof CliError && error.code === "UNAUTHENTICATED") revokedAtPortal = true;
+    else problem = error instanceof Error ? error.message : String(error);
+  }
+  deleteCredentials(deps.env);
   out.result(
-    { signedOut: deleted, portal: credentials?.portal ?? null, expiresAt: credentials?.expiresAt ?? null },
-    credentials
-      ? `Signed out: the token is deleted from this machine. To end it at the portal before ${formatTime(credentials.expiresAt)}, sign this device out at ${credentials.portal}/devices.`
-      : "You were not signed in.",
+    { signedOut: true, revokedAtPortal, portal: credentials.portal },
+    revokedAtPortal
+      ? `Signed out of ${credentials.portal}: the token no longer works and is deleted from this machine.`
+      : `The token is deleted from this machine, but the portal could not end it (${problem}). It stays valid until ${formatTime(credentials.expiresAt)} unless you sign this device out at ${credentials.portal}/devices.`,
   );
 }
 

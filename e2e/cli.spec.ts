@@ -6,7 +6,7 @@ import { expect, test, type Browser, type Page } from "@playwright/test";
 import type { PersonaKey } from "../lib/demo/personas";
 import { seedAccount, seedPermissionSet, seedUser } from "../lib/simulator/seed";
 import { E2E_PORTS } from "../playwright.config";
-import { personaPage, simulatorAssignees } from "./fixtures";
+import { dbQuery, personaPage, simulatorAssignees } from "./fixtures";
 
 // The real `jit` command (bin/jit.mjs) as a child process against the e2e stack; the browser confirms the sign-in.
 
@@ -204,7 +204,16 @@ test("bob approves alice's PowerUser request with jit approve while her jit requ
     );
 
     await releaseAndSettle(alice, requestId);
-    await jit(alice, "logout");
+    const tokensBefore = await dbQuery<{ n: string }>(
+      `SELECT count(*) AS n FROM "ApiToken" t JOIN "User" u ON u.id = t."userId" WHERE u.email = 'alice@example.com' AND t."revokedAt" IS NULL`,
+    );
+    const logout = await jit(alice, "logout");
+    expect(logout.stdout).toContain("the token no longer works");
+    // The token ended at the portal, not only on this machine.
+    const tokensAfter = await dbQuery<{ n: string }>(
+      `SELECT count(*) AS n FROM "ApiToken" t JOIN "User" u ON u.id = t."userId" WHERE u.email = 'alice@example.com' AND t."revokedAt" IS NULL`,
+    );
+    expect(Number(tokensAfter[0]!.n)).toBe(Number(tokensBefore[0]!.n) - 1);
     const signedOut = await jit(alice, "whoami");
     expect(signedOut.code).toBe(3);
     expect(signedOut.stderr).toContain("Run jit login.");

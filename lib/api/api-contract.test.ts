@@ -37,6 +37,13 @@ rules:
     maxDurationMinutes: 240
     approval: { auto: false, approvers: { groups: [approvers] }, required: 1 }
     extension: { allowed: true, requiresApproval: true }
+  - id: payments-admin
+    requesters: { groups: [team-payments] }
+    accounts: { ids: ["${paymentsProd.id}"] }
+    permissionSets: [AdministratorAccess]
+    maxDurationMinutes: 60
+    approval: { auto: false, approvers: { groups: [approvers] }, required: 1 }
+    ticket: { required: true, pattern: "^PAY-[0-9]{1,8}$", hint: "PAY-1234" }
 `;
 
 // The answers' shapes as these tests read them (matchers check the rest).
@@ -320,6 +327,24 @@ describe("bearer tokens", () => {
   });
 });
 
+describe("signing a device out from the device itself", () => {
+  it("revokes exactly the calling token, audited as the owner's; the same user's other device keeps working", async () => {
+    const laptop = await signIn("alice", "laptop");
+    const desktop = await signIn("alice", "desktop");
+    const answer = await call(endpoints.signOutEndpoint, laptop);
+    expect(answer).toMatchObject({ status: 200, json: { signedOut: "laptop" } });
+    expect((await call(endpoints.meEndpoint, laptop)).status).toBe(401);
+    expect((await call(endpoints.meEndpoint, desktop)).status).toBe(200);
+    const row = await harness.db.prisma.apiToken.findUniqueOrThrow({ where: { tokenHash: sha256(laptop) } });
+    const audit = await harness.db.prisma.auditEvent.findFirst({
+      where: { action: "device.token_revoked", entityId: row.id },
+    });
+    expect(audit).toMatchObject({ actorLabel: "alice@example.com", userAgent: "api" });
+    // Signing out twice is a plain 401: the token no longer exists for the API.
+    expect((await call(endpoints.signOutEndpoint, laptop)).status).toBe(401);
+  });
+});
+
 describe("routes and personas", () => {
   let pendingId: string;
 
@@ -348,6 +373,12 @@ describe("routes and personas", () => {
           permissionSetName: "PowerUser",
           approval: "required",
           maxDurationMinutes: 240,
+        }),
+        // The policy's example, not its regular expression.
+        expect.objectContaining({
+          permissionSetName: "AdministratorAccess",
+          ticketRequired: true,
+          ticketHint: "PAY-1234",
         }),
       ]),
     );

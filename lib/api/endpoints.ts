@@ -1,4 +1,5 @@
 import { decideRequest } from "../services/approvals/decide-request";
+import { revokeApiToken } from "../services/devices/revoke-api-token";
 import { releaseGrant } from "../services/grants/release-grant";
 import { listAccessHistory } from "../services/queries/history-list";
 import { getApiRequest, listApprovalApiRequests, listMyApiRequests } from "../services/queries/api-requests";
@@ -43,6 +44,12 @@ export const meEndpoint = endpoint({
   }),
 });
 
+/** The policy's example ticket when it gives one; its pattern only when it does not. */
+function ticketHint(ticket: { patterns: string[]; examples: string[] }): { ticketHint?: string } {
+  const hints = ticket.examples.length > 0 ? ticket.examples : ticket.patterns;
+  return hints.length > 0 ? { ticketHint: hints.join(" or ") } : {};
+}
+
 export const targetsEndpoint = endpoint({
   method: "GET",
   path: "/api/v1/targets",
@@ -59,7 +66,7 @@ export const targetsEndpoint = endpoint({
         maxDurationMinutes: set.maxDurationMinutes,
         approval: set.autoApprove ? ("auto" as const) : ("required" as const),
         ticketRequired: set.ticket.required,
-        ...(set.ticket.patterns.length > 0 ? { ticketHint: set.ticket.patterns.join(" or ") } : {}),
+        ...ticketHint(set.ticket),
       })),
     );
     return { body: { targets, ...(options.message ? { message: options.message } : {}) } };
@@ -235,8 +242,21 @@ export const historyEndpoint = endpoint({
   },
 });
 
+export const signOutEndpoint = endpoint({
+  method: "POST",
+  path: "/api/v1/device/sign-out",
+  summary: "Sign this device out: the token it called with stops working at once",
+  verb: "device.revoke",
+  permission: "device.authorize",
+  body: EmptyBody,
+  run: async ({ ctx, tokenId }) => ({
+    body: { signedOut: (await revokeApiToken({ ctx, input: { tokenId } })).deviceName },
+  }),
+});
+
 export const BEARER_ENDPOINTS: ApiEndpoint<never>[] = [
   meEndpoint,
+  signOutEndpoint,
   targetsEndpoint,
   listRequestsEndpoint,
   createRequestEndpoint,

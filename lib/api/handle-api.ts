@@ -44,6 +44,8 @@ export interface ApiDeps {
 export interface ApiCall<Body> {
   ctx: ServiceContext;
   actor: UserActor;
+  /** The bearer token this call came with. */
+  tokenId: string;
   body: Body;
   query: Record<string, string>;
   params: Record<string, string>;
@@ -137,15 +139,16 @@ export async function handleApiCall<Body>(
   const anonymous: Actor = { type: "anonymous", ip: client.ip, userAgent: API_CHANNEL };
   const ctx: ServiceContext = { actor: anonymous, db: deps.db, now: deps.now };
   try {
-    const actor = await actorForBearer(deps.db, request.headers.get("authorization"), client.ip, deps.now());
-    if (actor) ctx.actor = actor;
+    const bearer = await actorForBearer(deps.db, request.headers.get("authorization"), client.ip, deps.now());
+    if (bearer) ctx.actor = bearer.actor;
     const result = await withRefusalAudit(endpoint.verb, ctx, params.id ?? null, async () => {
-      if (!actor) throw new AppError("UNAUTHENTICATED", SIGN_IN_AGAIN_MESSAGE);
+      if (!bearer) throw new AppError("UNAUTHENTICATED", SIGN_IN_AGAIN_MESSAGE);
+      const { actor, tokenId } = bearer;
       if (endpoint.permission) authorize(actor, endpoint.permission);
       const raw = endpoint.method === "POST" ? await readApiBody(request) : {};
       const body = endpoint.body ? parseBody(endpoint.body, raw) : (raw as Body);
       const query = Object.fromEntries(new URL(request.url).searchParams);
-      return endpoint.run({ ctx, actor, body, query, params, deps, queue: deps.queue });
+      return endpoint.run({ ctx, actor, tokenId, body, query, params, deps, queue: deps.queue });
     });
     return jsonResponse(result.body, result.status ?? 200);
   } catch (error) {

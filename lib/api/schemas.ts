@@ -42,7 +42,10 @@ export const Target = z
     maxDurationMinutes: z.number().int(),
     approval: z.enum(["auto", "required"]),
     ticketRequired: z.boolean(),
-    ticketHint: z.string().optional().meta({ description: "The ticket pattern(s) the policy asks for." }),
+    ticketHint: z
+      .string()
+      .optional()
+      .meta({ description: "An example ticket the policy accepts, or its pattern when the policy gives no example." }),
   })
   .meta({ id: "Target" });
 

@@ -7,13 +7,13 @@ import { actorFromUser, API_CHANNEL } from "./user-actor";
 // "Last used" is kept to the minute: a busy script must not write the token row on every call.
 const LAST_USED_RESOLUTION_MS = 60_000;
 
-/** The person behind `Authorization: Bearer <token>`, or null for a missing, unknown, revoked or expired token. */
+/** The person behind `Authorization: Bearer <token>` and that token's id, or null for a missing, unknown, revoked or expired token. */
 export async function actorForBearer(
   db: PrismaClient,
   authorization: string | null,
   ip: string | null,
   now: Date,
-): Promise<UserActor | null> {
+): Promise<{ actor: UserActor; tokenId: string } | null> {
   const match = /^Bearer\s+(\S{1,200})$/i.exec(authorization?.trim() ?? "");
   const token = match?.[1];
   if (!token?.startsWith(API_TOKEN_PREFIX)) return null;
@@ -21,5 +21,6 @@ export async function actorForBearer(
   if (!row || !apiTokenUsable(row, now)) return null;
   if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS)
     await db.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: now } });
-  return actorFromUser(row.user, { ip, userAgent: API_CHANNEL });
+  const actor = actorFromUser(row.user, { ip, userAgent: API_CHANNEL });
+  return actor ? { actor, tokenId: row.id } : null;
 }
