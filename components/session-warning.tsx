@@ -1,11 +1,16 @@
-/** The request's one session-length sentence (lib/domain/request-presentation.ts sessionWarningText). */
-export function SessionWarning({ text }: { text: string }) {
+import type { SessionNotice } from "@/lib/domain/request-presentation";
+
+/** The request's one sentence about its AWS sessions (lib/domain/request-presentation.ts sessionNotice). */
+export function SessionWarning({ notice }: { notice: SessionNotice }) {
   return (
     <p
       data-testid="session-warning"
-      className="mt-2 rounded-md bg-amber-50 px-3 py-2 text-xs text-amber-900 ring-1 ring-amber-200 ring-inset"
+      data-kind={notice.kind}
+      className={`mt-2 rounded-md px-3 py-2 text-xs ring-1 ring-inset ${
+        notice.kind === "cut" ? "bg-sky-50 text-sky-900 ring-sky-200" : "bg-amber-50 text-amber-900 ring-amber-200"
+      }`}
     >
-      {text} Removing the assignment does not end sessions already open: sign out of the AWS console when you are done.
+      {notice.text}
     </p>
   );
 }

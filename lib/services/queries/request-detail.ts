@@ -8,7 +8,9 @@ import {
   describeWindow,
   keptAssignmentText,
   requestHeadline,
-  sessionWarningText,
+  sessionNotice,
+  type SessionNotice,
+  type SessionRevocationMode,
   timelineEventTitle,
   ungrantedTargetText,
   type GrantPresentation,
@@ -35,6 +37,7 @@ import {
   loadTargetNames,
   requestForPolicy,
   requireViewer,
+  sessionRevocationOf,
   summarizeTarget,
   type TargetSummary,
 } from "./support";
@@ -60,6 +63,8 @@ export interface GrantView {
 
 export interface TargetView extends TargetSummary {
   sessionDurationMinutes: number | null;
+  /** What the portal does to this target's open AWS sessions when the access ends. */
+  sessionRevocation: SessionRevocationMode;
   grant: GrantView | null;
   /** What a target without a grant will get: "after approval" while it may, else "not granted". */
   ungrantedText: string;
@@ -104,7 +109,8 @@ export interface RequestDetail {
   /** The header badge: the status, or "Ending: removal in progress" while the banner says access is being removed. */
   headline: { key: string; label: string | null };
   /** One sentence for the request while it is active, or null. */
-  sessionWarning: string | null;
+  /** One notice for the whole request: how long its AWS sessions could outlive it, and whether they are cut. */
+  sessionNotice: SessionNotice | null;
   justification: string;
   ticket: string | null;
   requiredApprovals: number;
@@ -191,6 +197,7 @@ export async function getRequestDetail({
     ...summarizeTarget(names, t),
     ungrantedText: ungrantedTargetText(request.status),
     sessionDurationMinutes: names.permissionSet(t.permissionSetArn).sessionDurationMinutes,
+    sessionRevocation: sessionRevocationOf(t),
     grant: t.grant
       ? {
           id: t.grant.id,
@@ -275,9 +282,9 @@ export async function getRequestDetail({
       grants: request.targets.flatMap((t) => (t.grant ? [t.grant] : [])),
     }),
     headline: requestHeadline(request.status, ending),
-    sessionWarning:
+    sessionNotice:
       request.status === "ACTIVE" && !ending
-        ? sessionWarningText(targets.filter((t) => t.grant?.status === "ACTIVE").map((t) => t.sessionDurationMinutes))
+        ? sessionNotice(targets.filter((t) => t.grant?.status === "ACTIVE"))
         : null,
     justification: request.justification,
     ticket: request.ticket,
