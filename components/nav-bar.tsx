@@ -53,6 +53,7 @@ export function NavBar({
             <NavLink href="/admin/drift">Drift</NavLink>
           ) : null}
           {rolesAllow(actor.roles, "admin.read") ? <NavLink href="/admin/notifications">Notifications</NavLink> : null}
+          {rolesAllow(actor.roles, "admin.read") ? <NavLink href="/admin/sessions">Sessions</NavLink> : null}
         </nav>
         <div className="ml-auto flex items-center gap-3 text-sm">
           <span data-testid="current-user">{actor.name ?? actor.email}</span>

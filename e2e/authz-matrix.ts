@@ -37,6 +37,7 @@ export const PAGES: PageCell[] = [
   { route: "/policy", visit: "/policy", allow: EVERY_ROLE, allowedStatus: 200 },
   { route: "/admin/drift", visit: "/admin/drift", allow: ["AUDITOR", "ADMIN"], allowedStatus: 200 },
   { route: "/admin/notifications", visit: "/admin/notifications", allow: ["ADMIN"], allowedStatus: 200 },
+  { route: "/admin/sessions", visit: "/admin/sessions", allow: ["ADMIN"], allowedStatus: 200 },
 ];
 
 export interface RouteCell {

@@ -161,6 +161,21 @@ describe("timeline titles", () => {
     );
     expect(timelineEventTitle(event("request.created", "Requested"), grants)).toBe("Requested");
   });
+
+  it("names the target whose live sessions a revocation event cut", () => {
+    const revocation = {
+      action: "session.revocation_verified",
+      title: "Live AWS sessions cut (provisioning succeeded)",
+      entityType: "session_revocation",
+      entityId: "rev-1",
+    };
+    expect(timelineEventTitle({ ...revocation, targetLabel: "ReadOnly on sandbox" }, new Map())).toBe(
+      "Live AWS sessions cut (provisioning succeeded): ReadOnly on sandbox",
+    );
+    expect(timelineEventTitle({ ...revocation, targetLabel: null }, new Map())).toBe(
+      "Live AWS sessions cut (provisioning succeeded)",
+    );
+  });
 });
 
 describe("the header status agrees with the banner", () => {

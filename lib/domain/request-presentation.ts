@@ -92,6 +92,8 @@ export interface TimelineEventFacts {
   title: string;
   entityType: string;
   entityId: string;
+  /** For an event about a target but not a grant (a session revocation): "PowerUser on payments-prod". */
+  targetLabel?: string | null;
 }
 
 /** A timeline row's title: grant events name their target, and an end that kept an assignment says so instead of "all access removed". */
@@ -104,7 +106,8 @@ export function timelineEventTitle(event: TimelineEventFacts, grants: ReadonlyMa
   }
   if (grant?.kept && event.action === "grant.ended_assignment_kept")
     return `Access ended: ${grant.label}; the assignment stays ${keptAssignmentReason(grant.kept)}`;
-  return grant ? `${event.title}: ${grant.label}` : event.title;
+  const label = grant?.label ?? event.targetLabel;
+  return label ? `${event.title}: ${label}` : event.title;
 }
 
 /** The request status shown in the header; while access is still being removed it says so, as the banner does. */

@@ -7,7 +7,7 @@ import type { ActorType, RequestStatus } from "../../generated/prisma/enums";
 import { hasPermission } from "../authorize";
 import type { ServiceContext } from "../context";
 import { parseInput } from "../parse-input";
-import { presentRequestGrants } from "./grant-presentation";
+import { presentRequestGrants, revocationTargetLabels } from "./grant-presentation";
 import { hasAnyRole, loadTargetNames, requireViewer } from "./support";
 
 export const AuditTimelineInput = z.object({ requestId: recordId() });
@@ -105,6 +105,7 @@ export async function getAuditTimeline({
   });
   const names = await loadTargetNames(ctx.db, request.targets);
   const grants = await presentRequestGrants(ctx.db, request.targets, names, events);
+  const revocationTarget = revocationTargetLabels(request.targets, names);
   return {
     requestId: request.id,
     status: request.status,
@@ -113,7 +114,8 @@ export async function getAuditTimeline({
     truncated: events.length > MAX_EVENTS,
     entries: events.slice(0, MAX_EVENTS).map((e) => {
       const { title: generic, tone } = describeAction(e.action);
-      const title = timelineEventTitle({ ...e, title: generic }, grants);
+      const revoked = revocationTarget(e);
+      const title = timelineEventTitle({ ...e, title: generic, targetLabel: revoked }, grants);
       return {
         seq: e.seq.toString(),
         at: e.occurredAt,
@@ -124,7 +126,7 @@ export async function getAuditTimeline({
         tone,
         entityType: e.entityType,
         entityId: e.entityId,
-        target: e.entityType === "grant" ? (grants.get(e.entityId)?.label ?? null) : null,
+        target: e.entityType === "grant" ? (grants.get(e.entityId)?.label ?? null) : revoked,
         reason: e.reason,
         awsRequestId: awsRequestId(e.after),
         before: e.before,

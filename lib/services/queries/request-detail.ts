@@ -29,7 +29,7 @@ import type { Decision, DecisionSubject, GrantStatus, RequestStatus } from "../.
 import type { ServiceContext } from "../context";
 import { parseInput } from "../parse-input";
 import { policyForRequest } from "../requests/policy-targets";
-import { presentRequestGrants } from "./grant-presentation";
+import { presentRequestGrants, revocationTargetLabels } from "./grant-presentation";
 import {
   hasAnyRole,
   isLive,
@@ -193,6 +193,7 @@ export async function getRequestDetail({
     }),
   ]);
   const grantViews = await presentRequestGrants(ctx.db, request.targets, names, events);
+  const revocationTarget = revocationTargetLabels(request.targets, names);
   const targets: TargetView[] = request.targets.map((t) => ({
     ...summarizeTarget(names, t),
     ungrantedText: ungrantedTargetText(request.status),
@@ -313,7 +314,7 @@ export async function getRequestDetail({
       viaGroups: d.viaGroups,
       at: d.createdAt,
     })),
-    timeline: events.map((e) => describeEvent(e, grantViews)),
+    timeline: events.map((e) => describeEvent(e, grantViews, revocationTarget(e))),
     live: isLive(request.status, grantStatuses),
     ending,
     viewer: {
@@ -359,9 +360,10 @@ function describeEvent(
     reason: string | null;
   },
   grants: ReadonlyMap<string, GrantPresentation>,
+  targetLabel: string | null,
 ): TimelineEntry {
   const known = describeAction(event.action);
-  const title = timelineEventTitle({ ...event, title: known.title }, grants);
+  const title = timelineEventTitle({ ...event, title: known.title, targetLabel }, grants);
   const code = event.action.endsWith("_refused") ? stringField(event.after, "code") : null;
   return {
     seq: event.seq.toString(),
