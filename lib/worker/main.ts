@@ -16,7 +16,7 @@ import { createFirstPollDelay } from "../services/grants/first-poll-delay";
 import { PgRateLimiter } from "./pg-rate-limiter";
 import { createPgSemaphore } from "./pg-semaphore";
 import { errorFields, log as rootLog } from "../log";
-import { createGrantClaims, SessionLocks } from "./pg-session-locks";
+import { createGrantClaims, createPermissionSetLocks, SessionLocks } from "./pg-session-locks";
 import { startMetricsServer } from "./metrics-server";
 import { readOutboxStats } from "../metrics/queue-stats";
 import { createChannelSenders } from "../notifications/senders";
@@ -87,6 +87,8 @@ async function main() {
         claims: createGrantClaims(locks),
         listForVerification: coalesceAssignmentListing(port),
         firstPoll: createFirstPollDelay({ initialMs: 1000, minMs: 100, maxMs: 10_000 }),
+        // One editor per permission set's inline policy across every worker process.
+        sessions: { locks: createPermissionSetLocks(locks) },
       },
     },
     { grants: Math.max(env.AWS_MAX_INFLIGHT_CREATES * 2, 8), removals: 50 },

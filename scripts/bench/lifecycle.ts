@@ -24,7 +24,7 @@ import { registerHandlers } from "../../lib/worker/handlers";
 import { coalesceAssignmentListing } from "../../lib/services/grants/coalesced-listing";
 import { PgRateLimiter } from "../../lib/worker/pg-rate-limiter";
 import { createPgSemaphore } from "../../lib/worker/pg-semaphore";
-import { createGrantClaims, SessionLocks } from "../../lib/worker/pg-session-locks";
+import { createGrantClaims, createPermissionSetLocks, SessionLocks } from "../../lib/worker/pg-session-locks";
 import { createLogger } from "../../lib/log";
 import { bench, percentile } from "./report";
 
@@ -117,6 +117,7 @@ async function main() {
         claims: createGrantClaims(locks),
         listForVerification: coalesceAssignmentListing(port),
         firstPoll: createFirstPollDelay({ initialMs: 1000, minMs: 100, maxMs: 10_000 }),
+        sessions: { locks: createPermissionSetLocks(locks) },
       },
     },
     { grants: Math.max(env.AWS_MAX_INFLIGHT_CREATES * 2, 8), removals: 50 },

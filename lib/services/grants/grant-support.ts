@@ -3,6 +3,7 @@ import { waitForAssignmentStatus } from "../../aws/poll";
 import type { FirstPollDelay } from "./first-poll-delay";
 import type { IdentityCenterPort } from "../../aws/identity-center-port";
 import type { JobQueue } from "../../jobs/job-queue";
+import type { SessionRevocationDeps } from "../sessions/revocation-support";
 
 /** What the grant verbs need beyond the service context: AWS, the queue, and how patiently to poll. */
 export interface GrantDeps {
@@ -17,6 +18,8 @@ export interface GrantDeps {
   createSlots?: { acquire(): Promise<() => Promise<void> | void> };
   /** One worker at a time per grant, across processes (lib/worker/pg-session-locks.ts); defaults to this process only. */
   claims?: GrantClaims;
+  /** How ended grants' live sessions are cut (locks, retries); the port and poll default to the grant's. */
+  sessions?: Partial<SessionRevocationDeps>;
 }
 
 /** Exclusive hold on one grant while a worker drives it; a dead holder's claim frees itself. */

@@ -185,6 +185,7 @@ export async function endGrant(
   if (verdict.action === "wait") return "wait";
   const event = grantEndEvent(from, verdict);
   if (verdict.action === "keep") {
+    // No session deny: the covering grant's sessions are this user's sessions of this set too, and a deny would cut them.
     const kept = await moveGrant(
       tx,
       actor,

@@ -4,6 +4,7 @@ import type { ServiceContext } from "../context";
 import { assertClaimHeld, awaitOperation, RetryLater, type GrantClaim, type GrantDeps } from "./grant-support";
 import { moveGrant, recordGrantOperation } from "./grant-transitions";
 import { log } from "../../log";
+import { applySessionRevocation } from "../sessions/apply-session-revocation";
 
 export type RemovalResult = "removed" | "skipped";
 
@@ -26,7 +27,10 @@ export async function removeGrantAssignment(
     principalId: grant.principalId!,
   };
   let awsRequestId = grant.deleteRequestId;
+  const cutsSessions = await promisedSessionCut(ctx, grant.targetId);
   if (!awsRequestId) {
+    // Before the delete: removing the last assignment may de-provision the set, after which the deny cannot ship.
+    if (cutsSessions) await cutLiveSessions(ctx, deps, grant.id);
     let issued;
     try {
       assertClaimHeld(claim);
@@ -72,6 +76,8 @@ export async function removeGrantAssignment(
   }
   if (stillAssigned)
     return markRemovalFailed(ctx, grant, "The removal reported success but the assignment is still listed.");
+  // Credentials minted after the cutoff but before the delete took effect escape it: extend the cutoff to now (still REMOVING, so resumable).
+  if (cutsSessions && awsRequestId) await cutLiveSessions(ctx, deps, grant.id, ctx.now());
   const now = ctx.now();
   const verified = await ctx.db.$transaction((tx) =>
     moveGrant(
@@ -116,4 +122,35 @@ async function markRemovalFailed(
   );
   log.error({ grantId: grant.id, reason }, "ALERT removal of grant not verified");
   throw new RetryLater(`removal not verified: ${reason}`);
+}
+
+/** The grant's snapshotted policy promise: cut live sessions at the end unless its rules said `sessionRevocation: off`. */
+async function promisedSessionCut(ctx: ServiceContext, targetId: string): Promise<boolean> {
+  const target = await ctx.db.requestTarget.findUnique({
+    where: { id: targetId },
+    select: { revokeSessionsOnEnd: true },
+  });
+  return target?.revokeSessionsOnEnd ?? true;
+}
+
+/**
+ * Denies the user's sessions of the set issued before the grant's end (plus margin) and waits until it is provisioned.
+ * `removedBy` (after the delete) only adds a later cutoff when the delete finished after the recorded one. A FAILED
+ * revocation has raised its own fail-closed alert and the assignment still goes; a retryable one keeps the grant
+ * REMOVING, so the unverified-removal alert follows if it lasts.
+ */
+async function cutLiveSessions(ctx: ServiceContext, deps: GrantDeps, grantId: string, removedBy?: Date) {
+  if (removedBy) {
+    const recorded = await ctx.db.sessionRevocation.findFirst({
+      where: { grantId, status: { not: "CLEANED" }, identityStoreUserId: { not: null } },
+      orderBy: { cutoff: "desc" },
+      select: { cutoff: true },
+    });
+    if (!recorded || recorded.cutoff > removedBy) return;
+  }
+  await applySessionRevocation({
+    ctx,
+    input: removedBy ? { grantId, endedAt: removedBy } : { grantId },
+    deps: { port: deps.port, poll: deps.poll, ...deps.sessions },
+  });
 }

@@ -9,7 +9,12 @@ import {
 } from "@aws-sdk/client-sso-admin";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { AwsPortError } from "../../aws/errors";
-import { createIdentityCenterPort, type SdkIdentityCenterPort } from "../../aws/identity-center-port";
+import {
+  createIdentityCenterPort,
+  type IdentityCenterPort,
+  type SdkIdentityCenterPort,
+} from "../../aws/identity-center-port";
+import type { JobQueue } from "../../jobs/job-queue";
 import { createPrismaClient, type PrismaClient } from "../../db";
 import { readPortalStatements, revocationSid } from "../../domain/session-revocation";
 import { DEMO_SEED, seedAccount, seedPermissionSet, seedUser } from "../../simulator/seed";
@@ -18,7 +23,8 @@ import { rejectionOf, sdkClients, startTestSimulator, userClients, waitUntil } f
 import { createTestDatabase, type TestDatabase } from "../../testing/test-database";
 import { createPermissionSetLocks, SessionLocks } from "../../worker/pg-session-locks";
 import { systemActor, type ServiceContext } from "../context";
-import { RetryLater } from "../grants/grant-support";
+import { deactivateGrant } from "../grants/deactivate-grant";
+import { RetryLater, type GrantDeps } from "../grants/grant-support";
 import { applySessionRevocation } from "./apply-session-revocation";
 import { cleanSessionRevocations } from "./clean-session-revocations";
 import type { SessionRevocationDeps } from "./revocation-support";
@@ -512,4 +518,179 @@ describe("cleanSessionRevocations", () => {
     expect(await policyText()).toBeNull();
     expect(await cleanSessionRevocations({ ctx, deps })).toEqual({ cleaned: 0, skipped: [] });
   });
+});
+
+describe("a grant's end cuts its live sessions (removeGrantAssignment)", () => {
+  const noQueue: JobQueue = { send: async () => undefined };
+  function grantWorker(portOverride: IdentityCenterPort = port, sessions: Partial<SessionRevocationDeps> = {}) {
+    const { ctx, deps } = worker({ port: portOverride, ...sessions });
+    const grantDeps: GrantDeps = {
+      port: portOverride,
+      queue: noQueue,
+      poll: deps.poll,
+      sessions: { locks: deps.locks, conflictDelayMs: 10, ...sessions },
+    };
+    return { ctx, grantDeps };
+  }
+  const endGrantNow = (ctx: ServiceContext, grantDeps: GrantDeps, grantId: string) =>
+    deactivateGrant({ ctx, input: { grantId }, deps: grantDeps });
+  const ended = () => new Date(Math.floor(Date.now() / 1000) * 1000 - 1_000);
+  // Each case's grant must be the tuple's only one, or the assignment is kept for an earlier case's grant.
+  beforeEach(() => db.prisma.grant.deleteMany());
+
+  it("denies the session opened during the grant, provisioned before the assignment is deleted", async () => {
+    const listAliases = await aliceSession();
+    const grant = await insertGrant(alice.userId, ended());
+    let deniedAtDelete: string | null = null;
+    const watching: IdentityCenterPort = {
+      ...port,
+      unassign: async (tuple) => {
+        deniedAtDelete = (await rejectionOf(listAliases())).name;
+        return port.unassign(tuple);
+      },
+    };
+    const { ctx, grantDeps } = grantWorker(watching);
+    expect(await endGrantNow(ctx, grantDeps, grant.id)).toBe("removed");
+    expect(deniedAtDelete).toBe("AccessDenied");
+    expect((await rejectionOf(listAliases())).name).toBe("AccessDenied");
+    const revocation = await db.prisma.sessionRevocation.findFirstOrThrow({ where: { grantId: grant.id } });
+    expect(revocation).toMatchObject({ status: "VERIFIED", cutoff: new Date(grant.endsAt.getTime() + 60_000) });
+    expect(await auditActions(revocation.id)).toEqual([
+      expect.objectContaining({ action: "session.revocation_applied" }),
+      expect.objectContaining({ action: "session.revocation_verified" }),
+    ]);
+  });
+
+  it("a grant ending while another grant of the same assignment is active: assignment kept, no deny, its sessions live on", async () => {
+    const listAliases = await aliceSession();
+    const first = await insertGrant(alice.userId, ended());
+    // A second request's grant of the same tuple, still within its window.
+    const covering = await insertGrant(alice.userId, new Date(Date.now() + HOUR));
+    const { ctx, grantDeps } = grantWorker();
+    expect(await endGrantNow(ctx, grantDeps, first.id)).toBe("kept");
+    expect(calls("PutInlinePolicyToPermissionSet")).toBe(0);
+    expect(await db.prisma.sessionRevocation.count()).toBe(0);
+    expect((await listAliases()).AccountAliases).toEqual(["payments-prod"]);
+
+    await db.prisma.grant.update({ where: { id: covering.id }, data: { endsAt: ended() } });
+    expect(await endGrantNow(ctx, grantDeps, covering.id)).toBe("removed");
+    expect((await rejectionOf(listAliases())).name).toBe("AccessDenied");
+  });
+
+  it("a rule with sessionRevocation: off removes the assignment only", async () => {
+    const listAliases = await aliceSession();
+    const grant = await insertGrant(alice.userId, ended());
+    await db.prisma.requestTarget.update({ where: { id: grant.targetId }, data: { revokeSessionsOnEnd: false } });
+    const { ctx, grantDeps } = grantWorker();
+    expect(await endGrantNow(ctx, grantDeps, grant.id)).toBe("removed");
+    expect(calls("PutInlinePolicyToPermissionSet")).toBe(0);
+    expect((await listAliases()).AccountAliases).toEqual(["payments-prod"]);
+  });
+
+  it("credentials minted after the cutoff but before a late delete are cut too (the cutoff moves to the delete)", async () => {
+    // The worker was away: the grant ended ten minutes ago, so its cutoff (end + 1 min) is long past.
+    const grant = await insertGrant(alice.userId, new Date(ended().getTime() - 10 * 60_000));
+    const mintedLate = await aliceSession();
+    const { ctx, grantDeps } = grantWorker();
+    expect(await endGrantNow(ctx, grantDeps, grant.id)).toBe("removed");
+    expect((await rejectionOf(mintedLate())).name).toBe("AccessDenied");
+    expect(await portalUsers()).toEqual([alice.userId]);
+    const rows = await db.prisma.sessionRevocation.findMany({
+      where: { grantId: grant.id },
+      orderBy: { cutoff: "asc" },
+    });
+    expect(rows.map((row) => row.status)).toEqual(["VERIFIED", "VERIFIED"]);
+  });
+
+  it("provisioning keeps failing: the grant stays REMOVING while retried, then the fail-closed alert and the assignment still goes", async () => {
+    sim.setConfig({ failureRules: [{ kind: "provision", permissionSetArn: readOnly.arn, failureReason: "internal" }] });
+    const grant = await insertGrant(alice.userId, ended());
+    const { ctx, grantDeps } = grantWorker(port, { provisioningFailuresBeforeAlert: 2 });
+    await expect(endGrantNow(ctx, grantDeps, grant.id)).rejects.toBeInstanceOf(RetryLater);
+    expect(await db.prisma.grant.findUniqueOrThrow({ where: { id: grant.id } })).toMatchObject({
+      status: "REMOVING",
+      deleteRequestId: null,
+    });
+    expect(calls("DeleteAccountAssignment")).toBe(0);
+    expect(await endGrantNow(ctx, grantDeps, grant.id)).toBe("removed");
+    const alert = await db.prisma.alert.findFirstOrThrow();
+    expect(alert).toMatchObject({ kind: "session-revocation-failed", severity: "critical", grantId: grant.id });
+    sim.setConfig({ failureRules: [] });
+  });
+
+  it("a malformed customer policy: never rewritten, alert, assignment removed, no crash", async () => {
+    const smuggled = `{"Version":"2012-10-17","Statement":[{"Sid":"JitPortalRevokeMine","Effect":"Allow","Action":"s3:*","Resource":"*"}]}`;
+    await putCustomerPolicy(smuggled);
+    const grant = await insertGrant(alice.userId, ended());
+    const { ctx, grantDeps } = grantWorker();
+    expect(await endGrantNow(ctx, grantDeps, grant.id)).toBe("removed");
+    expect(await policyText()).toBe(smuggled);
+    expect((await db.prisma.alert.findFirstOrThrow()).subject).toMatch(/could not be read/);
+  });
+
+  it("a permission set deleted meanwhile is reported, not crashed on", async () => {
+    const grant = await insertGrant(alice.userId, ended());
+    const gone: IdentityCenterPort = {
+      ...port,
+      getInlinePolicy: async () => {
+        throw new AwsPortError({ code: "NOT_FOUND", operation: "GetInlinePolicyForPermissionSet" });
+      },
+    };
+    const { ctx, grantDeps } = grantWorker(gone);
+    expect(await endGrantNow(ctx, grantDeps, grant.id)).toBe("removed");
+    expect(await db.prisma.alert.findFirstOrThrow()).toMatchObject({ severity: "warning", grantId: grant.id });
+  });
+
+  const steps = [
+    "GetInlinePolicyForPermissionSet",
+    "PutInlinePolicyToPermissionSet",
+    "ProvisionPermissionSet",
+    "DescribePermissionSetProvisioningStatus",
+    "DeleteAccountAssignment",
+    "DescribeAccountAssignmentDeletionStatus",
+  ] as const;
+  it.each(steps)(
+    "a worker killed right after %s resumes to one statement, a denied session and one delete",
+    async (step) => {
+      const listAliases = await aliceSession();
+      const grant = await insertGrant(alice.userId, ended());
+      let killed = false;
+      const dieAfter =
+        <A extends unknown[], R>(operation: string, call: (...args: A) => Promise<R>) =>
+        async (...args: A) => {
+          const result = await call(...args);
+          if (operation === step && !killed) {
+            killed = true;
+            throw new Error("worker killed");
+          }
+          return result;
+        };
+      const dying: IdentityCenterPort = {
+        ...port,
+        getInlinePolicy: dieAfter("GetInlinePolicyForPermissionSet", port.getInlinePolicy),
+        putInlinePolicy: dieAfter("PutInlinePolicyToPermissionSet", port.putInlinePolicy),
+        provisionPermissionSet: dieAfter("ProvisionPermissionSet", port.provisionPermissionSet),
+        provisioningStatus: dieAfter("DescribePermissionSetProvisioningStatus", port.provisioningStatus),
+        unassign: dieAfter("DeleteAccountAssignment", port.unassign),
+        deletionStatus: dieAfter("DescribeAccountAssignmentDeletionStatus", port.deletionStatus),
+      };
+      const { ctx, grantDeps } = grantWorker(dying);
+      // The "kill" surfaces as whatever the step's error handling makes of it; the next run must converge all the same.
+      await expect(endGrantNow(ctx, grantDeps, grant.id)).rejects.toThrow();
+      // A repeated delete answers CONFLICT while the first is still running: the job is handed back, as pg-boss would.
+      const resumed = await waitUntil(
+        () => endGrantNow(ctx, grantDeps, grant.id).catch((error: unknown) => error),
+        (outcome) => !(outcome instanceof RetryLater),
+      );
+      expect(resumed).toBe("removed");
+      expect(killed).toBe(true);
+      expect((await rejectionOf(listAliases())).name).toBe("AccessDenied");
+      expect((await policyText())!.split(revocationSid(alice.userId)).length - 1).toBe(1);
+      // Only a delete whose answer was lost is issued again (answered CONFLICT until the first finishes).
+      if (step !== "DeleteAccountAssignment") expect(calls("DeleteAccountAssignment")).toBe(1);
+      expect(await db.prisma.sessionRevocation.findFirstOrThrow({ where: { grantId: grant.id } })).toMatchObject({
+        status: "VERIFIED",
+      });
+    },
+  );
 });

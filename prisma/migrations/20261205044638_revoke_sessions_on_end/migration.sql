@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "RequestTarget" ADD COLUMN     "revokeSessionsOnEnd" BOOLEAN NOT NULL DEFAULT true;
