@@ -12,6 +12,7 @@ export const QUEUES = {
   unassignDrift: "drift-unassign",
   checkRemovalAlerts: "alerts-check-removals",
   summarizeRefusals: "refusals-summarize",
+  cleanSessionRevocations: "sessions-clean-revocations",
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];

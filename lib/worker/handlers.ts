@@ -17,6 +17,7 @@ import { checkRemovalAlerts } from "../services/alerts/check-removal-alerts";
 import { summarizeRefusals } from "../services/refusals/record-refusal";
 import { reconcileAssignments, type ReconcileDeps } from "../services/reconcile/reconcile-assignments";
 import { unassignDrift } from "../services/reconcile/unassign-drift";
+import { cleanSessionRevocations } from "../services/sessions/clean-session-revocations";
 import { errorFields, log as rootLog, type Logger } from "../log";
 
 export interface WorkerDeps {
@@ -123,6 +124,14 @@ export async function registerHandlers(deps: WorkerDeps, concurrency: { grants: 
       settings: { alertAfterSeconds: deps.alertAfterSeconds ?? getEnv().REMOVAL_ALERT_AFTER_SECONDS },
     }),
   );
+  // Expired session denies leave the inline policies, so they never fill up with statements nobody needs.
+  await work(QUEUES.cleanSessionRevocations, EmptyJob, 1, async (ctx) => {
+    const result = await cleanSessionRevocations({
+      ctx,
+      deps: { port: deps.port, poll: deps.grantDeps.poll, ...deps.grantDeps.sessions },
+    });
+    return result.cleaned > 0 || result.skipped.length > 0 ? result : undefined;
+  });
   await work(QUEUES.summarizeRefusals, EmptyJob, 1, async (ctx) => {
     const { summarized } = await summarizeRefusals({ ctx });
     if (summarized > 0)

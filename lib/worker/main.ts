@@ -27,6 +27,7 @@ const SWEEP_EVERY_MS = 5_000;
 const INVENTORY_EVERY_MS = 10 * 60_000;
 const REMOVAL_ALERT_CHECK_EVERY_MS = 30_000;
 const REFUSAL_SUMMARY_EVERY_MS = 30_000;
+const SESSION_CLEANUP_EVERY_MS = 60_000;
 
 const log = rootLog.child({ process: "worker" });
 
@@ -141,6 +142,13 @@ async function main() {
         .catch(() => undefined),
     REFUSAL_SUMMARY_EVERY_MS,
   );
+  const sessionCleanupTimer = setInterval(
+    () =>
+      void boss
+        .send(QUEUES.cleanSessionRevocations, {}, { singletonKey: "session-cleanup", singletonSeconds: 50 })
+        .catch(() => undefined),
+    SESSION_CLEANUP_EVERY_MS,
+  );
   const metrics = getMetrics();
   metrics.setQueueStatsSource(() => readQueueStats(db));
   metrics.setOutboxStatsSource(() => readOutboxStats(db));
@@ -189,6 +197,7 @@ async function main() {
     clearInterval(reconcileTimer);
     clearInterval(alertTimer);
     clearInterval(refusalTimer);
+    clearInterval(sessionCleanupTimer);
     await metricsServer?.close();
     await deliveries.stop();
     log.info({ signal }, "finishing in-flight jobs");

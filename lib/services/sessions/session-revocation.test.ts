@@ -577,6 +577,23 @@ describe("a grant's end cuts its live sessions (removeGrantAssignment)", () => {
     expect((await rejectionOf(listAliases())).name).toBe("AccessDenied");
   });
 
+  it("the statement is cleaned once the set's session duration has passed, and the user's next grant works", async () => {
+    const grant = await insertGrant(alice.userId, ended());
+    const { ctx, grantDeps } = grantWorker();
+    expect(await endGrantNow(ctx, grantDeps, grant.id)).toBe("removed");
+    await assign(alice.userId);
+    const minted = await aliceSession();
+    // Minted before the cutoff (end + 1 min): still denied until cleanup.
+    expect((await rejectionOf(minted())).name).toBe("AccessDenied");
+    const cleanupDeps = { port, poll: grantDeps.poll, ...grantDeps.sessions };
+    clock.now = new Date(grant.endsAt.getTime() + 30 * 60_000);
+    expect(await cleanSessionRevocations({ ctx, deps: cleanupDeps })).toEqual({ cleaned: 0, skipped: [] });
+    clock.now = new Date(grant.endsAt.getTime() + HOUR + 61_000);
+    expect(await cleanSessionRevocations({ ctx, deps: cleanupDeps })).toEqual({ cleaned: 1, skipped: [] });
+    expect(await policyText()).toBeNull();
+    expect((await minted()).AccountAliases).toEqual(["payments-prod"]);
+  });
+
   it("a rule with sessionRevocation: off removes the assignment only", async () => {
     const listAliases = await aliceSession();
     const grant = await insertGrant(alice.userId, ended());
