@@ -82,7 +82,15 @@ export async function listMyRequests({
     ctx.db.grant.findMany({
       where: { userId: actor.userId, status: "ACTIVE" },
       orderBy: { endsAt: "asc" },
-      select: { id: true, requestId: true, accountId: true, permissionSetArn: true, startsAt: true, endsAt: true },
+      select: {
+        id: true,
+        requestId: true,
+        accountId: true,
+        permissionSetArn: true,
+        startsAt: true,
+        endsAt: true,
+        target: { select: { revokeSessionsOnEnd: true } },
+      },
     }),
   ]);
   const names = await loadTargetNames(ctx.db, [...requests.flatMap((r) => r.targets), ...grants]);
@@ -94,7 +102,7 @@ export async function listMyRequests({
         .map((g) => ({
           permissionSetName: names.permissionSet(g.permissionSetArn).name,
           sessionDurationMinutes: names.permissionSet(g.permissionSetArn).sessionDurationMinutes,
-          sessionRevocation: sessionRevocationOf(g),
+          sessionRevocation: sessionRevocationOf(g.target),
         })),
     );
   return {

@@ -234,6 +234,32 @@ describe("one status for the header and the banner", () => {
     expect(warnings).toHaveLength(2);
     expect(warnings.filter(Boolean)).toEqual([detail.sessionNotice]);
   });
+
+  it("a target whose rule turned session revocation off keeps the warning, naming that set, on the page and at home", async () => {
+    const running = await seedRequest({
+      status: "ACTIVE",
+      targets: [
+        { accountId: PAYMENTS.id, permissionSetArn: POWER.arn },
+        { accountId: SANDBOX.id, permissionSetArn: READ.arn },
+      ],
+    });
+    await db.prisma.requestTarget.updateMany({
+      where: { requestId: running.id, permissionSetArn: READ.arn },
+      data: { revokeSessionsOnEnd: false },
+    });
+    await seedGrant(running, "ACTIVE", { index: 0 });
+    await seedGrant(running, "ACTIVE", { index: 1 });
+    const expected = {
+      kind: "outlives",
+      text: "An AWS session opened during this access is cut off when the access ends, except a ReadOnly session, which can stay valid for up to 12 hours after it ends. Sign out of the AWS console when you are done.",
+    };
+    const detail = await getRequestDetail({ ctx: ctxFor(alice), input: { requestId: running.id } });
+    expect(detail.sessionNotice).toEqual(expected);
+    const mine = await listMyRequests({ ctx: ctxFor(alice) });
+    expect(mine.activeGrants.filter((g) => g.requestId === running.id).flatMap((g) => g.sessionNotice ?? [])).toEqual([
+      expected,
+    ]);
+  });
 });
 
 describe("history with From after To", () => {

@@ -151,9 +151,6 @@ export function isRoutedTo(
 }
 
 /** What the portal does to a target's open AWS sessions when its access ends, as the request recorded it. */
-export function sessionRevocationOf(target: {
-  accountId: string;
-  revokeSessionsOnEnd?: boolean;
-}): SessionRevocationMode {
-  return target.revokeSessionsOnEnd === false ? "off" : "deny-on-end";
+export function sessionRevocationOf(target: { revokeSessionsOnEnd: boolean }): SessionRevocationMode {
+  return target.revokeSessionsOnEnd ? "deny-on-end" : "off";
 }
