@@ -44,6 +44,10 @@ export const AUDIT_ACTIONS = {
   "session.revocation_verified": { title: "Live AWS sessions cut (provisioning succeeded)", tone: "success" },
   "session.revocation_cleaned": { title: "Session deny removed after every old session expired", tone: "muted" },
   "session.revocation_failed": { title: "Live AWS sessions could not be cut", tone: "error" },
+  "session.revocation_missing": {
+    title: "Session deny removed outside the portal (applied again)",
+    tone: "error",
+  },
   "drift.detected": { title: "Drift detected", tone: "error" },
   "drift.resolved": { title: "Drift resolved", tone: "muted" },
   "drift.accepted": { title: "Out-of-band assignment accepted as standing", tone: "info" },

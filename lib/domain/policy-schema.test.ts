@@ -138,6 +138,34 @@ deny:
 describe("PolicyDocument rejects, naming the path and the reason", () => {
   it.each<[string, (doc: Doc) => void, string, string]>([
     ["a smuggled key at the top", (doc) => void (doc.admins = ["mallory"]), "admins", "unknown key"],
+    [
+      "an unknown sessionRevocation value",
+      (doc) => void ((rule0(doc) as Record<string, unknown>).sessionRevocation = "never"),
+      "rules[0].sessionRevocation",
+      'must be "deny-on-end" or "off"',
+    ],
+    [
+      "sessionRevocation as a boolean",
+      (doc) => void ((rule0(doc) as Record<string, unknown>).sessionRevocation = false),
+      "rules[0].sessionRevocation",
+      'must be "deny-on-end" or "off"',
+    ],
+    [
+      "refuseWindowShorterThanSession while sessions are cut anyway",
+      (doc) => void ((rule0(doc) as Record<string, unknown>).refuseWindowShorterThanSession = "Sessions last 12 h."),
+      "rules[0].refuseWindowShorterThanSession",
+      "only applies with sessionRevocation: off",
+    ],
+    [
+      "refuseWindowShorterThanSession without a reason",
+      (doc) =>
+        void Object.assign(rule0(doc) as Record<string, unknown>, {
+          sessionRevocation: "off",
+          refuseWindowShorterThanSession: "  ",
+        }),
+      "rules[0].refuseWindowShorterThanSession",
+      "say why",
+    ],
     ["a smuggled key in a rule", (doc) => void (rule0(doc).allowAll = true), "rules[0].allowAll", "unknown key"],
     [
       "a smuggled key in a selector",

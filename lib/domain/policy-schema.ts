@@ -252,6 +252,17 @@ export const AllowRule = z
       approval: ApprovalRule,
       extension: ExtensionRule.default({ allowed: false, requiresApproval: true }),
       notify: NotifyRule.default({ endingNoticeMinutes: 10 }),
+      /** deny-on-end: live AWS sessions are cut when the grant ends; off: they run until the permission set's session duration is over. */
+      sessionRevocation: z
+        .enum(["deny-on-end", "off"], { error: 'must be "deny-on-end" or "off"' })
+        .default("deny-on-end"),
+      /** Only with sessionRevocation off: refuse a window shorter than the permission set's session duration, with this reason. */
+      refuseWindowShorterThanSession: z
+        .string({ error: "must be the reason shown to the requester, in quotes" })
+        .trim()
+        .min(1, "say why (shown to the requester)")
+        .max(500, "at most 500 characters")
+        .optional(),
     },
     mapping("a rule"),
   )
@@ -292,6 +303,11 @@ export const AllowRule = z
       escalateAfter >= rule.approval.expiryMinutes
     )
       issue(["approval", "escalation", "afterMinutes"], "must be before the request expires (approval.expiryMinutes)");
+    if (rule.refuseWindowShorterThanSession !== undefined && rule.sessionRevocation !== "off")
+      issue(
+        ["refuseWindowShorterThanSession"],
+        "only applies with sessionRevocation: off (with deny-on-end a session is cut when the access ends)",
+      );
     if (rule.extension.allowed && rule.extension.requiresApproval && !approvers) {
       issue(["extension", "requiresApproval"], "extensions that need approval need approval.approvers");
     }

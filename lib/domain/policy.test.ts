@@ -330,6 +330,7 @@ describe("evaluateTarget", () => {
         ticket: { required: true, patterns: ["^PAY-[0-9]+$", "^[A-Z]+-[0-9]{1,4}$"] },
         approval: { auto: false, approverGroups: ["approvers"], approverUsers: [], required: 2, distinctGroups: false },
         extension: { allowed: false, requiresApproval: true },
+        session: { revocation: "deny-on-end", shortWindowRefusals: [] },
       });
     });
 
@@ -370,6 +371,7 @@ describe("evaluateRequest", () => {
         approverGroups: ["approvers", "payments-leads"],
         approverUsers: [],
         extension: { allowed: true, requiresApproval: true },
+        revokeSessionsOnEnd: [true],
       },
     });
   });
@@ -1287,5 +1289,68 @@ describe("approvalWindowMinutes", () => {
     ],
   ])("%s", (_label, doc, ruleIds, expected) => {
     expect(approvalWindowMinutes(doc, ruleIds)).toBe(expected);
+  });
+});
+
+describe("sessionRevocation per rule", () => {
+  const rule = (id: string, extra: Record<string, unknown>) => ({
+    id,
+    requesters: { groups: ["team-payments"] },
+    accounts: { ids: ["210987654321"] },
+    permissionSets: ["ReadOnly"],
+    maxDurationMinutes: 480,
+    approval: { auto: true },
+    ...extra,
+  });
+  const readOnly = (sessionDurationMinutes: number | null): PolicyTarget => ({
+    ...target("paymentsProd", "ReadOnly"),
+    sessionDurationMinutes,
+  });
+  const refusal = "Sessions of this set outlive the access: ask for the whole session.";
+
+  it.each<[string, Record<string, unknown>[], number, boolean, string | null]>([
+    ["default: sessions are cut", [{}], 30, true, null],
+    ["off: not cut, any window", [{ sessionRevocation: "off" }], 30, false, null],
+    ["any rule asking for the cut wins", [{ sessionRevocation: "off" }, {}], 30, true, null],
+    [
+      "off with the refusal: a window shorter than the session is refused with the rule's reason",
+      [{ sessionRevocation: "off", refuseWindowShorterThanSession: refusal }],
+      30,
+      false,
+      refusal,
+    ],
+    [
+      "off with the refusal: a window as long as the session is fine",
+      [{ sessionRevocation: "off", refuseWindowShorterThanSession: refusal }],
+      60,
+      false,
+      null,
+    ],
+    [
+      "the refusal does not apply once another rule has the session cut",
+      [{ sessionRevocation: "off", refuseWindowShorterThanSession: refusal }, {}],
+      30,
+      true,
+      null,
+    ],
+  ])("%s", (_name, extras, durationMinutes, revokes, refusedWith) => {
+    const policy = policyOf({ version: 1, rules: extras.map((extra, index) => rule(`rule-${index}`, extra)) });
+    const verdict = evaluateRequest(policy, alice, [readOnly(60)], { durationMinutes });
+    if (refusedWith === null) {
+      expect(verdict).toMatchObject({ ok: true, decision: { revokeSessionsOnEnd: [revokes] } });
+    } else {
+      expect(verdict).toMatchObject({ ok: false, code: "VALIDATION" });
+      const message = verdict.ok ? "" : verdict.fieldErrors.durationMinutes!.join(" ");
+      expect(message).toContain("an AWS session lasts 1 h and is not cut when access ends");
+      expect(message).toContain(refusedWith);
+    }
+  });
+
+  it("an unknown session duration is not held against the requester", () => {
+    const policy = policyOf({
+      version: 1,
+      rules: [rule("r", { sessionRevocation: "off", refuseWindowShorterThanSession: refusal })],
+    });
+    expect(evaluateRequest(policy, alice, [readOnly(null)], { durationMinutes: 15 })).toMatchObject({ ok: true });
   });
 });

@@ -73,6 +73,17 @@ export interface TargetAccount {
 export interface PolicyTarget {
   account: TargetAccount;
   permissionSetName: string;
+  /** How long an AWS session of the set lasts, when known (for refuseWindowShorterThanSession). */
+  sessionDurationMinutes?: number | null;
+}
+
+export type SessionRevocationMode = AllowRule["sessionRevocation"];
+
+export interface SessionRequirement {
+  /** deny-on-end when any matching rule asks for it: cutting sessions is the stricter promise. */
+  revocation: SessionRevocationMode;
+  /** With revocation off: the reasons of the rules that refuse a window shorter than the session. */
+  shortWindowRefusals: string[];
 }
 
 export interface Approver {
@@ -157,6 +168,7 @@ export type TargetVerdict =
       ticket: TicketRequirement;
       approval: ApprovalRequirement;
       extension: ExtensionRequirement;
+      session: SessionRequirement;
     };
 
 export type AllowedTarget = Extract<TargetVerdict, { allowed: true }>;
@@ -166,6 +178,16 @@ interface Requirements {
   ticket: TicketRequirement;
   approval: ApprovalRequirement;
   extension: ExtensionRequirement;
+  session: SessionRequirement;
+}
+
+function combineSessionRevocation(rules: readonly AllowRule[]): SessionRequirement {
+  const revocation = rules.some((rule) => rule.sessionRevocation === "deny-on-end") ? "deny-on-end" : "off";
+  return {
+    revocation,
+    shortWindowRefusals:
+      revocation === "off" ? [...new Set(rules.flatMap((rule) => rule.refuseWindowShorterThanSession ?? []))] : [],
+  };
 }
 
 function intersect(sets: readonly (readonly string[])[]): string[] {
@@ -222,6 +244,7 @@ function combineRules(rules: readonly AllowRule[]): Requirements {
       rules.map((rule) => rule.extension),
       approverGroups.length + approverUsers.length > 0,
     ),
+    session: combineSessionRevocation(rules),
   };
 }
 
@@ -296,6 +319,8 @@ export interface RequestDecision {
   /** Named approvers (lowercased emails) eligible for every target; they never count toward distinctGroups. */
   approverUsers: string[];
   extension: ExtensionRequirement;
+  /** Per target, in the order given: whether its live AWS sessions are cut when the grant ends. */
+  revokeSessionsOnEnd: boolean[];
 }
 
 export type RequestVerdict =
@@ -359,6 +384,8 @@ export function evaluateRequest(
   const fieldErrors: FieldErrors = {};
   const durationProblem = checkDuration(options.durationMinutes, decision.maxDurationMinutes);
   if (durationProblem) fieldErrors.durationMinutes = [durationProblem];
+  const shortWindow = checkWindowAgainstSessions(targets, allowed, options.durationMinutes);
+  if (shortWindow.length > 0) fieldErrors.durationMinutes = [...(fieldErrors.durationMinutes ?? []), ...shortWindow];
   const ticketProblems = checkTicket(decision.ticket, options.ticket);
   if (ticketProblems.length > 0) fieldErrors.ticket = ticketProblems;
   if (Object.keys(fieldErrors).length > 0)
@@ -392,7 +419,24 @@ function combineTargets(targets: readonly AllowedTarget[]): RequestDecision {
       targets.map((target) => target.extension),
       approverGroups.length + approverUsers.length > 0,
     ),
+    revokeSessionsOnEnd: targets.map((target) => target.session.revocation === "deny-on-end"),
   };
+}
+
+/** A session outliving an uncut window, where a rule refuses that: one message per target, with the rule's reason. */
+function checkWindowAgainstSessions(
+  targets: readonly PolicyTarget[],
+  allowed: readonly AllowedTarget[],
+  durationMinutes: number,
+): string[] {
+  return targets.flatMap((target, index) => {
+    const session = allowed[index]!.session;
+    const sessionMinutes = target.sessionDurationMinutes;
+    if (session.shortWindowRefusals.length === 0 || !sessionMinutes || durationMinutes >= sessionMinutes) return [];
+    return [
+      `${targetLabel(target)}: an AWS session lasts ${formatMinutes(sessionMinutes)} and is not cut when access ends, so ask for at least that long. ${session.shortWindowRefusals.join(" ")}`,
+    ];
+  });
 }
 
 /** Form messages for a ticket against the combined requirement; empty when it is fine. */
@@ -425,6 +469,7 @@ export interface EligibleTarget<A extends TargetAccount, P extends { name: strin
   ticket: TicketRequirement;
   autoApprove: boolean;
   requiredApprovals: number;
+  session: SessionRequirement;
 }
 
 /** Every (account, permission set) the requester may ask for, with what each one requires. */
@@ -448,6 +493,7 @@ export function eligibleTargets<A extends TargetAccount, P extends { name: strin
         ticket: verdict.ticket,
         autoApprove: verdict.approval.auto,
         requiredApprovals: verdict.approval.required,
+        session: verdict.session,
       });
     }
   }

@@ -1,3 +1,4 @@
+import type { SessionRevocationMode } from "./policy";
 import {
   ASSIGNMENT_MAY_EXIST_STATUSES,
   isTerminalRequestStatus,
@@ -116,7 +117,7 @@ export function requestHeadline(status: RequestStatus, ending: boolean): { key: 
   return { key: "ENDING", label: `${status === "REVOKED" ? "Revoked" : "Ending"}: removal in progress` };
 }
 
-export type SessionRevocationMode = "deny-on-end" | "off";
+export type { SessionRevocationMode };
 
 export interface SessionFacts {
   /** "PowerUser": named when some of a request's sessions are cut and others are not. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  groupStatement,
   INLINE_POLICY_MAX_NON_WHITESPACE_BYTES,
   isIdentityStoreUserId,
   measure,
@@ -260,7 +261,8 @@ describe("planInlinePolicy", () => {
     const big = `{"Version":"2012-10-17","Statement":[{"Sid":"Big","Effect":"Allow","Action":"s3:${padding}","Resource":"*"}]}`;
     expect(measure(big).nonWhitespaceBytes).toBeLessThanOrEqual(INLINE_POLICY_MAX_NON_WHITESPACE_BYTES);
     expect(planInlinePolicy(big, [tracked(ALICE, 0)], now).kind).toBe("put");
-    const edit = planInlinePolicy(big, [tracked(ALICE, 0), tracked(BOB, 0)], now);
+    // Cutoffs more than five minutes apart: no packing can share a statement between them.
+    const edit = planInlinePolicy(big, [tracked(ALICE, 0), tracked(BOB, 7)], now);
     expect(edit).toMatchObject({ kind: "too-large" });
     if (edit.kind === "too-large")
       expect(edit.nonWhitespaceBytes).toBeGreaterThan(INLINE_POLICY_MAX_NON_WHITESPACE_BYTES);
@@ -277,13 +279,63 @@ describe("planInlinePolicy", () => {
     expect(measure(" \t\r\n")).toEqual({ bytes: 4, nonWhitespaceBytes: 0 });
   });
 
-  it("fits 36 users in an otherwise empty policy, not 37 (merge per user is what keeps it there)", () => {
-    const users = Array.from({ length: 37 }, (_, i) => ({
-      identityStoreUserId: `9067668d9d-${i.toString(16).padStart(8, "0")}-1111-2222-3333-444444444444`,
-      cutoff: at(0),
-      expiresAt: at(60),
+  const userId = (i: number) => `9067668d9d-${i.toString(16).padStart(8, "0")}-1111-2222-3333-444444444444`;
+  const users = (count: number, cutoffMs: (i: number) => number) =>
+    Array.from({ length: count }, (_, i) => ({
+      identityStoreUserId: userId(i),
+      cutoff: new Date(now.getTime() + cutoffMs(i)),
+      expiresAt: at(120),
     }));
-    expect(planInlinePolicy(null, users.slice(0, 36), now).kind).toBe("put");
-    expect(planInlinePolicy(null, users, now).kind).toBe("too-large");
+  const portalStatementCount = (policy: string) =>
+    (JSON.parse(policy) as { Statement: { Sid: string }[] }).Statement.filter((statement) =>
+      statement.Sid.startsWith("JitPortalRevoke"),
+    ).length;
+
+  it.each<[string, TrackedRevocation[], number | "too-large", number]>([
+    // [case, revocations, statements written (or too-large), the latest a cutoff may be moved, in ms]
+    ["36 users, one statement each", users(36, () => 0), 36, 0],
+    ["100 users ending together: one statement listing them all", users(100, () => 0), 1, 0],
+    ["100 users, two shared cutoffs: two statements", users(100, (i) => (i % 2) * 60_000), 2, 0],
+    ["100 users released a second apart: cutoffs rounded up to the minute", users(100, (i) => i * 1000), 3, 60_000],
+    ["100 users a minute apart: five-minute rounding", users(100, (i) => i * 60_000), 21, 300_000],
+    ["100 users ten minutes apart: no packing fits", users(100, (i) => i * 600_000), "too-large", 0],
+    ["40 users a minute apart: five-minute rounding", users(40, (i) => i * 60_000), 9, 300_000],
+    ["400 users ending together exceed even one list", users(400, () => 0), "too-large", 0],
+  ])("%s", (_name, revocations, expected, maxShiftMs) => {
+    const edit = planInlinePolicy(null, revocations, now);
+    if (expected === "too-large") {
+      expect(edit.kind).toBe("too-large");
+      return;
+    }
+    const policy = put(edit);
+    expect(measure(policy).nonWhitespaceBytes).toBeLessThanOrEqual(INLINE_POLICY_MAX_NON_WHITESPACE_BYTES);
+    expect(portalStatementCount(policy)).toBe(expected);
+    // Every user is denied, never earlier than asked and at most one rounding step later.
+    const read = readPortalStatements(policy);
+    if (!read.ok) throw new Error(read.reason);
+    expect(read.statements).toHaveLength(revocations.length);
+    for (const revocation of revocations) {
+      const written = read.statements.find(
+        (statement) => statement.identityStoreUserId === revocation.identityStoreUserId,
+      )!;
+      expect(written.cutoff.getTime()).toBeGreaterThanOrEqual(revocation.cutoff.getTime());
+      expect(written.cutoff.getTime() - revocation.cutoff.getTime()).toBeLessThanOrEqual(maxShiftMs);
+    }
+    // Applying again changes nothing: the grouped text reads back as what was asked for.
+    expect(planInlinePolicy(policy, revocations, now).kind).toBe("unchanged");
+  });
+
+  it("refuses a grouped statement that was tampered with (a user added, the list unsorted, a lone user as a list)", () => {
+    const ids = [userId(0), userId(1), userId(2)];
+    const grouped = `{"Version":"2012-10-17","Statement":[${JSON.stringify(groupStatement(now, ids))}]}`;
+    expect(readPortalStatements(grouped)).toMatchObject({ ok: true, statements: { length: 3 } });
+    const variants = [
+      grouped.replace(`"${ids[2]}"]`, `"${ids[2]}","someone-else"]`),
+      grouped.replace(`["${ids[0]}","${ids[1]}"`, `["${ids[1]}","${ids[0]}"`),
+    ];
+    for (const variant of variants) expect(planInlinePolicy(variant, [], now).kind).toBe("malformed");
+    const single = JSON.stringify({ ...portalStatement({ identityStoreUserId: ALICE, cutoff: now }) });
+    const asList = single.replace(`"${ALICE}"`, `["${ALICE}"]`);
+    expect(planInlinePolicy(`{"Version":"2012-10-17","Statement":[${asList}]}`, [], now).kind).toBe("malformed");
   });
 });

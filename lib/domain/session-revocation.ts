@@ -36,10 +36,23 @@ export interface PortalStatement {
   Action: "*";
   Resource: "*";
   Condition: {
-    StringEquals: { "identitystore:userId": string };
+    /** One user, or (a shared cutoff, under size pressure) a sorted list of two or more. */
+    StringEquals: { "identitystore:userId": string | string[] };
     DateLessThan: { "aws:TokenIssueTime": string };
   };
 }
+
+/**
+ * How statements are packed, tried in order until the policy fits: one per user; one per shared cutoff (a list of
+ * users); cutoffs rounded up to the minute, then to five minutes, and grouped. Rounding up only cuts more (sessions
+ * minted a little after the end), never less.
+ */
+const PACKINGS: readonly { grouped: boolean; roundUpMs: number }[] = [
+  { grouped: false, roundUpMs: 1000 },
+  { grouped: true, roundUpMs: 1000 },
+  { grouped: true, roundUpMs: 60_000 },
+  { grouped: true, roundUpMs: 300_000 },
+];
 
 export function isIdentityStoreUserId(value: string): boolean {
   return IDENTITY_STORE_USER_ID.test(value);
@@ -84,6 +97,46 @@ export function portalStatement(revocation: Revocation): PortalStatement {
       DateLessThan: { "aws:TokenIssueTime": cutoffText(revocation.cutoff) },
     },
   };
+}
+
+/** One statement for several users sharing a cutoff; its Sid names the cutoff (unique, as groups have distinct cutoffs). */
+export function groupStatement(cutoff: Date, identityStoreUserIds: readonly string[]): PortalStatement {
+  if (identityStoreUserIds.length === 1)
+    return portalStatement({ identityStoreUserId: identityStoreUserIds[0]!, cutoff });
+  const text = cutoffText(cutoff);
+  return {
+    Sid: `${REVOCATION_SID_PREFIX}At${text.replace(/[^0-9TZ]/g, "")}`,
+    Effect: "Deny",
+    Action: "*",
+    Resource: "*",
+    Condition: {
+      StringEquals: { "identitystore:userId": [...identityStoreUserIds].sort(compareText) },
+      DateLessThan: { "aws:TokenIssueTime": text },
+    },
+  };
+}
+
+/** The statements for `wanted` (one per user already) in one packing, with the cutoffs they really carry. */
+function packStatements(
+  wanted: readonly Revocation[],
+  packing: { grouped: boolean; roundUpMs: number },
+): { texts: string[]; statements: Revocation[] } {
+  const effective = wanted.map((revocation) => ({
+    identityStoreUserId: revocation.identityStoreUserId,
+    cutoff: new Date(Math.ceil(revocation.cutoff.getTime() / packing.roundUpMs) * packing.roundUpMs),
+  }));
+  if (!packing.grouped)
+    return { texts: effective.map((revocation) => JSON.stringify(portalStatement(revocation))), statements: effective };
+  const byCutoff = new Map<number, string[]>();
+  for (const revocation of effective)
+    byCutoff.set(revocation.cutoff.getTime(), [
+      ...(byCutoff.get(revocation.cutoff.getTime()) ?? []),
+      revocation.identityStoreUserId,
+    ]);
+  const texts = [...byCutoff.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([cutoff, users]) => JSON.stringify(groupStatement(new Date(cutoff), users)));
+  return { texts, statements: effective };
 }
 
 /** The statements the policy must hold at `now`: one per user still tracked, with that user's latest cutoff (it covers the earlier ones). */
@@ -136,35 +189,41 @@ export function planInlinePolicy(
 ): InlinePolicyEdit {
   const parsed = parseInlinePolicy(current);
   if (!parsed.ok) return { kind: "malformed", reason: parsed.reason };
-  const statements = mergeRevocations(tracked, now).map(({ identityStoreUserId, cutoff }) => ({
+  const wanted = mergeRevocations(tracked, now).map(({ identityStoreUserId, cutoff }) => ({
     identityStoreUserId,
     cutoff,
   }));
-  if (statements.some((statement) => !isIdentityStoreUserId(statement.identityStoreUserId)))
+  if (wanted.some((statement) => !isIdentityStoreUserId(statement.identityStoreUserId)))
     return { kind: "malformed", reason: "a revocation names something that is not an Identity Store user id" };
   const document = parsed.document;
-  if (document && sameStatements(document.portal, statements)) return { kind: "unchanged", statements };
-  if (!document && statements.length === 0) return { kind: "unchanged", statements };
+  // Nothing of ours in it and nothing to add: a customer's document (even an empty one) is theirs.
+  if ((!document || document.portalStatementCount === 0) && wanted.length === 0)
+    return { kind: "unchanged", statements: [] };
   const customer = document?.customer ?? [];
-  if (customer.length === 0 && statements.length === 0) return { kind: "delete" };
+  if (customer.length === 0 && wanted.length === 0) return { kind: "delete" };
 
-  const portalTexts = statements.map((statement) => JSON.stringify(portalStatement(statement)));
-  const statementArray = `[${[...customer, ...portalTexts].join(",")}]`;
-  const policy = document
-    ? `{${document.members
-        .map((member) => `${member.keyText}:${member.key === "Statement" ? statementArray : member.valueText}`)
-        .join(",")}}`
-    : `{"Version":${JSON.stringify(NEW_POLICY_VERSION)},"Statement":${statementArray}}`;
-  const size = measure(policy);
-  if (!INLINE_POLICY_CHARACTERS.test(policy))
-    return { kind: "malformed", reason: "the policy contains characters an inline policy may not hold" };
-  if (size.bytes > INLINE_POLICY_MAX_BYTES || size.nonWhitespaceBytes > INLINE_POLICY_MAX_NON_WHITESPACE_BYTES)
-    return {
-      kind: "too-large",
-      reason: `the inline policy would be ${size.nonWhitespaceBytes} non-whitespace bytes (${size.bytes} in all); the limits are ${INLINE_POLICY_MAX_NON_WHITESPACE_BYTES} and ${INLINE_POLICY_MAX_BYTES}`,
-      ...size,
-    };
-  return { kind: "put", policy, statements };
+  let size = { bytes: 0, nonWhitespaceBytes: 0 };
+  for (const packing of PACKINGS) {
+    const { texts, statements } = packStatements(wanted, packing);
+    if (document && document.portalStatementCount === texts.length && sameStatements(document.portal, statements))
+      return { kind: "unchanged", statements };
+    const statementArray = `[${[...customer, ...texts].join(",")}]`;
+    const policy = document
+      ? `{${document.members
+          .map((member) => `${member.keyText}:${member.key === "Statement" ? statementArray : member.valueText}`)
+          .join(",")}}`
+      : `{"Version":${JSON.stringify(NEW_POLICY_VERSION)},"Statement":${statementArray}}`;
+    if (!INLINE_POLICY_CHARACTERS.test(policy))
+      return { kind: "malformed", reason: "the policy contains characters an inline policy may not hold" };
+    size = measure(policy);
+    if (size.bytes <= INLINE_POLICY_MAX_BYTES && size.nonWhitespaceBytes <= INLINE_POLICY_MAX_NON_WHITESPACE_BYTES)
+      return { kind: "put", policy, statements };
+  }
+  return {
+    kind: "too-large",
+    reason: `the inline policy would be ${size.nonWhitespaceBytes} non-whitespace bytes (${size.bytes} in all) even with users grouped by cutoff; the limits are ${INLINE_POLICY_MAX_NON_WHITESPACE_BYTES} and ${INLINE_POLICY_MAX_BYTES}`,
+    ...size,
+  };
 }
 
 export function measure(text: string): { bytes: number; nonWhitespaceBytes: number } {
@@ -180,7 +239,9 @@ interface ParsedPolicy {
   members: { key: string; keyText: string; valueText: string }[];
   /** Customer statements, each its exact source text, in order. */
   customer: string[];
+  /** What the portal statements cut, one entry per user, sorted by user. */
   portal: Revocation[];
+  portalStatementCount: number;
 }
 
 function parseInlinePolicy(
@@ -211,6 +272,7 @@ function parseInlinePolicy(
   const customer: string[] = [];
   const portal: Revocation[] = [];
   const portalUsers = new Set<string>();
+  let portalStatementCount = 0;
   for (const [index, element] of elements.entries()) {
     if (element.kind !== "object") return { ok: false, reason: `statement ${index} is not an object` };
     const sid = element.members.find((member) => member.key === "Sid")?.value;
@@ -219,13 +281,16 @@ function parseInlinePolicy(
       customer.push(text);
       continue;
     }
-    const revocation = asPortalStatement(JSON.parse(text) as unknown);
-    if (!revocation)
+    const revocations = asPortalStatement(JSON.parse(text) as unknown);
+    if (!revocations)
       return { ok: false, reason: `statement ${index} uses the portal's Sid prefix but is not a portal statement` };
-    if (portalUsers.has(revocation.identityStoreUserId))
-      return { ok: false, reason: `statement ${index} repeats a portal statement` };
-    portalUsers.add(revocation.identityStoreUserId);
-    portal.push(revocation);
+    for (const revocation of revocations) {
+      if (portalUsers.has(revocation.identityStoreUserId))
+        return { ok: false, reason: `statement ${index} repeats a portal statement` };
+      portalUsers.add(revocation.identityStoreUserId);
+      portal.push(revocation);
+    }
+    portalStatementCount += 1;
   }
   return {
     ok: true,
@@ -237,20 +302,23 @@ function parseInlinePolicy(
       })),
       customer,
       portal: portal.sort((a, b) => compareText(a.identityStoreUserId, b.identityStoreUserId)),
+      portalStatementCount,
     },
   };
 }
 
-/** The revocation a statement encodes, only if the statement is exactly what portalStatement would write for it. */
-function asPortalStatement(value: unknown): Revocation | null {
+/** The revocations a statement encodes, only if the statement is exactly what the portal would write for them. */
+function asPortalStatement(value: unknown): Revocation[] | null {
   const condition = (value as { Condition?: Record<string, Record<string, unknown>> } | null)?.Condition;
-  const userId = condition?.StringEquals?.["identitystore:userId"];
+  const users = condition?.StringEquals?.["identitystore:userId"];
   const cutoff = condition?.DateLessThan?.["aws:TokenIssueTime"];
-  if (typeof userId !== "string" || !isIdentityStoreUserId(userId)) return null;
+  const userIds = typeof users === "string" ? [users] : Array.isArray(users) && users.length > 1 ? users : null;
+  if (!userIds?.every((id): id is string => typeof id === "string" && isIdentityStoreUserId(id))) return null;
   if (typeof cutoff !== "string" || !CUTOFF_TEXT.test(cutoff) || Number.isNaN(Date.parse(cutoff))) return null;
-  const revocation = { identityStoreUserId: userId, cutoff: new Date(cutoff) };
-  if (cutoffText(revocation.cutoff) !== cutoff) return null;
-  return canonicalJson(value) === canonicalJson(portalStatement(revocation)) ? revocation : null;
+  const at = new Date(cutoff);
+  if (cutoffText(at) !== cutoff) return null;
+  if (canonicalJson(value) !== canonicalJson(groupStatement(at, userIds))) return null;
+  return userIds.map((identityStoreUserId) => ({ identityStoreUserId, cutoff: at }));
 }
 
 function sameStatements(a: readonly Revocation[], b: readonly Revocation[]): boolean {

@@ -17,6 +17,7 @@ import { checkRemovalAlerts } from "../services/alerts/check-removal-alerts";
 import { summarizeRefusals } from "../services/refusals/record-refusal";
 import { reconcileAssignments, type ReconcileDeps } from "../services/reconcile/reconcile-assignments";
 import { unassignDrift } from "../services/reconcile/unassign-drift";
+import { reconcileSessionStatements } from "../services/reconcile/reconcile-session-statements";
 import { cleanSessionRevocations } from "../services/sessions/clean-session-revocations";
 import { errorFields, log as rootLog, type Logger } from "../log";
 
@@ -114,6 +115,12 @@ export async function registerHandlers(deps: WorkerDeps, concurrency: { grants: 
       },
     });
     logger.info({ verb: QUEUES.reconcileAssignments, summary }, "reconcile summary");
+    const sessionDenies = await reconcileSessionStatements({
+      ctx,
+      deps: { port: deps.port, poll: deps.grantDeps.poll, ...deps.grantDeps.sessions },
+    });
+    if (sessionDenies.reapplied > 0 || sessionDenies.skipped.length > 0)
+      logger.info({ verb: QUEUES.reconcileAssignments, sessionDenies }, "session deny reconcile summary");
   });
   await work(QUEUES.unassignDrift, DriftJob, 2, (ctx, data) =>
     unassignDrift({ ctx, input: data, deps: deps.grantDeps }),

@@ -74,7 +74,7 @@ export async function getRequestFormOptions({ ctx }: { ctx: ServiceContext }): P
       name: target.permissionSet.name,
       description: target.permissionSet.description,
       sessionDurationMinutes: target.permissionSet.sessionDurationMinutes,
-      sessionRevocation: "deny-on-end",
+      sessionRevocation: target.session.revocation,
       maxDurationMinutes: target.maxDurationMinutes,
       ticket: { required: target.ticket.required, patterns: [...target.ticket.patterns] },
       autoApprove: target.autoApprove,

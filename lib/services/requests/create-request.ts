@@ -46,7 +46,11 @@ export async function createRequest({ ctx, input, queue }: { ctx: ServiceContext
   const verdict = evaluateRequest(
     policy.document,
     { email: actor.email, groups: actor.groups },
-    targets.map((t) => ({ account: t.account, permissionSetName: t.permissionSetName })),
+    targets.map((t) => ({
+      account: t.account,
+      permissionSetName: t.permissionSetName,
+      sessionDurationMinutes: t.sessionDurationMinutes,
+    })),
     {
       durationMinutes: data.durationMinutes,
       ticket: data.ticket,
@@ -96,7 +100,14 @@ export async function createRequest({ ctx, input, queue }: { ctx: ServiceContext
         approvalExpiresAt,
         matchedRuleId: verdict.decision.ruleIds.join(","),
         decidedAt: auto ? now : null,
-        targets: { create: targets.map((t) => ({ accountId: t.accountId, permissionSetArn: t.permissionSetArn })) },
+        // The policy's session promise is kept as it was when asked: a policy reload does not change a running grant.
+        targets: {
+          create: targets.map((t, index) => ({
+            accountId: t.accountId,
+            permissionSetArn: t.permissionSetArn,
+            revokeSessionsOnEnd: verdict.decision.revokeSessionsOnEnd[index] ?? true,
+          })),
+        },
       },
       include: { targets: true },
     });

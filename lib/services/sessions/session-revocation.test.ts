@@ -16,7 +16,12 @@ import {
 } from "../../aws/identity-center-port";
 import type { JobQueue } from "../../jobs/job-queue";
 import { createPrismaClient, type PrismaClient } from "../../db";
-import { readPortalStatements, revocationSid } from "../../domain/session-revocation";
+import {
+  INLINE_POLICY_MAX_NON_WHITESPACE_BYTES,
+  measure,
+  readPortalStatements,
+  revocationSid,
+} from "../../domain/session-revocation";
 import { DEMO_SEED, seedAccount, seedPermissionSet, seedUser } from "../../simulator/seed";
 import type { SimulatorHandle } from "../../simulator/server";
 import { rejectionOf, sdkClients, startTestSimulator, userClients, waitUntil } from "../../simulator/testing";
@@ -24,6 +29,8 @@ import { createTestDatabase, type TestDatabase } from "../../testing/test-databa
 import { createPermissionSetLocks, SessionLocks } from "../../worker/pg-session-locks";
 import { systemActor, type ServiceContext } from "../context";
 import { deactivateGrant } from "../grants/deactivate-grant";
+import { getAuditTimeline } from "../queries/audit-timeline";
+import { reconcileSessionStatements } from "../reconcile/reconcile-session-statements";
 import { RetryLater, type GrantDeps } from "../grants/grant-support";
 import { applySessionRevocation } from "./apply-session-revocation";
 import { cleanSessionRevocations } from "./clean-session-revocations";
@@ -304,6 +311,22 @@ describe("applySessionRevocation", () => {
     expect((await portalUsers()).sort()).toEqual([alice.userId, bob.userId].sort());
   });
 
+  it("100 users of one permission set ending together, on two workers: all denied, the policy within the size limit", async () => {
+    const cutoff = new Date(Math.ceil((Date.now() + 60_000) / 1000) * 1000);
+    const ids = Array.from({ length: 100 }, (_, i) => `${i.toString(16).padStart(8, "0")}-1111-2222-3333-444444444444`);
+    const workers = [worker(), worker()];
+    const results = await Promise.all(
+      ids.map((id, i) => applySessionRevocation({ ...workers[i % 2]!, input: tuple(id, cutoff) })),
+    );
+    expect(results.every((result) => result.status === "VERIFIED")).toBe(true);
+    expect((await portalUsers()).sort()).toEqual([...ids].sort());
+    expect(measure((await policyText())!).nonWhitespaceBytes).toBeLessThanOrEqual(
+      INLINE_POLICY_MAX_NON_WHITESPACE_BYTES,
+    );
+    // Later revocations ride on an earlier worker's provisioning when it already carried their statement.
+    expect(calls("ProvisionPermissionSet")).toBeLessThanOrEqual(100);
+  });
+
   it("re-reads and merges when a write conflicts", async () => {
     let conflicts = 1;
     const conflictingPort = {
@@ -487,6 +510,45 @@ describe("applySessionRevocation", () => {
   });
 });
 
+describe("reconcileSessionStatements", () => {
+  it("reports a deny overwritten outside the portal (a Terraform apply) and applies it again, keeping the new customer text", async () => {
+    const { ctx, deps } = worker();
+    const listAliases = await aliceSession();
+    const applied = await applySessionRevocation({
+      ctx,
+      deps,
+      input: tuple(alice.userId, new Date(Date.now() + 60_000)),
+    });
+    expect(await reconcileSessionStatements({ ctx, deps })).toEqual({ reapplied: 0, skipped: [] });
+
+    // Terraform writes its own document and provisions it: the deny is gone from the account too.
+    await putCustomerPolicy(CUSTOMER_POLICY);
+    await port.provisionPermissionSet(readOnly.arn, paymentsProd.id);
+    await waitUntil(
+      () =>
+        listAliases().then(
+          () => "allowed",
+          () => "denied",
+        ),
+      (outcome) => outcome === "allowed",
+    );
+
+    expect(await reconcileSessionStatements({ ctx, deps })).toEqual({ reapplied: 1, skipped: [] });
+    expect(await portalUsers()).toEqual([alice.userId]);
+    for (const statement of CUSTOMER_STATEMENTS) expect(await policyText()).toContain(statement);
+    expect((await rejectionOf(listAliases())).name).toBe("AccessDenied");
+    expect((await auditActions(applied.revocationId)).map((event) => event.action)).toEqual([
+      "session.revocation_applied",
+      "session.revocation_verified",
+      "session.revocation_missing",
+      "session.revocation_applied",
+      "session.revocation_verified",
+    ]);
+    expect(await db.prisma.alert.findFirstOrThrow()).toMatchObject({ severity: "warning" });
+    expect(await reconcileSessionStatements({ ctx, deps })).toEqual({ reapplied: 0, skipped: [] });
+  });
+});
+
 describe("cleanSessionRevocations", () => {
   it("removes only expired statements, then deletes the policy when nothing is left", async () => {
     const { ctx, deps } = worker();
@@ -534,7 +596,8 @@ describe("a grant's end cuts its live sessions (removeGrantAssignment)", () => {
   }
   const endGrantNow = (ctx: ServiceContext, grantDeps: GrantDeps, grantId: string) =>
     deactivateGrant({ ctx, input: { grantId }, deps: grantDeps });
-  const ended = () => new Date(Math.floor(Date.now() / 1000) * 1000 - 1_000);
+  // Relative to the verbs' clock (set before the slower setup ran), so the grant is due however long that took.
+  const ended = () => new Date(Math.floor(clock.now.getTime() / 1000) * 1000 - 1_000);
   // Each case's grant must be the tuple's only one, or the assignment is kept for an earlier case's grant.
   beforeEach(() => db.prisma.grant.deleteMany());
 
@@ -558,6 +621,40 @@ describe("a grant's end cuts its live sessions (removeGrantAssignment)", () => {
     expect(await auditActions(revocation.id)).toEqual([
       expect.objectContaining({ action: "session.revocation_applied" }),
       expect.objectContaining({ action: "session.revocation_verified" }),
+    ]);
+    // The request's timeline shows them, with the target and the AWS request id of the provisioning.
+    const auditor = await db.prisma.user.create({
+      data: { email: `auditor${users++}@example.com`, roles: ["AUDITOR"] },
+    });
+    const timeline = await getAuditTimeline({
+      ctx: {
+        ...ctx,
+        actor: {
+          type: "user",
+          userId: auditor.id,
+          email: auditor.email!,
+          name: null,
+          roles: ["AUDITOR"],
+          groups: [],
+          identityStoreUserId: null,
+          ip: null,
+          userAgent: null,
+        },
+      },
+      input: { requestId: grant.requestId },
+    });
+    // No inventory synced here, so the names fall back to the ids.
+    const target = `${readOnly.arn.split("/").pop()} on ${paymentsProd.id}`;
+    expect(timeline.entries.filter((entry) => entry.entityType === "session_revocation")).toEqual([
+      expect.objectContaining({
+        title: `Live AWS sessions: deny written and provisioning started: ${target}`,
+        awsRequestId: revocation.provisionRequestId,
+        target,
+      }),
+      expect.objectContaining({
+        title: `Live AWS sessions cut (provisioning succeeded): ${target}`,
+        awsRequestId: revocation.provisionRequestId,
+      }),
     ]);
   });
 
