@@ -332,7 +332,7 @@ async function main() {
   bench("sessions_burst_denied", burstDenied.length, "sessions");
   bench("sessions_burst_end_to_denied_p50", percentile(burstDenied, 50), "ms");
   bench("sessions_burst_end_to_denied_p99", percentile(burstDenied, 99), "ms");
-  bench("sessions_burst_portal_statements", statements.ok ? statements.statements.length : -1, "statements");
+  bench("sessions_burst_users_in_policy", statements.ok ? statements.statements.length : -1, "users");
   bench("sessions_burst_policy_non_whitespace_bytes", measure(policy).nonWhitespaceBytes, "bytes");
   bench("sessions_burst_policy_limit", INLINE_POLICY_MAX_NON_WHITESPACE_BYTES, "bytes");
   bench(
@@ -348,7 +348,7 @@ async function main() {
     revocations.find((r) => r.status === "FAILED")?._count ?? 0,
     "revocations",
   );
-  bench("sessions_policy_capacity_distinct_cutoffs", policyCapacity(), "users");
+  bench("sessions_policy_capacity_cutoffs_1s_apart", policyCapacity(), "users");
   note(`burst revocations by state: ${revocations.map((r) => `${r.status} ${r._count}`).join(", ")}`);
 
   await boss.stop({ graceful: false });
