@@ -1,8 +1,13 @@
 import { describe, expect, it } from "vitest";
 import type { AssignmentOperation, AssignmentRecord } from "../../lib/simulator/state";
+import { portalStatement } from "../../lib/domain/session-revocation";
 import {
   busiestWindow,
   leakedAssignments,
+  leftoverPortalStatements,
+  lostCustomerStatements,
+  unrevokedGrants,
+  type RevocationRow,
   lostOperations,
   operationAccounting,
   standingViolations,
@@ -152,5 +157,67 @@ describe("chaos checks", () => {
   it("finds the busiest window by arrival time", () => {
     expect(busiestWindow([0, 100, 200, 1_500, 1_600], 1_000)).toBe(3);
     expect(busiestWindow([], 1_000)).toBe(0);
+  });
+});
+
+describe("session denies", () => {
+  const user = "b0b0b0b0-1111-2222-3333-444444444444";
+  const cutoff = new Date("2030-01-01T00:01:00Z");
+  const deny = JSON.stringify(portalStatement({ identityStoreUserId: user, cutoff }));
+  const customer = `{"Sid":"CustomerRead","Effect":"Allow","Action":"s3:Get*","Resource":"*"}`;
+  const policy = (...statements: string[]) => `{"Version":"2012-10-17","Statement":[${statements.join(",")}]}`;
+  const revocation = (fields: Partial<RevocationRow> = {}): RevocationRow => ({
+    grantId: "g1",
+    identityStoreUserId: user,
+    permissionSetArn: tuple.permissionSetArn,
+    accountId: tuple.accountId,
+    cutoff,
+    status: "VERIFIED",
+    ...fields,
+  });
+  const copy = (inlinePolicy: string) => [
+    { permissionSetArn: tuple.permissionSetArn, accountId: tuple.accountId, inlinePolicy },
+  ];
+
+  it.each<[string, Parameters<typeof unrevokedGrants>[0], number]>([
+    [
+      "denied in the account's copy",
+      { grants: [grant()], revocations: [revocation()], provisioned: copy(policy(deny)) },
+      0,
+    ],
+    ["no revocation at all", { grants: [grant()], revocations: [], provisioned: copy(policy()) }, 1],
+    ["revocation FAILED", { grants: [grant()], revocations: [revocation({ status: "FAILED" })], provisioned: [] }, 1],
+    [
+      "verified but missing from the copy",
+      { grants: [grant()], revocations: [revocation()], provisioned: copy(policy(customer)) },
+      1,
+    ],
+    [
+      "role gone from the account: nothing to deny",
+      { grants: [grant()], revocations: [revocation()], provisioned: [] },
+      0,
+    ],
+    [
+      "kept for another grant: no deny owed",
+      { grants: [grant({ keptForOtherGrant: true })], revocations: [], provisioned: [] },
+      0,
+    ],
+    [
+      "cleaned after the sessions expired",
+      { grants: [grant()], revocations: [revocation({ status: "CLEANED" })], provisioned: copy(policy()) },
+      0,
+    ],
+  ])("%s", (_name, evidence, expected) => {
+    expect(unrevokedGrants(evidence)).toHaveLength(expected);
+  });
+
+  it("finds a customer statement lost or reformatted, and portal statements left after cleanup", () => {
+    const inlinePolicies = [
+      { permissionSetArn: "a", inlinePolicy: policy(customer, deny) },
+      { permissionSetArn: "b", inlinePolicy: policy(customer.replace(":", ": ")) },
+      { permissionSetArn: "c" },
+    ];
+    expect(lostCustomerStatements({ inlinePolicies, customerStatement: customer })).toEqual(["b", "c"]);
+    expect(leftoverPortalStatements({ inlinePolicies }).map((left) => left.permissionSetArn)).toEqual(["a"]);
   });
 });

@@ -1,4 +1,5 @@
 // What a chaos run must show at the end, computed from the grants, their audit rows, the simulator's log and the kills.
+import { readPortalStatements } from "../../lib/domain/session-revocation";
 import type { LoggedCall } from "../../lib/simulator/runtime";
 import type { AssignmentOperation, AssignmentRecord } from "../../lib/simulator/state";
 import { tupleKey, type Tuple } from "./plan";
@@ -245,4 +246,80 @@ export function removalLags(grants: GrantRow[]) {
   return grants
     .filter((g) => g.status === "REMOVED" && g.createVerifiedAt && g.deleteVerifiedAt)
     .map((g) => Math.max(0, g.deleteVerifiedAt!.getTime() - g.endsAt.getTime()) / 1000);
+}
+
+// ---- live AWS sessions cut at the end ----------------------------------------------------------------------------------
+
+export interface RevocationRow {
+  grantId: string | null;
+  identityStoreUserId: string | null;
+  permissionSetArn: string;
+  accountId: string;
+  cutoff: Date;
+  status: string;
+}
+
+export interface SessionEvidence {
+  grants: GrantRow[];
+  revocations: RevocationRow[];
+  /** Each permission set's current inline policy. */
+  inlinePolicies: { permissionSetArn: string; inlinePolicy?: string }[];
+  /** Each account's provisioned copy (what live sessions there are evaluated against). */
+  provisioned: { permissionSetArn: string; accountId: string; inlinePolicy?: string }[];
+  /** The statement the harness wrote into every permission set before the run, as text. */
+  customerStatement: string;
+}
+
+/** Ended grants whose assignment was removed for them but whose user's older sessions are not denied where they run. */
+export function unrevokedGrants(evidence: Pick<SessionEvidence, "grants" | "revocations" | "provisioned">) {
+  const unrevoked: { grantId: string; why: string }[] = [];
+  for (const grant of evidence.grants) {
+    if (grant.status !== "REMOVED" || grant.keptForOtherGrant || !(grant.createVerifiedAt || grant.deleteRequestId))
+      continue;
+    const rows = evidence.revocations.filter((row) => row.grantId === grant.id);
+    const done = rows.filter((row) => row.status === "VERIFIED" || row.status === "CLEANED");
+    if (done.length === 0) {
+      unrevoked.push({
+        grantId: grant.id,
+        why: `no provisioned deny (${rows.map((r) => r.status).join(",") || "none"})`,
+      });
+      continue;
+    }
+    const latest = done.reduce((a, b) => (a.cutoff >= b.cutoff ? a : b));
+    if (latest.status === "CLEANED") continue;
+    // No copy means no role in the account any more: nothing is left to run a session against.
+    const copy = evidence.provisioned.find(
+      (p) => p.permissionSetArn === grant.permissionSetArn && p.accountId === grant.accountId,
+    );
+    if (!copy) continue;
+    const read = readPortalStatements(copy.inlinePolicy);
+    const written = read.ok
+      ? read.statements.find((s) => s.identityStoreUserId === latest.identityStoreUserId)
+      : undefined;
+    if (!written || written.cutoff < latest.cutoff)
+      unrevoked.push({
+        grantId: grant.id,
+        why: `the account's copy lacks the deny (${read.ok ? "absent" : read.reason})`,
+      });
+  }
+  return unrevoked;
+}
+
+/** Permission sets whose inline policy no longer holds the customer's statement byte for byte. */
+export function lostCustomerStatements(evidence: Pick<SessionEvidence, "inlinePolicies" | "customerStatement">) {
+  return evidence.inlinePolicies
+    .filter((policy) => !(policy.inlinePolicy ?? "").includes(evidence.customerStatement))
+    .map((policy) => policy.permissionSetArn);
+}
+
+/** Portal statements still in a permission set's inline policy (after a cleanup that should have removed them all). */
+export function leftoverPortalStatements(evidence: Pick<SessionEvidence, "inlinePolicies">) {
+  return evidence.inlinePolicies.flatMap((policy) => {
+    const read = readPortalStatements(policy.inlinePolicy);
+    return !read.ok
+      ? [{ permissionSetArn: policy.permissionSetArn, why: read.reason }]
+      : read.statements.length > 0
+        ? [{ permissionSetArn: policy.permissionSetArn, why: `${read.statements.length} portal statement(s) left` }]
+        : [];
+  });
 }

@@ -19,6 +19,12 @@ import type { LoggedCall, SimulatorLog, SimulatorStateView } from "../../lib/sim
 import type { AssignmentOperation } from "../../lib/simulator/state";
 import { DEMO_SEED } from "../../lib/simulator/seed";
 import { startBoss } from "../../lib/worker/boss";
+import { PutInlinePolicyToPermissionSetCommand } from "@aws-sdk/client-sso-admin";
+import { createIdentityCenterPort } from "../../lib/aws/identity-center-port";
+import { systemActor } from "../../lib/services/context";
+import { cleanSessionRevocations } from "../../lib/services/sessions/clean-session-revocations";
+import { sdkClients } from "../../lib/simulator/testing";
+import { createPermissionSetLocks, SessionLocks } from "../../lib/worker/pg-session-locks";
 import * as checks from "./checks";
 import { createRandom, planGrants, seedGrants, STANDING, type PlanOptions, type SeededGrant } from "./plan";
 import { SimulatorProcess, WorkerPool } from "./processes";
@@ -47,6 +53,8 @@ const REQUESTS_PER_SECOND = 19;
 const MAX_INFLIGHT_CREATES = 10;
 const ASYNC_DELAY_MS = 500;
 const GRACEFUL_TIMEOUT_MS = 30_000;
+// Written into every permission set before the run: each session deny edit must keep it byte for byte.
+const CUSTOMER_STATEMENT = `{"Sid":"ChaosCustomerRead", "Effect":"Allow","Action":["s3:Get*"],"Resource":"*"}`;
 
 function scenarioConfig(scenario: Scenario, quick: boolean, outageSeconds: number | undefined): ScenarioConfig {
   const plan: PlanOptions = quick
@@ -129,6 +137,7 @@ class Run {
   readonly savedLogs: SimulatorLog[] = [];
   readonly outages: checks.Outage[] = [];
   readonly random: () => number;
+  databaseUrl = "";
 
   constructor(
     readonly scenario: Scenario,
@@ -168,6 +177,7 @@ class Run {
 
   async setup() {
     const url = await this.startDatabase();
+    this.databaseUrl = url;
     await applyMigrations(url);
     this.db = createPrismaClient(url);
     this.boss = await startBoss({ databaseUrl: url, role: "producer" });
@@ -202,6 +212,16 @@ class Run {
       env: baseEnv,
     });
     await this.sim.start();
+    const { ssoAdmin } = sdkClients(this.sim.url);
+    for (const set of DEMO_SEED.permissionSets)
+      await ssoAdmin.send(
+        new PutInlinePolicyToPermissionSetCommand({
+          InstanceArn: DEMO_SEED.instanceArn,
+          PermissionSetArn: set.arn,
+          InlinePolicy: `{"Version":"2012-10-17","Statement":[${CUSTOMER_STATEMENT}]}`,
+        }),
+      );
+    ssoAdmin.destroy();
     this.workers = new WorkerPool({
       count: this.config.workers,
       logDir: this.root,
@@ -356,6 +376,46 @@ class Run {
     }
   }
 
+  /** The session denies and inline policies as they stand: what the session checks read. */
+  async sessionEvidence(grants: checks.GrantRow[]): Promise<checks.SessionEvidence> {
+    const [revocations, state] = await Promise.all([
+      this.db!.sessionRevocation.findMany(),
+      this.fetchSim<SimulatorStateView>("/__sim/state"),
+    ]);
+    return {
+      grants,
+      revocations,
+      inlinePolicies: state.inlinePolicies,
+      provisioned: state.provisioned,
+      customerStatement: CUSTOMER_STATEMENT,
+    };
+  }
+
+  /** The cleanup verb as the worker runs it, 13 h later (past any session), under the workers' cross-process locks. */
+  async cleanupLater() {
+    const locks = new SessionLocks(this.databaseUrl, { log: () => {} });
+    const port = createIdentityCenterPort({
+      region: DEMO_SEED.region,
+      instanceArn: DEMO_SEED.instanceArn,
+      identityStoreId: DEMO_SEED.identityStoreId,
+      endpoint: this.sim!.url,
+    });
+    try {
+      const later = new Date(Date.now() + 13 * 3_600_000);
+      return await cleanSessionRevocations({
+        ctx: { actor: systemActor("chaos-cleanup"), db: this.db!, now: () => later },
+        deps: {
+          port,
+          poll: { initialDelayMs: 100, maxDelayMs: 1_000, timeoutMs: 60_000 },
+          locks: createPermissionSetLocks(locks),
+        },
+      });
+    } finally {
+      port.close();
+      await locks.close();
+    }
+  }
+
   async collect(): Promise<checks.ChaosEvidence> {
     const db = this.db!;
     const [grants, audit, state, last] = await Promise.all([
@@ -470,6 +530,23 @@ async function runScenario(
     const inflight = checks.inflightCreates(evidence);
     const lags = checks.removalLags(grantRows);
     const crashes = evidence.workerEvents.filter((e) => e.type === "crash").length;
+    const sessions = await run.sessionEvidence(grantRows);
+    const unrevoked = checks.unrevokedGrants(sessions);
+    const customerLost = checks.lostCustomerStatements(sessions);
+    run.bench("session_denies", sessions.revocations.length, "revocations");
+    run.bench("unrevoked_grants", unrevoked.length, "grants");
+    run.bench("customer_statements_lost", customerLost.length, "permission sets");
+    run.expect(
+      unrevoked.length === 0,
+      `ended grants whose sessions were not cut: ${JSON.stringify(unrevoked.slice(0, 5))}`,
+    );
+    run.expect(customerLost.length === 0, `customer statements lost from: ${customerLost.join(", ")}`);
+    const cleanup = await run.cleanupLater();
+    const afterCleanup = await run.sessionEvidence(grantRows);
+    const leftover = checks.leftoverPortalStatements(afterCleanup);
+    run.bench("session_denies_cleaned", cleanup.cleaned, "revocations");
+    run.expect(leftover.length === 0, `portal statements left after cleanup: ${JSON.stringify(leftover)}`);
+    run.expect(checks.lostCustomerStatements(afterCleanup).length === 0, "the cleanup lost a customer statement");
 
     run.bench("grants", grantRows.length, "grants");
     run.bench("cycles", cycles, "cycles");

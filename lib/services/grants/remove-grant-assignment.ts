@@ -1,10 +1,11 @@
-import { toAwsPortError } from "../../aws/errors";
+import { toAwsPortError, type AwsPortErrorCode } from "../../aws/errors";
 import { getMetrics, secondsBetween } from "../../metrics/registry";
 import type { ServiceContext } from "../context";
 import { assertClaimHeld, awaitOperation, RetryLater, type GrantClaim, type GrantDeps } from "./grant-support";
 import { moveGrant, recordGrantOperation } from "./grant-transitions";
 import { log } from "../../log";
 import { applySessionRevocation } from "../sessions/apply-session-revocation";
+import { failRevocation } from "../sessions/revocation-support";
 
 export type RemovalResult = "removed" | "skipped";
 
@@ -30,7 +31,11 @@ export async function removeGrantAssignment(
   const cutsSessions = await promisedSessionCut(ctx, grant.targetId);
   if (!awsRequestId) {
     // Before the delete: removing the last assignment may de-provision the set, after which the deny cannot ship.
-    if (cutsSessions) await cutLiveSessions(ctx, deps, grant.id);
+    // A late removal (the cutoff already past) also covers what was minted since, while the assignment still exists.
+    if (cutsSessions) {
+      await cutLiveSessions(ctx, deps, grant.id);
+      await cutLiveSessions(ctx, deps, grant.id, ctx.now());
+    }
     let issued;
     try {
       assertClaimHeld(claim);
@@ -76,7 +81,7 @@ export async function removeGrantAssignment(
   }
   if (stillAssigned)
     return markRemovalFailed(ctx, grant, "The removal reported success but the assignment is still listed.");
-  // Credentials minted after the cutoff but before the delete took effect escape it: extend the cutoff to now (still REMOVING, so resumable).
+  // A delete slower than the margin: credentials minted after the cutoff escape it, so extend it (still REMOVING, so resumable).
   if (cutsSessions && awsRequestId) await cutLiveSessions(ctx, deps, grant.id, ctx.now());
   const now = ctx.now();
   const verified = await ctx.db.$transaction((tx) =>
@@ -124,6 +129,8 @@ async function markRemovalFailed(
   throw new RetryLater(`removal not verified: ${reason}`);
 }
 
+const DEFINITE_REFUSALS: ReadonlySet<AwsPortErrorCode> = new Set(["ACCESS_DENIED", "VALIDATION", "QUOTA_EXCEEDED"]);
+
 /** The grant's snapshotted policy promise: cut live sessions at the end unless its rules said `sessionRevocation: off`. */
 async function promisedSessionCut(ctx: ServiceContext, targetId: string): Promise<boolean> {
   const target = await ctx.db.requestTarget.findUnique({
@@ -135,22 +142,40 @@ async function promisedSessionCut(ctx: ServiceContext, targetId: string): Promis
 
 /**
  * Denies the user's sessions of the set issued before the grant's end (plus margin) and waits until it is provisioned.
- * `removedBy` (after the delete) only adds a later cutoff when the delete finished after the recorded one. A FAILED
+ * `removedBy` only adds a later cutoff (from `removedBy`) when the recorded one is not after it. A FAILED
  * revocation has raised its own fail-closed alert and the assignment still goes; a retryable one keeps the grant
  * REMOVING, so the unverified-removal alert follows if it lasts.
  */
 async function cutLiveSessions(ctx: ServiceContext, deps: GrantDeps, grantId: string, removedBy?: Date) {
   if (removedBy) {
+    // A CLEANED row counts: its sessions had expired, but what was minted after its cutoff has not.
     const recorded = await ctx.db.sessionRevocation.findFirst({
-      where: { grantId, status: { not: "CLEANED" }, identityStoreUserId: { not: null } },
+      where: { grantId, identityStoreUserId: { not: null } },
       orderBy: { cutoff: "desc" },
       select: { cutoff: true },
     });
     if (!recorded || recorded.cutoff > removedBy) return;
   }
-  await applySessionRevocation({
-    ctx,
-    input: removedBy ? { grantId, endedAt: removedBy } : { grantId },
-    deps: { port: deps.port, poll: deps.poll, ...deps.sessions },
-  });
+  try {
+    await applySessionRevocation({
+      ctx,
+      input: removedBy ? { grantId, endedAt: removedBy } : { grantId },
+      deps: { port: deps.port, poll: deps.poll, ...deps.sessions },
+    });
+  } catch (error) {
+    // A refusal AWS will repeat (say the portal's role lacks sso:PutInlinePolicyToPermissionSet) must not keep the access;
+    // anything else (a dead worker, an unknown fault) is retried, and the unverified-removal alert follows if it lasts.
+    if (error instanceof RetryLater || !DEFINITE_REFUSALS.has(toAwsPortError(error).code)) throw error;
+    const recorded = await ctx.db.sessionRevocation.findFirst({
+      where: { grantId, status: { not: "CLEANED" } },
+      orderBy: { cutoff: "desc" },
+    });
+    const reason = `IAM Identity Center refused the session deny: ${toAwsPortError(error).message}`;
+    if (recorded)
+      await failRevocation(ctx, recorded, reason, {
+        severity: "critical",
+        subject: "Live AWS sessions not cut: IAM Identity Center refused the session deny",
+      });
+    log.error({ grantId, reason }, "ALERT session deny refused; removing the assignment anyway");
+  }
 }

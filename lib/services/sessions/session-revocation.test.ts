@@ -716,6 +716,31 @@ describe("a grant's end cuts its live sessions (removeGrantAssignment)", () => {
     expect(rows.map((row) => row.status)).toEqual(["VERIFIED", "VERIFIED"]);
   });
 
+  it("a delete slower than the margin moves the cutoff past it afterwards, provisioned while the set is still in the account", async () => {
+    const grant = await insertGrant(alice.userId, ended());
+    const slowDelete: IdentityCenterPort = {
+      ...port,
+      unassign: async (tuple) => {
+        const issued = await port.unassign(tuple);
+        clock.now = new Date(clock.now.getTime() + 3 * 60_000);
+        return issued;
+      },
+    };
+    const { ctx, grantDeps } = grantWorker(slowDelete);
+    expect(await endGrantNow(ctx, grantDeps, grant.id)).toBe("removed");
+    const rows = await db.prisma.sessionRevocation.findMany({
+      where: { grantId: grant.id },
+      orderBy: { cutoff: "asc" },
+    });
+    expect(rows.map((row) => row.status)).toEqual(["VERIFIED", "VERIFIED"]);
+    expect(rows[1]!.cutoff.getTime()).toBeGreaterThan(clock.now.getTime());
+    // Bob still holds the set in the account, so provisioning after alice's delete still reaches the role.
+    expect(readPortalStatements(await policyText())).toEqual({
+      ok: true,
+      statements: [{ identityStoreUserId: alice.userId, cutoff: rows[1]!.cutoff }],
+    });
+  });
+
   it("provisioning keeps failing: the grant stays REMOVING while retried, then the fail-closed alert and the assignment still goes", async () => {
     sim.setConfig({ failureRules: [{ kind: "provision", permissionSetArn: readOnly.arn, failureReason: "internal" }] });
     const grant = await insertGrant(alice.userId, ended());
@@ -740,6 +765,21 @@ describe("a grant's end cuts its live sessions (removeGrantAssignment)", () => {
     expect(await endGrantNow(ctx, grantDeps, grant.id)).toBe("removed");
     expect(await policyText()).toBe(smuggled);
     expect((await db.prisma.alert.findFirstOrThrow()).subject).toMatch(/could not be read/);
+  });
+
+  it("AWS refusing the deny for good (the portal's role lacks the permission): alert, and the assignment still goes", async () => {
+    const grant = await insertGrant(alice.userId, ended());
+    const refusing: IdentityCenterPort = {
+      ...port,
+      putInlinePolicy: async () => {
+        throw new AwsPortError({ code: "ACCESS_DENIED", operation: "PutInlinePolicyToPermissionSet" });
+      },
+    };
+    const { ctx, grantDeps } = grantWorker(refusing);
+    expect(await endGrantNow(ctx, grantDeps, grant.id)).toBe("removed");
+    const alert = await db.prisma.alert.findFirstOrThrow();
+    expect(alert).toMatchObject({ severity: "critical", grantId: grant.id });
+    expect(alert.subject).toMatch(/refused the session deny/);
   });
 
   it("a permission set deleted meanwhile is reported, not crashed on", async () => {
