@@ -55,6 +55,7 @@ export function NavBar({
           {rolesAllow(actor.roles, "grants.read-active") ? <NavLink href="/access-now">Access now</NavLink> : null}
           {rolesAllow(actor.roles, "inventory.read") ? <NavLink href="/admin/inventory">Inventory</NavLink> : null}
           {rolesAllow(actor.roles, "admin.read") ? <NavLink href="/admin/notifications">Notifications</NavLink> : null}
+          {rolesAllow(actor.roles, "admin.read") ? <NavLink href="/admin/sessions">Sessions</NavLink> : null}
           <NavLink href="/devices">Devices</NavLink>
         </nav>
         <div className="ml-auto flex items-center gap-3 text-sm">

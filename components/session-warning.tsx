@@ -1,11 +1,18 @@
-/** The request's one session-length sentence (lib/domain/request-presentation.ts sessionWarningText). */
-export function SessionWarning({ text }: { text: string }) {
+import type { SessionNotice } from "@/lib/domain/request-presentation";
+
+/** The request's one sentence about its AWS sessions (lib/domain/request-presentation.ts sessionNotice). */
+export function SessionWarning({ notice }: { notice: SessionNotice }) {
   return (
     <p
       data-testid="session-warning"
-      className="mt-2 rounded-md bg-amber-50 px-3 py-2 text-xs text-amber-900 ring-1 ring-amber-200 ring-inset dark:bg-amber-950 dark:text-amber-100 dark:ring-amber-800"
+      data-kind={notice.kind}
+      className={`mt-2 rounded-md px-3 py-2 text-xs ring-1 ring-inset ${
+        notice.kind === "cut"
+          ? "bg-sky-50 text-sky-900 ring-sky-200 dark:bg-sky-950 dark:text-sky-100 dark:ring-sky-800"
+          : "bg-amber-50 text-amber-900 ring-amber-200 dark:bg-amber-950 dark:text-amber-100 dark:ring-amber-800"
+      }`}
     >
-      {text} Removing the assignment does not end sessions already open: sign out of the AWS console when you are done.
+      {notice.text}
     </p>
   );
 }

@@ -41,6 +41,7 @@ export const PAGES: PageCell[] = [
   { route: "/access-now", visit: "/access-now", allow: ["AUDITOR", "ADMIN"], allowedStatus: 200 },
   { route: "/device", visit: "/device", allow: EVERY_ROLE, allowedStatus: 200 },
   { route: "/devices", visit: "/devices", allow: EVERY_ROLE, allowedStatus: 200 },
+  { route: "/admin/sessions", visit: "/admin/sessions", allow: ["ADMIN"], allowedStatus: 200 },
 ];
 
 export interface RouteCell {

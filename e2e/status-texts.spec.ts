@@ -64,7 +64,7 @@ test("while access is being removed the header says 'Ending: removal in progress
   await expect(requestStatus(alice)).toHaveAttribute("data-status", "ACTIVE", SETTLE);
   await expect(alice.getByTestId("session-warning")).toHaveCount(1);
   await expect(alice.getByTestId("session-warning")).toContainText(
-    /An AWS session opened during this access can stay valid for up to \d+ hours? after it ends\./,
+    /An AWS session opened during this access could otherwise stay valid for up to \d+ hours? after it ends, but it is cut off when the access ends/,
   );
 
   // The simulated AWS keeps the removal in progress long enough to look at the page in between.

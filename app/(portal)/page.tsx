@@ -79,7 +79,7 @@ export default async function HomePage() {
                   </div>
                   <AccessPortalNote />
                 </div>
-                {grant.sessionWarning ? <SessionWarning text={grant.sessionWarning} /> : null}
+                {grant.sessionNotice ? <SessionWarning notice={grant.sessionNotice} /> : null}
               </li>
             ))}
           </ul>

@@ -469,6 +469,7 @@ export interface EligibleTarget<A extends TargetAccount, P extends { name: strin
   ticket: TicketRequirement;
   autoApprove: boolean;
   requiredApprovals: number;
+  session: SessionRequirement;
 }
 
 /** Every (account, permission set) the requester may ask for, with what each one requires. */
@@ -492,6 +493,7 @@ export function eligibleTargets<A extends TargetAccount, P extends { name: strin
         ticket: verdict.ticket,
         autoApprove: verdict.approval.auto,
         requiredApprovals: verdict.approval.required,
+        session: verdict.session,
       });
     }
   }

@@ -5,7 +5,8 @@ import {
   durationInWords,
   keptAssignmentText,
   requestHeadline,
-  sessionWarningText,
+  sessionNotice,
+  type SessionFacts,
   timelineEventTitle,
   ungrantedTargetText,
   type GrantPresentation,
@@ -160,6 +161,21 @@ describe("timeline titles", () => {
     );
     expect(timelineEventTitle(event("request.created", "Requested"), grants)).toBe("Requested");
   });
+
+  it("names the target whose live sessions a revocation event cut", () => {
+    const revocation = {
+      action: "session.revocation_verified",
+      title: "Live AWS sessions cut (provisioning succeeded)",
+      entityType: "session_revocation",
+      entityId: "rev-1",
+    };
+    expect(timelineEventTitle({ ...revocation, targetLabel: "ReadOnly on sandbox" }, new Map())).toBe(
+      "Live AWS sessions cut (provisioning succeeded): ReadOnly on sandbox",
+    );
+    expect(timelineEventTitle({ ...revocation, targetLabel: null }, new Map())).toBe(
+      "Live AWS sessions cut (provisioning succeeded)",
+    );
+  });
 });
 
 describe("the header status agrees with the banner", () => {
@@ -174,25 +190,72 @@ describe("the header status agrees with the banner", () => {
   });
 });
 
-describe("the session warning", () => {
-  it.each<[string, (number | null)[], string | null]>([
-    ["one 1 h target", [60], "An AWS session opened during this access can stay valid for up to 1 hour after it ends."],
+describe("the session notice", () => {
+  const set = (
+    permissionSetName: string,
+    sessionDurationMinutes: number | null,
+    sessionRevocation: SessionFacts["sessionRevocation"] = "deny-on-end",
+  ): SessionFacts => ({ permissionSetName, sessionDurationMinutes, sessionRevocation });
+  const CUT_1H =
+    "An AWS session opened during this access could otherwise stay valid for up to 1 hour after it ends, but it is cut off when the access ends (it can take a few minutes to reach every AWS region).";
+  it.each<[string, SessionFacts[], ReturnType<typeof sessionNotice>]>([
     [
-      "several targets: one sentence with the longest session",
-      [60, 720, null],
-      "An AWS session opened during this access can stay valid for up to 12 hours after it ends.",
+      "deny-on-end, one 1 h target: how long it could outlive the window, and that it is cut",
+      [set("ReadOnly", 60)],
+      { kind: "cut", text: CUT_1H },
     ],
     [
-      "90 min",
-      [90],
-      "An AWS session opened during this access can stay valid for up to 1 hour 30 minutes after it ends.",
+      "deny-on-end, several targets: one sentence with the longest session",
+      [set("ReadOnly", 60), set("PowerUser", 720), set("Billing", null)],
+      {
+        kind: "cut",
+        text: "An AWS session opened during this access could otherwise stay valid for up to 12 hours after it ends, but it is cut off when the access ends (it can take a few minutes to reach every AWS region).",
+      },
     ],
-    ["no known session length", [null], null],
+    [
+      "deny-on-end with no known session length still says it is cut",
+      [set("ReadOnly", null)],
+      {
+        kind: "cut",
+        text: "An AWS session opened during this access is cut off when the access ends (it can take a few minutes to reach every AWS region).",
+      },
+    ],
+    [
+      "off: the existing warning, with the longest session",
+      [set("ReadOnly", 90, "off"), set("PowerUser", 60, "off")],
+      {
+        kind: "outlives",
+        text: "An AWS session opened during this access can stay valid for up to 1 hour 30 minutes after it ends: removing the assignment does not end sessions already open. Sign out of the AWS console when you are done.",
+      },
+    ],
+    [
+      "mixed: cut, except the sets whose rule turned it off, named once, with their longest session only",
+      [set("ReadOnly", 720), set("PowerUser", 240, "off"), set("PowerUser", 60, "off")],
+      {
+        kind: "outlives",
+        text: "An AWS session opened during this access is cut off when the access ends, except a PowerUser session, which can stay valid for up to 4 hours after it ends. Sign out of the AWS console when you are done.",
+      },
+    ],
+    [
+      "mixed, but the uncut set's length is unknown: only the cut can be promised",
+      [set("ReadOnly", 60), set("PowerUser", null, "off")],
+      { kind: "cut", text: CUT_1H },
+    ],
+    ["off with no known session length: nothing to say", [set("ReadOnly", null, "off")], null],
     ["no targets", [], null],
-  ])("%s", (_label, minutes, expected) => {
-    expect(sessionWarningText(minutes)).toBe(expected);
+  ])("%s", (_label, targets, expected) => {
+    expect(sessionNotice(targets)).toEqual(expected);
   });
 
+  it("never repeats itself per target: one sentence for any number of targets", () => {
+    const many = Array.from({ length: 20 }, (_, i) => set(`Set${i}`, 60 + i));
+    const notice = sessionNotice(many)!;
+    expect(notice.text.match(/AWS session/g)).toHaveLength(1);
+    expect(notice.text).not.toContain("Set");
+  });
+});
+
+describe("durations in words", () => {
   it.each([
     [1, "1 minute"],
     [45, "45 minutes"],

@@ -1,3 +1,4 @@
+import type { SessionRevocationMode } from "./policy";
 import {
   ASSIGNMENT_MAY_EXIST_STATUSES,
   isTerminalRequestStatus,
@@ -92,6 +93,8 @@ export interface TimelineEventFacts {
   title: string;
   entityType: string;
   entityId: string;
+  /** For an event about a target but not a grant (a session revocation): "PowerUser on payments-prod". */
+  targetLabel?: string | null;
 }
 
 /** A timeline row's title: grant events name their target, and an end that kept an assignment says so instead of "all access removed". */
@@ -104,7 +107,8 @@ export function timelineEventTitle(event: TimelineEventFacts, grants: ReadonlyMa
   }
   if (grant?.kept && event.action === "grant.ended_assignment_kept")
     return `Access ended: ${grant.label}; the assignment stays ${keptAssignmentReason(grant.kept)}`;
-  return grant ? `${event.title}: ${grant.label}` : event.title;
+  const label = grant?.label ?? event.targetLabel;
+  return label ? `${event.title}: ${label}` : event.title;
 }
 
 /** The request status shown in the header; while access is still being removed it says so, as the banner does. */
@@ -113,12 +117,58 @@ export function requestHeadline(status: RequestStatus, ending: boolean): { key: 
   return { key: "ENDING", label: `${status === "REVOKED" ? "Revoked" : "Ending"}: removal in progress` };
 }
 
+export type { SessionRevocationMode };
+
+export interface SessionFacts {
+  /** "PowerUser": named when some of a request's sessions are cut and others are not. */
+  permissionSetName: string;
+  /** The permission set's session duration; null when the inventory does not know it. */
+  sessionDurationMinutes: number | null;
+  /** What the portal does to sessions still open when the access ends (the rule's sessionRevocation). */
+  sessionRevocation: SessionRevocationMode;
+}
+
+export interface SessionNotice {
+  /** "cut": every session ends with the access; "outlives": some can stay valid after it. */
+  kind: "cut" | "outlives";
+  text: string;
+}
+
+const SIGN_OUT = "Sign out of the AWS console when you are done.";
+
 /**
- * AWS does not end console or CLI sessions when an assignment is removed; one sentence per request, with the longest session
- * of its targets, or null when no session length is known.
+ * What happens to AWS console and CLI sessions when the access ends, in one notice per request (never one per target): how long
+ * a session could outlive the window (the longest session duration) and whether the portal cuts it; null when nothing is known.
  */
-export function sessionWarningText(sessionDurationMinutes: readonly (number | null)[]): string | null {
-  const known = sessionDurationMinutes.filter((m): m is number => m !== null && m > 0);
-  if (known.length === 0) return null;
-  return `An AWS session opened during this access can stay valid for up to ${durationInWords(Math.max(...known))} after it ends.`;
+export function sessionNotice(targets: readonly SessionFacts[]): SessionNotice | null {
+  const longest = (of: readonly SessionFacts[]) => {
+    const known = of.map((t) => t.sessionDurationMinutes).filter((m): m is number => m !== null && m > 0);
+    return known.length === 0 ? null : Math.max(...known);
+  };
+  const cut = targets.filter((t) => t.sessionRevocation === "deny-on-end");
+  const kept = targets.filter((t) => t.sessionRevocation !== "deny-on-end");
+  const keptLongest = longest(kept);
+  if (keptLongest === null) {
+    if (cut.length === 0) return null;
+    const cutLongest = longest(cut);
+    const outlive =
+      cutLongest === null
+        ? ""
+        : ` could otherwise stay valid for up to ${durationInWords(cutLongest)} after it ends, but it`;
+    return {
+      kind: "cut",
+      text: `An AWS session opened during this access${outlive} is cut off when the access ends (it can take a few minutes to reach every AWS region).`,
+    };
+  }
+  const stays = `can stay valid for up to ${durationInWords(keptLongest)} after it ends`;
+  if (cut.length === 0)
+    return {
+      kind: "outlives",
+      text: `An AWS session opened during this access ${stays}: removing the assignment does not end sessions already open. ${SIGN_OUT}`,
+    };
+  const names = [...new Set(kept.map((t) => t.permissionSetName))].join(", ");
+  return {
+    kind: "outlives",
+    text: `An AWS session opened during this access is cut off when the access ends, except a ${names} session, which ${stays}. ${SIGN_OUT}`,
+  };
 }

@@ -2,7 +2,9 @@
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 
-const benches = ["sim", "lifecycle", "audit", "notify"].filter((name) => fs.existsSync(`scripts/bench/${name}.ts`));
+const benches = ["sim", "lifecycle", "audit", "notify", "sessions"].filter((name) =>
+  fs.existsSync(`scripts/bench/${name}.ts`),
+);
 let failed = 0;
 for (const name of benches) {
   console.log(`\n== bench:${name} ==`);

@@ -7,7 +7,7 @@ import type { ActorType, RequestStatus } from "../../generated/prisma/enums";
 import { hasPermission } from "../authorize";
 import type { ServiceContext } from "../context";
 import { parseInput } from "../parse-input";
-import { presentRequestGrants } from "./grant-presentation";
+import { presentRequestGrants, revocationTargetLabels } from "./grant-presentation";
 import { hasAnyRole, loadTargetNames, requireViewer } from "./support";
 
 export const AuditTimelineInput = z.object({ requestId: recordId() });
@@ -47,14 +47,6 @@ export interface AuditTimeline {
 
 const READERS = ["APPROVER", "ADMIN", "AUDITOR"] as const;
 const MAX_EVENTS = 1_000;
-
-/** A session revocation event names its target in `after`; the timeline shows it as a grant event would. */
-function sessionTargetLabel(after: unknown, names: Awaited<ReturnType<typeof loadTargetNames>>): string | null {
-  if (!after || typeof after !== "object" || Array.isArray(after)) return null;
-  const { accountId, permissionSetArn } = after as Record<string, unknown>;
-  if (typeof accountId !== "string" || typeof permissionSetArn !== "string") return null;
-  return `${names.permissionSet(permissionSetArn).name} on ${names.account(accountId).name}`;
-}
 
 function awsRequestId(after: unknown): string | null {
   if (after && typeof after === "object" && !Array.isArray(after)) {
@@ -113,6 +105,7 @@ export async function getAuditTimeline({
   });
   const names = await loadTargetNames(ctx.db, request.targets);
   const grants = await presentRequestGrants(ctx.db, request.targets, names, events);
+  const revocationTarget = revocationTargetLabels(request.targets, names);
   return {
     requestId: request.id,
     status: request.status,
@@ -121,10 +114,8 @@ export async function getAuditTimeline({
     truncated: events.length > MAX_EVENTS,
     entries: events.slice(0, MAX_EVENTS).map((e) => {
       const { title: generic, tone } = describeAction(e.action);
-      const sessionTarget = e.entityType === "session_revocation" ? sessionTargetLabel(e.after, names) : null;
-      const title = sessionTarget
-        ? `${generic}: ${sessionTarget}`
-        : timelineEventTitle({ ...e, title: generic }, grants);
+      const revoked = revocationTarget(e);
+      const title = timelineEventTitle({ ...e, title: generic, targetLabel: revoked }, grants);
       return {
         seq: e.seq.toString(),
         at: e.occurredAt,
@@ -135,7 +126,7 @@ export async function getAuditTimeline({
         tone,
         entityType: e.entityType,
         entityId: e.entityId,
-        target: e.entityType === "grant" ? (grants.get(e.entityId)?.label ?? null) : sessionTarget,
+        target: e.entityType === "grant" ? (grants.get(e.entityId)?.label ?? null) : revoked,
         reason: e.reason,
         awsRequestId: awsRequestId(e.after),
         before: e.before,

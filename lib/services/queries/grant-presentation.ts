@@ -57,3 +57,21 @@ export async function presentRequestGrants(
   }
   return result;
 }
+
+/** For a session revocation event: the request target it cut sessions of ("PowerUser on payments-prod"), else null. */
+export function revocationTargetLabels(
+  targets: readonly { accountId: string; permissionSetArn: string }[],
+  names: TargetNames,
+): (event: { entityType: string; after: unknown }) => string | null {
+  const labels = new Map(
+    targets.map((t) => [
+      `${t.accountId}|${t.permissionSetArn}`,
+      `${names.permissionSet(t.permissionSetArn).name} on ${names.account(t.accountId).name}`,
+    ]),
+  );
+  return ({ entityType, after }) => {
+    if (entityType !== "session_revocation" || !after || typeof after !== "object" || Array.isArray(after)) return null;
+    const { accountId, permissionSetArn } = after as Record<string, unknown>;
+    return labels.get(`${String(accountId)}|${String(permissionSetArn)}`) ?? null;
+  };
+}

@@ -50,6 +50,7 @@ export const CSV_COLUMNS = [
   "close_reason",
   "ticket",
   "justification",
+  "session_revocations",
 ] as const;
 
 export const EVENT_CSV_COLUMNS = [
@@ -95,11 +96,22 @@ const pageDecisions = (columns: Prisma.Sql) => Prisma.sql`
     WHERE d."requestId" = ANY(ARRAY(SELECT id FROM page))
     GROUP BY d."requestId"
   )`;
+// The session.revocation_* audit events of the page's requests, read through the (requestId, seq) index.
+const pageRevocations = (columns: Prisma.Sql) => Prisma.sql`
+  sr AS (
+    SELECT e."requestId", ${columns}
+    FROM "AuditEvent" e
+    LEFT JOIN "AwsAccount" a ON a.id = e.after->>'accountId'
+    LEFT JOIN "PermissionSet" ps ON ps.arn = e.after->>'permissionSetArn'
+    WHERE e."requestId" = ANY(ARRAY(SELECT id FROM page)) AND e.action LIKE 'session.revocation%'
+    GROUP BY e."requestId"
+  )`;
 const fromPage = Prisma.sql`
   FROM page r
   JOIN "User" u ON u.id = r."requesterId"
   LEFT JOIN tg ON tg."requestId" = r.id
-  LEFT JOIN dc ON dc."requestId" = r.id`;
+  LEFT JOIN dc ON dc."requestId" = r.id
+  LEFT JOIN sr ON sr."requestId" = r.id`;
 
 /** The CSV cells of a page, named after the columns; several targets or decisions in one cell, joined with "; ". */
 function csvSelect(): Prisma.Sql {
@@ -109,17 +121,20 @@ function csvSelect(): Prisma.Sql {
       string_agg(t."accountId", '; ' ORDER BY t.id) AS account_ids,
       string_agg(coalesce(ps.name, t."permissionSetArn"), '; ' ORDER BY t.id) AS permission_sets`)},
     ${pageDecisions(Prisma.sql`
-      string_agg(d.decision::text || ' by ' || coalesce(au.email, 'unknown') || ' at ' || ${iso(Prisma.sql`d."createdAt"`)}, '; ' ORDER BY d."createdAt", d.id) AS decisions`)}
+      string_agg(d.decision::text || ' by ' || coalesce(au.email, 'unknown') || ' at ' || ${iso(Prisma.sql`d."createdAt"`)}, '; ' ORDER BY d."createdAt", d.id) AS decisions`)},
+    ${pageRevocations(Prisma.sql`
+      string_agg('session deny ' || substr(e.action, length('session.revocation_') + 1) || ': ' || coalesce(ps.name, e.after->>'permissionSetArn', '?') || ' on ' || coalesce(a.name, e.after->>'accountId', '?') || ' at ' || ${iso(Prisma.sql`e."occurredAt"`)} || coalesce(' (AWS request ' || (e.after->>'awsRequestId') || ')', ''), '; ' ORDER BY e.seq) AS session_revocations`)}
     SELECT
       r.id AS request_id, ${iso(Prisma.sql`r."createdAt"`)} AS created_at, r.status::text AS status, u.email AS requester_email, u.name AS requester_name,
       tg.targets, tg.account_ids, tg.permission_sets, dc.decisions,
       (r."requiredApprovals" = 0 AND r."decidedAt" IS NOT NULL)::text AS auto_approved,
       ${iso(Prisma.sql`r."decidedAt"`)} AS decided_at, ${iso(Prisma.sql`r."startsAt"`)} AS starts_at, ${iso(Prisma.sql`r."endsAt"`)} AS ends_at,
-      ${iso(Prisma.sql`r."closedAt"`)} AS closed_at, r."closeReason" AS close_reason, r.ticket, r.justification
+      ${iso(Prisma.sql`r."closedAt"`)} AS closed_at, r."closeReason" AS close_reason, r.ticket, r.justification,
+      sr.session_revocations
     ${fromPage}`;
 }
 
-/** One JSON document per request, with HistoryRow's keys in HistoryRow's order (row_to_json writes the compact form JSON.stringify does). */
+/** One JSON document per request, with HistoryRow's keys in HistoryRow's order, then the session revocation events (row_to_json writes the compact form JSON.stringify does). */
 function jsonSelect(): Prisma.Sql {
   return Prisma.sql`
     ${pageTargets(Prisma.sql`
@@ -130,7 +145,12 @@ function jsonSelect(): Prisma.Sql {
     ${pageDecisions(Prisma.sql`
       array_to_json(array_agg((
         SELECT y FROM (SELECT au.email AS "approverEmail", au.name AS "approverName", d.decision, d.comment, ${iso(Prisma.sql`d."createdAt"`)} AS at) y
-      ) ORDER BY d."createdAt", d.id)) AS json`)}
+      ) ORDER BY d."createdAt", d.id)) AS json`)},
+    ${pageRevocations(Prisma.sql`
+      array_to_json(array_agg((
+        SELECT y FROM (SELECT e.action, ${iso(Prisma.sql`e."occurredAt"`)} AS at, e.after->>'accountId' AS "accountId",
+                              coalesce(ps.name, e.after->>'permissionSetArn') AS "permissionSetName", e.after->>'awsRequestId' AS "awsRequestId") y
+      ) ORDER BY e.seq)) AS json`)}
     SELECT row_to_json(x)::text AS line
     ${fromPage}
     CROSS JOIN LATERAL (
@@ -139,7 +159,8 @@ function jsonSelect(): Prisma.Sql {
              r.justification, r.ticket, ${iso(Prisma.sql`r."startsAt"`)} AS "startsAt", ${iso(Prisma.sql`r."endsAt"`)} AS "endsAt",
              ${iso(Prisma.sql`r."decidedAt"`)} AS "decidedAt", ${iso(Prisma.sql`r."closedAt"`)} AS "closedAt", r."closeReason", r."requiredApprovals",
              (r."requiredApprovals" = 0 AND r."decidedAt" IS NOT NULL) AS "autoApproved",
-             coalesce(tg.json, '[]') AS targets, coalesce(dc.json, '[]') AS decisions
+             coalesce(tg.json, '[]') AS targets, coalesce(dc.json, '[]') AS decisions,
+             coalesce(sr.json, '[]') AS "sessionRevocations"
     ) x`;
 }
 

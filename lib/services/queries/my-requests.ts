@@ -1,8 +1,15 @@
 import { countQuorum } from "../../domain/policy";
-import { sessionWarningText } from "../../domain/request-presentation";
+import { sessionNotice, type SessionNotice } from "../../domain/request-presentation";
 import type { RequestStatus } from "../../generated/prisma/enums";
 import type { ServiceContext } from "../context";
-import { isLive, loadTargetNames, requireViewer, summarizeTarget, type TargetSummary } from "./support";
+import {
+  isLive,
+  loadTargetNames,
+  requireViewer,
+  sessionRevocationOf,
+  summarizeTarget,
+  type TargetSummary,
+} from "./support";
 
 export interface MyRequestSummary {
   id: string;
@@ -28,8 +35,8 @@ export interface ActiveGrantView {
   endsAt: Date;
   /** How long a console session of this permission set lasts (null when the set left the inventory). */
   sessionDurationMinutes: number | null;
-  /** Set on the last listed grant of each request only, so the warning reads once per request. */
-  sessionWarning: string | null;
+  /** Set on the last listed grant of each request only, so the notice reads once per request. */
+  sessionNotice: SessionNotice | null;
 }
 
 export interface MyRequestsView {
@@ -75,16 +82,28 @@ export async function listMyRequests({
     ctx.db.grant.findMany({
       where: { userId: actor.userId, status: "ACTIVE" },
       orderBy: { endsAt: "asc" },
-      select: { id: true, requestId: true, accountId: true, permissionSetArn: true, startsAt: true, endsAt: true },
+      select: {
+        id: true,
+        requestId: true,
+        accountId: true,
+        permissionSetArn: true,
+        startsAt: true,
+        endsAt: true,
+        target: { select: { revokeSessionsOnEnd: true } },
+      },
     }),
   ]);
   const names = await loadTargetNames(ctx.db, [...requests.flatMap((r) => r.targets), ...grants]);
   const lastGrantOfRequest = new Map(grants.map((g) => [g.requestId, g.id]));
-  const sessionWarning = (requestId: string) =>
-    sessionWarningText(
+  const sessionNoticeOf = (requestId: string) =>
+    sessionNotice(
       grants
         .filter((g) => g.requestId === requestId)
-        .map((g) => names.permissionSet(g.permissionSetArn).sessionDurationMinutes),
+        .map((g) => ({
+          permissionSetName: names.permissionSet(g.permissionSetArn).name,
+          sessionDurationMinutes: names.permissionSet(g.permissionSetArn).sessionDurationMinutes,
+          sessionRevocation: sessionRevocationOf(g.target),
+        })),
     );
   return {
     requests: requests.map((r) => ({
@@ -110,7 +129,7 @@ export async function listMyRequests({
       startsAt: g.startsAt,
       endsAt: g.endsAt,
       sessionDurationMinutes: names.permissionSet(g.permissionSetArn).sessionDurationMinutes,
-      sessionWarning: lastGrantOfRequest.get(g.requestId) === g.id ? sessionWarning(g.requestId) : null,
+      sessionNotice: lastGrantOfRequest.get(g.requestId) === g.id ? sessionNoticeOf(g.requestId) : null,
     })),
     live:
       grants.length > 0 ||

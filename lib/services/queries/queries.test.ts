@@ -72,6 +72,7 @@ const POLICY = PolicyDocument.parse({
       permissionSets: ["ReadOnly"],
       maxDurationMinutes: 480,
       approval: { auto: true },
+      sessionRevocation: "off",
     },
     {
       id: "data",
@@ -311,12 +312,15 @@ describe("request form options", () => {
     const power = payments.permissionSets.find((s) => s.name === "PowerUser")!;
     expect(power).toMatchObject({
       sessionDurationMinutes: 480,
+      sessionRevocation: "deny-on-end",
       maxDurationMinutes: 240,
       autoApprove: false,
       requiredApprovals: 1,
       ticket: { required: true, patterns: ["^PAY-[0-9]{1,8}$"] },
     });
+    // The form's session notice follows the rule: this one does not cut sessions at the end.
     expect(payments.permissionSets.find((s) => s.name === "ReadOnly")).toMatchObject({
+      sessionRevocation: "off",
       autoApprove: true,
       ticket: { required: false },
     });

@@ -8,7 +8,9 @@ import {
   describeWindow,
   keptAssignmentText,
   requestHeadline,
-  sessionWarningText,
+  sessionNotice,
+  type SessionNotice,
+  type SessionRevocationMode,
   timelineEventTitle,
   ungrantedTargetText,
   type GrantPresentation,
@@ -27,7 +29,7 @@ import type { Decision, DecisionSubject, GrantStatus, RequestStatus } from "../.
 import type { ServiceContext } from "../context";
 import { parseInput } from "../parse-input";
 import { policyForRequest } from "../requests/policy-targets";
-import { presentRequestGrants } from "./grant-presentation";
+import { presentRequestGrants, revocationTargetLabels } from "./grant-presentation";
 import {
   hasAnyRole,
   isLive,
@@ -35,6 +37,7 @@ import {
   loadTargetNames,
   requestForPolicy,
   requireViewer,
+  sessionRevocationOf,
   summarizeTarget,
   type TargetSummary,
 } from "./support";
@@ -60,6 +63,8 @@ export interface GrantView {
 
 export interface TargetView extends TargetSummary {
   sessionDurationMinutes: number | null;
+  /** What the portal does to this target's open AWS sessions when the access ends. */
+  sessionRevocation: SessionRevocationMode;
   grant: GrantView | null;
   /** What a target without a grant will get: "after approval" while it may, else "not granted". */
   ungrantedText: string;
@@ -104,7 +109,8 @@ export interface RequestDetail {
   /** The header badge: the status, or "Ending: removal in progress" while the banner says access is being removed. */
   headline: { key: string; label: string | null };
   /** One sentence for the request while it is active, or null. */
-  sessionWarning: string | null;
+  /** One notice for the whole request: how long its AWS sessions could outlive it, and whether they are cut. */
+  sessionNotice: SessionNotice | null;
   justification: string;
   ticket: string | null;
   requiredApprovals: number;
@@ -187,10 +193,12 @@ export async function getRequestDetail({
     }),
   ]);
   const grantViews = await presentRequestGrants(ctx.db, request.targets, names, events);
+  const revocationTarget = revocationTargetLabels(request.targets, names);
   const targets: TargetView[] = request.targets.map((t) => ({
     ...summarizeTarget(names, t),
     ungrantedText: ungrantedTargetText(request.status),
     sessionDurationMinutes: names.permissionSet(t.permissionSetArn).sessionDurationMinutes,
+    sessionRevocation: sessionRevocationOf(t),
     grant: t.grant
       ? {
           id: t.grant.id,
@@ -275,9 +283,9 @@ export async function getRequestDetail({
       grants: request.targets.flatMap((t) => (t.grant ? [t.grant] : [])),
     }),
     headline: requestHeadline(request.status, ending),
-    sessionWarning:
+    sessionNotice:
       request.status === "ACTIVE" && !ending
-        ? sessionWarningText(targets.filter((t) => t.grant?.status === "ACTIVE").map((t) => t.sessionDurationMinutes))
+        ? sessionNotice(targets.filter((t) => t.grant?.status === "ACTIVE"))
         : null,
     justification: request.justification,
     ticket: request.ticket,
@@ -306,7 +314,7 @@ export async function getRequestDetail({
       viaGroups: d.viaGroups,
       at: d.createdAt,
     })),
-    timeline: events.map((e) => describeEvent(e, grantViews)),
+    timeline: events.map((e) => describeEvent(e, grantViews, revocationTarget(e))),
     live: isLive(request.status, grantStatuses),
     ending,
     viewer: {
@@ -352,9 +360,10 @@ function describeEvent(
     reason: string | null;
   },
   grants: ReadonlyMap<string, GrantPresentation>,
+  targetLabel: string | null,
 ): TimelineEntry {
   const known = describeAction(event.action);
-  const title = timelineEventTitle({ ...event, title: known.title }, grants);
+  const title = timelineEventTitle({ ...event, title: known.title, targetLabel }, grants);
   const code = event.action.endsWith("_refused") ? stringField(event.after, "code") : null;
   return {
     seq: event.seq.toString(),

@@ -1,5 +1,6 @@
 import { eligibleTargets } from "../../domain/policy";
 import { PolicyDocument } from "../../domain/policy-schema";
+import type { SessionRevocationMode } from "../../domain/request-presentation";
 import { MIN_DURATION_MINUTES } from "../../domain/time-window";
 import { requireUser } from "../authorize";
 import type { ServiceContext } from "../context";
@@ -9,6 +10,8 @@ export interface PermissionSetOption {
   name: string;
   description: string | null;
   sessionDurationMinutes: number;
+  /** What the portal does to the target's open AWS sessions when the access ends. */
+  sessionRevocation: SessionRevocationMode;
   maxDurationMinutes: number;
   ticket: { required: boolean; patterns: string[]; examples: string[] };
   autoApprove: boolean;
@@ -71,6 +74,7 @@ export async function getRequestFormOptions({ ctx }: { ctx: ServiceContext }): P
       name: target.permissionSet.name,
       description: target.permissionSet.description,
       sessionDurationMinutes: target.permissionSet.sessionDurationMinutes,
+      sessionRevocation: target.session.revocation,
       maxDurationMinutes: target.maxDurationMinutes,
       ticket: {
         required: target.ticket.required,

@@ -209,7 +209,7 @@ describe("one status for the header and the banner", () => {
     const detail = await getRequestDetail({ ctx: ctxFor(alice), input: { requestId: releasing.id } });
     expect(detail.ending).toBe(true);
     expect(detail.headline).toEqual({ key: "ENDING", label: "Ending: removal in progress" });
-    expect(detail.sessionWarning).toBeNull();
+    expect(detail.sessionNotice).toBeNull();
   });
 
   it("a running request keeps its own status and one session sentence for all its targets", async () => {
@@ -224,14 +224,41 @@ describe("one status for the header and the banner", () => {
     await seedGrant(running, "ACTIVE", { index: 1 });
     const detail = await getRequestDetail({ ctx: ctxFor(alice), input: { requestId: running.id } });
     expect(detail.headline).toEqual({ key: "ACTIVE", label: null });
-    expect(detail.sessionWarning).toBe(
-      "An AWS session opened during this access can stay valid for up to 12 hours after it ends.",
-    );
+    expect(detail.sessionNotice).toEqual({
+      kind: "cut",
+      text: "An AWS session opened during this access could otherwise stay valid for up to 12 hours after it ends, but it is cut off when the access ends (it can take a few minutes to reach every AWS region).",
+    });
 
     const mine = await listMyRequests({ ctx: ctxFor(alice) });
-    const warnings = mine.activeGrants.filter((g) => g.requestId === running.id).map((g) => g.sessionWarning);
+    const warnings = mine.activeGrants.filter((g) => g.requestId === running.id).map((g) => g.sessionNotice);
     expect(warnings).toHaveLength(2);
-    expect(warnings.filter(Boolean)).toEqual([detail.sessionWarning]);
+    expect(warnings.filter(Boolean)).toEqual([detail.sessionNotice]);
+  });
+
+  it("a target whose rule turned session revocation off keeps the warning, naming that set, on the page and at home", async () => {
+    const running = await seedRequest({
+      status: "ACTIVE",
+      targets: [
+        { accountId: PAYMENTS.id, permissionSetArn: POWER.arn },
+        { accountId: SANDBOX.id, permissionSetArn: READ.arn },
+      ],
+    });
+    await db.prisma.requestTarget.updateMany({
+      where: { requestId: running.id, permissionSetArn: READ.arn },
+      data: { revokeSessionsOnEnd: false },
+    });
+    await seedGrant(running, "ACTIVE", { index: 0 });
+    await seedGrant(running, "ACTIVE", { index: 1 });
+    const expected = {
+      kind: "outlives",
+      text: "An AWS session opened during this access is cut off when the access ends, except a ReadOnly session, which can stay valid for up to 12 hours after it ends. Sign out of the AWS console when you are done.",
+    };
+    const detail = await getRequestDetail({ ctx: ctxFor(alice), input: { requestId: running.id } });
+    expect(detail.sessionNotice).toEqual(expected);
+    const mine = await listMyRequests({ ctx: ctxFor(alice) });
+    expect(mine.activeGrants.filter((g) => g.requestId === running.id).flatMap((g) => g.sessionNotice ?? [])).toEqual([
+      expected,
+    ]);
   });
 });
 

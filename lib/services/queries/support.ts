@@ -9,6 +9,7 @@ import {
   type GrantStatus,
   type RequestStatus,
 } from "../../domain/request-lifecycle";
+import type { SessionRevocationMode } from "../../domain/request-presentation";
 import type { Decision, Role } from "../../generated/prisma/enums";
 import type { Actor, UserActor } from "../context";
 
@@ -147,4 +148,9 @@ export function isRoutedTo(
     },
   );
   return verdict.ok;
+}
+
+/** What the portal does to a target's open AWS sessions when its access ends, as the request recorded it. */
+export function sessionRevocationOf(target: { revokeSessionsOnEnd: boolean }): SessionRevocationMode {
+  return target.revokeSessionsOnEnd ? "deny-on-end" : "off";
 }

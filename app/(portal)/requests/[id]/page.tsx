@@ -112,7 +112,7 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
             </span>
             <AccessPortalNote />
           </div>
-          {r.sessionWarning ? <SessionWarning text={r.sessionWarning} /> : null}
+          {r.sessionNotice ? <SessionWarning notice={r.sessionNotice} /> : null}
         </Alert>
       ) : null}
 

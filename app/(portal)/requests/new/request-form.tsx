@@ -2,6 +2,7 @@
 
 import { useMemo, useState, useSyncExternalStore } from "react";
 import type { RequestPrefill } from "@/lib/domain/request-prefill";
+import { sessionNotice } from "@/lib/domain/request-presentation";
 import { describeTicketFormat, ticketMatches } from "@/lib/domain/ticket-pattern";
 import type { AccountOption, PermissionSetOption } from "@/lib/services/queries/request-form-options";
 import { formatMinutes } from "@/components/format";
@@ -112,7 +113,14 @@ export function RequestForm({
   const overMax = maxMinutes !== null && durationValid && durationMinutes > maxMinutes;
   const ticketMismatch =
     ticket.trim() !== "" && ticketPatterns.some((pattern) => !ticketMatches(pattern, ticket.trim()));
-  const longSessions = durationValid ? selected.filter((s) => s.set.sessionDurationMinutes > durationMinutes) : [];
+  // One notice for the whole request, as the request page shows it once it runs.
+  const sessions = sessionNotice(
+    selected.map((s) => ({
+      permissionSetName: s.set.name,
+      sessionDurationMinutes: s.set.sessionDurationMinutes,
+      sessionRevocation: s.set.sessionRevocation,
+    })),
+  );
   const startsAtIso = startMode === "scheduled" ? localInputToIso(startLocal) : null;
   const timeZone = hydrated ? Intl.DateTimeFormat().resolvedOptions().timeZone : null;
 
@@ -444,14 +452,13 @@ export function RequestForm({
             {pending ? "Submitting…" : "Submit request"}
           </Button>
         </div>
-        {longSessions.length > 0 ? (
-          <Alert tone="warning" title="Sessions can outlive this access" testId="form-session-warning">
-            {longSessions.map((s) => (
-              <p key={keyOf(s.account.id, s.set.arn)}>
-                {s.set.name} console sessions last up to {formatMinutes(s.set.sessionDurationMinutes)}, longer than the{" "}
-                {formatMinutes(durationMinutes)} you ask for. Sign out of the AWS console when you are done.
-              </p>
-            ))}
+        {sessions ? (
+          <Alert
+            tone={sessions.kind === "cut" ? "info" : "warning"}
+            title={sessions.kind === "cut" ? "Sessions end with this access" : "Sessions can outlive this access"}
+            testId="form-session-warning"
+          >
+            <p data-kind={sessions.kind}>{sessions.text}</p>
           </Alert>
         ) : null}
       </aside>
