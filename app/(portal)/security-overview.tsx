@@ -30,7 +30,7 @@ export function SecurityOverviewSections({ overview }: { overview: SecurityOverv
                 : ""}
           </EmptyState>
         ) : (
-          <ul className="divide-y divide-slate-100 text-sm">
+          <ul className="divide-y divide-slate-100 text-sm dark:divide-slate-800">
             {overview.alerts.map((alert) => (
               <li
                 key={alert.id}
@@ -39,7 +39,7 @@ export function SecurityOverviewSections({ overview }: { overview: SecurityOverv
               >
                 <Badge tone={alert.severity === "critical" ? "red" : "amber"}>{alert.severity}</Badge>
                 <span className="min-w-0 font-semibold break-words">{alert.subject}</span>
-                <span className="text-xs text-slate-600">
+                <span className="text-xs text-slate-600 dark:text-slate-400">
                   raised <LocalTime iso={alert.raisedAt.toISOString()} />
                 </span>
               </li>
@@ -60,16 +60,16 @@ export function SecurityOverviewSections({ overview }: { overview: SecurityOverv
         {overview.elevations.length === 0 ? (
           <EmptyState>Nobody holds elevated access right now.</EmptyState>
         ) : (
-          <ul className="divide-y divide-slate-100 text-sm">
+          <ul className="divide-y divide-slate-100 text-sm dark:divide-slate-800">
             {overview.elevations.map((elevation) => (
               <li key={elevation.requestId} className="py-2 first:pt-0 last:pb-0" data-testid="home-elevation">
                 <Link href={`/requests/${elevation.requestId}`} className="font-semibold break-words hover:underline">
                   {elevation.requester.name ?? elevation.requester.email}
                 </Link>{" "}
-                <span className="text-slate-700">
+                <span className="text-slate-700 dark:text-slate-300">
                   {elevation.targets.map((t) => `${t.permissionSetName} on ${t.accountName}`).join(", ")}
                 </span>
-                <span className="block text-xs text-slate-600">
+                <span className="block text-xs text-slate-600 dark:text-slate-400">
                   {elevation.ending ? (
                     "being removed"
                   ) : (
@@ -98,15 +98,15 @@ export function SecurityOverviewSections({ overview }: { overview: SecurityOverv
         {overview.refusals.length === 0 ? (
           <EmptyState>Nothing has been refused yet.</EmptyState>
         ) : (
-          <ul className="divide-y divide-slate-100 text-sm">
+          <ul className="divide-y divide-slate-100 text-sm dark:divide-slate-800">
             {overview.refusals.map((row) => (
               <li key={row.seq} className="py-2 first:pt-0 last:pb-0" data-testid="home-refusal">
                 <span className="font-semibold break-all">{row.actorLabel}</span>{" "}
-                <span className="text-slate-700">
+                <span className="text-slate-700 dark:text-slate-300">
                   tried <code className="text-xs">{row.verb}</code>
                   {row.count > 1 ? ` (${row.count} times)` : ""}
                 </span>
-                <span className="block text-xs break-words text-slate-600">
+                <span className="block text-xs break-words text-slate-600 dark:text-slate-400">
                   <LocalTime iso={row.occurredAt.toISOString()} />
                   {row.reason ? ` · ${row.reason}` : ""}
                 </span>

@@ -27,7 +27,7 @@ function ElevationItem({ elevation }: { elevation: ActiveElevation }) {
             {elevation.requester.name ?? elevation.requester.email ?? "unknown requester"}
           </Link>
           {elevation.requester.name && elevation.requester.email ? (
-            <span className="break-all text-slate-600">{elevation.requester.email}</span>
+            <span className="break-all text-slate-600 dark:text-slate-400">{elevation.requester.email}</span>
           ) : null}
         </div>
         <ul className="space-y-0.5">
@@ -36,12 +36,12 @@ function ElevationItem({ elevation }: { elevation: ActiveElevation }) {
               <span className="font-semibold">
                 {target.permissionSetName} on {target.accountName}
               </span>
-              <span className="font-mono text-xs text-slate-600">{target.accountId}</span>
+              <span className="font-mono text-xs text-slate-600 dark:text-slate-400">{target.accountId}</span>
               {target.grantStatus !== "ACTIVE" ? <StatusBadge status={target.grantStatus} kind="grant" /> : null}
             </li>
           ))}
         </ul>
-        <p className="text-slate-700">
+        <p className="text-slate-700 dark:text-slate-300">
           Ends <LocalTime iso={endsAt} />
           {elevation.ending ? null : (
             <>
@@ -50,7 +50,7 @@ function ElevationItem({ elevation }: { elevation: ActiveElevation }) {
             </>
           )}
         </p>
-        <p className="text-slate-600">
+        <p className="text-slate-600 dark:text-slate-400">
           {elevation.autoApproved
             ? "Approved automatically by the policy"
             : `Approved by ${elevation.approvers
@@ -59,7 +59,7 @@ function ElevationItem({ elevation }: { elevation: ActiveElevation }) {
           {" · "}
           {elevation.ticket ? <>ticket {elevation.ticket}</> : "no ticket"}
         </p>
-        <p className="break-words text-slate-600">&ldquo;{elevation.justification}&rdquo;</p>
+        <p className="break-words text-slate-600 dark:text-slate-400">&ldquo;{elevation.justification}&rdquo;</p>
       </div>
       <div className="min-w-0">
         {elevation.canRevoke ? (
@@ -78,7 +78,7 @@ export default async function AccessNowPage() {
       <div className="flex flex-wrap items-center justify-between gap-4">
         <div className="min-w-0">
           <h1 className="text-2xl font-semibold">Access now</h1>
-          <p className="mt-1 text-sm text-slate-600">
+          <p className="mt-1 text-sm text-slate-600 dark:text-slate-400">
             Every elevation that may hold access in AWS at this moment, the soonest to end first. Revoking takes the
             access away now and records your reason.
           </p>
@@ -89,7 +89,7 @@ export default async function AccessNowPage() {
         {elevations.length === 0 ? (
           <EmptyState>Nobody holds elevated access right now.</EmptyState>
         ) : (
-          <ul className="divide-y divide-slate-100">
+          <ul className="divide-y divide-slate-100 dark:divide-slate-800">
             {elevations.map((elevation) => (
               <ElevationItem key={elevation.requestId} elevation={elevation} />
             ))}

@@ -17,8 +17,9 @@ export function RevokeElevationForm({ requestId, version }: { requestId: string;
       <form onSubmit={onSubmit} className="mt-2 space-y-2" data-testid="revoke-form">
         <input type="hidden" name="requestId" value={requestId} />
         <input type="hidden" name="expectedVersion" value={version} />
-        <label htmlFor={reasonId} className="block text-sm font-semibold text-slate-800">
-          Reason for revoking <span className="font-normal text-slate-600">(the requester and auditors see it)</span>
+        <label htmlFor={reasonId} className="block text-sm font-semibold text-slate-800 dark:text-slate-200">
+          Reason for revoking{" "}
+          <span className="font-normal text-slate-600 dark:text-slate-400">(the requester and auditors see it)</span>
         </label>
         <textarea
           id={reasonId}

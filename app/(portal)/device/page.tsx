@@ -38,7 +38,7 @@ export default async function DevicePage({ searchParams }: { searchParams: Promi
     <div className="max-w-2xl space-y-6">
       <div>
         <h1 className="text-2xl font-semibold">Sign in a device</h1>
-        <p className="mt-1 text-sm text-slate-600">
+        <p className="mt-1 text-sm text-slate-600 dark:text-slate-400">
           Confirm the code your terminal shows after <code>jit login</code>. Approve only a sign-in you started
           yourself.
         </p>
@@ -53,12 +53,12 @@ export default async function DevicePage({ searchParams }: { searchParams: Promi
                 { label: "Code expires", value: <LocalTime iso={pending.expiresAt.toISOString()} /> },
               ]}
             />
-            <p className="text-sm text-slate-700">
+            <p className="text-sm text-slate-700 dark:text-slate-300">
               Approving lets the <code>jit</code> command line on this device act as <strong>{ctx.actor.email}</strong>{" "}
               for {lifetime}: see your targets, request, cancel, release and extend access
               {ctx.actor.roles.some((r) => r === "APPROVER" || r === "ADMIN") ? ", approve and deny" : ""}, with your
               current roles. It holds no AWS credentials. You can sign it out at any time under{" "}
-              <Link href="/devices" className="text-sky-700 underline">
+              <Link href="/devices" className="text-sky-700 underline dark:text-sky-300">
                 Signed-in devices
               </Link>
               .
@@ -74,7 +74,10 @@ export default async function DevicePage({ searchParams }: { searchParams: Promi
                 {problem}
               </Alert>
             ) : null}
-            <label htmlFor="device-code-input" className="block text-sm font-semibold text-slate-800">
+            <label
+              htmlFor="device-code-input"
+              className="block text-sm font-semibold text-slate-800 dark:text-slate-200"
+            >
               Code from the terminal
             </label>
             <input

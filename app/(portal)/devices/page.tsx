@@ -15,7 +15,7 @@ export default async function DevicesPage() {
     <div className="space-y-6">
       <div>
         <h1 className="text-2xl font-semibold">Signed-in devices</h1>
-        <p className="mt-1 text-sm text-slate-600">
+        <p className="mt-1 text-sm text-slate-600 dark:text-slate-400">
           {everyone ? "Every device" : "Devices"} signed in with <code>jit login</code>. A device keeps its sign-in
           until it expires or is revoked here; revoking takes effect on its next call.
         </p>
@@ -26,7 +26,7 @@ export default async function DevicesPage() {
         ) : (
           <TableScroll label="Signed-in devices">
             <table className="w-full text-left text-sm">
-              <thead className="border-b border-slate-100 text-xs tracking-wide text-slate-500 uppercase">
+              <thead className="border-b border-slate-100 text-xs tracking-wide text-slate-500 uppercase dark:border-slate-800 dark:text-slate-400">
                 <tr>
                   <th scope="col" className="px-5 py-2 font-semibold">
                     Device
@@ -50,7 +50,7 @@ export default async function DevicesPage() {
                   </th>
                 </tr>
               </thead>
-              <tbody className="divide-y divide-slate-100">
+              <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
                 {devices.map((device) => (
                   <tr key={device.id} data-testid="device-row">
                     <th scope="row" className="px-5 py-3 font-semibold break-all">

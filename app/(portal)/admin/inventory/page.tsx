@@ -52,15 +52,15 @@ function OuBranch({ node }: { node: OuNode<InventoryAccount> }) {
       <Link href={inventoryHref({ ou: node.id })} className="font-semibold hover:underline">
         {node.name}
       </Link>{" "}
-      <span className="font-mono text-xs break-all text-slate-600">{node.id}</span>
+      <span className="font-mono text-xs break-all text-slate-600 dark:text-slate-400">{node.id}</span>
       {node.accounts.length > 0 || node.children.length > 0 ? (
-        <ul className="ml-3 space-y-1 border-l border-slate-200 pl-3">
+        <ul className="ml-3 space-y-1 border-l border-slate-200 pl-3 dark:border-slate-800">
           {node.accounts.map((account) => (
             <li key={account.id} data-testid="ou-account">
               <Link href={inventoryHref({ account: account.id })} className="hover:underline">
                 {account.name}
               </Link>{" "}
-              <span className="font-mono text-xs text-slate-600">{account.id}</span>
+              <span className="font-mono text-xs text-slate-600 dark:text-slate-400">{account.id}</span>
             </li>
           ))}
           {node.children.map((child) => (
@@ -74,10 +74,12 @@ function OuBranch({ node }: { node: OuNode<InventoryAccount> }) {
 
 function Eligibility({ cell }: { cell: InventoryCell }) {
   if (!cell.eligibility)
-    return <p className="text-sm text-slate-600">No valid policy is loaded, so nobody may request.</p>;
+    return (
+      <p className="text-sm text-slate-600 dark:text-slate-400">No valid policy is loaded, so nobody may request.</p>
+    );
   const { eligible, denied } = cell.eligibility;
   if (eligible.length === 0 && denied.length === 0)
-    return <p className="text-sm text-slate-600">No policy rule lets anyone request this.</p>;
+    return <p className="text-sm text-slate-600 dark:text-slate-400">No policy rule lets anyone request this.</p>;
   return (
     <ul className="space-y-1 text-sm">
       {eligible.map((rule) => (
@@ -86,7 +88,7 @@ function Eligibility({ cell }: { cell: InventoryCell }) {
             {[...rule.groups.map((g) => (g === "*" ? "everyone" : `group ${g}`)), ...rule.users].join(", ") ||
               "nobody (all blocked)"}
           </span>{" "}
-          <span className="text-slate-600">
+          <span className="text-slate-600 dark:text-slate-400">
             · up to {formatMinutes(rule.maxDurationMinutes)} ·{" "}
             {rule.autoApproved
               ? "approved automatically"
@@ -97,14 +99,14 @@ function Eligibility({ cell }: { cell: InventoryCell }) {
             {rule.ticketRequired ? " · ticket required" : ""} · rule {rule.ruleId}
           </span>
           {rule.blockedGroups.length + rule.blockedUsers.length > 0 ? (
-            <span className="block text-xs text-red-800">
+            <span className="block text-xs text-red-800 dark:text-red-200">
               Blocked by a deny rule: {[...rule.blockedGroups, ...rule.blockedUsers].join(", ")}
             </span>
           ) : null}
         </li>
       ))}
       {denied.map((rule) => (
-        <li key={rule.ruleId} className="text-red-800" data-testid="deny-rule">
+        <li key={rule.ruleId} className="text-red-800 dark:text-red-200" data-testid="deny-rule">
           Denied to {[...rule.groups.map((g) => (g === "*" ? "everyone" : `group ${g}`)), ...rule.users].join(", ")}:{" "}
           {rule.reason} (rule {rule.ruleId})
         </li>
@@ -116,7 +118,7 @@ function Eligibility({ cell }: { cell: InventoryCell }) {
 function HolderSection({ title, children }: { title: string; children: React.ReactNode }) {
   return (
     <div className="min-w-0 space-y-1">
-      <h4 className="text-xs font-semibold tracking-wide text-slate-600 uppercase">{title}</h4>
+      <h4 className="text-xs font-semibold tracking-wide text-slate-600 uppercase dark:text-slate-400">{title}</h4>
       {children}
     </div>
   );
@@ -134,9 +136,9 @@ function CellItem({ cell }: { cell: InventoryCell }) {
       <div className="flex flex-wrap items-baseline justify-between gap-2">
         <h3 className="font-semibold break-words">
           {cell.permissionSet.name} on {cell.account.name}{" "}
-          <span className="font-mono text-xs font-normal text-slate-600">{cell.account.id}</span>
+          <span className="font-mono text-xs font-normal text-slate-600 dark:text-slate-400">{cell.account.id}</span>
         </h3>
-        <span className="text-xs text-slate-600">
+        <span className="text-xs text-slate-600 dark:text-slate-400">
           {cell.account.ouPath} ·{" "}
           <Link href={auditHref(cell)} className="underline">
             audit trail
@@ -145,14 +147,14 @@ function CellItem({ cell }: { cell: InventoryCell }) {
       </div>
       <div className="grid grid-cols-1 gap-4 md:grid-cols-2">
         <HolderSection title="Holds access now">
-          {nobody ? <p className="text-sm text-slate-600">Nobody.</p> : null}
+          {nobody ? <p className="text-sm text-slate-600 dark:text-slate-400">Nobody.</p> : null}
           <ul className="space-y-1 text-sm">
             {cell.jit.map((holder) => (
               <li key={holder.grantId} data-testid="jit-holder" className="flex flex-wrap items-center gap-x-2 gap-y-1">
                 <Badge tone="green">JIT</Badge>
                 <span className="font-semibold break-all">{holder.user}</span>
                 <StatusBadge status={holder.status} kind="grant" />
-                <span className="text-slate-600">
+                <span className="text-slate-600 dark:text-slate-400">
                   until <LocalTime iso={holder.endsAt.toISOString()} /> ·{" "}
                   <Link href={`/requests/${holder.requestId}`} className="underline">
                     request
@@ -170,7 +172,9 @@ function CellItem({ cell }: { cell: InventoryCell }) {
                 <Badge tone="sky">Standing</Badge>
                 {holder.principalType === "GROUP" ? <Badge tone="violet">Group</Badge> : null}
                 <span className="font-semibold break-all">{holder.label}</span>
-                <span className="text-slate-600">{SOURCE_LABELS[holder.source] ?? holder.source}</span>
+                <span className="text-slate-600 dark:text-slate-400">
+                  {SOURCE_LABELS[holder.source] ?? holder.source}
+                </span>
               </li>
             ))}
             {cell.outOfBand.map((holder) => (
@@ -182,7 +186,7 @@ function CellItem({ cell }: { cell: InventoryCell }) {
                 <Badge tone="red">Out of band</Badge>
                 {holder.principalType === "GROUP" ? <Badge tone="violet">Group</Badge> : null}
                 <span className="font-semibold break-all">{holder.label}</span>
-                <span className="text-slate-600">
+                <span className="text-slate-600 dark:text-slate-400">
                   since <LocalTime iso={holder.firstSeenAt.toISOString()} /> ·{" "}
                   <Link href="/admin/drift" className="underline">
                     drift finding
@@ -305,7 +309,7 @@ export default async function InventoryPage({ searchParams }: { searchParams: Pr
       <div className="flex flex-wrap items-start justify-between gap-4">
         <div className="min-w-0">
           <h1 className="text-2xl font-semibold">Inventory</h1>
-          <p className="mt-1 text-sm text-slate-600">
+          <p className="mt-1 text-sm text-slate-600 dark:text-slate-400">
             The organization as IAM Identity Center reports it, who holds each permission set in each account right now,
             and who may request it. Last synced <LocalTime iso={overview.syncedAt?.toISOString()} />.
           </p>
@@ -338,14 +342,14 @@ export default async function InventoryPage({ searchParams }: { searchParams: Pr
           ) : (
             <TableScroll label="Permission sets">
               <table className="w-full text-left text-sm">
-                <thead className="border-b border-slate-100 text-xs tracking-wide text-slate-600 uppercase">
+                <thead className="border-b border-slate-100 text-xs tracking-wide text-slate-600 uppercase dark:border-slate-800 dark:text-slate-400">
                   <tr>
                     <th className="px-5 py-2 font-semibold">Name</th>
                     <th className="px-5 py-2 font-semibold">Session</th>
                     <th className="px-5 py-2 font-semibold">In use</th>
                   </tr>
                 </thead>
-                <tbody className="divide-y divide-slate-100">
+                <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
                   {overview.permissionSets.map((set) => (
                     <tr key={set.arn} data-testid="permission-set-row" className="align-top">
                       <td className="px-5 py-2">
@@ -356,7 +360,7 @@ export default async function InventoryPage({ searchParams }: { searchParams: Pr
                           {set.name}
                         </Link>
                         {set.description ? (
-                          <span className="block text-xs text-slate-600">{set.description}</span>
+                          <span className="block text-xs text-slate-600 dark:text-slate-400">{set.description}</span>
                         ) : null}
                       </td>
                       <td className="px-5 py-2 whitespace-nowrap">{formatMinutes(set.sessionDurationMinutes)}</td>
@@ -382,7 +386,7 @@ export default async function InventoryPage({ searchParams }: { searchParams: Pr
         testId="inventory-access"
       >
         {overview.truncated ? (
-          <p className="mb-3 text-sm text-amber-800">
+          <p className="mb-3 text-sm text-amber-800 dark:text-amber-200">
             Showing the first {INVENTORY_CELL_LIMIT} account and permission set pairs; narrow the filters to see the
             rest.
           </p>
@@ -394,7 +398,7 @@ export default async function InventoryPage({ searchParams }: { searchParams: Pr
               : "No account and permission set pair is held by anyone or named by the policy."}
           </EmptyState>
         ) : (
-          <ul className="divide-y divide-slate-100">
+          <ul className="divide-y divide-slate-100 dark:divide-slate-800">
             {overview.cells.map((cell) => (
               <CellItem key={`${cell.account.id}|${cell.permissionSet.arn}`} cell={cell} />
             ))}

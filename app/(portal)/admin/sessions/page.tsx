@@ -39,7 +39,7 @@ function RevocationItem({ row }: { row: SessionRevocationRow }) {
   return (
     <tr data-testid="revocation-row" data-revocation-id={row.id} data-status={row.status}>
       <th scope="row" className="px-5 py-3 text-left font-normal break-all">
-        {row.user ?? <span className="text-slate-600">user without an IAM Identity Center id</span>}
+        {row.user ?? <span className="text-slate-600 dark:text-slate-400">user without an IAM Identity Center id</span>}
       </th>
       <td className="px-5 py-3 whitespace-nowrap" data-testid="revocation-cutoff">
         <LocalTime iso={row.cutoff.toISOString()} />
@@ -56,22 +56,22 @@ function RevocationItem({ row }: { row: SessionRevocationRow }) {
       <td className="px-5 py-3">
         <span data-testid="revocation-status" data-status={row.status} className="flex flex-col items-start gap-1">
           <Badge tone={STATUS_TONES[row.status]}>{STATUS_LABELS[row.status]}</Badge>
-          <span className="text-xs text-slate-600">{STATUS_HINTS[row.status]}</span>
+          <span className="text-xs text-slate-600 dark:text-slate-400">{STATUS_HINTS[row.status]}</span>
         </span>
       </td>
-      <td className="max-w-xs px-5 py-3 break-words text-slate-700">
-        {row.lastError ?? <span className="text-slate-500">—</span>}
+      <td className="max-w-xs px-5 py-3 break-words text-slate-700 dark:text-slate-300">
+        {row.lastError ?? <span className="text-slate-500 dark:text-slate-400">—</span>}
       </td>
       <td className="px-5 py-3 whitespace-nowrap">
         {row.requestId ? (
           <Link
             href={`/requests/${row.requestId}`}
-            className="text-sky-700 underline underline-offset-2 hover:text-sky-900"
+            className="text-sky-700 underline underline-offset-2 hover:text-sky-900 dark:text-sky-300 dark:hover:text-sky-100"
           >
             View request
           </Link>
         ) : (
-          <span className="text-slate-500">—</span>
+          <span className="text-slate-500 dark:text-slate-400">—</span>
         )}
       </td>
     </tr>
@@ -85,11 +85,12 @@ function GroupCard({ group }: { group: SessionRevocationGroup }) {
       testId="revocation-group"
       title={
         <>
-          {label} <span className="font-mono text-xs font-normal text-slate-500">{group.accountId}</span>
+          {label}{" "}
+          <span className="font-mono text-xs font-normal text-slate-500 dark:text-slate-400">{group.accountId}</span>
         </>
       }
       actions={
-        <span className="text-sm text-slate-600" data-testid="revocation-live-count">
+        <span className="text-sm text-slate-600 dark:text-slate-400" data-testid="revocation-live-count">
           {group.live} in the inline policy
         </span>
       }
@@ -97,7 +98,7 @@ function GroupCard({ group }: { group: SessionRevocationGroup }) {
       <TableScroll label={`Session denies for ${label}`}>
         <table className="w-full min-w-[48rem] text-left text-sm">
           <caption className="sr-only">Portal deny statements for {label}</caption>
-          <thead className="border-b border-slate-100 text-xs tracking-wide text-slate-500 uppercase">
+          <thead className="border-b border-slate-100 text-xs tracking-wide text-slate-500 uppercase dark:border-slate-800 dark:text-slate-400">
             <tr>
               <th scope="col" className="px-5 py-2 font-semibold">
                 User
@@ -119,7 +120,7 @@ function GroupCard({ group }: { group: SessionRevocationGroup }) {
               </th>
             </tr>
           </thead>
-          <tbody className="divide-y divide-slate-100 align-top">
+          <tbody className="divide-y divide-slate-100 align-top dark:divide-slate-800">
             {group.rows.map((row) => (
               <RevocationItem key={row.id} row={row} />
             ))}
@@ -139,7 +140,7 @@ export default async function SessionsPage() {
       <div className="flex flex-wrap items-center justify-between gap-4">
         <div>
           <h1 className="text-2xl font-semibold">Live AWS sessions</h1>
-          <p className="mt-1 max-w-3xl text-sm text-slate-600">
+          <p className="mt-1 max-w-3xl text-sm text-slate-600 dark:text-slate-400">
             When access ends, the portal adds a deny to the permission set&apos;s inline policy for sessions the user
             opened before the end, and provisions it to the account. Each deny is removed once every session it covers
             has expired. Statements the portal did not write are never changed.
@@ -165,7 +166,7 @@ export default async function SessionsPage() {
         groups.map((group) => <GroupCard key={`${group.permissionSetArn}|${group.accountId}`} group={group} />)
       )}
       {cleanedShown > 0 ? (
-        <p className="text-xs text-slate-600">
+        <p className="text-xs text-slate-600 dark:text-slate-400">
           Showing the {cleanedShown} most recently removed denies; older ones are in the access history.
         </p>
       ) : null}
