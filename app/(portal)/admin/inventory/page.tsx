@@ -113,6 +113,48 @@ function Eligibility({ cell }: { cell: InventoryCell }) {
   );
 }
 
+function GroupBadge({ type, members }: { type: string; members: number | null }) {
+  if (type !== "GROUP") return null;
+  return (
+    <Badge tone="violet">{members === null ? "Group" : `Group · ${members} member${members === 1 ? "" : "s"}`}</Badge>
+  );
+}
+
+function ProvisioningLine({ cell }: { cell: InventoryCell }) {
+  const p = cell.provisioning;
+  if (!p)
+    return (
+      <p className="text-xs text-slate-600" data-testid="cell-provisioning" data-state="none">
+        Not provisioned to this account at the last sync.
+      </p>
+    );
+  return (
+    <p
+      className="flex flex-wrap items-center gap-x-2 gap-y-1 text-xs text-slate-600"
+      data-testid="cell-provisioning"
+      data-state={p.current ? "current" : "outdated"}
+    >
+      {p.current ? (
+        <Badge tone="green">Provisioned, current</Badge>
+      ) : (
+        <Badge tone="amber">Latest edit not provisioned</Badge>
+      )}
+      {p.stale ? (
+        <span className="text-amber-800" data-testid="cell-stale">
+          {p.assignmentsSyncedAt ? (
+            <>
+              The last sync could not list these assignments; shown as of{" "}
+              <LocalTime iso={p.assignmentsSyncedAt.toISOString()} />.
+            </>
+          ) : (
+            "The assignments here have not been listed yet."
+          )}
+        </span>
+      ) : null}
+    </p>
+  );
+}
+
 function HolderSection({ title, children }: { title: string; children: React.ReactNode }) {
   return (
     <div className="min-w-0 space-y-1">
@@ -123,7 +165,7 @@ function HolderSection({ title, children }: { title: string; children: React.Rea
 }
 
 function CellItem({ cell }: { cell: InventoryCell }) {
-  const nobody = cell.jit.length + cell.standing.length + cell.outOfBand.length === 0;
+  const nobody = cell.jit.length + cell.standing.length + cell.outOfBand.length + cell.unexplained.length === 0;
   return (
     <li
       className="space-y-3 py-4 first:pt-0 last:pb-0"
@@ -143,6 +185,7 @@ function CellItem({ cell }: { cell: InventoryCell }) {
           </Link>
         </span>
       </div>
+      <ProvisioningLine cell={cell} />
       <div className="grid grid-cols-1 gap-4 md:grid-cols-2">
         <HolderSection title="Holds access now">
           {nobody ? <p className="text-sm text-slate-600">Nobody.</p> : null}
@@ -168,7 +211,7 @@ function CellItem({ cell }: { cell: InventoryCell }) {
                 className="flex flex-wrap items-center gap-x-2 gap-y-1"
               >
                 <Badge tone="sky">Standing</Badge>
-                {holder.principalType === "GROUP" ? <Badge tone="violet">Group</Badge> : null}
+                <GroupBadge type={holder.principalType} members={holder.memberCount} />
                 <span className="font-semibold break-all">{holder.label}</span>
                 <span className="text-slate-600">{SOURCE_LABELS[holder.source] ?? holder.source}</span>
               </li>
@@ -180,13 +223,35 @@ function CellItem({ cell }: { cell: InventoryCell }) {
                 className="flex flex-wrap items-center gap-x-2 gap-y-1"
               >
                 <Badge tone="red">Out of band</Badge>
-                {holder.principalType === "GROUP" ? <Badge tone="violet">Group</Badge> : null}
+                <GroupBadge type={holder.principalType} members={holder.memberCount} />
                 <span className="font-semibold break-all">{holder.label}</span>
                 <span className="text-slate-600">
                   since <LocalTime iso={holder.firstSeenAt.toISOString()} /> ·{" "}
                   <Link href="/admin/drift" className="underline">
                     drift finding
                   </Link>
+                </span>
+              </li>
+            ))}
+            {cell.unexplained.map((holder) => (
+              <li
+                key={`${holder.principalType}|${holder.principalId}`}
+                data-testid="unexplained-holder"
+                data-kind={holder.kind}
+                data-principal-type={holder.principalType}
+                className="flex flex-wrap items-center gap-x-2 gap-y-1"
+              >
+                <Badge tone="amber">
+                  {holder.kind === "outside-scope"
+                    ? "Standing, outside the policy's scope"
+                    : "Standing, not yet reviewed"}
+                </Badge>
+                <GroupBadge type={holder.principalType} members={holder.memberCount} />
+                <span className="font-semibold break-all">{holder.label}</span>
+                <span className="text-slate-600">
+                  {holder.kind === "outside-scope"
+                    ? "assigned in Identity Center; no policy rule covers this pair"
+                    : "assigned in Identity Center; the next drift check will classify it"}
                 </span>
               </li>
             ))}
@@ -307,7 +372,14 @@ export default async function InventoryPage({ searchParams }: { searchParams: Pr
           <h1 className="text-2xl font-semibold">Inventory</h1>
           <p className="mt-1 text-sm text-slate-600">
             The organization as IAM Identity Center reports it, who holds each permission set in each account right now,
-            and who may request it. Last synced <LocalTime iso={overview.syncedAt?.toISOString()} />.
+            and who may request it. Last synced <LocalTime iso={overview.syncedAt?.toISOString()} />;{" "}
+            {overview.assignmentsSyncedAt ? (
+              <>
+                assignments as of <LocalTime iso={overview.assignmentsSyncedAt.toISOString()} />.
+              </>
+            ) : (
+              "assignments not read from Identity Center yet."
+            )}
           </p>
         </div>
         {overview.canRefresh ? <RefreshInventoryForm /> : null}
@@ -342,6 +414,7 @@ export default async function InventoryPage({ searchParams }: { searchParams: Pr
                   <tr>
                     <th className="px-5 py-2 font-semibold">Name</th>
                     <th className="px-5 py-2 font-semibold">Session</th>
+                    <th className="px-5 py-2 font-semibold">Provisioned</th>
                     <th className="px-5 py-2 font-semibold">In use</th>
                   </tr>
                 </thead>
@@ -360,6 +433,20 @@ export default async function InventoryPage({ searchParams }: { searchParams: Pr
                         ) : null}
                       </td>
                       <td className="px-5 py-2 whitespace-nowrap">{formatMinutes(set.sessionDurationMinutes)}</td>
+                      <td className="px-5 py-2" data-testid="permission-set-provisioning">
+                        <span className="whitespace-nowrap">
+                          {set.provisionedAccounts === 0
+                            ? "nowhere"
+                            : `${set.provisionedAccounts} account${set.provisionedAccounts === 1 ? "" : "s"}`}
+                        </span>
+                        {set.outdatedAccounts > 0 ? (
+                          <span className="block text-xs text-amber-800">
+                            latest edit not provisioned in {set.outdatedAccounts}
+                          </span>
+                        ) : set.provisionedAccounts > 0 ? (
+                          <span className="block text-xs text-slate-600">all current</span>
+                        ) : null}
+                      </td>
                       <td className="px-5 py-2 whitespace-nowrap">
                         {set.accountsInUse === 0
                           ? "not held"
