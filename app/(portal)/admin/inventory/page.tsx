@@ -120,8 +120,10 @@ function GroupBadge({ type, members }: { type: string; members: number | null })
   );
 }
 
-function ProvisioningLine({ cell }: { cell: InventoryCell }) {
+function ProvisioningLine({ cell, snapshotTaken }: { cell: InventoryCell; snapshotTaken: boolean }) {
   const p = cell.provisioning;
+  // Before the first assignment sync nothing is known, which is not the same as "not provisioned".
+  if (!snapshotTaken) return null;
   if (!p)
     return (
       <p className="text-xs text-slate-600" data-testid="cell-provisioning" data-state="none">
@@ -164,7 +166,7 @@ function HolderSection({ title, children }: { title: string; children: React.Rea
   );
 }
 
-function CellItem({ cell }: { cell: InventoryCell }) {
+function CellItem({ cell, snapshotTaken }: { cell: InventoryCell; snapshotTaken: boolean }) {
   const nobody = cell.jit.length + cell.standing.length + cell.outOfBand.length + cell.unexplained.length === 0;
   return (
     <li
@@ -185,7 +187,7 @@ function CellItem({ cell }: { cell: InventoryCell }) {
           </Link>
         </span>
       </div>
-      <ProvisioningLine cell={cell} />
+      <ProvisioningLine cell={cell} snapshotTaken={snapshotTaken} />
       <div className="grid grid-cols-1 gap-4 md:grid-cols-2">
         <HolderSection title="Holds access now">
           {nobody ? <p className="text-sm text-slate-600">Nobody.</p> : null}
@@ -483,7 +485,11 @@ export default async function InventoryPage({ searchParams }: { searchParams: Pr
         ) : (
           <ul className="divide-y divide-slate-100">
             {overview.cells.map((cell) => (
-              <CellItem key={`${cell.account.id}|${cell.permissionSet.arn}`} cell={cell} />
+              <CellItem
+                key={`${cell.account.id}|${cell.permissionSet.arn}`}
+                cell={cell}
+                snapshotTaken={overview.assignmentsSyncedAt !== null}
+              />
             ))}
           </ul>
         )}
