@@ -174,6 +174,47 @@ test("the inventory shows a JIT grant, a standing assignment and an out-of-band 
   await dave.context().close();
 });
 
+test("dave's standing AdministratorAccess on security-tooling, which no policy rule names, shows as standing outside the policy's scope with its provisioning state", async ({
+  browser,
+}) => {
+  test.setTimeout(120_000);
+  const securityTooling = seedAccount("security-tooling")!.id;
+  const administratorAccess = seedPermissionSet("AdministratorAccess")!.arn;
+  const dave = await personaPage(browser, "dave");
+  await dave.goto("/admin/inventory");
+  // The worker snapshots every assignment at start-up and on refresh; ask again in case this spec runs first.
+  await dave.getByTestId("refresh-inventory").click();
+  await expect(dave.getByTestId("refresh-inventory-message")).toContainText("Refresh requested");
+
+  const params = new URLSearchParams({ account: securityTooling, permissionSet: administratorAccess });
+  const cell = dave.locator(
+    `[data-testid="inventory-cell"][data-account-id="${securityTooling}"][data-permission-set="AdministratorAccess"]`,
+  );
+  const holder = cell.locator(`[data-testid="unexplained-holder"][data-kind="outside-scope"]`);
+  await expect(async () => {
+    await dave.goto(`/admin/inventory?${params.toString()}`);
+    await expect(holder).toHaveCount(1, { timeout: 1_000 });
+  }).toPass(SETTLE);
+  await expect(holder).toContainText("Standing, outside the policy's scope");
+  await expect(holder).toContainText(/dave@example.com|Dave/);
+  await expect(holder).toHaveAttribute("data-principal-type", "USER");
+  await expect(cell.getByText("No policy rule lets anyone request this.")).toBeVisible();
+
+  // Whatever other specs did to the set's inline policy, the page says what the last sync saw.
+  const [provisioning] = await dbQuery<{ current: boolean }>(
+    `SELECT current FROM "InventoryProvisioning" WHERE "permissionSetArn" = $1 AND "accountId" = $2`,
+    [administratorAccess, securityTooling],
+  );
+  expect(provisioning).toBeDefined();
+  const state = cell.getByTestId("cell-provisioning");
+  await expect(state).toHaveAttribute("data-state", provisioning!.current ? "current" : "outdated");
+  await expect(state).toContainText(provisioning!.current ? "Provisioned, current" : "Latest edit not provisioned");
+  const setRow = dave.getByTestId("permission-set-row").filter({ hasText: "AdministratorAccess" });
+  await expect(setRow.getByTestId("permission-set-provisioning")).toContainText(/\d+ accounts?/);
+  await expect(dave.getByTestId("inventory-access")).not.toContainText("have not been listed yet");
+  await dave.context().close();
+});
+
 test("access now shows a live elevation with its countdown to auditors, and an admin revokes it there", async ({
   browser,
 }) => {

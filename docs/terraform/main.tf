@@ -85,6 +85,7 @@ locals {
       "sso:ListAccountAssignments",
       "sso:ListAccountAssignmentsForPrincipal",
       "sso:ListPermissionSetsProvisionedToAccount",
+      "sso:ListAccountsForProvisionedPermissionSet",
       "sso:DescribeAccountAssignmentCreationStatus",
       "sso:DescribeAccountAssignmentDeletionStatus",
       "sso:GetInlinePolicyForPermissionSet",
@@ -105,6 +106,8 @@ locals {
       "identitystore:GetUserId",
       "identitystore:DescribeUser",
       "identitystore:ListGroups",
+      "identitystore:DescribeGroup",
+      "identitystore:ListGroupMemberships",
       "identitystore:ListGroupMembershipsForMember",
     ]
     OrganizationsReadTree = [

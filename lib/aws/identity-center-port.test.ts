@@ -369,7 +369,7 @@ describe("error mapping against the simulator", () => {
 });
 
 describe("client-side rate limiting", () => {
-  it("takes a token for every sso-admin request attempt and none for other services", async () => {
+  it("takes a token for every sso-admin and identitystore request attempt and none for Organizations", async () => {
     let acquired = 0;
     const limited = portFor({ limiter: { acquire: async () => void acquired++ } });
 
@@ -380,9 +380,11 @@ describe("client-side rate limiting", () => {
     expect(acquired).toBe(ssoCalls());
     expect(acquired).toBe(1 + DEMO_SEED.permissionSets.length);
 
+    // Identity Store shares Identity Center's budget; Organizations has its own.
     await limited.findUserIdByEmail(user("carol").email);
+    expect(acquired).toBe(2 + DEMO_SEED.permissionSets.length);
     await limited.listAccounts();
-    expect(acquired).toBe(1 + DEMO_SEED.permissionSets.length);
+    expect(acquired).toBe(2 + DEMO_SEED.permissionSets.length);
 
     sim.setConfig({
       retryAfterSeconds: 0,
@@ -390,6 +392,6 @@ describe("client-side rate limiting", () => {
     });
     await limited.assign(tupleFor("carol", "log-archive", "ReadOnly"));
     // The throttled first attempt and its retry each waited for a token.
-    expect(acquired).toBe(1 + DEMO_SEED.permissionSets.length + 2);
+    expect(acquired).toBe(2 + DEMO_SEED.permissionSets.length + 2);
   });
 });

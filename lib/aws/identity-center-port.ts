@@ -1,9 +1,12 @@
 import {
+  DescribeGroupCommand,
   DescribeUserCommand,
   GetUserIdCommand,
+  paginateListGroupMemberships,
   paginateListGroupMembershipsForMember,
   paginateListGroups,
   ResourceNotFoundException as IdentityStoreResourceNotFound,
+  type IdentitystoreClient,
 } from "@aws-sdk/client-identitystore";
 import {
   paginateListAccountsForParent,
@@ -21,6 +24,7 @@ import {
   GetInlinePolicyForPermissionSetCommand,
   paginateListAccountAssignments,
   paginateListAccountAssignmentsForPrincipal,
+  paginateListAccountsForProvisionedPermissionSet,
   paginateListPermissionSets,
   paginateListPermissionSetsProvisionedToAccount,
   ProvisionPermissionSetCommand,
@@ -78,6 +82,9 @@ export interface IdentityStoreGroup {
   description?: string;
 }
 
+/** LATEST_PERMISSION_SET_NOT_PROVISIONED: the set was edited and the account's role does not carry the edit yet. */
+export type ProvisioningFilter = "LATEST_PERMISSION_SET_PROVISIONED" | "LATEST_PERMISSION_SET_NOT_PROVISIONED";
+
 export interface AssignmentPrincipal {
   principalType: PrincipalType;
   principalId: string;
@@ -124,11 +131,17 @@ export interface IdentityCenterPort {
   listPermissionSets(): Promise<PermissionSetSummary[]>;
   /** Permission sets with a role in the account; used to spot sets a delegated admin cannot assign. */
   listPermissionSetArnsProvisionedToAccount(accountId: string): Promise<string[]>;
+  /** Accounts where the set is provisioned, optionally only those whose role is (or is not) current. */
+  listAccountsForProvisionedPermissionSet(permissionSetArn: string, status?: ProvisioningFilter): Promise<string[]>;
   findUserIdByUserName(userName: string): Promise<string | null>;
   findUserIdByEmail(email: string): Promise<string | null>;
   describeUser(userId: string): Promise<IdentityStoreUser | null>;
   listGroups(): Promise<IdentityStoreGroup[]>;
   listGroupIdsForUser(userId: string): Promise<string[]>;
+  /** Null when the group no longer exists. */
+  describeGroup(groupId: string): Promise<IdentityStoreGroup | null>;
+  /** Direct members of the group (ListGroupMemberships, every page). */
+  countGroupMembers(groupId: string): Promise<number>;
   listAssignments(target: { accountId: string; permissionSetArn: string }): Promise<AssignmentPrincipal[]>;
   listAssignmentsForPrincipal(userId: string, filter?: { accountId?: string }): Promise<PrincipalAssignment[]>;
   assign(tuple: AssignmentTuple): Promise<AssignmentOperation>;
@@ -148,10 +161,12 @@ export interface IdentityCenterPort {
 }
 
 export interface IdentityCenterPortOptions {
-  /** Paces every sso-admin request attempt (Identity Center shares one ~20 TPS budget across its APIs). */
+  /** Paces every sso-admin and identitystore request attempt (Identity Center shares one ~20 TPS budget across its APIs). */
   limiter?: RateLimiter;
   /** Prebuilt SDK clients, e.g. to share them; by default they are built from the config. */
   clients?: AwsClients;
+  /** MaxResults for the inventory's listings (assignments, provisioned accounts, group members); AWS's default when unset. */
+  pageSize?: number;
   /** DescribePermissionSet calls in flight while listing permission sets. */
   describeConcurrency?: number;
   /** Told of every port call once it settles (latency and error metrics); must not throw. */
@@ -177,9 +192,11 @@ export function createIdentityCenterPort(
   const ownsClients = !options.clients;
   const clients = options.clients ?? createAwsClients(config);
   applyRateLimiter(clients.ssoAdmin, options.limiter ?? NO_RATE_LIMIT);
+  applyRateLimiter(clients.identityStore, options.limiter ?? NO_RATE_LIMIT);
   const { ssoAdmin, identityStore, organizations } = clients;
   const { instanceArn, identityStoreId } = config;
   const describeConcurrency = Math.max(1, options.describeConcurrency ?? 4);
+  const paging = options.pageSize ? { pageSize: options.pageSize } : {};
   const call = <T>(operation: string, run: () => Promise<T>) => observedCall(operation, run, options.observeCall);
   const collect = <Page, Item>(
     operation: string,
@@ -302,6 +319,20 @@ export function createIdentityCenterPort(
         (page) => page.PermissionSets,
       ),
 
+    listAccountsForProvisionedPermissionSet: async (permissionSetArn, status) =>
+      collect(
+        "ListAccountsForProvisionedPermissionSet",
+        paginateListAccountsForProvisionedPermissionSet(
+          { client: ssoAdmin, stopOnSameToken: true, ...paging },
+          {
+            InstanceArn: instanceArn,
+            PermissionSetArn: validPermissionSetArn(permissionSetArn, "ListAccountsForProvisionedPermissionSet"),
+            ...(status ? { ProvisioningStatus: status } : {}),
+          },
+        ),
+        (page) => page.AccountIds,
+      ),
+
     findUserIdByUserName: (userName) => findUserId("GetUserId", "userName", userName),
     findUserIdByEmail: (email) => findUserId("GetUserId", "emails.value", email),
 
@@ -360,11 +391,40 @@ export function createIdentityCenterPort(
       return memberships.flatMap((membership) => (membership.GroupId ? [membership.GroupId] : []));
     },
 
+    describeGroup: (groupId) =>
+      call("DescribeGroup", async () => {
+        try {
+          const group = await identityStore.send(
+            new DescribeGroupCommand({ IdentityStoreId: identityStoreId, GroupId: groupId }),
+          );
+          return {
+            id: group.GroupId ?? groupId,
+            displayName: group.DisplayName ?? group.GroupId ?? groupId,
+            ...(group.Description ? { description: group.Description } : {}),
+          };
+        } catch (error) {
+          if (error instanceof IdentityStoreResourceNotFound) return null;
+          throw error;
+        }
+      }),
+
+    async countGroupMembers(groupId) {
+      const memberships = await collect(
+        "ListGroupMemberships",
+        paginateListGroupMemberships(
+          { client: identityStore, stopOnSameToken: true, ...paging },
+          { IdentityStoreId: identityStoreId, GroupId: groupId },
+        ),
+        (page) => page.GroupMemberships,
+      );
+      return memberships.length;
+    },
+
     async listAssignments({ accountId, permissionSetArn }) {
       const assignments = await collect(
         "ListAccountAssignments",
         paginateListAccountAssignments(
-          { client: ssoAdmin, stopOnSameToken: true },
+          { client: ssoAdmin, stopOnSameToken: true, ...paging },
           { InstanceArn: instanceArn, AccountId: accountId, PermissionSetArn: permissionSetArn },
         ),
         (page) => page.AccountAssignments,
@@ -557,7 +617,7 @@ async function drain<Page, Item>(pages: AsyncIterable<Page>, itemsOf: (page: Pag
 const RATE_LIMITER_MIDDLEWARE = "portRateLimiterMiddleware";
 
 /** Waits for a token on every attempt, retries included: AWS counts each one against the budget. */
-function applyRateLimiter(client: SSOAdminClient, limiter: RateLimiter) {
+function applyRateLimiter(client: SSOAdminClient | IdentitystoreClient, limiter: RateLimiter) {
   if (limiter === NO_RATE_LIMIT) return;
   client.middlewareStack.remove(RATE_LIMITER_MIDDLEWARE);
   const waitForToken =
@@ -645,7 +705,8 @@ function definedFields<T extends Record<string, unknown>>(
   }>;
 }
 
-async function mapWithConcurrency<T, R>(
+/** Runs `map` over the items with at most `limit` in flight, keeping their order. */
+export async function mapWithConcurrency<T, R>(
   items: readonly T[],
   limit: number,
   map: (item: T) => Promise<R>,

@@ -1,7 +1,9 @@
 import { randomUUID } from "node:crypto";
 import {
+  DescribeGroupCommand,
   DescribeUserCommand,
   GetUserIdCommand,
+  ListGroupMembershipsCommand,
   ListGroupMembershipsForMemberCommand,
   ListGroupsCommand,
 } from "@aws-sdk/client-identitystore";
@@ -18,6 +20,7 @@ import {
   GetInlinePolicyForPermissionSetCommand,
   ListAccountAssignmentsCommand,
   ListAccountAssignmentsForPrincipalCommand,
+  ListAccountsForProvisionedPermissionSetCommand,
   ListPermissionSetsCommand,
   ListPermissionSetsProvisionedToAccountCommand,
 } from "@aws-sdk/client-sso-admin";
@@ -108,6 +111,17 @@ export const READ_PROBES: readonly ReadProbe[] = [
       ),
   },
   {
+    action: "sso:ListAccountsForProvisionedPermissionSet",
+    run: ({ ssoAdmin }, state) =>
+      ssoAdmin.send(
+        new ListAccountsForProvisionedPermissionSetCommand({
+          InstanceArn: state.instanceArn,
+          PermissionSetArn: state.permissionSetArn ?? madeUpPermissionSetArn(state.instanceArn),
+          MaxResults: 1,
+        }),
+      ),
+  },
+  {
     action: "sso:DescribeAccountAssignmentCreationStatus",
     run: ({ ssoAdmin }, state) =>
       ssoAdmin.send(
@@ -168,6 +182,24 @@ export const READ_PROBES: readonly ReadProbe[] = [
     action: "identitystore:ListGroups",
     run: ({ identityStore }, state) =>
       identityStore.send(new ListGroupsCommand({ IdentityStoreId: state.identityStoreId, MaxResults: 1 })),
+  },
+  {
+    action: "identitystore:DescribeGroup",
+    run: ({ identityStore }, state) =>
+      identityStore.send(
+        new DescribeGroupCommand({ IdentityStoreId: state.identityStoreId, GroupId: MADE_UP_USER_ID }),
+      ),
+  },
+  {
+    action: "identitystore:ListGroupMemberships",
+    run: ({ identityStore }, state) =>
+      identityStore.send(
+        new ListGroupMembershipsCommand({
+          IdentityStoreId: state.identityStoreId,
+          GroupId: MADE_UP_USER_ID,
+          MaxResults: 1,
+        }),
+      ),
   },
   {
     action: "identitystore:ListGroupMembershipsForMember",

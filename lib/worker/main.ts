@@ -98,10 +98,8 @@ async function main() {
     () => void boss.send(QUEUES.sweepGrants, {}, { singletonKey: "sweep", singletonSeconds: 4 }).catch(() => undefined),
     SWEEP_EVERY_MS,
   );
-  if (!inventory)
-    void boss
-      .send(QUEUES.syncInventory, {}, { singletonKey: "inventory", singletonSeconds: 60 })
-      .catch(() => undefined);
+  // Always queued: the job also snapshots every assignment, which start-up does not wait for.
+  void boss.send(QUEUES.syncInventory, {}, { singletonKey: "inventory", singletonSeconds: 60 }).catch(() => undefined);
   const inventoryTimer = setInterval(
     () =>
       void boss

@@ -385,3 +385,86 @@ describe("securityOverview", () => {
     await expectCode(securityOverview({ ctx: as("alice") }), "FORBIDDEN");
   });
 });
+
+describe("inventoryOverview with the assignment snapshot", () => {
+  const synced = new Date(now.getTime() - 60_000);
+  const earlier = new Date(now.getTime() - 3_600_000);
+  const payments = { accountId: ACCOUNTS.paymentsProd.id, permissionSetArn: SETS.powerUser.arn };
+  const dataRead = { accountId: ACCOUNTS.dataProd.id, permissionSetArn: SETS.readOnly.arn };
+  const dataPower = { accountId: ACCOUNTS.dataProd.id, permissionSetArn: SETS.powerUser.arn };
+  // Each assignment Identity Center reported, and where the inventory must show it.
+  const rows: [string, typeof payments, "USER" | "GROUP", string, string | null, number | null, string][] = [
+    ["a user a live grant backs", payments, "USER", IDS.alice, null, null, "jit"],
+    ["a user an open finding names", payments, "USER", IDS.stranger, null, null, "outOfBand"],
+    ["a user on a watched target nobody judged yet", payments, "USER", "u-new", "New Person", null, "unrecorded"],
+    ["a baselined group, named with its members", dataRead, "GROUP", IDS.group, "platform-readers", 7, "standing"],
+    ["a user accepted as standing", dataRead, "USER", IDS.bob, null, null, "standing"],
+    ["a user on a target no rule names", dataRead, "USER", "u-outside", "Olga Outside", null, "outside-scope"],
+    ["a group on a pair only Identity Center knows", dataPower, "GROUP", "g-admins", "aws-admins", 3, "outside-scope"],
+  ];
+
+  beforeAll(async () => {
+    await db.prisma.inventoryAssignment.createMany({
+      data: rows.map(([, target, principalType, principalId, principalName, memberCount]) => ({
+        ...target,
+        principalType,
+        principalId,
+        principalName,
+        memberCount,
+        syncedAt: target === payments ? earlier : synced,
+      })),
+    });
+    await db.prisma.inventoryProvisioning.createMany({
+      data: [
+        { ...payments, current: true, assignmentsSyncedAt: earlier, syncedAt: synced },
+        { ...dataRead, current: true, assignmentsSyncedAt: synced, syncedAt: synced },
+        { ...dataPower, current: false, assignmentsSyncedAt: synced, syncedAt: synced },
+      ],
+    });
+  });
+
+  it.each(rows)("%s", async (_name, target, principalType, principalId, principalName, memberCount, expected) => {
+    const overview = await inventoryOverview({ ctx: as("dave"), input: { filters: {} } });
+    const cell = cellOf(overview, target.accountId, target.permissionSetArn)!;
+    const where = [
+      ...cell.jit.filter((h) => h.user === "alice@example.com" && principalId === IDS.alice).map(() => "jit"),
+      ...cell.standing.filter((h) => h.principalId === principalId).map(() => "standing"),
+      ...cell.outOfBand.filter((h) => h.principalId === principalId).map(() => "outOfBand"),
+      ...cell.unexplained.filter((h) => h.principalId === principalId).map((h) => h.kind),
+    ];
+    // Shown exactly once, in the right place.
+    expect(where).toEqual([expected]);
+    const shown = [...cell.standing, ...cell.outOfBand, ...cell.unexplained].find((h) => h.principalId === principalId);
+    if (principalType === "GROUP") {
+      expect(shown).toMatchObject({ principalType: "GROUP", label: `group ${principalName}`, memberCount });
+    } else if (principalName && shown) {
+      expect(shown.label).toBe(principalName);
+    }
+  });
+
+  it("shows provisioning per pair and per permission set, and marks a pair the last sync could not list", async () => {
+    const overview = await inventoryOverview({ ctx: as("dave"), input: { filters: {} } });
+    expect(overview.assignmentsSyncedAt).toEqual(synced);
+    expect(cellOf(overview, payments.accountId, payments.permissionSetArn)!.provisioning).toMatchObject({
+      current: true,
+      stale: true,
+      assignmentsSyncedAt: earlier,
+    });
+    expect(cellOf(overview, dataPower.accountId, dataPower.permissionSetArn)!.provisioning).toMatchObject({
+      current: false,
+      stale: false,
+    });
+    expect(overview.permissionSets.find((s) => s.arn === SETS.powerUser.arn)).toMatchObject({
+      provisionedAccounts: 2,
+      outdatedAccounts: 1,
+    });
+    expect(cellOf(overview, ACCOUNTS.sandbox.id, SETS.readOnly.arn)!.provisioning).toBeNull();
+  });
+
+  it("finds a principal by its Identity Store name", async () => {
+    const overview = await inventoryOverview({ ctx: as("dave"), input: { filters: { principal: "aws-admins" } } });
+    expect(overview.cells.map((c) => [c.account.id, c.permissionSet.arn])).toEqual([
+      [dataPower.accountId, dataPower.permissionSetArn],
+    ]);
+  });
+});

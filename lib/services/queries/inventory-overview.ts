@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { classifyAssignment } from "../../domain/inventory-classification";
 import { buildOuTree, flattenOuTree, type OuNode } from "../../domain/ou-tree";
 import { PolicyDocument } from "../../domain/policy-schema";
 import { ASSIGNMENT_MAY_EXIST_STATUSES } from "../../domain/request-lifecycle";
@@ -54,6 +55,8 @@ export interface StandingHolder {
   principalId: string;
   principalType: PrincipalKind;
   label: string;
+  /** Group members at the last inventory sync. */
+  memberCount: number | null;
   /** baseline, accepted or preexisting, as the reconciler and the grant worker record it. */
   source: string;
 }
@@ -63,7 +66,28 @@ export interface FindingHolder {
   principalId: string;
   principalType: PrincipalKind;
   label: string;
+  memberCount: number | null;
   firstSeenAt: Date;
+}
+
+/** An assignment in Identity Center that no grant, standing record or finding explains. */
+export interface UnexplainedHolder {
+  principalId: string;
+  principalType: PrincipalKind;
+  label: string;
+  memberCount: number | null;
+  /** outside-scope: the policy never names the target; unrecorded: the reconciler watches it but has not judged it yet. */
+  kind: "outside-scope" | "unrecorded";
+}
+
+export interface CellProvisioning {
+  /** False while the set's latest edit has not been provisioned to this account (LATEST_PERMISSION_SET_NOT_PROVISIONED). */
+  current: boolean;
+  syncedAt: Date;
+  /** When this pair's assignments were last listed; null if never. */
+  assignmentsSyncedAt: Date | null;
+  /** The latest sync could not list this pair: what is shown is as of assignmentsSyncedAt. */
+  stale: boolean;
 }
 
 export interface InventoryCell {
@@ -72,6 +96,9 @@ export interface InventoryCell {
   jit: JitHolder[];
   standing: StandingHolder[];
   outOfBand: FindingHolder[];
+  unexplained: UnexplainedHolder[];
+  /** Null when the set is not provisioned to the account (or no assignment sync has run). */
+  provisioning: CellProvisioning | null;
   /** Null when no valid policy is loaded. */
   eligibility: TargetEligibility | null;
 }
@@ -83,12 +110,17 @@ export interface InventoryPermissionSet {
   sessionDurationMinutes: number;
   /** Accounts where someone holds this set now (JIT, standing or out of band): where it is provisioned as a role. */
   accountsInUse: number;
+  /** Accounts with the set's role, and how many of them lack its latest edit. */
+  provisionedAccounts: number;
+  outdatedAccounts: number;
   syncedAt: Date;
 }
 
 export interface InventoryOverview {
   canRefresh: boolean;
   syncedAt: Date | null;
+  /** The last assignment snapshot; null before the first one. */
+  assignmentsSyncedAt: Date | null;
   filters: InventoryFilters;
   /** Filters that were dropped because their value was not understood. */
   ignored: InventoryFilterKey[];
@@ -152,40 +184,43 @@ export async function inventoryOverview({
 }): Promise<InventoryOverview> {
   const actor = requireUser(ctx.actor, "inventory.read");
   const { filters } = input;
-  const [accountRows, setRows, grants, tuples, findings, baselines, policyRow] = await Promise.all([
-    ctx.db.awsAccount.findMany({ orderBy: { name: "asc" } }),
-    ctx.db.permissionSet.findMany({ orderBy: { name: "asc" } }),
-    ctx.db.grant.findMany({
-      where: { status: { in: [...ASSIGNMENT_MAY_EXIST_STATUSES] } },
-      select: {
-        id: true,
-        requestId: true,
-        accountId: true,
-        permissionSetArn: true,
-        status: true,
-        endsAt: true,
-        user: { select: { email: true, name: true } },
-      },
-      orderBy: { endsAt: "asc" },
-    }),
-    ctx.db.assignmentTuple.findMany({ where: { standing: true } }),
-    ctx.db.driftFinding.findMany({
-      select: {
-        id: true,
-        kind: true,
-        status: true,
-        accountId: true,
-        permissionSetArn: true,
-        principalType: true,
-        principalId: true,
-        firstSeenAt: true,
-      },
-    }),
-    ctx.db.auditEvent.findMany({ where: { action: BASELINE_ACTION }, select: { after: true } }),
-    ctx.db.policy.findFirst({ where: { active: true }, orderBy: { loadedAt: "desc" }, select: { document: true } }),
-  ]);
+  const [accountRows, setRows, grants, tuples, findings, baselines, policyRow, snapshot, provisioningRows] =
+    await Promise.all([
+      ctx.db.awsAccount.findMany({ orderBy: { name: "asc" } }),
+      ctx.db.permissionSet.findMany({ orderBy: { name: "asc" } }),
+      ctx.db.grant.findMany({
+        where: { status: { in: [...ASSIGNMENT_MAY_EXIST_STATUSES] } },
+        select: {
+          id: true,
+          requestId: true,
+          accountId: true,
+          permissionSetArn: true,
+          status: true,
+          endsAt: true,
+          user: { select: { email: true, name: true, identityStoreUserId: true } },
+        },
+        orderBy: { endsAt: "asc" },
+      }),
+      ctx.db.assignmentTuple.findMany({ where: { standing: true } }),
+      ctx.db.driftFinding.findMany({
+        select: {
+          id: true,
+          kind: true,
+          status: true,
+          accountId: true,
+          permissionSetArn: true,
+          principalType: true,
+          principalId: true,
+          firstSeenAt: true,
+        },
+      }),
+      ctx.db.auditEvent.findMany({ where: { action: BASELINE_ACTION }, select: { after: true } }),
+      ctx.db.policy.findFirst({ where: { active: true }, orderBy: { loadedAt: "desc" }, select: { document: true } }),
+      ctx.db.inventoryAssignment.findMany({ orderBy: [{ principalType: "desc" }, { principalId: "asc" }] }),
+      ctx.db.inventoryProvisioning.findMany(),
+    ]);
   const policy = policyRow ? PolicyDocument.safeParse(policyRow.document) : null;
-  const principalIds = [...new Set([...tuples, ...findings].map((t) => t.principalId))];
+  const principalIds = [...new Set([...tuples, ...findings, ...snapshot].map((t) => t.principalId))];
   const people = principalIds.length
     ? await ctx.db.user.findMany({
         where: { identityStoreUserId: { in: principalIds } },
@@ -194,12 +229,20 @@ export async function inventoryOverview({
     : [];
   const personOf = new Map(people.map((p) => [p.identityStoreUserId, p.email ?? p.name ?? p.identityStoreUserId]));
   const types = principalTypes(baselines, findings);
+  const namedInAws = new Map<string, { name: string | null; memberCount: number | null }>();
+  for (const row of snapshot) {
+    if (row.principalType === "USER" || row.principalType === "GROUP") types.set(row.principalId, row.principalType);
+    namedInAws.set(row.principalId, { name: row.principalName, memberCount: row.memberCount });
+  }
+  const memberCountOf = (principalId: string) => namedInAws.get(principalId)?.memberCount ?? null;
   const kindOf = (principalId: string): PrincipalKind =>
     personOf.has(principalId) ? "USER" : (types.get(principalId) ?? "UNKNOWN");
   const labelOf = (principalId: string) => {
     const person = personOf.get(principalId);
     if (person) return person;
     const kind = kindOf(principalId);
+    const name = namedInAws.get(principalId)?.name;
+    if (name) return kind === "GROUP" ? `group ${name}` : name;
     return kind === "GROUP" ? `group ${principalId}` : kind === "USER" ? `user ${principalId}` : principalId;
   };
 
@@ -210,26 +253,35 @@ export async function inventoryOverview({
     ouIds: a.ouIds,
     gone: a.status === "GONE",
   }));
-  const cells = new Map<string, Omit<InventoryCell, "account" | "permissionSet" | "eligibility">>();
+  type HeldCell = Pick<InventoryCell, "jit" | "standing" | "outOfBand"> & {
+    grantUsers: Set<string>;
+    inAws: typeof snapshot;
+  };
+  const emptyCell = (): HeldCell => ({ jit: [], standing: [], outOfBand: [], grantUsers: new Set(), inAws: [] });
+  const cells = new Map<string, HeldCell>();
   const cellFor = (accountId: string, arn: string) => {
     const key = cellKey(accountId, arn);
     let cell = cells.get(key);
-    if (!cell) cells.set(key, (cell = { jit: [], standing: [], outOfBand: [] }));
+    if (!cell) cells.set(key, (cell = emptyCell()));
     return cell;
   };
-  for (const grant of grants)
-    cellFor(grant.accountId, grant.permissionSetArn).jit.push({
+  for (const grant of grants) {
+    const cell = cellFor(grant.accountId, grant.permissionSetArn);
+    if (grant.user.identityStoreUserId) cell.grantUsers.add(grant.user.identityStoreUserId);
+    cell.jit.push({
       grantId: grant.id,
       requestId: grant.requestId,
       user: grant.user.email ?? grant.user.name ?? "unknown user",
       status: grant.status,
       endsAt: grant.endsAt,
     });
+  }
   for (const tuple of tuples)
     cellFor(tuple.accountId, tuple.permissionSetArn).standing.push({
       principalId: tuple.principalId,
       principalType: kindOf(tuple.principalId),
       label: labelOf(tuple.principalId),
+      memberCount: memberCountOf(tuple.principalId),
       source: tuple.standingSource ?? "standing",
     });
   for (const finding of findings)
@@ -239,8 +291,33 @@ export async function inventoryOverview({
         principalId: finding.principalId,
         principalType: kindOf(finding.principalId),
         label: labelOf(finding.principalId),
+        memberCount: memberCountOf(finding.principalId),
         firstSeenAt: finding.firstSeenAt,
       });
+
+  for (const row of snapshot) cellFor(row.accountId, row.permissionSetArn).inAws.push(row);
+  const assignmentsSyncedAt = provisioningRows.reduce<Date | null>(
+    (latest, p) => (!latest || p.syncedAt > latest ? p.syncedAt : latest),
+    null,
+  );
+  const provisioningOf = new Map<string, CellProvisioning>(
+    provisioningRows.map((p) => [
+      cellKey(p.accountId, p.permissionSetArn),
+      {
+        current: p.current,
+        syncedAt: p.syncedAt,
+        assignmentsSyncedAt: p.assignmentsSyncedAt,
+        stale: !p.assignmentsSyncedAt || (assignmentsSyncedAt !== null && p.assignmentsSyncedAt < assignmentsSyncedAt),
+      },
+    ]),
+  );
+  const provisionedTo = new Map<string, { accounts: number; outdated: number }>();
+  for (const p of provisioningRows) {
+    const counts = provisionedTo.get(p.permissionSetArn) ?? { accounts: 0, outdated: 0 };
+    counts.accounts += 1;
+    if (!p.current) counts.outdated += 1;
+    provisionedTo.set(p.permissionSetArn, counts);
+  }
 
   const inUse = new Map<string, Set<string>>();
   for (const key of cells.keys()) {
@@ -259,7 +336,7 @@ export async function inventoryOverview({
     for (const set of setRows) {
       if (filters.permissionSet && set.arn !== filters.permissionSet) continue;
       if (needle && ![account.name, account.id, set.name].some((text) => text.toLowerCase().includes(needle))) continue;
-      const held = cells.get(cellKey(account.id, set.arn)) ?? { jit: [], standing: [], outOfBand: [] };
+      const { grantUsers, inAws, ...held } = cells.get(cellKey(account.id, set.arn)) ?? emptyCell();
       const eligibility = policy?.success
         ? whoMayRequest(policy.data, {
             account: { id: account.id, ouIds: account.ouIds },
@@ -267,12 +344,34 @@ export async function inventoryOverview({
           })
         : null;
       const mentioned = Boolean(eligibility && (eligibility.eligible.length > 0 || eligibility.denied.length > 0));
-      if (held.jit.length + held.standing.length + held.outOfBand.length === 0 && !mentioned) continue;
+      const standingIds = new Set(held.standing.map((h) => h.principalId));
+      const findingIds = new Set(held.outOfBand.map((h) => h.principalId));
+      const unexplained: UnexplainedHolder[] = [];
+      for (const row of inAws) {
+        const kind = classifyAssignment({
+          principalType: row.principalType === "GROUP" ? "GROUP" : "USER",
+          standing: standingIds.has(row.principalId),
+          backedByGrant: grantUsers.has(row.principalId),
+          openFinding: findingIds.has(row.principalId),
+          inPolicyScope: mentioned,
+        });
+        if (kind === "outside-scope" || kind === "unrecorded")
+          unexplained.push({
+            principalId: row.principalId,
+            principalType: kindOf(row.principalId),
+            label: labelOf(row.principalId),
+            memberCount: row.memberCount,
+            kind,
+          });
+      }
+      const holders = held.jit.length + held.standing.length + held.outOfBand.length + unexplained.length;
+      if (holders === 0 && !mentioned) continue;
       if (who) {
         const names = [
           ...held.jit.map((h) => h.user),
           ...held.standing.flatMap((h) => [h.label, h.principalId]),
           ...held.outOfBand.flatMap((h) => [h.label, h.principalId]),
+          ...unexplained.flatMap((h) => [h.label, h.principalId]),
           ...(eligibility?.eligible.flatMap((rule) => [...rule.groups, ...rule.users]) ?? []),
         ];
         if (!names.some((name) => name.toLowerCase().includes(who))) continue;
@@ -285,6 +384,8 @@ export async function inventoryOverview({
         account,
         permissionSet: { arn: set.arn, name: set.name, sessionDurationMinutes: set.sessionDurationMinutes },
         ...held,
+        unexplained,
+        provisioning: provisioningOf.get(cellKey(account.id, set.arn)) ?? null,
         eligibility,
       });
     }
@@ -298,6 +399,7 @@ export async function inventoryOverview({
       (latest, a) => (!latest || a.syncedAt > latest ? a.syncedAt : latest),
       null,
     ),
+    assignmentsSyncedAt,
     filters,
     ignored: input.ignored ?? [],
     tree,
@@ -309,6 +411,8 @@ export async function inventoryOverview({
       description: s.description,
       sessionDurationMinutes: s.sessionDurationMinutes,
       accountsInUse: inUse.get(s.arn)?.size ?? 0,
+      provisionedAccounts: provisionedTo.get(s.arn)?.accounts ?? 0,
+      outdatedAccounts: provisionedTo.get(s.arn)?.outdated ?? 0,
       syncedAt: s.syncedAt,
     })),
     cells: matching,

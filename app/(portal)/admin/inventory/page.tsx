@@ -115,6 +115,50 @@ function Eligibility({ cell }: { cell: InventoryCell }) {
   );
 }
 
+function GroupBadge({ type, members }: { type: string; members: number | null }) {
+  if (type !== "GROUP") return null;
+  return (
+    <Badge tone="violet">{members === null ? "Group" : `Group · ${members} member${members === 1 ? "" : "s"}`}</Badge>
+  );
+}
+
+function ProvisioningLine({ cell, snapshotTaken }: { cell: InventoryCell; snapshotTaken: boolean }) {
+  const p = cell.provisioning;
+  // Before the first assignment sync nothing is known, which is not the same as "not provisioned".
+  if (!snapshotTaken) return null;
+  if (!p)
+    return (
+      <p className="text-xs text-slate-600" data-testid="cell-provisioning" data-state="none">
+        Not provisioned to this account at the last sync.
+      </p>
+    );
+  return (
+    <p
+      className="flex flex-wrap items-center gap-x-2 gap-y-1 text-xs text-slate-600"
+      data-testid="cell-provisioning"
+      data-state={p.current ? "current" : "outdated"}
+    >
+      {p.current ? (
+        <Badge tone="green">Provisioned, current</Badge>
+      ) : (
+        <Badge tone="amber">Latest edit not provisioned</Badge>
+      )}
+      {p.stale ? (
+        <span className="text-amber-800" data-testid="cell-stale">
+          {p.assignmentsSyncedAt ? (
+            <>
+              The last sync could not list these assignments; shown as of{" "}
+              <LocalTime iso={p.assignmentsSyncedAt.toISOString()} />.
+            </>
+          ) : (
+            "The assignments here have not been listed yet."
+          )}
+        </span>
+      ) : null}
+    </p>
+  );
+}
+
 function HolderSection({ title, children }: { title: string; children: React.ReactNode }) {
   return (
     <div className="min-w-0 space-y-1">
@@ -124,8 +168,8 @@ function HolderSection({ title, children }: { title: string; children: React.Rea
   );
 }
 
-function CellItem({ cell }: { cell: InventoryCell }) {
-  const nobody = cell.jit.length + cell.standing.length + cell.outOfBand.length === 0;
+function CellItem({ cell, snapshotTaken }: { cell: InventoryCell; snapshotTaken: boolean }) {
+  const nobody = cell.jit.length + cell.standing.length + cell.outOfBand.length + cell.unexplained.length === 0;
   return (
     <li
       className="space-y-3 py-4 first:pt-0 last:pb-0"
@@ -145,6 +189,7 @@ function CellItem({ cell }: { cell: InventoryCell }) {
           </Link>
         </span>
       </div>
+      <ProvisioningLine cell={cell} snapshotTaken={snapshotTaken} />
       <div className="grid grid-cols-1 gap-4 md:grid-cols-2">
         <HolderSection title="Holds access now">
           {nobody ? <p className="text-sm text-slate-600 dark:text-slate-400">Nobody.</p> : null}
@@ -170,7 +215,7 @@ function CellItem({ cell }: { cell: InventoryCell }) {
                 className="flex flex-wrap items-center gap-x-2 gap-y-1"
               >
                 <Badge tone="sky">Standing</Badge>
-                {holder.principalType === "GROUP" ? <Badge tone="violet">Group</Badge> : null}
+                <GroupBadge type={holder.principalType} members={holder.memberCount} />
                 <span className="font-semibold break-all">{holder.label}</span>
                 <span className="text-slate-600 dark:text-slate-400">
                   {SOURCE_LABELS[holder.source] ?? holder.source}
@@ -184,13 +229,35 @@ function CellItem({ cell }: { cell: InventoryCell }) {
                 className="flex flex-wrap items-center gap-x-2 gap-y-1"
               >
                 <Badge tone="red">Out of band</Badge>
-                {holder.principalType === "GROUP" ? <Badge tone="violet">Group</Badge> : null}
+                <GroupBadge type={holder.principalType} members={holder.memberCount} />
                 <span className="font-semibold break-all">{holder.label}</span>
                 <span className="text-slate-600 dark:text-slate-400">
                   since <LocalTime iso={holder.firstSeenAt.toISOString()} /> ·{" "}
                   <Link href="/admin/drift" className="underline">
                     drift finding
                   </Link>
+                </span>
+              </li>
+            ))}
+            {cell.unexplained.map((holder) => (
+              <li
+                key={`${holder.principalType}|${holder.principalId}`}
+                data-testid="unexplained-holder"
+                data-kind={holder.kind}
+                data-principal-type={holder.principalType}
+                className="flex flex-wrap items-center gap-x-2 gap-y-1"
+              >
+                <Badge tone="amber">
+                  {holder.kind === "outside-scope"
+                    ? "Standing, outside the policy's scope"
+                    : "Standing, not yet reviewed"}
+                </Badge>
+                <GroupBadge type={holder.principalType} members={holder.memberCount} />
+                <span className="font-semibold break-all">{holder.label}</span>
+                <span className="text-slate-600">
+                  {holder.kind === "outside-scope"
+                    ? "assigned in Identity Center; no policy rule covers this pair"
+                    : "assigned in Identity Center; the next drift check will classify it"}
                 </span>
               </li>
             ))}
@@ -311,7 +378,14 @@ export default async function InventoryPage({ searchParams }: { searchParams: Pr
           <h1 className="text-2xl font-semibold">Inventory</h1>
           <p className="mt-1 text-sm text-slate-600 dark:text-slate-400">
             The organization as IAM Identity Center reports it, who holds each permission set in each account right now,
-            and who may request it. Last synced <LocalTime iso={overview.syncedAt?.toISOString()} />.
+            and who may request it. Last synced <LocalTime iso={overview.syncedAt?.toISOString()} />;{" "}
+            {overview.assignmentsSyncedAt ? (
+              <>
+                assignments as of <LocalTime iso={overview.assignmentsSyncedAt.toISOString()} />.
+              </>
+            ) : (
+              "assignments not read from Identity Center yet."
+            )}
           </p>
         </div>
         {overview.canRefresh ? <RefreshInventoryForm /> : null}
@@ -346,6 +420,7 @@ export default async function InventoryPage({ searchParams }: { searchParams: Pr
                   <tr>
                     <th className="px-5 py-2 font-semibold">Name</th>
                     <th className="px-5 py-2 font-semibold">Session</th>
+                    <th className="px-5 py-2 font-semibold">Provisioned</th>
                     <th className="px-5 py-2 font-semibold">In use</th>
                   </tr>
                 </thead>
@@ -364,6 +439,20 @@ export default async function InventoryPage({ searchParams }: { searchParams: Pr
                         ) : null}
                       </td>
                       <td className="px-5 py-2 whitespace-nowrap">{formatMinutes(set.sessionDurationMinutes)}</td>
+                      <td className="px-5 py-2" data-testid="permission-set-provisioning">
+                        <span className="whitespace-nowrap">
+                          {set.provisionedAccounts === 0
+                            ? "nowhere"
+                            : `${set.provisionedAccounts} account${set.provisionedAccounts === 1 ? "" : "s"}`}
+                        </span>
+                        {set.outdatedAccounts > 0 ? (
+                          <span className="block text-xs text-amber-800">
+                            latest edit not provisioned in {set.outdatedAccounts}
+                          </span>
+                        ) : set.provisionedAccounts > 0 ? (
+                          <span className="block text-xs text-slate-600">all current</span>
+                        ) : null}
+                      </td>
                       <td className="px-5 py-2 whitespace-nowrap">
                         {set.accountsInUse === 0
                           ? "not held"
@@ -400,7 +489,11 @@ export default async function InventoryPage({ searchParams }: { searchParams: Pr
         ) : (
           <ul className="divide-y divide-slate-100 dark:divide-slate-800">
             {overview.cells.map((cell) => (
-              <CellItem key={`${cell.account.id}|${cell.permissionSet.arn}`} cell={cell} />
+              <CellItem
+                key={`${cell.account.id}|${cell.permissionSet.arn}`}
+                cell={cell}
+                snapshotTaken={overview.assignmentsSyncedAt !== null}
+              />
             ))}
           </ul>
         )}
