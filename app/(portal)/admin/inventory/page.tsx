@@ -128,13 +128,13 @@ function ProvisioningLine({ cell, snapshotTaken }: { cell: InventoryCell; snapsh
   if (!snapshotTaken) return null;
   if (!p)
     return (
-      <p className="text-xs text-slate-600" data-testid="cell-provisioning" data-state="none">
+      <p className="text-xs text-slate-600 dark:text-slate-400" data-testid="cell-provisioning" data-state="none">
         Not provisioned to this account at the last sync.
       </p>
     );
   return (
     <p
-      className="flex flex-wrap items-center gap-x-2 gap-y-1 text-xs text-slate-600"
+      className="flex flex-wrap items-center gap-x-2 gap-y-1 text-xs text-slate-600 dark:text-slate-400"
       data-testid="cell-provisioning"
       data-state={p.current ? "current" : "outdated"}
     >
@@ -144,7 +144,7 @@ function ProvisioningLine({ cell, snapshotTaken }: { cell: InventoryCell; snapsh
         <Badge tone="amber">Latest edit not provisioned</Badge>
       )}
       {p.stale ? (
-        <span className="text-amber-800" data-testid="cell-stale">
+        <span className="text-amber-800 dark:text-amber-200" data-testid="cell-stale">
           {p.assignmentsSyncedAt ? (
             <>
               The last sync could not list these assignments; shown as of{" "}
@@ -254,7 +254,7 @@ function CellItem({ cell, snapshotTaken }: { cell: InventoryCell; snapshotTaken:
                 </Badge>
                 <GroupBadge type={holder.principalType} members={holder.memberCount} />
                 <span className="font-semibold break-all">{holder.label}</span>
-                <span className="text-slate-600">
+                <span className="text-slate-600 dark:text-slate-400">
                   {holder.kind === "outside-scope"
                     ? "assigned in Identity Center; no policy rule covers this pair"
                     : "assigned in Identity Center; the next drift check will classify it"}
@@ -446,11 +446,11 @@ export default async function InventoryPage({ searchParams }: { searchParams: Pr
                             : `${set.provisionedAccounts} account${set.provisionedAccounts === 1 ? "" : "s"}`}
                         </span>
                         {set.outdatedAccounts > 0 ? (
-                          <span className="block text-xs text-amber-800">
+                          <span className="block text-xs text-amber-800 dark:text-amber-200">
                             latest edit not provisioned in {set.outdatedAccounts}
                           </span>
                         ) : set.provisionedAccounts > 0 ? (
-                          <span className="block text-xs text-slate-600">all current</span>
+                          <span className="block text-xs text-slate-600 dark:text-slate-400">all current</span>
                         ) : null}
                       </td>
                       <td className="px-5 py-2 whitespace-nowrap">
