@@ -4,10 +4,11 @@ type Variant = "primary" | "secondary" | "danger" | "ghost";
 
 const VARIANTS: Record<Variant, string> = {
   primary:
-    "bg-slate-900 text-white hover:bg-slate-700 disabled:bg-slate-400 dark:bg-sky-300 dark:text-slate-950 dark:hover:bg-sky-200 dark:disabled:bg-slate-600 dark:disabled:text-slate-300",
+    "bg-slate-900 text-white hover:bg-slate-700 disabled:bg-slate-400 dark:bg-sky-300 dark:text-slate-950 dark:hover:bg-sky-200 dark:disabled:bg-slate-700 dark:disabled:text-slate-200",
   secondary:
     "border border-slate-300 dark:border-slate-600 bg-white dark:bg-slate-900 text-slate-800 dark:text-slate-200 hover:bg-slate-50 dark:hover:bg-slate-800 disabled:text-slate-400 dark:disabled:text-slate-400",
-  danger: "bg-red-700 text-white hover:bg-red-600 disabled:bg-red-300",
+  danger:
+    "bg-red-700 text-white hover:bg-red-600 disabled:bg-red-300 dark:disabled:bg-red-950 dark:disabled:text-red-300",
   ghost:
     "text-slate-700 dark:text-slate-300 hover:bg-slate-100 dark:hover:bg-slate-800 disabled:text-slate-400 dark:disabled:text-slate-400",
 };

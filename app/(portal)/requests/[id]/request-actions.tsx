@@ -35,7 +35,7 @@ export function ReleaseForm({ requestId, version }: { requestId: string; version
       <FormMessage state={state} testId="release-message" />
       <ConfirmSubmit
         label="Release early"
-        question="Give the access back now? It is removed from AWS and cannot be resumed."
+        question="Release it? The assignment is removed from AWS and cannot be resumed."
         confirmLabel="Confirm release"
         keepLabel="Keep access"
         variant="primary"

@@ -3,7 +3,7 @@
 import { useMemo, useState, useSyncExternalStore } from "react";
 import type { RequestPrefill } from "@/lib/domain/request-prefill";
 import { sessionNotice } from "@/lib/domain/request-presentation";
-import { describeTicketFormat, ticketMatches } from "@/lib/domain/ticket-pattern";
+import { ticketMatches } from "@/lib/domain/ticket-pattern";
 import type { AccountOption, PermissionSetOption } from "@/lib/services/queries/request-form-options";
 import { formatMinutes } from "@/components/format";
 import { FormMessage, useActionForm } from "@/components/ui/action-form";
@@ -102,7 +102,6 @@ export function RequestForm({
   const ticketRequired = selected.some((s) => s.set.ticket.required);
   const ticketPatterns = [...new Set(selected.flatMap((s) => s.set.ticket.patterns))];
   const ticketExamples = [...new Set(selected.flatMap((s) => s.set.ticket.examples))];
-  const ticketFormat = describeTicketFormat({ patterns: ticketPatterns, examples: ticketExamples });
   const autoApprove = selected.length > 0 && selected.every((s) => s.set.autoApprove);
   const approvalsNeeded = Math.max(
     0,
@@ -391,7 +390,7 @@ export function RequestForm({
               />
               {ticketMismatch && !errorsFor("ticket") ? (
                 <p className="text-sm text-amber-700 dark:text-amber-300" data-testid="ticket-mismatch">
-                  This does not have the expected form yet{ticketFormat ? `; write it ${ticketFormat}` : ""}.
+                  This does not have the expected form yet.
                 </p>
               ) : null}
             </Field>
