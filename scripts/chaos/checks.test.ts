@@ -163,7 +163,7 @@ describe("chaos checks", () => {
 describe("session denies", () => {
   const user = "b0b0b0b0-1111-2222-3333-444444444444";
   const cutoff = new Date("2030-01-01T00:01:00Z");
-  const deny = JSON.stringify(portalStatement({ identityStoreUserId: user, cutoff }));
+  const deny = JSON.stringify(portalStatement({ identityStoreUserId: user, accountId: tuple.accountId, cutoff }));
   const customer = `{"Sid":"CustomerRead","Effect":"Allow","Action":"s3:Get*","Resource":"*"}`;
   const policy = (...statements: string[]) => `{"Version":"2012-10-17","Statement":[${statements.join(",")}]}`;
   const revocation = (fields: Partial<RevocationRow> = {}): RevocationRow => ({

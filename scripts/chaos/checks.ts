@@ -294,9 +294,14 @@ export function unrevokedGrants(evidence: Pick<SessionEvidence, "grants" | "revo
     if (!copy) continue;
     const read = readPortalStatements(copy.inlinePolicy);
     const written = read.ok
-      ? read.statements.find((s) => s.identityStoreUserId === latest.identityStoreUserId)
+      ? read.statements.find(
+          (s) =>
+            s.identityStoreUserId === latest.identityStoreUserId &&
+            s.accountId === grant.accountId &&
+            s.cutoff >= latest.cutoff,
+        )
       : undefined;
-    if (!written || written.cutoff < latest.cutoff)
+    if (!written)
       unrevoked.push({
         grantId: grant.id,
         why: `the account's copy lacks the deny (${read.ok ? "absent" : read.reason})`,

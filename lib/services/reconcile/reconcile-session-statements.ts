@@ -46,12 +46,15 @@ export async function reconcileSessionStatements({
       result.skipped.push({ permissionSetArn, reason: read.reason });
       continue;
     }
-    const present = new Map(read.statements.map((s) => [s.identityStoreUserId, s.cutoff.getTime()]));
-    const missing = verified.filter(
-      (row) =>
-        row.permissionSetArn === permissionSetArn &&
-        (present.get(row.identityStoreUserId!) ?? Number.NEGATIVE_INFINITY) < row.cutoff.getTime(),
-    );
+    // An unscoped statement from before account scoping still cuts the user in every account.
+    const covers = (row: (typeof verified)[number]) =>
+      read.statements.some(
+        (s) =>
+          s.identityStoreUserId === row.identityStoreUserId &&
+          (s.accountId === null || s.accountId === row.accountId) &&
+          s.cutoff.getTime() >= row.cutoff.getTime(),
+      );
+    const missing = verified.filter((row) => row.permissionSetArn === permissionSetArn && !covers(row));
     if (missing.length === 0) continue;
     await reportMissing(ctx, permissionSetArn, missing);
     for (const row of missing) {
