@@ -203,6 +203,35 @@ describe("session denies", () => {
       0,
     ],
     [
+      "a grant ending in the same second as another of its tuple: their shared deny row counts",
+      {
+        grants: [grant({ id: "g2", principalId: user })],
+        revocations: [revocation({ grantId: "g1" })],
+        provisioned: copy(policy(deny)),
+      },
+      0,
+    ],
+    [
+      "another grant's deny row with an earlier cutoff does not count",
+      {
+        grants: [grant({ id: "g2", principalId: user, endsAt: new Date("2030-01-01T00:05:00Z") })],
+        revocations: [revocation({ grantId: "g1" })],
+        provisioned: copy(policy(deny)),
+      },
+      1,
+    ],
+    [
+      "the account's copy holds the user's deny for another account only",
+      {
+        grants: [grant()],
+        revocations: [revocation()],
+        provisioned: copy(
+          policy(JSON.stringify(portalStatement({ identityStoreUserId: user, accountId: "999999999999", cutoff }))),
+        ),
+      },
+      1,
+    ],
+    [
       "cleaned after the sessions expired",
       { grants: [grant()], revocations: [revocation({ status: "CLEANED" })], provisioned: copy(policy()) },
       0,

@@ -564,6 +564,32 @@ describe("reconcileSessionStatements", () => {
   });
 });
 
+describe("reconcileSessionStatements and cleanup racing", () => {
+  it("a cleanup landing between the reconciler's reads is not taken for a removed deny", async () => {
+    const { ctx, deps } = worker();
+    await applySessionRevocation({ ctx, deps, input: tuple(alice.userId, new Date(Date.now() + 60_000)) });
+    const cleaner = worker();
+    const later = new Date(Date.now() + 13 * HOUR);
+    let cleanup: Promise<unknown> | undefined;
+    const racing: IdentityCenterPort = {
+      ...port,
+      getInlinePolicy: async (arn) => {
+        // The worker's cleanup runs now; without the set's lock held here it finishes before this read.
+        cleanup ??= cleanSessionRevocations({ ctx: { ...cleaner.ctx, now: () => later }, deps: cleaner.deps });
+        await Promise.race([cleanup, new Promise((resolve) => setTimeout(resolve, 1_500))]);
+        return port.getInlinePolicy(arn);
+      },
+    };
+    expect(await reconcileSessionStatements({ ctx, deps: { ...deps, port: racing } })).toEqual({
+      reapplied: 0,
+      skipped: [],
+    });
+    expect(await cleanup).toEqual({ cleaned: 1, skipped: [] });
+    expect(await policyText()).toBeNull();
+    expect(await db.prisma.sessionRevocation.findFirstOrThrow()).toMatchObject({ status: "CLEANED" });
+  });
+});
+
 describe("cleanSessionRevocations", () => {
   it("removes only expired statements, then deletes the policy when nothing is left", async () => {
     const { ctx, deps } = worker();
