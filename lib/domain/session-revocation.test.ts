@@ -20,13 +20,21 @@ const at = (minutes: number) => new Date(now.getTime() + minutes * 60_000);
 const ALICE = "9067668d9d-521fd823-c07c-4ed1-8c8f-c3e223c44a28";
 const BOB = "b0b0b0b0-1111-2222-3333-444444444444";
 const CAROL = "9067668d9d-c0c0c0c0-1111-2222-3333-444444444444";
-const tracked = (identityStoreUserId: string, cutoffMinutes: number, expiresMinutes = cutoffMinutes + 60) => ({
+const ACCOUNT_A = "111111111111";
+const ACCOUNT_B = "222222222222";
+const tracked = (
+  identityStoreUserId: string,
+  cutoffMinutes: number,
+  expiresMinutes = cutoffMinutes + 60,
+  accountId = ACCOUNT_A,
+) => ({
   identityStoreUserId,
+  accountId,
   cutoff: at(cutoffMinutes),
   expiresAt: at(expiresMinutes),
 });
-const statementText = (userId: string, cutoffMinutes: number) =>
-  JSON.stringify(portalStatement({ identityStoreUserId: userId, cutoff: at(cutoffMinutes) }));
+const statementText = (userId: string, cutoffMinutes: number, accountId: string | null = ACCOUNT_A) =>
+  JSON.stringify(portalStatement({ identityStoreUserId: userId, accountId, cutoff: at(cutoffMinutes) }));
 
 const CUSTOMER_A = `{ "Sid" : "ReadLogs",\n  "Effect": "Allow", "Action": ["logs:Get*"], "Resource": "*" }`;
 const CUSTOMER_B = `{"Effect":"Deny","Action":"s3:DeleteBucket","Resource":"*","Condition":{"NumericLessThan":{"aws:MultiFactorAuthAge":3600.50}}}`;
@@ -38,14 +46,20 @@ function put(edit: InlinePolicyEdit): string {
 }
 
 describe("the statement", () => {
-  it("denies everything for the user's sessions issued before the cutoff, with an alphanumeric Sid", () => {
-    expect(portalStatement({ identityStoreUserId: ALICE, cutoff: new Date("2026-11-23T10:15:00.000Z") })).toEqual({
-      Sid: "JitPortalRevoke9067668d9dx521fd823xc07cx4ed1x8c8fxc3e223c44a28",
+  it("denies everything for the user's sessions in the grant's account issued before the cutoff, with an alphanumeric Sid", () => {
+    expect(
+      portalStatement({
+        identityStoreUserId: ALICE,
+        accountId: ACCOUNT_A,
+        cutoff: new Date("2026-11-23T10:15:00.000Z"),
+      }),
+    ).toEqual({
+      Sid: "JitPortalRevoke9067668d9dx521fd823xc07cx4ed1x8c8fxc3e223c44a28In111111111111",
       Effect: "Deny",
       Action: "*",
       Resource: "*",
       Condition: {
-        StringEquals: { "identitystore:userId": ALICE },
+        StringEquals: { "identitystore:userId": ALICE, "aws:PrincipalAccount": ACCOUNT_A },
         DateLessThan: { "aws:TokenIssueTime": "2026-11-23T10:15:00Z" },
       },
     });
@@ -62,13 +76,22 @@ describe("the statement", () => {
     ["a wildcard", "*", false],
   ])("Identity Store id check: %s", (_name, id, valid) => {
     expect(isIdentityStoreUserId(id)).toBe(valid);
-    if (valid) expect(revocationSid(id)).toMatch(/^JitPortalRevoke[A-Za-z0-9]+$/);
-    else expect(() => revocationSid(id)).toThrow();
+    if (valid) expect(revocationSid(id, ACCOUNT_A)).toMatch(/^JitPortalRevoke[A-Za-z0-9]+$/);
+    else expect(() => revocationSid(id, ACCOUNT_A)).toThrow();
   });
 
-  it("gives different users different Sids, case included", () => {
+  it.each(["", "12345678901", "1234567890123", "11111111111a", "*", '111111111111"'])(
+    "refuses an account id that is not twelve digits: %j",
+    (accountId) => {
+      expect(() => revocationSid(ALICE, accountId)).toThrow();
+      expect(planInlinePolicy(null, [tracked(ALICE, 0, 60, accountId)], now).kind).toBe("malformed");
+    },
+  );
+
+  it("gives different users and accounts different Sids, case included", () => {
     const ids = [ALICE, BOB, BOB.toUpperCase(), CAROL];
-    expect(new Set(ids.map(revocationSid)).size).toBe(ids.length);
+    const sids = [ACCOUNT_A, ACCOUNT_B].flatMap((account) => ids.map((id) => revocationSid(id, account)));
+    expect(new Set(sids).size).toBe(ids.length * 2);
   });
 
   it.each([
@@ -149,7 +172,7 @@ describe("planInlinePolicy", () => {
     const second = put(planInlinePolicy(first, [tracked(ALICE, 0), tracked(ALICE, 30)], now));
     expect(readPortalStatements(second)).toEqual({
       ok: true,
-      statements: [{ identityStoreUserId: ALICE, cutoff: at(30) }],
+      statements: [{ identityStoreUserId: ALICE, accountId: ACCOUNT_A, cutoff: at(30) }],
     });
     expect(second.split("JitPortalRevoke").length - 1).toBe(1);
   });
@@ -159,8 +182,8 @@ describe("planInlinePolicy", () => {
     expect(planInlinePolicy(first, [tracked(BOB, 5), tracked(ALICE, 0)], now)).toEqual({
       kind: "unchanged",
       statements: [
-        { identityStoreUserId: ALICE, cutoff: at(0) },
-        { identityStoreUserId: BOB, cutoff: at(5) },
+        { identityStoreUserId: ALICE, accountId: ACCOUNT_A, cutoff: at(0) },
+        { identityStoreUserId: BOB, accountId: ACCOUNT_A, cutoff: at(5) },
       ],
     });
     expect(planInlinePolicy(customerPolicy, [], now)).toEqual({ kind: "unchanged", statements: [] });
@@ -188,7 +211,7 @@ describe("planInlinePolicy", () => {
     const cleaned = put(planInlinePolicy(both, [tracked(ALICE, 0, 60), tracked(BOB, 0, 600)], at(120)));
     expect(readPortalStatements(cleaned)).toEqual({
       ok: true,
-      statements: [{ identityStoreUserId: BOB, cutoff: at(0) }],
+      statements: [{ identityStoreUserId: BOB, accountId: ACCOUNT_A, cutoff: at(0) }],
     });
     expect(cleaned).toContain(CUSTOMER_A);
     expect(cleaned).toContain(CUSTOMER_B);
@@ -220,7 +243,7 @@ describe("planInlinePolicy", () => {
     ],
     [
       "a portal Sid that names another user than its condition",
-      `{"Statement":[${statementText(ALICE, 0).replace(revocationSid(ALICE), revocationSid(BOB))}]}`,
+      `{"Statement":[${statementText(ALICE, 0).replace(revocationSid(ALICE, ACCOUNT_A), revocationSid(BOB, ACCOUNT_A))}]}`,
     ],
     [
       "a portal statement with a cutoff we would not write",
@@ -243,16 +266,16 @@ describe("planInlinePolicy", () => {
     const reordered = JSON.stringify({
       Condition: {
         DateLessThan: { "aws:TokenIssueTime": "2030-01-15T10:00:00Z" },
-        StringEquals: { "identitystore:userId": ALICE },
+        StringEquals: { "aws:PrincipalAccount": ACCOUNT_A, "identitystore:userId": ALICE },
       },
       Resource: "*",
       Action: "*",
       Effect: "Deny",
-      Sid: revocationSid(ALICE),
+      Sid: revocationSid(ALICE, ACCOUNT_A),
     });
     expect(readPortalStatements(`{"Statement":[${reordered}]}`)).toEqual({
       ok: true,
-      statements: [{ identityStoreUserId: ALICE, cutoff: at(0) }],
+      statements: [{ identityStoreUserId: ALICE, accountId: ACCOUNT_A, cutoff: at(0) }],
     });
   });
 
@@ -283,6 +306,7 @@ describe("planInlinePolicy", () => {
   const users = (count: number, cutoffMs: (i: number) => number) =>
     Array.from({ length: count }, (_, i) => ({
       identityStoreUserId: userId(i),
+      accountId: ACCOUNT_A,
       cutoff: new Date(now.getTime() + cutoffMs(i)),
       expiresAt: at(120),
     }));
@@ -293,11 +317,12 @@ describe("planInlinePolicy", () => {
 
   it.each<[string, TrackedRevocation[], number | "too-large", number]>([
     // [case, revocations, statements written (or too-large), the latest a cutoff may be moved, in ms]
-    ["36 users, one statement each", users(36, () => 0), 36, 0],
+    ["30 users, one statement each", users(30, () => 0), 30, 0],
+    ["31 users ending together no longer fit one each: one list", users(31, () => 0), 1, 0],
     ["100 users ending together: one statement listing them all", users(100, () => 0), 1, 0],
     ["100 users, two shared cutoffs: two statements", users(100, (i) => (i % 2) * 60_000), 2, 0],
     ["100 users released a second apart: cutoffs rounded up to the minute", users(100, (i) => i * 1000), 3, 60_000],
-    ["100 users a minute apart: five-minute rounding", users(100, (i) => i * 60_000), 21, 300_000],
+    ["96 users a minute apart: five-minute rounding", users(96, (i) => i * 60_000), 20, 300_000],
     ["100 users ten minutes apart: no packing fits", users(100, (i) => i * 600_000), "too-large", 0],
     ["40 users a minute apart: five-minute rounding", users(40, (i) => i * 60_000), 9, 300_000],
     ["400 users ending together exceed even one list", users(400, () => 0), "too-large", 0],
@@ -327,15 +352,117 @@ describe("planInlinePolicy", () => {
 
   it("refuses a grouped statement that was tampered with (a user added, the list unsorted, a lone user as a list)", () => {
     const ids = [userId(0), userId(1), userId(2)];
-    const grouped = `{"Version":"2012-10-17","Statement":[${JSON.stringify(groupStatement(now, ids))}]}`;
+    const grouped = `{"Version":"2012-10-17","Statement":[${JSON.stringify(groupStatement(now, ACCOUNT_A, ids))}]}`;
     expect(readPortalStatements(grouped)).toMatchObject({ ok: true, statements: { length: 3 } });
     const variants = [
       grouped.replace(`"${ids[2]}"]`, `"${ids[2]}","someone-else"]`),
       grouped.replace(`["${ids[0]}","${ids[1]}"`, `["${ids[1]}","${ids[0]}"`),
     ];
     for (const variant of variants) expect(planInlinePolicy(variant, [], now).kind).toBe("malformed");
-    const single = JSON.stringify({ ...portalStatement({ identityStoreUserId: ALICE, cutoff: now }) });
+    const single = JSON.stringify({
+      ...portalStatement({ identityStoreUserId: ALICE, accountId: ACCOUNT_A, cutoff: now }),
+    });
     const asList = single.replace(`"${ALICE}"`, `["${ALICE}"]`);
     expect(planInlinePolicy(`{"Version":"2012-10-17","Statement":[${asList}]}`, [], now).kind).toBe("malformed");
+  });
+  it("keeps one user's statements in two accounts apart, and merges per (user, account)", () => {
+    const policy = put(
+      planInlinePolicy(
+        null,
+        [tracked(ALICE, 0, 60, ACCOUNT_B), tracked(ALICE, 10, 60, ACCOUNT_A), tracked(ALICE, 5, 60, ACCOUNT_A)],
+        now,
+      ),
+    );
+    expect(readPortalStatements(policy)).toEqual({
+      ok: true,
+      statements: [
+        { identityStoreUserId: ALICE, accountId: ACCOUNT_A, cutoff: at(10) },
+        { identityStoreUserId: ALICE, accountId: ACCOUNT_B, cutoff: at(0) },
+      ],
+    });
+    // The account B statement expiring leaves account A's in place.
+    const cleaned = put(
+      planInlinePolicy(policy, [tracked(ALICE, 0, 30, ACCOUNT_B), tracked(ALICE, 10, 60, ACCOUNT_A)], at(31)),
+    );
+    expect(cleaned).toBe(`{"Version":"2012-10-17","Statement":[${statementText(ALICE, 10, ACCOUNT_A)}]}`);
+  });
+
+  it("groups users ending together per account, never across accounts", () => {
+    const revocations = [
+      ...users(60, () => 0),
+      ...users(60, () => 0).map((revocation) => ({ ...revocation, accountId: ACCOUNT_B })),
+    ];
+    const policy = put(planInlinePolicy(null, revocations, now));
+    const statements = (JSON.parse(policy) as { Statement: { Condition: { StringEquals: Record<string, unknown> } }[] })
+      .Statement;
+    expect(statements.map((statement) => statement.Condition.StringEquals["aws:PrincipalAccount"])).toEqual([
+      ACCOUNT_A,
+      ACCOUNT_B,
+    ]);
+    expect(planInlinePolicy(policy, revocations, now).kind).toBe("unchanged");
+  });
+
+  it("reads a statement written before account scoping as cutting every account, and rewrites it scoped", () => {
+    const unscoped = `{"Version":"2012-10-17","Statement":[${CUSTOMER_A},${statementText(ALICE, 0, null)}]}`;
+    expect(JSON.parse(statementText(ALICE, 0, null))).toMatchObject({
+      Sid: revocationSid(ALICE, null),
+      Condition: { StringEquals: { "identitystore:userId": ALICE } },
+    });
+    expect(readPortalStatements(unscoped)).toEqual({
+      ok: true,
+      statements: [{ identityStoreUserId: ALICE, accountId: null, cutoff: at(0) }],
+    });
+    expect(put(planInlinePolicy(unscoped, [tracked(ALICE, 0)], now))).toBe(
+      `{"Version":"2012-10-17","Statement":[${CUSTOMER_A},${statementText(ALICE, 0)}]}`,
+    );
+    // Due: cleanup removes it like any other portal statement.
+    expect(put(planInlinePolicy(unscoped, [tracked(ALICE, 0, 60)], at(61)))).toBe(
+      `{"Version":"2012-10-17","Statement":[${CUSTOMER_A}]}`,
+    );
+    const unscopedGroup = JSON.stringify(groupStatement(now, null, [ALICE, BOB]));
+    expect(readPortalStatements(`{"Statement":[${unscopedGroup},${statementText(ALICE, 0)}]}`)).toMatchObject({
+      ok: true,
+      statements: { length: 3 },
+    });
+  });
+
+  it.each([
+    ["an account list", (text: string) => text.replace(`"${ACCOUNT_A}"`, `["${ACCOUNT_A}","${ACCOUNT_B}"]`)],
+    [
+      "a wildcard account",
+      (text: string) => text.replace(`"aws:PrincipalAccount":"${ACCOUNT_A}"`, `"aws:PrincipalAccount":"*"`),
+    ],
+    [
+      "a short account",
+      (text: string) => text.replace(`"aws:PrincipalAccount":"${ACCOUNT_A}"`, `"aws:PrincipalAccount":"1111"`),
+    ],
+    [
+      "a numeric account",
+      (text: string) => text.replace(`"aws:PrincipalAccount":"${ACCOUNT_A}"`, `"aws:PrincipalAccount":111111111111`),
+    ],
+    [
+      "another account than the Sid names",
+      (text: string) => text.replace(`"aws:PrincipalAccount":"${ACCOUNT_A}"`, `"aws:PrincipalAccount":"${ACCOUNT_B}"`),
+    ],
+    [
+      "the Sid's account dropped from the condition",
+      (text: string) => text.replace(`,"aws:PrincipalAccount":"${ACCOUNT_A}"`, ""),
+    ],
+    [
+      "the account moved to StringLike",
+      (text: string) =>
+        text
+          .replace(`,"aws:PrincipalAccount":"${ACCOUNT_A}"`, "")
+          .replace('"DateLessThan"', `"StringLike":{"aws:PrincipalAccount":"${ACCOUNT_A}"},"DateLessThan"`),
+    ],
+    ["a differently cased key", (text: string) => text.replace("aws:PrincipalAccount", "aws:principalaccount")],
+  ])("refuses a tampered account condition: %s", (_name, tamper) => {
+    for (const original of [statementText(ALICE, 0), JSON.stringify(groupStatement(now, ACCOUNT_A, [ALICE, BOB]))]) {
+      const tampered = tamper(original);
+      expect(tampered).not.toBe(original);
+      const text = `{"Version":"2012-10-17","Statement":[${tampered}]}`;
+      expect(readPortalStatements(text).ok).toBe(false);
+      expect(planInlinePolicy(text, [tracked(ALICE, 0)], now).kind).toBe("malformed");
+    }
   });
 });

@@ -17,12 +17,20 @@ const NEW_POLICY_VERSION = "2012-10-17";
 // Same shape the port accepts for a principal id: hex and "-" only, so "-" → "x" is a one-to-one Sid encoding.
 const IDENTITY_STORE_USER_ID =
   /^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$/;
+const ACCOUNT_ID = /^\d{12}$/;
 const CUTOFF_TEXT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 const MAX_NESTING = 64;
 
 export interface Revocation {
   identityStoreUserId: string;
+  /** The grant's account: the set's inline policy reaches every account it is provisioned to, the deny must not. */
+  accountId: string;
   cutoff: Date;
+}
+
+/** A statement read back; `accountId` null is one written before account scoping, cutting the user in every account. */
+export interface WrittenRevocation extends Omit<Revocation, "accountId"> {
+  accountId: string | null;
 }
 
 export interface TrackedRevocation extends Revocation {
@@ -36,8 +44,8 @@ export interface PortalStatement {
   Action: "*";
   Resource: "*";
   Condition: {
-    /** One user, or (a shared cutoff, under size pressure) a sorted list of two or more. */
-    StringEquals: { "identitystore:userId": string | string[] };
+    /** One user, or (a shared cutoff, under size pressure) a sorted list of two or more; one account. */
+    StringEquals: { "identitystore:userId": string | string[]; "aws:PrincipalAccount"?: string };
     DateLessThan: { "aws:TokenIssueTime": string };
   };
 }
@@ -58,9 +66,20 @@ export function isIdentityStoreUserId(value: string): boolean {
   return IDENTITY_STORE_USER_ID.test(value);
 }
 
-export function revocationSid(identityStoreUserId: string): string {
+export function isAccountId(value: string): boolean {
+  return ACCOUNT_ID.test(value);
+}
+
+/** `accountId` null only to recognize a statement written before account scoping. */
+export function revocationSid(identityStoreUserId: string, accountId: string | null): string {
   if (!isIdentityStoreUserId(identityStoreUserId)) throw new Error("not an Identity Store user id");
-  return REVOCATION_SID_PREFIX + identityStoreUserId.replaceAll("-", "x");
+  return REVOCATION_SID_PREFIX + identityStoreUserId.replaceAll("-", "x") + accountSuffix(accountId);
+}
+
+function accountSuffix(accountId: string | null): string {
+  if (accountId === null) return "";
+  if (!isAccountId(accountId)) throw new Error("not an AWS account id");
+  return `In${accountId}`;
 }
 
 /** Grant end + skew margin, rounded up to the whole second (shorter text, and never earlier than the end). */
@@ -86,34 +105,47 @@ function cutoffText(cutoff: Date): string {
   return cutoff.toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
-export function portalStatement(revocation: Revocation): PortalStatement {
+export function portalStatement(revocation: WrittenRevocation): PortalStatement {
   return {
-    Sid: revocationSid(revocation.identityStoreUserId),
+    Sid: revocationSid(revocation.identityStoreUserId, revocation.accountId),
     Effect: "Deny",
     Action: "*",
     Resource: "*",
     Condition: {
-      StringEquals: { "identitystore:userId": revocation.identityStoreUserId },
+      StringEquals: accountCondition(revocation.identityStoreUserId, revocation.accountId),
       DateLessThan: { "aws:TokenIssueTime": cutoffText(revocation.cutoff) },
     },
   };
 }
 
-/** One statement for several users sharing a cutoff; its Sid names the cutoff (unique, as groups have distinct cutoffs). */
-export function groupStatement(cutoff: Date, identityStoreUserIds: readonly string[]): PortalStatement {
+/** One statement for several users of one account sharing a cutoff; its Sid names both (unique, as groups differ in them). */
+export function groupStatement(
+  cutoff: Date,
+  accountId: string | null,
+  identityStoreUserIds: readonly string[],
+): PortalStatement {
   if (identityStoreUserIds.length === 1)
-    return portalStatement({ identityStoreUserId: identityStoreUserIds[0]!, cutoff });
+    return portalStatement({ identityStoreUserId: identityStoreUserIds[0]!, accountId, cutoff });
   const text = cutoffText(cutoff);
   return {
-    Sid: `${REVOCATION_SID_PREFIX}At${text.replace(/[^0-9TZ]/g, "")}`,
+    Sid: `${REVOCATION_SID_PREFIX}At${text.replace(/[^0-9TZ]/g, "")}${accountSuffix(accountId)}`,
     Effect: "Deny",
     Action: "*",
     Resource: "*",
     Condition: {
-      StringEquals: { "identitystore:userId": [...identityStoreUserIds].sort(compareText) },
+      StringEquals: accountCondition([...identityStoreUserIds].sort(compareText), accountId),
       DateLessThan: { "aws:TokenIssueTime": text },
     },
   };
+}
+
+function accountCondition(
+  users: string | string[],
+  accountId: string | null,
+): PortalStatement["Condition"]["StringEquals"] {
+  return accountId === null
+    ? { "identitystore:userId": users }
+    : { "identitystore:userId": users, "aws:PrincipalAccount": accountId };
 }
 
 /** The statements for `wanted` (one per user already) in one packing, with the cutoffs they really carry. */
@@ -123,40 +155,49 @@ function packStatements(
 ): { texts: string[]; statements: Revocation[] } {
   const effective = wanted.map((revocation) => ({
     identityStoreUserId: revocation.identityStoreUserId,
+    accountId: revocation.accountId,
     cutoff: new Date(Math.ceil(revocation.cutoff.getTime() / packing.roundUpMs) * packing.roundUpMs),
   }));
   if (!packing.grouped)
     return { texts: effective.map((revocation) => JSON.stringify(portalStatement(revocation))), statements: effective };
-  const byCutoff = new Map<number, string[]>();
-  for (const revocation of effective)
-    byCutoff.set(revocation.cutoff.getTime(), [
-      ...(byCutoff.get(revocation.cutoff.getTime()) ?? []),
-      revocation.identityStoreUserId,
-    ]);
-  const texts = [...byCutoff.entries()]
-    .sort(([a], [b]) => a - b)
-    .map(([cutoff, users]) => JSON.stringify(groupStatement(new Date(cutoff), users)));
+  // Grouped per (account, cutoff): one statement listing several accounts would also cut users in accounts not theirs.
+  const groups = new Map<string, { accountId: string; cutoff: number; users: string[] }>();
+  for (const revocation of effective) {
+    const key = `${revocation.accountId}@${revocation.cutoff.getTime()}`;
+    const group = groups.get(key) ?? {
+      accountId: revocation.accountId,
+      cutoff: revocation.cutoff.getTime(),
+      users: [],
+    };
+    group.users.push(revocation.identityStoreUserId);
+    groups.set(key, group);
+  }
+  const texts = [...groups.values()]
+    .sort((a, b) => compareText(a.accountId, b.accountId) || a.cutoff - b.cutoff)
+    .map((group) => JSON.stringify(groupStatement(new Date(group.cutoff), group.accountId, group.users)));
   return { texts, statements: effective };
 }
 
-/** The statements the policy must hold at `now`: one per user still tracked, with that user's latest cutoff (it covers the earlier ones). */
+/** The statements the policy must hold at `now`: one per (user, account) still tracked, with its latest cutoff (it covers the earlier ones). */
 export function mergeRevocations(tracked: readonly TrackedRevocation[], now: Date): TrackedRevocation[] {
-  const byUser = new Map<string, TrackedRevocation>();
+  const byUserAndAccount = new Map<string, TrackedRevocation>();
   for (const entry of tracked) {
     if (entry.expiresAt.getTime() <= now.getTime()) continue;
-    const seen = byUser.get(entry.identityStoreUserId);
-    byUser.set(
-      entry.identityStoreUserId,
+    const key = `${entry.accountId}/${entry.identityStoreUserId}`;
+    const seen = byUserAndAccount.get(key);
+    byUserAndAccount.set(
+      key,
       seen
         ? {
             identityStoreUserId: entry.identityStoreUserId,
+            accountId: entry.accountId,
             cutoff: laterOf(seen.cutoff, entry.cutoff),
             expiresAt: laterOf(seen.expiresAt, entry.expiresAt),
           }
         : { ...entry },
     );
   }
-  return [...byUser.values()].sort((a, b) => compareText(a.identityStoreUserId, b.identityStoreUserId));
+  return [...byUserAndAccount.values()].sort(compareRevocations);
 }
 
 // ---- the inline policy document -------------------------------------------------------------
@@ -176,7 +217,7 @@ export type InlinePolicyEdit =
 /** The portal statements in the current text (for verification and reconciliation), or why the text cannot be read. */
 export function readPortalStatements(
   current: string | null | undefined,
-): { ok: true; statements: Revocation[] } | { ok: false; reason: string } {
+): { ok: true; statements: WrittenRevocation[] } | { ok: false; reason: string } {
   const parsed = parseInlinePolicy(current);
   return parsed.ok ? { ok: true, statements: parsed.document?.portal ?? [] } : parsed;
 }
@@ -189,12 +230,15 @@ export function planInlinePolicy(
 ): InlinePolicyEdit {
   const parsed = parseInlinePolicy(current);
   if (!parsed.ok) return { kind: "malformed", reason: parsed.reason };
-  const wanted = mergeRevocations(tracked, now).map(({ identityStoreUserId, cutoff }) => ({
+  const wanted = mergeRevocations(tracked, now).map(({ identityStoreUserId, accountId, cutoff }) => ({
     identityStoreUserId,
+    accountId,
     cutoff,
   }));
   if (wanted.some((statement) => !isIdentityStoreUserId(statement.identityStoreUserId)))
     return { kind: "malformed", reason: "a revocation names something that is not an Identity Store user id" };
+  if (wanted.some((statement) => !isAccountId(statement.accountId)))
+    return { kind: "malformed", reason: "a revocation names something that is not an AWS account id" };
   const document = parsed.document;
   // Nothing of ours in it and nothing to add: a customer's document (even an empty one) is theirs.
   if ((!document || document.portalStatementCount === 0) && wanted.length === 0)
@@ -239,8 +283,8 @@ interface ParsedPolicy {
   members: { key: string; keyText: string; valueText: string }[];
   /** Customer statements, each its exact source text, in order. */
   customer: string[];
-  /** What the portal statements cut, one entry per user, sorted by user. */
-  portal: Revocation[];
+  /** What the portal statements cut, one entry per (user, account), sorted by account then user. */
+  portal: WrittenRevocation[];
   portalStatementCount: number;
 }
 
@@ -270,7 +314,7 @@ function parseInlinePolicy(
   if (!elements) return { ok: false, reason: "the current inline policy's Statement is neither an object nor a list" };
 
   const customer: string[] = [];
-  const portal: Revocation[] = [];
+  const portal: WrittenRevocation[] = [];
   const portalUsers = new Set<string>();
   let portalStatementCount = 0;
   for (const [index, element] of elements.entries()) {
@@ -285,9 +329,9 @@ function parseInlinePolicy(
     if (!revocations)
       return { ok: false, reason: `statement ${index} uses the portal's Sid prefix but is not a portal statement` };
     for (const revocation of revocations) {
-      if (portalUsers.has(revocation.identityStoreUserId))
-        return { ok: false, reason: `statement ${index} repeats a portal statement` };
-      portalUsers.add(revocation.identityStoreUserId);
+      const key = `${revocation.accountId ?? "*"}/${revocation.identityStoreUserId}`;
+      if (portalUsers.has(key)) return { ok: false, reason: `statement ${index} repeats a portal statement` };
+      portalUsers.add(key);
       portal.push(revocation);
     }
     portalStatementCount += 1;
@@ -301,34 +345,44 @@ function parseInlinePolicy(
         valueText: current.slice(member.value.start, member.value.end),
       })),
       customer,
-      portal: portal.sort((a, b) => compareText(a.identityStoreUserId, b.identityStoreUserId)),
+      portal: portal.sort(compareRevocations),
       portalStatementCount,
     },
   };
 }
 
-/** The revocations a statement encodes, only if the statement is exactly what the portal would write for them. */
-function asPortalStatement(value: unknown): Revocation[] | null {
+/** The revocations a statement encodes, only if the statement is exactly what the portal would write (or wrote before account scoping). */
+function asPortalStatement(value: unknown): WrittenRevocation[] | null {
   const condition = (value as { Condition?: Record<string, Record<string, unknown>> } | null)?.Condition;
   const users = condition?.StringEquals?.["identitystore:userId"];
+  const account = condition?.StringEquals?.["aws:PrincipalAccount"];
+  if (account !== undefined && !(typeof account === "string" && isAccountId(account))) return null;
+  const accountId = account ?? null;
   const cutoff = condition?.DateLessThan?.["aws:TokenIssueTime"];
   const userIds = typeof users === "string" ? [users] : Array.isArray(users) && users.length > 1 ? users : null;
   if (!userIds?.every((id): id is string => typeof id === "string" && isIdentityStoreUserId(id))) return null;
   if (typeof cutoff !== "string" || !CUTOFF_TEXT.test(cutoff) || Number.isNaN(Date.parse(cutoff))) return null;
   const at = new Date(cutoff);
   if (cutoffText(at) !== cutoff) return null;
-  if (canonicalJson(value) !== canonicalJson(groupStatement(at, userIds))) return null;
-  return userIds.map((identityStoreUserId) => ({ identityStoreUserId, cutoff: at }));
+  if (canonicalJson(value) !== canonicalJson(groupStatement(at, accountId, userIds))) return null;
+  return userIds.map((identityStoreUserId) => ({ identityStoreUserId, accountId, cutoff: at }));
 }
 
-function sameStatements(a: readonly Revocation[], b: readonly Revocation[]): boolean {
+// An old unscoped statement never equals a wanted one, so the next edit rewrites it scoped (or drops it when due).
+function sameStatements(a: readonly WrittenRevocation[], b: readonly Revocation[]): boolean {
   return (
     a.length === b.length &&
     a.every(
-      (x, i) => x.identityStoreUserId === b[i]!.identityStoreUserId && x.cutoff.getTime() === b[i]!.cutoff.getTime(),
+      (x, i) =>
+        x.identityStoreUserId === b[i]!.identityStoreUserId &&
+        x.accountId === b[i]!.accountId &&
+        x.cutoff.getTime() === b[i]!.cutoff.getTime(),
     )
   );
 }
+
+const compareRevocations = (a: WrittenRevocation, b: WrittenRevocation) =>
+  compareText(a.accountId ?? "", b.accountId ?? "") || compareText(a.identityStoreUserId, b.identityStoreUserId);
 
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;

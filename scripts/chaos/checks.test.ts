@@ -163,7 +163,7 @@ describe("chaos checks", () => {
 describe("session denies", () => {
   const user = "b0b0b0b0-1111-2222-3333-444444444444";
   const cutoff = new Date("2030-01-01T00:01:00Z");
-  const deny = JSON.stringify(portalStatement({ identityStoreUserId: user, cutoff }));
+  const deny = JSON.stringify(portalStatement({ identityStoreUserId: user, accountId: tuple.accountId, cutoff }));
   const customer = `{"Sid":"CustomerRead","Effect":"Allow","Action":"s3:Get*","Resource":"*"}`;
   const policy = (...statements: string[]) => `{"Version":"2012-10-17","Statement":[${statements.join(",")}]}`;
   const revocation = (fields: Partial<RevocationRow> = {}): RevocationRow => ({
@@ -201,6 +201,35 @@ describe("session denies", () => {
       "kept for another grant: no deny owed",
       { grants: [grant({ keptForOtherGrant: true })], revocations: [], provisioned: [] },
       0,
+    ],
+    [
+      "a grant ending in the same second as another of its tuple: their shared deny row counts",
+      {
+        grants: [grant({ id: "g2", principalId: user })],
+        revocations: [revocation({ grantId: "g1" })],
+        provisioned: copy(policy(deny)),
+      },
+      0,
+    ],
+    [
+      "another grant's deny row with an earlier cutoff does not count",
+      {
+        grants: [grant({ id: "g2", principalId: user, endsAt: new Date("2030-01-01T00:05:00Z") })],
+        revocations: [revocation({ grantId: "g1" })],
+        provisioned: copy(policy(deny)),
+      },
+      1,
+    ],
+    [
+      "the account's copy holds the user's deny for another account only",
+      {
+        grants: [grant()],
+        revocations: [revocation()],
+        provisioned: copy(
+          policy(JSON.stringify(portalStatement({ identityStoreUserId: user, accountId: "999999999999", cutoff }))),
+        ),
+      },
+      1,
     ],
     [
       "cleaned after the sessions expired",

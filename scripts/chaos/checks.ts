@@ -1,5 +1,5 @@
 // What a chaos run must show at the end, computed from the grants, their audit rows, the simulator's log and the kills.
-import { readPortalStatements } from "../../lib/domain/session-revocation";
+import { readPortalStatements, revocationCutoff } from "../../lib/domain/session-revocation";
 import type { LoggedCall } from "../../lib/simulator/runtime";
 import type { AssignmentOperation, AssignmentRecord } from "../../lib/simulator/state";
 import { tupleKey, type Tuple } from "./plan";
@@ -276,7 +276,16 @@ export function unrevokedGrants(evidence: Pick<SessionEvidence, "grants" | "revo
   for (const grant of evidence.grants) {
     if (grant.status !== "REMOVED" || grant.keptForOtherGrant || !(grant.createVerifiedAt || grant.deleteRequestId))
       continue;
-    const rows = evidence.revocations.filter((row) => row.grantId === grant.id);
+    // Two grants of one tuple ending in the same second share one deny row (same cutoff), recorded under the first.
+    const rows = evidence.revocations.filter(
+      (row) =>
+        row.grantId === grant.id ||
+        (row.permissionSetArn === grant.permissionSetArn &&
+          row.accountId === grant.accountId &&
+          row.identityStoreUserId !== null &&
+          row.identityStoreUserId === grant.principalId &&
+          row.cutoff >= revocationCutoff(grant.endsAt)),
+    );
     const done = rows.filter((row) => row.status === "VERIFIED" || row.status === "CLEANED");
     if (done.length === 0) {
       unrevoked.push({
@@ -294,9 +303,14 @@ export function unrevokedGrants(evidence: Pick<SessionEvidence, "grants" | "revo
     if (!copy) continue;
     const read = readPortalStatements(copy.inlinePolicy);
     const written = read.ok
-      ? read.statements.find((s) => s.identityStoreUserId === latest.identityStoreUserId)
+      ? read.statements.find(
+          (s) =>
+            s.identityStoreUserId === latest.identityStoreUserId &&
+            s.accountId === grant.accountId &&
+            s.cutoff >= latest.cutoff,
+        )
       : undefined;
-    if (!written || written.cutoff < latest.cutoff)
+    if (!written)
       unrevoked.push({
         grantId: grant.id,
         why: `the account's copy lacks the deny (${read.ok ? "absent" : read.reason})`,

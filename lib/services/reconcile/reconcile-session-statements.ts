@@ -1,13 +1,19 @@
 import { toAwsPortError } from "../../aws/errors";
 import { AppError } from "../../domain/errors";
 import { readPortalStatements } from "../../domain/session-revocation";
+import type { SessionRevocation } from "../../generated/prisma/client";
 import { log } from "../../log";
 import { notifyAlertRaised } from "../alerts/alert-hook";
 import { recordAlert } from "../alerts/raise-alert";
 import { emitAudit } from "../audit";
 import type { ServiceContext } from "../context";
 import { applySessionRevocation } from "../sessions/apply-session-revocation";
-import { requestIdOf, SESSION_REVOCATION_ALERT_KIND, type SessionRevocationDeps } from "../sessions/revocation-support";
+import {
+  requestIdOf,
+  SESSION_REVOCATION_ALERT_KIND,
+  withPermissionSetLock,
+  type SessionRevocationDeps,
+} from "../sessions/revocation-support";
 
 export interface ReconcileSessionStatementsResult {
   /** Provisioned denies whose statement was no longer in the permission set's inline policy, now applied again. */
@@ -29,32 +35,47 @@ export async function reconcileSessionStatements({
 }): Promise<ReconcileSessionStatementsResult> {
   if (ctx.actor.type !== "system") throw new AppError("FORBIDDEN", "Only the worker reconciles session denies.");
   const result: ReconcileSessionStatementsResult = { reapplied: 0, skipped: [] };
-  const verified = await ctx.db.sessionRevocation.findMany({
-    where: { status: "VERIFIED", identityStoreUserId: { not: null }, expiresAt: { gt: ctx.now() } },
+  const verifiedWhere = {
+    status: "VERIFIED" as const,
+    identityStoreUserId: { not: null },
+    expiresAt: { gt: ctx.now() },
+  };
+  const sets = await ctx.db.sessionRevocation.findMany({
+    where: verifiedWhere,
+    select: { permissionSetArn: true },
+    distinct: ["permissionSetArn"],
   });
-  for (const permissionSetArn of [...new Set(verified.map((row) => row.permissionSetArn))]) {
-    let text: string | null;
-    try {
-      text = await deps.port.getInlinePolicy(permissionSetArn);
-    } catch (error) {
-      result.skipped.push({ permissionSetArn, reason: toAwsPortError(error).code });
+  for (const { permissionSetArn } of sets) {
+    // Rows and policy read under the set's lock: a cleanup between the two reads would look like a removed deny.
+    type Compared = { missing: SessionRevocation[] } | { skipped: string };
+    const compared = await withPermissionSetLock(deps, permissionSetArn, async (): Promise<Compared> => {
+      const verified = await ctx.db.sessionRevocation.findMany({ where: { ...verifiedWhere, permissionSetArn } });
+      let text: string | null;
+      try {
+        text = await deps.port.getInlinePolicy(permissionSetArn);
+      } catch (error) {
+        return { skipped: toAwsPortError(error).code };
+      }
+      const read = readPortalStatements(text);
+      // An unreadable policy is the apply path's to report (it refuses to rewrite it); nothing to compare here.
+      if (!read.ok) return { skipped: read.reason };
+      // An unscoped statement from before account scoping still cuts the user in every account.
+      const covers = (row: (typeof verified)[number]) =>
+        read.statements.some(
+          (s) =>
+            s.identityStoreUserId === row.identityStoreUserId &&
+            (s.accountId === null || s.accountId === row.accountId) &&
+            s.cutoff.getTime() >= row.cutoff.getTime(),
+        );
+      const missing = verified.filter((row) => !covers(row));
+      if (missing.length > 0) await reportMissing(ctx, permissionSetArn, missing);
+      return { missing };
+    });
+    if (!("missing" in compared)) {
+      result.skipped.push({ permissionSetArn, reason: compared.skipped });
       continue;
     }
-    const read = readPortalStatements(text);
-    // An unreadable policy is the apply path's to report (it refuses to rewrite it); nothing to compare here.
-    if (!read.ok) {
-      result.skipped.push({ permissionSetArn, reason: read.reason });
-      continue;
-    }
-    const present = new Map(read.statements.map((s) => [s.identityStoreUserId, s.cutoff.getTime()]));
-    const missing = verified.filter(
-      (row) =>
-        row.permissionSetArn === permissionSetArn &&
-        (present.get(row.identityStoreUserId!) ?? Number.NEGATIVE_INFINITY) < row.cutoff.getTime(),
-    );
-    if (missing.length === 0) continue;
-    await reportMissing(ctx, permissionSetArn, missing);
-    for (const row of missing) {
+    for (const row of compared.missing) {
       await applySessionRevocation({
         ctx,
         deps,

@@ -38,7 +38,7 @@ export function trackedRevocations(tx: Pick<DbTransaction, "sessionRevocation">,
         status: { not: "CLEANED" },
         expiresAt: { gt: now },
       },
-      select: { identityStoreUserId: true, cutoff: true, expiresAt: true },
+      select: { identityStoreUserId: true, accountId: true, cutoff: true, expiresAt: true },
     })
     .then((rows) => rows.map((row) => ({ ...row, identityStoreUserId: row.identityStoreUserId! })));
 }

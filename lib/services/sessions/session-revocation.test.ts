@@ -41,6 +41,7 @@ const alice = seedUser("alice");
 const bob = seedUser("bob");
 const readOnly = seedPermissionSet("ReadOnly");
 const paymentsProd = seedAccount("payments-prod");
+const sandboxErin = seedAccount("sandbox-erin");
 const HOUR = 3_600_000;
 const CUSTOMER_POLICY = `{
   "Version": "2012-10-17",
@@ -85,11 +86,11 @@ const tuple = (identityStoreUserId: string, cutoff: Date) => ({
   cutoff,
 });
 
-async function assign(principalId: string) {
+async function assign(principalId: string, accountId = paymentsProd.id) {
   const started = await sso.send(
     new CreateAccountAssignmentCommand({
       InstanceArn: INSTANCE_ARN,
-      TargetId: paymentsProd.id,
+      TargetId: accountId,
       TargetType: "AWS_ACCOUNT",
       PermissionSetArn: readOnly.arn,
       PrincipalType: "USER",
@@ -130,7 +131,12 @@ const auditActions = (entityId: string) =>
 
 let users = 0;
 /** A grant of ReadOnly on payments-prod, ACTIVE until `endsAt`, for a fresh portal user. */
-async function insertGrant(principalId: string | null, endsAt: Date, identityStoreUserId = principalId) {
+async function insertGrant(
+  principalId: string | null,
+  endsAt: Date,
+  identityStoreUserId = principalId,
+  accountId = paymentsProd.id,
+) {
   const user = await db.prisma.user.create({ data: { email: `user${users++}@example.com`, identityStoreUserId } });
   const request = await db.prisma.accessRequest.create({
     data: {
@@ -144,14 +150,14 @@ async function insertGrant(principalId: string | null, endsAt: Date, identitySto
     },
   });
   const target = await db.prisma.requestTarget.create({
-    data: { requestId: request.id, accountId: paymentsProd.id, permissionSetArn: readOnly.arn },
+    data: { requestId: request.id, accountId, permissionSetArn: readOnly.arn },
   });
   return db.prisma.grant.create({
     data: {
       requestId: request.id,
       targetId: target.id,
       userId: user.id,
-      accountId: paymentsProd.id,
+      accountId,
       permissionSetArn: readOnly.arn,
       principalId,
       status: "ACTIVE",
@@ -161,7 +167,7 @@ async function insertGrant(principalId: string | null, endsAt: Date, identitySto
   });
 }
 
-async function aliceSession() {
+async function aliceSession(accountId = paymentsProd.id) {
   const token = await fetch(`${sim.url}/__sim/portal-tokens`, {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -171,7 +177,7 @@ async function aliceSession() {
   const output = await user.portal.send(
     new GetRoleCredentialsCommand({
       accessToken: token.accessToken,
-      accountId: paymentsProd.id,
+      accountId,
       roleName: readOnly.name,
     }),
   );
@@ -253,7 +259,7 @@ describe("applySessionRevocation", () => {
     expect(second).toEqual(first);
     expect(calls("PutInlinePolicyToPermissionSet")).toBe(puts);
     expect(calls("ProvisionPermissionSet")).toBe(provisions);
-    expect((await policyText())!.split(revocationSid(alice.userId)).length - 1).toBe(1);
+    expect((await policyText())!.split(revocationSid(alice.userId, paymentsProd.id)).length - 1).toBe(1);
     expect(await db.prisma.sessionRevocation.count()).toBe(1);
   });
 
@@ -263,7 +269,10 @@ describe("applySessionRevocation", () => {
     const later = new Date(Math.ceil((Date.now() + 600_000) / 1000) * 1000);
     await applySessionRevocation({ ctx, deps, input: tuple(alice.userId, later) });
     const read = readPortalStatements(await policyText());
-    expect(read).toEqual({ ok: true, statements: [{ identityStoreUserId: alice.userId, cutoff: later }] });
+    expect(read).toEqual({
+      ok: true,
+      statements: [{ identityStoreUserId: alice.userId, accountId: paymentsProd.id, cutoff: later }],
+    });
   });
 
   it("keeps the customer's statements byte for byte through apply and cleanup", async () => {
@@ -367,7 +376,7 @@ describe("applySessionRevocation", () => {
     expect(await portalUsers()).toEqual([alice.userId]);
     dies = false;
     expect((await applySessionRevocation({ ctx, deps, input })).status).toBe("VERIFIED");
-    expect((await policyText())!.split(revocationSid(alice.userId)).length - 1).toBe(1);
+    expect((await policyText())!.split(revocationSid(alice.userId, paymentsProd.id)).length - 1).toBe(1);
   });
 
   it("resumes a provisioning already issued instead of issuing another", async () => {
@@ -457,7 +466,13 @@ describe("applySessionRevocation", () => {
     await applySessionRevocation({ ctx, deps, input: { grantId: grant.id, endedAt: deletedAt.toISOString() } });
     expect(readPortalStatements(await policyText())).toEqual({
       ok: true,
-      statements: [{ identityStoreUserId: alice.userId, cutoff: new Date(deletedAt.getTime() + 60_000) }],
+      statements: [
+        {
+          identityStoreUserId: alice.userId,
+          accountId: paymentsProd.id,
+          cutoff: new Date(deletedAt.getTime() + 60_000),
+        },
+      ],
     });
   });
 
@@ -546,6 +561,32 @@ describe("reconcileSessionStatements", () => {
     ]);
     expect(await db.prisma.alert.findFirstOrThrow()).toMatchObject({ severity: "warning" });
     expect(await reconcileSessionStatements({ ctx, deps })).toEqual({ reapplied: 0, skipped: [] });
+  });
+});
+
+describe("reconcileSessionStatements and cleanup racing", () => {
+  it("a cleanup landing between the reconciler's reads is not taken for a removed deny", async () => {
+    const { ctx, deps } = worker();
+    await applySessionRevocation({ ctx, deps, input: tuple(alice.userId, new Date(Date.now() + 60_000)) });
+    const cleaner = worker();
+    const later = new Date(Date.now() + 13 * HOUR);
+    let cleanup: Promise<unknown> | undefined;
+    const racing: IdentityCenterPort = {
+      ...port,
+      getInlinePolicy: async (arn) => {
+        // The worker's cleanup runs now; without the set's lock held here it finishes before this read.
+        cleanup ??= cleanSessionRevocations({ ctx: { ...cleaner.ctx, now: () => later }, deps: cleaner.deps });
+        await Promise.race([cleanup, new Promise((resolve) => setTimeout(resolve, 1_500))]);
+        return port.getInlinePolicy(arn);
+      },
+    };
+    expect(await reconcileSessionStatements({ ctx, deps: { ...deps, port: racing } })).toEqual({
+      reapplied: 0,
+      skipped: [],
+    });
+    expect(await cleanup).toEqual({ cleaned: 1, skipped: [] });
+    expect(await policyText()).toBeNull();
+    expect(await db.prisma.sessionRevocation.findFirstOrThrow()).toMatchObject({ status: "CLEANED" });
   });
 });
 
@@ -674,6 +715,33 @@ describe("a grant's end cuts its live sessions (removeGrantAssignment)", () => {
     expect((await rejectionOf(listAliases())).name).toBe("AccessDenied");
   });
 
+  it("grants of one permission set in two accounts: ending the first cuts only that account's session", async () => {
+    await assign(alice.userId, sandboxErin.id);
+    const inPayments = await aliceSession(paymentsProd.id);
+    const inSandbox = await aliceSession(sandboxErin.id);
+    const first = await insertGrant(alice.userId, ended(), alice.userId, paymentsProd.id);
+    const second = await insertGrant(alice.userId, new Date(Date.now() + HOUR), alice.userId, sandboxErin.id);
+    const { ctx, grantDeps } = grantWorker();
+    expect(await endGrantNow(ctx, grantDeps, first.id)).toBe("removed");
+    expect((await rejectionOf(inPayments())).name).toBe("AccessDenied");
+    // The set's policy reaches sandbox-erin with its next provisioning (any other edit or an admin's): still allowed.
+    const provisioning = await port.provisionPermissionSet(readOnly.arn, sandboxErin.id);
+    await waitUntil(
+      () => port.provisioningStatus(provisioning.requestId),
+      (report) => report.status === "SUCCEEDED",
+    );
+    expect((await inSandbox()).AccountAliases).toEqual(["sandbox-erin"]);
+
+    await db.prisma.grant.update({ where: { id: second.id }, data: { endsAt: ended() } });
+    expect(await endGrantNow(ctx, grantDeps, second.id)).toBe("removed");
+    expect((await rejectionOf(inSandbox())).name).toBe("AccessDenied");
+    expect((await rejectionOf(inPayments())).name).toBe("AccessDenied");
+    const read = readPortalStatements(await policyText());
+    expect(read.ok && read.statements.map((statement) => statement.accountId)).toEqual(
+      [paymentsProd.id, sandboxErin.id].sort(),
+    );
+  });
+
   it("the statement is cleaned once the set's session duration has passed, and the user's next grant works", async () => {
     const grant = await insertGrant(alice.userId, ended());
     const { ctx, grantDeps } = grantWorker();
@@ -737,7 +805,7 @@ describe("a grant's end cuts its live sessions (removeGrantAssignment)", () => {
     // Bob still holds the set in the account, so provisioning after alice's delete still reaches the role.
     expect(readPortalStatements(await policyText())).toEqual({
       ok: true,
-      statements: [{ identityStoreUserId: alice.userId, cutoff: rows[1]!.cutoff }],
+      statements: [{ identityStoreUserId: alice.userId, accountId: paymentsProd.id, cutoff: rows[1]!.cutoff }],
     });
   });
 
@@ -839,7 +907,7 @@ describe("a grant's end cuts its live sessions (removeGrantAssignment)", () => {
       expect(resumed).toBe("removed");
       expect(killed).toBe(true);
       expect((await rejectionOf(listAliases())).name).toBe("AccessDenied");
-      expect((await policyText())!.split(revocationSid(alice.userId)).length - 1).toBe(1);
+      expect((await policyText())!.split(revocationSid(alice.userId, paymentsProd.id)).length - 1).toBe(1);
       // Only a delete whose answer was lost is issued again (answered CONFLICT until the first finishes).
       if (step !== "DeleteAccountAssignment") expect(calls("DeleteAccountAssignment")).toBe(1);
       expect(await db.prisma.sessionRevocation.findFirstOrThrow({ where: { grantId: grant.id } })).toMatchObject({
