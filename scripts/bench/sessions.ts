@@ -62,13 +62,14 @@ const NOT_SSO_ADMIN = new Set([
   "GetCallerIdentity",
 ]);
 
-/** How many users with distinct cutoffs one empty inline policy holds before the portal refuses to grow it. */
+/** How many users of one account with distinct cutoffs one empty inline policy holds before the portal refuses to grow it. */
 function policyCapacity(): number {
   const now = new Date();
   const tracked: TrackedRevocation[] = [];
   for (;;) {
     tracked.push({
       identityStoreUserId: `9067a1b2c3-${randomUUID()}`,
+      accountId: "210987654321",
       cutoff: new Date(now.getTime() + tracked.length * 1000),
       expiresAt: new Date(now.getTime() + 3_600_000),
     });
