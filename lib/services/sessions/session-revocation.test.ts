@@ -623,6 +623,66 @@ describe("cleanSessionRevocations", () => {
   });
 });
 
+describe("cleanSessionRevocations after a worker dies", () => {
+  // Each AWS step of a cleanup; the inline policy is deleted (not rewritten) only when no customer statement is left.
+  const cleanupSteps = [
+    ["GetInlinePolicyForPermissionSet", "getInlinePolicy", true],
+    ["PutInlinePolicyToPermissionSet", "putInlinePolicy", true],
+    ["DeleteInlinePolicyFromPermissionSet", "deleteInlinePolicy", false],
+    ["ProvisionPermissionSet", "provisionPermissionSet", true],
+    ["DescribePermissionSetProvisioningStatus", "provisioningStatus", true],
+  ] as const;
+  const accountCopy = () =>
+    sim.getState().provisioned.find((p) => p.permissionSetArn === readOnly.arn && p.accountId === paymentsProd.id);
+
+  it.each(cleanupSteps)(
+    "a cleanup killed right after %s is finished by the next run: no portal statement, in the set or the account's copy",
+    async (_, method, withCustomer) => {
+      if (withCustomer) await putCustomerPolicy(CUSTOMER_POLICY);
+      const { ctx, deps } = worker();
+      const start = Date.now();
+      await applySessionRevocation({ ctx, deps, input: tuple(alice.userId, new Date(start + 60_000)) });
+      expect(accountCopy()?.inlinePolicy).toContain(revocationSid(alice.userId, paymentsProd.id));
+      clock.now = new Date(start + 3 * HOUR);
+
+      let killed = false;
+      const real = port[method] as (...args: unknown[]) => Promise<unknown>;
+      const dying: IdentityCenterPort = {
+        ...port,
+        [method]: async (...args: unknown[]) => {
+          const result = await real(...args);
+          if (!killed) {
+            killed = true;
+            throw new Error("worker killed");
+          }
+          return result;
+        },
+      };
+      const crashed = worker({ port: dying });
+      await cleanSessionRevocations({ ctx: crashed.ctx, deps: crashed.deps }).catch(() => "died");
+      expect(killed).toBe(true);
+
+      // Another worker's next run converges, however far the first one got.
+      await waitUntil(
+        async () => {
+          await cleanSessionRevocations({ ctx, deps });
+          return db.prisma.sessionRevocation.findFirstOrThrow({ where: { identityStoreUserId: alice.userId } });
+        },
+        (row) => row.status === "CLEANED",
+      );
+      const left = await policyText();
+      if (withCustomer) expect(left).toBe(`{"Version":"2012-10-17","Statement":[${CUSTOMER_STATEMENTS.join(",")}]}`);
+      else expect(left).toBeNull();
+      const copy = accountCopy();
+      expect(copy?.latest).toBe(true);
+      expect(copy?.inlinePolicy ?? "").not.toContain("JitPortalRevoke");
+      expect((await auditActions((await db.prisma.sessionRevocation.findFirstOrThrow()).id)).at(-1)?.action).toBe(
+        "session.revocation_cleaned",
+      );
+    },
+  );
+});
+
 describe("a grant's end cuts its live sessions (removeGrantAssignment)", () => {
   const noQueue: JobQueue = { send: async () => undefined };
   function grantWorker(portOverride: IdentityCenterPort = port, sessions: Partial<SessionRevocationDeps> = {}) {
