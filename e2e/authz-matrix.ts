@@ -80,6 +80,7 @@ export const ROUTES: RouteCell[] = [
   ...(
     [
       ["GET", "/api/v1/me"],
+      ["POST", "/api/v1/device/sign-out"],
       ["GET", "/api/v1/targets"],
       ["GET", "/api/v1/requests"],
       ["POST", "/api/v1/requests"],
