@@ -278,7 +278,7 @@ function FilterForm({
   filters: InventoryFilters;
   overview: Awaited<ReturnType<typeof inventoryOverview>>;
 }) {
-  const label = "block text-xs font-semibold tracking-wide text-slate-600 uppercase";
+  const label = "block text-xs font-semibold tracking-wide text-slate-600 uppercase dark:text-slate-400";
   return (
     <form
       method="get"
