@@ -5,7 +5,8 @@ import { Countdown } from "@/components/ui/countdown";
 import { LocalTime } from "@/components/ui/local-time";
 import type { SecurityOverview } from "@/lib/services/queries/security-overview";
 
-const linkClass = "text-sm font-semibold text-sky-700 underline underline-offset-2 hover:text-sky-900 dark:text-sky-300 dark:hover:text-sky-100";
+const linkClass =
+  "text-sm font-semibold text-sky-700 underline underline-offset-2 hover:text-sky-900 dark:text-sky-300 dark:hover:text-sky-100";
 
 /** The auditor's (and admin's) home sections: open alerts, who is elevated now, and what was refused lately. */
 export function SecurityOverviewSections({ overview }: { overview: SecurityOverview }) {
