@@ -20,11 +20,7 @@ import type { AssignmentOperation } from "../../lib/simulator/state";
 import { DEMO_SEED } from "../../lib/simulator/seed";
 import { startBoss } from "../../lib/worker/boss";
 import { PutInlinePolicyToPermissionSetCommand } from "@aws-sdk/client-sso-admin";
-import { createIdentityCenterPort } from "../../lib/aws/identity-center-port";
-import { systemActor } from "../../lib/services/context";
-import { cleanSessionRevocations } from "../../lib/services/sessions/clean-session-revocations";
 import { sdkClients } from "../../lib/simulator/testing";
-import { createPermissionSetLocks, SessionLocks } from "../../lib/worker/pg-session-locks";
 import * as checks from "./checks";
 import { createRandom, planGrants, seedGrants, STANDING, type PlanOptions, type SeededGrant } from "./plan";
 import { SimulatorProcess, WorkerPool } from "./processes";
@@ -391,29 +387,43 @@ class Run {
     };
   }
 
-  /** The cleanup verb as the worker runs it, 13 h later (past any session), under the workers' cross-process locks. */
-  async cleanupLater() {
-    const locks = new SessionLocks(this.databaseUrl, { log: () => {} });
-    const port = createIdentityCenterPort({
-      region: DEMO_SEED.region,
-      instanceArn: DEMO_SEED.instanceArn,
-      identityStoreId: DEMO_SEED.identityStoreId,
-      endpoint: this.sim!.url,
-    });
-    try {
-      const later = new Date(Date.now() + 13 * 3_600_000);
-      return await cleanSessionRevocations({
-        ctx: { actor: systemActor("chaos-cleanup"), db: this.db!, now: () => later },
-        deps: {
-          port,
-          poll: { initialDelayMs: 100, maxDelayMs: 1_000, timeoutMs: 60_000 },
-          locks: createPermissionSetLocks(locks),
-        },
-      });
-    } finally {
-      port.close();
-      await locks.close();
+  /**
+   * The workers' own cleanup job, as if 13 h had passed (every deny's expiry moves into the past), with every worker
+   * SIGKILLed as soon as the cleanup has changed something in AWS, twice; the restarted workers must finish it.
+   */
+  async cleanupUnderKills(): Promise<{ kills: number; cleaned: number; left: number }> {
+    const db = this.db!;
+    await db.$executeRaw`UPDATE "SessionRevocation" SET "expiresAt" = now() - interval '1 minute' WHERE status <> 'CLEANED'`;
+    const pending = () =>
+      db.sessionRevocation.count({ where: { status: { not: "CLEANED" }, identityStoreUserId: { not: null } } });
+    const cleanupCalls = async () => {
+      const { calls } = (await this.fetchSim<SimulatorStateView>("/__sim/state")).counters;
+      return (
+        (calls.PutInlinePolicyToPermissionSet ?? 0) +
+        (calls.DeleteInlinePolicyFromPermissionSet ?? 0) +
+        (calls.ProvisionPermissionSet ?? 0)
+      );
+    };
+    const due = await pending();
+    const workers = this.workers!.phases().length;
+    let kills = 0;
+    for (let round = 0; round < 2 && (await pending()) > 0; round++) {
+      const baseline = await cleanupCalls();
+      await this.boss!.send(QUEUES.cleanSessionRevocations, {});
+      const deadline = Date.now() + 30_000;
+      while (Date.now() < deadline && (await cleanupCalls()) === baseline) await sleep(25);
+      if ((await cleanupCalls()) === baseline) break;
+      await Promise.all(Array.from({ length: workers }, (_, worker) => this.workers!.kill(worker, 300)));
+      kills++;
+      await this.workers!.ensureAllRunning();
     }
+    const deadline = Date.now() + 90_000;
+    while ((await pending()) > 0 && Date.now() < deadline) {
+      await this.boss!.send(QUEUES.cleanSessionRevocations, {}, { singletonKey: "chaos-cleanup", singletonSeconds: 2 });
+      await sleep(1_000);
+    }
+    const left = await pending();
+    return { kills, cleaned: due - left, left };
   }
 
   async collect(): Promise<checks.ChaosEvidence> {
@@ -541,10 +551,12 @@ async function runScenario(
       `ended grants whose sessions were not cut: ${JSON.stringify(unrevoked.slice(0, 5))}`,
     );
     run.expect(customerLost.length === 0, `customer statements lost from: ${customerLost.join(", ")}`);
-    const cleanup = await run.cleanupLater();
+    const cleanup = await run.cleanupUnderKills();
     const afterCleanup = await run.sessionEvidence(grantRows);
     const leftover = checks.leftoverPortalStatements(afterCleanup);
     run.bench("session_denies_cleaned", cleanup.cleaned, "revocations");
+    run.bench("session_cleanup_kills", cleanup.kills, "rounds of SIGKILL to every worker");
+    run.expect(cleanup.left === 0, `session denies not cleaned by the restarted workers: ${cleanup.left}`);
     run.expect(leftover.length === 0, `portal statements left after cleanup: ${JSON.stringify(leftover)}`);
     run.expect(checks.lostCustomerStatements(afterCleanup).length === 0, "the cleanup lost a customer statement");
 
