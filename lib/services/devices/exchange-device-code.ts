@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { answerPoll, apiTokenExpiresAt, DEVICE_CLIENT_ID, type PollAnswer } from "../../domain/device-sign-in";
-import { emitAudit, lockAuditChain } from "../audit";
+import { emitAudit } from "../audit";
 import type { ServiceContext } from "../context";
 import { newApiToken, sha256 } from "./device-secrets";
 import { actorFromUser, API_CHANNEL } from "./user-actor";
@@ -49,8 +49,8 @@ export async function exchangeDeviceCode({
     return { ok: false, error: "invalid_request", error_description: "Send the device_code from the device request." };
   }
   const now = ctx.now();
+  // No audit-chain lock up front: anonymous polls must not queue every audited write; emitAudit takes it after the row lock, as decide does.
   return ctx.db.$transaction(async (tx) => {
-    await lockAuditChain(tx);
     const hash = sha256(parsed.data.device_code);
     const rows = await tx.$queryRaw<
       { id: string }[]
