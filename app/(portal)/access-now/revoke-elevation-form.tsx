@@ -1,11 +1,12 @@
 "use client";
 
 import { FormMessage, useActionForm } from "@/components/ui/action-form";
-import { Button, buttonClass } from "@/components/ui/button";
+import { buttonClass } from "@/components/ui/button";
+import { ConfirmSubmit } from "@/components/ui/confirm-submit";
 import { FieldErrors, inputClass } from "@/components/ui/field";
 import { revokeRequestAction } from "../requests/[id]/actions";
 
-/** The request page's revoke, behind a disclosure so one click never takes access away; the reason is required and audited. */
+/** The request page's revoke, behind a disclosure and an in-page confirmation; the reason is required and audited. */
 export function RevokeElevationForm({ requestId, version }: { requestId: string; version: number }) {
   const { state, pending, onSubmit, errorsFor } = useActionForm(revokeRequestAction);
   const reasonId = `revoke-reason-${requestId}`;
@@ -32,9 +33,15 @@ export function RevokeElevationForm({ requestId, version }: { requestId: string;
         />
         <FieldErrors id={`${reasonId}-error`} errors={errors} />
         <FormMessage state={state} fields={["reason"]} testId="revoke-message" />
-        <Button type="submit" variant="danger" size="sm" disabled={pending} data-testid="revoke">
-          Revoke access now
-        </Button>
+        <ConfirmSubmit
+          label="Revoke access now"
+          question="Revoke this access now? The requester loses it at once."
+          confirmLabel="Confirm revoke"
+          keepLabel="Keep access"
+          variant="danger"
+          disabled={pending}
+          testId="revoke"
+        />
       </form>
     </details>
   );
