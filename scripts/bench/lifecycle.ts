@@ -13,19 +13,15 @@ import { parseEnv } from "../../lib/env";
 import { createBossJobQueue } from "../../lib/jobs/job-queue";
 import { QUEUES } from "../../lib/jobs/queues";
 import { systemActor, type UserActor } from "../../lib/services/context";
-import { createFirstPollDelay } from "../../lib/services/grants/first-poll-delay";
 import { syncInventory } from "../../lib/services/inventory/sync-inventory";
 import { loadPolicy } from "../../lib/services/policy/load-policy";
 import { createRequest } from "../../lib/services/requests/create-request";
 import { DEMO_SEED, MANAGEMENT_ACCOUNT_ID } from "../../lib/simulator/seed";
 import { startSimulator } from "../../lib/simulator/server";
 import { startBoss } from "../../lib/worker/boss";
-import { registerHandlers } from "../../lib/worker/handlers";
-import { coalesceAssignmentListing } from "../../lib/services/grants/coalesced-listing";
 import { PgRateLimiter } from "../../lib/worker/pg-rate-limiter";
-import { createPgSemaphore } from "../../lib/worker/pg-semaphore";
-import { createGrantClaims, createPermissionSetLocks, SessionLocks } from "../../lib/worker/pg-session-locks";
-import { createLogger } from "../../lib/log";
+import { SessionLocks } from "../../lib/worker/pg-session-locks";
+import { registerInProcessWorker } from "./in-process-worker";
 import { bench, percentile } from "./report";
 
 const LAG_GRANTS = 40;
@@ -102,26 +98,7 @@ async function main() {
       userAgent: null,
     });
   }
-  await registerHandlers(
-    {
-      db,
-      boss,
-      queue,
-      port,
-      logger: createLogger({ level: "silent", secrets: [] }),
-      grantDeps: {
-        port,
-        queue,
-        poll: { initialDelayMs: 250, maxDelayMs: 2_000, timeoutMs: 5 * 60_000 },
-        createSlots: createPgSemaphore(locks, { limit: env.AWS_MAX_INFLIGHT_CREATES }),
-        claims: createGrantClaims(locks),
-        listForVerification: coalesceAssignmentListing(port),
-        firstPoll: createFirstPollDelay({ initialMs: 1000, minMs: 100, maxMs: 10_000 }),
-        sessions: { locks: createPermissionSetLocks(locks) },
-      },
-    },
-    { grants: Math.max(env.AWS_MAX_INFLIGHT_CREATES * 2, 8), removals: 50 },
-  );
+  await registerInProcessWorker({ db, boss, queue, port, locks, maxInflightCreates: env.AWS_MAX_INFLIGHT_CREATES });
 
   // 1. Lag: real requests (auto-approved, start now), then each grant's end moved to a staggered instant a few seconds ahead.
   const accounts = DEMO_SEED.accounts.filter((a) => a.id !== MANAGEMENT_ACCOUNT_ID);

@@ -21,18 +21,14 @@ import {
 import { parseEnv } from "../../lib/env";
 import { createBossJobQueue } from "../../lib/jobs/job-queue";
 import { QUEUES } from "../../lib/jobs/queues";
-import { createLogger } from "../../lib/log";
 import { systemActor } from "../../lib/services/context";
-import { coalesceAssignmentListing } from "../../lib/services/grants/coalesced-listing";
-import { createFirstPollDelay } from "../../lib/services/grants/first-poll-delay";
 import { syncInventory } from "../../lib/services/inventory/sync-inventory";
 import { DEMO_SEED, MANAGEMENT_ACCOUNT_ID, type SeedUser } from "../../lib/simulator/seed";
 import { startSimulator } from "../../lib/simulator/server";
 import { startBoss } from "../../lib/worker/boss";
-import { registerHandlers } from "../../lib/worker/handlers";
 import { PgRateLimiter } from "../../lib/worker/pg-rate-limiter";
-import { createPgSemaphore } from "../../lib/worker/pg-semaphore";
-import { createGrantClaims, createPermissionSetLocks, SessionLocks } from "../../lib/worker/pg-session-locks";
+import { SessionLocks } from "../../lib/worker/pg-session-locks";
+import { registerInProcessWorker } from "./in-process-worker";
 import { bench, note, percentile } from "./report";
 
 const LAG_GRANTS = 20;
@@ -125,27 +121,7 @@ async function main() {
   const locks = new SessionLocks(database.url);
   const ctx = { actor: systemActor("bench"), db, now: () => new Date() };
   await syncInventory({ ctx, port });
-  await registerHandlers(
-    {
-      db,
-      boss,
-      queue,
-      port,
-      logger: createLogger({ level: "silent", secrets: [] }),
-      grantDeps: {
-        port,
-        queue,
-        poll: { initialDelayMs: 250, maxDelayMs: 2_000, timeoutMs: 5 * 60_000 },
-        createSlots: createPgSemaphore(locks, { limit: env.AWS_MAX_INFLIGHT_CREATES }),
-        claims: createGrantClaims(locks),
-        listForVerification: coalesceAssignmentListing(port),
-        firstPoll: createFirstPollDelay({ initialMs: 1000, minMs: 100, maxMs: 10_000 }),
-        // As lib/worker/main.ts: one editor per permission set across workers.
-        sessions: { locks: createPermissionSetLocks(locks) },
-      },
-    },
-    { grants: Math.max(env.AWS_MAX_INFLIGHT_CREATES * 2, 8), removals: 50 },
-  );
+  await registerInProcessWorker({ db, boss, queue, port, locks, maxInflightCreates: env.AWS_MAX_INFLIGHT_CREATES });
 
   const portal = new SSOClient({ endpoint: sim.url, region: "us-east-1", maxAttempts: 1 });
   /** The user's side: an access-portal token, then role credentials, with the real SSO client. */
