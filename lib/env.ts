@@ -161,6 +161,12 @@ export const EnvSchema = z.object({
   AWS_MAX_INFLIGHT_CREATES: positiveInt(10),
   AWS_REQUESTS_PER_SECOND: positiveInt(19),
   POLICY_FILE: z.string().min(1).default("policy/policy.yaml"),
+  // How often each worker checks the policy file for changes; 0 = only on SIGHUP.
+  POLICY_RELOAD_SECONDS: z.coerce
+    .number({ message: "expected a whole number of seconds" })
+    .int("expected a whole number of seconds")
+    .min(0, "expected 0 (signal only) or more seconds")
+    .default(10),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   SECURE_COOKIES: booleanString.optional(),
   RECONCILE_EVERY_SECONDS: z.coerce

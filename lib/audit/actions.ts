@@ -60,6 +60,7 @@ export const AUDIT_ACTIONS = {
   "alert.acknowledged": { title: "Alert acknowledged", tone: "info" },
   "alert.resolved": { title: "Alert resolved", tone: "muted" },
   "policy.loaded": { title: "Access policy loaded", tone: "info" },
+  "policy.changed": { title: "Access policy changed", tone: "info" },
   "notification.retried": { title: "Dead-letter notification retried", tone: "info" },
   "inventory.synced": { title: "AWS inventory synced", tone: "muted" },
   "history.exported": { title: "Access history exported", tone: "info" },

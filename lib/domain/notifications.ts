@@ -53,6 +53,7 @@ export const NOTIFICATIONS_BY_AUDIT_ACTION: Readonly<Record<string, readonly Not
   "alert.raised": ["removal.alert"],
   "drift.detected": ["drift.found"],
   "policy.loaded": ["policy.reloaded"],
+  "policy.changed": ["policy.reloaded"],
 };
 
 /** Events scheduled by another: the reminder at half the approval window, the ending notice N minutes before the end. */

@@ -8,7 +8,7 @@ import { readQueueStats } from "../metrics/queue-stats";
 import { getMetrics, recordAwsCall } from "../metrics/registry";
 import { systemActor } from "../services/context";
 import { syncInventory } from "../services/inventory/sync-inventory";
-import { loadPolicy } from "../services/policy/load-policy";
+import { createPolicyReloader } from "./policy-reloader";
 import { startBoss } from "./boss";
 import { registerHandlers } from "./handlers";
 import { coalesceAssignmentListing } from "../services/grants/coalesced-listing";
@@ -55,10 +55,20 @@ async function main() {
     },
   );
   const ctx = { actor: systemActor("startup"), db, now: () => new Date() };
-  const policy = await loadPolicy({ ctx, input: { file: env.POLICY_FILE } });
+  // Start-up and every later reload validate the same way; an invalid file only stops a worker when no policy is in force.
+  const policyReloader = createPolicyReloader({
+    ctx: { ...ctx, actor: systemActor("policy-reload") },
+    file: env.POLICY_FILE,
+    intervalSeconds: env.POLICY_RELOAD_SECONDS,
+    log,
+  });
+  const policy = await policyReloader.check("forced");
+  if (!policy) throw new Error(`could not load the access policy from ${env.POLICY_FILE}`);
+  if (policy.status === "invalid" && !policy.keptPolicyId)
+    throw new Error(`the access policy in ${env.POLICY_FILE} is invalid and no earlier policy is in force`);
   log.info(
-    { policyFile: env.POLICY_FILE, changed: policy.changed },
-    `access policy ${policy.changed ? "loaded" : "unchanged"}`,
+    { policyFile: env.POLICY_FILE, status: policy.status, reloadSeconds: env.POLICY_RELOAD_SECONDS },
+    `access policy ${policy.status}`,
   );
   // AWS being away must not keep a (re)started worker from removing access once it is back: sync later instead.
   const inventory = await syncInventory({ ctx: { ...ctx, actor: systemActor("inventory-sync") }, port }).catch(
@@ -193,6 +203,7 @@ async function main() {
     if (stopping) return;
     stopping = true;
     clearInterval(sweep);
+    policyReloader.stop();
     clearInterval(inventoryTimer);
     clearInterval(reconcileTimer);
     clearInterval(alertTimer);
@@ -216,6 +227,8 @@ async function main() {
   };
   process.on("SIGINT", () => void stop("SIGINT"));
   process.on("SIGTERM", () => void stop("SIGTERM"));
+  // `kill -HUP <worker pid>`: re-read and re-validate the policy file now.
+  process.on("SIGHUP", () => void policyReloader.check("forced"));
 }
 
 main().catch((error: unknown) => {

@@ -3,7 +3,10 @@ import fs from "node:fs";
 import YAML from "yaml";
 import { Prisma } from "../../generated/prisma/client";
 import { AppError } from "../../domain/errors";
-import { parsePolicyDocument } from "../../domain/policy";
+import { parsePolicyDocument, type PolicyProblem } from "../../domain/policy";
+import { diffPolicies } from "../../domain/policy-diff";
+import type { PolicyDocument } from "../../domain/policy-schema";
+import { resolveAlert } from "../alerts/raise-alert";
 import { emitAudit } from "../audit";
 import type { ServiceContext } from "../context";
 
@@ -45,37 +48,97 @@ export function readPolicyFile(file: string) {
   };
 }
 
-/** Makes the file's policy the active one (system verb, run at start-up); unchanged content is a no-op. */
-export async function loadPolicy({ ctx, input }: { ctx: ServiceContext; input: { file: string } }) {
+/** Checks that need the outside world (e.g. that named Identity Center groups exist); run at start-up and on every reload. */
+export type PolicyCheck = (document: PolicyDocument) => Promise<PolicyProblem[]>;
+
+/** Reads, validates and runs every check; a PolicyFileError names the file, path and reason. */
+export async function validatePolicyFile(file: string, checks: readonly PolicyCheck[] = []) {
+  const read = readPolicyFile(file);
+  const problems = (await Promise.all(checks.map((check) => check(read.document)))).flat();
+  if (problems.length > 0) throw new PolicyFileError(file, problems);
+  return read;
+}
+
+// Serializes activations across every process, so two loaders of the same new file make one version and one audit row.
+const POLICY_ACTIVATION_LOCK = 7_419_016;
+
+/** One alert per policy file while it is invalid; cleared when a valid file loads. */
+export const invalidPolicyAlertKey = (file: string) => `policy-invalid:${file}`;
+
+export interface LoadedPolicy {
+  policyId: string;
+  version: number;
+  changed: boolean;
+}
+
+/** Makes the file's policy the active one (system verb: start-up and reload); unchanged content is a no-op. */
+export async function loadPolicy({
+  ctx,
+  input,
+  checks = [],
+}: {
+  ctx: ServiceContext;
+  input: { file: string };
+  checks?: readonly PolicyCheck[];
+}): Promise<LoadedPolicy> {
   if (ctx.actor.type !== "system")
     throw new AppError("FORBIDDEN", "Policies are loaded from the repository, not edited in the portal.");
-  const { document, contentHash } = readPolicyFile(input.file);
-  return ctx.db.$transaction(async (tx) => {
-    const current = await tx.policy.findFirst({ where: { active: true } });
-    if (current?.contentHash === contentHash) return { policyId: current.id, changed: false };
-    await tx.policy.updateMany({ where: { active: true }, data: { active: false } });
-    const row = await tx.policy.upsert({
-      where: { contentHash },
-      create: {
-        contentHash,
-        sourcePath: input.file,
-        document: document as unknown as Prisma.InputJsonValue,
-        active: true,
-      },
-      update: { active: true, loadedAt: ctx.now(), sourcePath: input.file },
+  const { document, contentHash } = await validatePolicyFile(input.file, checks);
+  const loaded = await ctx.db.$transaction(async (tx) => {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(${POLICY_ACTIVATION_LOCK})`;
+    const now = ctx.now();
+    // Before any audit write: alert lock, then the audit chain lock, the order every alert writer takes them in.
+    await resolveAlert(
+      tx,
+      ctx.actor,
+      { dedupeKey: invalidPolicyAlertKey(input.file), reason: "a valid policy file was loaded" },
+      now,
+    );
+    const current = await tx.policy.findFirst({ where: { active: true }, orderBy: { loadedAt: "desc" } });
+    if (current?.contentHash === contentHash) return { policyId: current.id, version: current.version, changed: false };
+    // Compare-and-set on the version this loader read: a switch it did not see is a conflict, never overwritten.
+    if (current) {
+      const moved = await tx.policy.updateMany({ where: { id: current.id, active: true }, data: { active: false } });
+      if (moved.count !== 1) throw new AppError("CONFLICT", "The active policy changed while this one was loading.");
+    }
+    // Find, then create or reactivate: an upsert would draw a version number even when it only reactivates.
+    const known = await tx.policy.findUnique({ where: { contentHash }, select: { id: true } });
+    const row = known
+      ? await tx.policy.update({
+          where: { id: known.id },
+          data: { active: true, loadedAt: now, sourcePath: input.file },
+        })
+      : await tx.policy.create({
+          data: {
+            contentHash,
+            sourcePath: input.file,
+            document: document as unknown as Prisma.InputJsonValue,
+            active: true,
+            loadedAt: now,
+          },
+        });
+    const summary = (policy: { id: string; version: number; contentHash: string }) => ({
+      policyId: policy.id,
+      version: policy.version,
+      contentHash: policy.contentHash,
     });
     await emitAudit(
       tx,
       ctx.actor,
       {
-        action: "policy.loaded",
+        action: current ? "policy.changed" : "policy.loaded",
         entityType: "policy",
         entityId: row.id,
-        before: current ? { policyId: current.id, contentHash: current.contentHash } : null,
-        after: { policyId: row.id, contentHash, source: input.file },
+        before: current ? summary(current) : null,
+        after: {
+          ...summary(row),
+          source: input.file,
+          ...(current ? { diff: diffPolicies(current.document, document) } : {}),
+        },
       },
-      ctx.now(),
+      now,
     );
-    return { policyId: row.id, changed: true };
+    return { policyId: row.id, version: row.version, changed: true };
   });
+  return loaded;
 }
