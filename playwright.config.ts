@@ -14,6 +14,9 @@ export const E2E_PORTS = {
   webhooks: base + 7,
 };
 
+/** How often the e2e stack's worker checks its policy file (the default is 10 s). */
+export const E2E_POLICY_RELOAD_SECONDS = 2;
+
 export default defineConfig({
   testDir: "e2e",
   fullyParallel: false,
@@ -64,6 +67,7 @@ export default defineConfig({
       // Short notification retries so the notifications spec sees a retried delivery succeed and a failing one dead-lettered.
       NOTIFY_RETRY_BASE_MS: "200",
       NOTIFY_MAX_ATTEMPTS: "3",
+      POLICY_RELOAD_SECONDS: String(E2E_POLICY_RELOAD_SECONDS),
     },
   },
 });

@@ -40,6 +40,12 @@ function readOrCreateSecret(file: string, encoding: "base64url" | "hex" = "base6
   return secret;
 }
 
+function copyPolicyFile(source: string, dataDir: string): string {
+  const copy = path.join(dataDir, "policy.yaml");
+  fs.copyFileSync(source, copy);
+  return copy;
+}
+
 function startChild(name: string, args: string[], env: NodeJS.ProcessEnv, readyPattern: RegExp): Promise<void> {
   const format = logLineFormatter(parseLocalStackSettings().LOG_FORMAT);
   const { child, ready, isReady } = startLabelled(name, args, { env }, readyPattern, format);
@@ -132,6 +138,8 @@ async function main() {
     MAIL_FROM: baseEnv.MAIL_FROM || "JIT Access Portal <jit-portal@example.com>",
     MAIL_SECURITY_TO: baseEnv.MAIL_SECURITY_TO || "security-team@example.com",
     WEBHOOK_ENDPOINTS: baseEnv.WEBHOOK_ENDPOINTS || devWebhookEndpointsSetting(webhookReceiverUrl),
+    // The test stack's policy is edited while it runs (e2e/policy-reload.spec.ts): a copy, never the repository's file.
+    ...(testMode ? { POLICY_FILE: copyPolicyFile(getEnv().POLICY_FILE, dataDir) } : {}),
   };
   // Fail here, with the variable named, rather than in four child processes at once.
   const { parseEnv } = await import("../lib/env");

@@ -180,6 +180,20 @@ const cases: { name: string; before: unknown; after: unknown; expected: PolicyDi
     },
   },
   {
+    name: "sections come in one order whatever order the documents list them in",
+    before: { deny: [deny("x")], breakGlass: [{ id: "g" }], rules: [rule("a")] },
+    after: { zeta: [{ id: "z" }], rules: [], deny: [], breakGlass: [] },
+    expected: {
+      lists: [
+        { section: "rules", added: [], removed: ["a"], changed: [] },
+        { section: "deny", added: [], removed: ["x"], changed: [] },
+        { section: "breakGlass", added: [], removed: ["g"], changed: [] },
+        { section: "zeta", added: ["z"], removed: [], changed: [] },
+      ],
+      fields: [],
+    },
+  },
+  {
     name: "defaults and other scalar sections field by field",
     before: doc(),
     after: doc({ defaults: { pendingApprovalExpiryMinutes: 60 } }),

@@ -108,6 +108,9 @@ function diffIdList(section: string, before: { id: string }[], after: { id: stri
   };
 }
 
+// Allow rules, then deny rules, then every other section by name: stored documents (jsonb) do not keep key order.
+const sectionRank = (section: string) => ({ rules: 0, deny: 1 })[section] ?? 2;
+
 /** Compares two policy documents generically: every top-level list of id'd entries by id, everything else field by field. */
 export function diffPolicies(before: unknown, after: unknown): PolicyDiff {
   const previous = isRecord(before) ? before : {};
@@ -126,7 +129,10 @@ export function diffPolicies(before: unknown, after: unknown): PolicyDiff {
       if (section.added.length || section.removed.length || section.changed.length) lists.push(section);
     } else diffValue(key, a, b, fields);
   }
-  return { lists, fields: byPath(fields) };
+  return {
+    lists: lists.sort((a, b) => sectionRank(a.section) - sectionRank(b.section) || (a.section < b.section ? -1 : 1)),
+    fields: byPath(fields),
+  };
 }
 
 export const policyDiffIsEmpty = (diff: PolicyDiff) => diff.lists.length === 0 && diff.fields.length === 0;

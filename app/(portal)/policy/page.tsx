@@ -1,4 +1,6 @@
 import { getActivePolicyView } from "@/lib/services/queries/policy-view";
+import { getPolicyHistory } from "@/lib/services/queries/policy-history";
+import { PolicyVersions } from "@/components/policy/policy-versions";
 import { formatMinutes } from "@/components/format";
 import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
@@ -22,7 +24,7 @@ function List({ items, empty = "—" }: { items: string[] | undefined; empty?: s
 
 export default async function PolicyPage() {
   const ctx = await pageContext();
-  const policy = await getActivePolicyView({ ctx });
+  const [policy, history] = await Promise.all([getActivePolicyView({ ctx }), getPolicyHistory({ ctx })]);
   if (!policy) {
     return (
       <div className="space-y-4">
@@ -82,6 +84,8 @@ export default async function PolicyPage() {
           strictest requirement applies.
         </p>
       </div>
+
+      <PolicyVersions history={history} />
 
       {!doc ? (
         <Alert tone="error" title="The stored policy no longer validates">

@@ -6,7 +6,9 @@ import YAML from "yaml";
 import { createPrismaClient, type PrismaClient } from "../../db";
 import { createTestDatabase, type TestDatabase } from "../../testing/test-database";
 import { createPolicyReloader } from "../../worker/policy-reloader";
-import { systemActor } from "../context";
+import type { Role } from "../../generated/prisma/enums";
+import { getPolicyHistory } from "../queries/policy-history";
+import { systemActor, type Actor } from "../context";
 import { getActivePolicy } from "./active-policy";
 import { invalidPolicyAlertKey, loadPolicy } from "./load-policy";
 import { reloadPolicy } from "./reload-policy";
@@ -186,5 +188,56 @@ describe("the worker's policy reloader", () => {
     write(demo);
     expect(await reloader.check("if-changed")).toMatchObject({ status: "loaded" });
     expect(await openAlerts()).toHaveLength(0);
+  });
+});
+
+describe("getPolicyHistory (the policy page)", () => {
+  const person = (roles: Role[]): Actor => ({
+    type: "user",
+    userId: `user-${roles.join("-")}`,
+    email: "someone@example.com",
+    name: null,
+    roles,
+    groups: [],
+    identityStoreUserId: null,
+    ip: null,
+    userAgent: null,
+  });
+  const historyFor = (roles: Role[]) =>
+    getPolicyHistory({ ctx: { actor: person(roles), db: db.prisma, now: () => new Date() } });
+
+  it("shows the version in force, the previous one and each change in plain words", async () => {
+    const before = await getActivePolicy(db.prisma);
+    write(
+      edited((doc) => {
+        doc.rules[0]!.maxDurationMinutes = 35;
+        doc.deny.splice(0, 1);
+      }),
+    );
+    await reloadPolicy({ ctx: ctx(), input: { file } });
+    const after = await getActivePolicy(db.prisma);
+    const history = await historyFor(["REQUESTER"]);
+    expect(history.current).toMatchObject({ version: after.version, previousVersion: before.version });
+    expect(history.changes[0]).toMatchObject({
+      version: after.version,
+      previousVersion: before.version,
+      first: false,
+      lines: [
+        {
+          kind: "changed",
+          text: `Changed allow rule ${demo.rules[0]!.id}`,
+          details: [`maxDurationMinutes: ${demo.rules[0]!.maxDurationMinutes} → 35`],
+        },
+        { kind: "removed", text: `Removed deny rule ${demo.deny[0]!.id}`, details: [] },
+      ],
+    });
+    expect(history.changes.length).toBeLessThanOrEqual(10);
+  });
+
+  it("tells alert readers, and only them, about a refused file", async () => {
+    write("version: 1\nrules: nope\n");
+    await reloadPolicy({ ctx: ctx(), input: { file } });
+    expect((await historyFor(["AUDITOR"])).invalidFile?.subject).toContain(file);
+    expect((await historyFor(["REQUESTER"])).invalidFile).toBeNull();
   });
 });

@@ -113,6 +113,8 @@ export interface RequestDetail {
   sessionNotice: SessionNotice | null;
   justification: string;
   ticket: string | null;
+  /** The policy version the request was evaluated under (null for requests made before versions existed). */
+  policyVersion: number | null;
   requiredApprovals: number;
   /** Approvals that count toward the quorum (with distinctGroups, one per group), not every APPROVE row. */
   approvals: number;
@@ -168,6 +170,7 @@ export async function getRequestDetail({
       requester: { select: { id: true, name: true, email: true } },
       targets: { include: { grant: true }, orderBy: { id: "asc" } },
       decisions: { include: { approver: { select: { name: true, email: true } } }, orderBy: { createdAt: "asc" } },
+      policy: { select: { version: true } },
     },
   });
   const isRequester = request?.requesterId === actor.userId;
@@ -289,6 +292,7 @@ export async function getRequestDetail({
         : null,
     justification: request.justification,
     ticket: request.ticket,
+    policyVersion: request.policy?.version ?? null,
     requiredApprovals: request.requiredApprovals,
     approvals: countQuorum(
       { required: request.requiredApprovals, distinctGroups: request.distinctGroups },

@@ -180,6 +180,14 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
                     ]
                   : []),
                 ...(r.closeReason ? [{ label: "Closed because", value: r.closeReason }] : []),
+                ...(r.policyVersion !== null
+                  ? [
+                      {
+                        label: "Policy",
+                        value: <span data-testid="request-policy-version">version {r.policyVersion}</span>,
+                      },
+                    ]
+                  : []),
               ]}
             />
           </Card>
