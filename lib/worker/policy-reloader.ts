@@ -33,30 +33,40 @@ export function createPolicyReloader({
   intervalSeconds,
   checks = [],
   log,
+  retryInvalidEveryMs = 60_000,
 }: {
   ctx: ServiceContext;
   file: string;
   intervalSeconds: number;
   checks?: readonly PolicyCheck[];
   log: PolicyReloaderLog;
+  /** An unchanged invalid file is checked again this often (a check that asks AWS may pass later); its alert stays open meanwhile. */
+  retryInvalidEveryMs?: number;
 }): PolicyReloader {
-  // The last file content this process settled (loaded, found unchanged); an invalid one is retried every interval.
+  // The last file content this process settled (loaded, found unchanged), and the last one it refused.
   let settled: string | null = null;
+  let refused: { fingerprint: string | null; at: number } | null = null;
   let running: Promise<PolicyReload | null> = Promise.resolve(null);
   let timer: NodeJS.Timeout | undefined;
 
   async function run(mode: "if-changed" | "forced"): Promise<PolicyReload | null> {
     const fingerprint = await fileFingerprint(file);
     if (mode === "if-changed" && fingerprint !== null && fingerprint === settled) return null;
+    const sameRefusal = refused !== null && refused.fingerprint === fingerprint;
+    if (mode === "if-changed" && sameRefusal && Date.now() - refused!.at < retryInvalidEveryMs) return null;
     try {
       const result = await reloadPolicy({ ctx, input: { file }, checks });
       if (result.status === "invalid") {
         settled = null;
-        log.error(
-          { policyFile: file, problems: result.problems.slice(0, 20) },
-          "policy file is invalid; the previous policy stays in force",
-        );
+        refused = { fingerprint, at: Date.now() };
+        // Once per refused content (and per signal), not once per interval.
+        if (!sameRefusal || mode === "forced")
+          log.error(
+            { policyFile: file, problems: result.problems.slice(0, 20) },
+            "policy file is invalid; the previous policy stays in force",
+          );
       } else {
+        refused = null;
         settled = fingerprint;
         if (result.status === "loaded")
           log.info({ policyFile: file, version: result.version, policyId: result.policyId }, "access policy loaded");

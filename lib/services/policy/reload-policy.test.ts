@@ -175,6 +175,20 @@ describe("getActivePolicy", () => {
 });
 
 describe("the worker's policy reloader", () => {
+  it("checks an unchanged invalid file again once its retry time has passed", async () => {
+    const reloader = createPolicyReloader({
+      ctx: ctx(),
+      file,
+      intervalSeconds: 0,
+      log: silent,
+      retryInvalidEveryMs: 0,
+    });
+    write("version: 1\nrules: 3\n");
+    expect(await reloader.check("if-changed")).toMatchObject({ status: "invalid" });
+    expect(await reloader.check("if-changed")).toMatchObject({ status: "invalid" });
+    expect(await openAlerts()).toHaveLength(1);
+  });
+
   it("does nothing while the file is unchanged, loads a changed file, and retries an invalid one", async () => {
     const reloader = createPolicyReloader({ ctx: ctx(), file, intervalSeconds: 0, log: silent });
     expect(await reloader.check("if-changed")).toMatchObject({ status: "unchanged" });
@@ -183,7 +197,8 @@ describe("the worker's policy reloader", () => {
     expect(await reloader.check("if-changed")).toMatchObject({ status: "loaded" });
     write("version: 1\nrules: 3\n");
     expect(await reloader.check("if-changed")).toMatchObject({ status: "invalid" });
-    expect(await reloader.check("if-changed")).toMatchObject({ status: "invalid" });
+    // The same refused content waits for its retry time; a signal checks at once.
+    expect(await reloader.check("if-changed")).toBeNull();
     expect(await reloader.check("forced")).toMatchObject({ status: "invalid" });
     write(demo);
     expect(await reloader.check("if-changed")).toMatchObject({ status: "loaded" });

@@ -130,6 +130,8 @@ export async function createRequest({ ctx, input, queue }: { ctx: ServiceContext
           endsAt,
           ticket: request.ticket,
           rules: verdict.decision.ruleIds,
+          // The policy version the request was evaluated under, for the timeline and exports.
+          policyVersion: policy.version,
           requiredApprovals: request.requiredApprovals,
         },
         reason: data.justification,

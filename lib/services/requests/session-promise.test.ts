@@ -79,3 +79,25 @@ describe("the policy's session promise, per target", () => {
     expect(await promiseOf(cut.requestId)).toBe(true);
   });
 });
+
+describe("the policy version a request was evaluated under", () => {
+  it("is recorded on the request and in its audit row, and follows a reload at once", async () => {
+    const versionOf = async (requestId: string) => {
+      const row = await harness.db.prisma.accessRequest.findUniqueOrThrow({
+        where: { id: requestId },
+        select: { policy: { select: { version: true } } },
+      });
+      const created = await harness.db.prisma.auditEvent.findFirstOrThrow({
+        where: { requestId, action: "request.created" },
+      });
+      return { stored: row.policy?.version, audited: (created.after as { policyVersion?: number }).policyVersion };
+    };
+    await reloadPolicy(policyYaml(OFF_WITH_REFUSAL));
+    const before = await versionOf((await request(60)).requestId);
+    await reloadPolicy(policyYaml("").replace("maxDurationMinutes: 480", "maxDurationMinutes: 470"));
+    const after = await versionOf((await request(60)).requestId);
+    expect(before.stored).toBe(before.audited);
+    expect(after.stored).toBe(after.audited);
+    expect(after.stored).toBeGreaterThan(before.stored!);
+  });
+});
