@@ -67,6 +67,14 @@ export const ROUTES: RouteCell[] = [
     allow: EVERY_ROLE,
     allowedStatus: 200,
   },
+  // The policy is readable by every role, so is the history of its changes.
+  {
+    route: "/api/policy/history",
+    method: "GET",
+    call: "/api/policy/history",
+    allow: EVERY_ROLE,
+    allowedStatus: 200,
+  },
   // Slack's signature is the only credential: without it everyone, signed in or not, is refused the same way.
   {
     route: "/api/slack/interactions",

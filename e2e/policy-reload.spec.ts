@@ -86,6 +86,10 @@ test("an edited policy file applies within the interval, is audited with its dif
     );
     expect(audit!.after.version).toBe(newVersion);
     expect(audit!.after.diff.lists[0]!.section).toBe("rules");
+    const exported = await (await dave.request.get("/api/policy/history")).text();
+    const last = JSON.parse(exported.trim().split("\n").at(-1)!) as { version: number; changes: { text: string }[] };
+    expect(last.version).toBe(newVersion);
+    expect(last.changes.map((change) => change.text)).toContain(`Changed allow rule ${RULE}`);
 
     // An invalid edit: the version in force stays, and admins see which file, where and why.
     const broken = YAML.parseDocument(edited.toString());

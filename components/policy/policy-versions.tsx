@@ -1,6 +1,7 @@
 import type { PolicyHistory } from "@/lib/services/queries/policy-history";
 import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
+import { buttonClass } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { LocalTime } from "@/components/ui/local-time";
 
@@ -10,7 +11,20 @@ const KIND_TONES = { added: "green", removed: "red", changed: "amber" } as const
 export function PolicyVersions({ history }: { history: PolicyHistory }) {
   const { current, changes, invalidFile } = history;
   return (
-    <Card title="Versions and changes" testId="policy-versions">
+    <Card
+      title="Versions and changes"
+      testId="policy-versions"
+      actions={
+        <a
+          href="/api/policy/history"
+          download
+          className={buttonClass("secondary", "sm")}
+          data-testid="policy-history-export"
+        >
+          Export all changes (JSONL)
+        </a>
+      }
+    >
       <div className="space-y-4">
         {current ? (
           <p className="text-sm" data-testid="policy-version" data-version={current.version}>

@@ -7,7 +7,7 @@ import { createPrismaClient, type PrismaClient } from "../../db";
 import { createTestDatabase, type TestDatabase } from "../../testing/test-database";
 import { createPolicyReloader } from "../../worker/policy-reloader";
 import type { Role } from "../../generated/prisma/enums";
-import { getPolicyHistory } from "../queries/policy-history";
+import { exportPolicyHistory, getPolicyHistory } from "../queries/policy-history";
 import { systemActor, type Actor } from "../context";
 import { getActivePolicy } from "./active-policy";
 import { invalidPolicyAlertKey, loadPolicy } from "./load-policy";
@@ -247,6 +247,24 @@ describe("getPolicyHistory (the policy page)", () => {
       ],
     });
     expect(history.changes.length).toBeLessThanOrEqual(10);
+  });
+
+  it("exports every load and change with its diff and the same sentences, oldest first", async () => {
+    write(edited((doc) => (doc.rules[0]!.maxDurationMinutes = 65)));
+    await reloadPolicy({ ctx: ctx(), input: { file } });
+    const lines = (
+      await exportPolicyHistory({ ctx: { actor: person(["REQUESTER"]), db: db.prisma, now: () => new Date() } })
+    )
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines[0]).toMatchObject({ previousVersion: null, changes: [] });
+    expect(lines.at(-1)).toMatchObject({
+      actor: "system:policy-reload",
+      version: (await getActivePolicy(db.prisma)).version,
+      changes: [{ kind: "changed", details: [`maxDurationMinutes: ${demo.rules[0]!.maxDurationMinutes} → 65`] }],
+      diff: { lists: [{ section: "rules", changed: [{ id: demo.rules[0]!.id }] }] },
+    });
   });
 
   it("tells alert readers, and only them, about a refused file", async () => {

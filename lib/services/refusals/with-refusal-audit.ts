@@ -20,6 +20,7 @@ export const AUDITED_VERBS = [
   "inventory.refresh",
   "history.export",
   "history.read",
+  "policy.history",
   "request.read",
   "approvals.read",
   "targets.read",
