@@ -64,6 +64,8 @@ export default defineConfig({
       // Short notification retries so the notifications spec sees a retried delivery succeed and a failing one dead-lettered.
       NOTIFY_RETRY_BASE_MS: "200",
       NOTIFY_MAX_ATTEMPTS: "3",
+      // 36 s: the break-glass spec sees an unreviewed use raise its alert without waiting a day.
+      BREAK_GLASS_REVIEW_HOURS: "0.01",
     },
   },
 });

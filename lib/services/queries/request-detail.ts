@@ -113,6 +113,8 @@ export interface RequestDetail {
   sessionNotice: SessionNotice | null;
   justification: string;
   ticket: string | null;
+  /** Emergency access (break-glass): granted without approval, reviewed afterwards. */
+  breakGlass: boolean;
   requiredApprovals: number;
   /** Approvals that count toward the quorum (with distinctGroups, one per group), not every APPROVE row. */
   approvals: number;
@@ -289,6 +291,7 @@ export async function getRequestDetail({
         : null,
     justification: request.justification,
     ticket: request.ticket,
+    breakGlass: request.breakGlass,
     requiredApprovals: request.requiredApprovals,
     approvals: countQuorum(
       { required: request.requiredApprovals, distinctGroups: request.distinctGroups },

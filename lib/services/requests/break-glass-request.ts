@@ -45,12 +45,11 @@ export async function breakGlassRequest({
   queue: JobQueue;
 }) {
   const actor = requireUser(ctx.actor, "breakglass.use");
+  const data = parseInput(BreakGlassInput, input);
   const policy = await getActivePolicy(ctx.db);
   const requester = { email: actor.email, groups: actor.groups };
-  const attempted = typeof input === "object" && input !== null ? (input as Record<string, unknown>).accountId : null;
   if (!mayBreakGlass(policy.document, requester))
-    throw await refuse(ctx, String(attempted ?? ""), "FORBIDDEN", "You are not on any emergency access list.");
-  const data = parseInput(BreakGlassInput, input);
+    throw await refuse(ctx, data.accountId, "FORBIDDEN", "You are not on any emergency access list.");
   const [target] = await describeTargets(ctx.db, [
     { accountId: data.accountId, permissionSetArn: data.permissionSetArn },
   ]);
