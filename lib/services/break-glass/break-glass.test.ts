@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { seedAccount, seedPermissionSet, seedUser } from "../../simulator/seed";
 import { startServiceHarness, type ServiceHarness } from "../../testing/service-harness";
 import { expectCode } from "../../testing/expect-app-error";
@@ -6,6 +6,7 @@ import { onAlert, type RaisedAlert } from "../alerts/alert-hook";
 import type { ServiceContext, UserActor } from "../context";
 import { activateGrant } from "../grants/activate-grant";
 import { activeBreakGlass, canBreakGlass, getBreakGlassOverview } from "../queries/break-glass";
+import { useNotificationSettings } from "../notifications/settings";
 import { reconcileAssignments } from "../reconcile/reconcile-assignments";
 import { breakGlassRequest, breakGlassUsedAlertKey } from "../requests/break-glass-request";
 import { withRefusalAudit } from "../refusals/with-refusal-audit";
@@ -58,6 +59,8 @@ afterAll(async () => {
   await harness?.stop();
 });
 
+afterEach(() => useNotificationSettings(null));
+
 const input = (overrides: Record<string, unknown> = {}) => ({
   accountId: paymentsProd.id,
   permissionSetArn: admin.arn,
@@ -81,6 +84,23 @@ describe("break-glass", () => {
 
   it("the on-call engineer is granted at once, without approval, through the grant worker", async () => {
     expect(await canBreakGlass({ ctx: harness.ctxFor(users.erin!) })).toBe(true);
+    useNotificationSettings({
+      appUrl: "http://portal.test",
+      slack: {
+        botToken: "xoxb-test-token-000",
+        signingSecret: "0123456789abcdef0123456789abcdef",
+        approvalsChannel: "#access-approvals",
+        securityChannel: "#security-alerts",
+      },
+      email: {
+        smtpUrl: "smtp://127.0.0.1:1",
+        from: "jit@example.com",
+        approvalsTo: [],
+        securityTo: ["sec@example.com"],
+      },
+      webhooks: [],
+      retry: { baseMs: 10, windowMs: 60_000, maxAttempts: 3 },
+    });
     const result = await breakGlass(users.erin!, input());
     requestId = result.requestId;
     expect(result.status).toBe("APPROVED");
@@ -118,6 +138,18 @@ describe("break-glass", () => {
     });
     expect(alert).toMatchObject({ status: "OPEN", kind: "break-glass-used" });
     expect(hooked.map((a) => a.dedupeKey)).toContain(breakGlassUsedAlertKey(useId));
+    // Security is told in the same transaction, through the outbox: its own event, not a "removal not verified" alert.
+    const notifications = await harness.db.prisma.notification.findMany({
+      where: { requestId },
+      include: { deliveries: { select: { channel: true, target: true } } },
+    });
+    expect(notifications.map((n) => n.type)).not.toContain("removal.alert");
+    expect(notifications.find((n) => n.type === "breakglass.used")?.deliveries).toEqual(
+      expect.arrayContaining([
+        { channel: "SLACK", target: "channel:#security-alerts" },
+        { channel: "EMAIL", target: "sec@example.com" },
+      ]),
+    );
   });
 
   it("approvers and auditors see it active (the banner); the engineer and other requesters do not", async () => {
