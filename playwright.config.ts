@@ -68,6 +68,8 @@ export default defineConfig({
       NOTIFY_RETRY_BASE_MS: "200",
       NOTIFY_MAX_ATTEMPTS: "3",
       POLICY_RELOAD_SECONDS: String(E2E_POLICY_RELOAD_SECONDS),
+      // 36 s: the break-glass spec sees an unreviewed use raise its alert without waiting a day.
+      BREAK_GLASS_REVIEW_HOURS: "0.01",
     },
   },
 });

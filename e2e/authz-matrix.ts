@@ -42,6 +42,9 @@ export const PAGES: PageCell[] = [
   { route: "/device", visit: "/device", allow: EVERY_ROLE, allowedStatus: 200 },
   { route: "/devices", visit: "/devices", allow: EVERY_ROLE, allowedStatus: 200 },
   { route: "/admin/sessions", visit: "/admin/sessions", allow: ["ADMIN"], allowedStatus: 200 },
+  { route: "/break-glass", visit: "/break-glass", allow: ["APPROVER", "AUDITOR", "ADMIN"], allowedStatus: 200 },
+  // Every role reaches the form; the policy's break-glass rules decide who gets anything from it.
+  { route: "/break-glass/new", visit: "/break-glass/new", allow: EVERY_ROLE, allowedStatus: 200 },
 ];
 
 export interface RouteCell {
@@ -255,6 +258,22 @@ export const ACTIONS: ActionCell[] = [
     purpose: "sign a device out",
     allow: EVERY_ROLE,
     fields: { tokenId: MISSING_ID },
+    passedCode: "NOT_FOUND",
+  },
+  {
+    file: "app/(portal)/break-glass/actions.ts",
+    exportedName: "breakGlassAction",
+    purpose: "emergency access (break-glass)",
+    allow: EVERY_ROLE,
+    fields: { durationMinutes: "30", justification: "authorization matrix probe" },
+    passedCode: "VALIDATION",
+  },
+  {
+    file: "app/(portal)/break-glass/actions.ts",
+    exportedName: "reviewBreakGlassAction",
+    purpose: "review an emergency access use",
+    allow: ["APPROVER", "AUDITOR", "ADMIN"],
+    fields: { useId: MISSING_ID, verdict: "JUSTIFIED" },
     passedCode: "NOT_FOUND",
   },
   {

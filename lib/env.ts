@@ -177,6 +177,12 @@ export const EnvSchema = z.object({
   RECONCILE_MISSING: z.enum(["recreate", "mark"], { message: 'expected "recreate" or "mark"' }).default("mark"),
   RECONCILE_OUT_OF_BAND: z.enum(["report", "remove"], { message: 'expected "report" or "remove"' }).default("report"),
   REMOVAL_ALERT_AFTER_SECONDS: positiveInt(300),
+  // An emergency access use nobody reviewed this many hours after it started raises an alert (decimals for tests).
+  BREAK_GLASS_REVIEW_HOURS: z.coerce
+    .number({ message: "expected a number of hours" })
+    .positive("expected a number of hours above 0")
+    .max(720, "expected at most 720 hours (30 days)")
+    .default(24),
   // Lets a Prometheus scraper read /api/metrics without a session.
   METRICS_TOKEN: z
     .string()

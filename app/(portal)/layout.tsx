@@ -1,7 +1,9 @@
 import { signOut } from "@/lib/auth/auth";
 import { AdminAlertBanner } from "@/components/admin-alert-banner";
+import { BreakGlassBanner } from "@/components/break-glass-banner";
 import { NavBar } from "@/components/nav-bar";
 import { alertSummary } from "@/lib/services/queries/alert-summary";
+import { activeBreakGlass } from "@/lib/services/queries/break-glass";
 import { pageContext, pendingCountForViewer } from "./page-context";
 
 export default async function PortalLayout({ children }: { children: React.ReactNode }) {
@@ -10,6 +12,7 @@ export default async function PortalLayout({ children }: { children: React.React
   const pending = await pendingCountForViewer();
   // A failing alert query must not take every page down; the admin page shows the same data with its own errors.
   const alerts = await alertSummary({ ctx }).catch(() => null);
+  const breakGlass = await activeBreakGlass({ ctx }).catch(() => null);
 
   async function signOutAction() {
     "use server";
@@ -25,6 +28,7 @@ export default async function PortalLayout({ children }: { children: React.React
       >
         Skip to content
       </a>
+      <BreakGlassBanner active={breakGlass} />
       <AdminAlertBanner summary={alerts} />
       <NavBar
         actor={{ name: actor.name, email: actor.email, roles: actor.roles }}

@@ -14,6 +14,7 @@ import { LocalTime } from "@/components/ui/local-time";
 import { TableScroll } from "@/components/ui/table-scroll";
 import { rolesAllow } from "@/lib/services/authorize";
 import { securityOverview } from "@/lib/services/queries/security-overview";
+import { canBreakGlass } from "@/lib/services/queries/break-glass";
 import { SecurityOverviewSections } from "./security-overview";
 import { pageContext, pendingCountForViewer } from "./page-context";
 
@@ -22,10 +23,11 @@ export default async function HomePage() {
   const { actor } = ctx;
   const isRequester = rolesAllow(actor.roles, "request.create");
   const watchesAccess = rolesAllow(actor.roles, "grants.read-active");
-  const [mine, pending, security] = await Promise.all([
+  const [mine, pending, security, emergency] = await Promise.all([
     listMyRequests({ ctx }),
     pendingCountForViewer(),
     watchesAccess ? securityOverview({ ctx }) : null,
+    canBreakGlass({ ctx }).catch(() => false),
   ]);
 
   return (
@@ -39,6 +41,11 @@ export default async function HomePage() {
         </div>
         <div className="flex items-center gap-3">
           <LiveRefresh active={mine.live} />
+          {emergency ? (
+            <ButtonLink href="/break-glass/new" variant="danger" testId="emergency-access">
+              Emergency access
+            </ButtonLink>
+          ) : null}
           {isRequester ? (
             <ButtonLink href="/requests/new" testId="new-request">
               New request

@@ -18,6 +18,7 @@ export interface FilterValues {
   status?: string;
   event?: string;
   q?: string;
+  kind?: string;
   sort?: string;
 }
 
@@ -211,6 +212,12 @@ export function HistoryFilterForm({
             {values.event && !choices.events.some((e) => e.action === values.event) ? (
               <option value={values.event}>{values.event}</option>
             ) : null}
+          </select>
+        </Labelled>
+        <Labelled id="f-kind" label="Kind">
+          <select id="f-kind" name="kind" defaultValue={values.kind ?? ""} className={`${inputClass} w-full`}>
+            <option value="">All requests</option>
+            <option value="break-glass">Emergency access (break-glass) only</option>
           </select>
         </Labelled>
         <Labelled id="f-sort" label="Order">

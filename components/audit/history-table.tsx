@@ -9,6 +9,12 @@ import { TableScroll } from "@/components/ui/table-scroll";
 const JUSTIFICATION_PREVIEW = 140;
 
 function Decisions({ row }: { row: HistoryRow }) {
+  if (row.breakGlass)
+    return (
+      <span data-testid="break-glass-marker">
+        <Badge tone="red">break-glass</Badge>
+      </span>
+    );
   if (row.autoApproved) return <Badge tone="violet">self-service</Badge>;
   if (row.decisions.length === 0) return <span className="text-slate-500 dark:text-slate-400">none</span>;
   return (

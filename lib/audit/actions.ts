@@ -56,6 +56,12 @@ export const AUDIT_ACTIONS = {
   "drift.removal_failed": { title: "Out-of-band assignment removal failed", tone: "error" },
   "drift.removal_skipped": { title: "Out-of-band assignment removal skipped", tone: "muted" },
   "reconcile.baselined": { title: "Standing assignments recorded as baseline", tone: "info" },
+  "breakglass.used": { title: "Emergency access used (break-glass)", tone: "error" },
+  "breakglass.refused": { title: "Emergency access refused", tone: "error" },
+  "breakglass.reviewed": { title: "Emergency access reviewed", tone: "info" },
+  "breakglass.review_refused": { title: "Emergency access review refused", tone: "error" },
+  "breakglass.review_overdue": { title: "Emergency access not reviewed in time", tone: "error" },
+  "breakglass.offline_detected": { title: "Offline emergency access found by reconciliation", tone: "error" },
   "alert.raised": { title: "Alert raised", tone: "error" },
   "alert.acknowledged": { title: "Alert acknowledged", tone: "info" },
   "alert.resolved": { title: "Alert resolved", tone: "muted" },
@@ -76,7 +82,7 @@ export type KnownAuditAction = keyof typeof AUDIT_ACTIONS;
 
 /** Actions that belong to a request's life, offered as the dashboard's event-type filter. */
 export const REQUEST_EVENT_ACTIONS = (Object.keys(AUDIT_ACTIONS) as KnownAuditAction[]).filter(
-  (a) => a.startsWith("request.") || a.startsWith("grant.") || a.startsWith("session."),
+  (a) => a.startsWith("request.") || a.startsWith("grant.") || a.startsWith("session.") || a.startsWith("breakglass."),
 );
 
 export function describeAction(action: string): { title: string; tone: AuditTone } {

@@ -23,8 +23,9 @@ export const PERSONAS: readonly Persona[] = [
     key: "erin",
     name: "Erin Engineer",
     email: "erin@example.com",
-    groups: ["engineering", "team-data"],
-    description: "Engineer on the data team",
+    // On call this week: the demo policy's break-glass rule names the on-call group.
+    groups: ["engineering", "team-data", "on-call"],
+    description: "Engineer on the data team, on call (may use emergency access)",
   },
   // An engineer who also approves: the self-approval refusal has a live persona to run against.
   {

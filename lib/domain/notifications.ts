@@ -19,6 +19,8 @@ export const NOTIFICATION_EVENTS = {
   "removal.alert": { audience: "security", summary: "A removal is not verified" },
   "drift.found": { audience: "security", summary: "An assignment changed outside the portal" },
   "policy.reloaded": { audience: "security", summary: "The access policy was reloaded" },
+  "breakglass.used": { audience: "security", summary: "Emergency access was used (break-glass)" },
+  "breakglass.unreviewed": { audience: "security", summary: "An emergency access use is still not reviewed" },
   // Internal: re-renders every Slack copy of a request's approval message after a decision anywhere.
   "request.updated": { audience: "slack-copies", summary: "A request changed" },
 } as const satisfies Record<string, { audience: Audience; summary: string }>;
@@ -54,7 +56,15 @@ export const NOTIFICATIONS_BY_AUDIT_ACTION: Readonly<Record<string, readonly Not
   "drift.detected": ["drift.found"],
   "policy.loaded": ["policy.reloaded"],
   "policy.changed": ["policy.reloaded"],
+  "breakglass.used": ["breakglass.used"],
+  "breakglass.review_overdue": ["breakglass.unreviewed"],
 };
+
+/** Break-glass alerts are announced by their own events (breakglass.used, breakglass.unreviewed), not as a removal alert. */
+export function isBreakGlassAlert(after: unknown): boolean {
+  const kind = typeof after === "object" && after !== null ? (after as { kind?: unknown }).kind : undefined;
+  return typeof kind === "string" && kind.startsWith("break-glass-");
+}
 
 /** Events scheduled by another: the reminder at half the approval window, the ending notice N minutes before the end. */
 export function followUpEvents(type: NotificationEventType): NotificationEventType[] {

@@ -360,6 +360,59 @@ export const PolicyDefaults = z.strictObject(
 );
 export type PolicyDefaults = z.infer<typeof PolicyDefaults>;
 
+// ---------------------------------------------------------------------------------------------------------------------------
+// Break-glass: emergency access granted at once, reviewed afterwards (evaluated in break-glass.ts)
+
+/** Emergency access is short on purpose; a longer emergency is a normal request. */
+export const MAX_BREAK_GLASS_MINUTES = 240;
+
+export const IncidentRule = z
+  .strictObject(
+    {
+      /** Matched against the whole incident reference; an incident is always required. */
+      pattern: z.string({ error: "must be a quoted regular expression" }).superRefine((pattern, ctx) => {
+        const problem = ticketPatternProblem(pattern);
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+      }),
+      /** An example incident reference shown instead of the pattern, e.g. "INC-1234"; it must match the pattern. */
+      hint: safeText("line")
+        .min(1, "must not be empty")
+        .max(MAX_TICKET_HINT_LENGTH, `must be at most ${MAX_TICKET_HINT_LENGTH} characters`)
+        .optional(),
+    },
+    mapping("incident"),
+  )
+  .superRefine((rule, ctx) => {
+    if (rule.hint !== undefined && !ticketPatternProblem(rule.pattern) && !ticketMatches(rule.pattern, rule.hint))
+      ctx.addIssue({ code: "custom", path: ["hint"], message: "must be an example that matches the pattern" });
+  });
+export type IncidentRule = z.infer<typeof IncidentRule>;
+
+export const BreakGlassRule = z.strictObject(
+  {
+    id: RuleId,
+    description: z.string().max(1000).optional(),
+    /** Who may break glass: IdP groups or users, as for requesters. */
+    requesters: RequesterSelector,
+    accounts: AccountSelector,
+    permissionSets: PermissionSetSelector,
+    maxDurationMinutes: z
+      .number({ error: "must be a number of minutes" })
+      .int("must be whole minutes")
+      .min(
+        MIN_DURATION_MINUTES,
+        `must be at least ${MIN_DURATION_MINUTES} minute${MIN_DURATION_MINUTES === 1 ? "" : "s"}`,
+      )
+      .max(
+        MAX_BREAK_GLASS_MINUTES,
+        `must be at most ${MAX_BREAK_GLASS_MINUTES} minutes: emergency access is short, use a normal rule for longer work`,
+      ),
+    incident: IncidentRule,
+  },
+  mapping("a break-glass rule"),
+);
+export type BreakGlassRule = z.infer<typeof BreakGlassRule>;
+
 /** The access policy: allow rules (all matching rules apply), explicit deny rules (always win), deny by default. */
 export const PolicyDocument = z
   .strictObject(
@@ -368,12 +421,13 @@ export const PolicyDocument = z
       defaults: PolicyDefaults.default({ pendingApprovalExpiryMinutes: 1440 }),
       rules: z.array(AllowRule, { error: "must be a list of rules" }).max(1000).default([]),
       deny: z.array(DenyRule, { error: "must be a list of deny rules" }).max(1000).default([]),
+      breakGlass: z.array(BreakGlassRule, { error: "must be a list of break-glass rules" }).max(100).default([]),
     },
     mapping("the policy"),
   )
   .superRefine((policy, ctx) => {
     const seen = new Map<string, string>();
-    const check = (section: "rules" | "deny") => (rule: { id: string }, index: number) => {
+    const check = (section: "rules" | "deny" | "breakGlass") => (rule: { id: string }, index: number) => {
       const first = seen.get(rule.id);
       if (first)
         ctx.addIssue({
@@ -385,5 +439,6 @@ export const PolicyDocument = z
     };
     policy.rules.forEach(check("rules"));
     policy.deny.forEach(check("deny"));
+    policy.breakGlass.forEach(check("breakGlass"));
   });
 export type PolicyDocument = z.infer<typeof PolicyDocument>;

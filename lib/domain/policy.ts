@@ -113,7 +113,7 @@ function emailsLookAlike(a: string, b: string): boolean {
   return selectorEmailKey(a) === selectorEmailKey(b) || loose(a) === loose(b);
 }
 
-function requesterMatches(selector: RequesterSelector, requester: Requester): boolean {
+export function requesterMatches(selector: RequesterSelector, requester: Requester): boolean {
   if (selector.groups?.some((group) => group === WILDCARD || requester.groups.includes(group))) return true;
   const email = selectorEmailKey(requester.email);
   return email !== "" && (selector.users?.some((user) => selectorEmailKey(user) === email) ?? false);
@@ -128,7 +128,7 @@ function permissionSetMatches(names: readonly string[], permissionSetName: strin
   return names.some((name) => name === WILDCARD || name === permissionSetName);
 }
 
-export function ruleCoversTarget(rule: AllowRule | DenyRule, target: PolicyTarget): boolean {
+export function ruleCoversTarget(rule: Pick<AllowRule, "accounts" | "permissionSets">, target: PolicyTarget): boolean {
   return (
     accountMatches(rule.accounts, target.account) && permissionSetMatches(rule.permissionSets, target.permissionSetName)
   );
@@ -281,13 +281,13 @@ function targetLabel(target: PolicyTarget): string {
   return `${target.permissionSetName} on ${target.account.id}`;
 }
 
-function findDenyRule(policy: PolicyDocument, requester: Requester, target: PolicyTarget): DenyRule | undefined {
+export function findDenyRule(policy: PolicyDocument, requester: Requester, target: PolicyTarget): DenyRule | undefined {
   return policy.deny.find((rule) => requesterMatches(rule.requesters, requester) && ruleCoversTarget(rule, target));
 }
 
-/** Whether any rule, allow or deny, names this target for anyone: the reconciler watches exactly these for drift. */
+/** Whether any rule, allow, deny or break-glass, names this target for anyone: the reconciler watches exactly these for drift. */
 export function policyMentionsTarget(policy: PolicyDocument, target: PolicyTarget): boolean {
-  return [...policy.rules, ...policy.deny].some((rule) => ruleCoversTarget(rule, target));
+  return [...policy.rules, ...policy.deny, ...policy.breakGlass].some((rule) => ruleCoversTarget(rule, target));
 }
 
 /** One (account, permission set) for one requester: explicit deny wins, no matching rule denies, several matching rules all apply. */

@@ -13,6 +13,7 @@ export const QUEUES = {
   checkRemovalAlerts: "alerts-check-removals",
   summarizeRefusals: "refusals-summarize",
   cleanSessionRevocations: "sessions-clean-revocations",
+  checkBreakGlassReviews: "breakglass-check-reviews",
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];

@@ -24,6 +24,10 @@ export const PERMISSIONS = {
   // Device sign-in (jit login): anyone may sign their own devices in and out; admins may sign anyone's out.
   "device.authorize": ["REQUESTER", "APPROVER", "AUDITOR", "ADMIN"],
   "device.revoke-any": ["ADMIN"],
+  // Break-glass: the policy's breakGlass rules decide who may use it; approvers, auditors and admins review every use.
+  "breakglass.use": ["REQUESTER", "APPROVER", "AUDITOR", "ADMIN"],
+  "breakglass.review": ["APPROVER", "AUDITOR", "ADMIN"],
+  "breakglass.read": ["APPROVER", "AUDITOR", "ADMIN"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

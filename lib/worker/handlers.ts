@@ -15,6 +15,7 @@ import { snapshotAssignments } from "../services/inventory/snapshot-assignments"
 import { syncInventory } from "../services/inventory/sync-inventory";
 import { sweepGrants } from "../services/grants/sweep-grants";
 import { checkRemovalAlerts } from "../services/alerts/check-removal-alerts";
+import { checkBreakGlassReviews } from "../services/break-glass/check-break-glass-reviews";
 import { summarizeRefusals } from "../services/refusals/record-refusal";
 import { reconcileAssignments, type ReconcileDeps } from "../services/reconcile/reconcile-assignments";
 import { unassignDrift } from "../services/reconcile/unassign-drift";
@@ -135,6 +136,9 @@ export async function registerHandlers(deps: WorkerDeps, concurrency: { grants: 
       ctx,
       settings: { alertAfterSeconds: deps.alertAfterSeconds ?? getEnv().REMOVAL_ALERT_AFTER_SECONDS },
     }),
+  );
+  await work(QUEUES.checkBreakGlassReviews, EmptyJob, 1, (ctx) =>
+    checkBreakGlassReviews({ ctx, settings: { reviewHours: getEnv().BREAK_GLASS_REVIEW_HOURS } }),
   );
   // Expired session denies leave the inline policies, so they never fill up with statements nobody needs.
   await work(QUEUES.cleanSessionRevocations, EmptyJob, 1, async (ctx) => {

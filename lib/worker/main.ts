@@ -26,6 +26,8 @@ import { notificationSettings } from "../services/notifications/settings";
 const SWEEP_EVERY_MS = 5_000;
 const INVENTORY_EVERY_MS = 10 * 60_000;
 const REMOVAL_ALERT_CHECK_EVERY_MS = 30_000;
+// One indexed query per tick; often enough that a shortened review delay (tests, demos) is seen within seconds.
+const BREAK_GLASS_CHECK_EVERY_MS = 10_000;
 const REFUSAL_SUMMARY_EVERY_MS = 30_000;
 const SESSION_CLEANUP_EVERY_MS = 60_000;
 
@@ -142,6 +144,13 @@ async function main() {
         .catch(() => undefined),
     REMOVAL_ALERT_CHECK_EVERY_MS,
   );
+  const breakGlassTimer = setInterval(
+    () =>
+      void boss
+        .send(QUEUES.checkBreakGlassReviews, {}, { singletonKey: "break-glass-reviews", singletonSeconds: 5 })
+        .catch(() => undefined),
+    BREAK_GLASS_CHECK_EVERY_MS,
+  );
   // Closes refusal windows nobody revisited, so a prober who stops still gets their count written.
   const refusalTimer = setInterval(
     () =>
@@ -207,6 +216,7 @@ async function main() {
     clearInterval(inventoryTimer);
     clearInterval(reconcileTimer);
     clearInterval(alertTimer);
+    clearInterval(breakGlassTimer);
     clearInterval(refusalTimer);
     clearInterval(sessionCleanupTimer);
     await metricsServer?.close();

@@ -29,6 +29,7 @@ const FIELD_LABELS: Record<HistoryFilterKey, string> = {
   status: "status",
   event: "event type",
   q: "search",
+  kind: "kind",
   sort: "order",
 };
 

@@ -180,6 +180,39 @@ export default async function PolicyPage() {
               </TableScroll>
             )}
           </Card>
+          <Card title={`Break-glass rules (${doc.breakGlass.length})`} testId="policy-break-glass-rules">
+            {doc.breakGlass.length === 0 ? (
+              <p className="text-sm text-slate-500 dark:text-slate-400">
+                No emergency access: every access goes through its approvals.
+              </p>
+            ) : (
+              <TableScroll label="Break-glass rules">
+                <table className="w-full text-left text-sm">
+                  <thead className="border-b border-slate-100 text-xs tracking-wide text-slate-500 uppercase dark:border-slate-800 dark:text-slate-400">
+                    <tr>
+                      <th className="px-5 py-2 font-semibold">Rule</th>
+                      <th className="px-5 py-2 font-semibold">Who</th>
+                      <th className="px-5 py-2 font-semibold">Accounts</th>
+                      <th className="px-5 py-2 font-semibold">Permission sets</th>
+                      <th className="px-5 py-2 font-semibold">At most</th>
+                      <th className="px-5 py-2 font-semibold">Incident</th>
+                    </tr>
+                  </thead>
+                  <tbody className="divide-y divide-slate-100 align-top dark:divide-slate-800">
+                    {doc.breakGlass.map((rule) => (
+                      <tr key={rule.id} data-testid="policy-break-glass-rule">
+                        {scopeCells(rule)}
+                        <td className="px-5 py-3 whitespace-nowrap">{formatMinutes(rule.maxDurationMinutes)}</td>
+                        <td className="px-5 py-3">
+                          <code className="text-xs">{rule.incident.hint ?? rule.incident.pattern}</code>
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </TableScroll>
+            )}
+          </Card>
           <p className="text-sm text-slate-600 dark:text-slate-400" data-testid="approval-expiry-note">
             A pending request waits {formatMinutes(doc.defaults.pendingApprovalExpiryMinutes)} for its approvals unless
             its rule sets another window (the shortest applies when several rules match), whatever the duration asked: a

@@ -233,6 +233,34 @@ const cases: Case[] = [
     text: ["policy/policy.yaml", "abc123", `Open the policy page: ${APP}/policy`],
     links: [`${APP}/policy`],
   },
+  {
+    type: "breakglass.used",
+    payload: payload("breakglass.used", snapshot({ status: "APPROVED", ticket: "INC-4711" }), {
+      subject: {
+        type: "request",
+        id: "req_123",
+        details: { incident: "INC-4711" },
+        reason: "Payments API down, restarting the cluster",
+      },
+    }),
+    subject: /^Security: emergency access used by /,
+    text: [
+      "!! Someone broke glass",
+      "Incident: INC-4711",
+      "Payments API down",
+      `Review on the break-glass page: ${APP}/break-glass`,
+    ],
+    links: [`${APP}/break-glass`, requestLink],
+  },
+  {
+    type: "breakglass.unreviewed",
+    payload: payload("breakglass.unreviewed", snapshot({ status: "COMPLETED" }), {
+      subject: { type: "request", id: "req_123", details: { useId: "use_1" }, reason: null },
+    }),
+    subject: /^Security: an emergency access use is still not reviewed$/,
+    text: ["nobody has reviewed it yet", `Review on the break-glass page: ${APP}/break-glass`],
+    links: [`${APP}/break-glass`],
+  },
 ];
 
 function hrefs(html: string): string[] {

@@ -103,7 +103,7 @@ function buildDocument(type: EmailEventType, payload: EmailPayload, links: Email
   return REQUEST_TEMPLATES[type as RequestEvent](request, payload, links);
 }
 
-type SecurityEvent = "removal.alert" | "drift.found" | "policy.reloaded";
+type SecurityEvent = "removal.alert" | "drift.found" | "policy.reloaded" | "breakglass.used" | "breakglass.unreviewed";
 type RequestEvent = Exclude<EmailEventType, SecurityEvent>;
 
 const REQUEST_TEMPLATES: Record<
@@ -350,6 +350,49 @@ const SECURITY_TEMPLATES: Record<SecurityEvent, (payload: EmailPayload, links: E
       ],
     };
   },
+  "breakglass.used": (payload, links) => {
+    const details = payload.subject?.details ?? {};
+    const request = payload.request;
+    return {
+      subject: `Security: emergency access used${request ? ` by ${requesterShort(request)}: ${accessSummary(request)}` : ""}`,
+      heading: "Emergency access was used",
+      blocks: [
+        {
+          kind: "warning",
+          text: "Someone broke glass: access was granted at once, without approval. An approver or auditor must review this use.",
+        },
+        {
+          kind: "facts",
+          rows: compactRows([
+            ["Who", request ? personLabel(request.requester) : null],
+            ["Access", request ? accessSummary(request) : null],
+            ["Incident", text(details.incident)],
+            ["Reason", text(payload.subject?.reason)],
+          ]),
+        },
+        { kind: "action", label: "Review on the break-glass page", url: portalLink(links, "/break-glass") },
+        ...(request ? [openAction(request, links, "Open the request")] : []),
+      ],
+    };
+  },
+  "breakglass.unreviewed": (payload, links) => ({
+    subject: "Security: an emergency access use is still not reviewed",
+    heading: "An emergency access use is still not reviewed",
+    blocks: [
+      {
+        kind: "warning",
+        text: "Emergency access was used and nobody has reviewed it yet. The alert stays until an approver or auditor does.",
+      },
+      {
+        kind: "facts",
+        rows: compactRows([
+          ["Access", payload.request ? accessSummary(payload.request) : null],
+          ["Who", payload.request ? personLabel(payload.request.requester) : null],
+        ]),
+      },
+      { kind: "action", label: "Review on the break-glass page", url: portalLink(links, "/break-glass") },
+    ],
+  }),
 };
 
 const DRIFT_LABELS: Record<string, string> = {

@@ -418,6 +418,8 @@ function securityMessage(payload: NotificationPayload): SlackMessage {
     "removal.alert": ":rotating_light: *A removal is not verified*",
     "drift.found": ":mag: *An assignment changed outside the portal*",
     "policy.reloaded": ":scroll: *The access policy was reloaded*",
+    "breakglass.used": ":rotating_light: *Emergency access was used (break-glass)*",
+    "breakglass.unreviewed": ":hourglass: *An emergency access use is still not reviewed*",
   };
   const title = titles[payload.type] ?? `*${esc(payload.summary)}*`;
   const blocks: Block[] = [section(`${title}${payload.subject.reason ? `\n${esc(payload.subject.reason)}` : ""}`)];

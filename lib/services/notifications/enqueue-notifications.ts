@@ -4,6 +4,7 @@ import {
   endingNoticeMinutes,
   eventMatchesFilter,
   followUpEvents,
+  isBreakGlassAlert,
   NOTIFICATION_EVENTS,
   NOTIFICATIONS_BY_AUDIT_ACTION,
   reminderAt,
@@ -44,6 +45,7 @@ export async function enqueueNotificationsForAudit(tx: DbTransaction, change: Au
   const request = change.requestId ? await loadRequest(tx, change.requestId) : null;
   for (const type of types) {
     if (type === "request.waiting" && request?.status !== "PENDING") continue;
+    if (type === "removal.alert" && isBreakGlassAlert(change.after)) continue;
     await writeNotification(tx, settings, change, type, request);
     for (const followUp of followUpEvents(type)) await writeNotification(tx, settings, change, followUp, request);
   }
@@ -191,6 +193,7 @@ function subjectUrl(settings: NotificationSettings, change: AuditedChange): stri
   if (change.entityType === "alert") return `${settings.appUrl}/admin`;
   if (change.entityType === "drift") return `${settings.appUrl}/admin`;
   if (change.entityType === "policy") return `${settings.appUrl}/policy`;
+  if (change.entityType === "breakglass") return `${settings.appUrl}/break-glass`;
   return settings.appUrl;
 }
 

@@ -43,6 +43,7 @@ export const CSV_COLUMNS = [
   "permission_sets",
   "decisions",
   "auto_approved",
+  "break_glass",
   "decided_at",
   "starts_at",
   "ends_at",
@@ -127,7 +128,7 @@ function csvSelect(): Prisma.Sql {
     SELECT
       r.id AS request_id, ${iso(Prisma.sql`r."createdAt"`)} AS created_at, r.status::text AS status, u.email AS requester_email, u.name AS requester_name,
       tg.targets, tg.account_ids, tg.permission_sets, dc.decisions,
-      (r."requiredApprovals" = 0 AND r."decidedAt" IS NOT NULL)::text AS auto_approved,
+      (r."requiredApprovals" = 0 AND r."decidedAt" IS NOT NULL)::text AS auto_approved, r."breakGlass"::text AS break_glass,
       ${iso(Prisma.sql`r."decidedAt"`)} AS decided_at, ${iso(Prisma.sql`r."startsAt"`)} AS starts_at, ${iso(Prisma.sql`r."endsAt"`)} AS ends_at,
       ${iso(Prisma.sql`r."closedAt"`)} AS closed_at, r."closeReason" AS close_reason, r.ticket, r.justification,
       sr.session_revocations
@@ -158,7 +159,7 @@ function jsonSelect(): Prisma.Sql {
              (SELECT y FROM (SELECT r."requesterId" AS id, u.email, u.name) y) AS requester,
              r.justification, r.ticket, ${iso(Prisma.sql`r."startsAt"`)} AS "startsAt", ${iso(Prisma.sql`r."endsAt"`)} AS "endsAt",
              ${iso(Prisma.sql`r."decidedAt"`)} AS "decidedAt", ${iso(Prisma.sql`r."closedAt"`)} AS "closedAt", r."closeReason", r."requiredApprovals",
-             (r."requiredApprovals" = 0 AND r."decidedAt" IS NOT NULL) AS "autoApproved",
+             (r."requiredApprovals" = 0 AND r."decidedAt" IS NOT NULL) AS "autoApproved", r."breakGlass" AS "breakGlass",
              coalesce(tg.json, '[]') AS targets, coalesce(dc.json, '[]') AS decisions,
              coalesce(sr.json, '[]') AS "sessionRevocations"
     ) x`;
@@ -222,7 +223,7 @@ async function fetchExportRows(
   }
   return db.$queryRaw<ExportRow[]>`
     WITH page AS (
-      SELECT r.id, r."createdAt", r.status, r."requesterId", r.justification, r.ticket, r."startsAt", r."endsAt", r."decidedAt", r."closedAt", r."closeReason", r."requiredApprovals"
+      SELECT r.id, r."createdAt", r.status, r."requesterId", r.justification, r.ticket, r."startsAt", r."endsAt", r."decidedAt", r."closedAt", r."closeReason", r."requiredApprovals", r."breakGlass"
       FROM "AccessRequest" r
       ${whereClause(conditions)}
       ORDER BY ${keyset.order}

@@ -26,6 +26,8 @@ const StatusList = z.preprocess(
 );
 
 export const HISTORY_SORTS = ["newest", "oldest"] as const;
+/** "break-glass": only emergency access requests. */
+export const HISTORY_KINDS = ["break-glass"] as const;
 export type HistorySort = (typeof HISTORY_SORTS)[number];
 
 const FIELD_SCHEMAS = {
@@ -53,6 +55,7 @@ const FIELD_SCHEMAS = {
     .max(64)
     .regex(/^[a-z][a-z_]*\.[a-z][a-z_]*$/, "Use an event type such as request.revoked."),
   q: safeText().min(1).max(200),
+  kind: z.enum(HISTORY_KINDS),
   sort: z.enum(HISTORY_SORTS),
 } as const;
 
@@ -70,6 +73,7 @@ export const HistoryFilters = z.object({
   status: FIELD_SCHEMAS.status.optional(),
   event: FIELD_SCHEMAS.event.optional(),
   q: FIELD_SCHEMAS.q.optional(),
+  kind: FIELD_SCHEMAS.kind.optional(),
   sort: FIELD_SCHEMAS.sort.default("newest"),
 });
 export type HistoryFilters = z.infer<typeof HistoryFilters>;

@@ -54,6 +54,8 @@ export interface DayOutcomes extends Record<Outcome, number> {
   day: string;
   total: number;
   selfService: number;
+  /** Emergency access requests (break-glass), never counted as self-service. */
+  breakGlass: number;
 }
 
 export interface RankedItem {
@@ -84,7 +86,7 @@ export interface HistoryInsights {
   window: { from: Date; to: Date | null; defaulted: boolean };
   settings: InsightSettings;
   perDay: DayOutcomes[];
-  totals: { requests: number; selfService: number };
+  totals: { requests: number; selfService: number; breakGlass: number };
   timeToApprove: {
     p50Seconds: number | null;
     p90Seconds: number | null;
@@ -161,7 +163,8 @@ export async function getHistoryInsights({
         count(*) FILTER (WHERE r.status = 'EXPIRED')::int AS expired,
         count(*) FILTER (WHERE r.status = 'FAILED')::int AS failed,
         count(*) FILTER (WHERE r.status = 'PENDING')::int AS pending,
-        count(*) FILTER (WHERE r."requiredApprovals" = 0 AND r."decidedAt" IS NOT NULL)::int AS "selfService"
+        count(*) FILTER (WHERE r."requiredApprovals" = 0 AND r."decidedAt" IS NOT NULL AND NOT r."breakGlass")::int AS "selfService",
+        count(*) FILTER (WHERE r."breakGlass")::int AS "breakGlass"
       FROM "AccessRequest" r ${where} GROUP BY 1 ORDER BY 1`,
     db.$queryRaw<{ p50: number | null; p90: number | null; n: number }[]>`
       SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY s) AS p50, percentile_cont(0.9) WITHIN GROUP (ORDER BY s) AS p90, count(*)::int AS n
@@ -228,6 +231,7 @@ export async function getHistoryInsights({
     totals: {
       requests: outcomes.reduce((n, d) => n + d.total, 0),
       selfService: outcomes.reduce((n, d) => n + d.selfService, 0),
+      breakGlass: outcomes.reduce((n, d) => n + d.breakGlass, 0),
     },
     timeToApprove: {
       p50Seconds: overall?.p50 ?? null,
@@ -275,6 +279,7 @@ function fillDays(rows: DayOutcomes[], from: Date, to: Date): DayOutcomes[] {
         day,
         total: 0,
         selfService: 0,
+        breakGlass: 0,
         granted: 0,
         revoked: 0,
         denied: 0,

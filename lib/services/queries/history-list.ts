@@ -51,6 +51,8 @@ export interface HistoryRow {
   requiredApprovals: number;
   /** Approved by policy without a person (self-service). */
   autoApproved: boolean;
+  /** Emergency access granted by a break-glass rule, reviewed afterwards. */
+  breakGlass: boolean;
   targets: HistoryTarget[];
   decisions: HistoryDecision[];
 }
@@ -78,6 +80,7 @@ interface PageRow {
   closedAt: Date | null;
   closeReason: string | null;
   requiredApprovals: number;
+  breakGlass: boolean;
 }
 
 type TargetRow = HistoryTarget & { requestId: string };
@@ -97,7 +100,7 @@ export async function fetchHistoryRows(
   if (keyset.condition) conditions.push(keyset.condition);
   const page = await db.$queryRaw<PageRow[]>`
     WITH page AS (
-      SELECT r.id, r."createdAt", r.status, r."requesterId", r.justification, r.ticket, r."startsAt", r."endsAt", r."decidedAt", r."closedAt", r."closeReason", r."requiredApprovals"
+      SELECT r.id, r."createdAt", r.status, r."requesterId", r.justification, r.ticket, r."startsAt", r."endsAt", r."decidedAt", r."closedAt", r."closeReason", r."requiredApprovals", r."breakGlass"
       FROM "AccessRequest" r
       ${whereClause(conditions)}
       ORDER BY ${keyset.order}
@@ -167,6 +170,7 @@ function toRow(r: PageRow, targets: HistoryTarget[], decisions: HistoryDecision[
     closeReason: r.closeReason,
     requiredApprovals: r.requiredApprovals,
     autoApproved: r.requiredApprovals === 0 && r.decidedAt !== null,
+    breakGlass: r.breakGlass,
     targets,
     decisions,
   };

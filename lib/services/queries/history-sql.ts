@@ -105,6 +105,7 @@ export function historyConditions(
   }
   if (plan.requesterIds) where.push(anyOf(Prisma.sql`r."requesterId"`, plan.requesterIds));
   if (filters.status) where.push(Prisma.sql`r.status = ANY(${filters.status}::"RequestStatus"[])`);
+  if (filters.kind === "break-glass") where.push(Prisma.sql`r."breakGlass"`);
   const target = targetConditions(filters, plan, "t");
   const broad = [
     target.length > 0 && !plan.selective.target,

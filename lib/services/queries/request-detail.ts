@@ -115,6 +115,8 @@ export interface RequestDetail {
   ticket: string | null;
   /** The policy version the request was evaluated under (null for requests made before versions existed). */
   policyVersion: number | null;
+  /** Emergency access (break-glass): granted without approval, reviewed afterwards. */
+  breakGlass: boolean;
   requiredApprovals: number;
   /** Approvals that count toward the quorum (with distinctGroups, one per group), not every APPROVE row. */
   approvals: number;
@@ -293,6 +295,7 @@ export async function getRequestDetail({
     justification: request.justification,
     ticket: request.ticket,
     policyVersion: request.policy?.version ?? null,
+    breakGlass: request.breakGlass,
     requiredApprovals: request.requiredApprovals,
     approvals: countQuorum(
       { required: request.requiredApprovals, distinctGroups: request.distinctGroups },

@@ -2,7 +2,7 @@ import type { IdentityCenterPort } from "../../aws/identity-center-port";
 import type { Db, DbTransaction } from "../../db";
 import { toAwsPortError } from "../../aws/errors";
 import { AppError } from "../../domain/errors";
-import { policyMentionsTarget } from "../../domain/policy";
+import { policyMentionsTarget, ruleCoversTarget } from "../../domain/policy";
 import { PolicyDocument } from "../../domain/policy-schema";
 import {
   planReconcile,
@@ -97,7 +97,7 @@ export async function reconcileAssignments({ ctx, deps }: { ctx: ServiceContext;
   for (const action of plan.actions) {
     if (action.type !== "drift") continue;
     await run(`${action.kind} ${targetKey(action.tuple)}`, async () => {
-      const outcome = await applyDrift(ctx, deps.queue, action, now);
+      const outcome = await applyDrift(ctx, deps.queue, action, now, scope.breakGlass);
       if (outcome.alert) raised.push(outcome.alert);
       if (outcome.finding === "new") summary.newFindings += 1;
       if (outcome.finding === "repeated") summary.repeatedFindings += 1;
@@ -122,6 +122,8 @@ interface Scope {
   byAccount: Map<string, string[]>;
   /** Targets where an active grant expects an assignment: listed even when the set looks unprovisioned, to never guess "missing". */
   expected: Set<string>;
+  /** Targets a break-glass rule names: an out-of-band assignment there is an offline emergency use to review. */
+  breakGlass: Set<string>;
 }
 
 async function loadScope(db: Db): Promise<Scope> {
@@ -152,16 +154,14 @@ async function loadScope(db: Db): Promise<Scope> {
     if (knownAccounts.has(target.accountId) && knownSets.has(target.permissionSetArn))
       pairs.set(targetKey(target), { accountId: target.accountId, permissionSetArn: target.permissionSetArn });
   };
+  const breakGlass = new Set<string>();
   if (policy?.success) {
     for (const account of accounts) {
       for (const set of sets) {
-        if (
-          policyMentionsTarget(policy.data, {
-            account: { id: account.id, ouIds: account.ouIds },
-            permissionSetName: set.name,
-          })
-        )
-          add({ accountId: account.id, permissionSetArn: set.arn });
+        const target = { account: { id: account.id, ouIds: account.ouIds }, permissionSetName: set.name };
+        if (policyMentionsTarget(policy.data, target)) add({ accountId: account.id, permissionSetArn: set.arn });
+        if (policy.data.breakGlass.some((rule) => ruleCoversTarget(rule, target)))
+          breakGlass.add(targetKey({ accountId: account.id, permissionSetArn: set.arn }));
       }
     }
   }
@@ -170,7 +170,7 @@ async function loadScope(db: Db): Promise<Scope> {
   const byAccount = new Map<string, string[]>();
   for (const target of pairs.values())
     byAccount.set(target.accountId, [...(byAccount.get(target.accountId) ?? []), target.permissionSetArn]);
-  return { byAccount, expected: new Set(active.map(targetKey)) };
+  return { byAccount, expected: new Set(active.map(targetKey)), breakGlass };
 }
 
 async function observe(port: IdentityCenterPort, scope: Scope, now: () => Date) {
@@ -322,7 +322,13 @@ interface DriftOutcome {
   alert: RaisedAlert | null;
 }
 
-async function applyDrift(ctx: ServiceContext, queue: JobQueue, action: DriftAction, now: Date): Promise<DriftOutcome> {
+async function applyDrift(
+  ctx: ServiceContext,
+  queue: JobQueue,
+  action: DriftAction,
+  now: Date,
+  breakGlassTargets: ReadonlySet<string>,
+): Promise<DriftOutcome> {
   const { tuple } = action;
   return ctx.db.$transaction(async (tx) => {
     await lockAssignmentTuple(tx, tuple);
@@ -452,6 +458,8 @@ async function applyDrift(ctx: ServiceContext, queue: JobQueue, action: DriftAct
         now,
       );
       outcome.finding = "new";
+      if (action.kind === "OUT_OF_BAND_ASSIGNMENT" && breakGlassTargets.has(targetKey(tuple)))
+        await recordOfflineBreakGlass(ctx, tx, findingId, tuple, now);
     }
 
     if (actionTaken === "removal-requested") {
@@ -503,6 +511,38 @@ async function applyDrift(ctx: ServiceContext, queue: JobQueue, action: DriftAct
 }
 
 /** Under the tuple lock: another operation on the tuple is in flight (or due), so acting now could race it. */
+// An assignment on a break-glass target that nobody requested is what the offline path leaves behind: it is reviewed like a portal use.
+async function recordOfflineBreakGlass(
+  ctx: ServiceContext,
+  tx: DbTransaction,
+  findingId: string,
+  tuple: PrincipalTuple,
+  now: Date,
+) {
+  const use = await tx.breakGlassUse.create({
+    data: {
+      source: "OFFLINE",
+      driftFindingId: findingId,
+      principalId: tuple.principalId,
+      accountId: tuple.accountId,
+      permissionSetArn: tuple.permissionSetArn,
+      usedAt: now,
+    },
+  });
+  await emitAudit(
+    tx,
+    ctx.actor,
+    {
+      action: "breakglass.offline_detected",
+      entityType: "breakglass",
+      entityId: use.id,
+      after: { useId: use.id, findingId, ...tuple },
+      reason: "An assignment on a break-glass target was made outside the portal; review it on the break-glass page.",
+    },
+    now,
+  );
+}
+
 async function tupleBusy(
   tx: DbTransaction,
   tuple: { accountId: string; permissionSetArn: string; principalId: string },

@@ -26,6 +26,9 @@ export const AUDITED_VERBS = [
   "targets.read",
   "device.authorize",
   "device.revoke",
+  "breakglass.use",
+  "breakglass.review",
+  "breakglass.read",
   "api",
   "server-action",
 ] as const;

@@ -176,7 +176,7 @@ export default async function InsightsPage({ searchParams }: { searchParams: Pro
           testId="stat-requests"
           label="Requests"
           value={insights.totals.requests.toLocaleString("en-US")}
-          hint={`${insights.totals.selfService.toLocaleString("en-US")} self-service (${selfShare}%)`}
+          hint={`${insights.totals.selfService.toLocaleString("en-US")} self-service (${selfShare}%), ${insights.totals.breakGlass.toLocaleString("en-US")} emergency access (break-glass)`}
         />
         <Stat
           testId="stat-time-to-approve"

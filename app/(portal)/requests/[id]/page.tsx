@@ -75,6 +75,11 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
         <div className="flex flex-wrap items-center gap-3">
           <LiveRefresh active={r.live} />
           <StatusBadge status={r.headline.key} label={r.headline.label} rawStatus={r.status} />
+          {r.breakGlass ? (
+            <span data-testid="break-glass-marker">
+              <Badge tone="red">emergency access (break-glass)</Badge>
+            </span>
+          ) : null}
           {viewer.isRequester ? (
             <ButtonLink
               href={`/requests/new?${requestAgainQuery(r)}`}

@@ -1,4 +1,6 @@
 import { readRequestPrefill } from "@/lib/domain/request-prefill";
+import Link from "next/link";
+import { canBreakGlass } from "@/lib/services/queries/break-glass";
 import { getRequestFormOptions } from "@/lib/services/queries/request-form-options";
 import { Alert } from "@/components/ui/alert";
 import { PERMISSIONS } from "@/lib/services/authorize";
@@ -12,7 +14,10 @@ export default async function NewRequestPage({
 }) {
   const ctx = await pageContext([...PERMISSIONS["request.create"]]);
   const prefill = readRequestPrefill(await searchParams);
-  const options = await getRequestFormOptions({ ctx });
+  const [options, emergency] = await Promise.all([
+    getRequestFormOptions({ ctx }),
+    canBreakGlass({ ctx }).catch(() => false),
+  ]);
   return (
     <div className="space-y-6">
       <div>
@@ -21,6 +26,18 @@ export default async function NewRequestPage({
           Only what the access policy lets you request is listed. Access is granted for the window you choose and
           removed when it ends.
         </p>
+        {emergency ? (
+          <p className="mt-2 text-sm">
+            During an incident that cannot wait for approval:{" "}
+            <Link
+              href="/break-glass/new"
+              className="font-semibold text-red-700 underline dark:text-red-300"
+              data-testid="emergency-access"
+            >
+              Emergency access
+            </Link>
+          </p>
+        ) : null}
       </div>
       {options.message ? (
         <Alert tone="warning" title="Nothing to request" testId="no-options">
