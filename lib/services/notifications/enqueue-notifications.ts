@@ -10,6 +10,7 @@ import {
   type Audience,
   type NotificationEventType,
 } from "../../domain/notifications";
+import { allowRulesOf } from "../../domain/group-targets";
 import { approverRoutesForRequest, type ApproverRoute } from "../../domain/policy";
 import { emailKey, PolicyDocument, type AllowRule } from "../../domain/policy-schema";
 import { RISK_LABELS, requestRisks } from "../../domain/request-risk";
@@ -78,7 +79,7 @@ async function loadRequest(tx: DbTransaction, requestId: string) {
   const parsed = request.policy ? PolicyDocument.safeParse(request.policy.document) : null;
   const policy = parsed?.success ? parsed.data : null;
   const ruleIds = request.matchedRuleId ? request.matchedRuleId.split(",") : [];
-  const rules = policy ? policy.rules.filter((rule) => ruleIds.includes(rule.id)) : [];
+  const rules = policy ? allowRulesOf(policy).filter((rule) => ruleIds.includes(rule.id)) : [];
   return { ...request, targetsDescribed: targets, policyDocument: policy, rules, ruleIds };
 }
 
