@@ -395,7 +395,8 @@ export const GroupRule = z
   )
   .superRefine((rule, ctx) => {
     // The approval, extension and escalation checks are the allow rule's, run on the same fields.
-    const { identityCenterGroups: _groups, ...fields } = rule;
+    const fields: Record<string, unknown> = { ...rule };
+    delete fields.identityCenterGroups;
     const asAllowRule = AllowRule.safeParse({
       ...fields,
       accounts: { ids: [WILDCARD] },
