@@ -8,7 +8,8 @@ import { readQueueStats } from "../metrics/queue-stats";
 import { getMetrics, recordAwsCall } from "../metrics/registry";
 import { systemActor } from "../services/context";
 import { syncInventory } from "../services/inventory/sync-inventory";
-import { loadPolicy } from "../services/policy/load-policy";
+import { checkGroupNames } from "../services/policy/check-group-names";
+import { loadPolicy, PolicyFileError } from "../services/policy/load-policy";
 import { startBoss } from "./boss";
 import { registerHandlers } from "./handlers";
 import { coalesceAssignmentListing } from "../services/grants/coalesced-listing";
@@ -55,7 +56,21 @@ async function main() {
     },
   );
   const ctx = { actor: systemActor("startup"), db, now: () => new Date() };
-  const policy = await loadPolicy({ ctx, input: { file: env.POLICY_FILE } });
+  const policy = await loadPolicy({
+    ctx,
+    input: { file: env.POLICY_FILE },
+    // An unknown group name stops loading; AWS being away does not (a grant of a missing group fails with a reason).
+    verify: (document) =>
+      checkGroupNames(env.POLICY_FILE, document, port)
+        .then(() => undefined)
+        .catch((error: unknown) => {
+          if (error instanceof PolicyFileError) throw error;
+          log.warn(
+            { err: errorFields(error) },
+            "Identity Center group names in the policy not checked: AWS unavailable",
+          );
+        }),
+  });
   log.info(
     { policyFile: env.POLICY_FILE, changed: policy.changed },
     `access policy ${policy.changed ? "loaded" : "unchanged"}`,

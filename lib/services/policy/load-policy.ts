@@ -4,6 +4,7 @@ import YAML from "yaml";
 import { Prisma } from "../../generated/prisma/client";
 import { AppError } from "../../domain/errors";
 import { parsePolicyDocument } from "../../domain/policy";
+import type { PolicyDocument } from "../../domain/policy-schema";
 import { emitAudit } from "../audit";
 import type { ServiceContext } from "../context";
 
@@ -45,11 +46,23 @@ export function readPolicyFile(file: string) {
   };
 }
 
-/** Makes the file's policy the active one (system verb, run at start-up); unchanged content is a no-op. */
-export async function loadPolicy({ ctx, input }: { ctx: ServiceContext; input: { file: string } }) {
+/**
+ * Makes the file's policy the active one (system verb, run at start-up); unchanged content is a no-op. `verify` runs
+ * checks that need AWS (Identity Center group names) and throws PolicyFileError before anything is activated.
+ */
+export async function loadPolicy({
+  ctx,
+  input,
+  verify,
+}: {
+  ctx: ServiceContext;
+  input: { file: string };
+  verify?: (document: PolicyDocument) => Promise<void>;
+}) {
   if (ctx.actor.type !== "system")
     throw new AppError("FORBIDDEN", "Policies are loaded from the repository, not edited in the portal.");
   const { document, contentHash } = readPolicyFile(input.file);
+  await verify?.(document);
   return ctx.db.$transaction(async (tx) => {
     const current = await tx.policy.findFirst({ where: { active: true } });
     if (current?.contentHash === contentHash) return { policyId: current.id, changed: false };
