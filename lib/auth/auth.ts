@@ -12,6 +12,8 @@ import { secureCookiesFor } from "../web/security-headers";
 import { returnUrlOnOrigin } from "../domain/return-path";
 import { WEB_SESSION_MAX_AGE_MINUTES } from "../domain/device-sign-in";
 import { errorFields, log } from "../log";
+import { QUEUES } from "../jobs/queues";
+import { getWebJobQueue } from "../web/job-queue";
 
 const env = getEnv();
 const authLog = log.child({ verb: "auth" });
@@ -91,6 +93,7 @@ const buildConfig = (): NextAuthConfig => ({
       const roles = rolesForGroups(groups, env.IDP_ROLE_MAP);
       const client = await requestClient();
       const prisma = getPrisma();
+      const queue = await getWebJobQueue();
       await prisma.$transaction(async (tx) => {
         const before = await tx.user.findUnique({ where: { id: user.id }, select: { roles: true, idpGroups: true } });
         const updated = await tx.user.update({
@@ -114,6 +117,8 @@ const buildConfig = (): NextAuthConfig => ({
           before: isNewUser ? null : before,
           after: { roles, idpGroups: groups },
         });
+        // Identity Center groups (eligibility by group) are read again at every sign-in, by the worker.
+        await queue.send(tx, QUEUES.refreshIdentityCenterGroups, { userId: updated.id });
       });
     },
     async signOut(message) {

@@ -88,3 +88,24 @@ export function groupLabel(group: string): string {
     ? `${group.slice(IDENTITY_CENTER_GROUP_PREFIX.length)} (Identity Center)`
     : group;
 }
+
+/** How long a worker's reading of someone's Identity Center groups counts; the worker refreshes well within it. */
+export const IDENTITY_CENTER_GROUPS_CACHE_MINUTES = 15;
+
+/** The Identity Center groups to evaluate someone with: none once the reading is older than the cache window (fail closed). */
+export function freshIdentityCenterGroups(
+  user: { identityCenterGroups: readonly string[]; identityCenterGroupsAt: Date | null },
+  now: Date,
+): string[] {
+  if (!user.identityCenterGroupsAt) return [];
+  const ageMs = now.getTime() - user.identityCenterGroupsAt.getTime();
+  return ageMs >= 0 && ageMs < IDENTITY_CENTER_GROUPS_CACHE_MINUTES * 60_000 ? [...user.identityCenterGroups] : [];
+}
+
+/** The groups a signed-in person is evaluated with: IdP claims plus their fresh Identity Center groups. */
+export function actorGroups(
+  user: { idpGroups: readonly string[]; identityCenterGroups: readonly string[]; identityCenterGroupsAt: Date | null },
+  now: Date,
+): string[] {
+  return withIdentityCenterGroups(user.idpGroups, freshIdentityCenterGroups(user, now));
+}

@@ -29,6 +29,7 @@ const INVENTORY_EVERY_MS = 10 * 60_000;
 const REMOVAL_ALERT_CHECK_EVERY_MS = 30_000;
 const REFUSAL_SUMMARY_EVERY_MS = 30_000;
 const SESSION_CLEANUP_EVERY_MS = 60_000;
+const IDENTITY_CENTER_GROUPS_SWEEP_EVERY_MS = 60_000;
 
 const log = rootLog.child({ process: "worker" });
 
@@ -162,6 +163,13 @@ async function main() {
         .catch(() => undefined),
     SESSION_CLEANUP_EVERY_MS,
   );
+  const identityCenterGroupsTimer = setInterval(
+    () =>
+      void boss
+        .send(QUEUES.sweepIdentityCenterGroups, {}, { singletonKey: "ic-groups-sweep", singletonSeconds: 50 })
+        .catch(() => undefined),
+    IDENTITY_CENTER_GROUPS_SWEEP_EVERY_MS,
+  );
   const metrics = getMetrics();
   metrics.setQueueStatsSource(() => readQueueStats(db));
   metrics.setOutboxStatsSource(() => readOutboxStats(db));
@@ -213,6 +221,7 @@ async function main() {
     clearInterval(alertTimer);
     clearInterval(refusalTimer);
     clearInterval(sessionCleanupTimer);
+    clearInterval(identityCenterGroupsTimer);
     await metricsServer?.close();
     await deliveries.stop();
     log.info({ signal }, "finishing in-flight jobs");
