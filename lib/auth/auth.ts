@@ -93,7 +93,6 @@ const buildConfig = (): NextAuthConfig => ({
       const roles = rolesForGroups(groups, env.IDP_ROLE_MAP);
       const client = await requestClient();
       const prisma = getPrisma();
-      const queue = await getWebJobQueue();
       await prisma.$transaction(async (tx) => {
         const before = await tx.user.findUnique({ where: { id: user.id }, select: { roles: true, idpGroups: true } });
         const updated = await tx.user.update({
@@ -117,9 +116,18 @@ const buildConfig = (): NextAuthConfig => ({
           before: isNewUser ? null : before,
           after: { roles, idpGroups: groups },
         });
-        // Identity Center groups (eligibility by group) are read again at every sign-in, by the worker.
-        await queue.send(tx, QUEUES.refreshIdentityCenterGroups, { userId: updated.id });
       });
+      // Identity Center groups (eligibility by group) are read again at every sign-in, by the worker; never blocks sign-in.
+      const userId = user.id;
+      await getWebJobQueue()
+        .then((queue) =>
+          prisma.$transaction((tx) =>
+            queue.send(tx, QUEUES.refreshIdentityCenterGroups, { userId }, { singletonKey: `ic-groups-${userId}` }),
+          ),
+        )
+        .catch((error: unknown) =>
+          log.warn({ err: errorFields(error) }, "could not queue the Identity Center group refresh at sign-in"),
+        );
     },
     async signOut(message) {
       const session = "session" in message ? message.session : null;
