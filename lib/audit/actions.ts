@@ -4,6 +4,7 @@ export type AuditTone = "info" | "success" | "error" | "muted";
 
 export const AUDIT_ACTIONS = {
   "request.created": { title: "Requested", tone: "info" },
+  "user.identity_center_groups_changed": { title: "Identity Center groups changed", tone: "info" },
   "request.auto_approved": { title: "Approved automatically by policy", tone: "success" },
   "request.approval_given": { title: "Approval given", tone: "success" },
   "request.denial_given": { title: "Denial given", tone: "error" },

@@ -6,6 +6,7 @@ import { getPrisma } from "../db";
 import type { Role } from "../generated/prisma/enums";
 import type { UserActor } from "../services/context";
 import { signInPathFor } from "../domain/return-path";
+import { actorGroups } from "../domain/group-targets";
 import { REQUESTED_PATH_HEADER } from "../web/requested-path";
 import { sessionCookieName } from "../web/security-headers";
 import { auth, sessionCookiesAreSecure } from "./auth";
@@ -28,7 +29,7 @@ export const getActor = cache(async (): Promise<UserActor | null> => {
     email: user.email,
     name: user.name,
     roles: user.roles,
-    groups: user.idpGroups,
+    groups: actorGroups(user, new Date()),
     identityStoreUserId: user.identityStoreUserId,
     ...client,
   };

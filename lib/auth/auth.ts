@@ -12,6 +12,8 @@ import { secureCookiesFor } from "../web/security-headers";
 import { returnUrlOnOrigin } from "../domain/return-path";
 import { WEB_SESSION_MAX_AGE_MINUTES } from "../domain/device-sign-in";
 import { errorFields, log } from "../log";
+import { QUEUES } from "../jobs/queues";
+import { getWebJobQueue } from "../web/job-queue";
 
 const env = getEnv();
 const authLog = log.child({ verb: "auth" });
@@ -115,6 +117,17 @@ const buildConfig = (): NextAuthConfig => ({
           after: { roles, idpGroups: groups },
         });
       });
+      // Identity Center groups (eligibility by group) are read again at every sign-in, by the worker; never blocks sign-in.
+      const userId = user.id;
+      await getWebJobQueue()
+        .then((queue) =>
+          prisma.$transaction((tx) =>
+            queue.send(tx, QUEUES.refreshIdentityCenterGroups, { userId }, { singletonKey: `ic-groups-${userId}` }),
+          ),
+        )
+        .catch((error: unknown) =>
+          log.warn({ err: errorFields(error) }, "could not queue the Identity Center group refresh at sign-in"),
+        );
     },
     async signOut(message) {
       const session = "session" in message ? message.session : null;

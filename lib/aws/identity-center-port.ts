@@ -1,7 +1,13 @@
 import {
+  ConflictException as IdentityStoreConflict,
+  CreateGroupMembershipCommand,
+  DeleteGroupMembershipCommand,
   DescribeGroupCommand,
   DescribeUserCommand,
+  GetGroupIdCommand,
+  GetGroupMembershipIdCommand,
   GetUserIdCommand,
+  IsMemberInGroupsCommand,
   paginateListGroupMemberships,
   paginateListGroupMembershipsForMember,
   paginateListGroups,
@@ -82,6 +88,14 @@ export interface IdentityStoreGroup {
   description?: string;
 }
 
+/** What adding a member did: created (with its id), already a member (id unknown until looked up), or no such group. */
+export type AddGroupMemberResult =
+  { status: "CREATED"; membershipId: string } | { status: "ALREADY_MEMBER" } | { status: "GROUP_NOT_FOUND" };
+
+/** A membership lookup: its id, none, or the group itself is gone. */
+export type GroupMembershipLookup =
+  { status: "MEMBER"; membershipId: string } | { status: "NOT_MEMBER" } | { status: "GROUP_NOT_FOUND" };
+
 /** LATEST_PERMISSION_SET_NOT_PROVISIONED: the set was edited and the account's role does not carry the edit yet. */
 export type ProvisioningFilter = "LATEST_PERMISSION_SET_PROVISIONED" | "LATEST_PERMISSION_SET_NOT_PROVISIONED";
 
@@ -142,6 +156,18 @@ export interface IdentityCenterPort {
   describeGroup(groupId: string): Promise<IdentityStoreGroup | null>;
   /** Direct members of the group (ListGroupMemberships, every page). */
   countGroupMembers(groupId: string): Promise<number>;
+  /** GetGroupId by display name (exact, as the policy writes it); null when no such group. */
+  findGroupIdByDisplayName(displayName: string): Promise<string | null>;
+  /** User ids of the group's direct members; null when the group no longer exists. */
+  listGroupMemberIds(groupId: string): Promise<string[] | null>;
+  /** CreateGroupMembership; a duplicate (ConflictException UNIQUENESS_CONSTRAINT_VIOLATION) is ALREADY_MEMBER. */
+  addGroupMember(groupId: string, userId: string): Promise<AddGroupMemberResult>;
+  /** DeleteGroupMembership; a membership that is already gone is ALREADY_ABSENT. */
+  removeGroupMember(membershipId: string): Promise<"REMOVED" | "ALREADY_ABSENT">;
+  /** GetGroupMembershipId: the verification that a membership exists (or not). */
+  findGroupMembership(groupId: string, userId: string): Promise<GroupMembershipLookup>;
+  /** IsMemberInGroups for one group (direct membership). */
+  isMemberInGroup(groupId: string, userId: string): Promise<boolean>;
   listAssignments(target: { accountId: string; permissionSetArn: string }): Promise<AssignmentPrincipal[]>;
   listAssignmentsForPrincipal(userId: string, filter?: { accountId?: string }): Promise<PrincipalAssignment[]>;
   assign(tuple: AssignmentTuple): Promise<AssignmentOperation>;
@@ -419,6 +445,107 @@ export function createIdentityCenterPort(
       );
       return memberships.length;
     },
+
+    findGroupIdByDisplayName: (displayName) =>
+      call("GetGroupId", async () => {
+        try {
+          const output = await identityStore.send(
+            new GetGroupIdCommand({
+              IdentityStoreId: identityStoreId,
+              AlternateIdentifier: { UniqueAttribute: { AttributePath: "displayName", AttributeValue: displayName } },
+            }),
+          );
+          return output.GroupId ?? null;
+        } catch (error) {
+          if (error instanceof IdentityStoreResourceNotFound) return null;
+          throw error;
+        }
+      }),
+
+    async listGroupMemberIds(groupId) {
+      try {
+        const memberships = await collect(
+          "ListGroupMemberships",
+          paginateListGroupMemberships(
+            { client: identityStore, stopOnSameToken: true, ...paging },
+            { IdentityStoreId: identityStoreId, GroupId: groupId },
+          ),
+          (page) => page.GroupMemberships,
+        );
+        return memberships.flatMap((membership) => (membership.MemberId?.UserId ? [membership.MemberId.UserId] : []));
+      } catch (error) {
+        if (error instanceof AwsPortError && error.code === "NOT_FOUND") return null;
+        throw error;
+      }
+    },
+
+    addGroupMember: (groupId, userId) =>
+      call("CreateGroupMembership", async (): Promise<AddGroupMemberResult> => {
+        try {
+          const output = await identityStore.send(
+            new CreateGroupMembershipCommand({
+              IdentityStoreId: identityStoreId,
+              GroupId: groupId,
+              MemberId: { UserId: userId },
+            }),
+          );
+          if (!output.MembershipId) throw new Error("CreateGroupMembership returned no MembershipId");
+          return { status: "CREATED", membershipId: output.MembershipId };
+        } catch (error) {
+          if (error instanceof IdentityStoreConflict && error.Reason === "UNIQUENESS_CONSTRAINT_VIOLATION")
+            return { status: "ALREADY_MEMBER" };
+          if (error instanceof IdentityStoreResourceNotFound && error.ResourceType === "GROUP")
+            return { status: "GROUP_NOT_FOUND" };
+          throw error;
+        }
+      }),
+
+    removeGroupMember: (membershipId) =>
+      call("DeleteGroupMembership", async () => {
+        try {
+          await identityStore.send(
+            new DeleteGroupMembershipCommand({ IdentityStoreId: identityStoreId, MembershipId: membershipId }),
+          );
+          return "REMOVED" as const;
+        } catch (error) {
+          if (error instanceof IdentityStoreResourceNotFound) return "ALREADY_ABSENT" as const;
+          throw error;
+        }
+      }),
+
+    findGroupMembership: (groupId, userId) =>
+      call("GetGroupMembershipId", async (): Promise<GroupMembershipLookup> => {
+        try {
+          const output = await identityStore.send(
+            new GetGroupMembershipIdCommand({
+              IdentityStoreId: identityStoreId,
+              GroupId: groupId,
+              MemberId: { UserId: userId },
+            }),
+          );
+          return output.MembershipId
+            ? { status: "MEMBER", membershipId: output.MembershipId }
+            : { status: "NOT_MEMBER" };
+        } catch (error) {
+          if (error instanceof IdentityStoreResourceNotFound)
+            return error.ResourceType === "GROUP" ? { status: "GROUP_NOT_FOUND" } : { status: "NOT_MEMBER" };
+          throw error;
+        }
+      }),
+
+    isMemberInGroup: (groupId, userId) =>
+      call("IsMemberInGroups", async () => {
+        const output = await identityStore.send(
+          new IsMemberInGroupsCommand({
+            IdentityStoreId: identityStoreId,
+            MemberId: { UserId: userId },
+            GroupIds: [groupId],
+          }),
+        );
+        return (
+          output.Results?.some((result) => result.GroupId === groupId && result.MembershipExists === true) ?? false
+        );
+      }),
 
     async listAssignments({ accountId, permissionSetArn }) {
       const assignments = await collect(

@@ -34,6 +34,24 @@ const ApproverGroupName = GroupName.refine(
   'approvers must be named groups; "*" would let anyone approve',
 );
 
+/**
+ * An Identity Center group's display name as the Identity Store holds it; never "*": a group target or selector names
+ * one group. Checked against the Identity Store when the worker loads the policy.
+ */
+const IdentityCenterGroupName = quotedString("an Identity Center group name")
+  .min(1, "a group name cannot be empty")
+  .max(1024, "an Identity Center group name is at most 1024 characters")
+  .refine((name) => name.trim() === name, "a group name must not start or end with spaces")
+  .refine((name) => !CONTROL_CHARACTERS.test(name), "a group name must not contain control characters")
+  .refine((name) => !/[*?!]/.test(name), "Identity Center groups are named exactly: no wildcards or negation");
+
+/**
+ * How an Identity Center group a person belongs to appears among their groups when rules are evaluated. "!" never
+ * occurs in a policy's IdP group name, and IdP claims starting with it are dropped (see withIdentityCenterGroups).
+ */
+export const IDENTITY_CENTER_GROUP_PREFIX = "!identity-center:";
+export const identityCenterGroupKey = (displayName: string) => `${IDENTITY_CENTER_GROUP_PREFIX}${displayName}`;
+
 const Email = quotedString("an email")
   .max(320, "an email is at most 320 characters")
   .regex(EMAIL, "must be a plain email address (ASCII), e.g. alice@example.com");
@@ -98,11 +116,13 @@ export const RequesterSelector = z
       groups: selectorList(GroupName, "groups").optional(),
       /** Emails, matched case-insensitively. */
       users: selectorList(Email, "users", { keyOf: emailKey }).optional(),
+      /** Identity Center groups (display names), resolved through the Identity Store, not the IdP's claims. */
+      identityCenterGroups: selectorList(IdentityCenterGroupName, "Identity Center groups").optional(),
     },
     mapping("requesters"),
   )
   .refine(
-    (selector) => namesSomething(selector.groups, selector.users),
+    (selector) => namesSomething(selector.groups, selector.users, selector.identityCenterGroups),
     'say who: list at least one group or user (groups: ["*"] for everyone)',
   );
 export type RequesterSelector = z.infer<typeof RequesterSelector>;
@@ -172,10 +192,15 @@ export const ApproverSelector = z
       groups: selectorList(ApproverGroupName, "approver groups").optional(),
       /** Named approvers by email (case-insensitive); they never count toward distinctGroups. */
       users: selectorList(Email, "approver users", { keyOf: emailKey }).optional(),
+      /** Identity Center groups (display names); each counts as a group of its own for distinctGroups. */
+      identityCenterGroups: selectorList(IdentityCenterGroupName, "Identity Center approver groups").optional(),
     },
     mapping("approvers"),
   )
-  .refine((selector) => namesSomething(selector.groups, selector.users), "name at least one approver group or user");
+  .refine(
+    (selector) => namesSomething(selector.groups, selector.users, selector.identityCenterGroups),
+    "name at least one approver group or user",
+  );
 export type ApproverSelector = z.infer<typeof ApproverSelector>;
 
 // Slack channel as written in a rule: "#name" (lowercase, as Slack allows) or a channel id.
@@ -283,7 +308,7 @@ export const AllowRule = z
   )
   .superRefine((rule, ctx) => {
     const { auto, approvers, required, distinctGroups } = rule.approval;
-    const groups = approvers?.groups ?? [];
+    const groups = [...(approvers?.groups ?? []), ...(approvers?.identityCenterGroups ?? [])];
     const users = approvers?.users ?? [];
     const issue = (path: string[], message: string) => ctx.addIssue({ code: "custom", path, message });
     if (!auto && !approvers) issue(["approval", "approvers"], "name the approver groups or users, or set auto: true");
@@ -346,6 +371,43 @@ export const DenyRule = z.strictObject(
   mapping("a deny rule"),
 );
 export type DenyRule = z.infer<typeof DenyRule>;
+
+/**
+ * Temporary membership of Identity Center groups instead of an account x permission set assignment. A group rule names
+ * groups only (no accounts or permission sets); everything else reads as in an allow rule. AWS sessions opened through
+ * the group are not cut when the membership ends (no session revocation for group targets).
+ */
+export const GroupRule = z
+  .strictObject(
+    {
+      id: RuleId,
+      description: z.string().max(1000).optional(),
+      requesters: RequesterSelector,
+      /** The Identity Center groups (display names, exact) a requester may join for a while. */
+      identityCenterGroups: selectorList(IdentityCenterGroupName, "Identity Center groups", { minimum: 1 }),
+      maxDurationMinutes: Duration,
+      ticket: TicketRule.default({ required: false }),
+      approval: ApprovalRule,
+      extension: ExtensionRule.default({ allowed: false, requiresApproval: true }),
+      notify: NotifyRule.default({ endingNoticeMinutes: 10 }),
+    },
+    mapping("a group rule"),
+  )
+  .superRefine((rule, ctx) => {
+    // The approval, extension and escalation checks are the allow rule's, run on the same fields.
+    const fields: Record<string, unknown> = { ...rule };
+    delete fields.identityCenterGroups;
+    const asAllowRule = AllowRule.safeParse({
+      ...fields,
+      accounts: { ids: [WILDCARD] },
+      permissionSets: [WILDCARD],
+      sessionRevocation: "off",
+    });
+    if (!asAllowRule.success)
+      for (const issue of asAllowRule.error.issues)
+        ctx.addIssue({ code: "custom", path: issue.path as PropertyKey[], message: issue.message });
+  });
+export type GroupRule = z.infer<typeof GroupRule>;
 
 export const PolicyDefaults = z.strictObject(
   {
@@ -422,12 +484,14 @@ export const PolicyDocument = z
       rules: z.array(AllowRule, { error: "must be a list of rules" }).max(1000).default([]),
       deny: z.array(DenyRule, { error: "must be a list of deny rules" }).max(1000).default([]),
       breakGlass: z.array(BreakGlassRule, { error: "must be a list of break-glass rules" }).max(100).default([]),
+      // Optional without a default, so documents without group rules keep their stored form (and content hash).
+      groupRules: z.array(GroupRule, { error: "must be a list of group rules" }).max(1000).optional(),
     },
     mapping("the policy"),
   )
   .superRefine((policy, ctx) => {
     const seen = new Map<string, string>();
-    const check = (section: "rules" | "deny" | "breakGlass") => (rule: { id: string }, index: number) => {
+    const check = (section: "rules" | "deny" | "breakGlass" | "groupRules") => (rule: { id: string }, index: number) => {
       const first = seen.get(rule.id);
       if (first)
         ctx.addIssue({
@@ -440,5 +504,6 @@ export const PolicyDocument = z
     policy.rules.forEach(check("rules"));
     policy.deny.forEach(check("deny"));
     policy.breakGlass.forEach(check("breakGlass"));
+    (policy.groupRules ?? []).forEach(check("groupRules"));
   });
 export type PolicyDocument = z.infer<typeof PolicyDocument>;

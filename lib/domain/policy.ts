@@ -1,7 +1,9 @@
 import type { z } from "zod";
 import type { AppErrorCode, FieldErrors } from "./errors";
+import { allowRulesOf, ruleCoversGroup, type GroupAllowRule } from "./group-targets";
 import {
   emailKey,
+  identityCenterGroupKey,
   PolicyDocument,
   WILDCARD,
   type AccountSelector,
@@ -73,6 +75,8 @@ export interface TargetAccount {
 export interface PolicyTarget {
   account: TargetAccount;
   permissionSetName: string;
+  /** Set for a group target: membership of this Identity Center group (display name); account and set are then unused. */
+  identityCenterGroup?: string;
   /** How long an AWS session of the set lasts, when known (for refuseWindowShorterThanSession). */
   sessionDurationMinutes?: number | null;
 }
@@ -115,6 +119,8 @@ function emailsLookAlike(a: string, b: string): boolean {
 
 export function requesterMatches(selector: RequesterSelector, requester: Requester): boolean {
   if (selector.groups?.some((group) => group === WILDCARD || requester.groups.includes(group))) return true;
+  if (selector.identityCenterGroups?.some((name) => requester.groups.includes(identityCenterGroupKey(name))))
+    return true;
   const email = selectorEmailKey(requester.email);
   return email !== "" && (selector.users?.some((user) => selectorEmailKey(user) === email) ?? false);
 }
@@ -128,7 +134,11 @@ function permissionSetMatches(names: readonly string[], permissionSetName: strin
   return names.some((name) => name === WILDCARD || name === permissionSetName);
 }
 
-export function ruleCoversTarget(rule: Pick<AllowRule, "accounts" | "permissionSets">, target: PolicyTarget): boolean {
+export function ruleCoversTarget(
+  rule: Pick<AllowRule, "accounts" | "permissionSets"> | GroupAllowRule,
+  target: PolicyTarget,
+): boolean {
+  if (target.identityCenterGroup !== undefined) return ruleCoversGroup(rule, target.identityCenterGroup);
   return (
     accountMatches(rule.accounts, target.account) && permissionSetMatches(rule.permissionSets, target.permissionSetName)
   );
@@ -204,8 +214,15 @@ function approverRoute(rule: AllowRule, escalated = false): ApproverRoute | null
   if (!approvers) return null;
   // Once escalated, the rule's fallback approvers may decide too.
   const fallback = escalated ? rule.approval.escalation?.approvers : undefined;
+  const identityCenterGroups = [...(approvers.identityCenterGroups ?? []), ...(fallback?.identityCenterGroups ?? [])];
   return {
-    groups: [...new Set([...(approvers.groups ?? []), ...(fallback?.groups ?? [])])],
+    groups: [
+      ...new Set([
+        ...(approvers.groups ?? []),
+        ...(fallback?.groups ?? []),
+        ...identityCenterGroups.map(identityCenterGroupKey),
+      ]),
+    ],
     users: [...new Set([...(approvers.users ?? []), ...(fallback?.users ?? [])].map(emailKey))],
   };
 }
@@ -278,6 +295,7 @@ function unapprovableReason(approval: ApprovalRequirement, requesterEmail?: stri
 }
 
 function targetLabel(target: PolicyTarget): string {
+  if (target.identityCenterGroup !== undefined) return `membership of ${target.identityCenterGroup}`;
   return `${target.permissionSetName} on ${target.account.id}`;
 }
 
@@ -287,14 +305,14 @@ export function findDenyRule(policy: PolicyDocument, requester: Requester, targe
 
 /** Whether any rule, allow, deny or break-glass, names this target for anyone: the reconciler watches exactly these for drift. */
 export function policyMentionsTarget(policy: PolicyDocument, target: PolicyTarget): boolean {
-  return [...policy.rules, ...policy.deny, ...policy.breakGlass].some((rule) => ruleCoversTarget(rule, target));
+  return [...allowRulesOf(policy), ...policy.deny, ...policy.breakGlass].some((rule) => ruleCoversTarget(rule, target));
 }
 
 /** One (account, permission set) for one requester: explicit deny wins, no matching rule denies, several matching rules all apply. */
 export function evaluateTarget(policy: PolicyDocument, requester: Requester, target: PolicyTarget): TargetVerdict {
   const deny = findDenyRule(policy, requester, target);
   if (deny) return { allowed: false, reason: deny.reason, denyRuleId: deny.id };
-  const rules = policy.rules.filter(
+  const rules = allowRulesOf(policy).filter(
     (rule) => requesterMatches(rule.requesters, requester) && ruleCoversTarget(rule, target),
   );
   if (rules.length === 0) return { allowed: false, reason: `No policy rule lets you request ${targetLabel(target)}.` };
@@ -561,7 +579,7 @@ export const DEFAULT_APPROVAL_WINDOW_MINUTES = 1440;
 
 /** How long a request made under these rules waits for approval: the shortest window its rules set, else the policy default. */
 export function approvalWindowMinutes(policy: PolicyDocument, ruleIds: readonly string[]): number {
-  const windows = policy.rules
+  const windows = allowRulesOf(policy)
     .filter((rule) => ruleIds.includes(rule.id))
     .flatMap((rule) => (rule.approval.expiryMinutes === undefined ? [] : [rule.approval.expiryMinutes]));
   return windows.length > 0
@@ -580,7 +598,7 @@ export function approverRoutesForRequest(
   if (targets.length === 0) return nobody;
   const routes: ApproverRoute[] = [];
   for (const target of targets) {
-    const rules = policy.rules.filter(
+    const rules = allowRulesOf(policy).filter(
       (rule) => (ruleIds === undefined || ruleIds.includes(rule.id)) && ruleCoversTarget(rule, target),
     );
     // A target no rule covers has no approver, so nobody can approve the request.
@@ -667,7 +685,7 @@ export function escalationFor(
   policy: PolicyDocument,
   ruleIds: readonly string[],
 ): { afterMinutes: number | undefined } | null {
-  const escalations = policy.rules
+  const escalations = allowRulesOf(policy)
     .filter((rule) => ruleIds.includes(rule.id) && rule.approval.escalation)
     .map((rule) => rule.approval.escalation!);
   if (escalations.length === 0) return null;

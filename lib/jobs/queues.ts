@@ -14,6 +14,8 @@ export const QUEUES = {
   summarizeRefusals: "refusals-summarize",
   cleanSessionRevocations: "sessions-clean-revocations",
   checkBreakGlassReviews: "breakglass-check-reviews",
+  refreshIdentityCenterGroups: "users-refresh-identity-center-groups",
+  sweepIdentityCenterGroups: "users-sweep-identity-center-groups",
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
@@ -23,6 +25,9 @@ export type GrantJob = z.infer<typeof GrantJob>;
 
 export const RequestJob = z.object({ requestId: z.string().min(1).max(64) }).strict();
 export type RequestJob = z.infer<typeof RequestJob>;
+
+export const UserJob = z.object({ userId: z.string().min(1).max(64) }).strict();
+export type UserJob = z.infer<typeof UserJob>;
 
 export const DriftJob = z.object({ findingId: z.string().min(1).max(64) }).strict();
 export type DriftJob = z.infer<typeof DriftJob>;

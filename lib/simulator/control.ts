@@ -16,6 +16,13 @@ export const SeedAssignmentSchema = z.strictObject({
 });
 export type SeedAssignmentInput = z.infer<typeof SeedAssignmentSchema>;
 
+export const SeedGroupMembershipSchema = z.strictObject({
+  groupId: z.string().min(1),
+  userId: z.string().min(1),
+});
+
+export const DeleteGroupSchema = z.strictObject({ groupId: z.string().min(1) });
+
 export const PortalTokenRequestSchema = z.strictObject({
   /** Identity Store user id the token signs in as. */
   userId: z.string().min(1),
@@ -86,6 +93,31 @@ export function handleControl(
       } catch (error) {
         return { status: 400, body: { error: (error as Error).message } };
       }
+    }
+    // POST /__sim/group-memberships - add a member out of band (console, SCIM); DELETE removes one
+    case "POST /__sim/group-memberships":
+    case "DELETE /__sim/group-memberships": {
+      const parsed = SeedGroupMembershipSchema.safeParse(body);
+      if (!parsed.success)
+        return { status: 400, body: { error: "invalid group membership", issues: describeZodIssues(parsed.error) } };
+      try {
+        if (method === "DELETE")
+          return {
+            status: 200,
+            body: { removed: runtime.removeGroupMembership(parsed.data.groupId, parsed.data.userId) },
+          };
+        const created = runtime.seedGroupMembership(parsed.data.groupId, parsed.data.userId);
+        return { status: created ? 201 : 200, body: { created } };
+      } catch (error) {
+        return { status: 400, body: { error: (error as Error).message } };
+      }
+    }
+    // POST /__sim/groups/delete - delete a group (and with it its memberships) as an IdP sync or an admin would
+    case "POST /__sim/groups/delete": {
+      const parsed = DeleteGroupSchema.safeParse(body);
+      if (!parsed.success)
+        return { status: 400, body: { error: "invalid group", issues: describeZodIssues(parsed.error) } };
+      return { status: 200, body: { deleted: runtime.deleteGroup(parsed.data.groupId) } };
     }
     // POST /__sim/portal-tokens - an access-portal token for a user (dev stand-in for the OIDC device flow)
     case "POST /__sim/portal-tokens": {

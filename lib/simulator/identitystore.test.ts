@@ -161,7 +161,9 @@ describe("groups and memberships", () => {
     const names: string[] = [];
     for await (const page of paginateListGroups({ client: identityStore, pageSize: 3 }, { IdentityStoreId: STORE }))
       names.push(...page.Groups!.map((group) => group.DisplayName!));
-    expect(names.sort()).toEqual([...new Set(PERSONAS.flatMap((persona) => persona.groups))].sort());
+    expect(names.sort()).toEqual(
+      [...new Set([...PERSONAS.flatMap((persona) => persona.groups), "prod-db-admins"])].sort(),
+    );
     const found = await identityStore.send(
       new GetGroupIdCommand({ IdentityStoreId: STORE, AlternateIdentifier: byAttribute("DisplayName", "engineering") }),
     );

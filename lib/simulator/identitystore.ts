@@ -1,8 +1,10 @@
-// identitystore (AWSIdentityStore): users, groups and memberships, read-only.
+// identitystore (AWSIdentityStore): users and groups (read-only) and group memberships (read and write).
+import { randomUUID } from "node:crypto";
 import { epochSeconds, type OperationDefinition, type ServiceDefinition, type SimulatorContext } from "./context";
 import { notAuthorizedMessage } from "./caller";
 import {
   accessDenied,
+  conflict,
   internalServerError,
   resourceNotFound,
   throttling,
@@ -82,8 +84,11 @@ function requireUser(ctx: SimulatorContext, userId: string): SeedUser {
   return user;
 }
 
+const liveGroups = (ctx: SimulatorContext) =>
+  ctx.seed.groups.filter((group) => !ctx.state.deletedGroupIds.has(group.groupId));
+
 function requireGroup(ctx: SimulatorContext, groupId: string): SeedGroup {
-  const group = ctx.seed.groups.find((candidate) => candidate.groupId === groupId);
+  const group = liveGroups(ctx).find((candidate) => candidate.groupId === groupId);
   if (!group) throw resourceNotFound("Group not found", { ResourceType: "GROUP", ResourceId: groupId });
   return group;
 }
@@ -222,7 +227,7 @@ const operations: Record<string, OperationDefinition> = {
         if (identifier.UniqueAttribute.AttributePath.toLowerCase() !== "displayname")
           throw notUniqueAttribute(identifier.UniqueAttribute.AttributePath);
         const value = uniqueAttributeValue(identifier.UniqueAttribute).toLowerCase();
-        group = ctx.seed.groups.find((candidate) => candidate.displayName.toLowerCase() === value);
+        group = liveGroups(ctx).find((candidate) => candidate.displayName.toLowerCase() === value);
       }
       // Seeded groups carry no external ids, so an ExternalId lookup never matches.
       if (!group) throw resourceNotFound("Group not found", { ResourceType: "GROUP" });
@@ -260,7 +265,7 @@ const operations: Record<string, OperationDefinition> = {
     handle(input, ctx) {
       requireStore(ctx, input.IdentityStoreId);
       const displayName = filterValue(input, "DisplayName")?.toLowerCase();
-      const groups = ctx.seed.groups.filter(
+      const groups = liveGroups(ctx).filter(
         (group) => displayName === undefined || group.displayName.toLowerCase() === displayName,
       );
       const result = page(ctx, "ListGroups", input, groups);
@@ -273,7 +278,9 @@ const operations: Record<string, OperationDefinition> = {
       assertNotAdSync(ctx);
       requireStore(ctx, input.IdentityStoreId);
       const group = requireGroup(ctx, input.GroupId as string);
-      const memberships = ctx.seed.memberships.filter((membership) => membership.groupId === group.groupId);
+      const memberships = [...ctx.state.groupMemberships.values()].filter(
+        (membership) => membership.groupId === group.groupId,
+      );
       const result = page(ctx, "ListGroupMemberships", input, memberships);
       return withToken(
         { GroupMemberships: result.items.map((membership) => membershipShape(ctx, membership)) },
@@ -287,7 +294,9 @@ const operations: Record<string, OperationDefinition> = {
       assertNotAdSync(ctx);
       requireStore(ctx, input.IdentityStoreId);
       const user = requireUser(ctx, (input.MemberId as { UserId: string }).UserId);
-      const memberships = ctx.seed.memberships.filter((membership) => membership.userId === user.userId);
+      const memberships = [...ctx.state.groupMemberships.values()].filter(
+        (membership) => membership.userId === user.userId && !ctx.state.deletedGroupIds.has(membership.groupId),
+      );
       const result = page(ctx, "ListGroupMembershipsForMember", input, memberships);
       return withToken(
         { GroupMemberships: result.items.map((membership) => membershipShape(ctx, membership)) },
@@ -307,9 +316,7 @@ const operations: Record<string, OperationDefinition> = {
       const results = (input.GroupIds as string[]).map((groupId) => ({
         GroupId: groupId,
         MemberId: { UserId: user.userId },
-        MembershipExists: ctx.seed.memberships.some(
-          (membership) => membership.groupId === groupId && membership.userId === user.userId,
-        ),
+        MembershipExists: !ctx.state.deletedGroupIds.has(groupId) && !!ctx.state.membershipOf(groupId, user.userId),
       }));
       return { Results: results };
     },
@@ -318,12 +325,45 @@ const operations: Record<string, OperationDefinition> = {
     input: structure({ IdentityStoreId: identityStoreId, GroupId: required(resourceId), MemberId: memberId }),
     handle(input, ctx) {
       requireStore(ctx, input.IdentityStoreId);
+      const group = requireGroup(ctx, input.GroupId as string);
       const userId = (input.MemberId as { UserId: string }).UserId;
-      const membership = ctx.seed.memberships.find(
-        (candidate) => candidate.groupId === input.GroupId && candidate.userId === userId,
-      );
+      const membership = ctx.state.membershipOf(group.groupId, userId);
       if (!membership) throw resourceNotFound("GroupMembership not found", { ResourceType: "GROUP_MEMBERSHIP" });
       return { MembershipId: membership.membershipId, IdentityStoreId: ctx.seed.identityStoreId };
+    },
+  },
+  CreateGroupMembership: {
+    input: structure({ IdentityStoreId: identityStoreId, GroupId: required(resourceId), MemberId: memberId }),
+    handle(input, ctx) {
+      requireStore(ctx, input.IdentityStoreId);
+      const group = requireGroup(ctx, input.GroupId as string);
+      const user = requireUser(ctx, (input.MemberId as { UserId: string }).UserId);
+      if (ctx.state.membershipOf(group.groupId, user.userId))
+        throw conflict("Member and Group relationship already exists.", { Reason: "UNIQUENESS_CONSTRAINT_VIOLATION" });
+      const membershipId = `${ctx.seed.identityStoreId.slice(2)}-${randomUUID()}`;
+      ctx.state.groupMemberships.set(membershipId, {
+        membershipId,
+        groupId: group.groupId,
+        userId: user.userId,
+        origin: "api",
+        createdAtMs: ctx.now(),
+      });
+      ctx.changed();
+      return { MembershipId: membershipId, IdentityStoreId: ctx.seed.identityStoreId };
+    },
+  },
+  DeleteGroupMembership: {
+    input: structure({ IdentityStoreId: identityStoreId, MembershipId: required(resourceId) }),
+    handle(input, ctx) {
+      requireStore(ctx, input.IdentityStoreId);
+      const membershipId = input.MembershipId as string;
+      if (!ctx.state.groupMemberships.delete(membershipId))
+        throw resourceNotFound("GroupMembership not found", {
+          ResourceType: "GROUP_MEMBERSHIP",
+          ResourceId: membershipId,
+        });
+      ctx.changed();
+      return {};
     },
   },
 };

@@ -59,9 +59,7 @@ function bearer(ctx: SimulatorContext, headers: Record<string, string | string[]
   if (!token || token.expiresAtMs <= ctx.now()) throw portalError.unauthorized();
   const user = ctx.seed.users.find((candidate) => candidate.userId === token.userId);
   if (!user) throw portalError.unauthorized();
-  const groupIds = ctx.seed.memberships
-    .filter((membership) => membership.userId === user.userId)
-    .map((membership) => membership.groupId);
+  const groupIds = ctx.state.groupIdsOf(user.userId);
   return { token, user, groupIds };
 }
 

@@ -20,6 +20,7 @@ import {
   type AssignmentKey,
   type AssignmentOperation,
   type AssignmentRecord,
+  type GroupMembershipRecord,
   type ProvisionedRecord,
   type PortalToken,
   type ProvisioningOperation,
@@ -71,6 +72,8 @@ export interface SimulatorStateView {
     issuedAtMs: number;
     expiresAtMs: number;
   }[];
+  /** Every group membership (seeded, made through the API or out of band). */
+  groupMemberships: GroupMembershipRecord[];
   counters: SimulatorCounters;
   /** The last 200 AWS calls, oldest first. */
   recentCalls: RecordedCall[];
@@ -138,7 +141,9 @@ export class SimulatorRuntime {
     this.config = this.initialConfig;
     this.injector = new FaultInjector(this.config, createRandom(this.config.randomSeed));
     this.onStateChange = options.onStateChange ?? (() => undefined);
-    const state = options.snapshot ? SimulatorState.fromSnapshot(options.snapshot) : SimulatorState.fromSeed(this.seed);
+    const state = options.snapshot
+      ? SimulatorState.fromSnapshot(options.snapshot, this.seed)
+      : SimulatorState.fromSeed(this.seed);
     this.ctx = {
       seed: this.seed,
       state,
@@ -215,6 +220,43 @@ export class SimulatorRuntime {
     return undefined;
   }
 
+  /** Adds a group member directly, as the console or an IdP's SCIM sync would. */
+  seedGroupMembership(groupId: string, userId: string): boolean {
+    if (!this.seed.groups.some((group) => group.groupId === groupId) || this.ctx.state.deletedGroupIds.has(groupId))
+      throw new Error(`unknown group ${groupId}`);
+    if (!this.seed.users.some((user) => user.userId === userId)) throw new Error(`unknown user ${userId}`);
+    if (this.ctx.state.membershipOf(groupId, userId)) return false;
+    const membershipId = `${this.seed.identityStoreId.slice(2)}-${randomUUID()}`;
+    this.ctx.state.groupMemberships.set(membershipId, {
+      membershipId,
+      groupId,
+      userId,
+      origin: "out-of-band",
+      createdAtMs: Date.now(),
+    });
+    this.onStateChange();
+    return true;
+  }
+
+  removeGroupMembership(groupId: string, userId: string): boolean {
+    const membership = this.ctx.state.membershipOf(groupId, userId);
+    if (!membership) return false;
+    this.ctx.state.groupMemberships.delete(membership.membershipId);
+    this.onStateChange();
+    return true;
+  }
+
+  /** Deletes a seeded group and its memberships; lookups by id or name then answer ResourceNotFound. */
+  deleteGroup(groupId: string): boolean {
+    if (!this.seed.groups.some((group) => group.groupId === groupId) || this.ctx.state.deletedGroupIds.has(groupId))
+      return false;
+    this.ctx.state.deletedGroupIds.add(groupId);
+    for (const membership of [...this.ctx.state.groupMemberships.values()])
+      if (membership.groupId === groupId) this.ctx.state.groupMemberships.delete(membership.membershipId);
+    this.onStateChange();
+    return true;
+  }
+
   removeAssignment(key: AssignmentKey): boolean {
     const removed = this.ctx.state.removeAssignment(key);
     if (removed) this.onStateChange();
@@ -255,6 +297,7 @@ export class SimulatorRuntime {
           expiresAtMs,
         }),
       ),
+      groupMemberships: [...state.groupMemberships.values()].map(copy),
       counters: structuredClone(this.counters),
       recentCalls: this.recentCalls.slice(-RECENT_CALLS_KEPT).map((call) => ({ ...call })),
       pendingFaults: this.injector.pendingFaults(),

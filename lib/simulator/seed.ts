@@ -209,9 +209,11 @@ const GROUP_DESCRIPTIONS: Record<string, string> = {
   "security-approvers": "Security team members who approve production admin access",
   "security-auditors": "Security and compliance auditors",
   "portal-admins": "Administrators of the access portal",
+  "prod-db-admins": "Production database administrators (membership granted by the portal for a while)",
 };
 
-const groupNames = [...new Set(PERSONAS.flatMap((persona) => persona.groups))];
+// prod-db-admins has no standing members: the portal adds people to it for a while (a group target in the policy).
+const groupNames = [...new Set([...PERSONAS.flatMap((persona) => persona.groups), "prod-db-admins"])];
 const groups: SeedGroup[] = groupNames.map((displayName) => ({
   groupId: storeScopedId(`group:${displayName}`),
   displayName,

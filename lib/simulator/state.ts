@@ -85,6 +85,15 @@ export interface RoleSession {
   expiresAtMs: number;
 }
 
+/** A user's membership of an Identity Store group; seed memberships come from the personas' groups. */
+export interface GroupMembershipRecord {
+  membershipId: string;
+  groupId: string;
+  userId: string;
+  origin: "seed" | "api" | "out-of-band";
+  createdAtMs: number;
+}
+
 export const assignmentKeyOf = (key: AssignmentKey) =>
   `${key.accountId}|${key.permissionSetArn}|${key.principalType}|${key.principalId}`;
 export const provisionedKeyOf = (permissionSetArn: string, accountId: string) => `${permissionSetArn}|${accountId}`;
@@ -170,6 +179,19 @@ export const StateSnapshotSchema = z.object({
       }),
     )
     .default([]),
+  /** Absent in snapshots written before memberships became mutable: the seed's memberships apply. */
+  groupMemberships: z
+    .array(
+      z.object({
+        membershipId: z.string(),
+        groupId: z.string(),
+        userId: z.string(),
+        origin: z.enum(["seed", "api", "out-of-band"]),
+        createdAtMs: z.number(),
+      }),
+    )
+    .optional(),
+  deletedGroupIds: z.array(z.string()).default([]),
 });
 export type StateSnapshot = z.infer<typeof StateSnapshotSchema>;
 
@@ -184,6 +206,10 @@ export class SimulatorState {
   readonly portalTokens = new Map<string, PortalToken>();
   /** By access key id. */
   readonly roleSessions = new Map<string, RoleSession>();
+  /** By membership id, insertion-ordered. */
+  readonly groupMemberships = new Map<string, GroupMembershipRecord>();
+  /** Seed groups deleted through the control endpoint (a group removed while the portal still names it). */
+  readonly deletedGroupIds = new Set<string>();
   /** In-flight assignment operation per assignment tuple. */
   readonly inflightByAssignment = new Map<string, string>();
   inflightCreates = 0;
@@ -205,11 +231,26 @@ export class SimulatorState {
     for (const assignment of seed.standingAssignments) {
       state.putAssignment({ ...assignment, origin: "seed", createdAtMs: seed.instanceCreatedAtMs });
     }
+    state.seedMemberships(seed);
     return state;
   }
 
-  static fromSnapshot(snapshot: StateSnapshot): SimulatorState {
+  private seedMemberships(seed: DemoSeed) {
+    for (const membership of seed.memberships)
+      this.groupMemberships.set(membership.membershipId, {
+        ...membership,
+        origin: "seed",
+        createdAtMs: seed.instanceCreatedAtMs,
+      });
+  }
+
+  static fromSnapshot(snapshot: StateSnapshot, seed: DemoSeed): SimulatorState {
     const state = new SimulatorState();
+    if (snapshot.groupMemberships)
+      for (const membership of snapshot.groupMemberships)
+        state.groupMemberships.set(membership.membershipId, membership);
+    else state.seedMemberships(seed);
+    for (const groupId of snapshot.deletedGroupIds) state.deletedGroupIds.add(groupId);
     for (const set of snapshot.permissionSets) state.permissionSets.set(set.arn, set);
     for (const assignment of snapshot.assignments) {
       state.assignments.set(assignmentKeyOf(assignment), assignment);
@@ -240,7 +281,21 @@ export class SimulatorState {
       retiredRoles: [...this.retiredRoles.values()],
       portalTokens: [...this.portalTokens.values()],
       roleSessions: [...this.roleSessions.values()],
+      groupMemberships: [...this.groupMemberships.values()],
+      deletedGroupIds: [...this.deletedGroupIds],
     };
+  }
+
+  membershipOf(groupId: string, userId: string): GroupMembershipRecord | undefined {
+    for (const membership of this.groupMemberships.values())
+      if (membership.groupId === groupId && membership.userId === userId) return membership;
+    return undefined;
+  }
+
+  groupIdsOf(userId: string): string[] {
+    return [...this.groupMemberships.values()]
+      .filter((membership) => membership.userId === userId && !this.deletedGroupIds.has(membership.groupId))
+      .map((membership) => membership.groupId);
   }
 
   /** Adds the assignment (idempotent) and provisions the permission set to the account on first use. */

@@ -3,7 +3,7 @@ import type { z } from "zod";
 import type { PrismaClient } from "../db";
 import { getEnv } from "../env";
 import type { JobQueue } from "../jobs/job-queue";
-import { DriftJob, EmptyJob, GrantJob, QUEUES, RequestJob, type QueueName } from "../jobs/queues";
+import { DriftJob, EmptyJob, GrantJob, QUEUES, RequestJob, UserJob, type QueueName } from "../jobs/queues";
 import type { IdentityCenterPort } from "../aws/identity-center-port";
 import { systemActor, type ServiceContext } from "../services/context";
 import { activateGrant } from "../services/grants/activate-grant";
@@ -22,6 +22,12 @@ import { unassignDrift } from "../services/reconcile/unassign-drift";
 import { reconcileSessionStatements } from "../services/reconcile/reconcile-session-statements";
 import { cleanSessionRevocations } from "../services/sessions/clean-session-revocations";
 import { errorFields, log as rootLog, type Logger } from "../log";
+import { IDENTITY_CENTER_GROUPS_CACHE_MINUTES } from "../domain/group-targets";
+import {
+  refreshIdentityCenterGroups,
+  usersDueForGroupRefresh,
+  type GroupIdCache,
+} from "../services/users/refresh-identity-center-groups";
 
 export interface WorkerDeps {
   db: PrismaClient;
@@ -147,6 +153,18 @@ export async function registerHandlers(deps: WorkerDeps, concurrency: { grants: 
       deps: { port: deps.port, poll: deps.grantDeps.poll, ...deps.grantDeps.sessions },
     });
     return result.cleaned > 0 || result.skipped.length > 0 ? result : undefined;
+  });
+  // Identity Center groups for eligibility: read at sign-in and again well within the cache window while a session lives.
+  const groupIds: GroupIdCache = new Map();
+  await work(QUEUES.refreshIdentityCenterGroups, UserJob, 2, (ctx, data) =>
+    refreshIdentityCenterGroups({ ctx, input: data, deps: { port: deps.port, groupIds } }),
+  );
+  await work(QUEUES.sweepIdentityCenterGroups, EmptyJob, 1, async (ctx) => {
+    const dueBefore = new Date(ctx.now().getTime() - (IDENTITY_CENTER_GROUPS_CACHE_MINUTES * 60_000) / 2);
+    const due = await usersDueForGroupRefresh(ctx, dueBefore);
+    for (const userId of due)
+      await deps.boss.send(QUEUES.refreshIdentityCenterGroups, { userId }, { singletonKey: `ic-groups-${userId}` });
+    return { queued: due.length };
   });
   await work(QUEUES.summarizeRefusals, EmptyJob, 1, async (ctx) => {
     const { summarized } = await summarizeRefusals({ ctx });

@@ -9,6 +9,7 @@ import { getMetrics, recordAwsCall } from "../metrics/registry";
 import { systemActor } from "../services/context";
 import { syncInventory } from "../services/inventory/sync-inventory";
 import { createPolicyReloader } from "./policy-reloader";
+import { groupNamesCheck } from "../services/policy/check-group-names";
 import { startBoss } from "./boss";
 import { registerHandlers } from "./handlers";
 import { coalesceAssignmentListing } from "../services/grants/coalesced-listing";
@@ -30,6 +31,7 @@ const REMOVAL_ALERT_CHECK_EVERY_MS = 30_000;
 const BREAK_GLASS_CHECK_EVERY_MS = 10_000;
 const REFUSAL_SUMMARY_EVERY_MS = 30_000;
 const SESSION_CLEANUP_EVERY_MS = 60_000;
+const IDENTITY_CENTER_GROUPS_SWEEP_EVERY_MS = 60_000;
 
 const log = rootLog.child({ process: "worker" });
 
@@ -62,6 +64,12 @@ async function main() {
     ctx: { ...ctx, actor: systemActor("policy-reload") },
     file: env.POLICY_FILE,
     intervalSeconds: env.POLICY_RELOAD_SECONDS,
+    // An unknown group name refuses the file; AWS being away does not (a grant of a missing group fails with a reason).
+    checks: [
+      groupNamesCheck(env.POLICY_FILE, port, (error) =>
+        log.warn({ err: errorFields(error) }, "Identity Center group names in the policy not checked: AWS unavailable"),
+      ),
+    ],
     log,
   });
   const policy = await policyReloader.check("forced");
@@ -166,6 +174,13 @@ async function main() {
         .catch(() => undefined),
     SESSION_CLEANUP_EVERY_MS,
   );
+  const identityCenterGroupsTimer = setInterval(
+    () =>
+      void boss
+        .send(QUEUES.sweepIdentityCenterGroups, {}, { singletonKey: "ic-groups-sweep", singletonSeconds: 50 })
+        .catch(() => undefined),
+    IDENTITY_CENTER_GROUPS_SWEEP_EVERY_MS,
+  );
   const metrics = getMetrics();
   metrics.setQueueStatsSource(() => readQueueStats(db));
   metrics.setOutboxStatsSource(() => readOutboxStats(db));
@@ -219,6 +234,7 @@ async function main() {
     clearInterval(breakGlassTimer);
     clearInterval(refusalTimer);
     clearInterval(sessionCleanupTimer);
+    clearInterval(identityCenterGroupsTimer);
     await metricsServer?.close();
     await deliveries.stop();
     log.info({ signal }, "finishing in-flight jobs");

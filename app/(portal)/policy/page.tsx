@@ -43,8 +43,9 @@ export default async function PolicyPage() {
     ...(selector.ids ?? []).map(accountLabel),
     ...(selector.ous ?? []).map((ou) => `OU ${ouLabel(ou)}`),
   ];
-  const who = (selector: { groups?: string[]; users?: string[] }) => [
+  const who = (selector: { groups?: string[]; users?: string[]; identityCenterGroups?: string[] }) => [
     ...(selector.groups ?? []).map((g) => (g === "*" ? "everyone" : `group ${g}`)),
+    ...(selector.identityCenterGroups ?? []).map((g) => `Identity Center group ${g}`),
     ...(selector.users ?? []),
   ];
   // The columns allow and deny rules share: which rule, who, where and what.
@@ -213,6 +214,53 @@ export default async function PolicyPage() {
               </TableScroll>
             )}
           </Card>
+          {doc.groupRules && doc.groupRules.length > 0 ? (
+            <Card title={`Group membership rules (${doc.groupRules.length})`} testId="policy-group-rules">
+              <TableScroll label="Group membership rules">
+                <table className="w-full text-left text-sm">
+                  <thead className="border-b border-slate-100 text-xs tracking-wide text-slate-500 uppercase dark:border-slate-800 dark:text-slate-400">
+                    <tr>
+                      <th className="px-5 py-2 font-semibold">Rule</th>
+                      <th className="px-5 py-2 font-semibold">Who</th>
+                      <th className="px-5 py-2 font-semibold">Identity Center groups</th>
+                      <th className="px-5 py-2 font-semibold">Max</th>
+                      <th className="px-5 py-2 font-semibold">Approval</th>
+                    </tr>
+                  </thead>
+                  <tbody className="divide-y divide-slate-100 align-top dark:divide-slate-800">
+                    {doc.groupRules.map((rule) => (
+                      <tr key={rule.id} data-testid="policy-group-rule">
+                        <td className="min-w-56 px-5 py-3">
+                          <code className="font-semibold">{rule.id}</code>
+                          {rule.description ? (
+                            <p className="mt-1 max-w-xs text-xs text-slate-600 dark:text-slate-400">
+                              {rule.description}
+                            </p>
+                          ) : null}
+                        </td>
+                        <td className="px-5 py-3">
+                          <List items={who(rule.requesters)} />
+                        </td>
+                        <td className="px-5 py-3">
+                          <List items={rule.identityCenterGroups} />
+                        </td>
+                        <td className="px-5 py-3 whitespace-nowrap">{formatMinutes(rule.maxDurationMinutes)}</td>
+                        <td className="px-5 py-3">
+                          {rule.approval.auto ? (
+                            <Badge tone="green">automatic</Badge>
+                          ) : (
+                            <>
+                              {rule.approval.required} from <List items={rule.approval.approvers?.groups} />
+                            </>
+                          )}
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </TableScroll>
+            </Card>
+          ) : null}
           <p className="text-sm text-slate-600 dark:text-slate-400" data-testid="approval-expiry-note">
             A pending request waits {formatMinutes(doc.defaults.pendingApprovalExpiryMinutes)} for its approvals unless
             its rule sets another window (the shortest applies when several rules match), whatever the duration asked: a

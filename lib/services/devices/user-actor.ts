@@ -1,3 +1,4 @@
+import { actorGroups } from "../../domain/group-targets";
 import type { UserActor } from "../context";
 
 /** The audit channel of every API call, as Slack's rows say "slack". */
@@ -11,9 +12,12 @@ export function actorFromUser(
     name: string | null;
     roles: UserActor["roles"];
     idpGroups: string[];
+    identityCenterGroups?: string[];
+    identityCenterGroupsAt?: Date | null;
     identityStoreUserId: string | null;
   },
   client: { ip: string | null; userAgent: string | null },
+  now = new Date(),
 ): UserActor | null {
   if (!user.email || user.roles.length === 0) return null;
   return {
@@ -22,7 +26,14 @@ export function actorFromUser(
     email: user.email,
     name: user.name,
     roles: user.roles,
-    groups: user.idpGroups,
+    groups: actorGroups(
+      {
+        idpGroups: user.idpGroups,
+        identityCenterGroups: user.identityCenterGroups ?? [],
+        identityCenterGroupsAt: user.identityCenterGroupsAt ?? null,
+      },
+      now,
+    ),
     identityStoreUserId: user.identityStoreUserId,
     ...client,
   };

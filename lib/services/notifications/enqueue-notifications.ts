@@ -11,8 +11,9 @@ import {
   type Audience,
   type NotificationEventType,
 } from "../../domain/notifications";
+import { allowRulesOf } from "../../domain/group-targets";
 import { approverRoutesForRequest, type ApproverRoute } from "../../domain/policy";
-import { emailKey, PolicyDocument, type AllowRule } from "../../domain/policy-schema";
+import { emailKey, IDENTITY_CENTER_GROUP_PREFIX, PolicyDocument, type AllowRule } from "../../domain/policy-schema";
 import { RISK_LABELS, requestRisks } from "../../domain/request-risk";
 import type { NotificationChannel } from "../../generated/prisma/enums";
 import { Prisma } from "../../generated/prisma/client";
@@ -80,7 +81,7 @@ async function loadRequest(tx: DbTransaction, requestId: string) {
   const parsed = request.policy ? PolicyDocument.safeParse(request.policy.document) : null;
   const policy = parsed?.success ? parsed.data : null;
   const ruleIds = request.matchedRuleId ? request.matchedRuleId.split(",") : [];
-  const rules = policy ? policy.rules.filter((rule) => ruleIds.includes(rule.id)) : [];
+  const rules = policy ? allowRulesOf(policy).filter((rule) => ruleIds.includes(rule.id)) : [];
   return { ...request, targetsDescribed: targets, policyDocument: policy, rules, ruleIds };
 }
 
@@ -305,12 +306,17 @@ function escalationRoute(rules: readonly AllowRule[]): ApproverRoute {
 /** Portal users the route names (by IdP group at their last sign-in, or by email), never the requester. */
 async function routedUsers(tx: DbTransaction, route: ApproverRoute, requesterId: string) {
   if (route.groups.length === 0 && route.users.length === 0) return [];
+  const idpGroups = route.groups.filter((group) => !group.startsWith(IDENTITY_CENTER_GROUP_PREFIX));
+  const identityCenterGroups = route.groups
+    .filter((group) => group.startsWith(IDENTITY_CENTER_GROUP_PREFIX))
+    .map((group) => group.slice(IDENTITY_CENTER_GROUP_PREFIX.length));
   const users = await tx.user.findMany({
     where: {
       id: { not: requesterId },
       email: { not: null },
       OR: [
-        ...(route.groups.length > 0 ? [{ idpGroups: { hasSome: route.groups } }] : []),
+        ...(idpGroups.length > 0 ? [{ idpGroups: { hasSome: idpGroups } }] : []),
+        ...(identityCenterGroups.length > 0 ? [{ identityCenterGroups: { hasSome: identityCenterGroups } }] : []),
         ...(route.users.length > 0 ? [{ email: { in: route.users, mode: Prisma.QueryMode.insensitive } }] : []),
       ],
     },

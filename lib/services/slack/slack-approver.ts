@@ -1,3 +1,4 @@
+import { actorGroups } from "../../domain/group-targets";
 import type { WebClient } from "@slack/web-api";
 import type { PrismaClient } from "../../db";
 import { emailKey } from "../../domain/policy-schema";
@@ -39,6 +40,8 @@ export async function portalActorForSlackUser(
       name: true,
       roles: true,
       idpGroups: true,
+      identityCenterGroups: true,
+      identityCenterGroupsAt: true,
       identityStoreUserId: true,
       lastSignInAt: true,
     },
@@ -60,7 +63,7 @@ export async function portalActorForSlackUser(
       email: match.email,
       name: match.name,
       roles: match.roles,
-      groups: match.idpGroups,
+      groups: actorGroups(match, now),
       identityStoreUserId: match.identityStoreUserId,
       ip: null,
       userAgent: "slack",
