@@ -109,6 +109,13 @@ locals {
       "identitystore:DescribeGroup",
       "identitystore:ListGroupMemberships",
       "identitystore:ListGroupMembershipsForMember",
+      "identitystore:GetGroupId",
+      "identitystore:GetGroupMembershipId",
+      "identitystore:IsMemberInGroups",
+    ]
+    IdentityStoreGroupMembership = [
+      "identitystore:CreateGroupMembership",
+      "identitystore:DeleteGroupMembership",
     ]
     OrganizationsReadTree = [
       "organizations:ListRoots",
@@ -216,6 +223,17 @@ data "aws_iam_policy_document" "portal" {
   statement {
     sid     = "IdentityStoreRead"
     actions = local.portal_actions.IdentityStoreRead
+    resources = [
+      "arn:${local.partition}:identitystore::${var.identity_store_owner_account_id}:identitystore/${var.identity_store_id}",
+      "arn:${local.partition}:identitystore:::user/*",
+      "arn:${local.partition}:identitystore:::group/*",
+      "arn:${local.partition}:identitystore:::membership/*",
+    ]
+  }
+
+  statement {
+    sid     = "IdentityStoreGroupMembership"
+    actions = local.portal_actions.IdentityStoreGroupMembership
     resources = [
       "arn:${local.partition}:identitystore::${var.identity_store_owner_account_id}:identitystore/${var.identity_store_id}",
       "arn:${local.partition}:identitystore:::user/*",

@@ -11,7 +11,13 @@ import { parseAwsPortConfig, type AwsPortConfig } from "../aws/config";
 import { toAwsPortError } from "../aws/errors";
 import type { Env } from "../env";
 import { fail, pass, skip, warn, type CheckResult } from "./check-result";
-import { MANAGEMENT_ACCOUNT_STATEMENT_SID, newProbeState, READ_PROBES, WRITE_ACTIONS } from "./aws-probes";
+import {
+  MANAGEMENT_ACCOUNT_STATEMENT_SID,
+  newProbeState,
+  READ_PROBES,
+  WRITE_ACTION_STATEMENT,
+  WRITE_ACTIONS,
+} from "./aws-probes";
 
 type AwsSettings = Pick<
   Env,
@@ -81,7 +87,7 @@ export async function checkAws(settings: AwsSettings): Promise<CheckResult[]> {
         warn(
           `AWS permission ${action}`,
           "not verified: the doctor makes no assignments and does not run IAM policy simulation",
-          `compare the role's policy with statement ${action === "sso:CreateAccountAssignment" ? "IdentityCenterCreateAssignments" : "IdentityCenterDeleteAssignments"} of ${POLICY}`,
+          `compare the role's policy with statement ${WRITE_ACTION_STATEMENT[action]} of ${POLICY}`,
         ),
       );
     results.push(await checkDelegatedAdministration(clients, config, identity.account, instance.ownerAccountId));

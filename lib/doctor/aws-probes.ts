@@ -2,7 +2,10 @@ import { randomUUID } from "node:crypto";
 import {
   DescribeGroupCommand,
   DescribeUserCommand,
+  GetGroupIdCommand,
+  GetGroupMembershipIdCommand,
   GetUserIdCommand,
+  IsMemberInGroupsCommand,
   ListGroupMembershipsCommand,
   ListGroupMembershipsForMemberCommand,
   ListGroupsCommand,
@@ -213,6 +216,40 @@ export const READ_PROBES: readonly ReadProbe[] = [
       ),
   },
   {
+    action: "identitystore:GetGroupId",
+    run: ({ identityStore }, state) =>
+      identityStore.send(
+        new GetGroupIdCommand({
+          IdentityStoreId: state.identityStoreId,
+          AlternateIdentifier: {
+            UniqueAttribute: { AttributePath: "displayName", AttributeValue: "jit-portal-doctor-probe" },
+          },
+        }),
+      ),
+  },
+  {
+    action: "identitystore:GetGroupMembershipId",
+    run: ({ identityStore }, state) =>
+      identityStore.send(
+        new GetGroupMembershipIdCommand({
+          IdentityStoreId: state.identityStoreId,
+          GroupId: MADE_UP_USER_ID,
+          MemberId: { UserId: MADE_UP_USER_ID },
+        }),
+      ),
+  },
+  {
+    action: "identitystore:IsMemberInGroups",
+    run: ({ identityStore }, state) =>
+      identityStore.send(
+        new IsMemberInGroupsCommand({
+          IdentityStoreId: state.identityStoreId,
+          MemberId: { UserId: MADE_UP_USER_ID },
+          GroupIds: [MADE_UP_USER_ID],
+        }),
+      ),
+  },
+  {
     action: "organizations:ListRoots",
     async run({ organizations }, state) {
       const output = await organizations.send(new ListRootsCommand({}));
@@ -241,7 +278,20 @@ export const WRITE_ACTIONS = [
   "sso:PutInlinePolicyToPermissionSet",
   "sso:DeleteInlinePolicyFromPermissionSet",
   "sso:ProvisionPermissionSet",
+  "identitystore:CreateGroupMembership",
+  "identitystore:DeleteGroupMembership",
 ] as const;
+
+/** The statement of docs/iam-policy.json that grants each write action. */
+export const WRITE_ACTION_STATEMENT: Record<(typeof WRITE_ACTIONS)[number], string> = {
+  "sso:CreateAccountAssignment": "IdentityCenterCreateAssignments",
+  "sso:DeleteAccountAssignment": "IdentityCenterDeleteAssignments",
+  "sso:PutInlinePolicyToPermissionSet": "IdentityCenterSessionRevocation",
+  "sso:DeleteInlinePolicyFromPermissionSet": "IdentityCenterSessionRevocation",
+  "sso:ProvisionPermissionSet": "IdentityCenterSessionRevocation",
+  "identitystore:CreateGroupMembership": "IdentityStoreGroupMembership",
+  "identitystore:DeleteGroupMembership": "IdentityStoreGroupMembership",
+};
 
 /** The policy statement needed only when assignments target the management account (see the delegated-admin check). */
 export const MANAGEMENT_ACCOUNT_STATEMENT_SID = "OptionalManagementAccountTargetsIam";
