@@ -1,5 +1,5 @@
 import { readRequestPrefill } from "@/lib/domain/request-prefill";
-import { getRequestFormOptions } from "@/lib/services/queries/request-form-options";
+import { resolveRequestTargets, searchRequestTargets, TargetSearch } from "@/lib/services/queries/request-form-options";
 import { Alert } from "@/components/ui/alert";
 import { PERMISSIONS } from "@/lib/services/authorize";
 import { pageContext } from "../../page-context";
@@ -11,8 +11,14 @@ export default async function NewRequestPage({
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
   const ctx = await pageContext([...PERMISSIONS["request.create"]]);
-  const prefill = readRequestPrefill(await searchParams);
-  const options = await getRequestFormOptions({ ctx });
+  const params = await searchParams;
+  const prefill = readRequestPrefill(params);
+  // ?q= is the Search button's answer without script; a hand-made one that does not parse shows the first results.
+  const search = TargetSearch.safeParse({ q: params.q });
+  const [results, prefilledTargets] = await Promise.all([
+    searchRequestTargets({ ctx, input: search.success ? search.data : {} }),
+    resolveRequestTargets({ ctx, keys: prefill?.targets ?? [] }),
+  ]);
   return (
     <div className="space-y-6">
       <div>
@@ -22,12 +28,17 @@ export default async function NewRequestPage({
           removed when it ends.
         </p>
       </div>
-      {options.message ? (
+      {results.message ? (
         <Alert tone="warning" title="Nothing to request" testId="no-options">
-          {options.message}
+          {results.message}
         </Alert>
       ) : (
-        <RequestForm accounts={options.accounts} minDurationMinutes={options.minDurationMinutes} prefill={prefill} />
+        <RequestForm
+          initialResults={results}
+          prefilledTargets={prefilledTargets}
+          minDurationMinutes={results.minDurationMinutes}
+          prefill={prefill}
+        />
       )}
     </div>
   );
