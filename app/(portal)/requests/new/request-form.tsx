@@ -137,7 +137,7 @@ export function RequestForm({
       <div className="space-y-6">
         <FormMessage state={state} fieldLabels={FIELD_LABELS} />
 
-        <fieldset className="space-y-3 rounded-xl border border-slate-200 bg-white p-5 shadow-sm dark:border-slate-700 dark:bg-slate-900">
+        <fieldset className="min-w-0 space-y-3 rounded-xl border border-slate-200 bg-white p-5 shadow-sm dark:border-slate-700 dark:bg-slate-900">
           <legend className="px-1 text-base font-semibold">1. What do you need?</legend>
           <TargetPicker initial={initialResults} selectedKeys={selectedKeys} onToggle={toggle} />
           <FieldErrors id="targets-error" errors={errorsFor("targets")} />

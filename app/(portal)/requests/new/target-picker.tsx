@@ -175,14 +175,13 @@ export function TargetPicker({
         id="account-list"
         onKeyDown={onListKeyDown}
         aria-busy={loading}
-        className="divide-y divide-slate-100 rounded-lg border border-slate-200 dark:divide-slate-800 dark:border-slate-700"
+        className={
+          result.accounts.length === 0
+            ? undefined
+            : "divide-y divide-slate-100 rounded-lg border border-slate-200 dark:divide-slate-800 dark:border-slate-700"
+        }
         data-testid="account-list"
       >
-        {result.accounts.length === 0 ? (
-          <p className="p-4 text-sm text-slate-600 dark:text-slate-400">
-            {result.query ? `No eligible account matches “${result.query}”.` : "Nothing to list."}
-          </p>
-        ) : null}
         {result.accounts.map((account) => (
           <div
             key={account.id}
