@@ -1,3 +1,4 @@
+import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
 import { seedAccount, seedPermissionSet } from "../lib/simulator/seed";
 import { dbQuery, personaPage } from "./fixtures";
@@ -167,5 +168,58 @@ test("the queue filters by requester and waiting time through a shareable GET fo
     await closeWithGrace(grace, ids);
     await bob.context().close();
     await grace.context().close();
+  }
+});
+
+test("a long queue pages 50 at a time with stable links, and bulk decisions act on the page shown", async ({
+  browser,
+}) => {
+  test.setTimeout(180_000);
+  await (await personaPage(browser, "alice")).context().close();
+  const bob = await personaPage(browser, "bob");
+  const ids = await seedPendingRequests(55, `pages${Date.now()}`);
+  try {
+    await bob.goto(`/approvals?requester=alice%40example.com&rule=${RULE}`);
+    await expect(bob.getByTestId("queue-pages-range")).toHaveText("1–50 of 55 · page 1 of 2");
+    await expect(bob.getByTestId("queue-item")).toHaveCount(50);
+    await bob.getByTestId("select-all").check();
+    await expect(bob.getByTestId("bulk-deny")).toHaveText(/\(50\)/);
+
+    await bob.getByTestId("queue-pages-next").click();
+    await expect(bob).toHaveURL(/[?&]page=2/);
+    await expect(bob).toHaveURL(/requester=alice%40example\.com/);
+    await expect(bob.getByTestId("queue-pages-range")).toHaveText("51–55 of 55 · page 2 of 2");
+    await expect(bob.getByTestId("queue-item")).toHaveCount(5);
+    for (const scheme of ["light", "dark"] as const) {
+      await bob.emulateMedia({ colorScheme: scheme });
+      const results = await new AxeBuilder({ page: bob })
+        .include('[data-testid="approval-queue"]')
+        .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"])
+        .analyze();
+      expect(results.violations.map((v) => `${scheme}: ${v.id}`)).toEqual([]);
+    }
+
+    // Select all on page 2 means its 5 rows, and the decision reaches exactly those.
+    await bob.getByTestId("select-all").check();
+    await expect(bob.getByTestId("bulk-deny")).toHaveText(/\(5\)/);
+    const pageTwo = await bob
+      .getByTestId("queue-item")
+      .evaluateAll((rows) => rows.map((row) => row.getAttribute("data-request-id")!));
+    await bob.getByLabel("Comment for the selected requests").fill("Closing the paging check");
+    await bob.getByTestId("bulk-deny").click();
+    await expect(bob.getByTestId("bulk-message")).toContainText("5 of 5 decided", { timeout: 60_000 });
+    const denied = await dbQuery<{ id: string }>(
+      `SELECT id FROM "AccessRequest" WHERE id = ANY($1) AND status = 'DENIED' ORDER BY id`,
+      [ids],
+    );
+    expect(denied.map((row) => row.id)).toEqual([...pageTwo].sort());
+
+    await bob.goto(`/approvals?requester=alice%40example.com&rule=${RULE}&page=2`);
+    // Page 2 no longer exists: the address shows the last page instead of an empty one.
+    await expect(bob.getByTestId("queue-pages-range")).toHaveText("1–50 of 50");
+  } finally {
+    // The 50 left were never decided, so nothing of theirs is audited or reached AWS: remove them directly.
+    await dbQuery(`DELETE FROM "AccessRequest" WHERE id = ANY($1) AND status = 'PENDING'`, [ids]);
+    await bob.context().close();
   }
 });

@@ -78,6 +78,14 @@ export const ROUTES: RouteCell[] = [
     allow: EVERY_ROLE,
     allowedStatus: 200,
   },
+  // The request form's target search answers requesters only, like the form itself.
+  {
+    route: "/api/request-targets",
+    method: "GET",
+    call: "/api/request-targets?q=prod",
+    allow: ["REQUESTER", "ADMIN"],
+    allowedStatus: 200,
+  },
   // Slack's signature is the only credential: without it everyone, signed in or not, is refused the same way.
   {
     route: "/api/slack/interactions",

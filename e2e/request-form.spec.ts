@@ -1,3 +1,4 @@
+import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
 import { personaPage, requestStatus } from "./fixtures";
 
@@ -104,5 +105,83 @@ test("cancel asks in the page first, 'Keep' keeps the request, and 'Request agai
     await expect(alice.getByTestId("request-summary")).toContainText("PowerUser");
   } finally {
     await alice.context().close();
+  }
+});
+
+test("the target search asks the server, says how many match, and works by keyboard on a phone", async ({
+  browser,
+}) => {
+  const alice = await personaPage(browser, "alice");
+  try {
+    await alice.setViewportSize({ width: 375, height: 800 });
+    await alice.goto("/requests/new");
+    const search = alice.getByTestId("account-search");
+    await search.fill("payments-staging power");
+    await expect(alice.getByTestId("target-search-status")).toHaveText("Showing 1 of 1 target.");
+    await expect(alice.getByTestId("account-option")).toHaveCount(1);
+
+    // Arrow down from the search field reaches the results; Space picks; Escape goes back to the search.
+    await search.focus();
+    await alice.keyboard.press("ArrowDown");
+    const checkbox = alice.getByRole("checkbox", { name: TARGET });
+    await expect(checkbox).toBeFocused();
+    await alice.keyboard.press("Space");
+    await expect(checkbox).toBeChecked();
+    await expect(alice.getByTestId("request-summary")).toContainText("PowerUser on payments-staging");
+    await alice.keyboard.press("Escape");
+    await expect(search).toBeFocused();
+
+    // A search that hides the pick keeps it in the request.
+    await search.fill("no-such-account");
+    await expect(alice.getByTestId("target-search-status")).toHaveText("No eligible target matches “no-such-account”.");
+    await expect(alice.locator('input[type="hidden"][name="target"]')).toHaveCount(1);
+    await expect(alice.getByTestId("request-summary")).toContainText("PowerUser on payments-staging");
+
+    const overflow = await alice.evaluate(
+      () => document.scrollingElement!.scrollWidth - document.scrollingElement!.clientWidth,
+    );
+    expect(overflow, "no sideways scroll at 375 px").toBeLessThanOrEqual(0);
+    await search.fill("payments");
+    await expect(alice.getByTestId("target-search-status")).toHaveText(/^Showing \d+ of \d+ targets\.$/);
+    for (const scheme of ["light", "dark"] as const) {
+      await alice.emulateMedia({ colorScheme: scheme });
+      const results = await new AxeBuilder({ page: alice })
+        .include('[data-testid="request-form"]')
+        .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"])
+        .analyze();
+      expect(results.violations.map((v) => `${scheme}: ${v.id} ${v.nodes.map((n) => n.target).join(" ")}`)).toEqual([]);
+    }
+  } finally {
+    await alice.context().close();
+  }
+});
+
+test("without script the server lists the first results and the Search button narrows them", async ({ browser }) => {
+  const signedIn = await personaPage(browser, "alice");
+  const context = await browser.newContext({
+    javaScriptEnabled: false,
+    storageState: await signedIn.context().storageState(),
+  });
+  await signedIn.context().close();
+  const page = await context.newPage();
+  try {
+    await page.goto("/requests/new");
+    await expect(page.getByTestId("account-option").first()).toBeVisible();
+    await page.getByTestId("account-search").fill("payments-staging");
+    await page.getByTestId("account-search-submit").click();
+    await expect(page).toHaveURL(/\/requests\/new\?.*q=payments-staging/);
+    await expect(page.getByTestId("account-option")).toHaveCount(1);
+    await page.getByRole("checkbox", { name: TARGET }).check();
+    await expect(page.getByRole("checkbox", { name: TARGET })).toBeChecked();
+    // A second search carries the pick in the address, as "Request again" does.
+    await page.getByTestId("account-search").fill("payments-prod");
+    await page.getByTestId("account-search-submit").click();
+    await expect(page).toHaveURL(/target=320198765432/);
+    await expect(page.locator('input[type="hidden"][name="target"]')).toHaveAttribute(
+      "value",
+      /^320198765432\|arn:aws:sso:::permissionSet\//,
+    );
+  } finally {
+    await context.close();
   }
 });

@@ -498,8 +498,13 @@ export function eligibleTargets<A extends TargetAccount, P extends { name: strin
   permissionSets: readonly P[],
 ): EligibleTarget<A, P>[] {
   const eligible: EligibleTarget<A, P>[] = [];
+  // evaluateTarget allows nothing no requester rule covers, so 100k pairs at organization scale skip it cheaply.
+  const requesterRules = policy.rules.filter((rule) => requesterMatches(rule.requesters, requester));
   for (const account of accounts) {
+    const accountRules = requesterRules.filter((rule) => accountMatches(rule.accounts, account));
+    if (accountRules.length === 0) continue;
     for (const permissionSet of permissionSets) {
+      if (!accountRules.some((rule) => permissionSetMatches(rule.permissionSets, permissionSet.name))) continue;
       const verdict = evaluateTarget(policy, requester, { account, permissionSetName: permissionSet.name });
       if (!verdict.allowed) continue;
       eligible.push({

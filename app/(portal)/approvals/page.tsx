@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { readPageNumber } from "@/lib/domain/pagination";
 import { ApprovalQueueFilters, listApprovalQueue } from "@/lib/services/queries/approval-queue";
 import { formatMinutes } from "@/components/format";
 import { TargetList } from "@/components/target-list";
@@ -6,12 +7,14 @@ import { Card, EmptyState } from "@/components/ui/card";
 import { Age, Countdown } from "@/components/ui/countdown";
 import { LiveRefresh } from "@/components/ui/live-refresh";
 import { LocalTime } from "@/components/ui/local-time";
+import { Pagination } from "@/components/ui/pagination";
 import { pageContext } from "../page-context";
 import { DecisionForm } from "./decision-form";
 import { QueueFilters } from "./queue-filters";
 import { QueueTable } from "./queue-table";
 import { Alert } from "@/components/ui/alert";
 
+const count = (n: number) => n.toLocaleString("en-US");
 const FILTER_KEYS = ["account", "ou", "permissionSet", "requester", "rule", "waiting", "sort"] as const;
 
 export default async function ApprovalsPage({
@@ -31,8 +34,8 @@ export default async function ApprovalsPage({
   const parsed = ApprovalQueueFilters.safeParse(input);
   const filterProblem = !parsed.success;
   const filters = parsed.success ? parsed.data : ApprovalQueueFilters.parse({});
-  const queue = await listApprovalQueue({ ctx, input: filters });
-  const filtered = queue.requests.length !== queue.totalRequests;
+  const queue = await listApprovalQueue({ ctx, input: filters, page: readPageNumber(params.page) });
+  const filtered = queue.page.total !== queue.totalRequests;
   const total = queue.totalRequests + queue.extensions.length;
 
   return (
@@ -50,8 +53,8 @@ export default async function ApprovalsPage({
       <Card
         title={
           filtered
-            ? `Pending requests (${queue.requests.length} of ${queue.totalRequests})`
-            : `Pending requests (${queue.totalRequests})`
+            ? `Pending requests (${count(queue.page.total)} of ${count(queue.totalRequests)})`
+            : `Pending requests (${count(queue.totalRequests)})`
         }
         testId="approval-queue"
       >
@@ -61,6 +64,20 @@ export default async function ApprovalsPage({
             <Alert tone="warning" testId="queue-filter-problem">
               Some filters in the address were not understood, so the whole queue is shown.
             </Alert>
+          ) : null}
+          {queue.truncated ? (
+            <Alert tone="warning" testId="queue-truncated">
+              The queue is longer than one read can list, so only its oldest requests are shown and counted.
+            </Alert>
+          ) : null}
+          {queue.page.total > 0 ? (
+            <Pagination
+              page={queue.page}
+              path="/approvals"
+              params={parsed.success ? input : {}}
+              label="Pending requests"
+              testId="queue-pages"
+            />
           ) : null}
           {/* Always mounted: after a bulk decision empties the queue, its per-row outcomes must stay on screen. */}
           <QueueTable

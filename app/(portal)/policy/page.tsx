@@ -1,3 +1,4 @@
+import { readPageNumber } from "@/lib/domain/pagination";
 import { getActivePolicyView } from "@/lib/services/queries/policy-view";
 import { getPolicyHistory } from "@/lib/services/queries/policy-history";
 import { PolicyVersions } from "@/components/policy/policy-versions";
@@ -6,6 +7,7 @@ import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
 import { LocalTime } from "@/components/ui/local-time";
+import { Pagination } from "@/components/ui/pagination";
 import { TableScroll } from "@/components/ui/table-scroll";
 import { pageContext } from "../page-context";
 
@@ -22,9 +24,16 @@ function List({ items, empty = "—" }: { items: string[] | undefined; empty?: s
   );
 }
 
-export default async function PolicyPage() {
+export default async function PolicyPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const ctx = await pageContext();
-  const [policy, history] = await Promise.all([getActivePolicyView({ ctx }), getPolicyHistory({ ctx })]);
+  const [policy, history] = await Promise.all([
+    getActivePolicyView({ ctx, page: readPageNumber((await searchParams).page) }),
+    getPolicyHistory({ ctx }),
+  ]);
   if (!policy) {
     return (
       <div className="space-y-4">
@@ -95,61 +104,68 @@ export default async function PolicyPage() {
       ) : (
         <>
           <Card title={`Allow rules (${doc.rules.length})`} testId="policy-rules">
-            <TableScroll label="Allow rules">
-              <table className="w-full text-left text-sm">
-                <thead className="border-b border-slate-100 text-xs tracking-wide text-slate-500 uppercase dark:border-slate-800 dark:text-slate-400">
-                  <tr>
-                    <th className="px-5 py-2 font-semibold">Rule</th>
-                    <th className="px-5 py-2 font-semibold">Who</th>
-                    <th className="px-5 py-2 font-semibold">Accounts</th>
-                    <th className="px-5 py-2 font-semibold">Permission sets</th>
-                    <th className="px-5 py-2 font-semibold">Max</th>
-                    <th className="px-5 py-2 font-semibold">Ticket</th>
-                    <th className="px-5 py-2 font-semibold">Approval</th>
-                    <th className="px-5 py-2 font-semibold">Extension</th>
-                  </tr>
-                </thead>
-                <tbody className="divide-y divide-slate-100 align-top dark:divide-slate-800">
-                  {doc.rules.map((rule) => (
-                    <tr key={rule.id} data-testid="policy-rule">
-                      {scopeCells(rule)}
-                      <td className="px-5 py-3 whitespace-nowrap">{formatMinutes(rule.maxDurationMinutes)}</td>
-                      <td className="px-5 py-3">
-                        {rule.ticket.required ? "required" : "optional"}
-                        {rule.ticket.pattern ? <code className="mt-1 block text-xs">{rule.ticket.pattern}</code> : null}
-                      </td>
-                      <td className="px-5 py-3">
-                        {rule.approval.auto ? (
-                          <Badge tone="green">automatic</Badge>
-                        ) : (
-                          <>
-                            {rule.approval.required} from <List items={rule.approval.approvers?.groups} />
-                            {rule.approval.distinctGroups ? (
-                              <span className="block text-xs text-slate-500 dark:text-slate-400">distinct groups</span>
-                            ) : null}
-                            {policy.approvalWindows[rule.id] !== undefined ? (
-                              <span
-                                className="block text-xs text-slate-500 dark:text-slate-400"
-                                data-testid="approval-window"
-                              >
-                                waits up to {formatMinutes(policy.approvalWindows[rule.id]!)}
-                              </span>
-                            ) : null}
-                          </>
-                        )}
-                      </td>
-                      <td className="px-5 py-3 text-xs">
-                        {rule.extension.allowed
-                          ? rule.extension.requiresApproval
-                            ? "with approval"
-                            : "self-service"
-                          : "not allowed"}
-                      </td>
+            <div className="space-y-3">
+              <Pagination page={policy.rulesPage} path="/policy" label="Allow rules" testId="policy-rules-pages" />
+              <TableScroll label="Allow rules">
+                <table className="w-full text-left text-sm">
+                  <thead className="border-b border-slate-100 text-xs tracking-wide text-slate-500 uppercase dark:border-slate-800 dark:text-slate-400">
+                    <tr>
+                      <th className="px-5 py-2 font-semibold">Rule</th>
+                      <th className="px-5 py-2 font-semibold">Who</th>
+                      <th className="px-5 py-2 font-semibold">Accounts</th>
+                      <th className="px-5 py-2 font-semibold">Permission sets</th>
+                      <th className="px-5 py-2 font-semibold">Max</th>
+                      <th className="px-5 py-2 font-semibold">Ticket</th>
+                      <th className="px-5 py-2 font-semibold">Approval</th>
+                      <th className="px-5 py-2 font-semibold">Extension</th>
                     </tr>
-                  ))}
-                </tbody>
-              </table>
-            </TableScroll>
+                  </thead>
+                  <tbody className="divide-y divide-slate-100 align-top dark:divide-slate-800">
+                    {policy.rules.map((rule) => (
+                      <tr key={rule.id} data-testid="policy-rule">
+                        {scopeCells(rule)}
+                        <td className="px-5 py-3 whitespace-nowrap">{formatMinutes(rule.maxDurationMinutes)}</td>
+                        <td className="px-5 py-3">
+                          {rule.ticket.required ? "required" : "optional"}
+                          {rule.ticket.pattern ? (
+                            <code className="mt-1 block text-xs">{rule.ticket.pattern}</code>
+                          ) : null}
+                        </td>
+                        <td className="px-5 py-3">
+                          {rule.approval.auto ? (
+                            <Badge tone="green">automatic</Badge>
+                          ) : (
+                            <>
+                              {rule.approval.required} from <List items={rule.approval.approvers?.groups} />
+                              {rule.approval.distinctGroups ? (
+                                <span className="block text-xs text-slate-500 dark:text-slate-400">
+                                  distinct groups
+                                </span>
+                              ) : null}
+                              {policy.approvalWindows[rule.id] !== undefined ? (
+                                <span
+                                  className="block text-xs text-slate-500 dark:text-slate-400"
+                                  data-testid="approval-window"
+                                >
+                                  waits up to {formatMinutes(policy.approvalWindows[rule.id]!)}
+                                </span>
+                              ) : null}
+                            </>
+                          )}
+                        </td>
+                        <td className="px-5 py-3 text-xs">
+                          {rule.extension.allowed
+                            ? rule.extension.requiresApproval
+                              ? "with approval"
+                              : "self-service"
+                            : "not allowed"}
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </TableScroll>
+            </div>
           </Card>
 
           <Card title={`Deny rules (${doc.deny.length})`} testId="policy-deny-rules">

@@ -142,6 +142,8 @@ export async function listMyApiRequests({
   );
 }
 
+const API_QUEUE_LIMIT = 500;
+
 /** The approver's queue as the approvals page lists it (requests awaiting this person's decision). */
 export async function listApprovalApiRequests({
   ctx,
@@ -150,7 +152,8 @@ export async function listApprovalApiRequests({
   ctx: ServiceContext;
   appUrl: string;
 }): Promise<ApiRequest[]> {
-  const queue = await listApprovalQueue({ ctx });
+  // The API answered up to 500 queued requests before the page paginated; it keeps doing so in one answer.
+  const queue = await listApprovalQueue({ ctx, pageSize: API_QUEUE_LIMIT });
   const ids = queue.requests.map((r) => r.id);
   if (ids.length === 0) return [];
   const byId = new Map((await loadApiRequests(ctx.db, { id: { in: ids } }, appUrl, ids.length)).map((r) => [r.id, r]));

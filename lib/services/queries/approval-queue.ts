@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { paginate, type PageInfo } from "../../domain/pagination";
 import { countQuorum } from "../../domain/policy";
 import { requestRisks, type RiskFlag } from "../../domain/request-risk";
 import { safeText } from "../../domain/safe-text";
@@ -70,10 +71,14 @@ export interface QueueFacet {
 }
 
 export interface ApprovalQueue {
-  /** The pending requests that match the filters, in the chosen order. */
+  /** One page of the pending requests that match the filters, in the chosen order. */
   requests: QueueItem[];
+  /** Where that page sits among every matching request ("1–50 of 2,000"). */
+  page: PageInfo;
   /** How many pending requests wait for this approver before filtering. */
   totalRequests: number;
+  /** The queue holds more than one read scans: only the oldest SCAN_LIMIT are listed and counted. */
+  truncated: boolean;
   /** The values present in the whole queue, for the filter form. */
   facets: {
     accounts: QueueFacet[];
@@ -107,8 +112,9 @@ export type ApprovalQueueFilters = z.infer<typeof ApprovalQueueFilters>;
 const DECIDABLE_STATUSES = REQUEST_STATUSES.filter((status) => requestAwaitsDecision(status).ok);
 const EXTENDABLE_STATUSES = REQUEST_STATUSES.filter((status) => extensionMayBeDecided(status).ok);
 
-// A queue longer than this is a backlog problem, not something to render in one page.
-const SCAN_LIMIT = 500;
+// Counting and filtering need the whole routed queue; beyond this the backlog itself is the problem, and the page says so.
+export const SCAN_LIMIT = 10_000;
+export const QUEUE_PAGE_SIZE = 50;
 
 const requestSelect = {
   id: true,
@@ -151,14 +157,18 @@ const requestSelect = {
 /**
  * Pending requests and extensions that policy routes to this approver; never their own. One read of the queue (at most
  * SCAN_LIMIT rows with their targets and decisions, names in one more round trip); filters and order apply in memory, so the
- * filter form can offer every value the queue holds.
+ * filter form can offer every value the queue holds, and one page of the result is returned.
  */
 export async function listApprovalQueue({
   ctx,
   input = {},
+  page = 1,
+  pageSize = QUEUE_PAGE_SIZE,
 }: {
   ctx: ServiceContext;
   input?: unknown;
+  page?: number;
+  pageSize?: number;
 }): Promise<ApprovalQueue> {
   const actor = requireUser(ctx.actor, "request.decide");
   const filters = parseInput(ApprovalQueueFilters, input);
@@ -244,12 +254,19 @@ export async function listApprovalQueue({
       requiredApprovals: tally.required,
     });
   }
-  return {
-    requests: sortQueue(
+  const shown = paginate(
+    sortQueue(
       requests.filter((q) => matchesFilters(q, filters, ouIdsByAccount, now)),
       filters.sort,
     ),
+    page,
+    pageSize,
+  );
+  return {
+    requests: shown.rows,
+    page: shown.page,
     totalRequests: requests.length,
+    truncated: pending.length === SCAN_LIMIT,
     facets: queueFacets(requests, names),
     extensions: extensionItems,
   };

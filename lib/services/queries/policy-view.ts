@@ -1,5 +1,6 @@
+import { paginate, type PageInfo } from "../../domain/pagination";
 import { approvalWindowMinutes } from "../../domain/policy";
-import { PolicyDocument } from "../../domain/policy-schema";
+import { PolicyDocument, type AllowRule } from "../../domain/policy-schema";
 import { requireUser } from "../authorize";
 import type { ServiceContext } from "../context";
 
@@ -17,10 +18,21 @@ export interface PolicyView {
   ouNames: Record<string, string>;
   /** Rule id → how long a request under that rule alone waits for approval (rules that need approval only). */
   approvalWindows: Record<string, number>;
+  /** One page of the allow rules, in the document's order, and where it sits among them. */
+  rules: AllowRule[];
+  rulesPage: PageInfo;
 }
 
-/** The active access policy, read-only; null when none is loaded. */
-export async function getActivePolicyView({ ctx }: { ctx: ServiceContext }): Promise<PolicyView | null> {
+export const POLICY_RULES_PAGE_SIZE = 50;
+
+/** The active access policy, read-only, with one page of its allow rules; null when none is loaded. */
+export async function getActivePolicyView({
+  ctx,
+  page = 1,
+}: {
+  ctx: ServiceContext;
+  page?: number;
+}): Promise<PolicyView | null> {
   requireUser(ctx.actor, "policy.read");
   const row = await ctx.db.policy.findFirst({ where: { active: true }, orderBy: { loadedAt: "desc" } });
   if (!row) return null;
@@ -35,6 +47,7 @@ export async function getActivePolicyView({ ctx }: { ctx: ServiceContext }): Pro
     if (segments.length !== account.ouIds.length) continue;
     account.ouIds.forEach((ouId, index) => (ouNames[ouId] ??= segments.slice(0, index + 1).join("/")));
   }
+  const rules = paginate(parsed.success ? parsed.data.rules : [], page, POLICY_RULES_PAGE_SIZE);
   return {
     id: row.id,
     sourcePath: row.sourcePath,
@@ -51,5 +64,7 @@ export async function getActivePolicyView({ ctx }: { ctx: ServiceContext }): Pro
             .map((rule) => [rule.id, approvalWindowMinutes(parsed.data, [rule.id])]),
         )
       : {},
+    rules: rules.rows,
+    rulesPage: rules.page,
   };
 }

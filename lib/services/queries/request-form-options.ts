@@ -1,9 +1,13 @@
-import { eligibleTargets } from "../../domain/policy";
+import { z } from "zod";
+import { eligibleTargets, type EligibleTarget } from "../../domain/policy";
 import { PolicyDocument } from "../../domain/policy-schema";
 import type { SessionRevocationMode } from "../../domain/request-presentation";
+import { safeText } from "../../domain/safe-text";
+import { searchWords, targetMatches } from "../../domain/target-search";
 import { MIN_DURATION_MINUTES } from "../../domain/time-window";
 import { requireUser } from "../authorize";
-import type { ServiceContext } from "../context";
+import type { ServiceContext, UserActor } from "../context";
+import { parseInput } from "../parse-input";
 
 export interface PermissionSetOption {
   arn: string;
@@ -32,9 +36,33 @@ export interface RequestFormOptions {
   message: string | null;
 }
 
-/** What the signed-in requester may ask for: only eligible (account, permission set) pairs, with what each one requires. */
-export async function getRequestFormOptions({ ctx }: { ctx: ServiceContext }): Promise<RequestFormOptions> {
-  const actor = requireUser(ctx.actor, "request.create");
+export interface TargetSearchResult {
+  /** The query as it was understood (trimmed). */
+  query: string;
+  /** At most TARGET_SEARCH_LIMIT matching targets, grouped by account, in account then permission set name order. */
+  accounts: AccountOption[];
+  shown: number;
+  /** Every eligible target the query matches; more than `shown` means the requester should refine the search. */
+  matching: number;
+  minDurationMinutes: number;
+  /** Why nothing at all can be requested, in words for the requester; null when something can. */
+  message: string | null;
+}
+
+/** A page that never grows with the organization: 1,000 accounts × 100 permission sets stay one search away. */
+export const TARGET_SEARCH_LIMIT = 50;
+
+export const TargetSearch = z.object({ q: safeText("line").max(200).default("") });
+
+type AccountRow = { id: string; name: string; ouPath: string; ouIds: string[] };
+type PermissionSetRow = { arn: string; name: string; description: string | null; sessionDurationMinutes: number };
+type Eligible = EligibleTarget<AccountRow, PermissionSetRow>;
+
+/** Every target the policy lets this requester ask for (the same evaluateTarget the create verb runs), or why none. */
+async function loadEligibleTargets(
+  ctx: ServiceContext,
+  actor: UserActor,
+): Promise<{ targets: Eligible[]; message: string | null }> {
   const policyRow = await ctx.db.policy.findFirst({
     where: { active: true },
     orderBy: { loadedAt: "desc" },
@@ -43,8 +71,7 @@ export async function getRequestFormOptions({ ctx }: { ctx: ServiceContext }): P
   const parsed = policyRow ? PolicyDocument.safeParse(policyRow.document) : null;
   if (!parsed?.success) {
     return {
-      accounts: [],
-      minDurationMinutes: MIN_DURATION_MINUTES,
+      targets: [],
       message: policyRow
         ? "The stored access policy is invalid, so nothing can be requested. Tell the portal administrators."
         : "No access policy is loaded yet, so nothing can be requested.",
@@ -53,17 +80,27 @@ export async function getRequestFormOptions({ ctx }: { ctx: ServiceContext }): P
   const [accounts, permissionSets] = await Promise.all([
     ctx.db.awsAccount.findMany({
       where: { status: { not: "GONE" } },
-      orderBy: { name: "asc" },
+      orderBy: [{ name: "asc" }, { id: "asc" }],
       select: { id: true, name: true, ouPath: true, ouIds: true },
     }),
     ctx.db.permissionSet.findMany({
-      orderBy: { name: "asc" },
+      orderBy: [{ name: "asc" }, { arn: "asc" }],
       select: { arn: true, name: true, description: true, sessionDurationMinutes: true },
     }),
   ]);
-  const eligible = eligibleTargets(parsed.data, { email: actor.email, groups: actor.groups }, accounts, permissionSets);
+  const targets = eligibleTargets(parsed.data, { email: actor.email, groups: actor.groups }, accounts, permissionSets);
+  const message =
+    targets.length > 0
+      ? null
+      : accounts.length === 0
+        ? "The AWS account inventory has not been loaded yet."
+        : "The access policy does not let you request any account yet. Ask your lead which group you need.";
+  return { targets, message };
+}
+
+function groupByAccount(targets: readonly Eligible[]): AccountOption[] {
   const byAccount = new Map<string, AccountOption>();
-  for (const target of eligible) {
+  for (const target of targets) {
     let option = byAccount.get(target.account.id);
     if (!option) {
       option = { id: target.account.id, name: target.account.name, ouPath: target.account.ouPath, permissionSets: [] };
@@ -85,12 +122,58 @@ export async function getRequestFormOptions({ ctx }: { ctx: ServiceContext }): P
       requiredApprovals: target.requiredApprovals,
     });
   }
-  const options = [...byAccount.values()];
-  const message =
-    options.length > 0
-      ? null
-      : accounts.length === 0
-        ? "The AWS account inventory has not been loaded yet."
-        : "The access policy does not let you request any account yet. Ask your lead which group you need.";
-  return { accounts: options, minDurationMinutes: MIN_DURATION_MINUTES, message };
+  return [...byAccount.values()];
+}
+
+/** What the signed-in requester may ask for: only eligible (account, permission set) pairs, with what each one requires. */
+export async function getRequestFormOptions({ ctx }: { ctx: ServiceContext }): Promise<RequestFormOptions> {
+  const actor = requireUser(ctx.actor, "request.create");
+  const { targets, message } = await loadEligibleTargets(ctx, actor);
+  return { accounts: groupByAccount(targets), minDurationMinutes: MIN_DURATION_MINUTES, message };
+}
+
+/** The request form's search: eligible targets whose account name, id, OU path or permission set match every word, capped. */
+export async function searchRequestTargets({
+  ctx,
+  input,
+}: {
+  ctx: ServiceContext;
+  input: unknown;
+}): Promise<TargetSearchResult> {
+  const actor = requireUser(ctx.actor, "request.create");
+  const { q } = parseInput(TargetSearch, input);
+  const { targets, message } = await loadEligibleTargets(ctx, actor);
+  const words = searchWords(q);
+  const matching = targets.filter((t) =>
+    targetMatches(words, {
+      accountId: t.account.id,
+      accountName: t.account.name,
+      ouPath: t.account.ouPath,
+      permissionSetName: t.permissionSet.name,
+    }),
+  );
+  const shown = matching.slice(0, TARGET_SEARCH_LIMIT);
+  return {
+    query: q,
+    accounts: groupByAccount(shown),
+    shown: shown.length,
+    matching: matching.length,
+    minDurationMinutes: MIN_DURATION_MINUTES,
+    message,
+  };
+}
+
+/** The named targets ("accountId|permissionSetArn", from a prefill link) that this requester may still ask for. */
+export async function resolveRequestTargets({
+  ctx,
+  keys,
+}: {
+  ctx: ServiceContext;
+  keys: readonly string[];
+}): Promise<AccountOption[]> {
+  const actor = requireUser(ctx.actor, "request.create");
+  if (keys.length === 0) return [];
+  const wanted = new Set(keys);
+  const { targets } = await loadEligibleTargets(ctx, actor);
+  return groupByAccount(targets.filter((t) => wanted.has(`${t.account.id}|${t.permissionSet.arn}`)));
 }

@@ -1,7 +1,7 @@
 import { readRequestPrefill } from "@/lib/domain/request-prefill";
 import Link from "next/link";
 import { canBreakGlass } from "@/lib/services/queries/break-glass";
-import { getRequestFormOptions } from "@/lib/services/queries/request-form-options";
+import { resolveRequestTargets, searchRequestTargets, TargetSearch } from "@/lib/services/queries/request-form-options";
 import { Alert } from "@/components/ui/alert";
 import { PERMISSIONS } from "@/lib/services/authorize";
 import { pageContext } from "../../page-context";
@@ -13,9 +13,13 @@ export default async function NewRequestPage({
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
   const ctx = await pageContext([...PERMISSIONS["request.create"]]);
-  const prefill = readRequestPrefill(await searchParams);
-  const [options, emergency] = await Promise.all([
-    getRequestFormOptions({ ctx }),
+  const params = await searchParams;
+  const prefill = readRequestPrefill(params);
+  // ?q= is the Search button's answer without script; a hand-made one that does not parse shows the first results.
+  const search = TargetSearch.safeParse({ q: params.q });
+  const [results, prefilledTargets, emergency] = await Promise.all([
+    searchRequestTargets({ ctx, input: search.success ? search.data : {} }),
+    resolveRequestTargets({ ctx, keys: prefill?.targets ?? [] }),
     canBreakGlass({ ctx }).catch(() => false),
   ]);
   return (
@@ -39,12 +43,17 @@ export default async function NewRequestPage({
           </p>
         ) : null}
       </div>
-      {options.message ? (
+      {results.message ? (
         <Alert tone="warning" title="Nothing to request" testId="no-options">
-          {options.message}
+          {results.message}
         </Alert>
       ) : (
-        <RequestForm accounts={options.accounts} minDurationMinutes={options.minDurationMinutes} prefill={prefill} />
+        <RequestForm
+          initialResults={results}
+          prefilledTargets={prefilledTargets}
+          minDurationMinutes={results.minDurationMinutes}
+          prefill={prefill}
+        />
       )}
     </div>
   );

@@ -4,13 +4,18 @@ import { useMemo, useState, useSyncExternalStore } from "react";
 import type { RequestPrefill } from "@/lib/domain/request-prefill";
 import { sessionNotice } from "@/lib/domain/request-presentation";
 import { ticketMatches } from "@/lib/domain/ticket-pattern";
-import type { AccountOption, PermissionSetOption } from "@/lib/services/queries/request-form-options";
+import type {
+  AccountOption,
+  PermissionSetOption,
+  TargetSearchResult,
+} from "@/lib/services/queries/request-form-options";
 import { formatMinutes } from "@/components/format";
 import { FormMessage, useActionForm } from "@/components/ui/action-form";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Field, FieldErrors, inputClass } from "@/components/ui/field";
 import { createRequestAction } from "./actions";
+import { TargetPicker, targetKey, type PickedAccount } from "./target-picker";
 
 const PRESETS = [30, 60, 120, 240, 480];
 // Each field's name in the error summary, so a message says which field it is about.
@@ -25,11 +30,11 @@ const FIELD_LABELS: Record<string, string> = {
 const noop = () => () => {};
 
 interface Selected {
-  account: AccountOption;
+  account: PickedAccount;
   set: PermissionSetOption;
 }
 
-const keyOf = (accountId: string, arn: string) => `${accountId}|${arn}`;
+const keyOf = targetKey;
 
 /** "2026-11-23T14:05" in the browser's time zone, the format datetime-local speaks. */
 function toLocalInput(date: Date): string {
@@ -45,11 +50,15 @@ function localInputToIso(value: string): string | null {
 }
 
 export function RequestForm({
-  accounts,
+  initialResults,
+  prefilledTargets,
   minDurationMinutes,
   prefill,
 }: {
-  accounts: AccountOption[];
+  /** The first search results, rendered by the server. */
+  initialResults: TargetSearchResult;
+  /** The prefill's targets that the policy still offers, with what each requires. */
+  prefilledTargets: AccountOption[];
   minDurationMinutes: number;
   /** From "Request again"; targets the policy no longer offers are dropped. */
   prefill?: RequestPrefill | undefined;
@@ -60,12 +69,15 @@ export function RequestForm({
     () => true,
     () => false,
   );
-  const [search, setSearch] = useState("");
-  const [selectedKeys, setSelectedKeys] = useState<string[]>(() =>
-    (prefill?.targets ?? []).filter((key) =>
-      accounts.some((a) => a.permissionSets.some((set) => keyOf(a.id, set.arn) === key)),
-    ),
-  );
+  // Picked targets keep what they require, whatever the search shows now; prefilled ones in the link's order.
+  const [selected, setSelected] = useState<Selected[]>(() => {
+    const offered = new Map(
+      prefilledTargets.flatMap((account) =>
+        account.permissionSets.map((set) => [keyOf(account.id, set.arn), { account, set }] as const),
+      ),
+    );
+    return (prefill?.targets ?? []).flatMap((key) => offered.get(key) ?? []);
+  });
   const [duration, setDuration] = useState<{ mode: "preset"; minutes: number } | { mode: "custom"; text: string }>(
     () => {
       const minutes = prefill?.durationMinutes;
@@ -78,24 +90,7 @@ export function RequestForm({
   const [justification, setJustification] = useState(prefill?.justification ?? "");
   const [ticket, setTicket] = useState("");
 
-  const setByKey = useMemo(() => {
-    const map = new Map<string, Selected>();
-    for (const account of accounts)
-      for (const set of account.permissionSets) map.set(keyOf(account.id, set.arn), { account, set });
-    return map;
-  }, [accounts]);
-  const selected = selectedKeys.flatMap((key) => setByKey.get(key) ?? []);
-
-  const query = search.trim().toLowerCase();
-  const visibleAccounts = query
-    ? accounts.filter(
-        (a) =>
-          a.name.toLowerCase().includes(query) ||
-          a.id.includes(query) ||
-          a.ouPath.toLowerCase().includes(query) ||
-          a.permissionSets.some((s) => s.name.toLowerCase().includes(query)),
-      )
-    : accounts;
+  const selectedKeys = useMemo(() => selected.map((s) => keyOf(s.account.id, s.set.arn)), [selected]);
 
   // The strictest requirement across the chosen targets applies, as the policy evaluates it on submit.
   const maxMinutes = selected.length > 0 ? Math.min(...selected.map((s) => s.set.maxDurationMinutes)) : null;
@@ -123,8 +118,14 @@ export function RequestForm({
   const startsAtIso = startMode === "scheduled" ? localInputToIso(startLocal) : null;
   const timeZone = hydrated ? Intl.DateTimeFormat().resolvedOptions().timeZone : null;
 
-  const toggle = (key: string) =>
-    setSelectedKeys((keys) => (keys.includes(key) ? keys.filter((k) => k !== key) : [...keys, key]));
+  const toggle = (account: PickedAccount, set: PermissionSetOption) => {
+    const key = keyOf(account.id, set.arn);
+    setSelected((current) =>
+      current.some((s) => keyOf(s.account.id, s.set.arn) === key)
+        ? current.filter((s) => keyOf(s.account.id, s.set.arn) !== key)
+        : [...current, { account: { id: account.id, name: account.name, ouPath: account.ouPath }, set }],
+    );
+  };
 
   return (
     <form
@@ -136,76 +137,9 @@ export function RequestForm({
       <div className="space-y-6">
         <FormMessage state={state} fieldLabels={FIELD_LABELS} />
 
-        <fieldset className="space-y-3 rounded-xl border border-slate-200 bg-white p-5 shadow-sm dark:border-slate-700 dark:bg-slate-900">
+        <fieldset className="min-w-0 space-y-3 rounded-xl border border-slate-200 bg-white p-5 shadow-sm dark:border-slate-700 dark:bg-slate-900">
           <legend className="px-1 text-base font-semibold">1. What do you need?</legend>
-          <label htmlFor="account-search" className="sr-only">
-            Search accounts
-          </label>
-          <input
-            id="account-search"
-            type="search"
-            value={search}
-            onChange={(e) => setSearch(e.target.value)}
-            placeholder="Search by account name, id, OU path or permission set"
-            className={`${inputClass} w-full`}
-            autoComplete="off"
-            data-testid="account-search"
-          />
-          <div
-            className="divide-y divide-slate-100 rounded-lg border border-slate-200 dark:divide-slate-800 dark:border-slate-700"
-            data-testid="account-list"
-          >
-            {visibleAccounts.length === 0 ? (
-              <p className="p-4 text-sm text-slate-500 dark:text-slate-400">No eligible account matches “{search}”.</p>
-            ) : null}
-            {visibleAccounts.map((account) => (
-              <div key={account.id} className="p-3" data-testid="account-option" data-account-id={account.id}>
-                <div className="flex flex-wrap items-baseline gap-x-2">
-                  <span className="font-semibold">{account.name}</span>
-                  <span className="font-mono text-xs text-slate-500 dark:text-slate-400">{account.id}</span>
-                  <span className="text-xs text-slate-500 dark:text-slate-400">{account.ouPath}</span>
-                </div>
-                <div className="mt-2 flex flex-wrap gap-2">
-                  {account.permissionSets.map((set) => {
-                    const key = keyOf(account.id, set.arn);
-                    const checked = selectedKeys.includes(key);
-                    return (
-                      <label
-                        key={set.arn}
-                        title={set.description ?? undefined}
-                        className={`flex cursor-pointer items-center gap-2 rounded-md border px-2.5 py-1.5 text-sm ${checked ? "border-sky-600 bg-sky-50 dark:border-sky-400 dark:bg-sky-950" : "border-slate-300 bg-white hover:bg-slate-50 dark:border-slate-600 dark:bg-slate-900 dark:hover:bg-slate-800"}`}
-                      >
-                        <input
-                          type="checkbox"
-                          checked={checked}
-                          onChange={() => toggle(key)}
-                          aria-label={`${set.name} on ${account.name}`}
-                          className="accent-sky-700"
-                        />
-                        <span className="font-semibold">{set.name}</span>
-                        <span className="text-xs text-slate-500 dark:text-slate-400">
-                          session {formatMinutes(set.sessionDurationMinutes)} · max{" "}
-                          {formatMinutes(set.maxDurationMinutes)}
-                          {set.autoApprove
-                            ? " · no approval"
-                            : ` · ${set.requiredApprovals} approval${set.requiredApprovals === 1 ? "" : "s"}`}
-                          {set.ticket.required ? " · ticket" : ""}
-                        </span>
-                      </label>
-                    );
-                  })}
-                </div>
-              </div>
-            ))}
-          </div>
-          {selected.map((s) => (
-            <input
-              key={keyOf(s.account.id, s.set.arn)}
-              type="hidden"
-              name="target"
-              value={keyOf(s.account.id, s.set.arn)}
-            />
-          ))}
+          <TargetPicker initial={initialResults} selectedKeys={selectedKeys} onToggle={toggle} />
           <FieldErrors id="targets-error" errors={errorsFor("targets")} />
         </fieldset>
 
@@ -415,7 +349,7 @@ export function RequestForm({
                   </span>
                   <button
                     type="button"
-                    onClick={() => toggle(keyOf(s.account.id, s.set.arn))}
+                    onClick={() => toggle(s.account, s.set)}
                     className="text-xs text-slate-500 underline hover:text-slate-900 dark:text-slate-400 dark:hover:text-slate-100"
                     aria-label={`Remove ${s.set.name} on ${s.account.name}`}
                   >

@@ -4,33 +4,14 @@ import { getActor } from "@/lib/auth/actor";
 import { getPrisma } from "@/lib/db";
 import { errorFields, log } from "@/lib/log";
 import { clientFromHeaders } from "@/lib/auth/client-info";
-import { AppError, isAppError, toUserError, type AppErrorCode } from "@/lib/domain/errors";
+import { AppError, isAppError } from "@/lib/domain/errors";
 import { exportAccessHistory } from "@/lib/services/queries/history-export";
+import { jsonFailure } from "@/lib/web/json-failure";
 import { withRouteMetrics } from "@/lib/web/route-metrics";
 import { historyInputFromParams } from "@/lib/services/queries/history-filters";
 import { withRefusalAudit } from "@/lib/services/refusals/with-refusal-audit";
 
 export const dynamic = "force-dynamic";
-
-const STATUS: Partial<Record<AppErrorCode, number>> = {
-  UNAUTHENTICATED: 401,
-  FORBIDDEN: 403,
-  VALIDATION: 400,
-  NOT_FOUND: 404,
-  CONFLICT: 409,
-  INVALID_TRANSITION: 409,
-  POLICY_DENIED: 403,
-  SELF_APPROVAL: 403,
-  RATE_LIMITED: 429,
-  UPSTREAM: 503,
-};
-
-function failure(code: AppErrorCode, message: string, extra: object = {}) {
-  return Response.json(
-    { ok: false, code, message, ...extra },
-    { status: STATUS[code] ?? 500, headers: { "cache-control": "no-store" } },
-  );
-}
 
 export const GET = withRouteMetrics("/api/audit/export", async (request: NextRequest) => {
   const user = await getActor();
@@ -58,7 +39,6 @@ export const GET = withRouteMetrics("/api/audit/export", async (request: NextReq
   } catch (error) {
     if (!isAppError(error))
       log.error({ verb: "audit.export", err: errorFields(error) }, "unexpected error in audit export");
-    const safe = toUserError(error);
-    return failure(safe.code, safe.message, safe.fieldErrors ? { fieldErrors: safe.fieldErrors } : {});
+    return jsonFailure(error);
   }
 });
