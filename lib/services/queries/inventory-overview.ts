@@ -4,7 +4,7 @@ import { buildOuTree, flattenOuTree, type OuNode } from "../../domain/ou-tree";
 import { PolicyDocument } from "../../domain/policy-schema";
 import { ASSIGNMENT_MAY_EXIST_STATUSES } from "../../domain/request-lifecycle";
 import { safeText } from "../../domain/safe-text";
-import { whoMayRequest, type TargetEligibility } from "../../domain/target-eligibility";
+import { policyForAccount, whoMayRequest, type TargetEligibility } from "../../domain/target-eligibility";
 import type { GrantStatus } from "../../generated/prisma/enums";
 import { BASELINE_ACTION } from "../reconcile/reconcile-assignments";
 import { hasPermission, requireUser } from "../authorize";
@@ -320,10 +320,13 @@ export async function inventoryOverview({
   }
 
   const inUse = new Map<string, Set<string>>();
+  const heldAccounts = new Set<string>();
   for (const key of cells.keys()) {
     const [accountId, arn] = key.split("|") as [string, string];
     inUse.set(arn, (inUse.get(arn) ?? new Set()).add(accountId));
+    heldAccounts.add(accountId);
   }
+  const noEligibility: TargetEligibility = { eligible: [], denied: [] };
 
   const needle = filters.q?.toLowerCase();
   const who = filters.principal?.toLowerCase();
@@ -333,16 +336,22 @@ export async function inventoryOverview({
     if (account.gone) continue;
     if (filters.account && account.id !== filters.account) continue;
     if (filters.ou && !account.ouIds.includes(filters.ou)) continue;
+    // At 1,000 accounts x 100 sets, asking the whole policy per cell dominated the page: ask per account first.
+    const accountPolicy = policy?.success ? policyForAccount(policy.data, account) : null;
+    const named = accountPolicy !== null && (accountPolicy.rules.length > 0 || accountPolicy.deny.length > 0);
+    if (!named && !heldAccounts.has(account.id)) continue;
     for (const set of setRows) {
       if (filters.permissionSet && set.arn !== filters.permissionSet) continue;
       if (needle && ![account.name, account.id, set.name].some((text) => text.toLowerCase().includes(needle))) continue;
       const { grantUsers, inAws, ...held } = cells.get(cellKey(account.id, set.arn)) ?? emptyCell();
-      const eligibility = policy?.success
-        ? whoMayRequest(policy.data, {
-            account: { id: account.id, ouIds: account.ouIds },
-            permissionSetName: set.name,
-          })
-        : null;
+      const eligibility = !accountPolicy
+        ? null
+        : named
+          ? whoMayRequest(accountPolicy, {
+              account: { id: account.id, ouIds: account.ouIds },
+              permissionSetName: set.name,
+            })
+          : noEligibility;
       const mentioned = Boolean(eligibility && (eligibility.eligible.length > 0 || eligibility.denied.length > 0));
       const standingIds = new Set(held.standing.map((h) => h.principalId));
       const findingIds = new Set(held.outOfBand.map((h) => h.principalId));
