@@ -31,7 +31,16 @@ describe("parseWebBenchArgs", () => {
 
   it("BENCH_QUICK=1 shrinks the seed and the runs, and flags still win", () => {
     const quick = parseWebBenchArgs(["--duration", "3"], { BENCH_QUICK: "1" });
-    expect(quick).toMatchObject({ quick: true, events: 20_000, accounts: 200, durationSeconds: 3 });
+    expect(quick).toMatchObject({
+      quick: true,
+      events: 20_000,
+      accounts: 200,
+      durationSeconds: 3,
+      requestsPerConnection: null,
+    });
+    // Without a duration, a quick run counts requests, so a busy machine still completes every page.
+    expect(parseWebBenchArgs([], { BENCH_QUICK: "1" }).requestsPerConnection).toBe(3);
+    expect(parseWebBenchArgs(["--requests-per-connection", "5"], {}).requestsPerConnection).toBe(5);
   });
 
   it("reads a page list, connection counts and the profile directory", () => {

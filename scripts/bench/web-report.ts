@@ -10,6 +10,8 @@ export interface WebBenchOptions {
   pendingRequests: number;
   activeGrants: number;
   durationSeconds: number;
+  /** Requests per connection for each page, instead of a duration: a slow or busy machine still completes every run. */
+  requestsPerConnection: number | null;
   connections: number[];
   /** Skip `next build` and serve the build already in the dist directory. */
   build: boolean;
@@ -18,11 +20,13 @@ export interface WebBenchOptions {
   pages: string[] | null;
   /** Write next-server CPU and heap profiles into this directory. */
   profileDir: string | null;
+  /** Keep each page's HTML from the first visit here, to see what makes a page heavy. */
+  saveHtmlDir: string | null;
   port: number;
 }
 
 const USAGE =
-  "Usage: tsx scripts/bench/web.ts [--events N] [--duration SECONDS] [--connections 10,50] [--no-build] [--dist-dir DIR] [--pages home,approvals] [--profile DIR] [--port N] (BENCH_QUICK=1: small seed, short runs)";
+  "Usage: tsx scripts/bench/web.ts [--events N] [--duration SECONDS | --requests-per-connection N] [--connections 10,50] [--no-build] [--dist-dir DIR] [--pages home,approvals] [--profile DIR] [--save-html DIR] [--port N] (BENCH_QUICK=1: small seed, short runs)";
 
 export function parseWebBenchArgs(args: string[], env: Record<string, string | undefined>): WebBenchOptions {
   const { values } = parseArgs({
@@ -30,11 +34,13 @@ export function parseWebBenchArgs(args: string[], env: Record<string, string | u
     options: {
       events: { type: "string" },
       duration: { type: "string" },
+      "requests-per-connection": { type: "string" },
       connections: { type: "string" },
       "no-build": { type: "boolean", default: false },
       "dist-dir": { type: "string", default: ".next-bench" },
       pages: { type: "string" },
       profile: { type: "string" },
+      "save-html": { type: "string" },
       port: { type: "string", default: "3450" },
     },
   });
@@ -57,11 +63,18 @@ export function parseWebBenchArgs(args: string[], env: Record<string, string | u
     pendingRequests: quick ? 300 : 2_000,
     activeGrants: quick ? 100 : 500,
     durationSeconds: whole(values.duration, quick ? 2 : 10),
+    requestsPerConnection:
+      values["requests-per-connection"] !== undefined
+        ? whole(values["requests-per-connection"], 0)
+        : quick && values.duration === undefined
+          ? 3
+          : null,
     connections,
     build: !values["no-build"],
     distDir: values["dist-dir"]!,
     pages,
     profileDir: values.profile ?? null,
+    saveHtmlDir: values["save-html"] ?? null,
     port: whole(values.port, 0),
   };
 }

@@ -8,6 +8,8 @@ import { seedHistory, type SeedHistoryResult } from "./history-seed";
 
 export interface WebSeedOptions {
   databaseUrl: string;
+  /** The active policy's row: requests name the version they were made under, and routing reads it. */
+  policyId: string;
   events: number;
   accounts: number;
   permissionSets: number;
@@ -161,12 +163,15 @@ export async function seedWebOrganization(options: WebSeedOptions): Promise<WebS
     const ts = (ms: unknown) => (ms === null ? null : new Date(ms as number).toISOString());
     await client.query("BEGIN");
     await client.query(
-      `INSERT INTO "AccessRequest" (id, "requesterId", status, justification, ticket, "durationMinutes", "startsAt", "endsAt", "requiredApprovals", "maxDurationMinutes", "approvalExpiresAt", "matchedRuleId", "createdAt", "updatedAt", "extensionAllowed")
-       SELECT r.*, r.created, true FROM unnest($1::text[], $2::text[], $3::"RequestStatus"[], $4::text[], $5::text[], $6::int[], $7::timestamp(3)[], $8::timestamp(3)[], $9::int[], $10::int[], $11::timestamp(3)[], $12::text[], $13::timestamp(3)[])
+      `INSERT INTO "AccessRequest" (id, "requesterId", status, justification, ticket, "durationMinutes", "startsAt", "endsAt", "requiredApprovals", "maxDurationMinutes", "approvalExpiresAt", "matchedRuleId", "createdAt", "updatedAt", "extensionAllowed", "policyId")
+       SELECT r.*, r.created, true, $14 FROM unnest($1::text[], $2::text[], $3::"RequestStatus"[], $4::text[], $5::text[], $6::int[], $7::timestamp(3)[], $8::timestamp(3)[], $9::int[], $10::int[], $11::timestamp(3)[], $12::text[], $13::timestamp(3)[])
          AS r(id, requester, status, justification, ticket, minutes, starts, ends, required, max, expires, rule, created)`,
-      [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12].map((c) =>
-        requests.map((row) => ([6, 7, 10, 12].includes(c) ? ts(row[c]) : row[c])),
-      ),
+      [
+        ...[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12].map((c) =>
+          requests.map((row) => ([6, 7, 10, 12].includes(c) ? ts(row[c]) : row[c])),
+        ),
+        options.policyId,
+      ],
     );
     await client.query(
       `INSERT INTO "RequestTarget" (id, "requestId", "accountId", "permissionSetArn") SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])`,
@@ -200,13 +205,18 @@ export async function seedWebOrganization(options: WebSeedOptions): Promise<WebS
 }
 
 /** A few requests of one signed-in persona (one of them live), so my-requests and the request page have their own rows. */
-export async function seedPersonaRequests(databaseUrl: string, email: string, count: number): Promise<string> {
+export async function seedPersonaRequests(
+  databaseUrl: string,
+  policyId: string,
+  email: string,
+  count: number,
+): Promise<string> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
     const user = (await client.query<{ id: string }>(`SELECT id FROM "User" WHERE email = $1`, [email])).rows[0];
     if (!user) throw new Error(`${email} has not signed in`);
-    const readOnly = DEMO_SEED.permissionSets.find((p) => p.name === "ReadOnly")!.arn;
+    const powerUser = DEMO_SEED.permissionSets.find((p) => p.name === "PowerUser")!.arn;
     const now = Date.now();
     let detailId = "";
     for (let i = 0; i < count; i++) {
@@ -214,21 +224,22 @@ export async function seedPersonaRequests(databaseUrl: string, email: string, co
       const createdAt = new Date(now - i * HOUR_MS);
       const status = i === 0 ? "PENDING" : "COMPLETED";
       await client.query(
-        `INSERT INTO "AccessRequest" (id, "requesterId", status, justification, "durationMinutes", "startsAt", "endsAt", "requiredApprovals", "maxDurationMinutes", "matchedRuleId", "createdAt", "updatedAt", "approvalExpiresAt")
-         VALUES ($1, $2, $3, $4, 60, $5, $6, 1, 240, 'data-engineers', $5, $5, $7)`,
+        `INSERT INTO "AccessRequest" (id, "requesterId", status, justification, "durationMinutes", "startsAt", "endsAt", "requiredApprovals", "maxDurationMinutes", "matchedRuleId", "createdAt", "updatedAt", "approvalExpiresAt", "policyId")
+         VALUES ($1, $2, $3, $4, 60, $5, $6, 1, 240, 'payments-engineers-power-user', $5, $5, $7, $8)`,
         [
           id,
           user.id,
           status,
-          `Read the data warehouse logs for ticket ${i}`,
+          `Restart the checkout workers for PAY-${100 + i}`,
           createdAt,
           new Date(createdAt.getTime() + HOUR_MS),
           new Date(createdAt.getTime() + 24 * HOUR_MS),
+          policyId,
         ],
       );
       await client.query(
-        `INSERT INTO "RequestTarget" (id, "requestId", "accountId", "permissionSetArn") VALUES ($1, $2, '430219876543', $3)`,
-        [`${id}t`, id, readOnly],
+        `INSERT INTO "RequestTarget" (id, "requestId", "accountId", "permissionSetArn") VALUES ($1, $2, '210987654321', $3)`,
+        [`${id}t`, id, powerUser],
       );
       if (i === 0) detailId = id;
     }

@@ -15,7 +15,8 @@ import { applyMigrations } from "../../lib/db/migrations";
 import { findPersona, type PersonaKey } from "../../lib/demo/personas";
 import { systemActor } from "../../lib/services/context";
 import { syncInventory } from "../../lib/services/inventory/sync-inventory";
-import { processEnvironment } from "../../lib/env";
+import { loadPolicy } from "../../lib/services/policy/load-policy";
+import { getEnv, processEnvironment } from "../../lib/env";
 import { DEMO_SEED } from "../../lib/simulator/seed";
 import { startSimulator } from "../../lib/simulator/server";
 import { startDevIdp } from "../dev-idp";
@@ -137,22 +138,30 @@ async function signIn(appUrl: string, persona: PersonaKey): Promise<string> {
 }
 
 /** One autocannon run; latencies are collected per response so p95 is exact, errors are non-2xx plus socket errors. */
-async function load(url: string, cookie: string | null, connections: number, seconds: number) {
+async function load(
+  url: string,
+  cookie: string | null,
+  connections: number,
+  run: { seconds: number; amount: number | null },
+) {
   const latencies: number[] = [];
   let non2xx = 0;
+  const started = performance.now();
   const instance = autocannon({
     url,
     connections,
-    duration: seconds,
+    ...(run.amount ? { amount: run.amount } : { duration: run.seconds }),
     headers: cookie ? { cookie } : {},
-    timeout: 30,
+    timeout: 60,
   });
   instance.on("response", (_client: unknown, status: number, _bytes: number, ms: number) => {
     latencies.push(ms);
     if (status < 200 || status >= 300) non2xx += 1;
   });
   const result = await instance;
+  const seconds = (performance.now() - started) / 1000;
   return {
+    served: latencies.length,
     requestsPerSecond: latencies.length / seconds,
     p50: percentile(latencies, 50),
     p95: percentile(latencies, 95),
@@ -205,10 +214,18 @@ async function main() {
       identityStoreId: DEMO_SEED.identityStoreId,
       endpoint: sim.url,
     });
-    await syncInventory({ ctx: { actor: systemActor("bench"), db, now: () => new Date() }, port });
+    const system = { actor: systemActor("bench"), db, now: () => new Date() };
+    await syncInventory({ ctx: system, port });
+    // As the worker does at start-up: requests name the policy version they were made under.
+    const { policyId } = await loadPolicy({ ctx: system, input: { file: getEnv().POLICY_FILE } });
     await db.$disconnect();
     note(`seeding a large organization (${options.events.toLocaleString("en-US")} audit events)`);
-    const seeded = await seedWebOrganization({ databaseUrl: database.url, ...options, log: (l) => note(l.trim()) });
+    const seeded = await seedWebOrganization({
+      databaseUrl: database.url,
+      policyId,
+      ...options,
+      log: (l) => note(l.trim()),
+    });
     bench("web.seed.accounts", seeded.accounts, "accounts");
     bench("web.seed.permission_sets", seeded.permissionSets, "permission sets");
     bench("web.seed.pending_requests", seeded.pendingRequests, "requests");
@@ -253,7 +270,7 @@ async function main() {
     const personas = [...new Set(PAGES.map((p) => p.persona))];
     const cookies = new Map<PersonaKey, string>();
     for (const persona of personas) cookies.set(persona, await signIn(appUrl, persona));
-    const ownRequest = await seedPersonaRequests(database.url, findPersona("alice")!.email, 30);
+    const ownRequest = await seedPersonaRequests(database.url, policyId, findPersona("alice")!.email, 30);
     const weekAgo = new Date(Date.now() - 7 * 86_400_000).toISOString().slice(0, 10);
     const pages = PAGES.filter((p) => p.name === "signin" || !options.pages || options.pages.includes(p.name)).map(
       (p) => ({
@@ -262,6 +279,7 @@ async function main() {
         cookie: p.name === "signin" ? null : cookies.get(p.persona)!,
       }),
     );
+    if (options.saveHtmlDir) fs.mkdirSync(options.saveHtmlDir, { recursive: true });
     // One visit each first: a page that fails here would only measure its error page.
     for (const page of pages) {
       const response = await fetch(page.url, {
@@ -270,6 +288,7 @@ async function main() {
       });
       const body = await response.arrayBuffer();
       bench(`web.${page.name}.html_bytes`, body.byteLength, "bytes");
+      if (options.saveHtmlDir) fs.writeFileSync(path.join(options.saveHtmlDir, `${page.name}.html`), Buffer.from(body));
       if (response.status !== 200) note(`${page.name}: the first visit answered HTTP ${response.status}`);
     }
 
@@ -278,8 +297,11 @@ async function main() {
     for (const connections of options.connections) {
       for (const page of pages) {
         const cpuBefore = cpuMs(web.pid!);
-        const measured = await load(page.url, page.cookie, connections, options.durationSeconds);
-        const served = measured.requestsPerSecond * options.durationSeconds;
+        const amount = options.requestsPerConnection ? options.requestsPerConnection * connections : null;
+        const { served, ...measured } = await load(page.url, page.cookie, connections, {
+          seconds: options.durationSeconds,
+          amount,
+        });
         const cpuPerRequest = served > 0 ? (cpuMs(web.pid!) - cpuBefore) / served : NaN;
         const entry = { page: page.name, connections, ...measured, cpuPerRequest };
         figures.push(entry);

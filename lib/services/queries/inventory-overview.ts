@@ -129,12 +129,22 @@ export interface InventoryOverview {
   accounts: InventoryAccount[];
   permissionSets: InventoryPermissionSet[];
   cells: InventoryCell[];
-  /** More cells matched than are shown; narrow the filters. */
+  /** The page of cells shown (1-based) and whether more cells match after it. */
+  page: number;
+  pageSize: number;
   truncated: boolean;
   policyLoaded: boolean;
 }
 
-export const INVENTORY_CELL_LIMIT = 300;
+// A page of cells, not all of them: at 1,000 accounts x 100 sets, 300 cells made a page of several megabytes.
+export const INVENTORY_CELL_LIMIT = 100;
+const MAX_PAGE = 10_000;
+
+/** The page number from the query string; anything but a whole number in range is the first page. */
+export function readInventoryPage(raw: string | string[] | undefined): number {
+  const value = Number(Array.isArray(raw) ? raw[0] : raw);
+  return Number.isInteger(value) && value >= 1 && value <= MAX_PAGE ? value : 1;
+}
 
 export function readInventoryFilters(params: Record<string, string | string[] | undefined>): {
   filters: InventoryFilters;
@@ -180,7 +190,7 @@ export async function inventoryOverview({
   input,
 }: {
   ctx: ServiceContext;
-  input: { filters: InventoryFilters; ignored?: InventoryFilterKey[] };
+  input: { filters: InventoryFilters; ignored?: InventoryFilterKey[]; page?: number; pageSize?: number };
 }): Promise<InventoryOverview> {
   const actor = requireUser(ctx.actor, "inventory.read");
   const { filters } = input;
@@ -330,6 +340,9 @@ export async function inventoryOverview({
 
   const needle = filters.q?.toLowerCase();
   const who = filters.principal?.toLowerCase();
+  const page = input.page ?? 1;
+  const pageSize = input.pageSize ?? INVENTORY_CELL_LIMIT;
+  let skip = (page - 1) * pageSize;
   const matching: InventoryCell[] = [];
   let truncated = false;
   for (const account of accounts) {
@@ -385,7 +398,11 @@ export async function inventoryOverview({
         ];
         if (!names.some((name) => name.toLowerCase().includes(who))) continue;
       }
-      if (matching.length >= INVENTORY_CELL_LIMIT) {
+      if (skip > 0) {
+        skip -= 1;
+        continue;
+      }
+      if (matching.length >= pageSize) {
         truncated = true;
         break;
       }
@@ -425,6 +442,8 @@ export async function inventoryOverview({
       syncedAt: s.syncedAt,
     })),
     cells: matching,
+    page,
+    pageSize,
     truncated,
     policyLoaded: Boolean(policy?.success),
   };
