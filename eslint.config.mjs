@@ -9,6 +9,7 @@ const config = [
       "node_modules/**",
       ".next/**",
       ".next-test/**",
+      ".next-bench/**",
       ".next-standalone/**",
       ".data/**",
       "lib/generated/**",

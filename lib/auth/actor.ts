@@ -9,17 +9,27 @@ import { signInPathFor } from "../domain/return-path";
 import { actorGroups } from "../domain/group-targets";
 import { REQUESTED_PATH_HEADER } from "../web/requested-path";
 import { sessionCookieName } from "../web/security-headers";
-import { auth, sessionCookiesAreSecure } from "./auth";
+import { checkWebSession } from "../domain/web-session";
+import { sessionCookiesAreSecure } from "./auth";
 import { clientFromHeaders } from "./client-info";
 
-/** The signed-in user, re-read from the database for every request (roles are never trusted from the cookie). */
+/**
+ * The signed-in user, re-read from the database for every request (roles are never trusted from the cookie). One query
+ * finds the session and its user; expiry and renewal follow Auth.js's database-session rules (lib/domain/web-session.ts),
+ * without a pass through its session endpoint, which read the same row again and minted a CSRF token per call.
+ */
 export const getActor = cache(async (): Promise<UserActor | null> => {
-  // auth() validates the session and keeps it rolling; it carries no user id (see the session callback), so the row is found by its token.
-  if (!(await auth())) return null;
   const sessionToken = (await cookies()).get(sessionCookieName(sessionCookiesAreSecure()))?.value;
   if (!sessionToken) return null;
-  const session = await getPrisma().session.findUnique({ where: { sessionToken }, include: { user: true } });
-  if (!session || session.expires <= new Date()) return null;
+  const db = getPrisma();
+  const session = await db.session.findUnique({ where: { sessionToken }, include: { user: true } });
+  if (!session) return null;
+  const check = checkWebSession(session.expires, new Date());
+  if (check.kind === "expired") {
+    await db.session.deleteMany({ where: { sessionToken } });
+    return null;
+  }
+  if (check.renewTo) await db.session.updateMany({ where: { sessionToken }, data: { expires: check.renewTo } });
   const user = session.user;
   if (!user.email || user.roles.length === 0) return null;
   const client = clientFromHeaders(await headers());

@@ -11,6 +11,7 @@ import { clientFromHeaders } from "./client-info";
 import { secureCookiesFor } from "../web/security-headers";
 import { returnUrlOnOrigin } from "../domain/return-path";
 import { WEB_SESSION_MAX_AGE_MINUTES } from "../domain/device-sign-in";
+import { WEB_SESSION_UPDATE_AGE_MINUTES } from "../domain/web-session";
 import { errorFields, log } from "../log";
 import { QUEUES } from "../jobs/queues";
 import { getWebJobQueue } from "../web/job-queue";
@@ -31,7 +32,12 @@ async function requestClient() {
 // Built on first use, not at import: `next build` loads this module without a database.
 const buildConfig = (): NextAuthConfig => ({
   adapter: PrismaAdapter(getPrisma()),
-  session: { strategy: "database", maxAge: WEB_SESSION_MAX_AGE_MINUTES * 60, updateAge: 15 * 60 },
+  // getActor applies the same lifetime to every page and route (lib/domain/web-session.ts).
+  session: {
+    strategy: "database",
+    maxAge: WEB_SESSION_MAX_AGE_MINUTES * 60,
+    updateAge: WEB_SESSION_UPDATE_AGE_MINUTES * 60,
+  },
   secret: env.AUTH_SECRET,
   trustHost: true,
   // From APP_URL, not from X-Forwarded-Proto, so a proxy header cannot turn Secure off.

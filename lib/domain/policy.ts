@@ -125,7 +125,7 @@ export function requesterMatches(selector: RequesterSelector, requester: Request
   return email !== "" && (selector.users?.some((user) => selectorEmailKey(user) === email) ?? false);
 }
 
-function accountMatches(selector: AccountSelector, account: TargetAccount): boolean {
+export function accountMatches(selector: AccountSelector, account: TargetAccount): boolean {
   if (selector.ids?.some((id) => id === WILDCARD || id === account.id)) return true;
   return selector.ous?.some((ou) => account.ouIds.includes(ou)) ?? false;
 }

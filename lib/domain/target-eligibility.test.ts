@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { evaluateTarget, parsePolicyDocument, type PolicyTarget, type Requester } from "./policy";
 import type { PolicyDocument } from "./policy-schema";
-import { whoMayRequest } from "./target-eligibility";
+import { policyForAccount, whoMayRequest } from "./target-eligibility";
 
 function policyOf(raw: unknown): PolicyDocument {
   const result = parsePolicyDocument(raw);
@@ -128,4 +128,63 @@ describe("whoMayRequest", () => {
         );
         expect(listed).toBe(evaluateTarget(policy, requester, target).allowed);
       });
+});
+
+describe("policyForAccount", () => {
+  const nested: PolicyTarget = {
+    account: { id: "510987654321", ouIds: [ROOT, SANDBOX_OU, "ou-ab12-team0001"] },
+    permissionSetName: "ReadOnly",
+  };
+  const elsewhere: PolicyTarget = { account: { id: "610987654321", ouIds: [ROOT] }, permissionSetName: "PowerUser" };
+  const wildcard = policyOf({
+    version: 1,
+    rules: [
+      {
+        id: "everywhere-read",
+        requesters: { groups: ["auditors"] },
+        accounts: { ids: ["*"] },
+        permissionSets: ["ReadOnly"],
+        maxDurationMinutes: 60,
+        approval: { auto: true },
+      },
+    ],
+  });
+  const sets = ["PowerUser", "AdministratorAccess", "ReadOnly", "Any"];
+
+  // Whatever the set, the cut policy must answer exactly as the whole one: the inventory shows its answer as the truth.
+  it.each([
+    ["an account an OU rule and an OU deny name", prod, policy],
+    ["an account in a nested OU under a rule's OU", nested, policy],
+    ["an account named by id in a rule and a deny", management, policy],
+    ["an account no rule names", elsewhere, policy],
+    ["any account under a wildcard id", elsewhere, wildcard],
+  ])("answers as the whole policy for %s", (_name, target, document) => {
+    const cut = policyForAccount(document, target.account);
+    for (const permissionSetName of sets)
+      expect(whoMayRequest(cut, { ...target, permissionSetName })).toEqual(
+        whoMayRequest(document, { ...target, permissionSetName }),
+      );
+  });
+
+  it("keeps no rule for an account nobody names, so the inventory can skip it", () => {
+    const cut = policyForAccount(policy, elsewhere.account);
+    expect([cut.rules, cut.deny]).toEqual([[], []]);
+  });
+
+  it("keeps a deny rule that names the account even when no allow rule does", () => {
+    const denyOnly = policyOf({
+      version: 1,
+      rules: [],
+      deny: [
+        {
+          id: "no-root",
+          requesters: { groups: ["*"] },
+          accounts: { ous: [ROOT] },
+          permissionSets: ["*"],
+          reason: "Nobody.",
+        },
+      ],
+    });
+    expect(policyForAccount(denyOnly, elsewhere.account).deny.map((d) => d.id)).toEqual(["no-root"]);
+  });
 });

@@ -1,4 +1,4 @@
-import { ruleCoversTarget, type PolicyTarget } from "./policy";
+import { accountMatches, ruleCoversTarget, type PolicyTarget, type TargetAccount } from "./policy";
 import { emailKey, WILDCARD, type PolicyDocument, type RequesterSelector } from "./policy-schema";
 
 /** One allow rule that lets someone request the target: who, for how long, and who approves. */
@@ -71,5 +71,17 @@ export function whoMayRequest(policy: PolicyDocument, target: PolicyTarget): Tar
       users: rule.requesters.users ?? [],
       reason: rule.reason,
     })),
+  };
+}
+
+/**
+ * The policy cut down to the allow and deny rules that name one account (for any permission set). whoMayRequest answers
+ * the same on it for every target in that account, and an account no rule names can be skipped without asking per set.
+ */
+export function policyForAccount(policy: PolicyDocument, account: TargetAccount): PolicyDocument {
+  return {
+    ...policy,
+    rules: policy.rules.filter((rule) => accountMatches(rule.accounts, account)),
+    deny: policy.deny.filter((rule) => accountMatches(rule.accounts, account)),
   };
 }

@@ -12,7 +12,12 @@ import { refreshInventory } from "../inventory/refresh-inventory";
 import { BASELINE_ACTION } from "../reconcile/reconcile-assignments";
 import { withRefusalAudit } from "../refusals/with-refusal-audit";
 import { listActiveElevations } from "./active-elevations";
-import { inventoryOverview, readInventoryFilters, type InventoryOverview } from "./inventory-overview";
+import {
+  inventoryOverview,
+  readInventoryFilters,
+  readInventoryPage,
+  type InventoryOverview,
+} from "./inventory-overview";
 import { securityOverview } from "./security-overview";
 
 const ROOT = "r-root1";
@@ -237,6 +242,40 @@ describe("inventoryOverview", () => {
       ["PowerUser", 480, 1],
       ["ReadOnly", 60, 1],
     ]);
+  });
+
+  it("pages the cells: consecutive pages hold every cell of the whole list once, in order, and say when more follow", async () => {
+    const whole = await inventoryOverview({ ctx: as("dave"), input: { filters: {}, pageSize: 1_000 } });
+    const keyOf = (cell: { account: { id: string }; permissionSet: { arn: string } }) =>
+      `${cell.account.id}|${cell.permissionSet.arn}`;
+    expect(whole.cells.length).toBeGreaterThan(2);
+    expect(whole.truncated).toBe(false);
+    const paged: string[] = [];
+    let page = 1;
+    for (; ; page++) {
+      const view = await inventoryOverview({ ctx: as("dave"), input: { filters: {}, page, pageSize: 2 } });
+      expect(view.page).toBe(page);
+      paged.push(...view.cells.map(keyOf));
+      if (!view.truncated) break;
+      expect(view.cells).toHaveLength(2);
+    }
+    expect(paged).toEqual(whole.cells.map(keyOf));
+    expect(page).toBe(Math.ceil(whole.cells.length / 2));
+    const beyond = await inventoryOverview({ ctx: as("dave"), input: { filters: {}, page: 500, pageSize: 2 } });
+    expect([beyond.cells, beyond.truncated]).toEqual([[], false]);
+  });
+
+  it.each([
+    [undefined, 1],
+    ["3", 3],
+    [["2", "9"], 2],
+    ["0", 1],
+    ["-2", 1],
+    ["1.5", 1],
+    ["10001", 1],
+    ["two", 1],
+  ])("reads the page %j from the query string as %d", (raw, page) => {
+    expect(readInventoryPage(raw)).toBe(page);
   });
 
   it("per account x permission set: the JIT grant, standing user and group, the open out-of-band finding, and who may request", async () => {

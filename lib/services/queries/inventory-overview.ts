@@ -4,7 +4,7 @@ import { buildOuTree, flattenOuTree, type OuNode } from "../../domain/ou-tree";
 import { PolicyDocument } from "../../domain/policy-schema";
 import { ASSIGNMENT_MAY_EXIST_STATUSES } from "../../domain/request-lifecycle";
 import { safeText } from "../../domain/safe-text";
-import { whoMayRequest, type TargetEligibility } from "../../domain/target-eligibility";
+import { policyForAccount, whoMayRequest, type TargetEligibility } from "../../domain/target-eligibility";
 import type { GrantStatus } from "../../generated/prisma/enums";
 import { BASELINE_ACTION } from "../reconcile/reconcile-assignments";
 import { hasPermission, requireUser } from "../authorize";
@@ -129,12 +129,22 @@ export interface InventoryOverview {
   accounts: InventoryAccount[];
   permissionSets: InventoryPermissionSet[];
   cells: InventoryCell[];
-  /** More cells matched than are shown; narrow the filters. */
+  /** The page of cells shown (1-based) and whether more cells match after it. */
+  page: number;
+  pageSize: number;
   truncated: boolean;
   policyLoaded: boolean;
 }
 
-export const INVENTORY_CELL_LIMIT = 300;
+// A page of cells, not all of them: at 1,000 accounts x 100 sets, 300 cells made a page of several megabytes.
+export const INVENTORY_CELL_LIMIT = 100;
+const MAX_PAGE = 10_000;
+
+/** The page number from the query string; anything but a whole number in range is the first page. */
+export function readInventoryPage(raw: string | string[] | undefined): number {
+  const value = Number(Array.isArray(raw) ? raw[0] : raw);
+  return Number.isInteger(value) && value >= 1 && value <= MAX_PAGE ? value : 1;
+}
 
 export function readInventoryFilters(params: Record<string, string | string[] | undefined>): {
   filters: InventoryFilters;
@@ -180,7 +190,7 @@ export async function inventoryOverview({
   input,
 }: {
   ctx: ServiceContext;
-  input: { filters: InventoryFilters; ignored?: InventoryFilterKey[] };
+  input: { filters: InventoryFilters; ignored?: InventoryFilterKey[]; page?: number; pageSize?: number };
 }): Promise<InventoryOverview> {
   const actor = requireUser(ctx.actor, "inventory.read");
   const { filters } = input;
@@ -320,29 +330,41 @@ export async function inventoryOverview({
   }
 
   const inUse = new Map<string, Set<string>>();
+  const heldAccounts = new Set<string>();
   for (const key of cells.keys()) {
     const [accountId, arn] = key.split("|") as [string, string];
     inUse.set(arn, (inUse.get(arn) ?? new Set()).add(accountId));
+    heldAccounts.add(accountId);
   }
+  const noEligibility: TargetEligibility = { eligible: [], denied: [] };
 
   const needle = filters.q?.toLowerCase();
   const who = filters.principal?.toLowerCase();
+  const page = input.page ?? 1;
+  const pageSize = input.pageSize ?? INVENTORY_CELL_LIMIT;
+  let skip = (page - 1) * pageSize;
   const matching: InventoryCell[] = [];
   let truncated = false;
   for (const account of accounts) {
     if (account.gone) continue;
     if (filters.account && account.id !== filters.account) continue;
     if (filters.ou && !account.ouIds.includes(filters.ou)) continue;
+    // At 1,000 accounts x 100 sets, asking the whole policy per cell dominated the page: ask per account first.
+    const accountPolicy = policy?.success ? policyForAccount(policy.data, account) : null;
+    const named = accountPolicy !== null && (accountPolicy.rules.length > 0 || accountPolicy.deny.length > 0);
+    if (!named && !heldAccounts.has(account.id)) continue;
     for (const set of setRows) {
       if (filters.permissionSet && set.arn !== filters.permissionSet) continue;
       if (needle && ![account.name, account.id, set.name].some((text) => text.toLowerCase().includes(needle))) continue;
       const { grantUsers, inAws, ...held } = cells.get(cellKey(account.id, set.arn)) ?? emptyCell();
-      const eligibility = policy?.success
-        ? whoMayRequest(policy.data, {
-            account: { id: account.id, ouIds: account.ouIds },
-            permissionSetName: set.name,
-          })
-        : null;
+      const eligibility = !accountPolicy
+        ? null
+        : named
+          ? whoMayRequest(accountPolicy, {
+              account: { id: account.id, ouIds: account.ouIds },
+              permissionSetName: set.name,
+            })
+          : noEligibility;
       const mentioned = Boolean(eligibility && (eligibility.eligible.length > 0 || eligibility.denied.length > 0));
       const standingIds = new Set(held.standing.map((h) => h.principalId));
       const findingIds = new Set(held.outOfBand.map((h) => h.principalId));
@@ -376,7 +398,11 @@ export async function inventoryOverview({
         ];
         if (!names.some((name) => name.toLowerCase().includes(who))) continue;
       }
-      if (matching.length >= INVENTORY_CELL_LIMIT) {
+      if (skip > 0) {
+        skip -= 1;
+        continue;
+      }
+      if (matching.length >= pageSize) {
         truncated = true;
         break;
       }
@@ -416,6 +442,8 @@ export async function inventoryOverview({
       syncedAt: s.syncedAt,
     })),
     cells: matching,
+    page,
+    pageSize,
     truncated,
     policyLoaded: Boolean(policy?.success),
   };

@@ -9,9 +9,9 @@ import { LocalTime } from "@/components/ui/local-time";
 import { TableScroll } from "@/components/ui/table-scroll";
 import type { OuNode } from "@/lib/domain/ou-tree";
 import {
-  INVENTORY_CELL_LIMIT,
   inventoryOverview,
   readInventoryFilters,
+  readInventoryPage,
   type InventoryAccount,
   type InventoryCell,
   type InventoryFilterKey,
@@ -36,8 +36,9 @@ const SOURCE_LABELS: Record<string, string> = {
   preexisting: "pre-existing",
 };
 
-function inventoryHref(filters: InventoryFilters): string {
+function inventoryHref(filters: InventoryFilters, page = 1): string {
   const params = new URLSearchParams(Object.entries(filters).filter(([, v]) => v) as [string, string][]);
+  if (page > 1) params.set("page", String(page));
   const query = params.toString();
   return query ? `/admin/inventory?${query}` : "/admin/inventory";
 }
@@ -368,8 +369,10 @@ function FilterForm({
 
 export default async function InventoryPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const ctx = await pageContext(["ADMIN"]);
-  const { filters, ignored } = readInventoryFilters(await searchParams);
-  const overview = await inventoryOverview({ ctx, input: { filters, ignored } });
+  const params = await searchParams;
+  const { filters, ignored } = readInventoryFilters(params);
+  const overview = await inventoryOverview({ ctx, input: { filters, ignored, page: readInventoryPage(params.page) } });
+  const first = (overview.page - 1) * overview.pageSize + 1;
   const filtered = Object.keys(filters).length > 0;
   return (
     <div className="space-y-6">
@@ -471,14 +474,37 @@ export default async function InventoryPage({ searchParams }: { searchParams: Pr
       </Card>
 
       <Card
-        title={`Who holds access (${overview.cells.length}${overview.truncated ? "+" : ""})`}
+        title={
+          overview.page > 1 || overview.truncated
+            ? `Who holds access (${first}–${first + overview.cells.length - 1}${overview.truncated ? " of more" : ""})`
+            : `Who holds access (${overview.cells.length})`
+        }
         testId="inventory-access"
       >
-        {overview.truncated ? (
-          <p className="mb-3 text-sm text-amber-800 dark:text-amber-200">
-            Showing the first {INVENTORY_CELL_LIMIT} account and permission set pairs; narrow the filters to see the
-            rest.
-          </p>
+        {overview.page > 1 || overview.truncated ? (
+          <nav
+            aria-label="Pages of account and permission set pairs"
+            className="mb-3 flex flex-wrap items-center gap-3 text-sm"
+            data-testid="inventory-pages"
+          >
+            <span className="text-slate-600 dark:text-slate-400">
+              {overview.pageSize} pairs a page; the filters narrow them down.
+            </span>
+            {overview.page > 1 ? (
+              <Link href={inventoryHref(filters, overview.page - 1)} className="font-semibold underline">
+                Previous page
+              </Link>
+            ) : null}
+            {overview.truncated ? (
+              <Link
+                href={inventoryHref(filters, overview.page + 1)}
+                className="font-semibold underline"
+                data-testid="inventory-next-page"
+              >
+                Next page
+              </Link>
+            ) : null}
+          </nav>
         ) : null}
         {overview.cells.length === 0 ? (
           <EmptyState>
