@@ -491,16 +491,17 @@ export const PolicyDocument = z
   )
   .superRefine((policy, ctx) => {
     const seen = new Map<string, string>();
-    const check = (section: "rules" | "deny" | "breakGlass" | "groupRules") => (rule: { id: string }, index: number) => {
-      const first = seen.get(rule.id);
-      if (first)
-        ctx.addIssue({
-          code: "custom",
-          path: [section, index, "id"],
-          message: `duplicate rule id "${rule.id}" (first used at ${first})`,
-        });
-      else seen.set(rule.id, `${section}[${index}]`);
-    };
+    const check =
+      (section: "rules" | "deny" | "breakGlass" | "groupRules") => (rule: { id: string }, index: number) => {
+        const first = seen.get(rule.id);
+        if (first)
+          ctx.addIssue({
+            code: "custom",
+            path: [section, index, "id"],
+            message: `duplicate rule id "${rule.id}" (first used at ${first})`,
+          });
+        else seen.set(rule.id, `${section}[${index}]`);
+      };
     policy.rules.forEach(check("rules"));
     policy.deny.forEach(check("deny"));
     policy.breakGlass.forEach(check("breakGlass"));
