@@ -24,6 +24,8 @@ import {
   ListAccountAssignmentsCommand,
   ListAccountAssignmentsForPrincipalCommand,
   ListAccountsForProvisionedPermissionSetCommand,
+  ListCustomerManagedPolicyReferencesInPermissionSetCommand,
+  ListManagedPoliciesInPermissionSetCommand,
   ListPermissionSetsCommand,
   ListPermissionSetsProvisionedToAccountCommand,
 } from "@aws-sdk/client-sso-admin";
@@ -151,6 +153,28 @@ export const READ_PROBES: readonly ReadProbe[] = [
         new GetInlinePolicyForPermissionSetCommand({
           InstanceArn: state.instanceArn,
           PermissionSetArn: state.permissionSetArn ?? madeUpPermissionSetArn(state.instanceArn),
+        }),
+      ),
+  },
+  {
+    action: "sso:ListManagedPoliciesInPermissionSet",
+    run: ({ ssoAdmin }, state) =>
+      ssoAdmin.send(
+        new ListManagedPoliciesInPermissionSetCommand({
+          InstanceArn: state.instanceArn,
+          PermissionSetArn: state.permissionSetArn ?? madeUpPermissionSetArn(state.instanceArn),
+          MaxResults: 1,
+        }),
+      ),
+  },
+  {
+    action: "sso:ListCustomerManagedPolicyReferencesInPermissionSet",
+    run: ({ ssoAdmin }, state) =>
+      ssoAdmin.send(
+        new ListCustomerManagedPolicyReferencesInPermissionSetCommand({
+          InstanceArn: state.instanceArn,
+          PermissionSetArn: state.permissionSetArn ?? madeUpPermissionSetArn(state.instanceArn),
+          MaxResults: 1,
         }),
       ),
   },
@@ -292,6 +316,9 @@ export const WRITE_ACTION_STATEMENT: Record<(typeof WRITE_ACTIONS)[number], stri
   "identitystore:CreateGroupMembership": "IdentityStoreGroupMembership",
   "identitystore:DeleteGroupMembership": "IdentityStoreGroupMembership",
 };
+
+/** Actions into member accounts: only assuming the audit role there proves them, and the scorecard reports each account it cannot reach. */
+export const AUDIT_ACTIONS = ["sts:AssumeRole"] as const;
 
 /** The policy statement needed only when assignments target the management account (see the delegated-admin check). */
 export const MANAGEMENT_ACCOUNT_STATEMENT_SID = "OptionalManagementAccountTargetsIam";
