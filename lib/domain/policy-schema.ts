@@ -360,6 +360,26 @@ export const PolicyDefaults = z.strictObject(
 );
 export type PolicyDefaults = z.infer<typeof PolicyDefaults>;
 
+// ---------- Scorecard: permission sets counted as privileged ----------
+
+/** Permission set names the scorecard counts as privileged whatever their attached policies; exact names, no wildcard. */
+export const PrivilegedPermissionSets = z
+  .array(
+    quotedString("a permission set name").regex(
+      PERMISSION_SET_NAME,
+      "must be a permission set name (letters, digits, +=,.@_-, up to 32); no wildcards",
+    ),
+    { error: "must be a list of permission set names" },
+  )
+  .max(1000, "at most 1000 permission sets")
+  .superRefine((names, ctx) => {
+    const seen = new Set<string>();
+    names.forEach((name, index) => {
+      if (seen.has(name)) ctx.addIssue({ code: "custom", path: [index], message: `"${name}" is listed twice` });
+      seen.add(name);
+    });
+  });
+
 /** The access policy: allow rules (all matching rules apply), explicit deny rules (always win), deny by default. */
 export const PolicyDocument = z
   .strictObject(
@@ -368,6 +388,7 @@ export const PolicyDocument = z
       defaults: PolicyDefaults.default({ pendingApprovalExpiryMinutes: 1440 }),
       rules: z.array(AllowRule, { error: "must be a list of rules" }).max(1000).default([]),
       deny: z.array(DenyRule, { error: "must be a list of deny rules" }).max(1000).default([]),
+      privilegedPermissionSets: PrivilegedPermissionSets.default([]),
     },
     mapping("the policy"),
   )

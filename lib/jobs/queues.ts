@@ -13,6 +13,7 @@ export const QUEUES = {
   checkRemovalAlerts: "alerts-check-removals",
   summarizeRefusals: "refusals-summarize",
   cleanSessionRevocations: "sessions-clean-revocations",
+  scorecardSnapshot: "scorecard-snapshot",
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
@@ -28,3 +29,7 @@ export type DriftJob = z.infer<typeof DriftJob>;
 
 export const EmptyJob = z.object({}).strict();
 export type EmptyJob = z.infer<typeof EmptyJob>;
+
+/** requestedBy: the admin who asked (their user id); absent for the daily schedule. */
+export const ScorecardJob = z.object({ requestedBy: z.string().min(1).max(64).optional() }).strict();
+export type ScorecardJob = z.infer<typeof ScorecardJob>;
