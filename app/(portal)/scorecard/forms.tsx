@@ -32,17 +32,19 @@ export function RemoveStandingForm({
   principalType,
   principalId,
   label,
-  testId,
+  formId,
 }: {
   accountId: string;
   permissionSetArn: string;
   principalType: "USER" | "GROUP";
   principalId: string;
   label: string;
-  testId: string;
+  /** Unique on the page, for the label and error ids. */
+  formId: string;
 }) {
+  const testId = "remove-standing";
   const { state, pending, onSubmit, errorsFor } = useActionForm(removeStandingAction);
-  const reasonId = `${testId}-reason`;
+  const reasonId = `${formId}-reason`;
   const errors = errorsFor("reason");
   if (state?.ok) return <FormMessage state={state} testId={`${testId}-message`} />;
   return (
@@ -61,7 +63,7 @@ export function RemoveStandingForm({
         maxLength={500}
         className={`${inputClass} w-full`}
         aria-invalid={Boolean(errors)}
-        data-testid={reasonId}
+        data-testid="remove-standing-reason"
       />
       <FieldErrors id={`${reasonId}-error`} errors={errors} />
       <FormMessage state={state} fields={["reason"]} testId={`${testId}-message`} />

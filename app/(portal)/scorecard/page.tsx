@@ -222,7 +222,7 @@ function DrillDown({ overview }: { overview: ScorecardOverview }) {
                         principalType={p.principalType}
                         principalId={p.principalId}
                         label={p.label}
-                        testId={`remove-standing-${index}`}
+                        formId={`remove-standing-${index}`}
                       />
                     </details>
                   ) : null}

@@ -186,9 +186,9 @@ export async function exportScorecard({ ctx }: { ctx: ServiceContext }) {
     orderBy: { takenAt: "desc" },
     select: { id: true, takenAt: true },
   });
-  if (!latest) throw new AppError("NOT_FOUND", "No scorecard has been measured yet.");
+  // Before the first snapshot the file holds the header alone: nothing measured is not a row of zeros.
   const rows = (await ctx.db.scorecardAccount.findMany({
-    where: { snapshotId: latest.id },
+    where: { snapshotId: latest?.id ?? "" },
     orderBy: { accountName: "asc" },
   })) as unknown as AccountRecord[];
   let body = csvLine(SCORECARD_CSV_COLUMNS);
@@ -201,5 +201,9 @@ export async function exportScorecard({ ctx }: { ctx: ServiceContext }) {
       row.standingNotMeasured,
       row.credentialsNotMeasured,
     ]);
-  return { body, filename: `scorecard-${latest.takenAt.toISOString().slice(0, 10)}.csv`, labels: MEASURE_LABELS };
+  return {
+    body,
+    filename: `scorecard-${(latest?.takenAt ?? ctx.now()).toISOString().slice(0, 10)}.csv`,
+    labels: MEASURE_LABELS,
+  };
 }
