@@ -16,7 +16,7 @@ const administratorAccess = seedPermissionSet("AdministratorAccess")!;
 
 /** An admin presses "Measure now" and waits for the worker's snapshot (it lists every assignment first). */
 async function measure(admin: Page) {
-  const [{ n: before }] = await dbQuery<{ n: number }>(`SELECT count(*)::int AS n FROM "ScorecardSnapshot"`);
+  const before = (await dbQuery<{ n: number }>(`SELECT count(*)::int AS n FROM "ScorecardSnapshot"`))[0]!.n;
   await admin.goto("/scorecard");
   await admin.getByTestId("measure-scorecard").click();
   await expect(admin.getByTestId("measure-scorecard-message")).toContainText("Measurement requested");
@@ -25,7 +25,7 @@ async function measure(admin: Page) {
       async () => (await dbQuery<{ n: number }>(`SELECT count(*)::int AS n FROM "ScorecardSnapshot"`))[0]!.n,
       SETTLE,
     )
-    .toBeGreaterThan(before!);
+    .toBeGreaterThan(before);
 }
 
 async function assignOutOfBand(principalType: "USER" | "GROUP", principalId: string, accountId: string) {
