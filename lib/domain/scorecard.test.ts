@@ -4,12 +4,10 @@ import { AllowRule, PolicyDocument } from "./policy-schema";
 import {
   isStandingAccess,
   jitRuleSnippet,
-  measureCredentials,
   permissionSetSensitivity,
   sortByMeasure,
   totalMeasures,
   type AccountMeasures,
-  type CredentialUser,
 } from "./scorecard";
 
 const aws = (name: string) => ({ name, arn: `arn:aws:iam::aws:policy/${name}` });
@@ -102,72 +100,6 @@ describe("isStandingAccess", () => {
     expect(isStandingAccess("jit")).toBe(false);
     for (const kind of ["standing", "out-of-band", "unrecorded", "outside-scope"] as const)
       expect(isStandingAccess(kind)).toBe(true);
-  });
-});
-
-describe("measureCredentials", () => {
-  const now = new Date("2026-12-05T00:00:00Z");
-  const daysAgo = (days: number) => new Date(now.getTime() - days * 86_400_000);
-  const user = (over: Partial<CredentialUser>): CredentialUser => ({
-    user: "u",
-    isRoot: false,
-    passwordEnabled: false,
-    mfaActive: false,
-    keys: [],
-    ...over,
-  });
-
-  it("counts active keys, old (over 90 days), unused, root keys and users without MFA", () => {
-    const m = measureCredentials(
-      [
-        user({
-          user: "<root_account>",
-          isRoot: true,
-          mfaActive: false,
-          keys: [{ active: true, lastRotated: daysAgo(400), lastUsed: null }],
-        }),
-        user({
-          user: "ci",
-          keys: [
-            { active: true, lastRotated: daysAgo(200), lastUsed: daysAgo(1) },
-            { active: false, lastRotated: daysAgo(900), lastUsed: null },
-          ],
-        }),
-        user({
-          user: "fresh",
-          passwordEnabled: true,
-          mfaActive: true,
-          keys: [{ active: true, lastRotated: daysAgo(10), lastUsed: daysAgo(2) }],
-        }),
-        user({ user: "console", passwordEnabled: true, mfaActive: false }),
-        user({ user: "api-only", passwordEnabled: false, mfaActive: false }),
-      ],
-      now,
-    );
-    expect(m).toMatchObject({ activeKeys: 3, oldKeys: 2, unusedKeys: 1, rootKeys: 1, usersWithoutMfa: 2, iamUsers: 4 });
-    expect(m.usersWithoutMfaNames).toEqual(["<root_account>", "console"]);
-  });
-
-  it("90 days exactly is not old yet; 91 is; a key used 91 days ago is unused", () => {
-    const m = measureCredentials(
-      [
-        user({
-          keys: [
-            { active: true, lastRotated: daysAgo(90), lastUsed: daysAgo(90) },
-            { active: true, lastRotated: daysAgo(91), lastUsed: daysAgo(91) },
-          ],
-        }),
-      ],
-      now,
-    );
-    expect(m.keys.map((k) => [k.old, k.unused])).toEqual([
-      [false, false],
-      [true, true],
-    ]);
-  });
-
-  it("an empty report is zero everywhere (it is measured, not missing)", () => {
-    expect(measureCredentials([], now)).toMatchObject({ activeKeys: 0, usersWithoutMfa: 0, keys: [] });
   });
 });
 

@@ -256,7 +256,7 @@ function DrillDown({ overview }: { overview: ScorecardOverview }) {
                       Age (days)
                     </th>
                     <th scope="col" className={headCell}>
-                      Last used (days ago)
+                      Last used
                     </th>
                     <th scope="col" className={headCell}>
                       Findings
@@ -266,12 +266,14 @@ function DrillDown({ overview }: { overview: ScorecardOverview }) {
                 <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
                   {account.details.keys.map((key, index) => (
                     <tr key={index} data-testid="scorecard-key">
-                      <td className={`${cell} break-all`}>{key.root ? "root user" : key.user}</td>
-                      <td className={`${cell} tabular-nums`}>{key.ageDays ?? "unknown"}</td>
-                      <td className={`${cell} tabular-nums`}>{key.lastUsedDaysAgo ?? "never"}</td>
+                      <td className={`${cell} break-all`}>{key.isRoot ? "root user" : key.user}</td>
+                      <td className={`${cell} tabular-nums`}>{key.ageDays}</td>
+                      <td className={`${cell} whitespace-nowrap`}>
+                        {key.lastUsedAt ? <LocalTime iso={new Date(key.lastUsedAt).toISOString()} /> : "never"}
+                      </td>
                       <td className={cell}>
                         <span className="flex flex-wrap gap-1">
-                          {key.root ? <Badge tone="red">root key</Badge> : null}
+                          {key.isRoot ? <Badge tone="red">root key</Badge> : null}
                           {key.old ? <Badge tone="amber">older than 90 days</Badge> : null}
                           {key.unused ? <Badge tone="gray">unused</Badge> : null}
                         </span>

@@ -1,32 +1,21 @@
-import { mapWithConcurrency } from "../../aws/identity-center-port";
+import type { AuditPort } from "../../aws/audit-port";
+import { mapWithConcurrency, type IdentityCenterPort } from "../../aws/identity-center-port";
+import { measureCredentialReport, type ActiveKeyMeasure } from "../../domain/credential-report";
 import { AppError } from "../../domain/errors";
 import { classifyAssignment, type AssignmentClass } from "../../domain/inventory-classification";
 import { PolicyDocument } from "../../domain/policy-schema";
 import { ASSIGNMENT_MAY_EXIST_STATUSES } from "../../domain/request-lifecycle";
-import {
-  isStandingAccess,
-  measureCredentials,
-  permissionSetSensitivity,
-  type CredentialUser,
-  type KeyDetail,
-  type ManagedPolicyRef,
-  type Sensitivity,
-} from "../../domain/scorecard";
+import { isStandingAccess, permissionSetSensitivity, type Sensitivity } from "../../domain/scorecard";
 import { whoMayRequest } from "../../domain/target-eligibility";
 import type { ServiceContext } from "../context";
 
-/** What the scorecard reads from AWS besides the inventory: both are read-only. */
+/** What the scorecard reads from AWS besides the inventory; every call is a read. */
 export interface ScorecardSources {
-  /** AWS managed policies attached to a permission set (ListManagedPoliciesInPermissionSet). */
-  listManagedPolicies(permissionSetArn: string): Promise<ManagedPolicyRef[]>;
-  /** The account's IAM credential report through its audit role; throws CredentialsNotMeasured with the reason. */
-  readCredentials(accountId: string): Promise<CredentialUser[]>;
-  /** AWS calls made so far (for the snapshot's record and the benchmark). */
-  calls(): number;
+  port: Pick<IdentityCenterPort, "listManagedPoliciesInPermissionSet">;
+  audit: Pick<AuditPort, "readCredentialReport">;
+  /** AWS calls made so far, when the caller counts them (the worker's call observer); recorded on the snapshot. */
+  calls?: () => number;
 }
-
-/** An account whose credentials could not be read: shown as "not measured" with this plain reason, never as zero. */
-export class CredentialsNotMeasured extends Error {}
 
 const CREDENTIAL_CONCURRENCY = 8;
 
@@ -46,7 +35,7 @@ export interface StandingPrincipalDetail {
 
 export interface ScorecardAccountDetails {
   principals: StandingPrincipalDetail[];
-  keys: KeyDetail[];
+  keys: ActiveKeyMeasure[];
   usersWithoutMfa: string[];
 }
 
@@ -62,7 +51,7 @@ export async function takeScorecardSnapshot({
 }) {
   if (ctx.actor.type !== "system") throw new AppError("FORBIDDEN", "Only the worker measures the scorecard.");
   const started = performance.now();
-  const callsBefore = sources.calls();
+  const callsBefore = sources.calls?.() ?? null;
   const [accounts, sets, rows, provisioning, tuples, grants, findings, policyRow] = await Promise.all([
     ctx.db.awsAccount.findMany({ where: { status: { not: "GONE" } }, orderBy: { name: "asc" } }),
     ctx.db.permissionSet.findMany({ select: { arn: true, name: true } }),
@@ -89,7 +78,7 @@ export async function takeScorecardSnapshot({
 
   const sensitivity = new Map<string, Sensitivity & { name: string }>();
   await mapWithConcurrency(sets, 4, async (set) => {
-    const managedPolicies = await sources.listManagedPolicies(set.arn).catch(() => null);
+    const managedPolicies = await sources.port.listManagedPoliciesInPermissionSet(set.arn).catch(() => null);
     sensitivity.set(set.arn, {
       name: set.name,
       ...permissionSetSensitivity({
@@ -165,14 +154,13 @@ export async function takeScorecardSnapshot({
   const unknownSets = new Map<string, string>();
   for (const [arn, set] of sensitivity) if (set.level === "unknown") unknownSets.set(arn, set.name);
 
+  // The audit port turns every per-account failure into "not measured" with a reason; anything else is one account's loss too.
   const credentials = await mapWithConcurrency(accounts, CREDENTIAL_CONCURRENCY, async (account) => {
-    try {
-      return { measures: measureCredentials(await sources.readCredentials(account.id), ctx.now()), reason: null };
-    } catch (error) {
-      const reason =
-        error instanceof CredentialsNotMeasured ? error.message : "The credential report could not be read.";
-      return { measures: null, reason };
-    }
+    const reading = await sources.audit.readCredentialReport(account.id).catch(() => null);
+    if (!reading)
+      return { measures: null, reason: "The credential report could not be read; the next snapshot tries again." };
+    if (reading.kind === "not-measured") return { measures: null, reason: reading.reason };
+    return { measures: measureCredentialReport(reading.rows, { now: ctx.now() }), reason: null };
   });
 
   const data = accounts.map((account, index) => {
@@ -204,10 +192,10 @@ export async function takeScorecardSnapshot({
         ? privileged.reduce((sum, p) => sum + (p.principalType === "GROUP" ? (p.memberCount ?? 0) : 0), 0)
         : null,
       standingNotMeasured,
-      activeKeys: measures?.activeKeys ?? null,
+      activeKeys: measures?.activeAccessKeys ?? null,
       oldKeys: measures?.oldKeys ?? null,
       unusedKeys: measures?.unusedKeys ?? null,
-      rootKeys: measures?.rootKeys ?? null,
+      rootKeys: measures?.rootAccessKeys ?? null,
       usersWithoutMfa: measures?.usersWithoutMfa ?? null,
       credentialsNotMeasured: reason,
       details: details as object,
@@ -219,7 +207,7 @@ export async function takeScorecardSnapshot({
       takenAt: ctx.now(),
       trigger: input.requestedBy ? "admin" : "scheduled",
       requestedBy: input.requestedBy ?? null,
-      awsCalls: sources.calls() - callsBefore,
+      awsCalls: callsBefore === null ? null : sources.calls!() - callsBefore,
       durationMs: Math.round(performance.now() - started),
       accounts: { createMany: { data } },
     },

@@ -4,7 +4,7 @@ CREATE TABLE "ScorecardSnapshot" (
     "takenAt" TIMESTAMP(3) NOT NULL,
     "trigger" TEXT NOT NULL,
     "requestedBy" TEXT,
-    "awsCalls" INTEGER NOT NULL,
+    "awsCalls" INTEGER,
     "durationMs" INTEGER NOT NULL,
 
     CONSTRAINT "ScorecardSnapshot_pkey" PRIMARY KEY ("id")
