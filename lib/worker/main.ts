@@ -1,4 +1,5 @@
 // The background worker: a separate process that runs queued jobs against the database and AWS.
+import { createAuditPort } from "../aws/audit-port";
 import { createIdentityCenterPort } from "../aws/identity-center-port";
 import { createPrismaClient } from "../db";
 import { getEnv, requireDatabaseUrl } from "../env";
@@ -28,6 +29,8 @@ const INVENTORY_EVERY_MS = 10 * 60_000;
 const REMOVAL_ALERT_CHECK_EVERY_MS = 30_000;
 const REFUSAL_SUMMARY_EVERY_MS = 30_000;
 const SESSION_CLEANUP_EVERY_MS = 60_000;
+// The daily scorecard snapshot (pg-boss cron, UTC): once a day is the trend's resolution.
+const SCORECARD_CRON = "17 3 * * *";
 
 const log = rootLog.child({ process: "worker" });
 
@@ -53,6 +56,17 @@ async function main() {
       }),
       observeCall: recordAwsCall,
     },
+  );
+  // Member accounts' credential reports through the read-only audit role; the portal's own credentials stay the default chain.
+  const audit = createAuditPort(
+    {
+      region: env.AWS_REGION,
+      endpoint: env.AWS_SIMULATOR_URL,
+      assumeRoleArn: env.AWS_ASSUME_ROLE_ARN,
+      roleName: env.AUDIT_ROLE_NAME,
+      externalId: env.AUDIT_ROLE_EXTERNAL_ID,
+    },
+    { observeCall: recordAwsCall },
   );
   const ctx = { actor: systemActor("startup"), db, now: () => new Date() };
   const policy = await loadPolicy({ ctx, input: { file: env.POLICY_FILE } });
@@ -80,6 +94,7 @@ async function main() {
       queue,
       port,
       logger: log,
+      scorecard: { port, audit },
       grantDeps: {
         port,
         queue,
@@ -94,6 +109,7 @@ async function main() {
     },
     { grants: Math.max(env.AWS_MAX_INFLIGHT_CREATES * 2, 8), removals: 50 },
   );
+  await boss.schedule(QUEUES.scorecardSnapshot, SCORECARD_CRON, {}, { tz: "UTC", singletonKey: "scorecard", missed: "once" });
   const sweep = setInterval(
     () => void boss.send(QUEUES.sweepGrants, {}, { singletonKey: "sweep", singletonSeconds: 4 }).catch(() => undefined),
     SWEEP_EVERY_MS,
@@ -211,6 +227,7 @@ async function main() {
       code = 1;
     }
     await locks.close();
+    audit.close();
     await db.$disconnect().catch(() => undefined);
     process.exit(code);
   };
