@@ -5,6 +5,7 @@ import {
   paginateListGroupMemberships,
   paginateListGroupMembershipsForMember,
   paginateListGroups,
+  paginateListUsers,
   ResourceNotFoundException as IdentityStoreResourceNotFound,
   type IdentitystoreClient,
 } from "@aws-sdk/client-identitystore";
@@ -137,13 +138,19 @@ export interface IdentityCenterPort {
   findUserIdByEmail(email: string): Promise<string | null>;
   describeUser(userId: string): Promise<IdentityStoreUser | null>;
   listGroups(): Promise<IdentityStoreGroup[]>;
+  /** Every user in the identity store (the scorecard's listing by principal). */
+  listUsers(): Promise<IdentityStoreUser[]>;
   listGroupIdsForUser(userId: string): Promise<string[]>;
   /** Null when the group no longer exists. */
   describeGroup(groupId: string): Promise<IdentityStoreGroup | null>;
   /** Direct members of the group (ListGroupMemberships, every page). */
   countGroupMembers(groupId: string): Promise<number>;
   listAssignments(target: { accountId: string; permissionSetArn: string }): Promise<AssignmentPrincipal[]>;
-  listAssignmentsForPrincipal(userId: string, filter?: { accountId?: string }): Promise<PrincipalAssignment[]>;
+  listAssignmentsForPrincipal(
+    principalId: string,
+    filter?: { accountId?: string },
+    principalType?: PrincipalType,
+  ): Promise<PrincipalAssignment[]>;
   assign(tuple: AssignmentTuple): Promise<AssignmentOperation>;
   unassign(tuple: AssignmentTuple): Promise<AssignmentOperation | AlreadyAbsent>;
   creationStatus(requestId: string): Promise<AssignmentStatusReport>;
@@ -379,6 +386,29 @@ export function createIdentityCenterPort(
       );
     },
 
+    async listUsers() {
+      const users = await collect(
+        "ListUsers",
+        paginateListUsers({ client: identityStore, stopOnSameToken: true }, { IdentityStoreId: identityStoreId }),
+        (page) => page.Users,
+      );
+      return users.flatMap((user) =>
+        user.UserId
+          ? [
+              {
+                id: user.UserId,
+                ...definedFields({
+                  userName: user.UserName,
+                  displayName: user.DisplayName,
+                  email: user.Emails?.find((e) => e.Primary)?.Value ?? user.Emails?.[0]?.Value,
+                  status: user.UserStatus,
+                }),
+              },
+            ]
+          : [],
+      );
+    },
+
     async listGroupIdsForUser(userId) {
       const memberships = await collect(
         "ListGroupMembershipsForMember",
@@ -436,7 +466,7 @@ export function createIdentityCenterPort(
       );
     },
 
-    async listAssignmentsForPrincipal(userId, filter) {
+    async listAssignmentsForPrincipal(userId, filter, principalType = "USER") {
       const assignments = await collect(
         "ListAccountAssignmentsForPrincipal",
         paginateListAccountAssignmentsForPrincipal(
@@ -444,7 +474,7 @@ export function createIdentityCenterPort(
           {
             InstanceArn: instanceArn,
             PrincipalId: userId,
-            PrincipalType: "USER",
+            PrincipalType: principalType,
             ...(filter?.accountId ? { Filter: { AccountId: filter.accountId } } : {}),
           },
         ),

@@ -151,7 +151,7 @@ export async function registerHandlers(deps: WorkerDeps, concurrency: { grants: 
   // The scorecard lists every assignment afresh first, so a removal made since the last sync is not counted.
   if (scorecard)
     await work(QUEUES.scorecardSnapshot, ScorecardJob, 1, async (ctx, data) => ({
-      assignments: await snapshotAssignments({ ctx, port: deps.port }),
+      assignments: await snapshotAssignments({ ctx, port: deps.port, byPrincipal: true }),
       scorecard: await takeScorecardSnapshot({ ctx, sources: scorecard, input: { requestedBy: data.requestedBy } }),
     }));
   await work(QUEUES.summarizeRefusals, EmptyJob, 1, async (ctx) => {

@@ -109,7 +109,12 @@ async function main() {
     },
     { grants: Math.max(env.AWS_MAX_INFLIGHT_CREATES * 2, 8), removals: 50 },
   );
-  await boss.schedule(QUEUES.scorecardSnapshot, SCORECARD_CRON, {}, { tz: "UTC", singletonKey: "scorecard", missed: "once" });
+  await boss.schedule(
+    QUEUES.scorecardSnapshot,
+    SCORECARD_CRON,
+    {},
+    { tz: "UTC", singletonKey: "scorecard", missed: "once" },
+  );
   const sweep = setInterval(
     () => void boss.send(QUEUES.sweepGrants, {}, { singletonKey: "sweep", singletonSeconds: 4 }).catch(() => undefined),
     SWEEP_EVERY_MS,

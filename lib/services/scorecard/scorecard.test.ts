@@ -54,7 +54,7 @@ const system = (): ServiceContext => ({
 const as = (who: string): ServiceContext => ({ ...harness.ctxFor(harness.users[who]!), now: () => clock });
 
 async function measure() {
-  await snapshotAssignments({ ctx: system(), port: harness.port });
+  await snapshotAssignments({ ctx: system(), port: harness.port, byPrincipal: true });
   return takeScorecardSnapshot({ ctx: system(), sources });
 }
 
