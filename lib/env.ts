@@ -157,6 +157,15 @@ export const EnvSchema = z.object({
     .regex(/^arn:aws(-[a-z]+)*:iam::\d{12}:role\/.+$/, "expected an IAM role ARN")
     .optional(),
   AWS_SIMULATOR_URL: httpUrl.optional(),
+  // The read-only role the worker assumes in each member account to read its IAM credential report (docs/audit-role.md).
+  AUDIT_ROLE_NAME: z
+    .string()
+    .regex(/^[\w+=,.@-]{1,64}$/, "expected an IAM role name (1-64 characters of [A-Za-z0-9_+=,.@-])")
+    .default("JitPortalAudit"),
+  AUDIT_ROLE_EXTERNAL_ID: z
+    .string()
+    .regex(/^[\w+=,.@:/-]{2,1224}$/, "expected 2-1224 characters of [A-Za-z0-9_+=,.@:/-]")
+    .optional(),
   AWS_ACCESS_PORTAL_URL: httpUrl.optional(),
   AWS_MAX_INFLIGHT_CREATES: positiveInt(10),
   AWS_REQUESTS_PER_SECOND: positiveInt(19),

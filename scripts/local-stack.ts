@@ -120,6 +120,8 @@ async function main() {
     AWS_SIMULATOR_URL: simulatorUrl,
     IDENTITY_CENTER_INSTANCE_ARN: DEMO_SEED.instanceArn,
     IDENTITY_STORE_ID: DEMO_SEED.identityStoreId,
+    AUDIT_ROLE_NAME: baseEnv.AUDIT_ROLE_NAME || DEMO_SEED.auditRole!.roleName,
+    AUDIT_ROLE_EXTERNAL_ID: baseEnv.AUDIT_ROLE_EXTERNAL_ID || DEMO_SEED.auditRole!.externalId,
     SIM_PORT: String(settings.SIM_PORT),
     SIM_STATE_PATH: path.join(dataDir, "simulator", "state.json"),
     // Notifications go to the local stand-ins: the Slack simulator, the SMTP sink (STARTTLS off) and the webhook receiver.

@@ -13,7 +13,9 @@ export interface AwsClients {
 type CredentialsSetting = SSOAdminClientConfig["credentials"];
 
 /** Simulator placeholders, an assumed role, or undefined so the SDK uses its default chain. */
-export function resolveCredentials(config: AwsPortConfig): CredentialsSetting {
+export function resolveCredentials(
+  config: Pick<AwsPortConfig, "endpoint" | "assumeRoleArn" | "assumeRoleSessionName" | "region">,
+): CredentialsSetting {
   if (config.endpoint) return { ...SIMULATOR_CREDENTIALS };
   if (config.assumeRoleArn) {
     return fromTemporaryCredentials({

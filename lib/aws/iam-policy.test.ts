@@ -8,6 +8,7 @@ import {
   collectPortalSources,
   findSdkCalls,
   iamPolicyProblems,
+  isAuditRoleCall,
   IAM_PREFIX_BY_SDK_PACKAGE,
   placeholdersIn,
   policyAllowsAction,
@@ -20,6 +21,11 @@ const policyText = fs.readFileSync(path.join(repoRoot, "docs/iam-policy.json"), 
 const policy = JSON.parse(policyText) as IamPolicyDocument;
 const policyDoc = fs.readFileSync(path.join(repoRoot, "docs/iam-policy.md"), "utf8");
 const sources = collectPortalSources(path.join(repoRoot, "lib"));
+const auditPolicyText = fs.readFileSync(path.join(repoRoot, "docs/audit-role-policy.json"), "utf8");
+const auditPolicy = JSON.parse(auditPolicyText) as IamPolicyDocument;
+const stackSet = fs.readFileSync(path.join(repoRoot, "docs/examples/audit-role-stackset.yaml"), "utf8");
+const auditRoleDoc = fs.readFileSync(path.join(repoRoot, "docs/audit-role.md"), "utf8");
+const portalCalls = (call: Parameters<typeof isAuditRoleCall>[0]) => !isAuditRoleCall(call);
 
 const coveredPrefixes = new Set(Object.values(IAM_PREFIX_BY_SDK_PACKAGE));
 const isOptional = (sid: string | undefined) => sid?.startsWith("Optional") ?? false;
@@ -30,7 +36,7 @@ describe("docs/iam-policy.json against the code", () => {
   });
 
   it("grants every AWS action the portal's code calls", () => {
-    const coverage = checkPolicyCoverage(sources, policy);
+    const coverage = checkPolicyCoverage(sources, policy, portalCalls);
     expect(coverage.unmapped).toEqual([]);
     expect(coverage.missing).toEqual([]);
     // The scan must actually see the port, or the check above proves nothing.
@@ -43,13 +49,17 @@ describe("docs/iam-policy.json against the code", () => {
       "sso:ProvisionPermissionSet",
       "identitystore:GetUserId",
       "organizations:ListRoots",
+      "sso:ListManagedPoliciesInPermissionSet",
+      "sts:AssumeRole",
     ]) {
       expect(actions).toContain(core);
     }
   });
 
-  it("grants no sso, identitystore or organizations action the code does not call, outside optional statements", () => {
-    const used = new Set(checkPolicyCoverage(sources, policy).calls.map((call) => call.iamAction?.toLowerCase()));
+  it("grants no sso, identitystore, organizations or sts action the code does not call, outside optional statements", () => {
+    const used = new Set(
+      checkPolicyCoverage(sources, policy, portalCalls).calls.map((call) => call.iamAction?.toLowerCase()),
+    );
     const unused = statementsOf(policy)
       .filter((statement) => !isOptional(statement.Sid))
       .flatMap((statement) => asList(statement.Action))
@@ -79,6 +89,7 @@ describe("docs/iam-policy.json against the code", () => {
   it("documents every placeholder and every statement", () => {
     const placeholders = placeholdersIn(policyText);
     expect(placeholders).toEqual([
+      "AuditRoleName",
       "IdentityStoreId",
       "IdentityStoreOwnerAccountId",
       "InstanceId",
@@ -95,6 +106,34 @@ describe("docs/iam-policy.json against the code", () => {
       ...sources.filter((source) => source.file.includes(`${path.sep}aws${path.sep}`)).map((source) => source.text),
     ];
     for (const text of texts) expect(text).not.toMatch(/\b(AKIA|ASIA)[0-9A-Z]{16}\b/);
+  });
+});
+
+describe("docs/audit-role-policy.json, the audit role in member accounts", () => {
+  it("is well formed and grants exactly the IAM calls the portal makes with the audit role", () => {
+    expect(iamPolicyProblems(auditPolicy)).toEqual([]);
+    const coverage = checkPolicyCoverage(sources, auditPolicy, isAuditRoleCall);
+    expect(coverage.missing).toEqual([]);
+    const used = [...new Set(coverage.calls.map((call) => call.iamAction))].sort();
+    expect(used).toEqual(["iam:GenerateCredentialReport", "iam:GetCredentialReport"]);
+    const granted = statementsOf(auditPolicy)
+      .flatMap((statement) => asList(statement.Action))
+      .sort();
+    expect(granted).toEqual(used);
+  });
+
+  it("is the policy the StackSet template and the Terraform snippet deploy, and nothing more", () => {
+    // Condition keys look like actions; the trust policy's sts:ExternalId is one.
+    const actionsIn = (text: string) =>
+      [...new Set(text.match(/\b(?:iam|sts|sso|s3|ec2|organizations):[A-Za-z*]+/g))]
+        .filter((name) => name !== "sts:ExternalId")
+        .sort();
+    expect(actionsIn(stackSet)).toEqual(["iam:GenerateCredentialReport", "iam:GetCredentialReport", "sts:AssumeRole"]);
+    const terraform = /```hcl([\s\S]*?)```/.exec(auditRoleDoc)?.[1] ?? "";
+    expect(actionsIn(terraform)).toEqual(["iam:GenerateCredentialReport", "iam:GetCredentialReport", "sts:AssumeRole"]);
+    // The trust policy names the external id, so a confused deputy cannot borrow the role.
+    expect(stackSet).toContain("sts:ExternalId");
+    expect(terraform).toContain("sts:ExternalId");
   });
 });
 

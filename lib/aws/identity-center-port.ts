@@ -26,6 +26,8 @@ import {
   paginateListAccountAssignments,
   paginateListAccountAssignmentsForPrincipal,
   paginateListAccountsForProvisionedPermissionSet,
+  paginateListCustomerManagedPolicyReferencesInPermissionSet,
+  paginateListManagedPoliciesInPermissionSet,
   paginateListPermissionSets,
   paginateListPermissionSetsProvisionedToAccount,
   ProvisionPermissionSetCommand,
@@ -34,6 +36,8 @@ import {
   type PermissionSetProvisioningStatus,
   type SSOAdminClient,
 } from "@aws-sdk/client-sso-admin";
+import type { IAMClient } from "@aws-sdk/client-iam";
+import type { STSClient } from "@aws-sdk/client-sts";
 import { z } from "zod";
 import { createAwsClients, destroyAwsClients, type AwsClients } from "./clients";
 import { parseAwsPortConfig, type AwsPortConfigInput } from "./config";
@@ -89,6 +93,18 @@ export type ProvisioningFilter = "LATEST_PERMISSION_SET_PROVISIONED" | "LATEST_P
 export interface AssignmentPrincipal {
   principalType: PrincipalType;
   principalId: string;
+}
+
+/** A managed policy attached to a permission set: AWS managed (arn:aws:iam::aws:policy/…) or the customer's own. */
+export interface AttachedManagedPolicy {
+  arn: string;
+  name: string;
+}
+
+/** A customer managed policy a permission set references by name and path (resolved in each account). */
+export interface CustomerManagedPolicyReference {
+  name: string;
+  path: string;
 }
 
 export interface PrincipalAssignment extends AssignmentPrincipal {
@@ -165,6 +181,11 @@ export interface IdentityCenterPort {
   /** Pushes the set's current definition to one account's role; poll with provisioningStatus. */
   provisionPermissionSet(permissionSetArn: string, accountId: string): Promise<AssignmentOperation>;
   provisioningStatus(requestId: string): Promise<AssignmentStatusReport>;
+  /** AWS managed policies attached to the set (every page); the scorecard's default sensitivity comes from them. */
+  listManagedPoliciesInPermissionSet(permissionSetArn: string): Promise<AttachedManagedPolicy[]>;
+  listCustomerManagedPolicyReferencesInPermissionSet(
+    permissionSetArn: string,
+  ): Promise<CustomerManagedPolicyReference[]>;
 }
 
 export interface IdentityCenterPortOptions {
@@ -612,6 +633,43 @@ export function createIdentityCenterPort(
         return toStatusReport(output.PermissionSetProvisioningStatus, "DescribePermissionSetProvisioningStatus");
       }),
 
+    async listManagedPoliciesInPermissionSet(permissionSetArn) {
+      const policies = await collect(
+        "ListManagedPoliciesInPermissionSet",
+        paginateListManagedPoliciesInPermissionSet(
+          { client: ssoAdmin, stopOnSameToken: true, ...paging },
+          {
+            InstanceArn: instanceArn,
+            PermissionSetArn: validPermissionSetArn(permissionSetArn, "ListManagedPoliciesInPermissionSet"),
+          },
+        ),
+        (page) => page.AttachedManagedPolicies,
+      );
+      return policies.flatMap((policy) =>
+        policy.Arn ? [{ arn: policy.Arn, name: policy.Name ?? policy.Arn.slice(policy.Arn.lastIndexOf("/") + 1) }] : [],
+      );
+    },
+
+    async listCustomerManagedPolicyReferencesInPermissionSet(permissionSetArn) {
+      const references = await collect(
+        "ListCustomerManagedPolicyReferencesInPermissionSet",
+        paginateListCustomerManagedPolicyReferencesInPermissionSet(
+          { client: ssoAdmin, stopOnSameToken: true, ...paging },
+          {
+            InstanceArn: instanceArn,
+            PermissionSetArn: validPermissionSetArn(
+              permissionSetArn,
+              "ListCustomerManagedPolicyReferencesInPermissionSet",
+            ),
+          },
+        ),
+        (page) => page.CustomerManagedPolicyReferences,
+      );
+      return references.flatMap((reference) =>
+        reference.Name ? [{ name: reference.Name, path: reference.Path ?? "/" }] : [],
+      );
+    },
+
     close: () => {
       if (ownsClients) destroyAwsClients(clients);
     },
@@ -620,7 +678,7 @@ export function createIdentityCenterPort(
 
 // ---- helpers --------------------------------------------------------------------------------
 
-async function observedCall<T>(
+export async function observedCall<T>(
   operation: string,
   run: () => Promise<T>,
   observe: ((call: AwsCallObservation) => void) | undefined,
@@ -647,7 +705,10 @@ async function drain<Page, Item>(pages: AsyncIterable<Page>, itemsOf: (page: Pag
 const RATE_LIMITER_MIDDLEWARE = "portRateLimiterMiddleware";
 
 /** Waits for a token on every attempt, retries included: AWS counts each one against the budget. */
-function applyRateLimiter(client: SSOAdminClient | IdentitystoreClient, limiter: RateLimiter) {
+export function applyRateLimiter(
+  client: SSOAdminClient | IdentitystoreClient | STSClient | IAMClient,
+  limiter: RateLimiter,
+) {
   if (limiter === NO_RATE_LIMIT) return;
   client.middlewareStack.remove(RATE_LIMITER_MIDDLEWARE);
   const waitForToken =
@@ -675,7 +736,7 @@ function validateTuple(tuple: AssignmentTuple, operation: string): AssignmentTup
   });
 }
 
-function validPermissionSetArn(arn: string, operation = "DescribePermissionSet"): string {
+export function validPermissionSetArn(arn: string, operation = "DescribePermissionSet"): string {
   if (PERMISSION_SET_ARN.test(arn)) return arn;
   throw new AwsPortError({
     code: "VALIDATION",

@@ -76,6 +76,16 @@ export const SimulatorConfigSchema = z.strictObject({
   emptyInlinePolicy: z.enum(["empty-string", "omitted"]),
   /** Completed operation records kept for status lookups. */
   maxRetainedOperations: z.number().int().min(100),
+  /** How long GenerateCredentialReport stays STARTED/INPROGRESS before the report is COMPLETE. */
+  credentialReportDelayMs: milliseconds,
+  /** After this, GetCredentialReport answers ReportExpired and GenerateCredentialReport starts a new one (AWS: 4 h). */
+  credentialReportTtlMs: z
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 86_400_000),
+  /** Accounts whose credential report comes back as a cut-off CSV (a malformed report for the port to refuse). */
+  corruptCredentialReportAccounts: z.array(z.string().regex(/^\d{12}$/)),
 });
 export type SimulatorConfig = z.infer<typeof SimulatorConfigSchema>;
 
@@ -113,6 +123,9 @@ export const DEFAULT_SIMULATOR_CONFIG: SimulatorConfig = {
   provisionWithoutAssignment: "failed",
   emptyInlinePolicy: "empty-string",
   maxRetainedOperations: 10_000,
+  credentialReportDelayMs: 1500,
+  credentialReportTtlMs: 4 * 3_600_000,
+  corruptCredentialReportAccounts: [],
 };
 
 export class SimulatorConfigError extends Error {

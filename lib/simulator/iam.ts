@@ -1,11 +1,13 @@
-// iam:ListAccountAliases over the IAM query protocol: the ordinary call a role session makes to prove a revocation.
+// IAM over the query protocol: ListAccountAliases (the probe a role session makes to prove a revocation) and the
+// credential report (GenerateCredentialReport / GetCredentialReport) an audit role session reads.
 import { randomUUID } from "node:crypto";
 import type { SimulatorContext } from "./context";
+import { handleCredentialReport } from "./credential-report";
 import type { FaultDecision } from "./faults";
-import { authenticate, authorizeSessionCall, sessionIdentity, type SessionAuth } from "./sessions";
+import { assumedRoleArn, authenticate, authorizeSessionCall, sessionIdentity, type SessionAuth } from "./sessions";
 import type { SignedRequest } from "./sigv4";
 
-const IAM_NAMESPACE = "https://iam.amazonaws.com/doc/2010-05-08/";
+export const IAM_NAMESPACE = "https://iam.amazonaws.com/doc/2010-05-08/";
 const IAM_VERSION = "2010-05-08";
 
 export interface QueryResponse {
@@ -33,7 +35,7 @@ export function queryError(
 }
 
 /** What IAM and STS answer when the credentials themselves are bad (AWS common errors). */
-export function credentialError(namespace: string, auth: Exclude<SessionAuth, { kind: "session" }>): QueryResponse {
+export function credentialError(namespace: string, auth: Pick<SessionAuth, "kind">): QueryResponse {
   switch (auth.kind) {
     case "expired":
       return queryError(
@@ -74,7 +76,8 @@ function aliasFor(accountName: string): string {
 export function handleIamQuery(ctx: SimulatorContext, request: SignedRequest, fault: FaultDecision): QueryResponse {
   const params = new URLSearchParams(request.body);
   const action = params.get("Action") ?? "";
-  if (action !== "ListAccountAliases" || params.get("Version") !== IAM_VERSION)
+  const known = ["ListAccountAliases", "GenerateCredentialReport", "GetCredentialReport"].includes(action);
+  if (!known || params.get("Version") !== IAM_VERSION)
     return queryError(
       IAM_NAMESPACE,
       400,
@@ -88,6 +91,15 @@ export function handleIamQuery(ctx: SimulatorContext, request: SignedRequest, fa
   const auth = authenticate(ctx, request);
   // Only simulated role sessions call IAM; any other key is unknown to this "account".
   if (auth.kind === "other") return credentialError(IAM_NAMESPACE, { kind: "invalid" });
+  if (action !== "ListAccountAliases") return handleCredentialReport(ctx, action, auth, fault);
+  if (auth.kind === "assumed-role")
+    return queryError(
+      IAM_NAMESPACE,
+      403,
+      "Sender",
+      "AccessDenied",
+      `User: ${assumedRoleArn(auth.session)} is not authorized to perform: iam:ListAccountAliases on resource: * because no identity-based policy allows the iam:ListAccountAliases action`,
+    );
   if (auth.kind !== "session") return credentialError(IAM_NAMESPACE, auth);
   const identity = sessionIdentity(ctx, auth.session);
   const decision = authorizeSessionCall(ctx, auth.session, "iam:ListAccountAliases", "*");

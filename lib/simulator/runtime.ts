@@ -10,6 +10,7 @@ import { organizationsService } from "./organizations";
 import { PageTokens } from "./pagination";
 import { DEMO_SEED, type DemoSeed } from "./seed";
 import { ssoAdminService } from "./sso-admin";
+import { handleAssumeRole } from "./assume-role";
 import { handleIamQuery } from "./iam";
 import { handlePortal, issuePortalToken, PORTAL_ROUTES, portalError } from "./portal";
 import { authenticate, sessionIdentity } from "./sessions";
@@ -356,13 +357,15 @@ export class SimulatorRuntime {
     const result =
       service === "iam"
         ? handleIamQuery(this.ctx, signed, fault)
-        : handleStsQuery(signed.body, {
-            config: this.config,
-            seed: this.seed,
-            fault,
-            auth: authenticate(this.ctx, signed),
-            identify: (session) => sessionIdentity(this.ctx, session),
-          });
+        : operation === "AssumeRole"
+          ? handleAssumeRole(this.ctx, signed.body, authenticate(this.ctx, signed), fault)
+          : handleStsQuery(signed.body, {
+              config: this.config,
+              seed: this.seed,
+              fault,
+              auth: authenticate(this.ctx, signed),
+              identify: (session) => sessionIdentity(this.ctx, session),
+            });
     this.record(service, operation, arrivedAtMs, result.outcome, fault);
     return result;
   }

@@ -71,13 +71,26 @@ describe("demo seed", () => {
     expect(() => seedAccount("nope")).toThrow(/no account named/);
   });
 
-  it("holds exactly one standing assignment: dave's AdministratorAccess on security-tooling", () => {
+  it("holds three standing assignments: dave's on security-tooling and the scorecard's user and group AdministratorAccess", () => {
+    const administratorAccess = seedPermissionSetByName("AdministratorAccess").arn;
     expect(DEMO_SEED.standingAssignments).toEqual([
       {
         accountId: seedAccountByName("security-tooling").id,
-        permissionSetArn: seedPermissionSetByName("AdministratorAccess").arn,
+        permissionSetArn: administratorAccess,
         principalType: "USER",
         principalId: seedUser("dave").userId,
+      },
+      {
+        accountId: seedAccountByName("log-archive").id,
+        permissionSetArn: administratorAccess,
+        principalType: "USER",
+        principalId: seedUser("frank").userId,
+      },
+      {
+        accountId: seedAccountByName("data-staging").id,
+        permissionSetArn: administratorAccess,
+        principalType: "GROUP",
+        principalId: seedGroup("team-data").groupId,
       },
     ]);
   });

@@ -1,6 +1,7 @@
 // The demo organization, Identity Center instance and identity store the simulator starts with.
 import { createHash } from "node:crypto";
 import { PERSONAS, type PersonaKey } from "../demo/personas";
+import { DEMO_AUDIT_ROLE, demoIamAccounts, MANAGED_POLICIES_BY_SET } from "./seed-iam";
 
 export type PrincipalType = "USER" | "GROUP";
 
@@ -39,6 +40,42 @@ export interface SeedPermissionSet {
   /** ISO-8601 duration, PT1H..PT12H. */
   sessionDuration: string;
   createdAtMs: number;
+  /** AWS managed policies attached to the set (ListManagedPoliciesInPermissionSet). */
+  managedPolicyArns?: readonly string[];
+  customerManagedPolicies?: readonly { name: string; path: string }[];
+}
+
+/** One access key (or the root's) as the credential report shows it; times are days before the report is generated. */
+export interface SeedAccessKey {
+  active: boolean;
+  lastRotatedDaysAgo: number;
+  /** null: never used (N/A in the report). */
+  lastUsedDaysAgo: number | null;
+  lastUsedService?: string;
+}
+
+export interface SeedIamUser {
+  userName: string;
+  createdDaysAgo: number;
+  /** Set when the user has a console password: days since it was last used (null: never). */
+  passwordLastUsedDaysAgo?: number | null;
+  mfaActive: boolean;
+  accessKeys: readonly SeedAccessKey[];
+}
+
+/** A member account's IAM side: whether the portal's audit role exists there, its root user and IAM users. */
+export interface SeedIamAccount {
+  accountId: string;
+  auditRole: boolean;
+  rootMfaActive: boolean;
+  rootAccessKeys: readonly SeedAccessKey[];
+  users: readonly SeedIamUser[];
+}
+
+/** The read-only audit role deployed in member accounts (docs/audit-role.md). */
+export interface SeedAuditRole {
+  roleName: string;
+  externalId: string;
 }
 
 export interface SeedUser {
@@ -101,6 +138,11 @@ export interface DemoSeed {
   memberships: readonly SeedMembership[];
   /** Assignments that exist before the portal ever runs; the portal must never remove them. */
   standingAssignments: readonly SeedAssignment[];
+  /** Permission sets provisioned to accounts without an assignment (large seeds; assignments provision on their own). */
+  provisioned?: readonly { accountId: string; permissionSetArn: string }[];
+  auditRole?: SeedAuditRole;
+  /** Accounts without an entry have no audit role. */
+  iamAccounts?: readonly SeedIamAccount[];
 }
 
 export const MANAGEMENT_ACCOUNT_ID = "111111111111";
@@ -180,6 +222,7 @@ function permissionSet(name: string, psId: string, sessionDuration: string, desc
     description,
     sessionDuration,
     createdAtMs: SEEDED_AT_MS,
+    ...MANAGED_POLICIES_BY_SET[name],
   };
 }
 
@@ -248,6 +291,7 @@ const memberships: SeedMembership[] = PERSONAS.flatMap((persona) =>
 const dave = users.find((user) => user.key === "dave")!;
 const administratorAccess = permissionSets.find((set) => set.name === "AdministratorAccess")!;
 const securityTooling = accounts.find((candidate) => candidate.name === "security-tooling")!;
+const accountIdByName = (name: string) => accounts.find((candidate) => candidate.name === name)!.id;
 
 export const DEMO_SEED: DemoSeed = {
   region: "us-east-1",
@@ -272,7 +316,22 @@ export const DEMO_SEED: DemoSeed = {
       principalType: "USER",
       principalId: dave.userId,
     },
+    // Standing access granted outside the portal, for the scorecard: a user and a group holding AdministratorAccess.
+    {
+      accountId: accountIdByName("log-archive"),
+      permissionSetArn: administratorAccess.arn,
+      principalType: "USER",
+      principalId: users.find((user) => user.key === "frank")!.userId,
+    },
+    {
+      accountId: accountIdByName("data-staging"),
+      permissionSetArn: administratorAccess.arn,
+      principalType: "GROUP",
+      principalId: groups.find((group) => group.displayName === "team-data")!.groupId,
+    },
   ],
+  auditRole: DEMO_AUDIT_ROLE,
+  iamAccounts: demoIamAccounts(accountIdByName),
 };
 
 export type SeedAccountName =

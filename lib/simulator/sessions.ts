@@ -3,7 +3,7 @@ import { createHash, randomBytes } from "node:crypto";
 import type { SimulatorContext } from "./context";
 import { evaluatePolicy, parsePolicy, type Decision } from "./policy";
 import { parseAuthorization, signatureMatches, type SignedRequest } from "./sigv4";
-import type { PermissionSetRecord, RoleSession } from "./state";
+import type { AssumedRoleSession, PermissionSetRecord, RoleSession } from "./state";
 
 // Expired sessions are still recognised (ExpiredToken) for this long, then forgotten (InvalidClientTokenId).
 const EXPIRED_SESSION_KEPT_MS = 3_600_000;
@@ -51,9 +51,7 @@ export function issueRoleSession(
     if (old.expiresAtMs + EXPIRED_SESSION_KEPT_MS < now) ctx.state.roleSessions.delete(key);
   const session: RoleSession = {
     ...details,
-    accessKeyId: `ASIA${upperAlphanumeric(randomBytes(16), 16)}`,
-    secretAccessKey: randomBytes(30).toString("base64"),
-    sessionToken: `IQoJb3JpZ2luX2Vj${randomBytes(120).toString("base64")}`,
+    ...temporaryCredentials(),
     issuedAtMs: now,
     expiresAtMs: now + durationSeconds * 1000,
   };
@@ -64,6 +62,8 @@ export function issueRoleSession(
 
 export type SessionAuth =
   | { kind: "session"; session: RoleSession }
+  /** Credentials from sts:AssumeRole into a member account's role (the audit role). */
+  | { kind: "assumed-role"; session: AssumedRoleSession }
   /** Signed with a key the simulator did not issue as a role session (e.g. the portal's own "simulator" key). */
   | { kind: "other"; accessKeyId: string | undefined }
   | { kind: "invalid" | "expired" | "signature" };
@@ -72,13 +72,26 @@ export type SessionAuth =
 export function authenticate(ctx: SimulatorContext, request: SignedRequest): SessionAuth {
   const auth = parseAuthorization(request.headers.authorization);
   if (!auth) return { kind: "other", accessKeyId: undefined };
-  const session = ctx.state.roleSessions.get(auth.accessKeyId);
+  const session = ctx.state.roleSessions.get(auth.accessKeyId) ?? ctx.state.assumedRoleSessions.get(auth.accessKeyId);
   if (!session)
     return auth.accessKeyId.startsWith("ASIA") ? { kind: "invalid" } : { kind: "other", accessKeyId: auth.accessKeyId };
   if (request.headers["x-amz-security-token"] !== session.sessionToken) return { kind: "invalid" };
   if (!signatureMatches(request, auth, session.secretAccessKey)) return { kind: "signature" };
   if (session.expiresAtMs <= ctx.now()) return { kind: "expired" };
-  return { kind: "session", session };
+  return "roleName" in session ? { kind: "assumed-role", session } : { kind: "session", session };
+}
+
+/** arn:aws:sts::<account>:assumed-role/<role>/<session>, as STS and IAM name an AssumeRole session. */
+export const assumedRoleArn = (session: AssumedRoleSession) =>
+  `arn:aws:sts::${session.accountId}:assumed-role/${session.roleName}/${session.sessionName}`;
+
+/** Mints STS-style temporary credentials (ASIA… key, secret, session token). */
+export function temporaryCredentials() {
+  return {
+    accessKeyId: `ASIA${upperAlphanumeric(randomBytes(16), 16)}`,
+    secretAccessKey: randomBytes(30).toString("base64"),
+    sessionToken: `IQoJb3JpZ2luX2Vj${randomBytes(120).toString("base64")}`,
+  };
 }
 
 /** aws:TokenIssueTime as STS reports times: whole seconds, UTC. */

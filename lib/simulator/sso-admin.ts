@@ -572,6 +572,29 @@ const operations: Record<string, OperationDefinition> = {
       return {};
     },
   },
+  ListManagedPoliciesInPermissionSet: {
+    input: structure({ InstanceArn: instanceArn, PermissionSetArn: required(permissionSetArn), ...paging }),
+    handle(input, ctx) {
+      requireInstance(ctx, input.InstanceArn);
+      const set = requirePermissionSet(ctx, input.PermissionSetArn);
+      const arns = ctx.seed.permissionSets.find((seeded) => seeded.arn === set.arn)?.managedPolicyArns ?? [];
+      const result = page(ctx, "ListManagedPoliciesInPermissionSet", input, arns);
+      const items = result.items.map((arn) => ({ Arn: arn, Name: arn.slice(arn.lastIndexOf("/") + 1) }));
+      return withToken({ AttachedManagedPolicies: items }, result.nextToken);
+    },
+  },
+  ListCustomerManagedPolicyReferencesInPermissionSet: {
+    input: structure({ InstanceArn: instanceArn, PermissionSetArn: required(permissionSetArn), ...paging }),
+    handle(input, ctx) {
+      requireInstance(ctx, input.InstanceArn);
+      const set = requirePermissionSet(ctx, input.PermissionSetArn);
+      const references =
+        ctx.seed.permissionSets.find((seeded) => seeded.arn === set.arn)?.customerManagedPolicies ?? [];
+      const result = page(ctx, "ListCustomerManagedPolicyReferencesInPermissionSet", input, references);
+      const items = result.items.map((reference) => ({ Name: reference.name, Path: reference.path }));
+      return withToken({ CustomerManagedPolicyReferences: items }, result.nextToken);
+    },
+  },
   ListTagsForResource: {
     input: structure({
       InstanceArn: string({ pattern: PATTERNS.instanceArn, minLength: 10, maxLength: 1224 }),

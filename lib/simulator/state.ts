@@ -85,6 +85,25 @@ export interface RoleSession {
   expiresAtMs: number;
 }
 
+/** Credentials STS AssumeRole issued for a member account's role (the audit role); kept in memory only. */
+export interface AssumedRoleSession {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
+  accountId: string;
+  roleName: string;
+  sessionName: string;
+  issuedAtMs: number;
+  expiresAtMs: number;
+}
+
+/** An account's IAM credential report: generation started at startedAtMs, ready at completesAtMs. */
+export interface CredentialReportRecord {
+  accountId: string;
+  startedAtMs: number;
+  completesAtMs: number;
+}
+
 export const assignmentKeyOf = (key: AssignmentKey) =>
   `${key.accountId}|${key.permissionSetArn}|${key.principalType}|${key.principalId}`;
 export const provisionedKeyOf = (permissionSetArn: string, accountId: string) => `${permissionSetArn}|${accountId}`;
@@ -184,6 +203,10 @@ export class SimulatorState {
   readonly portalTokens = new Map<string, PortalToken>();
   /** By access key id. */
   readonly roleSessions = new Map<string, RoleSession>();
+  /** By access key id; not persisted: a restarted simulator makes callers assume the role again. */
+  readonly assumedRoleSessions = new Map<string, AssumedRoleSession>();
+  /** By account id; not persisted (a restart is a report that was never generated). */
+  readonly credentialReports = new Map<string, CredentialReportRecord>();
   /** In-flight assignment operation per assignment tuple. */
   readonly inflightByAssignment = new Map<string, string>();
   inflightCreates = 0;
@@ -205,6 +228,8 @@ export class SimulatorState {
     for (const assignment of seed.standingAssignments) {
       state.putAssignment({ ...assignment, origin: "seed", createdAtMs: seed.instanceCreatedAtMs });
     }
+    for (const { permissionSetArn, accountId } of seed.provisioned ?? [])
+      if (!state.isProvisioned(permissionSetArn, accountId)) state.provisionCurrent(permissionSetArn, accountId);
     return state;
   }
 

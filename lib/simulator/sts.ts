@@ -5,7 +5,7 @@ import type { SimulatorConfig } from "./config";
 import type { FaultDecision } from "./faults";
 import { credentialError, escapeXml, queryError, type QueryResponse } from "./iam";
 import type { DemoSeed } from "./seed";
-import type { SessionAuth, SessionIdentity } from "./sessions";
+import { assumedRoleArn, type SessionAuth, type SessionIdentity } from "./sessions";
 
 const STS_NAMESPACE = "https://sts.amazonaws.com/doc/2011-06-15/";
 const STS_VERSION = "2011-06-15";
@@ -66,11 +66,17 @@ export function handleStsQuery(
   const who =
     auth.kind === "session"
       ? context.identify(auth.session)
-      : {
-          arn: callerArn(config, seed),
-          userId: "AROAEXAMPLESIMULATOR:jit-portal",
-          account: callerAccountId(config, seed),
-        };
+      : auth.kind === "assumed-role"
+        ? {
+            arn: assumedRoleArn(auth.session),
+            userId: `AROA${auth.session.accountId}:${auth.session.sessionName}`,
+            account: auth.session.accountId,
+          }
+        : {
+            arn: callerArn(config, seed),
+            userId: "AROAEXAMPLESIMULATOR:jit-portal",
+            account: callerAccountId(config, seed),
+          };
   const requestId = randomUUID();
   const body = `<GetCallerIdentityResponse xmlns="${STS_NAMESPACE}"><GetCallerIdentityResult><Arn>${escapeXml(who.arn)}</Arn><UserId>${escapeXml(who.userId)}</UserId><Account>${who.account}</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></GetCallerIdentityResponse>`;
   return { status: 200, headers: { "Content-Type": "text/xml", "x-amzn-RequestId": requestId }, body, outcome: "ok" };
