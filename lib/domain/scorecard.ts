@@ -64,8 +64,8 @@ export const SCORECARD_MEASURES = [
 export type ScorecardMeasure = (typeof SCORECARD_MEASURES)[number];
 
 export const MEASURE_LABELS: Record<ScorecardMeasure, string> = {
-  standingPrivilegedUsers: "Standing privileged users",
-  standingPrivilegedGroups: "Standing privileged groups",
+  standingPrivilegedUsers: "Standing privileged access: users",
+  standingPrivilegedGroups: "Standing privileged access: groups",
   activeKeys: "Active access keys",
   oldKeys: "Keys older than 90 days",
   unusedKeys: "Unused keys",

@@ -24,6 +24,7 @@ const dataProd = seedAccount("data-prod")!;
 const management = seedAccount("Management")!;
 const sandboxErin = seedAccount("sandbox-erin")!;
 const logArchive = seedAccount("log-archive")!;
+const paymentsStaging = seedAccount("payments-staging")!;
 const administratorAccess = seedPermissionSet("AdministratorAccess")!;
 const powerUser = seedPermissionSet("PowerUser")!;
 const readOnly = seedPermissionSet("ReadOnly")!;
@@ -78,7 +79,7 @@ beforeAll(async () => {
   for (const [accountId, set, principalType, principalId] of [
     [dataProd.id, powerUser.arn, "GROUP", engineering.groupId],
     [dataProd.id, readOnly.arn, "USER", frank.userId],
-    [logArchive.id, billing.arn, "USER", frank.userId],
+    [paymentsStaging.id, billing.arn, "USER", frank.userId],
   ] as const)
     harness.sim.seedAssignment({ accountId, permissionSetArn: set, principalType, principalId });
 }, 60_000);
@@ -97,7 +98,9 @@ describe("scorecard snapshot against the simulator", () => {
     // PowerUserAccess makes the group privileged; frank's ReadOnly is standing but not privileged.
     expect(data.measures).toMatchObject({ standingPrivilegedUsers: 0, standingPrivilegedGroups: 1 });
     expect(data.standingGroupMembers).toBe(engineeringMembers);
+    // The seed's frank holds AdministratorAccess on log-archive; BillingAdmin is privileged only by the policy's list.
     expect((await accountRow(logArchive.id)).measures.standingPrivilegedUsers).toBe(1);
+    expect((await accountRow(paymentsStaging.id)).measures.standingPrivilegedUsers).toBe(1);
     expect((await accountRow(paymentsProd.id)).measures.standingPrivilegedUsers).toBe(0);
 
     const drill = await scorecardOverview({
@@ -205,7 +208,7 @@ describe("make it just-in-time", () => {
   it("offers the rule, and on an admin's removal the worker unassigns and verifies it; the next snapshot counts one fewer", async () => {
     const drill = await scorecardOverview({
       ctx: as("dave"),
-      input: { sort: "standingPrivilegedUsers", account: logArchive.id },
+      input: { sort: "standingPrivilegedUsers", account: paymentsStaging.id },
     });
     const standing = drill.drillDown!.principals.find((p) => p.principalId === frank.userId)!;
     expect(standing).toMatchObject({ permissionSetName: "BillingAdmin", privileged: true });
@@ -213,10 +216,10 @@ describe("make it just-in-time", () => {
 
     // Nothing is removed by reading the scorecard.
     expect(
-      (await harness.port.listAssignments({ accountId: logArchive.id, permissionSetArn: billing.arn })).length,
+      (await harness.port.listAssignments({ accountId: paymentsStaging.id, permissionSetArn: billing.arn })).length,
     ).toBe(1);
     const input = {
-      accountId: logArchive.id,
+      accountId: paymentsStaging.id,
       permissionSetArn: billing.arn,
       principalType: "USER",
       principalId: frank.userId,
@@ -229,7 +232,9 @@ describe("make it just-in-time", () => {
     const { findingId } = await removeStandingAssignment({ ctx: as("dave"), queue: harness.queue, input });
     await expectCode(removeStandingAssignment({ ctx: as("dave"), queue: harness.queue, input }), "CONFLICT");
     expect(await unassignDrift({ ctx: system(), input: { findingId }, deps: harness.deps })).toBe("removed");
-    expect(await harness.port.listAssignments({ accountId: logArchive.id, permissionSetArn: billing.arn })).toEqual([]);
+    expect(
+      await harness.port.listAssignments({ accountId: paymentsStaging.id, permissionSetArn: billing.arn }),
+    ).toEqual([]);
     const actions = (
       await harness.db.prisma.auditEvent.findMany({ where: { entityId: findingId }, orderBy: { seq: "asc" } })
     ).map((e) => e.action);
