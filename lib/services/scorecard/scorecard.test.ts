@@ -212,6 +212,8 @@ describe("make it just-in-time", () => {
     });
     const standing = drill.drillDown!.principals.find((p) => p.principalId === frank.userId)!;
     expect(standing).toMatchObject({ permissionSetName: "BillingAdmin", privileged: true });
+    // Frank never signed in to the portal: his Identity Store email names him in the rule.
+    expect(standing.jitRule).toContain(`requesters: { users: ["${frank.email}"] }`);
     expect(standing.because).toMatch(/access policy/);
 
     // Nothing is removed by reading the scorecard.

@@ -11,7 +11,7 @@ import type { ServiceContext } from "../context";
 
 /** What the scorecard reads from AWS besides the inventory; every call is a read. */
 export interface ScorecardSources {
-  port: Pick<IdentityCenterPort, "listManagedPoliciesInPermissionSet">;
+  port: Pick<IdentityCenterPort, "listManagedPoliciesInPermissionSet" | "describeUser">;
   audit: Pick<AuditPort, "readCredentialReport">;
   /** AWS calls made so far, when the caller counts them (the worker's call observer); recorded on the snapshot. */
   calls?: () => number;
@@ -148,6 +148,17 @@ export async function takeScorecardSnapshot({
     });
     principalsOf.set(row.accountId, list);
   }
+  // The just-in-time rule names a user by email: users the portal has not met cost one DescribeUser each.
+  const strangers = [...principalsOf.values()]
+    .flat()
+    .filter((p) => p.privileged && p.principalType === "USER" && !p.email);
+  const emails = new Map(
+    await mapWithConcurrency([...new Set(strangers.map((p) => p.principalId))], 4, async (id) => {
+      const user = await sources.port.describeUser(id).catch(() => null);
+      return [id, user?.email ?? null] as const;
+    }),
+  );
+  for (const p of strangers) p.email = emails.get(p.principalId) ?? null;
   // An account with no provisioned set holds no assignment; before the first listing nothing is known.
   const inventoryListed = provisioning.some((p) => p.assignmentsSyncedAt);
   const unlistedAccounts = new Set(provisioning.filter((p) => !p.assignmentsSyncedAt).map((p) => p.accountId));
