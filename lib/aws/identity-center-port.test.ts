@@ -395,3 +395,45 @@ describe("client-side rate limiting", () => {
     expect(acquired).toBe(2 + DEMO_SEED.permissionSets.length + 2);
   });
 });
+
+describe("attached policies, for the scorecard's sensitivity", () => {
+  it("lists every page of a set's managed policies and customer managed references", async () => {
+    const onePerPage = createIdentityCenterPort(
+      {
+        region: DEMO_SEED.region,
+        instanceArn: DEMO_SEED.instanceArn,
+        identityStoreId: DEMO_SEED.identityStoreId,
+        endpoint: sim.url,
+      },
+      { pageSize: 1 },
+    );
+    extraPorts.push(onePerPage);
+    expect(await onePerPage.listManagedPoliciesInPermissionSet(seedPermissionSet("BillingAdmin").arn)).toEqual([
+      { arn: "arn:aws:iam::aws:policy/job-function/Billing", name: "Billing" },
+      { arn: "arn:aws:iam::aws:policy/AWSBillingReadOnlyAccess", name: "AWSBillingReadOnlyAccess" },
+    ]);
+    expect(sim.getState().counters.calls.ListManagedPoliciesInPermissionSet).toBe(2);
+    expect(
+      await onePerPage.listCustomerManagedPolicyReferencesInPermissionSet(seedPermissionSet("PowerUser").arn),
+    ).toEqual([{ name: "DenyIamUserCreation", path: "/guardrails/" }]);
+  });
+
+  it("refuses a malformed ARN before calling AWS, and maps a deleted set to NOT_FOUND", async () => {
+    const malformed = await rejection(port.listManagedPoliciesInPermissionSet("arn:aws:sso:::permissionSet/nope"));
+    expect(malformed).toMatchObject({ code: "VALIDATION", operation: "ListManagedPoliciesInPermissionSet" });
+    expect(sim.getState().counters.calls.ListManagedPoliciesInPermissionSet).toBeUndefined();
+    const missing = await rejection(
+      port.listManagedPoliciesInPermissionSet(
+        `arn:aws:sso:::permissionSet/ssoins-7223a8d4c1e95b06/ps-0000000000000000`,
+      ),
+    );
+    expect(missing.code).toBe("NOT_FOUND");
+  });
+
+  it("waits for the shared rate limiter on every listing page", async () => {
+    let acquired = 0;
+    const paced = portFor({ limiter: { acquire: async () => void (acquired += 1) } });
+    await paced.listManagedPoliciesInPermissionSet(seedPermissionSet("AdministratorAccess").arn);
+    expect(acquired).toBe(1);
+  });
+});

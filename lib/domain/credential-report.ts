@@ -126,7 +126,8 @@ export function parseCredentialReport(csv: string): ParsedCredentialReport {
   const duplicate = names.find((name, index) => names.indexOf(name) !== index);
   if (duplicate !== undefined) return { ok: false, problem: `the column ${duplicate} appears twice` };
   const missing = REQUIRED_COLUMNS.filter((column) => !names.includes(column));
-  if (missing.length > 0) return { ok: false, problem: `the report has no ${missing.join(", ")} column` };
+  if (missing.length > 0)
+    return { ok: false, problem: `the report has no ${missing.join(", ")} column${missing.length > 1 ? "s" : ""}` };
 
   const rows: CredentialReportRow[] = [];
   const seen = new Set<string>();

@@ -31,6 +31,8 @@ export function handleAssumeRole(
     return error(500, "InternalFailure", "An internal error occurred. Try again.");
   if (auth.kind === "invalid" || auth.kind === "expired" || auth.kind === "signature")
     return credentialError(STS_NAMESPACE, auth);
+  if (auth.kind === "other" && auth.accessKeyId === undefined)
+    return error(403, "MissingAuthenticationToken", "Request is missing Authentication Token");
 
   const roleArn = params.get("RoleArn") ?? "";
   const sessionName = params.get("RoleSessionName") ?? "";

@@ -84,8 +84,8 @@ export const SimulatorConfigSchema = z.strictObject({
     .int()
     .min(1)
     .max(7 * 86_400_000),
-  /** Accounts whose credential report comes back as a cut-off CSV (a malformed report for the port to refuse). */
-  corruptCredentialReportAccounts: z.array(z.string().regex(/^\d{12}$/)),
+  /** Per account: "corrupt" serves a cut-off CSV; "expires-on-read" answers ReportExpired to every GetCredentialReport while Generate says COMPLETE (the report expiring between the two calls). */
+  credentialReportFaults: z.record(z.string().regex(/^\d{12}$/), z.enum(["corrupt", "expires-on-read"])),
 });
 export type SimulatorConfig = z.infer<typeof SimulatorConfigSchema>;
 
@@ -125,7 +125,7 @@ export const DEFAULT_SIMULATOR_CONFIG: SimulatorConfig = {
   maxRetainedOperations: 10_000,
   credentialReportDelayMs: 1500,
   credentialReportTtlMs: 4 * 3_600_000,
-  corruptCredentialReportAccounts: [],
+  credentialReportFaults: {},
 };
 
 export class SimulatorConfigError extends Error {

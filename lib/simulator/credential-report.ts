@@ -173,7 +173,7 @@ export function handleCredentialReport(
       "ReportInProgress",
       "Credential report is still being generated. Try again later.",
     );
-  if (expired(ctx, current))
+  if (expired(ctx, current) || config.credentialReportFaults[session.accountId] === "expires-on-read")
     return queryError(
       IAM_NAMESPACE,
       410,
@@ -187,7 +187,7 @@ export function handleCredentialReport(
     ? credentialReportCsv(iam, account?.joinedAtMs ?? current.completesAtMs, current.completesAtMs, ctx.seed.region)
     : CREDENTIAL_REPORT_COLUMNS.join(",");
   // A cut-off report: half the header, as a truncated download would look.
-  if (config.corruptCredentialReportAccounts.includes(session.accountId)) csv = csv.slice(0, 60);
+  if (config.credentialReportFaults[session.accountId] === "corrupt") csv = csv.slice(0, 60);
   return ok(
     action,
     `<Content>${Buffer.from(csv, "utf8").toString("base64")}</Content><ReportFormat>text/csv</ReportFormat><GeneratedTime>${escapeXml(new Date(current.completesAtMs).toISOString())}</GeneratedTime>`,

@@ -12,3 +12,4 @@ export type { SimulatorStateView, SimulatorCounters, RecordedCall, LoggedCall, S
 export type { AssignmentKey, AssignmentRecord, AssignmentOperation } from "./state";
 export { FAILURE_REASONS } from "./operations";
 export * from "./seed";
+export { BENCH_SCALE, scaledSeed, type ScaledSeedOptions } from "./seed-scale";

@@ -51,7 +51,7 @@ describe("sts:GetCallerIdentity over the STS query protocol", () => {
     const response = await fetch(sim.url, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: "Action=AssumeRole&Version=2011-06-15",
+      body: "Action=GetSessionToken&Version=2011-06-15",
     });
     expect(response.status).toBe(400);
     expect(await response.text()).toContain("<Code>InvalidAction</Code>");
