@@ -4,6 +4,8 @@ import type { ServiceContext } from "../context";
 
 /** Port calls one snapshot may make (a paginated list counts once); pairs beyond it keep their older rows until a later sync. */
 export const SNAPSHOT_CALL_BUDGET = 2000;
+// A thousand accounts x fifty sets is 50,000 provisioning rows: replacing them outlasts Prisma's default 5 s.
+export const INVENTORY_TRANSACTION = { timeout: 5 * 60_000, maxWait: 30_000 };
 const CONCURRENCY = 4;
 
 export interface AssignmentSnapshotSummary {
@@ -191,7 +193,7 @@ export async function snapshotAssignments({
       })),
     });
     await tx.inventoryAssignment.createMany({ data: rows });
-  });
+  }, INVENTORY_TRANSACTION);
   return {
     permissionSets: sets.length,
     pairs: listings.length,

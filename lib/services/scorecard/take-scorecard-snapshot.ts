@@ -17,7 +17,8 @@ export interface ScorecardSources {
   calls?: () => number;
 }
 
-const CREDENTIAL_CONCURRENCY = 8;
+// Credential reports are per member account (IAM limits are per account), so accounts are read side by side.
+const CREDENTIAL_CONCURRENCY = 16;
 
 export interface StandingPrincipalDetail {
   principalType: "USER" | "GROUP";
