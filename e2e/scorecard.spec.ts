@@ -3,6 +3,7 @@ import {
   DescribeAccountAssignmentCreationStatusCommand,
   SSOAdminClient,
 } from "@aws-sdk/client-sso-admin";
+import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
 import { E2E_PORTS } from "../playwright.config";
 import { parseCsv } from "../lib/audit/export-format";
@@ -107,6 +108,30 @@ test("carol sees the standing AdministratorAccess and old keys, drills into an a
   const line = rows.find((row) => row[0] === securityTooling.id);
   expect(line).toBeDefined();
   expect(Number(line![rows[0]!.indexOf("standing_privileged_users")])).toBeGreaterThanOrEqual(1);
+
+  // The measured page and an admin's drill-down with the rule open pass axe in light and dark and fit a phone.
+  await dave.goto(`/scorecard?account=${securityTooling.id}`);
+  await dave.getByTestId("make-jit-open").first().click();
+  for (const [width, scheme] of [
+    [375, "light"],
+    [375, "dark"],
+    [1366, "dark"],
+  ] as const) {
+    await dave.setViewportSize({ width, height: 900 });
+    await dave.emulateMedia({ colorScheme: scheme });
+    const results = await new AxeBuilder({ page: dave })
+      .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"])
+      .analyze();
+    const blocking = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+    expect(
+      blocking.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`),
+      `${width} ${scheme}`,
+    ).toEqual([]);
+    const overflow = await dave.evaluate(
+      () => document.scrollingElement!.scrollWidth - document.scrollingElement!.clientWidth,
+    );
+    expect(overflow, `${width} ${scheme}`).toBeLessThanOrEqual(0);
+  }
 
   // The export is authorized in the verb: a requester is refused, and the refusal is audited.
   const alice = await personaPage(browser, "alice");

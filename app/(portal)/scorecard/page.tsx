@@ -204,6 +204,8 @@ function DrillDown({ overview }: { overview: ScorecardOverview }) {
                             standing assignment:
                           </p>
                           <pre
+                            tabIndex={0}
+                            aria-label={`Policy rule for ${p.label}`}
                             className="overflow-x-auto rounded bg-slate-100 p-3 text-xs text-slate-900 dark:bg-slate-800 dark:text-slate-100"
                             data-testid="jit-rule"
                           >
