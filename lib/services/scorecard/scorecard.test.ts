@@ -8,6 +8,7 @@ import { systemActor, type ServiceContext } from "../context";
 import { snapshotAssignments } from "../inventory/snapshot-assignments";
 import { formatPrometheus, readPortalMetrics } from "../queries/portal-metrics";
 import { exportScorecard, scorecardOverview } from "../queries/scorecard-overview";
+import { reconcileAssignments } from "../reconcile/reconcile-assignments";
 import { unassignDrift } from "../reconcile/unassign-drift";
 import { removeStandingAssignment } from "./remove-standing-assignment";
 import { requestScorecardSnapshot } from "./request-scorecard-snapshot";
@@ -25,6 +26,8 @@ const management = seedAccount("Management")!;
 const sandboxErin = seedAccount("sandbox-erin")!;
 const logArchive = seedAccount("log-archive")!;
 const paymentsStaging = seedAccount("payments-staging")!;
+const dataStaging = seedAccount("data-staging")!;
+const teamData = seedGroup("team-data")!;
 const administratorAccess = seedPermissionSet("AdministratorAccess")!;
 const powerUser = seedPermissionSet("PowerUser")!;
 const readOnly = seedPermissionSet("ReadOnly")!;
@@ -42,6 +45,12 @@ rules:
   - id: payments-admin
     requesters: { groups: [team-payments] }
     accounts: { ids: ["${paymentsProd.id}"] }
+    permissionSets: [AdministratorAccess]
+    maxDurationMinutes: 60
+    approval: { auto: false, approvers: { groups: [security-approvers] }, required: 1 }
+  - id: data-staging-admin
+    requesters: { groups: [team-data] }
+    accounts: { ids: ["${dataStaging.id}"] }
     permissionSets: [AdministratorAccess]
     maxDurationMinutes: 60
     approval: { auto: false, approvers: { groups: [security-approvers] }, required: 1 }
@@ -291,5 +300,42 @@ describe("make it just-in-time", () => {
     const requested = await harness.db.prisma.auditEvent.findFirstOrThrow({ where: { entityId: findingId } });
     expect(requested.before).toEqual({ standing: true, standingSource: "baseline" });
     expect(await unassignDrift({ ctx: system(), input: { findingId }, deps: harness.deps })).toBe("removed");
+  });
+
+  it("a removal the reconciler saw first (it resolved the finding meanwhile) is still recorded as verified and removed", async () => {
+    const reconcile = () =>
+      reconcileAssignments({
+        ctx: system(),
+        deps: { port: harness.port, queue: harness.queue, settings: { missing: "mark", outOfBand: "report" } },
+      });
+    await reconcile();
+    const { findingId } = await removeStandingAssignment({
+      ctx: as("dave"),
+      queue: harness.queue,
+      input: {
+        accountId: dataStaging.id,
+        permissionSetArn: administratorAccess.arn,
+        principalType: "GROUP",
+        principalId: teamData.groupId,
+        reason: "Data admins request access now.",
+      },
+    });
+    const deps = {
+      ...harness.deps,
+      // The reconciler runs between the removal and its verification, as every few seconds in production.
+      listForVerification: async (target: { accountId: string; permissionSetArn: string }) => {
+        await reconcile();
+        return harness.port.listAssignments(target);
+      },
+    };
+    expect(await unassignDrift({ ctx: system(), input: { findingId }, deps })).toBe("removed");
+    const actions = (
+      await harness.db.prisma.auditEvent.findMany({ where: { entityId: findingId }, orderBy: { seq: "asc" } })
+    ).map((e) => e.action);
+    expect(actions).toEqual(["scorecard.standing_removal_requested", "drift.resolved", "drift.removed"]);
+    expect(await harness.db.prisma.driftFinding.findUniqueOrThrow({ where: { id: findingId } })).toMatchObject({
+      status: "RESOLVED",
+      actionTaken: "removed",
+    });
   });
 });
