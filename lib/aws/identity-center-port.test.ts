@@ -215,7 +215,7 @@ describe("lookups against the seed", () => {
     expect(await port.listPermissionSetArnsProvisionedToAccount(standing!.accountId)).toContain(
       standing!.permissionSetArn,
     );
-    expect(await port.listPermissionSetArnsProvisionedToAccount(seedAccount("log-archive").id)).toEqual([]);
+    expect(await port.listPermissionSetArnsProvisionedToAccount(seedAccount("sandbox-erin").id)).toEqual([]);
   });
 });
 

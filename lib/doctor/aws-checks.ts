@@ -11,7 +11,13 @@ import { parseAwsPortConfig, type AwsPortConfig } from "../aws/config";
 import { toAwsPortError } from "../aws/errors";
 import type { Env } from "../env";
 import { fail, pass, skip, warn, type CheckResult } from "./check-result";
-import { MANAGEMENT_ACCOUNT_STATEMENT_SID, newProbeState, READ_PROBES, WRITE_ACTIONS } from "./aws-probes";
+import {
+  AUDIT_ACTIONS,
+  MANAGEMENT_ACCOUNT_STATEMENT_SID,
+  newProbeState,
+  READ_PROBES,
+  WRITE_ACTIONS,
+} from "./aws-probes";
 
 type AwsSettings = Pick<
   Env,
@@ -33,6 +39,7 @@ const allSkipped = (reason: string): CheckResult[] => [
   skip("identity store", reason),
   ...READ_PROBES.map((probe) => skip(`AWS permission ${probe.action}`, reason)),
   ...WRITE_ACTIONS.map((action) => skip(`AWS permission ${action}`, reason)),
+  ...AUDIT_ACTIONS.map((action) => skip(`AWS permission ${action}`, reason)),
   skip("delegated administration", reason),
 ];
 
@@ -82,6 +89,14 @@ export async function checkAws(settings: AwsSettings): Promise<CheckResult[]> {
           `AWS permission ${action}`,
           "not verified: the doctor makes no assignments and does not run IAM policy simulation",
           `compare the role's policy with statement ${action === "sso:CreateAccountAssignment" ? "IdentityCenterCreateAssignments" : "IdentityCenterDeleteAssignments"} of ${POLICY}`,
+        ),
+      );
+    for (const action of AUDIT_ACTIONS)
+      results.push(
+        warn(
+          `AWS permission ${action}`,
+          "not verified: the doctor does not enter member accounts; the scorecard lists each account it cannot reach as not measured",
+          `compare the role's policy with statement ScorecardAssumeAuditRole of ${POLICY} and deploy the audit role (docs/audit-role.md)`,
         ),
       );
     results.push(await checkDelegatedAdministration(clients, config, identity.account, instance.ownerAccountId));

@@ -21,6 +21,8 @@ import {
   ListAccountAssignmentsCommand,
   ListAccountAssignmentsForPrincipalCommand,
   ListAccountsForProvisionedPermissionSetCommand,
+  ListCustomerManagedPolicyReferencesInPermissionSetCommand,
+  ListManagedPoliciesInPermissionSetCommand,
   ListPermissionSetsCommand,
   ListPermissionSetsProvisionedToAccountCommand,
 } from "@aws-sdk/client-sso-admin";
@@ -152,6 +154,28 @@ export const READ_PROBES: readonly ReadProbe[] = [
       ),
   },
   {
+    action: "sso:ListManagedPoliciesInPermissionSet",
+    run: ({ ssoAdmin }, state) =>
+      ssoAdmin.send(
+        new ListManagedPoliciesInPermissionSetCommand({
+          InstanceArn: state.instanceArn,
+          PermissionSetArn: state.permissionSetArn ?? madeUpPermissionSetArn(state.instanceArn),
+          MaxResults: 1,
+        }),
+      ),
+  },
+  {
+    action: "sso:ListCustomerManagedPolicyReferencesInPermissionSet",
+    run: ({ ssoAdmin }, state) =>
+      ssoAdmin.send(
+        new ListCustomerManagedPolicyReferencesInPermissionSetCommand({
+          InstanceArn: state.instanceArn,
+          PermissionSetArn: state.permissionSetArn ?? madeUpPermissionSetArn(state.instanceArn),
+          MaxResults: 1,
+        }),
+      ),
+  },
+  {
     action: "sso:DescribePermissionSetProvisioningStatus",
     run: ({ ssoAdmin }, state) =>
       ssoAdmin.send(
@@ -242,6 +266,9 @@ export const WRITE_ACTIONS = [
   "sso:DeleteInlinePolicyFromPermissionSet",
   "sso:ProvisionPermissionSet",
 ] as const;
+
+/** Actions into member accounts: only assuming the audit role there proves them, and the scorecard reports each account it cannot reach. */
+export const AUDIT_ACTIONS = ["sts:AssumeRole"] as const;
 
 /** The policy statement needed only when assignments target the management account (see the delegated-admin check). */
 export const MANAGEMENT_ACCOUNT_STATEMENT_SID = "OptionalManagementAccountTargetsIam";

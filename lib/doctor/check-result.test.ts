@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { MANAGEMENT_ACCOUNT_STATEMENT_SID, READ_PROBES, WRITE_ACTIONS } from "./aws-probes";
+import { AUDIT_ACTIONS, MANAGEMENT_ACCOUNT_STATEMENT_SID, READ_PROBES, WRITE_ACTIONS } from "./aws-probes";
 import { exitCodeFor, fail, formatResult, pass, scrubSecrets, skip, warn } from "./check-result";
 
 describe("doctor output", () => {
@@ -47,7 +47,7 @@ describe("AWS permission probes", () => {
       (s) => s.Action,
     );
     expect(managementOnly.length).toBeGreaterThan(0);
-    expect([...probed, ...WRITE_ACTIONS].sort()).toEqual([...required].sort());
+    expect([...probed, ...WRITE_ACTIONS, ...AUDIT_ACTIONS].sort()).toEqual([...required].sort());
     expect(new Set(probed).size).toBe(probed.length);
   });
 });

@@ -62,7 +62,9 @@ describe("sts:AssumeRole into a member account's audit role", () => {
     const who = await userClients(sim.url)
       .sts(await credentialsOf(paymentsProd))
       .send(new GetCallerIdentityCommand({}));
+    expect(output.AssumedRoleUser?.AssumedRoleId).toMatch(/^AROA[A-Z2-7]{17}:jit-portal-scorecard$/);
     expect(who).toMatchObject({ Account: paymentsProd, Arn: output.AssumedRoleUser?.Arn });
+    expect(who.UserId?.split(":")[0]).toBe(output.AssumedRoleUser?.AssumedRoleId?.split(":")[0]);
   });
 
   it.each([

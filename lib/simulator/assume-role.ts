@@ -4,7 +4,7 @@ import { callerArn } from "./caller";
 import type { SimulatorContext } from "./context";
 import type { FaultDecision } from "./faults";
 import { credentialError, escapeXml, queryError, type QueryResponse } from "./iam";
-import { assumedRoleArn, temporaryCredentials, type SessionAuth } from "./sessions";
+import { assumedRoleArn, assumedRoleUserId, temporaryCredentials, type SessionAuth } from "./sessions";
 
 const STS_NAMESPACE = "https://sts.amazonaws.com/doc/2011-06-15/";
 const ROLE_ARN = /^arn:aws:iam::(\d{12}):role\/((?:[\w+=,.@-]+\/)*)([\w+=,.@-]{1,64})$/;
@@ -95,11 +95,10 @@ export function handleAssumeRole(
     expiresAtMs: now + durationSeconds * 1000,
   };
   ctx.state.assumedRoleSessions.set(session.accessKeyId, session);
-  const roleId = `AROA${accountId}${roleName.length.toString().padStart(5, "0")}`;
   const requestId = randomUUID();
   const body =
     `<AssumeRoleResponse xmlns="${STS_NAMESPACE}"><AssumeRoleResult>` +
-    `<AssumedRoleUser><AssumedRoleId>${roleId}:${escapeXml(sessionName)}</AssumedRoleId><Arn>${escapeXml(assumedRoleArn(session))}</Arn></AssumedRoleUser>` +
+    `<AssumedRoleUser><AssumedRoleId>${escapeXml(assumedRoleUserId(session))}</AssumedRoleId><Arn>${escapeXml(assumedRoleArn(session))}</Arn></AssumedRoleUser>` +
     `<Credentials><AccessKeyId>${session.accessKeyId}</AccessKeyId><SecretAccessKey>${session.secretAccessKey}</SecretAccessKey>` +
     `<SessionToken>${session.sessionToken}</SessionToken><Expiration>${new Date(session.expiresAtMs).toISOString()}</Expiration></Credentials>` +
     `</AssumeRoleResult><ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></AssumeRoleResponse>`;

@@ -85,6 +85,10 @@ export function authenticate(ctx: SimulatorContext, request: SignedRequest): Ses
 export const assumedRoleArn = (session: AssumedRoleSession) =>
   `arn:aws:sts::${session.accountId}:assumed-role/${session.roleName}/${session.sessionName}`;
 
+/** AssumedRoleId / GetCallerIdentity UserId: the role's unique id (AROA…, stable per account and role) and the session name. */
+export const assumedRoleUserId = (session: AssumedRoleSession) =>
+  `AROA${upperAlphanumeric(createHash("sha256").update(`audit|${session.accountId}|${session.roleName}`).digest(), 17)}:${session.sessionName}`;
+
 /** Mints STS-style temporary credentials (ASIA… key, secret, session token). */
 export function temporaryCredentials() {
   return {

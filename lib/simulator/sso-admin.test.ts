@@ -530,9 +530,10 @@ describe("account assignment lifecycle", () => {
     expect(await principalsOn(securityTooling.id, administratorAccess.arn)).toEqual([dave.userId]);
     expect(await provisionedTo(securityTooling.id)).toEqual([administratorAccess.arn]);
     expect(await provisionedTo(MANAGEMENT_ACCOUNT_ID)).toEqual([]);
-    expect(sim.getState().assignments).toEqual([
+    expect(sim.getState().assignments).toContainEqual(
       expect.objectContaining({ accountId: securityTooling.id, principalId: dave.userId, origin: "seed" }),
-    ]);
+    );
+    expect(sim.getState().assignments.every((assignment) => assignment.origin === "seed")).toBe(true);
   });
 
   it("pages assignments, including ones made out of band", async () => {

@@ -5,7 +5,7 @@ import type { SimulatorConfig } from "./config";
 import type { FaultDecision } from "./faults";
 import { credentialError, escapeXml, queryError, type QueryResponse } from "./iam";
 import type { DemoSeed } from "./seed";
-import { assumedRoleArn, type SessionAuth, type SessionIdentity } from "./sessions";
+import { assumedRoleArn, assumedRoleUserId, type SessionAuth, type SessionIdentity } from "./sessions";
 
 const STS_NAMESPACE = "https://sts.amazonaws.com/doc/2011-06-15/";
 const STS_VERSION = "2011-06-15";
@@ -69,7 +69,7 @@ export function handleStsQuery(
       : auth.kind === "assumed-role"
         ? {
             arn: assumedRoleArn(auth.session),
-            userId: `AROA${auth.session.accountId}:${auth.session.sessionName}`,
+            userId: assumedRoleUserId(auth.session),
             account: auth.session.accountId,
           }
         : {
