@@ -105,6 +105,7 @@ locals {
     IdentityStoreRead = [
       "identitystore:GetUserId",
       "identitystore:DescribeUser",
+      "identitystore:ListUsers",
       "identitystore:ListGroups",
       "identitystore:DescribeGroup",
       "identitystore:ListGroupMemberships",
