@@ -67,6 +67,12 @@ variable "management_account_id" {
   default     = ""
 }
 
+variable "audit_role_name" {
+  type        = string
+  description = "The read-only audit role in member accounts (AUDIT_ROLE_NAME; docs/audit-role.md)"
+  default     = "JitPortalAudit"
+}
+
 variable "allow_management_account_targets" {
   description = "Grant the IAM actions Identity Center needs to assign permission sets in the management account (see docs/iam-policy.md)"
   type        = bool
@@ -90,6 +96,8 @@ locals {
       "sso:DescribeAccountAssignmentDeletionStatus",
       "sso:GetInlinePolicyForPermissionSet",
       "sso:DescribePermissionSetProvisioningStatus",
+      "sso:ListManagedPoliciesInPermissionSet",
+      "sso:ListCustomerManagedPolicyReferencesInPermissionSet",
     ]
     IdentityCenterCreateAssignments = [
       "sso:CreateAccountAssignment",
@@ -115,6 +123,9 @@ locals {
       "organizations:ListRoots",
       "organizations:ListOrganizationalUnitsForParent",
       "organizations:ListAccountsForParent",
+    ]
+    ScorecardAssumeAuditRole = [
+      "sts:AssumeRole",
     ]
     OptionalManagementAccountTargetsIam = [
       "iam:GetRole",
@@ -229,6 +240,12 @@ data "aws_iam_policy_document" "portal" {
     sid       = "OrganizationsReadTree"
     actions   = local.portal_actions.OrganizationsReadTree
     resources = ["*"]
+  }
+
+  statement {
+    sid       = "ScorecardAssumeAuditRole"
+    actions   = local.portal_actions.ScorecardAssumeAuditRole
+    resources = ["arn:${local.partition}:iam::*:role/${var.audit_role_name}"]
   }
 
   dynamic "statement" {

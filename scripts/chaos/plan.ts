@@ -48,6 +48,11 @@ export const STANDING = DEMO_SEED.standingAssignments.map((a) => ({
   principalId: a.principalId,
 }));
 
+// Grants are user grants: a group's standing assignment is never a grant's tuple.
+const STANDING_USER_TUPLES = STANDING.filter(
+  (_, index) => DEMO_SEED.standingAssignments[index]!.principalType === "USER",
+);
+
 export const tupleKey = (t: Tuple) => `${t.accountId}|${t.permissionSetArn}|${t.principalId}`;
 
 export function planGrants(options: PlanOptions, random: () => number): PlannedGrant[] {
@@ -76,7 +81,7 @@ export function planGrants(options: PlanOptions, random: () => number): PlannedG
     pool.push(shuffled[i]!);
   }
   return Array.from({ length: options.grants }, () => ({
-    tuple: random() < options.standingShare ? pick(STANDING) : pick(pool),
+    tuple: random() < options.standingShare ? pick(STANDING_USER_TUPLES) : pick(pool),
     startsAfterS: random() * options.spreadSeconds,
     windowS: between(options.windowSeconds),
     releaseAt: random() < options.releaseShare ? 0.2 + random() * 0.5 : null,
