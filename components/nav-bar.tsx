@@ -55,6 +55,7 @@ export function NavBar({
           {rolesAllow(actor.roles, "grants.read-active") ? <NavLink href="/access-now">Access now</NavLink> : null}
           {rolesAllow(actor.roles, "breakglass.read") ? <NavLink href="/break-glass">Break-glass</NavLink> : null}
           {rolesAllow(actor.roles, "inventory.read") ? <NavLink href="/admin/inventory">Inventory</NavLink> : null}
+          {rolesAllow(actor.roles, "scorecard.read") ? <NavLink href="/scorecard">Scorecard</NavLink> : null}
           {rolesAllow(actor.roles, "admin.read") ? <NavLink href="/admin/notifications">Notifications</NavLink> : null}
           {rolesAllow(actor.roles, "admin.read") ? <NavLink href="/admin/sessions">Sessions</NavLink> : null}
           <NavLink href="/devices">Devices</NavLink>

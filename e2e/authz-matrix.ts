@@ -45,6 +45,7 @@ export const PAGES: PageCell[] = [
   { route: "/break-glass", visit: "/break-glass", allow: ["APPROVER", "AUDITOR", "ADMIN"], allowedStatus: 200 },
   // Every role reaches the form; the policy's break-glass rules decide who gets anything from it.
   { route: "/break-glass/new", visit: "/break-glass/new", allow: EVERY_ROLE, allowedStatus: 200 },
+  { route: "/scorecard", visit: "/scorecard", allow: ["AUDITOR", "ADMIN"], allowedStatus: 200 },
 ];
 
 export interface RouteCell {
@@ -84,6 +85,14 @@ export const ROUTES: RouteCell[] = [
     method: "GET",
     call: "/api/request-targets?q=prod",
     allow: ["REQUESTER", "ADMIN"],
+    allowedStatus: 200,
+  },
+  // Before the first snapshot the export is the header line alone, so the cell does not depend on spec order.
+  {
+    route: "/api/scorecard/export",
+    method: "GET",
+    call: "/api/scorecard/export",
+    allow: ["AUDITOR", "ADMIN"],
     allowedStatus: 200,
   },
   // Slack's signature is the only credential: without it everyone, signed in or not, is refused the same way.
@@ -251,6 +260,28 @@ export const ACTIONS: ActionCell[] = [
     allow: ["ADMIN"],
     fields: {},
     passedCode: "VALIDATION",
+  },
+  {
+    file: "app/(portal)/scorecard/actions.ts",
+    exportedName: "measureScorecardAction",
+    purpose: "queue a scorecard measurement",
+    allow: ["ADMIN"],
+    fields: {},
+    passedCode: "VALIDATION",
+  },
+  {
+    file: "app/(portal)/scorecard/actions.ts",
+    exportedName: "removeStandingAction",
+    purpose: "remove a standing assignment (make it just-in-time)",
+    allow: ["ADMIN"],
+    fields: {
+      accountId: "000000000000",
+      permissionSetArn: "arn:aws:sso:::permissionSet/ssoins-0000000000000000/ps-0000000000000000",
+      principalType: "USER",
+      principalId: MISSING_ID,
+      reason: "authorization matrix probe",
+    },
+    passedCode: "NOT_FOUND",
   },
   {
     file: "app/(portal)/device/actions.ts",

@@ -113,6 +113,7 @@ locals {
     IdentityStoreRead = [
       "identitystore:GetUserId",
       "identitystore:DescribeUser",
+      "identitystore:ListUsers",
       "identitystore:ListGroups",
       "identitystore:DescribeGroup",
       "identitystore:ListGroupMemberships",

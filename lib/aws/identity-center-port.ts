@@ -11,6 +11,7 @@ import {
   paginateListGroupMemberships,
   paginateListGroupMembershipsForMember,
   paginateListGroups,
+  paginateListUsers,
   ResourceNotFoundException as IdentityStoreResourceNotFound,
   type IdentitystoreClient,
 } from "@aws-sdk/client-identitystore";
@@ -167,6 +168,8 @@ export interface IdentityCenterPort {
   findUserIdByEmail(email: string): Promise<string | null>;
   describeUser(userId: string): Promise<IdentityStoreUser | null>;
   listGroups(): Promise<IdentityStoreGroup[]>;
+  /** Every user in the identity store (the scorecard's listing by principal). */
+  listUsers(): Promise<IdentityStoreUser[]>;
   listGroupIdsForUser(userId: string): Promise<string[]>;
   /** Null when the group no longer exists. */
   describeGroup(groupId: string): Promise<IdentityStoreGroup | null>;
@@ -185,7 +188,11 @@ export interface IdentityCenterPort {
   /** IsMemberInGroups for one group (direct membership). */
   isMemberInGroup(groupId: string, userId: string): Promise<boolean>;
   listAssignments(target: { accountId: string; permissionSetArn: string }): Promise<AssignmentPrincipal[]>;
-  listAssignmentsForPrincipal(userId: string, filter?: { accountId?: string }): Promise<PrincipalAssignment[]>;
+  listAssignmentsForPrincipal(
+    principalId: string,
+    filter?: { accountId?: string },
+    principalType?: PrincipalType,
+  ): Promise<PrincipalAssignment[]>;
   assign(tuple: AssignmentTuple): Promise<AssignmentOperation>;
   unassign(tuple: AssignmentTuple): Promise<AssignmentOperation | AlreadyAbsent>;
   creationStatus(requestId: string): Promise<AssignmentStatusReport>;
@@ -426,6 +433,29 @@ export function createIdentityCenterPort(
       );
     },
 
+    async listUsers() {
+      const users = await collect(
+        "ListUsers",
+        paginateListUsers({ client: identityStore, stopOnSameToken: true }, { IdentityStoreId: identityStoreId }),
+        (page) => page.Users,
+      );
+      return users.flatMap((user) =>
+        user.UserId
+          ? [
+              {
+                id: user.UserId,
+                ...definedFields({
+                  userName: user.UserName,
+                  displayName: user.DisplayName,
+                  email: user.Emails?.find((e) => e.Primary)?.Value ?? user.Emails?.[0]?.Value,
+                  status: user.UserStatus,
+                }),
+              },
+            ]
+          : [],
+      );
+    },
+
     async listGroupIdsForUser(userId) {
       const memberships = await collect(
         "ListGroupMembershipsForMember",
@@ -584,7 +614,7 @@ export function createIdentityCenterPort(
       );
     },
 
-    async listAssignmentsForPrincipal(userId, filter) {
+    async listAssignmentsForPrincipal(userId, filter, principalType = "USER") {
       const assignments = await collect(
         "ListAccountAssignmentsForPrincipal",
         paginateListAccountAssignmentsForPrincipal(
@@ -592,7 +622,7 @@ export function createIdentityCenterPort(
           {
             InstanceArn: instanceArn,
             PrincipalId: userId,
-            PrincipalType: "USER",
+            PrincipalType: principalType,
             ...(filter?.accountId ? { Filter: { AccountId: filter.accountId } } : {}),
           },
         ),

@@ -9,6 +9,7 @@ import {
   ListGroupMembershipsCommand,
   ListGroupMembershipsForMemberCommand,
   ListGroupsCommand,
+  ListUsersCommand,
 } from "@aws-sdk/client-identitystore";
 import {
   ListAccountsForParentCommand,
@@ -204,6 +205,11 @@ export const READ_PROBES: readonly ReadProbe[] = [
     action: "identitystore:DescribeUser",
     run: ({ identityStore }, state) =>
       identityStore.send(new DescribeUserCommand({ IdentityStoreId: state.identityStoreId, UserId: MADE_UP_USER_ID })),
+  },
+  {
+    action: "identitystore:ListUsers",
+    run: ({ identityStore }, state) =>
+      identityStore.send(new ListUsersCommand({ IdentityStoreId: state.identityStoreId, MaxResults: 1 })),
   },
   {
     action: "identitystore:ListGroups",

@@ -95,7 +95,14 @@ describe("PolicyDocument accepts", () => {
     const result = parsePolicyDocument({ version: 1 });
     expect(result).toEqual({
       ok: true,
-      policy: { version: 1, defaults: { pendingApprovalExpiryMinutes: 1440 }, rules: [], deny: [], breakGlass: [] },
+      policy: {
+        version: 1,
+        defaults: { pendingApprovalExpiryMinutes: 1440 },
+        rules: [],
+        deny: [],
+        breakGlass: [],
+        privilegedPermissionSets: [],
+      },
     });
   });
 

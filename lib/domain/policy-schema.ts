@@ -475,6 +475,26 @@ export const BreakGlassRule = z.strictObject(
 );
 export type BreakGlassRule = z.infer<typeof BreakGlassRule>;
 
+// ---------- Scorecard: permission sets counted as privileged ----------
+
+/** Permission set names the scorecard counts as privileged whatever their attached policies; exact names, no wildcard. */
+export const PrivilegedPermissionSets = z
+  .array(
+    quotedString("a permission set name").regex(
+      PERMISSION_SET_NAME,
+      "must be a permission set name (letters, digits, +=,.@_-, up to 32); no wildcards",
+    ),
+    { error: "must be a list of permission set names" },
+  )
+  .max(1000, "at most 1000 permission sets")
+  .superRefine((names, ctx) => {
+    const seen = new Set<string>();
+    names.forEach((name, index) => {
+      if (seen.has(name)) ctx.addIssue({ code: "custom", path: [index], message: `"${name}" is listed twice` });
+      seen.add(name);
+    });
+  });
+
 /** The access policy: allow rules (all matching rules apply), explicit deny rules (always win), deny by default. */
 export const PolicyDocument = z
   .strictObject(
@@ -486,6 +506,7 @@ export const PolicyDocument = z
       breakGlass: z.array(BreakGlassRule, { error: "must be a list of break-glass rules" }).max(100).default([]),
       // Optional without a default, so documents without group rules keep their stored form (and content hash).
       groupRules: z.array(GroupRule, { error: "must be a list of group rules" }).max(1000).optional(),
+      privilegedPermissionSets: PrivilegedPermissionSets.default([]),
     },
     mapping("the policy"),
   )

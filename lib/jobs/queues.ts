@@ -16,6 +16,7 @@ export const QUEUES = {
   checkBreakGlassReviews: "breakglass-check-reviews",
   refreshIdentityCenterGroups: "users-refresh-identity-center-groups",
   sweepIdentityCenterGroups: "users-sweep-identity-center-groups",
+  scorecardSnapshot: "scorecard-snapshot",
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
@@ -34,3 +35,7 @@ export type DriftJob = z.infer<typeof DriftJob>;
 
 export const EmptyJob = z.object({}).strict();
 export type EmptyJob = z.infer<typeof EmptyJob>;
+
+/** requestedBy: the admin who asked (their user id); absent for the daily schedule. */
+export const ScorecardJob = z.object({ requestedBy: z.string().min(1).max(64).optional() }).strict();
+export type ScorecardJob = z.infer<typeof ScorecardJob>;

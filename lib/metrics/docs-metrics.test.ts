@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { formatPrometheus } from "../services/queries/portal-metrics";
 import { getMetrics } from "./registry";
+import { totalMeasures } from "../domain/scorecard";
 
 // The alert rules and the dashboard in docs/ must only name series the portal exposes.
 // prom-client types MetricType as a numeric enum; at run time it is the string ("histogram").
@@ -23,6 +24,7 @@ async function exposedSeries(): Promise<Set<string>> {
     grantsByStatus: {},
     removalsUnverifiedOverdue: 0,
     driftFindingsOpen: {},
+    scorecard: totalMeasures([]),
   });
   for (const [, name] of gauges.matchAll(/^# TYPE (\S+) /gm)) names.add(name!);
   return names;

@@ -21,6 +21,9 @@ export const PERMISSIONS = {
   "inventory.read": ["ADMIN"],
   "inventory.refresh": ["ADMIN"],
   "grants.read-active": ["AUDITOR", "ADMIN"],
+  // Zero-standing-credentials scorecard: auditors read it; only admins measure on demand or remove standing access.
+  "scorecard.read": ["AUDITOR", "ADMIN"],
+  "scorecard.manage": ["ADMIN"],
   // Device sign-in (jit login): anyone may sign their own devices in and out; admins may sign anyone's out.
   "device.authorize": ["REQUESTER", "APPROVER", "AUDITOR", "ADMIN"],
   "device.revoke-any": ["ADMIN"],

@@ -3,7 +3,16 @@ import type { z } from "zod";
 import type { PrismaClient } from "../db";
 import { getEnv } from "../env";
 import type { JobQueue } from "../jobs/job-queue";
-import { DriftJob, EmptyJob, GrantJob, QUEUES, RequestJob, UserJob, type QueueName } from "../jobs/queues";
+import {
+  DriftJob,
+  EmptyJob,
+  GrantJob,
+  QUEUES,
+  RequestJob,
+  ScorecardJob,
+  UserJob,
+  type QueueName,
+} from "../jobs/queues";
 import type { IdentityCenterPort } from "../aws/identity-center-port";
 import { systemActor, type ServiceContext } from "../services/context";
 import { activateGrant } from "../services/grants/activate-grant";
@@ -21,6 +30,7 @@ import { reconcileAssignments, type ReconcileDeps } from "../services/reconcile/
 import { unassignDrift } from "../services/reconcile/unassign-drift";
 import { reconcileSessionStatements } from "../services/reconcile/reconcile-session-statements";
 import { cleanSessionRevocations } from "../services/sessions/clean-session-revocations";
+import { takeScorecardSnapshot, type ScorecardSources } from "../services/scorecard/take-scorecard-snapshot";
 import { errorFields, log as rootLog, type Logger } from "../log";
 import { IDENTITY_CENTER_GROUPS_CACHE_MINUTES } from "../domain/group-targets";
 import {
@@ -42,6 +52,8 @@ export interface WorkerDeps {
   reconcile?: ReconcileDeps["settings"];
   /** Defaults to REMOVAL_ALERT_AFTER_SECONDS. */
   alertAfterSeconds?: number;
+  /** Managed policies and credential reports for the scorecard; without them its job is not registered. */
+  scorecard?: ScorecardSources;
 }
 
 function contextFor(deps: WorkerDeps, job: string): ServiceContext {
@@ -166,6 +178,13 @@ export async function registerHandlers(deps: WorkerDeps, concurrency: { grants: 
       await deps.boss.send(QUEUES.refreshIdentityCenterGroups, { userId }, { singletonKey: `ic-groups-${userId}` });
     return { queued: due.length };
   });
+  const scorecard = deps.scorecard;
+  // The scorecard lists every assignment afresh first, so a removal made since the last sync is not counted.
+  if (scorecard)
+    await work(QUEUES.scorecardSnapshot, ScorecardJob, 1, async (ctx, data) => ({
+      assignments: await snapshotAssignments({ ctx, port: deps.port, byPrincipal: true }),
+      scorecard: await takeScorecardSnapshot({ ctx, sources: scorecard, input: { requestedBy: data.requestedBy } }),
+    }));
   await work(QUEUES.summarizeRefusals, EmptyJob, 1, async (ctx) => {
     const { summarized } = await summarizeRefusals({ ctx });
     if (summarized > 0)

@@ -1,4 +1,5 @@
 // The background worker: a separate process that runs queued jobs against the database and AWS.
+import { createAuditPort } from "../aws/audit-port";
 import { createIdentityCenterPort } from "../aws/identity-center-port";
 import { createPrismaClient } from "../db";
 import { getEnv, requireDatabaseUrl } from "../env";
@@ -32,6 +33,8 @@ const BREAK_GLASS_CHECK_EVERY_MS = 10_000;
 const REFUSAL_SUMMARY_EVERY_MS = 30_000;
 const SESSION_CLEANUP_EVERY_MS = 60_000;
 const IDENTITY_CENTER_GROUPS_SWEEP_EVERY_MS = 60_000;
+// The daily scorecard snapshot (pg-boss cron, UTC): once a day is the trend's resolution.
+const SCORECARD_CRON = "17 3 * * *";
 
 const log = rootLog.child({ process: "worker" });
 
@@ -57,6 +60,17 @@ async function main() {
       }),
       observeCall: recordAwsCall,
     },
+  );
+  // Member accounts' credential reports through the read-only audit role; the portal's own credentials stay the default chain.
+  const audit = createAuditPort(
+    {
+      region: env.AWS_REGION,
+      endpoint: env.AWS_SIMULATOR_URL,
+      assumeRoleArn: env.AWS_ASSUME_ROLE_ARN,
+      roleName: env.AUDIT_ROLE_NAME,
+      externalId: env.AUDIT_ROLE_EXTERNAL_ID,
+    },
+    { observeCall: recordAwsCall },
   );
   const ctx = { actor: systemActor("startup"), db, now: () => new Date() };
   // Start-up and every later reload validate the same way; an invalid file only stops a worker when no policy is in force.
@@ -100,6 +114,7 @@ async function main() {
       queue,
       port,
       logger: log,
+      scorecard: { port, audit },
       grantDeps: {
         port,
         queue,
@@ -113,6 +128,12 @@ async function main() {
       },
     },
     { grants: Math.max(env.AWS_MAX_INFLIGHT_CREATES * 2, 8), removals: 50 },
+  );
+  await boss.schedule(
+    QUEUES.scorecardSnapshot,
+    SCORECARD_CRON,
+    {},
+    { tz: "UTC", singletonKey: "scorecard", missed: "once" },
   );
   const sweep = setInterval(
     () => void boss.send(QUEUES.sweepGrants, {}, { singletonKey: "sweep", singletonSeconds: 4 }).catch(() => undefined),
@@ -248,6 +269,7 @@ async function main() {
       code = 1;
     }
     await locks.close();
+    audit.close();
     await db.$disconnect().catch(() => undefined);
     process.exit(code);
   };

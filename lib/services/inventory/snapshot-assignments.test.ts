@@ -311,4 +311,20 @@ describe("snapshotAssignments", () => {
       paced.close();
     }
   });
+
+  it("by principal stores the same rows as per account x set, whole, without DescribeUser", async () => {
+    const comparable = async () =>
+      (
+        await db.prisma.inventoryAssignment.findMany({
+          orderBy: [{ accountId: "asc" }, { permissionSetArn: "asc" }, { principalId: "asc" }],
+        })
+      ).map((row) => ({ ...row, syncedAt: null }));
+    const perPair = await snapshotAssignments({ ctx: system(), port, callBudget: Number.POSITIVE_INFINITY });
+    const before = await comparable();
+    tick();
+    const byPrincipal = await snapshotAssignments({ ctx: system(), port, byPrincipal: true });
+    expect(await comparable()).toEqual(before);
+    expect(byPrincipal).toMatchObject({ stalePairs: 0, assignments: perPair.assignments });
+    expect(before.some((row) => row.principalType === "GROUP" && row.memberCount === engineeringMembers)).toBe(true);
+  });
 });

@@ -4,6 +4,8 @@ import type { ServiceContext } from "../context";
 
 /** Port calls one snapshot may make (a paginated list counts once); pairs beyond it keep their older rows until a later sync. */
 export const SNAPSHOT_CALL_BUDGET = 2000;
+// A thousand accounts x fifty sets is 50,000 provisioning rows: replacing them outlasts Prisma's default 5 s.
+export const INVENTORY_TRANSACTION = { timeout: 5 * 60_000, maxWait: 30_000 };
 const CONCURRENCY = 4;
 
 export interface AssignmentSnapshotSummary {
@@ -34,10 +36,16 @@ export async function snapshotAssignments({
   ctx,
   port,
   callBudget = SNAPSHOT_CALL_BUDGET,
+  byPrincipal = false,
 }: {
   ctx: ServiceContext;
   port: IdentityCenterPort;
   callBudget?: number;
+  /**
+   * List per user and group (ListAccountAssignmentsForPrincipal) instead of per account x set: calls grow with the
+   * principals, not with accounts x sets, so one run covers a large organization whole (the scorecard's daily refresh).
+   */
+  byPrincipal?: boolean;
 }): Promise<AssignmentSnapshotSummary> {
   if (ctx.actor.type !== "system") throw new AppError("FORBIDDEN", "Only the worker syncs the AWS inventory.");
   const started = performance.now();
@@ -77,18 +85,27 @@ export async function snapshotAssignments({
         (lastListed.get(`${a.permissionSetArn}|${a.accountId}`)?.getTime() ?? 0) -
         (lastListed.get(`${b.permissionSetArn}|${b.accountId}`)?.getTime() ?? 0),
     );
-  const listings: PairListing[] = await mapWithConcurrency(pairs, CONCURRENCY, async (pair) => {
-    if (calls >= callBudget) return { ...pair, principals: null };
-    const principals = await counted(() => port.listAssignments(pair)).catch(() => null);
-    return { ...pair, principals };
-  });
+  const directory = byPrincipal ? await listByPrincipal(port, counted) : null;
+  const listings: PairListing[] = directory
+    ? pairs.map((pair) => ({
+        ...pair,
+        principals: directory.failed
+          ? null
+          : (directory.byPair.get(`${pair.permissionSetArn}|${pair.accountId}`) ?? []),
+      }))
+    : await mapWithConcurrency(pairs, CONCURRENCY, async (pair) => {
+        if (calls >= callBudget) return { ...pair, principals: null };
+        const principals = await counted(() => port.listAssignments(pair)).catch(() => null);
+        return { ...pair, principals };
+      });
 
   const userIds = [
     ...new Set(
       listings.flatMap((l) => (l.principals ?? []).filter((p) => p.principalType === "USER").map((p) => p.principalId)),
     ),
   ];
-  // Portal users are named from the portal's own table; only strangers cost a DescribeUser.
+  // Portal users are named from the portal's own table; only strangers cost a DescribeUser (none when listed by principal).
+  const listedNames = directory?.userNames ?? new Map<string, string | null>();
   const known = new Set(
     (
       await ctx.db.user.findMany({
@@ -98,7 +115,7 @@ export async function snapshotAssignments({
     ).map((u) => u.identityStoreUserId),
   );
   const strangers = await mapWithConcurrency(
-    userIds.filter((id) => !known.has(id)),
+    userIds.filter((id) => !known.has(id) && !listedNames.has(id)),
     CONCURRENCY,
     async (userId) => {
       if (calls >= callBudget) return [userId, null] as const;
@@ -106,7 +123,7 @@ export async function snapshotAssignments({
       return [userId, user ? (user.displayName ?? user.userName ?? user.email ?? null) : null] as const;
     },
   );
-  const userNames = new Map(strangers);
+  const userNames = new Map([...listedNames, ...strangers]);
   const groupIds = [
     ...new Set(
       listings.flatMap((l) =>
@@ -118,8 +135,11 @@ export async function snapshotAssignments({
     (
       await mapWithConcurrency(groupIds, CONCURRENCY, async (groupId) => {
         if (calls >= callBudget) return [groupId, null] as const;
+        const listedGroup = directory?.groupNames.get(groupId);
         const [group, members] = await Promise.all([
-          counted(() => port.describeGroup(groupId)).catch(() => null),
+          listedGroup !== undefined
+            ? { displayName: listedGroup }
+            : counted(() => port.describeGroup(groupId)).catch(() => null),
           counted(() => port.countGroupMembers(groupId)).catch(() => null),
         ]);
         return [groupId, { name: group?.displayName ?? null, members }] as const;
@@ -173,7 +193,7 @@ export async function snapshotAssignments({
       })),
     });
     await tx.inventoryAssignment.createMany({ data: rows });
-  });
+  }, INVENTORY_TRANSACTION);
   return {
     permissionSets: sets.length,
     pairs: listings.length,
@@ -185,4 +205,34 @@ export async function snapshotAssignments({
     calls,
     durationMs: Math.round(performance.now() - started),
   };
+}
+
+/** Every user and group, then each one's assignments; any failed listing leaves every pair unlisted (its rows are kept). */
+async function listByPrincipal(port: IdentityCenterPort, counted: <T>(run: () => Promise<T>) => Promise<T>) {
+  const byPair = new Map<string, AssignmentPrincipal[]>();
+  const userNames = new Map<string, string | null>();
+  const groupNames = new Map<string, string>();
+  try {
+    const [users, groups] = await Promise.all([counted(() => port.listUsers()), counted(() => port.listGroups())]);
+    for (const user of users) userNames.set(user.id, user.displayName ?? user.userName ?? user.email ?? null);
+    for (const group of groups) groupNames.set(group.id, group.displayName);
+    const principals = [
+      ...users.map((u) => ({ principalType: "USER" as const, principalId: u.id })),
+      ...groups.map((g) => ({ principalType: "GROUP" as const, principalId: g.id })),
+    ];
+    await mapWithConcurrency(principals, CONCURRENCY, async (principal) => {
+      const held = await counted(() =>
+        port.listAssignmentsForPrincipal(principal.principalId, {}, principal.principalType),
+      );
+      for (const a of held) {
+        const key = `${a.permissionSetArn}|${a.accountId}`;
+        let list = byPair.get(key);
+        if (!list) byPair.set(key, (list = []));
+        list.push({ principalType: a.principalType, principalId: a.principalId });
+      }
+    });
+    return { failed: false, byPair, userNames, groupNames };
+  } catch {
+    return { failed: true, byPair, userNames, groupNames };
+  }
 }

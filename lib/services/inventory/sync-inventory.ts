@@ -2,6 +2,7 @@ import type { IdentityCenterPort } from "../../aws/identity-center-port";
 import { AppError } from "../../domain/errors";
 import { emitAudit } from "../audit";
 import type { ServiceContext } from "../context";
+import { INVENTORY_TRANSACTION } from "./snapshot-assignments";
 
 /** System verb: refresh the cached accounts (with OU paths) and permission sets from AWS. */
 export async function syncInventory({ ctx, port }: { ctx: ServiceContext; port: IdentityCenterPort }) {
@@ -58,5 +59,5 @@ export async function syncInventory({ ctx, port }: { ctx: ServiceContext; port: 
       );
     }
     return summary;
-  });
+  }, INVENTORY_TRANSACTION);
 }

@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { DRIFT_KINDS } from "../../domain/reconcile";
+import { SCORECARD_MEASURES, totalMeasures, type MeasureTotal, type ScorecardMeasure } from "../../domain/scorecard";
 import { GRANT_STATUSES } from "../../domain/request-lifecycle";
 import { overdueRemovalWhere } from "../alerts/check-removal-alerts";
 import { authorize, hasPermission } from "../authorize";
@@ -10,6 +11,8 @@ export interface PortalMetrics {
   grantsByStatus: Record<string, number>;
   removalsUnverifiedOverdue: number;
   driftFindingsOpen: Record<string, number>;
+  /** Totals of the latest scorecard snapshot; null before the first one. */
+  scorecard: Record<ScorecardMeasure, MeasureTotal> | null;
 }
 
 export type MetricsAccess = { ok: true } | { ok: false; status: 401 | 403; message: string };
@@ -50,7 +53,7 @@ export async function readPortalMetrics({
 }): Promise<PortalMetrics> {
   authorize(ctx.actor, "admin.read");
   const cutoff = new Date(ctx.now().getTime() - input.alertAfterSeconds * 1000);
-  const [alerts, grants, overdue, findings] = await Promise.all([
+  const [alerts, grants, overdue, findings, snapshot] = await Promise.all([
     ctx.db.alert.groupBy({
       by: ["status"],
       where: { status: { in: ["OPEN", "ACKNOWLEDGED"] } },
@@ -59,6 +62,10 @@ export async function readPortalMetrics({
     ctx.db.grant.groupBy({ by: ["status"], _count: { _all: true } }),
     ctx.db.grant.count({ where: overdueRemovalWhere(cutoff) }),
     ctx.db.driftFinding.groupBy({ by: ["kind"], where: { status: "OPEN" }, _count: { _all: true } }),
+    ctx.db.scorecardSnapshot.findFirst({
+      orderBy: { takenAt: "desc" },
+      select: { accounts: { select: Object.fromEntries(SCORECARD_MEASURES.map((m) => [m, true])) } },
+    }),
   ]);
   const alertCount = (status: string) => alerts.find((row) => row.status === status)?._count._all ?? 0;
   return {
@@ -70,6 +77,9 @@ export async function readPortalMetrics({
     driftFindingsOpen: Object.fromEntries(
       DRIFT_KINDS.map((kind) => [kind, findings.find((row) => row.kind === kind)?._count._all ?? 0]),
     ),
+    scorecard: snapshot
+      ? totalMeasures(snapshot.accounts as unknown as Record<ScorecardMeasure, number | null>[])
+      : null,
   };
 }
 
@@ -100,5 +110,19 @@ export function formatPrometheus(metrics: PortalMetrics): string {
     "Open drift findings, by kind.",
     Object.entries(metrics.driftFindingsOpen).map(([kind, n]) => [`{kind="${kind.toLowerCase()}"}`, n]),
   );
+  // Without a snapshot the scorecard series are absent: an unmeasured organization is not a zero.
+  if (metrics.scorecard) {
+    const totals = metrics.scorecard;
+    gauge(
+      "jit_scorecard_total",
+      "Latest scorecard snapshot: organization total per measure (standing privileged access, long-lived keys, users without MFA).",
+      SCORECARD_MEASURES.map((m) => [`{measure="${m}"}`, totals[m].value]),
+    );
+    gauge(
+      "jit_scorecard_accounts_not_measured",
+      "Latest scorecard snapshot: accounts where the measure could not be taken.",
+      SCORECARD_MEASURES.map((m) => [`{measure="${m}"}`, totals[m].notMeasured]),
+    );
+  }
   return `${lines.join("\n")}\n`;
 }

@@ -115,8 +115,9 @@ export async function unassignDrift({
   }
   const done = ctx.now();
   await ctx.db.$transaction(async (tx) => {
+    // The reconciler may have resolved the finding once the assignment was gone: the verified removal is still recorded.
     const changed = await tx.driftFinding.updateMany({
-      where: { id: finding.id, status: "OPEN" },
+      where: { id: finding.id, OR: [{ actionTaken: null }, { actionTaken: { not: "removed" } }] },
       data: { status: "RESOLVED", actionTaken: "removed", resolvedAt: done, resolvedBy: actorLabel(ctx.actor) },
     });
     if (changed.count !== 1) return;
