@@ -623,7 +623,7 @@ describe("insights", () => {
     expect(insights.perDay[1]).toMatchObject({ total: 2, granted: 2, selfService: 1 });
     expect(insights.perDay[2]).toMatchObject({ total: 1, denied: 1 });
     expect(insights.perDay[3]).toMatchObject({ total: 1, revoked: 1 });
-    expect(insights.totals).toEqual({ requests: 4, selfService: 1 });
+    expect(insights.totals).toEqual({ requests: 4, selfService: 1, breakGlass: 0 });
     // Approved by a person: r1 after 5 s and r4 after 600 s (r3 was denied, r2 was self-service).
     expect(insights.timeToApprove.approved).toBe(2);
     expect(insights.timeToApprove.p50Seconds).toBeCloseTo(302.5);
