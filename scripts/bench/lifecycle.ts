@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { randomUUID } from "node:crypto";
 import { createIdentityCenterPort } from "../../lib/aws/identity-center-port";
-import { createPrismaClient } from "../../lib/db";
+import { createPrismaClient, type PrismaClient } from "../../lib/db";
 import { findFreePort, startEmbeddedDatabase } from "../../lib/db/embedded-postgres";
 import { applyMigrations } from "../../lib/db/migrations";
 import { PERSONAS } from "../../lib/demo/personas";
@@ -39,6 +39,14 @@ async function waitFor(what: string, done: () => Promise<boolean>, timeoutMs: nu
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(200);
   }
+}
+
+/** Makes the queued jobs of these grants due at one instant (one statement, so none starts early). */
+async function dueAt(db: PrismaClient, queueName: string, grantIds: string[], at: Date) {
+  const moved = await db.$executeRaw`
+    UPDATE pgboss.job SET start_after = ${at}
+    WHERE name = ${queueName} AND state = 'created' AND data->>'grantId' = ANY(${grantIds})`;
+  if (moved < grantIds.length) throw new Error(`only ${moved} of ${grantIds.length} ${queueName} jobs were queued`);
 }
 
 /** Runs a burst from `at` until `finish` says when its last grant settled; reads the simulator's log for what AWS saw. */
@@ -253,7 +261,8 @@ async function main() {
     permissionSetArn: DEMO_SEED.permissionSets[i % DEMO_SEED.permissionSets.length]!.arn,
     principalId: user.userId,
   }));
-  const startAt = new Date(Date.now() + 30_000);
+  // Queued far ahead, then brought to one instant once everything is written: setup time never shifts the burst.
+  const placeholder = new Date(Date.now() + 24 * 3600_000);
   const grantIds: string[] = [];
   for (let offset = 0; offset < burstTuples.length; offset += 100) {
     await db.$transaction(
@@ -274,8 +283,8 @@ async function main() {
               userId: burstUser.userId,
               ...tuple,
               status: "SCHEDULED",
-              startsAt: startAt,
-              endsAt: new Date(startAt.getTime() + 3600_000),
+              startsAt: placeholder,
+              endsAt: new Date(placeholder.getTime() + 3600_000),
             },
           });
           grantIds.push(grant.id);
@@ -283,15 +292,19 @@ async function main() {
             tx,
             QUEUES.activateGrant,
             { grantId: grant.id },
-            { startAfter: startAt, singletonKey: `activate-${grant.id}` },
+            { startAfter: placeholder, singletonKey: `activate-${grant.id}` },
           );
         }
       },
       { timeout: 60_000 },
     );
   }
-  if (Date.now() > startAt.getTime())
-    throw new Error("setting up the start burst took longer than its lead time; the figures would be wrong");
+  const startAt = new Date(Date.now() + 5_000);
+  await db.grant.updateMany({
+    where: { requestId: request.id },
+    data: { startsAt: startAt, endsAt: new Date(startAt.getTime() + 3600_000) },
+  });
+  await dueAt(db, QUEUES.activateGrant, grantIds, startAt);
   const create = await measureBurst(sim, startAt, async () => {
     await waitFor(
       "the start burst",
@@ -319,23 +332,10 @@ async function main() {
   bench("lifecycle_start_burst_throttled_by_simulator", create.throttled, "responses");
   printCallsByOperation("start burst", create.byOperation);
 
-  // All end at one instant: move each end and its deactivation job there.
-  const endAt = new Date(Date.now() + 20_000);
-  await db.$transaction(
-    async (tx) => {
-      await tx.grant.updateMany({ where: { requestId: request.id }, data: { endsAt: endAt } });
-      for (const grantId of grantIds)
-        await queue.send(
-          tx,
-          QUEUES.deactivateGrant,
-          { grantId },
-          { startAfter: endAt, singletonKey: `deactivate-${grantId}-${endAt.getTime()}` },
-        );
-    },
-    { timeout: 60_000 },
-  );
-  if (Date.now() > endAt.getTime())
-    throw new Error("setting up the expiry burst took longer than its lead time; the figures would be wrong");
+  // All end at one instant: move each end there, and its deactivation job (queued at activation for the old end).
+  const endAt = new Date(Date.now() + 5_000);
+  await db.grant.updateMany({ where: { requestId: request.id }, data: { endsAt: endAt } });
+  await dueAt(db, QUEUES.deactivateGrant, grantIds, endAt);
   const removal = await measureBurst(sim, endAt, async () => {
     await waitFor(
       "the expiry burst",

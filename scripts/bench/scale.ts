@@ -114,8 +114,8 @@ async function main() {
   await applyMigrations(database.url);
   const db = createPrismaClient(database.url);
   const seed = largeOrganization();
-  // Organizations' own limit is undocumented; the simulator throttles it at 10/s here to show the bucket keeps under it.
-  const sim = await startSimulator({ port: 0, seed, config: { organizationsRateLimitPerSecond: 10 } });
+  // The simulator's default limits: 20 sso-admin requests/s shared, 20/s per Identity Store operation.
+  const sim = await startSimulator({ port: 0, seed });
   const boss = await startBoss({ databaseUrl: database.url, role: "worker" });
   const queue = createBossJobQueue(boss);
   const port = createIdentityCenterPort(
@@ -142,8 +142,10 @@ async function main() {
   bench("scale_inventory_sync_reported", (inventory.durationMs + snapshot.durationMs) / 1000, "s");
   bench("scale_inventory_sync_api_calls", syncSeen.calls, "calls");
   bench("scale_inventory_sync_call_floor", syncSeen.calls / env.AWS_REQUESTS_PER_SECOND, "s");
-  bench("scale_inventory_sync_max_rate", syncSeen.maxRate, "requests/s");
-  bench("scale_inventory_sync_rate_limit", env.AWS_REQUESTS_PER_SECOND, "requests/s");
+  // A token bucket lets a full bucket (one second's worth) plus one second's refill through in any one second.
+  const bucketAllows = `calls (bucket allows ${2 * env.AWS_REQUESTS_PER_SECOND})`;
+  bench("scale_inventory_sync_max_calls_in_1s", syncSeen.maxRate, bucketAllows);
+  bench("scale_worker_rate", env.AWS_REQUESTS_PER_SECOND, "requests/s");
   bench("scale_inventory_sync_throttled", syncSeen.throttled, "responses");
   bench("scale_inventory_snapshot_stale_pairs", snapshot.stalePairs, "pairs");
 
@@ -178,7 +180,7 @@ async function main() {
   bench("scale_reconcile_port_calls", summary.calls, "calls");
   bench("scale_reconcile_api_calls", reconcileSeen.calls, "calls");
   bench("scale_reconcile_call_bound", summary.callBound, "calls");
-  bench("scale_reconcile_max_rate", reconcileSeen.maxRate, "requests/s");
+  bench("scale_reconcile_max_calls_in_1s", reconcileSeen.maxRate, bucketAllows);
   bench("scale_reconcile_throttled", reconcileSeen.throttled, "responses");
   console.log(`# reconcile looked up provisioning per ${summary.provisioningBy}`);
 

@@ -107,11 +107,11 @@ function scenarioConfig(scenario: Scenario, quick: boolean, outageSeconds: numbe
     case "db-restart":
       return { ...base, dbRestart: { atSeconds: spread * 0.4, downSeconds: quick ? 5 : 10 } };
     case "burst":
-      // Grants that start and end within seconds of each other, operations as slow as AWS's, workers killed meanwhile:
+      // Grants whose ends fall within seconds of each other, operations as slow as AWS's, workers killed meanwhile:
       // the removals are waited for in shared status sweeps, and a killed sweep's waiters must resume elsewhere.
       return {
         ...base,
-        plan: { ...plan, grants: quick ? 40 : 150, spreadSeconds: 3, windowSeconds: [6, 8], releaseShare: 0 },
+        plan: { ...plan, grants: quick ? 40 : 150, spreadSeconds: 10, windowSeconds: [15, 17], releaseShare: 0 },
         killEverySeconds: [2, 5],
         asyncDelayMs: 1_500,
         expectBatchedVerification: true,
