@@ -90,7 +90,7 @@ async function activateClaimed(
     ? null
     : (
         await retryableAws("ListAccountAssignments", () =>
-          // Shared with the other grants of the pair starting now: a start burst lists each pair once, not per grant.
+          // Shared with the other grants of the pair starting about now: a start burst lists a pair once per 10 s, not per grant.
           (deps.listForDiscovery ?? deps.port.listAssignments)({
             accountId: tuple.accountId,
             permissionSetArn: tuple.permissionSetArn,
