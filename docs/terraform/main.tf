@@ -88,6 +88,7 @@ locals {
       "sso:ListAccountsForProvisionedPermissionSet",
       "sso:DescribeAccountAssignmentCreationStatus",
       "sso:DescribeAccountAssignmentDeletionStatus",
+      "sso:ListAccountAssignmentDeletionStatus",
       "sso:GetInlinePolicyForPermissionSet",
       "sso:DescribePermissionSetProvisioningStatus",
     ]
