@@ -94,6 +94,7 @@ locals {
       "sso:ListAccountsForProvisionedPermissionSet",
       "sso:DescribeAccountAssignmentCreationStatus",
       "sso:DescribeAccountAssignmentDeletionStatus",
+      "sso:ListAccountAssignmentDeletionStatus",
       "sso:GetInlinePolicyForPermissionSet",
       "sso:DescribePermissionSetProvisioningStatus",
       "sso:ListManagedPoliciesInPermissionSet",

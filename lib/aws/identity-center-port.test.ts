@@ -43,6 +43,9 @@ const isAssigned = async (tuple: AssignmentTuple) =>
   (await port.listAssignments(tuple)).some(
     (a) => a.principalType === tuple.principalType && a.principalId === tuple.principalId,
   );
+/** The simulator's call log, read as a harness would (GET /__sim/log). */
+const callLog = async () =>
+  ((await (await fetch(`${sim.url}/__sim/log`)).json()) as { calls: { atMs: number; service: string }[] }).calls;
 const rejection = (promise: Promise<unknown>) =>
   promise.then(
     () => expect.fail("expected the call to fail"),
@@ -369,7 +372,7 @@ describe("error mapping against the simulator", () => {
 });
 
 describe("client-side rate limiting", () => {
-  it("takes a token for every sso-admin and identitystore request attempt and none for Organizations", async () => {
+  it("takes a token for every sso-admin, identitystore and Organizations request attempt", async () => {
     let acquired = 0;
     const limited = portFor({ limiter: { acquire: async () => void acquired++ } });
 
@@ -380,10 +383,14 @@ describe("client-side rate limiting", () => {
     expect(acquired).toBe(ssoCalls());
     expect(acquired).toBe(1 + DEMO_SEED.permissionSets.length);
 
-    // Identity Store shares Identity Center's budget; Organizations has its own.
+    // Identity Store and Organizations share the one budget with sso-admin.
     await limited.findUserIdByEmail(user("carol").email);
     expect(acquired).toBe(2 + DEMO_SEED.permissionSets.length);
+    const organizationsBefore = (await callLog()).filter((c) => c.service === "organizations").length;
     await limited.listAccounts();
+    const organizationsCalls = (await callLog()).filter((c) => c.service === "organizations").length;
+    expect(organizationsCalls).toBeGreaterThan(organizationsBefore);
+    acquired -= organizationsCalls - organizationsBefore;
     expect(acquired).toBe(2 + DEMO_SEED.permissionSets.length);
 
     sim.setConfig({
@@ -393,6 +400,40 @@ describe("client-side rate limiting", () => {
     await limited.assign(tupleFor("carol", "log-archive", "ReadOnly"));
     // The throttled first attempt and its retry each waited for a token.
     expect(acquired).toBe(2 + DEMO_SEED.permissionSets.length + 2);
+  });
+
+  it("keeps a burst of Identity Store and Organizations calls within the bucket's rate in the simulator's log", async () => {
+    // A bucket of one token every 50 ms: the n-th request may not reach AWS before its token's time.
+    const spacingMs = 50;
+    const tokenTimes: number[] = [];
+    let nextToken = Date.now();
+    const limited = portFor({
+      limiter: {
+        acquire: async () => {
+          const at = Math.max(Date.now(), nextToken);
+          nextToken = at + spacingMs;
+          tokenTimes.push(at);
+          await new Promise((resolve) => setTimeout(resolve, at - Date.now()));
+        },
+      },
+    });
+    const startedAt = Date.now();
+    await Promise.all([
+      ...PERSONAS.map((persona) => limited.findUserIdByEmail(persona.email)),
+      ...PERSONAS.map((persona) => limited.findUserIdByUserName(persona.email)),
+      limited.listGroups(),
+      limited.listAccounts(),
+    ]);
+    const arrivals = (await callLog())
+      .filter((c) => c.atMs >= startedAt && (c.service === "identitystore" || c.service === "organizations"))
+      .map((c) => c.atMs)
+      .sort((a, b) => a - b);
+    expect(arrivals.length).toBe(tokenTimes.length);
+    expect(arrivals.length).toBeGreaterThan(2 * PERSONAS.length);
+    // The i-th arrival comes no earlier than the i-th token (1 ms for the clocks' rounding): never above the rate.
+    const sortedTokens = [...tokenTimes].sort((a, b) => a - b);
+    const early = arrivals.filter((at, i) => at < sortedTokens[i]! - 1);
+    expect(early).toEqual([]);
   });
 });
 

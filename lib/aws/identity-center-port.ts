@@ -16,6 +16,7 @@ import {
   type IdentitystoreClient,
 } from "@aws-sdk/client-identitystore";
 import {
+  type OrganizationsClient,
   paginateListAccountsForParent,
   paginateListOrganizationalUnitsForParent,
   paginateListRoots,
@@ -29,6 +30,7 @@ import {
   DescribePermissionSetCommand,
   DescribePermissionSetProvisioningStatusCommand,
   GetInlinePolicyForPermissionSetCommand,
+  paginateListAccountAssignmentDeletionStatus,
   paginateListAccountAssignments,
   paginateListAccountAssignmentsForPrincipal,
   paginateListAccountsForProvisionedPermissionSet,
@@ -127,6 +129,8 @@ export interface PrincipalAssignment extends AssignmentPrincipal {
 }
 
 const ACCOUNT_ID = /^\d{12}$/;
+// The model's MaxResults ceiling for the status lists: fewest pages per sweep.
+const STATUS_PAGE_SIZE = 100;
 const PERMISSION_SET_ARN =
   /^arn:aws(-[a-z]{1,5}){0,3}:sso:::permissionSet\/(sso)?ins-[a-zA-Z0-9-.]{16}\/ps-[a-zA-Z0-9-./]{16}$/;
 const PRINCIPAL_ID = /^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$/;
@@ -148,6 +152,12 @@ export interface AssignmentOperation {
 /** DeleteAccountAssignment said there was nothing to remove: the assignment is already gone. */
 export interface AlreadyAbsent {
   status: "ALREADY_ABSENT";
+}
+
+/** One entry of ListAccountAssignmentDeletionStatus: AWS lists no FailureReason there. */
+export interface ListedOperationStatus {
+  requestId: string;
+  status: AssignmentOperationStatus;
 }
 
 export interface AssignmentStatusReport {
@@ -197,6 +207,8 @@ export interface IdentityCenterPort {
   unassign(tuple: AssignmentTuple): Promise<AssignmentOperation | AlreadyAbsent>;
   creationStatus(requestId: string): Promise<AssignmentStatusReport>;
   deletionStatus(requestId: string): Promise<AssignmentStatusReport>;
+  /** Every retained deletion in one status (all pages of 100): one call checks many operations. */
+  listDeletionStatuses(status: AssignmentOperationStatus): Promise<ListedOperationStatus[]>;
   /** Null when the set no longer exists. */
   describePermissionSet(permissionSetArn: string): Promise<PermissionSetSummary | null>;
   /** The set's inline policy text; null when it has none (AWS answers "" or omits it). */
@@ -215,7 +227,7 @@ export interface IdentityCenterPort {
 }
 
 export interface IdentityCenterPortOptions {
-  /** Paces every sso-admin and identitystore request attempt (Identity Center shares one ~20 TPS budget across its APIs). */
+  /** Paces every sso-admin, identitystore and organizations request attempt: one ~20 TPS budget for all the portal's AWS calls. */
   limiter?: RateLimiter;
   /** Prebuilt SDK clients, e.g. to share them; by default they are built from the config. */
   clients?: AwsClients;
@@ -247,6 +259,7 @@ export function createIdentityCenterPort(
   const clients = options.clients ?? createAwsClients(config);
   applyRateLimiter(clients.ssoAdmin, options.limiter ?? NO_RATE_LIMIT);
   applyRateLimiter(clients.identityStore, options.limiter ?? NO_RATE_LIMIT);
+  applyRateLimiter(clients.organizations, options.limiter ?? NO_RATE_LIMIT);
   const { ssoAdmin, identityStore, organizations } = clients;
   const { instanceArn, identityStoreId } = config;
   const describeConcurrency = Math.max(1, options.describeConcurrency ?? 4);
@@ -696,6 +709,27 @@ export function createIdentityCenterPort(
         return toStatusReport(output.AccountAssignmentDeletionStatus, "DescribeAccountAssignmentDeletionStatus");
       }),
 
+    listDeletionStatuses: async (status) =>
+      (
+        await collect(
+          "ListAccountAssignmentDeletionStatus",
+          paginateListAccountAssignmentDeletionStatus(
+            { client: ssoAdmin, stopOnSameToken: true },
+            { InstanceArn: instanceArn, Filter: { Status: status }, MaxResults: STATUS_PAGE_SIZE },
+          ),
+          (page) => page.AccountAssignmentsDeletionStatus,
+        )
+      ).flatMap((item) =>
+        item.RequestId
+          ? [
+              {
+                requestId: item.RequestId,
+                status: toOperationStatus(item.Status, "ListAccountAssignmentDeletionStatus"),
+              },
+            ]
+          : [],
+      ),
+
     describePermissionSet: (permissionSetArn) => describePermissionSet(validPermissionSetArn(permissionSetArn)),
 
     getInlinePolicy: (permissionSetArn) =>
@@ -833,7 +867,7 @@ const RATE_LIMITER_MIDDLEWARE = "portRateLimiterMiddleware";
 
 /** Waits for a token on every attempt, retries included: AWS counts each one against the budget. */
 export function applyRateLimiter(
-  client: SSOAdminClient | IdentitystoreClient | STSClient | IAMClient,
+  client: SSOAdminClient | IdentitystoreClient | OrganizationsClient | STSClient | IAMClient,
   limiter: RateLimiter,
 ) {
   if (limiter === NO_RATE_LIMIT) return;

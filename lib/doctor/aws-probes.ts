@@ -19,6 +19,7 @@ import {
 import {
   DescribeAccountAssignmentCreationStatusCommand,
   DescribeAccountAssignmentDeletionStatusCommand,
+  ListAccountAssignmentDeletionStatusCommand,
   DescribePermissionSetCommand,
   DescribePermissionSetProvisioningStatusCommand,
   GetInlinePolicyForPermissionSetCommand,
@@ -144,6 +145,17 @@ export const READ_PROBES: readonly ReadProbe[] = [
         new DescribeAccountAssignmentDeletionStatusCommand({
           InstanceArn: state.instanceArn,
           AccountAssignmentDeletionRequestId: randomUUID(),
+        }),
+      ),
+  },
+  {
+    action: "sso:ListAccountAssignmentDeletionStatus",
+    run: ({ ssoAdmin }, state) =>
+      ssoAdmin.send(
+        new ListAccountAssignmentDeletionStatusCommand({
+          InstanceArn: state.instanceArn,
+          Filter: { Status: "IN_PROGRESS" },
+          MaxResults: 1,
         }),
       ),
   },

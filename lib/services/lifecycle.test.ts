@@ -10,6 +10,7 @@ import type { Actor, ServiceContext, UserActor } from "./context";
 import { systemActor } from "./context";
 import { activateGrant } from "./grants/activate-grant";
 import { deactivateGrant } from "./grants/deactivate-grant";
+import { createOperationStatusBatch } from "./grants/batched-status";
 import { RetryLater, type GrantDeps } from "./grants/grant-support";
 import { releaseGrant } from "./grants/release-grant";
 import { revokeGrant } from "./grants/revoke-grant";
@@ -385,6 +386,51 @@ describe("grants against the simulator", () => {
       where: { accountId: standing.accountId, permissionSetArn: standing.permissionSetArn },
     });
     expect(tuple).toMatchObject({ standing: true, standingSource: "preexisting" });
+  });
+
+  it("with batched status, a removal is waited for in ListAccountAssignmentDeletionStatus sweeps, no Describe per deletion", async () => {
+    const billing = seedPermissionSet("BillingAdmin")!;
+    const batched: GrantDeps = {
+      ...deps,
+      statusBatch: createOperationStatusBatch(port, { intervalMs: 50, poll: deps.poll }),
+    };
+    const { grantId } = await approvedGrant(users.alice!, {
+      accountId: sandboxAlice.id,
+      permissionSetArn: billing.arn,
+    });
+    expect(await activateGrant({ ctx: system(), input: { grantId }, deps: batched })).toBe("activated");
+    await endNow(grantId);
+    const calls = () => sim.getState().counters.calls;
+    const describesBefore = calls().DescribeAccountAssignmentDeletionStatus ?? 0;
+    const sweepsBefore = calls().ListAccountAssignmentDeletionStatus ?? 0;
+    expect(await deactivateGrant({ ctx: system(), input: { grantId }, deps: batched })).toBe("removed");
+    expect((calls().ListAccountAssignmentDeletionStatus ?? 0) - sweepsBefore).toBeGreaterThan(0);
+    expect((calls().DescribeAccountAssignmentDeletionStatus ?? 0) - describesBefore).toBe(0);
+    expect(await simAssignments(sandboxAlice.id, billing.arn)).not.toContain(seedUser("alice").userId);
+  });
+
+  it("a deletion the sweeps never saw running, still listed when checked, is asked for alone and then verified (not failed)", async () => {
+    const billing = seedPermissionSet("BillingAdmin")!;
+    const batched: GrantDeps = {
+      ...deps,
+      statusBatch: createOperationStatusBatch(port, { intervalMs: 20, poll: deps.poll }),
+    };
+    const { requestId, grantId } = await approvedGrant(users.alice!, {
+      accountId: sandboxAlice.id,
+      permissionSetArn: billing.arn,
+    });
+    expect(await activateGrant({ ctx: system(), input: { grantId }, deps })).toBe("activated");
+    await endNow(grantId);
+    // AWS lists the delete only after 400 ms and finishes it at 600 ms: the first sweep cannot see it at all.
+    await sim.setConfig({ asyncDelayMs: 600, statusVisibilityDelayMs: 400 });
+    try {
+      expect(await deactivateGrant({ ctx: system(), input: { grantId }, deps: batched })).toBe("removed");
+    } finally {
+      await sim.setConfig({ asyncDelayMs: 20, statusVisibilityDelayMs: 0 });
+    }
+    expect(await db.prisma.grant.findUniqueOrThrow({ where: { id: grantId } })).toMatchObject({ status: "REMOVED" });
+    expect(await auditActions(requestId)).not.toContain("grant.removal_failed");
+    expect(await simAssignments(sandboxAlice.id, billing.arn)).not.toContain(seedUser("alice").userId);
   });
 
   it("an asynchronous FAILED from AWS fails the grant with the reason kept", async () => {

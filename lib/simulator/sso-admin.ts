@@ -233,8 +233,13 @@ function listOperationStatuses(kind: "create" | "delete", operationName: string)
   return (input: Input, ctx: SimulatorContext) => {
     requireInstance(ctx, input.InstanceArn);
     const wanted = (input.Filter as { Status?: OperationStatus } | undefined)?.Status;
+    // Like Describe*Status, the list only shows an operation once it is visible (eventual consistency).
+    const visibleBefore = ctx.now() - ctx.config().statusVisibilityDelayMs;
     const matching = [...ctx.state.operations.values()].filter(
-      (operation) => operation.kind === kind && (wanted === undefined || operation.status === wanted),
+      (operation) =>
+        operation.kind === kind &&
+        (wanted === undefined || operation.status === wanted) &&
+        operation.createdAtMs <= visibleBefore,
     );
     const result = page(ctx, operationName, input, matching);
     const items = result.items.map((operation) => ({

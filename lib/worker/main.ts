@@ -13,8 +13,7 @@ import { createPolicyReloader } from "./policy-reloader";
 import { groupNamesCheck } from "../services/policy/check-group-names";
 import { startBoss } from "./boss";
 import { registerHandlers } from "./handlers";
-import { coalesceAssignmentListing } from "../services/grants/coalesced-listing";
-import { createFirstPollDelay } from "../services/grants/first-poll-delay";
+import { grantVerificationDeps } from "./grant-verification";
 import { PgRateLimiter } from "./pg-rate-limiter";
 import { createPgSemaphore } from "./pg-semaphore";
 import { errorFields, log as rootLog } from "../log";
@@ -107,6 +106,7 @@ async function main() {
   // Create slots and grant claims are advisory locks on one session of this process, freed by the server if it dies.
   const locks = new SessionLocks(requireDatabaseUrl(env), { log: (line) => log.warn(line) });
   const slots = createPgSemaphore(locks, { limit: env.AWS_MAX_INFLIGHT_CREATES });
+  const poll = { initialDelayMs: 250, maxDelayMs: 5_000, timeoutMs: 5 * 60_000 };
   await registerHandlers(
     {
       db,
@@ -118,11 +118,10 @@ async function main() {
       grantDeps: {
         port,
         queue,
-        poll: { initialDelayMs: 250, maxDelayMs: 5_000, timeoutMs: 5 * 60_000 },
+        poll,
+        ...grantVerificationDeps(port, poll),
         createSlots: slots,
         claims: createGrantClaims(locks),
-        listForVerification: coalesceAssignmentListing(port),
-        firstPoll: createFirstPollDelay({ initialMs: 1000, minMs: 100, maxMs: 10_000 }),
         // One editor per permission set's inline policy across every worker process.
         sessions: { locks: createPermissionSetLocks(locks) },
       },

@@ -2,7 +2,7 @@
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 
-const benches = ["sim", "lifecycle", "audit", "notify", "sessions", "web"].filter((name) =>
+const benches = ["sim", "lifecycle", "scale", "audit", "notify", "sessions", "web", "scorecard"].filter((name) =>
   fs.existsSync(`scripts/bench/${name}.ts`),
 );
 let failed = 0;

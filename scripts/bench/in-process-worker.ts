@@ -3,8 +3,7 @@ import type { IdentityCenterPort } from "../../lib/aws/identity-center-port";
 import type { PrismaClient } from "../../lib/db";
 import type { JobQueue } from "../../lib/jobs/job-queue";
 import { createLogger } from "../../lib/log";
-import { coalesceAssignmentListing } from "../../lib/services/grants/coalesced-listing";
-import { createFirstPollDelay } from "../../lib/services/grants/first-poll-delay";
+import { grantVerificationDeps } from "../../lib/worker/grant-verification";
 import { registerHandlers } from "../../lib/worker/handlers";
 import { createPgSemaphore } from "../../lib/worker/pg-semaphore";
 import { createGrantClaims, createPermissionSetLocks, type SessionLocks } from "../../lib/worker/pg-session-locks";
@@ -19,6 +18,7 @@ export async function registerInProcessWorker(input: {
   maxInflightCreates: number;
 }) {
   const { db, boss, queue, port, locks, maxInflightCreates } = input;
+  const poll = { initialDelayMs: 250, maxDelayMs: 2_000, timeoutMs: 5 * 60_000 };
   await registerHandlers(
     {
       db,
@@ -29,11 +29,10 @@ export async function registerInProcessWorker(input: {
       grantDeps: {
         port,
         queue,
-        poll: { initialDelayMs: 250, maxDelayMs: 2_000, timeoutMs: 5 * 60_000 },
+        poll,
+        ...grantVerificationDeps(port, poll),
         createSlots: createPgSemaphore(locks, { limit: maxInflightCreates }),
         claims: createGrantClaims(locks),
-        listForVerification: coalesceAssignmentListing(port),
-        firstPoll: createFirstPollDelay({ initialMs: 1000, minMs: 100, maxMs: 10_000 }),
         // One editor per permission set across workers, as in production.
         sessions: { locks: createPermissionSetLocks(locks) },
       },

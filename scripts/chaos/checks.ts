@@ -199,9 +199,12 @@ export function busiestWindow(times: number[], windowMs: number) {
   return most;
 }
 
-/** Windows in which sso-admin saw more calls than the shared token bucket allows (burst + rate x window, one call of slack). */
+/** The services the worker's one token bucket paces. */
+const PACED_SERVICES = new Set(["sso-admin", "identitystore", "organizations"]);
+
+/** Windows in which AWS saw more paced calls than the shared token bucket allows (burst + rate x window, one call of slack). */
 export function rateViolations(evidence: Pick<ChaosEvidence, "calls" | "limits">) {
-  const times = evidence.calls.filter((c) => c.service === "sso-admin").map((c) => c.atMs);
+  const times = evidence.calls.filter((c) => PACED_SERVICES.has(c.service)).map((c) => c.atMs);
   const { requestsPerSecond, burst } = evidence.limits;
   const report = [1_000, 5_000, 10_000].map((windowMs) => {
     const most = busiestWindow(times, windowMs);
@@ -216,6 +219,16 @@ export function rateViolations(evidence: Pick<ChaosEvidence, "calls" | "limits">
 }
 
 /** Creates outstanding at AWS at once, beyond the limit plus those a dead worker's freed slots let through. */
+/** How removals were waited for: shared ListAccountAssignmentDeletionStatus sweeps, or a Describe per operation. */
+export function deletionVerificationCalls(evidence: Pick<ChaosEvidence, "calls">) {
+  const count = (operation: string) => evidence.calls.filter((c) => c.operation === operation).length;
+  return {
+    sweeps: count("ListAccountAssignmentDeletionStatus"),
+    describes: count("DescribeAccountAssignmentDeletionStatus"),
+    deletes: count("DeleteAccountAssignment"),
+  };
+}
+
 export function inflightCreates(evidence: Pick<ChaosEvidence, "operations" | "workerEvents" | "limits">) {
   const creates = evidence.operations.filter((op) => op.kind === "create");
   const points = creates.flatMap((op) => [

@@ -26,7 +26,7 @@ import { createRandom, planGrants, seedGrants, STANDING, type PlanOptions, type 
 import { SimulatorProcess, WorkerPool } from "./processes";
 import { chooseStop } from "./stop-plan";
 
-const SCENARIOS = ["kills", "faults", "db-restart", "sim-outage"] as const;
+const SCENARIOS = ["kills", "faults", "db-restart", "sim-outage", "burst"] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 interface ScenarioConfig {
@@ -43,6 +43,10 @@ interface ScenarioConfig {
   convergeSeconds: number;
   /** Fail the run when removal lag p99 exceeds this (the target under faults). */
   removalLagP99LimitSeconds: number | null;
+  /** How long the simulator's assignment operations take; defaults to ASYNC_DELAY_MS. */
+  asyncDelayMs?: number;
+  /** Fail unless removals were waited for through ListAccountAssignmentDeletionStatus sweeps. */
+  expectBatchedVerification?: boolean;
 }
 
 const REQUESTS_PER_SECOND = 19;
@@ -102,6 +106,16 @@ function scenarioConfig(scenario: Scenario, quick: boolean, outageSeconds: numbe
       };
     case "db-restart":
       return { ...base, dbRestart: { atSeconds: spread * 0.4, downSeconds: quick ? 5 : 10 } };
+    case "burst":
+      // Grants whose ends fall within seconds of each other, operations as slow as AWS's, workers killed meanwhile:
+      // the removals are waited for in shared status sweeps, and a killed sweep's waiters must resume elsewhere.
+      return {
+        ...base,
+        plan: { ...plan, grants: quick ? 40 : 150, spreadSeconds: 10, windowSeconds: [15, 17], releaseShare: 0 },
+        killEverySeconds: [2, 5],
+        asyncDelayMs: 1_500,
+        expectBatchedVerification: true,
+      };
     case "sim-outage":
       return {
         ...base,
@@ -179,7 +193,7 @@ class Run {
     this.boss = await startBoss({ databaseUrl: url, role: "producer" });
     for (const name of Object.values(QUEUES)) await this.boss.createQueue(name);
     const simSettings: Record<string, string> = {
-      SIM_ASYNC_DELAY_MS: String(ASYNC_DELAY_MS),
+      SIM_ASYNC_DELAY_MS: String(this.config.asyncDelayMs ?? ASYNC_DELAY_MS),
       SIM_RETRY_AFTER_SECONDS: "1",
     };
     if (this.config.faults) {
@@ -455,7 +469,7 @@ class Run {
         requestsPerSecond: REQUESTS_PER_SECOND,
         burst: REQUESTS_PER_SECOND,
         maxInflightCreates: MAX_INFLIGHT_CREATES,
-        asyncDelayMs: ASYNC_DELAY_MS,
+        asyncDelayMs: this.config.asyncDelayMs ?? ASYNC_DELAY_MS,
       },
     };
   }
@@ -582,6 +596,10 @@ async function runScenario(
     for (const window of rate.report)
       run.bench(`sso_calls_max_per_${window.windowMs / 1000}s`, window.most, `calls (bound ${window.bound})`);
     run.bench("simulator_rate_limited", rate.rateLimited, "calls");
+    const verification = checks.deletionVerificationCalls(evidence);
+    run.bench("deletion_status_sweeps", verification.sweeps, "calls");
+    run.bench("deletion_status_describes", verification.describes, "calls");
+    run.bench("deletes_issued", verification.deletes, "calls");
     run.bench("max_inflight_creates", inflight.most, `creates (limit ${MAX_INFLIGHT_CREATES})`);
     const graceful = run.workers!.gracefulStops;
     if (graceful.length)
@@ -630,6 +648,11 @@ async function runScenario(
       "a SIGTERMed worker did not exit cleanly within the graceful timeout",
     );
     run.expect(cycles > 0, "no grant went through a full cycle");
+    if (config.expectBatchedVerification)
+      run.expect(
+        verification.sweeps > 0 && verification.describes < verification.deletes,
+        `removals were not waited for in shared status sweeps: ${JSON.stringify(verification)}`,
+      );
     if (config.removalLagP99LimitSeconds !== null)
       run.expect(
         checks.percentile(lags, 99) <= config.removalLagP99LimitSeconds,

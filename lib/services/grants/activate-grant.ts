@@ -90,7 +90,11 @@ async function activateClaimed(
     ? null
     : (
         await retryableAws("ListAccountAssignments", () =>
-          deps.port.listAssignments({ accountId: tuple.accountId, permissionSetArn: tuple.permissionSetArn }),
+          // Shared with the other grants of the pair starting about now: a start burst lists a pair once per 10 s, not per grant.
+          (deps.listForDiscovery ?? deps.port.listAssignments)({
+            accountId: tuple.accountId,
+            permissionSetArn: tuple.permissionSetArn,
+          }),
         )
       ).some((a) => a.principalType === "USER" && a.principalId === principalId);
 

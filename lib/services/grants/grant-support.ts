@@ -1,5 +1,6 @@
 import { toAwsPortError } from "../../aws/errors";
 import { waitForAssignmentStatus } from "../../aws/poll";
+import type { OperationStatusBatch } from "./batched-status";
 import type { FirstPollDelay } from "./first-poll-delay";
 import type { IdentityCenterPort } from "../../aws/identity-center-port";
 import type { JobQueue } from "../../jobs/job-queue";
@@ -12,6 +13,10 @@ export interface GrantDeps {
   poll: { initialDelayMs: number; maxDelayMs: number; timeoutMs: number };
   /** Shared ListAccountAssignments for removal checks (see coalesced-listing.ts); defaults to a direct call. */
   listForVerification?: IdentityCenterPort["listAssignments"];
+  /** Shared ListAccountAssignments for a tuple's first use (was it standing?); defaults to a direct call. */
+  listForDiscovery?: IdentityCenterPort["listAssignments"];
+  /** Waits for deletions with shared ListAccountAssignmentDeletionStatus sweeps (batched-status.ts); else each is polled. */
+  statusBatch?: OperationStatusBatch;
   /** Wait before the first status lookup; learned from how long operations take. */
   firstPoll?: FirstPollDelay;
   /** Bounds CreateAccountAssignment calls in flight across every worker. */
@@ -86,6 +91,10 @@ export class RetryLater extends Error {
 
 /** Waits for an assignment operation to finish, first sleeping about as long as AWS usually needs. */
 export async function awaitOperation(deps: GrantDeps, kind: "creation" | "deletion", awsRequestId: string) {
+  const batch = deps.statusBatch;
+  // Creates stay on their own learned poll: each holds an in-flight slot until seen finished, so latency beats calls.
+  if (batch && kind === "deletion")
+    return retryableAws(`${kind} status of ${awsRequestId}`, () => batch.wait(awsRequestId));
   if (deps.firstPoll) await new Promise((resolve) => setTimeout(resolve, deps.firstPoll!.ms));
   let lookups = 0;
   const port = deps.port;

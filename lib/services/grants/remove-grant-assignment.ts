@@ -58,6 +58,7 @@ export async function removeGrantAssignment(
         getMetrics().grantDeleteIssued.observe(secondsBetween(grant.endsAt, issuedAt));
     }
   }
+  let unconfirmed = false;
   if (awsRequestId) {
     const outcome = await awaitOperation(deps, "deletion", awsRequestId);
     if (outcome.status !== "SUCCEEDED")
@@ -66,18 +67,20 @@ export async function removeGrantAssignment(
         grant,
         outcome.failureReason ?? "IAM Identity Center reported the removal as FAILED without a reason.",
       );
+    unconfirmed = "unconfirmed" in outcome && outcome.unconfirmed === true;
   }
   // Verified means we looked: the principal must be gone from the live assignment list.
-  let stillAssigned: boolean;
-  try {
-    stillAssigned = (
-      await (deps.listForVerification ?? deps.port.listAssignments)({
-        accountId: tuple.accountId,
-        permissionSetArn: tuple.permissionSetArn,
-      })
-    ).some((a) => a.principalType === "USER" && a.principalId === tuple.principalId);
-  } catch (error) {
-    throw new RetryLater(`verifying removal: ${toAwsPortError(error).code}`);
+  let stillAssigned = await isStillListed(deps.listForVerification ?? deps.port.listAssignments, tuple);
+  if (stillAssigned && unconfirmed && awsRequestId) {
+    // The status sweeps never saw this delete running, perhaps before AWS listed it: ask for it alone, then look again.
+    const outcome = await awaitOperation({ ...deps, statusBatch: undefined }, "deletion", awsRequestId);
+    if (outcome.status !== "SUCCEEDED")
+      return markRemovalFailed(
+        ctx,
+        grant,
+        outcome.failureReason ?? "IAM Identity Center reported the removal as FAILED without a reason.",
+      );
+    stillAssigned = await isStillListed(deps.port.listAssignments, tuple);
   }
   if (stillAssigned)
     return markRemovalFailed(ctx, grant, "The removal reported success but the assignment is still listed.");
@@ -101,6 +104,19 @@ export async function removeGrantAssignment(
   );
   if (verified) getMetrics().grantDeleteVerified.observe(secondsBetween(grant.endsAt, now));
   return "removed";
+}
+
+async function isStillListed(
+  list: GrantDeps["port"]["listAssignments"],
+  tuple: { accountId: string; permissionSetArn: string; principalId: string },
+): Promise<boolean> {
+  try {
+    return (await list({ accountId: tuple.accountId, permissionSetArn: tuple.permissionSetArn })).some(
+      (a) => a.principalType === "USER" && a.principalId === tuple.principalId,
+    );
+  } catch (error) {
+    throw new RetryLater(`verifying removal: ${toAwsPortError(error).code}`);
+  }
 }
 
 /** A removal we cannot verify is loud: audited, logged, and retried until it is verified. */

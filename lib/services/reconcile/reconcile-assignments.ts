@@ -55,13 +55,17 @@ export async function reconcileAssignments({ ctx, deps }: { ctx: ServiceContext;
     graceMs: deps.settings.graceMs ?? DEFAULT_GRACE_MS,
   };
   const scope = await loadScope(ctx.db);
-  const { targets, failures } = await observe(deps.port, scope, ctx.now);
+  const { targets, failures, calls, callBound, provisioningBy } = await observe(deps.port, scope, ctx.now);
   const state = await loadState(ctx.db, targets);
   const now = ctx.now();
   const plan = planReconcile({ now, targets, settings, ...state });
 
   const summary = {
     targets: targets.length,
+    // Port calls this cycle (a paged listing counts once) and their bound: provisioning lookups + pairs in scope.
+    calls,
+    callBound,
+    provisioningBy,
     listFailures: failures.length,
     baselined: 0,
     newFindings: 0,
@@ -120,6 +124,8 @@ export async function reconcileAssignments({ ctx, deps }: { ctx: ServiceContext;
 
 interface Scope {
   byAccount: Map<string, string[]>;
+  /** Accounts not GONE: how many pages a per-set provisioning lookup takes. */
+  activeAccounts: number;
   /** Targets where an active grant expects an assignment: listed even when the set looks unprovisioned, to never guess "missing". */
   expected: Set<string>;
   /** Targets a break-glass rule names: an out-of-band assignment there is an offline emergency use to review. */
@@ -170,35 +176,89 @@ async function loadScope(db: Db): Promise<Scope> {
   const byAccount = new Map<string, string[]>();
   for (const target of pairs.values())
     byAccount.set(target.accountId, [...(byAccount.get(target.accountId) ?? []), target.permissionSetArn]);
-  return { byAccount, expected: new Set(active.map(targetKey)), breakGlass };
+  return { byAccount, activeAccounts: accounts.length, expected: new Set(active.map(targetKey)), breakGlass };
+}
+
+/** Provisioning lookups plus one listing per pair in scope (a listing of over 100 principals pages further). */
+export function reconcileCallBound(scope: Pick<Scope, "byAccount">, direction: ProvisioningDirection) {
+  const pairs = [...scope.byAccount.values()].reduce((sum, arns) => sum + arns.length, 0);
+  return direction.lookups + pairs;
+}
+
+interface ProvisioningDirection {
+  by: "account" | "set";
+  /** Port calls (pages) the provisioning lookups take. */
+  lookups: number;
+}
+
+/** Asking per set pages through every account it is provisioned to (100 a page); per account, one call each. */
+function provisioningDirection(scope: Pick<Scope, "byAccount">, activeAccounts: number): ProvisioningDirection {
+  const sets = new Set([...scope.byAccount.values()].flat()).size;
+  const perSet = sets * Math.max(1, Math.ceil(activeAccounts / 100));
+  return perSet < scope.byAccount.size
+    ? { by: "set", lookups: perSet }
+    : { by: "account", lookups: scope.byAccount.size };
 }
 
 async function observe(port: IdentityCenterPort, scope: Scope, now: () => Date) {
   const targets: ObservedTarget[] = [];
   const failures: { target: string; code: string }[] = [];
+  let calls = 0;
+  const counted = <T>(run: () => Promise<T>) => {
+    calls += 1;
+    return run();
+  };
+  const direction = provisioningDirection(scope, scope.activeAccounts);
+  // Per set when the policy names few sets across many accounts: fewer calls for the same answer.
+  const provisionedSets = new Map<string, Promise<Set<string> | { failed: string }>>();
+  const setAccounts = (permissionSetArn: string) => {
+    let listing = provisionedSets.get(permissionSetArn);
+    if (!listing) {
+      listing = counted(() => port.listAccountsForProvisionedPermissionSet(permissionSetArn)).then(
+        (ids) => new Set(ids),
+        (error: unknown) => ({ failed: toAwsPortError(error).code }),
+      );
+      provisionedSets.set(permissionSetArn, listing);
+    }
+    return listing;
+  };
   const accounts = [...scope.byAccount.entries()];
   let next = 0;
   const worker = async () => {
     for (let index = next++; index < accounts.length; index = next++) {
       const [accountId, arns] = accounts[index]!;
       const askedAt = now();
-      let provisioned: Set<string>;
-      try {
-        provisioned = new Set(await port.listPermissionSetArnsProvisionedToAccount(accountId));
-      } catch (error) {
-        failures.push({ target: accountId, code: toAwsPortError(error).code });
-        continue;
+      let isProvisioned: (permissionSetArn: string) => Promise<boolean | { failed: string }>;
+      if (direction.by === "account") {
+        let provisioned: Set<string>;
+        try {
+          provisioned = new Set(await counted(() => port.listPermissionSetArnsProvisionedToAccount(accountId)));
+        } catch (error) {
+          failures.push({ target: accountId, code: toAwsPortError(error).code });
+          continue;
+        }
+        isProvisioned = async (arn) => provisioned.has(arn);
+      } else {
+        isProvisioned = async (arn) => {
+          const listed = await setAccounts(arn);
+          return listed instanceof Set ? listed.has(accountId) : listed;
+        };
       }
       for (const permissionSetArn of arns) {
         const target = { accountId, permissionSetArn };
+        const provisioned = await isProvisioned(permissionSetArn);
+        if (typeof provisioned === "object") {
+          failures.push({ target: targetKey(target), code: provisioned.failed });
+          continue;
+        }
         // A set with no role in the account has no assignment there: no need to spend a call on it.
-        if (!provisioned.has(permissionSetArn) && !scope.expected.has(targetKey(target))) {
+        if (!provisioned && !scope.expected.has(targetKey(target))) {
           targets.push({ ...target, listedAt: askedAt, principals: [] });
           continue;
         }
         const listedAt = now();
         try {
-          targets.push({ ...target, listedAt, principals: await port.listAssignments(target) });
+          targets.push({ ...target, listedAt, principals: await counted(() => port.listAssignments(target)) });
         } catch (error) {
           failures.push({ target: targetKey(target), code: toAwsPortError(error).code });
         }
@@ -211,7 +271,7 @@ async function observe(port: IdentityCenterPort, scope: Scope, now: () => Date) 
       { count: failures.length, failures: failures.slice(0, 5).map((f) => ({ target: f.target, code: f.code })) },
       "could not list reconcile targets; they are skipped this round",
     );
-  return { targets, failures };
+  return { targets, failures, calls, callBound: reconcileCallBound(scope, direction), provisioningBy: direction.by };
 }
 
 const GRANT_FIELDS = {
