@@ -69,7 +69,15 @@ async function main() {
       roleName: env.AUDIT_ROLE_NAME,
       externalId: env.AUDIT_ROLE_EXTERNAL_ID,
     },
-    { observeCall: recordAwsCall },
+    {
+      // IAM and STS have quotas of their own, apart from Identity Center's: their own shared bucket, at the same pace.
+      limiter: new PgRateLimiter(db, {
+        name: "member-accounts:iam-sts",
+        ratePerSecond: env.AWS_REQUESTS_PER_SECOND,
+        burst: env.AWS_REQUESTS_PER_SECOND,
+      }),
+      observeCall: recordAwsCall,
+    },
   );
   const ctx = { actor: systemActor("startup"), db, now: () => new Date() };
   // Start-up and every later reload validate the same way; an invalid file only stops a worker when no policy is in force.
