@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  coversAfterDeprovision,
   groupStatement,
   INLINE_POLICY_MAX_NON_WHITESPACE_BYTES,
   isIdentityStoreUserId,
@@ -464,5 +465,36 @@ describe("planInlinePolicy", () => {
       expect(readPortalStatements(text).ok).toBe(false);
       expect(planInlinePolicy(text, [tracked(ALICE, 0)], now).kind).toBe("malformed");
     }
+  });
+});
+
+describe("coversAfterDeprovision", () => {
+  const now = new Date("2026-12-05T10:00:00Z");
+  const user = "9067c4e1a2-63fe1d06-6e45-4ca8-9768-c82df3db3171";
+  const row = { identityStoreUserId: user };
+  const at = (offsetMs: number) => new Date(now.getTime() + offsetMs);
+  it.each([
+    [
+      "a verified deny of the user, cutoff after now",
+      { status: "VERIFIED", cutoff: at(1), identityStoreUserId: user },
+      true,
+    ],
+    ["cutoff exactly now", { status: "VERIFIED", cutoff: at(0), identityStoreUserId: user }, true],
+    [
+      "cutoff already past: later sessions are not covered",
+      { status: "VERIFIED", cutoff: at(-1), identityStoreUserId: user },
+      false,
+    ],
+    ["applied but not yet provisioned", { status: "APPLIED", cutoff: at(60_000), identityStoreUserId: user }, false],
+    ["failed", { status: "FAILED", cutoff: at(60_000), identityStoreUserId: user }, false],
+    ["cleaned (statement gone)", { status: "CLEANED", cutoff: at(60_000), identityStoreUserId: user }, false],
+    ["another user's deny", { status: "VERIFIED", cutoff: at(60_000), identityStoreUserId: `${user}x` }, false],
+    ["a row without a user id", { status: "VERIFIED", cutoff: at(60_000), identityStoreUserId: null }, false],
+  ])("%s", (_name, candidate, expected) => {
+    expect(coversAfterDeprovision(candidate, row, now)).toBe(expected);
+  });
+  it("never covers a revocation that has no user id itself", () => {
+    const candidate = { status: "VERIFIED", cutoff: at(60_000), identityStoreUserId: null };
+    expect(coversAfterDeprovision(candidate, { identityStoreUserId: null }, now)).toBe(false);
   });
 });

@@ -498,6 +498,23 @@ class JsonScanner {
 }
 
 /** ProvisionPermissionSet FAILED because the set has no assignment (so no role) left in that account (reference §2.7). */
+/**
+ * After the set left the account (its last assignment deleted), no session of it can be issued there any more, so a
+ * deny of the same user already provisioned with a cutoff not before now covers every session the user can hold.
+ */
+export function coversAfterDeprovision(
+  candidate: { status: string; cutoff: Date; identityStoreUserId: string | null },
+  row: { identityStoreUserId: string | null },
+  now: Date,
+): boolean {
+  return (
+    candidate.status === "VERIFIED" &&
+    candidate.identityStoreUserId !== null &&
+    candidate.identityStoreUserId === row.identityStoreUserId &&
+    candidate.cutoff.getTime() >= now.getTime()
+  );
+}
+
 export function isNotProvisionedFailure(reason: string | null | undefined): boolean {
   return typeof reason === "string" && /\b404\b[\s\S]*assignment not found/i.test(reason);
 }

@@ -4,6 +4,7 @@ import { AssignmentTuple } from "../../aws/identity-center-port";
 import { AppError } from "../../domain/errors";
 import { recordId } from "../../domain/safe-text";
 import {
+  coversAfterDeprovision,
   isIdentityStoreUserId,
   isNotProvisionedFailure,
   revocationCutoff,
@@ -203,6 +204,10 @@ async function provisioningFailed(
   failureReason: string | undefined,
 ): Promise<never | ApplySessionRevocationResult> {
   const reason = failureReason ?? "IAM Identity Center reported the provisioning as FAILED without a reason.";
+  if (isNotProvisionedFailure(reason)) {
+    const covered = await coverByVerifiedDeny(ctx, row);
+    if (covered) return covered;
+  }
   const attempts = row.attempts + 1;
   await ctx.db.sessionRevocation.update({
     where: { id: row.id },
@@ -218,6 +223,71 @@ async function provisioningFailed(
     detail: { attempts },
   });
   return { revocationId: row.id, status: "FAILED" };
+}
+
+/**
+ * Another grant of the same user and tuple deleted the assignment after provisioning its own deny: the set left the
+ * account, so that verified deny (cutoff not before now) already cuts every session this revocation is about.
+ */
+async function coverByVerifiedDeny(
+  ctx: ServiceContext,
+  row: SessionRevocation,
+): Promise<ApplySessionRevocationResult | null> {
+  const now = ctx.now();
+  const candidates = await ctx.db.sessionRevocation.findMany({
+    where: {
+      id: { not: row.id },
+      permissionSetArn: row.permissionSetArn,
+      accountId: row.accountId,
+      identityStoreUserId: row.identityStoreUserId,
+      status: "VERIFIED",
+    },
+    orderBy: { cutoff: "desc" },
+    take: 1,
+  });
+  const covering = candidates.find((candidate) => coversAfterDeprovision(candidate, row, now));
+  if (!covering) return null;
+  return ctx.db.$transaction(async (tx) => {
+    const moved = await tx.sessionRevocation.updateMany({
+      // The row read before this attempt may say PENDING while the attempt moved it to APPLIED: any unfinished state.
+      where: { id: row.id, status: { in: ["PENDING", "APPLIED", "FAILED"] } },
+      data: { status: "VERIFIED", verifiedAt: now, provisionRequestId: covering.provisionRequestId, lastError: null },
+    });
+    if (moved.count === 0) return null;
+    await emitAudit(
+      tx,
+      ctx.actor,
+      {
+        action: "session.revocation_verified",
+        entityType: "session_revocation",
+        entityId: row.id,
+        requestId: await requestIdOf(tx, row),
+        before: { status: row.status },
+        after: {
+          status: "VERIFIED",
+          permissionSetArn: row.permissionSetArn,
+          accountId: row.accountId,
+          cutoff: row.cutoff.toISOString(),
+          coveredBy: covering.id,
+          awsRequestId: covering.provisionRequestId,
+        },
+        reason:
+          "the permission set left the account after the user's verified deny (cutoff not before now) was provisioned",
+      },
+      now,
+    );
+    await resolveAlert(
+      tx,
+      ctx.actor,
+      {
+        dedupeKey: sessionRevocationAlertKey(row.id),
+        reason: "covered by the user's verified deny",
+        requestId: await requestIdOf(tx, row),
+      },
+      now,
+    );
+    return { revocationId: row.id, status: "VERIFIED" as const };
+  });
 }
 
 /** Every session issued before the cutoff has expired already: nothing is left to cut. */

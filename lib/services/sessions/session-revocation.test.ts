@@ -504,6 +504,38 @@ describe("applySessionRevocation", () => {
     expect((await db.prisma.alert.findUniqueOrThrow({ where: { id: alert.id } })).status).toBe("RESOLVED");
   });
 
+  it("a later revocation of a user whose verified deny outlived the set's removal from the account is covered, not failed", async () => {
+    const { ctx, deps } = worker();
+    const first = tuple(alice.userId, new Date(clock.now.getTime() + 60_000));
+    expect((await applySessionRevocation({ ctx, deps, input: first })).status).toBe("VERIFIED");
+    // Another grant deletes the last assignments: the set leaves the account, so provisioning there fails from now on.
+    for (const principalId of [alice.userId, bob.userId]) {
+      const issued = await port.unassign({ ...first, principalType: "USER", principalId });
+      if ("requestId" in issued)
+        await waitUntil(
+          () => port.deletionStatus(issued.requestId),
+          (report) => report.status === "SUCCEEDED",
+        );
+    }
+    const later = await applySessionRevocation({
+      ctx,
+      deps,
+      input: tuple(alice.userId, new Date(first.cutoff.getTime() + 1_000)),
+    });
+    expect(later.status).toBe("VERIFIED");
+    expect(await db.prisma.alert.count({ where: { status: "OPEN" } })).toBe(0);
+    const row = await db.prisma.sessionRevocation.findUniqueOrThrow({ where: { id: later.revocationId } });
+    expect(row.provisionRequestId).not.toBeNull();
+    // Past the covering deny's cutoff the same failure is no longer covered: the fail-closed alert, as before.
+    clock = { now: new Date(first.cutoff.getTime() + 5_000) };
+    const uncovered = await applySessionRevocation({
+      ctx,
+      deps: { ...deps },
+      input: tuple(alice.userId, new Date(first.cutoff.getTime() + 10_000)),
+    });
+    expect(uncovered.status).toBe("FAILED");
+  });
+
   it("rejects malformed input from a job before touching anything", async () => {
     const { ctx, deps } = worker();
     for (const input of [
