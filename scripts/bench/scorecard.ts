@@ -100,11 +100,19 @@ async function refreshAtScale(fraction: number) {
 
   let peakRss = 0;
   let peakHeap = 0;
+  let phaseHeap = 0;
+  const phaseHeaps: string[] = [];
   const sampler = setInterval(() => {
     const { rss, heapUsed } = process.memoryUsage();
     peakRss = Math.max(peakRss, rss);
     peakHeap = Math.max(peakHeap, heapUsed);
+    phaseHeap = Math.max(phaseHeap, heapUsed);
   }, 100);
+  // Which step holds the memory: each phase's own peak heap.
+  const endPhase = (name: string) => {
+    phaseHeaps.push(`${name} ${Math.round(phaseHeap / 2 ** 20)} MiB`);
+    phaseHeap = 0;
+  };
 
   const ctx = { actor: systemActor("scorecard-snapshot"), db, now: () => new Date() };
   const total = (prefix?: string[]) =>
@@ -113,10 +121,13 @@ async function refreshAtScale(fraction: number) {
   try {
     const inventory = await syncInventory({ ctx, port });
     const syncedAt = performance.now();
+    endPhase("inventory sync");
     const listing = await snapshotAssignments({ ctx, port, byPrincipal: true });
     const listedAt = performance.now();
+    endPhase("assignment listing");
     const snapshot = await takeScorecardSnapshot({ ctx, sources: { port, audit, calls: () => total() } });
     const seconds = (performance.now() - started) / 1000;
+    endPhase("measure");
 
     note(
       `size ${fraction}: ${scale.accounts} accounts, ${scale.permissionSetsPerAccount} sets each, ${scale.assignments} assignments`,
@@ -125,6 +136,7 @@ async function refreshAtScale(fraction: number) {
       `sso-admin + identitystore paced at ${SSO_RATE}/s (one shared bucket, as the worker); timings on a shared machine`,
     );
     const simulatorRss = peakRssOf(sim.child.pid!);
+    note(`peak heap per phase: ${phaseHeaps.join(", ")}`);
     if (simulatorRss !== null)
       note(`simulator process (not counted below): peak RSS ${Math.round(simulatorRss / 2 ** 20)} MiB`);
     benchAt("scorecard_accounts", inventory.accounts, "accounts");
