@@ -32,6 +32,8 @@ interface PairListing {
   permissionSetArn: string;
   accountId: string;
   current: boolean;
+  /** When its assignments were last listed, kept for a pair this sync does not list. */
+  lastListedAt: Date | null;
   principals: AssignmentPrincipal[] | null;
 }
 
@@ -68,6 +70,7 @@ export async function snapshotAssignments({
     }),
   ]);
 
+  const lastListed = new Map(previous.map((p) => [`${p.permissionSetArn}|${p.accountId}`, p.assignmentsSyncedAt]));
   // Two listings per set: every provisioned account, then those whose role lacks the latest edit.
   const failedSets = new Set<string>();
   const provisioned = await mapWithConcurrency(sets, CONCURRENCY, async ({ arn }) => {
@@ -76,22 +79,22 @@ export async function snapshotAssignments({
       const outdated = new Set(
         await counted(() => port.listAccountsForProvisionedPermissionSet(arn, "LATEST_PERMISSION_SET_NOT_PROVISIONED")),
       );
-      return all.map((accountId) => ({ permissionSetArn: arn, accountId, current: !outdated.has(accountId) }));
+      return all.map((accountId) => ({
+        permissionSetArn: arn,
+        accountId,
+        current: !outdated.has(accountId),
+        lastListedAt: lastListed.get(`${arn}|${accountId}`) ?? null,
+      }));
     } catch {
       failedSets.add(arn);
       return [];
     }
   });
+  lastListed.clear();
 
   // Pairs listed longest ago go first, so a budget cut rotates through the organization over successive syncs.
-  const lastListed = new Map(previous.map((p) => [`${p.permissionSetArn}|${p.accountId}`, p.assignmentsSyncedAt]));
-  const pairs = provisioned
-    .flat()
-    .sort(
-      (a, b) =>
-        (lastListed.get(`${a.permissionSetArn}|${a.accountId}`)?.getTime() ?? 0) -
-        (lastListed.get(`${b.permissionSetArn}|${b.accountId}`)?.getTime() ?? 0),
-    );
+  // The time is looked up once per pair: keys built inside the comparator made ~2 x n log n strings (200 MB at 50,000).
+  const pairs = provisioned.flat().sort((a, b) => (a.lastListedAt?.getTime() ?? 0) - (b.lastListedAt?.getTime() ?? 0));
   const directory = byPrincipal ? await listByPrincipal(port, counted) : null;
   const listings: PairListing[] = directory
     ? pairs.map((pair) => ({
@@ -191,7 +194,7 @@ export async function snapshotAssignments({
       permissionSetArn: l.permissionSetArn,
       accountId: l.accountId,
       current: l.current,
-      assignmentsSyncedAt: l.principals ? now : (lastListed.get(`${l.permissionSetArn}|${l.accountId}`) ?? null),
+      assignmentsSyncedAt: l.principals ? now : l.lastListedAt,
       syncedAt: now,
     })))
       await tx.inventoryProvisioning.createMany({ data });
