@@ -1,7 +1,10 @@
 // `npm run bench:scorecard`: one full scorecard refresh over a large simulated organization (1,000 accounts, 50 permission
 // sets provisioned to each, 5,000 standing assignments): inventory sync, every assignment listed by principal, managed
 // policies and every account's credential report. sso-admin and identitystore share one 20 requests/s bucket, as the
-// worker's; the simulator throttles above its documented limits too. BENCH_QUICK=1 runs a tenth of the organization.
+// worker's; the simulator throttles above its documented limits too. The simulator runs in a child process, so the
+// memory figures are the portal's alone. Two sizes run in one process, smallest first, to show whether memory grows with
+// the organization: a tenth and the whole (BENCH_QUICK=1: a hundredth and a tenth).
+import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -14,21 +17,58 @@ import { systemActor } from "../../lib/services/context";
 import { snapshotAssignments } from "../../lib/services/inventory/snapshot-assignments";
 import { syncInventory } from "../../lib/services/inventory/sync-inventory";
 import { takeScorecardSnapshot } from "../../lib/services/scorecard/take-scorecard-snapshot";
-import { BENCH_SCALE, scaledSeed } from "../../lib/simulator/seed-scale";
-import { startSimulator } from "../../lib/simulator/server";
+import { DEMO_SEED } from "../../lib/simulator/seed";
+import { BENCH_SCALE, type ScaledSeedOptions } from "../../lib/simulator/seed-scale";
 import { PgRateLimiter } from "../../lib/worker/pg-rate-limiter";
 import { bench, note } from "./report";
 
 const QUICK = process.env.BENCH_QUICK === "1";
 const SSO_RATE = 20;
-const scale = QUICK
-  ? { ...BENCH_SCALE, accounts: BENCH_SCALE.accounts / 10, assignments: BENCH_SCALE.assignments / 10 }
-  : BENCH_SCALE;
+const FRACTIONS = QUICK ? [0.01, 0.1] : [0.1, 1];
+const scaled = (fraction: number): ScaledSeedOptions => ({
+  ...BENCH_SCALE,
+  accounts: Math.round(BENCH_SCALE.accounts * fraction),
+  assignments: Math.round(BENCH_SCALE.assignments * fraction),
+});
+
+/** The scaled simulator in its own process; resolves with its URL once it listens. */
+function startSimulatorProcess(scale: ScaledSeedOptions) {
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(import.meta.dirname, "scaled-simulator.ts")], {
+    env: { ...process.env, BENCH_SIM_SCALE: JSON.stringify(scale) },
+    stdio: ["ignore", "pipe", "inherit", "ipc"],
+  });
+  return new Promise<{ child: ChildProcess; url: string }>((resolve, reject) => {
+    let output = "";
+    child.stdout!.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+      const ready = /SIMULATOR READY (\S+)/.exec(output);
+      if (ready) resolve({ child, url: ready[1]! });
+    });
+    child.once("exit", (code) => reject(new Error(`simulator exited with ${code}`)));
+  });
+}
+
+/** Linux's high-water mark of a process's resident memory, in bytes (null elsewhere). */
+function peakRssOf(pid: number) {
+  try {
+    const kib = /VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
+    return kib ? Number(kib) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
 
 async function main() {
+  for (const fraction of FRACTIONS) await refreshAtScale(fraction);
+}
+
+async function refreshAtScale(fraction: number) {
+  const scale = scaled(fraction);
+  const suffix = fraction === 1 ? "" : `_${String(fraction).replace(".", "_")}`;
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "bench-scorecard-"));
-  const seed = scaledSeed(scale);
-  const sim = await startSimulator({ port: 0, seed, config: { asyncDelayMs: 0 } });
+  const seed = DEMO_SEED;
+  const benchAt = (name: string, value: number, unit: string) => bench(`${name}${suffix}`, value, unit);
+  const sim = await startSimulatorProcess(scale);
   const database = await startEmbeddedDatabase({
     dataDir: path.join(root, "pg"),
     port: await findFreePort(),
@@ -60,13 +100,19 @@ async function main() {
 
   let peakRss = 0;
   let peakHeap = 0;
-  const rssSamples: number[] = [];
+  let phaseHeap = 0;
+  const phaseHeaps: string[] = [];
   const sampler = setInterval(() => {
     const { rss, heapUsed } = process.memoryUsage();
     peakRss = Math.max(peakRss, rss);
     peakHeap = Math.max(peakHeap, heapUsed);
-    rssSamples.push(rss);
-  }, 250);
+    phaseHeap = Math.max(phaseHeap, heapUsed);
+  }, 100);
+  // Which step holds the memory: each phase's own peak heap.
+  const endPhase = (name: string) => {
+    phaseHeaps.push(`${name} ${Math.round(phaseHeap / 2 ** 20)} MiB`);
+    phaseHeap = 0;
+  };
 
   const ctx = { actor: systemActor("scorecard-snapshot"), db, now: () => new Date() };
   const total = (prefix?: string[]) =>
@@ -75,39 +121,49 @@ async function main() {
   try {
     const inventory = await syncInventory({ ctx, port });
     const syncedAt = performance.now();
+    endPhase("inventory sync");
     const listing = await snapshotAssignments({ ctx, port, byPrincipal: true });
     const listedAt = performance.now();
+    endPhase("assignment listing");
     const snapshot = await takeScorecardSnapshot({ ctx, sources: { port, audit, calls: () => total() } });
     const seconds = (performance.now() - started) / 1000;
+    endPhase("measure");
 
     note(
-      `${QUICK ? "BENCH_QUICK: " : ""}${scale.accounts} accounts, ${scale.permissionSetsPerAccount} sets each, ${scale.assignments} assignments`,
+      `size ${fraction}: ${scale.accounts} accounts, ${scale.permissionSetsPerAccount} sets each, ${scale.assignments} assignments`,
     );
     note(
       `sso-admin + identitystore paced at ${SSO_RATE}/s (one shared bucket, as the worker); timings on a shared machine`,
     );
-    bench("scorecard_accounts", inventory.accounts, "accounts");
-    bench("scorecard_pairs", listing.pairs, "pairs");
-    bench("scorecard_assignments_listed", listing.assignments, "assignments");
-    bench("scorecard_stale_pairs", listing.stalePairs, "pairs");
-    bench("scorecard_inventory_sync_seconds", (syncedAt - started) / 1000, "s");
-    bench("scorecard_assignment_listing_seconds", (listedAt - syncedAt) / 1000, "s");
-    bench("scorecard_measure_seconds", (performance.now() - listedAt) / 1000, "s");
-    bench("scorecard_full_refresh_seconds", seconds, "s");
-    bench("scorecard_aws_calls", total(), "calls");
-    bench("scorecard_assignment_listing_calls", listing.calls, "calls");
-    bench("scorecard_measure_calls", snapshot.awsCalls ?? 0, "calls");
-    bench("scorecard_failed_calls", failed, "calls");
-    bench("scorecard_accounts_not_measured", snapshot.notMeasured, "accounts");
-    bench("scorecard_peak_rss", Math.round(peakRss / 2 ** 20), "MiB");
-    bench("scorecard_peak_heap", Math.round(peakHeap / 2 ** 20), "MiB");
+    const simulatorRss = peakRssOf(sim.child.pid!);
+    note(`peak heap per phase: ${phaseHeaps.join(", ")}`);
+    if (simulatorRss !== null)
+      note(`simulator process (not counted below): peak RSS ${Math.round(simulatorRss / 2 ** 20)} MiB`);
+    benchAt("scorecard_accounts", inventory.accounts, "accounts");
+    benchAt("scorecard_pairs", listing.pairs, "pairs");
+    benchAt("scorecard_assignments_listed", listing.assignments, "assignments");
+    benchAt("scorecard_stale_pairs", listing.stalePairs, "pairs");
+    benchAt("scorecard_inventory_sync_seconds", (syncedAt - started) / 1000, "s");
+    benchAt("scorecard_assignment_listing_seconds", (listedAt - syncedAt) / 1000, "s");
+    benchAt("scorecard_measure_seconds", (performance.now() - listedAt) / 1000, "s");
+    benchAt("scorecard_full_refresh_seconds", seconds, "s");
+    benchAt("scorecard_aws_calls", total(), "calls");
+    benchAt("scorecard_assignment_listing_calls", listing.calls, "calls");
+    benchAt("scorecard_measure_calls", snapshot.awsCalls ?? 0, "calls");
+    benchAt("scorecard_failed_calls", failed, "calls");
+    benchAt("scorecard_accounts_not_measured", snapshot.notMeasured, "accounts");
+    benchAt("scorecard_peak_rss", Math.round(peakRss / 2 ** 20), "MiB");
+    benchAt("scorecard_peak_heap", Math.round(peakHeap / 2 ** 20), "MiB");
     for (const [operation, n] of [...calls].sort((a, b) => b[1] - a[1])) note(`${operation}: ${n}`);
   } finally {
     clearInterval(sampler);
     audit.close();
     port.close();
     await db.$disconnect();
-    await sim.close();
+    await new Promise((resolve) => {
+      sim.child.once("exit", resolve);
+      sim.child.kill("SIGTERM");
+    });
     await database.stop();
     fs.rmSync(root, { recursive: true, force: true });
   }

@@ -9,7 +9,7 @@ import { expectCode } from "../../testing/expect-app-error";
 import { createTestDatabase, type TestDatabase } from "../../testing/test-database";
 import { systemActor, type Actor, type ServiceContext } from "../context";
 import { inventoryOverview } from "../queries/inventory-overview";
-import { snapshotAssignments } from "./snapshot-assignments";
+import { chunksOf, snapshotAssignments } from "./snapshot-assignments";
 import { syncInventory } from "./sync-inventory";
 
 const account = (name: string) => DEMO_SEED.accounts.find((a) => a.name === name)!;
@@ -326,5 +326,15 @@ describe("snapshotAssignments", () => {
     expect(await comparable()).toEqual(before);
     expect(byPrincipal).toMatchObject({ stalePairs: 0, assignments: perPair.assignments });
     expect(before.some((row) => row.principalType === "GROUP" && row.memberCount === engineeringMembers)).toBe(true);
+  });
+});
+
+describe("chunksOf", () => {
+  it("maps every item once, in order, in slices of at most the size, and nothing for no items", () => {
+    const items = Array.from({ length: 2_501 }, (_, index) => index);
+    const slices = [...chunksOf(items, 1_000, (n) => n * 2)];
+    expect(slices.map((slice) => slice.length)).toEqual([1_000, 1_000, 501]);
+    expect(slices.flat()).toEqual(items.map((n) => n * 2));
+    expect([...chunksOf([], 1_000, (n) => n)]).toEqual([]);
   });
 });

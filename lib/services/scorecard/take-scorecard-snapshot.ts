@@ -53,12 +53,19 @@ export async function takeScorecardSnapshot({
   if (ctx.actor.type !== "system") throw new AppError("FORBIDDEN", "Only the worker measures the scorecard.");
   const started = performance.now();
   const callsBefore = sources.calls?.() ?? null;
-  const [accounts, sets, rows, provisioning, tuples, grants, findings, policyRow] = await Promise.all([
+  const [accounts, sets, rows, anyListed, unlisted, tuples, grants, findings, policyRow] = await Promise.all([
     ctx.db.awsAccount.findMany({ where: { status: { not: "GONE" } }, orderBy: { name: "asc" } }),
     ctx.db.permissionSet.findMany({ select: { arn: true, name: true } }),
     ctx.db.inventoryAssignment.findMany(),
+    // Asked of the database, not read row by row: an organization holds accounts x sets provisioning rows.
+    ctx.db.inventoryProvisioning.findFirst({
+      where: { assignmentsSyncedAt: { not: null } },
+      select: { accountId: true },
+    }),
     ctx.db.inventoryProvisioning.findMany({
-      select: { accountId: true, permissionSetArn: true, assignmentsSyncedAt: true },
+      where: { assignmentsSyncedAt: null },
+      distinct: ["accountId"],
+      select: { accountId: true },
     }),
     ctx.db.assignmentTuple.findMany({
       where: { standing: true },
@@ -161,8 +168,8 @@ export async function takeScorecardSnapshot({
   );
   for (const p of strangers) p.email = emails.get(p.principalId) ?? null;
   // An account with no provisioned set holds no assignment; before the first listing nothing is known.
-  const inventoryListed = provisioning.some((p) => p.assignmentsSyncedAt);
-  const unlistedAccounts = new Set(provisioning.filter((p) => !p.assignmentsSyncedAt).map((p) => p.accountId));
+  const inventoryListed = anyListed !== null;
+  const unlistedAccounts = new Set(unlisted.map((p) => p.accountId));
   const unknownSets = new Map<string, string>();
   for (const [arn, set] of sensitivity) if (set.level === "unknown") unknownSets.set(arn, set.name);
 
