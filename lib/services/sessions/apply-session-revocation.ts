@@ -11,6 +11,7 @@ import {
   revocationExpiry,
   type Revocation,
 } from "../../domain/session-revocation";
+import type { DbTransaction } from "../../db";
 import { Prisma, type SessionRevocation } from "../../generated/prisma/client";
 import { resolveAlert } from "../alerts/raise-alert";
 import { emitAudit } from "../audit";
@@ -155,45 +156,68 @@ async function applyUnderLock(
         ],
       },
     });
-    for (const revocation of covered) {
-      const moved = await tx.sessionRevocation.updateMany({
-        where: { id: revocation.id, status: revocation.status },
-        data: { status: "VERIFIED", verifiedAt, provisionRequestId, lastError: null },
+    for (const revocation of covered)
+      await markVerified(tx, ctx.actor, revocation, {
+        fromStatuses: [revocation.status],
+        provisionRequestId,
+        at: verifiedAt,
+        // An earlier attempt's alert is over once the deny is provisioned.
+        alertReason: "the session deny was provisioned",
       });
-      if (moved.count === 0) continue;
-      await emitAudit(
-        tx,
-        ctx.actor,
-        {
-          action: "session.revocation_verified",
-          entityType: "session_revocation",
-          entityId: revocation.id,
-          requestId: await requestIdOf(tx, revocation),
-          before: { status: revocation.status },
-          after: {
-            status: "VERIFIED",
-            permissionSetArn: revocation.permissionSetArn,
-            accountId: revocation.accountId,
-            cutoff: revocation.cutoff.toISOString(),
-            awsRequestId: provisionRequestId,
-          },
-        },
-        verifiedAt,
-      );
-      // An earlier attempt's alert is over once the deny is provisioned.
-      await resolveAlert(
-        tx,
-        ctx.actor,
-        {
-          dedupeKey: sessionRevocationAlertKey(revocation.id),
-          reason: "the session deny was provisioned",
-          requestId: await requestIdOf(tx, revocation),
-        },
-        verifiedAt,
-      );
-    }
   });
   return { revocationId: row.id, status: "VERIFIED" };
+}
+
+/** Moves one unfinished revocation to VERIFIED with its audit row and resolves its alert; false if it had moved on. */
+async function markVerified(
+  tx: DbTransaction,
+  actor: ServiceContext["actor"],
+  revocation: SessionRevocation,
+  options: {
+    fromStatuses: SessionRevocation["status"][];
+    provisionRequestId: string | null;
+    at: Date;
+    /** Another revocation whose provisioned deny covers this one. */
+    coveredBy?: string;
+    reason?: string;
+    alertReason: string;
+  },
+): Promise<boolean> {
+  const { provisionRequestId, at } = options;
+  const moved = await tx.sessionRevocation.updateMany({
+    where: { id: revocation.id, status: { in: options.fromStatuses } },
+    data: { status: "VERIFIED", verifiedAt: at, provisionRequestId, lastError: null },
+  });
+  if (moved.count === 0) return false;
+  const requestId = await requestIdOf(tx, revocation);
+  await emitAudit(
+    tx,
+    actor,
+    {
+      action: "session.revocation_verified",
+      entityType: "session_revocation",
+      entityId: revocation.id,
+      requestId,
+      before: { status: revocation.status },
+      after: {
+        status: "VERIFIED",
+        permissionSetArn: revocation.permissionSetArn,
+        accountId: revocation.accountId,
+        cutoff: revocation.cutoff.toISOString(),
+        ...(options.coveredBy ? { coveredBy: options.coveredBy } : {}),
+        awsRequestId: provisionRequestId,
+      },
+      ...(options.reason ? { reason: options.reason } : {}),
+    },
+    at,
+  );
+  await resolveAlert(
+    tx,
+    actor,
+    { dedupeKey: sessionRevocationAlertKey(revocation.id), reason: options.alertReason, requestId },
+    at,
+  );
+  return true;
 }
 
 /** FAILED provisioning leaves the account on the old policy: retried, then past the threshold FAILED with the alert. */
@@ -248,45 +272,17 @@ async function coverByVerifiedDeny(
   const covering = candidates.find((candidate) => coversAfterDeprovision(candidate, row, now));
   if (!covering) return null;
   return ctx.db.$transaction(async (tx) => {
-    const moved = await tx.sessionRevocation.updateMany({
+    const moved = await markVerified(tx, ctx.actor, row, {
       // The row read before this attempt may say PENDING while the attempt moved it to APPLIED: any unfinished state.
-      where: { id: row.id, status: { in: ["PENDING", "APPLIED", "FAILED"] } },
-      data: { status: "VERIFIED", verifiedAt: now, provisionRequestId: covering.provisionRequestId, lastError: null },
+      fromStatuses: ["PENDING", "APPLIED", "FAILED"],
+      provisionRequestId: covering.provisionRequestId,
+      at: now,
+      coveredBy: covering.id,
+      reason:
+        "the permission set left the account after the user's verified deny (cutoff not before now) was provisioned",
+      alertReason: "covered by the user's verified deny",
     });
-    if (moved.count === 0) return null;
-    await emitAudit(
-      tx,
-      ctx.actor,
-      {
-        action: "session.revocation_verified",
-        entityType: "session_revocation",
-        entityId: row.id,
-        requestId: await requestIdOf(tx, row),
-        before: { status: row.status },
-        after: {
-          status: "VERIFIED",
-          permissionSetArn: row.permissionSetArn,
-          accountId: row.accountId,
-          cutoff: row.cutoff.toISOString(),
-          coveredBy: covering.id,
-          awsRequestId: covering.provisionRequestId,
-        },
-        reason:
-          "the permission set left the account after the user's verified deny (cutoff not before now) was provisioned",
-      },
-      now,
-    );
-    await resolveAlert(
-      tx,
-      ctx.actor,
-      {
-        dedupeKey: sessionRevocationAlertKey(row.id),
-        reason: "covered by the user's verified deny",
-        requestId: await requestIdOf(tx, row),
-      },
-      now,
-    );
-    return { revocationId: row.id, status: "VERIFIED" as const };
+    return moved ? { revocationId: row.id, status: "VERIFIED" as const } : null;
   });
 }
 
