@@ -4,6 +4,10 @@ import { z } from "zod";
 export const QUEUES = {
   activateGrant: "grant-activate",
   deactivateGrant: "grant-deactivate",
+  /** Temporary Identity Center group memberships (GroupGrant); payload GrantJob with the group grant's id. */
+  activateGroupGrant: "group-grant-activate",
+  deactivateGroupGrant: "group-grant-deactivate",
+  reconcileGroupMemberships: "group-memberships-reconcile",
   expirePendingRequest: "request-expire-pending",
   escalateRequest: "request-escalate",
   sweepGrants: "grant-sweep",

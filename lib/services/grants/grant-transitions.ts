@@ -9,13 +9,14 @@ import { lockAssignmentTuple } from "../tuple-lock";
 // status read makes it, and its audit row (and the request's follow-up) commit in the same transaction.
 
 type GrantUpdate = Parameters<DbTransaction["grant"]["updateMany"]>[0]["data"];
+type GroupGrantUpdate = Parameters<DbTransaction["groupGrant"]["updateMany"]>[0]["data"];
 
-export interface GrantMove {
+export interface GrantMove<Update = GrantUpdate> {
   event: GrantEvent;
   /** Audit action; the row carries { status: from } before and { status: to, ...after } after. */
   action: string;
   /** Columns written with the status. */
-  data?: GrantUpdate;
+  data?: Update;
   after?: Record<string, unknown>;
   reason?: string | null;
   /** False when the calling verb settles the request itself. */
@@ -31,19 +32,51 @@ export async function moveGrant(
   move: GrantMove,
   now: Date,
 ): Promise<boolean> {
+  return moveStatus(tx, actor, "grant", grant, from, move, now, (to) =>
+    tx.grant.updateMany({
+      where: { id: grant.id, status: from },
+      data: { ...move.data, status: to, version: { increment: 1 } },
+    }),
+  );
+}
+
+/** moveGrant for a temporary group membership: the same transition table, compare-and-set, audit row and request follow-up. */
+export async function moveGroupGrant(
+  tx: DbTransaction,
+  actor: Actor,
+  grant: { id: string; requestId: string },
+  from: GrantStatus,
+  move: GrantMove<GroupGrantUpdate>,
+  now: Date,
+): Promise<boolean> {
+  return moveStatus(tx, actor, "group_grant", grant, from, move, now, (to) =>
+    tx.groupGrant.updateMany({
+      where: { id: grant.id, status: from },
+      data: { ...move.data, status: to, version: { increment: 1 } },
+    }),
+  );
+}
+
+async function moveStatus(
+  tx: DbTransaction,
+  actor: Actor,
+  entityType: "grant" | "group_grant",
+  grant: { id: string; requestId: string },
+  from: GrantStatus,
+  move: GrantMove<unknown>,
+  now: Date,
+  compareAndSet: (to: GrantStatus) => Promise<{ count: number }>,
+): Promise<boolean> {
   const to = transitionGrant(from, move.event);
   await lockAuditChain(tx);
-  const changed = await tx.grant.updateMany({
-    where: { id: grant.id, status: from },
-    data: { ...move.data, status: to, version: { increment: 1 } },
-  });
+  const changed = await compareAndSet(to);
   if (changed.count !== 1) return false;
   await emitAudit(
     tx,
     actor,
     {
       action: move.action,
-      entityType: "grant",
+      entityType,
       entityId: grant.id,
       requestId: grant.requestId,
       before: { status: from },
@@ -96,15 +129,15 @@ export async function recordGrantOperation(
   return true;
 }
 
-/** Keeps the request's status in step with its grants, auditing the change in the same transaction. */
+/** Keeps the request's status in step with its grants (assignments and group memberships alike), auditing the change in the same transaction. */
 export async function syncRequestStatus(tx: DbTransaction, actor: Actor, requestId: string, now: Date) {
   const request = await tx.accessRequest.findUniqueOrThrow({
     where: { id: requestId },
-    select: { status: true, grants: { select: { status: true } } },
+    select: { status: true, grants: { select: { status: true } }, groupGrants: { select: { status: true } } },
   });
   const step = deriveRequestStep(
     request.status,
-    request.grants.map((g) => g.status),
+    [...request.grants, ...request.groupGrants].map((g) => g.status),
   );
   if (!step) return request.status;
   const next = step.to;
