@@ -233,20 +233,28 @@ async function provisioningFailed(
     if (covered) return covered;
   }
   const attempts = row.attempts + 1;
-  await ctx.db.sessionRevocation.update({
-    where: { id: row.id },
+  // Another worker's provisioning may have carried this statement and verified the row meanwhile: never undo that.
+  const reset = await ctx.db.sessionRevocation.updateMany({
+    where: { id: row.id, status: { in: ["PENDING", "APPLIED"] } },
     data: { attempts, provisionRequestId: null, status: "PENDING", lastError: reason.slice(0, 1000) },
   });
+  if (reset.count !== 1) return settledMeanwhile(ctx, row);
   if (attempts < (deps.provisioningFailuresBeforeAlert ?? 3) && !isNotProvisionedFailure(reason))
     throw new RetryLater(`provisioning the session deny FAILED: ${reason}`);
-  await failRevocation(ctx, { ...row, status: "PENDING" }, reason, {
+  const failed = await failRevocation(ctx, { ...row, status: "PENDING" }, reason, {
     severity: "critical",
     subject: isNotProvisionedFailure(reason)
       ? "Live AWS sessions not confirmed cut: the permission set was no longer provisioned in the account (assignment removed before the deny)"
       : "Live AWS sessions not cut: provisioning the deny to the account kept failing",
     detail: { attempts },
   });
-  return { revocationId: row.id, status: "FAILED" };
+  return failed ? { revocationId: row.id, status: "FAILED" } : settledMeanwhile(ctx, row);
+}
+
+/** The status another worker left a revocation in while this attempt failed. */
+async function settledMeanwhile(ctx: ServiceContext, row: SessionRevocation): Promise<ApplySessionRevocationResult> {
+  const current = await ctx.db.sessionRevocation.findUniqueOrThrow({ where: { id: row.id }, select: { status: true } });
+  return { revocationId: row.id, status: current.status };
 }
 
 /**

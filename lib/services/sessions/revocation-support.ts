@@ -160,7 +160,10 @@ export async function requestIdOf(tx: Pick<DbTransaction, "grant">, row: Pick<Se
   return (await tx.grant.findUnique({ where: { id: row.grantId }, select: { requestId: true } }))?.requestId ?? null;
 }
 
-/** FAILED, audited, and the fail-closed alert raised (once per revocation), then its hooks told. */
+/**
+ * FAILED, audited, and the fail-closed alert raised (once per revocation), then its hooks told; false, with nothing
+ * written, when another worker verified or cleaned the revocation meanwhile.
+ */
 export async function failRevocation(
   ctx: ServiceContext,
   row: SessionRevocation,
@@ -168,12 +171,13 @@ export async function failRevocation(
   alert: Pick<AlertInput, "subject" | "severity"> & { detail?: Record<string, unknown> },
 ) {
   const now = ctx.now();
-  const raised = await ctx.db.$transaction(async (tx) => {
+  const outcome = await ctx.db.$transaction(async (tx) => {
     const requestId = await requestIdOf(tx, row);
-    await tx.sessionRevocation.update({
-      where: { id: row.id },
+    const changed = await tx.sessionRevocation.updateMany({
+      where: { id: row.id, status: { notIn: ["VERIFIED", "CLEANED"] } },
       data: { status: "FAILED", lastError: reason.slice(0, 1000) },
     });
+    if (changed.count !== 1) return { failed: false as const };
     await emitAudit(
       tx,
       ctx.actor,
@@ -188,7 +192,7 @@ export async function failRevocation(
       },
       now,
     );
-    return recordAlert(
+    const raised = await recordAlert(
       tx,
       ctx.actor,
       {
@@ -208,6 +212,8 @@ export async function failRevocation(
       },
       now,
     );
+    return { failed: true as const, raised };
   });
-  if (raised) await notifyAlertRaised(raised);
+  if (outcome.failed && outcome.raised) await notifyAlertRaised(outcome.raised);
+  return outcome.failed;
 }

@@ -504,6 +504,25 @@ describe("applySessionRevocation", () => {
     expect((await db.prisma.alert.findUniqueOrThrow({ where: { id: alert.id } })).status).toBe("RESOLVED");
   });
 
+  it("a FAILED provisioning never undoes a verification another worker recorded meanwhile (no false alert)", async () => {
+    sim.setConfig({ failureRules: [{ kind: "provision", permissionSetArn: readOnly.arn, failureReason: "internal" }] });
+    const input = tuple(alice.userId, new Date(Date.now() + 60_000));
+    const racing = {
+      ...port,
+      provisioningStatus: async (requestId: string) => {
+        const report = await port.provisioningStatus(requestId);
+        // Another worker's provisioning carried this user's statement and verified the row while ours was failing.
+        await db.prisma.sessionRevocation.updateMany({ data: { status: "VERIFIED", verifiedAt: new Date() } });
+        return report;
+      },
+    };
+    const { ctx, deps } = worker({ port: racing, provisioningFailuresBeforeAlert: 1 });
+    const result = await applySessionRevocation({ ctx, deps, input });
+    expect(result.status).toBe("VERIFIED");
+    expect((await db.prisma.sessionRevocation.findFirstOrThrow()).status).toBe("VERIFIED");
+    expect(await db.prisma.alert.count()).toBe(0);
+  });
+
   it("a later revocation of a user whose verified deny outlived the set's removal from the account is covered, not failed", async () => {
     const { ctx, deps } = worker();
     const first = tuple(alice.userId, new Date(clock.now.getTime() + 60_000));
