@@ -308,4 +308,27 @@ describe("break-glass", () => {
     await reconcile();
     expect(await harness.db.prisma.breakGlassUse.count({ where: { source: "OFFLINE" } })).toBe(1);
   });
+
+  it("two reviewers deciding the same use at once: one review recorded and audited, the other told it was reviewed", async () => {
+    const use = await harness.db.prisma.breakGlassUse.findFirstOrThrow({ where: { review: "PENDING" } });
+    const verdicts = ["JUSTIFIED", "NOT_JUSTIFIED"] as const;
+    const results = await Promise.allSettled(
+      [users.carol!, users.bob!].map((reviewer, index) =>
+        reviewBreakGlass({
+          ctx: harness.ctxFor(reviewer),
+          input: { useId: use.id, verdict: verdicts[index], comment: "Checked the incident ticket." },
+        }),
+      ),
+    );
+    const won = results.filter((result) => result.status === "fulfilled");
+    const lost = results.filter((result) => result.status === "rejected");
+    expect([won.length, lost.length]).toEqual([1, 1]);
+    expect((lost[0] as PromiseRejectedResult).reason).toMatchObject({ code: "CONFLICT" });
+    const reviewed = await harness.db.prisma.breakGlassUse.findUniqueOrThrow({ where: { id: use.id } });
+    expect(reviewed.review).toBe((won[0] as PromiseFulfilledResult<{ review: string }>).value.review);
+    const audited = await harness.db.prisma.auditEvent.findMany({
+      where: { action: "breakglass.reviewed", after: { path: ["useId"], equals: use.id } },
+    });
+    expect(audited).toHaveLength(1);
+  });
 });
