@@ -16,7 +16,8 @@ export const NOTIFICATION_EVENTS = {
   "access.ended": { audience: "requester", summary: "Your access ended and was removed" },
   "access.revoked": { audience: "requester", summary: "Your access was revoked" },
   "access.failed": { audience: "requester", summary: "Your access could not be granted" },
-  "removal.alert": { audience: "security", summary: "A removal is not verified" },
+  // Every raised alert; its message takes the heading of its kind (alert-presentation.ts).
+  "removal.alert": { audience: "security", summary: "A security alert was raised" },
   "drift.found": { audience: "security", summary: "An assignment changed outside the portal" },
   "policy.reloaded": { audience: "security", summary: "The access policy was reloaded" },
   "breakglass.used": { audience: "security", summary: "Emergency access was used (break-glass)" },

@@ -59,6 +59,8 @@ interface Case {
   payload: unknown;
   subject: RegExp;
   text: string[];
+  /** Text that must not appear (a heading that belongs to another kind of alert). */
+  absent?: string[];
   links: string[];
 }
 
@@ -191,13 +193,34 @@ const cases: Case[] = [
       subject: {
         type: "alert",
         id: "alert_1",
-        details: { kind: "REMOVAL_UNVERIFIED", severity: "HIGH", subject: "alice on payments-prod still assigned" },
+        details: { kind: "removal-unverified", severity: "HIGH", subject: "alice on payments-prod still assigned" },
         reason: null,
       },
     }),
     subject: /^Security alert: alice on payments-prod still assigned$/,
-    text: ["!! The portal could not verify", "Severity:", "HIGH", `Open the admin page: ${APP}/admin`],
+    text: [
+      "A removal is not verified",
+      "!! The portal could not verify",
+      "Severity:",
+      "HIGH",
+      `Open the admin page: ${APP}/admin`,
+    ],
     links: [`${APP}/admin`, requestLink],
+  },
+  {
+    type: "removal.alert",
+    payload: payload("removal.alert", null, {
+      subject: {
+        type: "alert",
+        id: "alert_2",
+        details: { kind: "session-revocation-failed", severity: "critical", subject: "sessions of alice not cut" },
+        reason: null,
+      },
+    }),
+    subject: /^Security alert: sessions of alice not cut$/,
+    text: ["Live AWS sessions may not be cut", "!! The portal could not confirm that the sessions"],
+    absent: ["removal is not verified"],
+    links: [`${APP}/admin`],
   },
   {
     type: "drift.found",
@@ -295,7 +318,7 @@ function rendered(type: NotificationEventType, body: unknown, with_ = links): Re
 describe("email templates", () => {
   it("covers every event people hear about, and only those", () => {
     const mailed = Object.keys(NOTIFICATION_EVENTS).filter((type) => type !== "request.updated");
-    expect(cases.map((c) => c.type).sort()).toEqual(mailed.sort());
+    expect([...new Set(cases.map((c) => c.type))].sort()).toEqual(mailed.sort());
     expect(renderEmail("request.updated", payload("request.updated", snapshot()), links)).toMatchObject({
       ok: false,
     });
@@ -305,6 +328,7 @@ describe("email templates", () => {
     const email = rendered(c.type, c.payload);
     expect(email.subject).toMatch(c.subject);
     for (const fragment of c.text) expect(email.text).toContain(fragment);
+    for (const fragment of c.absent ?? []) expect(`${email.subject}\n${email.text}`).not.toContain(fragment);
     // The HTML version says the same (links as anchors rather than spelled out).
     const htmlText = normalize(visibleText(email.html));
     for (const fragment of c.text) expect(htmlText).toContain(normalize(fragment.replace(/: https?:\/\/\S+$/, "")));

@@ -1,3 +1,4 @@
+import { alertPresentation } from "../../domain/alert-presentation";
 import { z } from "zod";
 import type { NotificationEventType } from "../../domain/notifications";
 
@@ -283,14 +284,12 @@ const REQUEST_TEMPLATES: Record<
 const SECURITY_TEMPLATES: Record<SecurityEvent, (payload: EmailPayload, links: EmailLinks) => EmailDocument> = {
   "removal.alert": (payload, links) => {
     const details = payload.subject?.details ?? {};
+    const presentation = alertPresentation(details.kind);
     return {
-      subject: `Security alert: ${text(details.subject) ?? "a removal is not verified"}`,
-      heading: "A removal is not verified",
+      subject: `Security alert: ${text(details.subject) ?? presentation.heading}`,
+      heading: presentation.heading,
       blocks: [
-        {
-          kind: "warning",
-          text: "The portal could not verify that access was removed from AWS. Check the assignment until the alert is resolved.",
-        },
+        { kind: "warning", text: presentation.explanation },
         {
           kind: "facts",
           rows: compactRows([

@@ -328,6 +328,25 @@ describe("requester and security messages", () => {
   );
 });
 
+describe("security alerts", () => {
+  it.each([
+    ["removal-unverified", "A removal is not verified"],
+    ["session-revocation-failed", "Live AWS sessions may not be cut"],
+    ["policy.invalid", "The access policy file is invalid"],
+    ["unknown-kind", "A security alert was raised"],
+  ])("an alert of kind %s is headed %s", (kind, heading) => {
+    const message = renderNotification(
+      payload("removal.alert", {
+        request: undefined,
+        subject: { type: "alert", id: "1", details: { kind, subject: "details" }, reason: null },
+      }),
+    );
+    const texts = mrkdwnTexts(message.blocks).join("\n");
+    expect(texts).toContain(`*${heading}*`);
+    if (kind !== "removal-unverified") expect(texts).not.toContain("removal is not verified");
+  });
+});
+
 describe("slackDate", () => {
   it("has a UTC fallback and survives garbage", () => {
     expect(slackDate("2026-01-05T10:00:00.000Z")).toBe(

@@ -1,3 +1,4 @@
+import { alertPresentation } from "../../domain/alert-presentation";
 import { z } from "zod";
 import { NOTIFICATION_EVENTS, type NotificationEventType } from "../../domain/notifications";
 import { APPROVE_ACTION_ID, DENY_ACTION_ID, EXTEND_ACTION_ID, OPEN_ACTION_ID } from "../../services/slack/action-ids";
@@ -415,13 +416,15 @@ function requesterMessage(payload: NotificationPayload, request: RequestSnapshot
 
 function securityMessage(payload: NotificationPayload): SlackMessage {
   const titles: Partial<Record<NotificationEventType, string>> = {
-    "removal.alert": ":rotating_light: *A removal is not verified*",
     "drift.found": ":mag: *An assignment changed outside the portal*",
     "policy.reloaded": ":scroll: *The access policy was reloaded*",
     "breakglass.used": ":rotating_light: *Emergency access was used (break-glass)*",
     "breakglass.unreviewed": ":hourglass: *An emergency access use is still not reviewed*",
   };
-  const title = titles[payload.type] ?? `*${esc(payload.summary)}*`;
+  const title =
+    payload.type === "removal.alert"
+      ? `:rotating_light: *${esc(alertPresentation((payload.subject.details as { kind?: unknown } | null)?.kind).heading)}*`
+      : (titles[payload.type] ?? `*${esc(payload.summary)}*`);
   const blocks: Block[] = [section(`${title}${payload.subject.reason ? `\n${esc(payload.subject.reason)}` : ""}`)];
   const fields = detailsFields(payload.subject.details);
   if (payload.request) fields.unshift(`*Request*\n${link(payload.request.portalUrl, payload.request.id)}`);

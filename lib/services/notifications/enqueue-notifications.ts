@@ -1,3 +1,4 @@
+import { alertPresentation } from "../../domain/alert-presentation";
 import type { DbTransaction } from "../../db";
 import {
   endingNoticeAt,
@@ -151,7 +152,11 @@ async function writeNotification(
   const payload = {
     type,
     occurredAt: change.occurredAt.toISOString(),
-    summary: NOTIFICATION_EVENTS[type].summary,
+    // Every alert kind travels as removal.alert: its own heading, never "a removal is not verified" for all of them.
+    summary:
+      type === "removal.alert"
+        ? alertPresentation((change.after as { kind?: unknown } | null)?.kind).heading
+        : NOTIFICATION_EVENTS[type].summary,
     ...(request
       ? {
           request: requestSnapshot(settings, request),
