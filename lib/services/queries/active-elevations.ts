@@ -1,3 +1,4 @@
+import { groupLabel } from "../../domain/group-targets";
 import { canRevoke } from "../../domain/policy";
 import type { PolicyDocument } from "../../domain/policy-schema";
 import { ASSIGNMENT_MAY_EXIST_STATUSES, isRunning } from "../../domain/request-lifecycle";
@@ -88,7 +89,7 @@ export async function listActiveElevations({ ctx }: { ctx: ServiceContext }): Pr
         justification: request.justification,
         approvers: request.decisions.map((d) => ({
           name: d.approver.name ?? d.approver.email ?? "unknown",
-          viaGroups: d.viaGroups,
+          viaGroups: d.viaGroups.map(groupLabel),
         })),
         // Access exists only after approval, so none recorded means the policy approved it by itself.
         autoApproved: request.decisions.length === 0,

@@ -171,7 +171,8 @@ beforeAll(async () => {
       approverId: users.bob!.userId,
       decision: "APPROVE",
       comment: "ok",
-      viaGroups: ["approvers"],
+      // Routed through an IdP group and an Identity Center group (stored under its key, shown by its name).
+      viaGroups: ["approvers", "!identity-center:team-payments-leads"],
     },
   });
   // Standing: a baselined group and user, as the reconciler records them (type only in its audit event).
@@ -384,7 +385,7 @@ describe("listActiveElevations", () => {
       ticket: "PAY-42",
       ending: false,
       autoApproved: false,
-      approvers: [{ name: "bob", viaGroups: ["approvers"] }],
+      approvers: [{ name: "bob", viaGroups: ["approvers", "team-payments-leads (Identity Center)"] }],
       canRevoke: false,
     });
     expect(forCarol!.targets.map((t) => [t.permissionSetName, t.accountName, t.grantStatus])).toEqual([

@@ -1,3 +1,4 @@
+import { groupLabel } from "../../domain/group-targets";
 import { z } from "zod";
 import { recordId } from "../../domain/safe-text";
 import { describeAction, type AuditTone } from "../../audit/actions";
@@ -318,7 +319,7 @@ export async function getRequestDetail({
       decision: d.decision,
       kind: d.kind,
       comment: d.comment,
-      viaGroups: d.viaGroups,
+      viaGroups: d.viaGroups.map(groupLabel),
       at: d.createdAt,
     })),
     timeline: events.map((e) => describeEvent(e, grantViews, revocationTarget(e))),

@@ -1,3 +1,4 @@
+import { groupLabel } from "@/lib/domain/group-targets";
 import Link from "next/link";
 import { formatMinutes } from "@/components/format";
 import { Alert } from "@/components/ui/alert";
@@ -86,22 +87,23 @@ function Eligibility({ cell }: { cell: InventoryCell }) {
       {eligible.map((rule) => (
         <li key={rule.ruleId} data-testid="eligible-rule">
           <span className="font-semibold">
-            {[...rule.groups.map((g) => (g === "*" ? "everyone" : `group ${g}`)), ...rule.users].join(", ") ||
-              "nobody (all blocked)"}
+            {[...rule.groups.map((g) => (g === "*" ? "everyone" : `group ${groupLabel(g)}`)), ...rule.users].join(
+              ", ",
+            ) || "nobody (all blocked)"}
           </span>{" "}
           <span className="text-slate-600 dark:text-slate-400">
             · up to {formatMinutes(rule.maxDurationMinutes)} ·{" "}
             {rule.autoApproved
               ? "approved automatically"
               : `${rule.requiredApprovals} approval${rule.requiredApprovals === 1 ? "" : "s"} from ${[
-                  ...rule.approverGroups,
+                  ...rule.approverGroups.map(groupLabel),
                   ...rule.approverUsers,
                 ].join(", ")}`}
             {rule.ticketRequired ? " · ticket required" : ""} · rule {rule.ruleId}
           </span>
           {rule.blockedGroups.length + rule.blockedUsers.length > 0 ? (
             <span className="block text-xs text-red-800 dark:text-red-200">
-              Blocked by a deny rule: {[...rule.blockedGroups, ...rule.blockedUsers].join(", ")}
+              Blocked by a deny rule: {[...rule.blockedGroups.map(groupLabel), ...rule.blockedUsers].join(", ")}
             </span>
           ) : null}
         </li>
