@@ -17,6 +17,8 @@ import type { IdentityCenterPort } from "../aws/identity-center-port";
 import { systemActor, type ServiceContext } from "../services/context";
 import { activateGrant } from "../services/grants/activate-grant";
 import { deactivateGrant } from "../services/grants/deactivate-grant";
+import { activateGroupGrant } from "../services/group-grants/activate-group-grant";
+import { deactivateGroupGrant } from "../services/group-grants/deactivate-group-grant";
 import { RetryLater, type GrantDeps } from "../services/grants/grant-support";
 import { expirePendingRequest } from "../services/requests/expire-pending-request";
 import { escalateRequest } from "../services/requests/escalate-request";
@@ -120,6 +122,13 @@ export async function registerHandlers(deps: WorkerDeps, concurrency: { grants: 
   );
   await work(QUEUES.deactivateGrant, GrantJob, concurrency.removals, (ctx, data) =>
     deactivateGrant({ ctx, input: data, deps: deps.grantDeps }),
+  );
+  // Group memberships run like assignments: same claims, same retry on RetryLater, same concurrency.
+  await work(QUEUES.activateGroupGrant, GrantJob, concurrency.grants, (ctx, data) =>
+    activateGroupGrant({ ctx, input: data, deps: deps.grantDeps }),
+  );
+  await work(QUEUES.deactivateGroupGrant, GrantJob, concurrency.removals, (ctx, data) =>
+    deactivateGroupGrant({ ctx, input: data, deps: deps.grantDeps }),
   );
   await work(QUEUES.expirePendingRequest, RequestJob, 2, (ctx, data) => expirePendingRequest({ ctx, input: data }));
   await work(QUEUES.escalateRequest, RequestJob, 2, (ctx, data) => escalateRequest({ ctx, input: data }));
