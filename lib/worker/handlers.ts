@@ -30,6 +30,7 @@ import { checkBreakGlassReviews } from "../services/break-glass/check-break-glas
 import { summarizeRefusals } from "../services/refusals/record-refusal";
 import { reconcileAssignments, type ReconcileDeps } from "../services/reconcile/reconcile-assignments";
 import { unassignDrift } from "../services/reconcile/unassign-drift";
+import { reconcileGroupMemberships } from "../services/reconcile/reconcile-group-memberships";
 import { reconcileSessionStatements } from "../services/reconcile/reconcile-session-statements";
 import { cleanSessionRevocations } from "../services/sessions/clean-session-revocations";
 import { takeScorecardSnapshot, type ScorecardSources } from "../services/scorecard/take-scorecard-snapshot";
@@ -155,6 +156,10 @@ export async function registerHandlers(deps: WorkerDeps, concurrency: { grants: 
     if (sessionDenies.reapplied > 0 || sessionDenies.skipped.length > 0)
       logger.info({ verb: QUEUES.reconcileAssignments, sessionDenies }, "session deny reconcile summary");
   });
+  // Reports only (audit row and alert per finding); its summary counts the Identity Store calls it made.
+  await work(QUEUES.reconcileGroupMemberships, EmptyJob, 1, (ctx) =>
+    reconcileGroupMemberships({ ctx, deps: { port: deps.port } }),
+  );
   await work(QUEUES.unassignDrift, DriftJob, 2, (ctx, data) =>
     unassignDrift({ ctx, input: data, deps: deps.grantDeps }),
   );

@@ -1,3 +1,6 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createIdentityCenterPort, type IdentityCenterPort } from "../../aws/identity-center-port";
 import { createPrismaClient, type PrismaClient } from "../../db";
@@ -14,6 +17,8 @@ import { checkRemovalAlerts } from "../alerts/check-removal-alerts";
 import { systemActor, type ServiceContext } from "../context";
 import { RetryLater, type GrantDeps } from "../grants/grant-support";
 import { sweepGrants } from "../grants/sweep-grants";
+import { loadPolicy } from "../policy/load-policy";
+import { reconcileGroupMemberships } from "../reconcile/reconcile-group-memberships";
 import { activateGroupGrant } from "./activate-group-grant";
 import { deactivateGroupGrant } from "./deactivate-group-grant";
 
@@ -397,4 +402,84 @@ describe("group grant activation and removal", () => {
   });
 });
 
-export { removeOutOfBand };
+describe("group reconciler", () => {
+  beforeAll(async () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "group-reconcile-")), "policy.yaml");
+    fs.writeFileSync(
+      file,
+      [
+        "version: 1",
+        "groupRules:",
+        "  - id: data-prod-db-admins",
+        "    requesters: { groups: [team-data] }",
+        "    identityCenterGroups: [prod-db-admins]",
+        "    maxDurationMinutes: 120",
+        "    approval: { auto: false, approvers: { groups: [approvers] }, required: 1 }",
+        "",
+      ].join("\n"),
+    );
+    await loadPolicy({ ctx: { actor: systemActor("policy"), db: db.prisma, now: () => new Date() }, input: { file } });
+  });
+
+  const reconcile = () =>
+    reconcileGroupMemberships({
+      ctx: { actor: systemActor("group-reconcile"), db: db.prisma, now: () => new Date() },
+      deps: { port, graceMs: 0 },
+    });
+  const auditActions = async (action: string) =>
+    db.prisma.auditEvent.findMany({ where: { action }, orderBy: { seq: "asc" } });
+
+  it("reports an out-of-band member and a membership removed outside the portal, once each, and resolves them when gone", async () => {
+    const w = worker();
+    const erin = await insertGroupGrant("erin@example.com", "prod-db-admins");
+    expect(await activateGroupGrant({ ctx: w.ctx, input: { grantId: erin.id }, deps: w.deps })).toBe("activated");
+    // Frank was a member before the portal touched the pair: standing, never flagged, even with no grant left.
+    await addOutOfBand("prod-db-admins", "frank@example.com");
+    const frank = await insertGroupGrant("frank@example.com", "prod-db-admins");
+    expect(await activateGroupGrant({ ctx: w.ctx, input: { grantId: frank.id }, deps: w.deps })).toBe("activated");
+    await endNow(frank.id);
+    expect(await deactivateGroupGrant({ ctx: w.ctx, input: { grantId: frank.id }, deps: w.deps })).toBe("kept");
+    await addOutOfBand("prod-db-admins", "alice@example.com");
+    await removeOutOfBand("prod-db-admins", "erin@example.com");
+    const outOfBandBefore = (await auditActions("group_membership.out_of_band")).length;
+    const lostBefore = (await auditActions("group_grant.membership_lost")).length;
+
+    const identityStoreCalls = () => calls("GetGroupId") + calls("ListGroupMemberships") + calls("DescribeUser");
+    const before = identityStoreCalls();
+    const first = await reconcile();
+    // GetGroupId and ListGroupMemberships for the one managed group, DescribeUser for the member the portal never met.
+    expect(first).toMatchObject({ groups: 1, calls: 3, listFailures: 0, findings: 2, raised: 2 });
+    expect(identityStoreCalls() - before).toBe(first.calls);
+    const open = await db.prisma.alert.findMany({ where: { status: "OPEN" }, orderBy: { kind: "asc" } });
+    expect(open.map((a) => [a.kind, a.dedupeKey])).toEqual([
+      ["group-member-out-of-band", `group-member-out-of-band:prod-db-admins:${seedUserId("alice@example.com")}`],
+      ["group-membership-lost", `group-membership-lost:${erin.id}`],
+    ]);
+    expect(open[0]!.subject).toContain("alice@example.com");
+    expect(open[1]!.subject).toContain("erin@example.com");
+    const lost = await auditActions("group_grant.membership_lost");
+    expect(lost).toHaveLength(lostBefore + 1);
+    expect(lost.at(-1)).toMatchObject({ entityType: "group_grant", entityId: erin.id, requestId: erin.requestId });
+    expect(await auditActions("group_membership.out_of_band")).toHaveLength(outOfBandBefore + 1);
+    // The portal reports; it does not fight the sync: the grant stays ACTIVE and nobody is removed.
+    expect(await statusOf(erin.id)).toBe("ACTIVE");
+    expect(isMember("prod-db-admins", "alice@example.com")).toBe(true);
+
+    // Seen again: no second alert and no second audit row.
+    expect(await reconcile()).toMatchObject({ findings: 2, raised: 0, resolved: 0 });
+    expect(await auditActions("group_grant.membership_lost")).toHaveLength(lostBefore + 1);
+
+    await removeOutOfBand("prod-db-admins", "alice@example.com");
+    await addOutOfBand("prod-db-admins", "erin@example.com");
+    expect(await reconcile()).toMatchObject({ findings: 0, resolved: 2 });
+    expect(await db.prisma.alert.count({ where: { status: "OPEN" } })).toBe(0);
+  });
+
+  it("reports a deleted portal-managed group", async () => {
+    await deleteGroup("prod-db-admins");
+    expect(await reconcile()).toMatchObject({ groups: 1, calls: 1, findings: 1, raised: 1 });
+    expect(await db.prisma.alert.findMany({ where: { status: "OPEN" } })).toEqual([
+      expect.objectContaining({ kind: "group-deleted", dedupeKey: "group-deleted:prod-db-admins" }),
+    ]);
+  });
+});
