@@ -8,6 +8,8 @@ describe("alertPresentation", () => {
     ["assignment-missing", "Access was removed outside the portal"],
     ["session-revocation-failed", "Live AWS sessions may not be cut"],
     ["policy.invalid", "The access policy file is invalid"],
+    ["group-removal-unverified", "A group membership removal is not verified"],
+    ["group-member-out-of-band", "A member was added to a portal-managed group outside the portal"],
     // Never claim a removal failed for an alert that is about something else, or about nothing known.
     ["some-future-kind", "A security alert was raised"],
     ["", "A security alert was raised"],
