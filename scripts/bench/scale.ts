@@ -12,8 +12,7 @@ import { applyMigrations } from "../../lib/db/migrations";
 import { parseEnv } from "../../lib/env";
 import { createBossJobQueue } from "../../lib/jobs/job-queue";
 import { systemActor } from "../../lib/services/context";
-import { snapshotAssignments } from "../../lib/services/inventory/snapshot-assignments";
-import { syncInventory } from "../../lib/services/inventory/sync-inventory";
+import { runInventorySync } from "../../lib/services/inventory/run-inventory-sync";
 import { loadPolicy } from "../../lib/services/policy/load-policy";
 import { reconcileAssignments } from "../../lib/services/reconcile/reconcile-assignments";
 import type { SimulatorLog } from "../../lib/simulator/runtime";
@@ -132,14 +131,15 @@ async function main() {
 
   // 1. Inventory sync, as the sync-inventory job runs it.
   const syncStarted = Date.now();
-  const inventory = await syncInventory({ ctx, port });
-  const snapshot = await snapshotAssignments({ ctx, port });
+  const inventory = await runInventorySync({ ctx, port });
+  const snapshot = inventory.assignments;
   const syncSeconds = (Date.now() - syncStarted) / 1000;
   const syncSeen = await observed(sim, syncStarted);
   bench("scale_inventory_accounts", inventory.accounts - DEMO_SEED.accounts.length, "accounts");
   bench("scale_inventory_permission_sets", inventory.permissionSets - DEMO_SEED.permissionSets.length, "sets");
   bench("scale_inventory_sync_total", syncSeconds, "s");
-  bench("scale_inventory_sync_reported", (inventory.durationMs + snapshot.durationMs) / 1000, "s");
+  // What the admin inventory page shows ("the last full sync took N s").
+  bench("scale_inventory_sync_reported", inventory.totalDurationMs / 1000, "s");
   bench("scale_inventory_sync_api_calls", syncSeen.calls, "calls");
   bench("scale_inventory_sync_call_floor", syncSeen.calls / env.AWS_REQUESTS_PER_SECOND, "s");
   // A token bucket lets a full bucket (one second's worth) plus one second's refill through in any one second.
