@@ -48,7 +48,7 @@ export interface WorkerDeps {
   now?: () => Date;
   /** Defaults to the process logger. */
   logger?: Logger;
-  /** How the reconciler treats drift; defaults to RECONCILE_MISSING and RECONCILE_OUT_OF_BAND. */
+  /** How the reconciler treats drift; defaults to RECONCILE_MISSING, RECONCILE_OUT_OF_BAND and RECONCILE_SWEEP_EVERY_SECONDS. */
   reconcile?: ReconcileDeps["settings"];
   /** Defaults to REMOVAL_ALERT_AFTER_SECONDS. */
   alertAfterSeconds?: number;
@@ -132,7 +132,11 @@ export async function registerHandlers(deps: WorkerDeps, concurrency: { grants: 
       deps: {
         port: deps.port,
         queue: deps.queue,
-        settings: deps.reconcile ?? { missing: getEnv().RECONCILE_MISSING, outOfBand: getEnv().RECONCILE_OUT_OF_BAND },
+        settings: deps.reconcile ?? {
+          missing: getEnv().RECONCILE_MISSING,
+          outOfBand: getEnv().RECONCILE_OUT_OF_BAND,
+          sweepEveryMs: getEnv().RECONCILE_SWEEP_EVERY_SECONDS * 1000,
+        },
       },
     });
     logger.info({ verb: QUEUES.reconcileAssignments, summary }, "reconcile summary");
