@@ -236,9 +236,10 @@ async function scheduleCycle(
       where: { resolvedAt: { gte: since } },
       _max: { resolvedAt: true },
     }),
+    // The baseline is written from the reconciler's own listing: it records what was seen, it changes nothing.
     db.assignmentTuple.groupBy({
       by: ["accountId", "permissionSetArn"],
-      where: { updatedAt: { gte: since } },
+      where: { updatedAt: { gte: since }, OR: [{ standingSource: null }, { standingSource: { not: "baseline" } }] },
       _max: { updatedAt: true },
     }),
     // Mid-operation, due to start or past their end: their pair changes soon, whatever the last listing said.
