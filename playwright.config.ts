@@ -64,6 +64,8 @@ export default defineConfig({
       SIM_ASYNC_DELAY_MS: "300",
       // Reconcile often so the drift spec sees an out-of-band assignment within seconds; every other spec runs under it too.
       RECONCILE_EVERY_SECONDS: "5",
+      // Every pair listed every cycle: the drift spec makes out-of-band changes the portal cannot know about.
+      RECONCILE_SWEEP_EVERY_SECONDS: "0",
       // Short notification retries so the notifications spec sees a retried delivery succeed and a failing one dead-lettered.
       NOTIFY_RETRY_BASE_MS: "200",
       NOTIFY_MAX_ATTEMPTS: "3",

@@ -21,6 +21,15 @@ export function formatRemaining(ms: number): string {
   return `${minutes} m ${pad(seconds)} s`;
 }
 
+/** "0.4 s", "12 s", "3 min 05 s": how long a job took. */
+export function formatDuration(ms: number): string {
+  const safe = Number.isFinite(ms) ? Math.max(0, ms) : 0;
+  if (safe < 10_000) return `${(Math.round(safe / 100) / 10).toFixed(1)} s`;
+  const seconds = Math.round(safe / 1000);
+  if (seconds < 60) return `${seconds} s`;
+  return `${Math.floor(seconds / 60)} min ${String(seconds % 60).padStart(2, "0")} s`;
+}
+
 export function formatAge(ms: number): string {
   const minutes = Math.floor(Math.max(0, ms) / 60_000);
   if (minutes < 1) return "<1 min";

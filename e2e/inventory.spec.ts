@@ -114,6 +114,13 @@ test("the inventory shows a JIT grant, a standing assignment and an out-of-band 
   await expect(dave.getByTestId("ou-tree")).toContainText("Sandbox");
   await expect(dave.getByTestId("ou-tree")).toContainText("sandbox-erin");
   await expect(dave.getByTestId("permission-sets")).toContainText("PowerUser");
+  // The sync job queued at the worker's start reports how long it took and when it finished.
+  await expect(async () => {
+    await dave.reload();
+    await expect(dave.getByTestId("inventory-last-sync")).toContainText(/The last full sync took [\d.]+ s/, {
+      timeout: 1_000,
+    });
+  }).toPass(SETTLE);
   await dave.getByLabel("Account", { exact: true }).selectOption(sandboxErin);
   await dave.getByTestId("apply-inventory-filters").click();
   await expect(dave).toHaveURL(new RegExp(`account=${sandboxErin}`));

@@ -183,6 +183,12 @@ export const EnvSchema = z.object({
     .int("expected a whole number of seconds")
     .min(0, "expected 0 (off) or more seconds")
     .default(300),
+  // A pair listed within this long and untouched through the portal since is skipped; 0 lists every pair each cycle.
+  RECONCILE_SWEEP_EVERY_SECONDS: z.coerce
+    .number({ message: "expected a whole number of seconds" })
+    .int("expected a whole number of seconds")
+    .min(0, "expected 0 (every cycle) or more seconds")
+    .default(1800),
   RECONCILE_MISSING: z.enum(["recreate", "mark"], { message: 'expected "recreate" or "mark"' }).default("mark"),
   RECONCILE_OUT_OF_BAND: z.enum(["report", "remove"], { message: 'expected "report" or "remove"' }).default("report"),
   REMOVAL_ALERT_AFTER_SECONDS: positiveInt(300),

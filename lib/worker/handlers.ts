@@ -23,7 +23,7 @@ import { RetryLater, type GrantDeps } from "../services/grants/grant-support";
 import { expirePendingRequest } from "../services/requests/expire-pending-request";
 import { escalateRequest } from "../services/requests/escalate-request";
 import { snapshotAssignments } from "../services/inventory/snapshot-assignments";
-import { syncInventory } from "../services/inventory/sync-inventory";
+import { runInventorySync } from "../services/inventory/run-inventory-sync";
 import { sweepGrants } from "../services/grants/sweep-grants";
 import { checkRemovalAlerts } from "../services/alerts/check-removal-alerts";
 import { checkBreakGlassReviews } from "../services/break-glass/check-break-glass-reviews";
@@ -51,7 +51,7 @@ export interface WorkerDeps {
   now?: () => Date;
   /** Defaults to the process logger. */
   logger?: Logger;
-  /** How the reconciler treats drift; defaults to RECONCILE_MISSING and RECONCILE_OUT_OF_BAND. */
+  /** How the reconciler treats drift; defaults to RECONCILE_MISSING, RECONCILE_OUT_OF_BAND and RECONCILE_SWEEP_EVERY_SECONDS. */
   reconcile?: ReconcileDeps["settings"];
   /** Defaults to REMOVAL_ALERT_AFTER_SECONDS. */
   alertAfterSeconds?: number;
@@ -133,11 +133,8 @@ export async function registerHandlers(deps: WorkerDeps, concurrency: { grants: 
   );
   await work(QUEUES.expirePendingRequest, RequestJob, 2, (ctx, data) => expirePendingRequest({ ctx, input: data }));
   await work(QUEUES.escalateRequest, RequestJob, 2, (ctx, data) => escalateRequest({ ctx, input: data }));
-  await work(QUEUES.syncInventory, EmptyJob, 1, async (ctx) => ({
-    ...(await syncInventory({ ctx, port: deps.port })),
-    // Its summary (calls, duration, stale pairs) is part of the job's log line.
-    assignments: await snapshotAssignments({ ctx, port: deps.port }),
-  }));
+  // Its summary (calls, duration, stale pairs) is part of the job's log line; the admin inventory page shows the duration.
+  await work(QUEUES.syncInventory, EmptyJob, 1, (ctx) => runInventorySync({ ctx, port: deps.port }));
   await work(QUEUES.sweepGrants, EmptyJob, 1, (ctx) => sweepGrants({ ctx, queue: deps.queue }));
   await work(QUEUES.reconcileAssignments, EmptyJob, 1, async (ctx) => {
     const summary = await reconcileAssignments({
@@ -145,7 +142,11 @@ export async function registerHandlers(deps: WorkerDeps, concurrency: { grants: 
       deps: {
         port: deps.port,
         queue: deps.queue,
-        settings: deps.reconcile ?? { missing: getEnv().RECONCILE_MISSING, outOfBand: getEnv().RECONCILE_OUT_OF_BAND },
+        settings: deps.reconcile ?? {
+          missing: getEnv().RECONCILE_MISSING,
+          outOfBand: getEnv().RECONCILE_OUT_OF_BAND,
+          sweepEveryMs: getEnv().RECONCILE_SWEEP_EVERY_SECONDS * 1000,
+        },
       },
     });
     logger.info({ verb: QUEUES.reconcileAssignments, summary }, "reconcile summary");

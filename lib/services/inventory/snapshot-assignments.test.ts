@@ -9,6 +9,7 @@ import { expectCode } from "../../testing/expect-app-error";
 import { createTestDatabase, type TestDatabase } from "../../testing/test-database";
 import { systemActor, type Actor, type ServiceContext } from "../context";
 import { inventoryOverview } from "../queries/inventory-overview";
+import { runInventorySync } from "./run-inventory-sync";
 import { chunksOf, snapshotAssignments } from "./snapshot-assignments";
 import { syncInventory } from "./sync-inventory";
 
@@ -336,5 +337,36 @@ describe("chunksOf", () => {
     expect(slices.map((slice) => slice.length)).toEqual([1_000, 1_000, 501]);
     expect(slices.flat()).toEqual(items.map((n) => n * 2));
     expect([...chunksOf([], 1_000, (n) => n)]).toEqual([]);
+  });
+});
+
+describe("runInventorySync", () => {
+  it("records the last completed sync's duration and end for the admin inventory page", async () => {
+    const viewAsAdmin = () =>
+      inventoryOverview({ ctx: { actor: adminUser, db: db.prisma, now: () => clock }, input: { filters: {} } });
+    await db.prisma.inventorySyncRun.deleteMany();
+    expect((await viewAsAdmin()).lastSync).toBeNull();
+
+    const summary = await runInventorySync({ ctx: system(), port });
+    const first = await viewAsAdmin();
+    expect(first.lastSync).toEqual({ finishedAt: clock, durationMs: summary.totalDurationMs });
+    expect(summary.totalDurationMs).toBeGreaterThanOrEqual(summary.durationMs + summary.assignments.durationMs - 1);
+
+    // A sync that fails leaves the last completed one on the page.
+    tick();
+    const failing = {
+      ...port,
+      listAccounts: () => Promise.reject(new AwsPortError({ code: "UNAVAILABLE", operation: "ListAccounts" })),
+    };
+    await expect(runInventorySync({ ctx: system(), port: failing })).rejects.toThrow();
+    expect((await viewAsAdmin()).lastSync).toEqual(first.lastSync);
+
+    await runInventorySync({ ctx: system(), port });
+    expect((await viewAsAdmin()).lastSync?.finishedAt).toEqual(clock);
+    expect(await db.prisma.inventorySyncRun.count()).toBe(1);
+  });
+
+  it("only the worker runs it", async () => {
+    await expectCode(runInventorySync({ ctx: { ...system(), actor: adminUser }, port }), "FORBIDDEN");
   });
 });

@@ -99,11 +99,24 @@ export interface HistoryInsights {
   fastApprovals: { count: number; approvals: number; byApprover: RankedItem[]; items: FastApprovalItem[] };
 }
 
+interface InsightsRow {
+  perDay: DayOutcomes[];
+  approveAll: { p50: number | null; p90: number | null; n: number };
+  approveDaily: { day: string; p50: number | null; p90: number | null }[];
+  activeCount: number;
+  activeItems: (Omit<ElevationItem, "at"> & { at: string })[];
+  accounts: RankedItem[];
+  permissionSets: RankedItem[];
+  requesters: RankedItem[];
+  offHours: { started: number; outside: number };
+  offHoursItems: (Omit<ElevationItem, "at"> & { at: string })[];
+  fastTotals: { approvals: number; fast: number };
+  fastByApprover: RankedItem[];
+  fastItems: (Omit<FastApprovalItem, "at"> & { at: string })[];
+}
+
 const TOP = 10;
 const LIST = 20;
-const APPROVED = Prisma.sql`r."decidedAt" IS NOT NULL AND r.status <> 'DENIED'`;
-const dayOf = (column: Prisma.Sql) => Prisma.sql`to_char(date_trunc('day', ${column}), 'YYYY-MM-DD')`;
-const minutesOf = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3));
 
 /** Charts for auditors: outcomes per day, time to approve, live elevations, top targets and the patterns worth a second look. */
 export async function getHistoryInsights({
@@ -129,101 +142,101 @@ export async function getHistoryInsights({
   const plan = await planHistoryQuery(ctx.db, filters);
   const cond = historyConditions(filters, scope, plan);
   const where = whereClause(cond);
-  const and = (...extra: Prisma.Sql[]) => whereClause([...cond, ...extra]);
   const grantTargets = targetConditions(filters, plan, "g");
   const db = ctx.db;
 
-  const local = Prisma.sql`((g."createVerifiedAt" AT TIME ZONE 'UTC') AT TIME ZONE ${tz})`;
-  const insideHours = Prisma.sql`(extract(isodow FROM ${local})::int = ANY(${days}::int[]) AND (extract(hour FROM ${local}) * 60 + extract(minute FROM ${local})) >= ${minutesOf(hoursFrom)} AND (extract(hour FROM ${local}) * 60 + extract(minute FROM ${local})) < ${minutesOf(hoursTo)})`;
-  const offHoursWhere = and(Prisma.sql`g."createVerifiedAt" IS NOT NULL`, ...grantTargets);
-  const fastWhere = and(Prisma.sql`d.decision = 'APPROVE'`);
-  const isFast = Prisma.sql`d."createdAt" - r."createdAt" < make_interval(secs => ${fast})`;
-
-  const [
-    perDay,
-    approveAll,
-    approveDaily,
-    active,
-    activeItems,
-    accounts,
-    permissionSets,
-    requesters,
-    offHours,
-    offHoursItems,
-    fastTotals,
-    fastByApprover,
-    fastItems,
-  ] = await Promise.all([
-    db.$queryRaw<DayOutcomes[]>`
-      SELECT ${dayOf(Prisma.sql`r."createdAt"`)} AS day, count(*)::int AS total,
-        count(*) FILTER (WHERE r.status IN ('APPROVED', 'ACTIVE', 'COMPLETED'))::int AS granted,
-        count(*) FILTER (WHERE r.status = 'REVOKED')::int AS revoked,
-        count(*) FILTER (WHERE r.status = 'DENIED')::int AS denied,
-        count(*) FILTER (WHERE r.status = 'CANCELLED')::int AS cancelled,
-        count(*) FILTER (WHERE r.status = 'EXPIRED')::int AS expired,
-        count(*) FILTER (WHERE r.status = 'FAILED')::int AS failed,
-        count(*) FILTER (WHERE r.status = 'PENDING')::int AS pending,
-        count(*) FILTER (WHERE r."requiredApprovals" = 0 AND r."decidedAt" IS NOT NULL AND NOT r."breakGlass")::int AS "selfService",
-        count(*) FILTER (WHERE r."breakGlass")::int AS "breakGlass"
-      FROM "AccessRequest" r ${where} GROUP BY 1 ORDER BY 1`,
-    db.$queryRaw<{ p50: number | null; p90: number | null; n: number }[]>`
-      SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY s) AS p50, percentile_cont(0.9) WITHIN GROUP (ORDER BY s) AS p90, count(*)::int AS n
-      FROM (SELECT extract(epoch FROM r."decidedAt" - r."createdAt")::float8 AS s FROM "AccessRequest" r ${and(Prisma.sql`r."requiredApprovals" > 0`, APPROVED)}) x`,
-    db.$queryRaw<{ day: string; p50: number | null; p90: number | null }[]>`
-      SELECT ${dayOf(Prisma.sql`r."createdAt"`)} AS day,
-        percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM r."decidedAt" - r."createdAt")::float8) AS p50,
-        percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM r."decidedAt" - r."createdAt")::float8) AS p90
-      FROM "AccessRequest" r ${and(Prisma.sql`r."requiredApprovals" > 0`, APPROVED)} GROUP BY 1 ORDER BY 1`,
-    db.$queryRaw<{ n: number }[]>`
-      SELECT count(*)::int AS n FROM "Grant" g JOIN "AccessRequest" r ON r.id = g."requestId"
-      ${whereClause([...historyConditions(filters, scope, plan, { withTime: false }), Prisma.sql`g.status = 'ACTIVE'`, ...grantTargets])}`,
-    elevations(
-      db,
-      whereClause([
-        ...historyConditions(filters, scope, plan, { withTime: false }),
-        Prisma.sql`g.status = 'ACTIVE'`,
-        ...grantTargets,
-      ]),
-      tz,
-      Prisma.sql`g."createVerifiedAt" DESC NULLS LAST`,
-    ),
-    db.$queryRaw<RankedItem[]>`
-      SELECT t."accountId" AS key, coalesce(max(a.name), t."accountId") AS label, count(*)::int AS count
-      FROM "AccessRequest" r JOIN "RequestTarget" t ON t."requestId" = r.id LEFT JOIN "AwsAccount" a ON a.id = t."accountId"
-      ${where} GROUP BY t."accountId" ORDER BY count DESC, key LIMIT ${TOP}`,
-    db.$queryRaw<RankedItem[]>`
-      SELECT t."permissionSetArn" AS key, coalesce(max(ps.name), t."permissionSetArn") AS label, count(*)::int AS count
-      FROM "AccessRequest" r JOIN "RequestTarget" t ON t."requestId" = r.id LEFT JOIN "PermissionSet" ps ON ps.arn = t."permissionSetArn"
-      ${where} GROUP BY t."permissionSetArn" ORDER BY count DESC, key LIMIT ${TOP}`,
-    db.$queryRaw<RankedItem[]>`
-      SELECT x.key, coalesce(u.email, x.key) AS label, x.count FROM (
-        SELECT r."requesterId" AS key, count(*)::int AS count FROM "AccessRequest" r ${where} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${TOP}
-      ) x JOIN "User" u ON u.id = x.key ORDER BY x.count DESC, x.key`,
-    db.$queryRaw<{ started: number; outside: number }[]>`
-      SELECT count(*)::int AS started, count(*) FILTER (WHERE NOT ${insideHours})::int AS outside
-      FROM "Grant" g JOIN "AccessRequest" r ON r.id = g."requestId" ${offHoursWhere}`,
-    elevations(
-      db,
-      and(Prisma.sql`g."createVerifiedAt" IS NOT NULL`, Prisma.sql`NOT ${insideHours}`, ...grantTargets),
-      tz,
-      Prisma.sql`g."createVerifiedAt" DESC`,
-    ),
-    db.$queryRaw<{ approvals: number; fast: number }[]>`
-      SELECT count(*)::int AS approvals, count(*) FILTER (WHERE ${isFast})::int AS fast
-      FROM "ApprovalDecision" d JOIN "AccessRequest" r ON r.id = d."requestId" ${fastWhere}`,
-    db.$queryRaw<RankedItem[]>`
-      SELECT d."approverId" AS key, coalesce(max(u.email), d."approverId") AS label, count(*)::int AS count
-      FROM "ApprovalDecision" d JOIN "AccessRequest" r ON r.id = d."requestId" LEFT JOIN "User" u ON u.id = d."approverId"
-      ${and(Prisma.sql`d.decision = 'APPROVE'`, isFast)} GROUP BY d."approverId" ORDER BY count DESC, key LIMIT ${TOP}`,
-    db.$queryRaw<(Omit<FastApprovalItem, "seconds"> & { seconds: number })[]>`
-      SELECT r.id AS "requestId", au.email AS "approverEmail", ru.email AS "requesterEmail", extract(epoch FROM d."createdAt" - r."createdAt")::float8 AS seconds, d."createdAt" AS at
-      FROM "ApprovalDecision" d JOIN "AccessRequest" r ON r.id = d."requestId"
-      LEFT JOIN "User" au ON au.id = d."approverId" LEFT JOIN "User" ru ON ru.id = r."requesterId"
-      ${and(Prisma.sql`d.decision = 'APPROVE'`, isFast)} ORDER BY d."createdAt" DESC LIMIT ${LIST}`,
+  // Whole-minute bounds, so comparing the local time of day equals comparing its hour * 60 + minute; '24:00' is a valid time.
+  const localTime = Prisma.sql`((g."createVerifiedAt" AT TIME ZONE 'UTC') AT TIME ZONE ${tz})`;
+  const insideHours = Prisma.sql`(extract(isodow FROM l.at)::int = ANY(${days}::int[]) AND l.at::time >= ${hoursFrom}::time AND l.at::time < ${hoursTo}::time)`;
+  const activeWhere = whereClause([
+    ...historyConditions(filters, scope, plan, { withTime: false }),
+    Prisma.sql`g.status = 'ACTIVE'`,
+    ...grantTargets,
   ]);
+  const day = Prisma.sql`date_trunc('day', "createdAt")`;
+  const iso = (column: Prisma.Sql) => Prisma.sql`to_char(${column}, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+  const ranked = (rows: Prisma.Sql) =>
+    Prisma.sql`(SELECT coalesce(json_agg(json_build_object('key', x.key, 'label', x.label, 'count', x.count) ORDER BY x.count DESC, x.key), '[]') FROM (${rows}) x)`;
+  // The newest LIST rows are picked first and only they are joined to names.
+  const elevationList = (rows: Prisma.Sql, order: Prisma.Sql) => Prisma.sql`(
+    SELECT coalesce(json_agg(json_build_object('requestId', g."requestId", 'requesterEmail', u.email, 'accountName', coalesce(a.name, g."accountId"), 'permissionSetName', coalesce(ps.name, g."permissionSetArn"),
+        'at', ${iso(Prisma.sql`coalesce(g."createVerifiedAt", g."startsAt")`)},
+        'local', to_char((coalesce(g."createVerifiedAt", g."startsAt") AT TIME ZONE 'UTC') AT TIME ZONE ${tz}, 'Dy HH24:MI')) ORDER BY ${order}), '[]')
+    FROM (${rows} ORDER BY ${order} LIMIT ${LIST}) g
+    LEFT JOIN "User" u ON u.id = g."userId" LEFT JOIN "AwsAccount" a ON a.id = g."accountId" LEFT JOIN "PermissionSet" ps ON ps.arn = g."permissionSetArn")`;
+
+  // Each statement reads the window's requests once and computes its charts from them; the four run side by side.
+  const req = Prisma.sql`req AS MATERIALIZED (
+      SELECT r.id, r."createdAt", r.status, r."requiredApprovals", r."decidedAt", r."breakGlass", r."requesterId"
+      FROM "AccessRequest" r ${where})`;
+  const [[outcomeRow], [targetRow], [grantRow], [approvalRow]] = await Promise.all([
+    db.$queryRaw<Pick<InsightsRow, "perDay" | "approveAll" | "approveDaily" | "requesters">[]>`
+      WITH ${req},
+      approved AS MATERIALIZED (
+        SELECT ${day} AS day, extract(epoch FROM "decidedAt" - "createdAt")::float8 AS s
+        FROM req WHERE "requiredApprovals" > 0 AND "decidedAt" IS NOT NULL AND status <> 'DENIED'
+      )
+      SELECT
+        (SELECT coalesce(json_agg(x ORDER BY x.day), '[]') FROM (
+          SELECT to_char(${day}, 'YYYY-MM-DD') AS day, count(*)::int AS total,
+            count(*) FILTER (WHERE status IN ('APPROVED', 'ACTIVE', 'COMPLETED'))::int AS granted,
+            count(*) FILTER (WHERE status = 'REVOKED')::int AS revoked,
+            count(*) FILTER (WHERE status = 'DENIED')::int AS denied,
+            count(*) FILTER (WHERE status = 'CANCELLED')::int AS cancelled,
+            count(*) FILTER (WHERE status = 'EXPIRED')::int AS expired,
+            count(*) FILTER (WHERE status = 'FAILED')::int AS failed,
+            count(*) FILTER (WHERE status = 'PENDING')::int AS pending,
+            count(*) FILTER (WHERE "requiredApprovals" = 0 AND "decidedAt" IS NOT NULL AND NOT "breakGlass")::int AS "selfService",
+            count(*) FILTER (WHERE "breakGlass")::int AS "breakGlass"
+          FROM req GROUP BY ${day}) x) AS "perDay",
+        (SELECT json_build_object('p50', percentile_cont(0.5) WITHIN GROUP (ORDER BY s), 'p90', percentile_cont(0.9) WITHIN GROUP (ORDER BY s), 'n', count(*)) FROM approved) AS "approveAll",
+        (SELECT coalesce(json_agg(x ORDER BY x.day), '[]') FROM (
+          SELECT to_char(day, 'YYYY-MM-DD') AS day, percentile_cont(0.5) WITHIN GROUP (ORDER BY s) AS p50, percentile_cont(0.9) WITHIN GROUP (ORDER BY s) AS p90
+          FROM approved GROUP BY day) x) AS "approveDaily",
+        ${ranked(Prisma.sql`SELECT y.key, coalesce(u.email, y.key) AS label, y.count FROM (SELECT "requesterId" AS key, count(*)::int AS count FROM req GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${TOP}) y JOIN "User" u ON u.id = y.key`)} AS requesters`,
+    db.$queryRaw<Pick<InsightsRow, "accounts" | "permissionSets">[]>`
+      WITH ${req},
+      targets AS MATERIALIZED (
+        SELECT t."accountId", t."permissionSetArn" FROM req r JOIN "RequestTarget" t ON t."requestId" = r.id
+      )
+      SELECT
+        ${ranked(Prisma.sql`SELECT t."accountId" AS key, coalesce(max(a.name), t."accountId") AS label, count(*)::int AS count FROM targets t LEFT JOIN "AwsAccount" a ON a.id = t."accountId" GROUP BY t."accountId" ORDER BY count DESC, key LIMIT ${TOP}`)} AS accounts,
+        ${ranked(Prisma.sql`SELECT t."permissionSetArn" AS key, coalesce(max(ps.name), t."permissionSetArn") AS label, count(*)::int AS count FROM targets t LEFT JOIN "PermissionSet" ps ON ps.arn = t."permissionSetArn" GROUP BY t."permissionSetArn" ORDER BY count DESC, key LIMIT ${TOP}`)} AS "permissionSets"`,
+    db.$queryRaw<Pick<InsightsRow, "activeCount" | "activeItems" | "offHours" | "offHoursItems">[]>`
+      WITH ${req},
+      started AS MATERIALIZED (
+        SELECT g.id, g."requestId", g."userId", g."accountId", g."permissionSetArn", g."createVerifiedAt", g."startsAt", NOT ${insideHours} AS outside
+        FROM req r JOIN "Grant" g ON g."requestId" = r.id CROSS JOIN LATERAL (SELECT ${localTime} AS at) l
+        ${whereClause([Prisma.sql`g."createVerifiedAt" IS NOT NULL`, ...grantTargets])}
+      )
+      SELECT
+        (SELECT count(*)::int FROM "Grant" g JOIN "AccessRequest" r ON r.id = g."requestId" ${activeWhere}) AS "activeCount",
+        ${elevationList(Prisma.sql`SELECT g.* FROM "Grant" g JOIN "AccessRequest" r ON r.id = g."requestId" ${activeWhere}`, Prisma.sql`g."createVerifiedAt" DESC NULLS LAST, g.id DESC`)} AS "activeItems",
+        (SELECT json_build_object('started', count(*), 'outside', count(*) FILTER (WHERE outside)) FROM started) AS "offHours",
+        ${elevationList(Prisma.sql`SELECT g.* FROM started g WHERE outside`, Prisma.sql`g."createVerifiedAt" DESC, g.id DESC`)} AS "offHoursItems"`,
+    db.$queryRaw<Pick<InsightsRow, "fastTotals" | "fastByApprover" | "fastItems">[]>`
+      WITH ${req},
+      approvals AS MATERIALIZED (
+        SELECT d.id, d."approverId", d."createdAt", r.id AS "requestId", r."requesterId", d."createdAt" - r."createdAt" AS waited
+        FROM req r JOIN "ApprovalDecision" d ON d."requestId" = r.id WHERE d.decision = 'APPROVE'
+      ),
+      fast AS MATERIALIZED (SELECT * FROM approvals WHERE waited < make_interval(secs => ${fast}))
+      SELECT
+        (SELECT json_build_object('approvals', count(*), 'fast', (SELECT count(*) FROM fast)) FROM approvals) AS "fastTotals",
+        ${ranked(Prisma.sql`SELECT f."approverId" AS key, coalesce(max(u.email), f."approverId") AS label, count(*)::int AS count FROM fast f LEFT JOIN "User" u ON u.id = f."approverId" GROUP BY f."approverId" ORDER BY count DESC, key LIMIT ${TOP}`)} AS "fastByApprover",
+        (SELECT coalesce(json_agg(json_build_object('requestId', f."requestId", 'approverEmail', au.email, 'requesterEmail', ru.email, 'seconds', extract(epoch FROM f.waited)::float8, 'at', ${iso(Prisma.sql`f."createdAt"`)}) ORDER BY f."createdAt" DESC, f.id DESC), '[]')
+         FROM (SELECT * FROM fast ORDER BY "createdAt" DESC, id DESC LIMIT ${LIST}) f
+         LEFT JOIN "User" au ON au.id = f."approverId" LEFT JOIN "User" ru ON ru.id = f."requesterId") AS "fastItems"`,
+  ]);
+  const row: InsightsRow = { ...outcomeRow!, ...targetRow!, ...grantRow!, ...approvalRow! };
+  const { perDay, approveAll, approveDaily, offHours, fastTotals } = row;
+  const activeItems = row.activeItems.map(withDate);
+  const offHoursItems = row.offHoursItems.map(withDate);
+  const fastItems = row.fastItems.map(withDate);
+  const { accounts, permissionSets, requesters, fastByApprover } = row;
 
   const outcomes = fillDays(perDay, from, parsed.to ? upperBound(parsed.to) : now);
-  const overall = approveAll[0];
+  const overall = approveAll;
   return {
     window: { from, to: parsed.to ? upperBound(parsed.to) : null, defaulted },
     settings,
@@ -239,31 +252,21 @@ export async function getHistoryInsights({
       approved: overall?.n ?? 0,
       perDay: approveDaily,
     },
-    activeNow: { count: active[0]?.n ?? 0, items: activeItems },
+    activeNow: { count: row.activeCount, items: activeItems },
     top: { accounts, permissionSets, requesters },
-    offHours: { count: offHours[0]?.outside ?? 0, started: offHours[0]?.started ?? 0, items: offHoursItems },
+    offHours: { count: offHours.outside, started: offHours.started, items: offHoursItems },
     fastApprovals: {
-      count: fastTotals[0]?.fast ?? 0,
-      approvals: fastTotals[0]?.approvals ?? 0,
+      count: fastTotals.fast,
+      approvals: fastTotals.approvals,
       byApprover: fastByApprover,
       items: fastItems,
     },
   };
 }
 
-function elevations(
-  db: ServiceContext["db"],
-  where: Prisma.Sql,
-  tz: string,
-  order: Prisma.Sql,
-): Promise<ElevationItem[]> {
-  return db.$queryRaw<ElevationItem[]>`
-    SELECT g."requestId", u.email AS "requesterEmail", coalesce(a.name, g."accountId") AS "accountName", coalesce(ps.name, g."permissionSetArn") AS "permissionSetName",
-      coalesce(g."createVerifiedAt", g."startsAt") AS at,
-      to_char((coalesce(g."createVerifiedAt", g."startsAt") AT TIME ZONE 'UTC') AT TIME ZONE ${tz}, 'Dy HH24:MI') AS local
-    FROM "Grant" g JOIN "AccessRequest" r ON r.id = g."requestId"
-    LEFT JOIN "User" u ON u.id = g."userId" LEFT JOIN "AwsAccount" a ON a.id = g."accountId" LEFT JOIN "PermissionSet" ps ON ps.arn = g."permissionSetArn"
-    ${where} ORDER BY ${order} LIMIT ${LIST}`;
+/** JSON carries timestamps as ISO text (UTC, to the millisecond, as stored). */
+function withDate<T extends { at: string }>(item: T): Omit<T, "at"> & { at: Date } {
+  return { ...item, at: new Date(item.at) };
 }
 
 /** One entry per UTC day of the window, so quiet days show as zero instead of vanishing from the chart. */

@@ -1,3 +1,4 @@
+import { INVENTORY_SYNC_RUN_ID } from "../inventory/run-inventory-sync";
 import { z } from "zod";
 import { classifyAssignment } from "../../domain/inventory-classification";
 import { buildOuTree, flattenOuTree, type OuNode } from "../../domain/ou-tree";
@@ -118,6 +119,8 @@ export interface InventoryPermissionSet {
 
 export interface InventoryOverview {
   canRefresh: boolean;
+  /** The last inventory sync job that completed: when, and how long it took. */
+  lastSync: { finishedAt: Date; durationMs: number } | null;
   syncedAt: Date | null;
   /** The last assignment snapshot; null before the first one. */
   assignmentsSyncedAt: Date | null;
@@ -421,6 +424,10 @@ export async function inventoryOverview({
   const tree = buildOuTree(accounts.filter((a) => !a.gone));
   return {
     canRefresh: hasPermission(actor, "inventory.refresh"),
+    lastSync: await ctx.db.inventorySyncRun.findUnique({
+      where: { id: INVENTORY_SYNC_RUN_ID },
+      select: { finishedAt: true, durationMs: true },
+    }),
     syncedAt: accountRows.reduce<Date | null>(
       (latest, a) => (!latest || a.syncedAt > latest ? a.syncedAt : latest),
       null,

@@ -15,6 +15,7 @@ import {
   type ReconcileSettings,
   type TargetRef,
 } from "../../domain/reconcile";
+import { schedulePairListings, type ListingReason, type ListingSchedule } from "../../domain/reconcile-schedule";
 import type { JobQueue } from "../../jobs/job-queue";
 import { QUEUES } from "../../jobs/queues";
 import { emitAudit } from "../audit";
@@ -30,7 +31,11 @@ import { errorFields, log } from "../../log";
 export interface ReconcileDeps {
   port: IdentityCenterPort;
   queue: JobQueue;
-  settings: Pick<ReconcileSettings, "missing" | "outOfBand"> & { graceMs?: number };
+  settings: Pick<ReconcileSettings, "missing" | "outOfBand"> & {
+    graceMs?: number;
+    /** A pair listed within this long and untouched by the portal since is skipped; 0 (default) lists every pair each cycle. */
+    sweepEveryMs?: number;
+  };
 }
 
 // Long enough for a removal or activation job that raced the listing to finish; short enough to catch drift the next round.
@@ -54,14 +59,26 @@ export async function reconcileAssignments({ ctx, deps }: { ctx: ServiceContext;
     outOfBand: deps.settings.outOfBand,
     graceMs: deps.settings.graceMs ?? DEFAULT_GRACE_MS,
   };
-  const scope = await loadScope(ctx.db);
+  // Listings are recorded as of the cycle's start: a write during the cycle makes its pair due at the next one.
+  const cycleStartedAt = ctx.now();
+  const sweepEveryMs = deps.settings.sweepEveryMs ?? 0;
+  const { scope, schedule } = await scheduleCycle(ctx.db, await loadScope(ctx.db), cycleStartedAt, {
+    sweepEveryMs,
+    graceMs: settings.graceMs,
+  });
   const { targets, failures, calls, callBound, provisioningBy } = await observe(deps.port, scope, ctx.now);
   const state = await loadState(ctx.db, targets);
   const now = ctx.now();
   const plan = planReconcile({ now, targets, settings, ...state });
 
+  const reasons: Record<ListingReason, number> = { "never-listed": 0, unsettled: 0, "portal-write": 0, sweep: 0 };
+  for (const reason of schedule.list.values()) reasons[reason] += 1;
   const summary = {
     targets: targets.length,
+    // Pairs in scope this cycle left unlisted: listed within sweepEveryMs and untouched by the portal since.
+    skippedPairs: schedule.skipped,
+    listReasons: reasons,
+    sweepEveryMs,
     // Port calls this cycle (a paged listing counts once) and their bound: provisioning lookups + pairs in scope.
     calls,
     callBound,
@@ -78,18 +95,21 @@ export async function reconcileAssignments({ ctx, deps }: { ctx: ServiceContext;
     errors: 0,
   };
   const raised: RaisedAlert[] = [];
-  const run = async (what: string, step: () => Promise<void>) => {
+  // Pairs whose outcome is not settled this cycle are listed again at the next one.
+  const relistNext = new Set(plan.unsettled.map(({ tuple }) => targetKey(tuple)));
+  const run = async (what: string, pairs: string[], step: () => Promise<void>) => {
     try {
       await step();
     } catch (error) {
       // One bad tuple must not stop the rest; the next run sees it again.
       summary.errors += 1;
+      for (const pair of pairs) relistNext.add(pair);
       log.error({ step: what, err: errorFields(error) }, "reconcile step failed");
     }
   };
 
   if (plan.newlyBaselinedTargets.length > 0) {
-    await run("baseline", async () => {
+    await run("baseline", plan.newlyBaselinedTargets.map(targetKey), async () => {
       summary.baselined = await recordBaseline(
         ctx,
         plan.newlyBaselinedTargets,
@@ -100,7 +120,7 @@ export async function reconcileAssignments({ ctx, deps }: { ctx: ServiceContext;
   }
   for (const action of plan.actions) {
     if (action.type !== "drift") continue;
-    await run(`${action.kind} ${targetKey(action.tuple)}`, async () => {
+    await run(`${action.kind} ${targetKey(action.tuple)}`, [targetKey(action.tuple)], async () => {
       const outcome = await applyDrift(ctx, deps.queue, action, now, scope.breakGlass);
       if (outcome.alert) raised.push(outcome.alert);
       if (outcome.finding === "new") summary.newFindings += 1;
@@ -112,10 +132,15 @@ export async function reconcileAssignments({ ctx, deps }: { ctx: ServiceContext;
   }
   for (const action of plan.actions) {
     if (action.type !== "resolve") continue;
-    await run(`resolve ${action.findingId}`, async () => {
+    await run(`resolve ${action.findingId}`, [], async () => {
       summary.resolved += await resolveFinding(ctx, action, now);
     });
   }
+  await recordListings(
+    ctx.db,
+    targets.filter((target) => !relistNext.has(targetKey(target))),
+    cycleStartedAt,
+  );
   for (const alert of raised) await notifyAlertRaised(alert);
   return summary;
 }
@@ -130,6 +155,8 @@ interface Scope {
   expected: Set<string>;
   /** Targets a break-glass rule names: an out-of-band assignment there is an offline emergency use to review. */
   breakGlass: Set<string>;
+  /** Targets with an open finding: listed every cycle so the finding repeats or resolves promptly. */
+  openFindings: Set<string>;
 }
 
 async function loadScope(db: Db): Promise<Scope> {
@@ -176,7 +203,89 @@ async function loadScope(db: Db): Promise<Scope> {
   const byAccount = new Map<string, string[]>();
   for (const target of pairs.values())
     byAccount.set(target.accountId, [...(byAccount.get(target.accountId) ?? []), target.permissionSetArn]);
-  return { byAccount, activeAccounts: accounts.length, expected: new Set(active.map(targetKey)), breakGlass };
+  return {
+    byAccount,
+    activeAccounts: accounts.length,
+    expected: new Set(active.map(targetKey)),
+    breakGlass,
+    openFindings: new Set(findingPairs.map(targetKey)),
+  };
+}
+
+/** Narrows the scope to the pairs this cycle lists (see schedulePairListings). */
+async function scheduleCycle(
+  db: Db,
+  scope: Scope,
+  now: Date,
+  settings: { sweepEveryMs: number; graceMs: number },
+): Promise<{ scope: Scope; schedule: ListingSchedule }> {
+  const pairs = [...scope.byAccount].flatMap(([accountId, arns]) =>
+    arns.map((permissionSetArn) => targetKey({ accountId, permissionSetArn })),
+  );
+  // Writes older than a sweep interval cannot matter: such a pair's listing is due anyway.
+  const since = new Date(now.getTime() - settings.sweepEveryMs - settings.graceMs);
+  const [listings, grantWrites, findingWrites, tupleWrites, busy] = await Promise.all([
+    db.reconcileListing.findMany(),
+    db.grant.groupBy({
+      by: ["accountId", "permissionSetArn"],
+      where: { updatedAt: { gte: since } },
+      _max: { updatedAt: true },
+    }),
+    db.driftFinding.groupBy({
+      by: ["accountId", "permissionSetArn"],
+      where: { resolvedAt: { gte: since } },
+      _max: { resolvedAt: true },
+    }),
+    // The baseline is written from the reconciler's own listing: it records what was seen, it changes nothing.
+    db.assignmentTuple.groupBy({
+      by: ["accountId", "permissionSetArn"],
+      where: { updatedAt: { gte: since }, OR: [{ standingSource: null }, { standingSource: { not: "baseline" } }] },
+      _max: { updatedAt: true },
+    }),
+    // Mid-operation, due to start or past their end: their pair changes soon, whatever the last listing said.
+    db.grant.findMany({
+      where: {
+        OR: [
+          { status: { in: ["PROVISIONING", "REMOVING", "REMOVAL_FAILED"] } },
+          { status: "SCHEDULED", startsAt: { lte: now } },
+          { status: "ACTIVE", endsAt: { lte: now } },
+        ],
+      },
+      distinct: ["accountId", "permissionSetArn"],
+      select: { accountId: true, permissionSetArn: true },
+    }),
+  ]);
+  const lastWrite = new Map<string, Date>();
+  const wrote = (key: string, at: Date | null) => {
+    if (at && at > (lastWrite.get(key) ?? new Date(0))) lastWrite.set(key, at);
+  };
+  for (const row of grantWrites) wrote(targetKey(row), row._max.updatedAt);
+  for (const row of findingWrites) wrote(targetKey(row), row._max.resolvedAt);
+  for (const row of tupleWrites) wrote(targetKey(row), row._max.updatedAt);
+  const schedule = schedulePairListings({
+    pairs,
+    lastListed: new Map(listings.map((row) => [targetKey(row), row.listedAt])),
+    lastWrite,
+    unsettled: new Set([...scope.openFindings, ...busy.map(targetKey)]),
+    now,
+    sweepEveryMs: settings.sweepEveryMs,
+    graceMs: settings.graceMs,
+  });
+  const byAccount = new Map<string, string[]>();
+  for (const [accountId, arns] of scope.byAccount) {
+    const listed = arns.filter((permissionSetArn) => schedule.list.has(targetKey({ accountId, permissionSetArn })));
+    if (listed.length > 0) byAccount.set(accountId, listed);
+  }
+  return { scope: { ...scope, byAccount }, schedule };
+}
+
+/** Set-wise upsert of when each cleanly judged pair was listed. */
+async function recordListings(db: Db, targets: TargetRef[], listedAt: Date) {
+  if (targets.length === 0) return;
+  await db.$executeRaw`
+    INSERT INTO "ReconcileListing" ("accountId", "permissionSetArn", "listedAt")
+    SELECT a, p, ${listedAt} FROM unnest(${targets.map((t) => t.accountId)}::text[], ${targets.map((t) => t.permissionSetArn)}::text[]) AS x(a, p)
+    ON CONFLICT ("accountId", "permissionSetArn") DO UPDATE SET "listedAt" = excluded."listedAt"`;
 }
 
 /** Provisioning lookups plus one listing per pair in scope (a listing of over 100 principals pages further). */

@@ -1,6 +1,6 @@
 import { groupLabel } from "@/lib/domain/group-targets";
 import Link from "next/link";
-import { formatMinutes } from "@/components/format";
+import { formatDuration, formatMinutes } from "@/components/format";
 import { Alert } from "@/components/ui/alert";
 import { Badge, StatusBadge } from "@/components/ui/badge";
 import { buttonClass } from "@/components/ui/button";
@@ -392,6 +392,12 @@ export default async function InventoryPage({ searchParams }: { searchParams: Pr
               "assignments not read from Identity Center yet."
             )}
           </p>
+          {overview.lastSync ? (
+            <p className="mt-1 text-sm text-slate-600 dark:text-slate-400" data-testid="inventory-last-sync">
+              The last full sync took {formatDuration(overview.lastSync.durationMs)} and finished{" "}
+              <LocalTime iso={overview.lastSync.finishedAt.toISOString()} />.
+            </p>
+          ) : null}
         </div>
         {overview.canRefresh ? <RefreshInventoryForm /> : null}
       </div>
