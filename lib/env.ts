@@ -188,7 +188,7 @@ export const EnvSchema = z.object({
     .number({ message: "expected a whole number of seconds" })
     .int("expected a whole number of seconds")
     .min(0, "expected 0 (every cycle) or more seconds")
-    .default(1800),
+    .default(900),
   RECONCILE_MISSING: z.enum(["recreate", "mark"], { message: 'expected "recreate" or "mark"' }).default("mark"),
   RECONCILE_OUT_OF_BAND: z.enum(["report", "remove"], { message: 'expected "report" or "remove"' }).default("report"),
   REMOVAL_ALERT_AFTER_SECONDS: positiveInt(300),
