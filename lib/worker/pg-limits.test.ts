@@ -96,6 +96,16 @@ describe("PgRateLimiter", () => {
     }
   });
 
+  it("spaces callers the bucket lets through together, so a starved loop's resumptions do not reach AWS as a clump", async () => {
+    // A full bucket serves all five at once; this process still sends them half a token (50 ms) apart.
+    const limiter = new PgRateLimiter(processDb(), { name: "test-spacing", ratePerSecond: 10, burst: 10 });
+    const sentAt = await Promise.all(
+      Array.from({ length: 5 }, async () => (await limiter.acquire(), performance.now())),
+    );
+    sentAt.sort((a, b) => a - b);
+    for (let i = 1; i < sentAt.length; i++) expect(sentAt[i]! - sentAt[i - 1]!).toBeGreaterThanOrEqual(49);
+  });
+
   it("reports an unreachable database as a retryable failure, not a silent pass", async () => {
     const dead = createPrismaClient(db.url.replace(/:(\d+)\//, ":1/"));
     const limiter = new PgRateLimiter(dead, { name: "test-dead", ratePerSecond: 10 });
