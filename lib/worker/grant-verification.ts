@@ -3,6 +3,14 @@ import { createOperationStatusBatch } from "../services/grants/batched-status";
 import { coalesceAssignmentListing, reuseRecentListing } from "../services/grants/coalesced-listing";
 import { createFirstPollDelay } from "../services/grants/first-poll-delay";
 import type { GrantDeps } from "../services/grants/grant-support";
+import type { QueueConcurrency } from "./handlers";
+
+/**
+ * Removals in flight per worker process. A removal spends seconds waiting for the shared status sweep and its pair's
+ * listing, so at ~20 deletes/s a burst needs a few hundred in flight for each listing to answer many removals; ten
+ * polling workers fetch 25 due jobs at a time.
+ */
+export const REMOVAL_CONCURRENCY: QueueConcurrency = { workers: 10, batch: 25 };
 
 /** How workers wait for and verify assignment operations: shared deletion sweeps and few listings per pair in a burst. */
 export function grantVerificationDeps(

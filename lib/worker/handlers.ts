@@ -63,59 +63,88 @@ function contextFor(deps: WorkerDeps, job: string): ServiceContext {
   return { actor: systemActor(job), db: deps.db, now: deps.now ?? (() => new Date()) };
 }
 
+/** How many jobs of a queue one process runs at once; `batch` jobs share one fetch and run side by side. */
+export interface QueueConcurrency {
+  workers: number;
+  batch?: number;
+}
+
 /** Registers every queue's handler; payloads are parsed before use and RetryLater hands the job back to pg-boss. */
-export async function registerHandlers(deps: WorkerDeps, concurrency: { grants: number; removals: number }) {
+export async function registerHandlers(
+  deps: WorkerDeps,
+  concurrency: { grants: number; removals: number | QueueConcurrency },
+) {
   const logger = deps.logger ?? rootLog;
   const work = async <S extends z.ZodType>(
     name: QueueName,
     schema: S,
-    localConcurrency: number,
+    slots: number | QueueConcurrency,
     run: (ctx: ServiceContext, data: z.infer<S>) => Promise<unknown>,
   ) => {
+    const { workers, batch = 1 } = typeof slots === "number" ? { workers: slots } : slots;
+    const runJob = async (job: { id: string; data: unknown }) => {
+      const jobLog = logger.child({ jobId: job.id, verb: name, actorId: `system:${name}` });
+      const parsed = schema.safeParse(job.data);
+      if (!parsed.success) {
+        jobLog.warn({ outcome: "dropped" }, "invalid payload; dropped");
+        return;
+      }
+      const started = performance.now();
+      const durationMs = () => Math.round(performance.now() - started);
+      try {
+        const result = await run(contextFor(deps, name), parsed.data);
+        const outcome = typeof result === "string" ? result : "done";
+        // Routine no-ops (sweeps, not-yet-due checks) stay at debug so the info stream shows real work.
+        const idle = isIdleResult(result);
+        const routine = idle || outcome === "skipped" || outcome === "not-due";
+        jobLog[routine ? "debug" : "info"](
+          {
+            input: parsed.data,
+            outcome,
+            ...(idle || typeof result !== "object" ? {} : { result }),
+            durationMs: durationMs(),
+          },
+          "job finished",
+        );
+      } catch (error) {
+        if (error instanceof RetryLater)
+          jobLog.info(
+            { input: parsed.data, outcome: "retry", durationMs: durationMs(), reason: error.message },
+            "job will retry",
+          );
+        else
+          jobLog.error(
+            { input: parsed.data, outcome: "failed", durationMs: durationMs(), err: errorFields(error) },
+            "job failed",
+          );
+        throw error;
+      }
+    };
     // NOTIFY wakes workers only when a job is inserted, not when a delayed one (a grant's end) falls due: keep polling fast.
+    const polling = { pollingIntervalSeconds: 0.5, notifyPollingIntervalSeconds: 0.5 };
+    if (batch === 1) {
+      await deps.boss.work(name, { localConcurrency: workers, batchSize: 1, ...polling }, async (jobs) => {
+        for (const job of jobs) await runJob(job);
+      });
+      return;
+    }
+    // Jobs that mostly wait on shared AWS reads (a removal's status sweep and pair listing): many in flight from few
+    // polling workers, each job settled on its own (a retry hands back only that job).
     await deps.boss.work(
       name,
-      { localConcurrency, batchSize: 1, pollingIntervalSeconds: 0.5, notifyPollingIntervalSeconds: 0.5 },
-      async (jobs) => {
-        for (const job of jobs) {
-          const jobLog = logger.child({ jobId: job.id, verb: name, actorId: `system:${name}` });
-          const parsed = schema.safeParse(job.data);
-          if (!parsed.success) {
-            jobLog.warn({ outcome: "dropped" }, "invalid payload; dropped");
-            continue;
-          }
-          const started = performance.now();
-          const durationMs = () => Math.round(performance.now() - started);
-          try {
-            const result = await run(contextFor(deps, name), parsed.data);
-            const outcome = typeof result === "string" ? result : "done";
-            // Routine no-ops (sweeps, not-yet-due checks) stay at debug so the info stream shows real work.
-            const idle = isIdleResult(result);
-            const routine = idle || outcome === "skipped" || outcome === "not-due";
-            jobLog[routine ? "debug" : "info"](
-              {
-                input: parsed.data,
-                outcome,
-                ...(idle || typeof result !== "object" ? {} : { result }),
-                durationMs: durationMs(),
-              },
-              "job finished",
-            );
-          } catch (error) {
-            if (error instanceof RetryLater)
-              jobLog.info(
-                { input: parsed.data, outcome: "retry", durationMs: durationMs(), reason: error.message },
-                "job will retry",
-              );
-            else
-              jobLog.error(
-                { input: parsed.data, outcome: "failed", durationMs: durationMs(), err: errorFields(error) },
-                "job failed",
-              );
-            throw error;
-          }
-        }
-      },
+      { localConcurrency: workers, batchSize: batch, perJobResults: true, burstWhenBatchFull: true, ...polling },
+      async (jobs) =>
+        Promise.all(
+          jobs.map(async (job) => {
+            try {
+              await runJob(job);
+              return { id: job.id, status: "completed" as const };
+            } catch (error) {
+              const { type, message } = errorFields(error);
+              return { id: job.id, status: "failed" as const, output: { type, message } };
+            }
+          }),
+        ),
     );
   };
   await work(QUEUES.activateGrant, GrantJob, concurrency.grants, (ctx, data) =>

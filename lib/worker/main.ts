@@ -13,7 +13,7 @@ import { createPolicyReloader } from "./policy-reloader";
 import { groupNamesCheck } from "../services/policy/check-group-names";
 import { startBoss } from "./boss";
 import { registerHandlers } from "./handlers";
-import { grantVerificationDeps } from "./grant-verification";
+import { grantVerificationDeps, REMOVAL_CONCURRENCY } from "./grant-verification";
 import { PgRateLimiter } from "./pg-rate-limiter";
 import { createPgSemaphore } from "./pg-semaphore";
 import { errorFields, log as rootLog } from "../log";
@@ -134,7 +134,7 @@ async function main() {
         sessions: { locks: createPermissionSetLocks(locks) },
       },
     },
-    { grants: Math.max(env.AWS_MAX_INFLIGHT_CREATES * 2, 8), removals: 50 },
+    { grants: Math.max(env.AWS_MAX_INFLIGHT_CREATES * 2, 8), removals: REMOVAL_CONCURRENCY },
   );
   await boss.schedule(
     QUEUES.scorecardSnapshot,

@@ -96,6 +96,24 @@ describe("PgRateLimiter", () => {
     }
   });
 
+  it("spaces callers the bucket lets through together, so a starved loop's resumptions do not reach AWS as a clump", async () => {
+    // Five callers the bucket serves at once (its answer stubbed, so a slow database cannot spread them): this process
+    // still lets them go half a token (500 ms) apart. Each wait is recorded as the instant it ends.
+    class FullBucket extends PgRateLimiter {
+      override async take() {
+        return { waitMs: 0, usableAtMs: 0 };
+      }
+    }
+    const releasedAt: number[] = [];
+    const sleep = (ms: number) => (releasedAt.push(performance.now() + ms), new Promise((r) => setTimeout(r, ms)));
+    const limiter = new FullBucket(processDb(), { name: "test-spacing", ratePerSecond: 1, burst: 5, sleep });
+    await Promise.all(Array.from({ length: 5 }, () => limiter.acquire()));
+    // The first goes at once; the other four wait their turn.
+    expect(releasedAt).toHaveLength(4);
+    releasedAt.sort((a, b) => a - b);
+    for (let i = 1; i < releasedAt.length; i++) expect(releasedAt[i]! - releasedAt[i - 1]!).toBeGreaterThanOrEqual(499);
+  });
+
   it("reports an unreachable database as a retryable failure, not a silent pass", async () => {
     const dead = createPrismaClient(db.url.replace(/:(\d+)\//, ":1/"));
     const limiter = new PgRateLimiter(dead, { name: "test-dead", ratePerSecond: 10 });

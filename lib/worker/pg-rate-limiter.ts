@@ -33,6 +33,7 @@ export class PgRateLimiter implements RateLimiter {
   private readonly ratePerSecond: number;
   private readonly burst: number;
   private readonly sleep: (ms: number) => Promise<unknown>;
+  private nextSendAt = 0;
 
   constructor(
     private readonly db: PrismaClient,
@@ -52,6 +53,11 @@ export class PgRateLimiter implements RateLimiter {
     const { waitMs, usableAtMs } = await this.take();
     getMetrics().awsRateWait.observe(waitMs / 1000);
     if (waitMs > 0) await this.sleep(waitMs);
+    // A starved event loop resumes many sleepers at once: half a token apart, their sends never reach AWS as one clump.
+    const now = performance.now();
+    const sendAt = Math.max(now, this.nextSendAt);
+    this.nextSendAt = sendAt + 1000 / (2 * this.ratePerSecond);
+    if (sendAt > now) await this.sleep(sendAt - now);
     return usableAtMs;
   }
 

@@ -3,7 +3,7 @@ import type { IdentityCenterPort } from "../../lib/aws/identity-center-port";
 import type { PrismaClient } from "../../lib/db";
 import type { JobQueue } from "../../lib/jobs/job-queue";
 import { createLogger } from "../../lib/log";
-import { grantVerificationDeps } from "../../lib/worker/grant-verification";
+import { grantVerificationDeps, REMOVAL_CONCURRENCY } from "../../lib/worker/grant-verification";
 import { registerHandlers } from "../../lib/worker/handlers";
 import { createPgSemaphore } from "../../lib/worker/pg-semaphore";
 import { createGrantClaims, createPermissionSetLocks, type SessionLocks } from "../../lib/worker/pg-session-locks";
@@ -37,6 +37,6 @@ export async function registerInProcessWorker(input: {
         sessions: { locks: createPermissionSetLocks(locks) },
       },
     },
-    { grants: Math.max(maxInflightCreates * 2, 8), removals: 50 },
+    { grants: Math.max(maxInflightCreates * 2, 8), removals: REMOVAL_CONCURRENCY },
   );
 }

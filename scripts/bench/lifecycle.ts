@@ -27,7 +27,8 @@ import { registerInProcessWorker } from "./in-process-worker";
 import { bench, percentile } from "./report";
 
 const LAG_GRANTS = 40;
-const BURST_GRANTS = 1000;
+// `BENCH_BURST_GRANTS=200` for a quicker look while tuning; the figures compared are for 1,000.
+const BURST_GRANTS = Number(process.env.BENCH_BURST_GRANTS ?? 1000);
 // The expiry burst before batched verification (issue 14): one Describe and one listing per removal.
 const BEFORE = { seconds: 166.7, calls: 3160 };
 
@@ -318,6 +319,13 @@ async function main() {
     const grants = await db.grant.findMany({ where: { requestId: request.id }, select: { createVerifiedAt: true } });
     return Math.max(...grants.map((g) => g.createVerifiedAt!.getTime()));
   });
+  // How long each create held its in-flight slot, about: from issued to seen finished (AWS takes asyncDelayMs).
+  const createHolds = (
+    await db.grant.findMany({
+      where: { requestId: request.id },
+      select: { createIssuedAt: true, createVerifiedAt: true },
+    })
+  ).map((g) => g.createVerifiedAt!.getTime() - g.createIssuedAt!.getTime());
   // The worker's own pace (AWS_REQUESTS_PER_SECOND, a little under AWS's 20/s) sets the one-call bound.
   const rate = env.AWS_REQUESTS_PER_SECOND;
   const createRateBound = BURST_GRANTS / rate;
@@ -330,6 +338,9 @@ async function main() {
   bench("lifecycle_start_burst_ratio_to_bound", create.seconds / createBound, "x");
   bench("lifecycle_start_burst_sso_calls", create.calls, "calls");
   bench("lifecycle_start_burst_calls_per_grant", create.calls / BURST_GRANTS, "calls");
+  bench("lifecycle_start_burst_create_issued_to_verified_p50", percentile(createHolds, 50), "ms");
+  bench("lifecycle_start_burst_create_issued_to_verified_p99", percentile(createHolds, 99), "ms");
+  bench("lifecycle_start_burst_aws_operation_time", limits.asyncDelayMs, "ms");
   bench("lifecycle_start_burst_peak_inflight_creates", create.peakInflight.create, "operations");
   bench("lifecycle_start_burst_inflight_limit", env.AWS_MAX_INFLIGHT_CREATES, "operations");
   bench("lifecycle_start_burst_max_calls_in_1s", create.maxRate, `calls (bucket allows ${2 * rate})`);
@@ -349,6 +360,13 @@ async function main() {
     const grants = await db.grant.findMany({ where: { requestId: request.id }, select: { deleteVerifiedAt: true } });
     return Math.max(...grants.map((g) => g.deleteVerifiedAt!.getTime()));
   });
+  const removed = await db.grant.findMany({
+    where: { requestId: request.id },
+    select: { deleteIssuedAt: true, deleteVerifiedAt: true },
+  });
+  // Issuing every delete is what the rate bounds; verifying is what the shared reads add after each one.
+  const lastDeleteIssued = Math.max(...removed.map((g) => g.deleteIssuedAt!.getTime()));
+  const deleteVerifications = removed.map((g) => g.deleteVerifiedAt!.getTime() - g.deleteIssuedAt!.getTime());
   const boundSeconds = BURST_GRANTS / rate;
   const assigned = new Set(sim.getState().assignments.map((a) => a.principalId));
   const stillAssigned = burstTuples.filter((t) => assigned.has(t.principalId)).length;
@@ -360,6 +378,9 @@ async function main() {
   bench("lifecycle_burst_calls_per_removal", removal.calls / BURST_GRANTS, "calls");
   bench("lifecycle_burst_before_total", BEFORE.seconds, "s");
   bench("lifecycle_burst_before_sso_calls", BEFORE.calls, "calls");
+  bench("lifecycle_burst_last_delete_issued", (lastDeleteIssued - endAt.getTime()) / 1000, "s");
+  bench("lifecycle_burst_delete_issued_to_verified_p50", percentile(deleteVerifications, 50), "ms");
+  bench("lifecycle_burst_delete_issued_to_verified_p99", percentile(deleteVerifications, 99), "ms");
   bench("lifecycle_burst_peak_inflight_deletes", removal.peakInflight.delete, "operations");
   // A full bucket (one second's worth) plus a second's refill: what a token bucket lets through in any one second.
   bench("lifecycle_burst_max_calls_in_1s", removal.maxRate, `calls (bucket allows ${2 * rate})`);

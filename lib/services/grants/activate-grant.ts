@@ -173,13 +173,25 @@ async function activateClaimed(
       return "failed";
     }
     const requestId = issued.requestId;
+    // Wall clock for the first status lookup's timing; ctx.now() may be a test's clock.
+    const issuedAtMs = Date.now();
     const issuedAt = ctx.now();
     if (await ctx.db.$transaction((tx) => recordGrantOperation(tx, ctx.actor, grant, "create", requestId, issuedAt)))
       getMetrics().grantCreateIssued.observe(secondsBetween(grant.startsAt, issuedAt));
-    try {
-      return await finishActivation(ctx, deps, claim, provisioning, requestId, earlierAttempt);
-    } finally {
+    // AWS counts the create as outstanding only until it finishes: free the slot then, not after our own bookkeeping.
+    let released = false;
+    const releaseOnce = async () => {
+      if (released) return;
+      released = true;
       await release?.();
+    };
+    try {
+      return await finishActivation(ctx, deps, claim, provisioning, requestId, earlierAttempt, {
+        issuedAtMs,
+        onFinished: releaseOnce,
+      });
+    } finally {
+      await releaseOnce();
     }
   }
   return finishActivation(ctx, deps, claim, provisioning, grant.createRequestId, earlierAttempt);
@@ -192,8 +204,10 @@ async function finishActivation(
   grant: Grant & { principalId: string },
   awsRequestId: string,
   earlierAttempt: boolean,
+  issued?: { issuedAtMs: number; onFinished: () => Promise<void> },
 ): Promise<ActivateGrantResult> {
-  const outcome = await awaitOperation(deps, "creation", awsRequestId);
+  const outcome = await awaitOperation(deps, "creation", awsRequestId, issued?.issuedAtMs);
+  await issued?.onFinished();
   if (outcome.status !== "SUCCEEDED") {
     await endUnactivated(
       ctx,

@@ -89,13 +89,21 @@ export class RetryLater extends Error {
   }
 }
 
-/** Waits for an assignment operation to finish, first sleeping about as long as AWS usually needs. */
-export async function awaitOperation(deps: GrantDeps, kind: "creation" | "deletion", awsRequestId: string) {
+/** Waits for an assignment operation to finish, first sleeping about as long as AWS usually needs from `issuedAtMs`. */
+export async function awaitOperation(
+  deps: GrantDeps,
+  kind: "creation" | "deletion",
+  awsRequestId: string,
+  issuedAtMs = Date.now(),
+) {
   const batch = deps.statusBatch;
   // Creates stay on their own learned poll: each holds an in-flight slot until seen finished, so latency beats calls.
   if (batch && kind === "deletion")
     return retryableAws(`${kind} status of ${awsRequestId}`, () => batch.wait(awsRequestId));
-  if (deps.firstPoll) await new Promise((resolve) => setTimeout(resolve, deps.firstPoll!.ms));
+  const firstPollMs = deps.firstPoll?.ms;
+  // Counted from the issue, so our own bookkeeping since then overlaps AWS's work instead of adding to it.
+  const firstWaitMs = firstPollMs === undefined ? 0 : Math.min(firstPollMs, issuedAtMs + firstPollMs - Date.now());
+  if (firstWaitMs > 0) await new Promise((resolve) => setTimeout(resolve, firstWaitMs));
   let lookups = 0;
   const port = deps.port;
   const counted = {
@@ -105,7 +113,7 @@ export async function awaitOperation(deps: GrantDeps, kind: "creation" | "deleti
   const outcome = await retryableAws(`${kind} status of ${awsRequestId}`, () =>
     waitForAssignmentStatus(counted, kind, awsRequestId, deps.poll),
   );
-  deps.firstPoll?.observe(lookups === 1);
+  deps.firstPoll?.observe(lookups === 1, firstPollMs);
   return outcome;
 }
 

@@ -176,6 +176,22 @@ describe("several workers on one grant", () => {
     expect(calls("CreateAccountAssignment") - before).toBe(1);
   });
 
+  it("frees its create slot once AWS reports the create finished, before its own bookkeeping", async () => {
+    const tuple = freshTuple();
+    const grant = await insertGrant(tuple);
+    const statusAtRelease: string[] = [];
+    const a = worker({
+      createSlots: {
+        acquire: async () => async () => {
+          statusAtRelease.push((await db.prisma.grant.findUniqueOrThrow({ where: { id: grant.id } })).status);
+        },
+      },
+    });
+    expect(await activateGrant({ ctx: a.ctx, input: { grantId: grant.id }, deps: a.deps })).toBe("activated");
+    // Released exactly once, while the grant was still PROVISIONING: AWS no longer counted the create as outstanding.
+    expect(statusAtRelease).toEqual(["PROVISIONING"]);
+  });
+
   it("two workers removing the same grant at once delete the assignment once", async () => {
     const tuple = freshTuple();
     const grant = await insertGrant(tuple);
