@@ -12,6 +12,7 @@ import { revokeGrant } from "./grants/revoke-grant";
 import { listActiveElevations } from "./queries/active-elevations";
 import { listApprovalQueue } from "./queries/approval-queue";
 import { getRequestDetail } from "./queries/request-detail";
+import { useNotificationSettings } from "./notifications/settings";
 import { getRequestFormOptions } from "./queries/request-form-options";
 import { cancelRequest } from "./requests/cancel-request";
 import { createRequest } from "./requests/create-request";
@@ -281,6 +282,45 @@ describe("deciding a group request", () => {
       decideExtension({ ctx: ctx(dave), queue: h.queue, input: { requestId, decision: "APPROVE" } }),
       "SELF_APPROVAL",
     );
+  });
+});
+
+describe("notifications for a group request", () => {
+  it("reach the group rule's approvers and name the membership", async () => {
+    useNotificationSettings({
+      appUrl: "http://portal.test",
+      slack: {
+        botToken: "xoxb-test-token-000",
+        signingSecret: "0123456789abcdef0123456789abcdef",
+        approvalsChannel: "#access-approvals",
+        securityChannel: "#security-alerts",
+      },
+      email: { smtpUrl: "smtp://127.0.0.1:1", from: "jit@example.com", approvalsTo: [], securityTo: [] },
+      webhooks: [],
+      retry: { baseMs: 10, windowMs: 60_000, maxAttempts: 3 },
+    });
+    try {
+      const { requestId } = await createRequest({ ctx: ctx(erin()), queue: h.queue, input: groupRequest() });
+      const waiting = await h.db.prisma.notification.findFirstOrThrow({
+        where: { requestId, type: "request.waiting" },
+        include: { deliveries: true },
+      });
+      expect(waiting.deliveries.map((d) => `${d.channel} ${d.target}`).sort()).toEqual([
+        "EMAIL bob@example.com",
+        "EMAIL dave@example.com",
+        "EMAIL frank@example.com",
+        "SLACK channel:#access-approvals",
+        "SLACK dm:bob@example.com",
+        "SLACK dm:dave@example.com",
+        "SLACK dm:frank@example.com",
+      ]);
+      expect((waiting.payload as { request: { targets: unknown[]; groups: unknown[] } }).request).toMatchObject({
+        targets: [],
+        groups: [{ name: "prod-db-admins", label: 'membership of Identity Center group "prod-db-admins"' }],
+      });
+    } finally {
+      useNotificationSettings(null);
+    }
   });
 });
 
