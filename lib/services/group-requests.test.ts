@@ -343,6 +343,20 @@ describe("ending and extending group grants", () => {
     ).toBe(1);
   });
 
+  it("cancel is refused once a membership is being added (release it instead)", async () => {
+    const requestId = await approvedGroupRequest();
+    await h.db.prisma.groupGrant.updateMany({ where: { requestId }, data: { status: "PROVISIONING" } });
+    await expectCode(
+      cancelRequest({
+        ctx: ctx(erin()),
+        queue: h.queue,
+        input: { requestId, expectedVersion: await version(requestId) },
+      }),
+      "INVALID_TRANSITION",
+    );
+    expect(await groupGrants(requestId)).toMatchObject([{ status: "PROVISIONING" }]);
+  });
+
   it("release ends an active membership now with a removal job", async () => {
     const requestId = await approvedGroupRequest();
     await markActive(requestId);
