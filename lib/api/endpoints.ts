@@ -236,6 +236,7 @@ export const historyEndpoint = endpoint({
             permissionSetName,
             permissionSetArn,
           })),
+          groups: row.groups.map(({ groupName, label }) => ({ name: groupName, label })),
           decisions: row.decisions.map(({ approverEmail, decision, comment, at }) => ({
             approverEmail,
             decision,

@@ -124,6 +124,9 @@ export const HistoryItem = z
         permissionSetArn: PermissionSetArn,
       }),
     ),
+    groups: z
+      .array(z.object({ name: z.string(), label: z.string() }))
+      .meta({ description: "Identity Center group memberships asked for; a request has targets or groups." }),
     decisions: z.array(
       z.object({
         approverEmail: z.string().nullable(),

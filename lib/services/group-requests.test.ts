@@ -11,6 +11,8 @@ import { releaseGrant } from "./grants/release-grant";
 import { revokeGrant } from "./grants/revoke-grant";
 import { listActiveElevations } from "./queries/active-elevations";
 import { listApprovalQueue } from "./queries/approval-queue";
+import { listAccessHistory } from "./queries/history-list";
+import { listMyRequests } from "./queries/my-requests";
 import { getRequestDetail } from "./queries/request-detail";
 import { useNotificationSettings } from "./notifications/settings";
 import { getRequestFormOptions } from "./queries/request-form-options";
@@ -282,6 +284,28 @@ describe("deciding a group request", () => {
       decideExtension({ ctx: ctx(dave), queue: h.queue, input: { requestId, decision: "APPROVE" } }),
       "SELF_APPROVAL",
     );
+  });
+});
+
+describe("reads that list requests", () => {
+  it("my requests, my live memberships and the access history name the group", async () => {
+    const requestId = await approvedGroupRequest();
+    await markActive(requestId);
+    const mine = await listMyRequests({ ctx: ctx(erin()) });
+    expect(mine.requests.find((r) => r.id === requestId)).toMatchObject({
+      targets: [],
+      groups: [{ groupName: "prod-db-admins", shortLabel: "prod-db-admins (group)" }],
+    });
+    expect(mine.activeGroupGrants.filter((g) => g.requestId === requestId)).toMatchObject([
+      { groupName: "prod-db-admins", label: 'membership of Identity Center group "prod-db-admins"' },
+    ]);
+    expect(mine.live).toBe(true);
+    const history = await listAccessHistory({ ctx: ctx(h.users.carol!), input: {} });
+    expect(history.rows.find((r) => r.id === requestId)).toMatchObject({
+      targets: [],
+      groups: [{ groupName: "prod-db-admins" }],
+    });
+    await releaseGrant({ ctx: ctx(erin()), queue: h.queue, input: { requestId } });
   });
 });
 
