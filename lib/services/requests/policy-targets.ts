@@ -11,6 +11,8 @@ export interface TargetRef {
 
 /** Turns (account id, permission set ARN) pairs into what policy evaluation reads: OU ancestry and set names. */
 export async function describeTargets(db: Db, targets: TargetRef[]) {
+  // A group request has no account targets: nothing to look up.
+  if (targets.length === 0) return [];
   const [accounts, sets] = await Promise.all([
     db.awsAccount.findMany({ where: { id: { in: targets.map((t) => t.accountId) }, status: { not: "GONE" } } }),
     db.permissionSet.findMany({ where: { arn: { in: targets.map((t) => t.permissionSetArn) } } }),
