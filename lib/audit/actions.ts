@@ -33,6 +33,7 @@ export const AUDIT_ACTIONS = {
   "grant.failed": { title: "Granting failed", tone: "error" },
   "grant.window_missed": { title: "Window missed before activation", tone: "muted" },
   "grant.cancelled": { title: "Grant cancelled before it started", tone: "muted" },
+  "group_grant.cancelled": { title: "Group membership cancelled before it started", tone: "muted" },
   "grant.removing": { title: "Removal started", tone: "info" },
   "grant.delete_issued": { title: "Assignment removal issued to AWS", tone: "info" },
   "grant.removed": { title: "Assignment removed (verified)", tone: "muted" },

@@ -6,9 +6,22 @@ import type { GrantStatus, RequestStatus } from "../../generated/prisma/enums";
 import { hasPermission, requireUser } from "../authorize";
 import type { ServiceContext } from "../context";
 import { policyForRequest } from "../requests/policy-targets";
-import { loadTargetNames, requestForPolicy, summarizeTarget, type TargetSummary } from "./support";
+import {
+  loadTargetNames,
+  requestForPolicy,
+  summarizeGroupTarget,
+  summarizeTarget,
+  type GroupTargetSummary,
+  type TargetSummary,
+} from "./support";
 
 export interface ElevationTarget extends TargetSummary {
+  grantId: string;
+  grantStatus: GrantStatus;
+}
+
+/** A temporary Identity Center group membership that may exist right now (its GroupGrant). */
+export interface ElevationGroup extends GroupTargetSummary {
   grantId: string;
   grantStatus: GrantStatus;
 }
@@ -19,6 +32,7 @@ export interface ActiveElevation {
   status: RequestStatus;
   requester: { name: string | null; email: string | null };
   targets: ElevationTarget[];
+  groups: ElevationGroup[];
   startsAt: Date;
   endsAt: Date;
   /** Past its end, released or revoked, while the worker still removes the assignments. */
@@ -37,10 +51,16 @@ const ACTIVE_LIMIT = 500;
 export async function listActiveElevations({ ctx }: { ctx: ServiceContext }): Promise<ActiveElevation[]> {
   const actor = requireUser(ctx.actor, "grants.read-active");
   const requests = await ctx.db.accessRequest.findMany({
-    where: { grants: { some: { status: { in: [...ASSIGNMENT_MAY_EXIST_STATUSES] } } } },
+    where: {
+      OR: [
+        { grants: { some: { status: { in: [...ASSIGNMENT_MAY_EXIST_STATUSES] } } } },
+        { groupGrants: { some: { status: { in: [...ASSIGNMENT_MAY_EXIST_STATUSES] } } } },
+      ],
+    },
     include: {
       requester: { select: { name: true, email: true } },
       targets: { include: { grant: true }, orderBy: { id: "asc" } },
+      groupTargets: { include: { grant: true }, orderBy: { groupName: "asc" } },
       decisions: {
         where: { kind: "REQUEST", decision: "APPROVE" },
         include: { approver: { select: { name: true, email: true } } },
@@ -74,6 +94,11 @@ export async function listActiveElevations({ ctx }: { ctx: ServiceContext }): Pr
           ? [{ ...summarizeTarget(names, t), grantId: t.grant.id, grantStatus: t.grant.status }]
           : [],
       );
+      const liveGroups = request.groupTargets.flatMap((t) =>
+        t.grant && ASSIGNMENT_MAY_EXIST_STATUSES.includes(t.grant.status)
+          ? [{ ...summarizeGroupTarget(t), grantId: t.grant.id, grantStatus: t.grant.status }]
+          : [],
+      );
       const running = isRunning(request.status, request.endsAt, now);
       const policy = mayRevoke && running ? await policyOf(request.policyId) : null;
       return {
@@ -82,9 +107,12 @@ export async function listActiveElevations({ ctx }: { ctx: ServiceContext }): Pr
         status: request.status,
         requester: request.requester,
         targets: live,
+        groups: liveGroups,
         startsAt: request.startsAt,
         endsAt: request.endsAt,
-        ending: !running || live.every((t) => t.grantStatus === "REMOVING" || t.grantStatus === "REMOVAL_FAILED"),
+        ending:
+          !running ||
+          [...live, ...liveGroups].every((t) => t.grantStatus === "REMOVING" || t.grantStatus === "REMOVAL_FAILED"),
         ticket: request.ticket,
         justification: request.justification,
         approvers: request.decisions.map((d) => ({

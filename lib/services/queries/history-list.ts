@@ -19,6 +19,7 @@ import {
   type KeysetDirection,
   type HistoryPlan,
 } from "./history-sql";
+import { summarizeGroupTarget, type GroupTargetSummary } from "./support";
 
 export interface HistoryTarget {
   accountId: string;
@@ -54,6 +55,8 @@ export interface HistoryRow {
   /** Emergency access granted by a break-glass rule, reviewed afterwards. */
   breakGlass: boolean;
   targets: HistoryTarget[];
+  /** Identity Center group memberships asked for (a request has targets or groups). */
+  groups: GroupTargetSummary[];
   decisions: HistoryDecision[];
 }
 
@@ -112,7 +115,7 @@ export async function fetchHistoryRows(
   if (page.length === 0) return [];
   // Targets and decisions come as plain rows and are grouped here: aggregating them into JSON in SQL cost several times more per export page.
   const ids = page.map((r) => r.id);
-  const [targets, decisions] = await Promise.all([
+  const [targets, groupTargets, decisions] = await Promise.all([
     db.$queryRaw<TargetRow[]>`
       SELECT t."requestId", t."accountId", coalesce(a.name, t."accountId") AS "accountName", coalesce(a."ouPath", '') AS "ouPath",
              t."permissionSetArn", coalesce(ps.name, t."permissionSetArn") AS "permissionSetName"
@@ -121,6 +124,11 @@ export async function fetchHistoryRows(
       LEFT JOIN "PermissionSet" ps ON ps.arn = t."permissionSetArn"
       WHERE t."requestId" = ANY(${ids}::text[])
       ORDER BY t.id`,
+    db.groupRequestTarget.findMany({
+      where: { requestId: { in: ids } },
+      select: { requestId: true, groupName: true },
+      orderBy: { groupName: "asc" },
+    }),
     db.$queryRaw<DecisionRow[]>`
       SELECT d."requestId", au.email AS "approverEmail", au.name AS "approverName", d.decision, d.comment, d."createdAt" AS at
       FROM "ApprovalDecision" d JOIN "User" au ON au.id = d."approverId"
@@ -141,7 +149,10 @@ export async function fetchHistoryRows(
     comment: d.comment,
     at: d.at,
   }));
-  const rows = page.map((r) => toRow(r, targetsOf.get(r.id) ?? [], decisionsOf.get(r.id) ?? []));
+  const groupsOf = groupBy(groupTargets, summarizeGroupTarget);
+  const rows = page.map((r) =>
+    toRow(r, targetsOf.get(r.id) ?? [], groupsOf.get(r.id) ?? [], decisionsOf.get(r.id) ?? []),
+  );
   return direction === "forward" ? rows : rows.reverse();
 }
 
@@ -155,7 +166,12 @@ function groupBy<T extends { requestId: string }, U>(items: T[], map: (item: T) 
   return out;
 }
 
-function toRow(r: PageRow, targets: HistoryTarget[], decisions: HistoryDecision[]): HistoryRow {
+function toRow(
+  r: PageRow,
+  targets: HistoryTarget[],
+  groups: GroupTargetSummary[],
+  decisions: HistoryDecision[],
+): HistoryRow {
   return {
     id: r.id,
     createdAt: r.createdAt,
@@ -172,6 +188,7 @@ function toRow(r: PageRow, targets: HistoryTarget[], decisions: HistoryDecision[
     autoApproved: r.requiredApprovals === 0 && r.decidedAt !== null,
     breakGlass: r.breakGlass,
     targets,
+    groups,
     decisions,
   };
 }

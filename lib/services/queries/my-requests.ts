@@ -7,7 +7,9 @@ import {
   loadTargetNames,
   requireViewer,
   sessionRevocationOf,
+  summarizeGroupTarget,
   summarizeTarget,
+  type GroupTargetSummary,
   type TargetSummary,
 } from "./support";
 
@@ -19,6 +21,8 @@ export interface MyRequestSummary {
   endsAt: Date;
   durationMinutes: number;
   targets: TargetSummary[];
+  /** Identity Center group memberships asked for (a request has targets or groups). */
+  groups: GroupTargetSummary[];
   approvals: number;
   requiredApprovals: number;
   extensionPending: boolean;
@@ -39,9 +43,18 @@ export interface ActiveGrantView {
   sessionNotice: SessionNotice | null;
 }
 
+/** A temporary Identity Center group membership the viewer holds right now. */
+export interface ActiveGroupGrantView extends GroupTargetSummary {
+  grantId: string;
+  requestId: string;
+  startsAt: Date;
+  endsAt: Date;
+}
+
 export interface MyRequestsView {
   requests: MyRequestSummary[];
   activeGrants: ActiveGrantView[];
+  activeGroupGrants: ActiveGroupGrantView[];
   /** Any request or grant that can still change without the viewer doing anything. */
   live: boolean;
 }
@@ -58,7 +71,7 @@ export async function listMyRequests({
 }): Promise<MyRequestsView> {
   const actor = requireViewer(ctx.actor);
   const take = Math.min(Math.max(1, input.limit ?? DEFAULT_LIMIT), 200);
-  const [requests, grants] = await Promise.all([
+  const [requests, grants, groupGrants] = await Promise.all([
     ctx.db.accessRequest.findMany({
       where: { requesterId: actor.userId },
       orderBy: [{ createdAt: "desc" }, { id: "desc" }],
@@ -75,7 +88,9 @@ export async function listMyRequests({
         extensionRequestedMinutes: true,
         closeReason: true,
         targets: { select: { accountId: true, permissionSetArn: true } },
+        groupTargets: { select: { groupName: true }, orderBy: { groupName: "asc" } },
         grants: { select: { status: true } },
+        groupGrants: { select: { status: true } },
         decisions: { where: { kind: "REQUEST" }, select: { approverId: true, decision: true, viaGroups: true } },
       },
     }),
@@ -91,6 +106,11 @@ export async function listMyRequests({
         endsAt: true,
         target: { select: { revokeSessionsOnEnd: true } },
       },
+    }),
+    ctx.db.groupGrant.findMany({
+      where: { userId: actor.userId, status: "ACTIVE" },
+      orderBy: { endsAt: "asc" },
+      select: { id: true, requestId: true, groupName: true, startsAt: true, endsAt: true },
     }),
   ]);
   const names = await loadTargetNames(ctx.db, [...requests.flatMap((r) => r.targets), ...grants]);
@@ -114,6 +134,7 @@ export async function listMyRequests({
       endsAt: r.endsAt,
       durationMinutes: r.durationMinutes,
       targets: r.targets.map((t) => summarizeTarget(names, t)),
+      groups: r.groupTargets.map(summarizeGroupTarget),
       approvals: countQuorum({ required: r.requiredApprovals, distinctGroups: r.distinctGroups }, r.decisions)
         .approvals,
       requiredApprovals: r.requiredApprovals,
@@ -131,12 +152,20 @@ export async function listMyRequests({
       sessionDurationMinutes: names.permissionSet(g.permissionSetArn).sessionDurationMinutes,
       sessionNotice: lastGrantOfRequest.get(g.requestId) === g.id ? sessionNoticeOf(g.requestId) : null,
     })),
+    activeGroupGrants: groupGrants.map((g) => ({
+      ...summarizeGroupTarget(g),
+      grantId: g.id,
+      requestId: g.requestId,
+      startsAt: g.startsAt,
+      endsAt: g.endsAt,
+    })),
     live:
       grants.length > 0 ||
+      groupGrants.length > 0 ||
       requests.some((r) =>
         isLive(
           r.status,
-          r.grants.map((g) => g.status),
+          [...r.grants, ...r.groupGrants].map((g) => g.status),
         ),
       ),
   };

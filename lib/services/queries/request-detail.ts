@@ -39,7 +39,9 @@ import {
   requestForPolicy,
   requireViewer,
   sessionRevocationOf,
+  summarizeGroupTarget,
   summarizeTarget,
+  type GroupTargetSummary,
   type TargetSummary,
 } from "./support";
 
@@ -68,6 +70,21 @@ export interface TargetView extends TargetSummary {
   sessionRevocation: SessionRevocationMode;
   grant: GrantView | null;
   /** What a target without a grant will get: "after approval" while it may, else "not granted". */
+  ungrantedText: string;
+}
+
+/** A temporary Identity Center group membership asked for, with its grant once approved. */
+export interface GroupTargetView extends GroupTargetSummary {
+  grant: {
+    id: string;
+    status: GrantStatus;
+    startsAt: Date;
+    endsAt: Date;
+    createVerifiedAt: Date | null;
+    deleteVerifiedAt: Date | null;
+    keptForOtherGrant: boolean;
+    failureReason: string | null;
+  } | null;
   ungrantedText: string;
 }
 
@@ -138,6 +155,8 @@ export interface RequestDetail {
     } | null;
   };
   targets: TargetView[];
+  /** Identity Center group memberships (a request has targets or groups, never both). */
+  groups: GroupTargetView[];
   decisions: DecisionView[];
   timeline: TimelineEntry[];
   live: boolean;
@@ -172,6 +191,7 @@ export async function getRequestDetail({
     include: {
       requester: { select: { id: true, name: true, email: true } },
       targets: { include: { grant: true }, orderBy: { id: "asc" } },
+      groupTargets: { include: { grant: true }, orderBy: { groupName: "asc" } },
       decisions: { include: { approver: { select: { name: true, email: true } } }, orderBy: { createdAt: "asc" } },
       policy: { select: { version: true } },
     },
@@ -223,7 +243,23 @@ export async function getRequestDetail({
         }
       : null,
   }));
-  const grantStatuses = targets.flatMap((t) => (t.grant ? [t.grant.status] : []));
+  const groups: GroupTargetView[] = request.groupTargets.map((t) => ({
+    ...summarizeGroupTarget(t),
+    ungrantedText: ungrantedTargetText(request.status),
+    grant: t.grant
+      ? {
+          id: t.grant.id,
+          status: t.grant.status,
+          startsAt: t.grant.startsAt,
+          endsAt: t.grant.endsAt,
+          createVerifiedAt: t.grant.createVerifiedAt,
+          deleteVerifiedAt: t.grant.deleteVerifiedAt,
+          keptForOtherGrant: t.grant.keptForOtherGrant,
+          failureReason: t.grant.failureReason,
+        }
+      : null,
+  }));
+  const grantStatuses = [...targets, ...groups].flatMap((t) => (t.grant ? [t.grant.status] : []));
   const now = ctx.now();
   const ending = request.endsAt <= now && grantStatuses.some((s) => ASSIGNMENT_MAY_EXIST_STATUSES.includes(s));
   const running = isRunning(request.status, request.endsAt, now);
@@ -286,7 +322,7 @@ export async function getRequestDetail({
     startedImmediately: request.startedImmediately,
     windowText: describeWindow({
       ...request,
-      grants: request.targets.flatMap((t) => (t.grant ? [t.grant] : [])),
+      grants: [...request.targets, ...request.groupTargets].flatMap((t) => (t.grant ? [t.grant] : [])),
     }),
     headline: requestHeadline(request.status, ending),
     sessionNotice:
@@ -313,6 +349,7 @@ export async function getRequestDetail({
       pending: pendingExtension,
     },
     targets,
+    groups,
     decisions: request.decisions.map((d) => ({
       approverName: d.approver.name ?? d.approver.email ?? "unknown",
       approverEmail: d.approver.email,

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { eligibleGroups } from "../../domain/eligible-groups";
+import { groupTargetLabel } from "../../domain/group-targets";
 import { eligibleTargets, type EligibleTarget } from "../../domain/policy";
 import { PolicyDocument } from "../../domain/policy-schema";
 import type { SessionRevocationMode } from "../../domain/request-presentation";
@@ -29,8 +31,21 @@ export interface AccountOption {
   permissionSets: PermissionSetOption[];
 }
 
+/** An Identity Center group the requester may ask to join, with what its group rules require. */
+export interface GroupOption {
+  name: string;
+  /** membership of Identity Center group "prod-db-admins" */
+  label: string;
+  maxDurationMinutes: number;
+  ticket: { required: boolean; patterns: string[]; examples: string[] };
+  autoApprove: boolean;
+  requiredApprovals: number;
+}
+
 export interface RequestFormOptions {
   accounts: AccountOption[];
+  /** Identity Center groups this requester may ask to join (a request names accounts or groups, never both). */
+  groups: GroupOption[];
   minDurationMinutes: number;
   /** Why the list is empty, in words for the requester; null when there is something to pick. */
   message: string | null;
@@ -62,7 +77,7 @@ type Eligible = EligibleTarget<AccountRow, PermissionSetRow>;
 async function loadEligibleTargets(
   ctx: ServiceContext,
   actor: UserActor,
-): Promise<{ targets: Eligible[]; message: string | null }> {
+): Promise<{ targets: Eligible[]; groups: GroupOption[]; message: string | null }> {
   const policyRow = await ctx.db.policy.findFirst({
     where: { active: true },
     orderBy: { loadedAt: "desc" },
@@ -72,6 +87,7 @@ async function loadEligibleTargets(
   if (!parsed?.success) {
     return {
       targets: [],
+      groups: [],
       message: policyRow
         ? "The stored access policy is invalid, so nothing can be requested. Tell the portal administrators."
         : "No access policy is loaded yet, so nothing can be requested.",
@@ -88,14 +104,27 @@ async function loadEligibleTargets(
       select: { arn: true, name: true, description: true, sessionDurationMinutes: true },
     }),
   ]);
-  const targets = eligibleTargets(parsed.data, { email: actor.email, groups: actor.groups }, accounts, permissionSets);
+  const requester = { email: actor.email, groups: actor.groups };
+  const targets = eligibleTargets(parsed.data, requester, accounts, permissionSets);
+  const groups = eligibleGroups(parsed.data, requester).map((group): GroupOption => ({
+    name: group.name,
+    label: groupTargetLabel(group.name),
+    maxDurationMinutes: group.maxDurationMinutes,
+    ticket: {
+      required: group.ticket.required,
+      patterns: [...group.ticket.patterns],
+      examples: [...group.ticket.examples],
+    },
+    autoApprove: group.autoApprove,
+    requiredApprovals: group.requiredApprovals,
+  }));
   const message =
-    targets.length > 0
+    targets.length > 0 || groups.length > 0
       ? null
       : accounts.length === 0
         ? "The AWS account inventory has not been loaded yet."
         : "The access policy does not let you request any account yet. Ask your lead which group you need.";
-  return { targets, message };
+  return { targets, groups, message };
 }
 
 function groupByAccount(targets: readonly Eligible[]): AccountOption[] {
@@ -128,8 +157,8 @@ function groupByAccount(targets: readonly Eligible[]): AccountOption[] {
 /** What the signed-in requester may ask for: only eligible (account, permission set) pairs, with what each one requires. */
 export async function getRequestFormOptions({ ctx }: { ctx: ServiceContext }): Promise<RequestFormOptions> {
   const actor = requireUser(ctx.actor, "request.create");
-  const { targets, message } = await loadEligibleTargets(ctx, actor);
-  return { accounts: groupByAccount(targets), minDurationMinutes: MIN_DURATION_MINUTES, message };
+  const { targets, groups, message } = await loadEligibleTargets(ctx, actor);
+  return { accounts: groupByAccount(targets), groups, minDurationMinutes: MIN_DURATION_MINUTES, message };
 }
 
 /** The request form's search: eligible targets whose account name, id, OU path or permission set match every word, capped. */

@@ -1,6 +1,7 @@
 import type { Db } from "../../db";
-import { policySubject } from "../requests/policy-targets";
+import { groupPolicyTargets, policySubject } from "../requests/policy-targets";
 import { AppError } from "../../domain/errors";
+import { groupTargetLabel, groupTargetShortLabel } from "../../domain/group-targets";
 import { canApprove, type RequestForApproval } from "../../domain/policy";
 import type { PolicyDocument } from "../../domain/policy-schema";
 import {
@@ -104,6 +105,23 @@ export function summarizeTarget(
   };
 }
 
+/** A group target as pages, mails and the API show it (see groupTargetLabel). */
+export interface GroupTargetSummary {
+  groupName: string;
+  /** membership of Identity Center group "prod-db-admins" */
+  label: string;
+  /** prod-db-admins (group) */
+  shortLabel: string;
+}
+
+export function summarizeGroupTarget(target: { groupName: string }): GroupTargetSummary {
+  return {
+    groupName: target.groupName,
+    label: groupTargetLabel(target.groupName),
+    shortLabel: groupTargetShortLabel(target.groupName),
+  };
+}
+
 /** Something on the page can still change on its own (worker, approver), so the page keeps refreshing. */
 export function isLive(requestStatus: RequestStatus, grantStatuses: readonly GrantStatus[]): boolean {
   return !isTerminalRequestStatus(requestStatus) || grantStatuses.some((s) => !isTerminalGrantStatus(s));
@@ -115,6 +133,8 @@ export interface RoutableRequest {
   matchedRuleId: string | null;
   requester: { email: string | null };
   targets: { accountId: string; permissionSetArn: string }[];
+  /** Identity Center groups asked for instead of account targets. */
+  groupTargets: { groupName: string }[];
 }
 
 /** The request as the domain's approval and revoke rules read it; a target gone from the inventory leaves no target, so nobody is routed. */
@@ -122,10 +142,13 @@ export function requestForPolicy(request: RoutableRequest, names: TargetNames): 
   return policySubject(
     request,
     request.targets.every((t) => names.known(t))
-      ? request.targets.map((t) => ({
-          account: { id: t.accountId, ouIds: names.account(t.accountId).ouIds },
-          permissionSetName: names.permissionSet(t.permissionSetArn).name,
-        }))
+      ? [
+          ...request.targets.map((t) => ({
+            account: { id: t.accountId, ouIds: names.account(t.accountId).ouIds },
+            permissionSetName: names.permissionSet(t.permissionSetArn).name,
+          })),
+          ...groupPolicyTargets(request.groupTargets.map((t) => t.groupName)),
+        ]
       : [],
   );
 }

@@ -1,5 +1,7 @@
 import type { Db } from "../../db";
 import { AppError } from "../../domain/errors";
+import { groupPolicyTarget } from "../../domain/eligible-groups";
+import type { PolicyTarget } from "../../domain/policy";
 import { PolicyDocument } from "../../domain/policy-schema";
 
 export interface TargetRef {
@@ -9,6 +11,8 @@ export interface TargetRef {
 
 /** Turns (account id, permission set ARN) pairs into what policy evaluation reads: OU ancestry and set names. */
 export async function describeTargets(db: Db, targets: TargetRef[]) {
+  // A group request has no account targets: nothing to look up.
+  if (targets.length === 0) return [];
   const [accounts, sets] = await Promise.all([
     db.awsAccount.findMany({ where: { id: { in: targets.map((t) => t.accountId) }, status: { not: "GONE" } } }),
     db.permissionSet.findMany({ where: { arn: { in: targets.map((t) => t.permissionSetArn) } } }),
@@ -32,6 +36,22 @@ export async function describeTargets(db: Db, targets: TargetRef[]) {
   });
 }
 
+/** Group targets as policy evaluation reads them (groupPolicyTarget). */
+export function groupPolicyTargets(groupNames: readonly string[]): PolicyTarget[] {
+  return groupNames.map(groupPolicyTarget);
+}
+
+/** Every target of a stored request as policy evaluation reads it: its account targets described, or its group targets. */
+export async function requestPolicyTargets(
+  db: Db,
+  request: { targets: TargetRef[]; groupTargets: { groupName: string }[] },
+): Promise<PolicyTarget[]> {
+  return [
+    ...(await describeTargets(db, request.targets)),
+    ...groupPolicyTargets(request.groupTargets.map((t) => t.groupName)),
+  ];
+}
+
 /** The request as the domain's approval and revoke rules read it: its requester, the rules it matched and its targets. */
 export function policySubject(
   request: {
@@ -41,13 +61,17 @@ export function policySubject(
     status?: string;
     escalatedAt?: Date | null;
   },
-  targets: { account: { id: string; ouIds: string[] }; permissionSetName: string }[],
+  targets: readonly PolicyTarget[],
 ) {
   return {
     requesterId: request.requesterId,
     requesterEmail: request.requester.email ?? "",
     ruleIds: request.matchedRuleId ? request.matchedRuleId.split(",") : undefined,
-    targets: targets.map((t) => ({ account: t.account, permissionSetName: t.permissionSetName })),
+    targets: targets.map((t): PolicyTarget =>
+      t.identityCenterGroup === undefined
+        ? { account: t.account, permissionSetName: t.permissionSetName }
+        : { account: t.account, permissionSetName: t.permissionSetName, identityCenterGroup: t.identityCenterGroup },
+    ),
     // Escalation widens who may decide the pending request only, never its extensions or revocation.
     escalated: request.status === "PENDING" && Boolean(request.escalatedAt),
   };
