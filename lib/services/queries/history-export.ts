@@ -41,6 +41,7 @@ export const CSV_COLUMNS = [
   "targets",
   "account_ids",
   "permission_sets",
+  "groups",
   "decisions",
   "auto_approved",
   "break_glass",
@@ -89,6 +90,14 @@ const pageTargets = (columns: Prisma.Sql) => Prisma.sql`
     WHERE t."requestId" = ANY(ARRAY(SELECT id FROM page))
     GROUP BY t."requestId"
   )`;
+// Identity Center group memberships asked for (a request has account targets or groups), by name.
+const pageGroups = (columns: Prisma.Sql) => Prisma.sql`
+  gt AS (
+    SELECT g."requestId", ${columns}
+    FROM "GroupRequestTarget" g
+    WHERE g."requestId" = ANY(ARRAY(SELECT id FROM page))
+    GROUP BY g."requestId"
+  )`;
 const pageDecisions = (columns: Prisma.Sql) => Prisma.sql`
   dc AS (
     SELECT d."requestId", ${columns}
@@ -111,6 +120,7 @@ const fromPage = Prisma.sql`
   FROM page r
   JOIN "User" u ON u.id = r."requesterId"
   LEFT JOIN tg ON tg."requestId" = r.id
+  LEFT JOIN gt ON gt."requestId" = r.id
   LEFT JOIN dc ON dc."requestId" = r.id
   LEFT JOIN sr ON sr."requestId" = r.id`;
 
@@ -121,13 +131,14 @@ function csvSelect(): Prisma.Sql {
       string_agg(coalesce(ps.name, t."permissionSetArn") || ' on ' || coalesce(a.name, t."accountId") || ' (' || t."accountId" || ')', '; ' ORDER BY t.id) AS targets,
       string_agg(t."accountId", '; ' ORDER BY t.id) AS account_ids,
       string_agg(coalesce(ps.name, t."permissionSetArn"), '; ' ORDER BY t.id) AS permission_sets`)},
+    ${pageGroups(Prisma.sql`string_agg(g."groupName", '; ' ORDER BY g.id) AS groups`)},
     ${pageDecisions(Prisma.sql`
       string_agg(d.decision::text || ' by ' || coalesce(au.email, 'unknown') || ' at ' || ${iso(Prisma.sql`d."createdAt"`)}, '; ' ORDER BY d."createdAt", d.id) AS decisions`)},
     ${pageRevocations(Prisma.sql`
       string_agg('session deny ' || substr(e.action, length('session.revocation_') + 1) || ': ' || coalesce(ps.name, e.after->>'permissionSetArn', '?') || ' on ' || coalesce(a.name, e.after->>'accountId', '?') || ' at ' || ${iso(Prisma.sql`e."occurredAt"`)} || coalesce(' (AWS request ' || (e.after->>'awsRequestId') || ')', ''), '; ' ORDER BY e.seq) AS session_revocations`)}
     SELECT
       r.id AS request_id, ${iso(Prisma.sql`r."createdAt"`)} AS created_at, r.status::text AS status, u.email AS requester_email, u.name AS requester_name,
-      tg.targets, tg.account_ids, tg.permission_sets, dc.decisions,
+      tg.targets, tg.account_ids, tg.permission_sets, gt.groups, dc.decisions,
       (r."requiredApprovals" = 0 AND r."decidedAt" IS NOT NULL)::text AS auto_approved, r."breakGlass"::text AS break_glass,
       ${iso(Prisma.sql`r."decidedAt"`)} AS decided_at, ${iso(Prisma.sql`r."startsAt"`)} AS starts_at, ${iso(Prisma.sql`r."endsAt"`)} AS ends_at,
       ${iso(Prisma.sql`r."closedAt"`)} AS closed_at, r."closeReason" AS close_reason, r.ticket, r.justification,
@@ -143,6 +154,8 @@ function jsonSelect(): Prisma.Sql {
         SELECT y FROM (SELECT t."accountId", coalesce(a.name, t."accountId") AS "accountName", coalesce(a."ouPath", '') AS "ouPath",
                               t."permissionSetArn", coalesce(ps.name, t."permissionSetArn") AS "permissionSetName") y
       ) ORDER BY t.id)) AS json`)},
+    ${pageGroups(Prisma.sql`
+      array_to_json(array_agg((SELECT y FROM (SELECT g."groupName") y) ORDER BY g.id)) AS json`)},
     ${pageDecisions(Prisma.sql`
       array_to_json(array_agg((
         SELECT y FROM (SELECT au.email AS "approverEmail", au.name AS "approverName", d.decision, d.comment, ${iso(Prisma.sql`d."createdAt"`)} AS at) y
@@ -160,7 +173,7 @@ function jsonSelect(): Prisma.Sql {
              r.justification, r.ticket, ${iso(Prisma.sql`r."startsAt"`)} AS "startsAt", ${iso(Prisma.sql`r."endsAt"`)} AS "endsAt",
              ${iso(Prisma.sql`r."decidedAt"`)} AS "decidedAt", ${iso(Prisma.sql`r."closedAt"`)} AS "closedAt", r."closeReason", r."requiredApprovals",
              (r."requiredApprovals" = 0 AND r."decidedAt" IS NOT NULL) AS "autoApproved", r."breakGlass" AS "breakGlass",
-             coalesce(tg.json, '[]') AS targets, coalesce(dc.json, '[]') AS decisions,
+             coalesce(tg.json, '[]') AS targets, coalesce(gt.json, '[]') AS groups, coalesce(dc.json, '[]') AS decisions,
              coalesce(sr.json, '[]') AS "sessionRevocations"
     ) x`;
 }
@@ -169,16 +182,20 @@ function jsonSelect(): Prisma.Sql {
 function eventSelect(): Prisma.Sql {
   return Prisma.sql`
     ${pageTargets(Prisma.sql`
-      string_agg(coalesce(ps.name, t."permissionSetArn") || ' on ' || coalesce(a.name, t."accountId"), '; ' ORDER BY t.id) AS targets`)}
+      string_agg(coalesce(ps.name, t."permissionSetArn") || ' on ' || coalesce(a.name, t."accountId"), '; ' ORDER BY t.id) AS targets`)},
+    ${pageGroups(Prisma.sql`string_agg(g."groupName" || ' (group)', '; ' ORDER BY g.id) AS targets`)}
     SELECT e.seq::text AS seq, ${iso(Prisma.sql`e."occurredAt"`)} AS occurred_at, e."actorType"::text AS actor_type,
       e."actorLabel" AS actor, e.action, e."requestId" AS request_id, e."entityType" AS entity_type, e."entityId" AS entity_id,
       CASE WHEN g.id IS NOT NULL THEN coalesce(gps.name, g."permissionSetArn") || ' on ' || coalesce(ga.name, g."accountId")
-           ELSE tg.targets END AS target,
+           WHEN gg.id IS NOT NULL THEN gg."groupName" || ' (group)'
+           ELSE coalesce(tg.targets, gt.targets) END AS target,
       e.after ->> 'awsRequestId' AS aws_request_id, e.hash, e."prevHash" AS prev_hash
     FROM page r
     JOIN "AuditEvent" e ON e."requestId" = r.id
     LEFT JOIN tg ON tg."requestId" = r.id
+    LEFT JOIN gt ON gt."requestId" = r.id
     LEFT JOIN "Grant" g ON e."entityType" = 'grant' AND g.id = e."entityId"
+    LEFT JOIN "GroupGrant" gg ON e."entityType" = 'group_grant' AND gg.id = e."entityId"
     LEFT JOIN "AwsAccount" ga ON ga.id = g."accountId"
     LEFT JOIN "PermissionSet" gps ON gps.arn = g."permissionSetArn"`;
 }

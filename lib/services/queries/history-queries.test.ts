@@ -705,3 +705,63 @@ describe("integrity", () => {
     });
   });
 });
+
+describe("group membership requests in the export", () => {
+  it("lists the groups asked for in the CSV and JSON lines, and names the group on its grant's events", async () => {
+    const at = T0 + 20 * 24 * H;
+    const request = await db.prisma.accessRequest.create({
+      data: {
+        requesterId: users.alice!.userId,
+        status: "COMPLETED",
+        justification: "Rotate the database admin password",
+        durationMinutes: 60,
+        startsAt: new Date(at),
+        endsAt: new Date(at + H),
+        createdAt: new Date(at),
+        groupTargets: { create: [{ groupName: "prod-db-admins" }] },
+      },
+      include: { groupTargets: true },
+    });
+    const groupGrant = await db.prisma.groupGrant.create({
+      data: {
+        requestId: request.id,
+        targetId: request.groupTargets[0]!.id,
+        userId: users.alice!.userId,
+        groupName: "prod-db-admins",
+        status: "REMOVED",
+        startsAt: request.startsAt,
+        endsAt: request.endsAt,
+      },
+    });
+    await db.prisma.$transaction((tx) =>
+      emitAudit(
+        tx,
+        { type: "system", job: "test" },
+        { action: "group_grant.activated", entityType: "group_grant", entityId: groupGrant.id, requestId: request.id },
+        new Date(at + 60_000),
+      ),
+    );
+    const from = new Date(at).toISOString();
+    const csv = await exportAccessHistory({ ctx: as("carol"), input: { format: "csv", from } });
+    const [header, ...rows] = parseCsv(await readAll(csv.stream));
+    const row = rows.find((r) => r[header!.indexOf("request_id")] === request.id)!;
+    expect(row[header!.indexOf("groups")]).toBe("prod-db-admins");
+    expect(row[header!.indexOf("targets")]).toBe("");
+
+    const jsonl = await exportAccessHistory({ ctx: as("carol"), input: { format: "jsonl", from } });
+    const line = (await readAll(jsonl.stream))
+      .trim()
+      .split("\n")
+      .map((text) => JSON.parse(text) as Record<string, unknown>)
+      .find((parsed) => parsed.id === request.id)!;
+    expect(line).toMatchObject({ targets: [], groups: [{ groupName: "prod-db-admins" }] });
+
+    const events = await exportAccessHistory({ ctx: as("carol"), input: { format: "jsonl", per: "event", from } });
+    const grantEvent = (await readAll(events.stream))
+      .trim()
+      .split("\n")
+      .map((text) => JSON.parse(text) as Record<string, unknown>)
+      .find((event) => event.entityId === groupGrant.id);
+    expect(grantEvent).toMatchObject({ action: "group_grant.activated", target: "prod-db-admins (group)" });
+  });
+});
