@@ -134,6 +134,7 @@ const requestSelect = {
   extensionRound: true,
   createdAt: true,
   approvalExpiresAt: true,
+  escalatedAt: true,
   extensionRequestedMinutes: true,
   extensionRequestedAt: true,
   extensionJustification: true,
@@ -337,11 +338,78 @@ function queueFacets(items: QueueItem[], names: TargetNames): ApprovalQueue["fac
   };
 }
 
-/** For the navigation badge: how many decisions wait for this approver. Zero for anyone who cannot decide. */
+/** One row per distinct way a waiting decision is routed: everything isRoutedTo reads, and how many decisions share it. */
+interface RoutingGroup {
+  policyId: string | null;
+  matchedRuleId: string | null;
+  status: RequestStatus;
+  escalated: boolean;
+  requesterId: string;
+  requesterEmail: string | null;
+  targets: { accountId: string; permissionSetArn: string }[];
+  decisions: number;
+}
+
+/**
+ * For the navigation badge: how many decisions wait for this approver, counted as listApprovalQueue lists them. SQL picks
+ * the decidable requests and extension rounds this approver has not decided and groups them by what routing reads, so the
+ * policy is asked once per group instead of loading every request with its decisions on every page. Zero for anyone who
+ * cannot decide.
+ */
 export async function pendingApprovalCount({ ctx }: { ctx: ServiceContext }): Promise<number> {
   if (ctx.actor.type !== "user" || !ctx.actor.roles.some((r) => r === "APPROVER" || r === "ADMIN")) return 0;
-  const queue = await listApprovalQueue({ ctx });
-  return queue.totalRequests + queue.extensions.length;
+  const actor = ctx.actor;
+  const groups = await ctx.db.$queryRaw<RoutingGroup[]>`
+    WITH waiting AS (
+      SELECT r.id, r."policyId", r."matchedRuleId", r.status, r."escalatedAt", r."requesterId"
+      FROM "AccessRequest" r
+      WHERE r.status::text = ANY(${DECIDABLE_STATUSES}::text[])
+        AND r."requesterId" <> ${actor.userId}
+        AND (r."approvalExpiresAt" IS NULL OR r."approvalExpiresAt" > ${ctx.now()})
+        AND NOT EXISTS (SELECT 1 FROM "ApprovalDecision" d WHERE d."requestId" = r.id AND d."approverId" = ${actor.userId})
+      UNION ALL
+      SELECT r.id, r."policyId", r."matchedRuleId", r.status, r."escalatedAt", r."requesterId"
+      FROM "AccessRequest" r
+      WHERE r.status::text = ANY(${EXTENDABLE_STATUSES}::text[])
+        AND r."requesterId" <> ${actor.userId}
+        AND r."extensionRequestedMinutes" IS NOT NULL
+        AND NOT EXISTS (
+          SELECT 1 FROM "ApprovalDecision" d
+          WHERE d."requestId" = r.id AND d.kind = 'EXTENSION' AND d.round = r."extensionRound" AND d."approverId" = ${actor.userId}
+        )
+    ), keyed AS (
+      SELECT w."policyId", w."matchedRuleId", w.status::text AS status, w."escalatedAt" IS NOT NULL AS escalated,
+        w."requesterId", u.email AS "requesterEmail",
+        COALESCE(
+          (SELECT jsonb_agg(jsonb_build_object('accountId', t."accountId", 'permissionSetArn', t."permissionSetArn") ORDER BY t.id)
+           FROM "RequestTarget" t WHERE t."requestId" = w.id),
+          '[]'::jsonb
+        ) AS targets
+      FROM waiting w JOIN "User" u ON u.id = w."requesterId"
+    )
+    SELECT "policyId", "matchedRuleId", status, escalated, "requesterId", "requesterEmail", targets, count(*)::int AS decisions
+    FROM keyed
+    GROUP BY "policyId", "matchedRuleId", status, escalated, "requesterId", "requesterEmail", targets`;
+  const names = await loadTargetNames(
+    ctx.db,
+    groups.flatMap((g) => g.targets),
+  );
+  const policies = new PolicyCache(ctx);
+  let count = 0;
+  for (const group of groups) {
+    const request = {
+      policyId: group.policyId,
+      requesterId: group.requesterId,
+      matchedRuleId: group.matchedRuleId,
+      status: group.status,
+      escalatedAt: group.escalated ? ctx.now() : null,
+      requester: { email: group.requesterEmail },
+      targets: group.targets,
+    };
+    // Decisions this approver made are excluded in SQL; others' decisions do not change whether it is routed to them.
+    if (await policies.routes(actor, request, names, [])) count += group.decisions;
+  }
+  return count;
 }
 
 /** Each policy version is parsed once per call; a missing or invalid one routes nothing (the verb would refuse too). */

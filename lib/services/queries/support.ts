@@ -115,6 +115,9 @@ export interface RoutableRequest {
   matchedRuleId: string | null;
   requester: { email: string | null };
   targets: { accountId: string; permissionSetArn: string }[];
+  /** A pending request escalated after its window also routes to the rules' escalation approvers (policySubject). */
+  status?: string;
+  escalatedAt?: Date | null;
 }
 
 /** The request as the domain's approval and revoke rules read it; a target gone from the inventory leaves no target, so nobody is routed. */
