@@ -1,7 +1,6 @@
 import { z } from "zod";
 import { classifyAssignment } from "../../domain/inventory-classification";
 import { buildOuTree, flattenOuTree, type OuNode } from "../../domain/ou-tree";
-import { PolicyDocument } from "../../domain/policy-schema";
 import { ASSIGNMENT_MAY_EXIST_STATUSES } from "../../domain/request-lifecycle";
 import { safeText } from "../../domain/safe-text";
 import { policyForAccount, whoMayRequest, type TargetEligibility } from "../../domain/target-eligibility";
@@ -9,6 +8,7 @@ import type { GrantStatus } from "../../generated/prisma/enums";
 import { BASELINE_ACTION } from "../reconcile/reconcile-assignments";
 import { hasPermission, requireUser } from "../authorize";
 import type { ServiceContext } from "../context";
+import { findActivePolicy } from "../policy/active-policy";
 
 // Each filter is read on its own: a mistyped one is reported and dropped, the others still apply (the form is a GET).
 const FILTER_SCHEMAS = {
@@ -225,11 +225,11 @@ export async function inventoryOverview({
         },
       }),
       ctx.db.auditEvent.findMany({ where: { action: BASELINE_ACTION }, select: { after: true } }),
-      ctx.db.policy.findFirst({ where: { active: true }, orderBy: { loadedAt: "desc" }, select: { document: true } }),
+      findActivePolicy(ctx.db),
       ctx.db.inventoryAssignment.findMany({ orderBy: [{ principalType: "desc" }, { principalId: "asc" }] }),
       ctx.db.inventoryProvisioning.findMany(),
     ]);
-  const policy = policyRow ? PolicyDocument.safeParse(policyRow.document) : null;
+  const policy = policyRow?.document ?? null;
   const principalIds = [...new Set([...tuples, ...findings, ...snapshot].map((t) => t.principalId))];
   const people = principalIds.length
     ? await ctx.db.user.findMany({
@@ -350,7 +350,7 @@ export async function inventoryOverview({
     if (filters.account && account.id !== filters.account) continue;
     if (filters.ou && !account.ouIds.includes(filters.ou)) continue;
     // At 1,000 accounts x 100 sets, asking the whole policy per cell dominated the page: ask per account first.
-    const accountPolicy = policy?.success ? policyForAccount(policy.data, account) : null;
+    const accountPolicy = policy ? policyForAccount(policy, account) : null;
     const named = accountPolicy !== null && (accountPolicy.rules.length > 0 || accountPolicy.deny.length > 0);
     if (!named && !heldAccounts.has(account.id)) continue;
     for (const set of setRows) {
@@ -445,6 +445,6 @@ export async function inventoryOverview({
     page,
     pageSize,
     truncated,
-    policyLoaded: Boolean(policy?.success),
+    policyLoaded: policy !== null,
   };
 }

@@ -1,6 +1,5 @@
 import { z } from "zod";
 import { eligibleTargets, type EligibleTarget } from "../../domain/policy";
-import { PolicyDocument } from "../../domain/policy-schema";
 import type { SessionRevocationMode } from "../../domain/request-presentation";
 import { safeText } from "../../domain/safe-text";
 import { searchWords, targetMatches } from "../../domain/target-search";
@@ -8,6 +7,7 @@ import { MIN_DURATION_MINUTES } from "../../domain/time-window";
 import { requireUser } from "../authorize";
 import type { ServiceContext, UserActor } from "../context";
 import { parseInput } from "../parse-input";
+import { findActivePolicy } from "../policy/active-policy";
 
 export interface PermissionSetOption {
   arn: string;
@@ -63,13 +63,8 @@ async function loadEligibleTargets(
   ctx: ServiceContext,
   actor: UserActor,
 ): Promise<{ targets: Eligible[]; message: string | null }> {
-  const policyRow = await ctx.db.policy.findFirst({
-    where: { active: true },
-    orderBy: { loadedAt: "desc" },
-    select: { document: true },
-  });
-  const parsed = policyRow ? PolicyDocument.safeParse(policyRow.document) : null;
-  if (!parsed?.success) {
+  const policyRow = await findActivePolicy(ctx.db);
+  if (!policyRow?.document) {
     return {
       targets: [],
       message: policyRow
@@ -88,7 +83,12 @@ async function loadEligibleTargets(
       select: { arn: true, name: true, description: true, sessionDurationMinutes: true },
     }),
   ]);
-  const targets = eligibleTargets(parsed.data, { email: actor.email, groups: actor.groups }, accounts, permissionSets);
+  const targets = eligibleTargets(
+    policyRow.document,
+    { email: actor.email, groups: actor.groups },
+    accounts,
+    permissionSets,
+  );
   const message =
     targets.length > 0
       ? null
