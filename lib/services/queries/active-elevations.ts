@@ -31,12 +31,26 @@ export interface ActiveElevation {
 }
 
 const ACTIVE_LIMIT = 500;
+const MAY_HOLD_ACCESS = { grants: { some: { status: { in: [...ASSIGNMENT_MAY_EXIST_STATUSES] } } } };
+
+/** How many elevations may hold access in AWS right now (every one, not only the listed ones). */
+export async function countActiveElevations({ ctx }: { ctx: ServiceContext }): Promise<number> {
+  requireUser(ctx.actor, "grants.read-active");
+  return ctx.db.accessRequest.count({ where: MAY_HOLD_ACCESS });
+}
 
 /** Every elevation that may hold access in AWS right now, soonest end first: what security reads during an incident. */
-export async function listActiveElevations({ ctx }: { ctx: ServiceContext }): Promise<ActiveElevation[]> {
+export async function listActiveElevations({
+  ctx,
+  limit = ACTIVE_LIMIT,
+}: {
+  ctx: ServiceContext;
+  /** A summary reads only its first few, not the whole list with every policy check. */
+  limit?: number;
+}): Promise<ActiveElevation[]> {
   const actor = requireUser(ctx.actor, "grants.read-active");
   const requests = await ctx.db.accessRequest.findMany({
-    where: { grants: { some: { status: { in: [...ASSIGNMENT_MAY_EXIST_STATUSES] } } } },
+    where: MAY_HOLD_ACCESS,
     include: {
       requester: { select: { name: true, email: true } },
       targets: { include: { grant: true }, orderBy: { id: "asc" } },
@@ -47,7 +61,7 @@ export async function listActiveElevations({ ctx }: { ctx: ServiceContext }): Pr
       },
     },
     orderBy: [{ endsAt: "asc" }, { id: "asc" }],
-    take: ACTIVE_LIMIT,
+    take: Math.min(limit, ACTIVE_LIMIT),
   });
   const names = await loadTargetNames(
     ctx.db,

@@ -423,6 +423,28 @@ describe("securityOverview", () => {
     expect(overview.refusals[0]).toMatchObject({ verb: "drift.remove", actorLabel: "alice@example.com" });
     await expectCode(securityOverview({ ctx: as("alice") }), "FORBIDDEN");
   });
+
+  it("lists the five elevations ending soonest and counts all of them", async () => {
+    const extra = [];
+    for (let i = 0; i < 6; i++)
+      extra.push(
+        await activeRequest(
+          "alice",
+          { accountId: ACCOUNTS.sandbox.id, permissionSetArn: SETS.readOnly.arn },
+          { endsAt: new Date(now.getTime() + (i + 1) * 60_000), matchedRuleId: "sandbox" },
+        ),
+      );
+    try {
+      const all = await listActiveElevations({ ctx: as("carol") });
+      const overview = await securityOverview({ ctx: as("carol") });
+      expect(overview.activeElevations).toBe(all.length);
+      expect(all.length).toBeGreaterThan(6);
+      expect(overview.elevations).toEqual(all.slice(0, 5));
+    } finally {
+      await db.prisma.grant.deleteMany({ where: { requestId: { in: extra } } });
+      await db.prisma.accessRequest.deleteMany({ where: { id: { in: extra } } });
+    }
+  });
 });
 
 describe("inventoryOverview with the assignment snapshot", () => {
