@@ -264,6 +264,32 @@ describe("pending approval count", () => {
     }
   });
 
+  it("reads each shown request's details for its page: version, justification, others' decisions and the quorum", async () => {
+    const older = await seed({ name: "older", routedTo: [] });
+    const newer = await seed({ name: "newer", decidedBy: [{ who: "lena", kind: "REQUEST", round: 0 }], routedTo: [] });
+    await db.prisma.accessRequest.update({
+      where: { id: newer },
+      data: { requiredApprovals: 2, version: 3, justification: "Second look", createdAt: now },
+    });
+    try {
+      const second = await listApprovalQueue({ ctx: ctxFor("bob"), page: 2, pageSize: 1 });
+      expect(second.page).toMatchObject({ total: 2 });
+      expect(second.requests).toHaveLength(1);
+      expect(second.requests[0]).toMatchObject({
+        id: newer,
+        version: 3,
+        justification: "Second look",
+        approvals: 1,
+        requiredApprovals: 2,
+        decisions: [{ approverName: "lena", decision: "APPROVE" }],
+      });
+      const first = await listApprovalQueue({ ctx: ctxFor("bob"), page: 1, pageSize: 1 });
+      expect(first.requests.map((r) => [r.id, r.approvals, r.decisions])).toEqual([[older, 0, []]]);
+    } finally {
+      await db.prisma.accessRequest.deleteMany({ where: { id: { in: [older, newer] } } });
+    }
+  });
+
   it("is zero for people who cannot decide", async () => {
     const id = await seed({ name: "routed", routedTo: [] });
     try {

@@ -155,10 +155,53 @@ const requestSelect = {
   },
 };
 
+// What routing, filters, order and facets read of every pending request; the rest is read for the shown page only.
+const scanSelect = {
+  id: true,
+  status: true,
+  policyId: true,
+  requesterId: true,
+  matchedRuleId: true,
+  escalatedAt: true,
+  startsAt: true,
+  durationMinutes: true,
+  ticket: true,
+  createdAt: true,
+  approvalExpiresAt: true,
+  requester: { select: { name: true, email: true } },
+  targets: { select: { accountId: true, permissionSetArn: true }, orderBy: { id: "asc" as const } },
+};
+
+const pageSelect = {
+  id: true,
+  version: true,
+  endsAt: true,
+  startedImmediately: true,
+  justification: true,
+  requiredApprovals: true,
+  distinctGroups: true,
+  decisions: { ...requestSelect.decisions, where: { kind: "REQUEST" as const } },
+};
+
+/** A routed pending request as filters, order and facets read it, before its page's details are loaded. */
+type QueueCandidate = Pick<
+  QueueItem,
+  | "id"
+  | "requester"
+  | "targets"
+  | "startsAt"
+  | "durationMinutes"
+  | "ticket"
+  | "createdAt"
+  | "approvalExpiresAt"
+  | "ruleIds"
+  | "risks"
+>;
+
 /**
- * Pending requests and extensions that policy routes to this approver; never their own. One read of the queue (at most
- * SCAN_LIMIT rows with their targets and decisions, names in one more round trip); filters and order apply in memory, so the
- * filter form can offer every value the queue holds, and one page of the result is returned.
+ * Pending requests and extensions that policy routes to this approver; never their own. One read of the queue's routing
+ * fields (at most SCAN_LIMIT rows with their targets, names in one more round trip); filters and order apply in memory, so
+ * the filter form can offer every value the queue holds; justifications and decisions are read for the returned page only.
  */
 export async function listApprovalQueue({
   ctx,
@@ -184,7 +227,7 @@ export async function listApprovalQueue({
       },
       orderBy: { createdAt: "asc" },
       take: SCAN_LIMIT,
-      select: requestSelect,
+      select: scanSelect,
     }),
     ctx.db.accessRequest.findMany({
       where: {
@@ -203,30 +246,18 @@ export async function listApprovalQueue({
   );
   const policies = new PolicyCache(ctx);
 
-  const requests: QueueItem[] = [];
+  const requests: QueueCandidate[] = [];
   for (const r of pending) {
-    const decisions = r.decisions.filter((d) => d.kind === "REQUEST");
-    if (!(await policies.routes(actor, r, names, decisions))) continue;
+    // The scan left out requests this approver decided, the only decisions routing reads.
+    if (!(await policies.routes(actor, r, names, []))) continue;
     const targets = r.targets.map((t) => summarizeTarget(names, t));
     requests.push({
       id: r.id,
-      version: r.version,
       requester: r.requester,
       targets,
       startsAt: r.startsAt,
-      endsAt: r.endsAt,
       durationMinutes: r.durationMinutes,
-      startedImmediately: r.startedImmediately,
-      justification: r.justification,
       ticket: r.ticket,
-      approvals: countQuorum({ required: r.requiredApprovals, distinctGroups: r.distinctGroups }, decisions).approvals,
-      requiredApprovals: r.requiredApprovals,
-      decisions: decisions.map((d) => ({
-        approverName: d.approver.name ?? d.approver.email ?? "unknown",
-        decision: d.decision,
-        comment: d.comment,
-        at: d.createdAt,
-      })),
       createdAt: r.createdAt,
       approvalExpiresAt: r.approvalExpiresAt,
       ruleIds: splitRuleIds(r.matchedRuleId),
@@ -263,8 +294,36 @@ export async function listApprovalQueue({
     page,
     pageSize,
   );
+  const details = new Map(
+    (
+      await ctx.db.accessRequest.findMany({ where: { id: { in: shown.rows.map((q) => q.id) } }, select: pageSelect })
+    ).map((r) => [r.id, r]),
+  );
+  // A request deleted between the two reads is left out of the page.
+  const pageItems = shown.rows.flatMap((q): QueueItem[] => {
+    const r = details.get(q.id);
+    if (!r) return [];
+    return [
+      {
+        ...q,
+        version: r.version,
+        endsAt: r.endsAt,
+        startedImmediately: r.startedImmediately,
+        justification: r.justification,
+        approvals: countQuorum({ required: r.requiredApprovals, distinctGroups: r.distinctGroups }, r.decisions)
+          .approvals,
+        requiredApprovals: r.requiredApprovals,
+        decisions: r.decisions.map((d) => ({
+          approverName: d.approver.name ?? d.approver.email ?? "unknown",
+          decision: d.decision,
+          comment: d.comment,
+          at: d.createdAt,
+        })),
+      },
+    ];
+  });
   return {
-    requests: shown.rows,
+    requests: pageItems,
     page: shown.page,
     totalRequests: requests.length,
     truncated: pending.length === SCAN_LIMIT,
@@ -280,7 +339,7 @@ const splitRuleIds = (matched: string | null) =>
     .filter(Boolean);
 
 function matchesFilters(
-  item: QueueItem,
+  item: QueueCandidate,
   filters: ApprovalQueueFilters,
   ouIdsByAccount: Map<string, string[]>,
   now: Date,
@@ -295,10 +354,10 @@ function matchesFilters(
   return true;
 }
 
-const byCreated = (a: QueueItem, b: QueueItem) =>
+const byCreated = (a: QueueCandidate, b: QueueCandidate) =>
   a.createdAt.getTime() - b.createdAt.getTime() || a.id.localeCompare(b.id);
 
-function sortQueue(items: QueueItem[], sort: ApprovalQueueFilters["sort"]): QueueItem[] {
+function sortQueue(items: QueueCandidate[], sort: ApprovalQueueFilters["sort"]): QueueCandidate[] {
   const sorted = [...items];
   if (sort === "newest") return sorted.sort((a, b) => byCreated(b, a));
   // Most risk flags first, then the ones waiting longest.
@@ -312,7 +371,7 @@ function sortQueue(items: QueueItem[], sort: ApprovalQueueFilters["sort"]): Queu
   return sorted.sort(byCreated);
 }
 
-function queueFacets(items: QueueItem[], names: TargetNames): ApprovalQueue["facets"] {
+function queueFacets(items: QueueCandidate[], names: TargetNames): ApprovalQueue["facets"] {
   const collect = (pairs: [string, string][]) =>
     [...new Map(pairs).entries()]
       .map(([value, label]) => ({ value, label }))
