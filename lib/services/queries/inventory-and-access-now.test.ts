@@ -16,6 +16,7 @@ import {
   inventoryOverview,
   readInventoryFilters,
   readInventoryPage,
+  TREE_ACCOUNT_LIMIT,
   type InventoryOverview,
 } from "./inventory-overview";
 import { securityOverview } from "./security-overview";
@@ -242,6 +243,29 @@ describe("inventoryOverview", () => {
       ["PowerUser", 480, 1],
       ["ReadOnly", 60, 1],
     ]);
+  });
+
+  it("lists accounts in the tree for a small organization, and only counts them per OU beyond the limit", async () => {
+    const small = await inventoryOverview({ ctx: as("dave"), input: { filters: {} } });
+    expect(small.treeListsAccounts).toBe(true);
+    const listed = await db.prisma.awsAccount.count({ where: { status: { not: "GONE" } } });
+    const extra = Array.from({ length: TREE_ACCOUNT_LIMIT - listed + 1 }, (_, i) => ({
+      id: String(700000000000 + i),
+      name: `team-${i}`,
+      ouPath: "Root/Sandbox",
+      ouIds: [ROOT, SANDBOX],
+    }));
+    await db.prisma.awsAccount.createMany({ data: extra });
+    try {
+      const large = await inventoryOverview({ ctx: as("dave"), input: { filters: {} } });
+      expect(large.treeListsAccounts).toBe(false);
+      // The tree still holds each OU's accounts, so the page can count them; the filters still offer every account.
+      const sandbox = large.tree[0]!.children.find((node) => node.id === SANDBOX)!;
+      expect(sandbox.accounts.length).toBeGreaterThan(TREE_ACCOUNT_LIMIT - listed);
+      expect(large.accounts.filter((a) => !a.gone)).toHaveLength(TREE_ACCOUNT_LIMIT + 1);
+    } finally {
+      await db.prisma.awsAccount.deleteMany({ where: { id: { in: extra.map((a) => a.id) } } });
+    }
   });
 
   it("pages the cells: consecutive pages hold every cell of the whole list once, in order, and say when more follow", async () => {

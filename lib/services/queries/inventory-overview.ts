@@ -125,6 +125,8 @@ export interface InventoryOverview {
   /** Filters that were dropped because their value was not understood. */
   ignored: InventoryFilterKey[];
   tree: OuNode<InventoryAccount>[];
+  /** False at organization scale: the tree then names OUs and counts their accounts (the filters find an account). */
+  treeListsAccounts: boolean;
   ous: { id: string; path: string; depth: number }[];
   accounts: InventoryAccount[];
   permissionSets: InventoryPermissionSet[];
@@ -137,7 +139,9 @@ export interface InventoryOverview {
 }
 
 // A page of cells, not all of them: at 1,000 accounts x 100 sets, 300 cells made a page of several megabytes.
-export const INVENTORY_CELL_LIMIT = 100;
+export const INVENTORY_CELL_LIMIT = 50;
+// Listing every account in the tree made the page grow with the organization (about 1 KB of page per account).
+export const TREE_ACCOUNT_LIMIT = 50;
 const MAX_PAGE = 10_000;
 
 /** The page number from the query string; anything but a whole number in range is the first page. */
@@ -429,6 +433,7 @@ export async function inventoryOverview({
     filters,
     ignored: input.ignored ?? [],
     tree,
+    treeListsAccounts: accounts.filter((a) => !a.gone).length <= TREE_ACCOUNT_LIMIT,
     ous: flattenOuTree(tree),
     accounts,
     permissionSets: setRows.map((s) => ({
