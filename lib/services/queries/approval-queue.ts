@@ -294,11 +294,10 @@ export async function listApprovalQueue({
     page,
     pageSize,
   );
-  const details = new Map(
-    (
-      await ctx.db.accessRequest.findMany({ where: { id: { in: shown.rows.map((q) => q.id) } }, select: pageSelect })
-    ).map((r) => [r.id, r]),
-  );
+  const pageRows = shown.rows.length
+    ? await ctx.db.accessRequest.findMany({ where: { id: { in: shown.rows.map((q) => q.id) } }, select: pageSelect })
+    : [];
+  const details = new Map(pageRows.map((r) => [r.id, r]));
   // A request deleted between the two reads is left out of the page.
   const pageItems = shown.rows.flatMap((q): QueueItem[] => {
     const r = details.get(q.id);
