@@ -1,3 +1,4 @@
+import { pageInfo, type PageInfo } from "../../domain/pagination";
 import { canRevoke } from "../../domain/policy";
 import type { PolicyDocument } from "../../domain/policy-schema";
 import { ASSIGNMENT_MAY_EXIST_STATUSES, isRunning } from "../../domain/request-lifecycle";
@@ -43,10 +44,12 @@ export async function countActiveElevations({ ctx }: { ctx: ServiceContext }): P
 export async function listActiveElevations({
   ctx,
   limit = ACTIVE_LIMIT,
+  skip = 0,
 }: {
   ctx: ServiceContext;
-  /** A summary reads only its first few, not the whole list with every policy check. */
+  /** A summary or a page reads only its rows, not the whole list with every policy check. */
   limit?: number;
+  skip?: number;
 }): Promise<ActiveElevation[]> {
   const actor = requireUser(ctx.actor, "grants.read-active");
   const requests = await ctx.db.accessRequest.findMany({
@@ -62,6 +65,7 @@ export async function listActiveElevations({
     },
     orderBy: [{ endsAt: "asc" }, { id: "asc" }],
     take: Math.min(limit, ACTIVE_LIMIT),
+    skip,
   });
   const names = await loadTargetNames(
     ctx.db,
@@ -116,4 +120,21 @@ export async function listActiveElevations({
       };
     }),
   );
+}
+
+export const ELEVATION_PAGE_SIZE = 50;
+
+/** One page of the active elevations, soonest end first, and where it sits among all of them. */
+export async function listActiveElevationPage({
+  ctx,
+  page = 1,
+  pageSize = ELEVATION_PAGE_SIZE,
+}: {
+  ctx: ServiceContext;
+  page?: number;
+  pageSize?: number;
+}): Promise<{ elevations: ActiveElevation[]; page: PageInfo }> {
+  const info = pageInfo(await countActiveElevations({ ctx }), page, pageSize);
+  const elevations = info.total === 0 ? [] : await listActiveElevations({ ctx, limit: pageSize, skip: info.first - 1 });
+  return { elevations, page: info };
 }

@@ -11,7 +11,7 @@ import { systemActor, type Actor, type ServiceContext, type UserActor } from "..
 import { refreshInventory } from "../inventory/refresh-inventory";
 import { BASELINE_ACTION } from "../reconcile/reconcile-assignments";
 import { withRefusalAudit } from "../refusals/with-refusal-audit";
-import { listActiveElevations } from "./active-elevations";
+import { listActiveElevationPage, listActiveElevations } from "./active-elevations";
 import {
   inventoryOverview,
   readInventoryFilters,
@@ -464,6 +464,16 @@ describe("securityOverview", () => {
       expect(overview.activeElevations).toBe(all.length);
       expect(all.length).toBeGreaterThan(6);
       expect(overview.elevations).toEqual(all.slice(0, 5));
+      // Pages of the access-now list hold every elevation once, in the same order; a page past the end shows the last.
+      const paged: typeof all = [];
+      for (let page = 1; page <= Math.ceil(all.length / 3); page++) {
+        const view = await listActiveElevationPage({ ctx: as("carol"), page, pageSize: 3 });
+        expect(view.page).toMatchObject({ page, total: all.length });
+        paged.push(...view.elevations);
+      }
+      expect(paged).toEqual(all);
+      const beyond = await listActiveElevationPage({ ctx: as("carol"), page: 99, pageSize: 3 });
+      expect(beyond.elevations).toEqual(all.slice(3 * (beyond.page.pageCount - 1)));
     } finally {
       await db.prisma.grant.deleteMany({ where: { requestId: { in: extra } } });
       await db.prisma.accessRequest.deleteMany({ where: { id: { in: extra } } });
