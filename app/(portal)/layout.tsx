@@ -9,10 +9,12 @@ import { pageContext, pendingCountForViewer } from "./page-context";
 export default async function PortalLayout({ children }: { children: React.ReactNode }) {
   const ctx = await pageContext();
   const { actor } = ctx;
-  const pending = await pendingCountForViewer();
-  // A failing alert query must not take every page down; the admin page shows the same data with its own errors.
-  const alerts = await alertSummary({ ctx }).catch(() => null);
-  const breakGlass = await activeBreakGlass({ ctx }).catch(() => null);
+  // Asked together; a failing alert query must not take every page down (the admin page shows its own errors).
+  const [pending, alerts, breakGlass] = await Promise.all([
+    pendingCountForViewer(),
+    alertSummary({ ctx }).catch(() => null),
+    activeBreakGlass({ ctx }).catch(() => null),
+  ]);
 
   async function signOutAction() {
     "use server";

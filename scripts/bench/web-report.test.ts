@@ -121,11 +121,14 @@ describe("the report", () => {
       figures("approvals", 10, { requestsPerSecond: 0, p95: NaN }),
       figures("export", 10, { requestsPerSecond: 5, p95: 3_000 }),
       figures("history", 50, { errors: 2, p95: 5_000 }),
+      figures("inventory", 50, { requestsPerSecond: 0, p95: NaN }),
     ];
     expect(missedTargets(run, 380)).toEqual([
+      "approvals.c10: no response within the run",
       "approvals.c10: p95 NaN ms",
       "approvals.c10: 0 of the floor",
       "history.c50: 2 errors",
+      "inventory.c50: no response within the run",
     ]);
     expect(missedTargets(run.slice(0, 2), 401)).toEqual(["rss 401 MB"]);
   });

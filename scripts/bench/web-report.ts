@@ -170,6 +170,8 @@ export function missedTargets(figures: PageFigures[], rssAfterMb: number): strin
   const missed: string[] = [];
   for (const f of figures) {
     if (f.errors > TARGETS.errors) missed.push(`${f.page}.c${f.connections}: ${f.errors} errors`);
+    // A timed run drops the requests still in flight when it ends: no response at all is not "0 errors".
+    if (!(f.requestsPerSecond > 0)) missed.push(`${f.page}.c${f.connections}: no response within the run`);
     if (!targeted.has(f.page) || f.connections !== TARGETS.targetConnections) continue;
     // A page that answered nothing in the run has no p95 (NaN): that misses the target too.
     if (!(f.p95 <= TARGETS.p95Ms)) missed.push(`${f.page}.c${f.connections}: p95 ${fixed(f.p95)} ms`);

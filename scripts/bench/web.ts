@@ -73,6 +73,28 @@ function cpuMs(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
+/** Asks next-server for a heap snapshot of what the run left alive and waits until the file is complete. */
+async function writeHeapSnapshot(server: ChildProcess, appUrl: string, dir: string): Promise<void> {
+  const snapshots = () => fs.readdirSync(dir).filter((name) => name.endsWith(".heapsnapshot"));
+  const before = new Set(snapshots());
+  server.kill("SIGUSR2");
+  const started = Date.now();
+  let size = -1;
+  while (Date.now() - started < 180_000) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const written = snapshots().find((name) => !before.has(name));
+    if (!written) continue;
+    const now = fs.statSync(path.join(dir, written)).size;
+    // V8 writes the snapshot synchronously: once the server answers again, the file is whole.
+    const answered = await fetch(`${appUrl}/api/ready`)
+      .then((r) => r.ok)
+      .catch(() => false);
+    if (answered && now === size) return note(`heap snapshot: ${path.join(dir, written)}`);
+    size = now;
+  }
+  note("the heap snapshot did not complete within 180 s");
+}
+
 /** A cookie jar per origin, enough for the OIDC redirects between the portal and the dev IdP. */
 class CookieJar {
   private readonly cookies = new Map<string, Map<string, string>>();
@@ -238,6 +260,9 @@ async function main() {
           `--cpu-prof-dir=${path.resolve(options.profileDir)}`,
           "--heap-prof",
           `--heap-prof-dir=${path.resolve(options.profileDir)}`,
+          // A full heap snapshot after the load, written on SIGUSR2 (writeHeapSnapshot).
+          "--heapsnapshot-signal=SIGUSR2",
+          `--diagnostic-dir=${path.resolve(options.profileDir)}`,
         ]
       : [];
     if (options.profileDir) fs.mkdirSync(options.profileDir, { recursive: true });
@@ -294,9 +319,12 @@ async function main() {
 
     const rssBefore = serverRssMb(web.pid!);
     const figures: PageFigures[] = [];
+    const windows: { page: string; connections: number; startUs: number; endUs: number }[] = [];
     for (const connections of options.connections) {
       for (const page of pages) {
         const cpuBefore = cpuMs(web.pid!);
+        // Monotonic microseconds, the clock V8's CPU profile samples are stamped with: lets a profile be cut per page.
+        const startUs = Number(process.hrtime.bigint() / 1000n);
         const amount = options.requestsPerConnection ? options.requestsPerConnection * connections : null;
         const { served, ...measured } = await load(page.url, page.cookie, connections, {
           seconds: options.durationSeconds,
@@ -305,12 +333,17 @@ async function main() {
         const cpuPerRequest = served > 0 ? (cpuMs(web.pid!) - cpuBefore) / served : NaN;
         const entry = { page: page.name, connections, ...measured, cpuPerRequest };
         figures.push(entry);
+        windows.push({ page: page.name, connections, startUs, endUs: Number(process.hrtime.bigint() / 1000n) });
         const floor = figures.find((f) => f.page === "signin" && f.connections === connections);
         for (const text of pageLines(entry, floor, page.target)) console.log(text);
       }
     }
     const rssAfter = serverRssMb(web.pid!);
     for (const text of rssLines(rssBefore, rssAfter)) console.log(text);
+    if (options.profileDir) {
+      fs.writeFileSync(path.join(options.profileDir, "page-windows.json"), JSON.stringify(windows, null, 1));
+      await writeHeapSnapshot(web, appUrl, options.profileDir);
+    }
     const missed = missedTargets(figures, rssAfter);
     note(
       `targets (authenticated pages at c${TARGETS.targetConnections}: >= ${TARGETS.floorRatio} of the floor, p95 <= ${TARGETS.p95Ms} ms; rss <= ${TARGETS.rssMb} MB; 0 errors): ${

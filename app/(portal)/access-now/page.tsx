@@ -4,7 +4,9 @@ import { Card, EmptyState } from "@/components/ui/card";
 import { Countdown } from "@/components/ui/countdown";
 import { LiveRefresh } from "@/components/ui/live-refresh";
 import { LocalTime } from "@/components/ui/local-time";
-import { listActiveElevations, type ActiveElevation } from "@/lib/services/queries/active-elevations";
+import { Pagination } from "@/components/ui/pagination";
+import { readPageNumber } from "@/lib/domain/pagination";
+import { listActiveElevationPage, type ActiveElevation } from "@/lib/services/queries/active-elevations";
 import { pageContext } from "../page-context";
 import { RevokeElevationForm } from "./revoke-elevation-form";
 
@@ -70,9 +72,13 @@ function ElevationItem({ elevation }: { elevation: ActiveElevation }) {
   );
 }
 
-export default async function AccessNowPage() {
+export default async function AccessNowPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const ctx = await pageContext(["AUDITOR", "ADMIN"]);
-  const elevations = await listActiveElevations({ ctx });
+  const { elevations, page } = await listActiveElevationPage({ ctx, page: readPageNumber((await searchParams).page) });
   return (
     <div className="space-y-6">
       <div className="flex flex-wrap items-center justify-between gap-4">
@@ -85,15 +91,20 @@ export default async function AccessNowPage() {
         </div>
         <LiveRefresh active intervalMs={15_000} />
       </div>
-      <Card title={`Active elevations (${elevations.length})`} testId="active-elevations">
+      <Card title={`Active elevations (${page.total.toLocaleString("en-US")})`} testId="active-elevations">
         {elevations.length === 0 ? (
           <EmptyState>Nobody holds elevated access right now.</EmptyState>
         ) : (
-          <ul className="divide-y divide-slate-100 dark:divide-slate-800">
-            {elevations.map((elevation) => (
-              <ElevationItem key={elevation.requestId} elevation={elevation} />
-            ))}
-          </ul>
+          <div className="space-y-4">
+            {page.pageCount > 1 ? (
+              <Pagination page={page} path="/access-now" label="Active elevations" testId="elevation-pages" />
+            ) : null}
+            <ul className="divide-y divide-slate-100 dark:divide-slate-800">
+              {elevations.map((elevation) => (
+                <ElevationItem key={elevation.requestId} elevation={elevation} />
+              ))}
+            </ul>
+          </div>
         )}
       </Card>
     </div>

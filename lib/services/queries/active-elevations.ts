@@ -1,4 +1,5 @@
 import { groupLabel } from "../../domain/group-targets";
+import { pageInfo, type PageInfo } from "../../domain/pagination";
 import { canRevoke } from "../../domain/policy";
 import type { PolicyDocument } from "../../domain/policy-schema";
 import { ASSIGNMENT_MAY_EXIST_STATUSES, isRunning } from "../../domain/request-lifecycle";
@@ -46,17 +47,34 @@ export interface ActiveElevation {
 }
 
 const ACTIVE_LIMIT = 500;
+// An assignment or a group membership may exist in AWS.
+const MAY_HOLD_ACCESS = {
+  OR: [
+    { grants: { some: { status: { in: [...ASSIGNMENT_MAY_EXIST_STATUSES] } } } },
+    { groupGrants: { some: { status: { in: [...ASSIGNMENT_MAY_EXIST_STATUSES] } } } },
+  ],
+};
+
+/** How many elevations may hold access in AWS right now (every one, not only the listed ones). */
+export async function countActiveElevations({ ctx }: { ctx: ServiceContext }): Promise<number> {
+  requireUser(ctx.actor, "grants.read-active");
+  return ctx.db.accessRequest.count({ where: MAY_HOLD_ACCESS });
+}
 
 /** Every elevation that may hold access in AWS right now, soonest end first: what security reads during an incident. */
-export async function listActiveElevations({ ctx }: { ctx: ServiceContext }): Promise<ActiveElevation[]> {
+export async function listActiveElevations({
+  ctx,
+  limit = ACTIVE_LIMIT,
+  skip = 0,
+}: {
+  ctx: ServiceContext;
+  /** A summary or a page reads only its rows, not the whole list with every policy check. */
+  limit?: number;
+  skip?: number;
+}): Promise<ActiveElevation[]> {
   const actor = requireUser(ctx.actor, "grants.read-active");
   const requests = await ctx.db.accessRequest.findMany({
-    where: {
-      OR: [
-        { grants: { some: { status: { in: [...ASSIGNMENT_MAY_EXIST_STATUSES] } } } },
-        { groupGrants: { some: { status: { in: [...ASSIGNMENT_MAY_EXIST_STATUSES] } } } },
-      ],
-    },
+    where: MAY_HOLD_ACCESS,
     include: {
       requester: { select: { name: true, email: true } },
       targets: { include: { grant: true }, orderBy: { id: "asc" } },
@@ -68,7 +86,8 @@ export async function listActiveElevations({ ctx }: { ctx: ServiceContext }): Pr
       },
     },
     orderBy: [{ endsAt: "asc" }, { id: "asc" }],
-    take: ACTIVE_LIMIT,
+    take: Math.min(limit, ACTIVE_LIMIT),
+    skip,
   });
   const names = await loadTargetNames(
     ctx.db,
@@ -131,4 +150,21 @@ export async function listActiveElevations({ ctx }: { ctx: ServiceContext }): Pr
       };
     }),
   );
+}
+
+export const ELEVATION_PAGE_SIZE = 50;
+
+/** One page of the active elevations, soonest end first, and where it sits among all of them. */
+export async function listActiveElevationPage({
+  ctx,
+  page = 1,
+  pageSize = ELEVATION_PAGE_SIZE,
+}: {
+  ctx: ServiceContext;
+  page?: number;
+  pageSize?: number;
+}): Promise<{ elevations: ActiveElevation[]; page: PageInfo }> {
+  const info = pageInfo(await countActiveElevations({ ctx }), page, pageSize);
+  const elevations = info.total === 0 ? [] : await listActiveElevations({ ctx, limit: pageSize, skip: info.first - 1 });
+  return { elevations, page: info };
 }

@@ -139,6 +139,7 @@ const requestSelect = {
   extensionRound: true,
   createdAt: true,
   approvalExpiresAt: true,
+  escalatedAt: true,
   extensionRequestedMinutes: true,
   extensionRequestedAt: true,
   extensionJustification: true,
@@ -160,10 +161,55 @@ const requestSelect = {
   },
 };
 
+// What routing, filters, order and facets read of every pending request; the rest is read for the shown page only.
+const scanSelect = {
+  id: true,
+  status: true,
+  policyId: true,
+  requesterId: true,
+  matchedRuleId: true,
+  escalatedAt: true,
+  startsAt: true,
+  durationMinutes: true,
+  ticket: true,
+  createdAt: true,
+  approvalExpiresAt: true,
+  requester: { select: { name: true, email: true } },
+  targets: { select: { accountId: true, permissionSetArn: true }, orderBy: { id: "asc" as const } },
+  groupTargets: { select: { groupName: true }, orderBy: { groupName: "asc" as const } },
+};
+
+const pageSelect = {
+  id: true,
+  version: true,
+  endsAt: true,
+  startedImmediately: true,
+  justification: true,
+  requiredApprovals: true,
+  distinctGroups: true,
+  decisions: { ...requestSelect.decisions, where: { kind: "REQUEST" as const } },
+};
+
+/** A routed pending request as filters, order and facets read it, before its page's details are loaded. */
+type QueueCandidate = Pick<
+  QueueItem,
+  | "id"
+  | "requester"
+  | "targets"
+  | "groups"
+  | "startsAt"
+  | "durationMinutes"
+  | "ticket"
+  | "createdAt"
+  | "approvalExpiresAt"
+  | "ruleIds"
+  | "risks"
+>;
+
 /**
- * Pending requests and extensions that policy routes to this approver; never their own. One read of the queue (at most
- * SCAN_LIMIT rows with their targets and decisions, names in one more round trip); filters and order apply in memory, so the
- * filter form can offer every value the queue holds, and one page of the result is returned.
+ * Pending requests and extensions that policy routes to this approver; never their own. One read of the queue's routing
+ * fields (at most SCAN_LIMIT rows with their targets, names in one more round trip); filters and order apply in memory, so
+ * the filter form can offer every value the queue holds; justifications and decisions are read for the returned page only.
  */
 export async function listApprovalQueue({
   ctx,
@@ -189,7 +235,7 @@ export async function listApprovalQueue({
       },
       orderBy: { createdAt: "asc" },
       take: SCAN_LIMIT,
-      select: requestSelect,
+      select: scanSelect,
     }),
     ctx.db.accessRequest.findMany({
       where: {
@@ -208,31 +254,19 @@ export async function listApprovalQueue({
   );
   const policies = new PolicyCache(ctx);
 
-  const requests: QueueItem[] = [];
+  const requests: QueueCandidate[] = [];
   for (const r of pending) {
-    const decisions = r.decisions.filter((d) => d.kind === "REQUEST");
-    if (!(await policies.routes(actor, r, names, decisions))) continue;
+    // The scan left out requests this approver decided, the only decisions routing reads.
+    if (!(await policies.routes(actor, r, names, []))) continue;
     const targets = r.targets.map((t) => summarizeTarget(names, t));
     requests.push({
       id: r.id,
-      version: r.version,
       requester: r.requester,
       targets,
       groups: r.groupTargets.map(summarizeGroupTarget),
       startsAt: r.startsAt,
-      endsAt: r.endsAt,
       durationMinutes: r.durationMinutes,
-      startedImmediately: r.startedImmediately,
-      justification: r.justification,
       ticket: r.ticket,
-      approvals: countQuorum({ required: r.requiredApprovals, distinctGroups: r.distinctGroups }, decisions).approvals,
-      requiredApprovals: r.requiredApprovals,
-      decisions: decisions.map((d) => ({
-        approverName: d.approver.name ?? d.approver.email ?? "unknown",
-        decision: d.decision,
-        comment: d.comment,
-        at: d.createdAt,
-      })),
       createdAt: r.createdAt,
       approvalExpiresAt: r.approvalExpiresAt,
       ruleIds: splitRuleIds(r.matchedRuleId),
@@ -270,8 +304,35 @@ export async function listApprovalQueue({
     page,
     pageSize,
   );
+  const pageRows = shown.rows.length
+    ? await ctx.db.accessRequest.findMany({ where: { id: { in: shown.rows.map((q) => q.id) } }, select: pageSelect })
+    : [];
+  const details = new Map(pageRows.map((r) => [r.id, r]));
+  // A request deleted between the two reads is left out of the page.
+  const pageItems = shown.rows.flatMap((q): QueueItem[] => {
+    const r = details.get(q.id);
+    if (!r) return [];
+    return [
+      {
+        ...q,
+        version: r.version,
+        endsAt: r.endsAt,
+        startedImmediately: r.startedImmediately,
+        justification: r.justification,
+        approvals: countQuorum({ required: r.requiredApprovals, distinctGroups: r.distinctGroups }, r.decisions)
+          .approvals,
+        requiredApprovals: r.requiredApprovals,
+        decisions: r.decisions.map((d) => ({
+          approverName: d.approver.name ?? d.approver.email ?? "unknown",
+          decision: d.decision,
+          comment: d.comment,
+          at: d.createdAt,
+        })),
+      },
+    ];
+  });
   return {
-    requests: shown.rows,
+    requests: pageItems,
     page: shown.page,
     totalRequests: requests.length,
     truncated: pending.length === SCAN_LIMIT,
@@ -287,7 +348,7 @@ const splitRuleIds = (matched: string | null) =>
     .filter(Boolean);
 
 function matchesFilters(
-  item: QueueItem,
+  item: QueueCandidate,
   filters: ApprovalQueueFilters,
   ouIdsByAccount: Map<string, string[]>,
   now: Date,
@@ -302,10 +363,10 @@ function matchesFilters(
   return true;
 }
 
-const byCreated = (a: QueueItem, b: QueueItem) =>
+const byCreated = (a: QueueCandidate, b: QueueCandidate) =>
   a.createdAt.getTime() - b.createdAt.getTime() || a.id.localeCompare(b.id);
 
-function sortQueue(items: QueueItem[], sort: ApprovalQueueFilters["sort"]): QueueItem[] {
+function sortQueue(items: QueueCandidate[], sort: ApprovalQueueFilters["sort"]): QueueCandidate[] {
   const sorted = [...items];
   if (sort === "newest") return sorted.sort((a, b) => byCreated(b, a));
   // Most risk flags first, then the ones waiting longest.
@@ -319,7 +380,7 @@ function sortQueue(items: QueueItem[], sort: ApprovalQueueFilters["sort"]): Queu
   return sorted.sort(byCreated);
 }
 
-function queueFacets(items: QueueItem[], names: TargetNames): ApprovalQueue["facets"] {
+function queueFacets(items: QueueCandidate[], names: TargetNames): ApprovalQueue["facets"] {
   const collect = (pairs: [string, string][]) =>
     [...new Map(pairs).entries()]
       .map(([value, label]) => ({ value, label }))
@@ -345,11 +406,86 @@ function queueFacets(items: QueueItem[], names: TargetNames): ApprovalQueue["fac
   };
 }
 
-/** For the navigation badge: how many decisions wait for this approver. Zero for anyone who cannot decide. */
+/** One row per distinct way a waiting decision is routed: everything isRoutedTo reads, and how many decisions share it. */
+interface RoutingGroup {
+  policyId: string | null;
+  matchedRuleId: string | null;
+  status: RequestStatus;
+  escalated: boolean;
+  requesterId: string;
+  requesterEmail: string | null;
+  targets: { accountId: string; permissionSetArn: string }[];
+  groupTargets: { groupName: string }[];
+  decisions: number;
+}
+
+/**
+ * For the navigation badge: how many decisions wait for this approver, counted as listApprovalQueue lists them. SQL picks
+ * the decidable requests and extension rounds this approver has not decided and groups them by what routing reads, so the
+ * policy is asked once per group instead of loading every request with its decisions on every page. Zero for anyone who
+ * cannot decide.
+ */
 export async function pendingApprovalCount({ ctx }: { ctx: ServiceContext }): Promise<number> {
   if (ctx.actor.type !== "user" || !ctx.actor.roles.some((r) => r === "APPROVER" || r === "ADMIN")) return 0;
-  const queue = await listApprovalQueue({ ctx });
-  return queue.totalRequests + queue.extensions.length;
+  const actor = ctx.actor;
+  const groups = await ctx.db.$queryRaw<RoutingGroup[]>`
+    WITH waiting AS (
+      SELECT r.id, r."policyId", r."matchedRuleId", r.status, r."escalatedAt", r."requesterId"
+      FROM "AccessRequest" r
+      WHERE r.status::text = ANY(${DECIDABLE_STATUSES}::text[])
+        AND r."requesterId" <> ${actor.userId}
+        AND (r."approvalExpiresAt" IS NULL OR r."approvalExpiresAt" > ${ctx.now()})
+        AND NOT EXISTS (SELECT 1 FROM "ApprovalDecision" d WHERE d."requestId" = r.id AND d."approverId" = ${actor.userId})
+      UNION ALL
+      SELECT r.id, r."policyId", r."matchedRuleId", r.status, r."escalatedAt", r."requesterId"
+      FROM "AccessRequest" r
+      WHERE r.status::text = ANY(${EXTENDABLE_STATUSES}::text[])
+        AND r."requesterId" <> ${actor.userId}
+        AND r."extensionRequestedMinutes" IS NOT NULL
+        AND NOT EXISTS (
+          SELECT 1 FROM "ApprovalDecision" d
+          WHERE d."requestId" = r.id AND d.kind = 'EXTENSION' AND d.round = r."extensionRound" AND d."approverId" = ${actor.userId}
+        )
+    ), keyed AS (
+      SELECT w."policyId", w."matchedRuleId", w.status::text AS status, w."escalatedAt" IS NOT NULL AS escalated,
+        w."requesterId", u.email AS "requesterEmail",
+        COALESCE(
+          (SELECT jsonb_agg(jsonb_build_object('accountId', t."accountId", 'permissionSetArn', t."permissionSetArn") ORDER BY t.id)
+           FROM "RequestTarget" t WHERE t."requestId" = w.id),
+          '[]'::jsonb
+        ) AS targets,
+        COALESCE(
+          (SELECT jsonb_agg(jsonb_build_object('groupName', g."groupName") ORDER BY g."groupName")
+           FROM "GroupRequestTarget" g WHERE g."requestId" = w.id),
+          '[]'::jsonb
+        ) AS "groupTargets"
+      FROM waiting w JOIN "User" u ON u.id = w."requesterId"
+    )
+    SELECT "policyId", "matchedRuleId", status, escalated, "requesterId", "requesterEmail", targets, "groupTargets",
+      count(*)::int AS decisions
+    FROM keyed
+    GROUP BY "policyId", "matchedRuleId", status, escalated, "requesterId", "requesterEmail", targets, "groupTargets"`;
+  const names = await loadTargetNames(
+    ctx.db,
+    groups.flatMap((g) => g.targets),
+  );
+  const policies = new PolicyCache(ctx);
+  let count = 0;
+  for (const group of groups) {
+    const request = {
+      policyId: group.policyId,
+      requesterId: group.requesterId,
+      matchedRuleId: group.matchedRuleId,
+      status: group.status,
+      escalatedAt: group.escalated ? ctx.now() : null,
+      requester: { email: group.requesterEmail },
+      targets: group.targets,
+      groupTargets: group.groupTargets,
+    };
+    // Decisions this approver made are excluded in SQL; others' decisions do not change whether it is routed to them.
+    if (await policies.routes(actor, request, names, [])) count += group.decisions;
+  }
+  return count;
 }
 
 /** Each policy version is parsed once per call; a missing or invalid one routes nothing (the verb would refuse too). */

@@ -1,21 +1,16 @@
 import { breakGlassOptions, mayBreakGlass, minutesToReview, reviewDueAt } from "../../domain/break-glass";
-import { PolicyDocument } from "../../domain/policy-schema";
+import type { PolicyDocument } from "../../domain/policy-schema";
 import { getEnv } from "../../env";
 import type { Db } from "../../db";
 import { hasPermission, requireUser } from "../authorize";
 import type { ServiceContext } from "../context";
+import { findActivePolicy } from "../policy/active-policy";
 import { loadTargetNames } from "./support";
 
 // Page reads for break-glass: the emergency form's choices, the banner, and the review page.
 
 async function activePolicyDocument(db: Db): Promise<PolicyDocument | null> {
-  const row = await db.policy.findFirst({
-    where: { active: true },
-    orderBy: { loadedAt: "desc" },
-    select: { document: true },
-  });
-  const parsed = row ? PolicyDocument.safeParse(row.document) : null;
-  return parsed?.success ? parsed.data : null;
+  return (await findActivePolicy(db))?.document ?? null;
 }
 
 /** Whether the "Emergency access" entry is shown: only to someone a break-glass rule names. */

@@ -11,11 +11,12 @@ import { systemActor, type Actor, type ServiceContext, type UserActor } from "..
 import { refreshInventory } from "../inventory/refresh-inventory";
 import { BASELINE_ACTION } from "../reconcile/reconcile-assignments";
 import { withRefusalAudit } from "../refusals/with-refusal-audit";
-import { listActiveElevations } from "./active-elevations";
+import { listActiveElevationPage, listActiveElevations } from "./active-elevations";
 import {
   inventoryOverview,
   readInventoryFilters,
   readInventoryPage,
+  TREE_ACCOUNT_LIMIT,
   type InventoryOverview,
 } from "./inventory-overview";
 import { securityOverview } from "./security-overview";
@@ -245,6 +246,29 @@ describe("inventoryOverview", () => {
     ]);
   });
 
+  it("lists accounts in the tree for a small organization, and only counts them per OU beyond the limit", async () => {
+    const small = await inventoryOverview({ ctx: as("dave"), input: { filters: {} } });
+    expect(small.treeListsAccounts).toBe(true);
+    const listed = await db.prisma.awsAccount.count({ where: { status: { not: "GONE" } } });
+    const extra = Array.from({ length: TREE_ACCOUNT_LIMIT - listed + 1 }, (_, i) => ({
+      id: String(700000000000 + i),
+      name: `team-${i}`,
+      ouPath: "Root/Sandbox",
+      ouIds: [ROOT, SANDBOX],
+    }));
+    await db.prisma.awsAccount.createMany({ data: extra });
+    try {
+      const large = await inventoryOverview({ ctx: as("dave"), input: { filters: {} } });
+      expect(large.treeListsAccounts).toBe(false);
+      // The tree still holds each OU's accounts, so the page can count them; the filters still offer every account.
+      const sandbox = large.tree[0]!.children.find((node) => node.id === SANDBOX)!;
+      expect(sandbox.accounts.length).toBeGreaterThan(TREE_ACCOUNT_LIMIT - listed);
+      expect(large.accounts.filter((a) => !a.gone)).toHaveLength(TREE_ACCOUNT_LIMIT + 1);
+    } finally {
+      await db.prisma.awsAccount.deleteMany({ where: { id: { in: extra.map((a) => a.id) } } });
+    }
+  });
+
   it("pages the cells: consecutive pages hold every cell of the whole list once, in order, and say when more follow", async () => {
     const whole = await inventoryOverview({ ctx: as("dave"), input: { filters: {}, pageSize: 1_000 } });
     const keyOf = (cell: { account: { id: string }; permissionSet: { arn: string } }) =>
@@ -423,6 +447,38 @@ describe("securityOverview", () => {
     expect(overview.activeElevations).toBeGreaterThanOrEqual(1);
     expect(overview.refusals[0]).toMatchObject({ verb: "drift.remove", actorLabel: "alice@example.com" });
     await expectCode(securityOverview({ ctx: as("alice") }), "FORBIDDEN");
+  });
+
+  it("lists the five elevations ending soonest and counts all of them", async () => {
+    const extra = [];
+    for (let i = 0; i < 6; i++)
+      extra.push(
+        await activeRequest(
+          "alice",
+          { accountId: ACCOUNTS.sandbox.id, permissionSetArn: SETS.readOnly.arn },
+          { endsAt: new Date(now.getTime() + (i + 1) * 60_000), matchedRuleId: "sandbox" },
+        ),
+      );
+    try {
+      const all = await listActiveElevations({ ctx: as("carol") });
+      const overview = await securityOverview({ ctx: as("carol") });
+      expect(overview.activeElevations).toBe(all.length);
+      expect(all.length).toBeGreaterThan(6);
+      expect(overview.elevations).toEqual(all.slice(0, 5));
+      // Pages of the access-now list hold every elevation once, in the same order; a page past the end shows the last.
+      const paged: typeof all = [];
+      for (let page = 1; page <= Math.ceil(all.length / 3); page++) {
+        const view = await listActiveElevationPage({ ctx: as("carol"), page, pageSize: 3 });
+        expect(view.page).toMatchObject({ page, total: all.length });
+        paged.push(...view.elevations);
+      }
+      expect(paged).toEqual(all);
+      const beyond = await listActiveElevationPage({ ctx: as("carol"), page: 99, pageSize: 3 });
+      expect(beyond.elevations).toEqual(all.slice(3 * (beyond.page.pageCount - 1)));
+    } finally {
+      await db.prisma.grant.deleteMany({ where: { requestId: { in: extra } } });
+      await db.prisma.accessRequest.deleteMany({ where: { id: { in: extra } } });
+    }
   });
 });
 

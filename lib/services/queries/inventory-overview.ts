@@ -2,7 +2,6 @@ import { INVENTORY_SYNC_RUN_ID } from "../inventory/run-inventory-sync";
 import { z } from "zod";
 import { classifyAssignment } from "../../domain/inventory-classification";
 import { buildOuTree, flattenOuTree, type OuNode } from "../../domain/ou-tree";
-import { PolicyDocument } from "../../domain/policy-schema";
 import { ASSIGNMENT_MAY_EXIST_STATUSES } from "../../domain/request-lifecycle";
 import { safeText } from "../../domain/safe-text";
 import { policyForAccount, whoMayRequest, type TargetEligibility } from "../../domain/target-eligibility";
@@ -10,6 +9,7 @@ import type { GrantStatus } from "../../generated/prisma/enums";
 import { BASELINE_ACTION } from "../reconcile/reconcile-assignments";
 import { hasPermission, requireUser } from "../authorize";
 import type { ServiceContext } from "../context";
+import { findActivePolicy } from "../policy/active-policy";
 
 // Each filter is read on its own: a mistyped one is reported and dropped, the others still apply (the form is a GET).
 const FILTER_SCHEMAS = {
@@ -128,6 +128,8 @@ export interface InventoryOverview {
   /** Filters that were dropped because their value was not understood. */
   ignored: InventoryFilterKey[];
   tree: OuNode<InventoryAccount>[];
+  /** False at organization scale: the tree then names OUs and counts their accounts (the filters find an account). */
+  treeListsAccounts: boolean;
   ous: { id: string; path: string; depth: number }[];
   accounts: InventoryAccount[];
   permissionSets: InventoryPermissionSet[];
@@ -140,7 +142,9 @@ export interface InventoryOverview {
 }
 
 // A page of cells, not all of them: at 1,000 accounts x 100 sets, 300 cells made a page of several megabytes.
-export const INVENTORY_CELL_LIMIT = 100;
+export const INVENTORY_CELL_LIMIT = 50;
+// Listing every account in the tree made the page grow with the organization (about 1 KB of page per account).
+export const TREE_ACCOUNT_LIMIT = 50;
 const MAX_PAGE = 10_000;
 
 /** The page number from the query string; anything but a whole number in range is the first page. */
@@ -228,11 +232,11 @@ export async function inventoryOverview({
         },
       }),
       ctx.db.auditEvent.findMany({ where: { action: BASELINE_ACTION }, select: { after: true } }),
-      ctx.db.policy.findFirst({ where: { active: true }, orderBy: { loadedAt: "desc" }, select: { document: true } }),
+      findActivePolicy(ctx.db),
       ctx.db.inventoryAssignment.findMany({ orderBy: [{ principalType: "desc" }, { principalId: "asc" }] }),
       ctx.db.inventoryProvisioning.findMany(),
     ]);
-  const policy = policyRow ? PolicyDocument.safeParse(policyRow.document) : null;
+  const policy = policyRow?.document ?? null;
   const principalIds = [...new Set([...tuples, ...findings, ...snapshot].map((t) => t.principalId))];
   const people = principalIds.length
     ? await ctx.db.user.findMany({
@@ -353,7 +357,7 @@ export async function inventoryOverview({
     if (filters.account && account.id !== filters.account) continue;
     if (filters.ou && !account.ouIds.includes(filters.ou)) continue;
     // At 1,000 accounts x 100 sets, asking the whole policy per cell dominated the page: ask per account first.
-    const accountPolicy = policy?.success ? policyForAccount(policy.data, account) : null;
+    const accountPolicy = policy ? policyForAccount(policy, account) : null;
     const named = accountPolicy !== null && (accountPolicy.rules.length > 0 || accountPolicy.deny.length > 0);
     if (!named && !heldAccounts.has(account.id)) continue;
     for (const set of setRows) {
@@ -436,6 +440,7 @@ export async function inventoryOverview({
     filters,
     ignored: input.ignored ?? [],
     tree,
+    treeListsAccounts: accounts.filter((a) => !a.gone).length <= TREE_ACCOUNT_LIMIT,
     ous: flattenOuTree(tree),
     accounts,
     permissionSets: setRows.map((s) => ({
@@ -452,6 +457,6 @@ export async function inventoryOverview({
     page,
     pageSize,
     truncated,
-    policyLoaded: Boolean(policy?.success),
+    policyLoaded: policy !== null,
   };
 }

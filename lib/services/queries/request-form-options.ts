@@ -2,7 +2,6 @@ import { z } from "zod";
 import { eligibleGroups } from "../../domain/eligible-groups";
 import { groupTargetLabel } from "../../domain/group-targets";
 import { eligibleTargets, type EligibleTarget } from "../../domain/policy";
-import { PolicyDocument } from "../../domain/policy-schema";
 import type { SessionRevocationMode } from "../../domain/request-presentation";
 import { safeText } from "../../domain/safe-text";
 import { searchWords, targetMatches } from "../../domain/target-search";
@@ -10,6 +9,7 @@ import { MIN_DURATION_MINUTES } from "../../domain/time-window";
 import { requireUser } from "../authorize";
 import type { ServiceContext, UserActor } from "../context";
 import { parseInput } from "../parse-input";
+import { findActivePolicy } from "../policy/active-policy";
 
 export interface PermissionSetOption {
   arn: string;
@@ -78,13 +78,8 @@ async function loadEligibleTargets(
   ctx: ServiceContext,
   actor: UserActor,
 ): Promise<{ targets: Eligible[]; groups: GroupOption[]; message: string | null }> {
-  const policyRow = await ctx.db.policy.findFirst({
-    where: { active: true },
-    orderBy: { loadedAt: "desc" },
-    select: { document: true },
-  });
-  const parsed = policyRow ? PolicyDocument.safeParse(policyRow.document) : null;
-  if (!parsed?.success) {
+  const policyRow = await findActivePolicy(ctx.db);
+  if (!policyRow?.document) {
     return {
       targets: [],
       groups: [],
@@ -105,8 +100,8 @@ async function loadEligibleTargets(
     }),
   ]);
   const requester = { email: actor.email, groups: actor.groups };
-  const targets = eligibleTargets(parsed.data, requester, accounts, permissionSets);
-  const groups = eligibleGroups(parsed.data, requester).map((group): GroupOption => ({
+  const targets = eligibleTargets(policyRow.document, requester, accounts, permissionSets);
+  const groups = eligibleGroups(policyRow.document, requester).map((group): GroupOption => ({
     name: group.name,
     label: groupTargetLabel(group.name),
     maxDurationMinutes: group.maxDurationMinutes,

@@ -1,6 +1,6 @@
 import { requireUser } from "../authorize";
 import type { ServiceContext } from "../context";
-import { listActiveElevations, type ActiveElevation } from "./active-elevations";
+import { countActiveElevations, listActiveElevations, type ActiveElevation } from "./active-elevations";
 import { driftOverview, type AlertRow } from "./drift-overview";
 import { listRefusals, type RefusalRow } from "./refusal-list";
 
@@ -18,17 +18,18 @@ const SHOWN = 5;
 /** The auditor's home: what needs a look now, each list short with a link to its full page. */
 export async function securityOverview({ ctx }: { ctx: ServiceContext }): Promise<SecurityOverview> {
   requireUser(ctx.actor, "grants.read-active");
-  const [drift, elevations, refusals] = await Promise.all([
+  const [drift, elevations, activeElevations, refusals] = await Promise.all([
     driftOverview({ ctx }),
-    listActiveElevations({ ctx }),
+    listActiveElevations({ ctx, limit: SHOWN }),
+    countActiveElevations({ ctx }),
     listRefusals({ ctx, input: {} }),
   ]);
   return {
     alerts: drift.alerts.slice(0, SHOWN),
     openAlerts: drift.alerts.length,
     openDriftFindings: drift.openFindings.length,
-    elevations: elevations.slice(0, SHOWN),
-    activeElevations: elevations.length,
+    elevations,
+    activeElevations,
     refusals: refusals.rows.slice(0, SHOWN),
   };
 }

@@ -135,6 +135,9 @@ export interface RoutableRequest {
   targets: { accountId: string; permissionSetArn: string }[];
   /** Identity Center groups asked for instead of account targets. */
   groupTargets: { groupName: string }[];
+  /** A pending request escalated after its window also routes to the rules' escalation approvers (policySubject). */
+  status?: string;
+  escalatedAt?: Date | null;
 }
 
 /** The request as the domain's approval and revoke rules read it; a target gone from the inventory leaves no target, so nobody is routed. */

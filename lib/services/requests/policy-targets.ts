@@ -2,7 +2,8 @@ import type { Db } from "../../db";
 import { AppError } from "../../domain/errors";
 import { groupPolicyTarget } from "../../domain/eligible-groups";
 import type { PolicyTarget } from "../../domain/policy";
-import { PolicyDocument } from "../../domain/policy-schema";
+import type { PolicyDocument } from "../../domain/policy-schema";
+import { storedPolicyDocument } from "../policy/active-policy";
 
 export interface TargetRef {
   accountId: string;
@@ -79,8 +80,7 @@ export function policySubject(
 
 /** The policy version a request was decided under, so a later policy edit cannot re-route its approvals. */
 export async function policyForRequest(db: Db, policyId: string | null): Promise<PolicyDocument> {
-  const row = policyId ? await db.policy.findUnique({ where: { id: policyId } }) : null;
-  const parsed = row ? PolicyDocument.safeParse(row.document) : null;
-  if (!parsed?.success) throw new AppError("INTERNAL", "The policy this request was made under is missing or invalid.");
-  return parsed.data;
+  const document = policyId ? await storedPolicyDocument(db, policyId) : null;
+  if (!document) throw new AppError("INTERNAL", "The policy this request was made under is missing or invalid.");
+  return document;
 }

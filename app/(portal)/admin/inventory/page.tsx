@@ -48,16 +48,23 @@ function auditHref(cell: InventoryCell): string {
   return `/audit?${new URLSearchParams({ account: cell.account.id, permissionSet: cell.permissionSet.arn }).toString()}`;
 }
 
-function OuBranch({ node }: { node: OuNode<InventoryAccount> }) {
+function OuBranch({ node, listAccounts }: { node: OuNode<InventoryAccount>; listAccounts: boolean }) {
+  const shown = listAccounts ? node.accounts : [];
   return (
     <li className="space-y-1" data-testid="ou-node" data-ou-id={node.id}>
       <Link href={inventoryHref({ ou: node.id })} className="font-semibold hover:underline">
         {node.name}
       </Link>{" "}
       <span className="font-mono text-xs break-all text-slate-600 dark:text-slate-400">{node.id}</span>
-      {node.accounts.length > 0 || node.children.length > 0 ? (
+      {!listAccounts && node.accounts.length > 0 ? (
+        <span className="text-xs text-slate-600 dark:text-slate-400" data-testid="ou-account-count">
+          {" "}
+          · {node.accounts.length} account{node.accounts.length === 1 ? "" : "s"}
+        </span>
+      ) : null}
+      {shown.length > 0 || node.children.length > 0 ? (
         <ul className="ml-3 space-y-1 border-l border-slate-200 pl-3 dark:border-slate-800">
-          {node.accounts.map((account) => (
+          {shown.map((account) => (
             <li key={account.id} data-testid="ou-account">
               <Link href={inventoryHref({ account: account.id })} className="hover:underline">
                 {account.name}
@@ -66,7 +73,7 @@ function OuBranch({ node }: { node: OuNode<InventoryAccount> }) {
             </li>
           ))}
           {node.children.map((child) => (
-            <OuBranch key={child.id} node={child} />
+            <OuBranch key={child.id} node={child} listAccounts={listAccounts} />
           ))}
         </ul>
       ) : null}
@@ -413,11 +420,18 @@ export default async function InventoryPage({ searchParams }: { searchParams: Pr
           {overview.tree.length === 0 ? (
             <EmptyState>No accounts synced yet. Refresh the inventory.</EmptyState>
           ) : (
-            <ul className="space-y-2 text-sm">
-              {overview.tree.map((node) => (
-                <OuBranch key={node.id} node={node} />
-              ))}
-            </ul>
+            <>
+              {overview.treeListsAccounts ? null : (
+                <p className="mb-3 text-sm text-slate-600 dark:text-slate-400" data-testid="ou-tree-counted">
+                  Too many accounts to list here: open an OU, or pick an account in the filters below.
+                </p>
+              )}
+              <ul className="space-y-2 text-sm">
+                {overview.tree.map((node) => (
+                  <OuBranch key={node.id} node={node} listAccounts={overview.treeListsAccounts} />
+                ))}
+              </ul>
+            </>
           )}
         </Card>
 
