@@ -3,8 +3,11 @@ import {
   accessWasUsed,
   describeWindow,
   durationInWords,
+  groupMembershipText,
+  groupTargetLabel,
   keptAssignmentText,
   requestHeadline,
+  requestTitle,
   sessionNotice,
   type SessionFacts,
   timelineEventTitle,
@@ -175,6 +178,51 @@ describe("timeline titles", () => {
     expect(timelineEventTitle({ ...revocation, targetLabel: null }, new Map())).toBe(
       "Live AWS sessions cut (provisioning succeeded)",
     );
+  });
+});
+
+describe("group targets", () => {
+  it.each<[string, string, string]>([
+    [
+      "prod-db-admins",
+      "prod-db-admins (Identity Center group)",
+      'membership of Identity Center group "prod-db-admins"',
+    ],
+    ["Data Admins", "Data Admins (Identity Center group)", 'membership of Identity Center group "Data Admins"'],
+  ])("%s reads as %s in lists and as %s in sentences", (name, label, sentence) => {
+    expect(groupTargetLabel(name)).toBe(label);
+    expect(groupMembershipText(name)).toBe(sentence);
+  });
+
+  it.each<[string, { permissionSetName: string; accountName: string }[], string[], string]>([
+    ["one account target", [{ permissionSetName: "ReadOnly", accountName: "sandbox" }], [], "ReadOnly on sandbox"],
+    ["one group", [], ["prod-db-admins"], "prod-db-admins (Identity Center group)"],
+    ["two groups", [], ["prod-db-admins", "analysts"], "prod-db-admins (Identity Center group) and 1 more"],
+    [
+      "accounts first",
+      [{ permissionSetName: "ReadOnly", accountName: "sandbox" }],
+      ["prod-db-admins"],
+      "ReadOnly on sandbox and 1 more",
+    ],
+    ["nothing left to name", [], [], "Access request"],
+  ])("a request title with %s", (_name, accounts, groups, title) => {
+    expect(requestTitle(accounts, groups)).toBe(title);
+  });
+
+  it("names the group of a group grant event, and never takes an account grant's label for it", () => {
+    const grants = new Map<string, GrantPresentation>([
+      ["gg-1", { label: groupTargetLabel("prod-db-admins"), kept: null }],
+    ]);
+    const event = (entityType: string) => ({
+      action: "group_grant.activated",
+      title: "Membership active (verified)",
+      entityType,
+      entityId: "gg-1",
+    });
+    expect(timelineEventTitle(event("group_grant"), grants)).toBe(
+      "Membership active (verified): prod-db-admins (Identity Center group)",
+    );
+    expect(timelineEventTitle(event("request"), grants)).toBe("Membership active (verified)");
   });
 });
 

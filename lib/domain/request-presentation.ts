@@ -81,6 +81,30 @@ export function keptAssignmentText(kept: KeptAssignment): string {
   return `Access ended; the assignment stays ${keptAssignmentReason(kept)}.`;
 }
 
+/** A group target in lists and tables: "prod-db-admins (Identity Center group)". */
+export function groupTargetLabel(groupName: string): string {
+  return `${groupName} (Identity Center group)`;
+}
+
+/** A group target in a sentence: 'membership of Identity Center group "prod-db-admins"'. */
+export function groupMembershipText(groupName: string): string {
+  return `membership of Identity Center group "${groupName}"`;
+}
+
+/** A request's heading: its first target ("PowerUser on payments-prod" or a group's label) and how many more. */
+export function requestTitle(
+  accountTargets: readonly { permissionSetName: string; accountName: string }[],
+  groupNames: readonly string[],
+): string {
+  const labels = [
+    ...accountTargets.map((t) => `${t.permissionSetName} on ${t.accountName}`),
+    ...groupNames.map(groupTargetLabel),
+  ];
+  const [first] = labels;
+  if (first === undefined) return "Access request";
+  return labels.length === 1 ? first : `${first} and ${labels.length - 1} more`;
+}
+
 export interface GrantPresentation {
   /** "PowerUser on payments-prod". */
   label: string;
@@ -97,9 +121,10 @@ export interface TimelineEventFacts {
   targetLabel?: string | null;
 }
 
-/** A timeline row's title: grant events name their target, and an end that kept an assignment says so instead of "all access removed". */
+/** A timeline row's title: grant and group grant events name their target, and an end that kept an assignment says so instead of "all access removed". */
 export function timelineEventTitle(event: TimelineEventFacts, grants: ReadonlyMap<string, GrantPresentation>): string {
-  const grant = event.entityType === "grant" ? grants.get(event.entityId) : undefined;
+  const grant =
+    event.entityType === "grant" || event.entityType === "group_grant" ? grants.get(event.entityId) : undefined;
   if (event.action === "request.completed") {
     const kept = [...grants.values()].filter((g) => g.kept);
     if (kept.length === 0) return event.title;

@@ -5,10 +5,20 @@ import type { GrantStatus, RequestStatus } from "../../generated/prisma/enums";
 import { hasPermission, requireUser } from "../authorize";
 import type { ServiceContext } from "../context";
 import { policyForRequest } from "../requests/policy-targets";
+import { groupTargetLabel } from "../../domain/request-presentation";
 import { loadTargetNames, requestForPolicy, summarizeTarget, type TargetSummary } from "./support";
 
 export interface ElevationTarget extends TargetSummary {
   grantId: string;
+  grantStatus: GrantStatus;
+}
+
+/** A membership the portal granted that may still be in Identity Center. */
+export interface ElevationGroupTarget {
+  grantId: string;
+  groupName: string;
+  /** "prod-db-admins (Identity Center group)". */
+  label: string;
   grantStatus: GrantStatus;
 }
 
@@ -18,6 +28,7 @@ export interface ActiveElevation {
   status: RequestStatus;
   requester: { name: string | null; email: string | null };
   targets: ElevationTarget[];
+  groupTargets: ElevationGroupTarget[];
   startsAt: Date;
   endsAt: Date;
   /** Past its end, released or revoked, while the worker still removes the assignments. */
@@ -36,10 +47,16 @@ const ACTIVE_LIMIT = 500;
 export async function listActiveElevations({ ctx }: { ctx: ServiceContext }): Promise<ActiveElevation[]> {
   const actor = requireUser(ctx.actor, "grants.read-active");
   const requests = await ctx.db.accessRequest.findMany({
-    where: { grants: { some: { status: { in: [...ASSIGNMENT_MAY_EXIST_STATUSES] } } } },
+    where: {
+      OR: [
+        { grants: { some: { status: { in: [...ASSIGNMENT_MAY_EXIST_STATUSES] } } } },
+        { groupGrants: { some: { status: { in: [...ASSIGNMENT_MAY_EXIST_STATUSES] } } } },
+      ],
+    },
     include: {
       requester: { select: { name: true, email: true } },
       targets: { include: { grant: true }, orderBy: { id: "asc" } },
+      groupTargets: { include: { grant: true }, orderBy: { id: "asc" } },
       decisions: {
         where: { kind: "REQUEST", decision: "APPROVE" },
         include: { approver: { select: { name: true, email: true } } },
@@ -73,6 +90,18 @@ export async function listActiveElevations({ ctx }: { ctx: ServiceContext }): Pr
           ? [{ ...summarizeTarget(names, t), grantId: t.grant.id, grantStatus: t.grant.status }]
           : [],
       );
+      const liveGroups = request.groupTargets.flatMap((t) =>
+        t.grant && ASSIGNMENT_MAY_EXIST_STATUSES.includes(t.grant.status)
+          ? [
+              {
+                grantId: t.grant.id,
+                groupName: t.groupName,
+                label: groupTargetLabel(t.groupName),
+                grantStatus: t.grant.status,
+              },
+            ]
+          : [],
+      );
       const running = isRunning(request.status, request.endsAt, now);
       const policy = mayRevoke && running ? await policyOf(request.policyId) : null;
       return {
@@ -81,9 +110,12 @@ export async function listActiveElevations({ ctx }: { ctx: ServiceContext }): Pr
         status: request.status,
         requester: request.requester,
         targets: live,
+        groupTargets: liveGroups,
         startsAt: request.startsAt,
         endsAt: request.endsAt,
-        ending: !running || live.every((t) => t.grantStatus === "REMOVING" || t.grantStatus === "REMOVAL_FAILED"),
+        ending:
+          !running ||
+          [...live, ...liveGroups].every((t) => t.grantStatus === "REMOVING" || t.grantStatus === "REMOVAL_FAILED"),
         ticket: request.ticket,
         justification: request.justification,
         approvers: request.decisions.map((d) => ({

@@ -13,7 +13,9 @@ import { policyForRequest } from "../requests/policy-targets";
 import {
   isRoutedTo,
   loadTargetNames,
+  summarizeGroupTarget,
   summarizeTarget,
+  type GroupTargetSummary,
   type RoutableRequest,
   type TargetNames,
   type TargetSummary,
@@ -32,6 +34,7 @@ export interface QueueItem {
   version: number;
   requester: { name: string | null; email: string | null };
   targets: TargetSummary[];
+  groupTargets: GroupTargetSummary[];
   startsAt: Date;
   endsAt: Date;
   durationMinutes: number;
@@ -56,6 +59,7 @@ export interface ExtensionQueueItem {
   status: RequestStatus;
   requester: { name: string | null; email: string | null };
   targets: TargetSummary[];
+  groupTargets: GroupTargetSummary[];
   endsAt: Date;
   extraMinutes: number;
   justification: string | null;
@@ -139,6 +143,10 @@ const requestSelect = {
   extensionJustification: true,
   requester: { select: { name: true, email: true } },
   targets: { select: { accountId: true, permissionSetArn: true }, orderBy: { id: "asc" as const } },
+  groupTargets: {
+    select: { groupName: true, grant: { select: { status: true } } },
+    orderBy: { id: "asc" as const },
+  },
   decisions: {
     select: {
       approverId: true,
@@ -212,6 +220,7 @@ export async function listApprovalQueue({
       version: r.version,
       requester: r.requester,
       targets,
+      groupTargets: r.groupTargets.map(summarizeGroupTarget),
       startsAt: r.startsAt,
       endsAt: r.endsAt,
       durationMinutes: r.durationMinutes,
@@ -246,6 +255,7 @@ export async function listApprovalQueue({
       status: r.status,
       requester: r.requester,
       targets: r.targets.map((t) => summarizeTarget(names, t)),
+      groupTargets: r.groupTargets.map(summarizeGroupTarget),
       endsAt: r.endsAt,
       extraMinutes: r.extensionRequestedMinutes ?? 0,
       justification: r.extensionJustification,

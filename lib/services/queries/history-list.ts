@@ -1,4 +1,5 @@
 import type { Db } from "../../db";
+import { groupTargetLabel } from "../../domain/request-presentation";
 import type { RequestStatus } from "../../generated/prisma/enums";
 import type { ServiceContext } from "../context";
 import { parseInput } from "../parse-input";
@@ -28,6 +29,13 @@ export interface HistoryTarget {
   permissionSetName: string;
 }
 
+/** Membership of an Identity Center group the request asked for. */
+export interface HistoryGroupTarget {
+  groupName: string;
+  /** "prod-db-admins (Identity Center group)". */
+  label: string;
+}
+
 export interface HistoryDecision {
   approverEmail: string | null;
   approverName: string | null;
@@ -55,6 +63,7 @@ export interface HistoryRow {
   breakGlass: boolean;
   targets: HistoryTarget[];
   decisions: HistoryDecision[];
+  groupTargets: HistoryGroupTarget[];
 }
 
 export interface HistoryPage {
@@ -112,7 +121,7 @@ export async function fetchHistoryRows(
   if (page.length === 0) return [];
   // Targets and decisions come as plain rows and are grouped here: aggregating them into JSON in SQL cost several times more per export page.
   const ids = page.map((r) => r.id);
-  const [targets, decisions] = await Promise.all([
+  const [targets, decisions, groupTargets] = await Promise.all([
     db.$queryRaw<TargetRow[]>`
       SELECT t."requestId", t."accountId", coalesce(a.name, t."accountId") AS "accountName", coalesce(a."ouPath", '') AS "ouPath",
              t."permissionSetArn", coalesce(ps.name, t."permissionSetArn") AS "permissionSetName"
@@ -126,6 +135,11 @@ export async function fetchHistoryRows(
       FROM "ApprovalDecision" d JOIN "User" au ON au.id = d."approverId"
       WHERE d."requestId" = ANY(${ids}::text[])
       ORDER BY d."createdAt", d.id`,
+    db.groupRequestTarget.findMany({
+      where: { requestId: { in: ids } },
+      orderBy: { id: "asc" },
+      select: { requestId: true, groupName: true },
+    }),
   ]);
   const targetsOf = groupBy(targets, (t): HistoryTarget => ({
     accountId: t.accountId,
@@ -141,7 +155,14 @@ export async function fetchHistoryRows(
     comment: d.comment,
     at: d.at,
   }));
-  const rows = page.map((r) => toRow(r, targetsOf.get(r.id) ?? [], decisionsOf.get(r.id) ?? []));
+  const groupTargetsOf = groupBy(groupTargets, (t): HistoryGroupTarget => ({
+    groupName: t.groupName,
+    label: groupTargetLabel(t.groupName),
+  }));
+  const rows = page.map((r) => ({
+    ...toRow(r, targetsOf.get(r.id) ?? [], decisionsOf.get(r.id) ?? []),
+    groupTargets: groupTargetsOf.get(r.id) ?? [],
+  }));
   return direction === "forward" ? rows : rows.reverse();
 }
 
@@ -155,7 +176,7 @@ function groupBy<T extends { requestId: string }, U>(items: T[], map: (item: T) 
   return out;
 }
 
-function toRow(r: PageRow, targets: HistoryTarget[], decisions: HistoryDecision[]): HistoryRow {
+function toRow(r: PageRow, targets: HistoryTarget[], decisions: HistoryDecision[]): Omit<HistoryRow, "groupTargets"> {
   return {
     id: r.id,
     createdAt: r.createdAt,

@@ -1,5 +1,5 @@
 import { countQuorum } from "../../domain/policy";
-import { sessionNotice, type SessionNotice } from "../../domain/request-presentation";
+import { groupTargetLabel, sessionNotice, type SessionNotice } from "../../domain/request-presentation";
 import type { RequestStatus } from "../../generated/prisma/enums";
 import type { ServiceContext } from "../context";
 import {
@@ -7,7 +7,9 @@ import {
   loadTargetNames,
   requireViewer,
   sessionRevocationOf,
+  summarizeGroupTarget,
   summarizeTarget,
+  type GroupTargetSummary,
   type TargetSummary,
 } from "./support";
 
@@ -19,6 +21,7 @@ export interface MyRequestSummary {
   endsAt: Date;
   durationMinutes: number;
   targets: TargetSummary[];
+  groupTargets: GroupTargetSummary[];
   approvals: number;
   requiredApprovals: number;
   extensionPending: boolean;
@@ -39,9 +42,20 @@ export interface ActiveGrantView {
   sessionNotice: SessionNotice | null;
 }
 
+/** An Identity Center group membership the viewer holds through the portal right now. */
+export interface ActiveGroupGrantView {
+  grantId: string;
+  requestId: string;
+  groupName: string;
+  /** "prod-db-admins (Identity Center group)". */
+  label: string;
+  endsAt: Date;
+}
+
 export interface MyRequestsView {
   requests: MyRequestSummary[];
   activeGrants: ActiveGrantView[];
+  activeGroupGrants: ActiveGroupGrantView[];
   /** Any request or grant that can still change without the viewer doing anything. */
   live: boolean;
 }
@@ -58,7 +72,7 @@ export async function listMyRequests({
 }): Promise<MyRequestsView> {
   const actor = requireViewer(ctx.actor);
   const take = Math.min(Math.max(1, input.limit ?? DEFAULT_LIMIT), 200);
-  const [requests, grants] = await Promise.all([
+  const [requests, grants, groupGrants] = await Promise.all([
     ctx.db.accessRequest.findMany({
       where: { requesterId: actor.userId },
       orderBy: [{ createdAt: "desc" }, { id: "desc" }],
@@ -76,6 +90,7 @@ export async function listMyRequests({
         closeReason: true,
         targets: { select: { accountId: true, permissionSetArn: true } },
         grants: { select: { status: true } },
+        groupTargets: { select: { groupName: true, grant: { select: { status: true } } }, orderBy: { id: "asc" } },
         decisions: { where: { kind: "REQUEST" }, select: { approverId: true, decision: true, viaGroups: true } },
       },
     }),
@@ -91,6 +106,11 @@ export async function listMyRequests({
         endsAt: true,
         target: { select: { revokeSessionsOnEnd: true } },
       },
+    }),
+    ctx.db.groupGrant.findMany({
+      where: { userId: actor.userId, status: "ACTIVE" },
+      orderBy: { endsAt: "asc" },
+      select: { id: true, requestId: true, groupName: true, endsAt: true },
     }),
   ]);
   const names = await loadTargetNames(ctx.db, [...requests.flatMap((r) => r.targets), ...grants]);
@@ -114,6 +134,7 @@ export async function listMyRequests({
       endsAt: r.endsAt,
       durationMinutes: r.durationMinutes,
       targets: r.targets.map((t) => summarizeTarget(names, t)),
+      groupTargets: r.groupTargets.map(summarizeGroupTarget),
       approvals: countQuorum({ required: r.requiredApprovals, distinctGroups: r.distinctGroups }, r.decisions)
         .approvals,
       requiredApprovals: r.requiredApprovals,
@@ -131,13 +152,21 @@ export async function listMyRequests({
       sessionDurationMinutes: names.permissionSet(g.permissionSetArn).sessionDurationMinutes,
       sessionNotice: lastGrantOfRequest.get(g.requestId) === g.id ? sessionNoticeOf(g.requestId) : null,
     })),
+    activeGroupGrants: groupGrants.map((g) => ({
+      grantId: g.id,
+      requestId: g.requestId,
+      groupName: g.groupName,
+      label: groupTargetLabel(g.groupName),
+      endsAt: g.endsAt,
+    })),
     live:
       grants.length > 0 ||
+      groupGrants.length > 0 ||
       requests.some((r) =>
-        isLive(
-          r.status,
-          r.grants.map((g) => g.status),
-        ),
+        isLive(r.status, [
+          ...r.grants.map((g) => g.status),
+          ...r.groupTargets.flatMap((t) => (t.grant ? [t.grant.status] : [])),
+        ]),
       ),
   };
 }

@@ -6,6 +6,7 @@ import { canRevoke, countQuorum } from "../../domain/policy";
 import type { PolicyDocument } from "../../domain/policy-schema";
 import {
   describeWindow,
+  groupTargetLabel,
   keptAssignmentText,
   requestHeadline,
   sessionNotice,
@@ -67,6 +68,26 @@ export interface TargetView extends TargetSummary {
   sessionRevocation: SessionRevocationMode;
   grant: GrantView | null;
   /** What a target without a grant will get: "after approval" while it may, else "not granted". */
+  ungrantedText: string;
+}
+
+/** Membership of an Identity Center group, with its grant once approved. */
+export interface GroupTargetView {
+  groupName: string;
+  /** "prod-db-admins (Identity Center group)". */
+  label: string;
+  grant: {
+    id: string;
+    status: GrantStatus;
+    startsAt: Date;
+    endsAt: Date;
+    createIssuedAt: Date | null;
+    createVerifiedAt: Date | null;
+    deleteIssuedAt: Date | null;
+    deleteVerifiedAt: Date | null;
+    keptForOtherGrant: boolean;
+    failureReason: string | null;
+  } | null;
   ungrantedText: string;
 }
 
@@ -137,6 +158,7 @@ export interface RequestDetail {
     } | null;
   };
   targets: TargetView[];
+  groupTargets: GroupTargetView[];
   decisions: DecisionView[];
   timeline: TimelineEntry[];
   live: boolean;
@@ -171,6 +193,7 @@ export async function getRequestDetail({
     include: {
       requester: { select: { id: true, name: true, email: true } },
       targets: { include: { grant: true }, orderBy: { id: "asc" } },
+      groupTargets: { include: { grant: true }, orderBy: { id: "asc" } },
       decisions: { include: { approver: { select: { name: true, email: true } } }, orderBy: { createdAt: "asc" } },
       policy: { select: { version: true } },
     },
@@ -198,6 +221,8 @@ export async function getRequestDetail({
     }),
   ]);
   const grantViews = await presentRequestGrants(ctx.db, request.targets, names, events);
+  for (const t of request.groupTargets)
+    if (t.grant) grantViews.set(t.grant.id, { label: groupTargetLabel(t.groupName), kept: null });
   const revocationTarget = revocationTargetLabels(request.targets, names);
   const targets: TargetView[] = request.targets.map((t) => ({
     ...summarizeTarget(names, t),
@@ -222,7 +247,26 @@ export async function getRequestDetail({
         }
       : null,
   }));
-  const grantStatuses = targets.flatMap((t) => (t.grant ? [t.grant.status] : []));
+  const groupTargets: GroupTargetView[] = request.groupTargets.map((t) => ({
+    groupName: t.groupName,
+    label: groupTargetLabel(t.groupName),
+    ungrantedText: ungrantedTargetText(request.status),
+    grant: t.grant
+      ? {
+          id: t.grant.id,
+          status: t.grant.status,
+          startsAt: t.grant.startsAt,
+          endsAt: t.grant.endsAt,
+          createIssuedAt: t.grant.createIssuedAt,
+          createVerifiedAt: t.grant.createVerifiedAt,
+          deleteIssuedAt: t.grant.deleteIssuedAt,
+          deleteVerifiedAt: t.grant.deleteVerifiedAt,
+          keptForOtherGrant: t.grant.keptForOtherGrant,
+          failureReason: t.grant.failureReason,
+        }
+      : null,
+  }));
+  const grantStatuses = [...targets, ...groupTargets].flatMap((t) => (t.grant ? [t.grant.status] : []));
   const now = ctx.now();
   const ending = request.endsAt <= now && grantStatuses.some((s) => ASSIGNMENT_MAY_EXIST_STATUSES.includes(s));
   const running = isRunning(request.status, request.endsAt, now);
@@ -285,7 +329,7 @@ export async function getRequestDetail({
     startedImmediately: request.startedImmediately,
     windowText: describeWindow({
       ...request,
-      grants: request.targets.flatMap((t) => (t.grant ? [t.grant] : [])),
+      grants: [...request.targets, ...request.groupTargets].flatMap((t) => (t.grant ? [t.grant] : [])),
     }),
     headline: requestHeadline(request.status, ending),
     sessionNotice:
@@ -312,6 +356,7 @@ export async function getRequestDetail({
       pending: pendingExtension,
     },
     targets,
+    groupTargets,
     decisions: request.decisions.map((d) => ({
       approverName: d.approver.name ?? d.approver.email ?? "unknown",
       approverEmail: d.approver.email,

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { eligibleTargets, type EligibleTarget } from "../../domain/policy";
+import { eligibleGroupTargets, eligibleTargets, type EligibleTarget } from "../../domain/policy";
 import { PolicyDocument } from "../../domain/policy-schema";
-import type { SessionRevocationMode } from "../../domain/request-presentation";
+import { groupTargetLabel, type SessionRevocationMode } from "../../domain/request-presentation";
 import { safeText } from "../../domain/safe-text";
 import { searchWords, targetMatches } from "../../domain/target-search";
 import { MIN_DURATION_MINUTES } from "../../domain/time-window";
@@ -54,29 +54,47 @@ export const TARGET_SEARCH_LIMIT = 50;
 
 export const TargetSearch = z.object({ q: safeText("line").max(200).default("") });
 
+/** An Identity Center group the requester may join for a while, with what joining it requires. */
+export interface GroupOption {
+  name: string;
+  /** "prod-db-admins (Identity Center group)". */
+  label: string;
+  maxDurationMinutes: number;
+  ticket: { required: boolean; patterns: string[]; examples: string[] };
+  autoApprove: boolean;
+  requiredApprovals: number;
+}
+
 type AccountRow = { id: string; name: string; ouPath: string; ouIds: string[] };
 type PermissionSetRow = { arn: string; name: string; description: string | null; sessionDurationMinutes: number };
 type Eligible = EligibleTarget<AccountRow, PermissionSetRow>;
 
-/** Every target the policy lets this requester ask for (the same evaluateTarget the create verb runs), or why none. */
-async function loadEligibleTargets(
+/** The policy in force, or why nothing can be requested under it. */
+async function loadActivePolicy(
   ctx: ServiceContext,
-  actor: UserActor,
-): Promise<{ targets: Eligible[]; message: string | null }> {
+): Promise<{ ok: true; policy: PolicyDocument } | { ok: false; message: string }> {
   const policyRow = await ctx.db.policy.findFirst({
     where: { active: true },
     orderBy: { loadedAt: "desc" },
     select: { document: true },
   });
   const parsed = policyRow ? PolicyDocument.safeParse(policyRow.document) : null;
-  if (!parsed?.success) {
-    return {
-      targets: [],
-      message: policyRow
-        ? "The stored access policy is invalid, so nothing can be requested. Tell the portal administrators."
-        : "No access policy is loaded yet, so nothing can be requested.",
-    };
-  }
+  if (parsed?.success) return { ok: true, policy: parsed.data };
+  return {
+    ok: false,
+    message: policyRow
+      ? "The stored access policy is invalid, so nothing can be requested. Tell the portal administrators."
+      : "No access policy is loaded yet, so nothing can be requested.",
+  };
+}
+
+/** Every target the policy lets this requester ask for (the same evaluateTarget the create verb runs), or why none. */
+async function loadEligibleTargets(
+  ctx: ServiceContext,
+  actor: UserActor,
+): Promise<{ targets: Eligible[]; message: string | null }> {
+  const parsed = await loadActivePolicy(ctx);
+  if (!parsed.ok) return { targets: [], message: parsed.message };
   const [accounts, permissionSets] = await Promise.all([
     ctx.db.awsAccount.findMany({
       where: { status: { not: "GONE" } },
@@ -88,7 +106,12 @@ async function loadEligibleTargets(
       select: { arn: true, name: true, description: true, sessionDurationMinutes: true },
     }),
   ]);
-  const targets = eligibleTargets(parsed.data, { email: actor.email, groups: actor.groups }, accounts, permissionSets);
+  const targets = eligibleTargets(
+    parsed.policy,
+    { email: actor.email, groups: actor.groups },
+    accounts,
+    permissionSets,
+  );
   const message =
     targets.length > 0
       ? null
@@ -176,4 +199,23 @@ export async function resolveRequestTargets({
   const wanted = new Set(keys);
   const { targets } = await loadEligibleTargets(ctx, actor);
   return groupByAccount(targets.filter((t) => wanted.has(`${t.account.id}|${t.permissionSet.arn}`)));
+}
+
+/** The Identity Center groups this requester may join (the group rules that select them), with each group's limits. */
+export async function listRequestableGroups({ ctx }: { ctx: ServiceContext }): Promise<GroupOption[]> {
+  const actor = requireUser(ctx.actor, "request.create");
+  const parsed = await loadActivePolicy(ctx);
+  if (!parsed.ok) return [];
+  return eligibleGroupTargets(parsed.policy, { email: actor.email, groups: actor.groups }).map((group) => ({
+    name: group.groupName,
+    label: groupTargetLabel(group.groupName),
+    maxDurationMinutes: group.maxDurationMinutes,
+    ticket: {
+      required: group.ticket.required,
+      patterns: [...group.ticket.patterns],
+      examples: [...group.ticket.examples],
+    },
+    autoApprove: group.autoApprove,
+    requiredApprovals: group.requiredApprovals,
+  }));
 }

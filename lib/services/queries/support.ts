@@ -1,7 +1,7 @@
 import type { Db } from "../../db";
 import { policySubject } from "../requests/policy-targets";
 import { AppError } from "../../domain/errors";
-import { canApprove, type RequestForApproval } from "../../domain/policy";
+import { canApprove, groupPolicyTarget, type RequestForApproval } from "../../domain/policy";
 import type { PolicyDocument } from "../../domain/policy-schema";
 import {
   isTerminalGrantStatus,
@@ -9,7 +9,7 @@ import {
   type GrantStatus,
   type RequestStatus,
 } from "../../domain/request-lifecycle";
-import type { SessionRevocationMode } from "../../domain/request-presentation";
+import { groupTargetLabel, type SessionRevocationMode } from "../../domain/request-presentation";
 import type { Decision, Role } from "../../generated/prisma/enums";
 import type { Actor, UserActor } from "../context";
 
@@ -104,6 +104,25 @@ export function summarizeTarget(
   };
 }
 
+/** A group target as lists show it: the group's name, its label and its grant's status (null before approval). */
+export interface GroupTargetSummary {
+  groupName: string;
+  /** "prod-db-admins (Identity Center group)". */
+  label: string;
+  grantStatus: GrantStatus | null;
+}
+
+export function summarizeGroupTarget(target: {
+  groupName: string;
+  grant?: { status: GrantStatus } | null;
+}): GroupTargetSummary {
+  return {
+    groupName: target.groupName,
+    label: groupTargetLabel(target.groupName),
+    grantStatus: target.grant?.status ?? null,
+  };
+}
+
 /** Something on the page can still change on its own (worker, approver), so the page keeps refreshing. */
 export function isLive(requestStatus: RequestStatus, grantStatuses: readonly GrantStatus[]): boolean {
   return !isTerminalRequestStatus(requestStatus) || grantStatuses.some((s) => !isTerminalGrantStatus(s));
@@ -115,6 +134,8 @@ export interface RoutableRequest {
   matchedRuleId: string | null;
   requester: { email: string | null };
   targets: { accountId: string; permissionSetArn: string }[];
+  /** Membership of Identity Center groups; a request has these or account targets, never both. */
+  groupTargets: { groupName: string }[];
 }
 
 /** The request as the domain's approval and revoke rules read it; a target gone from the inventory leaves no target, so nobody is routed. */
@@ -122,10 +143,13 @@ export function requestForPolicy(request: RoutableRequest, names: TargetNames): 
   return policySubject(
     request,
     request.targets.every((t) => names.known(t))
-      ? request.targets.map((t) => ({
-          account: { id: t.accountId, ouIds: names.account(t.accountId).ouIds },
-          permissionSetName: names.permissionSet(t.permissionSetArn).name,
-        }))
+      ? [
+          ...request.targets.map((t) => ({
+            account: { id: t.accountId, ouIds: names.account(t.accountId).ouIds },
+            permissionSetName: names.permissionSet(t.permissionSetArn).name,
+          })),
+          ...request.groupTargets.map((t) => groupPolicyTarget(t.groupName)),
+        ]
       : [],
   );
 }

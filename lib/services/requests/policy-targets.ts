@@ -41,13 +41,21 @@ export function policySubject(
     status?: string;
     escalatedAt?: Date | null;
   },
-  targets: { account: { id: string; ouIds: string[] }; permissionSetName: string }[],
+  targets: {
+    account: { id: string; ouIds: readonly string[] };
+    permissionSetName: string;
+    identityCenterGroup?: string;
+  }[],
 ) {
   return {
     requesterId: request.requesterId,
     requesterEmail: request.requester.email ?? "",
     ruleIds: request.matchedRuleId ? request.matchedRuleId.split(",") : undefined,
-    targets: targets.map((t) => ({ account: t.account, permissionSetName: t.permissionSetName })),
+    targets: targets.map((t) => ({
+      account: t.account,
+      permissionSetName: t.permissionSetName,
+      ...(t.identityCenterGroup === undefined ? {} : { identityCenterGroup: t.identityCenterGroup }),
+    })),
     // Escalation widens who may decide the pending request only, never its extensions or revocation.
     escalated: request.status === "PENDING" && Boolean(request.escalatedAt),
   };
