@@ -9,7 +9,7 @@ export function TargetList({
 }: {
   targets: { accountId: string; accountName: string; ouPath?: string; permissionSetName: string }[];
   /** Group targets with their grant's status (null before approval: nothing to show yet). */
-  groups?: { groupName: string; label: string; grantStatus?: GrantStatus | null }[];
+  groups?: { groupName: string; shortLabel: string; grantStatus?: GrantStatus | null }[];
   showOu?: boolean;
 }) {
   return (
@@ -26,7 +26,7 @@ export function TargetList({
       ))}
       {groups.map((g) => (
         <li key={`group|${g.groupName}`} className="text-sm" data-testid="group-target" data-group={g.groupName}>
-          <span className="font-semibold">{g.label}</span>
+          <span className="font-semibold">{g.shortLabel}</span>
           {g.grantStatus ? (
             <>
               {" "}

@@ -92,7 +92,7 @@ export default async function HomePage() {
             {mine.activeGroupGrants.map((grant) => (
               <li key={grant.grantId} className="py-3 first:pt-0 last:pb-0" data-testid="active-group-grant">
                 <Link href={`/requests/${grant.requestId}`} className="font-semibold hover:underline">
-                  {grant.label}
+                  {grant.shortLabel}
                 </Link>
                 <p className="text-sm text-slate-600 dark:text-slate-400">
                   Ends <LocalTime iso={grant.endsAt.toISOString()} /> ·{" "}
@@ -135,7 +135,7 @@ export default async function HomePage() {
                     >
                       <td className="px-5 py-3">
                         <Link href={`/requests/${r.id}`} className="block hover:underline" data-testid="request-link">
-                          <TargetList targets={r.targets} groups={r.groupTargets} />
+                          <TargetList targets={r.targets} groups={r.groups} />
                         </Link>
                       </td>
                       <td className="px-5 py-3 whitespace-nowrap text-slate-600 dark:text-slate-400">

@@ -70,7 +70,7 @@ export function SecurityOverviewSections({ overview }: { overview: SecurityOverv
                 <span className="text-slate-700 dark:text-slate-300">
                   {[
                     ...elevation.targets.map((t) => `${t.permissionSetName} on ${t.accountName}`),
-                    ...elevation.groupTargets.map((g) => g.label),
+                    ...elevation.groups.map((g) => g.shortLabel),
                   ].join(", ")}
                 </span>
                 <span className="block text-xs text-slate-600 dark:text-slate-400">

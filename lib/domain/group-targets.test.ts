@@ -11,7 +11,6 @@ import {
   approverRoutesForRequest,
   canApprove,
   countQuorum,
-  eligibleGroupTargets,
   evaluateRequest,
   evaluateTarget,
   parsePolicyDocument,
@@ -220,86 +219,6 @@ describe("group rules: evaluation", () => {
         { approverId: "u-bob", decision: "APPROVE", viaGroups: ["approvers"] },
       ]).satisfied,
     ).toBe(true);
-  });
-});
-
-describe("group rules: what the request form offers", () => {
-  const groupRule = (id: string, extra: Record<string, unknown> = {}) => ({
-    id,
-    requesters: { groups: ["team-data"] },
-    identityCenterGroups: ["prod-db-admins"],
-    maxDurationMinutes: 120,
-    approval: { auto: false, approvers: { groups: ["approvers"] }, required: 1 },
-    ...extra,
-  });
-  const policyWith = (groupRules: Record<string, unknown>[]) =>
-    PolicyDocument.parse({ ...validDocument(), groupRules });
-
-  it.each<[string, Record<string, unknown>[], { email: string; groups: string[] }, unknown[]]>([
-    [
-      "the rule's requester gets its group with its limit, ticket and approvals",
-      validDocument().groupRules,
-      dataEngineer,
-      [
-        {
-          groupName: "prod-db-admins",
-          ruleIds: ["prod-db-admins"],
-          maxDurationMinutes: 120,
-          ticket: { required: true, examples: ["INC-42"] },
-          autoApprove: false,
-          requiredApprovals: 1,
-        },
-      ],
-    ],
-    [
-      "someone the rule does not select gets nothing",
-      validDocument().groupRules,
-      { email: "a@example.com", groups: ["engineering"] },
-      [],
-    ],
-    [
-      'a "*" claim is not a wildcard for requesters',
-      validDocument().groupRules,
-      { email: "a@example.com", groups: ["*"] },
-      [],
-    ],
-    [
-      "an IdP claim posing as the Identity Center selector gets nothing",
-      validDocument().groupRules,
-      { email: "a@example.com", groups: withIdentityCenterGroups(["oncall", "!identity-center:oncall"], []) },
-      [],
-    ],
-    [
-      "the Identity Center selector counts through the worker's reading",
-      validDocument().groupRules,
-      { email: "a@example.com", groups: withIdentityCenterGroups([], ["oncall"]) },
-      [{ groupName: "prod-db-admins" }],
-    ],
-    [
-      "two rules naming the same group: one entry, the strictest limit and both rules",
-      [groupRule("long"), groupRule("short", { maxDurationMinutes: 30 })],
-      dataEngineer,
-      [{ groupName: "prod-db-admins", ruleIds: ["long", "short"], maxDurationMinutes: 30 }],
-    ],
-    [
-      "a group only its own requester could approve is not offered",
-      [groupRule("self", { approval: { auto: false, approvers: { users: ["erin@example.com"] }, required: 1 } })],
-      dataEngineer,
-      [],
-    ],
-    [
-      "groups come sorted by name, each once",
-      [
-        groupRule("a", { identityCenterGroups: ["zeta", "alpha"] }),
-        groupRule("b", { identityCenterGroups: ["alpha"] }),
-      ],
-      dataEngineer,
-      [{ groupName: "alpha" }, { groupName: "zeta" }],
-    ],
-  ])("%s", (_name, groupRules, requester, expected) => {
-    const offered = eligibleGroupTargets(policyWith(groupRules), requester);
-    expect(offered).toHaveLength(expected.length);
-    expect(offered).toMatchObject(expected);
   });
 });
 

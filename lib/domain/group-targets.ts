@@ -109,3 +109,13 @@ export function actorGroups(
 ): string[] {
   return withIdentityCenterGroups(user.idpGroups, freshIdentityCenterGroups(user, now));
 }
+
+/** A group target as a sentence names it: membership of Identity Center group "prod-db-admins". */
+export function groupTargetLabel(displayName: string): string {
+  return `membership of Identity Center group "${displayName}"`;
+}
+
+/** A group target in lists and table cells: "prod-db-admins (Identity Center group)", never mistaken for an IdP group. */
+export function groupTargetShortLabel(displayName: string): string {
+  return `${displayName} (Identity Center group)`;
+}

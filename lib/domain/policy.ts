@@ -523,41 +523,6 @@ export function eligibleTargets<A extends TargetAccount, P extends { name: strin
   return eligible;
 }
 
-/** A group target as policy evaluation reads it: membership of this Identity Center group, no account or permission set. */
-export function groupPolicyTarget(groupName: string): PolicyTarget {
-  return { account: { id: "", ouIds: [] }, permissionSetName: "", identityCenterGroup: groupName };
-}
-
-export interface EligibleGroupTarget {
-  groupName: string;
-  ruleIds: string[];
-  maxDurationMinutes: number;
-  ticket: TicketRequirement;
-  autoApprove: boolean;
-  requiredApprovals: number;
-}
-
-/** Every Identity Center group the requester may ask to join (by name), with what each one requires, as the create verb evaluates it. */
-export function eligibleGroupTargets(policy: PolicyDocument, requester: Requester): EligibleGroupTarget[] {
-  const names = (policy.groupRules ?? [])
-    .filter((rule) => requesterMatches(rule.requesters, requester))
-    .flatMap((rule) => rule.identityCenterGroups);
-  return [...new Set(names)].sort().flatMap((groupName) => {
-    const verdict = evaluateTarget(policy, requester, groupPolicyTarget(groupName));
-    if (!verdict.allowed) return [];
-    return [
-      {
-        groupName,
-        ruleIds: verdict.ruleIds,
-        maxDurationMinutes: verdict.maxDurationMinutes,
-        ticket: verdict.ticket,
-        autoApprove: verdict.approval.auto,
-        requiredApprovals: verdict.approval.required,
-      },
-    ];
-  });
-}
-
 // ---------------------------------------------------------------------------------------------------------------------------
 // Approvals
 

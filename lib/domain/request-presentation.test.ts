@@ -3,8 +3,6 @@ import {
   accessWasUsed,
   describeWindow,
   durationInWords,
-  groupMembershipText,
-  groupTargetLabel,
   keptAssignmentText,
   requestHeadline,
   requestTitle,
@@ -182,18 +180,6 @@ describe("timeline titles", () => {
 });
 
 describe("group targets", () => {
-  it.each<[string, string, string]>([
-    [
-      "prod-db-admins",
-      "prod-db-admins (Identity Center group)",
-      'membership of Identity Center group "prod-db-admins"',
-    ],
-    ["Data Admins", "Data Admins (Identity Center group)", 'membership of Identity Center group "Data Admins"'],
-  ])("%s reads as %s in lists and as %s in sentences", (name, label, sentence) => {
-    expect(groupTargetLabel(name)).toBe(label);
-    expect(groupMembershipText(name)).toBe(sentence);
-  });
-
   it.each<[string, { permissionSetName: string; accountName: string }[], string[], string]>([
     ["one account target", [{ permissionSetName: "ReadOnly", accountName: "sandbox" }], [], "ReadOnly on sandbox"],
     ["one group", [], ["prod-db-admins"], "prod-db-admins (Identity Center group)"],
@@ -211,7 +197,7 @@ describe("group targets", () => {
 
   it("names the group of a group grant event, and never takes an account grant's label for it", () => {
     const grants = new Map<string, GrantPresentation>([
-      ["gg-1", { label: groupTargetLabel("prod-db-admins"), kept: null }],
+      ["gg-1", { label: "prod-db-admins (Identity Center group)", kept: null }],
     ]);
     const event = (entityType: string) => ({
       action: "group_grant.activated",

@@ -1,3 +1,4 @@
+import { groupTargetShortLabel } from "./group-targets";
 import type { SessionRevocationMode } from "./policy";
 import {
   ASSIGNMENT_MAY_EXIST_STATUSES,
@@ -81,16 +82,6 @@ export function keptAssignmentText(kept: KeptAssignment): string {
   return `Access ended; the assignment stays ${keptAssignmentReason(kept)}.`;
 }
 
-/** A group target in lists and tables: "prod-db-admins (Identity Center group)". */
-export function groupTargetLabel(groupName: string): string {
-  return `${groupName} (Identity Center group)`;
-}
-
-/** A group target in a sentence: 'membership of Identity Center group "prod-db-admins"'. */
-export function groupMembershipText(groupName: string): string {
-  return `membership of Identity Center group "${groupName}"`;
-}
-
 /** A request's heading: its first target ("PowerUser on payments-prod" or a group's label) and how many more. */
 export function requestTitle(
   accountTargets: readonly { permissionSetName: string; accountName: string }[],
@@ -98,7 +89,7 @@ export function requestTitle(
 ): string {
   const labels = [
     ...accountTargets.map((t) => `${t.permissionSetName} on ${t.accountName}`),
-    ...groupNames.map(groupTargetLabel),
+    ...groupNames.map(groupTargetShortLabel),
   ];
   const [first] = labels;
   if (first === undefined) return "Access request";

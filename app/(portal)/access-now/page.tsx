@@ -40,14 +40,14 @@ function ElevationItem({ elevation }: { elevation: ActiveElevation }) {
               {target.grantStatus !== "ACTIVE" ? <StatusBadge status={target.grantStatus} kind="grant" /> : null}
             </li>
           ))}
-          {elevation.groupTargets.map((target) => (
+          {elevation.groups.map((target) => (
             <li
               key={target.grantId}
               data-testid="elevation-target"
               data-group={target.groupName}
               className="flex flex-wrap items-center gap-x-2"
             >
-              <span className="font-semibold">{target.label}</span>
+              <span className="font-semibold">{target.shortLabel}</span>
               {target.grantStatus !== "ACTIVE" ? <StatusBadge status={target.grantStatus} kind="grant" /> : null}
             </li>
           ))}

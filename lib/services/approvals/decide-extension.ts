@@ -13,7 +13,7 @@ import type { ServiceContext } from "../context";
 import { parseInput } from "../parse-input";
 import { applyExtension } from "../requests/extend-request";
 import { assertExpectedVersion, ExpectedVersion, requestChanged } from "../requests/expected-version";
-import { describeTargets, policyForRequest, policySubject } from "../requests/policy-targets";
+import { policyForRequest, policySubject, requestPolicyTargets } from "../requests/policy-targets";
 
 export const DecideExtensionInput = z.object({
   requestId: recordId(),
@@ -44,7 +44,7 @@ export async function decideExtension({ ctx, input, queue }: { ctx: ServiceConte
     if (locked.length === 0) throw new AppError("NOT_FOUND", "That request does not exist.");
     const request = await tx.accessRequest.findUniqueOrThrow({
       where: { id: data.requestId },
-      include: { requester: true, targets: true },
+      include: { requester: true, targets: true, groupTargets: true },
     });
     if (!request.extensionRequestedMinutes)
       throw new AppError("CONFLICT", "There is no extension waiting for a decision.");
@@ -56,7 +56,7 @@ export async function decideExtension({ ctx, input, queue }: { ctx: ServiceConte
     ).map((d) => ({ approverId: d.approverId, decision: d.decision, viaGroups: d.viaGroups }));
 
     const policy = await policyForRequest(tx, request.policyId);
-    const targets = await describeTargets(tx, request.targets);
+    const targets = await requestPolicyTargets(tx, request);
     const verdict = canApprove(
       policy,
       { userId: actor.userId, email: actor.email, groups: actor.groups },

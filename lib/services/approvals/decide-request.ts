@@ -17,7 +17,7 @@ import { parseInput } from "../parse-input";
 import { deciderKind } from "../requests/actor-kind";
 import { createGrantsForRequest } from "../requests/create-request";
 import { assertExpectedVersion, ExpectedVersion } from "../requests/expected-version";
-import { describeTargets, policyForRequest, policySubject } from "../requests/policy-targets";
+import { policyForRequest, policySubject, requestPolicyTargets } from "../requests/policy-targets";
 
 export const DecideRequestInput = z.object({
   requestId: recordId(),
@@ -47,14 +47,14 @@ export async function decideRequest({ ctx, input, queue }: { ctx: ServiceContext
     if (locked.length === 0) throw new AppError("NOT_FOUND", "That request does not exist.");
     const request = await tx.accessRequest.findUniqueOrThrow({
       where: { id: data.requestId },
-      include: { requester: true, targets: true, decisions: { where: { kind: "REQUEST" } } },
+      include: { requester: true, targets: true, groupTargets: true, decisions: { where: { kind: "REQUEST" } } },
     });
     assertAllowed(requestAwaitsDecision(request.status));
     assertExpectedVersion(data.expectedVersion, request.version);
     assertAllowed(approvalWindowOpen(request.approvalExpiresAt, now));
 
     const policy = await policyForRequest(tx, request.policyId);
-    const targets = await describeTargets(tx, request.targets);
+    const targets = await requestPolicyTargets(tx, request);
     const verdict = canApprove(
       policy,
       { userId: actor.userId, email: actor.email, groups: actor.groups },

@@ -12,7 +12,7 @@ import { parseInput } from "../parse-input";
 import { deciderKind } from "../requests/actor-kind";
 import { endRequestGrants } from "../requests/end-request-grants";
 import { assertExpectedVersion, ExpectedVersion } from "../requests/expected-version";
-import { describeTargets, policyForRequest, policySubject } from "../requests/policy-targets";
+import { policyForRequest, policySubject, requestPolicyTargets } from "../requests/policy-targets";
 
 export const RevokeInput = z.object({
   requestId: recordId(),
@@ -30,12 +30,12 @@ export async function revokeGrant({ ctx, input, queue }: { ctx: ServiceContext; 
     await lockAuditChain(tx);
     const request = await tx.accessRequest.findUnique({
       where: { id: requestId },
-      include: { requester: true, targets: true },
+      include: { requester: true, targets: true, groupTargets: true },
     });
     if (!request) throw new AppError("NOT_FOUND", "That request does not exist.");
     const policy = await policyForRequest(tx, request.policyId);
     // A target gone from the inventory routes to no approver, but an admin can still take the access away.
-    const targets = await describeTargets(tx, request.targets).catch(() => []);
+    const targets = await requestPolicyTargets(tx, request).catch(() => []);
     const verdict = canRevoke(
       policy,
       { userId: actor.userId, email: actor.email, groups: actor.groups, isAdmin: actor.roles.includes("ADMIN") },

@@ -5,20 +5,23 @@ import type { GrantStatus, RequestStatus } from "../../generated/prisma/enums";
 import { hasPermission, requireUser } from "../authorize";
 import type { ServiceContext } from "../context";
 import { policyForRequest } from "../requests/policy-targets";
-import { groupTargetLabel } from "../../domain/request-presentation";
-import { loadTargetNames, requestForPolicy, summarizeTarget, type TargetSummary } from "./support";
+import {
+  loadTargetNames,
+  requestForPolicy,
+  summarizeGroupTarget,
+  summarizeTarget,
+  type GroupTargetSummary,
+  type TargetSummary,
+} from "./support";
 
 export interface ElevationTarget extends TargetSummary {
   grantId: string;
   grantStatus: GrantStatus;
 }
 
-/** A membership the portal granted that may still be in Identity Center. */
-export interface ElevationGroupTarget {
+/** A temporary Identity Center group membership that may exist right now (its GroupGrant). */
+export interface ElevationGroup extends GroupTargetSummary {
   grantId: string;
-  groupName: string;
-  /** "prod-db-admins (Identity Center group)". */
-  label: string;
   grantStatus: GrantStatus;
 }
 
@@ -28,7 +31,7 @@ export interface ActiveElevation {
   status: RequestStatus;
   requester: { name: string | null; email: string | null };
   targets: ElevationTarget[];
-  groupTargets: ElevationGroupTarget[];
+  groups: ElevationGroup[];
   startsAt: Date;
   endsAt: Date;
   /** Past its end, released or revoked, while the worker still removes the assignments. */
@@ -56,7 +59,7 @@ export async function listActiveElevations({ ctx }: { ctx: ServiceContext }): Pr
     include: {
       requester: { select: { name: true, email: true } },
       targets: { include: { grant: true }, orderBy: { id: "asc" } },
-      groupTargets: { include: { grant: true }, orderBy: { id: "asc" } },
+      groupTargets: { include: { grant: true }, orderBy: { groupName: "asc" } },
       decisions: {
         where: { kind: "REQUEST", decision: "APPROVE" },
         include: { approver: { select: { name: true, email: true } } },
@@ -92,14 +95,7 @@ export async function listActiveElevations({ ctx }: { ctx: ServiceContext }): Pr
       );
       const liveGroups = request.groupTargets.flatMap((t) =>
         t.grant && ASSIGNMENT_MAY_EXIST_STATUSES.includes(t.grant.status)
-          ? [
-              {
-                grantId: t.grant.id,
-                groupName: t.groupName,
-                label: groupTargetLabel(t.groupName),
-                grantStatus: t.grant.status,
-              },
-            ]
+          ? [{ ...summarizeGroupTarget(t), grantId: t.grant.id, grantStatus: t.grant.status }]
           : [],
       );
       const running = isRunning(request.status, request.endsAt, now);
@@ -110,7 +106,7 @@ export async function listActiveElevations({ ctx }: { ctx: ServiceContext }): Pr
         status: request.status,
         requester: request.requester,
         targets: live,
-        groupTargets: liveGroups,
+        groups: liveGroups,
         startsAt: request.startsAt,
         endsAt: request.endsAt,
         ending:

@@ -34,7 +34,8 @@ export interface QueueItem {
   version: number;
   requester: { name: string | null; email: string | null };
   targets: TargetSummary[];
-  groupTargets: GroupTargetSummary[];
+  /** Identity Center group memberships asked for (a request has targets or groups). */
+  groups: GroupTargetSummary[];
   startsAt: Date;
   endsAt: Date;
   durationMinutes: number;
@@ -59,7 +60,7 @@ export interface ExtensionQueueItem {
   status: RequestStatus;
   requester: { name: string | null; email: string | null };
   targets: TargetSummary[];
-  groupTargets: GroupTargetSummary[];
+  groups: GroupTargetSummary[];
   endsAt: Date;
   extraMinutes: number;
   justification: string | null;
@@ -143,10 +144,7 @@ const requestSelect = {
   extensionJustification: true,
   requester: { select: { name: true, email: true } },
   targets: { select: { accountId: true, permissionSetArn: true }, orderBy: { id: "asc" as const } },
-  groupTargets: {
-    select: { groupName: true, grant: { select: { status: true } } },
-    orderBy: { id: "asc" as const },
-  },
+  groupTargets: { select: { groupName: true }, orderBy: { groupName: "asc" as const } },
   decisions: {
     select: {
       approverId: true,
@@ -220,7 +218,7 @@ export async function listApprovalQueue({
       version: r.version,
       requester: r.requester,
       targets,
-      groupTargets: r.groupTargets.map(summarizeGroupTarget),
+      groups: r.groupTargets.map(summarizeGroupTarget),
       startsAt: r.startsAt,
       endsAt: r.endsAt,
       durationMinutes: r.durationMinutes,
@@ -255,7 +253,7 @@ export async function listApprovalQueue({
       status: r.status,
       requester: r.requester,
       targets: r.targets.map((t) => summarizeTarget(names, t)),
-      groupTargets: r.groupTargets.map(summarizeGroupTarget),
+      groups: r.groupTargets.map(summarizeGroupTarget),
       endsAt: r.endsAt,
       extraMinutes: r.extensionRequestedMinutes ?? 0,
       justification: r.extensionJustification,

@@ -1,5 +1,4 @@
 import type { Db } from "../../db";
-import { groupTargetLabel } from "../../domain/request-presentation";
 import type { RequestStatus } from "../../generated/prisma/enums";
 import type { ServiceContext } from "../context";
 import { parseInput } from "../parse-input";
@@ -20,6 +19,7 @@ import {
   type KeysetDirection,
   type HistoryPlan,
 } from "./history-sql";
+import { summarizeGroupTarget, type GroupTargetSummary } from "./support";
 
 export interface HistoryTarget {
   accountId: string;
@@ -27,13 +27,6 @@ export interface HistoryTarget {
   ouPath: string;
   permissionSetArn: string;
   permissionSetName: string;
-}
-
-/** Membership of an Identity Center group the request asked for. */
-export interface HistoryGroupTarget {
-  groupName: string;
-  /** "prod-db-admins (Identity Center group)". */
-  label: string;
 }
 
 export interface HistoryDecision {
@@ -63,7 +56,8 @@ export interface HistoryRow {
   breakGlass: boolean;
   targets: HistoryTarget[];
   decisions: HistoryDecision[];
-  groupTargets: HistoryGroupTarget[];
+  /** Identity Center group memberships asked for (a request has targets or groups, never both). */
+  groups: GroupTargetSummary[];
 }
 
 export interface HistoryPage {
@@ -155,13 +149,10 @@ export async function fetchHistoryRows(
     comment: d.comment,
     at: d.at,
   }));
-  const groupTargetsOf = groupBy(groupTargets, (t): HistoryGroupTarget => ({
-    groupName: t.groupName,
-    label: groupTargetLabel(t.groupName),
-  }));
+  const groupsOf = groupBy(groupTargets, summarizeGroupTarget);
   const rows = page.map((r) => ({
     ...toRow(r, targetsOf.get(r.id) ?? [], decisionsOf.get(r.id) ?? []),
-    groupTargets: groupTargetsOf.get(r.id) ?? [],
+    groups: groupsOf.get(r.id) ?? [],
   }));
   return direction === "forward" ? rows : rows.reverse();
 }
@@ -176,7 +167,7 @@ function groupBy<T extends { requestId: string }, U>(items: T[], map: (item: T) 
   return out;
 }
 
-function toRow(r: PageRow, targets: HistoryTarget[], decisions: HistoryDecision[]): Omit<HistoryRow, "groupTargets"> {
+function toRow(r: PageRow, targets: HistoryTarget[], decisions: HistoryDecision[]): Omit<HistoryRow, "groups"> {
   return {
     id: r.id,
     createdAt: r.createdAt,

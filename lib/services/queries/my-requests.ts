@@ -1,6 +1,6 @@
 import { countQuorum } from "../../domain/policy";
-import { groupTargetLabel, sessionNotice, type SessionNotice } from "../../domain/request-presentation";
-import type { RequestStatus } from "../../generated/prisma/enums";
+import { sessionNotice, type SessionNotice } from "../../domain/request-presentation";
+import type { GrantStatus, RequestStatus } from "../../generated/prisma/enums";
 import type { ServiceContext } from "../context";
 import {
   isLive,
@@ -21,7 +21,8 @@ export interface MyRequestSummary {
   endsAt: Date;
   durationMinutes: number;
   targets: TargetSummary[];
-  groupTargets: GroupTargetSummary[];
+  /** Identity Center group memberships asked for, with their grant's status once approved. */
+  groups: (GroupTargetSummary & { grantStatus: GrantStatus | null })[];
   approvals: number;
   requiredApprovals: number;
   extensionPending: boolean;
@@ -43,12 +44,9 @@ export interface ActiveGrantView {
 }
 
 /** An Identity Center group membership the viewer holds through the portal right now. */
-export interface ActiveGroupGrantView {
+export interface ActiveGroupGrantView extends GroupTargetSummary {
   grantId: string;
   requestId: string;
-  groupName: string;
-  /** "prod-db-admins (Identity Center group)". */
-  label: string;
   endsAt: Date;
 }
 
@@ -134,7 +132,7 @@ export async function listMyRequests({
       endsAt: r.endsAt,
       durationMinutes: r.durationMinutes,
       targets: r.targets.map((t) => summarizeTarget(names, t)),
-      groupTargets: r.groupTargets.map(summarizeGroupTarget),
+      groups: r.groupTargets.map((t) => ({ ...summarizeGroupTarget(t), grantStatus: t.grant?.status ?? null })),
       approvals: countQuorum({ required: r.requiredApprovals, distinctGroups: r.distinctGroups }, r.decisions)
         .approvals,
       requiredApprovals: r.requiredApprovals,
@@ -153,10 +151,9 @@ export async function listMyRequests({
       sessionNotice: lastGrantOfRequest.get(g.requestId) === g.id ? sessionNoticeOf(g.requestId) : null,
     })),
     activeGroupGrants: groupGrants.map((g) => ({
+      ...summarizeGroupTarget(g),
       grantId: g.id,
       requestId: g.requestId,
-      groupName: g.groupName,
-      label: groupTargetLabel(g.groupName),
       endsAt: g.endsAt,
     })),
     live:

@@ -2,11 +2,11 @@ import { z } from "zod";
 import { recordId } from "../../domain/safe-text";
 import { describeAction, type AuditTone } from "../../audit/actions";
 import { AppError } from "../../domain/errors";
+import { groupTargetShortLabel } from "../../domain/group-targets";
 import { canRevoke, countQuorum } from "../../domain/policy";
 import type { PolicyDocument } from "../../domain/policy-schema";
 import {
   describeWindow,
-  groupTargetLabel,
   keptAssignmentText,
   requestHeadline,
   sessionNotice,
@@ -39,7 +39,9 @@ import {
   requestForPolicy,
   requireViewer,
   sessionRevocationOf,
+  summarizeGroupTarget,
   summarizeTarget,
+  type GroupTargetSummary,
   type TargetSummary,
 } from "./support";
 
@@ -71,11 +73,8 @@ export interface TargetView extends TargetSummary {
   ungrantedText: string;
 }
 
-/** Membership of an Identity Center group, with its grant once approved. */
-export interface GroupTargetView {
-  groupName: string;
-  /** "prod-db-admins (Identity Center group)". */
-  label: string;
+/** A temporary Identity Center group membership asked for, with its grant once approved. */
+export interface GroupTargetView extends GroupTargetSummary {
   grant: {
     id: string;
     status: GrantStatus;
@@ -158,7 +157,8 @@ export interface RequestDetail {
     } | null;
   };
   targets: TargetView[];
-  groupTargets: GroupTargetView[];
+  /** Identity Center group memberships (a request has targets or groups, never both). */
+  groups: GroupTargetView[];
   decisions: DecisionView[];
   timeline: TimelineEntry[];
   live: boolean;
@@ -193,7 +193,7 @@ export async function getRequestDetail({
     include: {
       requester: { select: { id: true, name: true, email: true } },
       targets: { include: { grant: true }, orderBy: { id: "asc" } },
-      groupTargets: { include: { grant: true }, orderBy: { id: "asc" } },
+      groupTargets: { include: { grant: true }, orderBy: { groupName: "asc" } },
       decisions: { include: { approver: { select: { name: true, email: true } } }, orderBy: { createdAt: "asc" } },
       policy: { select: { version: true } },
     },
@@ -221,8 +221,9 @@ export async function getRequestDetail({
     }),
   ]);
   const grantViews = await presentRequestGrants(ctx.db, request.targets, names, events);
+  // Group grant events name their group in the timeline, as grant events name their account and permission set.
   for (const t of request.groupTargets)
-    if (t.grant) grantViews.set(t.grant.id, { label: groupTargetLabel(t.groupName), kept: null });
+    if (t.grant) grantViews.set(t.grant.id, { label: groupTargetShortLabel(t.groupName), kept: null });
   const revocationTarget = revocationTargetLabels(request.targets, names);
   const targets: TargetView[] = request.targets.map((t) => ({
     ...summarizeTarget(names, t),
@@ -247,9 +248,8 @@ export async function getRequestDetail({
         }
       : null,
   }));
-  const groupTargets: GroupTargetView[] = request.groupTargets.map((t) => ({
-    groupName: t.groupName,
-    label: groupTargetLabel(t.groupName),
+  const groups: GroupTargetView[] = request.groupTargets.map((t) => ({
+    ...summarizeGroupTarget(t),
     ungrantedText: ungrantedTargetText(request.status),
     grant: t.grant
       ? {
@@ -266,7 +266,7 @@ export async function getRequestDetail({
         }
       : null,
   }));
-  const grantStatuses = [...targets, ...groupTargets].flatMap((t) => (t.grant ? [t.grant.status] : []));
+  const grantStatuses = [...targets, ...groups].flatMap((t) => (t.grant ? [t.grant.status] : []));
   const now = ctx.now();
   const ending = request.endsAt <= now && grantStatuses.some((s) => ASSIGNMENT_MAY_EXIST_STATUSES.includes(s));
   const running = isRunning(request.status, request.endsAt, now);
@@ -356,7 +356,7 @@ export async function getRequestDetail({
       pending: pendingExtension,
     },
     targets,
-    groupTargets,
+    groups,
     decisions: request.decisions.map((d) => ({
       approverName: d.approver.name ?? d.approver.email ?? "unknown",
       approverEmail: d.approver.email,

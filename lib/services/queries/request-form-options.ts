@@ -1,7 +1,9 @@
 import { z } from "zod";
-import { eligibleGroupTargets, eligibleTargets, type EligibleTarget } from "../../domain/policy";
+import { eligibleGroups } from "../../domain/eligible-groups";
+import { groupTargetLabel } from "../../domain/group-targets";
+import { eligibleTargets, type EligibleTarget } from "../../domain/policy";
 import { PolicyDocument } from "../../domain/policy-schema";
-import { groupTargetLabel, type SessionRevocationMode } from "../../domain/request-presentation";
+import type { SessionRevocationMode } from "../../domain/request-presentation";
 import { safeText } from "../../domain/safe-text";
 import { searchWords, targetMatches } from "../../domain/target-search";
 import { MIN_DURATION_MINUTES } from "../../domain/time-window";
@@ -29,8 +31,21 @@ export interface AccountOption {
   permissionSets: PermissionSetOption[];
 }
 
+/** An Identity Center group the requester may ask to join, with what its group rules require. */
+export interface GroupOption {
+  name: string;
+  /** membership of Identity Center group "prod-db-admins" */
+  label: string;
+  maxDurationMinutes: number;
+  ticket: { required: boolean; patterns: string[]; examples: string[] };
+  autoApprove: boolean;
+  requiredApprovals: number;
+}
+
 export interface RequestFormOptions {
   accounts: AccountOption[];
+  /** Identity Center groups this requester may ask to join (a request names accounts or groups, never both). */
+  groups: GroupOption[];
   minDurationMinutes: number;
   /** Why the list is empty, in words for the requester; null when there is something to pick. */
   message: string | null;
@@ -53,17 +68,6 @@ export interface TargetSearchResult {
 export const TARGET_SEARCH_LIMIT = 50;
 
 export const TargetSearch = z.object({ q: safeText("line").max(200).default("") });
-
-/** An Identity Center group the requester may join for a while, with what joining it requires. */
-export interface GroupOption {
-  name: string;
-  /** "prod-db-admins (Identity Center group)". */
-  label: string;
-  maxDurationMinutes: number;
-  ticket: { required: boolean; patterns: string[]; examples: string[] };
-  autoApprove: boolean;
-  requiredApprovals: number;
-}
 
 type AccountRow = { id: string; name: string; ouPath: string; ouIds: string[] };
 type PermissionSetRow = { arn: string; name: string; description: string | null; sessionDurationMinutes: number };
@@ -88,13 +92,28 @@ async function loadActivePolicy(
   };
 }
 
+function groupOptions(policy: PolicyDocument, requester: { email: string; groups: readonly string[] }): GroupOption[] {
+  return eligibleGroups(policy, requester).map((group): GroupOption => ({
+    name: group.name,
+    label: groupTargetLabel(group.name),
+    maxDurationMinutes: group.maxDurationMinutes,
+    ticket: {
+      required: group.ticket.required,
+      patterns: [...group.ticket.patterns],
+      examples: [...group.ticket.examples],
+    },
+    autoApprove: group.autoApprove,
+    requiredApprovals: group.requiredApprovals,
+  }));
+}
+
 /** Every target the policy lets this requester ask for (the same evaluateTarget the create verb runs), or why none. */
 async function loadEligibleTargets(
   ctx: ServiceContext,
   actor: UserActor,
-): Promise<{ targets: Eligible[]; message: string | null }> {
+): Promise<{ targets: Eligible[]; groups: GroupOption[]; message: string | null }> {
   const parsed = await loadActivePolicy(ctx);
-  if (!parsed.ok) return { targets: [], message: parsed.message };
+  if (!parsed.ok) return { targets: [], groups: [], message: parsed.message };
   const [accounts, permissionSets] = await Promise.all([
     ctx.db.awsAccount.findMany({
       where: { status: { not: "GONE" } },
@@ -106,19 +125,16 @@ async function loadEligibleTargets(
       select: { arn: true, name: true, description: true, sessionDurationMinutes: true },
     }),
   ]);
-  const targets = eligibleTargets(
-    parsed.policy,
-    { email: actor.email, groups: actor.groups },
-    accounts,
-    permissionSets,
-  );
+  const requester = { email: actor.email, groups: actor.groups };
+  const targets = eligibleTargets(parsed.policy, requester, accounts, permissionSets);
+  const groups = groupOptions(parsed.policy, requester);
   const message =
-    targets.length > 0
+    targets.length > 0 || groups.length > 0
       ? null
       : accounts.length === 0
         ? "The AWS account inventory has not been loaded yet."
         : "The access policy does not let you request any account yet. Ask your lead which group you need.";
-  return { targets, message };
+  return { targets, groups, message };
 }
 
 function groupByAccount(targets: readonly Eligible[]): AccountOption[] {
@@ -151,8 +167,8 @@ function groupByAccount(targets: readonly Eligible[]): AccountOption[] {
 /** What the signed-in requester may ask for: only eligible (account, permission set) pairs, with what each one requires. */
 export async function getRequestFormOptions({ ctx }: { ctx: ServiceContext }): Promise<RequestFormOptions> {
   const actor = requireUser(ctx.actor, "request.create");
-  const { targets, message } = await loadEligibleTargets(ctx, actor);
-  return { accounts: groupByAccount(targets), minDurationMinutes: MIN_DURATION_MINUTES, message };
+  const { targets, groups, message } = await loadEligibleTargets(ctx, actor);
+  return { accounts: groupByAccount(targets), groups, minDurationMinutes: MIN_DURATION_MINUTES, message };
 }
 
 /** The request form's search: eligible targets whose account name, id, OU path or permission set match every word, capped. */
@@ -201,21 +217,9 @@ export async function resolveRequestTargets({
   return groupByAccount(targets.filter((t) => wanted.has(`${t.account.id}|${t.permissionSet.arn}`)));
 }
 
-/** The Identity Center groups this requester may join (the group rules that select them), with each group's limits. */
+/** The Identity Center groups this requester may join (the group rules that select them), without reading the inventory. */
 export async function listRequestableGroups({ ctx }: { ctx: ServiceContext }): Promise<GroupOption[]> {
   const actor = requireUser(ctx.actor, "request.create");
   const parsed = await loadActivePolicy(ctx);
-  if (!parsed.ok) return [];
-  return eligibleGroupTargets(parsed.policy, { email: actor.email, groups: actor.groups }).map((group) => ({
-    name: group.groupName,
-    label: groupTargetLabel(group.groupName),
-    maxDurationMinutes: group.maxDurationMinutes,
-    ticket: {
-      required: group.ticket.required,
-      patterns: [...group.ticket.patterns],
-      examples: [...group.ticket.examples],
-    },
-    autoApprove: group.autoApprove,
-    requiredApprovals: group.requiredApprovals,
-  }));
+  return parsed.ok ? groupOptions(parsed.policy, { email: actor.email, groups: actor.groups }) : [];
 }

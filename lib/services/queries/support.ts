@@ -1,7 +1,8 @@
 import type { Db } from "../../db";
-import { policySubject } from "../requests/policy-targets";
+import { groupPolicyTargets, policySubject } from "../requests/policy-targets";
 import { AppError } from "../../domain/errors";
-import { canApprove, groupPolicyTarget, type RequestForApproval } from "../../domain/policy";
+import { groupTargetLabel, groupTargetShortLabel } from "../../domain/group-targets";
+import { canApprove, type RequestForApproval } from "../../domain/policy";
 import type { PolicyDocument } from "../../domain/policy-schema";
 import {
   isTerminalGrantStatus,
@@ -9,7 +10,7 @@ import {
   type GrantStatus,
   type RequestStatus,
 } from "../../domain/request-lifecycle";
-import { groupTargetLabel, type SessionRevocationMode } from "../../domain/request-presentation";
+import type { SessionRevocationMode } from "../../domain/request-presentation";
 import type { Decision, Role } from "../../generated/prisma/enums";
 import type { Actor, UserActor } from "../context";
 
@@ -104,22 +105,20 @@ export function summarizeTarget(
   };
 }
 
-/** A group target as lists show it: the group's name, its label and its grant's status (null before approval). */
+/** A group target as pages, mails and the API show it (see groupTargetLabel). */
 export interface GroupTargetSummary {
   groupName: string;
-  /** "prod-db-admins (Identity Center group)". */
+  /** membership of Identity Center group "prod-db-admins" */
   label: string;
-  grantStatus: GrantStatus | null;
+  /** prod-db-admins (Identity Center group) */
+  shortLabel: string;
 }
 
-export function summarizeGroupTarget(target: {
-  groupName: string;
-  grant?: { status: GrantStatus } | null;
-}): GroupTargetSummary {
+export function summarizeGroupTarget(target: { groupName: string }): GroupTargetSummary {
   return {
     groupName: target.groupName,
     label: groupTargetLabel(target.groupName),
-    grantStatus: target.grant?.status ?? null,
+    shortLabel: groupTargetShortLabel(target.groupName),
   };
 }
 
@@ -134,7 +133,7 @@ export interface RoutableRequest {
   matchedRuleId: string | null;
   requester: { email: string | null };
   targets: { accountId: string; permissionSetArn: string }[];
-  /** Membership of Identity Center groups; a request has these or account targets, never both. */
+  /** Identity Center groups asked for instead of account targets. */
   groupTargets: { groupName: string }[];
 }
 
@@ -148,7 +147,7 @@ export function requestForPolicy(request: RoutableRequest, names: TargetNames): 
             account: { id: t.accountId, ouIds: names.account(t.accountId).ouIds },
             permissionSetName: names.permissionSet(t.permissionSetArn).name,
           })),
-          ...request.groupTargets.map((t) => groupPolicyTarget(t.groupName)),
+          ...groupPolicyTargets(request.groupTargets.map((t) => t.groupName)),
         ]
       : [],
   );

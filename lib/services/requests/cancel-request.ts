@@ -20,14 +20,17 @@ export async function cancelRequest({ ctx, input, queue }: { ctx: ServiceContext
   return ctx.db.$transaction(async (tx) => {
     // The chain lock before any row lock: the worker takes them in the same order (lockAuditChain).
     await lockAuditChain(tx);
-    const request = await tx.accessRequest.findUnique({ where: { id: requestId }, include: { grants: true } });
+    const request = await tx.accessRequest.findUnique({
+      where: { id: requestId },
+      include: { grants: true, groupGrants: true },
+    });
     if (!request || request.requesterId !== actor.userId)
       throw new AppError("NOT_FOUND", "That request does not exist.");
     assertExpectedVersion(expectedVersion, request.version);
     assertAllowed(
       requesterMayCancel(
         request.status,
-        request.grants.map((g) => g.status),
+        [...request.grants, ...request.groupGrants].map((g) => g.status),
       ),
     );
     const step = planRequestStep("requester", request.status, "cancel");

@@ -11,46 +11,70 @@ import { requireUser } from "../authorize";
 import type { ServiceContext } from "../context";
 import { parseInput } from "../parse-input";
 import { getActivePolicy } from "../policy/active-policy";
-import { describeTargets } from "./policy-targets";
+import { describeTargets, groupPolicyTargets } from "./policy-targets";
 
-export const CreateRequestInput = z.object({
-  targets: z
-    .array(
-      z.object({
-        accountId: z.string().regex(/^\d{12}$/, "Not an AWS account id."),
-        permissionSetArn: safeText().min(10, "Not a permission set.").max(1224, "Not a permission set."),
-      }),
-    )
-    .min(1, "Pick at least one account and permission set.")
-    .max(20, "At most 20 targets in one request."),
-  durationMinutes: wholeMinutes("Enter the duration in whole minutes, such as 60."),
-  startMode: z.enum(["now", "scheduled"]),
-  startsAt: z.coerce.date({ message: "Enter a valid start time." }).optional(),
-  justification: safeText("multiline")
-    .min(10, "Say why you need this access (at least 10 characters).")
-    .max(2000, "Keep the justification under 2000 characters."),
-  ticket: safeText()
-    .max(64, "A ticket reference is at most 64 characters.")
-    .optional()
-    .transform((t) => (t ? t : undefined)),
-});
+const NOT_BOTH = "Pick accounts and permission sets, or Identity Center groups, not both.";
+const NOTHING_PICKED = "Pick at least one account and permission set, or an Identity Center group.";
+
+export const CreateRequestInput = z
+  .object({
+    targets: z
+      .array(
+        z.object({
+          accountId: z.string().regex(/^\d{12}$/, "Not an AWS account id."),
+          permissionSetArn: safeText().min(10, "Not a permission set.").max(1224, "Not a permission set."),
+        }),
+      )
+      .max(20, "At most 20 targets in one request.")
+      .optional(),
+    /** Identity Center groups (display names, as the policy names them) to be a member of for the window. */
+    groups: z
+      .array(safeText().min(1, "Name an Identity Center group.").max(1024, "Not an Identity Center group."))
+      .max(20, "At most 20 groups in one request.")
+      .optional()
+      .transform((groups) => (groups ? [...new Set(groups)] : undefined)),
+    durationMinutes: wholeMinutes("Enter the duration in whole minutes, such as 60."),
+    startMode: z.enum(["now", "scheduled"]),
+    startsAt: z.coerce.date({ message: "Enter a valid start time." }).optional(),
+    justification: safeText("multiline")
+      .min(10, "Say why you need this access (at least 10 characters).")
+      .max(2000, "Keep the justification under 2000 characters."),
+    ticket: safeText()
+      .max(64, "A ticket reference is at most 64 characters.")
+      .optional()
+      .transform((t) => (t ? t : undefined)),
+  })
+  // A request is for account access or for group membership, never both: one kind of grant, one kind of approval.
+  .superRefine((data, ctx) => {
+    const accounts = (data.targets?.length ?? 0) > 0;
+    const groups = (data.groups?.length ?? 0) > 0;
+    if (accounts && groups) {
+      ctx.addIssue({ code: "custom", path: ["targets"], message: NOT_BOTH });
+      ctx.addIssue({ code: "custom", path: ["groups"], message: NOT_BOTH });
+    } else if (!accounts && !groups) ctx.addIssue({ code: "custom", path: ["targets"], message: NOTHING_PICKED });
+  });
 export type CreateRequestInput = z.infer<typeof CreateRequestInput>;
 
 /** An engineer asks for time-boxed access; policy decides eligibility, duration, ticket and approvals. */
 export async function createRequest({ ctx, input, queue }: { ctx: ServiceContext; input: unknown; queue: JobQueue }) {
   const actor = requireUser(ctx.actor, "request.create");
   const data = parseInput(CreateRequestInput, input);
-  const unique = new Map(data.targets.map((t) => [`${t.accountId}|${t.permissionSetArn}`, t]));
+  const unique = new Map((data.targets ?? []).map((t) => [`${t.accountId}|${t.permissionSetArn}`, t]));
+  const groupNames = data.groups ?? [];
   const policy = await getActivePolicy(ctx.db);
   const targets = await describeTargets(ctx.db, [...unique.values()]);
+  // A group no group rule names is refused by policy like any uncovered target ("No policy rule lets you request ...").
   const verdict = evaluateRequest(
     policy.document,
     { email: actor.email, groups: actor.groups },
-    targets.map((t) => ({
-      account: t.account,
-      permissionSetName: t.permissionSetName,
-      sessionDurationMinutes: t.sessionDurationMinutes,
-    })),
+    [
+      ...targets.map((t) => ({
+        account: t.account,
+        permissionSetName: t.permissionSetName,
+        sessionDurationMinutes: t.sessionDurationMinutes,
+      })),
+      ...groupPolicyTargets(groupNames),
+    ],
     {
       durationMinutes: data.durationMinutes,
       ticket: data.ticket,
@@ -108,8 +132,9 @@ export async function createRequest({ ctx, input, queue }: { ctx: ServiceContext
             revokeSessionsOnEnd: verdict.decision.revokeSessionsOnEnd[index] ?? true,
           })),
         },
+        groupTargets: { create: groupNames.map((groupName) => ({ groupName })) },
       },
-      include: { targets: true },
+      include: { targets: true, groupTargets: true },
     });
     await emitAudit(
       tx,
@@ -126,6 +151,7 @@ export async function createRequest({ ctx, input, queue }: { ctx: ServiceContext
             accountName: t.accountName,
             permissionSet: t.permissionSetName,
           })),
+          ...(groupNames.length > 0 ? { groups: groupNames } : {}),
           startsAt,
           endsAt,
           ticket: request.ticket,
@@ -177,7 +203,7 @@ export async function createRequest({ ctx, input, queue }: { ctx: ServiceContext
 
 type Tx = Parameters<Parameters<ServiceContext["db"]["$transaction"]>[0]>[0];
 
-/** One grant per target, each with its activation job at the window's start (in the same transaction). */
+/** One grant per target (an assignment, or a group membership), each with its activation job at the window's start (in the same transaction). */
 export async function createGrantsForRequest(
   tx: Tx,
   queue: JobQueue,
@@ -186,6 +212,8 @@ export async function createGrantsForRequest(
     startsAt: Date;
     endsAt: Date;
     targets: { id: string; accountId: string; permissionSetArn: string }[];
+    /** Absent for account-only requests (break-glass). */
+    groupTargets?: { id: string; groupName: string }[];
   },
   userId: string,
 ) {
@@ -206,6 +234,24 @@ export async function createGrantsForRequest(
       QUEUES.activateGrant,
       { grantId: grant.id },
       { startAfter: request.startsAt, singletonKey: `activate-${grant.id}` },
+    );
+  }
+  for (const target of request.groupTargets ?? []) {
+    const grant = await tx.groupGrant.create({
+      data: {
+        requestId: request.id,
+        targetId: target.id,
+        userId,
+        groupName: target.groupName,
+        startsAt: request.startsAt,
+        endsAt: request.endsAt,
+      },
+    });
+    await queue.send(
+      tx,
+      QUEUES.activateGroupGrant,
+      { grantId: grant.id },
+      { startAfter: request.startsAt, singletonKey: `activate-group-${grant.id}` },
     );
   }
 }

@@ -4,12 +4,12 @@ import { AppError } from "../../domain/errors";
 import { assertAllowed, requesterMayExtend } from "../../domain/request-lifecycle";
 import { resolveExtension } from "../../domain/time-window";
 import type { JobQueue } from "../../jobs/job-queue";
-import { QUEUES } from "../../jobs/queues";
 import type { DbTransaction } from "../../db";
 import { emitAudit, lockAuditChain } from "../audit";
 import { requireUser } from "../authorize";
 import type { Actor, ServiceContext } from "../context";
 import { parseInput } from "../parse-input";
+import { REQUEST_GRANT_KINDS } from "./end-request-grants";
 import { assertExpectedVersion, ExpectedVersion, requestChanged } from "./expected-version";
 
 export const ExtendRequestInput = z.object({
@@ -87,7 +87,7 @@ export async function extendRequest({ ctx, input, queue }: { ctx: ServiceContext
   });
 }
 
-/** Moves the end of a request and its live grants (compare-and-set on the version read); the removal job for the new end replaces the old one. */
+/** Moves the end of a request and its live grants of both kinds (compare-and-set on the version read); the removal job for the new end replaces the old one. */
 export async function applyExtension(
   tx: DbTransaction,
   queue: JobQueue,
@@ -109,18 +109,11 @@ export async function applyExtension(
     },
   });
   if (changed.count !== 1) throw requestChanged();
-  const grants = await tx.grant.findMany({
-    where: { requestId: request.id, status: { in: ["SCHEDULED", "PROVISIONING", "ACTIVE"] } },
-  });
-  for (const grant of grants) {
-    await tx.grant.update({ where: { id: grant.id }, data: { endsAt, version: { increment: 1 } } });
-    if (grant.status === "ACTIVE")
-      await queue.send(
-        tx,
-        QUEUES.deactivateGrant,
-        { grantId: grant.id },
-        { startAfter: endsAt, singletonKey: `deactivate-${grant.id}-${endsAt.getTime()}` },
-      );
+  for (const kind of REQUEST_GRANT_KINDS) {
+    for (const grant of await kind.list(tx, request.id, ["SCHEDULED", "PROVISIONING", "ACTIVE"])) {
+      await kind.setEndsAt(tx, grant.id, endsAt);
+      if (grant.status === "ACTIVE") await kind.sendRemoval(tx, queue, grant.id, endsAt, endsAt);
+    }
   }
   await emitAudit(
     tx,

@@ -1,5 +1,7 @@
 import type { Db } from "../../db";
 import { AppError } from "../../domain/errors";
+import { groupPolicyTarget } from "../../domain/eligible-groups";
+import type { PolicyTarget } from "../../domain/policy";
 import { PolicyDocument } from "../../domain/policy-schema";
 
 export interface TargetRef {
@@ -32,6 +34,22 @@ export async function describeTargets(db: Db, targets: TargetRef[]) {
   });
 }
 
+/** Group targets as policy evaluation reads them (groupPolicyTarget). */
+export function groupPolicyTargets(groupNames: readonly string[]): PolicyTarget[] {
+  return groupNames.map(groupPolicyTarget);
+}
+
+/** Every target of a stored request as policy evaluation reads it: its account targets described, or its group targets. */
+export async function requestPolicyTargets(
+  db: Db,
+  request: { targets: TargetRef[]; groupTargets: { groupName: string }[] },
+): Promise<PolicyTarget[]> {
+  return [
+    ...(await describeTargets(db, request.targets)),
+    ...groupPolicyTargets(request.groupTargets.map((t) => t.groupName)),
+  ];
+}
+
 /** The request as the domain's approval and revoke rules read it: its requester, the rules it matched and its targets. */
 export function policySubject(
   request: {
@@ -41,21 +59,17 @@ export function policySubject(
     status?: string;
     escalatedAt?: Date | null;
   },
-  targets: {
-    account: { id: string; ouIds: readonly string[] };
-    permissionSetName: string;
-    identityCenterGroup?: string;
-  }[],
+  targets: readonly PolicyTarget[],
 ) {
   return {
     requesterId: request.requesterId,
     requesterEmail: request.requester.email ?? "",
     ruleIds: request.matchedRuleId ? request.matchedRuleId.split(",") : undefined,
-    targets: targets.map((t) => ({
-      account: t.account,
-      permissionSetName: t.permissionSetName,
-      ...(t.identityCenterGroup === undefined ? {} : { identityCenterGroup: t.identityCenterGroup }),
-    })),
+    targets: targets.map((t): PolicyTarget =>
+      t.identityCenterGroup === undefined
+        ? { account: t.account, permissionSetName: t.permissionSetName }
+        : { account: t.account, permissionSetName: t.permissionSetName, identityCenterGroup: t.identityCenterGroup },
+    ),
     // Escalation widens who may decide the pending request only, never its extensions or revocation.
     escalated: request.status === "PENDING" && Boolean(request.escalatedAt),
   };

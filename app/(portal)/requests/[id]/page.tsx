@@ -43,7 +43,7 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
   const r = await loadDetail(id);
   const title = requestTitle(
     r.targets,
-    r.groupTargets.map((t) => t.groupName),
+    r.groups.map((t) => t.groupName),
   );
   const windowMinutes = Math.round((r.endsAt.getTime() - r.startsAt.getTime()) / 60_000);
   const roomMinutes = Math.max(0, r.maxDurationMinutes - windowMinutes);
@@ -53,7 +53,7 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
       label: `${t.permissionSetName} on ${t.accountName}`,
       grant: t.grant,
     })),
-    ...r.groupTargets.map((t) => ({ key: `group|${t.groupName}`, label: t.label, grant: t.grant })),
+    ...r.groups.map((t) => ({ key: `group|${t.groupName}`, label: t.shortLabel, grant: t.grant })),
   ].flatMap((t) => (t.grant?.failureReason ? [{ key: t.key, label: t.label, reason: t.grant.failureReason }] : []));
   const { viewer } = r;
   const hasActions =
@@ -269,7 +269,7 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
                       </td>
                     </tr>
                   ))}
-                  {r.groupTargets.map((t) => (
+                  {r.groups.map((t) => (
                     <tr
                       key={`group|${t.groupName}`}
                       className="align-top"
@@ -277,7 +277,7 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
                       data-group={t.groupName}
                     >
                       <td className="px-5 py-3">
-                        <span className="font-semibold">{t.label}</span>
+                        <span className="font-semibold">{t.shortLabel}</span>
                         <span className="block text-xs text-slate-500 dark:text-slate-400">
                           temporary membership; sessions opened through the group run until their own end
                         </span>

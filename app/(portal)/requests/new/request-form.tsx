@@ -1,6 +1,7 @@
 "use client";
 
 import { useMemo, useState, useSyncExternalStore } from "react";
+import { groupTargetShortLabel } from "@/lib/domain/group-targets";
 import type { RequestPrefill } from "@/lib/domain/request-prefill";
 import { sessionNotice } from "@/lib/domain/request-presentation";
 import { ticketMatches } from "@/lib/domain/ticket-pattern";
@@ -214,7 +215,7 @@ export function RequestForm({
                         data-testid="group-option"
                       />
                       <span className="min-w-0">
-                        <span className="block font-semibold break-words">{group.label}</span>
+                        <span className="block font-semibold break-words">{groupTargetShortLabel(group.name)}</span>
                         <span className="block text-xs text-slate-600 dark:text-slate-400">
                           {groupRequirements(group)}
                         </span>
@@ -436,12 +437,12 @@ export function RequestForm({
             <ul className="mt-2 space-y-1 text-sm">
               {chosenGroups.map((group) => (
                 <li key={group.name} className="flex items-start justify-between gap-2">
-                  <span className="min-w-0 font-semibold break-words">{group.label}</span>
+                  <span className="min-w-0 font-semibold break-words">{groupTargetShortLabel(group.name)}</span>
                   <button
                     type="button"
                     onClick={() => toggleGroup(group.name)}
                     className="text-xs text-slate-500 underline hover:text-slate-900 dark:text-slate-400 dark:hover:text-slate-100"
-                    aria-label={`Remove ${group.label}`}
+                    aria-label={`Remove ${groupTargetShortLabel(group.name)}`}
                   >
                     remove
                   </button>
