@@ -17,6 +17,8 @@ import type { IdentityCenterPort } from "../aws/identity-center-port";
 import { systemActor, type ServiceContext } from "../services/context";
 import { activateGrant } from "../services/grants/activate-grant";
 import { deactivateGrant } from "../services/grants/deactivate-grant";
+import { activateGroupGrant } from "../services/group-grants/activate-group-grant";
+import { deactivateGroupGrant } from "../services/group-grants/deactivate-group-grant";
 import { RetryLater, type GrantDeps } from "../services/grants/grant-support";
 import { expirePendingRequest } from "../services/requests/expire-pending-request";
 import { escalateRequest } from "../services/requests/escalate-request";
@@ -28,6 +30,7 @@ import { checkBreakGlassReviews } from "../services/break-glass/check-break-glas
 import { summarizeRefusals } from "../services/refusals/record-refusal";
 import { reconcileAssignments, type ReconcileDeps } from "../services/reconcile/reconcile-assignments";
 import { unassignDrift } from "../services/reconcile/unassign-drift";
+import { reconcileGroupMemberships } from "../services/reconcile/reconcile-group-memberships";
 import { reconcileSessionStatements } from "../services/reconcile/reconcile-session-statements";
 import { cleanSessionRevocations } from "../services/sessions/clean-session-revocations";
 import { takeScorecardSnapshot, type ScorecardSources } from "../services/scorecard/take-scorecard-snapshot";
@@ -121,6 +124,13 @@ export async function registerHandlers(deps: WorkerDeps, concurrency: { grants: 
   await work(QUEUES.deactivateGrant, GrantJob, concurrency.removals, (ctx, data) =>
     deactivateGrant({ ctx, input: data, deps: deps.grantDeps }),
   );
+  // Group memberships run like assignments: same claims, same retry on RetryLater, same concurrency.
+  await work(QUEUES.activateGroupGrant, GrantJob, concurrency.grants, (ctx, data) =>
+    activateGroupGrant({ ctx, input: data, deps: deps.grantDeps }),
+  );
+  await work(QUEUES.deactivateGroupGrant, GrantJob, concurrency.removals, (ctx, data) =>
+    deactivateGroupGrant({ ctx, input: data, deps: deps.grantDeps }),
+  );
   await work(QUEUES.expirePendingRequest, RequestJob, 2, (ctx, data) => expirePendingRequest({ ctx, input: data }));
   await work(QUEUES.escalateRequest, RequestJob, 2, (ctx, data) => escalateRequest({ ctx, input: data }));
   await work(QUEUES.syncInventory, EmptyJob, 1, async (ctx) => ({
@@ -146,6 +156,10 @@ export async function registerHandlers(deps: WorkerDeps, concurrency: { grants: 
     if (sessionDenies.reapplied > 0 || sessionDenies.skipped.length > 0)
       logger.info({ verb: QUEUES.reconcileAssignments, sessionDenies }, "session deny reconcile summary");
   });
+  // Reports only (audit row and alert per finding); its summary counts the Identity Store calls it made.
+  await work(QUEUES.reconcileGroupMemberships, EmptyJob, 1, (ctx) =>
+    reconcileGroupMemberships({ ctx, deps: { port: deps.port } }),
+  );
   await work(QUEUES.unassignDrift, DriftJob, 2, (ctx, data) =>
     unassignDrift({ ctx, input: data, deps: deps.grantDeps }),
   );

@@ -158,20 +158,16 @@ async function main() {
   // RECONCILE_EVERY_SECONDS=0 turns the reconciler off; unverified removals are always watched.
   const reconcileTimer =
     env.RECONCILE_EVERY_SECONDS > 0
-      ? setInterval(
-          () =>
-            void boss
-              .send(
-                QUEUES.reconcileAssignments,
-                {},
-                {
-                  singletonKey: "reconcile",
-                  singletonSeconds: Math.max(1, Math.floor(env.RECONCILE_EVERY_SECONDS / 2)),
-                },
-              )
-              .catch(() => undefined),
-          env.RECONCILE_EVERY_SECONDS * 1000,
-        )
+      ? setInterval(() => {
+          const singletonSeconds = Math.max(1, Math.floor(env.RECONCILE_EVERY_SECONDS / 2));
+          void boss
+            .send(QUEUES.reconcileAssignments, {}, { singletonKey: "reconcile", singletonSeconds })
+            .catch(() => undefined);
+          // Temporary group memberships are reconciled on the same schedule, as a job of their own.
+          void boss
+            .send(QUEUES.reconcileGroupMemberships, {}, { singletonKey: "group-reconcile", singletonSeconds })
+            .catch(() => undefined);
+        }, env.RECONCILE_EVERY_SECONDS * 1000)
       : undefined;
   const alertTimer = setInterval(
     () =>

@@ -8,8 +8,11 @@ import { notifyAlertRaised } from "./alert-hook";
 import { recordAlert, resolveAlert, UNRESOLVED_ALERT_STATUSES } from "./raise-alert";
 
 export const REMOVAL_ALERT_KIND = "removal-unverified";
+/** A temporary Identity Center group membership not seen removed (GroupGrant ids, so apart from assignment grants). */
+export const GROUP_REMOVAL_ALERT_KIND = "group-removal-unverified";
 export const DRIFT_REMOVAL_ALERT_KIND = "drift-removal-unverified";
 export const removalAlertKey = (grantId: string) => `${REMOVAL_ALERT_KIND}:${grantId}`;
+export const groupRemovalAlertKey = (groupGrantId: string) => `${GROUP_REMOVAL_ALERT_KIND}:${groupGrantId}`;
 export const driftRemovalAlertKey = (findingId: string) => `${DRIFT_REMOVAL_ALERT_KIND}:${findingId}`;
 
 /** Drift findings whose assignment the portal has set out to remove. */
@@ -26,15 +29,25 @@ export function overdueRemovalWhere(cutoff: Date): Prisma.GrantWhereInput {
   };
 }
 
+/** overdueRemovalWhere for group grants: a PROVISIONING one owes a removal once its create was issued. */
+export function overdueGroupRemovalWhere(cutoff: Date): Prisma.GroupGrantWhereInput {
+  return {
+    deleteVerifiedAt: null,
+    endsAt: { lt: cutoff },
+    OR: [{ status: { in: [...REMOVAL_OWED] } }, { status: "PROVISIONING", createIssuedAt: { not: null } }],
+  };
+}
+
 function isRemovalOverdue(
-  grant: { status: GrantStatus; endsAt: Date; deleteVerifiedAt: Date | null; createRequestId: string | null },
+  grant: { status: GrantStatus; endsAt: Date; deleteVerifiedAt: Date | null },
+  createIssued: boolean,
   cutoff: Date,
 ) {
   if (grant.deleteVerifiedAt !== null || grant.endsAt >= cutoff) return false;
-  return REMOVAL_OWED.includes(grant.status) || (grant.status === "PROVISIONING" && grant.createRequestId !== null);
+  return REMOVAL_OWED.includes(grant.status) || (grant.status === "PROVISIONING" && createIssued);
 }
 
-/** Worker verb, run periodically: one alert per removal (grant or drift) unverified `alertAfterSeconds` after it was due; resolved once verified. */
+/** Worker verb, run periodically: one alert per removal (grant, group membership or drift) unverified `alertAfterSeconds` after it was due; resolved once verified. */
 export async function checkRemovalAlerts({
   ctx,
   settings,
@@ -94,6 +107,49 @@ export async function checkRemovalAlerts({
     if (alert) raised.push(alert);
   }
 
+  const overdueGroups = await ctx.db.groupGrant.findMany({
+    where: overdueGroupRemovalWhere(cutoff),
+    select: {
+      id: true,
+      requestId: true,
+      groupName: true,
+      groupId: true,
+      memberId: true,
+      status: true,
+      endsAt: true,
+      user: { select: { email: true } },
+    },
+    orderBy: { endsAt: "asc" },
+    take: 500,
+  });
+  for (const grant of overdueGroups) {
+    const minutes = Math.floor((now.getTime() - grant.endsAt.getTime()) / 60_000);
+    const alert = await ctx.db.$transaction((tx) =>
+      recordAlert(
+        tx,
+        ctx.actor,
+        {
+          kind: GROUP_REMOVAL_ALERT_KIND,
+          severity: "critical",
+          dedupeKey: groupRemovalAlertKey(grant.id),
+          subject: `Group membership not removed: ${grant.groupName} (group) for ${grant.user.email ?? "a user"}, ${minutes} min after it ended`,
+          detail: {
+            groupGrantId: grant.id,
+            requestId: grant.requestId,
+            groupName: grant.groupName,
+            groupId: grant.groupId,
+            memberId: grant.memberId,
+            status: grant.status,
+            endsAt: grant.endsAt.toISOString(),
+          },
+          requestId: grant.requestId,
+        },
+        now,
+      ),
+    );
+    if (alert) raised.push(alert);
+  }
+
   const pendingDrift = await ctx.db.driftFinding.findMany({
     where: { status: "OPEN", actionTaken: { in: PENDING_DRIFT_REMOVAL } },
     orderBy: { firstSeenAt: "asc" },
@@ -144,22 +200,31 @@ export async function checkRemovalAlerts({
 
   const resolved = await resolveSettledAlerts(ctx, cutoff, now);
   for (const alert of raised) await notifyAlertRaised(alert);
-  return { overdue: overdue.length, pendingDriftRemovals: pendingDrift.length, raised: raised.length, resolved };
+  return {
+    overdue: overdue.length,
+    overdueGroupMemberships: overdueGroups.length,
+    pendingDriftRemovals: pendingDrift.length,
+    raised: raised.length,
+    resolved,
+  };
 }
 
 async function resolveSettledAlerts(ctx: ServiceContext, cutoff: Date, now: Date) {
   const unresolved = await ctx.db.alert.findMany({
     where: {
       status: { in: [...UNRESOLVED_ALERT_STATUSES] },
-      kind: { in: [REMOVAL_ALERT_KIND, DRIFT_REMOVAL_ALERT_KIND] },
+      kind: { in: [REMOVAL_ALERT_KIND, GROUP_REMOVAL_ALERT_KIND, DRIFT_REMOVAL_ALERT_KIND] },
     },
     select: { dedupeKey: true, kind: true, grantId: true, detail: true },
   });
   const grantIds = unresolved.filter((a) => a.kind === REMOVAL_ALERT_KIND && a.grantId).map((a) => a.grantId!);
+  const groupGrantIds = unresolved
+    .filter((a) => a.kind === GROUP_REMOVAL_ALERT_KIND)
+    .map((a) => a.dedupeKey.slice(GROUP_REMOVAL_ALERT_KIND.length + 1));
   const findingIds = unresolved
     .filter((a) => a.kind === DRIFT_REMOVAL_ALERT_KIND)
     .map((a) => a.dedupeKey.slice(DRIFT_REMOVAL_ALERT_KIND.length + 1));
-  const [grants, findings] = await Promise.all([
+  const [grants, groupGrants, findings] = await Promise.all([
     grantIds.length
       ? ctx.db.grant.findMany({
           where: { id: { in: grantIds } },
@@ -173,6 +238,19 @@ async function resolveSettledAlerts(ctx: ServiceContext, cutoff: Date, now: Date
           },
         })
       : [],
+    groupGrantIds.length
+      ? ctx.db.groupGrant.findMany({
+          where: { id: { in: groupGrantIds } },
+          select: {
+            id: true,
+            requestId: true,
+            status: true,
+            endsAt: true,
+            deleteVerifiedAt: true,
+            createIssuedAt: true,
+          },
+        })
+      : [],
     findingIds.length
       ? ctx.db.driftFinding.findMany({
           where: { id: { in: findingIds } },
@@ -181,6 +259,7 @@ async function resolveSettledAlerts(ctx: ServiceContext, cutoff: Date, now: Date
       : [],
   ]);
   const grantById = new Map(grants.map((g) => [g.id, g]));
+  const groupGrantById = new Map(groupGrants.map((g) => [g.id, g]));
   const findingById = new Map(findings.map((f) => [f.id, f]));
   let resolved = 0;
   for (const alert of unresolved) {
@@ -190,10 +269,18 @@ async function resolveSettledAlerts(ctx: ServiceContext, cutoff: Date, now: Date
       const grant = alert.grantId ? grantById.get(alert.grantId) : undefined;
       requestId = grant?.requestId ?? null;
       if (!grant) reason = "The grant no longer exists.";
-      else if (!isRemovalOverdue(grant, cutoff))
+      else if (!isRemovalOverdue(grant, grant.createRequestId !== null, cutoff))
         reason = grant.deleteVerifiedAt
           ? "The removal was verified."
           : `No removal is owed any more (grant ${grant.status.toLowerCase()}).`;
+    } else if (alert.kind === GROUP_REMOVAL_ALERT_KIND) {
+      const grant = groupGrantById.get(alert.dedupeKey.slice(GROUP_REMOVAL_ALERT_KIND.length + 1));
+      requestId = grant?.requestId ?? null;
+      if (!grant) reason = "The group grant no longer exists.";
+      else if (!isRemovalOverdue(grant, grant.createIssuedAt !== null, cutoff))
+        reason = grant.deleteVerifiedAt
+          ? "The removal of the group membership was verified."
+          : `No removal is owed any more (group grant ${grant.status.toLowerCase()}).`;
     } else {
       const finding = findingById.get(alert.dedupeKey.slice(DRIFT_REMOVAL_ALERT_KIND.length + 1));
       if (!finding) reason = "The drift finding no longer exists.";

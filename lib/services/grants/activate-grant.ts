@@ -11,6 +11,8 @@ import {
   assertClaimHeld,
   awaitOperation,
   RetryLater,
+  noIdentityStoreUserReason,
+  resolveIdentityStoreUser,
   retryableAws,
   withGrantClaim,
   type GrantClaim,
@@ -67,14 +69,14 @@ async function activateClaimed(
   }
 
   const principalId =
-    grant.principalId ?? grant.user.identityStoreUserId ?? (await resolvePrincipal(deps, grant.user.email));
+    grant.principalId ?? grant.user.identityStoreUserId ?? (await resolveIdentityStoreUser(deps, grant.user.email));
   if (!principalId) {
     await endUnactivated(
       ctx,
       deps,
       claim,
       grant,
-      `No Identity Store user matches ${grant.user.email ?? "this account"}. Ask an administrator to provision the user in IAM Identity Center.`,
+      noIdentityStoreUserReason(grant.user.email),
       "grant.failed",
       earlierAttempt,
     );
@@ -225,14 +227,6 @@ async function finishActivation(
   });
   if (activated) getMetrics().grantCreateVerified.observe(secondsBetween(grant.startsAt, now));
   return "activated";
-}
-
-async function resolvePrincipal(deps: GrantDeps, email: string | null): Promise<string | null> {
-  if (!email) return null;
-  return retryableAws(
-    "GetUserId",
-    async () => (await deps.port.findUserIdByUserName(email)) ?? (await deps.port.findUserIdByEmail(email)),
-  );
 }
 
 /** A grant that will not become ACTIVE (window missed, create failed): it ends, or after an earlier attempt it is kept or removed now, under our claim. */

@@ -119,3 +119,18 @@ export async function retryableAws<T>(what: string, call: () => Promise<T>): Pro
     throw portError;
   }
 }
+
+/** The Identity Store user for a portal user's email (as user name first, then as email); null when none matches. */
+export async function resolveIdentityStoreUser(
+  deps: Pick<GrantDeps, "port">,
+  email: string | null,
+): Promise<string | null> {
+  if (!email) return null;
+  return retryableAws(
+    "GetUserId",
+    async () => (await deps.port.findUserIdByUserName(email)) ?? (await deps.port.findUserIdByEmail(email)),
+  );
+}
+
+export const noIdentityStoreUserReason = (email: string | null) =>
+  `No Identity Store user matches ${email ?? "this account"}. Ask an administrator to provision the user in IAM Identity Center.`;

@@ -7,10 +7,10 @@ const sources = import.meta.glob<string>(["../**/*.ts", "!../**/*.test.ts"], {
   eager: true,
 });
 
-/** The argument text of every `.grant.<write>(...)` call in a source. */
+/** The argument text of every `.grant.<write>(...)` and `.groupGrant.<write>(...)` call in a source. */
 function grantWrites(text: string): string[] {
   const writes: string[] = [];
-  for (const match of text.matchAll(/\.grant\.(?:update|updateMany|upsert|create|createMany)\(/g)) {
+  for (const match of text.matchAll(/\.(?:grant|groupGrant)\.(?:update|updateMany|upsert|create|createMany)\(/g)) {
     let depth = 1;
     let end = match.index + match[0].length;
     while (depth > 0 && end < text.length) {
@@ -31,10 +31,10 @@ describe("one writer for grant statuses", () => {
 
   // A status write anywhere else would bypass transitionGrant and the compare-and-set on the status read (moveGrant).
   it.each(Object.entries(sources).filter(([file]) => file !== "./grant-transitions.ts"))(
-    "%s changes grants only through moveGrant",
+    "%s changes grants and group grants only through moveGrant and moveGroupGrant",
     (_file, text) => {
       for (const write of grantWrites(text)) {
-        if (write.startsWith(".grant.create")) continue;
+        if (/^\.(?:grant|groupGrant)\.create/.test(write)) continue;
         expect(write).not.toMatch(/\bstatus\b/);
       }
     },

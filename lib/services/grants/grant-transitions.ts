@@ -3,7 +3,8 @@ import { decideOnTupleEnd, grantEndEvent, grantMoveMaySettleRequest } from "../.
 import { deriveRequestStep, transitionGrant, type GrantEvent, type GrantStatus } from "../../domain/request-lifecycle";
 import { emitAudit, lockAuditChain } from "../audit";
 import type { Actor } from "../context";
-import { lockAssignmentTuple } from "../tuple-lock";
+import type { TupleGrant } from "../../domain/refcount";
+import { lockAssignmentTuple, lockGroupMembershipPair } from "../tuple-lock";
 
 // Every grant status write goes through moveGrant: the domain table answers the next status, a compare-and-set on the
 // status read makes it, and its audit row (and the request's follow-up) commit in the same transaction.
@@ -129,6 +130,25 @@ export async function recordGrantOperation(
   return true;
 }
 
+/** Records what a group grant's worker issued (the membership it created, when it asked for a create or a delete); the status stays. */
+export async function recordGroupGrantOperation(
+  tx: DbTransaction,
+  grant: { id: string },
+  kind: "create" | "delete",
+  now: Date,
+  membershipId?: string,
+): Promise<boolean> {
+  const changed = await tx.groupGrant.updateMany({
+    where: { id: grant.id, status: kind === "create" ? "PROVISIONING" : "REMOVING" },
+    data: {
+      ...(kind === "create" ? { createIssuedAt: now } : { deleteIssuedAt: now }),
+      ...(membershipId ? { membershipId } : {}),
+      version: { increment: 1 },
+    },
+  });
+  return changed.count === 1;
+}
+
 /** Keeps the request's status in step with its grants (assignments and group memberships alike), auditing the change in the same transaction. */
 export async function syncRequestStatus(tx: DbTransaction, actor: Actor, requestId: string, now: Date) {
   const request = await tx.accessRequest.findUniqueOrThrow({
@@ -177,11 +197,18 @@ export interface EndingGrant {
   principalId: string;
 }
 
-export interface EndGrantOptions {
+export interface EndingGroupGrant {
+  id: string;
+  requestId: string;
+  groupId: string;
+  memberId: string;
+}
+
+export interface EndGrantOptions<Update = GrantUpdate> {
   /** Audit actions for the two ways out; both rows carry the status the grant left. */
   removingAction: string;
   keptAction: string;
-  removingData?: GrantUpdate;
+  removingData?: Update;
   reason?: string;
 }
 
@@ -209,39 +236,60 @@ export async function endGrant(
     where: { ...tuple, id: { not: grant.id } },
     select: { id: true, status: true, startsAt: true, endsAt: true },
   });
-  const verdict = decideOnTupleEnd({
-    endingGrantId: grant.id,
-    tupleIsStanding: tupleRow?.standing ?? false,
-    otherGrants: others,
-    now,
+  return endHolding(grant.id, tupleRow?.standing ?? false, others, from, now, options, (move) =>
+    moveGrant(tx, actor, grant, from, move, now),
+  );
+}
+
+/** endGrant for a temporary group membership: the same keep-or-remove decision, under the (group, user) pair lock. */
+export async function endGroupGrant(
+  tx: DbTransaction,
+  actor: Actor,
+  grant: EndingGroupGrant,
+  from: GrantStatus,
+  now: Date,
+  options: EndGrantOptions<GroupGrantUpdate>,
+): Promise<GrantEndOutcome> {
+  const pair = { groupId: grant.groupId, memberId: grant.memberId };
+  await lockGroupMembershipPair(tx, pair);
+  const pairRow = await tx.groupMembershipPair.findUnique({ where: { groupId_memberId: pair } });
+  const others = await tx.groupGrant.findMany({
+    where: { ...pair, id: { not: grant.id } },
+    select: { id: true, status: true, startsAt: true, endsAt: true },
   });
+  return endHolding(grant.id, pairRow?.standing ?? false, others, from, now, options, (move) =>
+    moveGroupGrant(tx, actor, grant, from, move, now),
+  );
+}
+
+async function endHolding<Update>(
+  grantId: string,
+  standing: boolean,
+  others: TupleGrant[],
+  from: GrantStatus,
+  now: Date,
+  options: EndGrantOptions<Update>,
+  move: (move: GrantMove<Update>) => Promise<boolean>,
+): Promise<GrantEndOutcome> {
+  const verdict = decideOnTupleEnd({ endingGrantId: grantId, tupleIsStanding: standing, otherGrants: others, now });
   if (verdict.action === "wait") return "wait";
   const event = grantEndEvent(from, verdict);
   if (verdict.action === "keep") {
     // No session deny: the covering grant's sessions are this user's sessions of this set too, and a deny would cut them.
-    const kept = await moveGrant(
-      tx,
-      actor,
-      grant,
-      from,
-      {
-        event,
-        action: options.keptAction,
-        data: { keptForOtherGrant: true, deleteVerifiedAt: now },
-        after: { kept: verdict.reason, coveringGrantIds: verdict.coveringGrantIds },
-        reason: options.reason,
-      },
-      now,
-    );
+    const kept = await move({
+      event,
+      action: options.keptAction,
+      data: { keptForOtherGrant: true, deleteVerifiedAt: now } as Update,
+      after: { kept: verdict.reason, coveringGrantIds: verdict.coveringGrantIds },
+      reason: options.reason,
+    });
     return kept ? "kept" : "lost";
   }
-  const removing = await moveGrant(
-    tx,
-    actor,
-    grant,
-    from,
-    { event, action: options.removingAction, data: options.removingData, reason: options.reason },
-    now,
-  );
+  const removing = await move({
+    event,
+    action: options.removingAction,
+    data: options.removingData,
+    reason: options.reason,
+  });
   return removing ? "removing" : "lost";
 }
