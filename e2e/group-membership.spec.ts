@@ -152,7 +152,9 @@ test("two grants of the same group share one membership, removed only when the l
   expect(await erinMemberships()).toHaveLength(1);
 
   await releaseEarly(erin, first);
-  await expect(erin.getByTestId("timeline")).toContainText("Ended; membership kept for other access");
+  await expect(erin.getByTestId("group-grant-row").getByTestId("kept-note")).toHaveText(
+    `Access ended; the membership stays for the other active grant of request ${second}.`,
+  );
   expect(await erinMemberships()).toHaveLength(1);
 
   await releaseEarly(erin, second);
@@ -175,7 +177,9 @@ test("a member who was in the group before the portal touched it stays a member 
   await expectActive(erin, requestId);
 
   await releaseEarly(erin, requestId);
-  await expect(erin.getByTestId("timeline")).toContainText("Ended; membership kept for other access");
+  await expect(erin.getByTestId("group-grant-row").getByTestId("kept-note")).toHaveText(
+    "Access ended; the membership stays because it is a standing membership outside the portal.",
+  );
   expect(await erinMemberships()).toEqual([expect.objectContaining({ origin: "out-of-band" })]);
 
   await outOfBandMembership("DELETE");

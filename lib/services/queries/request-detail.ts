@@ -2,7 +2,6 @@ import { z } from "zod";
 import { recordId } from "../../domain/safe-text";
 import { describeAction, type AuditTone } from "../../audit/actions";
 import { AppError } from "../../domain/errors";
-import { groupTargetShortLabel } from "../../domain/group-targets";
 import { canRevoke, countQuorum } from "../../domain/policy";
 import type { PolicyDocument } from "../../domain/policy-schema";
 import {
@@ -30,7 +29,7 @@ import type { Decision, DecisionSubject, GrantStatus, RequestStatus } from "../.
 import type { ServiceContext } from "../context";
 import { parseInput } from "../parse-input";
 import { policyForRequest } from "../requests/policy-targets";
-import { presentRequestGrants, revocationTargetLabels } from "./grant-presentation";
+import { presentGroupGrants, presentRequestGrants, revocationTargetLabels } from "./grant-presentation";
 import {
   hasAnyRole,
   isLive,
@@ -85,6 +84,8 @@ export interface GroupTargetView extends GroupTargetSummary {
     deleteIssuedAt: Date | null;
     deleteVerifiedAt: Date | null;
     keptForOtherGrant: boolean;
+    /** For a kept membership: that access ended and why the membership stays. */
+    keptNote: string | null;
     failureReason: string | null;
   } | null;
   ungrantedText: string;
@@ -220,10 +221,11 @@ export async function getRequestDetail({
       },
     }),
   ]);
-  const grantViews = await presentRequestGrants(ctx.db, request.targets, names, events);
-  // Group grant events name their group in the timeline, as grant events name their account and permission set.
-  for (const t of request.groupTargets)
-    if (t.grant) grantViews.set(t.grant.id, { label: groupTargetShortLabel(t.groupName), kept: null });
+  const [accountGrantViews, groupGrantViews] = await Promise.all([
+    presentRequestGrants(ctx.db, request.targets, names, events),
+    presentGroupGrants(ctx.db, request.groupTargets, events),
+  ]);
+  const grantViews = new Map([...accountGrantViews, ...groupGrantViews]);
   const revocationTarget = revocationTargetLabels(request.targets, names);
   const targets: TargetView[] = request.targets.map((t) => ({
     ...summarizeTarget(names, t),
@@ -262,6 +264,7 @@ export async function getRequestDetail({
           deleteIssuedAt: t.grant.deleteIssuedAt,
           deleteVerifiedAt: t.grant.deleteVerifiedAt,
           keptForOtherGrant: t.grant.keptForOtherGrant,
+          keptNote: keptNote(grantViews.get(t.grant.id)),
           failureReason: t.grant.failureReason,
         }
       : null,

@@ -290,6 +290,14 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
                             {t.ungrantedText}
                           </span>
                         )}
+                        {t.grant?.keptNote ? (
+                          <span
+                            className="mt-1 block text-xs text-slate-500 dark:text-slate-400"
+                            data-testid="kept-note"
+                          >
+                            {t.grant.keptNote}
+                          </span>
+                        ) : null}
                         {t.grant?.failureReason ? (
                           <span className="mt-1 block text-xs text-red-700 dark:text-red-300">
                             {t.grant.failureReason}
