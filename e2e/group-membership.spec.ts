@@ -59,7 +59,7 @@ async function requestMembership(erin: Page, minutes: number, justification: str
   await erin.getByRole("button", { name: "Custom", exact: true }).click();
   await erin.getByTestId("custom-minutes").fill(String(minutes));
   await erin.getByLabel("Justification").fill(justification);
-  await erin.getByLabel("Ticket").fill("INC-1234");
+  await erin.getByRole("textbox", { name: /^Ticket/ }).fill("INC-1234");
   await erin.getByTestId("submit-request").click();
   await expect(erin).toHaveURL(/\/requests\/(?!new)[^/]+$/);
   return erin.url().split("/").at(-1)!;
