@@ -1,13 +1,19 @@
 import { z } from "zod";
 // The portal's own wire schemas, so the CLI and the routes cannot drift apart.
-import { ApiError, Me, RequestView, Target } from "../lib/api/schemas";
+import { ApiError, GroupTarget, Me, RequestView as PortalRequestView, Target } from "../lib/api/schemas";
 import { CliError, EXIT, exitCodeForApiError } from "./errors";
 
 export type Fetch = typeof globalThis.fetch;
 
+// A portal from before group targets answers without groups: read that as none.
+const RequestView = PortalRequestView.extend({ groups: PortalRequestView.shape.groups.default([]) });
 export { Me, RequestView };
 export type RequestView = z.infer<typeof RequestView>;
-export const Targets = z.object({ targets: z.array(Target), message: z.string().optional() });
+export const Targets = z.object({
+  targets: z.array(Target),
+  groups: z.array(GroupTarget).default([]),
+  message: z.string().optional(),
+});
 export const OneRequest = z.object({ request: RequestView });
 export const RequestList = z.object({ requests: z.array(RequestView) });
 export const SignedOut = z.object({ signedOut: z.string() });
@@ -19,6 +25,7 @@ const FIELD_FLAGS: Record<string, string> = {
   ticket: "--ticket",
   startsAt: "--start",
   targets: "--account/--permission-set",
+  groups: "--group",
   minutes: "--by",
   comment: "--comment",
 };

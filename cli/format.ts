@@ -1,6 +1,6 @@
 import { formatMinutes } from "../lib/domain/time-window";
 import type { RequestView } from "./api";
-import type { RequestableTarget } from "./targets";
+import type { RequestableGroup, RequestableTarget } from "./targets";
 
 export const OPEN_STATUSES = new Set(["PENDING", "APPROVED", "ACTIVE"]);
 
@@ -19,6 +19,8 @@ export function formatRequest(request: RequestView): string {
   if (requester) lines.push(`  requested by ${requester}`);
   for (const target of request.targets)
     lines.push(`  ${targetText(target)}${target.grantStatus ? `, grant ${target.grantStatus}` : ""}`);
+  for (const group of request.groups)
+    lines.push(`  ${group.label}${group.grantStatus ? `, grant ${group.grantStatus}` : ""}`);
   lines.push(
     `  window: ${formatTime(request.startsAt)} to ${formatTime(request.endsAt)} (asked for ${formatMinutes(request.durationMinutes)})`,
   );
@@ -31,7 +33,10 @@ export function formatRequest(request: RequestView): string {
 }
 
 export function formatRequestLine(request: RequestView): string {
-  const targets = request.targets.map((target) => `${target.accountName}/${target.permissionSetName}`).join(", ");
+  const targets = [
+    ...request.targets.map((target) => `${target.accountName}/${target.permissionSetName}`),
+    ...request.groups.map((group) => `${group.name} (group)`),
+  ].join(", ");
   return `${request.id}  ${request.status.padEnd(9)}  ${targets}  until ${formatTime(request.endsAt)}`;
 }
 
@@ -48,6 +53,26 @@ export function table(header: string[], rows: string[][]): string {
         .trimEnd(),
     )
     .join("\n");
+}
+
+/** What `jit targets` prints: the account targets, then the Identity Center groups one may join. */
+export function formatRequestable(targets: readonly RequestableTarget[], groups: readonly RequestableGroup[]): string {
+  if (targets.length === 0 && groups.length === 0) return "You may not request anything at the moment.";
+  return [targets.length > 0 ? formatTargets(targets) : "", groups.length > 0 ? formatGroups(groups) : ""]
+    .filter(Boolean)
+    .join("\n\n");
+}
+
+function formatGroups(groups: readonly RequestableGroup[]): string {
+  return table(
+    ["IDENTITY CENTER GROUP", "AT MOST", "APPROVAL", "TICKET"],
+    groups.map((group) => [
+      group.name,
+      formatMinutes(group.maxDurationMinutes),
+      group.approval === "auto" ? "automatic" : "required",
+      group.ticketRequired ? (group.ticketHint ?? "required") : "-",
+    ]),
+  );
 }
 
 export function formatTargets(targets: readonly RequestableTarget[]): string {

@@ -481,3 +481,87 @@ describe("approver and request commands", () => {
     expect(stderr).toBe("jit: The portal answered HTTP 502 without an explanation.\n");
   });
 });
+
+describe("Identity Center groups", () => {
+  const GROUPS = [
+    {
+      name: "prod-db-admins",
+      label: 'membership of Identity Center group "prod-db-admins"',
+      maxDurationMinutes: 120,
+      approval: "required",
+      ticketRequired: true,
+      ticketHint: "INC-1234",
+    },
+  ];
+  const groupView = (status: string, grantStatus: string | null) => ({
+    ...requestView(status, null),
+    targets: [],
+    groups: [{ name: "prod-db-admins", label: GROUPS[0]!.label, grantStatus }],
+  });
+
+  beforeEach(() => {
+    signIn();
+    routes["GET /api/v1/targets"] = ok({ targets: TARGETS, groups: GROUPS });
+  });
+
+  it("jit targets lists the groups one may join after the accounts", async () => {
+    expect(await run("targets")).toBe(0);
+    expect(stdout).toContain("IDENTITY CENTER GROUP  AT MOST  APPROVAL  TICKET");
+    expect(stdout).toMatch(/prod-db-admins\s+2 h\s+required\s+INC-1234/);
+    expect(stdout.indexOf("ACCOUNT")).toBeLessThan(stdout.indexOf("IDENTITY CENTER GROUP"));
+  });
+
+  it("jit request --group sends the group, and --duration reads as --for", async () => {
+    routes["POST /api/v1/requests"] = () => ({ status: 201, body: { request: groupView("PENDING", null) } });
+    const args = ["--group", "Prod-DB-Admins", "--duration", "60m", "--reason", "reindex", "--ticket", "INC-7"];
+    expect(await run("request", ...args)).toBe(0);
+    expect(JSON.parse(calls[1]!.body!)).toEqual({
+      groups: ["prod-db-admins"],
+      durationMinutes: 60,
+      justification: "reindex",
+      ticket: "INC-7",
+    });
+    expect(stdout).toContain('membership of Identity Center group "prod-db-admins"');
+  });
+
+  it("suggests a close group name and sends nothing (exit 2)", async () => {
+    expect(await run("request", "--group", "prod-db-admin", "--for", "1h", "--reason", "x")).toBe(2);
+    expect(stderr).toContain('group named "prod-db-admin". Did you mean prod-db-admins?');
+    expect(calls.map((call) => call.method)).toEqual(["GET"]);
+  });
+
+  it("refuses an account and a group together, or neither, before calling the portal (exit 2)", async () => {
+    const both = ["--account", "sandbox-alice", "--permission-set", "ReadOnly", "--group", "prod-db-admins"];
+    expect(await run("request", ...both, "--for", "1h", "--reason", "x")).toBe(2);
+    expect(stderr).toContain("not both");
+    expect(await run("request", "--for", "1h", "--reason", "x")).toBe(2);
+    expect(stderr).toContain("--account and --permission-set, or --group");
+    expect(await run("request", "--group", "prod-db-admins", "--reason", "x")).toBe(2);
+    expect(stderr).toContain("--for");
+    expect(calls).toEqual([]);
+  });
+
+  it("with --wait reports the membership active once its grant is", async () => {
+    routes["POST /api/v1/requests"] = () => ({ status: 201, body: { request: groupView("APPROVED", "SCHEDULED") } });
+    routes["GET /api/v1/requests/req1"] = [
+      ok({ request: groupView("APPROVED", "PROVISIONING") }),
+      ok({ request: groupView("ACTIVE", "ACTIVE") }),
+    ];
+    expect(
+      await run("request", "--group", "prod-db-admins", "--for", "1h", "--reason", "x", "--ticket", "INC-1", "--wait"),
+    ).toBe(0);
+    expect(stdout).toContain("Adding you to the Identity Center group and verifying it…");
+    expect(stdout).toContain(
+      'Membership of Identity Center group "prod-db-admins" is active and verified until 2026-12-05 11:00 UTC.',
+    );
+  });
+
+  it("names --group when the portal refuses the groups field", async () => {
+    routes["POST /api/v1/requests"] = () => ({
+      status: 400,
+      body: { error: { code: "VALIDATION", message: "Some fields need attention.", fields: { groups: "Too many." } } },
+    });
+    expect(await run("request", "--group", "prod-db-admins", "--for", "1h", "--reason", "x")).toBe(2);
+    expect(stderr).toContain("  --group: Too many.");
+  });
+});

@@ -17,9 +17,9 @@ import {
 import { deviceLogin } from "./device-login";
 import { parseDuration, parseStart } from "./duration";
 import { CliError, EXIT, EXIT_CODES_HELP, type ExitCode } from "./errors";
-import { OPEN_STATUSES, formatRequest, formatRequestLine, formatTargets, formatTime } from "./format";
+import { OPEN_STATUSES, formatRequest, formatRequestLine, formatRequestable, formatTime } from "./format";
 import { Output, type Io } from "./output";
-import { resolveTarget } from "./targets";
+import { resolveGroups, resolveTarget } from "./targets";
 import { waitStep } from "./wait";
 
 export interface CliDeps {
@@ -158,15 +158,22 @@ overrides), readable only by you. Optional settings in config.json next to it: p
   program.command("whoami").description("who you are signed in as, and until when").action(action(whoami));
   program
     .command("targets")
-    .description("what you may request: accounts, permission sets, limits")
+    .description("what you may request: accounts, permission sets, Identity Center groups, limits")
     .action(action(targets));
 
   program
     .command("request")
-    .description("ask for access to an account with a permission set")
-    .requiredOption("--account <name|id>", "account name or 12-digit id")
-    .requiredOption("--permission-set <name>", "permission set name, such as ReadOnly")
-    .requiredOption("--for <duration>", "how long, such as 1h, 30m or 1h30m")
+    .description("ask for access to an account with a permission set, or for membership of an Identity Center group")
+    .option("--account <name|id>", "account name or 12-digit id (with --permission-set)")
+    .option("--permission-set <name>", "permission set name, such as ReadOnly")
+    .option(
+      "--group <name>",
+      "instead of an account: join this Identity Center group for a while (repeatable)",
+      (name: string, names: string[]) => [...names, name],
+      [] as string[],
+    )
+    .option("--for <duration>", "how long, such as 1h, 30m or 1h30m (required)")
+    .addOption(new Option("--duration <duration>", "same as --for").hideHelp())
     .requiredOption("--reason <text>", "why you need it (shown to approvers and in the audit log)")
     .option("--ticket <id>", "ticket reference, where the policy asks for one")
     .option("--start <time>", "start later: +2h, or a time with its zone such as 2026-12-05T14:00Z")
@@ -296,13 +303,18 @@ async function whoami(session: Session) {
 
 async function targets(session: Session) {
   const listed = await session.api().get("/targets", Targets);
-  session.out.result(listed, [formatTargets(listed.targets), listed.message ?? ""].filter(Boolean).join("\n"));
+  session.out.result(
+    listed,
+    [formatRequestable(listed.targets, listed.groups), listed.message ?? ""].filter(Boolean).join("\n"),
+  );
 }
 
 interface RequestOptions {
-  account: string;
-  permissionSet: string;
-  for: string;
+  account?: string;
+  permissionSet?: string;
+  group: string[];
+  for?: string;
+  duration?: string;
   reason: string;
   ticket?: string;
   start?: string;
@@ -315,22 +327,42 @@ interface RequestOptions {
   force?: boolean;
 }
 
+/** What to ask for: one account and permission set, or Identity Center groups, never both. */
+function requestKind(options: RequestOptions): "account" | "group" {
+  const account = options.account !== undefined || options.permissionSet !== undefined;
+  if (account && options.group.length > 0)
+    throw usage("Ask for an account and permission set, or for Identity Center groups (--group), not both.");
+  if (options.group.length > 0) return "group";
+  if (options.account === undefined || options.permissionSet === undefined)
+    throw usage("Say what you need: --account and --permission-set, or --group. Run jit targets to list them.");
+  return "account";
+}
+
 async function request(session: Session, options: RequestOptions) {
   const { deps, out } = session;
-  const durationMinutes = parsed(parseDuration(options.for));
+  const kind = requestKind(options);
+  const duration = options.for ?? options.duration;
+  if (duration === undefined) throw usage("Say how long you need it with --for, such as --for 1h.");
+  const durationMinutes = parsed(parseDuration(duration));
   const startsAt = options.start === undefined ? undefined : parsed(parseStart(options.start, deps.now()));
   const timeoutMinutes = parsed(parseDuration(options.timeout));
   if (options.profile !== undefined && !isProfileName(options.profile))
     throw usage(`"${options.profile}" cannot be an AWS profile name: use letters, digits, "-", "_" and ".".`);
+  if (kind === "group" && (options.writeProfile || options.profile !== undefined))
+    throw usage("A group membership has no AWS profile of its own: --write-profile and --profile are for accounts.");
   const sso = options.writeProfile ? ssoSettings(session, options) : null;
 
   const api = session.api();
-  const { targets: requestable } = await api.get("/targets", Targets);
-  const target = parsed(resolveTarget(requestable, options.account, options.permissionSet));
+  const requestable = await api.get("/targets", Targets);
+  const target =
+    kind === "account" ? parsed(resolveTarget(requestable.targets, options.account!, options.permissionSet!)) : null;
+  const groups = kind === "group" ? parsed(resolveGroups(requestable.groups, options.group)) : [];
   const created = await api.post(
     "/requests",
     {
-      targets: [{ accountId: target.accountId, permissionSetArn: target.permissionSetArn }],
+      ...(target
+        ? { targets: [{ accountId: target.accountId, permissionSetArn: target.permissionSetArn }] }
+        : { groups: groups.map((group) => group.name) }),
       durationMinutes,
       justification: options.reason,
       ...(options.ticket === undefined ? {} : { ticket: options.ticket }),
@@ -346,6 +378,14 @@ async function request(session: Session, options: RequestOptions) {
   }
 
   current = await waitUntilActive(session, api, current, timeoutMinutes);
+  if (!target) {
+    const names = groups.map((group) => `"${group.name}"`).join(", ");
+    out.result(
+      { request: current },
+      `Membership of Identity Center group${groups.length > 1 ? "s" : ""} ${names} is active and verified until ${formatTime(current.endsAt)}.`,
+    );
+    return;
+  }
   const profileName = options.profile ?? defaultProfileName(target.accountName, target.permissionSetName);
   const nextStep = `aws sso login --profile ${profileName}`;
   let profile: { name: string; file: string; written: boolean } | null = null;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { resolveTarget, type RequestableTarget } from "./targets";
+import { resolveGroups, resolveTarget, type RequestableGroup, type RequestableTarget } from "./targets";
 
 const target = (accountId: string, accountName: string, permissionSetName: string): RequestableTarget => ({
   accountId,
@@ -71,5 +71,29 @@ describe("resolveTarget", () => {
     expect(!resolved.ok && resolved.message).toBe(
       'You may not request access to any account named "payments-prod". Run jit targets to list what you may request.',
     );
+  });
+});
+
+describe("resolveGroups", () => {
+  const group = (name: string): RequestableGroup => ({
+    name,
+    label: `membership of Identity Center group "${name}"`,
+    maxDurationMinutes: 120,
+    approval: "required",
+    ticketRequired: false,
+  });
+  const GROUPS = [group("prod-db-admins"), group("on-call")];
+
+  it("finds each group by name in any case, once", () => {
+    const resolved = resolveGroups(GROUPS, ["Prod-DB-Admins", " on-call ", "prod-db-admins"]);
+    expect(resolved.ok && resolved.value.map((g) => g.name)).toEqual(["prod-db-admins", "on-call"]);
+  });
+
+  it("refuses a group the caller may not join, suggesting a close one", () => {
+    expect(resolveGroups(GROUPS, ["prod-db-admin"])).toEqual({
+      ok: false,
+      message:
+        'You may not request membership of an Identity Center group named "prod-db-admin". Did you mean prod-db-admins? Run jit targets to list what you may request.',
+    });
   });
 });

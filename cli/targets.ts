@@ -1,9 +1,10 @@
 import type { z } from "zod";
-import type { Target } from "../lib/api/schemas";
+import type { GroupTarget, Target } from "../lib/api/schemas";
 import type { Parsed } from "./duration";
 import { didYouMean } from "./suggest";
 
 export type RequestableTarget = z.infer<typeof Target>;
+export type RequestableGroup = z.infer<typeof GroupTarget>;
 
 const ACCOUNT_ID = /^\d{12}$/;
 const sameName = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
@@ -38,4 +39,28 @@ export function resolveTarget(
       (anywhere ? "" : didYouMean(permissionSet, sets)) +
       ` On ${accountName} you may request: ${sets.join(", ")}.`,
   };
+}
+
+/** Finds each --group among the groups the caller may join (exact name, any case); an unknown one suggests close ones. */
+export function resolveGroups(
+  groups: readonly RequestableGroup[],
+  typed: readonly string[],
+): Parsed<RequestableGroup[]> {
+  const found: RequestableGroup[] = [];
+  for (const name of typed) {
+    const match = groups.find((group) => sameName(group.name, name.trim()));
+    if (!match)
+      return {
+        ok: false,
+        message:
+          `You may not request membership of an Identity Center group named "${name.trim()}".` +
+          didYouMean(
+            name,
+            groups.map((group) => group.name),
+          ) +
+          " Run jit targets to list what you may request.",
+      };
+    if (!found.includes(match)) found.push(match);
+  }
+  return { ok: true, value: found };
 }

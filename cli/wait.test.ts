@@ -99,3 +99,19 @@ describe("waitStep", () => {
     expect(waitStep(request("ACTIVE", ["ACTIVE", "FAILED"]), NOW).kind).toBe("ended");
   });
 });
+
+describe("waitStep for a group membership", () => {
+  const groupRequest = (status: Status, grantStatus: GrantStatus) =>
+    request(status, [], {
+      groups: [{ name: "prod-db-admins", label: 'membership of Identity Center group "prod-db-admins"', grantStatus }],
+    });
+
+  it("waits while the membership is being added and is done once its grant is active", () => {
+    expect(waitStep(groupRequest("APPROVED", "PROVISIONING"), NOW)).toEqual({
+      kind: "waiting",
+      progress: "Adding you to the Identity Center group and verifying it…",
+    });
+    expect(waitStep(groupRequest("ACTIVE", "ACTIVE"), NOW)).toEqual({ kind: "active" });
+    expect(waitStep(groupRequest("APPROVED", "FAILED"), NOW)).toMatchObject({ kind: "ended" });
+  });
+});

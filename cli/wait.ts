@@ -7,7 +7,11 @@ export type WaitStep =
 
 /** Where a request stands for `jit request --wait`: done only once every grant is ACTIVE (the assignment verified). */
 export function waitStep(request: RequestView, now: Date): WaitStep {
-  const grants = request.targets.map((target) => target.grantStatus ?? null);
+  const grants = [...request.targets, ...request.groups].map((target) => target.grantStatus ?? null);
+  const creating =
+    request.groups.length > 0
+      ? "Adding you to the Identity Center group and verifying it…"
+      : "Creating the assignment in IAM Identity Center and verifying it…";
   const see = `${request.closeReason ? `: ${request.closeReason.replace(/\.$/, "")}` : ""}. See ${request.url}`;
   switch (request.status) {
     case "DENIED":
@@ -32,9 +36,15 @@ export function waitStep(request: RequestView, now: Date): WaitStep {
   if (grants.some((status) => status === "FAILED" || status === "CANCELLED"))
     return { kind: "ended", exitCode: EXIT.other, message: `The access could not be granted in AWS${see}` };
   if (grants.some((status) => status === "PROVISIONING") || grants.some((status) => status === "ACTIVE"))
-    return { kind: "waiting", progress: "Creating the assignment in IAM Identity Center and verifying it…" };
+    return { kind: "waiting", progress: creating };
   const later = request.startsAt ? new Date(request.startsAt).getTime() > now.getTime() : false;
   if (later && grants.every((status) => status === "SCHEDULED" || status === null))
     return { kind: "waiting", progress: `Approved; access starts at ${formatTime(request.startsAt)}…` };
-  return { kind: "waiting", progress: "Approved; the assignment is being created…" };
+  return {
+    kind: "waiting",
+    progress:
+      request.groups.length > 0
+        ? "Approved; the group membership is being added…"
+        : "Approved; the assignment is being created…",
+  };
 }

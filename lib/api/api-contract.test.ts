@@ -44,6 +44,13 @@ rules:
     maxDurationMinutes: 60
     approval: { auto: false, approvers: { groups: [approvers] }, required: 1 }
     ticket: { required: true, pattern: "^PAY-[0-9]{1,8}$", hint: "PAY-1234" }
+groupRules:
+  - id: data-prod-db-admins
+    requesters: { groups: [team-data] }
+    identityCenterGroups: [prod-db-admins]
+    maxDurationMinutes: 120
+    ticket: { required: true, pattern: "^INC-[0-9]{1,8}$", hint: "INC-1234" }
+    approval: { auto: false, approvers: { groups: [approvers] }, required: 1 }
 `;
 
 // The answers' shapes as these tests read them (matchers check the rest).
@@ -58,6 +65,7 @@ interface ApiAnswer {
   request: ApiRequestAnswer;
   requests: ApiRequestAnswer[];
   targets: unknown[];
+  groups: unknown[];
   email: string;
 }
 interface DeviceStart {
@@ -610,6 +618,78 @@ describe("secrets", () => {
   });
 });
 
+describe("Identity Center group targets", () => {
+  it("GET /targets lists the groups the caller may join; POST /requests asks for one; approval shows its grant", async () => {
+    const erin = await call(endpoints.targetsEndpoint, tokens.erin);
+    expect(erin.json.groups).toEqual([
+      {
+        name: "prod-db-admins",
+        label: 'membership of Identity Center group "prod-db-admins"',
+        maxDurationMinutes: 120,
+        approval: "required",
+        ticketRequired: true,
+        ticketHint: "INC-1234",
+      },
+    ]);
+    expect((await call(endpoints.targetsEndpoint, tokens.alice)).json.groups).toEqual([]);
+
+    const created = await call(endpoints.createRequestEndpoint, tokens.erin, {
+      body: {
+        groups: ["prod-db-admins"],
+        durationMinutes: 60,
+        ticket: "INC-9",
+        justification: "Rebuilding the orders index from the API",
+      },
+    });
+    expect(created.status).toBe(201);
+    expect(created.json.request).toMatchObject({
+      status: "PENDING",
+      targets: [],
+      groups: [
+        { name: "prod-db-admins", label: 'membership of Identity Center group "prod-db-admins"', grantStatus: null },
+      ],
+    });
+    const id = created.json.request.id;
+    expect(
+      (await call(endpoints.approvalsEndpoint, tokens.bob)).json.requests.some((request) => request.id === id),
+    ).toBe(true);
+    const approved = await call(endpoints.approveEndpoint, tokens.bob, { id, body: {} });
+    expect(approved.json.request).toMatchObject({
+      status: "APPROVED",
+      groups: [{ name: "prod-db-admins", grantStatus: "SCHEDULED" }],
+    });
+    await call(endpoints.releaseEndpoint, tokens.erin, { id });
+  });
+
+  it("refuses accounts and groups together (400 with both fields) and a group no rule names (422)", async () => {
+    const both = await call(endpoints.createRequestEndpoint, tokens.erin, {
+      body: {
+        targets: [{ accountId: paymentsProd.id, permissionSetArn: powerUser.arn }],
+        groups: ["prod-db-admins"],
+        durationMinutes: 60,
+        ticket: "INC-9",
+        justification: "Both kinds in one request",
+      },
+    });
+    expect(both).toMatchObject({
+      status: 400,
+      json: {
+        error: {
+          code: "VALIDATION",
+          fields: {
+            targets: "Pick accounts and permission sets, or Identity Center groups, not both.",
+            groups: "Pick accounts and permission sets, or Identity Center groups, not both.",
+          },
+        },
+      },
+    });
+    const unknown = await call(endpoints.createRequestEndpoint, tokens.erin, {
+      body: { groups: ["prod-db-admin"], durationMinutes: 60, justification: "A group the policy does not name" },
+    });
+    expect(unknown).toMatchObject({ status: 422, json: { error: { code: "POLICY_DENIED" } } });
+  });
+});
+
 describe("OpenAPI", () => {
   const document = apiDocument("http://portal.test");
 
@@ -646,6 +726,9 @@ describe("OpenAPI", () => {
     expect(document.openapi).toBe("3.1.0");
     expect(document.components?.schemas).toHaveProperty("Error");
     expect(document.components?.schemas).toHaveProperty("Request");
+    expect(document.components?.schemas).toHaveProperty("GroupTarget");
+    const create = document.components?.schemas?.CreateRequest as { properties?: Record<string, unknown> };
+    expect(Object.keys(create.properties ?? {})).toEqual(expect.arrayContaining(["targets", "groups"]));
     expect(document.components?.securitySchemes).toHaveProperty("bearer");
   });
 });

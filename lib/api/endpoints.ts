@@ -53,7 +53,7 @@ function ticketHint(ticket: { patterns: string[]; examples: string[] }): { ticke
 export const targetsEndpoint = endpoint({
   method: "GET",
   path: "/api/v1/targets",
-  summary: "What I may request, with the policy's limits",
+  summary: "What I may request (account targets and Identity Center groups), with the policy's limits",
   verb: "targets.read",
   run: async ({ ctx }) => {
     const options = await getRequestFormOptions({ ctx });
@@ -69,7 +69,15 @@ export const targetsEndpoint = endpoint({
         ...ticketHint(set.ticket),
       })),
     );
-    return { body: { targets, ...(options.message ? { message: options.message } : {}) } };
+    const groups = options.groups.map((group) => ({
+      name: group.name,
+      label: group.label,
+      maxDurationMinutes: group.maxDurationMinutes,
+      approval: group.autoApprove ? ("auto" as const) : ("required" as const),
+      ticketRequired: group.ticket.required,
+      ...ticketHint(group.ticket),
+    }));
+    return { body: { targets, groups, ...(options.message ? { message: options.message } : {}) } };
   },
 });
 
@@ -228,6 +236,7 @@ export const historyEndpoint = endpoint({
             permissionSetName,
             permissionSetArn,
           })),
+          groups: row.groups.map(({ groupName, label }) => ({ name: groupName, label })),
           decisions: row.decisions.map(({ approverEmail, decision, comment, at }) => ({
             approverEmail,
             decision,

@@ -9,6 +9,7 @@ import {
   DeviceTokenAnswer,
   DeviceTokenBody,
   DeviceTokenError,
+  GroupTarget,
   HistoryItem,
   Me,
   RequestId,
@@ -20,7 +21,11 @@ import {
 
 const ANSWERS: Record<string, z.ZodType> = {
   "GET /api/v1/me": Me,
-  "GET /api/v1/targets": z.object({ targets: z.array(Target), message: z.string().optional() }),
+  "GET /api/v1/targets": z.object({
+    targets: z.array(Target),
+    groups: z.array(GroupTarget),
+    message: z.string().optional(),
+  }),
   "GET /api/v1/requests": z.object({ requests: z.array(RequestView) }),
   "GET /api/v1/approvals": z.object({ requests: z.array(RequestView) }),
   "GET /api/v1/history": z.object({ requests: z.array(HistoryItem), nextCursor: z.string().nullable() }),

@@ -49,6 +49,20 @@ export const Target = z
   })
   .meta({ id: "Target" });
 
+export const GroupTarget = z
+  .object({
+    name: z.string().meta({ description: "The Identity Center group's display name.", example: "prod-db-admins" }),
+    label: z.string().meta({ example: 'membership of Identity Center group "prod-db-admins"' }),
+    maxDurationMinutes: z.number().int(),
+    approval: z.enum(["auto", "required"]),
+    ticketRequired: z.boolean(),
+    ticketHint: z
+      .string()
+      .optional()
+      .meta({ description: "An example ticket the policy accepts, or its pattern when the policy gives no example." }),
+  })
+  .meta({ id: "GroupTarget", description: "An Identity Center group the caller may ask to join for a while." });
+
 export const RequestView = z
   .object({
     id: z.string(),
@@ -71,6 +85,17 @@ export const RequestView = z
         grantStatus: z.enum(GRANT_STATUSES).nullable(),
       }),
     ),
+    groups: z
+      .array(
+        z.object({
+          name: z.string().meta({ example: "prod-db-admins" }),
+          label: z.string().meta({ example: 'membership of Identity Center group "prod-db-admins"' }),
+          grantStatus: z.enum(GRANT_STATUSES).nullable(),
+        }),
+      )
+      .meta({
+        description: "Temporary Identity Center group memberships; a request has targets or groups, never both.",
+      }),
     approvals: z.number().int(),
     requiredApprovals: z.number().int(),
     url: z.string().meta({ description: "The request's page in the portal." }),
@@ -99,6 +124,9 @@ export const HistoryItem = z
         permissionSetArn: PermissionSetArn,
       }),
     ),
+    groups: z
+      .array(z.object({ name: z.string(), label: z.string() }))
+      .meta({ description: "Identity Center group memberships asked for; a request has targets or groups." }),
     decisions: z.array(
       z.object({
         approverEmail: z.string().nullable(),
@@ -115,8 +143,16 @@ export const CreateRequestBody = z
   .object({
     targets: z
       .array(z.object({ accountId: z.string(), permissionSetArn: z.string() }))
-      .min(1)
-      .meta({ description: "Account and permission set pairs, as GET /api/v1/targets lists them." }),
+      .optional()
+      .meta({ description: "Account and permission set pairs, as GET /api/v1/targets lists them (or give groups)." }),
+    groups: z
+      .array(z.string())
+      .optional()
+      .meta({
+        description:
+          "Identity Center group names to join for the window, as GET /api/v1/targets lists them under groups (1 to 20; not with targets).",
+        example: ["prod-db-admins"],
+      }),
     durationMinutes: z.number().int(),
     justification: z.string(),
     ticket: z.string().optional(),

@@ -45,7 +45,7 @@ export const AUDIT_ACTIONS = {
   "group_grant.activated": { title: "Membership active (verified)", tone: "success" },
   "group_grant.failed": { title: "Membership granting failed", tone: "error" },
   "group_grant.window_missed": { title: "Window missed before the membership started", tone: "muted" },
-  "group_grant.cancelled": { title: "Membership cancelled before it started", tone: "muted" },
+  "group_grant.cancelled": { title: "Group membership cancelled before it started", tone: "muted" },
   "group_grant.removing": { title: "Membership removal started", tone: "info" },
   "group_grant.ended_membership_kept": { title: "Ended; membership kept for other access", tone: "muted" },
   "group_grant.removed": { title: "Membership removed (verified)", tone: "muted" },

@@ -11,7 +11,10 @@ import { releaseGrant } from "./grants/release-grant";
 import { revokeGrant } from "./grants/revoke-grant";
 import { listActiveElevations } from "./queries/active-elevations";
 import { listApprovalQueue } from "./queries/approval-queue";
+import { listAccessHistory } from "./queries/history-list";
+import { listMyRequests } from "./queries/my-requests";
 import { getRequestDetail } from "./queries/request-detail";
+import { useNotificationSettings } from "./notifications/settings";
 import { getRequestFormOptions } from "./queries/request-form-options";
 import { cancelRequest } from "./requests/cancel-request";
 import { createRequest } from "./requests/create-request";
@@ -284,6 +287,67 @@ describe("deciding a group request", () => {
   });
 });
 
+describe("reads that list requests", () => {
+  it("my requests, my live memberships and the access history name the group", async () => {
+    const requestId = await approvedGroupRequest();
+    await markActive(requestId);
+    const mine = await listMyRequests({ ctx: ctx(erin()) });
+    expect(mine.requests.find((r) => r.id === requestId)).toMatchObject({
+      targets: [],
+      groups: [{ groupName: "prod-db-admins", shortLabel: "prod-db-admins (group)" }],
+    });
+    expect(mine.activeGroupGrants.filter((g) => g.requestId === requestId)).toMatchObject([
+      { groupName: "prod-db-admins", label: 'membership of Identity Center group "prod-db-admins"' },
+    ]);
+    expect(mine.live).toBe(true);
+    const history = await listAccessHistory({ ctx: ctx(h.users.carol!), input: {} });
+    expect(history.rows.find((r) => r.id === requestId)).toMatchObject({
+      targets: [],
+      groups: [{ groupName: "prod-db-admins" }],
+    });
+    await releaseGrant({ ctx: ctx(erin()), queue: h.queue, input: { requestId } });
+  });
+});
+
+describe("notifications for a group request", () => {
+  it("reach the group rule's approvers and name the membership", async () => {
+    useNotificationSettings({
+      appUrl: "http://portal.test",
+      slack: {
+        botToken: "xoxb-test-token-000",
+        signingSecret: "0123456789abcdef0123456789abcdef",
+        approvalsChannel: "#access-approvals",
+        securityChannel: "#security-alerts",
+      },
+      email: { smtpUrl: "smtp://127.0.0.1:1", from: "jit@example.com", approvalsTo: [], securityTo: [] },
+      webhooks: [],
+      retry: { baseMs: 10, windowMs: 60_000, maxAttempts: 3 },
+    });
+    try {
+      const { requestId } = await createRequest({ ctx: ctx(erin()), queue: h.queue, input: groupRequest() });
+      const waiting = await h.db.prisma.notification.findFirstOrThrow({
+        where: { requestId, type: "request.waiting" },
+        include: { deliveries: true },
+      });
+      expect(waiting.deliveries.map((d) => `${d.channel} ${d.target}`).sort()).toEqual([
+        "EMAIL bob@example.com",
+        "EMAIL dave@example.com",
+        "EMAIL frank@example.com",
+        "SLACK channel:#access-approvals",
+        "SLACK dm:bob@example.com",
+        "SLACK dm:dave@example.com",
+        "SLACK dm:frank@example.com",
+      ]);
+      expect((waiting.payload as { request: { targets: unknown[]; groups: unknown[] } }).request).toMatchObject({
+        targets: [],
+        groups: [{ name: "prod-db-admins", label: 'membership of Identity Center group "prod-db-admins"' }],
+      });
+    } finally {
+      useNotificationSettings(null);
+    }
+  });
+});
+
 describe("ending and extending group grants", () => {
   it("cancel moves the scheduled group grant to CANCELLED", async () => {
     const requestId = await approvedGroupRequest({
@@ -301,6 +365,20 @@ describe("ending and extending group grants", () => {
         where: { requestId, action: "group_grant.cancelled", entityType: "group_grant" },
       }),
     ).toBe(1);
+  });
+
+  it("cancel is refused once a membership is being added (release it instead)", async () => {
+    const requestId = await approvedGroupRequest();
+    await h.db.prisma.groupGrant.updateMany({ where: { requestId }, data: { status: "PROVISIONING" } });
+    await expectCode(
+      cancelRequest({
+        ctx: ctx(erin()),
+        queue: h.queue,
+        input: { requestId, expectedVersion: await version(requestId) },
+      }),
+      "INVALID_TRANSITION",
+    );
+    expect(await groupGrants(requestId)).toMatchObject([{ status: "PROVISIONING" }]);
   });
 
   it("release ends an active membership now with a removal job", async () => {

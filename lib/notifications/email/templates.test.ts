@@ -378,6 +378,20 @@ describe("email templates", () => {
     expect(email.html).not.toContain("evil.example");
   });
 
+  it("names a group membership in the subject and the facts instead of an empty target list", () => {
+    const label = 'membership of Identity Center group "prod-db-admins"';
+    const group = snapshot({ targets: [], groups: [{ name: "prod-db-admins", label }], risks: [] });
+    for (const type of ["request.waiting", "request.approved", "access.active", "access.ended"] as const) {
+      const email = rendered(
+        type,
+        payload(type, { ...group, status: type === "request.waiting" ? "PENDING" : "ACTIVE" }),
+      );
+      expect(email.text, type).toContain(label);
+      expect(email.html, type).toContain(escapeHtml(label));
+    }
+    expect(rendered("request.waiting", payload("request.waiting", group)).subject).toContain(label);
+  });
+
   it("refuses a payload that is not a snapshot instead of sending a broken mail", () => {
     expect(renderEmail("request.waiting", { request: { id: 1 } }, links)).toMatchObject({ ok: false });
     expect(renderEmail("request.approved", payload("request.approved", null), links)).toMatchObject({ ok: false });

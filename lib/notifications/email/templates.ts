@@ -25,6 +25,8 @@ const RequestSnapshot = z.object({
   status: z.string(),
   requester: Person,
   targets: z.array(z.object({ accountId: z.string(), accountName: z.string(), permissionSet: z.string() })),
+  /** Identity Center group memberships instead of targets; absent in payloads written before group targets. */
+  groups: z.array(z.object({ name: z.string(), label: z.string() })).default([]),
   justification: z.string().nullish(),
   ticket: z.string().nullish(),
   durationMinutes: z.number(),
@@ -449,7 +451,13 @@ function openAction(request: RequestSnapshot, links: EmailLinks, label: string):
 function requestFacts(request: RequestSnapshot): (readonly [string, string])[] {
   return [
     ["Requester", personLabel(request.requester)],
-    ["Access", request.targets.map((t) => `${t.permissionSet} on ${accountLabel(t)}`).join("; ")],
+    [
+      "Access",
+      [
+        ...request.targets.map((t) => `${t.permissionSet} on ${accountLabel(t)}`),
+        ...request.groups.map((g) => g.label),
+      ].join("; "),
+    ],
     ["Window", windowText(request)],
     ["Ticket", request.ticket || "none"],
     ...(request.rules.length > 0 ? [["Policy rule", request.rules.join(", ")] as const] : []),
@@ -508,10 +516,13 @@ function accountLabel(target: { accountId: string; accountName: string }): strin
 }
 
 function accessSummary(request: RequestSnapshot): string {
-  const [first, ...rest] = request.targets;
+  const [first, ...rest] = [
+    ...request.targets.map((t) => `${t.permissionSet} on ${t.accountName}`),
+    ...request.groups.map((g) => g.label),
+  ];
   if (!first) return "access";
   const more = rest.length > 0 ? ` and ${rest.length} more` : "";
-  return `${first.permissionSet} on ${first.accountName}${more}`;
+  return `${first}${more}`;
 }
 
 function windowText(request: RequestSnapshot): string {

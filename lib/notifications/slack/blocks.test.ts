@@ -8,6 +8,7 @@ import {
   MAX_FIELD_TEXT,
   MAX_FIELDS,
   MAX_SECTION_TEXT,
+  NotificationPayload as NotificationPayloadSchema,
   renderNotification,
   slackDate,
   type Block,
@@ -20,6 +21,7 @@ const request = (overrides: Partial<RequestSnapshot> = {}): RequestSnapshot => (
   status: "PENDING",
   requester: { email: "alice@example.com", name: "Alice Engineer" },
   targets: [{ accountId: "210987654321", accountName: "payments-prod", permissionSet: "AdministratorAccess" }],
+  groups: [],
   justification: "Investigating the payments incident",
   ticket: "PAY-42",
   durationMinutes: 90,
@@ -326,6 +328,36 @@ describe("requester and security messages", () => {
       expect(mrkdwnTexts(message.blocks).join()).toContain("LINGERING");
     },
   );
+});
+
+describe("a group membership request", () => {
+  const label = 'membership of Identity Center group "prod-db-admins"';
+  const groupRequest = request({ targets: [], groups: [{ name: "prod-db-admins", label }], risks: [] });
+
+  it("names the group membership instead of accounts, in the facts, the confirm text and the fallback", () => {
+    const message = approvalMessage(groupRequest);
+    const text = mrkdwnTexts(message.blocks).join("\n");
+    expect(text).toContain(`*Access*\n${label}`);
+    expect(text).not.toContain("*Accounts*");
+    const [approve] = actionsOf(message.blocks)!.elements as { confirm: { text: { text: string } } }[];
+    expect(approve!.confirm.text.text).toContain(`Grants ${label} for 1 h 30 min`);
+    expect(message.text).toContain(label);
+  });
+
+  it.each(["request.approved", "access.active", "access.ended", "access.revoked"] as const)(
+    "%s tells the requester which group",
+    (type) => {
+      const text = mrkdwnTexts(renderNotification(payload(type, { request: groupRequest })).blocks).join();
+      expect(text).toContain(label);
+    },
+  );
+
+  it("a payload written before group targets reads as no groups", () => {
+    const old: Record<string, unknown> = { ...request() };
+    delete old.groups;
+    const parsed = NotificationPayloadSchema.parse({ ...payload("request.waiting"), request: old });
+    expect(parsed.request!.groups).toEqual([]);
+  });
 });
 
 describe("slackDate", () => {

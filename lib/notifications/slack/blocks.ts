@@ -29,6 +29,8 @@ export const RequestSnapshot = z.object({
   status: z.string(),
   requester: z.object({ email: z.string().nullable(), name: z.string().nullable() }),
   targets: z.array(z.object({ accountId: z.string(), accountName: z.string(), permissionSet: z.string() })),
+  /** Identity Center group memberships instead of targets; absent in payloads written before group targets. */
+  groups: z.array(z.object({ name: z.string(), label: z.string() })).default([]),
   justification: z.string(),
   ticket: z.string().nullable(),
   durationMinutes: z.number(),
@@ -143,7 +145,17 @@ function permissionSetsText(request: RequestSnapshot): string {
 }
 
 function whatText(request: RequestSnapshot): string {
-  return request.targets.map((t) => `${t.accountName} / ${t.permissionSet}`).join(", ");
+  return [
+    ...request.targets.map((t) => `${t.accountName} / ${t.permissionSet}`),
+    ...request.groups.map((g) => g.label),
+  ].join(", ");
+}
+
+/** The access as fields: accounts and permission sets, or the group memberships of a group request. */
+function accessFields(request: RequestSnapshot): string[] {
+  const groups = request.groups.length > 0 ? [`*Access*\n${request.groups.map((g) => esc(g.label)).join("\n")}`] : [];
+  if (request.targets.length === 0 && groups.length > 0) return groups;
+  return [`*Accounts*\n${accountsText(request)}`, `*Permission sets*\n${permissionSetsText(request)}`, ...groups];
 }
 
 /** The risk line approvers must not miss: administrator access on production stands out on its own. */
@@ -163,8 +175,7 @@ function riskBlocks(request: RequestSnapshot): Block[] {
 function requestFacts(request: RequestSnapshot, blockId: string): Block[] {
   const fields = [
     `*Requester*\n${esc(person(request.requester))}${request.requester.email && request.requester.name ? ` (${esc(request.requester.email)})` : ""}`,
-    `*Accounts*\n${accountsText(request)}`,
-    `*Permission sets*\n${permissionSetsText(request)}`,
+    ...accessFields(request),
     `*Duration*\n${formatDuration(request.durationMinutes)}`,
     `*Window*\n${slackDate(request.window.startsAt)} – ${slackDate(request.window.endsAt)}`,
     `*Ticket*\n${request.ticket ? esc(request.ticket) : "_none_"}`,
@@ -299,8 +310,7 @@ export function extensionMessage(request: RequestSnapshot): SlackMessage {
     fieldsSection(
       [
         `*Requester*\n${esc(person(request.requester))}`,
-        `*Accounts*\n${accountsText(request)}`,
-        `*Permission sets*\n${permissionSetsText(request)}`,
+        ...accessFields(request),
         `*Extra time*\n${extension ? formatDuration(extension.minutes) : "_unknown_"}`,
         `*Ends now at*\n${slackDate(request.window.endsAt)}`,
       ],
@@ -331,7 +341,12 @@ function detailsFields(details: unknown): string[] {
 }
 
 function requesterMessage(payload: NotificationPayload, request: RequestSnapshot): SlackMessage {
-  const what = `${accountsText(request).replace(/\n/g, ", ")} · ${permissionSetsText(request)}`;
+  const what = [
+    ...(request.targets.length > 0
+      ? [`${accountsText(request).replace(/\n/g, ", ")} · ${permissionSetsText(request)}`]
+      : []),
+    ...request.groups.map((g) => esc(g.label)),
+  ].join("\n");
   const portal = link(request.portalUrl, "Open in portal");
   const lastDecision = (kind: string, decision: "APPROVE" | "DENY") =>
     request.decisions.filter((d) => d.kind === kind && d.decision === decision).at(-1);

@@ -11,7 +11,8 @@ import {
   type Audience,
   type NotificationEventType,
 } from "../../domain/notifications";
-import { allowRulesOf } from "../../domain/group-targets";
+import { groupPolicyTarget } from "../../domain/eligible-groups";
+import { allowRulesOf, groupTargetLabel } from "../../domain/group-targets";
 import { approverRoutesForRequest, type ApproverRoute } from "../../domain/policy";
 import { emailKey, IDENTITY_CENTER_GROUP_PREFIX, PolicyDocument, type AllowRule } from "../../domain/policy-schema";
 import { RISK_LABELS, requestRisks } from "../../domain/request-risk";
@@ -60,6 +61,7 @@ async function loadRequest(tx: DbTransaction, requestId: string) {
     include: {
       requester: { select: { id: true, email: true, name: true } },
       targets: true,
+      groupTargets: { orderBy: { groupName: "asc" } },
       decisions: { include: { approver: { select: { email: true, name: true } } }, orderBy: { createdAt: "asc" } },
       policy: { select: { document: true } },
     },
@@ -107,6 +109,7 @@ function requestSnapshot(settings: NotificationSettings, request: LoadedRequest)
       accountName: t.accountName,
       permissionSet: t.permissionSetName,
     })),
+    groups: request.groupTargets.map((t) => ({ name: t.groupName, label: groupTargetLabel(t.groupName) })),
     justification: request.justification,
     ticket: request.ticket,
     durationMinutes: request.durationMinutes,
@@ -287,10 +290,13 @@ function approverRoute(request: LoadedRequest): ApproverRoute {
   if (!request.policyDocument) return { groups: [], users: [] };
   return approverRoutesForRequest(
     request.policyDocument,
-    request.targetsDescribed.map((t) => ({
-      account: { id: t.accountId, ouIds: t.ouIds },
-      permissionSetName: t.permissionSetName,
-    })),
+    [
+      ...request.targetsDescribed.map((t) => ({
+        account: { id: t.accountId, ouIds: t.ouIds },
+        permissionSetName: t.permissionSetName,
+      })),
+      ...request.groupTargets.map((t) => groupPolicyTarget(t.groupName)),
+    ],
     request.ruleIds,
     request.status === "PENDING" && Boolean(request.escalatedAt),
   );

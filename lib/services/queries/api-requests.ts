@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { groupTargetLabel } from "../../domain/group-targets";
 import { countQuorum } from "../../domain/policy";
 import { REQUEST_STATUSES } from "../../domain/request-lifecycle";
 import type { Prisma } from "../../generated/prisma/client";
@@ -20,6 +21,14 @@ export interface ApiRequestTarget {
   grantStatus: GrantStatus | null;
 }
 
+/** A temporary Identity Center group membership asked for, with its grant's status once approved. */
+export interface ApiRequestGroup {
+  name: string;
+  /** membership of Identity Center group "prod-db-admins" */
+  label: string;
+  grantStatus: GrantStatus | null;
+}
+
 export interface ApiRequest {
   id: string;
   status: RequestStatus;
@@ -33,6 +42,8 @@ export interface ApiRequest {
   ticket: string | null;
   closeReason: string | null;
   targets: ApiRequestTarget[];
+  /** Identity Center group memberships (a request has targets or groups, never both). */
+  groups: ApiRequestGroup[];
   approvals: number;
   requiredApprovals: number;
   url: string;
@@ -56,6 +67,7 @@ const REQUEST_SELECT = {
     select: { accountId: true, permissionSetArn: true, grant: { select: { status: true } } },
     orderBy: { id: "asc" },
   },
+  groupTargets: { select: { groupName: true, grant: { select: { status: true } } }, orderBy: { groupName: "asc" } },
   decisions: { where: { kind: "REQUEST" }, select: { approverId: true, decision: true, viaGroups: true } },
 } satisfies Prisma.AccessRequestSelect;
 
@@ -91,6 +103,11 @@ async function loadApiRequests(
       const { accountId, accountName, permissionSetName, permissionSetArn } = summarizeTarget(names, t);
       return { accountId, accountName, permissionSetName, permissionSetArn, grantStatus: t.grant?.status ?? null };
     }),
+    groups: r.groupTargets.map((t) => ({
+      name: t.groupName,
+      label: groupTargetLabel(t.groupName),
+      grantStatus: t.grant?.status ?? null,
+    })),
     approvals: countQuorum({ required: r.requiredApprovals, distinctGroups: r.distinctGroups }, r.decisions).approvals,
     requiredApprovals: r.requiredApprovals,
     url: new URL(`/requests/${r.id}`, appUrl).toString(),

@@ -55,9 +55,9 @@ export interface HistoryRow {
   /** Emergency access granted by a break-glass rule, reviewed afterwards. */
   breakGlass: boolean;
   targets: HistoryTarget[];
-  decisions: HistoryDecision[];
-  /** Identity Center group memberships asked for (a request has targets or groups, never both). */
+  /** Identity Center group memberships asked for (a request has targets or groups). */
   groups: GroupTargetSummary[];
+  decisions: HistoryDecision[];
 }
 
 export interface HistoryPage {
@@ -115,7 +115,7 @@ export async function fetchHistoryRows(
   if (page.length === 0) return [];
   // Targets and decisions come as plain rows and are grouped here: aggregating them into JSON in SQL cost several times more per export page.
   const ids = page.map((r) => r.id);
-  const [targets, decisions, groupTargets] = await Promise.all([
+  const [targets, groupTargets, decisions] = await Promise.all([
     db.$queryRaw<TargetRow[]>`
       SELECT t."requestId", t."accountId", coalesce(a.name, t."accountId") AS "accountName", coalesce(a."ouPath", '') AS "ouPath",
              t."permissionSetArn", coalesce(ps.name, t."permissionSetArn") AS "permissionSetName"
@@ -124,16 +124,16 @@ export async function fetchHistoryRows(
       LEFT JOIN "PermissionSet" ps ON ps.arn = t."permissionSetArn"
       WHERE t."requestId" = ANY(${ids}::text[])
       ORDER BY t.id`,
+    db.groupRequestTarget.findMany({
+      where: { requestId: { in: ids } },
+      select: { requestId: true, groupName: true },
+      orderBy: { groupName: "asc" },
+    }),
     db.$queryRaw<DecisionRow[]>`
       SELECT d."requestId", au.email AS "approverEmail", au.name AS "approverName", d.decision, d.comment, d."createdAt" AS at
       FROM "ApprovalDecision" d JOIN "User" au ON au.id = d."approverId"
       WHERE d."requestId" = ANY(${ids}::text[])
       ORDER BY d."createdAt", d.id`,
-    db.groupRequestTarget.findMany({
-      where: { requestId: { in: ids } },
-      orderBy: { id: "asc" },
-      select: { requestId: true, groupName: true },
-    }),
   ]);
   const targetsOf = groupBy(targets, (t): HistoryTarget => ({
     accountId: t.accountId,
@@ -150,10 +150,9 @@ export async function fetchHistoryRows(
     at: d.at,
   }));
   const groupsOf = groupBy(groupTargets, summarizeGroupTarget);
-  const rows = page.map((r) => ({
-    ...toRow(r, targetsOf.get(r.id) ?? [], decisionsOf.get(r.id) ?? []),
-    groups: groupsOf.get(r.id) ?? [],
-  }));
+  const rows = page.map((r) =>
+    toRow(r, targetsOf.get(r.id) ?? [], groupsOf.get(r.id) ?? [], decisionsOf.get(r.id) ?? []),
+  );
   return direction === "forward" ? rows : rows.reverse();
 }
 
@@ -167,7 +166,12 @@ function groupBy<T extends { requestId: string }, U>(items: T[], map: (item: T) 
   return out;
 }
 
-function toRow(r: PageRow, targets: HistoryTarget[], decisions: HistoryDecision[]): Omit<HistoryRow, "groups"> {
+function toRow(
+  r: PageRow,
+  targets: HistoryTarget[],
+  groups: GroupTargetSummary[],
+  decisions: HistoryDecision[],
+): HistoryRow {
   return {
     id: r.id,
     createdAt: r.createdAt,
@@ -184,6 +188,7 @@ function toRow(r: PageRow, targets: HistoryTarget[], decisions: HistoryDecision[
     autoApproved: r.requiredApprovals === 0 && r.decidedAt !== null,
     breakGlass: r.breakGlass,
     targets,
+    groups,
     decisions,
   };
 }

@@ -1,6 +1,6 @@
 import { countQuorum } from "../../domain/policy";
 import { sessionNotice, type SessionNotice } from "../../domain/request-presentation";
-import type { GrantStatus, RequestStatus } from "../../generated/prisma/enums";
+import type { RequestStatus } from "../../generated/prisma/enums";
 import type { ServiceContext } from "../context";
 import {
   isLive,
@@ -21,8 +21,8 @@ export interface MyRequestSummary {
   endsAt: Date;
   durationMinutes: number;
   targets: TargetSummary[];
-  /** Identity Center group memberships asked for, with their grant's status once approved. */
-  groups: (GroupTargetSummary & { grantStatus: GrantStatus | null })[];
+  /** Identity Center group memberships asked for (a request has targets or groups). */
+  groups: GroupTargetSummary[];
   approvals: number;
   requiredApprovals: number;
   extensionPending: boolean;
@@ -43,10 +43,11 @@ export interface ActiveGrantView {
   sessionNotice: SessionNotice | null;
 }
 
-/** An Identity Center group membership the viewer holds through the portal right now. */
+/** A temporary Identity Center group membership the viewer holds right now. */
 export interface ActiveGroupGrantView extends GroupTargetSummary {
   grantId: string;
   requestId: string;
+  startsAt: Date;
   endsAt: Date;
 }
 
@@ -87,8 +88,9 @@ export async function listMyRequests({
         extensionRequestedMinutes: true,
         closeReason: true,
         targets: { select: { accountId: true, permissionSetArn: true } },
+        groupTargets: { select: { groupName: true }, orderBy: { groupName: "asc" } },
         grants: { select: { status: true } },
-        groupTargets: { select: { groupName: true, grant: { select: { status: true } } }, orderBy: { id: "asc" } },
+        groupGrants: { select: { status: true } },
         decisions: { where: { kind: "REQUEST" }, select: { approverId: true, decision: true, viaGroups: true } },
       },
     }),
@@ -108,7 +110,7 @@ export async function listMyRequests({
     ctx.db.groupGrant.findMany({
       where: { userId: actor.userId, status: "ACTIVE" },
       orderBy: { endsAt: "asc" },
-      select: { id: true, requestId: true, groupName: true, endsAt: true },
+      select: { id: true, requestId: true, groupName: true, startsAt: true, endsAt: true },
     }),
   ]);
   const names = await loadTargetNames(ctx.db, [...requests.flatMap((r) => r.targets), ...grants]);
@@ -132,7 +134,7 @@ export async function listMyRequests({
       endsAt: r.endsAt,
       durationMinutes: r.durationMinutes,
       targets: r.targets.map((t) => summarizeTarget(names, t)),
-      groups: r.groupTargets.map((t) => ({ ...summarizeGroupTarget(t), grantStatus: t.grant?.status ?? null })),
+      groups: r.groupTargets.map(summarizeGroupTarget),
       approvals: countQuorum({ required: r.requiredApprovals, distinctGroups: r.distinctGroups }, r.decisions)
         .approvals,
       requiredApprovals: r.requiredApprovals,
@@ -154,16 +156,17 @@ export async function listMyRequests({
       ...summarizeGroupTarget(g),
       grantId: g.id,
       requestId: g.requestId,
+      startsAt: g.startsAt,
       endsAt: g.endsAt,
     })),
     live:
       grants.length > 0 ||
       groupGrants.length > 0 ||
       requests.some((r) =>
-        isLive(r.status, [
-          ...r.grants.map((g) => g.status),
-          ...r.groupTargets.flatMap((t) => (t.grant ? [t.grant.status] : [])),
-        ]),
+        isLive(
+          r.status,
+          [...r.grants, ...r.groupGrants].map((g) => g.status),
+        ),
       ),
   };
 }

@@ -52,6 +52,12 @@ rules:
       approvers: { groups: [team-payments-leads, security-approvers] }
       required: 2
       distinctGroups: true
+groupRules:
+  - id: data-prod-db-admins
+    requesters: { groups: [team-data] }
+    identityCenterGroups: [prod-db-admins]
+    maxDurationMinutes: 120
+    approval: { auto: false, approvers: { groups: [approvers] }, required: 1 }
 `;
 
 let harness: ServiceHarness;
@@ -169,7 +175,11 @@ async function request(requester: "alice" | "frank", permissionSet: "PowerUser" 
       startMode: "now",
     },
   });
-  // The approval message as the worker posts it to the approvals channel.
+  return postedCopy(requestId);
+}
+
+/** The approval message as the worker posts it to the approvals channel. */
+async function postedCopy(requestId: string) {
   const sender = createSlackSender(slackSettings(), { db: harness.db.prisma, log });
   for (const delivery of await claimDueDeliveries(harness.db.prisma, { limit: 500 }))
     if (delivery.notification.requestId === requestId && delivery.target === "channel:#access-approvals")
@@ -210,6 +220,28 @@ describe("Slack interactions", () => {
     await settle();
     expect(await ephemeralsFor(slackUserIdFor("dave"))).toEqual(["This request was already approved by Bob Approver."]);
     expect(await decisionsOf(requestId)).toHaveLength(1);
+  });
+
+  it("an approver's click approves a group membership request the same way, creating its group grant", async () => {
+    const { requestId: created } = await createRequest({
+      ctx: harness.ctxFor(harness.users.erin!),
+      queue: harness.queue,
+      input: {
+        groups: ["prod-db-admins"],
+        justification: "Rebuilding the orders index",
+        durationMinutes: 60,
+        startMode: "now",
+      },
+    });
+    const { requestId, ts } = await postedCopy(created);
+    expect(await click(slackUserIdFor("bob"), ts)).toMatchObject({ status: 200 });
+    await settle();
+    expect((await decisionsOf(requestId)).map((d) => [d.approver.email, d.decision])).toEqual([
+      ["bob@example.com", "APPROVE"],
+    ]);
+    expect(await harness.db.prisma.groupGrant.findMany({ where: { requestId } })).toMatchObject([
+      { groupName: "prod-db-admins", status: "SCHEDULED" },
+    ]);
   });
 
   it.each(["stale-timestamp", "wrong-secret", "altered-body", "unsigned"] as const)(
