@@ -83,6 +83,10 @@ run({
 });
 // Worker processes killed at random against the simulator; the full scenarios are `npm run test:chaos -- --scenario all`.
 run({ name: "chaos (quick)", command: [process.execPath, "--import", "tsx", "scripts/chaos/run.ts", "--quick"] });
+run({
+  name: "chaos groups (quick)",
+  command: [process.execPath, "--import", "tsx", "scripts/chaos/run.ts", "--scenario", "groups", "--quick"],
+});
 const built = run({
   name: "build (e2e)",
   command: [bin("next"), "build"],

@@ -87,12 +87,12 @@ export function standingViolations(evidence: Pick<ChaosEvidence, "assignments" |
   return missing + deleted;
 }
 
-export function stuckGrants(grants: GrantRow[]) {
+export function stuckGrants<G extends Pick<GrantRow, "status">>(grants: G[]) {
   return grants.filter((g) => !TERMINAL.has(g.status));
 }
 
 /** Grants whose audited status changes do not lead, one by one from SCHEDULED, to the status the grant has. */
-export function unauditedGrants(grants: GrantRow[], audit: AuditRow[]) {
+export function unauditedGrants<G extends Pick<GrantRow, "id" | "status">>(grants: G[], audit: AuditRow[]) {
   const byGrant = new Map<string, AuditRow[]>();
   for (const row of audit) (byGrant.get(row.entityId) ?? byGrant.set(row.entityId, []).get(row.entityId)!).push(row);
   return grants.filter((grant) => {

@@ -98,13 +98,8 @@ export interface SeededGrant {
   releaseAt: Date | null;
 }
 
-/** Users for the seeded Identity Store people, then one approved request per planned grant through the approval path's own grant creation (grant + activation job in one transaction). */
-export async function seedGrants(
-  db: PrismaClient,
-  queue: JobQueue,
-  plan: PlannedGrant[],
-  origin: Date,
-): Promise<SeededGrant[]> {
+/** A portal user per seeded Identity Store person; Identity Store user id → portal user id. */
+export async function upsertSeedUsers(db: PrismaClient): Promise<Map<string, string>> {
   const users = new Map<string, string>();
   for (const user of DEMO_SEED.users) {
     const row = await db.user.upsert({
@@ -120,6 +115,17 @@ export async function seedGrants(
     });
     users.set(user.userId, row.id);
   }
+  return users;
+}
+
+/** Users for the seeded Identity Store people, then one approved request per planned grant through the approval path's own grant creation (grant + activation job in one transaction). */
+export async function seedGrants(
+  db: PrismaClient,
+  queue: JobQueue,
+  plan: PlannedGrant[],
+  origin: Date,
+): Promise<SeededGrant[]> {
+  const users = await upsertSeedUsers(db);
   const seeded: SeededGrant[] = [];
   for (let offset = 0; offset < plan.length; offset += 50) {
     await db.$transaction(

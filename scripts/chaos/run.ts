@@ -1,4 +1,4 @@
-// `npm run test:chaos [-- --scenario kills|faults|db-restart|sim-outage|all] [--quick] [--seed N] [--keep]`: worker processes
+// `npm run test:chaos [-- --scenario kills|faults|db-restart|sim-outage|burst|groups|all] [--quick] [--seed N] [--keep]`: worker processes
 // against the simulator, SIGKILLed (and sometimes SIGTERMed) at random and restarted, over many short grants; then checks
 // that AWS holds exactly what the grants say, nothing is stuck, every transition is audited, no operation was lost or
 // doubled, and the shared AWS limits held. Prints `BENCH chaos_<scenario>_<name> <value> <unit>`; exits 1 on a broken invariant.
@@ -25,8 +25,16 @@ import * as checks from "./checks";
 import { createRandom, planGrants, seedGrants, STANDING, type PlanOptions, type SeededGrant } from "./plan";
 import { SimulatorProcess, WorkerPool } from "./processes";
 import { chooseStop } from "./stop-plan";
+import {
+  chaosGroupIds,
+  groupInvariants,
+  OUT_OF_BAND_BEFORE_RUN,
+  planGroupGrants,
+  releaseGroupGrants,
+  seedGroupGrants,
+} from "./groups";
 
-const SCENARIOS = ["kills", "faults", "db-restart", "sim-outage", "burst"] as const;
+const SCENARIOS = ["kills", "faults", "db-restart", "sim-outage", "burst", "groups"] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 interface ScenarioConfig {
@@ -116,6 +124,9 @@ function scenarioConfig(scenario: Scenario, quick: boolean, outageSeconds: numbe
         asyncDelayMs: 1_500,
         expectBatchedVerification: true,
       };
+    case "groups":
+      // Temporary group memberships: pairs shared between grants, pre-existing members, early ends, kills meanwhile.
+      return base;
     case "sim-outage":
       return {
         ...base,
@@ -514,152 +525,8 @@ async function runScenario(
   process.once("exit", stopEverything);
   try {
     await run.setup();
-    const grants = await run.seedGrants();
-    const origin = Math.min(...grants.map((g) => g.startsAt.getTime()));
-    const lastEnd = Math.max(...grants.map((g) => g.endsAt.getTime()));
-    const disruptions: Promise<unknown>[] = [];
-    let convergeAfterDbRestart: Promise<number> | null = null;
-    if (config.simOutage)
-      disruptions.push(
-        run.simulatorOutage(origin + config.simOutage.atSeconds * 1000, config.simOutage.downSeconds * 1000),
-      );
-    if (config.dbRestart)
-      disruptions.push(
-        (convergeAfterDbRestart = run.databaseRestart(
-          origin + config.dbRestart.atSeconds * 1000,
-          config.dbRestart.downSeconds * 1000,
-          grants,
-        )),
-      );
-    const [killed, released] = await Promise.all([run.killLoop(lastEnd), run.releaseLoop(grants), ...disruptions]);
-    await Promise.all(disruptions);
-    log("last window ended; no more kills; waiting for the workers to settle everything");
-    await run.workers!.ensureAllRunning();
-    const settleStarted = Date.now();
-    const converged = await run.waitForConvergence(grants, Date.now() + config.convergeSeconds * 1000);
-    const evidence = await run.collect();
-    const chain = await verifyAuditChain(run.db!);
-    // Kept with the logs when the run fails (or with --keep), to see what happened to each grant.
-    fs.writeFileSync(path.join(run.root, "evidence.json"), JSON.stringify(evidence, null, 1));
-
-    const grantRows = evidence.grants;
-    const cycles = grantRows.filter((g) => g.createVerifiedAt && g.status === "REMOVED").length;
-    const leaked = checks.leakedAssignments(evidence);
-    const standing = checks.standingViolations(evidence);
-    const stuck = checks.stuckGrants(grantRows);
-    const unaudited = checks.unauditedGrants(grantRows, evidence.audit);
-    const lost = checks.lostOperations(evidence);
-    const accounting = checks.operationAccounting(evidence);
-    const rate = checks.rateViolations(evidence);
-    const inflight = checks.inflightCreates(evidence);
-    const lags = checks.removalLags(grantRows);
-    const crashes = evidence.workerEvents.filter((e) => e.type === "crash").length;
-    const sessions = await run.sessionEvidence(grantRows);
-    const unrevoked = checks.unrevokedGrants(sessions);
-    const customerLost = checks.lostCustomerStatements(sessions);
-    run.bench("session_denies", sessions.revocations.length, "revocations");
-    run.bench("unrevoked_grants", unrevoked.length, "grants");
-    run.bench("customer_statements_lost", customerLost.length, "permission sets");
-    run.expect(
-      unrevoked.length === 0,
-      `ended grants whose sessions were not cut: ${JSON.stringify(unrevoked.slice(0, 5))}`,
-    );
-    run.expect(customerLost.length === 0, `customer statements lost from: ${customerLost.join(", ")}`);
-    const cleanup = await run.cleanupUnderKills();
-    const afterCleanup = await run.sessionEvidence(grantRows);
-    const leftover = checks.leftoverPortalStatements(afterCleanup);
-    run.bench("session_denies_cleaned", cleanup.cleaned, "revocations");
-    run.bench("session_cleanup_kills", cleanup.kills, "rounds of SIGKILL to every worker");
-    run.expect(cleanup.left === 0, `session denies not cleaned by the restarted workers: ${cleanup.left}`);
-    run.expect(leftover.length === 0, `portal statements left after cleanup: ${JSON.stringify(leftover)}`);
-    run.expect(checks.lostCustomerStatements(afterCleanup).length === 0, "the cleanup lost a customer statement");
-
-    run.bench("grants", grantRows.length, "grants");
-    run.bench("cycles", cycles, "cycles");
-    run.bench("kills", killed.kills, "kills");
-    run.bench("sigterms", killed.sigterms, "stops");
-    run.bench("worker_crashes", crashes, "exits");
-    run.bench("releases", released, "releases");
-    run.bench("failed_grants", grantRows.filter((g) => g.status === "FAILED").length, "grants");
-    run.bench("windows_missed", grantRows.filter((g) => g.status === "CANCELLED").length, "grants");
-    run.bench("leaked_assignments", leaked.length, "assignments");
-    run.bench("standing_removed", standing, "assignments");
-    run.bench("stuck_grants", stuck.length, "grants");
-    run.bench("unaudited_grants", unaudited.length, "grants");
-    run.bench("lost_operations", lost.length, "operations");
-    run.bench("doubled_operations", accounting.doubled, "operations");
-    run.bench("orphan_operations_after_kill", accounting.orphans, "operations");
-    run.bench("aws_operations", evidence.operations.length, "operations");
-    run.bench("removal_lag_p50", checks.percentile(lags, 50), "s");
-    run.bench("removal_lag_p99", checks.percentile(lags, 99), "s");
-    run.bench("removal_lag_max", lags.length ? Math.max(...lags) : 0, "s");
-    for (const window of rate.report)
-      run.bench(`sso_calls_max_per_${window.windowMs / 1000}s`, window.most, `calls (bound ${window.bound})`);
-    run.bench("simulator_rate_limited", rate.rateLimited, "calls");
-    const verification = checks.deletionVerificationCalls(evidence);
-    run.bench("deletion_status_sweeps", verification.sweeps, "calls");
-    run.bench("deletion_status_describes", verification.describes, "calls");
-    run.bench("deletes_issued", verification.deletes, "calls");
-    run.bench("max_inflight_creates", inflight.most, `creates (limit ${MAX_INFLIGHT_CREATES})`);
-    const graceful = run.workers!.gracefulStops;
-    if (graceful.length)
-      run.bench(
-        "sigterm_exit_p99",
-        checks.percentile(
-          graceful.map((stop) => stop.ms),
-          99,
-        ) / 1000,
-        "s",
-      );
-    run.bench("sigterm_unclean_exits", graceful.filter((stop) => !stop.clean).length, "stops");
-    if (convergeAfterDbRestart) run.bench("converge_after_db_restart", await convergeAfterDbRestart, "s");
-    run.bench("settle_after_last_window", (Date.now() - settleStarted) / 1000, "s");
-    run.bench("audit_chain_intact", chain.intact ? 1 : 0, "bool");
-    run.bench("reconciler_findings", await run.db!.driftFinding.count(), "findings");
-    run.bench("reconciler_removals", evidence.audit.filter((row) => row.action === "drift.removed").length, "removals");
-
-    run.expect(converged, `did not settle within ${config.convergeSeconds} s after the last window`);
-    run.expect(leaked.length === 0, `leaked assignments: ${JSON.stringify(leaked.slice(0, 5))}`);
-    run.expect(standing === 0, "the standing assignment was removed");
-    run.expect(
-      stuck.length === 0,
-      `stuck grants: ${stuck
-        .slice(0, 5)
-        .map((g) => `${g.id}=${g.status}`)
-        .join(", ")}`,
-    );
-    run.expect(
-      unaudited.length === 0,
-      `grants whose transitions are not all audited: ${unaudited
-        .slice(0, 5)
-        .map((g) => g.id)
-        .join(", ")}`,
-    );
-    run.expect(lost.length === 0, `lost operations: ${JSON.stringify(lost.slice(0, 5))}`);
-    run.expect(
-      accounting.doubled === 0,
-      `doubled operations (${accounting.unexplained.length} unexplained unrecorded): ${JSON.stringify(accounting.unexplained.slice(0, 5))}`,
-    );
-    run.expect(rate.violations === 0, `sso-admin calls above the shared limit: ${JSON.stringify(rate.report)}`);
-    run.expect(inflight.excess === 0, `creates in flight above the limit by ${inflight.excess}`);
-    run.expect(chain.intact, "the audit hash chain is broken");
-    run.expect(
-      graceful.every((stop) => stop.clean),
-      "a SIGTERMed worker did not exit cleanly within the graceful timeout",
-    );
-    run.expect(cycles > 0, "no grant went through a full cycle");
-    if (config.expectBatchedVerification)
-      run.expect(
-        verification.sweeps > 0 && verification.describes < verification.deletes,
-        `removals were not waited for in shared status sweeps: ${JSON.stringify(verification)}`,
-      );
-    if (config.removalLagP99LimitSeconds !== null)
-      run.expect(
-        checks.percentile(lags, 99) <= config.removalLagP99LimitSeconds,
-        `removal lag p99 above ${config.removalLagP99LimitSeconds} s`,
-      );
-    if (convergeAfterDbRestart)
-      run.expect(Number.isFinite(await convergeAfterDbRestart), "did not converge after the database restart");
+    if (scenario === "groups") await groupsScenario(run, config);
+    else await assignmentScenario(run, config);
   } catch (error) {
     run.failures.push(
       `the run itself failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
@@ -677,6 +544,252 @@ async function runScenario(
   log(`${scenario}: all invariants hold`);
   if (!keep) fs.rmSync(run.root, { recursive: true, force: true });
   return true;
+}
+
+/** The assignment scenarios: grants through kills (and faults, outages, restarts), then every invariant checked. */
+async function assignmentScenario(run: Run, config: ScenarioConfig) {
+  const grants = await run.seedGrants();
+  const origin = Math.min(...grants.map((g) => g.startsAt.getTime()));
+  const lastEnd = Math.max(...grants.map((g) => g.endsAt.getTime()));
+  const disruptions: Promise<unknown>[] = [];
+  let convergeAfterDbRestart: Promise<number> | null = null;
+  if (config.simOutage)
+    disruptions.push(
+      run.simulatorOutage(origin + config.simOutage.atSeconds * 1000, config.simOutage.downSeconds * 1000),
+    );
+  if (config.dbRestart)
+    disruptions.push(
+      (convergeAfterDbRestart = run.databaseRestart(
+        origin + config.dbRestart.atSeconds * 1000,
+        config.dbRestart.downSeconds * 1000,
+        grants,
+      )),
+    );
+  const [killed, released] = await Promise.all([run.killLoop(lastEnd), run.releaseLoop(grants), ...disruptions]);
+  await Promise.all(disruptions);
+  log("last window ended; no more kills; waiting for the workers to settle everything");
+  await run.workers!.ensureAllRunning();
+  const settleStarted = Date.now();
+  const converged = await run.waitForConvergence(grants, Date.now() + config.convergeSeconds * 1000);
+  const evidence = await run.collect();
+  const chain = await verifyAuditChain(run.db!);
+  // Kept with the logs when the run fails (or with --keep), to see what happened to each grant.
+  fs.writeFileSync(path.join(run.root, "evidence.json"), JSON.stringify(evidence, null, 1));
+
+  const grantRows = evidence.grants;
+  const cycles = grantRows.filter((g) => g.createVerifiedAt && g.status === "REMOVED").length;
+  const leaked = checks.leakedAssignments(evidence);
+  const standing = checks.standingViolations(evidence);
+  const stuck = checks.stuckGrants(grantRows);
+  const unaudited = checks.unauditedGrants(grantRows, evidence.audit);
+  const lost = checks.lostOperations(evidence);
+  const accounting = checks.operationAccounting(evidence);
+  const rate = checks.rateViolations(evidence);
+  const inflight = checks.inflightCreates(evidence);
+  const lags = checks.removalLags(grantRows);
+  const crashes = evidence.workerEvents.filter((e) => e.type === "crash").length;
+  const sessions = await run.sessionEvidence(grantRows);
+  const unrevoked = checks.unrevokedGrants(sessions);
+  const customerLost = checks.lostCustomerStatements(sessions);
+  run.bench("session_denies", sessions.revocations.length, "revocations");
+  run.bench("unrevoked_grants", unrevoked.length, "grants");
+  run.bench("customer_statements_lost", customerLost.length, "permission sets");
+  run.expect(
+    unrevoked.length === 0,
+    `ended grants whose sessions were not cut: ${JSON.stringify(unrevoked.slice(0, 5))}`,
+  );
+  run.expect(customerLost.length === 0, `customer statements lost from: ${customerLost.join(", ")}`);
+  const cleanup = await run.cleanupUnderKills();
+  const afterCleanup = await run.sessionEvidence(grantRows);
+  const leftover = checks.leftoverPortalStatements(afterCleanup);
+  run.bench("session_denies_cleaned", cleanup.cleaned, "revocations");
+  run.bench("session_cleanup_kills", cleanup.kills, "rounds of SIGKILL to every worker");
+  run.expect(cleanup.left === 0, `session denies not cleaned by the restarted workers: ${cleanup.left}`);
+  run.expect(leftover.length === 0, `portal statements left after cleanup: ${JSON.stringify(leftover)}`);
+  run.expect(checks.lostCustomerStatements(afterCleanup).length === 0, "the cleanup lost a customer statement");
+
+  run.bench("grants", grantRows.length, "grants");
+  run.bench("cycles", cycles, "cycles");
+  run.bench("kills", killed.kills, "kills");
+  run.bench("sigterms", killed.sigterms, "stops");
+  run.bench("worker_crashes", crashes, "exits");
+  run.bench("releases", released, "releases");
+  run.bench("failed_grants", grantRows.filter((g) => g.status === "FAILED").length, "grants");
+  run.bench("windows_missed", grantRows.filter((g) => g.status === "CANCELLED").length, "grants");
+  run.bench("leaked_assignments", leaked.length, "assignments");
+  run.bench("standing_removed", standing, "assignments");
+  run.bench("stuck_grants", stuck.length, "grants");
+  run.bench("unaudited_grants", unaudited.length, "grants");
+  run.bench("lost_operations", lost.length, "operations");
+  run.bench("doubled_operations", accounting.doubled, "operations");
+  run.bench("orphan_operations_after_kill", accounting.orphans, "operations");
+  run.bench("aws_operations", evidence.operations.length, "operations");
+  run.bench("removal_lag_p50", checks.percentile(lags, 50), "s");
+  run.bench("removal_lag_p99", checks.percentile(lags, 99), "s");
+  run.bench("removal_lag_max", lags.length ? Math.max(...lags) : 0, "s");
+  for (const window of rate.report)
+    run.bench(`sso_calls_max_per_${window.windowMs / 1000}s`, window.most, `calls (bound ${window.bound})`);
+  run.bench("simulator_rate_limited", rate.rateLimited, "calls");
+  const verification = checks.deletionVerificationCalls(evidence);
+  run.bench("deletion_status_sweeps", verification.sweeps, "calls");
+  run.bench("deletion_status_describes", verification.describes, "calls");
+  run.bench("deletes_issued", verification.deletes, "calls");
+  run.bench("max_inflight_creates", inflight.most, `creates (limit ${MAX_INFLIGHT_CREATES})`);
+  const graceful = run.workers!.gracefulStops;
+  if (graceful.length)
+    run.bench(
+      "sigterm_exit_p99",
+      checks.percentile(
+        graceful.map((stop) => stop.ms),
+        99,
+      ) / 1000,
+      "s",
+    );
+  run.bench("sigterm_unclean_exits", graceful.filter((stop) => !stop.clean).length, "stops");
+  if (convergeAfterDbRestart) run.bench("converge_after_db_restart", await convergeAfterDbRestart, "s");
+  run.bench("settle_after_last_window", (Date.now() - settleStarted) / 1000, "s");
+  run.bench("audit_chain_intact", chain.intact ? 1 : 0, "bool");
+  run.bench("reconciler_findings", await run.db!.driftFinding.count(), "findings");
+  run.bench("reconciler_removals", evidence.audit.filter((row) => row.action === "drift.removed").length, "removals");
+
+  run.expect(converged, `did not settle within ${config.convergeSeconds} s after the last window`);
+  run.expect(leaked.length === 0, `leaked assignments: ${JSON.stringify(leaked.slice(0, 5))}`);
+  run.expect(standing === 0, "the standing assignment was removed");
+  run.expect(
+    stuck.length === 0,
+    `stuck grants: ${stuck
+      .slice(0, 5)
+      .map((g) => `${g.id}=${g.status}`)
+      .join(", ")}`,
+  );
+  run.expect(
+    unaudited.length === 0,
+    `grants whose transitions are not all audited: ${unaudited
+      .slice(0, 5)
+      .map((g) => g.id)
+      .join(", ")}`,
+  );
+  run.expect(lost.length === 0, `lost operations: ${JSON.stringify(lost.slice(0, 5))}`);
+  run.expect(
+    accounting.doubled === 0,
+    `doubled operations (${accounting.unexplained.length} unexplained unrecorded): ${JSON.stringify(accounting.unexplained.slice(0, 5))}`,
+  );
+  run.expect(rate.violations === 0, `sso-admin calls above the shared limit: ${JSON.stringify(rate.report)}`);
+  run.expect(inflight.excess === 0, `creates in flight above the limit by ${inflight.excess}`);
+  run.expect(chain.intact, "the audit hash chain is broken");
+  run.expect(
+    graceful.every((stop) => stop.clean),
+    "a SIGTERMed worker did not exit cleanly within the graceful timeout",
+  );
+  run.expect(cycles > 0, "no grant went through a full cycle");
+  if (config.expectBatchedVerification)
+    run.expect(
+      verification.sweeps > 0 && verification.describes < verification.deletes,
+      `removals were not waited for in shared status sweeps: ${JSON.stringify(verification)}`,
+    );
+  if (config.removalLagP99LimitSeconds !== null)
+    run.expect(
+      checks.percentile(lags, 99) <= config.removalLagP99LimitSeconds,
+      `removal lag p99 above ${config.removalLagP99LimitSeconds} s`,
+    );
+  if (convergeAfterDbRestart)
+    run.expect(Number.isFinite(await convergeAfterDbRestart), "did not converge after the database restart");
+}
+
+/** Group memberships through kills: no leaked membership, no pre-existing member removed, every ended grant verified. */
+async function groupsScenario(run: Run, config: ScenarioConfig) {
+  const queue = createBossJobQueue(run.boss!);
+  const db = run.db!;
+  for (const pair of OUT_OF_BAND_BEFORE_RUN) {
+    const response = await fetch(`${run.sim!.url}/__sim/group-memberships`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(pair),
+    });
+    if (!response.ok) throw new Error(`could not add the pre-existing member: HTTP ${response.status}`);
+  }
+  const memberships = async () =>
+    (await run.fetchSim<SimulatorStateView>("/__sim/state")).groupMemberships.filter((m) =>
+      chaosGroupIds.has(m.groupId),
+    );
+  const before = await memberships();
+  const plan = planGroupGrants(config.plan, run.random);
+  const grants = await seedGroupGrants(db, queue, plan, new Date(Date.now() + 4_000));
+  log(
+    `${grants.length} group grants on ${new Set(plan.map((p) => `${p.groupName}|${p.userId}`)).size} (group, user) pairs; logs in ${run.root}`,
+  );
+  const lastEnd = Math.max(...grants.map((g) => g.endsAt.getTime()));
+  const [killed, released] = await Promise.all([run.killLoop(lastEnd), releaseGroupGrants(db, queue, grants)]);
+  log("last window ended; no more kills; waiting for the workers to settle every group grant");
+  await run.workers!.ensureAllRunning();
+  const settleStarted = Date.now();
+  const ids = grants.map((g) => g.grantId);
+  const deadline = Date.now() + config.convergeSeconds * 1000;
+  let converged = false;
+  while (!converged && Date.now() < deadline) {
+    const open = await db.groupGrant
+      .count({ where: { id: { in: ids }, status: { notIn: ["REMOVED", "CANCELLED", "FAILED"] } } })
+      .catch(() => -1);
+    converged = open === 0;
+    if (!converged) await sleep(1_000);
+  }
+  const [rows, audit, after, last, chain] = await Promise.all([
+    db.groupGrant.findMany({ where: { id: { in: ids } } }),
+    db.auditEvent.findMany({
+      where: { entityType: "group_grant" },
+      orderBy: { seq: "asc" },
+      select: { entityId: true, action: true, before: true, after: true },
+    }),
+    memberships(),
+    run.fetchSim<SimulatorLog>("/__sim/log"),
+    verifyAuditChain(db),
+  ]);
+  fs.writeFileSync(path.join(run.root, "evidence.json"), JSON.stringify({ rows, audit, before, after }, null, 1));
+  const result = groupInvariants({ grants: rows, audit, before, after });
+  const calls = (operation: string) => last.calls.filter((call) => call.operation === operation).length;
+  run.bench("group_grants", rows.length, "grants");
+  run.bench("cycles", result.cycles, "cycles");
+  run.bench("kept_for_other_holder", result.kept, "grants");
+  run.bench("kills", killed.kills, "kills");
+  run.bench("sigterms", killed.sigterms, "stops");
+  run.bench("releases", released, "releases");
+  run.bench("failed_grants", rows.filter((g) => g.status === "FAILED").length, "grants");
+  run.bench("windows_missed", rows.filter((g) => g.status === "CANCELLED").length, "grants");
+  run.bench("leaked_memberships", result.leaked.length, "memberships");
+  run.bench("preexisting_members_removed", result.preexistingRemoved.length, "memberships");
+  run.bench("unverified_removals", result.unverified.length, "grants");
+  run.bench("stuck_grants", result.stuck.length, "grants");
+  run.bench("unaudited_grants", result.unaudited.length, "grants");
+  run.bench("create_group_membership_calls", calls("CreateGroupMembership"), "calls");
+  run.bench("delete_group_membership_calls", calls("DeleteGroupMembership"), "calls");
+  run.bench("settle_after_last_window", (Date.now() - settleStarted) / 1000, "s");
+  run.bench("audit_chain_intact", chain.intact ? 1 : 0, "bool");
+  run.expect(converged, `did not settle within ${config.convergeSeconds} s after the last window`);
+  run.expect(result.leaked.length === 0, `leaked memberships: ${JSON.stringify(result.leaked.slice(0, 5))}`);
+  run.expect(
+    result.preexistingRemoved.length === 0,
+    `pre-existing members removed: ${JSON.stringify(result.preexistingRemoved.slice(0, 5))}`,
+  );
+  run.expect(
+    result.unverified.length === 0,
+    `ended without a verified removal: ${result.unverified.map((g) => g.id).join(", ")}`,
+  );
+  run.expect(
+    result.stuck.length === 0,
+    `stuck group grants: ${result.stuck
+      .slice(0, 5)
+      .map((g) => `${g.id}=${g.status}`)
+      .join(", ")}`,
+  );
+  run.expect(
+    result.unaudited.length === 0,
+    `group grants not fully audited: ${result.unaudited
+      .slice(0, 5)
+      .map((g) => g.id)
+      .join(", ")}`,
+  );
+  run.expect(chain.intact, "the audit hash chain is broken");
+  run.expect(result.cycles > 0, "no group grant went through a full cycle");
 }
 
 async function main() {
