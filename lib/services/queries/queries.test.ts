@@ -393,7 +393,7 @@ describe("my requests", () => {
 
   it("is not live when nothing can change any more", async () => {
     const quiet = await listMyRequests({ ctx: as("carol") });
-    expect(quiet).toEqual({ requests: [], activeGrants: [], live: false });
+    expect(quiet).toEqual({ requests: [], activeGrants: [], activeGroupGrants: [], live: false });
   });
 });
 
