@@ -1,9 +1,15 @@
-/** "PowerUser on payments-prod (210987654321)", one per line. */
+import type { GrantStatus } from "@/lib/domain/request-lifecycle";
+import { StatusBadge } from "@/components/ui/badge";
+
+/** "PowerUser on payments-prod (210987654321)", then "prod-db-admins (Identity Center group)", one per line. */
 export function TargetList({
   targets,
+  groups = [],
   showOu = false,
 }: {
   targets: { accountId: string; accountName: string; ouPath?: string; permissionSetName: string }[];
+  /** Group targets with their grant's status (null before approval: nothing to show yet). */
+  groups?: { groupName: string; shortLabel: string; grantStatus?: GrantStatus | null }[];
   showOu?: boolean;
 }) {
   return (
@@ -15,6 +21,17 @@ export function TargetList({
           <span className="font-mono text-xs text-slate-500 dark:text-slate-400">{t.accountId}</span>
           {showOu && t.ouPath ? (
             <span className="block text-xs text-slate-500 dark:text-slate-400">{t.ouPath}</span>
+          ) : null}
+        </li>
+      ))}
+      {groups.map((g) => (
+        <li key={`group|${g.groupName}`} className="text-sm" data-testid="group-target" data-group={g.groupName}>
+          <span className="font-semibold">{g.shortLabel}</span>
+          {g.grantStatus ? (
+            <>
+              {" "}
+              <StatusBadge status={g.grantStatus} kind="grant" />
+            </>
           ) : null}
         </li>
       ))}

@@ -65,7 +65,7 @@ export default async function HomePage() {
 
       {security ? <SecurityOverviewSections overview={security} /> : null}
 
-      {mine.activeGrants.length > 0 ? (
+      {mine.activeGrants.length + mine.activeGroupGrants.length > 0 ? (
         <Card title="Active access" testId="active-grants">
           <ul className="divide-y divide-slate-100 dark:divide-slate-800">
             {mine.activeGrants.map((grant) => (
@@ -87,6 +87,17 @@ export default async function HomePage() {
                   <AccessPortalNote />
                 </div>
                 {grant.sessionNotice ? <SessionWarning notice={grant.sessionNotice} /> : null}
+              </li>
+            ))}
+            {mine.activeGroupGrants.map((grant) => (
+              <li key={grant.grantId} className="py-3 first:pt-0 last:pb-0" data-testid="active-group-grant">
+                <Link href={`/requests/${grant.requestId}`} className="font-semibold hover:underline">
+                  {grant.shortLabel}
+                </Link>
+                <p className="text-sm text-slate-600 dark:text-slate-400">
+                  Ends <LocalTime iso={grant.endsAt.toISOString()} /> ·{" "}
+                  <Countdown to={grant.endsAt.toISOString()} testId="grant-countdown" /> left
+                </p>
               </li>
             ))}
           </ul>
@@ -124,7 +135,7 @@ export default async function HomePage() {
                     >
                       <td className="px-5 py-3">
                         <Link href={`/requests/${r.id}`} className="block hover:underline" data-testid="request-link">
-                          <TargetList targets={r.targets} />
+                          <TargetList targets={r.targets} groups={r.groups} />
                         </Link>
                       </td>
                       <td className="px-5 py-3 whitespace-nowrap text-slate-600 dark:text-slate-400">

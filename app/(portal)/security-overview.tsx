@@ -68,7 +68,10 @@ export function SecurityOverviewSections({ overview }: { overview: SecurityOverv
                   {elevation.requester.name ?? elevation.requester.email}
                 </Link>{" "}
                 <span className="text-slate-700 dark:text-slate-300">
-                  {elevation.targets.map((t) => `${t.permissionSetName} on ${t.accountName}`).join(", ")}
+                  {[
+                    ...elevation.targets.map((t) => `${t.permissionSetName} on ${t.accountName}`),
+                    ...elevation.groups.map((g) => g.shortLabel),
+                  ].join(", ")}
                 </span>
                 <span className="block text-xs text-slate-600 dark:text-slate-400">
                   {elevation.ending ? (

@@ -75,7 +75,7 @@ export function HistoryTable({ rows, showRequester }: { rows: HistoryRow[]; show
                 </td>
               ) : null}
               <td className="px-5 py-3">
-                <TargetList targets={row.targets} />
+                <TargetList targets={row.targets} groups={row.groups} />
               </td>
               <td className="px-5 py-3">
                 <StatusBadge status={row.status} />

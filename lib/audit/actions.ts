@@ -33,7 +33,6 @@ export const AUDIT_ACTIONS = {
   "grant.failed": { title: "Granting failed", tone: "error" },
   "grant.window_missed": { title: "Window missed before activation", tone: "muted" },
   "grant.cancelled": { title: "Grant cancelled before it started", tone: "muted" },
-  "group_grant.cancelled": { title: "Group membership cancelled before it started", tone: "muted" },
   "grant.removing": { title: "Removal started", tone: "info" },
   "grant.delete_issued": { title: "Assignment removal issued to AWS", tone: "info" },
   "grant.removed": { title: "Assignment removed (verified)", tone: "muted" },
@@ -42,6 +41,20 @@ export const AUDIT_ACTIONS = {
   "grant.ended_assignment_kept": { title: "Ended; assignment kept for other access", tone: "muted" },
   "grant.assignment_lost": { title: "Assignment missing in AWS (found by reconciliation)", tone: "error" },
   "grant.recreating": { title: "Missing assignment being re-created", tone: "info" },
+  "group_grant.provisioning": { title: "Membership granting started", tone: "info" },
+  "group_grant.activated": { title: "Membership active (verified)", tone: "success" },
+  "group_grant.failed": { title: "Membership granting failed", tone: "error" },
+  "group_grant.window_missed": { title: "Window missed before the membership started", tone: "muted" },
+  "group_grant.cancelled": { title: "Group membership cancelled before it started", tone: "muted" },
+  "group_grant.removing": { title: "Membership removal started", tone: "info" },
+  "group_grant.ended_membership_kept": { title: "Ended; membership kept for other access", tone: "muted" },
+  "group_grant.removed": { title: "Membership removed (verified)", tone: "muted" },
+  "group_grant.removal_failed": { title: "Membership removal failed", tone: "error" },
+  "group_grant.removal_retried": { title: "Membership removal retried", tone: "info" },
+  "group_grant.membership_lost": {
+    title: "Membership missing in Identity Center (found by reconciliation)",
+    tone: "error",
+  },
   "session.revocation_applied": { title: "Live AWS sessions: deny written and provisioning started", tone: "info" },
   "session.revocation_verified": { title: "Live AWS sessions cut (provisioning succeeded)", tone: "success" },
   "session.revocation_cleaned": { title: "Session deny removed after every old session expired", tone: "muted" },
@@ -84,7 +97,12 @@ export type KnownAuditAction = keyof typeof AUDIT_ACTIONS;
 
 /** Actions that belong to a request's life, offered as the dashboard's event-type filter. */
 export const REQUEST_EVENT_ACTIONS = (Object.keys(AUDIT_ACTIONS) as KnownAuditAction[]).filter(
-  (a) => a.startsWith("request.") || a.startsWith("grant.") || a.startsWith("session.") || a.startsWith("breakglass."),
+  (a) =>
+    a.startsWith("request.") ||
+    a.startsWith("grant.") ||
+    a.startsWith("group_grant.") ||
+    a.startsWith("session.") ||
+    a.startsWith("breakglass."),
 );
 
 export function describeAction(action: string): { title: string; tone: AuditTone } {

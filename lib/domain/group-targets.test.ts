@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import {
   allowRulesOf,
   groupLabel,
+  groupTargetLabel,
+  groupTargetShortLabel,
   identityCenterGroupsNamed,
   portalManagedGroups,
   withIdentityCenterGroups,
@@ -288,5 +290,19 @@ describe("Identity Center groups as requester and approver selectors", () => {
     ]);
     expect(portalManagedGroups(policy)).toEqual(["prod-db-admins"]);
     expect(allowRulesOf(policy).map((rule) => rule.id)).toEqual(["everything-everywhere", "prod-db-admins"]);
+  });
+});
+
+describe("group target labels", () => {
+  it.each<[string, string, string]>([
+    [
+      "prod-db-admins",
+      'membership of Identity Center group "prod-db-admins"',
+      "prod-db-admins (Identity Center group)",
+    ],
+    ["Data Admins", 'membership of Identity Center group "Data Admins"', "Data Admins (Identity Center group)"],
+  ])("%s reads as %s in a sentence and %s in a list", (name, sentence, short) => {
+    expect(groupTargetLabel(name)).toBe(sentence);
+    expect(groupTargetShortLabel(name)).toBe(short);
   });
 });

@@ -115,7 +115,7 @@ export function groupTargetLabel(displayName: string): string {
   return `membership of Identity Center group "${displayName}"`;
 }
 
-/** A group target where space is short (lists, table cells): prod-db-admins (group). */
+/** A group target in lists and table cells: "prod-db-admins (Identity Center group)", never mistaken for an IdP group. */
 export function groupTargetShortLabel(displayName: string): string {
-  return `${displayName} (group)`;
+  return `${displayName} (Identity Center group)`;
 }

@@ -5,11 +5,13 @@ import {
   durationInWords,
   keptAssignmentText,
   requestHeadline,
+  requestTitle,
   sessionNotice,
   type SessionFacts,
   timelineEventTitle,
   ungrantedTargetText,
   type GrantPresentation,
+  type KeptAssignment,
   type WindowFacts,
 } from "./request-presentation";
 import type { RequestStatus } from "./request-lifecycle";
@@ -175,6 +177,76 @@ describe("timeline titles", () => {
     expect(timelineEventTitle({ ...revocation, targetLabel: null }, new Map())).toBe(
       "Live AWS sessions cut (provisioning succeeded)",
     );
+  });
+});
+
+describe("group targets", () => {
+  it.each<[string, { permissionSetName: string; accountName: string }[], string[], string]>([
+    ["one account target", [{ permissionSetName: "ReadOnly", accountName: "sandbox" }], [], "ReadOnly on sandbox"],
+    ["one group", [], ["prod-db-admins"], "prod-db-admins (Identity Center group)"],
+    ["two groups", [], ["prod-db-admins", "analysts"], "prod-db-admins (Identity Center group) and 1 more"],
+    [
+      "accounts first",
+      [{ permissionSetName: "ReadOnly", accountName: "sandbox" }],
+      ["prod-db-admins"],
+      "ReadOnly on sandbox and 1 more",
+    ],
+    ["nothing left to name", [], [], "Access request"],
+  ])("a request title with %s", (_name, accounts, groups, title) => {
+    expect(requestTitle(accounts, groups)).toBe(title);
+  });
+
+  it.each<[string, KeptAssignment, string, string]>([
+    [
+      "a standing membership",
+      { reason: "standing-assignment", coveringRequestIds: [], kind: "membership" },
+      "Access ended; the membership stays because it is a standing membership outside the portal.",
+      "Completed: access ended; prod-db-admins (Identity Center group) stays a member because it is a standing membership outside the portal",
+    ],
+    [
+      "a membership another grant still needs",
+      { reason: "covered-by-active-grant", coveringRequestIds: ["req-2"], kind: "membership" },
+      "Access ended; the membership stays for the other active grant of request req-2.",
+      "Completed: access ended; prod-db-admins (Identity Center group) stays a member for the other active grant of request req-2",
+    ],
+  ])("a kept group membership (%s) says membership, not assignment", (_name, kept, note, completed) => {
+    const grants = new Map<string, GrantPresentation>([
+      ["gg-1", { label: "prod-db-admins (Identity Center group)", kept }],
+    ]);
+    expect(keptAssignmentText(kept)).toBe(note);
+    expect(
+      timelineEventTitle(
+        { action: "request.completed", title: "Completed: all access removed", entityType: "request", entityId: "r" },
+        grants,
+      ),
+    ).toBe(completed);
+    expect(
+      timelineEventTitle(
+        {
+          action: "group_grant.ended_membership_kept",
+          title: "Ended; membership kept for other access",
+          entityType: "group_grant",
+          entityId: "gg-1",
+        },
+        grants,
+      ),
+    ).toBe(`Access ended: prod-db-admins (Identity Center group); ${note.slice("Access ended; ".length, -1)}`);
+  });
+
+  it("names the group of a group grant event, and never takes an account grant's label for it", () => {
+    const grants = new Map<string, GrantPresentation>([
+      ["gg-1", { label: "prod-db-admins (Identity Center group)", kept: null }],
+    ]);
+    const event = (entityType: string) => ({
+      action: "group_grant.activated",
+      title: "Membership active (verified)",
+      entityType,
+      entityId: "gg-1",
+    });
+    expect(timelineEventTitle(event("group_grant"), grants)).toBe(
+      "Membership active (verified): prod-db-admins (Identity Center group)",
+    );
+    expect(timelineEventTitle(event("request"), grants)).toBe("Membership active (verified)");
   });
 });
 

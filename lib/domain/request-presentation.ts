@@ -1,3 +1,4 @@
+import { groupTargetShortLabel } from "./group-targets";
 import type { SessionRevocationMode } from "./policy";
 import {
   ASSIGNMENT_MAY_EXIST_STATUSES,
@@ -62,15 +63,18 @@ export function ungrantedTargetText(status: RequestStatus): string {
 
 export type KeptReason = "standing-assignment" | "covered-by-active-grant";
 
-/** Why an ended grant left its AWS assignment in place, and which requests' grants hold it now. */
+/** Why an ended grant left its AWS assignment (or group membership) in place, and which requests' grants hold it now. */
 export interface KeptAssignment {
   reason: KeptReason;
   coveringRequestIds: readonly string[];
+  /** What was kept: an account assignment (the default) or an Identity Center group membership. */
+  kind?: "assignment" | "membership";
 }
 
 /** Why the assignment outlived a grant: "for the other active grant of request …" or "because it is a standing assignment …". */
 export function keptAssignmentReason(kept: KeptAssignment): string {
-  if (kept.reason === "standing-assignment") return "because it is a standing assignment outside the portal";
+  if (kept.reason === "standing-assignment")
+    return `because it is a standing ${kept.kind ?? "assignment"} outside the portal`;
   const ids = kept.coveringRequestIds;
   if (ids.length === 0) return "for another active grant";
   return `for the other active grant of request ${ids.join(", ")}`;
@@ -78,7 +82,21 @@ export function keptAssignmentReason(kept: KeptAssignment): string {
 
 /** The note beside a grant whose assignment was kept. */
 export function keptAssignmentText(kept: KeptAssignment): string {
-  return `Access ended; the assignment stays ${keptAssignmentReason(kept)}.`;
+  return `Access ended; the ${kept.kind ?? "assignment"} stays ${keptAssignmentReason(kept)}.`;
+}
+
+/** A request's heading: its first target ("PowerUser on payments-prod" or a group's label) and how many more. */
+export function requestTitle(
+  accountTargets: readonly { permissionSetName: string; accountName: string }[],
+  groupNames: readonly string[],
+): string {
+  const labels = [
+    ...accountTargets.map((t) => `${t.permissionSetName} on ${t.accountName}`),
+    ...groupNames.map(groupTargetShortLabel),
+  ];
+  const [first] = labels;
+  if (first === undefined) return "Access request";
+  return labels.length === 1 ? first : `${first} and ${labels.length - 1} more`;
 }
 
 export interface GrantPresentation {
@@ -97,16 +115,20 @@ export interface TimelineEventFacts {
   targetLabel?: string | null;
 }
 
-/** A timeline row's title: grant events name their target, and an end that kept an assignment says so instead of "all access removed". */
+/** A timeline row's title: grant and group grant events name their target, and an end that kept an assignment says so instead of "all access removed". */
 export function timelineEventTitle(event: TimelineEventFacts, grants: ReadonlyMap<string, GrantPresentation>): string {
-  const grant = event.entityType === "grant" ? grants.get(event.entityId) : undefined;
+  const grant =
+    event.entityType === "grant" || event.entityType === "group_grant" ? grants.get(event.entityId) : undefined;
   if (event.action === "request.completed") {
     const kept = [...grants.values()].filter((g) => g.kept);
     if (kept.length === 0) return event.title;
-    return `Completed: access ended; ${kept.map((g) => `${g.label} stays assigned ${keptAssignmentReason(g.kept!)}`).join("; ")}`;
+    return `Completed: access ended; ${kept.map((g) => `${g.label} stays ${g.kept!.kind === "membership" ? "a member" : "assigned"} ${keptAssignmentReason(g.kept!)}`).join("; ")}`;
   }
-  if (grant?.kept && event.action === "grant.ended_assignment_kept")
-    return `Access ended: ${grant.label}; the assignment stays ${keptAssignmentReason(grant.kept)}`;
+  if (
+    grant?.kept &&
+    (event.action === "grant.ended_assignment_kept" || event.action === "group_grant.ended_membership_kept")
+  )
+    return `Access ended: ${grant.label}; the ${grant.kept.kind ?? "assignment"} stays ${keptAssignmentReason(grant.kept)}`;
   const label = grant?.label ?? event.targetLabel;
   return label ? `${event.title}: ${label}` : event.title;
 }

@@ -229,7 +229,7 @@ describe("deciding a group request", () => {
       {
         groupName: "prod-db-admins",
         label: 'membership of Identity Center group "prod-db-admins"',
-        shortLabel: "prod-db-admins (group)",
+        shortLabel: "prod-db-admins (Identity Center group)",
       },
     ]);
     expect((await listApprovalQueue({ ctx: ctx(h.users.grace!) })).requests.map((r) => r.id)).not.toContain(requestId);
@@ -294,7 +294,7 @@ describe("reads that list requests", () => {
     const mine = await listMyRequests({ ctx: ctx(erin()) });
     expect(mine.requests.find((r) => r.id === requestId)).toMatchObject({
       targets: [],
-      groups: [{ groupName: "prod-db-admins", shortLabel: "prod-db-admins (group)" }],
+      groups: [{ groupName: "prod-db-admins", shortLabel: "prod-db-admins (Identity Center group)" }],
     });
     expect(mine.activeGroupGrants.filter((g) => g.requestId === requestId)).toMatchObject([
       { groupName: "prod-db-admins", label: 'membership of Identity Center group "prod-db-admins"' },

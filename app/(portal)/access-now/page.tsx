@@ -42,6 +42,17 @@ function ElevationItem({ elevation }: { elevation: ActiveElevation }) {
               {target.grantStatus !== "ACTIVE" ? <StatusBadge status={target.grantStatus} kind="grant" /> : null}
             </li>
           ))}
+          {elevation.groups.map((target) => (
+            <li
+              key={target.grantId}
+              data-testid="elevation-target"
+              data-group={target.groupName}
+              className="flex flex-wrap items-center gap-x-2"
+            >
+              <span className="font-semibold">{target.shortLabel}</span>
+              {target.grantStatus !== "ACTIVE" ? <StatusBadge status={target.grantStatus} kind="grant" /> : null}
+            </li>
+          ))}
         </ul>
         <p className="text-slate-700 dark:text-slate-300">
           Ends <LocalTime iso={endsAt} />

@@ -115,7 +115,7 @@ export default async function ApprovalsPage({
                     ) : null}
                   </p>
                   <Link href={`/requests/${x.id}`} className="block hover:underline">
-                    <TargetList targets={x.targets} />
+                    <TargetList targets={x.targets} groups={x.groups} />
                   </Link>
                   <p className="text-sm text-slate-600 dark:text-slate-400">
                     Currently ends <LocalTime iso={x.endsAt.toISOString()} /> (<Countdown to={x.endsAt.toISOString()} />{" "}

@@ -26,7 +26,7 @@ const RISK_TONES: Record<RiskFlag, "red" | "amber" | "gray"> = {
 
 const selectionKey = (item: QueueItem) => `${item.id}@${item.version}`;
 const requestLabel = (item: QueueItem) =>
-  `${item.requester.name ?? item.requester.email ?? "someone"}: ${item.targets.map(targetLabel).join(", ")}`;
+  `${item.requester.name ?? item.requester.email ?? "someone"}: ${[...item.targets.map(targetLabel), ...item.groups.map((g) => g.shortLabel)].join(", ")}`;
 
 /** The pending requests as a table (stacked rows on a phone), each with its one-click decision, plus bulk decisions. */
 export function QueueTable({ items, emptyText }: { items: QueueItem[]; emptyText: string }) {
@@ -197,7 +197,7 @@ export function QueueTable({ items, emptyText }: { items: QueueItem[]; emptyText
                     ) : null}
                   </p>
                   <Link href={`/requests/${r.id}`} className="block hover:underline">
-                    <TargetList targets={r.targets} showOu />
+                    <TargetList targets={r.targets} groups={r.groups} showOu />
                   </Link>
                   <p
                     className="line-clamp-3 whitespace-pre-wrap text-slate-800 dark:text-slate-200"

@@ -1,3 +1,4 @@
+import { groupTargetShortLabel } from "../../domain/group-targets";
 import { AppError } from "../../domain/errors";
 import type { GrantStatus } from "../../domain/request-lifecycle";
 import type { Prisma } from "../../generated/prisma/client";
@@ -132,7 +133,7 @@ export async function checkRemovalAlerts({
           kind: GROUP_REMOVAL_ALERT_KIND,
           severity: "critical",
           dedupeKey: groupRemovalAlertKey(grant.id),
-          subject: `Group membership not removed: ${grant.groupName} (group) for ${grant.user.email ?? "a user"}, ${minutes} min after it ended`,
+          subject: `Group membership not removed: ${groupTargetShortLabel(grant.groupName)} for ${grant.user.email ?? "a user"}, ${minutes} min after it ended`,
           detail: {
             groupGrantId: grant.id,
             requestId: grant.requestId,

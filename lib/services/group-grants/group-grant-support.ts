@@ -1,3 +1,4 @@
+import { groupTargetShortLabel } from "../../domain/group-targets";
 import type { MembershipReading } from "../../domain/group-membership";
 import type { IdentityCenterPort } from "../../aws/identity-center-port";
 import type { ServiceContext } from "../context";
@@ -37,7 +38,7 @@ export async function raiseGroupGrantAlert(
       kind,
       severity: "critical",
       dedupeKey: `${kind}:${grant.id}`,
-      subject: `${reason} (${grant.userEmail ?? "a user"}, ${grant.groupName} (group))`,
+      subject: `${reason} (${grant.userEmail ?? "a user"}, ${groupTargetShortLabel(grant.groupName)})`,
       detail: { groupGrantId: grant.id, requestId: grant.requestId, groupName: grant.groupName, reason },
       requestId: grant.requestId,
     },

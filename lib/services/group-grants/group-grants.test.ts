@@ -318,7 +318,7 @@ describe("group grant activation and removal", () => {
       kind: "group-removal-unverified",
       dedupeKey: `group-removal-unverified:${grant.id}`,
     });
-    expect(alert!.subject).toContain("prod-db-admins (group)");
+    expect(alert!.subject).toContain("prod-db-admins (Identity Center group)");
     expect(alert!.subject).toContain("erin@example.com");
 
     expect(await deactivateGroupGrant({ ctx: w.ctx, input: { grantId: grant.id }, deps: w.deps })).toBe("removed");

@@ -1,4 +1,5 @@
 import type { Db } from "../../db";
+import { groupTargetShortLabel } from "../../domain/group-targets";
 import type { GrantPresentation, KeptAssignment, KeptReason } from "../../domain/request-presentation";
 import type { TargetNames } from "./support";
 
@@ -53,6 +54,44 @@ export async function presentRequestGrants(
     result.set(t.grant.id, {
       label: `${names.permissionSet(t.permissionSetArn).name} on ${names.account(t.accountId).name}`,
       kept,
+    });
+  }
+  return result;
+}
+
+/** Per group grant of a request: its group's label, and for a grant that ended while keeping the membership, why (as above). */
+export async function presentGroupGrants(
+  db: Db,
+  groupTargets: readonly { groupName: string; grant: { id: string; keptForOtherGrant: boolean } | null }[],
+  events: readonly { entityType: string; entityId: string; after: unknown }[],
+): Promise<Map<string, GrantPresentation>> {
+  const kept = new Map<string, { reason: KeptReason; coveringGrantIds: string[] }>();
+  for (const event of events) {
+    if (event.entityType !== "group_grant") continue;
+    const fields = keptFields(event.after);
+    if (fields) kept.set(event.entityId, fields);
+  }
+  const coveringIds = [...new Set([...kept.values()].flatMap((k) => k.coveringGrantIds))];
+  const covering = coveringIds.length
+    ? await db.groupGrant.findMany({ where: { id: { in: coveringIds } }, select: { id: true, requestId: true } })
+    : [];
+  const requestOf = new Map(covering.map((g) => [g.id, g.requestId]));
+  const result = new Map<string, GrantPresentation>();
+  for (const t of groupTargets) {
+    if (!t.grant) continue;
+    const fields = kept.get(t.grant.id);
+    result.set(t.grant.id, {
+      label: groupTargetShortLabel(t.groupName),
+      kept:
+        t.grant.keptForOtherGrant || fields
+          ? {
+              kind: "membership",
+              reason: fields?.reason ?? "covered-by-active-grant",
+              coveringRequestIds: [
+                ...new Set((fields?.coveringGrantIds ?? []).flatMap((id) => requestOf.get(id) ?? [])),
+              ],
+            }
+          : null,
     });
   }
   return result;

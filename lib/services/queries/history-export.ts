@@ -1,3 +1,4 @@
+import { groupTargetShortLabel } from "../../domain/group-targets";
 import { z } from "zod";
 import { csvCell, csvLine, jsonLine } from "../../audit/export-format";
 import type { Db } from "../../db";
@@ -183,12 +184,12 @@ function eventSelect(): Prisma.Sql {
   return Prisma.sql`
     ${pageTargets(Prisma.sql`
       string_agg(coalesce(ps.name, t."permissionSetArn") || ' on ' || coalesce(a.name, t."accountId"), '; ' ORDER BY t.id) AS targets`)},
-    ${pageGroups(Prisma.sql`string_agg(g."groupName" || ' (group)', '; ' ORDER BY g.id) AS targets`)}
+    ${pageGroups(Prisma.sql`array_agg(g."groupName" ORDER BY g.id) AS names`)}
     SELECT e.seq::text AS seq, ${iso(Prisma.sql`e."occurredAt"`)} AS occurred_at, e."actorType"::text AS actor_type,
       e."actorLabel" AS actor, e.action, e."requestId" AS request_id, e."entityType" AS entity_type, e."entityId" AS entity_id,
       CASE WHEN g.id IS NOT NULL THEN coalesce(gps.name, g."permissionSetArn") || ' on ' || coalesce(ga.name, g."accountId")
-           WHEN gg.id IS NOT NULL THEN gg."groupName" || ' (group)'
-           ELSE coalesce(tg.targets, gt.targets) END AS target,
+           ELSE tg.targets END AS target,
+      CASE WHEN gg.id IS NOT NULL THEN ARRAY[gg."groupName"] ELSE gt.names END AS target_groups,
       e.after ->> 'awsRequestId' AS aws_request_id, e.hash, e."prevHash" AS prev_hash
     FROM page r
     JOIN "AuditEvent" e ON e."requestId" = r.id
@@ -201,7 +202,7 @@ function eventSelect(): Prisma.Sql {
 }
 
 type ExportQuery = { filters: HistoryFilters; scope: HistoryScope; plan: HistoryPlan };
-type ExportRow = Record<string, string | null>;
+type ExportRow = Record<string, string | null> & { target_groups?: string[] | null };
 
 /** Keys of every `pageSize`-th row in reading order: each page becomes an independent, bounded query. */
 async function pageBoundaries(db: Db, query: ExportQuery, pageSize: number): Promise<HistoryCursor[]> {
@@ -255,7 +256,11 @@ const encodeCsv = (row: ExportRow) => {
   return `${line}\r\n`;
 };
 const encodeJson = (row: ExportRow) => `${row.line}\n`;
-const encodeEventCsv = (row: ExportRow) => csvLine(EVENT_CSV_COLUMNS.map((column) => row[column]));
+// An event of a group membership request names its group(s) as people read them, from the domain's label.
+const eventTarget = (row: ExportRow) =>
+  row.target_groups?.length ? row.target_groups.map(groupTargetShortLabel).join("; ") : row.target;
+const encodeEventCsv = (row: ExportRow) =>
+  csvLine(EVENT_CSV_COLUMNS.map((column) => (column === "target" ? eventTarget(row) : row[column])));
 const encodeEventJson = (row: ExportRow) =>
   jsonLine({
     seq: Number(row.seq),
@@ -266,7 +271,7 @@ const encodeEventJson = (row: ExportRow) =>
     requestId: row.request_id,
     entityType: row.entity_type,
     entityId: row.entity_id,
-    target: row.target,
+    target: eventTarget(row),
     awsRequestId: row.aws_request_id,
     hash: row.hash,
     prevHash: row.prev_hash,

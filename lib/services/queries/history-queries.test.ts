@@ -762,6 +762,9 @@ describe("group membership requests in the export", () => {
       .split("\n")
       .map((text) => JSON.parse(text) as Record<string, unknown>)
       .find((event) => event.entityId === groupGrant.id);
-    expect(grantEvent).toMatchObject({ action: "group_grant.activated", target: "prod-db-admins (group)" });
+    expect(grantEvent).toMatchObject({
+      action: "group_grant.activated",
+      target: "prod-db-admins (Identity Center group)",
+    });
   });
 });

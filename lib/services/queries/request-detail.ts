@@ -30,7 +30,7 @@ import type { Decision, DecisionSubject, GrantStatus, RequestStatus } from "../.
 import type { ServiceContext } from "../context";
 import { parseInput } from "../parse-input";
 import { policyForRequest } from "../requests/policy-targets";
-import { presentRequestGrants, revocationTargetLabels } from "./grant-presentation";
+import { presentGroupGrants, presentRequestGrants, revocationTargetLabels } from "./grant-presentation";
 import {
   hasAnyRole,
   isLive,
@@ -80,9 +80,13 @@ export interface GroupTargetView extends GroupTargetSummary {
     status: GrantStatus;
     startsAt: Date;
     endsAt: Date;
+    createIssuedAt: Date | null;
     createVerifiedAt: Date | null;
+    deleteIssuedAt: Date | null;
     deleteVerifiedAt: Date | null;
     keptForOtherGrant: boolean;
+    /** For a kept membership: that access ended and why the membership stays. */
+    keptNote: string | null;
     failureReason: string | null;
   } | null;
   ungrantedText: string;
@@ -218,7 +222,11 @@ export async function getRequestDetail({
       },
     }),
   ]);
-  const grantViews = await presentRequestGrants(ctx.db, request.targets, names, events);
+  const [accountGrantViews, groupGrantViews] = await Promise.all([
+    presentRequestGrants(ctx.db, request.targets, names, events),
+    presentGroupGrants(ctx.db, request.groupTargets, events),
+  ]);
+  const grantViews = new Map([...accountGrantViews, ...groupGrantViews]);
   const revocationTarget = revocationTargetLabels(request.targets, names);
   const targets: TargetView[] = request.targets.map((t) => ({
     ...summarizeTarget(names, t),
@@ -252,9 +260,12 @@ export async function getRequestDetail({
           status: t.grant.status,
           startsAt: t.grant.startsAt,
           endsAt: t.grant.endsAt,
+          createIssuedAt: t.grant.createIssuedAt,
           createVerifiedAt: t.grant.createVerifiedAt,
+          deleteIssuedAt: t.grant.deleteIssuedAt,
           deleteVerifiedAt: t.grant.deleteVerifiedAt,
           keptForOtherGrant: t.grant.keptForOtherGrant,
+          keptNote: keptNote(grantViews.get(t.grant.id)),
           failureReason: t.grant.failureReason,
         }
       : null,

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { eligibleGroups } from "../../domain/eligible-groups";
 import { groupTargetLabel } from "../../domain/group-targets";
 import { eligibleTargets, type EligibleTarget } from "../../domain/policy";
+import type { PolicyDocument } from "../../domain/policy-schema";
 import type { SessionRevocationMode } from "../../domain/request-presentation";
 import { safeText } from "../../domain/safe-text";
 import { searchWords, targetMatches } from "../../domain/target-search";
@@ -73,21 +74,42 @@ type AccountRow = { id: string; name: string; ouPath: string; ouIds: string[] };
 type PermissionSetRow = { arn: string; name: string; description: string | null; sessionDurationMinutes: number };
 type Eligible = EligibleTarget<AccountRow, PermissionSetRow>;
 
+/** The policy in force, or why nothing can be requested under it. */
+async function loadActivePolicy(
+  ctx: ServiceContext,
+): Promise<{ ok: true; policy: PolicyDocument } | { ok: false; message: string }> {
+  const policyRow = await findActivePolicy(ctx.db);
+  if (policyRow?.document) return { ok: true, policy: policyRow.document };
+  return {
+    ok: false,
+    message: policyRow
+      ? "The stored access policy is invalid, so nothing can be requested. Tell the portal administrators."
+      : "No access policy is loaded yet, so nothing can be requested.",
+  };
+}
+
+function groupOptions(policy: PolicyDocument, requester: { email: string; groups: readonly string[] }): GroupOption[] {
+  return eligibleGroups(policy, requester).map((group): GroupOption => ({
+    name: group.name,
+    label: groupTargetLabel(group.name),
+    maxDurationMinutes: group.maxDurationMinutes,
+    ticket: {
+      required: group.ticket.required,
+      patterns: [...group.ticket.patterns],
+      examples: [...group.ticket.examples],
+    },
+    autoApprove: group.autoApprove,
+    requiredApprovals: group.requiredApprovals,
+  }));
+}
+
 /** Every target the policy lets this requester ask for (the same evaluateTarget the create verb runs), or why none. */
 async function loadEligibleTargets(
   ctx: ServiceContext,
   actor: UserActor,
 ): Promise<{ targets: Eligible[]; groups: GroupOption[]; message: string | null }> {
-  const policyRow = await findActivePolicy(ctx.db);
-  if (!policyRow?.document) {
-    return {
-      targets: [],
-      groups: [],
-      message: policyRow
-        ? "The stored access policy is invalid, so nothing can be requested. Tell the portal administrators."
-        : "No access policy is loaded yet, so nothing can be requested.",
-    };
-  }
+  const parsed = await loadActivePolicy(ctx);
+  if (!parsed.ok) return { targets: [], groups: [], message: parsed.message };
   const [accounts, permissionSets] = await Promise.all([
     ctx.db.awsAccount.findMany({
       where: { status: { not: "GONE" } },
@@ -100,19 +122,8 @@ async function loadEligibleTargets(
     }),
   ]);
   const requester = { email: actor.email, groups: actor.groups };
-  const targets = eligibleTargets(policyRow.document, requester, accounts, permissionSets);
-  const groups = eligibleGroups(policyRow.document, requester).map((group): GroupOption => ({
-    name: group.name,
-    label: groupTargetLabel(group.name),
-    maxDurationMinutes: group.maxDurationMinutes,
-    ticket: {
-      required: group.ticket.required,
-      patterns: [...group.ticket.patterns],
-      examples: [...group.ticket.examples],
-    },
-    autoApprove: group.autoApprove,
-    requiredApprovals: group.requiredApprovals,
-  }));
+  const targets = eligibleTargets(parsed.policy, requester, accounts, permissionSets);
+  const groups = groupOptions(parsed.policy, requester);
   const message =
     targets.length > 0 || groups.length > 0
       ? null
@@ -200,4 +211,11 @@ export async function resolveRequestTargets({
   const wanted = new Set(keys);
   const { targets } = await loadEligibleTargets(ctx, actor);
   return groupByAccount(targets.filter((t) => wanted.has(`${t.account.id}|${t.permissionSet.arn}`)));
+}
+
+/** The Identity Center groups this requester may join (the group rules that select them), without reading the inventory. */
+export async function listRequestableGroups({ ctx }: { ctx: ServiceContext }): Promise<GroupOption[]> {
+  const actor = requireUser(ctx.actor, "request.create");
+  const parsed = await loadActivePolicy(ctx);
+  return parsed.ok ? groupOptions(parsed.policy, { email: actor.email, groups: actor.groups }) : [];
 }

@@ -110,7 +110,7 @@ export interface GroupTargetSummary {
   groupName: string;
   /** membership of Identity Center group "prod-db-admins" */
   label: string;
-  /** prod-db-admins (group) */
+  /** prod-db-admins (Identity Center group) */
   shortLabel: string;
 }
 

@@ -1,3 +1,4 @@
+import { groupTargetShortLabel } from "../../domain/group-targets";
 import type { IdentityCenterPort } from "../../aws/identity-center-port";
 import { AppError, isAppError } from "../../domain/errors";
 import { planGroupReconcile, type GroupFinding } from "../../domain/group-membership";
@@ -146,7 +147,7 @@ function reportsFor(
   emails: Map<string, string>,
   grantsById: Map<string, { id: string; requestId: string; user: { email: string | null } }>,
 ): GroupReport[] {
-  const group = `${finding.groupName} (group)`;
+  const group = groupTargetShortLabel(finding.groupName);
   switch (finding.kind) {
     case "OUT_OF_BAND": {
       const who = emails.get(finding.userId) ?? `Identity Store user ${finding.userId}`;

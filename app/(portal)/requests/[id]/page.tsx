@@ -1,6 +1,7 @@
 import { notFound } from "next/navigation";
 import { isAppError } from "@/lib/domain/errors";
 import { requestAgainQuery } from "@/lib/domain/request-prefill";
+import { requestTitle } from "@/lib/domain/request-presentation";
 import { getRequestDetail, type RequestDetail, type TimelineTone } from "@/lib/services/queries/request-detail";
 import { formatMinutes } from "@/components/format";
 import { AccessPortalNote } from "@/components/access-portal-note";
@@ -40,13 +41,20 @@ const DOT: Record<TimelineTone, string> = {
 export default async function RequestPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
   const r = await loadDetail(id);
-  const first = r.targets[0];
-  const title = first
-    ? `${first.permissionSetName} on ${first.accountName}${r.targets.length > 1 ? ` and ${r.targets.length - 1} more` : ""}`
-    : "Access request";
+  const title = requestTitle(
+    r.targets,
+    r.groups.map((t) => t.groupName),
+  );
   const windowMinutes = Math.round((r.endsAt.getTime() - r.startsAt.getTime()) / 60_000);
   const roomMinutes = Math.max(0, r.maxDurationMinutes - windowMinutes);
-  const failures = r.targets.filter((t) => t.grant?.failureReason);
+  const failures = [
+    ...r.targets.map((t) => ({
+      key: `${t.accountId}|${t.permissionSetArn}`,
+      label: `${t.permissionSetName} on ${t.accountName}`,
+      grant: t.grant,
+    })),
+    ...r.groups.map((t) => ({ key: `group|${t.groupName}`, label: t.shortLabel, grant: t.grant })),
+  ].flatMap((t) => (t.grant?.failureReason ? [{ key: t.key, label: t.label, reason: t.grant.failureReason }] : []));
   const { viewer } = r;
   const hasActions =
     viewer.canCancel ||
@@ -80,7 +88,7 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
               <Badge tone="red">emergency access (break-glass)</Badge>
             </span>
           ) : null}
-          {viewer.isRequester ? (
+          {viewer.isRequester && r.targets.length > 0 ? (
             <ButtonLink
               href={`/requests/new?${requestAgainQuery(r)}`}
               variant="secondary"
@@ -97,8 +105,8 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
         <Alert tone="error" title="Something went wrong granting or removing this access" testId="failure-reasons">
           <ul className="list-disc pl-5">
             {failures.map((t) => (
-              <li key={t.permissionSetArn + t.accountId}>
-                {t.permissionSetName} on {t.accountName}: {t.grant!.failureReason}
+              <li key={t.key}>
+                {t.label}: {t.reason}
               </li>
             ))}
           </ul>
@@ -261,6 +269,57 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
                       </td>
                     </tr>
                   ))}
+                  {r.groups.map((t) => (
+                    <tr
+                      key={`group|${t.groupName}`}
+                      className="align-top"
+                      data-testid="group-grant-row"
+                      data-group={t.groupName}
+                    >
+                      <td className="px-5 py-3">
+                        <span className="font-semibold">{t.shortLabel}</span>
+                        <span className="block text-xs text-slate-500 dark:text-slate-400">
+                          temporary membership; sessions opened through the group run until their own end
+                        </span>
+                      </td>
+                      <td className="px-5 py-3">
+                        {t.grant ? (
+                          <StatusBadge status={t.grant.status} kind="grant" />
+                        ) : (
+                          <span className="text-xs text-slate-500 dark:text-slate-400" data-testid="ungranted-target">
+                            {t.ungrantedText}
+                          </span>
+                        )}
+                        {t.grant?.keptNote ? (
+                          <span
+                            className="mt-1 block text-xs text-slate-500 dark:text-slate-400"
+                            data-testid="kept-note"
+                          >
+                            {t.grant.keptNote}
+                          </span>
+                        ) : null}
+                        {t.grant?.failureReason ? (
+                          <span className="mt-1 block text-xs text-red-700 dark:text-red-300">
+                            {t.grant.failureReason}
+                          </span>
+                        ) : null}
+                      </td>
+                      <td className="px-5 py-3 text-xs">
+                        <AwsStep
+                          requestId={null}
+                          issuedAt={iso(t.grant?.createIssuedAt ?? null)}
+                          verifiedAt={iso(t.grant?.createVerifiedAt ?? null)}
+                        />
+                      </td>
+                      <td className="px-5 py-3 text-xs">
+                        <AwsStep
+                          requestId={null}
+                          issuedAt={iso(t.grant?.deleteIssuedAt ?? null)}
+                          verifiedAt={iso(t.grant?.deleteVerifiedAt ?? null)}
+                        />
+                      </td>
+                    </tr>
+                  ))}
                 </tbody>
               </table>
             </TableScroll>
@@ -396,7 +455,7 @@ function AwsStep({
   issuedAt: string | null;
   verifiedAt: string | null;
 }) {
-  if (!requestId && !verifiedAt) return <span className="text-slate-500 dark:text-slate-400">—</span>;
+  if (!requestId && !issuedAt && !verifiedAt) return <span className="text-slate-500 dark:text-slate-400">—</span>;
   return (
     <div className="space-y-0.5">
       {requestId ? (

@@ -1,7 +1,12 @@
 import { readRequestPrefill } from "@/lib/domain/request-prefill";
 import Link from "next/link";
 import { canBreakGlass } from "@/lib/services/queries/break-glass";
-import { resolveRequestTargets, searchRequestTargets, TargetSearch } from "@/lib/services/queries/request-form-options";
+import {
+  listRequestableGroups,
+  resolveRequestTargets,
+  searchRequestTargets,
+  TargetSearch,
+} from "@/lib/services/queries/request-form-options";
 import { Alert } from "@/components/ui/alert";
 import { PERMISSIONS } from "@/lib/services/authorize";
 import { pageContext } from "../../page-context";
@@ -17,9 +22,10 @@ export default async function NewRequestPage({
   const prefill = readRequestPrefill(params);
   // ?q= is the Search button's answer without script; a hand-made one that does not parse shows the first results.
   const search = TargetSearch.safeParse({ q: params.q });
-  const [results, prefilledTargets, emergency] = await Promise.all([
+  const [results, prefilledTargets, groups, emergency] = await Promise.all([
     searchRequestTargets({ ctx, input: search.success ? search.data : {} }),
     resolveRequestTargets({ ctx, keys: prefill?.targets ?? [] }),
+    listRequestableGroups({ ctx }),
     canBreakGlass({ ctx }).catch(() => false),
   ]);
   return (
@@ -43,13 +49,14 @@ export default async function NewRequestPage({
           </p>
         ) : null}
       </div>
-      {results.message ? (
+      {results.message && groups.length === 0 ? (
         <Alert tone="warning" title="Nothing to request" testId="no-options">
           {results.message}
         </Alert>
       ) : (
         <RequestForm
           initialResults={results}
+          groups={groups}
           prefilledTargets={prefilledTargets}
           minDurationMinutes={results.minDurationMinutes}
           prefill={prefill}

@@ -1,11 +1,13 @@
 "use client";
 
 import { useMemo, useState, useSyncExternalStore } from "react";
+import { groupTargetShortLabel } from "@/lib/domain/group-targets";
 import type { RequestPrefill } from "@/lib/domain/request-prefill";
 import { sessionNotice } from "@/lib/domain/request-presentation";
 import { ticketMatches } from "@/lib/domain/ticket-pattern";
 import type {
   AccountOption,
+  GroupOption,
   PermissionSetOption,
   TargetSearchResult,
 } from "@/lib/services/queries/request-form-options";
@@ -21,6 +23,7 @@ const PRESETS = [30, 60, 120, 240, 480];
 // Each field's name in the error summary, so a message says which field it is about.
 const FIELD_LABELS: Record<string, string> = {
   targets: "Accounts and permission sets",
+  groups: "Identity Center groups",
   durationMinutes: "Duration",
   startMode: "Start",
   startsAt: "Start time",
@@ -49,14 +52,31 @@ function localInputToIso(value: string): string | null {
   return Number.isNaN(date.getTime()) ? null : date.toISOString();
 }
 
+/** "up to 2 h · 1 approval · ticket required": what joining a group takes, in one line. */
+function groupRequirements(group: GroupOption): string {
+  const approval = group.autoApprove
+    ? "approved automatically"
+    : `${group.requiredApprovals} approval${group.requiredApprovals === 1 ? "" : "s"}`;
+  return [
+    `up to ${formatMinutes(group.maxDurationMinutes)}`,
+    approval,
+    group.ticket.required ? "ticket required" : null,
+  ]
+    .filter(Boolean)
+    .join(" · ");
+}
+
 export function RequestForm({
   initialResults,
+  groups,
   prefilledTargets,
   minDurationMinutes,
   prefill,
 }: {
   /** The first search results, rendered by the server. */
   initialResults: TargetSearchResult;
+  /** The Identity Center groups the policy lets this requester join; empty hides the choice. */
+  groups: GroupOption[];
   /** The prefill's targets that the policy still offers, with what each requires. */
   prefilledTargets: AccountOption[];
   minDurationMinutes: number;
@@ -85,6 +105,11 @@ export function RequestForm({
       return PRESETS.includes(minutes) ? { mode: "preset", minutes } : { mode: "custom", text: String(minutes) };
     },
   );
+  // Account access or group membership: a request is one or the other, never both.
+  const [kind, setKind] = useState<"account" | "group">(() =>
+    initialResults.message && groups.length > 0 ? "group" : "account",
+  );
+  const [pickedGroups, setPickedGroups] = useState<string[]>([]);
   const [startMode, setStartMode] = useState<"now" | "scheduled">("now");
   const [startLocal, setStartLocal] = useState("");
   const [justification, setJustification] = useState(prefill?.justification ?? "");
@@ -92,16 +117,16 @@ export function RequestForm({
 
   const selectedKeys = useMemo(() => selected.map((s) => keyOf(s.account.id, s.set.arn)), [selected]);
 
-  // The strictest requirement across the chosen targets applies, as the policy evaluates it on submit.
-  const maxMinutes = selected.length > 0 ? Math.min(...selected.map((s) => s.set.maxDurationMinutes)) : null;
-  const ticketRequired = selected.some((s) => s.set.ticket.required);
-  const ticketPatterns = [...new Set(selected.flatMap((s) => s.set.ticket.patterns))];
-  const ticketExamples = [...new Set(selected.flatMap((s) => s.set.ticket.examples))];
-  const autoApprove = selected.length > 0 && selected.every((s) => s.set.autoApprove);
-  const approvalsNeeded = Math.max(
-    0,
-    ...selected.filter((s) => !s.set.autoApprove).map((s) => s.set.requiredApprovals),
-  );
+  const chosenGroups = kind === "group" ? groups.filter((g) => pickedGroups.includes(g.name)) : [];
+  // What each picked item requires; the strictest across them applies, as the policy evaluates it on submit.
+  const picked: Pick<GroupOption, "maxDurationMinutes" | "ticket" | "autoApprove" | "requiredApprovals">[] =
+    kind === "account" ? selected.map((s) => s.set) : chosenGroups;
+  const maxMinutes = picked.length > 0 ? Math.min(...picked.map((p) => p.maxDurationMinutes)) : null;
+  const ticketRequired = picked.some((p) => p.ticket.required);
+  const ticketPatterns = [...new Set(picked.flatMap((p) => p.ticket.patterns))];
+  const ticketExamples = [...new Set(picked.flatMap((p) => p.ticket.examples))];
+  const autoApprove = picked.length > 0 && picked.every((p) => p.autoApprove);
+  const approvalsNeeded = Math.max(0, ...picked.filter((p) => !p.autoApprove).map((p) => p.requiredApprovals));
   const durationMinutes = duration.mode === "preset" ? duration.minutes : Number(duration.text);
   const durationValid = Number.isInteger(durationMinutes) && durationMinutes >= minDurationMinutes;
   const overMax = maxMinutes !== null && durationValid && durationMinutes > maxMinutes;
@@ -109,7 +134,7 @@ export function RequestForm({
     ticket.trim() !== "" && ticketPatterns.some((pattern) => !ticketMatches(pattern, ticket.trim()));
   // One notice for the whole request, as the request page shows it once it runs.
   const sessions = sessionNotice(
-    selected.map((s) => ({
+    (kind === "account" ? selected : []).map((s) => ({
       permissionSetName: s.set.name,
       sessionDurationMinutes: s.set.sessionDurationMinutes,
       sessionRevocation: s.set.sessionRevocation,
@@ -117,6 +142,9 @@ export function RequestForm({
   );
   const startsAtIso = startMode === "scheduled" ? localInputToIso(startLocal) : null;
   const timeZone = hydrated ? Intl.DateTimeFormat().resolvedOptions().timeZone : null;
+
+  const toggleGroup = (name: string) =>
+    setPickedGroups((current) => (current.includes(name) ? current.filter((g) => g !== name) : [...current, name]));
 
   const toggle = (account: PickedAccount, set: PermissionSetOption) => {
     const key = keyOf(account.id, set.arn);
@@ -139,7 +167,72 @@ export function RequestForm({
 
         <fieldset className="min-w-0 space-y-3 rounded-xl border border-slate-200 bg-white p-5 shadow-sm dark:border-slate-700 dark:bg-slate-900">
           <legend className="px-1 text-base font-semibold">1. What do you need?</legend>
-          <TargetPicker initial={initialResults} selectedKeys={selectedKeys} onToggle={toggle} />
+          {groups.length > 0 ? (
+            <div className="flex flex-wrap gap-x-6 gap-y-2 text-sm" role="radiogroup" aria-label="Kind of access">
+              <label className="flex items-center gap-2">
+                <input
+                  type="radio"
+                  name="kind"
+                  value="account"
+                  checked={kind === "account"}
+                  onChange={() => setKind("account")}
+                  className="accent-sky-700"
+                  data-testid="kind-account"
+                />
+                Account access
+              </label>
+              <label className="flex items-center gap-2">
+                <input
+                  type="radio"
+                  name="kind"
+                  value="group"
+                  checked={kind === "group"}
+                  onChange={() => setKind("group")}
+                  className="accent-sky-700"
+                  data-testid="kind-group"
+                />
+                Group membership
+              </label>
+            </div>
+          ) : null}
+          {kind === "group" ? (
+            <div className="space-y-2">
+              <p id="groups-label" className="text-sm text-slate-700 dark:text-slate-300">
+                Identity Center groups you may join for a while. You are added when the access starts and removed when
+                it ends; AWS sessions already opened through the group run until their own end.
+              </p>
+              <ul className="space-y-2" aria-labelledby="groups-label" data-testid="group-options">
+                {groups.map((group) => (
+                  <li key={group.name}>
+                    <label className="flex cursor-pointer items-start gap-3 rounded-lg border border-slate-200 p-3 hover:bg-slate-50 dark:border-slate-700 dark:hover:bg-slate-800">
+                      <input
+                        type="checkbox"
+                        name="group"
+                        value={group.name}
+                        checked={pickedGroups.includes(group.name)}
+                        onChange={() => toggleGroup(group.name)}
+                        className="mt-1 accent-sky-700"
+                        data-testid="group-option"
+                      />
+                      <span className="min-w-0">
+                        <span className="block font-semibold break-words">{groupTargetShortLabel(group.name)}</span>
+                        <span className="block text-xs text-slate-600 dark:text-slate-400">
+                          {groupRequirements(group)}
+                        </span>
+                      </span>
+                    </label>
+                  </li>
+                ))}
+              </ul>
+              <FieldErrors id="groups-error" errors={errorsFor("groups")} />
+            </div>
+          ) : initialResults.message ? (
+            <p className="text-sm text-slate-600 dark:text-slate-400" data-testid="no-account-options">
+              {initialResults.message}
+            </p>
+          ) : (
+            <TargetPicker initial={initialResults} selectedKeys={selectedKeys} onToggle={toggle} />
+          )}
           <FieldErrors id="targets-error" errors={errorsFor("targets")} />
         </fieldset>
 
@@ -338,8 +431,24 @@ export function RequestForm({
           data-testid="request-summary"
         >
           <h2 className="font-semibold">Your request</h2>
-          {selected.length === 0 ? (
+          {picked.length === 0 ? (
             <p className="mt-2 text-sm text-slate-500 dark:text-slate-400">Nothing picked yet.</p>
+          ) : kind === "group" ? (
+            <ul className="mt-2 space-y-1 text-sm">
+              {chosenGroups.map((group) => (
+                <li key={group.name} className="flex items-start justify-between gap-2">
+                  <span className="min-w-0 font-semibold break-words">{groupTargetShortLabel(group.name)}</span>
+                  <button
+                    type="button"
+                    onClick={() => toggleGroup(group.name)}
+                    className="text-xs text-slate-500 underline hover:text-slate-900 dark:text-slate-400 dark:hover:text-slate-100"
+                    aria-label={`Remove ${groupTargetShortLabel(group.name)}`}
+                  >
+                    remove
+                  </button>
+                </li>
+              ))}
+            </ul>
           ) : (
             <ul className="mt-2 space-y-1 text-sm">
               {selected.map((s) => (
@@ -373,7 +482,7 @@ export function RequestForm({
             <div className="flex justify-between gap-2">
               <dt className="text-slate-500 dark:text-slate-400">Approval</dt>
               <dd>
-                {selected.length === 0
+                {picked.length === 0
                   ? "—"
                   : autoApprove
                     ? "automatic"
