@@ -2,6 +2,7 @@ import { notFound } from "next/navigation";
 import { isAppError } from "@/lib/domain/errors";
 import { requestAgainQuery } from "@/lib/domain/request-prefill";
 import { requestTitle } from "@/lib/domain/request-presentation";
+import type { GrantStatus } from "@/lib/domain/request-lifecycle";
 import { getRequestDetail, type RequestDetail, type TimelineTone } from "@/lib/services/queries/request-detail";
 import { formatMinutes } from "@/components/format";
 import { AccessPortalNote } from "@/components/access-portal-note";
@@ -231,28 +232,7 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
                           </span>
                         ) : null}
                       </td>
-                      <td className="px-5 py-3">
-                        {t.grant ? (
-                          <StatusBadge status={t.grant.status} kind="grant" />
-                        ) : (
-                          <span className="text-xs text-slate-500 dark:text-slate-400" data-testid="ungranted-target">
-                            {t.ungrantedText}
-                          </span>
-                        )}
-                        {t.grant?.keptNote ? (
-                          <span
-                            className="mt-1 block text-xs text-slate-500 dark:text-slate-400"
-                            data-testid="kept-note"
-                          >
-                            {t.grant.keptNote}
-                          </span>
-                        ) : null}
-                        {t.grant?.failureReason ? (
-                          <span className="mt-1 block text-xs text-red-700 dark:text-red-300">
-                            {t.grant.failureReason}
-                          </span>
-                        ) : null}
-                      </td>
+                      <GrantStatusCell grant={t.grant} ungrantedText={t.ungrantedText} />
                       <td className="px-5 py-3 text-xs">
                         <AwsStep
                           requestId={t.grant?.createRequestId ?? null}
@@ -282,28 +262,7 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
                           temporary membership; sessions opened through the group run until their own end
                         </span>
                       </td>
-                      <td className="px-5 py-3">
-                        {t.grant ? (
-                          <StatusBadge status={t.grant.status} kind="grant" />
-                        ) : (
-                          <span className="text-xs text-slate-500 dark:text-slate-400" data-testid="ungranted-target">
-                            {t.ungrantedText}
-                          </span>
-                        )}
-                        {t.grant?.keptNote ? (
-                          <span
-                            className="mt-1 block text-xs text-slate-500 dark:text-slate-400"
-                            data-testid="kept-note"
-                          >
-                            {t.grant.keptNote}
-                          </span>
-                        ) : null}
-                        {t.grant?.failureReason ? (
-                          <span className="mt-1 block text-xs text-red-700 dark:text-red-300">
-                            {t.grant.failureReason}
-                          </span>
-                        ) : null}
-                      </td>
+                      <GrantStatusCell grant={t.grant} ungrantedText={t.ungrantedText} />
                       <td className="px-5 py-3 text-xs">
                         <AwsStep
                           requestId={null}
@@ -476,5 +435,34 @@ function AwsStep({
         <p className="text-slate-500 dark:text-slate-400">not verified yet</p>
       )}
     </div>
+  );
+}
+
+/** A target's grant status, why an ended grant kept its access, and why it failed; the same for accounts and groups. */
+function GrantStatusCell({
+  grant,
+  ungrantedText,
+}: {
+  grant: { status: GrantStatus; keptNote?: string | null; failureReason: string | null } | null;
+  ungrantedText: string | null;
+}) {
+  return (
+    <td className="px-5 py-3">
+      {grant ? (
+        <StatusBadge status={grant.status} kind="grant" />
+      ) : (
+        <span className="text-xs text-slate-500 dark:text-slate-400" data-testid="ungranted-target">
+          {ungrantedText}
+        </span>
+      )}
+      {grant?.keptNote ? (
+        <span className="mt-1 block text-xs text-slate-500 dark:text-slate-400" data-testid="kept-note">
+          {grant.keptNote}
+        </span>
+      ) : null}
+      {grant?.failureReason ? (
+        <span className="mt-1 block text-xs text-red-700 dark:text-red-300">{grant.failureReason}</span>
+      ) : null}
+    </td>
   );
 }
