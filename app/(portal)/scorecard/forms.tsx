@@ -1,28 +1,13 @@
 "use client";
 
 import { FormMessage, useActionForm } from "@/components/ui/action-form";
-import { Button } from "@/components/ui/button";
 import { ConfirmSubmit } from "@/components/ui/confirm-submit";
+import { RequestNowForm } from "@/components/ui/request-now-form";
 import { FieldErrors, inputClass } from "@/components/ui/field";
 import { measureScorecardAction, removeStandingAction } from "./actions";
 
 export function MeasureScorecardForm() {
-  const { state, pending, onSubmit } = useActionForm(measureScorecardAction);
-  return (
-    <form onSubmit={onSubmit} className="space-y-2" data-testid="measure-scorecard-form">
-      <Button
-        type="submit"
-        name="confirm"
-        value="yes"
-        variant="secondary"
-        disabled={pending}
-        data-testid="measure-scorecard"
-      >
-        {pending ? "Requesting…" : "Measure now"}
-      </Button>
-      <FormMessage state={state} testId="measure-scorecard-message" />
-    </form>
-  );
+  return <RequestNowForm action={measureScorecardAction} label="Measure now" testId="measure-scorecard" />;
 }
 
 /** Removes one standing assignment after an in-page confirmation; the reason goes into the audit log. */
