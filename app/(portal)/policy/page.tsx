@@ -106,65 +106,48 @@ export default async function PolicyPage({
           <Card title={`Allow rules (${doc.rules.length})`} testId="policy-rules">
             <div className="space-y-3">
               <Pagination page={policy.rulesPage} path="/policy" label="Allow rules" testId="policy-rules-pages" />
-              <TableScroll label="Allow rules">
-                <table className="w-full text-left text-sm">
-                  <thead className="border-b border-slate-100 text-xs tracking-wide text-slate-500 uppercase dark:border-slate-800 dark:text-slate-400">
-                    <tr>
-                      <th className="px-5 py-2 font-semibold">Rule</th>
-                      <th className="px-5 py-2 font-semibold">Who</th>
-                      <th className="px-5 py-2 font-semibold">Accounts</th>
-                      <th className="px-5 py-2 font-semibold">Permission sets</th>
-                      <th className="px-5 py-2 font-semibold">Max</th>
-                      <th className="px-5 py-2 font-semibold">Ticket</th>
-                      <th className="px-5 py-2 font-semibold">Approval</th>
-                      <th className="px-5 py-2 font-semibold">Extension</th>
-                    </tr>
-                  </thead>
-                  <tbody className="divide-y divide-slate-100 align-top dark:divide-slate-800">
-                    {policy.rules.map((rule) => (
-                      <tr key={rule.id} data-testid="policy-rule">
-                        {scopeCells(rule)}
-                        <td className="px-5 py-3 whitespace-nowrap">{formatMinutes(rule.maxDurationMinutes)}</td>
-                        <td className="px-5 py-3">
-                          {rule.ticket.required ? "required" : "optional"}
-                          {rule.ticket.pattern ? (
-                            <code className="mt-1 block text-xs">{rule.ticket.pattern}</code>
+              <RuleTable
+                label="Allow rules"
+                columns={["Rule", "Who", "Accounts", "Permission sets", "Max", "Ticket", "Approval", "Extension"]}
+              >
+                {policy.rules.map((rule) => (
+                  <tr key={rule.id} data-testid="policy-rule">
+                    {scopeCells(rule)}
+                    <td className="px-5 py-3 whitespace-nowrap">{formatMinutes(rule.maxDurationMinutes)}</td>
+                    <td className="px-5 py-3">
+                      {rule.ticket.required ? "required" : "optional"}
+                      {rule.ticket.pattern ? <code className="mt-1 block text-xs">{rule.ticket.pattern}</code> : null}
+                    </td>
+                    <td className="px-5 py-3">
+                      {rule.approval.auto ? (
+                        <Badge tone="green">automatic</Badge>
+                      ) : (
+                        <>
+                          {rule.approval.required} from <List items={rule.approval.approvers?.groups} />
+                          {rule.approval.distinctGroups ? (
+                            <span className="block text-xs text-slate-500 dark:text-slate-400">distinct groups</span>
                           ) : null}
-                        </td>
-                        <td className="px-5 py-3">
-                          {rule.approval.auto ? (
-                            <Badge tone="green">automatic</Badge>
-                          ) : (
-                            <>
-                              {rule.approval.required} from <List items={rule.approval.approvers?.groups} />
-                              {rule.approval.distinctGroups ? (
-                                <span className="block text-xs text-slate-500 dark:text-slate-400">
-                                  distinct groups
-                                </span>
-                              ) : null}
-                              {policy.approvalWindows[rule.id] !== undefined ? (
-                                <span
-                                  className="block text-xs text-slate-500 dark:text-slate-400"
-                                  data-testid="approval-window"
-                                >
-                                  waits up to {formatMinutes(policy.approvalWindows[rule.id]!)}
-                                </span>
-                              ) : null}
-                            </>
-                          )}
-                        </td>
-                        <td className="px-5 py-3 text-xs">
-                          {rule.extension.allowed
-                            ? rule.extension.requiresApproval
-                              ? "with approval"
-                              : "self-service"
-                            : "not allowed"}
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </TableScroll>
+                          {policy.approvalWindows[rule.id] !== undefined ? (
+                            <span
+                              className="block text-xs text-slate-500 dark:text-slate-400"
+                              data-testid="approval-window"
+                            >
+                              waits up to {formatMinutes(policy.approvalWindows[rule.id]!)}
+                            </span>
+                          ) : null}
+                        </>
+                      )}
+                    </td>
+                    <td className="px-5 py-3 text-xs">
+                      {rule.extension.allowed
+                        ? rule.extension.requiresApproval
+                          ? "with approval"
+                          : "self-service"
+                        : "not allowed"}
+                    </td>
+                  </tr>
+                ))}
+              </RuleTable>
             </div>
           </Card>
 
@@ -174,27 +157,14 @@ export default async function PolicyPage({
                 No explicit deny rules; anything no allow rule covers is denied anyway.
               </p>
             ) : (
-              <TableScroll label="Deny rules">
-                <table className="w-full text-left text-sm">
-                  <thead className="border-b border-slate-100 text-xs tracking-wide text-slate-500 uppercase dark:border-slate-800 dark:text-slate-400">
-                    <tr>
-                      <th className="px-5 py-2 font-semibold">Rule</th>
-                      <th className="px-5 py-2 font-semibold">Who</th>
-                      <th className="px-5 py-2 font-semibold">Accounts</th>
-                      <th className="px-5 py-2 font-semibold">Permission sets</th>
-                      <th className="px-5 py-2 font-semibold">Reason shown</th>
-                    </tr>
-                  </thead>
-                  <tbody className="divide-y divide-slate-100 align-top dark:divide-slate-800">
-                    {doc.deny.map((rule) => (
-                      <tr key={rule.id} data-testid="policy-deny-rule">
-                        {scopeCells(rule)}
-                        <td className="px-5 py-3">{rule.reason}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </TableScroll>
+              <RuleTable label="Deny rules" columns={["Rule", "Who", "Accounts", "Permission sets", "Reason shown"]}>
+                {doc.deny.map((rule) => (
+                  <tr key={rule.id} data-testid="policy-deny-rule">
+                    {scopeCells(rule)}
+                    <td className="px-5 py-3">{rule.reason}</td>
+                  </tr>
+                ))}
+              </RuleTable>
             )}
           </Card>
           <Card title={`Break-glass rules (${doc.breakGlass.length})`} testId="policy-break-glass-rules">
@@ -203,78 +173,55 @@ export default async function PolicyPage({
                 No emergency access: every access goes through its approvals.
               </p>
             ) : (
-              <TableScroll label="Break-glass rules">
-                <table className="w-full text-left text-sm">
-                  <thead className="border-b border-slate-100 text-xs tracking-wide text-slate-500 uppercase dark:border-slate-800 dark:text-slate-400">
-                    <tr>
-                      <th className="px-5 py-2 font-semibold">Rule</th>
-                      <th className="px-5 py-2 font-semibold">Who</th>
-                      <th className="px-5 py-2 font-semibold">Accounts</th>
-                      <th className="px-5 py-2 font-semibold">Permission sets</th>
-                      <th className="px-5 py-2 font-semibold">At most</th>
-                      <th className="px-5 py-2 font-semibold">Incident</th>
-                    </tr>
-                  </thead>
-                  <tbody className="divide-y divide-slate-100 align-top dark:divide-slate-800">
-                    {doc.breakGlass.map((rule) => (
-                      <tr key={rule.id} data-testid="policy-break-glass-rule">
-                        {scopeCells(rule)}
-                        <td className="px-5 py-3 whitespace-nowrap">{formatMinutes(rule.maxDurationMinutes)}</td>
-                        <td className="px-5 py-3">
-                          <code className="text-xs">{rule.incident.hint ?? rule.incident.pattern}</code>
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </TableScroll>
+              <RuleTable
+                label="Break-glass rules"
+                columns={["Rule", "Who", "Accounts", "Permission sets", "At most", "Incident"]}
+              >
+                {doc.breakGlass.map((rule) => (
+                  <tr key={rule.id} data-testid="policy-break-glass-rule">
+                    {scopeCells(rule)}
+                    <td className="px-5 py-3 whitespace-nowrap">{formatMinutes(rule.maxDurationMinutes)}</td>
+                    <td className="px-5 py-3">
+                      <code className="text-xs">{rule.incident.hint ?? rule.incident.pattern}</code>
+                    </td>
+                  </tr>
+                ))}
+              </RuleTable>
             )}
           </Card>
           {doc.groupRules && doc.groupRules.length > 0 ? (
             <Card title={`Group membership rules (${doc.groupRules.length})`} testId="policy-group-rules">
-              <TableScroll label="Group membership rules">
-                <table className="w-full text-left text-sm">
-                  <thead className="border-b border-slate-100 text-xs tracking-wide text-slate-500 uppercase dark:border-slate-800 dark:text-slate-400">
-                    <tr>
-                      <th className="px-5 py-2 font-semibold">Rule</th>
-                      <th className="px-5 py-2 font-semibold">Who</th>
-                      <th className="px-5 py-2 font-semibold">Identity Center groups</th>
-                      <th className="px-5 py-2 font-semibold">Max</th>
-                      <th className="px-5 py-2 font-semibold">Approval</th>
-                    </tr>
-                  </thead>
-                  <tbody className="divide-y divide-slate-100 align-top dark:divide-slate-800">
-                    {doc.groupRules.map((rule) => (
-                      <tr key={rule.id} data-testid="policy-group-rule">
-                        <td className="min-w-56 px-5 py-3">
-                          <code className="font-semibold">{rule.id}</code>
-                          {rule.description ? (
-                            <p className="mt-1 max-w-xs text-xs text-slate-600 dark:text-slate-400">
-                              {rule.description}
-                            </p>
-                          ) : null}
-                        </td>
-                        <td className="px-5 py-3">
-                          <List items={who(rule.requesters)} />
-                        </td>
-                        <td className="px-5 py-3">
-                          <List items={rule.identityCenterGroups} />
-                        </td>
-                        <td className="px-5 py-3 whitespace-nowrap">{formatMinutes(rule.maxDurationMinutes)}</td>
-                        <td className="px-5 py-3">
-                          {rule.approval.auto ? (
-                            <Badge tone="green">automatic</Badge>
-                          ) : (
-                            <>
-                              {rule.approval.required} from <List items={rule.approval.approvers?.groups} />
-                            </>
-                          )}
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </TableScroll>
+              <RuleTable
+                label="Group membership rules"
+                columns={["Rule", "Who", "Identity Center groups", "Max", "Approval"]}
+              >
+                {doc.groupRules.map((rule) => (
+                  <tr key={rule.id} data-testid="policy-group-rule">
+                    <td className="min-w-56 px-5 py-3">
+                      <code className="font-semibold">{rule.id}</code>
+                      {rule.description ? (
+                        <p className="mt-1 max-w-xs text-xs text-slate-600 dark:text-slate-400">{rule.description}</p>
+                      ) : null}
+                    </td>
+                    <td className="px-5 py-3">
+                      <List items={who(rule.requesters)} />
+                    </td>
+                    <td className="px-5 py-3">
+                      <List items={rule.identityCenterGroups} />
+                    </td>
+                    <td className="px-5 py-3 whitespace-nowrap">{formatMinutes(rule.maxDurationMinutes)}</td>
+                    <td className="px-5 py-3">
+                      {rule.approval.auto ? (
+                        <Badge tone="green">automatic</Badge>
+                      ) : (
+                        <>
+                          {rule.approval.required} from <List items={rule.approval.approvers?.groups} />
+                        </>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </RuleTable>
             </Card>
           ) : null}
           <p className="text-sm text-slate-600 dark:text-slate-400" data-testid="approval-expiry-note">
@@ -300,5 +247,25 @@ export default async function PolicyPage({
         </details>
       </Card>
     </div>
+  );
+}
+
+/** A rules table: one scrolling region named `label`, a header row of `columns`, the rows as children. */
+function RuleTable({ label, columns, children }: { label: string; columns: string[]; children: React.ReactNode }) {
+  return (
+    <TableScroll label={label}>
+      <table className="w-full text-left text-sm">
+        <thead className="border-b border-slate-100 text-xs tracking-wide text-slate-500 uppercase dark:border-slate-800 dark:text-slate-400">
+          <tr>
+            {columns.map((column) => (
+              <th key={column} className="px-5 py-2 font-semibold">
+                {column}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody className="divide-y divide-slate-100 align-top dark:divide-slate-800">{children}</tbody>
+      </table>
+    </TableScroll>
   );
 }
