@@ -169,30 +169,15 @@ export function RequestForm({
           <legend className="px-1 text-base font-semibold">1. What do you need?</legend>
           {groups.length > 0 ? (
             <div className="flex flex-wrap gap-x-6 gap-y-2 text-sm" role="radiogroup" aria-label="Kind of access">
-              <label className="flex items-center gap-2">
-                <input
-                  type="radio"
-                  name="kind"
-                  value="account"
-                  checked={kind === "account"}
-                  onChange={() => setKind("account")}
-                  className="accent-sky-700"
-                  data-testid="kind-account"
-                />
-                Account access
-              </label>
-              <label className="flex items-center gap-2">
-                <input
-                  type="radio"
-                  name="kind"
-                  value="group"
-                  checked={kind === "group"}
-                  onChange={() => setKind("group")}
-                  className="accent-sky-700"
-                  data-testid="kind-group"
-                />
-                Group membership
-              </label>
+              <RadioOptions
+                name="kind"
+                value={kind}
+                onChange={setKind}
+                options={[
+                  { value: "account", label: "Account access", testId: "kind-account" },
+                  { value: "group", label: "Group membership", testId: "kind-group" },
+                ]}
+              />
             </div>
           ) : null}
           {kind === "group" ? (
@@ -312,28 +297,15 @@ export function RequestForm({
           <div className="space-y-2">
             <span className="block text-sm font-semibold text-slate-800 dark:text-slate-200">Start</span>
             <div className="flex flex-wrap gap-4 text-sm">
-              <label className="flex items-center gap-2">
-                <input
-                  type="radio"
-                  name="startMode"
-                  value="now"
-                  checked={startMode === "now"}
-                  onChange={() => setStartMode("now")}
-                  className="accent-sky-700"
-                />
-                Now (as soon as it is approved)
-              </label>
-              <label className="flex items-center gap-2">
-                <input
-                  type="radio"
-                  name="startMode"
-                  value="scheduled"
-                  checked={startMode === "scheduled"}
-                  onChange={() => setStartMode("scheduled")}
-                  className="accent-sky-700"
-                />
-                At a scheduled time
-              </label>
+              <RadioOptions
+                name="startMode"
+                value={startMode}
+                onChange={setStartMode}
+                options={[
+                  { value: "now", label: "Now (as soon as it is approved)" },
+                  { value: "scheduled", label: "At a scheduled time" },
+                ]}
+              />
             </div>
             {startMode === "scheduled" ? (
               <div className="space-y-1">
@@ -506,4 +478,32 @@ export function RequestForm({
       </aside>
     </form>
   );
+}
+
+/** One labelled radio button per option, for a choice held in state. */
+function RadioOptions<T extends string>({
+  name,
+  value,
+  onChange,
+  options,
+}: {
+  name: string;
+  value: T;
+  onChange: (value: T) => void;
+  options: { value: T; label: string; testId?: string }[];
+}) {
+  return options.map((option) => (
+    <label key={option.value} className="flex items-center gap-2">
+      <input
+        type="radio"
+        name={name}
+        value={option.value}
+        checked={value === option.value}
+        onChange={() => onChange(option.value)}
+        className="accent-sky-700"
+        data-testid={option.testId}
+      />
+      {option.label}
+    </label>
+  ));
 }
